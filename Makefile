@@ -1,0 +1,58 @@
+# Runway. `make run` shows the system working; `make test` proves it. Both start what they need.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+
+.PHONY: help setup infra-up infra-down kafka-up kafka-down postgres-up postgres-down topics \
+        test test-unit lint typecheck bench run clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e '.[dev]'
+	@touch $(STAMP)
+
+setup: $(STAMP)  ## create .venv and install Runway with its dev tools (idempotent)
+
+kafka-up: setup  ## start the local Kafka broker (or wait for KAFKA_BOOTSTRAP_SERVERS)
+	PYTHON=$(abspath $(PY)) deploy/kafka/kafka.sh start
+
+kafka-down:  ## stop the local Kafka broker
+	deploy/kafka/kafka.sh stop
+
+postgres-up:  ## start PostgreSQL (or use DATABASE_URL) and create the service databases
+	deploy/postgres.sh start
+
+postgres-down:  ## stop the local PostgreSQL cluster
+	deploy/postgres.sh stop
+
+topics: kafka-up  ## create the topics declared in contracts/topics.yaml
+	$(VENV)/bin/runway-infra create-topics
+
+infra-up: postgres-up kafka-up topics  ## start Kafka and PostgreSQL, create topics
+
+infra-down: kafka-down postgres-down  ## stop Kafka and PostgreSQL
+
+lint: setup  ## ruff and mypy
+	$(VENV)/bin/ruff check shared services tests deploy
+	$(VENV)/bin/mypy shared services tests deploy/kafka/wait_kafka.py
+
+test: infra-up  ## lint, type-check, then every test against real Kafka and PostgreSQL
+	$(MAKE) lint
+	$(VENV)/bin/pytest -q
+
+test-unit: setup  ## only the tests that need no infrastructure
+	$(VENV)/bin/pytest -q tests/unit
+
+bench: infra-up  ## throughput and latency figures as JSON, with raw baselines
+	$(PY) -m tests.bench.platform
+
+clean:  ## remove local state (databases of the embedded run, logs); keeps caches
+	rm -rf var

@@ -1,0 +1,1 @@
+"""Runway services: one process, one database, one legal phase each."""

@@ -1,0 +1,1 @@
+"""Runway's common library: event store, outbox relay, consumer runtime, service skeleton."""

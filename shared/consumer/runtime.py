@@ -1,0 +1,190 @@
+"""The consumer runtime every service's Kafka consumers run on.
+
+For each message, in partition order:
+1. parse the CloudEvent; an unreadable message goes straight to the dead-letter topic;
+2. in one database transaction, claim the event in the inbox and run the handler; an event
+   already claimed has no second effect;
+3. a failing handler is retried with backoff, then dead-lettered with its error; database
+   outages are retried until the database is back, because the message is not at fault;
+4. offsets are committed only after the transactions (and any dead-letter sends) are done.
+Stopping finishes the message in hand, commits, and leaves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import traceback
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.db import Database
+from shared.messaging.cloudevents import ConsumedEvent, MalformedEvent, from_kafka
+
+from . import inbox
+
+log = logging.getLogger("runway.consumer")
+
+Handler = Callable[[ConsumedEvent, AsyncConnection], Awaitable[None]]
+
+# Failures that say the database is unreachable, not that the message is bad.
+_OUTAGES = (OperationalError, InterfaceError, ConnectionError, OSError)
+
+
+@dataclass
+class ConsumerStats:
+    applied: int = 0
+    duplicates: int = 0
+    ignored: int = 0
+    dead_lettered: int = 0
+    retries: int = 0
+
+
+class ConsumerRuntime:
+    def __init__(
+        self,
+        *,
+        name: str,
+        database: Database,
+        consumer_factory: Callable[[], AIOKafkaConsumer],
+        producer_factory: Callable[[], AIOKafkaProducer],
+        handlers: Mapping[str, Handler],
+        dead_letter_topic: str,
+        max_attempts: int = 5,
+        first_backoff: float = 0.05,
+        on_applied: Callable[[ConsumedEvent], None] | None = None,
+    ) -> None:
+        self.name = name
+        self._db = database
+        self._consumer_factory = consumer_factory
+        self._producer_factory = producer_factory
+        self._handlers = dict(handlers)
+        self._dead_letter_topic = dead_letter_topic
+        self._max_attempts = max_attempts
+        self._first_backoff = first_backoff
+        self._on_applied = on_applied
+        self.stats = ConsumerStats()
+        self.assigned = asyncio.Event()
+
+    @property
+    def event_types(self) -> list[str]:
+        """The ce_types this consumer applies; everything else on its topics is ignored."""
+        return sorted(self._handlers)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        consumer = self._consumer_factory()
+        producer = self._producer_factory()
+        await producer.start()
+        await consumer.start()
+        try:
+            while not stop.is_set():
+                batch = await consumer.getmany(timeout_ms=200, max_records=500)
+                if consumer.assignment():
+                    self.assigned.set()
+                if batch:
+                    await self._process_batch(consumer, producer, batch, stop)
+        finally:
+            await consumer.stop()
+            await producer.stop()
+
+    async def _process_batch(
+        self,
+        consumer: AIOKafkaConsumer,
+        producer: AIOKafkaProducer,
+        batch: Mapping[TopicPartition, list[ConsumerRecord[bytes, bytes]]],
+        stop: asyncio.Event,
+    ) -> None:
+        done: dict[TopicPartition, int] = {}
+        try:
+            for partition, messages in batch.items():
+                for message in messages:
+                    if stop.is_set():
+                        return
+                    await self._process(producer, message, stop)
+                    done[partition] = message.offset + 1
+        finally:
+            if done:
+                # Everything up to here is committed in the database (or dead-lettered).
+                await consumer.commit(done)
+
+    async def _process(
+        self, producer: AIOKafkaProducer, message: ConsumerRecord[bytes, bytes],
+        stop: asyncio.Event,
+    ) -> None:
+        try:
+            event = from_kafka(list(message.headers), message.value)
+        except MalformedEvent as error:
+            await self._dead_letter(producer, message, error, attempts=0)
+            return
+        handler = self._handlers.get(event.ce_type)
+        if handler is None:
+            self.stats.ignored += 1
+            return
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                await self._apply(handler, event, message)
+                return
+            except _OUTAGES as error:
+                # Not the message's fault: wait for the database, don't count the attempt.
+                attempt -= 1
+                log.warning("database unavailable; retrying", extra={"error": repr(error)})
+                if stop.is_set():
+                    raise
+                await asyncio.sleep(min(5.0, self._first_backoff * 20))
+            except Exception as error:
+                if attempt >= self._max_attempts:
+                    await self._dead_letter(producer, message, error, attempts=attempt)
+                    return
+                self.stats.retries += 1
+                log.warning("handler failed; retrying",
+                            extra={"consumer": self.name, "event_id": str(event.event_id),
+                                   "attempt": attempt, "error": repr(error)})
+                await asyncio.sleep(self._first_backoff * 2 ** (attempt - 1))
+
+    async def _apply(
+        self, handler: Handler, event: ConsumedEvent, message: ConsumerRecord[bytes, bytes]
+    ) -> None:
+        async with self._db.transaction() as conn:
+            fresh = await inbox.claim(conn, self.name, event, message.topic, message.partition,
+                                      message.offset)
+            if not fresh:
+                self.stats.duplicates += 1
+                return
+            await handler(event, conn)
+        self.stats.applied += 1
+        if self._on_applied is not None:
+            # Called after the database commit and before the offset commit.
+            self._on_applied(event)
+
+    async def _dead_letter(
+        self, producer: AIOKafkaProducer, message: ConsumerRecord[bytes, bytes],
+        error: BaseException, attempts: int,
+    ) -> None:
+        details: dict[str, Any] = {
+            "dlq_consumer": self.name,
+            "dlq_error_type": type(error).__name__,
+            "dlq_error": str(error)[:2000],
+            "dlq_trace": "".join(traceback.format_exception(error))[-4000:],
+            "dlq_origin_topic": message.topic,
+            "dlq_origin_partition": str(message.partition),
+            "dlq_origin_offset": str(message.offset),
+            "dlq_attempts": str(attempts),
+            "dlq_failed_at": datetime.now(UTC).isoformat(),
+        }
+        headers = list(message.headers) + [(k, str(v).encode()) for k, v in details.items()]
+        # Waiting for the broker's ack before the offset moves: a dead letter is never lost.
+        await (await producer.send(self._dead_letter_topic, value=message.value,
+                                   key=message.key, headers=headers))
+        self.stats.dead_lettered += 1
+        log.error("message dead-lettered",
+                  extra={"consumer": self.name, "topic": message.topic,
+                         "partition": message.partition, "offset": message.offset,
+                         "error": repr(error)})

@@ -1,0 +1,75 @@
+"""Database engines and transactions. Nothing here runs at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+
+def with_database(url: str, database: str) -> str:
+    """The same server URL pointing at another database (each service owns one)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return url
+    return parsed.set(database=database).render_as_string(hide_password=False)
+
+
+def asyncpg_dsn(url: str) -> str:
+    """A plain libpq DSN for asyncpg from a SQLAlchemy URL (used by LISTEN connections)."""
+    parsed = make_url(url).set(drivername="postgresql")
+    return parsed.render_as_string(hide_password=False)
+
+
+def _sqlite_serialised_writes(engine: AsyncEngine) -> None:
+    """SQLite: take the write lock at BEGIN, so concurrent writers queue instead of failing
+    on lock upgrade; WAL lets readers run beside the writer."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Database:
+    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
+        self.url = url
+        backend = make_url(url).get_backend_name()
+        options: dict[str, Any] = {"echo": echo}
+        if backend == "postgresql":
+            options.update(pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+        self.engine: AsyncEngine = create_async_engine(url, **options)
+        if backend == "sqlite":
+            _sqlite_serialised_writes(self.engine)
+        self.is_postgres = backend == "postgresql"
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """One database transaction: committed when the block exits normally, else rolled back."""
+        async with self.engine.begin() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def connect(self) -> AsyncIterator[AsyncConnection]:
+        async with self.engine.connect() as conn:
+            yield conn
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(sa.text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,1 @@
+"""Operational commands: create topics, migrate databases."""

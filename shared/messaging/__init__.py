@@ -1,0 +1,1 @@
+"""Kafka messaging: CloudEvents envelope, topic declarations, client factories."""

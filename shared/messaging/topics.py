@@ -1,0 +1,67 @@
+"""Topic declarations from contracts/topics.yaml, and their creation on a cluster."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSpec:
+    name: str
+    producer: str
+    key: str
+    description: str
+    partitions: int
+    replication_factor: int
+
+
+def contracts_dir() -> Path:
+    configured = os.environ.get("RUNWAY_CONTRACTS_DIR")
+    return Path(configured) if configured else Path(__file__).resolve().parents[2] / "contracts"
+
+
+def load_topics(path: Path | None = None, partitions: int | None = None) -> list[TopicSpec]:
+    declaration = yaml.safe_load((path or contracts_dir() / "topics.yaml").read_text())
+    env_partitions = os.environ.get("RUNWAY_TOPIC_PARTITIONS")
+    count = partitions or int(env_partitions or declaration.get("partitions", 6))
+    replication = int(declaration.get("replication_factor", 1))
+    return [
+        TopicSpec(name=t["name"], producer=t["producer"], key=t["key"],
+                  description=t.get("description", ""), partitions=count,
+                  replication_factor=replication)
+        for t in declaration["topics"]
+    ]
+
+
+def events_topic(service: str) -> str:
+    return f"runway.{service}.events"
+
+
+def dead_letter_topic(service: str) -> str:
+    return f"runway.{service}.deadletter"
+
+
+async def ensure_topics(bootstrap: str, specs: list[TopicSpec]) -> list[str]:
+    """Create the declared topics that don't exist yet; returns the names created."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [s for s in specs if s.name not in existing]
+        if missing:
+            # Another starter may create them at the same moment; that is fine.
+            with contextlib.suppress(TopicAlreadyExistsError):
+                await admin.create_topics([
+                    NewTopic(name=s.name, num_partitions=s.partitions,
+                             replication_factor=s.replication_factor) for s in missing
+                ])
+        return [s.name for s in missing]
+    finally:
+        await admin.close()

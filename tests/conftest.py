@@ -1,0 +1,75 @@
+"""Fixtures for real PostgreSQL, SQLite and Kafka. See tests/support/infra.py."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from shared.clock import SystemClock
+from shared.db import Database
+from shared.eventstore import EventStore
+from shared.migrate import migrate
+from tests.support import infra
+
+
+@pytest.fixture(scope="session")
+async def pg_server() -> str:
+    url = infra.pg_server_url()
+    await infra.require_postgres(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+async def pg_template(pg_server: str) -> AsyncIterator[str]:
+    """A database migrated once per run; each test copies it, which is much faster than
+    migrating every time and still leaves every test a private database."""
+    url = await infra.create_database(pg_server)
+    database = Database(url)
+    await migrate(database)
+    await database.dispose()
+    yield url.rsplit("/", 1)[-1]
+    await infra.drop_database(pg_server, url)
+
+
+@pytest.fixture
+async def pg_url(pg_server: str, pg_template: str) -> AsyncIterator[str]:
+    url = await infra.create_database(pg_server, template=pg_template)
+    yield url
+    await infra.drop_database(pg_server, url)
+
+
+@pytest.fixture
+async def pg_db(pg_url: str) -> AsyncIterator[Database]:
+    database = Database(pg_url, pool_size=20)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def sqlite_db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'store.db'}")
+    await migrate(database)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def any_db(request: pytest.FixtureRequest) -> Database:
+    """The same contract checked on both supported backends."""
+    name = "pg_db" if request.param == "postgresql" else "sqlite_db"
+    database: Database = request.getfixturevalue(name)
+    return database
+
+
+@pytest.fixture
+def store() -> EventStore:
+    return EventStore(SystemClock())
+
+
+@pytest.fixture(scope="session")
+async def kafka() -> str:
+    bootstrap = infra.kafka_bootstrap()
+    await infra.require_kafka(bootstrap)
+    return bootstrap

@@ -1,0 +1,171 @@
+"""The consumer runtime against real Kafka and PostgreSQL: inbox, retries, dead letters."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.clock import SystemClock
+from shared.consumer import ConsumerRuntime
+from shared.db import Database
+from shared.eventstore import Actor, EventContext, EventStore, NewEvent
+from shared.messaging.cloudevents import ConsumedEvent, KafkaRecord, to_kafka
+from shared.messaging.kafka import make_consumer, make_producer
+from tests.support.infra import create_topics, unique_topic
+from tests.support.kafka_read import header, read_topic, wait_for
+
+CONTEXT = EventContext(actor=Actor("operator-1", "operator"))
+
+
+@pytest.fixture
+async def effects_db(pg_db: Database) -> Database:
+    async with pg_db.transaction() as conn:
+        await conn.execute(sa.text(
+            "CREATE TABLE effects (event_id uuid, stream_id text, version int, note text)"))
+    return pg_db
+
+
+async def record_effect(event: ConsumedEvent, conn: AsyncConnection) -> None:
+    if event.data.get("explode"):
+        raise ValueError(f"cannot apply step {event.data['step']}: invalid step")
+    await conn.execute(
+        sa.text("INSERT INTO effects VALUES (:id, :stream, :version, :note)"),
+        {"id": event.event_id, "stream": event.stream_id, "version": event.stream_version,
+         "note": event.data.get("note")},
+    )
+
+
+class Harness:
+    def __init__(self, db: Database, kafka: str) -> None:
+        self.db, self.kafka = db, kafka
+        self.topic, self.dlq = unique_topic("in"), unique_topic("dlq")
+        self.store = EventStore(SystemClock())
+
+    async def publish(self, stream: str, version: int, **data: object) -> uuid.UUID:
+        """Record an event in the store, then put it on the topic as the relay would."""
+        async with self.db.transaction() as conn:
+            [recorded] = await self.store.append(
+                conn, stream_id=stream, stream_type="case", expected_version=version - 1,
+                events=[NewEvent("test.step_recorded", dict(data))], context=CONTEXT,
+                topic=None)
+        await self.send_raw(to_kafka(recorded, topic=self.topic, key=stream,
+                                     source="/runway/test"))
+        return recorded.event_id
+
+    async def send_raw(self, record: KafkaRecord) -> None:
+        producer = make_producer(self.kafka, "test-producer")
+        await producer.start()
+        try:
+            await producer.send_and_wait(record.topic, value=record.value, key=record.key,
+                                         headers=record.headers)
+        finally:
+            await producer.stop()
+
+    def runtime(self, name: str = "test-consumer", max_attempts: int = 3) -> ConsumerRuntime:
+        return ConsumerRuntime(
+            name=name, database=self.db,
+            consumer_factory=lambda: make_consumer(self.kafka, f"{name}-{self.topic}",
+                                                   [self.topic]),
+            producer_factory=lambda: make_producer(self.kafka, name),
+            handlers={"test.step_recorded.v1": record_effect},
+            dead_letter_topic=self.dlq, max_attempts=max_attempts, first_backoff=0.01)
+
+    async def effects(self) -> list[tuple[str, int]]:
+        async with self.db.connect() as conn:
+            rows = await conn.execute(
+                sa.text("SELECT stream_id, version FROM effects ORDER BY stream_id, version"))
+            return [(r.stream_id, r.version) for r in rows]
+
+
+@pytest.fixture
+async def harness(effects_db: Database, kafka: str) -> AsyncIterator[Harness]:
+    h = Harness(effects_db, kafka)
+    await create_topics(kafka, [h.topic, h.dlq])
+    yield h
+
+
+async def run_until(runtime: ConsumerRuntime, condition: object, what: str) -> None:
+    stop = asyncio.Event()
+    task = asyncio.create_task(runtime.run(stop))
+    try:
+        await wait_for(condition, what=what)  # type: ignore[arg-type]
+    finally:
+        stop.set()
+        await task
+
+
+async def test_poison_message_is_dead_lettered_and_the_next_one_still_applies(
+    harness: Harness,
+) -> None:
+    await harness.publish("case-1", 1, step=1)
+    await harness.send_raw(_unparseable(harness.topic))
+    await harness.publish("case-1", 2, step=2, explode=True)
+    await harness.publish("case-1", 3, step=3)
+    runtime = harness.runtime()
+
+    async def three_done() -> bool:
+        return len(await harness.effects()) == 2 and runtime.stats.dead_lettered == 2
+
+    await run_until(runtime, three_done, "good messages applied, bad ones dead-lettered")
+
+    assert await harness.effects() == [("case-1", 1), ("case-1", 3)]
+    letters = await read_topic(harness.kafka, harness.dlq)
+    assert len(letters) == 2
+    unparseable, failing = letters if header(letters[0], "dlq_attempts") == "0" else letters[::-1]
+    assert header(unparseable, "dlq_error_type") == "MalformedEvent"
+    assert "ce_specversion" in (header(unparseable, "dlq_error") or "")
+    assert header(failing, "dlq_error_type") == "ValueError"
+    assert "cannot apply step 2" in (header(failing, "dlq_error") or "")
+    assert header(failing, "dlq_attempts") == "3"
+    assert header(failing, "dlq_origin_topic") == harness.topic
+    assert header(failing, "dlq_origin_offset") is not None
+    assert runtime.stats.retries == 2
+
+
+async def test_redelivered_event_has_no_second_effect(harness: Harness) -> None:
+    event_id = await harness.publish("case-2", 1, step=1)
+    # The same message again, as a relay restart or a rebalance would deliver it.
+    records = await read_topic(harness.kafka, harness.topic)
+    original = records[0]
+    await harness.send_raw(KafkaRecord(harness.topic, original.key, original.value,
+                                       list(original.headers)))
+    await harness.publish("case-2", 2, step=2)
+    runtime = harness.runtime()
+
+    async def settled() -> bool:
+        return runtime.stats.applied == 2 and runtime.stats.duplicates == 1
+
+    await run_until(runtime, settled, "two applied, one duplicate")
+    assert await harness.effects() == [("case-2", 1), ("case-2", 2)]
+    async with harness.db.connect() as conn:
+        claimed = await conn.scalar(sa.text("SELECT count(*) FROM inbox WHERE event_id = :id"),
+                                    {"id": event_id})
+    assert claimed == 1
+
+
+async def test_offsets_are_committed_so_a_restart_does_not_reapply(harness: Harness) -> None:
+    await harness.publish("case-3", 1, step=1)
+    first = harness.runtime()
+
+    async def applied_one() -> bool:
+        return first.stats.applied == 1
+
+    await run_until(first, applied_one, "first run applied")
+    await harness.publish("case-3", 2, step=2)
+    second = harness.runtime()
+
+    async def applied_next() -> bool:
+        return second.stats.applied == 1
+
+    await run_until(second, applied_next, "second run applied the new event")
+    assert second.stats.duplicates == 0, "the committed offset was not honoured"
+    assert await harness.effects() == [("case-3", 1), ("case-3", 2)]
+
+
+def _unparseable(topic: str) -> KafkaRecord:
+    return KafkaRecord(topic, b"case-1", b"not json", [("ce_type", b"test.step_recorded.v1")])

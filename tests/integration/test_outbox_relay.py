@@ -1,0 +1,124 @@
+"""The outbox relay against real PostgreSQL and Kafka."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import defaultdict
+from collections.abc import Awaitable
+
+import sqlalchemy as sa
+
+from shared.db import Database
+from shared.eventstore import Actor, EventContext, EventStore, NewEvent
+from shared.messaging.kafka import make_producer
+from shared.outbox import OutboxRelay
+from tests.support.infra import create_topics, unique_topic
+from tests.support.kafka_read import header, read_topic, wait_for
+
+CONTEXT = EventContext(actor=Actor("operator-1", "operator"), causation_id="cmd-1")
+
+
+async def write_cases(db: Database, store: EventStore, topic: str, cases: int,
+                      per_case: int) -> None:
+    for version in range(per_case):
+        for case in range(cases):
+            async with db.transaction() as conn:
+                await store.append(conn, stream_id=f"case-{case}", stream_type="case",
+                                   expected_version=version,
+                                   events=[NewEvent("test.step_recorded", {"step": version})],
+                                   context=CONTEXT, topic=topic)
+
+
+async def test_relay_publishes_cloudevents_in_per_case_order_and_marks_rows(
+    pg_db: Database, store: EventStore, kafka: str
+) -> None:
+    topic = unique_topic("relay")
+    await create_topics(kafka, [topic])
+    await write_cases(pg_db, store, topic, cases=10, per_case=5)
+    relay = OutboxRelay(pg_db, lambda: make_producer(kafka, "test-relay"),
+                        source="/runway/test", batch_size=7)
+    stop = asyncio.Event()
+    running = asyncio.create_task(relay.run(stop))
+    try:
+        await wait_for(lambda: _zero(relay.pending_count()), what="outbox drained")
+    finally:
+        stop.set()
+        await running
+
+    records = await read_topic(kafka, topic)
+    assert len(records) == 50
+    versions_by_case: dict[str, list[int]] = defaultdict(list)
+    partitions_by_case: dict[str, set[int]] = defaultdict(set)
+    for record in records:
+        case = record.key.decode()
+        assert header(record, "ce_subject") == case
+        versions_by_case[case].append(int(header(record, "ce_streamversion") or 0))
+        partitions_by_case[case].add(record.partition)
+    assert all(v == [1, 2, 3, 4, 5] for v in versions_by_case.values()), versions_by_case
+    assert all(len(p) == 1 for p in partitions_by_case.values())
+
+    first = records[0]
+    assert header(first, "ce_specversion") == "1.0"
+    assert header(first, "ce_type") == "test.step_recorded.v1"
+    assert header(first, "ce_source") == "/runway/test"
+    assert header(first, "ce_actor") == "operator-1"
+    assert header(first, "ce_causationid") == "cmd-1"
+    assert header(first, "content-type") == "application/json"
+    assert json.loads(first.value)["step"] == 0
+
+    async with pg_db.connect() as conn:
+        unmarked = await conn.scalar(sa.text(
+            "SELECT count(*) FROM outbox WHERE published_at IS NULL OR kafka_offset IS NULL"))
+    assert unmarked == 0
+
+
+async def test_relay_wakes_on_commit_without_waiting_for_the_poll(
+    pg_db: Database, store: EventStore, kafka: str
+) -> None:
+    topic = unique_topic("wake")
+    await create_topics(kafka, [topic])
+    # A poll interval far longer than the deadline below: only NOTIFY can wake the relay.
+    relay = OutboxRelay(pg_db, lambda: make_producer(kafka, "test-relay"),
+                        source="/runway/test", poll_interval=60)
+    stop = asyncio.Event()
+    running = asyncio.create_task(relay.run(stop))
+    try:
+        await wait_for(lambda: _true(relay.is_leader), what="relay leadership")
+        started = time.monotonic()
+        await write_cases(pg_db, store, topic, cases=1, per_case=1)
+        await wait_for(lambda: _zero(relay.pending_count()), timeout=5, what="NOTIFY wake-up")
+        assert time.monotonic() - started < 5
+    finally:
+        stop.set()
+        await running
+
+
+async def test_only_one_relay_publishes_at_a_time(
+    pg_db: Database, store: EventStore, kafka: str
+) -> None:
+    topic = unique_topic("leader")
+    await create_topics(kafka, [topic])
+    relays = [OutboxRelay(pg_db, lambda: make_producer(kafka, "test-relay"),
+                          source="/runway/test", poll_interval=0.2) for _ in range(2)]
+    stop = asyncio.Event()
+    running = [asyncio.create_task(r.run(stop)) for r in relays]
+    try:
+        await wait_for(lambda: _true(any(r.is_leader for r in relays)), what="a leader")
+        await write_cases(pg_db, store, topic, cases=3, per_case=3)
+        await wait_for(lambda: _zero(relays[0].pending_count()), what="outbox drained")
+        assert sum(r.is_leader for r in relays) == 1
+        assert sum(r.stats.published for r in relays) == 9
+    finally:
+        stop.set()
+        await asyncio.gather(*running)
+    assert len(await read_topic(kafka, topic)) == 9
+
+
+async def _zero(count: Awaitable[int]) -> bool:
+    return await count == 0
+
+
+async def _true(value: bool) -> bool:
+    return value

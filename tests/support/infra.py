@@ -1,0 +1,87 @@
+"""Locating the real PostgreSQL and Kafka the tests run against.
+
+Tests never skip because infrastructure is missing: they fail with a message that says how to
+start it (`make infra-up`), so a CI run without Kafka or PostgreSQL can never pass.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+
+import asyncpg
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from shared.db import asyncpg_dsn, with_database
+
+DEFAULT_PG_URL = "postgresql+asyncpg://runway:runway@127.0.0.1:5433/runway"
+
+
+def pg_server_url() -> str:
+    url = os.environ.get("RUNWAY_TEST_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
+    return url if url.startswith("postgresql") else DEFAULT_PG_URL
+
+
+def kafka_bootstrap() -> str:
+    return os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or (
+        f"127.0.0.1:{os.environ.get('KAFKA_PORT', '9092')}"
+    )
+
+
+async def require_postgres(url: str) -> None:
+    try:
+        conn = await asyncpg.connect(asyncpg_dsn(url), timeout=5)
+    except (TimeoutError, OSError, asyncpg.PostgresError) as error:
+        pytest.fail(f"PostgreSQL is not reachable at {url.split('@')[-1]} ({error}); "
+                    "run `make infra-up` first", pytrace=False)
+    await conn.close()
+
+
+async def require_kafka(bootstrap: str) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+    try:
+        await asyncio.wait_for(admin.start(), timeout=15)
+        await admin.list_topics()
+    except Exception as error:  # any failure to reach the broker fails the test run
+        pytest.fail(f"Kafka is not reachable at {bootstrap} ({error!r}); "
+                    "run `make infra-up` first", pytrace=False)
+    finally:
+        await admin.close()
+
+
+async def create_database(server_url: str, template: str | None = None) -> str:
+    """A new, empty (or template-copied) database; returns its SQLAlchemy URL."""
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    conn = await asyncpg.connect(asyncpg_dsn(with_database(server_url, "postgres")))
+    try:
+        suffix = f" TEMPLATE {template}" if template else ""
+        await conn.execute(f"CREATE DATABASE {name}{suffix}")
+    finally:
+        await conn.close()
+    return with_database(server_url, name)
+
+
+async def drop_database(server_url: str, url: str) -> None:
+    name = url.rsplit("/", 1)[-1].split("?")[0]
+    conn = await asyncpg.connect(asyncpg_dsn(with_database(server_url, "postgres")))
+    try:
+        await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    finally:
+        await conn.close()
+
+
+async def create_topics(bootstrap: str, names: list[str], partitions: int = 6) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics(
+            [NewTopic(name=n, num_partitions=partitions, replication_factor=1) for n in names]
+        )
+    finally:
+        await admin.close()
+
+
+def unique_topic(label: str) -> str:
+    return f"test.{label}.{uuid.uuid4().hex[:10]}"
