@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -54,6 +55,9 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, **options)
         if backend == "sqlite":
             _sqlite_serialised_writes(self.engine)
+            database_file = make_url(url).database
+            if database_file and database_file != ":memory:":
+                Path(database_file).parent.mkdir(parents=True, exist_ok=True)
         self.is_postgres = backend == "postgresql"
 
     @asynccontextmanager

@@ -1,0 +1,7 @@
+-- docker-compose: one database per service, as deploy/postgres.sh creates locally.
+CREATE DATABASE runway_intake;
+CREATE DATABASE runway_judicial;
+CREATE DATABASE runway_assurance;
+CREATE DATABASE runway_transport;
+CREATE DATABASE runway_court;
+CREATE DATABASE runway_audit;

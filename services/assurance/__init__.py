@@ -1,0 +1,1 @@
+"""Death-penalty assurance: capital charges, US assurances, Mexico's acceptance, clearance."""

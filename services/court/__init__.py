@@ -1,0 +1,1 @@
+"""US court intake: Arrival, initial appearance, specialty."""

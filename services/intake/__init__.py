@@ -1,0 +1,1 @@
+"""Operator intake: Operators submit extradition requests; timelines and case lists."""

@@ -1,0 +1,1 @@
+"""Judicial approval: detention, hearing, opinion, SRE decision, amparo, surrender."""

@@ -1,0 +1,1 @@
+"""Transport scheduling: Flights, manifests, custody handoff."""

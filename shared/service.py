@@ -1,0 +1,160 @@
+"""The composition root of a service process.
+
+A service declares what it is (a ServiceSpec); `ServiceRuntime` builds its engine, store,
+relay and consumers from settings when the process starts, never at import time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from aiokafka.admin import AIOKafkaAdminClient
+from fastapi import APIRouter
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.clock import Clock, SystemClock
+from shared.consumer import ConsumerRuntime, Handler
+from shared.db import Database
+from shared.eventstore import EventStore
+from shared.messaging.kafka import make_consumer, make_producer
+from shared.messaging.topics import dead_letter_topic, ensure_topics, events_topic, load_topics
+from shared.migrate import migrate
+from shared.outbox import OutboxRelay
+from shared.settings import ServiceSettings
+
+log = logging.getLogger("runway.service")
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    """One Kafka consumer group of a service: its topics and the ce_types it applies."""
+
+    name: str
+    topics: Sequence[str]
+    handlers: Mapping[str, Handler]
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    title: str
+    default_port: int
+    routers: Callable[[ServiceRuntime], Sequence[APIRouter]] = lambda _runtime: ()
+    consumers: Callable[[ServiceRuntime], Sequence[ConsumerSpec]] = lambda _runtime: ()
+    migrations: Sequence[str] = field(default_factory=tuple)
+
+
+class ServiceRuntime:
+    def __init__(self, spec: ServiceSpec, settings: ServiceSettings,
+                 clock: Clock | None = None) -> None:
+        self.spec = spec
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.database = Database(settings.resolved_database_url())
+        self.store = EventStore(self.clock)
+        self.source = f"/runway/{spec.name}"
+        self.events_topic = events_topic(spec.name)
+        bootstrap = settings.kafka_bootstrap_servers
+        self.relay = OutboxRelay(
+            self.database,
+            lambda: make_producer(bootstrap, client_id=f"{spec.name}-relay"),
+            source=self.source,
+            batch_size=settings.relay_batch_size,
+            poll_interval=settings.relay_poll_interval_s,
+        )
+        self.consumers = [self._consumer(c) for c in spec.consumers(self)]
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._kafka_checked_at = 0.0
+        self._kafka_ok = False
+
+    def _consumer(self, consumer: ConsumerSpec) -> ConsumerRuntime:
+        bootstrap = self.settings.kafka_bootstrap_servers
+        return ConsumerRuntime(
+            name=consumer.name,
+            database=self.database,
+            consumer_factory=lambda: make_consumer(bootstrap, consumer.name, list(consumer.topics)),
+            producer_factory=lambda: make_producer(bootstrap, f"{consumer.name}-dlq"),
+            handlers=consumer.handlers,
+            dead_letter_topic=dead_letter_topic(self.spec.name),
+            max_attempts=self.settings.consumer_max_attempts,
+        )
+
+    @contextlib.asynccontextmanager
+    async def command(self) -> AsyncIterator[AsyncConnection]:
+        """One command, one transaction; the relay is woken once it has committed."""
+        async with self.database.transaction() as conn:
+            yield conn
+        self.relay.wake()
+
+    async def prestart(self) -> None:
+        """Wait for the database and Kafka, migrate, create topics: all before serving."""
+        deadline = time.monotonic() + self.settings.startup_timeout_s
+        await _retry_until(deadline, "database", self.database.ping)
+        await migrate(self.database, self.spec.migrations)
+        bootstrap = self.settings.kafka_bootstrap_servers
+        await _retry_until(deadline, "kafka", lambda: ensure_topics(bootstrap, load_topics()))
+
+    async def start_background(self) -> None:
+        self._stop.clear()
+        self._tasks = [asyncio.create_task(self.relay.run(self._stop), name="relay")]
+        self._tasks += [asyncio.create_task(c.run(self._stop), name=f"consumer:{c.name}")
+                        for c in self.consumers]
+
+    async def stop_background(self) -> None:
+        """Stop relay and consumers; each finishes the batch or message in hand."""
+        self._stop.set()
+        results = await asyncio.gather(*self._tasks, return_exceptions=True)
+        for task, result in zip(self._tasks, results, strict=True):
+            if isinstance(result, BaseException) and not isinstance(result,
+                                                                     asyncio.CancelledError):
+                log.error("background task failed", extra={"task": task.get_name(),
+                                                           "error": repr(result)})
+        self._tasks = []
+
+    def background_failures(self) -> list[str]:
+        return [t.get_name() for t in self._tasks if t.done() and not t.cancelled()
+                and t.exception() is not None]
+
+    async def kafka_reachable(self) -> bool:
+        """Whether Kafka answers a metadata request (cached for two seconds)."""
+        if time.monotonic() - self._kafka_checked_at < 2:
+            return self._kafka_ok
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.settings.kafka_bootstrap_servers,
+                                    request_timeout_ms=3000)
+        try:
+            await asyncio.wait_for(admin.start(), timeout=3)
+            await asyncio.wait_for(admin.list_topics(), timeout=3)
+            self._kafka_ok = True
+        except Exception:
+            self._kafka_ok = False
+        finally:
+            with contextlib.suppress(Exception):
+                await admin.close()
+        self._kafka_checked_at = time.monotonic()
+        return self._kafka_ok
+
+    async def close(self) -> None:
+        await self.database.dispose()
+
+
+async def _retry_until(deadline: float, what: str, attempt: Callable[[], object]) -> None:
+    delay = 0.2
+    while True:
+        try:
+            result = attempt()
+            if asyncio.iscoroutine(result):
+                await result
+            return
+        except Exception as error:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{what} not reachable before the startup deadline: "
+                                   f"{error!r}") from error
+            log.info("waiting for %s", what, extra={"error": repr(error)})
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)

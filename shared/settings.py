@@ -1,0 +1,47 @@
+"""Settings every service reads from its environment (pydantic-settings).
+
+Database selection, in order: SERVICE_DATABASE_URL (this service's own database);
+DATABASE_URL pointing at a PostgreSQL server (the service uses database `runway_<service>`
+on it); otherwise the embedded SQLite file `<RUNWAY_DATA_DIR>/<service>.db`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.db import with_database
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    service_name: str = Field(default="runway", validation_alias="RUNWAY_SERVICE")
+    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    service_database_url: str | None = Field(default=None,
+                                             validation_alias="SERVICE_DATABASE_URL")
+    data_dir: Path = Field(default=REPO_ROOT / "var" / "data", validation_alias="RUNWAY_DATA_DIR")
+    kafka_bootstrap_servers: str = Field(default="127.0.0.1:9092",
+                                         validation_alias="KAFKA_BOOTSTRAP_SERVERS")
+    http_host: str = Field(default="127.0.0.1", validation_alias="HTTP_HOST")
+    http_port: int | None = Field(default=None, validation_alias="HTTP_PORT")
+    log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
+    relay_batch_size: int = Field(default=1000, ge=1, validation_alias="RELAY_BATCH_SIZE")
+    relay_poll_interval_s: float = Field(default=1.0, gt=0,
+                                         validation_alias="RELAY_POLL_INTERVAL_S")
+    consumer_max_attempts: int = Field(default=5, ge=1,
+                                       validation_alias="CONSUMER_MAX_ATTEMPTS")
+    startup_timeout_s: float = Field(default=60.0, gt=0, validation_alias="STARTUP_TIMEOUT_S")
+
+    def resolved_database_url(self) -> str:
+        if self.service_database_url:
+            return self.service_database_url
+        if self.database_url and self.database_url.startswith("postgresql"):
+            return with_database(self.database_url, f"runway_{self.service_name}")
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.data_dir / f'{self.service_name}.db'}"

@@ -1,0 +1,1 @@
+"""The HTTP skeleton every service uses: health, readiness, metrics, errors, logs."""

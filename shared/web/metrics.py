@@ -1,0 +1,70 @@
+"""Prometheus metrics of a service: HTTP traffic, relay, consumers, outbox backlog."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from typing import TYPE_CHECKING
+
+from fastapi import Request, Response
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+if TYPE_CHECKING:
+    from shared.service import ServiceRuntime
+
+
+class _RuntimeCollector(Collector):
+    """Reads the relay's and consumers' counters at scrape time."""
+
+    def __init__(self, runtime: ServiceRuntime) -> None:
+        self._runtime = runtime
+
+    def collect(self) -> Iterator[Metric]:
+        relay = self._runtime.relay
+        published = CounterMetricFamily("runway_relay_published",
+                                        "Events published to Kafka by the outbox relay")
+        published.add_metric([], relay.stats.published)
+        yield published
+        failures = CounterMetricFamily("runway_relay_failures", "Relay failures (retried)")
+        failures.add_metric([], relay.stats.failures)
+        yield failures
+        leader = GaugeMetricFamily("runway_relay_leader", "1 if this relay holds the lock")
+        leader.add_metric([], 1 if relay.is_leader else 0)
+        yield leader
+        consumed = CounterMetricFamily("runway_consumer_messages",
+                                       "Messages handled by consumers, by outcome",
+                                       labels=["consumer", "outcome"])
+        for consumer in self._runtime.consumers:
+            stats = consumer.stats
+            for outcome, value in (("applied", stats.applied), ("duplicate", stats.duplicates),
+                                   ("ignored", stats.ignored),
+                                   ("dead_lettered", stats.dead_lettered),
+                                   ("retried", stats.retries)):
+                consumed.add_metric([consumer.name, outcome], value)
+        yield consumed
+
+
+class ServiceMetrics:
+    def __init__(self, runtime: ServiceRuntime) -> None:
+        self.registry = CollectorRegistry()
+        self.registry.register(_RuntimeCollector(runtime))
+        self.requests = Counter("runway_http_requests", "HTTP requests",
+                                ["method", "route", "status"], registry=self.registry)
+        self.latency = Histogram("runway_http_request_seconds", "HTTP request latency",
+                                 ["method", "route"], registry=self.registry)
+
+    async def middleware(
+        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        # The route template, not the raw path, so case ids don't explode the label set.
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        self.requests.labels(request.method, route, str(response.status_code)).inc()
+        self.latency.labels(request.method, route).observe(time.perf_counter() - started)
+        return response
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

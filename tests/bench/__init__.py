@@ -1,0 +1,1 @@
+"""Benchmarks against real PostgreSQL and Kafka; run with `make bench`."""
