@@ -13,6 +13,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.db import with_database
+from shared.messaging.kafka import default_bootstrap
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,7 +26,7 @@ class ServiceSettings(BaseSettings):
     service_database_url: str | None = Field(default=None,
                                              validation_alias="SERVICE_DATABASE_URL")
     data_dir: Path = Field(default=REPO_ROOT / "var" / "data", validation_alias="RUNWAY_DATA_DIR")
-    kafka_bootstrap_servers: str = Field(default="127.0.0.1:9092",
+    kafka_bootstrap_servers: str = Field(default_factory=default_bootstrap,
                                          validation_alias="KAFKA_BOOTSTRAP_SERVERS")
     http_host: str = Field(default="127.0.0.1", validation_alias="HTTP_HOST")
     http_port: int | None = Field(default=None, validation_alias="HTTP_PORT")

@@ -8,6 +8,7 @@ import os
 import sys
 
 from shared.db import Database
+from shared.messaging.kafka import default_bootstrap
 from shared.messaging.topics import ensure_topics, load_topics
 from shared.migrate import migrate
 
@@ -32,8 +33,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="runway-infra")
     commands = parser.add_subparsers(dest="command", required=True)
     topics = commands.add_parser("create-topics", help="create the topics in contracts/topics.yaml")
-    topics.add_argument("--bootstrap", default=os.environ.get("KAFKA_BOOTSTRAP_SERVERS",
-                                                              "127.0.0.1:9092"))
+    topics.add_argument("--bootstrap", default=default_bootstrap())
     migrating = commands.add_parser("migrate", help="bring a database to the newest schema")
     migrating.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
     args = parser.parse_args(argv)

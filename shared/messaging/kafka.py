@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import os
+
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+
+def default_bootstrap() -> str:
+    """KAFKA_BOOTSTRAP_SERVERS, else the local broker of deploy/kafka/kafka.sh."""
+    return os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or (
+        f"127.0.0.1:{os.environ.get('KAFKA_PORT', '9092')}")
 
 
 def make_producer(bootstrap: str, client_id: str, *, linger_ms: int = 2) -> AIOKafkaProducer:

@@ -13,7 +13,7 @@ import os
 
 from shared.db import Database
 from shared.logs import configure_logging
-from shared.messaging.kafka import make_producer
+from shared.messaging.kafka import default_bootstrap, make_producer
 from shared.process import stop_on_signals
 
 from .relay import OutboxRelay
@@ -23,8 +23,7 @@ def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="runway-relay", description=__doc__)
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"),
                         required="DATABASE_URL" not in os.environ)
-    parser.add_argument("--bootstrap", default=os.environ.get("KAFKA_BOOTSTRAP_SERVERS",
-                                                              "127.0.0.1:9092"))
+    parser.add_argument("--bootstrap", default=default_bootstrap())
     parser.add_argument("--source", required=True, help="CloudEvents source, e.g. /runway/intake")
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--poll-interval", type=float, default=1.0)

@@ -15,6 +15,7 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from shared.db import asyncpg_dsn, with_database
+from shared.messaging.kafka import default_bootstrap
 
 DEFAULT_PG_URL = "postgresql+asyncpg://runway:runway@127.0.0.1:5433/runway"
 
@@ -25,9 +26,7 @@ def pg_server_url() -> str:
 
 
 def kafka_bootstrap() -> str:
-    return os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or (
-        f"127.0.0.1:{os.environ.get('KAFKA_PORT', '9092')}"
-    )
+    return default_bootstrap()
 
 
 async def require_postgres(url: str) -> None:
