@@ -176,39 +176,70 @@ async def append(
 # ------------------------------------------------------------------------------ CPU meter
 
 _TICKS = os.sysconf("SC_CLK_TCK")
+_PG_BACKGROUND = ("checkpointer", "background writer", "walwriter", "autovacuum",
+                  "logical replication", "archiver", "stats collector", "/bin/postgres")
 
 
 @dataclass(frozen=True)
 class CpuSnapshot:
     wall: float
-    own: float
-    kafka: float | None
     busy: float
+    by_process: dict[int, tuple[str, float]]
 
 
 class CpuMeter:
-    """Where the machine's cores went during a measurement: this Python process, the Kafka
-    broker (its pid file), and the rest of the machine (on this box, mostly PostgreSQL)."""
+    """Where the machine's cores went during a measurement, by process: this Python
+    process, PostgreSQL backends serving the bench's databases, PostgreSQL's background
+    processes (WAL writer, checkpointer, autovacuum), the Kafka broker, and everything else
+    (another test run on the same box shows up there, so a contaminated figure is visible)."""
 
     def __init__(self) -> None:
         self.kafka_pid = _kafka_pid()
+        self.own_pid = os.getpid()
+        self.databases: set[str] = set()
 
     def snap(self) -> CpuSnapshot:
-        kafka = _process_cpu(self.kafka_pid) if self.kafka_pid else None
-        return CpuSnapshot(time.monotonic(), time.process_time(), kafka, _machine_busy())
+        by_process: dict[int, tuple[str, float]] = {}
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            pid = int(entry.name)
+            seconds = _process_cpu(pid)
+            if seconds is not None:
+                by_process[pid] = (self._classify(pid), seconds)
+        return CpuSnapshot(time.monotonic(), _machine_busy(), by_process)
+
+    def _classify(self, pid: int) -> str:
+        if pid == self.own_pid:
+            return "python_bench_process"
+        if pid == self.kafka_pid:
+            return "kafka_broker"
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                title = handle.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            return "other_processes"
+        if title.startswith("postgres") or "/bin/postgres" in title:
+            if any(f" {name} " in title for name in self.databases):
+                return "postgres_bench_backends"
+            if any(marker in title for marker in _PG_BACKGROUND):
+                return "postgres_background"
+            return "other_processes"
+        return "other_processes"
 
     def usage(self, before: CpuSnapshot, after: CpuSnapshot) -> dict[str, float]:
         wall = max(after.wall - before.wall, 1e-9)
-        python = (after.own - before.own) / wall
+        cores: dict[str, float] = {"python_bench_process": 0.0, "postgres_bench_backends": 0.0,
+                                   "postgres_background": 0.0, "kafka_broker": 0.0}
+        for pid, (group, seconds) in after.by_process.items():
+            start = before.by_process.get(pid, (group, 0.0))[1]
+            cores[group] = cores.get(group, 0.0) + (seconds - start) / wall
         machine = (after.busy - before.busy) / wall
-        usage = {"python_cores": round(python, 2), "machine_busy_cores": round(machine, 2)}
-        if before.kafka is not None and after.kafka is not None:
-            kafka = (after.kafka - before.kafka) / wall
-            usage["kafka_cores"] = round(kafka, 2)
-            usage["rest_cores_mostly_postgres"] = round(max(0.0, machine - python - kafka), 2)
-        else:
-            usage["rest_cores_mostly_postgres"] = round(max(0.0, machine - python), 2)
-        return usage
+        accounted = sum(v for k, v in cores.items() if k != "other_processes")
+        # Processes that came and went between the snapshots are only in the machine total.
+        cores["other_processes"] = max(0.0, machine - accounted)
+        return {**{k: round(v, 2) for k, v in cores.items()},
+                "machine_busy": round(machine, 2), "machine_cores": float(os.cpu_count() or 0)}
 
 
 def _kafka_pid() -> int | None:
@@ -222,14 +253,16 @@ def _kafka_pid() -> int | None:
 
 def _process_cpu(pid: int) -> float | None:
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
         return None
     return (int(fields[11]) + int(fields[12])) / _TICKS  # utime + stime
 
 
 def _machine_busy() -> float:
-    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    with open("/proc/stat") as handle:
+        values = [int(v) for v in handle.readline().split()[1:9]]
     return (sum(values) - values[3] - values[4]) / _TICKS  # all but idle and iowait
 
 
@@ -606,10 +639,15 @@ def summarise_profile(profiler: cProfile.Profile, top: int = 20) -> dict[str, An
         groups[group] = groups.get(group, 0.0) + own
         rows.append((own, cumulative, calls, f"{_short(filename)}:{line}:{name}"))
     rows.sort(reverse=True)
+    by_group: dict[str, float] = {}
+    for group, own in sorted(groups.items(), key=lambda kv: -kv[1]):
+        key = group if own / total >= 0.01 else "other (each < 1%)"
+        by_group[key] = by_group.get(key, 0.0) + own / total
     return {
         "profiled_seconds": round(total, 3),
-        "own_time_by_group": {g: round(v / total, 3)
-                              for g, v in sorted(groups.items(), key=lambda kv: -kv[1])},
+        "note": ("cProfile own time; its per-call overhead inflates Python-heavy code, and "
+                 "time blocked in epoll is the process idling"),
+        "own_time_by_group": {g: round(v, 3) for g, v in by_group.items()},
         "top_functions_by_own_time": [
             {"function": where, "own_s": round(own, 3), "share": round(own / total, 3),
              "cumulative_s": round(cum, 3), "calls": calls}
@@ -630,7 +668,9 @@ def _profile_group(filename: str, name: str) -> str:
                           ("/asyncio/", "asyncio event loop"), ("/tests/bench/", "bench")):
         if marker in filename:
             return group
-    return "other stdlib/site-packages: " + Path(filename).stem
+    if "/site-packages/" in filename:
+        return filename.split("/site-packages/", 1)[1].split("/", 1)[0]
+    return "stdlib: " + Path(filename).stem
 
 
 def _short(filename: str) -> str:
@@ -642,10 +682,9 @@ def _short(filename: str) -> str:
 
 async def bench_relay(
     server: str, template: str, bootstrap: str, cfg: Config, cpu: CpuMeter,
-    payloads: list[dict[str, Any]], cleanup: Cleanup,
+    payloads: list[dict[str, Any]], cleanup: Cleanup, topic: str,
 ) -> dict[str, Any]:
     url = await cleanup.database(server, template)
-    topic = await cleanup.topic(bootstrap, "bench.relay")
     say(f"relay: pre-filling the outbox with {cfg.relay_events} events of ~1 KB")
     fill_rate = await prefill_outbox(url, topic, cfg.relay_events, cfg, payloads)
     db = Database(url, pool_size=2)
@@ -695,14 +734,38 @@ async def bench_relay(
 # ------------------------------------------------------------------- commit -> consumer latency
 
 
+class StampedRelay(OutboxRelay):
+    """The real relay, noting when each event left the outbox query and when the broker had
+    acknowledged its batch. Only observes: every step is the base class's."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fetched: dict[uuid.UUID, float] = {}
+        self.acked: dict[uuid.UUID, float] = {}
+        self._event_of_row: dict[int, uuid.UUID] = {}
+
+    async def _pending(self) -> list[Any]:
+        rows = await super()._pending()
+        now = time.monotonic()
+        for row in rows:
+            self.fetched.setdefault(row.event_id, now)
+            self._event_of_row[row.outbox_id] = row.event_id
+        return rows
+
+    async def _mark_published(self, acked: list[dict[str, Any]]) -> None:
+        now = time.monotonic()
+        for item in acked:
+            self.acked.setdefault(self._event_of_row.pop(item["b_id"]), now)
+        await super()._mark_published(acked)
+
+
+
 async def bench_latency(
     server: str, template: str, bootstrap: str, cfg: Config, cpu: CpuMeter,
-    payloads: list[dict[str, Any]], cleanup: Cleanup,
+    payloads: list[dict[str, Any]], cleanup: Cleanup, topic: str, dead_letters: str,
 ) -> dict[str, Any]:
     writer_url = await cleanup.database(server, template)
     consumer_url = await cleanup.database(server, template)
-    topic = await cleanup.topic(bootstrap, "bench.latency")
-    dead_letters = await cleanup.topic(bootstrap, "bench.latency.dlq")
     writer_db = Database(writer_url, pool_size=4)
     consumer_db = Database(consumer_url, pool_size=2)
     committed: dict[uuid.UUID, float] = {}
@@ -719,8 +782,8 @@ async def bench_latency(
     def on_applied(event: ConsumedEvent) -> None:
         applied[event.event_id] = time.monotonic()
 
-    relay = OutboxRelay(writer_db, lambda: make_producer(bootstrap, "bench-latency-relay"),
-                        source=SOURCE, batch_size=1000, poll_interval=1.0)
+    relay = StampedRelay(writer_db, lambda: make_producer(bootstrap, "bench-latency-relay"),
+                         source=SOURCE, batch_size=1000, poll_interval=1.0)
     runtime = ConsumerRuntime(
         name="bench-latency", database=consumer_db,
         consumer_factory=lambda: make_consumer(bootstrap, f"bench-{topic}", [topic]),
@@ -778,6 +841,19 @@ async def bench_latency(
         "rate_per_s_achieved": round(len(measured) / append_seconds, 1),
         "commit_to_handler": percentiles(to_handler),
         "commit_to_consumer_db_commit": percentiles(to_applied),
+        "breakdown": {
+            "commit_to_relay_fetched": percentiles(
+                [relay.fetched[e] - committed[e] for e in measured]),
+            "relay_fetched_to_broker_acked": percentiles(
+                [relay.acked[e] - relay.fetched[e] for e in measured]),
+            "broker_acked_to_handler": percentiles(
+                [handled[e] - relay.acked[e] for e in measured]),
+            "note": ("relay stamps: rows returned by OutboxRelay._pending; acks at the start of "
+                     "_mark_published, i.e. after every delivery of the batch resolved. A "
+                     "negative acked->handler is a consumer that saw the message before the "
+                     "whole relay batch was acknowledged."),
+        },
+        "events_per_relay_batch": round(len(committed) / max(relay.stats.batches, 1), 2),
         "relay_batches": relay.stats.batches,
         "consumer_applied": runtime.stats.applied,
         "consumer_duplicates": runtime.stats.duplicates,
@@ -824,10 +900,10 @@ async def bench_raw_produce(
 async def bench_raw_consume(
     bootstrap: str, topic: str, expected: int, cpu: CpuMeter, **settings: Any
 ) -> dict[str, Any]:
-    """Plain consumer reading a topic from the beginning; timed from the first batch, so
-    connection set-up is the warm-up."""
+    """Plain consumer (no group) reading a topic from the beginning, timed from the first
+    fetch to the last message; starting the client and loading metadata are the warm-up."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                **settings)
+                                auto_offset_reset="earliest", **settings)
     await consumer.start()
     try:
         partitions = [TopicPartition(topic, p)
@@ -838,43 +914,34 @@ async def bench_raw_consume(
                           for p in sorted(consumer.partitions_for_topic(topic) or [])]
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
-        seen, counted = 0, 0
-        before: CpuSnapshot | None = None
-        deadline = time.monotonic() + 120
+        seen = 0
+        before = cpu.snap()
         while seen < expected:
             batch = await consumer.getmany(timeout_ms=500, max_records=10_000)
-            size = sum(len(messages) for messages in batch.values())
-            if before is None:
-                if size:
-                    before = cpu.snap()
-                    seen = size
-                continue
-            seen += size
-            counted += size
-            if time.monotonic() > deadline:
+            seen += sum(len(messages) for messages in batch.values())
+            if time.monotonic() - before.wall > 120:
                 raise TimeoutError(f"read {seen} of {expected} messages")
         after = cpu.snap()
     finally:
         await consumer.stop()
-    assert before is not None
     seconds = after.wall - before.wall
-    return {"per_s": round(counted / seconds, 1), "messages": counted,
+    return {"per_s": round(seen / seconds, 1), "messages": seen,
             "seconds": round(seconds, 3), "settings": settings,
             "cpu": cpu.usage(before, after)}
 
 
 async def bench_raw_kafka(
     bootstrap: str, cfg: Config, cpu: CpuMeter, payloads: list[dict[str, Any]],
-    cleanup: Cleanup,
+    topics: dict[str, str],
 ) -> dict[str, Any]:
     plain = [(f"relay-case-{i:05d}".encode(), canonical_json(p).encode(), None)
              for i, p in enumerate(payloads)]
     result: dict[str, Any] = {}
-    topic = await cleanup.topic(bootstrap, "bench.raw")
+    topic = topics["raw.defaults"]
     result["produce_defaults"] = await bench_raw_produce(bootstrap, topic, cfg, plain, cpu)
     say(f"raw produce (aiokafka defaults): {result['produce_defaults']['per_s']:.0f} msg/s")
     result["produce_relay_settings"] = await bench_raw_produce(
-        bootstrap, await cleanup.topic(bootstrap, "bench.raw"), cfg, plain, cpu,
+        bootstrap, topics["raw.relay_settings"], cfg, plain, cpu,
         linger_ms=2, max_batch_size=512 * 1024)
     say(f"raw produce (relay settings): {result['produce_relay_settings']['per_s']:.0f} msg/s")
     # The relay's messages: the same bytes plus ~1 KB of CloudEvents headers.
@@ -882,16 +949,21 @@ async def bench_raw_kafka(
     cloud = [(r.key, r.value, r.headers) for r in
              (to_kafka(e, topic=topic, key=e.stream_id, source=SOURCE) for e in event)]
     result["produce_relay_settings_cloudevents"] = await bench_raw_produce(
-        bootstrap, await cleanup.topic(bootstrap, "bench.raw"), cfg, cloud, cpu,
+        bootstrap, topics["raw.cloudevents"], cfg, cloud, cpu,
         linger_ms=2, max_batch_size=512 * 1024)
     result["produce_relay_settings_cloudevents"]["note"] = (
         "pre-built relay records: same value and key plus CloudEvents headers")
     say("raw produce (relay settings, CloudEvents headers): "
         f"{result['produce_relay_settings_cloudevents']['per_s']:.0f} msg/s")
     total = cfg.raw_kafka_messages + cfg.raw_kafka_warmup_messages
-    result["consume_defaults"] = await bench_raw_consume(bootstrap, topic, total, cpu,
-                                                         auto_offset_reset="earliest")
-    say(f"raw consume: {result['consume_defaults']['per_s']:.0f} msg/s")
+    result["consume_defaults"] = await bench_raw_consume(bootstrap, topic, total, cpu)
+    say(f"raw consume (aiokafka defaults): {result['consume_defaults']['per_s']:.0f} msg/s")
+    # The settings shared.messaging.kafka.make_consumer gives ConsumerRuntime (no group here).
+    result["consume_runtime_settings"] = await bench_raw_consume(
+        bootstrap, topic, total, cpu, isolation_level="read_committed", max_poll_records=500,
+        fetch_max_wait_ms=100)
+    say("raw consume (make_consumer fetch settings): "
+        f"{result['consume_runtime_settings']['per_s']:.0f} msg/s")
     return result
 
 
@@ -907,20 +979,24 @@ def _sample_recorded_events(payloads: list[dict[str, Any]]) -> list[RecordedEven
 class Cleanup:
     """Fresh databases and unique topics, all removed at the end."""
 
-    def __init__(self) -> None:
+    def __init__(self, cpu: CpuMeter) -> None:
         self.databases: list[tuple[str, str]] = []
         self.topics: list[tuple[str, str]] = []
+        self._cpu = cpu
 
     async def database(self, server: str, template: str | None = None) -> str:
         url = await create_database(server, template=template)
         self.databases.append((server, url))
+        self._cpu.databases.add(url.rsplit("/", 1)[-1].split("?")[0])
         return url
 
-    async def topic(self, bootstrap: str, label: str) -> str:
-        name = unique_topic(label)
-        await create_topics(bootstrap, [name])
-        self.topics.append((bootstrap, name))
-        return name
+    async def create_topics(self, bootstrap: str, labels: Sequence[str]) -> dict[str, str]:
+        """Unique topics created up front, in one request, so that partition leadership has
+        settled long before a section first produces to them."""
+        names = {label: unique_topic(f"bench.{label}") for label in labels}
+        await create_topics(bootstrap, list(names.values()))
+        self.topics.extend((bootstrap, name) for name in names.values())
+        return names
 
     async def run(self) -> None:
         for server, url in reversed(self.databases):
@@ -981,13 +1057,14 @@ async def machine_info(server: str, bootstrap: str, cpu: CpuMeter) -> dict[str, 
 async def main(cfg: Config, only: set[str]) -> dict[str, Any]:
     server, bootstrap = pg_server_url(), kafka_bootstrap()
     cpu = CpuMeter()
-    cleanup = Cleanup()
+    cleanup = Cleanup(cpu)
     report: dict[str, Any] = {"machine": await machine_info(server, bootstrap, cpu)}
     payloads = make_payloads(64, cfg.payload_bytes)
     report["config"] = {**cfg.__dict__, "payload_bytes_actual": len(canonical_json(payloads[0])),
                         "relay_batch_sizes": list(cfg.relay_batch_sizes)}
     results: dict[str, Any] = {}
     try:
+        topics = await cleanup.create_topics(bootstrap, TOPICS)
         async with migrated_template(server, cleanup) as template:
             if "appends" in only:
                 url = await cleanup.database(server, template)
@@ -996,7 +1073,7 @@ async def main(cfg: Config, only: set[str]) -> dict[str, Any]:
                 results["raw_insert"] = await bench_raw_insert(
                     url, cfg, cpu, canonical_json(payloads[0]))
                 say(f"  {results['raw_insert']['per_s']:.0f}/s")
-                topic = await cleanup.topic(bootstrap, "bench.appends")
+                topic = topics["appends"]
                 for name, existing in (("new_streams", False), ("existing_streams", True)):
                     url = await cleanup.database(server, template)
                     say(f"single appends, {name}")
@@ -1011,13 +1088,14 @@ async def main(cfg: Config, only: set[str]) -> dict[str, Any]:
                     f"cpu={results['batched']['cpu']}")
             if "kafka" in only:
                 results["raw_kafka"] = await bench_raw_kafka(bootstrap, cfg, cpu, payloads,
-                                                             cleanup)
+                                                             topics)
             if "relay" in only:
                 results["relay"] = await bench_relay(server, template, bootstrap, cfg, cpu,
-                                                     payloads, cleanup)
+                                                     payloads, cleanup, topics["relay"])
             if "latency" in only:
-                results["latency"] = await bench_latency(server, template, bootstrap, cfg,
-                                                         cpu, payloads, cleanup)
+                results["latency"] = await bench_latency(
+                    server, template, bootstrap, cfg, cpu, payloads, cleanup,
+                    topics["latency"], topics["latency.dlq"])
                 say("latency: " + json.dumps(results["latency"]["commit_to_handler"]))
     finally:
         say("cleaning up databases and topics")
@@ -1096,6 +1174,8 @@ def headline(results: dict[str, Any]) -> dict[str, Any]:
 
 
 SECTIONS = ("appends", "kafka", "relay", "latency")
+TOPICS = ("appends", "raw.defaults", "raw.relay_settings", "raw.cloudevents", "relay",
+          "latency", "latency.dlq")
 
 
 def _arguments(argv: Sequence[str] | None) -> tuple[Config, set[str]]:
