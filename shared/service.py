@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from aiokafka.admin import AIOKafkaAdminClient
@@ -46,7 +46,14 @@ class ServiceSpec:
     default_port: int
     routers: Callable[[ServiceRuntime], Sequence[APIRouter]] = lambda _runtime: ()
     consumers: Callable[[ServiceRuntime], Sequence[ConsumerSpec]] = lambda _runtime: ()
+    # Other long-running work, e.g. a scheduler: each runs until the stop event is set.
+    background: Callable[[ServiceRuntime], Sequence[BackgroundTask]] = lambda _runtime: ()
+    # Alembic version locations of the service's own tables, e.g.
+    # "services.judicial:migrations"; their first revision revises "0001_platform".
     migrations: Sequence[str] = field(default_factory=tuple)
+
+
+BackgroundTask = Callable[[asyncio.Event], Awaitable[None]]
 
 
 class ServiceRuntime:
@@ -68,6 +75,7 @@ class ServiceRuntime:
             poll_interval=settings.relay_poll_interval_s,
         )
         self.consumers = [self._consumer(c) for c in spec.consumers(self)]
+        self.background = list(spec.background(self))
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._kafka_checked_at = 0.0
@@ -105,6 +113,8 @@ class ServiceRuntime:
         self._tasks = [asyncio.create_task(self.relay.run(self._stop), name="relay")]
         self._tasks += [asyncio.create_task(c.run(self._stop), name=f"consumer:{c.name}")
                         for c in self.consumers]
+        self._tasks += [asyncio.create_task(work(self._stop), name=f"background:{index}")
+                        for index, work in enumerate(self.background)]
 
     async def stop_background(self) -> None:
         """Stop relay and consumers; each finishes the batch or message in hand."""

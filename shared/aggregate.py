@@ -1,0 +1,85 @@
+"""Event-sourced aggregates: state is a fold of a stream's events; commands decide new events.
+
+A service supplies `initial` and `evolve` (pure functions); the repository loads a stream,
+folds it, and appends with the version and head hash it loaded, so a concurrent change to the
+same case surfaces as a ConcurrencyConflict (HTTP 409) instead of an overwrite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.errors import NotFound
+from shared.eventstore import EventContext, EventStore, NewEvent, RecordedEvent
+
+State = TypeVar("State")
+
+
+@dataclass(frozen=True)
+class Loaded(Generic[State]):
+    stream_id: str
+    state: State
+    version: int
+    head_hash: str | None
+
+    @property
+    def exists(self) -> bool:
+        return self.version > 0
+
+
+class Repository(Generic[State]):
+    def __init__(
+        self,
+        store: EventStore,
+        *,
+        stream_type: str,
+        topic: str,
+        initial: Callable[[], State],
+        evolve: Callable[[State, RecordedEvent], State],
+    ) -> None:
+        self._store = store
+        self.stream_type = stream_type
+        self.topic = topic
+        self._initial = initial
+        self._evolve = evolve
+
+    def fold(self, events: Sequence[RecordedEvent]) -> State:
+        state = self._initial()
+        for event in events:
+            state = self._evolve(state, event)
+        return state
+
+    async def load(
+        self, conn: AsyncConnection, stream_id: str, *, as_of: datetime | None = None
+    ) -> Loaded[State]:
+        events = await self._store.read_stream(conn, stream_id, as_of=as_of)
+        return Loaded(stream_id, self.fold(events), len(events),
+                      events[-1].hash if events else None)
+
+    async def load_existing(self, conn: AsyncConnection, stream_id: str) -> Loaded[State]:
+        loaded = await self.load(conn, stream_id)
+        if not loaded.exists:
+            raise NotFound(self.stream_type, stream_id)
+        return loaded
+
+    async def append(
+        self,
+        conn: AsyncConnection,
+        loaded: Loaded[State],
+        events: Sequence[NewEvent],
+        context: EventContext,
+    ) -> tuple[State, list[RecordedEvent]]:
+        """Record `events` after the version that was loaded; returns the new state."""
+        recorded = await self._store.append(
+            conn, stream_id=loaded.stream_id, stream_type=self.stream_type,
+            expected_version=loaded.version, head_hash=loaded.head_hash, events=events,
+            context=context, topic=self.topic)
+        state = loaded.state
+        for event in recorded:
+            state = self._evolve(state, event)
+        return state, recorded
