@@ -19,3 +19,24 @@ class NotFound(Exception):
         self.what = what
         self.identifier = identifier
         super().__init__(f"{what} {identifier!r} not found")
+
+
+class Problem:
+    """One thing wrong with a request: where (a path into the body), which rule, and why."""
+
+    def __init__(self, loc: tuple[str | int, ...], rule: str, message: str) -> None:
+        self.loc = loc
+        self.rule = rule
+        self.message = message
+
+    def as_dict(self) -> dict[str, object]:
+        return {"loc": ["body", *self.loc], "type": self.rule, "msg": self.message}
+
+
+class InvalidRequest(Exception):
+    """The request breaks validation rules a clerk would check (HTTP 422)."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{'.'.join(map(str, p.loc))}: {p.message}"
+                                   for p in problems))

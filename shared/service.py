@@ -23,7 +23,13 @@ from shared.consumer import ConsumerRuntime, Handler
 from shared.db import Database
 from shared.eventstore import EventStore
 from shared.messaging.kafka import make_consumer, make_producer
-from shared.messaging.topics import dead_letter_topic, ensure_topics, events_topic, load_topics
+from shared.messaging.topics import (
+    dead_letter_topic,
+    ensure_topics,
+    events_topic,
+    load_topics,
+    namespaced,
+)
 from shared.migrate import migrate
 from shared.outbox import OutboxRelay
 from shared.settings import ServiceSettings
@@ -66,7 +72,7 @@ class ServiceRuntime:
         self.database = Database(settings.resolved_database_url())
         self.store = EventStore(self.clock)
         self.source = f"/runway/{spec.name}"
-        self.events_topic = events_topic(spec.name)
+        self.events_topic = self.events_topic_of(spec.name)
         bootstrap = settings.kafka_bootstrap_servers
         self.relay = OutboxRelay(
             self.database,
@@ -82,15 +88,20 @@ class ServiceRuntime:
         self._kafka_checked_at = 0.0
         self._kafka_ok = False
 
+    def events_topic_of(self, service: str) -> str:
+        """The events topic of any service, in this installation's namespace."""
+        return events_topic(service, self.settings.topic_namespace)
+
     def _consumer(self, consumer: ConsumerSpec) -> ConsumerRuntime:
         bootstrap = self.settings.kafka_bootstrap_servers
+        group = namespaced(self.settings.topic_namespace, consumer.name)
         return ConsumerRuntime(
             name=consumer.name,
             database=self.database,
-            consumer_factory=lambda: make_consumer(bootstrap, consumer.name, list(consumer.topics)),
+            consumer_factory=lambda: make_consumer(bootstrap, group, list(consumer.topics)),
             producer_factory=lambda: make_producer(bootstrap, f"{consumer.name}-dlq"),
             handlers=consumer.handlers,
-            dead_letter_topic=dead_letter_topic(self.spec.name),
+            dead_letter_topic=dead_letter_topic(self.spec.name, self.settings.topic_namespace),
             max_attempts=self.settings.consumer_max_attempts,
         )
 
@@ -107,7 +118,8 @@ class ServiceRuntime:
         await _retry_until(deadline, "database", self.database.ping)
         await migrate(self.database, self.spec.migrations)
         bootstrap = self.settings.kafka_bootstrap_servers
-        await _retry_until(deadline, "kafka", lambda: ensure_topics(bootstrap, load_topics()))
+        topics = load_topics(namespace=self.settings.topic_namespace)
+        await _retry_until(deadline, "kafka", lambda: ensure_topics(bootstrap, topics))
 
     async def start_background(self) -> None:
         self._stop.clear()

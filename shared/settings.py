@@ -28,6 +28,8 @@ class ServiceSettings(BaseSettings):
     data_dir: Path = Field(default=REPO_ROOT / "var" / "data", validation_alias="RUNWAY_DATA_DIR")
     kafka_bootstrap_servers: str = Field(default_factory=default_bootstrap,
                                          validation_alias="KAFKA_BOOTSTRAP_SERVERS")
+    topic_namespace: str = Field(default="", validation_alias="RUNWAY_TOPIC_NAMESPACE",
+                                 pattern=r"^[a-zA-Z0-9_-]*$")
     http_host: str = Field(default="127.0.0.1", validation_alias="HTTP_HOST")
     http_port: int | None = Field(default=None, validation_alias="HTTP_PORT")
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")

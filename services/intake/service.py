@@ -2,4 +2,9 @@
 
 from shared.service import ServiceSpec
 
-SPEC = ServiceSpec(name="intake", title="Runway Operator intake", default_port=8001)
+from .api import routes
+from .consumers import consumers
+
+SPEC = ServiceSpec(name="intake", title="Runway Operator intake", default_port=8001,
+                   routers=routes, consumers=consumers,
+                   migrations=("services.intake:migrations/versions",))

@@ -1,5 +1,6 @@
 """Idempotent Kafka consumers: inbox in the handler's transaction, offsets after commit, DLQ."""
 
-from .runtime import ConsumerRuntime, ConsumerStats, Handler
+from .runtime import ALL_TYPES, ConsumerRuntime, ConsumerStats, Handler
 
-__all__ = ["ConsumerRuntime", "ConsumerStats", "Handler"]
+__all__ = [
+    "ALL_TYPES","ConsumerRuntime", "ConsumerStats", "Handler"]

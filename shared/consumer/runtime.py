@@ -33,6 +33,9 @@ log = logging.getLogger("runway.consumer")
 
 Handler = Callable[[ConsumedEvent, AsyncConnection], Awaitable[None]]
 
+# A handler under this key receives every event its topics carry (e.g. a timeline).
+ALL_TYPES = "*"
+
 # Failures that say the database is unreachable, not that the message is bad.
 _OUTAGES = (OperationalError, InterfaceError, ConnectionError, OSError)
 
@@ -122,7 +125,7 @@ class ConsumerRuntime:
         except MalformedEvent as error:
             await self._dead_letter(producer, message, error, attempts=0)
             return
-        handler = self._handlers.get(event.ce_type)
+        handler = self._handlers.get(event.ce_type) or self._handlers.get(ALL_TYPES)
         if handler is None:
             self.stats.ignored += 1
             return

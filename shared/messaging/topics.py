@@ -27,25 +27,32 @@ def contracts_dir() -> Path:
     return Path(configured) if configured else Path(__file__).resolve().parents[2] / "contracts"
 
 
-def load_topics(path: Path | None = None, partitions: int | None = None) -> list[TopicSpec]:
+def load_topics(path: Path | None = None, partitions: int | None = None,
+                namespace: str = "") -> list[TopicSpec]:
     declaration = yaml.safe_load((path or contracts_dir() / "topics.yaml").read_text())
     env_partitions = os.environ.get("RUNWAY_TOPIC_PARTITIONS")
     count = partitions or int(env_partitions or declaration.get("partitions", 6))
     replication = int(declaration.get("replication_factor", 1))
     return [
-        TopicSpec(name=t["name"], producer=t["producer"], key=t["key"],
+        TopicSpec(name=namespaced(namespace, t["name"]), producer=t["producer"], key=t["key"],
                   description=t.get("description", ""), partitions=count,
                   replication_factor=replication)
         for t in declaration["topics"]
     ]
 
 
-def events_topic(service: str) -> str:
-    return f"runway.{service}.events"
+def namespaced(namespace: str, name: str) -> str:
+    """A topic or group name inside a namespace (RUNWAY_TOPIC_NAMESPACE), so that several
+    Runway installations, or test runs, can share one Kafka cluster without mixing events."""
+    return f"{namespace}.{name}" if namespace else name
 
 
-def dead_letter_topic(service: str) -> str:
-    return f"runway.{service}.deadletter"
+def events_topic(service: str, namespace: str = "") -> str:
+    return namespaced(namespace, f"runway.{service}.events")
+
+
+def dead_letter_topic(service: str, namespace: str = "") -> str:
+    return namespaced(namespace, f"runway.{service}.deadletter")
 
 
 async def ensure_topics(bootstrap: str, specs: list[TopicSpec]) -> list[str]:

@@ -7,7 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from shared.errors import NotFound, RuleViolation
+from shared.errors import InvalidRequest, NotFound, RuleViolation
 from shared.eventstore import ConcurrencyConflict
 
 log = logging.getLogger("runway.http")
@@ -28,6 +28,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _rule(_request: Request, error: RuleViolation) -> JSONResponse:
         return JSONResponse(status_code=409, content={
             "error": "rule_violation", "rule": error.rule, "detail": error.message})
+
+    @app.exception_handler(InvalidRequest)
+    async def _invalid(_request: Request, error: InvalidRequest) -> JSONResponse:
+        return JSONResponse(status_code=422, content={
+            "error": "invalid_request", "detail": [p.as_dict() for p in error.problems]})
 
     @app.exception_handler(NotFound)
     async def _missing(_request: Request, error: NotFound) -> JSONResponse:

@@ -1,0 +1,168 @@
+"""Intake's HTTP API: operators submit requests, amend charges, read cases and timelines."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from shared.aggregate import Repository
+from shared.errors import InvalidRequest, NotFound, RuleViolation
+from shared.eventstore import ConcurrencyConflict, EventContext
+from shared.service import ServiceRuntime
+from shared.web.actor import Context
+from shared.web.app import Runtime
+
+from . import domain, read_model
+from .events import Charge, DocumentRef, LegalBasis, Person, RequestSubmitted
+
+MAX_BATCH = 500
+
+
+class Submission(BaseModel):
+    """An extradition request as an operator submits it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    request_reference: str | None = Field(
+        default=None, max_length=200,
+        description="the requester's own reference (e.g. an OIA file number); unique")
+    person: Person
+    legal_basis: LegalBasis
+    requesting_district: str = Field(max_length=10)
+    prosecutor_office: str = Field(min_length=1, max_length=300)
+    charges: tuple[Charge, ...]
+    provisional_arrest_date: date | None = None
+    documents: tuple[DocumentRef, ...] = ()
+    us_request_reference: str | None = Field(default=None, max_length=300)
+
+
+class Batch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    requests: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class Amendment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    charges: tuple[Charge, ...]
+    reason: str = Field(min_length=1, max_length=2000)
+    expected_version: int | None = Field(
+        default=None, ge=1, description="the case version you read; a stale one is a 409")
+
+
+def case_repository(runtime: ServiceRuntime) -> Repository[domain.CaseState]:
+    return Repository(runtime.store, stream_type="intake_case", topic=runtime.events_topic,
+                      initial=domain.initial, evolve=domain.evolve)
+
+
+async def submit(runtime: ServiceRuntime, submission: Submission,
+                 context: EventContext) -> str:
+    repo = case_repository(runtime)
+    fields = submission.model_dump(exclude={"request_reference"})
+    request = RequestSubmitted(case_id=domain.new_case_id(), **fields)
+    events = domain.submit(request, runtime.clock.now().date())
+    async with runtime.command() as conn:
+        if submission.request_reference and (existing := await read_model.case_for_reference(
+                conn, submission.request_reference)):
+            raise RuleViolation("request_reference_unique",
+                                f"request_reference {submission.request_reference!r} was "
+                                f"already submitted as case {existing}")
+        loaded = await repo.load(conn, request.case_id)
+        await repo.append(conn, loaded, events, context)
+        await read_model.record_submission(conn, request, submission.request_reference,
+                                           runtime.clock.now())
+    return request.case_id
+
+
+def _batch_item_result(index: int, raw: dict[str, Any]) -> Submission | dict[str, Any]:
+    try:
+        return Submission.model_validate(raw)
+    except ValidationError as error:
+        return {"index": index, "outcome": "invalid", "errors": [
+            {"loc": ["body", "requests", index, *e["loc"]], "type": e["type"], "msg": e["msg"]}
+            for e in error.errors()]}
+
+
+def routes(runtime: ServiceRuntime) -> Sequence[APIRouter]:
+    router = APIRouter(prefix="/cases", tags=["cases"])
+
+    @router.post("", status_code=201, summary="Submit an extradition request")
+    async def submit_request(submission: Submission, rt: Runtime, context: Context,
+                             response: Response) -> dict[str, str]:
+        case_id = await submit(rt, submission, context)
+        response.headers["Location"] = f"/cases/{case_id}"
+        return {"case_id": case_id, "status": "submitted"}
+
+    @router.post("/batch", summary="Submit many requests; one result per item")
+    async def submit_batch(batch: Batch, rt: Runtime, context: Context) -> dict[str, Any]:
+        results: list[dict[str, Any]] = []
+        for index, raw in enumerate(batch.requests):
+            parsed = _batch_item_result(index, raw)
+            if isinstance(parsed, dict):
+                results.append(parsed)
+                continue
+            try:
+                case_id = await submit(rt, parsed, context)
+                results.append({"index": index, "outcome": "created", "case_id": case_id})
+            except InvalidRequest as error:
+                results.append({"index": index, "outcome": "invalid", "errors": [
+                    {**p.as_dict(), "loc": ["body", "requests", index, *p.loc]}
+                    for p in error.problems]})
+            except RuleViolation as error:
+                results.append({"index": index, "outcome": "rejected", "rule": error.rule,
+                                "detail": error.message})
+        created = sum(r["outcome"] == "created" for r in results)
+        return {"created": created, "failed": len(results) - created, "results": results}
+
+    @router.put("/{case_id}/charges", summary="Replace the charges (e.g. add a count)")
+    async def amend(case_id: str, amendment: Amendment, rt: Runtime,
+                    context: Context) -> dict[str, Any]:
+        repo = case_repository(rt)
+        async with rt.command() as conn:
+            loaded = await repo.load_existing(conn, case_id)
+            if amendment.expected_version not in (None, loaded.version):
+                raise ConcurrencyConflict(case_id, amendment.expected_version or 0,
+                                          loaded.version)
+            events = domain.amend_charges(loaded.state, amendment.charges, amendment.reason)
+            _, recorded = await repo.append(conn, loaded, events, context)
+        return {"case_id": case_id, "version": recorded[-1].version}
+
+    @router.get("/{case_id}", summary="A case: the request and where it stands")
+    async def show(case_id: str, rt: Runtime) -> dict[str, Any]:
+        async with rt.database.connect() as conn:
+            summary = await read_model.get_case(conn, case_id)
+            if summary is None:
+                raise NotFound("case", case_id)
+            loaded = await case_repository(rt).load(conn, case_id)
+        request = loaded.state.request
+        assert request is not None
+        return {**summary, "version": loaded.version,
+                "request": request.model_dump(mode="json")}
+
+    @router.get("/{case_id}/timeline", summary="Every event of the case, from every service")
+    async def timeline(case_id: str, rt: Runtime) -> dict[str, Any]:
+        async with rt.database.connect() as conn:
+            if await read_model.get_case(conn, case_id) is None:
+                raise NotFound("case", case_id)
+            events = await read_model.case_timeline(conn, case_id)
+        return {"case_id": case_id, "events": events}
+
+    @router.get("", summary="Cases, filtered by status or clearance")
+    async def list_cases(
+        rt: Runtime,
+        status: Annotated[str | None, Query(max_length=60)] = None,
+        clearance: Annotated[str | None, Query(max_length=40)] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> dict[str, Any]:
+        async with rt.database.connect() as conn:
+            found = await read_model.list_cases(conn, status=status, clearance=clearance,
+                                                limit=limit, offset=offset)
+        return {"cases": found, "count": len(found)}
+
+    return [router]
+
+

@@ -1,0 +1,25 @@
+"""Intake listens to every service's case events to keep each case's timeline and status."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.consumer import ALL_TYPES
+from shared.messaging.cloudevents import ConsumedEvent
+from shared.service import ConsumerSpec, ServiceRuntime
+
+from . import read_model
+
+TIMELINE_SOURCES = ("intake", "judicial", "assurance", "transport", "court")
+
+
+async def on_case_event(event: ConsumedEvent, conn: AsyncConnection) -> None:
+    await read_model.apply_to_timeline(conn, event)
+
+
+def consumers(runtime: ServiceRuntime) -> Sequence[ConsumerSpec]:
+    return [ConsumerSpec(name="intake.timeline",
+                         topics=[runtime.events_topic_of(s) for s in TIMELINE_SOURCES],
+                         handlers={ALL_TYPES: on_case_event})]

@@ -1,0 +1,150 @@
+"""Intake's rules: what a clerk checks before an extradition request becomes a case.
+
+`check_request` returns every problem at once, each naming the field and the rule, so an
+operator can fix a request in one pass. The case stream itself is small: the request, then
+any charge amendments.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, replace
+from datetime import date
+
+from shared.errors import InvalidRequest, Problem, RuleViolation
+from shared.eventstore import NewEvent, RecordedEvent
+
+from .districts import US_DISTRICTS
+from .events import (
+    CHARGES_AMENDED,
+    REQUEST_SUBMITTED,
+    Charge,
+    ChargesAmended,
+    DocumentRef,
+    LegalBasis,
+    RequestSubmitted,
+)
+
+# Treaty arts. 1-2: each offence punishable by at least a year in both countries.
+MIN_PENALTY_YEARS = 1.0
+
+
+def new_case_id() -> str:
+    return f"RWY-{secrets.token_hex(5).upper()}"
+
+
+def check_charges(charges: tuple[Charge, ...], loc: str = "charges") -> list[Problem]:
+    problems: list[Problem] = []
+    if not charges:
+        problems.append(Problem((loc,), "charges_required", "at least one charge is required"))
+    seen: set[str] = set()
+    for index, charge in enumerate(charges):
+        where = (loc, index)
+        if charge.charge_id in seen:
+            problems.append(Problem((*where, "charge_id"), "charge_id_unique",
+                                    f"charge_id {charge.charge_id!r} appears twice"))
+        seen.add(charge.charge_id)
+        for side, penalty in (("max_penalty_us", charge.max_penalty_us),
+                              ("max_penalty_mx", charge.max_penalty_mx)):
+            if not penalty.at_least(MIN_PENALTY_YEARS):
+                country = "the US" if side.endswith("us") else "Mexico"
+                problems.append(Problem(
+                    (*where, side), "dual_criminality",
+                    f"the offence must carry at least {MIN_PENALTY_YEARS:g} year in {country} "
+                    "(treaty arts. 1-2)"))
+        if charge.death_penalty_possible and not charge.death_penalty_law:
+            problems.append(Problem((*where, "death_penalty_law"), "death_penalty_law_required",
+                                    "name the law under which death is a possible sentence"))
+    return problems
+
+
+def _has(documents: tuple[DocumentRef, ...], kind: str) -> bool:
+    return any(d.kind == kind for d in documents)
+
+
+def check_basis(request: RequestSubmitted) -> list[Problem]:
+    problems: list[Problem] = []
+    docs = request.documents
+    if request.legal_basis in (LegalBasis.TREATY, LegalBasis.SIMPLIFIED) and not _has(
+            docs, "arrest_warrant"):
+        problems.append(Problem(("documents",), "arrest_warrant_required",
+                                f"the {request.legal_basis.value} basis needs the certified "
+                                "arrest warrant (a document of kind 'arrest_warrant')"))
+    if request.legal_basis is LegalBasis.TREATY and not (
+            _has(docs, "diplomatic_note") or request.provisional_arrest_date):
+        problems.append(Problem(("documents",), "diplomatic_note_or_provisional_arrest",
+                                "a treaty request arrives by diplomatic note (a document of kind "
+                                "'diplomatic_note') or starts with a provisional arrest date"))
+    if request.legal_basis is LegalBasis.SIMPLIFIED and not _has(docs, "consent_statement"):
+        problems.append(Problem(("documents",), "consent_statement_required",
+                                "the simplified basis rests on the person's consent (a "
+                                "document of kind 'consent_statement')"))
+    if request.legal_basis is LegalBasis.NATIONAL_SECURITY and not request.us_request_reference:
+        problems.append(Problem(("us_request_reference",), "written_us_request_required",
+                                "a national-security transfer needs the written US request"))
+    return problems
+
+
+def check_dates(request: RequestSubmitted, today: date) -> list[Problem]:
+    problems: list[Problem] = []
+    born = request.person.date_of_birth
+    arrested = request.provisional_arrest_date
+    if born and born >= today:
+        problems.append(Problem(("person", "date_of_birth"), "dates_in_order",
+                                "the date of birth must be in the past"))
+    if arrested and arrested > today:
+        problems.append(Problem(("provisional_arrest_date",), "dates_in_order",
+                                "the provisional arrest date cannot be in the future"))
+    if born and arrested and arrested <= born:
+        problems.append(Problem(("provisional_arrest_date",), "dates_in_order",
+                                "the provisional arrest must come after the date of birth"))
+    return problems
+
+
+def check_request(request: RequestSubmitted, today: date) -> list[Problem]:
+    problems = check_charges(request.charges) + check_basis(request) + check_dates(request, today)
+    if request.requesting_district not in US_DISTRICTS:
+        problems.append(Problem(("requesting_district",), "known_us_district",
+                                f"{request.requesting_district!r} is not a US district "
+                                "abbreviation such as EDNY, SDCA or DDC"))
+    return problems
+
+
+@dataclass(frozen=True)
+class CaseState:
+    case_id: str | None = None
+    request: RequestSubmitted | None = None
+
+
+def initial() -> CaseState:
+    return CaseState()
+
+
+def evolve(state: CaseState, event: RecordedEvent) -> CaseState:
+    if event.event_type == REQUEST_SUBMITTED:
+        request = RequestSubmitted.model_validate_json(event.payload_json)
+        return CaseState(case_id=request.case_id, request=request)
+    if event.event_type == CHARGES_AMENDED and state.request is not None:
+        amended = ChargesAmended.model_validate_json(event.payload_json)
+        return replace(state, request=state.request.model_copy(
+            update={"charges": amended.charges}))
+    return state
+
+
+def submit(request: RequestSubmitted, today: date) -> list[NewEvent]:
+    problems = check_request(request, today)
+    if problems:
+        raise InvalidRequest(problems)
+    return [NewEvent(REQUEST_SUBMITTED, request.model_dump(mode="json"))]
+
+
+def amend_charges(state: CaseState, charges: tuple[Charge, ...], reason: str) -> list[NewEvent]:
+    if state.request is None or state.case_id is None:
+        raise RuleViolation("case_must_exist", "there is no request to amend")
+    problems = check_charges(charges)
+    if problems:
+        raise InvalidRequest(problems)
+    if charges == state.request.charges:
+        raise RuleViolation("amendment_changes_nothing", "the charges are unchanged")
+    payload = ChargesAmended(case_id=state.case_id, charges=charges, reason=reason)
+    return [NewEvent(CHARGES_AMENDED, payload.model_dump(mode="json"))]

@@ -1,0 +1,158 @@
+"""Intake's read models: the operator's case list and every case's timeline across services.
+
+The case row is written with the submission, in the command's transaction; the timeline and
+the status move as events from every service arrive over Kafka.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.clock import iso_utc
+from shared.messaging.cloudevents import ConsumedEvent
+
+from .events import LegalBasis, RequestSubmitted
+
+metadata = sa.MetaData()
+
+cases = sa.Table(
+    "intake_cases", metadata,
+    sa.Column("case_id", sa.String(40), primary_key=True),
+    sa.Column("request_reference", sa.String(200)),
+    sa.Column("full_name", sa.String(400)),
+    sa.Column("legal_basis", sa.String(40)),
+    sa.Column("requesting_district", sa.String(10)),
+    sa.Column("status", sa.String(60)),
+    sa.Column("clearance", sa.String(40)),
+    sa.Column("submitted_at", sa.DateTime(timezone=True)),
+    sa.Column("updated_at", sa.DateTime(timezone=True)),
+)
+
+timeline = sa.Table(
+    "intake_timeline", metadata,
+    sa.Column("event_id", sa.Uuid, primary_key=True),
+    sa.Column("case_id", sa.String(200)),
+    sa.Column("source", sa.String(100)),
+    sa.Column("event_type", sa.String(200)),
+    sa.Column("schema_version", sa.Integer),
+    sa.Column("stream_version", sa.Integer),
+    sa.Column("occurred_at", sa.DateTime(timezone=True)),
+    sa.Column("recorded_at", sa.DateTime(timezone=True)),
+    sa.Column("actor", sa.String(300)),
+    sa.Column("data", sa.Text),
+)
+
+# Where a case stands, as the operator sees it, moved by the events of every phase.
+# Unknown event types leave the status as it is (they still enter the timeline).
+STATUS_AFTER: dict[str, str] = {
+    "judicial.case_opened": "in_judicial_process",
+    "judicial.provisional_detention_ordered": "provisional_detention",
+    "judicial.formal_request_received": "formal_request_received",
+    "judicial.hearing_held": "judicial_hearing",
+    "judicial.judge_opinion_issued": "judge_opinion_issued",
+    "judicial.sre_extradition_granted": "extradition_granted",
+    "judicial.sre_extradition_refused": "extradition_refused",
+    "judicial.amparo_filed": "amparo_pending",
+    "judicial.amparo_suspension_granted": "amparo_suspension",
+    "judicial.amparo_granted": "amparo_granted",
+    "judicial.surrender_ordered": "surrender_ordered",
+    "judicial.surrender_deferred": "surrender_deferred",
+    "judicial.temporary_surrender_agreed": "temporary_surrender",
+    "judicial.national_security_transfer_authorized": "transfer_authorized",
+    "judicial.provisional_detention_lapsed": "released",
+    "judicial.released_from_custody": "released",
+    "judicial.pickup_window_expired": "released",
+    "transport.manifest_assigned": "on_manifest",
+    "transport.removed_from_manifest": "awaiting_transport",
+    "transport.custody_transferred": "in_us_custody",
+    "transport.flight_departed": "in_transit",
+    "transport.flight_landed": "landed",
+    "court.intake_opened": "in_us_court",
+}
+CLEARANCE_AFTER: dict[str, str] = {
+    "assurance.capital_charge_identified": "pending",
+    "assurance.death_penalty_clearance_granted": "cleared",
+    "assurance.death_penalty_clearance_withdrawn": "withdrawn",
+}
+
+
+async def record_submission(conn: AsyncConnection, request: RequestSubmitted,
+                            reference: str | None, at: datetime) -> None:
+    person = request.person
+    await conn.execute(cases.insert().values(
+        case_id=request.case_id, request_reference=reference,
+        full_name=f"{person.given_names} {person.family_names}",
+        legal_basis=request.legal_basis.value, requesting_district=request.requesting_district,
+        status="submitted", clearance="pending", submitted_at=at, updated_at=at))
+
+
+async def case_for_reference(conn: AsyncConnection, reference: str) -> str | None:
+    value = await conn.scalar(sa.select(cases.c.case_id)
+                              .where(cases.c.request_reference == reference))
+    return None if value is None else str(value)
+
+
+async def apply_to_timeline(conn: AsyncConnection, event: ConsumedEvent) -> None:
+    """Add any case event to the timeline and move the case's status."""
+    case_id = str(event.data.get("case_id") or event.subject)
+    insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(timeline)
+    await conn.execute(insert.values(
+        event_id=event.event_id, case_id=case_id, source=event.source,
+        event_type=event.event_type, schema_version=event.schema_version,
+        stream_version=event.stream_version, occurred_at=event.time,
+        recorded_at=event.recorded_at, actor=f"{event.actor.subject} ({event.actor.role})",
+        data=event.data_json).on_conflict_do_nothing())
+    changes: dict[str, Any] = {}
+    if event.event_type in STATUS_AFTER:
+        changes["status"] = STATUS_AFTER[event.event_type]
+    if event.event_type in CLEARANCE_AFTER:
+        changes["clearance"] = CLEARANCE_AFTER[event.event_type]
+    if changes:
+        await conn.execute(cases.update().where(cases.c.case_id == case_id)
+                           .values(updated_at=event.recorded_at, **changes))
+
+
+def case_summary(row: Any) -> dict[str, Any]:
+    return {
+        "case_id": row.case_id, "full_name": row.full_name,
+        "legal_basis": LegalBasis(row.legal_basis).value,
+        "requesting_district": row.requesting_district, "status": row.status,
+        "clearance": row.clearance, "request_reference": row.request_reference,
+        "submitted_at": iso_utc(row.submitted_at), "updated_at": iso_utc(row.updated_at),
+    }
+
+
+async def get_case(conn: AsyncConnection, case_id: str) -> dict[str, Any] | None:
+    row = (await conn.execute(sa.select(cases).where(cases.c.case_id == case_id))).first()
+    return None if row is None else case_summary(row)
+
+
+async def list_cases(conn: AsyncConnection, *, status: str | None, clearance: str | None,
+                     limit: int, offset: int) -> list[dict[str, Any]]:
+    query = sa.select(cases).order_by(cases.c.submitted_at, cases.c.case_id)
+    if status:
+        query = query.where(cases.c.status == status)
+    if clearance:
+        query = query.where(cases.c.clearance == clearance)
+    rows = await conn.execute(query.limit(limit).offset(offset))
+    return [case_summary(row) for row in rows]
+
+
+async def case_timeline(conn: AsyncConnection, case_id: str) -> list[dict[str, Any]]:
+    """Every event of the case from every service, in the order things happened."""
+    rows = await conn.execute(
+        sa.select(timeline).where(timeline.c.case_id == case_id)
+        .order_by(timeline.c.occurred_at, timeline.c.recorded_at, timeline.c.source,
+                  timeline.c.stream_version))
+    return [{
+        "event_id": str(row.event_id), "source": row.source, "event_type": row.event_type,
+        "schema_version": row.schema_version, "stream_version": row.stream_version,
+        "occurred_at": iso_utc(row.occurred_at), "recorded_at": iso_utc(row.recorded_at),
+        "actor": row.actor, "data": json.loads(row.data),
+    } for row in rows]
