@@ -1,0 +1,1 @@
+"""`runway`: the command-line client of Runway's HTTP APIs."""

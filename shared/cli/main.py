@@ -1,0 +1,154 @@
+"""`runway`: operators' command line. It talks to the services' HTTP APIs only.
+
+    runway submit request.yaml        # one request, or a list of them (sent as a batch)
+    runway show RWY-1A2B3C4D5E        # where a case stands, and its timeline
+    runway list [--status S]          # cases, optionally by status
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+
+def _client(args: argparse.Namespace) -> httpx.Client:
+    headers = {"X-Actor": args.actor, "X-Actor-Role": args.role}
+    return httpx.Client(base_url=args.intake_url, headers=headers, timeout=60)
+
+
+def _fail(response: httpx.Response) -> int:
+    try:
+        body = response.json()
+    except ValueError:
+        body = {"detail": response.text}
+    print(f"error {response.status_code}: {body.get('error', '')}", file=sys.stderr)
+    detail = body.get("detail")
+    if isinstance(detail, list):
+        for problem in detail:
+            where = ".".join(str(p) for p in problem.get("loc", []) if p != "body")
+            print(f"  {where}: {problem.get('msg')} [{problem.get('type')}]", file=sys.stderr)
+    elif detail:
+        rule = f" [{body['rule']}]" if "rule" in body else ""
+        print(f"  {detail}{rule}", file=sys.stderr)
+    return 1
+
+
+def load_requests(path: Path) -> list[dict[str, Any]] | dict[str, Any]:
+    text = path.read_text(encoding="utf-8")
+    data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    if isinstance(data, dict) and "requests" in data:
+        data = data["requests"]
+    if not isinstance(data, (dict, list)):
+        raise SystemExit(f"{path}: expected a request or a list of requests")
+    return data
+
+
+def submit(args: argparse.Namespace) -> int:
+    data = load_requests(Path(args.file))
+    with _client(args) as http:
+        if isinstance(data, dict):
+            response = http.post("/cases", json=data)
+            if response.status_code != 201:
+                return _fail(response)
+            print(response.json()["case_id"])
+            return 0
+        response = http.post("/cases/batch", json={"requests": data})
+    if response.status_code != 200:
+        return _fail(response)
+    body = response.json()
+    if args.json:
+        print(json.dumps(body, indent=2))
+    else:
+        for result in body["results"]:
+            if result["outcome"] == "created":
+                print(f"#{result['index']:<4} created   {result['case_id']}")
+            else:
+                reasons = [f"{'.'.join(str(p) for p in e['loc'][3:])}: {e['msg']}"
+                           for e in result.get("errors", [])] or [
+                    f"{result.get('rule')}: {result.get('detail')}"]
+                print(f"#{result['index']:<4} {result['outcome']:<9} {'; '.join(reasons)}")
+        print(f"{body['created']} created, {body['failed']} failed")
+    return 0 if body["failed"] == 0 else 2
+
+
+def show(args: argparse.Namespace) -> int:
+    with _client(args) as http:
+        case = http.get(f"/cases/{args.case_id}")
+        if case.status_code != 200:
+            return _fail(case)
+        timeline = http.get(f"/cases/{args.case_id}/timeline")
+    if args.json:
+        print(json.dumps({"case": case.json(), "timeline": timeline.json()}, indent=2))
+        return 0
+    c = case.json()
+    print(f"{c['case_id']}  {c['full_name']}")
+    print(f"  basis {c['legal_basis']}, district {c['requesting_district']}, "
+          f"status {c['status']}, death-penalty clearance {c['clearance']}")
+    for ch in c["request"]["charges"]:
+        capital = "  [capital-eligible]" if ch["death_penalty_possible"] else ""
+        print(f"  charge {ch['charge_id']}: {ch['statute']} — {ch['description']}{capital}")
+    print("  timeline:")
+    for event in timeline.json()["events"]:
+        print(f"    {event['occurred_at'][:19]}  {event['event_type']:<48} {event['actor']}")
+    return 0
+
+
+def list_cases(args: argparse.Namespace) -> int:
+    params = {k: v for k, v in {"status": args.status, "clearance": args.clearance}.items() if v}
+    with _client(args) as http:
+        response = http.get("/cases", params={**params, "limit": args.limit})
+    if response.status_code != 200:
+        return _fail(response)
+    cases = response.json()["cases"]
+    if args.json:
+        print(json.dumps(cases, indent=2))
+        return 0
+    print(f"{'case':<16} {'name':<32} {'basis':<18} {'district':<8} {'status':<24} clearance")
+    for c in cases:
+        print(f"{c['case_id']:<16} {c['full_name'][:31]:<32} {c['legal_basis']:<18} "
+              f"{c['requesting_district']:<8} {c['status']:<24} {c['clearance']}")
+    print(f"{len(cases)} case(s)")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="runway", description=__doc__,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    root.add_argument("--intake-url", default=os.environ.get("RUNWAY_INTAKE_URL",
+                                                             "http://127.0.0.1:8001"))
+    root.add_argument("--actor", default=os.environ.get("RUNWAY_ACTOR", os.environ.get(
+        "USER", "operator")))
+    root.add_argument("--role", default=os.environ.get("RUNWAY_ROLE", "operator"))
+    root.add_argument("--json", action="store_true", help="print the API's JSON")
+    commands = root.add_subparsers(dest="command", required=True)
+    p = commands.add_parser("submit", help="submit a request (or a list) from JSON or YAML")
+    p.add_argument("file")
+    p.set_defaults(run=submit)
+    p = commands.add_parser("show", help="a case's status and timeline")
+    p.add_argument("case_id")
+    p.set_defaults(run=show)
+    p = commands.add_parser("list", help="list cases")
+    p.add_argument("--status")
+    p.add_argument("--clearance")
+    p.add_argument("--limit", type=int, default=100)
+    p.set_defaults(run=list_cases)
+    return root
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    try:
+        sys.exit(args.run(args))
+    except httpx.TransportError as error:
+        sys.exit(f"cannot reach {args.intake_url}: {error}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+"""The intake API in-process on real PostgreSQL and Kafka."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from services.intake.service import SPEC
+from shared.service import ServiceRuntime
+from shared.settings import ServiceSettings
+from shared.web.app import create_app
+from tests.support.requests import charge, request
+
+OPERATOR = {"X-Actor": "op-17", "X-Actor-Role": "operator"}
+
+
+@pytest.fixture
+async def runtime(pg_url: str, kafka: str) -> ServiceRuntime:
+    settings = ServiceSettings(service_name="intake", service_database_url=pg_url,
+                               kafka_bootstrap_servers=kafka,
+                               topic_namespace=f"t{uuid.uuid4().hex[:8]}")
+    rt = ServiceRuntime(SPEC, settings)
+    await rt.prestart()
+    return rt
+
+
+@pytest.fixture
+async def client(runtime: ServiceRuntime) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(runtime, run_background=False)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://intake",
+                                     headers=OPERATOR) as http:
+            yield http
+
+
+async def test_submitted_request_becomes_a_case_with_an_event_for_kafka(
+    client: httpx.AsyncClient, runtime: ServiceRuntime
+) -> None:
+    response = await client.post("/cases", json=request(capital=True, reference="OIA-1"))
+    assert response.status_code == 201, response.text
+    case_id = response.json()["case_id"]
+    assert response.headers["location"] == f"/cases/{case_id}"
+
+    shown = (await client.get(f"/cases/{case_id}")).json()
+    assert shown["status"] == "submitted" and shown["version"] == 1
+    assert shown["request"]["charges"][1]["death_penalty_possible"] is True
+    assert shown["full_name"] == "Abigael González Valencia"
+    async with runtime.database.connect() as conn:
+        row = (await conn.execute(sa.text(
+            "SELECT e.event_type, e.actor_subject, o.topic FROM events e "
+            "JOIN outbox o ON o.event_position = e.position WHERE e.stream_id = :c"),
+            {"c": case_id})).one()
+    assert tuple(row) == ("intake.request_submitted", "op-17", runtime.events_topic)
+
+
+async def test_invalid_request_names_every_field_and_rule_and_writes_nothing(
+    client: httpx.AsyncClient, runtime: ServiceRuntime
+) -> None:
+    bad = request(charges=[charge("c1", mx_years=0.5)], requesting_district="ZZZZ",
+                  documents=[])
+    response = await client.post("/cases", json=bad)
+    assert response.status_code == 422
+    found = {(tuple(p["loc"]), p["type"]) for p in response.json()["detail"]}
+    assert found == {
+        (("body", "charges", 0, "max_penalty_mx"), "dual_criminality"),
+        (("body", "requesting_district"), "known_us_district"),
+        (("body", "documents"), "arrest_warrant_required"),
+        (("body", "documents"), "diplomatic_note_or_provisional_arrest"),
+    }
+    async with runtime.database.connect() as conn:
+        assert await conn.scalar(sa.text("SELECT count(*) FROM events")) == 0
+
+
+async def test_missing_field_is_a_422_naming_it(client: httpx.AsyncClient) -> None:
+    body = request()
+    del body["legal_basis"]
+    response = await client.post("/cases", json=body)
+    assert response.status_code == 422
+    assert ["body", "legal_basis"] in [e["loc"] for e in response.json()["detail"]]
+
+
+async def test_batch_reports_each_item_and_one_bad_item_does_not_sink_the_rest(
+    client: httpx.AsyncClient,
+) -> None:
+    items = [request(given=f"Person {i}", reference=f"B-{i}") for i in range(26)]
+    items[3] = request(charges=[charge("c1", us_years=0.1)])
+    items[7] = {"person": "not a person"}
+    items[9] = request(reference="B-8")  # same reference as item 8
+    response = await client.post("/cases/batch", json={"requests": items})
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["created"], body["failed"]) == (23, 3)
+    outcomes = {r["index"]: r for r in body["results"]}
+    assert outcomes[3]["outcome"] == "invalid"
+    assert outcomes[3]["errors"][0]["loc"] == ["body", "requests", 3, "charges", 0,
+                                              "max_penalty_us"]
+    assert outcomes[7]["outcome"] == "invalid"
+    assert outcomes[9] | {"detail": None} == {"index": 9, "outcome": "rejected",
+                                              "rule": "request_reference_unique",
+                                              "detail": None}
+    listed = (await client.get("/cases", params={"status": "submitted"})).json()
+    assert listed["count"] == 23
+
+
+async def test_amending_with_a_stale_version_is_a_409(client: httpx.AsyncClient) -> None:
+    case_id = (await client.post("/cases", json=request())).json()["case_id"]
+    amended = [charge("c1"), charge("c2", capital=True)]
+    first = await client.put(f"/cases/{case_id}/charges", json={
+        "charges": amended, "reason": "superseding indictment", "expected_version": 1})
+    assert first.status_code == 200 and first.json()["version"] == 2
+    stale = await client.put(f"/cases/{case_id}/charges", json={
+        "charges": [charge("c1")], "reason": "typo", "expected_version": 1})
+    assert stale.status_code == 409
+    assert stale.json()["error"] == "concurrency_conflict"
+    unchanged = await client.put(f"/cases/{case_id}/charges", json={
+        "charges": amended, "reason": "again"})
+    assert unchanged.status_code == 409
+    assert unchanged.json()["rule"] == "amendment_changes_nothing"
+
+
+async def test_unknown_case_is_a_404(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/cases/RWY-NOPE")).status_code == 404
+    assert (await client.get("/cases/RWY-NOPE/timeline")).status_code == 404

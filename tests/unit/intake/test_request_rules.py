@@ -1,0 +1,74 @@
+"""What a clerk checks before a request becomes a case; each problem names field and rule."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from services.intake.domain import check_request
+from services.intake.events import RequestSubmitted
+from tests.support.requests import charge, request
+
+TODAY = date(2025, 8, 12)
+
+
+def problems(**overrides: object) -> set[tuple[tuple[object, ...], str]]:
+    body = {**request(), **overrides}
+    parsed = RequestSubmitted.model_validate({"case_id": "RWY-1", **body})
+    return {(p.loc, p.rule) for p in check_request(parsed, TODAY)}
+
+
+def test_a_complete_treaty_request_passes() -> None:
+    assert problems() == set()
+
+
+@pytest.mark.parametrize(("side", "values"), [
+    ("max_penalty_us", {"us_years": 0.5}), ("max_penalty_mx", {"mx_years": 0.5}),
+    ("max_penalty_mx", {"mx_years": None})])
+def test_dual_criminality_needs_a_year_in_both_countries(side: str,
+                                                          values: dict[str, float]) -> None:
+    assert problems(charges=[charge("c1", **values)]) == {(("charges", 0, side),
+                                                           "dual_criminality")}
+
+
+def test_life_imprisonment_satisfies_dual_criminality() -> None:
+    assert problems(charges=[charge("c1", us_years=None, life=True)]) == set()
+
+
+def test_capital_charge_must_name_its_law() -> None:
+    capital = {**charge("c1", capital=True), "death_penalty_law": None}
+    assert problems(charges=[capital]) == {(("charges", 0, "death_penalty_law"),
+                                            "death_penalty_law_required")}
+
+
+def test_charge_ids_are_unique_and_charges_required() -> None:
+    assert problems(charges=[charge("c1"), charge("c1")]) == {
+        (("charges", 1, "charge_id"), "charge_id_unique")}
+    assert problems(charges=[]) == {(("charges",), "charges_required")}
+
+
+def test_dates_must_be_in_order() -> None:
+    assert problems(provisional_arrest_date="2025-09-01") == {
+        (("provisional_arrest_date",), "dates_in_order")}
+    assert problems(person={**request()["person"], "date_of_birth": "2026-01-01"}) == {
+        (("person", "date_of_birth"), "dates_in_order")}
+
+
+def test_each_basis_requires_its_documents() -> None:
+    assert problems(documents=[]) == {(("documents",), "arrest_warrant_required"),
+                                      (("documents",), "diplomatic_note_or_provisional_arrest")}
+    assert problems(documents=[{"kind": "arrest_warrant", "reference": "W"}],
+                    provisional_arrest_date="2025-07-01") == set()
+    simplified = request(basis="simplified")
+    simplified["documents"] = simplified["documents"][:2]
+    assert problems(**simplified) == {(("documents",), "consent_statement_required")}
+    ns = request(basis="national_security")
+    assert problems(**ns) == set()
+    assert problems(**{**ns, "us_request_reference": None}) == {
+        (("us_request_reference",), "written_us_request_required")}
+
+
+def test_district_must_be_a_us_district() -> None:
+    assert problems(requesting_district="XXNY") == {(("requesting_district",),
+                                                     "known_us_district")}
