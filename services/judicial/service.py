@@ -1,5 +1,18 @@
-"""The judicial service's declaration: its name, port, routes and consumers."""
+"""The judicial service's declaration: its name, port, routes, consumers and scheduler."""
 
-from shared.service import ServiceSpec
+from collections.abc import Sequence
 
-SPEC = ServiceSpec(name="judicial", title="Runway Judicial approval", default_port=8002)
+from shared.service import BackgroundTask, ServiceRuntime, ServiceSpec
+
+from .api import routes
+from .consumers import consumers
+from .scheduler import scheduler_loop
+
+
+def background(runtime: ServiceRuntime) -> Sequence[BackgroundTask]:
+    return [scheduler_loop(runtime)]
+
+
+SPEC = ServiceSpec(name="judicial", title="Runway Judicial approval", default_port=8002,
+                   routers=routes, consumers=consumers, background=background,
+                   migrations=("services.judicial:migrations/versions",))

@@ -1,0 +1,128 @@
+"""What judicial clerks record: one model per step, used as the HTTP request body and as the
+command the domain decides on. Bodies are strict: unknown fields and bad values are a 422
+naming the field."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationInfo,
+    field_validator,
+)
+
+from .events import SurrenderKind
+
+AmparoId = Annotated[str, Field(min_length=1, max_length=100,
+                                description="the amparo suit's file number")]
+Text = Annotated[str, Field(min_length=1, max_length=4000)]
+
+
+class Command(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class OrderProvisionalDetention(Command):
+    ordered_on: date = Field(description="the day the judge ordered provisional detention "
+                                         "(the arrest on the urgent US request)")
+
+
+class ReceiveFormalRequest(Command):
+    received_on: date = Field(description="the day the SRE received the formal request")
+
+
+class HoldHearing(Command):
+    held_on: date
+
+
+class ExtendEvidencePeriod(Command):
+    extended_on: date
+    additional_days: int = Field(ge=1, le=180)
+    reason: Text
+
+
+class FileObjections(Command):
+    filed_on: date
+    summary: Text
+
+
+class GiveConsent(Command):
+    given_on: date = Field(description="the day the person consented before the judge")
+
+
+class IssueOpinion(Command):
+    issued_on: date
+    favorable: StrictBool = Field(description="whether the judge finds extradition lawful")
+
+
+class DecideExtradition(Command):
+    decision: Literal["granted", "refused"]
+    decided_on: date
+    notified_on: date = Field(description="the day the decision was notified to the person")
+    reason: Annotated[str, Field(max_length=4000)] | None = None
+
+    @field_validator("notified_on")
+    @classmethod
+    def _notified_after_decision(cls, value: date, info: ValidationInfo) -> date:
+        decided = info.data.get("decided_on")
+        if decided is not None and value < decided:
+            raise ValueError("the decision cannot be notified before it was taken")
+        return value
+
+
+class FileAmparo(Command):
+    amparo_id: AmparoId
+    filed_on: date
+
+
+class GrantAmparoSuspension(Command):
+    amparo_id: AmparoId
+    granted_on: date
+
+
+class RuleOnAmparo(Command):
+    amparo_id: AmparoId
+    outcome: Literal["denied", "granted"]
+    ruled_on: date
+
+
+class OrderSurrender(Command):
+    ordered_on: date
+    kind: SurrenderKind = SurrenderKind.FULL
+    reason: Annotated[str, Field(max_length=4000)] | None = Field(
+        default=None, validate_default=True,
+        description="for a deferred surrender: the Mexican proceedings it waits for")
+
+    @field_validator("reason")
+    @classmethod
+    def _deferral_needs_reason(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("kind") is SurrenderKind.DEFERRED and not value:
+            raise ValueError("a deferred surrender must name the Mexican proceedings it "
+                             "waits for")
+        return value
+
+
+class AgreeTemporarySurrender(Command):
+    agreed_on: date
+    return_conditions: Text = Field(description="when and how the US returns the person")
+
+
+class AuthorizeNationalSecurityTransfer(Command):
+    authorized_at: AwareDatetime
+    us_request_reference: Annotated[str, Field(min_length=1, max_length=300)]
+    authority: Annotated[str, Field(min_length=1, max_length=300,
+                                    description="who authorized it under the NS Law")]
+
+
+ClerkCommand = (
+    OrderProvisionalDetention | ReceiveFormalRequest | HoldHearing | ExtendEvidencePeriod
+    | FileObjections | GiveConsent | IssueOpinion | DecideExtradition | FileAmparo
+    | GrantAmparoSuspension | RuleOnAmparo | OrderSurrender | AgreeTemporarySurrender
+    | AuthorizeNationalSecurityTransfer
+)

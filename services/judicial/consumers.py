@@ -1,0 +1,105 @@
+"""Judicial's reading of intake's events (tolerant readers: only the fields used, any others
+ignored).
+
+* intake.request_submitted.v1 opens the judicial case (once: a case already open is left as
+  it is).
+* intake.charges_amended.v1 is recorded as `judicial.charges_amendment_noted` with the charges
+  added and removed, and whether the SRE had already granted extradition (new counts are then
+  not covered by the grant). It changes no rule here; on a case judicial never opened it is
+  dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.consumer import Handler
+from shared.eventstore import Actor, EventContext
+from shared.messaging.cloudevents import ConsumedEvent
+from shared.service import ConsumerSpec, ServiceRuntime
+
+from . import domain
+from .events import CaseOpened, LegalBasis
+from .persistence import case_repository, record
+
+log = logging.getLogger("runway.judicial.consumers")
+
+REQUEST_SUBMITTED_V1 = "intake.request_submitted.v1"
+CHARGES_AMENDED_V1 = "intake.charges_amended.v1"
+
+
+class _Tolerant(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class _Person(_Tolerant):
+    given_names: str = ""
+    family_names: str = ""
+
+
+class _Charge(_Tolerant):
+    charge_id: str
+
+
+class IntakeRequest(_Tolerant):
+    case_id: str
+    legal_basis: LegalBasis
+    requesting_district: str
+    provisional_arrest_date: date | None = None
+    person: _Person | None = None
+    charges: tuple[_Charge, ...] = ()
+    us_request_reference: str | None = None
+
+
+class IntakeAmendment(_Tolerant):
+    case_id: str
+    charges: tuple[_Charge, ...]
+    reason: str = ""
+
+
+def _context(event: ConsumedEvent) -> EventContext:
+    return EventContext(Actor.system("judicial.intake-events"),
+                        correlation_id=event.correlation_id, causation_id=str(event.event_id))
+
+
+def intake_handlers(runtime: ServiceRuntime) -> dict[str, Handler]:
+    repo = case_repository(runtime)
+
+    async def on_request_submitted(event: ConsumedEvent, conn: AsyncConnection) -> None:
+        request = IntakeRequest.model_validate(event.data)
+        person = request.person
+        opened = CaseOpened(
+            case_id=request.case_id, opened_at=runtime.clock.now(),
+            legal_basis=request.legal_basis, requesting_district=request.requesting_district,
+            provisional_arrest_date=request.provisional_arrest_date,
+            person_name=f"{person.given_names} {person.family_names}".strip() if person
+            else None,
+            charge_ids=tuple(c.charge_id for c in request.charges),
+            us_request_reference=request.us_request_reference,
+            intake_event_id=str(event.event_id))
+        loaded = await repo.load(conn, request.case_id)
+        await record(runtime, conn, loaded, domain.open_case(loaded.state, opened),
+                     _context(event))
+
+    async def on_charges_amended(event: ConsumedEvent, conn: AsyncConnection) -> None:
+        amendment = IntakeAmendment.model_validate(event.data)
+        loaded = await repo.load(conn, amendment.case_id)
+        if not loaded.exists:
+            log.warning("charges amended on a case judicial never opened",
+                        extra={"case_id": amendment.case_id})
+        events = domain.note_charges(loaded.state, tuple(c.charge_id for c in amendment.charges),
+                                     amendment.reason, runtime.clock.now())
+        await record(runtime, conn, loaded, events, _context(event))
+
+    return {REQUEST_SUBMITTED_V1: on_request_submitted, CHARGES_AMENDED_V1: on_charges_amended}
+
+
+def consumers(runtime: ServiceRuntime) -> Sequence[ConsumerSpec]:
+    return [ConsumerSpec(name="judicial.intake-events",
+                         topics=[runtime.events_topic_of("intake")],
+                         handlers=intake_handlers(runtime))]

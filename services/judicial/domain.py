@@ -1,0 +1,527 @@
+"""Judicial decisions: pure functions from (state, command, now, policy) to new events.
+
+Each decision either returns the events the step produces or raises
+RuleViolation("<rule>", "<what is missing>"); a rejected command changes nothing.
+
+Paths, by legal basis (fixed when the case opens):
+
+* Treaty: [provisional detention] -> formal request -> hearing (objections and evidence
+  periods) -> judge's opinion -> SRE decision -> amparo window / amparo suits -> surrender
+  (full, deferred or temporary). The SRE decides only after the judge's opinion.
+* Consent (the simplified basis; a treaty-basis person may also consent): once the formal
+  request has arrived the person may consent before the judge. Consent replaces the hearing:
+  the judge may issue the opinion right after it (`following="consent"`, the 3-day opinion).
+  On the simplified basis consent alone lets the SRE decide, without any opinion
+  ("sre_requires_consent_or_opinion"); on the treaty basis the SRE still waits for the
+  opinion. Consenting to extradition does not waive the amparo: the window, the suits and
+  the surrender rules after the SRE's grant are the same on both bases.
+* National security: the only step is the transfer authorization; every judicial step is
+  refused ("national_security_has_no_judicial_steps"), and that step is refused on the other
+  bases ("basis_mismatch").
+
+Clocks: a clock started on day 0 runs out at the start of day N (see days.py). A step that
+would stop the provisional clock on or after its deadline is refused, because by then the
+detention has lapsed in law even if the scheduler has not yet recorded it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from shared.errors import RuleViolation
+from shared.eventstore import NewEvent
+
+from . import commands as cmd
+from . import events as ev
+from .days import Policy, start_of
+from .events import LegalBasis, ReleaseReason, SurrenderKind
+from .state import ClockKind, State, apply, evolve, initial
+
+__all__ = ["State", "decide", "decide_timer", "evolve", "initial", "open_case", "replay"]
+
+
+def event(model: ev.JudicialEvent, on: date | datetime) -> NewEvent:
+    """A NewEvent for a payload, occurring at the instant (or the start of the day) of the
+    act it records."""
+    instant = on if isinstance(on, datetime) else start_of(on)
+    return NewEvent(model.EVENT_TYPE, model.model_dump(mode="json"),
+                    schema_version=ev.SCHEMA_VERSION, occurred_at=instant)
+
+
+def replay(state: State, events: list[NewEvent]) -> State:
+    """The state after `events` (not yet stored): for tests and simulations."""
+    for new in events:
+        state = apply(state, new.event_type, new.payload)
+    return state
+
+
+# --- guards ---------------------------------------------------------------------------------
+
+def _require_open_case(state: State) -> None:
+    if not state.opened:
+        raise RuleViolation("case_not_opened", "the judicial case has not been opened")
+    if state.released is not None:
+        day, reason = state.released
+        raise RuleViolation("case_closed", f"the case closed on {day} ({reason.value}): no "
+                                           "further step can be recorded")
+
+
+def _judicial_step(state: State, what: str) -> None:
+    _require_open_case(state)
+    if state.national_security:
+        raise RuleViolation("national_security_has_no_judicial_steps",
+                            f"{what}: a national-security transfer has no judge, SRE decision "
+                            "or amparo steps; record the transfer authorization instead")
+
+
+def _not_in_future(day: date, now: datetime, field: str) -> None:
+    if day > now.date():
+        raise RuleViolation("date_in_future", f"{field} {day} is after today ({now.date()})")
+
+
+def _not_before(day: date, earlier: date | None, field: str, what: str) -> None:
+    if earlier is not None and day < earlier:
+        raise RuleViolation("date_out_of_order", f"{field} {day} is before {what} ({earlier})")
+
+
+def _require(condition: bool, rule: str, message: str) -> None:
+    if not condition:
+        raise RuleViolation(rule, message)
+
+
+def _stops_provisional_clock(state: State, policy: Policy, step: str, day: date) -> bool:
+    if step not in policy.provisional_clock_stopped_by or not state.provisional_clock_running:
+        return False
+    assert state.provisional is not None
+    if day >= state.provisional.due_on:
+        raise RuleViolation(
+            "provisional_deadline_passed",
+            f"{step.replace('_', ' ')} on {day} is too late: provisional detention ordered on "
+            f"{state.provisional.started_on} lapsed on {state.provisional.due_on}")
+    return True
+
+
+def _require_grant(state: State, what: str) -> None:
+    _require(state.granted, "sre_grant_required",
+             f"{what} needs the SRE's grant of extradition, which has not been recorded")
+    _require(state.surrender is None, "surrender_already_ordered",
+             "surrender has already been ordered")
+
+
+# --- opening and intake facts ---------------------------------------------------------------
+
+def open_case(state: State, opened: ev.CaseOpened) -> list[NewEvent]:
+    """Open the case from intake's request; a case already open is left alone (idempotent)."""
+    if state.opened:
+        return []
+    return [event(opened, opened.opened_at)]
+
+
+def note_charges(state: State, charge_ids: tuple[str, ...], reason: str,
+                 now: datetime) -> list[NewEvent]:
+    """Record intake's charge amendment. A fact from intake, not a clerk's command: it is
+    recorded even on a closed case; on an unknown case it is dropped."""
+    if not state.opened:
+        return []
+    before, after = set(state.charge_ids), set(charge_ids)
+    return [event(ev.ChargesAmendmentNoted(
+        case_id=state.case_id, noted_at=now, charge_ids=charge_ids,
+        added_charge_ids=tuple(sorted(after - before)),
+        removed_charge_ids=tuple(sorted(before - after)), reason=reason,
+        after_sre_grant=state.granted), now)]
+
+
+# --- the judicial path ------------------------------------------------------------------------
+
+def order_provisional_detention(state: State, c: cmd.OrderProvisionalDetention,
+                                now: datetime, policy: Policy) -> list[NewEvent]:
+    _judicial_step(state, "provisional detention")
+    _require(state.provisional is None, "provisional_detention_already_ordered",
+             "provisional detention was already ordered")
+    _require(state.formal_request_on is None, "formal_request_already_received",
+             "the formal request has arrived: provisional detention is for the time before it")
+    _not_in_future(c.ordered_on, now, "ordered_on")
+    counting = policy.disputed_clock
+    return [event(ev.ProvisionalDetentionOrdered(
+        case_id=state.case_id, ordered_on=c.ordered_on,
+        deadline_on=counting.add_days(c.ordered_on, policy.provisional_detention_days),
+        days=policy.provisional_detention_days, day_counting=counting.counting.value,
+        clock_stopped_by=tuple(sorted(policy.provisional_clock_stopped_by))), c.ordered_on)]
+
+
+def receive_formal_request(state: State, c: cmd.ReceiveFormalRequest, now: datetime,
+                           policy: Policy) -> list[NewEvent]:
+    _judicial_step(state, "the formal request")
+    _require(state.formal_request_on is None, "formal_request_already_received",
+             "the formal request was already received")
+    _not_in_future(c.received_on, now, "received_on")
+    _not_before(c.received_on, state.provisional.started_on if state.provisional else None,
+                "received_on", "the provisional detention order")
+    stopped = _stops_provisional_clock(state, policy, "formal_request_received", c.received_on)
+    return [event(ev.FormalRequestReceived(case_id=state.case_id, received_on=c.received_on,
+                                           provisional_clock_stopped=stopped), c.received_on)]
+
+
+def hold_hearing(state: State, c: cmd.HoldHearing, now: datetime,
+                 policy: Policy) -> list[NewEvent]:
+    _judicial_step(state, "the hearing")
+    _require(state.formal_request_on is not None, "formal_request_missing",
+             "the hearing needs the formal request, which has not been received")
+    _require(state.hearing_on is None, "hearing_already_held", "the hearing was already held")
+    _require(state.opinion_on is None, "opinion_already_issued",
+             "the judge has already issued the opinion")
+    _not_in_future(c.held_on, now, "held_on")
+    _not_before(c.held_on, state.formal_request_on, "held_on", "the formal request")
+    stopped = _stops_provisional_clock(state, policy, "hearing_held", c.held_on)
+    days = policy.calendar
+    return [event(ev.HearingHeld(
+        case_id=state.case_id, held_on=c.held_on,
+        objections_due_on=days.add_days(c.held_on, policy.objections_days),
+        evidence_due_on=days.add_days(c.held_on, policy.evidence_days),
+        provisional_clock_stopped=stopped), c.held_on)]
+
+
+def _require_hearing_before_opinion(state: State, what: str) -> None:
+    _require(state.hearing_on is not None, "hearing_not_held",
+             f"{what} needs the hearing, which has not been held")
+    _require(state.opinion_on is None, "opinion_already_issued",
+             "the judge has already issued the opinion")
+
+
+def extend_evidence_period(state: State, c: cmd.ExtendEvidencePeriod, now: datetime,
+                           _policy: Policy) -> list[NewEvent]:
+    _judicial_step(state, "an evidence-period extension")
+    _require_hearing_before_opinion(state, "an evidence-period extension")
+    assert state.evidence_due_on is not None
+    _not_in_future(c.extended_on, now, "extended_on")
+    _not_before(c.extended_on, state.hearing_on, "extended_on", "the hearing")
+    _require(c.extended_on < state.evidence_due_on, "evidence_period_over",
+             f"the evidence period ended on {state.evidence_due_on}; it can only be extended "
+             "while it runs")
+    new_due = state.evidence_due_on + timedelta(days=c.additional_days)
+    return [event(ev.EvidencePeriodExtended(
+        case_id=state.case_id, extended_on=c.extended_on, additional_days=c.additional_days,
+        previous_due_on=state.evidence_due_on, evidence_due_on=new_due, reason=c.reason),
+        c.extended_on)]
+
+
+def file_objections(state: State, c: cmd.FileObjections, now: datetime,
+                    _policy: Policy) -> list[NewEvent]:
+    _judicial_step(state, "objections")
+    _require_hearing_before_opinion(state, "objections")
+    assert state.objections_due_on is not None
+    _not_in_future(c.filed_on, now, "filed_on")
+    _not_before(c.filed_on, state.hearing_on, "filed_on", "the hearing")
+    return [event(ev.ObjectionsFiled(case_id=state.case_id, filed_on=c.filed_on,
+                                     summary=c.summary,
+                                     within_period=c.filed_on < state.objections_due_on),
+                  c.filed_on)]
+
+
+def give_consent(state: State, c: cmd.GiveConsent, now: datetime,
+                 policy: Policy) -> list[NewEvent]:
+    _judicial_step(state, "consent")
+    _require(state.formal_request_on is not None, "formal_request_missing",
+             "the person consents to the formal request, which has not been received")
+    _require(state.consent_on is None, "consent_already_given", "consent was already given")
+    _require(state.opinion_on is None, "opinion_already_issued",
+             "the judge has already issued the opinion")
+    _not_in_future(c.given_on, now, "given_on")
+    _not_before(c.given_on, state.formal_request_on, "given_on", "the formal request")
+    assert state.legal_basis is not None
+    stopped = _stops_provisional_clock(state, policy, "consent_given", c.given_on)
+    return [event(ev.ConsentGiven(case_id=state.case_id, given_on=c.given_on,
+                                  legal_basis=state.legal_basis,
+                                  provisional_clock_stopped=stopped), c.given_on)]
+
+
+def issue_opinion(state: State, c: cmd.IssueOpinion, now: datetime,
+                  _policy: Policy) -> list[NewEvent]:
+    _judicial_step(state, "the judge's opinion")
+    _require(state.opinion_on is None, "opinion_already_issued",
+             "the judge has already issued the opinion")
+    _require(state.hearing_on is not None or state.consent_on is not None,
+             "hearing_or_consent_required",
+             "the judge's opinion follows the hearing, or the person's consent; neither has "
+             "been recorded")
+    _not_in_future(c.issued_on, now, "issued_on")
+    following = "hearing" if state.hearing_on is not None else "consent"
+    _not_before(c.issued_on, state.hearing_on or state.consent_on, "issued_on",
+                f"the {following}")
+    return [event(ev.JudgeOpinionIssued(case_id=state.case_id, issued_on=c.issued_on,
+                                        favorable=c.favorable, following=following),
+                  c.issued_on)]
+
+
+def _require_sre_may_decide(state: State) -> date:
+    """The SRE's prerequisites by basis; returns the date the SRE decides after."""
+    if state.legal_basis is LegalBasis.TREATY:
+        _require(state.opinion_on is not None, "sre_requires_judge_opinion",
+                 "on the treaty basis the SRE decides only after the judge's opinion, which "
+                 "has not been issued")
+    else:
+        _require(state.opinion_on is not None or state.consent_on is not None,
+                 "sre_requires_consent_or_opinion",
+                 "on the simplified basis the SRE decides after the person's consent (or the "
+                 "judge's opinion); neither has been recorded")
+    after = state.opinion_on or state.consent_on
+    assert after is not None
+    return after
+
+
+def decide_extradition(state: State, c: cmd.DecideExtradition, now: datetime,
+                       policy: Policy) -> list[NewEvent]:
+    _judicial_step(state, "the SRE decision")
+    _require(state.sre is None, "sre_already_decided", "the SRE has already decided")
+    after = _require_sre_may_decide(state)
+    _not_in_future(c.decided_on, now, "decided_on")
+    _not_in_future(c.notified_on, now, "notified_on")
+    _not_before(c.decided_on, after, "decided_on", "the step the SRE decides on")
+    _not_before(c.notified_on, c.decided_on, "notified_on", "the decision")
+    if c.decision == "refused":
+        return [event(ev.SreExtraditionRefused(case_id=state.case_id, decided_on=c.decided_on,
+                                               notified_on=c.notified_on, reason=c.reason),
+                      c.decided_on),
+                _released(state, c.decided_on, ReleaseReason.EXTRADITION_REFUSED)]
+    assert state.legal_basis is not None
+    counting = policy.disputed_clock
+    return [event(ev.SreExtraditionGranted(
+        case_id=state.case_id, legal_basis=state.legal_basis, decided_on=c.decided_on,
+        notified_on=c.notified_on, amparo_window_days=policy.amparo_window_days,
+        amparo_window_closes_on=counting.add_days(c.notified_on, policy.amparo_window_days),
+        day_counting=counting.counting.value, granted_charge_ids=state.charge_ids,
+        judge_opinion_favorable=state.opinion_favorable), c.decided_on)]
+
+
+def _released(state: State, on: date, reason: ReleaseReason) -> NewEvent:
+    return event(ev.ReleasedFromCustody(case_id=state.case_id, released_on=on, reason=reason),
+                 on)
+
+
+# --- amparo -------------------------------------------------------------------------------
+
+def file_amparo(state: State, c: cmd.FileAmparo, now: datetime,
+                _policy: Policy) -> list[NewEvent]:
+    _judicial_step(state, "an amparo suit")
+    _require(state.granted, "sre_grant_required",
+             "an amparo challenges the SRE's grant, which has not been recorded")
+    _require(state.amparo(c.amparo_id) is None, "amparo_already_filed",
+             f"amparo {c.amparo_id!r} was already filed")
+    assert state.sre is not None and state.amparo_window is not None
+    _not_in_future(c.filed_on, now, "filed_on")
+    _not_before(c.filed_on, state.sre.notified_on, "filed_on", "the notification of the grant")
+    _require(c.filed_on < state.amparo_window.due_on, "amparo_filed_after_window",
+             f"the amparo window closed on {state.amparo_window.due_on}")
+    return [event(ev.AmparoFiled(case_id=state.case_id, amparo_id=c.amparo_id,
+                                 filed_on=c.filed_on), c.filed_on)]
+
+
+def _pending_amparo(state: State, amparo_id: str) -> date:
+    amparo = state.amparo(amparo_id)
+    _require(amparo is not None, "amparo_not_filed", f"no amparo {amparo_id!r} was filed")
+    assert amparo is not None
+    _require(amparo.pending, "amparo_already_decided",
+             f"amparo {amparo_id!r} was already decided ({amparo.outcome})")
+    return amparo.filed_on
+
+
+def grant_amparo_suspension(state: State, c: cmd.GrantAmparoSuspension, now: datetime,
+                            _policy: Policy) -> list[NewEvent]:
+    _judicial_step(state, "an amparo suspension")
+    filed_on = _pending_amparo(state, c.amparo_id)
+    _require(c.amparo_id not in state.active_suspensions, "suspension_already_active",
+             f"amparo {c.amparo_id!r} already suspends surrender")
+    _not_in_future(c.granted_on, now, "granted_on")
+    _not_before(c.granted_on, filed_on, "granted_on", "the amparo filing")
+    return [event(ev.AmparoSuspensionGranted(
+        case_id=state.case_id, amparo_id=c.amparo_id, granted_on=c.granted_on,
+        active_suspensions=(*state.active_suspensions, c.amparo_id)), c.granted_on)]
+
+
+def rule_on_amparo(state: State, c: cmd.RuleOnAmparo, now: datetime,
+                   _policy: Policy) -> list[NewEvent]:
+    _judicial_step(state, "an amparo ruling")
+    filed_on = _pending_amparo(state, c.amparo_id)
+    _not_in_future(c.ruled_on, now, "ruled_on")
+    _not_before(c.ruled_on, filed_on, "ruled_on", "the amparo filing")
+    if c.outcome == "granted":
+        return [event(ev.AmparoGranted(case_id=state.case_id, amparo_id=c.amparo_id,
+                                       ruled_on=c.ruled_on), c.ruled_on),
+                _released(state, c.ruled_on, ReleaseReason.AMPARO_GRANTED)]
+    suspensions = tuple(a for a in state.active_suspensions if a != c.amparo_id)
+    pending = tuple(a for a in state.pending_amparos if a != c.amparo_id)
+    return [event(ev.AmparoDenied(
+        case_id=state.case_id, amparo_id=c.amparo_id, ruled_on=c.ruled_on,
+        suspension_lifted=c.amparo_id in state.active_suspensions,
+        active_suspensions=suspensions, pending_amparos=pending,
+        surrender_blocked=bool(suspensions or pending)), c.ruled_on)]
+
+
+# --- surrender ------------------------------------------------------------------------------
+
+def _require_no_amparo_block(state: State) -> None:
+    """Rule 4: no surrender while a suspension is active or the window is open; a pending
+    suit blocks too, since a suspension may still be granted in it."""
+    _require(not state.active_suspensions, "amparo_suspension_active",
+             f"amparo suspension active in {', '.join(state.active_suspensions)}: surrender "
+             "is frozen until the suit is decided")
+    _require(not state.pending_amparos, "amparo_pending",
+             f"amparo {', '.join(state.pending_amparos)} is pending a ruling")
+    if state.amparo_window_open:
+        assert state.amparo_window is not None
+        raise RuleViolation("amparo_window_open",
+                            f"the amparo window is open until {state.amparo_window.due_on}; "
+                            "surrender may be ordered once it has closed with no amparo, or "
+                            "after an amparo is denied")
+
+
+def order_surrender(state: State, c: cmd.OrderSurrender, now: datetime,
+                    policy: Policy) -> list[NewEvent]:
+    _judicial_step(state, "a surrender order")
+    _require_grant(state, "a surrender order")
+    assert state.sre is not None and state.legal_basis is not None
+    if c.kind is SurrenderKind.DEFERRED:
+        return _defer_surrender(state, c, now)
+    _require_no_amparo_block(state)
+    if c.kind is SurrenderKind.TEMPORARY:
+        _require(state.temporary_agreed_on is not None, "temporary_surrender_not_agreed",
+                 "a temporary surrender needs the governments' agreement, which has not been "
+                 "recorded")
+    _not_in_future(c.ordered_on, now, "ordered_on")
+    _not_before(c.ordered_on, state.sre.notified_on, "ordered_on",
+                "the notification of the grant")
+    temporary = c.kind is SurrenderKind.TEMPORARY
+    return [event(ev.SurrenderOrdered(
+        case_id=state.case_id, legal_basis=state.legal_basis,
+        requesting_district=state.requesting_district, ordered_on=c.ordered_on, kind=c.kind,
+        pickup_days=policy.surrender_pickup_days,
+        pickup_deadline_on=policy.calendar.add_days(c.ordered_on,
+                                                    policy.surrender_pickup_days),
+        return_obligation=temporary,
+        return_conditions=state.temporary_return_conditions if temporary else None,
+        granted_charge_ids=state.charge_ids), c.ordered_on)]
+
+
+def _defer_surrender(state: State, c: cmd.OrderSurrender, now: datetime) -> list[NewEvent]:
+    """Treaty art. 15: surrender waits for the Mexican proceedings. Nobody is handed over,
+    so the amparo rules don't apply yet; they do when the surrender is finally ordered."""
+    assert state.sre is not None and c.reason is not None
+    _require(state.deferral is None, "surrender_already_deferred",
+             "surrender was already deferred")
+    _not_in_future(c.ordered_on, now, "ordered_on")
+    _not_before(c.ordered_on, state.sre.decided_on, "ordered_on", "the SRE's grant")
+    return [event(ev.SurrenderDeferred(case_id=state.case_id, deferred_on=c.ordered_on,
+                                       reason=c.reason), c.ordered_on)]
+
+
+def agree_temporary_surrender(state: State, c: cmd.AgreeTemporarySurrender, now: datetime,
+                              _policy: Policy) -> list[NewEvent]:
+    _judicial_step(state, "a temporary-surrender agreement")
+    _require_grant(state, "a temporary-surrender agreement")
+    _require(state.temporary_agreed_on is None, "temporary_surrender_already_agreed",
+             "a temporary surrender was already agreed")
+    assert state.sre is not None
+    _not_in_future(c.agreed_on, now, "agreed_on")
+    _not_before(c.agreed_on, state.sre.decided_on, "agreed_on", "the SRE's grant")
+    return [event(ev.TemporarySurrenderAgreed(case_id=state.case_id, agreed_on=c.agreed_on,
+                                              return_conditions=c.return_conditions),
+                  c.agreed_on)]
+
+
+# --- national security ----------------------------------------------------------------------
+
+def authorize_transfer(state: State, c: cmd.AuthorizeNationalSecurityTransfer, now: datetime,
+                       _policy: Policy) -> list[NewEvent]:
+    _require_open_case(state)
+    _require(state.national_security, "basis_mismatch",
+             f"a national-security transfer needs the national_security basis; this case is "
+             f"on the {state.legal_basis} basis")
+    _require(state.transfer_authorized_at is None, "transfer_already_authorized",
+             "the transfer was already authorized")
+    _require(c.authorized_at <= now, "date_in_future",
+             f"authorized_at {c.authorized_at.isoformat()} is after now ({now.isoformat()})")
+    return [event(ev.NationalSecurityTransferAuthorized(
+        case_id=state.case_id, authorized_at=c.authorized_at,
+        us_request_reference=c.us_request_reference, authority=c.authority,
+        requesting_district=state.requesting_district), c.authorized_at)]
+
+
+def decide(state: State, command: cmd.ClerkCommand, now: datetime,
+           policy: Policy) -> list[NewEvent]:
+    """The events a clerk's command produces on this case, or a RuleViolation."""
+    match command:
+        case cmd.OrderProvisionalDetention():
+            return order_provisional_detention(state, command, now, policy)
+        case cmd.ReceiveFormalRequest():
+            return receive_formal_request(state, command, now, policy)
+        case cmd.HoldHearing():
+            return hold_hearing(state, command, now, policy)
+        case cmd.ExtendEvidencePeriod():
+            return extend_evidence_period(state, command, now, policy)
+        case cmd.FileObjections():
+            return file_objections(state, command, now, policy)
+        case cmd.GiveConsent():
+            return give_consent(state, command, now, policy)
+        case cmd.IssueOpinion():
+            return issue_opinion(state, command, now, policy)
+        case cmd.DecideExtradition():
+            return decide_extradition(state, command, now, policy)
+        case cmd.FileAmparo():
+            return file_amparo(state, command, now, policy)
+        case cmd.GrantAmparoSuspension():
+            return grant_amparo_suspension(state, command, now, policy)
+        case cmd.RuleOnAmparo():
+            return rule_on_amparo(state, command, now, policy)
+        case cmd.OrderSurrender():
+            return order_surrender(state, command, now, policy)
+        case cmd.AgreeTemporarySurrender():
+            return agree_temporary_surrender(state, command, now, policy)
+        case cmd.AuthorizeNationalSecurityTransfer():
+            return authorize_transfer(state, command, now, policy)
+
+
+# --- clocks -----------------------------------------------------------------------------------
+
+class TimerAction(StrEnum):
+    WAIT = "wait"      # not yet run out (by the case's own dates)
+    CANCEL = "cancel"  # the clock was stopped or no longer matters
+    FIRE = "fire"      # run out: record the events
+
+
+@dataclass(frozen=True)
+class TimerOutcome:
+    action: TimerAction
+    events: tuple[NewEvent, ...] = ()
+
+
+def decide_timer(state: State, kind: ClockKind, now: datetime) -> TimerOutcome:
+    """What a due timer does, re-checked against the case as it is now."""
+    clock = next((c for c in state.running_clocks() if c.kind is kind), None)
+    if clock is None:
+        return TimerOutcome(TimerAction.CANCEL)
+    if now < start_of(clock.due_on):
+        return TimerOutcome(TimerAction.WAIT)
+    return TimerOutcome(TimerAction.FIRE, tuple(_run_out(state, kind, clock.due_on)))
+
+
+def _run_out(state: State, kind: ClockKind, due_on: date) -> list[NewEvent]:
+    case_id = state.case_id
+    if kind is ClockKind.PROVISIONAL_DETENTION:
+        assert state.provisional is not None
+        return [event(ev.ProvisionalDetentionLapsed(
+            case_id=case_id, ordered_on=state.provisional.started_on, deadline_on=due_on,
+            days=state.provisional.days,
+            day_counting=state.provisional.day_counting), due_on),
+            _released(state, due_on, ReleaseReason.PROVISIONAL_DETENTION_LAPSED)]
+    if kind is ClockKind.AMPARO_WINDOW:
+        assert state.sre is not None
+        return [event(ev.AmparoWindowClosed(case_id=case_id, notified_on=state.sre.notified_on,
+                                            closed_on=due_on), due_on)]
+    assert state.surrender is not None
+    return [event(ev.PickupWindowExpired(case_id=case_id,
+                                         ordered_on=state.surrender.ordered_on,
+                                         deadline_on=due_on, barred_charge_ids=state.charge_ids),
+                  due_on),
+            _released(state, due_on, ReleaseReason.PICKUP_WINDOW_EXPIRED)]

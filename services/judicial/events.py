@@ -1,0 +1,280 @@
+"""The judicial service's events: its published contract (topic runway.judicial.events).
+
+Every payload names its case and the real-world dates of the act it records, so that other
+services (transport needs "surrender ordered", "national-security transfer authorized",
+"amparo suspension active") and the operator's timeline can read it on its own. Event types
+are explicit strings, schema_version 1; `EVENT_MODELS` maps each type to its payload model.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+SCHEMA_VERSION = 1
+STREAM_TYPE = "judicial_case"
+
+
+class LegalBasis(StrEnum):
+    TREATY = "treaty"
+    SIMPLIFIED = "simplified"
+    NATIONAL_SECURITY = "national_security"
+
+
+class SurrenderKind(StrEnum):
+    FULL = "full"            # hand the person over for good
+    DEFERRED = "deferred"    # treaty art. 15: wait for the Mexican proceedings to end
+    TEMPORARY = "temporary"  # 1997 protocol: lend the person, who must be returned
+
+
+class ReleaseReason(StrEnum):
+    PROVISIONAL_DETENTION_LAPSED = "provisional_detention_lapsed"
+    EXTRADITION_REFUSED = "extradition_refused"
+    AMPARO_GRANTED = "amparo_granted"
+    PICKUP_WINDOW_EXPIRED = "pickup_window_expired"
+
+
+class JudicialEvent(BaseModel):
+    """A payload. `EVENT_TYPE` is its event type; `ON` names the field holding the date (or
+    instant) of the act, shown as the step's date in the case view."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    EVENT_TYPE: ClassVar[str]
+    ON: ClassVar[str]
+
+    case_id: str
+
+
+class CaseOpened(JudicialEvent):
+    EVENT_TYPE = "judicial.case_opened"
+    ON = "opened_at"
+    opened_at: datetime
+    legal_basis: LegalBasis
+    requesting_district: str
+    provisional_arrest_date: date | None = None
+    person_name: str | None = None
+    charge_ids: tuple[str, ...] = ()
+    us_request_reference: str | None = None
+    intake_event_id: str
+
+
+class ChargesAmendmentNoted(JudicialEvent):
+    """Intake replaced the charges. Recorded, not acted on: the SRE grant lists the charges
+    it covers, and `after_sre_grant` warns that new counts are not covered by it."""
+
+    EVENT_TYPE = "judicial.charges_amendment_noted"
+    ON = "noted_at"
+    noted_at: datetime
+    charge_ids: tuple[str, ...]
+    added_charge_ids: tuple[str, ...]
+    removed_charge_ids: tuple[str, ...]
+    reason: str
+    after_sre_grant: bool
+
+
+class ProvisionalDetentionOrdered(JudicialEvent):
+    EVENT_TYPE = "judicial.provisional_detention_ordered"
+    ON = "ordered_on"
+    ordered_on: date
+    deadline_on: date  # the day the detention lapses unless the clock was stopped before
+    days: int
+    day_counting: str
+    clock_stopped_by: tuple[str, ...]
+
+
+class FormalRequestReceived(JudicialEvent):
+    EVENT_TYPE = "judicial.formal_request_received"
+    ON = "received_on"
+    received_on: date
+    provisional_clock_stopped: bool
+
+
+class HearingHeld(JudicialEvent):
+    EVENT_TYPE = "judicial.hearing_held"
+    ON = "held_on"
+    held_on: date
+    objections_due_on: date
+    evidence_due_on: date
+    provisional_clock_stopped: bool
+
+
+class EvidencePeriodExtended(JudicialEvent):
+    EVENT_TYPE = "judicial.evidence_period_extended"
+    ON = "extended_on"
+    extended_on: date
+    additional_days: int
+    previous_due_on: date
+    evidence_due_on: date
+    reason: str
+
+
+class ObjectionsFiled(JudicialEvent):
+    EVENT_TYPE = "judicial.objections_filed"
+    ON = "filed_on"
+    filed_on: date
+    summary: str
+    within_period: bool  # filed by objections_due_on; the judge decides what that means
+
+
+class ConsentGiven(JudicialEvent):
+    EVENT_TYPE = "judicial.consent_given"
+    ON = "given_on"
+    given_on: date
+    legal_basis: LegalBasis
+    provisional_clock_stopped: bool
+
+
+class JudgeOpinionIssued(JudicialEvent):
+    EVENT_TYPE = "judicial.judge_opinion_issued"
+    ON = "issued_on"
+    issued_on: date
+    favorable: bool
+    following: Literal["hearing", "consent"]
+
+
+class SreExtraditionGranted(JudicialEvent):
+    EVENT_TYPE = "judicial.sre_extradition_granted"
+    ON = "decided_on"
+    legal_basis: LegalBasis
+    decided_on: date
+    notified_on: date
+    amparo_window_days: int
+    amparo_window_closes_on: date
+    day_counting: str
+    granted_charge_ids: tuple[str, ...]
+    judge_opinion_favorable: bool | None
+
+
+class SreExtraditionRefused(JudicialEvent):
+    EVENT_TYPE = "judicial.sre_extradition_refused"
+    ON = "decided_on"
+    decided_on: date
+    notified_on: date
+    reason: str | None = None
+
+
+class AmparoFiled(JudicialEvent):
+    EVENT_TYPE = "judicial.amparo_filed"
+    ON = "filed_on"
+    amparo_id: str
+    filed_on: date
+    surrender_blocked: bool = True
+
+
+class AmparoSuspensionGranted(JudicialEvent):
+    EVENT_TYPE = "judicial.amparo_suspension_granted"
+    ON = "granted_on"
+    amparo_id: str
+    granted_on: date
+    suspension_active: bool = True
+    active_suspensions: tuple[str, ...]
+
+
+class AmparoDenied(JudicialEvent):
+    EVENT_TYPE = "judicial.amparo_denied"
+    ON = "ruled_on"
+    amparo_id: str
+    ruled_on: date
+    suspension_lifted: bool
+    active_suspensions: tuple[str, ...]
+    pending_amparos: tuple[str, ...]
+    surrender_blocked: bool
+
+
+class AmparoGranted(JudicialEvent):
+    EVENT_TYPE = "judicial.amparo_granted"
+    ON = "ruled_on"
+    amparo_id: str
+    ruled_on: date
+
+
+class AmparoWindowClosed(JudicialEvent):
+    EVENT_TYPE = "judicial.amparo_window_closed"
+    ON = "closed_on"
+    notified_on: date
+    closed_on: date
+
+
+class SurrenderOrdered(JudicialEvent):
+    """The US may now collect the person: transport's signal on the treaty path."""
+
+    EVENT_TYPE = "judicial.surrender_ordered"
+    ON = "ordered_on"
+    legal_basis: LegalBasis
+    requesting_district: str
+    ordered_on: date
+    kind: SurrenderKind
+    pickup_days: int
+    pickup_deadline_on: date
+    return_obligation: bool
+    return_conditions: str | None = None
+    granted_charge_ids: tuple[str, ...]
+
+
+class SurrenderDeferred(JudicialEvent):
+    EVENT_TYPE = "judicial.surrender_deferred"
+    ON = "deferred_on"
+    deferred_on: date
+    reason: str
+
+
+class TemporarySurrenderAgreed(JudicialEvent):
+    EVENT_TYPE = "judicial.temporary_surrender_agreed"
+    ON = "agreed_on"
+    agreed_on: date
+    return_conditions: str
+    return_obligation: bool = True
+
+
+class PickupWindowExpired(JudicialEvent):
+    EVENT_TYPE = "judicial.pickup_window_expired"
+    ON = "deadline_on"
+    ordered_on: date
+    deadline_on: date
+    barred_charge_ids: tuple[str, ...]  # extradition for these offences is barred [U]
+
+
+class ProvisionalDetentionLapsed(JudicialEvent):
+    EVENT_TYPE = "judicial.provisional_detention_lapsed"
+    ON = "deadline_on"
+    ordered_on: date
+    deadline_on: date
+    days: int
+    day_counting: str
+
+
+class ReleasedFromCustody(JudicialEvent):
+    EVENT_TYPE = "judicial.released_from_custody"
+    ON = "released_on"
+    released_on: date
+    reason: ReleaseReason
+
+
+class NationalSecurityTransferAuthorized(JudicialEvent):
+    """A transfer under Mexico's National Security Law: no judge, SRE decision or amparo.
+    Mexico's attorney general said it is "not an extradition"; US courts have held the
+    specialty defence unavailable on this basis, which `is_extradition` makes visible."""
+
+    EVENT_TYPE = "judicial.national_security_transfer_authorized"
+    ON = "authorized_at"
+    authorized_at: datetime
+    us_request_reference: str
+    authority: str
+    requesting_district: str
+    is_extradition: bool = False
+
+
+EVENT_MODELS: dict[str, type[JudicialEvent]] = {
+    model.EVENT_TYPE: model
+    for model in (
+        CaseOpened, ChargesAmendmentNoted, ProvisionalDetentionOrdered, FormalRequestReceived,
+        HearingHeld, EvidencePeriodExtended, ObjectionsFiled, ConsentGiven, JudgeOpinionIssued,
+        SreExtraditionGranted, SreExtraditionRefused, AmparoFiled, AmparoSuspensionGranted,
+        AmparoDenied, AmparoGranted, AmparoWindowClosed, SurrenderOrdered, SurrenderDeferred,
+        TemporarySurrenderAgreed, PickupWindowExpired, ProvisionalDetentionLapsed,
+        ReleasedFromCustody, NationalSecurityTransferAuthorized,
+    )
+}

@@ -1,0 +1,32 @@
+"""Loading and recording judicial cases: the event stream, the read model and the timers
+change together, in the caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.aggregate import Loaded, Repository
+from shared.eventstore import EventContext, NewEvent, RecordedEvent
+from shared.service import ServiceRuntime
+
+from . import read_model
+from .events import STREAM_TYPE
+from .state import State, evolve, initial
+
+
+def case_repository(runtime: ServiceRuntime) -> Repository[State]:
+    return Repository(runtime.store, stream_type=STREAM_TYPE, topic=runtime.events_topic,
+                      initial=initial, evolve=evolve)
+
+
+async def record(runtime: ServiceRuntime, conn: AsyncConnection, loaded: Loaded[State],
+                 events: Sequence[NewEvent], context: EventContext,
+                 ) -> tuple[State, list[RecordedEvent]]:
+    """Append `events` after the loaded version and project them; nothing to do for none."""
+    if not events:
+        return loaded.state, []
+    state, recorded = await case_repository(runtime).append(conn, loaded, events, context)
+    await read_model.project(conn, state, runtime.clock.now())
+    return state, recorded

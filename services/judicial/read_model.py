@@ -1,0 +1,67 @@
+"""The judicial case list: one row per case with its status and its view as JSON, written in
+the same transaction as the case's events (with the timers their clocks need)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.clock import iso_utc
+
+from . import timers
+from .state import State
+from .view import case_view
+
+metadata = sa.MetaData()
+
+cases = sa.Table(
+    "judicial_cases", metadata,
+    sa.Column("case_id", sa.String(200), primary_key=True),
+    sa.Column("legal_basis", sa.String(40), nullable=False),
+    sa.Column("status", sa.String(40), nullable=False),
+    sa.Column("requesting_district", sa.String(20), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("view", sa.Text, nullable=False),
+    sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+async def project(conn: AsyncConnection, state: State, now: datetime) -> None:
+    """Bring the case's row and timers up to `state` (just appended, so writers of one case
+    are serialised by the event store's version check)."""
+    assert state.legal_basis is not None
+    values = {"legal_basis": state.legal_basis.value, "status": state.status.value,
+              "requesting_district": state.requesting_district, "version": state.version,
+              "view": json.dumps(case_view(state)), "updated_at": now}
+    updated = await conn.execute(cases.update().where(cases.c.case_id == state.case_id)
+                                 .values(values))
+    if not updated.rowcount:
+        await conn.execute(cases.insert().values(case_id=state.case_id, opened_at=now,
+                                                 **values))
+    await timers.sync(conn, state, now)
+
+
+async def get_case(conn: AsyncConnection, case_id: str) -> dict[str, Any] | None:
+    row = (await conn.execute(sa.select(cases.c.view, cases.c.updated_at)
+                              .where(cases.c.case_id == case_id))).first()
+    if row is None:
+        return None
+    view: dict[str, Any] = json.loads(row.view)
+    return {**view, "updated_at": iso_utc(row.updated_at)}
+
+
+async def list_cases(conn: AsyncConnection, *, status: str | None, limit: int,
+                     offset: int) -> list[dict[str, Any]]:
+    query = sa.select(cases).order_by(cases.c.opened_at, cases.c.case_id)
+    if status is not None:
+        query = query.where(cases.c.status == status)
+    rows = await conn.execute(query.limit(limit).offset(offset))
+    return [{"case_id": row.case_id, "legal_basis": row.legal_basis, "status": row.status,
+             "requesting_district": row.requesting_district, "version": row.version,
+             "opened_at": iso_utc(row.opened_at), "updated_at": iso_utc(row.updated_at)}
+            for row in rows]

@@ -1,0 +1,75 @@
+"""The scheduler: fires the timers whose clocks have run out.
+
+Each due timer is handled in its own transaction: the timer row is locked, the case is
+loaded and re-checked (`domain.decide_timer`), and either the lapse events are appended
+(timer fired) or, if the clock was stopped meanwhile, the timer is cancelled. The loop polls
+every SCHEDULER_INTERVAL_S against `runtime.clock`; tests call `run_due_timers` directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from shared.eventstore import Actor, ConcurrencyConflict, EventContext
+from shared.service import BackgroundTask, ServiceRuntime
+
+from . import timers
+from .domain import TimerAction, decide_timer
+from .persistence import case_repository, record
+from .settings import settings_of
+from .state import ClockKind
+
+log = logging.getLogger("runway.judicial.scheduler")
+SCHEDULER = Actor.system("judicial.scheduler")
+
+
+async def run_due_timers(runtime: ServiceRuntime, *, limit: int = 500) -> int:
+    """Handle every timer due at `runtime.clock.now()`; returns how many fired (recorded
+    events). A timer whose case a clerk changed concurrently is retried on the next call."""
+    now = runtime.clock.now()
+    async with runtime.database.connect() as conn:
+        due = await timers.due_ids(conn, now, limit)
+    fired = 0
+    for timer_id in due:
+        try:
+            fired += await _run_timer(runtime, timer_id)
+        except ConcurrencyConflict as conflict:
+            log.info("timer deferred: its case changed meanwhile",
+                     extra={"timer_id": timer_id, "error": str(conflict)})
+    return fired
+
+
+async def _run_timer(runtime: ServiceRuntime, timer_id: int) -> bool:
+    now = runtime.clock.now()
+    async with runtime.command() as conn:
+        timer = await timers.claim(conn, timer_id)
+        if timer is None:
+            return False
+        loaded = await case_repository(runtime).load(conn, timer.case_id)
+        outcome = decide_timer(loaded.state, ClockKind(timer.kind), now)
+        if outcome.action is TimerAction.WAIT:
+            return False
+        fired = outcome.action is TimerAction.FIRE
+        await timers.mark(conn, timer_id, fired=fired, now=now)
+        context = EventContext(SCHEDULER, causation_id=f"timer:{timer_id}")
+        await record(runtime, conn, loaded, outcome.events, context)
+    if fired:
+        log.info("timer fired", extra={"case_id": timer.case_id, "kind": timer.kind})
+    return fired
+
+
+def scheduler_loop(runtime: ServiceRuntime) -> BackgroundTask:
+    async def loop(stop: asyncio.Event) -> None:
+        interval = settings_of(runtime).scheduler_interval_s
+        while not stop.is_set():
+            try:
+                await run_due_timers(runtime)
+            except Exception:
+                # A database outage must not end the scheduler; the timers wait in the table.
+                log.exception("scheduler round failed; retrying")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=interval)
+
+    return loop

@@ -1,0 +1,74 @@
+"""The judicial service's own configuration, read from the environment by the composition root.
+
+`settings_of(runtime)` reads it once per runtime, lazily; tests hand in their own with
+`configure(runtime, JudicialSettings(...))` before using the runtime.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+from weakref import WeakKeyDictionary
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.service import ServiceRuntime
+
+from .days import DayCounting, Policy
+
+Stopper = Literal["formal_request_received", "hearing_held", "consent_given"]
+
+
+def _default_stopper() -> list[Stopper]:
+    return ["formal_request_received"]
+
+
+class JudicialSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    provisional_detention_days: int = Field(default=60, ge=1, le=365,
+                                            validation_alias="PROVISIONAL_DETENTION_DAYS")
+    # A JSON list, e.g. '["hearing_held", "consent_given"]'; the first of these steps
+    # recorded before the deadline stops the clock.
+    provisional_clock_stopped_by: list[Stopper] = Field(
+        default_factory=_default_stopper, min_length=1,
+        validation_alias="PROVISIONAL_CLOCK_STOPPED_BY")
+    amparo_window_days: int = Field(default=30, ge=1, le=365,
+                                    validation_alias="AMPARO_WINDOW_DAYS")
+    surrender_pickup_days: int = Field(default=60, ge=1, le=365,
+                                       validation_alias="SURRENDER_PICKUP_DAYS")
+    objections_days: int = Field(default=3, ge=1, le=60, validation_alias="OBJECTIONS_DAYS")
+    evidence_days: int = Field(default=20, ge=1, le=365, validation_alias="EVIDENCE_DAYS")
+    day_counting: DayCounting = Field(default=DayCounting.CALENDAR,
+                                      validation_alias="JUDICIAL_DAY_COUNTING")
+    # A JSON list of ISO dates skipped by business-day counting.
+    holidays: list[date] = Field(default_factory=list, validation_alias="JUDICIAL_HOLIDAYS")
+    scheduler_interval_s: float = Field(default=1.0, gt=0, le=3600,
+                                        validation_alias="SCHEDULER_INTERVAL_S")
+
+    def policy(self) -> Policy:
+        return Policy(
+            provisional_detention_days=self.provisional_detention_days,
+            provisional_clock_stopped_by=frozenset(self.provisional_clock_stopped_by),
+            amparo_window_days=self.amparo_window_days,
+            surrender_pickup_days=self.surrender_pickup_days,
+            objections_days=self.objections_days,
+            evidence_days=self.evidence_days,
+            day_counting=self.day_counting,
+            holidays=frozenset(self.holidays),
+        )
+
+
+_CONFIGURED: WeakKeyDictionary[ServiceRuntime, JudicialSettings] = WeakKeyDictionary()
+
+
+def configure(runtime: ServiceRuntime, settings: JudicialSettings) -> None:
+    _CONFIGURED[runtime] = settings
+
+
+def settings_of(runtime: ServiceRuntime) -> JudicialSettings:
+    found = _CONFIGURED.get(runtime)
+    if found is None:
+        found = _CONFIGURED[runtime] = JudicialSettings()
+    return found

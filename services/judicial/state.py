@@ -1,0 +1,296 @@
+"""A judicial case as a fold of its events: `initial()`, `evolve(state, event)`, and what the
+state implies (its status, the clocks that are running, what blocks surrender)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from shared.eventstore import RecordedEvent
+
+from . import events as ev
+from .events import LegalBasis, ReleaseReason, SurrenderKind
+
+
+class Status(StrEnum):
+    """Where the case stands in Mexico's phase (the first that applies, top to bottom)."""
+
+    NOT_OPENED = "not_opened"
+    REFUSED = "refused"
+    RELEASED = "released"
+    TRANSFER_AUTHORIZED = "transfer_authorized"
+    AMPARO_PENDING = "amparo_pending"
+    SURRENDER_ORDERED = "surrender_ordered"
+    SURRENDER_DEFERRED = "surrender_deferred"
+    EXTRADITION_GRANTED = "extradition_granted"
+    OPINION_ISSUED = "opinion_issued"
+    CONSENT_GIVEN = "consent_given"
+    HEARING = "hearing"
+    FORMAL_REQUEST_RECEIVED = "formal_request_received"
+    PROVISIONAL_DETENTION = "provisional_detention"
+    OPENED = "opened"
+
+
+class ClockKind(StrEnum):
+    """The clocks the scheduler enforces (each started at most once per case)."""
+
+    PROVISIONAL_DETENTION = "provisional_detention"
+    AMPARO_WINDOW = "amparo_window"
+    PICKUP_WINDOW = "pickup_window"
+
+
+@dataclass(frozen=True)
+class Clock:
+    kind: ClockKind
+    started_on: date
+    due_on: date  # the day the clock has run out
+    days: int
+    day_counting: str
+
+
+@dataclass(frozen=True)
+class Amparo:
+    amparo_id: str
+    filed_on: date
+    suspension_active: bool = False
+    outcome: str | None = None  # "denied" | "granted"
+    ruled_on: date | None = None
+
+    @property
+    def pending(self) -> bool:
+        return self.outcome is None
+
+
+@dataclass(frozen=True)
+class Step:
+    version: int
+    step: str       # the event type without the "judicial." prefix
+    on: str | None  # the date (or instant) of the act, ISO
+
+
+@dataclass(frozen=True)
+class SreDecision:
+    granted: bool
+    decided_on: date
+    notified_on: date
+
+
+@dataclass(frozen=True)
+class Surrender:
+    kind: SurrenderKind
+    ordered_on: date
+    return_conditions: str | None
+
+
+@dataclass(frozen=True)
+class State:
+    version: int = 0
+    case_id: str = ""
+    legal_basis: LegalBasis | None = None
+    requesting_district: str = ""
+    provisional_arrest_date: date | None = None
+    charge_ids: tuple[str, ...] = ()
+    provisional: Clock | None = None
+    provisional_stopped_on: date | None = None
+    provisional_lapsed: bool = False
+    formal_request_on: date | None = None
+    hearing_on: date | None = None
+    objections_due_on: date | None = None
+    evidence_due_on: date | None = None
+    objections_filed: int = 0
+    consent_on: date | None = None
+    opinion_on: date | None = None
+    opinion_favorable: bool | None = None
+    sre: SreDecision | None = None
+    amparo_window: Clock | None = None
+    amparo_window_closed: bool = False
+    amparos: tuple[Amparo, ...] = ()
+    temporary_agreed_on: date | None = None
+    temporary_return_conditions: str | None = None
+    deferral: tuple[date, str] | None = None
+    surrender: Surrender | None = None
+    pickup: Clock | None = None
+    pickup_expired: bool = False
+    transfer_authorized_at: datetime | None = None
+    released: tuple[date, ReleaseReason] | None = None
+    steps: tuple[Step, ...] = ()
+
+    # --- what the state implies -------------------------------------------------------------
+
+    @property
+    def opened(self) -> bool:
+        return self.legal_basis is not None
+
+    @property
+    def closed(self) -> bool:
+        return self.released is not None
+
+    @property
+    def national_security(self) -> bool:
+        return self.legal_basis is LegalBasis.NATIONAL_SECURITY
+
+    @property
+    def granted(self) -> bool:
+        return self.sre is not None and self.sre.granted
+
+    def amparo(self, amparo_id: str) -> Amparo | None:
+        return next((a for a in self.amparos if a.amparo_id == amparo_id), None)
+
+    @property
+    def pending_amparos(self) -> tuple[str, ...]:
+        return tuple(a.amparo_id for a in self.amparos if a.pending)
+
+    @property
+    def active_suspensions(self) -> tuple[str, ...]:
+        return tuple(a.amparo_id for a in self.amparos if a.suspension_active)
+
+    @property
+    def provisional_clock_running(self) -> bool:
+        return (self.provisional is not None and self.provisional_stopped_on is None
+                and not self.closed)
+
+    @property
+    def amparo_window_open(self) -> bool:
+        """Open from the notified grant until it passes, or until an amparo is brought
+        (from then on the suit, not the window, decides whether surrender may follow)."""
+        return (self.amparo_window is not None and not self.amparo_window_closed
+                and not self.amparos and not self.closed)
+
+    @property
+    def pickup_running(self) -> bool:
+        return self.pickup is not None and not self.pickup_expired and not self.closed
+
+    def running_clocks(self) -> tuple[Clock, ...]:
+        running = ((self.provisional, self.provisional_clock_running),
+                   (self.amparo_window, self.amparo_window_open),
+                   (self.pickup, self.pickup_running))
+        return tuple(clock for clock, on in running if clock is not None and on)
+
+    @property
+    def status(self) -> Status:
+        return next(status for status, applies in self._status_tests() if applies)
+
+    def _status_tests(self) -> tuple[tuple[Status, bool], ...]:
+        return (
+            (Status.NOT_OPENED, not self.opened),
+            (Status.REFUSED, self.sre is not None and not self.sre.granted),
+            (Status.RELEASED, self.closed),
+            (Status.TRANSFER_AUTHORIZED, self.transfer_authorized_at is not None),
+            (Status.AMPARO_PENDING, bool(self.pending_amparos)),
+            (Status.SURRENDER_ORDERED, self.surrender is not None),
+            (Status.SURRENDER_DEFERRED, self.deferral is not None),
+            (Status.EXTRADITION_GRANTED, self.granted),
+            (Status.OPINION_ISSUED, self.opinion_on is not None),
+            (Status.CONSENT_GIVEN, self.consent_on is not None),
+            (Status.HEARING, self.hearing_on is not None),
+            (Status.FORMAL_REQUEST_RECEIVED, self.formal_request_on is not None),
+            (Status.PROVISIONAL_DETENTION, self.provisional is not None),
+            (Status.OPENED, True),
+        )
+
+
+def initial() -> State:
+    return State()
+
+
+def evolve(state: State, event: RecordedEvent) -> State:
+    return apply(state, event.event_type, event.payload)
+
+
+def apply(state: State, event_type: str, payload: dict[str, Any]) -> State:
+    """The state after one event (given by type and payload); unknown types only count."""
+    model = ev.EVENT_MODELS.get(event_type)
+    version = state.version + 1
+    if model is None:
+        return replace(state, version=version)
+    parsed = model.model_validate(payload)
+    on = payload.get(model.ON)
+    step = Step(version, event_type.removeprefix("judicial."), None if on is None else str(on))
+    moved = _apply(state, parsed)
+    return replace(moved, version=version, steps=(*state.steps, step))
+
+
+def _with_amparo(state: State, amparo_id: str, **changes: Any) -> State:
+    return replace(state, amparos=tuple(
+        replace(a, **changes) if a.amparo_id == amparo_id else a for a in state.amparos))
+
+
+def _apply(state: State, event: ev.JudicialEvent) -> State:
+    match event:
+        case ev.CaseOpened():
+            return replace(state, case_id=event.case_id, legal_basis=event.legal_basis,
+                           requesting_district=event.requesting_district,
+                           provisional_arrest_date=event.provisional_arrest_date,
+                           charge_ids=event.charge_ids)
+        case ev.ChargesAmendmentNoted():
+            return replace(state, charge_ids=event.charge_ids)
+        case ev.ProvisionalDetentionOrdered():
+            return replace(state, provisional=Clock(
+                ClockKind.PROVISIONAL_DETENTION, event.ordered_on, event.deadline_on, event.days,
+                event.day_counting))
+        case ev.FormalRequestReceived():
+            return _stop_clock(replace(state, formal_request_on=event.received_on),
+                               event.provisional_clock_stopped, event.received_on)
+        case ev.HearingHeld():
+            moved = replace(state, hearing_on=event.held_on,
+                            objections_due_on=event.objections_due_on,
+                            evidence_due_on=event.evidence_due_on)
+            return _stop_clock(moved, event.provisional_clock_stopped, event.held_on)
+        case ev.EvidencePeriodExtended():
+            return replace(state, evidence_due_on=event.evidence_due_on)
+        case ev.ObjectionsFiled():
+            return replace(state, objections_filed=state.objections_filed + 1)
+        case ev.ConsentGiven():
+            return _stop_clock(replace(state, consent_on=event.given_on),
+                               event.provisional_clock_stopped, event.given_on)
+        case ev.JudgeOpinionIssued():
+            return replace(state, opinion_on=event.issued_on,
+                           opinion_favorable=event.favorable)
+        case ev.SreExtraditionGranted():
+            return replace(state, sre=SreDecision(True, event.decided_on, event.notified_on),
+                           amparo_window=Clock(ClockKind.AMPARO_WINDOW, event.notified_on,
+                                               event.amparo_window_closes_on,
+                                               event.amparo_window_days, event.day_counting))
+        case ev.SreExtraditionRefused():
+            return replace(state, sre=SreDecision(False, event.decided_on, event.notified_on))
+        case ev.AmparoFiled():
+            return replace(state, amparos=(*state.amparos,
+                                           Amparo(event.amparo_id, event.filed_on)))
+        case ev.AmparoSuspensionGranted():
+            return _with_amparo(state, event.amparo_id, suspension_active=True)
+        case ev.AmparoDenied():
+            return _with_amparo(state, event.amparo_id, suspension_active=False,
+                                outcome="denied", ruled_on=event.ruled_on)
+        case ev.AmparoGranted():
+            return _with_amparo(state, event.amparo_id, outcome="granted",
+                                ruled_on=event.ruled_on)
+        case ev.AmparoWindowClosed():
+            return replace(state, amparo_window_closed=True)
+        case ev.SurrenderOrdered():
+            return replace(state, surrender=Surrender(event.kind, event.ordered_on,
+                                                      event.return_conditions),
+                           pickup=Clock(ClockKind.PICKUP_WINDOW, event.ordered_on,
+                                        event.pickup_deadline_on, event.pickup_days,
+                                        "calendar"))
+        case ev.SurrenderDeferred():
+            return replace(state, deferral=(event.deferred_on, event.reason))
+        case ev.TemporarySurrenderAgreed():
+            return replace(state, temporary_agreed_on=event.agreed_on,
+                           temporary_return_conditions=event.return_conditions)
+        case ev.PickupWindowExpired():
+            return replace(state, pickup_expired=True)
+        case ev.ProvisionalDetentionLapsed():
+            return replace(state, provisional_lapsed=True)
+        case ev.ReleasedFromCustody():
+            return replace(state, released=(event.released_on, event.reason))
+        case ev.NationalSecurityTransferAuthorized():
+            return replace(state, transfer_authorized_at=event.authorized_at)
+    return state
+
+
+def _stop_clock(state: State, stopped: bool, on: date) -> State:
+    if stopped and state.provisional_stopped_on is None:
+        return replace(state, provisional_stopped_on=on)
+    return state

@@ -1,0 +1,79 @@
+"""The case as GET /cases/{case_id} shows it: status, running clocks with their due dates,
+active suspensions, what still blocks surrender, and every recorded step."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from .state import Clock, State
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+def _clock(clock: Clock) -> dict[str, Any]:
+    return {"kind": clock.kind.value, "started_on": clock.started_on.isoformat(),
+            "due_on": clock.due_on.isoformat(), "days": clock.days,
+            "day_counting": clock.day_counting, "enforced": True}
+
+
+def _hearing_periods(state: State) -> list[dict[str, Any]]:
+    """The objections and evidence periods: shown while the judge has not opined, but not
+    enforced by the scheduler (the judge rules on late filings)."""
+    if state.hearing_on is None or state.opinion_on is not None or state.closed:
+        return []
+    return [{"kind": kind, "started_on": state.hearing_on.isoformat(), "due_on": _iso(due),
+             "day_counting": "calendar", "enforced": False}
+            for kind, due in (("objections_period", state.objections_due_on),
+                              ("evidence_period", state.evidence_due_on))]
+
+
+def surrender_blockers(state: State) -> list[str]:
+    """The amparo rules that would refuse a surrender order now (empty when none would)."""
+    if not state.granted or state.closed:
+        return []
+    return [rule for rule, applies in (
+        ("amparo_suspension_active", bool(state.active_suspensions)),
+        ("amparo_pending", bool(state.pending_amparos)),
+        ("amparo_window_open", state.amparo_window_open)) if applies]
+
+
+def case_view(state: State) -> dict[str, Any]:
+    sre, surrender, released = state.sre, state.surrender, state.released
+    return {
+        "case_id": state.case_id,
+        "legal_basis": None if state.legal_basis is None else state.legal_basis.value,
+        "status": state.status.value,
+        "version": state.version,
+        "requesting_district": state.requesting_district,
+        "provisional_arrest_date": _iso(state.provisional_arrest_date),
+        "charge_ids": list(state.charge_ids),
+        "clocks": [_clock(c) for c in state.running_clocks()] + _hearing_periods(state),
+        "active_suspensions": list(state.active_suspensions),
+        "surrender_blocked_by": surrender_blockers(state),
+        "amparos": [{"amparo_id": a.amparo_id, "filed_on": a.filed_on.isoformat(),
+                     "suspension_active": a.suspension_active, "outcome": a.outcome,
+                     "ruled_on": _iso(a.ruled_on)} for a in state.amparos],
+        "formal_request_received_on": _iso(state.formal_request_on),
+        "hearing_held_on": _iso(state.hearing_on),
+        "consent_given_on": _iso(state.consent_on),
+        "judge_opinion": None if state.opinion_on is None else {
+            "issued_on": state.opinion_on.isoformat(), "favorable": state.opinion_favorable},
+        "sre_decision": None if sre is None else {
+            "decision": "granted" if sre.granted else "refused",
+            "decided_on": sre.decided_on.isoformat(), "notified_on": sre.notified_on.isoformat()},
+        "surrender": None if surrender is None else {
+            "kind": surrender.kind.value, "ordered_on": surrender.ordered_on.isoformat(),
+            "pickup_deadline_on": _iso(state.pickup.due_on if state.pickup else None),
+            "return_conditions": surrender.return_conditions},
+        "deferral": None if state.deferral is None else {
+            "deferred_on": state.deferral[0].isoformat(), "reason": state.deferral[1]},
+        "temporary_surrender_agreed_on": _iso(state.temporary_agreed_on),
+        "transfer_authorized_at": None if state.transfer_authorized_at is None
+        else state.transfer_authorized_at.isoformat(),
+        "released": None if released is None else {
+            "released_on": released[0].isoformat(), "reason": released[1].value},
+        "steps": [{"version": s.version, "step": s.step, "on": s.on} for s in state.steps],
+    }

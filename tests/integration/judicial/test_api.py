@@ -1,0 +1,332 @@
+"""The judicial service in-process on real PostgreSQL and Kafka: intake's request opens a
+case, clerks walk it through HTTP, the scheduler fires clocks (by hand and in the loop)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from services.judicial.consumers import intake_handlers
+from services.judicial.scheduler import run_due_timers
+from services.judicial.service import SPEC
+from services.judicial.settings import JudicialSettings, configure
+from shared.clock import ManualClock
+from shared.eventstore import Actor, GlobalPosition, RecordedEvent
+from shared.messaging.cloudevents import from_kafka, to_kafka
+from shared.service import ServiceRuntime
+from shared.settings import ServiceSettings
+from shared.web.app import create_app
+from tests.support.requests import request
+
+CLERK = {"X-Actor": "clerk-7", "X-Actor-Role": "judicial_clerk"}
+START = datetime(2026, 1, 2, 12, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def namespace() -> str:
+    return f"tj{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+async def runtime(pg_url: str, kafka: str, namespace: str,
+                  clock: ManualClock) -> AsyncIterator[ServiceRuntime]:
+    settings = ServiceSettings(service_name="judicial", service_database_url=pg_url,
+                               kafka_bootstrap_servers=kafka, topic_namespace=namespace)
+    rt = ServiceRuntime(SPEC, settings, clock=clock)
+    configure(rt, JudicialSettings(scheduler_interval_s=0.05))
+    await rt.prestart()
+    yield rt
+    await rt.close()
+
+
+@pytest.fixture
+async def client(runtime: ServiceRuntime) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(runtime, run_background=False)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://judicial",
+                                     headers=CLERK) as http:
+            yield http
+
+
+def intake_event(event_type: str, case_id: str, data: dict[str, Any]) -> Any:
+    """An intake event as the consumer reads it off Kafka."""
+    recorded = RecordedEvent(
+        event_id=uuid.uuid4(), stream_id=case_id, stream_type="intake_case", version=1,
+        event_type=event_type, schema_version=1, payload_json=json.dumps(data),
+        occurred_at=START, recorded_at=START, actor=Actor("op-17", "operator"),
+        correlation_id="corr-1", causation_id=None, prev_hash="0" * 64, hash="1" * 64,
+        position=GlobalPosition.START)
+    record = to_kafka(recorded, topic="runway.intake.events", key=case_id,
+                      source="/runway/intake")
+    return from_kafka(record.headers, record.value)
+
+
+async def feed(runtime: ServiceRuntime, consumed: Any) -> None:
+    handler = intake_handlers(runtime)[consumed.ce_type]
+    async with runtime.database.transaction() as conn:
+        await handler(consumed, conn)
+
+
+async def open_case(runtime: ServiceRuntime, basis: str = "treaty") -> str:
+    case_id = f"RWY-{uuid.uuid4().hex[:10].upper()}"
+    await feed(runtime, intake_event("intake.request_submitted", case_id,
+                                     {"case_id": case_id, **request(basis=basis)}))
+    return case_id
+
+
+async def post(client: httpx.AsyncClient, case_id: str, step: str,
+               body: dict[str, Any]) -> dict[str, Any]:
+    response = await client.post(f"/cases/{case_id}/{step}", json=body)
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+async def rejected(client: httpx.AsyncClient, case_id: str, step: str,
+                   body: dict[str, Any]) -> str:
+    response = await client.post(f"/cases/{case_id}/{step}", json=body)
+    assert response.status_code == 409, response.text
+    assert response.json()["error"] == "rule_violation"
+    rule: str = response.json()["rule"]
+    return rule
+
+
+def today(clock: ManualClock) -> str:
+    return clock.now().date().isoformat()
+
+
+async def walk_to_grant(client: httpx.AsyncClient, clock: ManualClock, case_id: str) -> None:
+    """Detained 2 Jan 2026, formal request 12 Jan, hearing 17 Jan, opinion and grant 11 Feb
+    (notified the same day: the amparo window closes on 13 Mar)."""
+    await post(client, case_id, "provisional-detention", {"ordered_on": today(clock)})
+    clock.advance(timedelta(days=10))
+    await post(client, case_id, "formal-request", {"received_on": today(clock)})
+    clock.advance(timedelta(days=5))
+    await post(client, case_id, "hearing", {"held_on": today(clock)})
+    clock.advance(timedelta(days=25))
+    await post(client, case_id, "judge-opinion", {"issued_on": today(clock), "favorable": True})
+    result = await post(client, case_id, "sre-decision", {
+        "decision": "granted", "decided_on": today(clock), "notified_on": today(clock)})
+    assert result["status"] == "extradition_granted"
+
+
+async def stream(runtime: ServiceRuntime, case_id: str) -> list[tuple[str, str | None]]:
+    async with runtime.database.connect() as conn:
+        rows = await conn.execute(sa.text(
+            "SELECT e.event_type, o.topic FROM events e "
+            "LEFT JOIN outbox o ON o.event_position = e.position "
+            "WHERE e.stream_id = :c ORDER BY e.version"), {"c": case_id})
+        return [(row.event_type, row.topic) for row in rows]
+
+
+async def timers(runtime: ServiceRuntime, case_id: str) -> dict[str, str]:
+    async with runtime.database.connect() as conn:
+        rows = await conn.execute(sa.text(
+            "SELECT kind, fired_at, cancelled_at FROM judicial_timers WHERE case_id = :c"),
+            {"c": case_id})
+        return {row.kind: "fired" if row.fired_at else "cancelled" if row.cancelled_at
+                else "pending" for row in rows}
+
+
+async def test_intake_request_opens_the_case_once_and_amendments_are_noted(
+    client: httpx.AsyncClient, runtime: ServiceRuntime,
+) -> None:
+    case_id = await open_case(runtime, "simplified")
+    # Redelivered under another event id (e.g. replayed by intake): still one case.
+    await feed(runtime, intake_event("intake.request_submitted", case_id,
+                                     {"case_id": case_id, **request(basis="simplified")}))
+    shown = (await client.get(f"/cases/{case_id}")).json()
+    assert (shown["status"], shown["legal_basis"], shown["version"]) == (
+        "opened", "simplified", 1)
+    assert shown["charge_ids"] == ["c1"] and shown["requesting_district"] == "EDNY"
+
+    await feed(runtime, intake_event("intake.charges_amended", case_id, {
+        "case_id": case_id, "charges": [{"charge_id": "c1"}, {"charge_id": "c9"}],
+        "reason": "superseding indictment"}))
+    shown = (await client.get(f"/cases/{case_id}")).json()
+    assert shown["charge_ids"] == ["c1", "c9"]
+    assert [s["step"] for s in shown["steps"]] == ["case_opened", "charges_amendment_noted"]
+
+
+async def test_a_treaty_case_walks_to_surrender_ordered(
+    client: httpx.AsyncClient, runtime: ServiceRuntime, clock: ManualClock,
+) -> None:
+    case_id = await open_case(runtime)
+    await walk_to_grant(client, clock, case_id)
+    assert await rejected(client, case_id, "surrender-order",
+                          {"ordered_on": today(clock)}) == "amparo_window_open"
+    shown = (await client.get(f"/cases/{case_id}")).json()
+    assert shown["clocks"] == [{"kind": "amparo_window", "started_on": "2026-02-11",
+                                "due_on": "2026-03-13", "days": 30,
+                                "day_counting": "calendar", "enforced": True}]
+
+    clock.set(datetime(2026, 3, 12, 23, 59, tzinfo=UTC))
+    assert await run_due_timers(runtime) == 0
+    clock.set(datetime(2026, 3, 13, tzinfo=UTC))
+    assert await run_due_timers(runtime) == 1
+    result = await post(client, case_id, "surrender-order",
+                        {"ordered_on": "2026-03-13", "kind": "full"})
+    assert result["status"] == "surrender_ordered"
+
+    shown = (await client.get(f"/cases/{case_id}")).json()
+    assert shown["surrender"]["pickup_deadline_on"] == "2026-05-12"
+    assert [c["kind"] for c in shown["clocks"]] == ["pickup_window"]
+    listed = (await client.get("/cases", params={"status": "surrender_ordered"})).json()
+    assert case_id in {c["case_id"] for c in listed["cases"]}
+    assert await timers(runtime, case_id) == {"provisional_detention": "cancelled",
+                                              "amparo_window": "fired",
+                                              "pickup_window": "pending"}
+    recorded = await stream(runtime, case_id)
+    assert [t for t, _ in recorded] == [
+        "judicial.case_opened", "judicial.provisional_detention_ordered",
+        "judicial.formal_request_received", "judicial.hearing_held",
+        "judicial.judge_opinion_issued", "judicial.sre_extradition_granted",
+        "judicial.amparo_window_closed", "judicial.surrender_ordered"]
+    assert {topic for _, topic in recorded} == {runtime.events_topic}
+    assert runtime.events_topic.endswith("runway.judicial.events")
+
+
+async def test_sre_before_the_opinion_is_a_409_and_writes_nothing(
+    client: httpx.AsyncClient, runtime: ServiceRuntime, clock: ManualClock,
+) -> None:
+    case_id = await open_case(runtime)
+    await post(client, case_id, "formal-request", {"received_on": today(clock)})
+    await post(client, case_id, "hearing", {"held_on": today(clock)})
+    rule = await rejected(client, case_id, "sre-decision", {
+        "decision": "granted", "decided_on": today(clock), "notified_on": today(clock)})
+    assert rule == "sre_requires_judge_opinion"
+    assert len(await stream(runtime, case_id)) == 3
+    assert (await client.get(f"/cases/{case_id}")).json()["status"] == "hearing"
+
+
+async def test_surrender_during_an_amparo_suspension_is_a_409(
+    client: httpx.AsyncClient, runtime: ServiceRuntime, clock: ManualClock,
+) -> None:
+    case_id = await open_case(runtime)
+    await walk_to_grant(client, clock, case_id)
+    clock.advance(timedelta(days=3))
+    await post(client, case_id, "amparo", {"amparo_id": "AR-118/2026", "filed_on": today(clock)})
+    granted = await post(client, case_id, "amparo-suspension",
+                         {"amparo_id": "AR-118/2026", "granted_on": today(clock)})
+    assert granted["events"] == [{"event_type": "judicial.amparo_suspension_granted",
+                                  "version": 8}]
+    assert await rejected(client, case_id, "surrender-order",
+                          {"ordered_on": today(clock)}) == "amparo_suspension_active"
+    shown = (await client.get(f"/cases/{case_id}")).json()
+    assert shown["active_suspensions"] == ["AR-118/2026"]
+    assert shown["status"] == "amparo_pending"
+
+    await post(client, case_id, "amparo-ruling",
+               {"amparo_id": "AR-118/2026", "outcome": "denied", "ruled_on": today(clock)})
+    ordered = await post(client, case_id, "surrender-order", {"ordered_on": today(clock)})
+    assert ordered["status"] == "surrender_ordered"
+
+
+async def test_the_national_security_path(client: httpx.AsyncClient,
+                                          runtime: ServiceRuntime) -> None:
+    case_id = await open_case(runtime, "national_security")
+    assert await rejected(client, case_id, "judge-opinion", {
+        "issued_on": "2026-01-01", "favorable": True}) == "national_security_has_no_judicial_steps"
+    result = await post(client, case_id, "national-security-transfer", {
+        "authorized_at": "2026-01-02T09:30:00Z", "us_request_reference": "DOJ-OIA-NS-12",
+        "authority": "Consejo de Seguridad Nacional"})
+    assert result["status"] == "transfer_authorized"
+    treaty_case = await open_case(runtime, "treaty")
+    assert await rejected(client, treaty_case, "national-security-transfer", {
+        "authorized_at": "2026-01-02T09:30:00Z", "us_request_reference": "R",
+        "authority": "x"}) == "basis_mismatch"
+
+
+async def test_an_unknown_case_is_a_404(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/cases/RWY-NOPE")).status_code == 404
+    response = await client.post("/cases/RWY-NOPE/hearing", json={"held_on": "2026-01-01"})
+    assert response.status_code == 404
+    assert response.json()["error"] == "not_found"
+
+
+async def test_a_bad_body_is_a_422_naming_the_field(client: httpx.AsyncClient,
+                                                    runtime: ServiceRuntime) -> None:
+    case_id = await open_case(runtime)
+
+    async def fields(step: str, body: dict[str, Any]) -> set[tuple[str, ...]]:
+        response = await client.post(f"/cases/{case_id}/{step}", json=body)
+        assert response.status_code == 422, response.text
+        return {tuple(e["loc"]) for e in response.json()["detail"]}
+
+    assert await fields("hearing", {"held_on": "soon"}) == {("body", "held_on")}
+    assert await fields("judge-opinion", {"issued_on": "2026-01-01", "favorable": "yes"}) \
+        == {("body", "favorable")}
+    assert await fields("sre-decision", {"decision": "granted", "decided_on": "2026-01-05",
+                                         "notified_on": "2026-01-04"}) \
+        == {("body", "notified_on")}
+    assert await fields("surrender-order", {"ordered_on": "2026-01-05", "kind": "deferred"}) \
+        == {("body", "reason")}
+    assert ("body", "surprise") in await fields("formal-request", {
+        "received_on": "2026-01-01", "surprise": 1})
+    listing = await client.get("/cases", params={"status": "nonsense"})
+    assert listing.status_code == 422
+    assert listing.json()["detail"][0]["loc"] == ["query", "status"]
+
+
+async def test_provisional_detention_lapses_on_day_60_via_run_due_timers(
+    client: httpx.AsyncClient, runtime: ServiceRuntime, clock: ManualClock,
+) -> None:
+    case_id = await open_case(runtime)
+    await post(client, case_id, "provisional-detention", {"ordered_on": "2026-01-02"})
+    clock.set(datetime(2026, 3, 2, 23, 59, 59, tzinfo=UTC))  # day 59
+    assert await run_due_timers(runtime) == 0
+    clock.set(datetime(2026, 3, 3, tzinfo=UTC))  # day 60
+    assert await run_due_timers(runtime) == 1
+    assert await run_due_timers(runtime) == 0
+
+    shown = (await client.get(f"/cases/{case_id}")).json()
+    assert shown["status"] == "released"
+    assert shown["released"] == {"released_on": "2026-03-03",
+                                 "reason": "provisional_detention_lapsed"}
+    assert shown["clocks"] == []
+    assert [t for t, _ in await stream(runtime, case_id)][-2:] == [
+        "judicial.provisional_detention_lapsed", "judicial.released_from_custody"]
+    assert await rejected(client, case_id, "formal-request",
+                          {"received_on": "2026-03-03"}) == "case_closed"
+    async with runtime.database.connect() as conn:
+        actor = await conn.scalar(sa.text(
+            "SELECT actor_subject FROM events WHERE stream_id = :c "
+            "AND event_type = 'judicial.provisional_detention_lapsed'"), {"c": case_id})
+    assert actor == "system:judicial.scheduler"
+
+
+async def test_the_background_scheduler_fires_a_due_timer(
+    client: httpx.AsyncClient, runtime: ServiceRuntime, clock: ManualClock,
+) -> None:
+    case_id = await open_case(runtime)
+    await post(client, case_id, "provisional-detention", {"ordered_on": "2026-01-02"})
+    await runtime.start_background()
+    try:
+        clock.set(datetime(2026, 3, 3, tzinfo=UTC))
+        deadline = time.monotonic() + 20
+        status = ""
+        while time.monotonic() < deadline:
+            status = (await client.get(f"/cases/{case_id}")).json()["status"]
+            if status == "released":
+                break
+            await asyncio.sleep(0.05)
+        assert status == "released", "the scheduler loop did not fire the due timer"
+        assert runtime.background_failures() == []
+    finally:
+        await runtime.stop_background()
+    assert await timers(runtime, case_id) == {"provisional_detention": "fired"}

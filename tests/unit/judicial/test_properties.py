@@ -1,0 +1,217 @@
+"""Random sequences of clerk commands, clock ticks and time jumps against the pure domain.
+
+Whatever the order, no sequence may break the judicial rules. The invariants are checked on
+the recorded history by an independent walk, not by asking the domain itself.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from services.judicial import commands as cmd
+from services.judicial.days import DayCounting, Policy
+from services.judicial.domain import TimerAction, decide, decide_timer, open_case
+from services.judicial.events import CaseOpened, LegalBasis
+from services.judicial.state import ClockKind, State, Status, apply, initial
+from services.judicial.view import case_view
+from shared.errors import RuleViolation
+
+from .support import at
+
+COMMANDS = ("provisional", "formal", "hearing", "extend", "objections", "consent", "opinion",
+            "sre", "amparo", "suspension", "ruling", "surrender", "temporary", "ns")
+# The step a case on the ordinary path would see next, so that sequences get deep.
+NEXT_STEP = {
+    Status.OPENED: "formal", Status.PROVISIONAL_DETENTION: "formal",
+    Status.FORMAL_REQUEST_RECEIVED: "hearing", Status.HEARING: "opinion",
+    Status.CONSENT_GIVEN: "opinion", Status.OPINION_ISSUED: "sre",
+    Status.EXTRADITION_GRANTED: "surrender", Status.AMPARO_PENDING: "ruling",
+    Status.SURRENDER_DEFERRED: "surrender", Status.SURRENDER_ORDERED: "tick",
+}
+
+Action = tuple[str, int, int]  # (what, days back for the act's date, a free choice)
+
+_next = st.tuples(st.just("next"), st.integers(0, 3), st.integers(0, 11))
+actions = st.one_of(
+    st.tuples(st.sampled_from(COMMANDS), st.integers(0, 3), st.integers(0, 11)),
+    _next, _next,
+    st.tuples(st.just("advance"), st.integers(1, 45), st.just(0)),
+    st.tuples(st.just("tick"), st.just(0), st.just(0)),
+)
+
+policies = st.builds(
+    Policy,
+    provisional_clock_stopped_by=st.sets(
+        st.sampled_from(["formal_request_received", "hearing_held", "consent_given"]),
+        min_size=1).map(frozenset),
+    amparo_window_days=st.sampled_from([15, 30]),
+    day_counting=st.sampled_from(list(DayCounting)),
+)
+
+
+def build(name: str, back: int, choice: int, now: datetime) -> cmd.ClerkCommand:
+    day = now.date() - timedelta(days=back)
+    amparo_id = f"A-{choice % 2}"
+    kind = ("full", "deferred", "temporary")[choice % 3]
+    built: dict[str, Any] = {
+        "provisional": lambda: cmd.OrderProvisionalDetention(ordered_on=day),
+        "formal": lambda: cmd.ReceiveFormalRequest(received_on=day),
+        "hearing": lambda: cmd.HoldHearing(held_on=day),
+        "extend": lambda: cmd.ExtendEvidencePeriod(extended_on=day,
+                                                   additional_days=choice + 1, reason="r"),
+        "objections": lambda: cmd.FileObjections(filed_on=day, summary="s"),
+        "consent": lambda: cmd.GiveConsent(given_on=day),
+        "opinion": lambda: cmd.IssueOpinion(issued_on=day, favorable=choice % 3 != 0),
+        "sre": lambda: cmd.DecideExtradition(decision="refused" if choice == 0 else "granted",
+                                             decided_on=day, notified_on=day),
+        "amparo": lambda: cmd.FileAmparo(amparo_id=amparo_id, filed_on=day),
+        "suspension": lambda: cmd.GrantAmparoSuspension(amparo_id=amparo_id, granted_on=day),
+        "ruling": lambda: cmd.RuleOnAmparo(amparo_id=amparo_id, ruled_on=day,
+                                           outcome="granted" if choice == 0 else "denied"),
+        "surrender": lambda: cmd.OrderSurrender(ordered_on=day, kind=kind,
+                                                reason="Mexican trial"),
+        "temporary": lambda: cmd.AgreeTemporarySurrender(agreed_on=day,
+                                                         return_conditions="after trial"),
+        "ns": lambda: cmd.AuthorizeNationalSecurityTransfer(
+            authorized_at=now - timedelta(hours=back), us_request_reference="R",
+            authority="SSPC"),
+    }
+    command: cmd.ClerkCommand = built[name]()
+    return command
+
+
+@dataclass
+class Run:
+    state: State
+    now: datetime
+    policy: Policy
+    history: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    rejected: int = 0
+
+    def record(self, events: Any) -> None:
+        for new in events:
+            self.state = apply(self.state, new.event_type, new.payload)
+            self.history.append((new.event_type.removeprefix("judicial."), new.payload))
+
+    def tick(self) -> None:
+        for kind in ClockKind:
+            outcome = decide_timer(self.state, kind, self.now)
+            if outcome.action is TimerAction.FIRE:
+                self.record(outcome.events)
+
+    def step(self, action: Action) -> None:
+        what, back, choice = action
+        if what == "advance":
+            self.now += timedelta(days=back)
+            return
+        if what == "next":
+            what = NEXT_STEP.get(self.state.status, "tick")
+        if what == "tick":
+            self.tick()
+            return
+        before = self.state
+        try:
+            events = decide(self.state, build(what, back, choice, self.now), self.now,
+                            self.policy)
+        except RuleViolation:
+            self.rejected += 1
+            assert self.state is before and self.state == before
+            return
+        self.record(events)
+
+
+def play(basis: str, policy: Policy, steps: list[Action]) -> Run:
+    run = Run(initial(), at("2026-01-01", 9), policy)
+    run.record(open_case(initial(), CaseOpened(
+        case_id="RWY-P1", opened_at=at("2025-12-01"), legal_basis=LegalBasis(basis),
+        requesting_district="SDCA", charge_ids=("c1",), intake_event_id="e-1")))
+    for action in steps:
+        run.step(action)
+    return run
+
+
+# --- invariants, on the history ---------------------------------------------------------------
+
+def check_decision_order(basis: str, history: list[tuple[str, dict[str, Any]]]) -> None:
+    seen: set[str] = set()
+    for name, _ in history:
+        if name.startswith("sre_extradition"):
+            if basis == "treaty":
+                assert "judge_opinion_issued" in seen, "SRE decided before the opinion"
+            else:
+                assert seen & {"judge_opinion_issued", "consent_given"}
+        seen.add(name)
+
+
+def check_amparo_block(history: list[tuple[str, dict[str, Any]]]) -> None:
+    suspended: set[str] = set()
+    pending: set[str] = set()
+    window_over = False
+    for name, payload in history:
+        if name == "amparo_filed":
+            pending.add(payload["amparo_id"])
+            window_over = True
+        elif name == "amparo_suspension_granted":
+            suspended.add(payload["amparo_id"])
+        elif name in ("amparo_denied", "amparo_granted"):
+            suspended.discard(payload["amparo_id"])
+            pending.discard(payload["amparo_id"])
+        elif name == "amparo_window_closed":
+            window_over = True
+        elif name == "surrender_ordered":
+            assert not suspended, "surrender ordered while a suspension is active"
+            assert not pending, "surrender ordered while an amparo is pending"
+            assert window_over, "surrender ordered while the amparo window is open"
+
+
+def check_shape(basis: str, history: list[tuple[str, dict[str, Any]]]) -> None:
+    names = [name for name, _ in history]
+    if basis == "national_security":
+        assert set(names) <= {"case_opened", "national_security_transfer_authorized"}
+    if "released_from_custody" in names:
+        assert names[-1] == "released_from_custody", "something happened after release"
+    for once in ("sre_extradition_granted", "surrender_ordered", "judge_opinion_issued",
+                 "hearing_held", "formal_request_received"):
+        assert names.count(once) <= 1
+    if "pickup_window_expired" in names:
+        assert names.index("surrender_ordered") < names.index("pickup_window_expired")
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(basis=st.sampled_from(["treaty", "simplified", "national_security"]),
+       policy=policies, steps=st.lists(actions, min_size=25, max_size=100))
+def test_no_sequence_breaks_the_judicial_rules(basis: str, policy: Policy,
+                                               steps: list[Action]) -> None:
+    run = play(basis, policy, steps)
+    event(f"{basis}: {run.state.status.value}")
+    check_decision_order(basis, run.history)
+    check_amparo_block(run.history)
+    check_shape(basis, run.history)
+    # The fold is deterministic: replaying the history gives the same case.
+    replayed = initial()
+    for name, payload in run.history:
+        replayed = apply(replayed, f"judicial.{name}", payload)
+    assert replayed == run.state
+    json.dumps(case_view(run.state))
+
+
+@settings(max_examples=200, deadline=None)
+@given(basis=st.sampled_from(["treaty", "simplified", "national_security"]),
+       steps=st.lists(actions, max_size=40), probe=actions)
+def test_a_rejected_command_leaves_the_case_unchanged(basis: str, steps: list[Action],
+                                                      probe: Action) -> None:
+    run = play(basis, Policy(), steps)
+    what, back, choice = probe
+    if what not in COMMANDS:
+        return
+    before, snapshot = run.state, case_view(run.state)
+    try:
+        decide(run.state, build(what, back, choice, run.now), run.now, run.policy)
+    except RuleViolation:
+        assert run.state is before and case_view(run.state) == snapshot

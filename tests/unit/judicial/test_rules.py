@@ -1,0 +1,373 @@
+"""Each judicial rule, on the pure domain: the rule name a refused step ends with, and the
+events an allowed one records."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from services.judicial import commands as cmd
+from services.judicial.days import Calendar, DayCounting, Policy
+from services.judicial.domain import TimerAction, decide, decide_timer, note_charges, replay
+from services.judicial.state import ClockKind, State, Status
+from services.judicial.view import case_view
+
+from .support import (
+    NOW,
+    amparo,
+    at,
+    d,
+    fire,
+    formal,
+    granted_treaty_case,
+    hearing,
+    opened,
+    opinion,
+    rule_of,
+    ruling,
+    run,
+    sre,
+    surrender,
+    suspension,
+)
+
+WINDOW_CLOSED = at("2026-03-08")  # 30 calendar days after the notification on 2026-02-06
+
+
+def types(state: State, command: cmd.ClerkCommand) -> list[str]:
+    return [e.event_type for e in decide(state, command, NOW, Policy())]
+
+
+# --- decision order (rule 3) ------------------------------------------------------------------
+
+def test_on_the_treaty_basis_the_sre_cannot_decide_before_the_judges_opinion() -> None:
+    case = run(opened("treaty"), formal(), hearing())
+    assert rule_of(case, sre()) == "sre_requires_judge_opinion"
+    assert types(run(case, opinion()), sre()) == ["judicial.sre_extradition_granted"]
+
+
+def test_the_opinion_follows_the_hearing_or_the_consent() -> None:
+    assert rule_of(run(opened(), formal()), opinion()) == "hearing_or_consent_required"
+    assert rule_of(opened(), hearing()) == "formal_request_missing"
+
+
+def test_consent_replaces_the_hearing_but_the_treaty_basis_still_needs_the_opinion() -> None:
+    consented = run(opened("treaty"), formal(), cmd.GiveConsent(given_on=d("2026-01-08")))
+    assert consented.status is Status.CONSENT_GIVEN
+    assert rule_of(consented, sre()) == "sre_requires_judge_opinion"
+    after = run(consented, opinion("2026-01-09"), sre())
+    assert after.status is Status.EXTRADITION_GRANTED
+
+
+def test_on_the_simplified_basis_consent_lets_the_sre_decide_without_a_hearing() -> None:
+    case = run(opened("simplified"), formal())
+    assert rule_of(case, sre()) == "sre_requires_consent_or_opinion"
+    consented = run(case, cmd.GiveConsent(given_on=d("2026-01-08")))
+    assert types(consented, sre()) == ["judicial.sre_extradition_granted"]
+
+
+def test_refusal_releases_the_person_and_closes_the_case() -> None:
+    refused = run(opened(), formal(), hearing(), opinion(favorable=False), sre("refused"))
+    assert refused.status is Status.REFUSED
+    assert [s.step for s in refused.steps[-2:]] == ["sre_extradition_refused",
+                                                    "released_from_custody"]
+
+
+# --- the amparo block (rule 4) ----------------------------------------------------------------
+
+def test_no_surrender_while_the_amparo_window_is_open() -> None:
+    case = granted_treaty_case()
+    assert rule_of(case, surrender("2026-02-20")) == "amparo_window_open"
+    assert case_view(case)["surrender_blocked_by"] == ["amparo_window_open"]
+
+
+def test_surrender_once_the_window_closed_without_an_amparo() -> None:
+    case = granted_treaty_case()
+    assert decide_timer(case, ClockKind.AMPARO_WINDOW,
+                        WINDOW_CLOSED - timedelta(seconds=1)).action is TimerAction.WAIT
+    closed = fire(case, ClockKind.AMPARO_WINDOW, WINDOW_CLOSED)
+    assert closed.steps[-1].step == "amparo_window_closed"
+    ordered = run(closed, surrender("2026-03-09"))
+    assert ordered.status is Status.SURRENDER_ORDERED
+    assert ordered.pickup is not None and ordered.pickup.due_on == d("2026-05-08")
+
+
+def test_no_surrender_while_a_suspension_is_active_even_after_the_window() -> None:
+    case = run(granted_treaty_case(), amparo(), suspension())
+    assert case.status is Status.AMPARO_PENDING
+    assert rule_of(case, surrender()) == "amparo_suspension_active"
+    assert decide_timer(case, ClockKind.AMPARO_WINDOW, WINDOW_CLOSED).action \
+        is TimerAction.CANCEL
+
+
+def test_a_pending_amparo_blocks_surrender_and_its_denial_lifts_the_block() -> None:
+    case = run(granted_treaty_case(), amparo())
+    assert rule_of(case, surrender()) == "amparo_pending"
+    denied = decide(case, ruling("denied"), NOW, Policy())
+    assert denied[0].payload["surrender_blocked"] is False
+    assert run(case, ruling("denied"), surrender()).status is Status.SURRENDER_ORDERED
+
+
+def test_a_denied_amparo_lifts_its_suspension() -> None:
+    case = run(granted_treaty_case(), amparo(), suspension(), ruling("denied"))
+    assert case.active_suspensions == ()
+    assert run(case, surrender()).status is Status.SURRENDER_ORDERED
+
+
+def test_a_granted_amparo_blocks_extradition_and_releases_the_person() -> None:
+    case = run(granted_treaty_case(), amparo(), suspension(), ruling("granted"))
+    assert case.status is Status.RELEASED
+    assert case.released == (d("2026-04-01"), "amparo_granted")
+
+
+def test_an_amparo_filed_after_the_window_is_refused() -> None:
+    assert rule_of(granted_treaty_case(), amparo(on="2026-03-08")) == "amparo_filed_after_window"
+
+
+def test_amparo_steps_need_the_suit() -> None:
+    case = granted_treaty_case()
+    assert rule_of(case, suspension("A-9")) == "amparo_not_filed"
+    assert rule_of(run(case, amparo(), suspension()), suspension()) \
+        == "suspension_already_active"
+
+
+# --- surrender kinds --------------------------------------------------------------------------
+
+def test_a_deferred_surrender_waits_without_a_pickup_clock_then_becomes_full() -> None:
+    deferred = run(granted_treaty_case(), surrender("2026-02-07", "deferred", "trial in Jalisco"))
+    assert deferred.status is Status.SURRENDER_DEFERRED and deferred.pickup is None
+    closed = fire(deferred, ClockKind.AMPARO_WINDOW, WINDOW_CLOSED)
+    assert run(closed, surrender("2026-04-10")).status is Status.SURRENDER_ORDERED
+
+
+def test_a_temporary_surrender_needs_the_agreement_and_carries_the_return_obligation() -> None:
+    closed = fire(granted_treaty_case(), ClockKind.AMPARO_WINDOW, WINDOW_CLOSED)
+    assert rule_of(closed, surrender(kind="temporary")) == "temporary_surrender_not_agreed"
+    agreed = run(closed, cmd.AgreeTemporarySurrender(agreed_on=d("2026-03-10"),
+                                                     return_conditions="after the US trial"))
+    [ordered] = decide(agreed, surrender(kind="temporary"), NOW, Policy())
+    assert ordered.payload["return_obligation"] is True
+    assert ordered.payload["return_conditions"] == "after the US trial"
+
+
+def test_surrender_is_ordered_once() -> None:
+    ordered = run(fire(granted_treaty_case(), ClockKind.AMPARO_WINDOW, WINDOW_CLOSED),
+                  surrender())
+    assert rule_of(ordered, surrender()) == "surrender_already_ordered"
+
+
+def test_the_pickup_window_expires_on_day_60_and_releases_the_person() -> None:
+    ordered = run(fire(granted_treaty_case(), ClockKind.AMPARO_WINDOW, WINDOW_CLOSED),
+                  surrender("2026-04-10"))
+    assert decide_timer(ordered, ClockKind.PICKUP_WINDOW,
+                        at("2026-06-08", 23, 59, 59)).action is TimerAction.WAIT
+    expired = fire(ordered, ClockKind.PICKUP_WINDOW, at("2026-06-09"))
+    assert [s.step for s in expired.steps[-2:]] == ["pickup_window_expired",
+                                                    "released_from_custody"]
+    assert expired.released == (d("2026-06-09"), "pickup_window_expired")
+
+
+# --- national security ------------------------------------------------------------------------
+
+NS_TRANSFER = cmd.AuthorizeNationalSecurityTransfer(
+    authorized_at=at("2025-02-27", 9), us_request_reference="DOJ-OIA-NS-1",
+    authority="Secretaría de Seguridad y Protección Ciudadana")
+
+JUDICIAL_STEPS: list[cmd.ClerkCommand] = [
+    cmd.OrderProvisionalDetention(ordered_on=d("2026-01-01")), formal(), hearing(),
+    cmd.GiveConsent(given_on=d("2026-01-08")), opinion(), sre(), amparo(), suspension(),
+    ruling(), surrender(), cmd.FileObjections(filed_on=d("2026-01-11"), summary="x"),
+    cmd.ExtendEvidencePeriod(extended_on=d("2026-01-11"), additional_days=5, reason="x"),
+    cmd.AgreeTemporarySurrender(agreed_on=d("2026-02-07"), return_conditions="x"),
+]
+
+
+@pytest.mark.parametrize("step", JUDICIAL_STEPS, ids=lambda c: type(c).__name__)
+def test_the_national_security_path_has_no_judicial_steps(step: cmd.ClerkCommand) -> None:
+    assert rule_of(opened("national_security"), step) \
+        == "national_security_has_no_judicial_steps"
+
+
+@pytest.mark.parametrize("basis", ["treaty", "simplified"])
+def test_a_national_security_transfer_needs_that_basis(basis: str) -> None:
+    assert rule_of(opened(basis), NS_TRANSFER) == "basis_mismatch"
+
+
+def test_a_national_security_transfer_is_authorized_once_and_says_it_is_no_extradition() -> None:
+    [event] = decide(opened("national_security"), NS_TRANSFER, NOW, Policy())
+    assert event.payload["is_extradition"] is False
+    assert event.occurred_at == at("2025-02-27", 9)
+    done = replay(opened("national_security"), [event])
+    assert done.status is Status.TRANSFER_AUTHORIZED
+    assert rule_of(done, NS_TRANSFER) == "transfer_already_authorized"
+
+
+# --- closed cases -----------------------------------------------------------------------------
+
+def _released_cases() -> list[State]:
+    refused = run(opened(), formal(), hearing(), opinion(), sre("refused"))
+    lapsed = fire(run(opened(), cmd.OrderProvisionalDetention(ordered_on=d("2026-01-01"))),
+                  ClockKind.PROVISIONAL_DETENTION, at("2026-03-02"))
+    amparo_won = run(granted_treaty_case(), amparo(), ruling("granted"))
+    return [refused, lapsed, amparo_won]
+
+
+@pytest.mark.parametrize("case", _released_cases(), ids=["refused", "lapsed", "amparo"])
+@pytest.mark.parametrize("step", [formal("2026-05-01"), hearing("2026-05-01"), opinion(),
+                                  sre(), amparo("A-2"), surrender(), NS_TRANSFER],
+                         ids=lambda c: type(c).__name__)
+def test_every_step_on_a_released_case_is_refused(case: State,
+                                                  step: cmd.ClerkCommand) -> None:
+    assert case.closed
+    assert rule_of(case, step) == "case_closed"
+
+
+def test_clocks_stop_when_the_case_closes() -> None:
+    lapsed = _released_cases()[1]
+    assert lapsed.running_clocks() == ()
+    assert decide_timer(lapsed, ClockKind.PROVISIONAL_DETENTION, NOW).action \
+        is TimerAction.CANCEL
+
+
+# --- the provisional-detention clock ----------------------------------------------------------
+
+def detained(on: str = "2023-01-05", policy: Policy | None = None) -> State:
+    return run(opened(), cmd.OrderProvisionalDetention(ordered_on=d(on)),
+               policy=policy or Policy())
+
+
+def test_provisional_detention_lapses_on_day_60_not_day_59() -> None:
+    # Ovidio Guzmán: arrested 5 Jan 2023; the formal request was due by 5 Mar 2023.
+    case = detained("2023-01-05")
+    assert case.provisional is not None and case.provisional.due_on == d("2023-03-06")
+    day_59_last_second = at("2023-03-05", 23, 59, 59)
+    assert decide_timer(case, ClockKind.PROVISIONAL_DETENTION, day_59_last_second).action \
+        is TimerAction.WAIT
+    outcome = decide_timer(case, ClockKind.PROVISIONAL_DETENTION, at("2023-03-06"))
+    assert outcome.action is TimerAction.FIRE
+    assert [e.event_type for e in outcome.events] == [
+        "judicial.provisional_detention_lapsed", "judicial.released_from_custody"]
+    assert outcome.events[1].payload == {"case_id": "RWY-J1", "released_on": "2023-03-06",
+                                         "reason": "provisional_detention_lapsed"}
+
+
+def test_the_formal_request_on_day_59_stops_the_clock_and_on_day_60_is_too_late() -> None:
+    case = detained("2023-01-05")
+    stopped = run(case, formal("2023-03-05"))
+    assert stopped.provisional_stopped_on == d("2023-03-05")
+    assert decide_timer(stopped, ClockKind.PROVISIONAL_DETENTION, at("2023-03-06")).action \
+        is TimerAction.CANCEL
+    assert rule_of(case, formal("2023-03-06")) == "provisional_deadline_passed"
+
+
+def test_which_step_stops_the_provisional_clock_is_configuration() -> None:
+    policy = Policy(provisional_clock_stopped_by=frozenset({"hearing_held"}))
+    case = run(detained("2023-01-05", policy), formal("2023-02-01"), policy=policy)
+    assert case.provisional_clock_running
+    assert rule_of(case, hearing("2023-03-06"), policy=policy) == "provisional_deadline_passed"
+    assert not run(case, hearing("2023-03-01"), policy=policy).provisional_clock_running
+
+
+def test_provisional_detention_is_for_the_time_before_the_formal_request() -> None:
+    case = run(opened(), formal())
+    order = cmd.OrderProvisionalDetention(ordered_on=d("2026-01-06"))
+    assert rule_of(case, order) == "formal_request_already_received"
+    assert rule_of(detained(), cmd.OrderProvisionalDetention(ordered_on=d("2023-01-06"))) \
+        == "provisional_detention_already_ordered"
+
+
+# --- day counting -----------------------------------------------------------------------------
+
+def test_calendar_days_count_every_day() -> None:
+    assert Calendar().add_days(d("2026-01-02"), 3) == d("2026-01-05")
+
+
+def test_business_days_skip_weekends_and_holidays() -> None:
+    business = Calendar(DayCounting.BUSINESS, frozenset({d("2026-01-06")}))
+    # Fri 2 Jan + 3 business days: Mon 5, (Tue 6 holiday), Wed 7, Thu 8.
+    assert business.add_days(d("2026-01-02"), 3) == d("2026-01-08")
+    assert Calendar(DayCounting.BUSINESS).add_days(d("2026-01-02"), 60) == d("2026-03-27")
+
+
+def test_day_counting_applies_to_the_disputed_clocks_but_not_to_pickup() -> None:
+    policy = Policy(day_counting=DayCounting.BUSINESS)
+    case = detained("2026-01-02", policy)
+    assert case.provisional is not None
+    assert case.provisional.due_on == d("2026-03-27")
+    assert case.provisional.day_counting == "business"
+    granted = run(opened(), formal(), hearing(), opinion(), sre(notified="2026-02-06"),
+                  policy=policy)
+    assert granted.amparo_window is not None
+    assert granted.amparo_window.due_on == d("2026-03-20")  # 30 business days from Fri 6 Feb
+    closed = fire(granted, ClockKind.AMPARO_WINDOW, at("2026-03-20"))
+    ordered = run(closed, surrender("2026-03-20"), policy=policy)
+    assert ordered.pickup is not None and ordered.pickup.due_on == d("2026-05-19")
+
+
+def test_the_amparo_window_length_is_configuration() -> None:
+    granted = run(opened(), formal(), hearing(), opinion(), sre(),
+                  policy=Policy(amparo_window_days=15))
+    assert granted.amparo_window is not None
+    assert granted.amparo_window.due_on == d("2026-02-21")
+
+
+# --- hearing periods, dates, charges ----------------------------------------------------------
+
+def test_the_hearing_sets_the_objection_and_evidence_periods_and_evidence_extends() -> None:
+    case = run(opened(), formal(), hearing("2026-01-10"))
+    assert (case.objections_due_on, case.evidence_due_on) == (d("2026-01-13"), d("2026-01-30"))
+    extended = run(case, cmd.ExtendEvidencePeriod(extended_on=d("2026-01-20"),
+                                                  additional_days=10, reason="translations"))
+    assert extended.evidence_due_on == d("2026-02-09")
+    late = cmd.ExtendEvidencePeriod(extended_on=d("2026-01-30"), additional_days=1, reason="x")
+    assert rule_of(case, late) == "evidence_period_over"
+    [objections] = decide(case, cmd.FileObjections(filed_on=d("2026-01-14"), summary="x"),
+                          NOW, Policy())
+    assert objections.payload["within_period"] is False
+
+
+def test_dates_cannot_be_in_the_future_or_before_the_step_they_follow() -> None:
+    assert rule_of(opened(), formal((NOW.date() + timedelta(days=1)).isoformat())) \
+        == "date_in_future"
+    assert rule_of(run(opened(), formal("2026-01-05")), hearing("2026-01-04")) \
+        == "date_out_of_order"
+
+
+def test_steps_are_recorded_once() -> None:
+    case = run(opened(), formal(), hearing(), opinion())
+    assert rule_of(case, formal()) == "formal_request_already_received"
+    assert rule_of(case, hearing()) == "hearing_already_held"
+    assert rule_of(case, opinion()) == "opinion_already_issued"
+    assert rule_of(run(case, sre()), sre()) == "sre_already_decided"
+
+
+def test_a_charge_amendment_after_the_grant_is_flagged() -> None:
+    [noted] = note_charges(granted_treaty_case(), ("c1", "c3"), "superseding", NOW)
+    assert noted.payload["added_charge_ids"] == ["c3"]
+    assert noted.payload["removed_charge_ids"] == ["c2"]
+    assert noted.payload["after_sre_grant"] is True
+    assert note_charges(State(), ("c1",), "x", NOW) == []
+
+
+def test_the_view_shows_clocks_suspensions_and_steps() -> None:
+    case = run(granted_treaty_case(), amparo(), suspension())
+    view = case_view(case)
+    assert view["status"] == "amparo_pending"
+    assert view["active_suspensions"] == ["A-1"]
+    assert view["surrender_blocked_by"] == ["amparo_suspension_active", "amparo_pending"]
+    assert [s["step"] for s in view["steps"]] == [
+        "case_opened", "formal_request_received", "hearing_held", "judge_opinion_issued",
+        "sre_extradition_granted", "amparo_filed", "amparo_suspension_granted"]
+    detained_view = case_view(detained("2026-01-02"))
+    assert detained_view["clocks"] == [{
+        "kind": "provisional_detention", "started_on": "2026-01-02", "due_on": "2026-03-03",
+        "days": 60, "day_counting": "calendar", "enforced": True}]
+
+
+def test_bodies_name_the_bad_field() -> None:
+    with pytest.raises(ValueError, match="notified_on"):
+        cmd.DecideExtradition.model_validate({"decision": "granted", "decided_on": "2026-02-05",
+                                              "notified_on": "2026-02-04"})
+    with pytest.raises(ValueError, match="reason"):
+        cmd.OrderSurrender.model_validate({"ordered_on": "2026-02-05", "kind": "deferred"})
