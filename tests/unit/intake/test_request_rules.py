@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -27,7 +28,7 @@ def test_a_complete_treaty_request_passes() -> None:
     ("max_penalty_us", {"us_years": 0.5}), ("max_penalty_mx", {"mx_years": 0.5}),
     ("max_penalty_mx", {"mx_years": None})])
 def test_dual_criminality_needs_a_year_in_both_countries(side: str,
-                                                          values: dict[str, float]) -> None:
+                                                          values: dict[str, Any]) -> None:
     assert problems(charges=[charge("c1", **values)]) == {(("charges", 0, side),
                                                            "dual_criminality")}
 

@@ -1,0 +1,62 @@
+"""Kafka handlers: intake's charges and transport's custody transfers drive the case.
+
+Each runs in the consumer's transaction with its inbox row, so a redelivered event has no
+second effect; the decisions are also idempotent on their own (same charges, same transfer:
+nothing new). An amendment or transfer for a case whose submission has not been applied yet
+raises, so the consumer retries it (and dead-letters it if the submission never comes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.consumer import Handler
+from shared.eventstore import Actor, EventContext
+from shared.messaging.cloudevents import ConsumedEvent
+from shared.service import ConsumerSpec, ServiceRuntime
+
+from . import domain, handling, inputs
+
+SERVICE_ACTOR = Actor.system("assurance")
+
+
+def _context(event: ConsumedEvent) -> EventContext:
+    return EventContext(actor=SERVICE_ACTOR, correlation_id=event.correlation_id,
+                        causation_id=str(event.event_id))
+
+
+def intake_handler(runtime: ServiceRuntime) -> Handler:
+    async def on_intake_charges(event: ConsumedEvent, conn: AsyncConnection) -> None:
+        intake = inputs.intake_charges(event)
+        now = runtime.clock.now()
+        await handling.run(runtime, conn, intake.case_id,
+                           lambda state: domain.take_charges(state, intake, now),
+                           _context(event), must_exist=False)
+
+    return on_intake_charges
+
+
+def transport_handler(runtime: ServiceRuntime) -> Handler:
+    async def on_custody_transferred(event: ConsumedEvent, conn: AsyncConnection) -> None:
+        case_id, transferred_at = inputs.custody_transferred(event)
+        now = runtime.clock.now()
+        await handling.run(runtime, conn, case_id,
+                           lambda state: domain.note_transfer(
+                               state, case_id, transferred_at, str(event.event_id), now),
+                           _context(event), must_exist=False)
+
+    return on_custody_transferred
+
+
+def consumers(runtime: ServiceRuntime) -> Sequence[ConsumerSpec]:
+    on_intake = intake_handler(runtime)
+    return [
+        ConsumerSpec(name="assurance.intake-events", topics=[runtime.events_topic_of("intake")],
+                     handlers={inputs.REQUEST_SUBMITTED_V1: on_intake,
+                               inputs.CHARGES_AMENDED_V1: on_intake}),
+        ConsumerSpec(name="assurance.transport-events",
+                     topics=[runtime.events_topic_of("transport")],
+                     handlers={inputs.CUSTODY_TRANSFERRED_V1: transport_handler(runtime)}),
+    ]

@@ -1,0 +1,246 @@
+"""A case's death-penalty picture as a fold of its events (pure; no I/O, no clock).
+
+Coverage is tied to a *generation* of a capital charge: when a charge stops being capital, or
+its statute or death-penalty law changes, and it later becomes capital again, it gets a new
+generation, and assurances given for an earlier generation no longer cover it (Mexico judged
+the assurance against the offence as it was then).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from shared.eventstore import RecordedEvent
+
+from . import events as ev
+from .events import ClearanceBasis, ClearanceException, Scope
+
+NATIONAL_SECURITY = "national_security"
+
+Cover = tuple[str, int]  # (charge_id, generation)
+
+
+@dataclass(frozen=True)
+class CapitalCharge:
+    charge_id: str
+    statute: str
+    death_penalty_law: str | None
+    generation: int
+
+    @property
+    def cover(self) -> Cover:
+        return (self.charge_id, self.generation)
+
+
+@dataclass(frozen=True)
+class AssuranceRequest:
+    charge_ids: tuple[str, ...]
+    requested_on: date
+    note: str | None
+    covers: frozenset[Cover]
+    seq: int
+
+
+@dataclass(frozen=True)
+class Assurance:
+    assurance_id: str
+    scope: tuple[Scope, ...]
+    diplomatic_note_reference: str
+    issuing_authority: str
+    issued_on: date
+    charge_ids: tuple[str, ...]
+    covers: frozenset[Cover]  # the charge generations it was given for
+    scope_sufficient: bool
+    status: str = "received"  # received | accepted | rejected | withdrawn
+    decided_on: date | None = None
+    decision_reason: str | None = None
+    decided_seq: int | None = None
+    withdrawn_on: date | None = None
+    withdrawal_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class DojCommitment:
+    reference: str
+    committed_on: date
+    authority: str
+    scope: str
+    after_transfer: bool
+
+
+@dataclass(frozen=True)
+class Transfer:
+    transferred_at: datetime
+    cleared_at_transfer: bool
+    flagged: bool = False
+    flag_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Clearance:
+    cleared: bool = False
+    since: datetime | None = None
+    basis: ClearanceBasis | None = None
+    exception: ClearanceException | None = None
+    charge_ids: tuple[str, ...] = ()
+    assurance_ids: tuple[str, ...] = ()
+    doj_commitment_reference: str | None = None
+    withdrawn_at: datetime | None = None
+    withdrawal_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class AssuranceCase:
+    case_id: str | None = None
+    legal_basis: str | None = None
+    seq: int = 0  # events folded so far (= stream version)
+    capital: Mapping[str, CapitalCharge] = field(default_factory=dict)
+    generations: Mapping[str, int] = field(default_factory=dict)  # survives withdrawal
+    requests: tuple[AssuranceRequest, ...] = ()
+    assurances: Mapping[str, Assurance] = field(default_factory=dict)
+    doj: DojCommitment | None = None
+    transfer: Transfer | None = None
+    clearance: Clearance = field(default_factory=Clearance)
+
+    @property
+    def exists(self) -> bool:
+        return self.case_id is not None
+
+    @property
+    def national_security(self) -> bool:
+        return self.legal_basis == NATIONAL_SECURITY
+
+
+def initial() -> AssuranceCase:
+    return AssuranceCase()
+
+
+def evolve(state: AssuranceCase, event: RecordedEvent) -> AssuranceCase:
+    return apply(state, event.event_type, event.payload)
+
+
+def apply(state: AssuranceCase, event_type: str, payload: Mapping[str, Any]) -> AssuranceCase:
+    """The state after one event; unknown event types only advance the sequence."""
+    model = ev.EVENT_MODELS.get(event_type)
+    state = replace(state, seq=state.seq + 1)
+    if model is None:
+        return state
+    parsed = model.model_validate(payload)
+    return _APPLIERS[event_type](state, parsed)
+
+
+def _opened(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
+    assert isinstance(e, ev.CaseOpened)
+    return replace(state, case_id=e.case_id, legal_basis=e.legal_basis)
+
+
+def _identified(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
+    assert isinstance(e, ev.CapitalChargeIdentified)
+    charge = CapitalCharge(e.charge_id, e.statute, e.death_penalty_law, e.generation)
+    return replace(state, capital={**state.capital, e.charge_id: charge},
+                   generations={**state.generations, e.charge_id: e.generation})
+
+
+def _charge_withdrawn(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
+    assert isinstance(e, ev.CapitalChargeWithdrawn)
+    return replace(state, capital={k: v for k, v in state.capital.items() if k != e.charge_id})
+
+
+def _covers(state: AssuranceCase, charge_ids: tuple[str, ...]) -> frozenset[Cover]:
+    return frozenset(state.capital[c].cover for c in charge_ids if c in state.capital)
+
+
+def _requested(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
+    assert isinstance(e, ev.AssuranceRequested)
+    request = AssuranceRequest(e.charge_ids, e.requested_on, e.note,
+                               _covers(state, e.charge_ids), state.seq)
+    return replace(state, requests=(*state.requests, request))
+
+
+def _received(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
+    assert isinstance(e, ev.AssuranceReceived)
+    assurance = Assurance(e.assurance_id, e.scope, e.diplomatic_note_reference,
+                          e.issuing_authority, e.issued_on, e.charge_ids,
+                          _covers(state, e.charge_ids), e.scope_sufficient)
+    return replace(state, assurances={**state.assurances, e.assurance_id: assurance})
+
+
+def _with_assurance(state: AssuranceCase, assurance_id: str, **changes: Any) -> AssuranceCase:
+    updated = replace(state.assurances[assurance_id], **changes)
+    return replace(state, assurances={**state.assurances, assurance_id: updated})
+
+
+def _accepted(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
+    assert isinstance(e, ev.AssuranceAccepted)
+    return _with_assurance(state, e.assurance_id, status="accepted", decided_on=e.decided_on,
+                           decision_reason=e.reason, decided_seq=state.seq)
+
+
+def _rejected(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
+    assert isinstance(e, ev.AssuranceRejected)
+    return _with_assurance(state, e.assurance_id, status="rejected", decided_on=e.decided_on,
+                           decision_reason=e.reason, decided_seq=state.seq)
+
+
+def _assurance_withdrawn(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
+    assert isinstance(e, ev.AssuranceWithdrawn)
+    return _with_assurance(state, e.assurance_id, status="withdrawn",
+                           withdrawn_on=e.withdrawn_on, withdrawal_reason=e.reason)
+
+
+def _doj(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
+    assert isinstance(e, ev.DojCommitmentRecorded)
+    return replace(state, doj=DojCommitment(e.reference, e.committed_on, e.authority, e.scope,
+                                            e.after_transfer))
+
+
+def _granted(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
+    assert isinstance(e, ev.ClearanceGranted)
+    return replace(state, clearance=Clearance(
+        cleared=True, since=e.cleared_since, basis=e.basis, exception=e.exception,
+        charge_ids=e.charge_ids, assurance_ids=e.assurance_ids,
+        doj_commitment_reference=e.doj_commitment_reference))
+
+
+def _clearance_withdrawn(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
+    assert isinstance(e, ev.ClearanceWithdrawn)
+    return replace(state, clearance=Clearance(withdrawn_at=e.withdrawn_at,
+                                              withdrawal_reason=e.reason))
+
+
+def _transfer(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
+    assert isinstance(e, ev.TransferNoted)
+    doj = state.doj
+    if doj is not None and doj.committed_on > e.transferred_at.date():
+        # The transport event arrived late: the commitment in fact came after the flight.
+        doj = replace(doj, after_transfer=True)
+    return replace(state, doj=doj, transfer=Transfer(e.transferred_at, e.cleared_at_transfer))
+
+
+def _flagged(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
+    assert isinstance(e, ev.TransferWithoutClearanceFlagged)
+    if state.transfer is None:
+        return state
+    return replace(state, transfer=replace(state.transfer, flagged=True, flag_reason=e.reason))
+
+
+_APPLIERS = {
+    ev.CASE_OPENED: _opened,
+    ev.CAPITAL_CHARGE_IDENTIFIED: _identified,
+    ev.CAPITAL_CHARGE_WITHDRAWN: _charge_withdrawn,
+    ev.ASSURANCE_REQUESTED: _requested,
+    ev.ASSURANCE_RECEIVED: _received,
+    ev.ASSURANCE_ACCEPTED: _accepted,
+    ev.ASSURANCE_REJECTED: _rejected,
+    ev.ASSURANCE_WITHDRAWN: _assurance_withdrawn,
+    ev.DOJ_COMMITMENT_RECORDED: _doj,
+    ev.CLEARANCE_GRANTED: _granted,
+    ev.CLEARANCE_WITHDRAWN: _clearance_withdrawn,
+    ev.TRANSFER_NOTED: _transfer,
+    ev.TRANSFER_WITHOUT_CLEARANCE_FLAGGED: _flagged,
+}

@@ -1,0 +1,93 @@
+"""The case as officers, auditors and other services read it (GET /cases/{case_id})."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from shared.clock import iso_utc
+
+from . import coverage
+from .state import Assurance, AssuranceCase, AssuranceRequest, CapitalCharge
+
+
+def _day(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _instant(value: datetime | None) -> str | None:
+    return None if value is None else iso_utc(value)
+
+
+def _charge(state: AssuranceCase, charge: CapitalCharge) -> dict[str, Any]:
+    by_assurance = coverage.covered_by_assurance(state, charge)
+    covered_by = "assurance" if by_assurance else (
+        "doj_commitment" if coverage.doj_covers(state) else None)
+    return {
+        "charge_id": charge.charge_id, "statute": charge.statute,
+        "death_penalty_law": charge.death_penalty_law, "generation": charge.generation,
+        "coverage": coverage.charge_status(state, charge),
+        "covered": covered_by is not None, "covered_by": covered_by,
+        "assurance_ids": [a.assurance_id for a in state.assurances.values()
+                          if charge.cover in a.covers],
+    }
+
+
+def _assurance(state: AssuranceCase, assurance: Assurance) -> dict[str, Any]:
+    current = {c.cover for c in state.capital.values()}
+    return {
+        "assurance_id": assurance.assurance_id, "status": assurance.status,
+        "scope": list(assurance.scope), "scope_sufficient": assurance.scope_sufficient,
+        "diplomatic_note_reference": assurance.diplomatic_note_reference,
+        "issuing_authority": assurance.issuing_authority,
+        "issued_on": _day(assurance.issued_on), "charge_ids": list(assurance.charge_ids),
+        # Charges it was given for that are still capital in the same form.
+        "covers_current_charges": sorted(c for c, _ in assurance.covers & current),
+        "decided_on": _day(assurance.decided_on), "decision_reason": assurance.decision_reason,
+        "withdrawn_on": _day(assurance.withdrawn_on),
+        "withdrawal_reason": assurance.withdrawal_reason,
+    }
+
+
+def _request(request: AssuranceRequest) -> dict[str, Any]:
+    return {"charge_ids": list(request.charge_ids),
+            "requested_on": _day(request.requested_on), "note": request.note}
+
+
+def _clearance(state: AssuranceCase) -> dict[str, Any]:
+    recorded = state.clearance
+    uncovered = coverage.uncovered_charges(state)
+    blocked = None if recorded.cleared else {
+        "rule": "capital_charge_uncovered", "uncovered_charge_ids": list(uncovered),
+        "detail": f"capital charges {', '.join(uncovered)} lack an accepted assurance"}
+    return {
+        "cleared": recorded.cleared, "since": _instant(recorded.since),
+        "basis": recorded.basis, "exception": recorded.exception,
+        "charge_ids": list(recorded.charge_ids), "assurance_ids": list(recorded.assurance_ids),
+        "doj_commitment_reference": recorded.doj_commitment_reference,
+        "withdrawn_at": _instant(recorded.withdrawn_at),
+        "withdrawal_reason": recorded.withdrawal_reason,
+        "blocked": blocked,
+    }
+
+
+def case_view(state: AssuranceCase) -> dict[str, Any]:
+    doj = state.doj
+    transfer = state.transfer
+    return {
+        "case_id": state.case_id,
+        "legal_basis": state.legal_basis,
+        "version": state.seq,
+        "capital_charges": [_charge(state, c) for c in state.capital.values()],
+        "assurance_requests": [_request(r) for r in state.requests],
+        "assurances": [_assurance(state, a) for a in state.assurances.values()],
+        "doj_commitment": None if doj is None else {
+            "reference": doj.reference, "committed_on": _day(doj.committed_on),
+            "authority": doj.authority, "scope": doj.scope,
+            "after_transfer": doj.after_transfer},
+        "transfer": None if transfer is None else {
+            "transferred_at": _instant(transfer.transferred_at),
+            "cleared_at_transfer": transfer.cleared_at_transfer,
+            "flagged": transfer.flagged, "flag_reason": transfer.flag_reason},
+        "clearance": _clearance(state),
+    }
