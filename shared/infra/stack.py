@@ -75,7 +75,16 @@ async def stop_all(running: list[RunningService]) -> None:
             service.process.kill()
 
 
-async def up(hold: bool) -> int:
+async def run_scenario(running: list[RunningService]) -> None:
+    from shared.demo import august_2025
+
+    print("Running the August 2025 scenario through the public APIs\n", flush=True)
+    people = await august_2025.run({s.spec.name: s.url for s in running},
+                                   say=lambda line: print(line, flush=True))
+    print("\n" + august_2025.summary(people) + "\n", flush=True)
+
+
+async def up(hold: bool, scenario: bool = False) -> int:
     log_dir = REPO_ROOT / "var" / "log"
     log_dir.mkdir(parents=True, exist_ok=True)
     backend = "PostgreSQL" if os.environ.get("DATABASE_URL", "").startswith("postgresql") \
@@ -90,6 +99,8 @@ async def up(hold: bool) -> int:
             print(f"  {s.spec.name:<11} {s.url:<24} {s.url + '/docs':<30} "
                   f"{s.log_path.relative_to(REPO_ROOT)}")
         print(flush=True)
+        if scenario:
+            await run_scenario(running)
         if hold:
             print("All services ready. Press Ctrl-C to stop.", flush=True)
             stop = asyncio.Event()
@@ -109,8 +120,10 @@ def main() -> None:
     start = commands.add_parser("up", help="start every service and wait until interrupted")
     start.add_argument("--no-hold", action="store_true",
                        help="stop again once every service is ready (a smoke check)")
+    start.add_argument("--scenario", action="store_true",
+                       help="drive the August 2025 mass transfer once everything is ready")
     args = parser.parse_args()
-    sys.exit(asyncio.run(up(hold=not args.no_hold)))
+    sys.exit(asyncio.run(up(hold=not args.no_hold, scenario=args.scenario)))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,73 @@
+"""A small client of the services' public APIs, acting as clerks and officers would."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+ROLES = {
+    "intake": ("operator-demo", "operator"),
+    "judicial": ("clerk-demo", "judicial_clerk"),
+    "assurance": ("officer-demo", "assurance_officer"),
+    "transport": ("marshal-demo", "transport_officer"),
+    "court": ("court-clerk-demo", "court_clerk"),
+}
+
+
+class ApiError(RuntimeError):
+    def __init__(self, method: str, url: str, response: httpx.Response) -> None:
+        self.status = response.status_code
+        try:
+            self.body: dict[str, Any] = response.json()
+        except ValueError:
+            self.body = {"detail": response.text}
+        super().__init__(f"{method} {url}: {self.status} {self.body}")
+
+    @property
+    def rule(self) -> str | None:
+        rule = self.body.get("rule")
+        return None if rule is None else str(rule)
+
+
+class Api:
+    def __init__(self, urls: dict[str, str]) -> None:
+        self._clients = {
+            service: httpx.AsyncClient(base_url=url, timeout=60, headers={
+                "X-Actor": ROLES[service][0], "X-Actor-Role": ROLES[service][1],
+                "X-Correlation-Id": "august-2025-transfer"})
+            for service, url in urls.items()}
+
+    async def close(self) -> None:
+        await asyncio.gather(*(c.aclose() for c in self._clients.values()))
+
+    async def post(self, service: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        response = await self._clients[service].post(path, json=body)
+        if response.status_code >= 300:
+            raise ApiError("POST", f"{service}{path}", response)
+        result: dict[str, Any] = response.json()
+        return result
+
+    async def get(self, service: str, path: str) -> dict[str, Any] | None:
+        response = await self._clients[service].get(path)
+        if response.status_code == 404:
+            return None
+        if response.status_code >= 300:
+            raise ApiError("GET", f"{service}{path}", response)
+        result: dict[str, Any] = response.json()
+        return result
+
+    async def wait(self, service: str, path: str, holds: Callable[[dict[str, Any]], bool],
+                   what: str, timeout: float = 60) -> dict[str, Any]:
+        """Poll a read endpoint until `holds` (events travel through Kafka meanwhile)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = await self.get(service, path)
+            if found is not None and holds(found):
+                return found
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"gave up waiting for {what} ({service}{path}): {found}")
+            await asyncio.sleep(0.1)
