@@ -3,6 +3,7 @@
     runway submit request.yaml        # one request, or a list of them (sent as a batch)
     runway show RWY-1A2B3C4D5E        # where a case stands, and its timeline
     runway list [--status S]          # cases, optionally by status
+    runway audit verify               # hash chains, versions, Kafka against the stores
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import Any
 
 import httpx
 import yaml
+
+from shared.cli.audit import add_audit_commands
 
 
 def _client(args: argparse.Namespace) -> httpx.Client:
@@ -139,6 +142,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--clearance")
     p.add_argument("--limit", type=int, default=100)
     p.set_defaults(run=list_cases)
+    add_audit_commands(commands)
     return root
 
 

@@ -7,7 +7,8 @@ import time
 from collections.abc import Awaitable, Callable
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+
+from shared.audit.sources import partition_ids
 
 
 async def read_topic(bootstrap: str, topic: str) -> list[ConsumerRecord[bytes, bytes]]:
@@ -34,16 +35,6 @@ async def read_topic(bootstrap: str, topic: str) -> list[ConsumerRecord[bytes, b
         return sorted(records, key=lambda r: (r.partition, r.offset))
     finally:
         await consumer.stop()
-
-
-async def partition_ids(bootstrap: str, topic: str) -> list[int]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        [description] = await admin.describe_topics([topic])
-        return sorted(p["partition"] for p in description["partitions"])
-    finally:
-        await admin.close()
 
 
 async def wait_for(

@@ -1,0 +1,131 @@
+"""`runway audit verify`: prove the stores and the logs are whole and agree.
+
+For every stream of every service's store: versions run 1..n without gaps and the hash chain
+holds. For every stored event: it is on the service's topic with the same content (payload
+bytes, type, subject, version and hashes); a second copy with the same content is reported as
+a redelivery (the relay publishes at least once; consumers de-duplicate), a copy that differs
+is tampering. A message on a topic that no store holds is reported too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from aiokafka import ConsumerRecord
+
+from shared.clock import iso_utc
+from shared.eventstore import RecordedEvent, verify_stream
+
+from .sources import AuditTarget, publication_state, stored_streams, topic_messages
+
+ERROR, NOTE = "error", "note"
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: str
+    service: str
+    stream_id: str
+    version: int | None
+    event_id: str
+    problem: str
+
+    def __str__(self) -> str:
+        version = "-" if self.version is None else str(self.version)
+        return (f"{self.severity.upper():<5} {self.service} stream {self.stream_id} version "
+                f"{version} event {self.event_id}: {self.problem}")
+
+
+@dataclass
+class VerifyReport:
+    events: int = 0
+    streams: int = 0
+    messages: int = 0
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == ERROR]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def expected_headers(event: RecordedEvent) -> dict[str, str]:
+    return {"ce_type": f"{event.event_type}.v{event.schema_version}",
+            "ce_streamid": event.stream_id, "ce_streamversion": str(event.version),
+            "ce_eventhash": event.hash, "ce_prevhash": event.prev_hash,
+            "ce_recordedat": iso_utc(event.recorded_at)}
+
+
+def compare(event: RecordedEvent, message: ConsumerRecord[bytes, bytes]) -> list[str]:
+    """How a published message differs from the stored event (empty: identical)."""
+    headers = {k: v.decode("utf-8", "replace") for k, v in message.headers}
+    differences = [f"{name} is {headers.get(name)!r} on Kafka, {value!r} in the store"
+                   for name, value in expected_headers(event).items()
+                   if headers.get(name) != value]
+    if message.value != event.payload_json.encode():
+        differences.append("payload differs between Kafka and the store")
+    return differences
+
+
+async def verify(target: AuditTarget, progress: Callable[[int], None] | None = None
+                 ) -> VerifyReport:
+    report = VerifyReport()
+    for service, url in target.stores.items():
+        await _verify_service(report, service, url, target, progress)
+    return report
+
+
+async def _verify_service(report: VerifyReport, service: str, url: str, target: AuditTarget,
+                          progress: Callable[[int], None] | None) -> None:
+    published = await publication_state(url)
+    messages = await topic_messages(target.bootstrap, target.topic(service))
+    report.messages += sum(len(m) for m in messages.values())
+    seen: set[str] = set()
+    async for stream in stored_streams(url):
+        report.streams += 1
+        report.events += len(stream)
+        for problem in verify_stream(stream):
+            report.findings.append(Finding(ERROR, service, problem.stream_id, problem.version,
+                                           problem.event_id, problem.problem))
+        for event in stream:
+            event_id = str(event.event_id)
+            seen.add(event_id)
+            _check_publication(report, service, event, messages.get(event_id, []),
+                               published.get(event_id))
+        if progress:
+            progress(report.events)
+    for event_id, copies in messages.items():
+        if event_id not in seen:
+            headers = {k: v.decode("utf-8", "replace") for k, v in copies[0].headers}
+            report.findings.append(Finding(
+                ERROR, service, headers.get("ce_streamid", "?"),
+                int(headers.get("ce_streamversion", "0") or 0), event_id,
+                f"on {target.topic(service)} but not in the store (deleted from the store, "
+                "or injected into the topic)"))
+
+
+def _check_publication(report: VerifyReport, service: str, event: RecordedEvent,
+                       copies: list[ConsumerRecord[bytes, bytes]],
+                       marked: bool | None) -> None:
+    def add(severity: str, problem: str) -> None:
+        report.findings.append(Finding(severity, service, event.stream_id, event.version,
+                                       str(event.event_id), problem))
+
+    if not copies:
+        if marked is False:
+            add(NOTE, "still in the outbox, not yet published")
+        elif marked is True:
+            add(ERROR, "marked published but missing from Kafka")
+        else:
+            add(ERROR, "never published (no outbox row and not on Kafka)")
+        return
+    for copy in copies:
+        for difference in compare(event, copy):
+            add(ERROR, f"partition {copy.partition} offset {copy.offset}: {difference}")
+    if len(copies) > 1:
+        add(NOTE, f"published {len(copies)} times with the same id (a relay redelivery; "
+                  "consumers apply it once)")

@@ -1,0 +1,70 @@
+"""`runway audit ...`: auditors' commands. They read the stores and the Kafka logs directly and
+trust no service's API."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+
+from shared.audit.sources import SERVICES, AuditTarget
+from shared.audit.verify import verify
+from shared.messaging.kafka import default_bootstrap
+
+
+class Progress:
+    """Events processed, rate and elapsed time, on a terminal only: logs stay quiet."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.enabled = sys.stderr.isatty()
+        self.started = time.monotonic()
+
+    def __call__(self, done: int) -> None:
+        if not self.enabled:
+            return
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        sys.stderr.write(f"\r{self.label}: {done:,} events, {done / elapsed:,.0f}/s, "
+                         f"{elapsed:.1f}s ")
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+
+
+def target(args: argparse.Namespace) -> AuditTarget:
+    stores = dict(item.split("=", 1) for item in args.store or [])
+    if not stores:
+        server = args.database_url or "postgresql+asyncpg://runway:runway@127.0.0.1:5433/runway"
+        return AuditTarget.from_server(server, args.bootstrap, args.namespace,
+                                       tuple(args.services.split(",")))
+    return AuditTarget(stores, args.bootstrap, args.namespace)
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    progress = Progress("verifying")
+    report = asyncio.run(verify(target(args), progress))
+    progress.done()
+    for finding in report.findings:
+        print(finding)
+    verdict = "OK" if report.ok else f"FAILED: {len(report.errors)} error(s)"
+    print(f"verify: {report.streams} streams, {report.events} events, {report.messages} "
+          f"messages on Kafka; {verdict}")
+    return 0 if report.ok else 1
+
+
+def add_audit_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    audit = commands.add_parser("audit", help="verify and replay the event logs")
+    audit.add_argument("--database-url", default=os.environ.get("DATABASE_URL"),
+                       help="PostgreSQL server holding runway_<service> databases")
+    audit.add_argument("--store", action="append", metavar="SERVICE=URL",
+                       help="a service's event store (repeatable); overrides --database-url")
+    audit.add_argument("--services", default=",".join(SERVICES))
+    audit.add_argument("--bootstrap", default=default_bootstrap())
+    audit.add_argument("--namespace", default=os.environ.get("RUNWAY_TOPIC_NAMESPACE", ""))
+    steps = audit.add_subparsers(dest="audit_command", required=True)
+    check = steps.add_parser("verify", help="versions, hash chains, and Kafka against stores")
+    check.set_defaults(run=run_verify)

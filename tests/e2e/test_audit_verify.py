@@ -1,0 +1,109 @@
+"""`runway audit verify` against real services' stores and topics: clean, then tampered."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from shared.db import Database
+from tests.support.kafka_read import wait_for
+from tests.support.requests import request
+from tests.support.stack import Stack
+
+
+@pytest.fixture(scope="module")
+async def stack(pg_server: str, kafka: str) -> AsyncIterator[Stack]:
+    running = Stack(pg_server, kafka)
+    try:
+        await running.start(["intake", "judicial", "assurance"])
+        yield running
+    finally:
+        await running.stop()
+
+
+async def audit_verify(stack: Stack) -> tuple[int, str]:
+    stores = [f"--store={name}={s.database_url}" for name, s in stack.services.items()]
+    process = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).parent / "runway"), "audit", "--bootstrap", stack.kafka,
+        "--namespace", stack.namespace, *stores, "verify",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
+    return process.returncode or 0, out.decode() + err.decode()
+
+
+async def pending(database_url: str) -> int:
+    database = Database(database_url)
+    try:
+        async with database.connect() as conn:
+            value = await conn.scalar(
+                sa.text("SELECT count(*) FROM outbox WHERE published_at IS NULL"))
+            return int(value or 0)
+    finally:
+        await database.dispose()
+
+
+@pytest.fixture(scope="module")
+async def cases(stack: Stack) -> list[str]:
+    async with httpx.AsyncClient(base_url=stack.url("intake")) as http:
+        created = [(await http.post("/cases", json=request(capital=True, given=f"A{i}")))
+                   .json()["case_id"] for i in range(3)]
+    for case_id in created:
+        async with httpx.AsyncClient(base_url=stack.url("assurance")) as http:
+            async def opened(case_id: str = case_id) -> bool:
+                return (await http.get(f"/cases/{case_id}")).status_code == 200
+
+            await wait_for(opened, what="assurance case opened")
+
+    async def drained() -> bool:
+        counts = [await pending(s.database_url) for s in stack.services.values()]
+        return sum(counts) == 0
+
+    await wait_for(drained, what="every outbox drained")
+    return created
+
+
+async def test_verify_passes_on_untouched_stores_and_logs(stack: Stack,
+                                                          cases: list[str]) -> None:
+    code, output = await audit_verify(stack)
+    assert code == 0, output
+    assert "OK" in output and "ERROR" not in output
+
+
+async def test_changed_payload_and_deleted_event_are_named(stack: Stack,
+                                                           cases: list[str]) -> None:
+    judicial = Database(stack.services["judicial"].database_url)
+    assurance = Database(stack.services["assurance"].database_url)
+    try:
+        async with judicial.transaction() as conn:
+            await conn.execute(sa.text("ALTER TABLE events DISABLE TRIGGER events_immutable"))
+            changed = (await conn.execute(sa.text(
+                "UPDATE events SET payload = replace(payload, 'treaty', 'simplified') "
+                "WHERE stream_id = :case AND version = 1 RETURNING event_id"),
+                {"case": cases[0]})).scalar_one()
+        async with assurance.transaction() as conn:
+            await conn.execute(sa.text("ALTER TABLE events DISABLE TRIGGER events_immutable"))
+            position, deleted = (await conn.execute(sa.text(
+                "SELECT position, event_id FROM events WHERE stream_id = :case AND version = 1"),
+                {"case": cases[1]})).one()
+            await conn.execute(sa.text("DELETE FROM outbox WHERE event_position = :p"),
+                               {"p": position})
+            await conn.execute(sa.text("DELETE FROM events WHERE position = :p"),
+                               {"p": position})
+    finally:
+        await judicial.dispose()
+        await assurance.dispose()
+
+    code, output = await audit_verify(stack)
+    assert code == 1, output
+    assert f"ERROR judicial stream {cases[0]} version 1 event {changed}: hash does not match" \
+        in output
+    assert f"ERROR judicial stream {cases[0]} version 1 event {changed}: partition" in output
+    assert f"ERROR assurance stream {cases[1]} version 1 event {deleted}: on " in output
+    assert f"ERROR assurance stream {cases[1]} version 2" in output  # the gap after it
+    assert "FAILED" in output
