@@ -8,7 +8,9 @@ import asyncio
 import os
 import sys
 import time
+from pathlib import Path
 
+from shared.audit.export import case_events, write_export
 from shared.audit.sources import SERVICES, AuditTarget
 from shared.audit.verify import verify
 from shared.messaging.kafka import default_bootstrap
@@ -56,6 +58,18 @@ def run_verify(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def run_export(args: argparse.Namespace) -> int:
+    events = asyncio.run(case_events(target(args), args.case_id))
+    try:
+        jsonl, report = write_export(args.case_id, events, Path(args.output))
+    except LookupError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(f"wrote {jsonl} ({len(events)} events) and {report}")
+    print(f"check it without Runway: python3 contracts/tools/verify_export.py {jsonl}")
+    return 0
+
+
 def add_audit_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     audit = commands.add_parser("audit", help="verify and replay the event logs")
     audit.add_argument("--database-url", default=os.environ.get("DATABASE_URL"),
@@ -68,3 +82,7 @@ def add_audit_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     steps = audit.add_subparsers(dest="audit_command", required=True)
     check = steps.add_parser("verify", help="versions, hash chains, and Kafka against stores")
     check.set_defaults(run=run_verify)
+    export = steps.add_parser("export", help="a case's history as JSON lines and a report")
+    export.add_argument("case_id")
+    export.add_argument("--output", default=".", help="folder for <case>.jsonl and <case>.txt")
+    export.set_defaults(run=run_export)

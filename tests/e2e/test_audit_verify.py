@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -73,6 +74,42 @@ async def test_verify_passes_on_untouched_stores_and_logs(stack: Stack,
     code, output = await audit_verify(stack)
     assert code == 0, output
     assert "OK" in output and "ERROR" not in output
+
+
+async def run(*command: str) -> tuple[int, str]:
+    process = await asyncio.create_subprocess_exec(
+        *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    out, _ = await asyncio.wait_for(process.communicate(), timeout=120)
+    return process.returncode or 0, out.decode()
+
+
+async def test_case_export_verifies_independently_and_detects_an_edit(
+    stack: Stack, cases: list[str], tmp_path: Path
+) -> None:
+    case_id = cases[2]
+    stores = [f"--store={name}={s.database_url}" for name, s in stack.services.items()]
+    code, output = await run(str(Path(sys.executable).parent / "runway"), "audit",
+                             "--bootstrap", stack.kafka, "--namespace", stack.namespace,
+                             *stores, "export", case_id, "--output", str(tmp_path))
+    assert code == 0, output
+    exported = tmp_path / f"{case_id}.jsonl"
+    lines = exported.read_text().splitlines()
+    assert {json.loads(line)["service"] for line in lines} == {"intake", "judicial",
+                                                               "assurance"}
+    assert case_id in (tmp_path / f"{case_id}.txt").read_text()
+
+    # The third party's check: the standard library only (-I: no site-packages, no Runway).
+    verifier = str(Path(__file__).resolve().parents[2] / "contracts/tools/verify_export.py")
+    code, output = await run(sys.executable, "-I", verifier, str(exported))
+    assert code == 0, output
+    assert "export verifies" in output
+
+    edited = json.loads(lines[0])
+    edited["payload"] = edited["payload"].replace("treaty", "simplified")
+    exported.write_text("\n".join([json.dumps(edited), *lines[1:]]) + "\n")
+    code, output = await run(sys.executable, "-I", verifier, str(exported))
+    assert code == 1
+    assert f"event {edited['event_id']}: hash does not match" in output
 
 
 async def test_changed_payload_and_deleted_event_are_named(stack: Stack,
