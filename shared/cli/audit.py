@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
+from shared.audit.asof import case_as_of, explain, explain_text
 from shared.audit.export import case_events, write_export
 from shared.audit.sources import SERVICES, AuditTarget
 from shared.audit.verify import verify
+from shared.clock import parse_iso_utc
 from shared.messaging.kafka import default_bootstrap
 
 
@@ -70,6 +74,30 @@ def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _instant(text: str | None) -> datetime:
+    return datetime.now(UTC) if not text else parse_iso_utc(text)
+
+
+def run_as_of(args: argparse.Namespace) -> int:
+    try:
+        result = asyncio.run(case_as_of(target(args), args.case_id, _instant(args.at)))
+    except LookupError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    return 0
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    try:
+        result = asyncio.run(explain(target(args), args.case_id, _instant(args.at)))
+    except LookupError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(json.dumps(result, indent=2) if args.json else explain_text(result))
+    return 0
+
+
 def add_audit_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     audit = commands.add_parser("audit", help="verify and replay the event logs")
     audit.add_argument("--database-url", default=os.environ.get("DATABASE_URL"),
@@ -86,3 +114,11 @@ def add_audit_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     export.add_argument("case_id")
     export.add_argument("--output", default=".", help="folder for <case>.jsonl and <case>.txt")
     export.set_defaults(run=run_export)
+    as_of = steps.add_parser("as-of", help="a case's state and timeline at an instant")
+    as_of.add_argument("case_id")
+    as_of.add_argument("--at", help="ISO instant (default: now)")
+    as_of.set_defaults(run=run_as_of)
+    why = steps.add_parser("explain", help="why a case is (or was, --at) held back")
+    why.add_argument("case_id")
+    why.add_argument("--at", help="ISO instant (default: now)")
+    why.set_defaults(run=run_explain)
