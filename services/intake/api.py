@@ -61,8 +61,7 @@ def case_repository(runtime: ServiceRuntime) -> Repository[domain.CaseState]:
 async def submit(runtime: ServiceRuntime, submission: Submission,
                  context: EventContext) -> str:
     repo = case_repository(runtime)
-    fields = submission.model_dump(exclude={"request_reference"})
-    request = RequestSubmitted(case_id=domain.new_case_id(), **fields)
+    request = RequestSubmitted(case_id=domain.new_case_id(), **submission.model_dump())
     events = domain.submit(request, runtime.clock.now().date())
     async with runtime.command() as conn:
         if submission.request_reference and (existing := await read_model.case_for_reference(
@@ -71,9 +70,8 @@ async def submit(runtime: ServiceRuntime, submission: Submission,
                                 f"request_reference {submission.request_reference!r} was "
                                 f"already submitted as case {existing}")
         loaded = await repo.load(conn, request.case_id)
-        await repo.append(conn, loaded, events, context)
-        await read_model.record_submission(conn, request, submission.request_reference,
-                                           runtime.clock.now())
+        _, recorded = await repo.append(conn, loaded, events, context)
+        await read_model.record_submission(conn, request, recorded[-1].recorded_at)
     return request.case_id
 
 

@@ -75,6 +75,8 @@ class RequestSubmitted(Frozen):
     documents: tuple[DocumentRef, ...] = ()
     us_request_reference: str | None = Field(
         default=None, description="the written US request (national-security basis)")
+    request_reference: str | None = Field(
+        default=None, description="the requester's own reference (e.g. an OIA file number)")
 
 
 class ChargesAmended(Frozen):

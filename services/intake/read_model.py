@@ -32,6 +32,8 @@ cases = sa.Table(
     sa.Column("clearance", sa.String(40)),
     sa.Column("submitted_at", sa.DateTime(timezone=True)),
     sa.Column("updated_at", sa.DateTime(timezone=True)),
+    sa.Column("status_at", sa.DateTime(timezone=True)),
+    sa.Column("clearance_at", sa.DateTime(timezone=True)),
 )
 
 timeline = sa.Table(
@@ -83,13 +85,15 @@ CLEARANCE_AFTER: dict[str, str] = {
 
 
 async def record_submission(conn: AsyncConnection, request: RequestSubmitted,
-                            reference: str | None, at: datetime) -> None:
+                            at: datetime) -> None:
+    """The case row, from the request event alone (so a replay rebuilds it exactly)."""
     person = request.person
     await conn.execute(cases.insert().values(
-        case_id=request.case_id, request_reference=reference,
+        case_id=request.case_id, request_reference=request.request_reference,
         full_name=f"{person.given_names} {person.family_names}",
         legal_basis=request.legal_basis.value, requesting_district=request.requesting_district,
-        status="submitted", clearance="pending", submitted_at=at, updated_at=at))
+        status="submitted", clearance="pending", submitted_at=at, updated_at=at,
+        status_at=at, clearance_at=at))
 
 
 async def case_for_reference(conn: AsyncConnection, reference: str) -> str | None:
@@ -108,14 +112,18 @@ async def apply_to_timeline(conn: AsyncConnection, event: ConsumedEvent) -> None
         stream_version=event.stream_version, occurred_at=event.time,
         recorded_at=event.recorded_at, actor=f"{event.actor.subject} ({event.actor.role})",
         data=event.data_json).on_conflict_do_nothing())
-    changes: dict[str, Any] = {}
-    if event.event_type in STATUS_AFTER:
-        changes["status"] = STATUS_AFTER[event.event_type]
-    if event.event_type in CLEARANCE_AFTER:
-        changes["clearance"] = CLEARANCE_AFTER[event.event_type]
-    if changes:
-        await conn.execute(cases.update().where(cases.c.case_id == case_id)
-                           .values(updated_at=event.recorded_at, **changes))
+    # Events of different services arrive in no fixed order; the most recently recorded one
+    # decides, so the status is the same whatever the arrival order (and after a replay).
+    for column, mapping in (("status", STATUS_AFTER), ("clearance", CLEARANCE_AFTER)):
+        if event.event_type not in mapping:
+            continue
+        stamp = cases.c[f"{column}_at"]
+        await conn.execute(
+            cases.update()
+            .where(cases.c.case_id == case_id, stamp <= event.recorded_at)
+            .values({column: mapping[event.event_type], stamp.name: event.recorded_at,
+                     "updated_at": sa.case((cases.c.updated_at > event.recorded_at,
+                                            cases.c.updated_at), else_=event.recorded_at)}))
 
 
 def case_summary(row: Any) -> dict[str, Any]:

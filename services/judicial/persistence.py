@@ -28,5 +28,6 @@ async def record(runtime: ServiceRuntime, conn: AsyncConnection, loaded: Loaded[
     if not events:
         return loaded.state, []
     state, recorded = await case_repository(runtime).append(conn, loaded, events, context)
-    await read_model.project(conn, state, runtime.clock.now())
+    # The events' own recorded time, not the clock: a replay of the log rebuilds the same row.
+    await read_model.project(conn, state, recorded[-1].recorded_at)
     return state, recorded

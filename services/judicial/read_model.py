@@ -31,7 +31,8 @@ cases = sa.Table(
 )
 
 
-async def project(conn: AsyncConnection, state: State, now: datetime) -> None:
+async def project(conn: AsyncConnection, state: State, now: datetime,
+                  opened_at: datetime | None = None) -> None:
     """Bring the case's row and timers up to `state` (just appended, so writers of one case
     are serialised by the event store's version check)."""
     assert state.legal_basis is not None
@@ -41,7 +42,8 @@ async def project(conn: AsyncConnection, state: State, now: datetime) -> None:
     updated = await conn.execute(cases.update().where(cases.c.case_id == state.case_id)
                                  .values(values))
     if not updated.rowcount:
-        await conn.execute(cases.insert().values(case_id=state.case_id, opened_at=now,
+        await conn.execute(cases.insert().values(case_id=state.case_id,
+                                                 opened_at=opened_at or now,
                                                  **values))
     await timers.sync(conn, state, now)
 
