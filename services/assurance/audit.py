@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from shared.audit.hooks import Blocker, CaseAudit, cite, last_of
+from shared.audit.replay import ReadModelReplay, ReplayInput, TableSpec
 from shared.eventstore import RecordedEvent
 
+from . import read_model
 from .coverage import uncovered_charges
 from .state import AssuranceCase, evolve, initial
 from .view import case_view
@@ -58,3 +62,13 @@ def blockers(events: Sequence[RecordedEvent]) -> list[Blocker]:
 
 
 AUDIT = CaseAudit(view=view, blockers=blockers)
+
+
+async def rebuild(conn: AsyncConnection, data: ReplayInput) -> None:
+    for stream in data.streams.values():
+        await read_model.project(conn, fold(stream), stream[-1].recorded_at)
+
+
+REPLAY = ReadModelReplay(
+    tables=[TableSpec("assurance_cases", key=("case_id",), version="version")],
+    rebuild=rebuild, migrations=("services.assurance:migrations/versions",))

@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from shared.audit.hooks import Blocker, CaseAudit, cite, last_of
+from shared.audit.replay import ReadModelReplay, ReplayInput, TableSpec
 from shared.eventstore import RecordedEvent
 
+from . import read_model
 from .state import State, evolve, initial
 from .view import case_view, surrender_blockers
 
@@ -57,3 +61,14 @@ def blockers(events: Sequence[RecordedEvent]) -> list[Blocker]:
 
 
 AUDIT = CaseAudit(view=view, blockers=blockers)
+
+
+async def rebuild(conn: AsyncConnection, data: ReplayInput) -> None:
+    for stream in data.streams.values():
+        await read_model.project(conn, fold(stream), stream[-1].recorded_at,
+                                 opened_at=stream[0].recorded_at)
+
+
+REPLAY = ReadModelReplay(
+    tables=[TableSpec("judicial_cases", key=("case_id",), version="version")],
+    rebuild=rebuild, migrations=("services.judicial:migrations/versions",))

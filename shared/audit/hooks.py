@@ -44,16 +44,25 @@ def last_of(events: Sequence[RecordedEvent], *event_types: str) -> list[Recorded
     return [e for e in events if e.event_type in event_types]
 
 
-def discover() -> dict[str, CaseAudit]:
+def _audit_modules() -> dict[str, Any]:
     import services
 
-    hooks: dict[str, CaseAudit] = {}
+    modules: dict[str, Any] = {}
     for module in pkgutil.iter_modules(services.__path__):
         try:
-            audit = importlib.import_module(f"services.{module.name}.audit")
+            modules[module.name] = importlib.import_module(f"services.{module.name}.audit")
         except ModuleNotFoundError as error:
             if error.name != f"services.{module.name}.audit":
                 raise
-            continue
-        hooks[module.name] = audit.AUDIT
-    return hooks
+    return modules
+
+
+def discover() -> dict[str, CaseAudit]:
+    return {name: module.AUDIT for name, module in _audit_modules().items()
+            if hasattr(module, "AUDIT")}
+
+
+def discover_replays() -> dict[str, Any]:
+    """service -> ReadModelReplay, for the services whose read models can be rebuilt."""
+    return {name: module.REPLAY for name, module in _audit_modules().items()
+            if hasattr(module, "REPLAY")}

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from shared.audit.asof import case_as_of, explain, explain_text
 from shared.audit.export import case_events, write_export
+from shared.audit.hooks import discover_replays
+from shared.audit.replay import replay
 from shared.audit.sources import SERVICES, AuditTarget
 from shared.audit.verify import verify
 from shared.clock import parse_iso_utc
@@ -98,6 +100,29 @@ def run_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_replay(args: argparse.Namespace) -> int:
+    audited = target(args)
+    server = args.replay_server or next(iter(audited.stores.values()))
+    progress = Progress(f"replaying from {args.source}")
+    report = asyncio.run(replay(audited, discover_replays(), server, source=args.source,
+                                keep=args.keep, progress=progress))
+    progress.done()
+    for service, offsets in report.checkpoint.items():
+        print(f"checkpoint {service}: " + ", ".join(f"p{p}@{o}" for p, o in
+                                                     sorted(offsets.items())))
+    for difference in report.differences:
+        if difference.severity == "error" or args.verbose:
+            print(difference)
+    notes = len(report.differences) - len(report.errors)
+    rate = report.events / report.seconds if report.seconds else 0.0
+    print(f"replay from {report.source}: {report.events} events, {report.rows} rows rebuilt "
+          f"in {report.seconds:.1f}s ({rate:,.0f} events/s); {len(report.errors)} "
+          f"difference(s), {notes} note(s)")
+    for service, url in report.databases.items() if args.keep else ():
+        print(f"kept {service}: {url.split('@')[-1]}")
+    return 0 if not report.errors else 1
+
+
 def add_audit_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     audit = commands.add_parser("audit", help="verify and replay the event logs")
     audit.add_argument("--database-url", default=os.environ.get("DATABASE_URL"),
@@ -114,6 +139,13 @@ def add_audit_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     export.add_argument("case_id")
     export.add_argument("--output", default=".", help="folder for <case>.jsonl and <case>.txt")
     export.set_defaults(run=run_export)
+    rebuild = steps.add_parser("replay", help="rebuild read models from the log and compare")
+    rebuild.add_argument("--source", choices=("kafka", "stores"), default="kafka")
+    rebuild.add_argument("--replay-server", help="PostgreSQL server for the fresh databases "
+                         "(default: the first store's server)")
+    rebuild.add_argument("--keep", action="store_true", help="keep the rebuilt databases")
+    rebuild.add_argument("--verbose", action="store_true", help="print notes too")
+    rebuild.set_defaults(run=run_replay)
     as_of = steps.add_parser("as-of", help="a case's state and timeline at an instant")
     as_of.add_argument("case_id")
     as_of.add_argument("--at", help="ISO instant (default: now)")

@@ -1,0 +1,308 @@
+"""`runway audit replay`: rebuild every read model from the logs into fresh databases and
+compare them with the live ones.
+
+Source: the Kafka topics from their first offset up to a checkpoint (the end offsets when the
+replay starts, printed), or the services' event stores. Each service that offers a
+`REPLAY` in `services/<name>/audit.py` rebuilds its tables from those events alone.
+
+Comparison at the checkpoint, while services may keep writing:
+- tables with a stream version: rows at the same version must be equal; a live row at a later
+  version moved on after the checkpoint (a note); a live row behind, or missing, is an error;
+- tables keyed by event id: every replayed event's row must be equal; live rows for events
+  after the checkpoint are notes;
+- tables keyed by case whose rows follow other tables (`settled_by`): compared only for cases
+  none of whose live events lie after the checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.clock import iso_utc
+from shared.db import Database, with_database
+from shared.eventstore import GlobalPosition, RecordedEvent
+from shared.messaging.cloudevents import ConsumedEvent, from_kafka
+from shared.migrate import migrate
+
+from .sources import AuditTarget, partition_ids, stored_streams
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    key: tuple[str, ...]
+    version: str | None = None      # stream-version column
+    event_id: str | None = None     # event-id column
+    settled_by: tuple[str, str] | None = None  # (event-keyed table, its case column)
+    case_column: str = "case_id"
+
+
+@dataclass(frozen=True)
+class ReplayInput:
+    service: str
+    streams: dict[str, list[RecordedEvent]]        # this service's own streams
+    everything: list[tuple[str, RecordedEvent]]    # every service's events, by recorded time
+
+
+@dataclass(frozen=True)
+class ReadModelReplay:
+    tables: Sequence[TableSpec]
+    rebuild: Callable[[AsyncConnection, ReplayInput], Awaitable[None]]
+    migrations: Sequence[str] = ()
+
+
+@dataclass
+class Difference:
+    severity: str
+    service: str
+    table: str
+    key: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.severity.upper():<5} {self.service}.{self.table} [{self.key}]: {self.detail}"
+
+
+@dataclass
+class ReplayReport:
+    source: str
+    checkpoint: dict[str, dict[int, int]] = field(default_factory=dict)
+    events: int = 0
+    rows: int = 0
+    seconds: float = 0.0
+    differences: list[Difference] = field(default_factory=list)
+    databases: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Difference]:
+        return [d for d in self.differences if d.severity == "error"]
+
+
+def recorded_from(event: ConsumedEvent) -> RecordedEvent:
+    return RecordedEvent(
+        event_id=event.event_id, stream_id=event.stream_id, stream_type=event.stream_type,
+        version=event.stream_version, event_type=event.event_type,
+        schema_version=event.schema_version, payload_json=event.data_json,
+        occurred_at=event.time, recorded_at=event.recorded_at, actor=event.actor,
+        correlation_id=event.correlation_id, causation_id=event.causation_id,
+        prev_hash=event.prev_hash, hash=event.event_hash, position=GlobalPosition.START)
+
+
+def consumed_from(service: str, event: RecordedEvent) -> ConsumedEvent:
+    return ConsumedEvent(
+        event_id=event.event_id, source=f"/runway/{service}", event_type=event.event_type,
+        schema_version=event.schema_version, subject=event.stream_id, time=event.occurred_at,
+        data=event.payload, data_json=event.payload_json, actor=event.actor,
+        correlation_id=event.correlation_id, causation_id=event.causation_id,
+        stream_id=event.stream_id, stream_type=event.stream_type,
+        stream_version=event.version, recorded_at=event.recorded_at, event_hash=event.hash,
+        prev_hash=event.prev_hash)
+
+
+async def read_kafka(target: AuditTarget, service: str,
+                     progress: Callable[[int], None] | None = None
+                     ) -> tuple[list[RecordedEvent], dict[int, int]]:
+    """A service's events from the first offset to the end offsets seen now (the checkpoint),
+    each event once (a relay redelivery is read once)."""
+    topic = target.topic(service)
+    partitions = [TopicPartition(topic, p) for p in await partition_ids(target.bootstrap, topic)]
+    consumer = AIOKafkaConsumer(bootstrap_servers=target.bootstrap, enable_auto_commit=False,
+                                isolation_level="read_committed", max_partition_fetch_bytes=8 << 20,
+                                fetch_max_bytes=64 << 20)
+    await consumer.start()
+    events: dict[uuid.UUID, RecordedEvent] = {}
+    try:
+        if not partitions:
+            return [], {}
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        remaining = {tp for tp in partitions if ends[tp] > 0}
+        while remaining:
+            batch = await consumer.getmany(*remaining, timeout_ms=1000, max_records=20_000)
+            for tp, messages in batch.items():
+                for message in messages:
+                    if message.offset >= ends[tp]:
+                        remaining.discard(tp)
+                        break
+                    event = recorded_from(from_kafka(list(message.headers), message.value))
+                    events.setdefault(event.event_id, event)
+                    if message.offset + 1 >= ends[tp]:
+                        remaining.discard(tp)
+            if progress:
+                progress(len(events))
+        return list(events.values()), {tp.partition: ends[tp] for tp in partitions}
+    finally:
+        await consumer.stop()
+
+
+def by_stream(events: Sequence[RecordedEvent]) -> dict[str, list[RecordedEvent]]:
+    streams: dict[str, list[RecordedEvent]] = defaultdict(list)
+    for event in events:
+        streams[event.stream_id].append(event)
+    for stream in streams.values():
+        stream.sort(key=lambda e: e.version)
+    return dict(streams)
+
+
+def _normal(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return iso_utc(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, str) and value[:1] in "{[":
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+async def table_rows(conn: AsyncConnection, spec: TableSpec) -> dict[tuple[Any, ...],
+                                                                     dict[str, Any]]:
+    metadata = sa.MetaData()
+    await conn.run_sync(lambda sync: metadata.reflect(sync, only=[spec.name]))
+    rows = (await conn.execute(sa.select(metadata.tables[spec.name]))).mappings().all()
+    return {tuple(_normal(r[k]) for k in spec.key): {c: _normal(v) for c, v in r.items()}
+            for r in rows}
+
+
+def compare_table(service: str, spec: TableSpec, live: dict[tuple[Any, ...], dict[str, Any]],
+                  rebuilt: dict[tuple[Any, ...], dict[str, Any]],
+                  unsettled: set[str]) -> list[Difference]:
+    found: list[Difference] = []
+
+    def add(severity: str, key: tuple[Any, ...], detail: str) -> None:
+        found.append(Difference(severity, service, spec.name, ",".join(map(str, key)), detail))
+
+    for key, row in rebuilt.items():
+        current = live.get(key)
+        if spec.settled_by and str(row.get(spec.case_column)) in unsettled:
+            add("note", key, "live row reflects events after the checkpoint; not compared")
+            continue
+        if current is None:
+            add("error", key, "rebuilt from the log but missing from the live read model")
+            continue
+        if spec.version and current[spec.version] != row[spec.version]:
+            ahead = current[spec.version] > row[spec.version]
+            add("note" if ahead else "error", key,
+                f"live at version {current[spec.version]}, log at {row[spec.version]}"
+                + (" (moved on after the checkpoint)" if ahead else ""))
+            continue
+        changed = sorted(c for c in row if row[c] != current.get(c))
+        for column in changed:
+            add("error", key, f"{column}: live {current.get(column)!r} != rebuilt {row[column]!r}")
+    for key in live.keys() - rebuilt.keys():
+        add("note", key, "in the live read model only (created after the checkpoint)")
+    return found
+
+
+async def _rebuild_service(service: str, replay: ReadModelReplay, data: ReplayInput,
+                           server_url: str) -> str:
+    url = with_database(server_url, f"replay_{service}_{uuid.uuid4().hex[:10]}")
+    admin = Database(with_database(server_url, "postgres"), pool_size=1)
+    try:
+        async with admin.engine.connect() as conn:
+            autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.execute(sa.text(f'CREATE DATABASE "{url.rsplit("/", 1)[1]}"'))
+    finally:
+        await admin.dispose()
+    database = Database(url, pool_size=2)
+    try:
+        await migrate(database, replay.migrations)
+        async with database.transaction() as conn:
+            await replay.rebuild(conn, data)
+    finally:
+        await database.dispose()
+    return url
+
+
+async def compare_databases(service: str, replay: ReadModelReplay, live_url: str,
+                            rebuilt_url: str) -> tuple[list[Difference], int]:
+    live_db, rebuilt_db = Database(live_url, pool_size=1), Database(rebuilt_url, pool_size=1)
+    differences: list[Difference] = []
+    rows = 0
+    try:
+        async with live_db.connect() as live, rebuilt_db.connect() as rebuilt:
+            cache: dict[str, tuple[dict[tuple[Any, ...], dict[str, Any]],
+                                   dict[tuple[Any, ...], dict[str, Any]]]] = {}
+            for spec in replay.tables:
+                cache[spec.name] = (await table_rows(live, spec), await table_rows(rebuilt, spec))
+            for spec in replay.tables:
+                live_rows, rebuilt_rows = cache[spec.name]
+                rows += len(rebuilt_rows)
+                unsettled: set[str] = set()
+                if spec.settled_by:
+                    table, column = spec.settled_by
+                    events_live, events_rebuilt = cache[table]
+                    unsettled = {str(r[column]) for k, r in events_live.items()
+                                 if k not in events_rebuilt}
+                differences += compare_table(service, spec, live_rows, rebuilt_rows, unsettled)
+    finally:
+        await live_db.dispose()
+        await rebuilt_db.dispose()
+    return differences, rows
+
+
+async def drop(server_url: str, url: str) -> None:
+    admin = Database(with_database(server_url, "postgres"), pool_size=1)
+    try:
+        async with admin.engine.connect() as conn:
+            autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.execute(
+                sa.text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+    finally:
+        await admin.dispose()
+
+
+async def load_events(target: AuditTarget, source: str, report: ReplayReport,
+                      progress: Callable[[int], None] | None
+                      ) -> dict[str, list[RecordedEvent]]:
+    events: dict[str, list[RecordedEvent]] = {}
+    for service, url in target.stores.items():
+        if source == "kafka":
+            events[service], report.checkpoint[service] = await read_kafka(target, service,
+                                                                           progress)
+        else:
+            events[service] = [e async for stream in stored_streams(url) for e in stream]
+        report.events += len(events[service])
+        if progress:
+            progress(report.events)
+    return events
+
+
+async def replay(target: AuditTarget, replays: dict[str, ReadModelReplay], server_url: str,
+                 *, source: str = "kafka", keep: bool = False,
+                 progress: Callable[[int], None] | None = None) -> ReplayReport:
+    import time
+
+    started = time.monotonic()
+    report = ReplayReport(source=source)
+    events = await load_events(target, source, report, progress)
+    everything = sorted(((s, e) for s, evs in events.items() for e in evs),
+                        key=lambda p: (p[1].recorded_at, str(p[1].event_id)))
+    for service, spec in replays.items():
+        if service not in target.stores:
+            continue
+        data = ReplayInput(service, by_stream(events.get(service, [])), everything)
+        rebuilt = await _rebuild_service(service, spec, data, server_url)
+        report.databases[service] = rebuilt
+        differences, rows = await compare_databases(service, spec, target.stores[service],
+                                                    rebuilt)
+        report.differences += differences
+        report.rows += rows
+        if not keep:
+            await drop(server_url, rebuilt)
+    report.seconds = time.monotonic() - started
+    return report
+
