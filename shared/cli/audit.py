@@ -123,6 +123,15 @@ def run_replay(args: argparse.Namespace) -> int:
     return 0 if not report.errors else 1
 
 
+def run_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from shared.audit.http import create_audit_app
+
+    uvicorn.run(create_audit_app(target(args)), host=args.host, port=args.port)
+    return 0
+
+
 def add_audit_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     audit = commands.add_parser("audit", help="verify and replay the event logs")
     audit.add_argument("--database-url", default=os.environ.get("DATABASE_URL"),
@@ -154,3 +163,7 @@ def add_audit_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     why.add_argument("case_id")
     why.add_argument("--at", help="ISO instant (default: now)")
     why.set_defaults(run=run_explain)
+    serve = steps.add_parser("serve", help="the read-only audit HTTP API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8010)
+    serve.set_defaults(run=run_serve)

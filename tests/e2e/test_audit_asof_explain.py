@@ -115,3 +115,25 @@ async def test_explain_names_the_death_penalty_rule_for_a_case_held_for_an_assur
     assert [b["service"] for b in now["blockers"]] == ["judicial"]
     then = await audit(stack, "explain", case_id, "--at", held_at.isoformat())
     assert "death_penalty_clearance_missing" in [b["rule"] for b in then["blockers"]]
+
+
+async def test_the_read_only_http_api_answers_like_the_commands(stack: Stack) -> None:
+    from shared.audit.http import create_audit_app
+    from shared.audit.sources import AuditTarget
+
+    case_id = await open_case(stack, request(capital=True))
+    target = AuditTarget({n: s.database_url for n, s in stack.services.items()}, stack.kafka,
+                         stack.namespace)
+    transport = httpx.ASGITransport(app=create_audit_app(target))
+    async with httpx.AsyncClient(transport=transport, base_url="http://audit") as http:
+        why = (await http.get(f"/cases/{case_id}/explain")).json()
+        assert "death_penalty_clearance_missing" in [b["rule"] for b in why["blockers"]]
+        state = (await http.get(f"/cases/{case_id}/as-of")).json()
+        assert state["state"]["assurance"]["clearance"]["cleared"] is False
+        exported = (await http.get(f"/cases/{case_id}/export")).text.splitlines()
+        exported_ids = {json.loads(line)["event_id"] for line in exported}
+        assert {e["event_id"] for e in state["timeline"]} <= exported_ids
+        assert (await http.get("/cases/RWY-NONE/explain")).status_code == 404
+        assert (await http.get(f"/cases/{case_id}/as-of", params={"at": "soon"})
+                ).status_code == 422
+        assert (await http.post("/verify")).status_code == 405, "the API is read-only"
