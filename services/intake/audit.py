@@ -45,7 +45,9 @@ async def rebuild(conn: AsyncConnection, data: ReplayInput) -> None:
             "clearance_at": first.recorded_at}
     rows = []
     for service, event in data.everything:
-        case_id = str(event.payload.get("case_id") or event.stream_id)
+        # Intake's own streams are cases; other events name theirs (as the live consumer reads).
+        case_id = event.stream_id if service == "intake" else str(
+            event.payload.get("case_id") or event.stream_id)
         rows.append({"event_id": event.event_id, "case_id": case_id,
                      "source": f"/runway/{service}", "event_type": event.event_type,
                      "schema_version": event.schema_version, "stream_version": event.version,

@@ -16,22 +16,20 @@ Comparison at the checkpoint, while services may keep writing:
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shared.clock import iso_utc
+from shared.clock import parse_iso_utc
 from shared.db import Database, with_database
-from shared.eventstore import GlobalPosition, RecordedEvent
-from shared.messaging.cloudevents import ConsumedEvent, from_kafka
+from shared.eventstore import Actor, GlobalPosition, RecordedEvent
+from shared.messaging.cloudevents import ConsumedEvent
 from shared.migrate import migrate
 
 from .sources import AuditTarget, partition_ids, stored_streams
@@ -80,12 +78,35 @@ class ReplayReport:
     events: int = 0
     rows: int = 0
     seconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)  # read, prepare, rebuild, compare
     differences: list[Difference] = field(default_factory=list)
     databases: dict[str, str] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Difference]:
         return [d for d in self.differences if d.severity == "error"]
+
+
+def recorded_from_message(headers: Sequence[tuple[str, bytes]], value: bytes) -> RecordedEvent:
+    """A stored event from its Kafka message, without decoding the payload: the replay only
+    needs the exact JSON text (which the hash chain covers)."""
+    attrs = {k[3:]: v.decode() for k, v in headers if k.startswith("ce_")}
+    try:
+        name, _, version = attrs["type"].rpartition(".v")
+        return RecordedEvent(
+            event_id=uuid.UUID(attrs["id"]), stream_id=attrs["streamid"],
+            stream_type=attrs["streamtype"], version=int(attrs["streamversion"]),
+            event_type=name, schema_version=int(version), payload_json=value.decode(),
+            occurred_at=parse_iso_utc(attrs["time"]),
+            recorded_at=parse_iso_utc(attrs["recordedat"]),
+            actor=Actor(attrs["actor"], attrs["actorrole"]),
+            correlation_id=attrs["correlationid"], causation_id=attrs.get("causationid"),
+            prev_hash=attrs["prevhash"], hash=attrs["eventhash"],
+            position=GlobalPosition.START)
+    except (KeyError, ValueError) as error:
+        # Unreadable messages are the verify command's business; the replay must not guess.
+        raise ValueError(f"message {attrs.get('id', '?')} cannot be replayed: {error!r}"
+                         ) from error
 
 
 def recorded_from(event: ConsumedEvent) -> RecordedEvent:
@@ -135,7 +156,7 @@ async def read_kafka(target: AuditTarget, service: str,
                     if message.offset >= ends[tp]:
                         remaining.discard(tp)
                         break
-                    event = recorded_from(from_kafka(list(message.headers), message.value))
+                    event = recorded_from_message(message.headers, message.value or b"")
                     events.setdefault(event.event_id, event)
                     if message.offset + 1 >= ends[tp]:
                         remaining.discard(tp)
@@ -155,26 +176,16 @@ def by_stream(events: Sequence[RecordedEvent]) -> dict[str, list[RecordedEvent]]
     return dict(streams)
 
 
-def _normal(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return iso_utc(value)
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, str) and value[:1] in "{[":
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
-
-
 async def table_rows(conn: AsyncConnection, spec: TableSpec) -> dict[tuple[Any, ...],
                                                                      dict[str, Any]]:
+    # Values compare as the driver returns them (aware datetimes, UUIDs, exact JSON text):
+    # both databases are written by the same code from the same events.
     metadata = sa.MetaData()
     await conn.run_sync(lambda sync: metadata.reflect(sync, only=[spec.name]))
-    rows = (await conn.execute(sa.select(metadata.tables[spec.name]))).mappings().all()
-    return {tuple(_normal(r[k]) for k in spec.key): {c: _normal(v) for c, v in r.items()}
-            for r in rows}
+    result = await conn.execute(sa.select(metadata.tables[spec.name]))
+    columns = list(result.keys())
+    rows = [dict(zip(columns, row, strict=True)) for row in result.all()]
+    return {tuple(r[k] for k in spec.key): r for r in rows}
 
 
 def compare_table(service: str, spec: TableSpec, live: dict[tuple[Any, ...], dict[str, Any]],
@@ -207,8 +218,8 @@ def compare_table(service: str, spec: TableSpec, live: dict[tuple[Any, ...], dic
     return found
 
 
-async def _rebuild_service(service: str, replay: ReadModelReplay, data: ReplayInput,
-                           server_url: str) -> str:
+async def _fresh_database(replay: ReadModelReplay, service: str, server_url: str) -> str:
+    """A new, migrated database for one service's rebuilt read models."""
     url = with_database(server_url, f"replay_{service}_{uuid.uuid4().hex[:10]}")
     admin = Database(with_database(server_url, "postgres"), pool_size=1)
     try:
@@ -217,14 +228,21 @@ async def _rebuild_service(service: str, replay: ReadModelReplay, data: ReplayIn
             await autocommit.execute(sa.text(f'CREATE DATABASE "{url.rsplit("/", 1)[1]}"'))
     finally:
         await admin.dispose()
-    database = Database(url, pool_size=2)
+    database = Database(url, pool_size=1)
     try:
         await migrate(database, replay.migrations)
+    finally:
+        await database.dispose()
+    return url
+
+
+async def _rebuild(replay: ReadModelReplay, data: ReplayInput, url: str) -> None:
+    database = Database(url, pool_size=1)
+    try:
         async with database.transaction() as conn:
             await replay.rebuild(conn, data)
     finally:
         await database.dispose()
-    return url
 
 
 async def compare_databases(service: str, replay: ReadModelReplay, live_url: str,
@@ -289,16 +307,24 @@ async def replay(target: AuditTarget, replays: dict[str, ReadModelReplay], serve
     started = time.monotonic()
     report = ReplayReport(source=source)
     events = await load_events(target, source, report, progress)
+    report.phases["read"] = time.monotonic() - started
     everything = sorted(((s, e) for s, evs in events.items() for e in evs),
                         key=lambda p: (p[1].recorded_at, str(p[1].event_id)))
     for service, spec in replays.items():
         if service not in target.stores:
             continue
         data = ReplayInput(service, by_stream(events.get(service, [])), everything)
-        rebuilt = await _rebuild_service(service, spec, data, server_url)
+        phase = time.monotonic()
+        rebuilt = await _fresh_database(spec, service, server_url)
+        report.phases["prepare"] = report.phases.get("prepare", 0) + time.monotonic() - phase
+        phase = time.monotonic()
+        await _rebuild(spec, data, rebuilt)
+        report.phases["rebuild"] = report.phases.get("rebuild", 0) + time.monotonic() - phase
         report.databases[service] = rebuilt
+        phase = time.monotonic()
         differences, rows = await compare_databases(service, spec, target.stores[service],
                                                     rebuilt)
+        report.phases["compare"] = report.phases.get("compare", 0) + time.monotonic() - phase
         report.differences += differences
         report.rows += rows
         if not keep:
