@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -12,6 +13,19 @@ from shared.db import Database
 from shared.eventstore import EventStore
 from shared.migrate import migrate
 from tests.support import infra
+
+# Test topics need no more partitions than this to exercise ordering across partitions, and a
+# full run creates hundreds of them: keep the broker's open files in bounds.
+os.environ.setdefault("RUNWAY_TOPIC_PARTITIONS", "2")
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def remove_test_topics() -> AsyncIterator[None]:
+    """Delete the test topics this run created, so repeated runs don't pile up partitions
+    on a developer's broker. Best effort: a broker that isn't there has nothing to clean."""
+    before = await infra.topic_names()
+    yield
+    await infra.delete_test_topics(before)
 
 
 @pytest.fixture(scope="session")

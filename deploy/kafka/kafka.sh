@@ -11,7 +11,7 @@
 #   KAFKA_CONTROLLER_PORT    KRaft CONTROLLER listener on 127.0.0.1   (9093)
 #   KAFKA_BOOTSTRAP_SERVERS  use this existing cluster: start/wait only wait for it
 #   KAFKA_START_TIMEOUT      readiness deadline in seconds            (120)
-#   KAFKA_HEAP_OPTS          JVM heap                                 (-Xms256m -Xmx512m)
+#   KAFKA_HEAP_OPTS          JVM heap                                 (-Xms512m -Xmx1g)
 #   KAFKA_JVM_PERFORMANCE_OPTS  GC flags                              (G1, as Kafka's scripts)
 #   KAFKA_OPTS               extra JVM options
 #   RUNWAY_CACHE             jar cache                                (~/.cache/runway)
@@ -28,7 +28,7 @@ KAFKA_VERSION="${KAFKA_VERSION:-4.1.1}"
 KAFKA_PORT="${KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
 KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-120}"
-KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
+KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms512m -Xmx1g}"
 KAFKA_JVM_PERFORMANCE_OPTS="${KAFKA_JVM_PERFORMANCE_OPTS:--server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true}"
 KAFKA_OPTS="${KAFKA_OPTS:-}"
 RUNWAY_CACHE="${RUNWAY_CACHE:-$HOME/.cache/runway}"
@@ -281,6 +281,9 @@ cmd_start() {
   # setsid: own session, so the broker outlives the calling shell/terminal. Our child is
   # not a process-group leader, so setsid and nohup exec in place and $! is the JVM's pid.
   # fds 8/9 (our lock files) are closed for it.
+  # Every partition holds several open files; test runs create many topics, and the default
+  # limit of a shell is too low for them. Raise it as far as the hard limit allows.
+  ulimit -n "$(ulimit -Hn)" 2>/dev/null || ulimit -n 65536 2>/dev/null || true
   setsid nohup java "${JVM_OPTS[@]}" kafka.Kafka "$CONFIG" </dev/null >>"$OUT_LOG" 2>&1 8>&- 9>&- &
   pid=$!
   echo "$pid" >"$PID_FILE"

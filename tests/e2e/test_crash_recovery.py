@@ -9,6 +9,7 @@ import json
 import sqlalchemy as sa
 from aiokafka import TopicPartition
 
+from shared.audit.sources import partition_ids
 from shared.consumer import ConsumerRuntime
 from shared.db import Database
 from shared.eventstore import Actor, EventContext, EventStore, NewEvent
@@ -41,7 +42,7 @@ async def on_kafka(bootstrap: str, topic: str) -> int:
     consumer = make_consumer(bootstrap, f"probe-{topic}", [])
     await consumer.start()
     try:
-        partitions = [TopicPartition(topic, p) for p in range(6)]
+        partitions = [TopicPartition(topic, p) for p in await partition_ids(bootstrap, topic)]
         return sum((await consumer.end_offsets(partitions)).values())
     finally:
         await consumer.stop()

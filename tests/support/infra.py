@@ -71,7 +71,35 @@ async def drop_database(server_url: str, url: str) -> None:
         await conn.close()
 
 
-async def create_topics(bootstrap: str, names: list[str], partitions: int = 6) -> None:
+async def topic_names() -> set[str] | None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap(), request_timeout_ms=5000)
+    try:
+        await asyncio.wait_for(admin.start(), timeout=10)
+        return set(await admin.list_topics())
+    except Exception:
+        return None
+    finally:
+        await admin.close()
+
+
+async def delete_test_topics(before: set[str] | None) -> None:
+    """Delete topics created since `before` that are not Runway's declared ones."""
+    if before is None:
+        return
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap(), request_timeout_ms=60000)
+    try:
+        await admin.start()
+        created = [t for t in set(await admin.list_topics()) - before
+                   if not t.startswith(("runway.", "__"))]
+        for start in range(0, len(created), 200):
+            await admin.delete_topics(created[start:start + 200], timeout_ms=60000)
+    except Exception:
+        pass  # hygiene only; never fail a run over it
+    finally:
+        await admin.close()
+
+
+async def create_topics(bootstrap: str, names: list[str], partitions: int = 3) -> None:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
