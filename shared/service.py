@@ -103,6 +103,7 @@ class ServiceRuntime:
             handlers=consumer.handlers,
             dead_letter_topic=dead_letter_topic(self.spec.name, self.settings.topic_namespace),
             max_attempts=self.settings.consumer_max_attempts,
+            first_backoff=self.settings.consumer_first_backoff_s,
         )
 
     @contextlib.asynccontextmanager

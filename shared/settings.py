@@ -36,8 +36,12 @@ class ServiceSettings(BaseSettings):
     relay_batch_size: int = Field(default=1000, ge=1, validation_alias="RELAY_BATCH_SIZE")
     relay_poll_interval_s: float = Field(default=1.0, gt=0,
                                          validation_alias="RELAY_POLL_INTERVAL_S")
-    consumer_max_attempts: int = Field(default=5, ge=1,
+    # With the first backoff doubling each time, 8 attempts wait about 13 s in all: enough
+    # for an event another service publishes at the same moment to arrive first.
+    consumer_max_attempts: int = Field(default=8, ge=1,
                                        validation_alias="CONSUMER_MAX_ATTEMPTS")
+    consumer_first_backoff_s: float = Field(default=0.1, gt=0,
+                                            validation_alias="CONSUMER_FIRST_BACKOFF_S")
     startup_timeout_s: float = Field(default=60.0, gt=0, validation_alias="STARTUP_TIMEOUT_S")
 
     def resolved_database_url(self) -> str:

@@ -2,4 +2,9 @@
 
 from shared.service import ServiceSpec
 
-SPEC = ServiceSpec(name="court", title="Runway US court intake", default_port=8005)
+from .api import routes
+from .consumers import consumers
+
+SPEC = ServiceSpec(name="court", title="Runway US court intake", default_port=8005,
+                   routers=routes, consumers=consumers,
+                   migrations=("services.court:migrations/versions",))

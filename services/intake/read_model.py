@@ -73,9 +73,10 @@ STATUS_AFTER: dict[str, str] = {
     "transport.manifest_assigned": "on_manifest",
     "transport.removed_from_manifest": "awaiting_transport",
     "transport.custody_transferred": "in_us_custody",
-    "transport.flight_departed": "in_transit",
-    "transport.flight_landed": "landed",
+    "transport.person_departed": "in_transit",
+    "transport.person_landed": "landed",
     "court.intake_opened": "in_us_court",
+    "court.return_to_mexico_due": "return_to_mexico_due",
 }
 CLEARANCE_AFTER: dict[str, str] = {
     "assurance.capital_charge_identified": "pending",

@@ -1,0 +1,238 @@
+"""The court clerks' HTTP API: docket, initial appearance, detention, arraignment, superseding
+indictments and Mexico's specialty consent, the end of the proceedings; and the intake records
+as everyone reads them.
+
+Every step is `POST /cases/{case_id}/<step>`: one transaction that loads the case, decides
+(domain.py), appends and projects. A step the case's state forbids is a 409 naming the rule;
+an unknown case a 404; a bad body a 422 naming the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
+
+from shared.errors import InvalidRequest, NotFound, Problem
+from shared.eventstore import EventContext
+from shared.service import ServiceRuntime
+from shared.web.actor import Context
+from shared.web.app import Runtime
+
+from . import domain, handling, read_model
+from .events import ChargeText, Plea
+from .settings import settings_of
+from .view import as_of, case_view
+
+ChargeId = Annotated[str, StringConstraints(min_length=1, max_length=40)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=300)]
+LongText = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+CaseId = Annotated[str, Path(min_length=1, max_length=200)]
+ChargeIds = Annotated[list[ChargeId], Field(min_length=1, max_length=100)]
+Result = dict[str, Any]
+Command = Callable[[ServiceRuntime, str, handling.Decision, EventContext], Awaitable[Result]]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DocketBody(Body):
+    docket_number: str = Field(min_length=1, max_length=100,
+                               pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._:/()-]*$",
+                               examples=["1:09-cr-00466"])
+
+
+class InitialAppearanceBody(Body):
+    """Rule 5: the person before a magistrate judge in the charging district."""
+
+    held_at: AwareDatetime = Field(description="when the appearance took place (with offset)")
+    magistrate: Text
+
+
+class DetentionBody(Body):
+    """The detention hearing's result: detained, or released on conditions."""
+
+    decided_on: date
+    outcome: Literal["detained", "released_on_conditions"]
+    conditions: LongText | None = Field(default=None,
+                                        description="required for released_on_conditions")
+    grounds: LongText | None = Field(default=None, description="why detention was ordered")
+
+
+class ArraignmentBody(Body):
+    arraigned_on: date
+    plea: Plea = Field(description="guilty | not_guilty | nolo_contendere")
+    charge_ids: ChargeIds
+
+
+class ChargeBody(Body):
+    charge_id: ChargeId
+    statute: Text
+    description: LongText
+
+
+class SupersedingIndictmentBody(Body):
+    filed_on: date
+    charges: list[ChargeBody] = Field(min_length=1, max_length=100)
+
+
+class ConsentRequestBody(Body):
+    """The US asked Mexico to consent to prosecution on charges outside the grant."""
+
+    requested_on: date
+    charge_ids: ChargeIds
+    diplomatic_note_reference: Text | None = None
+
+
+class ConsentBody(Body):
+    """Mexico's answer by diplomatic note."""
+
+    granted: StrictBool
+    decided_on: date
+    diplomatic_note_reference: Text
+    charge_ids: ChargeIds
+
+
+class ProceedingsEndedBody(Body):
+    ended_on: date
+    outcome: Text = Field(examples=["convicted", "acquitted", "dismissed"])
+
+
+def _detention_detail(body: DetentionBody) -> str | None:
+    """Conditions belong to a release and only to it (422 naming the field otherwise)."""
+    released = body.outcome == "released_on_conditions"
+    if released and body.conditions is None:
+        raise InvalidRequest([Problem(("conditions",), "missing",
+                                      "a release on conditions must state the conditions")])
+    if not released and body.conditions is not None:
+        raise InvalidRequest([Problem(("conditions",), "not_allowed",
+                                      "conditions apply only to released_on_conditions")])
+    return body.conditions if released else body.grounds
+
+
+def _counts(body: SupersedingIndictmentBody) -> tuple[ChargeText, ...]:
+    seen: set[str] = set()
+    for index, charge in enumerate(body.charges):
+        if charge.charge_id in seen:
+            raise InvalidRequest([Problem(("charges", index, "charge_id"), "duplicate",
+                                          f"count {charge.charge_id} appears twice")])
+        seen.add(charge.charge_id)
+    return tuple(ChargeText(charge_id=c.charge_id, statute=c.statute,
+                            description=c.description) for c in body.charges)
+
+
+def _step_routes(router: APIRouter, command: Command) -> None:
+    @router.post("/{case_id}/docket", summary="Record the case's docket number")
+    async def docket(case_id: CaseId, body: DocketBody, rt: Runtime,
+                     context: Context) -> dict[str, Any]:
+        now = rt.clock.now()
+        return await command(rt, case_id, lambda s: domain.assign_docket(
+            s, body.docket_number, now), context)
+
+    @router.post("/{case_id}/initial-appearance",
+                 summary="Record the initial appearance (Rule 5); late ones are flagged")
+    async def initial_appearance(case_id: CaseId, body: InitialAppearanceBody, rt: Runtime,
+                                 context: Context) -> dict[str, Any]:
+        now, policy = rt.clock.now(), settings_of(rt).policy()
+        return await command(rt, case_id, lambda s: domain.hold_initial_appearance(
+            s, body.held_at, body.magistrate, now, policy), context)
+
+    @router.post("/{case_id}/detention-hearing",
+                 summary="Record detention ordered, or release on conditions")
+    async def detention(case_id: CaseId, body: DetentionBody, rt: Runtime,
+                        context: Context) -> dict[str, Any]:
+        detail = _detention_detail(body)
+        now = rt.clock.now()
+        return await command(rt, case_id, lambda s: domain.decide_detention(
+            s, body.outcome, body.decided_on, detail, now), context)
+
+    @router.post("/{case_id}/arraignment",
+                 summary="Record an arraignment and plea (granted or consented charges only)")
+    async def arraignment(case_id: CaseId, body: ArraignmentBody, rt: Runtime,
+                          context: Context) -> dict[str, Any]:
+        now = rt.clock.now()
+        return await command(rt, case_id, lambda s: domain.arraign(
+            s, body.arraigned_on, body.plea, body.charge_ids, now), context)
+
+    @router.post("/{case_id}/proceedings-ended", summary="Record the end of the proceedings "
+                 "(a temporary surrender then falls due for return to Mexico)")
+    async def proceedings_ended(case_id: CaseId, body: ProceedingsEndedBody, rt: Runtime,
+                                context: Context) -> dict[str, Any]:
+        now, policy = rt.clock.now(), settings_of(rt).policy()
+        return await command(rt, case_id, lambda s: domain.end_proceedings(
+            s, body.ended_on, body.outcome, now, policy), context)
+
+
+def _specialty_routes(router: APIRouter, command: Command) -> None:
+    @router.post("/{case_id}/superseding-indictment", status_code=201,
+                 summary="Record a superseding indictment; counts outside the grant are "
+                         "blocked until Mexico consents")
+    async def superseding(case_id: CaseId, body: SupersedingIndictmentBody, rt: Runtime,
+                          context: Context) -> dict[str, Any]:
+        counts = _counts(body)
+        now = rt.clock.now()
+        return await command(rt, case_id, lambda s: domain.file_superseding_indictment(
+            s, body.filed_on, counts, now), context)
+
+    @router.post("/{case_id}/specialty-consent-requests", status_code=201,
+                 summary="Record that Mexico's consent was requested (rule of specialty)")
+    async def consent_request(case_id: CaseId, body: ConsentRequestBody, rt: Runtime,
+                              context: Context) -> dict[str, Any]:
+        now = rt.clock.now()
+        return await command(rt, case_id, lambda s: domain.request_consent(
+            s, body.charge_ids, body.requested_on, body.diplomatic_note_reference, now),
+            context)
+
+    @router.post("/{case_id}/specialty-consent",
+                 summary="Record Mexico's consent (or refusal) for charges outside the grant")
+    async def consent(case_id: CaseId, body: ConsentBody, rt: Runtime,
+                      context: Context) -> dict[str, Any]:
+        now = rt.clock.now()
+        return await command(rt, case_id, lambda s: domain.decide_consent(
+            s, body.granted, body.charge_ids, body.decided_on, body.diplomatic_note_reference,
+            now), context)
+
+
+def routes(_runtime: ServiceRuntime) -> Sequence[APIRouter]:
+    router = APIRouter(prefix="/cases", tags=["cases"])
+
+    async def command(rt: ServiceRuntime, case_id: str, decide: handling.Decision,
+                      context: EventContext) -> dict[str, Any]:
+        async with rt.command() as conn:
+            state = await handling.run(rt, conn, case_id, decide, context)
+        limit = settings_of(rt).initial_appearance_limit_hours
+        return as_of(case_view(state), rt.clock.now(), limit)
+
+    _step_routes(router, command)
+    _specialty_routes(router, command)
+
+    @router.get("/{case_id}", summary="An intake record: district, docket, appearance, "
+                "charges (prosecutable or blocked), specialty, return obligation")
+    async def show(case_id: CaseId, rt: Runtime) -> dict[str, Any]:
+        async with rt.database.connect() as conn:
+            found = await read_model.get_case(conn, case_id)
+        if found is None:
+            raise NotFound("intake record", case_id)
+        return as_of(found, rt.clock.now(), settings_of(rt).initial_appearance_limit_hours)
+
+    @router.get("", summary="Intake records by district, status, overdue initial appearance")
+    async def list_cases(
+        rt: Runtime,
+        district: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+        status: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
+        overdue_appearance: bool | None = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> dict[str, Any]:
+        async with rt.database.connect() as conn:
+            found = await read_model.list_cases(
+                conn, district=district, status_=status, overdue_appearance=overdue_appearance,
+                now=rt.clock.now(), limit_hours=settings_of(rt).initial_appearance_limit_hours,
+                limit=limit, offset=offset)
+        return {"cases": found, "count": len(found)}
+
+    return [router]

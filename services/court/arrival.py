@@ -1,0 +1,179 @@
+"""Decisions on other services' events: what the court learns before the person arrives, and
+the intake record that opens when they land. Pure: (state, input, now) -> new events.
+
+Intake's and judicial's events arrive on other topics than transport's, so their order is not
+guaranteed. Judicial terms are noted whenever they come; an amendment before the request, or a
+landing before the request (or, on the treaty and simplified bases, before the surrender
+order) is refused with a rule so that the consumer retries it: the court never guesses which
+charges a person may be tried on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from shared.errors import RuleViolation
+from shared.eventstore import NewEvent
+
+from . import events as ev
+from . import specialty
+from .events import ChargeText, LegalBasis, TermsSource
+from .state import CourtCase, Terms
+
+
+@dataclass(frozen=True)
+class IntakeRequest:
+    """What the court needs of intake.request_submitted."""
+
+    case_id: str
+    legal_basis: LegalBasis
+    requesting_district: str
+    person_name: str | None
+    charges: tuple[ChargeText, ...]
+    intake_event_id: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class IntakeAmendment:
+    case_id: str
+    charges: tuple[ChargeText, ...]
+    reason: str | None
+    intake_event_id: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class JudicialTerms:
+    """What the court needs of a judicial grant, surrender order or NS authorization."""
+
+    case_id: str
+    source: TermsSource
+    legal_basis: LegalBasis
+    requesting_district: str | None
+    granted_charge_ids: tuple[str, ...] | None
+    kind: str | None
+    return_obligation: bool
+    return_conditions: str | None
+    decided_on: date | None
+    authorized_at: datetime | None
+    judicial_event_id: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class Landing:
+    """transport.person_landed: {case_id, flight_id, landed_at, airport, district}."""
+
+    case_id: str
+    flight_id: str
+    landed_at: datetime
+    airport: str
+    district: str
+    transport_event_id: str
+
+
+def new_event(event_type: str, payload: ev.Frozen, occurred_at: datetime | None = None
+              ) -> NewEvent:
+    return NewEvent(event_type, payload.model_dump(mode="json"),
+                    schema_version=ev.SCHEMA_VERSION, occurred_at=occurred_at)
+
+
+def note_request(state: CourtCase, request: IntakeRequest, now: datetime) -> list[NewEvent]:
+    """The request opens the court's file; a repeated submission changes nothing."""
+    if state.request_seen:
+        return []
+    return [new_event(ev.REQUEST_NOTED, ev.RequestNoted(
+        case_id=request.case_id, legal_basis=request.legal_basis,
+        requesting_district=request.requesting_district, person_name=request.person_name,
+        charges=request.charges, intake_event_id=request.intake_event_id, noted_at=now),
+        request.recorded_at)]
+
+
+def note_amendment(state: CourtCase, amendment: IntakeAmendment,
+                   now: datetime) -> list[NewEvent]:
+    if not state.request_seen:
+        raise RuleViolation("request_not_seen",
+                            f"case {amendment.case_id}: intake's request has not been seen "
+                            "yet; the charges amendment is retried until it has")
+    listed = {c.charge_id: c for c in amendment.charges}
+    added = tuple(c for c in listed if c not in state.charges)
+    removed = tuple(c.charge_id for c in state.charges.values()
+                    if c.in_request and c.charge_id not in listed)
+    changed = [c for c in amendment.charges if c.charge_id in state.charges
+               and state.charges[c.charge_id].text() != c]
+    if not (added or removed or changed):
+        return []
+    return [new_event(ev.CHARGES_AMENDMENT_NOTED, ev.ChargesAmendmentNoted(
+        case_id=amendment.case_id, charges=amendment.charges, added_charge_ids=added,
+        removed_charge_ids=removed, reason=amendment.reason,
+        intake_event_id=amendment.intake_event_id, noted_at=now,
+        after_intake_opened=state.intake is not None), amendment.recorded_at)]
+
+
+def note_terms(state: CourtCase, terms: JudicialTerms, now: datetime) -> list[NewEvent]:
+    """Surrender terms count until the person lands; afterwards they were what the person was
+    surrendered under, and a late or repeated judicial event changes nothing."""
+    if state.intake is not None:
+        return []
+    known = state.terms.get(terms.source)
+    fresh = Terms(terms.source, terms.legal_basis, terms.requesting_district,
+                  terms.granted_charge_ids, terms.kind, terms.return_obligation,
+                  terms.return_conditions, terms.decided_on, terms.authorized_at)
+    if known == fresh:
+        return []
+    return [new_event(ev.SURRENDER_TERMS_NOTED, ev.SurrenderTermsNoted(
+        case_id=terms.case_id, source=terms.source, legal_basis=terms.legal_basis,
+        requesting_district=terms.requesting_district,
+        granted_charge_ids=terms.granted_charge_ids, kind=terms.kind,
+        return_obligation=terms.return_obligation, return_conditions=terms.return_conditions,
+        decided_on=terms.decided_on, authorized_at=terms.authorized_at,
+        judicial_event_id=terms.judicial_event_id, noted_at=now), terms.recorded_at)]
+
+
+def open_intake(state: CourtCase, landing: Landing) -> list[NewEvent]:
+    """The person landed: open the intake record in the charging district (once)."""
+    if not state.request_seen:
+        raise RuleViolation("request_not_seen",
+                            f"case {landing.case_id} landed but intake's request has not been "
+                            "seen yet; the landing is retried until it has")
+    if state.intake is not None:
+        return []
+    basis = state.legal_basis
+    assert basis is not None and state.requesting_district is not None
+    terms = _terms_for_intake(state, landing.case_id, basis)
+    if basis is LegalBasis.NATIONAL_SECURITY:
+        granted = tuple(c.charge_id for c in state.charges.values() if c.in_request)
+    else:
+        assert terms is not None and terms.granted_charge_ids is not None
+        granted = terms.granted_charge_ids
+    district = state.requesting_district
+    return [new_event(ev.INTAKE_OPENED, ev.IntakeOpened(
+        case_id=landing.case_id, district=district, landing_district=landing.district,
+        landed_in_charging_district=landing.district == district,
+        landed_at=landing.landed_at, airport=landing.airport, flight_id=landing.flight_id,
+        legal_basis=basis, person_name=state.person_name,
+        charges=tuple(state.charges[c].text() for c in granted if c in state.charges),
+        granted_charge_ids=granted, terms_source=terms.source if terms else None,
+        specialty_defence_available=basis is not LegalBasis.NATIONAL_SECURITY,
+        specialty_note=None if basis is not LegalBasis.NATIONAL_SECURITY
+        else specialty.NATIONAL_SECURITY_NOTE,
+        surrender_kind=terms.kind if terms else None,
+        return_obligation=bool(terms and terms.return_obligation),
+        return_conditions=terms.return_conditions if terms else None,
+        transport_event_id=landing.transport_event_id), landing.landed_at)]
+
+
+def _terms_for_intake(state: CourtCase, case_id: str, basis: LegalBasis) -> Terms | None:
+    """On the treaty and simplified bases the surrender order names the granted charges and
+    the kind of surrender (temporary means a return obligation): without it, don't guess."""
+    if basis is LegalBasis.NATIONAL_SECURITY:
+        return state.terms.get(TermsSource.NATIONAL_SECURITY_TRANSFER_AUTHORIZED)
+    order = state.terms.get(TermsSource.SURRENDER_ORDERED)
+    if order is None or order.granted_charge_ids is None:
+        raise RuleViolation("surrender_order_not_seen",
+                            f"case {case_id} ({basis} basis) landed but judicial's surrender "
+                            "order, which names the granted charges, has not been seen yet; "
+                            "the landing is retried until it has")
+    return order

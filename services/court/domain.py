@@ -1,0 +1,296 @@
+"""The court clerks' decisions: pure functions from (state, command, now, policy) to new events.
+
+Steps go in order: the intake opens on landing; then the initial appearance (Rule 5), the
+detention hearing, and arraignment (which also needs the docket number); the proceedings end
+last. Arraignment is limited by the rule of specialty (see specialty.py). A command the state
+forbids raises RuleViolation naming the rule and decides nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from shared.errors import NotFound, RuleViolation
+from shared.eventstore import NewEvent
+
+from . import events as ev
+from . import specialty
+from .arrival import new_event
+from .events import ChargeText, Plea
+from .state import CourtCase, Intake, apply, evolve, initial
+
+__all__ = ["CourtCase", "Policy", "evolve", "initial", "preview"]
+
+DETAINED = "detained"
+RELEASED_ON_CONDITIONS = "released_on_conditions"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Configuration the rules read (see settings.py)."""
+
+    initial_appearance_limit_hours: float = 48.0
+    return_to_mexico_due_days: int = 0
+
+
+def preview(state: CourtCase, new_events: Sequence[NewEvent]) -> CourtCase:
+    for event in new_events:
+        state = apply(state, event.event_type, event.payload)
+    return state
+
+
+def _on(day: date) -> datetime:
+    """The instant a dated court record stands for on the timeline: its date, 00:00 UTC."""
+    return datetime.combine(day, time(0), tzinfo=UTC)
+
+
+# --- guards -----------------------------------------------------------------------------
+
+def _require(condition: bool, rule: str, message: str) -> None:
+    if not condition:
+        raise RuleViolation(rule, message)
+
+
+def _not_in_future(day: date, now: datetime, field: str) -> None:
+    _require(day <= now.date(), "date_in_future", f"{field} {day} is after today ({now.date()})")
+
+
+def _not_before(day: date, earlier: date | None, field: str, what: str) -> None:
+    if earlier is not None:
+        _require(day >= earlier, "date_out_of_order", f"{field} {day} is before {what} "
+                                                      f"({earlier})")
+
+
+def _open_intake(state: CourtCase) -> Intake:
+    """The case has an open intake record and its proceedings are still running."""
+    if not state.exists:
+        raise NotFound("case", "(not known to the court)")
+    _require(state.intake is not None, "intake_not_opened",
+             f"case {state.case_id} has no intake record: the person has not landed yet")
+    _require(state.ended is None, "proceedings_ended",
+             f"the proceedings in case {state.case_id} ended on "
+             f"{state.ended.ended_on if state.ended else ''}; nothing more can be recorded")
+    assert state.intake is not None
+    return state.intake
+
+
+def _case_id(state: CourtCase) -> str:
+    assert state.case_id is not None
+    return state.case_id
+
+
+# --- docket and Rule 5 ------------------------------------------------------------------
+
+def assign_docket(state: CourtCase, docket_number: str, now: datetime) -> list[NewEvent]:
+    intake = _open_intake(state)
+    _require(state.docket_number is None, "docket_already_assigned",
+             f"docket number {state.docket_number} is already recorded")
+    return [new_event(ev.DOCKET_ASSIGNED, ev.DocketAssigned(
+        case_id=_case_id(state), docket_number=docket_number, district=intake.district,
+        assigned_at=now), now)]
+
+
+def hours_between(start: datetime, end: datetime) -> float:
+    return (end - start).total_seconds() / 3600
+
+
+def hold_initial_appearance(state: CourtCase, held_at: datetime, magistrate: str,
+                            now: datetime, policy: Policy) -> list[NewEvent]:
+    """Rule 5: before a magistrate "without unnecessary delay". Held more than the configured
+    limit after landing, the appearance is recorded but flagged late with the hours."""
+    intake = _open_intake(state)
+    _require(state.appearance is None, "initial_appearance_already_held",
+             "the initial appearance was already held on "
+             f"{state.appearance.held_at.isoformat() if state.appearance else ''}")
+    _require(held_at <= now, "date_in_future",
+             f"held_at {held_at.isoformat()} is after now ({now.isoformat()})")
+    _require(held_at >= intake.landed_at, "date_out_of_order",
+             f"held_at {held_at.isoformat()} is before the landing "
+             f"({intake.landed_at.isoformat()})")
+    elapsed = hours_between(intake.landed_at, held_at)
+    limit = policy.initial_appearance_limit_hours
+    return [new_event(ev.INITIAL_APPEARANCE_HELD, ev.InitialAppearanceHeld(
+        case_id=_case_id(state), held_at=held_at, magistrate=magistrate,
+        district=intake.district, landed_at=intake.landed_at,
+        hours_elapsed=round(elapsed, 2), limit_hours=limit, late=elapsed > limit), held_at)]
+
+
+def decide_detention(state: CourtCase, outcome: str, decided_on: date, detail: str | None,
+                     now: datetime) -> list[NewEvent]:
+    """The detention hearing: detained, or released on conditions (`detail`)."""
+    _open_intake(state)
+    appearance = state.appearance
+    _require(appearance is not None, "initial_appearance_required",
+             "the detention hearing follows the initial appearance, which has not been held")
+    assert appearance is not None
+    previous = state.detention
+    _require(previous is None, "detention_already_decided",
+             f"detention was already decided ({previous.outcome if previous else ''})")
+    _not_in_future(decided_on, now, "decided_on")
+    _not_before(decided_on, appearance.held_at.date(), "decided_on", "the initial appearance")
+    if outcome == RELEASED_ON_CONDITIONS:
+        _require(bool(detail), "release_conditions_required",
+                 "a release on conditions must state the conditions")
+        assert detail is not None
+        return [new_event(ev.RELEASED_ON_CONDITIONS, ev.ReleasedOnConditions(
+            case_id=_case_id(state), released_on=decided_on, conditions=detail),
+            _on(decided_on))]
+    return [new_event(ev.DETENTION_ORDERED, ev.DetentionOrdered(
+        case_id=_case_id(state), ordered_on=decided_on, grounds=detail), _on(decided_on))]
+
+
+# --- arraignment and specialty ----------------------------------------------------------
+
+def arraign(state: CourtCase, arraigned_on: date, plea: Plea, charge_ids: Sequence[str],
+            now: datetime) -> list[NewEvent]:
+    _open_intake(state)
+    _require(state.appearance is not None, "initial_appearance_required",
+             "arraignment follows the initial appearance, which has not been held")
+    _require(state.detention is not None, "detention_hearing_required",
+             "arraignment follows the detention hearing, which has not been recorded")
+    _require(state.docket_number is not None, "docket_not_assigned",
+             "arraignment needs the case's docket number, which has not been recorded")
+    assert state.appearance is not None and state.detention is not None
+    _not_in_future(arraigned_on, now, "arraigned_on")
+    _not_before(arraigned_on, state.appearance.held_at.date(), "arraigned_on",
+                "the initial appearance")
+    _not_before(arraigned_on, state.detention.decided_on, "arraigned_on",
+                "the detention hearing")
+    wanted = tuple(dict.fromkeys(charge_ids))
+    _require(bool(wanted), "charges_required", "name at least one charge to arraign on")
+    _check_specialty(state, wanted)
+    again = [c for c in wanted if c in state.arraigned_charge_ids]
+    _require(not again, "charge_already_arraigned",
+             f"already arraigned on {', '.join(again)}")
+    assert state.docket_number is not None
+    return [new_event(ev.ARRAIGNED, ev.Arraigned(
+        case_id=_case_id(state), arraigned_on=arraigned_on, plea=plea, charge_ids=wanted,
+        docket_number=state.docket_number), _on(arraigned_on))]
+
+
+def _check_specialty(state: CourtCase, charge_ids: tuple[str, ...]) -> None:
+    """Rule 5 of the product (treaty art. 17): tried only on granted or consented charges."""
+    if not specialty.applies(state):
+        strangers = [c for c in charge_ids if c not in state.charges]
+        _require(not strangers, "charge_not_in_case",
+                 f"{', '.join(strangers)} is not a charge of case {state.case_id}")
+        return
+    held = [f"{c} ({specialty.charge_status(state, c)})" for c in charge_ids
+            if specialty.awaiting_consent(state, c)]
+    _require(not held, "specialty_consent_required",
+             f"{', '.join(held)}: outside Mexico's grant, so the rule of specialty (treaty "
+             "art. 17) blocks prosecution until Mexico's consent is recorded")
+    outside = [c for c in charge_ids if not specialty.prosecutable(state, c)]
+    granted = ", ".join(specialty.granted_charge_ids(state)) or "none"
+    _require(not outside, "specialty_charge_not_granted",
+             f"{', '.join(outside)} is outside the charges Mexico granted extradition for "
+             f"({granted}); under the rule of specialty (treaty art. 17) the person may be "
+             "tried on it only with Mexico's consent"
+             + ("" if all(c in state.charges for c in outside)
+                else " (and it is not a charge of this case at all)"))
+
+
+def file_superseding_indictment(state: CourtCase, filed_on: date,
+                                charges: Sequence[ChargeText], now: datetime) -> list[NewEvent]:
+    """A new indictment. On the treaty and simplified bases, its counts that Mexico's grant
+    doesn't cover are flagged and blocked until Mexico consents; on the national-security
+    basis they are recorded without a block, and the record says why."""
+    _open_intake(state)
+    _not_in_future(filed_on, now, "filed_on")
+    previous = state.indictments[-1].filed_on if state.indictments else None
+    _not_before(filed_on, previous, "filed_on", "the previous superseding indictment")
+    counts = tuple({c.charge_id: c for c in charges}.values())
+    _require(bool(counts), "charges_required", "a superseding indictment has counts")
+    number = len(state.indictments) + 1
+    binding = specialty.applies(state)
+    filed = new_event(ev.SUPERSEDING_INDICTMENT_FILED, ev.SupersedingIndictmentFiled(
+        case_id=_case_id(state), indictment_number=number, filed_on=filed_on, charges=counts,
+        added_charge_ids=tuple(c.charge_id for c in counts if c.charge_id not in state.charges),
+        restated_charge_ids=tuple(c.charge_id for c in counts if c.charge_id in state.charges),
+        specialty_block_applies=binding,
+        specialty_note=None if binding else specialty.NATIONAL_SECURITY_NOTE), _on(filed_on))
+    if not binding:
+        return [filed]
+    after = preview(state, [filed])
+    blocked = tuple(c.charge_id for c in counts if not specialty.prosecutable(after, c.charge_id)
+                    and c.charge_id not in state.flagged)
+    if not blocked:
+        return [filed]
+    return [filed, new_event(ev.SPECIALTY_VIOLATION_BLOCKED, ev.SpecialtyViolationBlocked(
+        case_id=_case_id(state), charge_ids=blocked, indictment_number=number,
+        filed_on=filed_on, granted_charge_ids=specialty.granted_charge_ids(state)),
+        _on(filed_on))]
+
+
+def request_consent(state: CourtCase, charge_ids: Sequence[str], requested_on: date,
+                    diplomatic_note_reference: str | None, now: datetime) -> list[NewEvent]:
+    """The US asks Mexico to consent to prosecution on charges outside the grant."""
+    _open_intake(state)
+    wanted = _case_charges(state, charge_ids)
+    _require(specialty.applies(state), "specialty_consent_not_needed",
+             "the case is on the national_security basis: the specialty defence is "
+             "unavailable and no consent from Mexico is needed")
+    covered = [c for c in wanted if specialty.prosecutable(state, c)]
+    _require(not covered, "specialty_consent_not_needed",
+             f"{', '.join(covered)} may already be prosecuted "
+             f"({', '.join(specialty.charge_status(state, c) for c in covered)})")
+    pending = [c for c in wanted if specialty.charge_status(state, c) ==
+               specialty.CONSENT_REQUESTED]
+    _require(not pending, "specialty_consent_already_requested",
+             f"Mexico's consent for {', '.join(pending)} was already requested and is pending")
+    _not_in_future(requested_on, now, "requested_on")
+    return [new_event(ev.SPECIALTY_CONSENT_REQUESTED, ev.SpecialtyConsentRequested(
+        case_id=_case_id(state), charge_ids=wanted, requested_on=requested_on,
+        diplomatic_note_reference=diplomatic_note_reference), _on(requested_on))]
+
+
+def decide_consent(state: CourtCase, granted: bool, charge_ids: Sequence[str],
+                   decided_on: date, diplomatic_note_reference: str,
+                   now: datetime) -> list[NewEvent]:
+    """Mexico's answer by diplomatic note; refused consent keeps the counts blocked."""
+    _open_intake(state)
+    wanted = _case_charges(state, charge_ids)
+    unasked = [c for c in wanted if specialty.charge_status(state, c) !=
+               specialty.CONSENT_REQUESTED]
+    _require(not unasked, "specialty_consent_not_requested",
+             f"no pending request for Mexico's consent on {', '.join(unasked)}")
+    _not_in_future(decided_on, now, "decided_on")
+    asked_on = max(state.consents[c].requested_on for c in wanted)
+    _not_before(decided_on, asked_on, "decided_on", "the consent request")
+    payload = ev.SpecialtyConsentDecided(
+        case_id=_case_id(state), charge_ids=wanted, decided_on=decided_on,
+        diplomatic_note_reference=diplomatic_note_reference)
+    event_type = ev.SPECIALTY_CONSENT_GRANTED if granted else ev.SPECIALTY_CONSENT_REFUSED
+    return [new_event(event_type, payload, _on(decided_on))]
+
+
+def _case_charges(state: CourtCase, charge_ids: Sequence[str]) -> tuple[str, ...]:
+    wanted = tuple(dict.fromkeys(charge_ids))
+    _require(bool(wanted), "charges_required", "name at least one charge")
+    strangers = [c for c in wanted if c not in state.charges]
+    _require(not strangers, "charge_not_in_case",
+             f"{', '.join(strangers)} is not a charge of case {state.case_id} "
+             f"(charges: {', '.join(state.charges) or 'none'})")
+    return wanted
+
+
+# --- the end of the US proceedings (rule 7: temporary surrender) -------------------------
+
+def end_proceedings(state: CourtCase, ended_on: date, outcome: str, now: datetime,
+                    policy: Policy) -> list[NewEvent]:
+    intake = _open_intake(state)
+    _not_in_future(ended_on, now, "ended_on")
+    _not_before(ended_on, intake.landed_at.date(), "ended_on", "the landing")
+    last_step = max((a.arraigned_on for a in state.arraignments), default=None)
+    _not_before(ended_on, last_step, "ended_on", "the last arraignment")
+    decided = [new_event(ev.PROCEEDINGS_ENDED, ev.ProceedingsEnded(
+        case_id=_case_id(state), ended_on=ended_on, outcome=outcome,
+        return_obligation=intake.return_obligation), _on(ended_on))]
+    if intake.return_obligation:
+        due_on = ended_on + timedelta(days=policy.return_to_mexico_due_days)
+        decided.append(new_event(ev.RETURN_TO_MEXICO_DUE, ev.ReturnToMexicoDue(
+            case_id=_case_id(state), due_on=due_on, conditions=intake.return_conditions,
+            ended_on=ended_on, outcome=outcome), _on(ended_on)))
+    return decided

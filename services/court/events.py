@@ -1,0 +1,264 @@
+"""The court service's events: its published contract (topic runway.court.events).
+
+One stream per case (stream id = case id, stream type "court_case"). Every payload carries
+`case_id` and the real-world dates or instants of the act it records, so the operator's
+timeline and any later consumer can read each event on its own. Event types never change
+meaning; a change that isn't backwards compatible gets a new schema_version.
+
+The first three events record what other services told us (intake's request and charges,
+judicial's surrender terms) before the person arrives; the rest are the court's own acts.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+STREAM_TYPE = "court_case"
+
+REQUEST_NOTED = "court.request_noted"
+CHARGES_AMENDMENT_NOTED = "court.charges_amendment_noted"
+SURRENDER_TERMS_NOTED = "court.surrender_terms_noted"
+INTAKE_OPENED = "court.intake_opened"
+DOCKET_ASSIGNED = "court.docket_assigned"
+INITIAL_APPEARANCE_HELD = "court.initial_appearance_held"
+DETENTION_ORDERED = "court.detention_ordered"
+RELEASED_ON_CONDITIONS = "court.released_on_conditions"
+ARRAIGNED = "court.arraigned"
+SUPERSEDING_INDICTMENT_FILED = "court.superseding_indictment_filed"
+SPECIALTY_VIOLATION_BLOCKED = "court.specialty_violation_blocked"
+SPECIALTY_CONSENT_REQUESTED = "court.specialty_consent_requested"
+SPECIALTY_CONSENT_GRANTED = "court.specialty_consent_granted"
+SPECIALTY_CONSENT_REFUSED = "court.specialty_consent_refused"
+PROCEEDINGS_ENDED = "court.proceedings_ended"
+RETURN_TO_MEXICO_DUE = "court.return_to_mexico_due"
+
+
+class LegalBasis(StrEnum):
+    TREATY = "treaty"
+    SIMPLIFIED = "simplified"
+    NATIONAL_SECURITY = "national_security"
+
+
+class TermsSource(StrEnum):
+    """The judicial event the surrender terms came from."""
+
+    SRE_EXTRADITION_GRANTED = "sre_extradition_granted"
+    SURRENDER_ORDERED = "surrender_ordered"
+    NATIONAL_SECURITY_TRANSFER_AUTHORIZED = "national_security_transfer_authorized"
+
+
+class Plea(StrEnum):
+    GUILTY = "guilty"
+    NOT_GUILTY = "not_guilty"
+    NOLO_CONTENDERE = "nolo_contendere"
+
+
+class ChargeOrigin(StrEnum):
+    REQUEST = "request"                # in the extradition request as submitted
+    AMENDMENT = "amendment"            # added to the request by intake.charges_amended
+    SUPERSEDING = "superseding"        # added by a superseding indictment in the US court
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ChargeText(Frozen):
+    charge_id: str
+    statute: str
+    description: str
+
+
+class RequestNoted(Frozen):
+    """intake.request_submitted seen: the case, its basis, charging district and charges."""
+
+    case_id: str
+    legal_basis: LegalBasis
+    requesting_district: str = Field(description="the charging district")
+    person_name: str | None = None
+    charges: tuple[ChargeText, ...]
+    intake_event_id: str
+    noted_at: datetime
+
+
+class ChargesAmendmentNoted(Frozen):
+    """intake.charges_amended seen. Added charges are not covered by a grant made before;
+    removed ones stay on file (the grant, not the request, decides what may be tried)."""
+
+    case_id: str
+    charges: tuple[ChargeText, ...]
+    added_charge_ids: tuple[str, ...]
+    removed_charge_ids: tuple[str, ...]
+    reason: str | None = None
+    intake_event_id: str
+    noted_at: datetime
+    after_intake_opened: bool
+
+
+class SurrenderTermsNoted(Frozen):
+    """What Mexico granted, from a judicial event: the charges (None on the
+    national-security basis, where there is no extradition grant), the kind of surrender
+    and any return-to-Mexico obligation (treaty 1997 protocol: temporary surrender)."""
+
+    case_id: str
+    source: TermsSource
+    legal_basis: LegalBasis
+    requesting_district: str | None = None
+    granted_charge_ids: tuple[str, ...] | None
+    kind: str | None = Field(default=None, description="full | temporary (surrender orders)")
+    return_obligation: bool = False
+    return_conditions: str | None = None
+    decided_on: date | None = Field(default=None, description="grant or order date")
+    authorized_at: datetime | None = Field(default=None,
+                                           description="national-security authorization")
+    judicial_event_id: str
+    noted_at: datetime
+
+
+class IntakeOpened(Frozen):
+    """The person landed: an intake record opens in the charging district (Rule 5)."""
+
+    case_id: str
+    district: str = Field(description="the charging district, where the record is opened")
+    landing_district: str = Field(description="the district of the airport landed at")
+    landed_in_charging_district: bool
+    landed_at: datetime
+    airport: str
+    flight_id: str
+    legal_basis: LegalBasis
+    person_name: str | None = None
+    charges: tuple[ChargeText, ...] = Field(description="the charges that may be prosecuted")
+    granted_charge_ids: tuple[str, ...]
+    terms_source: TermsSource | None = Field(
+        description="the judicial act the grant comes from (None: national-security basis "
+                    "with no authorization seen; all charges of the request apply)")
+    specialty_defence_available: bool
+    specialty_note: str | None = None
+    surrender_kind: str | None = None
+    return_obligation: bool
+    return_conditions: str | None = None
+    transport_event_id: str
+
+
+class DocketAssigned(Frozen):
+    case_id: str
+    docket_number: str
+    district: str
+    assigned_at: datetime
+
+
+class InitialAppearanceHeld(Frozen):
+    """Rule 5: before a magistrate judge "without unnecessary delay" after arrival."""
+
+    case_id: str
+    held_at: datetime
+    magistrate: str
+    district: str
+    landed_at: datetime
+    hours_elapsed: float = Field(description="hours from landing to the appearance")
+    limit_hours: float = Field(description="INITIAL_APPEARANCE_LIMIT_HOURS when recorded")
+    late: bool = Field(description="held more than limit_hours after landing")
+
+
+class DetentionOrdered(Frozen):
+    case_id: str
+    ordered_on: date
+    grounds: str | None = None
+
+
+class ReleasedOnConditions(Frozen):
+    case_id: str
+    released_on: date
+    conditions: str
+
+
+class Arraigned(Frozen):
+    case_id: str
+    arraigned_on: date
+    plea: Plea
+    charge_ids: tuple[str, ...]
+    docket_number: str
+
+
+class SupersedingIndictmentFiled(Frozen):
+    """A new indictment. Counts new to the case are `added_charge_ids`; on the treaty and
+    simplified bases the ones Mexico's grant doesn't cover are blocked (a separate
+    specialty_violation_blocked event). On the national-security basis nothing is blocked,
+    and `specialty_note` says why."""
+
+    case_id: str
+    indictment_number: int = Field(ge=1, description="1 for the first superseding one")
+    filed_on: date
+    charges: tuple[ChargeText, ...]
+    added_charge_ids: tuple[str, ...]
+    restated_charge_ids: tuple[str, ...]
+    specialty_block_applies: bool
+    specialty_note: str | None = None
+
+
+class SpecialtyViolationBlocked(Frozen):
+    """Treaty art. 17: these counts may not be prosecuted until Mexico consents."""
+
+    case_id: str
+    charge_ids: tuple[str, ...]
+    indictment_number: int
+    filed_on: date
+    granted_charge_ids: tuple[str, ...]
+    reason: str = "not_covered_by_extradition_grant"
+
+
+class SpecialtyConsentRequested(Frozen):
+    case_id: str
+    charge_ids: tuple[str, ...]
+    requested_on: date
+    diplomatic_note_reference: str | None = None
+
+
+class SpecialtyConsentDecided(Frozen):
+    """Mexico's answer by diplomatic note (granted or refused: see the event type)."""
+
+    case_id: str
+    charge_ids: tuple[str, ...]
+    decided_on: date
+    diplomatic_note_reference: str
+
+
+class ProceedingsEnded(Frozen):
+    case_id: str
+    ended_on: date
+    outcome: str
+    return_obligation: bool
+
+
+class ReturnToMexicoDue(Frozen):
+    """Temporary surrender (treaty art. 15, 1997 protocol): the person must go back."""
+
+    case_id: str
+    due_on: date
+    conditions: str | None
+    ended_on: date
+    outcome: str
+
+
+EVENT_MODELS: dict[str, type[Frozen]] = {
+    REQUEST_NOTED: RequestNoted,
+    CHARGES_AMENDMENT_NOTED: ChargesAmendmentNoted,
+    SURRENDER_TERMS_NOTED: SurrenderTermsNoted,
+    INTAKE_OPENED: IntakeOpened,
+    DOCKET_ASSIGNED: DocketAssigned,
+    INITIAL_APPEARANCE_HELD: InitialAppearanceHeld,
+    DETENTION_ORDERED: DetentionOrdered,
+    RELEASED_ON_CONDITIONS: ReleasedOnConditions,
+    ARRAIGNED: Arraigned,
+    SUPERSEDING_INDICTMENT_FILED: SupersedingIndictmentFiled,
+    SPECIALTY_VIOLATION_BLOCKED: SpecialtyViolationBlocked,
+    SPECIALTY_CONSENT_REQUESTED: SpecialtyConsentRequested,
+    SPECIALTY_CONSENT_GRANTED: SpecialtyConsentDecided,
+    SPECIALTY_CONSENT_REFUSED: SpecialtyConsentDecided,
+    PROCEEDINGS_ENDED: ProceedingsEnded,
+    RETURN_TO_MEXICO_DUE: ReturnToMexicoDue,
+}

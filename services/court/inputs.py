@@ -1,0 +1,149 @@
+"""Tolerant readers of the events this service consumes: only the fields it needs.
+
+Unknown fields are ignored, so producers may add to their payloads without breaking us.
+- intake.request_submitted.v1 / intake.charges_amended.v1 (services/intake/events.py)
+- judicial.sre_extradition_granted.v1, judicial.surrender_ordered.v1,
+  judicial.national_security_transfer_authorized.v1 (services/judicial/events.py)
+- transport.person_landed.v1 {case_id, flight_id, landed_at, airport, district}
+  (the fixed transport contract)
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from shared.messaging.cloudevents import ConsumedEvent, ce_type
+
+from .arrival import IntakeAmendment, IntakeRequest, JudicialTerms, Landing
+from .events import ChargeText, LegalBasis, TermsSource
+
+REQUEST_SUBMITTED_V1 = ce_type("intake.request_submitted", 1)
+CHARGES_AMENDED_V1 = ce_type("intake.charges_amended", 1)
+SRE_GRANTED_V1 = ce_type("judicial.sre_extradition_granted", 1)
+SURRENDER_ORDERED_V1 = ce_type("judicial.surrender_ordered", 1)
+NS_TRANSFER_AUTHORIZED_V1 = ce_type("judicial.national_security_transfer_authorized", 1)
+PERSON_LANDED_V1 = ce_type("transport.person_landed", 1)
+
+
+class Tolerant(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class _Charge(Tolerant):
+    charge_id: str = Field(min_length=1)
+    statute: str = ""
+    description: str = ""
+
+
+class _Person(Tolerant):
+    given_names: str = ""
+    family_names: str = ""
+
+
+class _Request(Tolerant):
+    case_id: str = Field(min_length=1)
+    legal_basis: LegalBasis
+    requesting_district: str = Field(min_length=1)
+    person: _Person | None = None
+    charges: tuple[_Charge, ...] = ()
+
+
+class _Amendment(Tolerant):
+    case_id: str = Field(min_length=1)
+    charges: tuple[_Charge, ...]
+    reason: str | None = None
+
+
+class _Grant(Tolerant):
+    case_id: str = Field(min_length=1)
+    legal_basis: LegalBasis
+    decided_on: date | None = None
+    granted_charge_ids: tuple[str, ...]
+
+
+class _Order(Tolerant):
+    case_id: str = Field(min_length=1)
+    legal_basis: LegalBasis
+    requesting_district: str | None = None
+    ordered_on: date | None = None
+    kind: str
+    return_obligation: bool = False
+    return_conditions: str | None = None
+    granted_charge_ids: tuple[str, ...]
+
+
+class _Authorization(Tolerant):
+    case_id: str = Field(min_length=1)
+    authorized_at: AwareDatetime | None = None
+    requesting_district: str | None = None
+
+
+class _Landed(Tolerant):
+    case_id: str = Field(min_length=1)
+    flight_id: str = Field(min_length=1)
+    landed_at: AwareDatetime
+    airport: str = Field(min_length=1)
+    district: str = Field(min_length=1)
+
+
+def _texts(charges: tuple[_Charge, ...]) -> tuple[ChargeText, ...]:
+    return tuple(ChargeText(charge_id=c.charge_id, statute=c.statute,
+                            description=c.description) for c in charges)
+
+
+def intake_request(event: ConsumedEvent) -> IntakeRequest:
+    request = _Request.model_validate(event.data)
+    person = request.person
+    name = f"{person.given_names} {person.family_names}".strip() if person else ""
+    return IntakeRequest(case_id=request.case_id, legal_basis=request.legal_basis,
+                         requesting_district=request.requesting_district,
+                         person_name=name or None, charges=_texts(request.charges),
+                         intake_event_id=str(event.event_id), recorded_at=event.time)
+
+
+def intake_amendment(event: ConsumedEvent) -> IntakeAmendment:
+    amendment = _Amendment.model_validate(event.data)
+    return IntakeAmendment(case_id=amendment.case_id, charges=_texts(amendment.charges),
+                           reason=amendment.reason, intake_event_id=str(event.event_id),
+                           recorded_at=event.time)
+
+
+def judicial_terms(event: ConsumedEvent) -> JudicialTerms:
+    """Surrender terms from whichever of the three judicial events this is."""
+    event_id, recorded_at = str(event.event_id), event.time
+    if event.ce_type == SRE_GRANTED_V1:
+        grant = _Grant.model_validate(event.data)
+        return JudicialTerms(
+            case_id=grant.case_id, source=TermsSource.SRE_EXTRADITION_GRANTED,
+            legal_basis=grant.legal_basis, requesting_district=None,
+            granted_charge_ids=grant.granted_charge_ids, kind=None, return_obligation=False,
+            return_conditions=None, decided_on=grant.decided_on, authorized_at=None,
+            judicial_event_id=event_id, recorded_at=recorded_at)
+    if event.ce_type == SURRENDER_ORDERED_V1:
+        order = _Order.model_validate(event.data)
+        return JudicialTerms(
+            case_id=order.case_id, source=TermsSource.SURRENDER_ORDERED,
+            legal_basis=order.legal_basis, requesting_district=order.requesting_district,
+            granted_charge_ids=order.granted_charge_ids, kind=order.kind,
+            return_obligation=order.return_obligation,
+            return_conditions=order.return_conditions, decided_on=order.ordered_on,
+            authorized_at=None,
+            judicial_event_id=event_id, recorded_at=recorded_at)
+    authorization = _Authorization.model_validate(event.data)
+    return JudicialTerms(
+        case_id=authorization.case_id,
+        source=TermsSource.NATIONAL_SECURITY_TRANSFER_AUTHORIZED,
+        legal_basis=LegalBasis.NATIONAL_SECURITY,
+        requesting_district=authorization.requesting_district, granted_charge_ids=None,
+        kind=None, return_obligation=False, return_conditions=None, decided_on=None,
+        authorized_at=authorization.authorized_at, judicial_event_id=event_id,
+        recorded_at=recorded_at)
+
+
+def landing(event: ConsumedEvent) -> Landing:
+    landed = _Landed.model_validate(event.data)
+    return Landing(case_id=landed.case_id, flight_id=landed.flight_id,
+                   landed_at=landed.landed_at, airport=landed.airport,
+                   district=landed.district, transport_event_id=str(event.event_id))

@@ -1,0 +1,83 @@
+"""The rule of specialty (treaty art. 17) as pure questions about a case's state.
+
+On the treaty and simplified bases a person may be tried only on the charges Mexico's grant
+covers, or on others Mexico has since consented to. On the national-security basis there is no
+extradition grant: every charge of the case may be prosecuted, and the record says that the
+specialty defence is unavailable (it is not hidden).
+"""
+
+from __future__ import annotations
+
+from .events import LegalBasis
+from .state import CourtCase
+
+NATIONAL_SECURITY_NOTE = (
+    "Transferred under Mexico's National Security Law, not extradited (Mexico's attorney "
+    "general: 'not an extradition'). US courts have held the rule-of-specialty defence "
+    "unavailable to a person brought to the US other than under an extradition treaty: "
+    "United States v. Valencia-Trujillo (11th Cir. 2009); the Ker-Frisbie doctrine (Ker v. "
+    "Illinois, 1886; Frisbie v. Collins, 1952); United States v. Alvarez-Machain (1992). "
+    "Every charge of the case may be prosecuted and superseding counts need no consent from "
+    "Mexico."
+)
+
+GRANTED = "granted"                      # covered by Mexico's grant
+CONSENTED = "consented"                  # Mexico consented after the grant
+NOT_GRANTED = "not_granted"              # outside the grant; consent may be sought
+BLOCKED = "blocked_pending_consent"      # a superseding count flagged, consent not sought
+CONSENT_REQUESTED = "consent_requested"  # waiting for Mexico's answer
+CONSENT_REFUSED = "consent_refused"      # Mexico said no: stays blocked
+NO_SPECIALTY = "specialty_not_applicable"  # national-security basis
+
+
+def applies(state: CourtCase) -> bool:
+    """Whether the rule of specialty binds this case (not on the national-security basis)."""
+    return state.legal_basis is not LegalBasis.NATIONAL_SECURITY
+
+
+def granted_charge_ids(state: CourtCase) -> tuple[str, ...]:
+    if state.intake is not None:
+        return state.intake.granted_charge_ids
+    terms = state.effective_terms
+    if terms is None or terms.granted_charge_ids is None:
+        return ()
+    return terms.granted_charge_ids
+
+
+def consented(state: CourtCase, charge_id: str) -> bool:
+    consent = state.consents.get(charge_id)
+    return consent is not None and consent.status == "granted"
+
+
+def prosecutable(state: CourtCase, charge_id: str) -> bool:
+    """May the person be tried on this charge now? Never on a charge the case doesn't have."""
+    if charge_id not in state.charges:
+        return False
+    if not applies(state):
+        return True
+    return charge_id in granted_charge_ids(state) or consented(state, charge_id)
+
+
+def charge_status(state: CourtCase, charge_id: str) -> str:
+    if not applies(state):
+        return NO_SPECIALTY
+    if charge_id in granted_charge_ids(state):
+        return GRANTED
+    consent = state.consents.get(charge_id)
+    if consent is not None:
+        return {"granted": CONSENTED, "requested": CONSENT_REQUESTED,
+                "refused": CONSENT_REFUSED}[consent.status]
+    return BLOCKED if charge_id in state.flagged else NOT_GRANTED
+
+
+def blocked_charge_ids(state: CourtCase) -> tuple[str, ...]:
+    """Charges of the case that may not be prosecuted now, in charge order."""
+    return tuple(c for c in state.charges if not prosecutable(state, c))
+
+
+def awaiting_consent(state: CourtCase, charge_id: str) -> bool:
+    """A count the specialty rule holds back until Mexico consents: a flagged superseding
+    count, or one for which consent was sought, that Mexico hasn't consented to."""
+    if not applies(state) or prosecutable(state, charge_id):
+        return False
+    return charge_id in state.flagged or charge_id in state.consents

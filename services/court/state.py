@@ -1,0 +1,325 @@
+"""A court case as a fold of its events (pure: no I/O, no clock).
+
+Before the person lands the case holds what other services told us: the request's charges
+and basis (intake) and the surrender terms (judicial). From the landing on it holds the
+court's own steps: intake, docket, initial appearance, detention, arraignments, superseding
+indictments and Mexico's specialty consents, and the end of the proceedings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from shared.eventstore import RecordedEvent
+
+from . import events as ev
+from .events import ChargeOrigin, ChargeText, LegalBasis, Plea, TermsSource
+
+
+@dataclass(frozen=True)
+class Charge:
+    charge_id: str
+    statute: str
+    description: str
+    origin: ChargeOrigin
+    in_request: bool = True        # still in intake's latest charge list
+    indictment: int | None = None  # the superseding indictment that added it
+
+    def text(self) -> ChargeText:
+        return ChargeText(charge_id=self.charge_id, statute=self.statute,
+                          description=self.description)
+
+
+@dataclass(frozen=True)
+class Terms:
+    source: TermsSource
+    legal_basis: LegalBasis
+    requesting_district: str | None
+    granted_charge_ids: tuple[str, ...] | None
+    kind: str | None
+    return_obligation: bool
+    return_conditions: str | None
+    decided_on: date | None
+    authorized_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Intake:
+    district: str
+    landing_district: str
+    landed_at: datetime
+    airport: str
+    flight_id: str
+    legal_basis: LegalBasis
+    granted_charge_ids: tuple[str, ...]
+    terms_source: TermsSource | None
+    specialty_defence_available: bool
+    specialty_note: str | None
+    surrender_kind: str | None
+    return_obligation: bool
+    return_conditions: str | None
+
+
+@dataclass(frozen=True)
+class Appearance:
+    held_at: datetime
+    magistrate: str
+    hours_elapsed: float
+    limit_hours: float
+    late: bool
+
+
+@dataclass(frozen=True)
+class Detention:
+    outcome: str  # "detained" | "released_on_conditions"
+    decided_on: date
+    detail: str | None  # grounds, or the release conditions
+
+
+@dataclass(frozen=True)
+class Arraignment:
+    arraigned_on: date
+    plea: Plea
+    charge_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Indictment:
+    number: int
+    filed_on: date
+    charge_ids: tuple[str, ...]
+    added_charge_ids: tuple[str, ...]
+    specialty_block_applies: bool
+
+
+@dataclass(frozen=True)
+class Consent:
+    """Mexico's consent for one charge: requested, then granted or refused."""
+
+    status: str  # "requested" | "granted" | "refused"
+    requested_on: date
+    decided_on: date | None = None
+    diplomatic_note_reference: str | None = None
+
+
+@dataclass(frozen=True)
+class Ended:
+    ended_on: date
+    outcome: str
+
+
+@dataclass(frozen=True)
+class ReturnDue:
+    due_on: date
+    conditions: str | None
+
+
+@dataclass(frozen=True)
+class CourtCase:
+    seq: int = 0  # events folded so far (= stream version)
+    case_id: str | None = None
+    request_basis: LegalBasis | None = None
+    requesting_district: str | None = None
+    person_name: str | None = None
+    request_seen: bool = False
+    charges: Mapping[str, Charge] = field(default_factory=dict)
+    terms: Mapping[TermsSource, Terms] = field(default_factory=dict)
+    intake: Intake | None = None
+    docket_number: str | None = None
+    appearance: Appearance | None = None
+    detention: Detention | None = None
+    arraignments: tuple[Arraignment, ...] = ()
+    indictments: tuple[Indictment, ...] = ()
+    flagged: frozenset[str] = frozenset()  # counts a specialty_violation_blocked named
+    consents: Mapping[str, Consent] = field(default_factory=dict)
+    ended: Ended | None = None
+    return_due: ReturnDue | None = None
+
+    @property
+    def exists(self) -> bool:
+        return self.case_id is not None
+
+    @property
+    def effective_terms(self) -> Terms | None:
+        """The surrender order if seen, else the SRE grant, else the NS authorization."""
+        for source in (TermsSource.SURRENDER_ORDERED, TermsSource.SRE_EXTRADITION_GRANTED,
+                       TermsSource.NATIONAL_SECURITY_TRANSFER_AUTHORIZED):
+            found = self.terms.get(source)
+            if found is not None:
+                return found
+        return None
+
+    @property
+    def legal_basis(self) -> LegalBasis | None:
+        """Fixed at intake; before, judicial's latest word (consent may make a treaty case
+        simplified), else the request's."""
+        if self.intake is not None:
+            return self.intake.legal_basis
+        terms = self.effective_terms
+        return terms.legal_basis if terms is not None else self.request_basis
+
+    @property
+    def arraigned_charge_ids(self) -> frozenset[str]:
+        return frozenset(c for a in self.arraignments for c in a.charge_ids)
+
+
+def initial() -> CourtCase:
+    return CourtCase()
+
+
+def evolve(state: CourtCase, event: RecordedEvent) -> CourtCase:
+    return apply(state, event.event_type, event.payload)
+
+
+def apply(state: CourtCase, event_type: str, payload: Mapping[str, Any]) -> CourtCase:
+    """The state after one event; unknown event types only advance the sequence."""
+    model = ev.EVENT_MODELS.get(event_type)
+    state = replace(state, seq=state.seq + 1)
+    if model is None:
+        return state
+    return _APPLIERS[event_type](state, model.model_validate(payload))
+
+
+def _charge(text: ChargeText, origin: ChargeOrigin, indictment: int | None = None) -> Charge:
+    return Charge(text.charge_id, text.statute, text.description, origin,
+                  in_request=origin is not ChargeOrigin.SUPERSEDING, indictment=indictment)
+
+
+def _request(state: CourtCase, e: BaseModel) -> CourtCase:
+    assert isinstance(e, ev.RequestNoted)
+    charges = {c.charge_id: _charge(c, ChargeOrigin.REQUEST) for c in e.charges}
+    return replace(state, case_id=e.case_id, request_basis=e.legal_basis,
+                   requesting_district=e.requesting_district, person_name=e.person_name,
+                   request_seen=True, charges={**state.charges, **charges})
+
+
+def _amended(state: CourtCase, e: BaseModel) -> CourtCase:
+    assert isinstance(e, ev.ChargesAmendmentNoted)
+    listed = {c.charge_id: c for c in e.charges}
+    charges: dict[str, Charge] = {}
+    for charge_id, charge in state.charges.items():
+        text = listed.get(charge_id)
+        if text is not None:
+            charge = replace(charge, statute=text.statute, description=text.description,
+                             in_request=True)
+        elif charge.origin is not ChargeOrigin.SUPERSEDING:
+            charge = replace(charge, in_request=False)
+        charges[charge_id] = charge
+    for charge_id in e.added_charge_ids:
+        charges[charge_id] = _charge(listed[charge_id], ChargeOrigin.AMENDMENT)
+    return replace(state, charges=charges)
+
+
+def _terms(state: CourtCase, e: BaseModel) -> CourtCase:
+    assert isinstance(e, ev.SurrenderTermsNoted)
+    terms = Terms(e.source, e.legal_basis, e.requesting_district, e.granted_charge_ids,
+                  e.kind, e.return_obligation, e.return_conditions, e.decided_on,
+                  e.authorized_at)
+    return replace(state, case_id=e.case_id, terms={**state.terms, e.source: terms})
+
+
+def _intake(state: CourtCase, e: BaseModel) -> CourtCase:
+    assert isinstance(e, ev.IntakeOpened)
+    return replace(state, intake=Intake(
+        e.district, e.landing_district, e.landed_at, e.airport, e.flight_id, e.legal_basis,
+        e.granted_charge_ids, e.terms_source, e.specialty_defence_available, e.specialty_note,
+        e.surrender_kind, e.return_obligation, e.return_conditions))
+
+
+def _docket(state: CourtCase, e: BaseModel) -> CourtCase:
+    assert isinstance(e, ev.DocketAssigned)
+    return replace(state, docket_number=e.docket_number)
+
+
+def _appearance(state: CourtCase, e: BaseModel) -> CourtCase:
+    assert isinstance(e, ev.InitialAppearanceHeld)
+    return replace(state, appearance=Appearance(e.held_at, e.magistrate, e.hours_elapsed,
+                                                e.limit_hours, e.late))
+
+
+def _detained(state: CourtCase, e: BaseModel) -> CourtCase:
+    assert isinstance(e, ev.DetentionOrdered)
+    return replace(state, detention=Detention("detained", e.ordered_on, e.grounds))
+
+
+def _released(state: CourtCase, e: BaseModel) -> CourtCase:
+    assert isinstance(e, ev.ReleasedOnConditions)
+    return replace(state, detention=Detention("released_on_conditions", e.released_on,
+                                              e.conditions))
+
+
+def _arraigned(state: CourtCase, e: BaseModel) -> CourtCase:
+    assert isinstance(e, ev.Arraigned)
+    return replace(state, arraignments=(*state.arraignments,
+                                        Arraignment(e.arraigned_on, e.plea, e.charge_ids)))
+
+
+def _superseding(state: CourtCase, e: BaseModel) -> CourtCase:
+    assert isinstance(e, ev.SupersedingIndictmentFiled)
+    charges = dict(state.charges)
+    for text in e.charges:
+        known = charges.get(text.charge_id)
+        charges[text.charge_id] = _charge(text, ChargeOrigin.SUPERSEDING, e.indictment_number) \
+            if known is None else replace(known, statute=text.statute,
+                                          description=text.description)
+    indictment = Indictment(e.indictment_number, e.filed_on,
+                            tuple(c.charge_id for c in e.charges), e.added_charge_ids,
+                            e.specialty_block_applies)
+    return replace(state, charges=charges, indictments=(*state.indictments, indictment))
+
+
+def _blocked(state: CourtCase, e: BaseModel) -> CourtCase:
+    assert isinstance(e, ev.SpecialtyViolationBlocked)
+    return replace(state, flagged=state.flagged | set(e.charge_ids))
+
+
+def _consent_requested(state: CourtCase, e: BaseModel) -> CourtCase:
+    assert isinstance(e, ev.SpecialtyConsentRequested)
+    updates = {c: Consent("requested", e.requested_on) for c in e.charge_ids}
+    return replace(state, consents={**state.consents, **updates})
+
+
+def _consent_decided(status: str) -> Callable[[CourtCase, BaseModel], CourtCase]:
+    def applier(state: CourtCase, e: BaseModel) -> CourtCase:
+        assert isinstance(e, ev.SpecialtyConsentDecided)
+        updates = {c: replace(state.consents[c], status=status, decided_on=e.decided_on,
+                              diplomatic_note_reference=e.diplomatic_note_reference)
+                   for c in e.charge_ids}
+        return replace(state, consents={**state.consents, **updates})
+
+    return applier
+
+
+def _ended(state: CourtCase, e: BaseModel) -> CourtCase:
+    assert isinstance(e, ev.ProceedingsEnded)
+    return replace(state, ended=Ended(e.ended_on, e.outcome))
+
+
+def _return_due(state: CourtCase, e: BaseModel) -> CourtCase:
+    assert isinstance(e, ev.ReturnToMexicoDue)
+    return replace(state, return_due=ReturnDue(e.due_on, e.conditions))
+
+
+_APPLIERS = {
+    ev.REQUEST_NOTED: _request,
+    ev.CHARGES_AMENDMENT_NOTED: _amended,
+    ev.SURRENDER_TERMS_NOTED: _terms,
+    ev.INTAKE_OPENED: _intake,
+    ev.DOCKET_ASSIGNED: _docket,
+    ev.INITIAL_APPEARANCE_HELD: _appearance,
+    ev.DETENTION_ORDERED: _detained,
+    ev.RELEASED_ON_CONDITIONS: _released,
+    ev.ARRAIGNED: _arraigned,
+    ev.SUPERSEDING_INDICTMENT_FILED: _superseding,
+    ev.SPECIALTY_VIOLATION_BLOCKED: _blocked,
+    ev.SPECIALTY_CONSENT_REQUESTED: _consent_requested,
+    ev.SPECIALTY_CONSENT_GRANTED: _consent_decided("granted"),
+    ev.SPECIALTY_CONSENT_REFUSED: _consent_decided("refused"),
+    ev.PROCEEDINGS_ENDED: _ended,
+    ev.RETURN_TO_MEXICO_DUE: _return_due,
+}

@@ -1,0 +1,353 @@
+"""Transport's HTTP API: flights, manifests, custody handoff, departure, landing, diversion,
+cancellation, mass-transfer planning, and the eligibility of each case.
+
+Every command is one transaction: load the streams it reads, decide (domain.py), append and
+project. A refused command is a 409 naming its rule ("rule") and, when several fail, all of
+them ("rules"), plus the people concerned ("case_ids"); nothing is written. An unknown
+flight or case is a 404; a bad body a 422 naming the field.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from shared.errors import NotFound, RuleViolation
+from shared.eventstore import EventContext
+from shared.service import ServiceRuntime
+from shared.web.actor import Context
+from shared.web.app import Runtime
+
+from . import domain, planning, read_model
+from .domain import FlightPlan, Handoff, Outcome
+from .persistence import Session
+from .rules import Refusal
+from .settings import routes_of
+from .state import CaseStatus, FlightState, FlightStatus
+
+Airport = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+CaseId = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Capacity = Annotated[int, Field(strict=True, ge=1, le=1000)]
+FlightIdPath = Annotated[str, Path(min_length=1, max_length=40)]
+CaseIdPath = Annotated[str, Path(min_length=1, max_length=200)]
+Result = dict[str, Any]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _unique(values: list[str], what: str) -> list[str]:
+    repeated = sorted({v for v in values if values.count(v) > 1})
+    if repeated:
+        raise ValueError(f"{what} listed more than once: {', '.join(repeated)}")
+    return values
+
+
+class ScheduleBody(Body):
+    aircraft: Name = Field(description="registration or name, e.g. XC-MGA")
+    capacity: Capacity = Field(description="seats for people in custody")
+    departure_base: Name = Field(description='e.g. "Mexico City (AIFA)"')
+    scheduled_departure: AwareDatetime
+    stops: list[Airport] = Field(min_length=1, max_length=20,
+                                 description="destination airports (IATA), in route order")
+
+    @field_validator("stops")
+    @classmethod
+    def _distinct_stops(cls, value: list[str]) -> list[str]:
+        return _unique(value, "stops")
+
+
+class AssignBody(Body):
+    case_id: CaseId
+
+
+class RemovalBody(Body):
+    detail: Text = Field(description="why the operator takes the person off")
+
+
+class CustodyBody(Body):
+    case_id: CaseId
+    transferred_at: AwareDatetime
+    place: Name = Field(description="e.g. aboard the aircraft at AIFA")
+    mexican_officer: Name
+    us_marshal: Name
+
+
+class DepartureBody(Body):
+    departed_at: AwareDatetime
+
+
+class LandingBody(Body):
+    airport: Airport
+    landed_at: AwareDatetime
+
+
+class DiversionBody(Body):
+    diverted_to: Airport
+    reason: Text
+    diverted_at: AwareDatetime | None = Field(default=None, description="default: now")
+
+
+class CancellationBody(Body):
+    reason: Text
+
+
+class AircraftBody(Body):
+    aircraft: Name
+    capacity: Capacity
+
+
+class PlanBody(Body):
+    case_ids: list[CaseId] = Field(min_length=1, max_length=500)
+    aircraft: list[AircraftBody] = Field(min_length=1, max_length=50)
+    departure_base: Name
+    scheduled_departure: AwareDatetime
+
+    @field_validator("case_ids")
+    @classmethod
+    def _distinct_cases(cls, value: list[str]) -> list[str]:
+        return _unique(value, "case_ids")
+
+    @field_validator("aircraft")
+    @classmethod
+    def _distinct_aircraft(cls, value: list[AircraftBody]) -> list[AircraftBody]:
+        _unique([a.aircraft for a in value], "aircraft")
+        return value
+
+
+class RefusalRoute(APIRoute):
+    """Answers a refused command with every rule that failed (the shared handler names one)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RuleViolation as error:
+                return refusal_response(error)
+
+        return handle
+
+
+def refusal_response(error: RuleViolation) -> JSONResponse:
+    refusal = error if isinstance(error, Refusal) else Refusal((error.rule,), error.message)
+    return JSONResponse(status_code=409, content={
+        "error": "rule_violation", "rule": refusal.rule, "rules": list(refusal.rules),
+        "detail": refusal.message, "case_ids": list(refusal.case_ids)})
+
+
+def new_flight_id() -> str:
+    return f"FLT-{uuid.uuid4().hex[:10].upper()}"
+
+
+FlightDecision = Callable[[Session, FlightState], Awaitable[Outcome]]
+
+
+async def flight_command(rt: ServiceRuntime, context: EventContext, flight_id: str,
+                         decide: FlightDecision) -> Result:
+    """Load the flight, decide (loading what else the decision needs), record, show."""
+    async with rt.command() as conn:
+        session = Session(rt, conn, context, routes_of(rt))
+        flight = await session.flight(flight_id)
+        await session.commit(await decide(session, flight))
+        shown = await read_model.get_flight(conn, flight_id)
+    assert shown is not None
+    return shown
+
+
+def _flight_routes(router: APIRouter) -> None:
+    @router.post("/flights", status_code=201, summary="Schedule a flight and its route")
+    async def schedule(body: ScheduleBody, rt: Runtime, context: Context) -> Result:
+        flight_id = new_flight_id()
+        plan = FlightPlan(body.aircraft, body.capacity, body.departure_base,
+                          body.scheduled_departure, tuple(body.stops))
+        async with rt.command() as conn:
+            session = Session(rt, conn, context, routes_of(rt))
+            session.new_flight(flight_id)
+            await session.commit(domain.schedule_flight(flight_id, plan, session.routes))
+            shown = await read_model.get_flight(conn, flight_id)
+        assert shown is not None
+        return shown
+
+    @router.post("/flights/{flight_id}/manifest", summary="Put a person on the manifest")
+    async def assign(flight_id: FlightIdPath, body: AssignBody, rt: Runtime,
+                     context: Context) -> Result:
+        async def decide(s: Session, flight: FlightState) -> Outcome:
+            case = await s.existing_case(body.case_id)
+            return domain.assign(case, flight, rt.clock.now(), s.routes)
+
+        return await flight_command(rt, context, flight_id, decide)
+
+    @router.post("/flights/{flight_id}/manifest/{case_id}/removal",
+                 summary="Take a person off an open manifest (back to the pool)")
+    async def remove(flight_id: FlightIdPath, case_id: CaseIdPath, body: RemovalBody,
+                     rt: Runtime, context: Context) -> Result:
+        async def decide(s: Session, flight: FlightState) -> Outcome:
+            case = await s.existing_case(case_id)
+            return domain.remove(case, flight, body.detail, rt.clock.now())
+
+        return await flight_command(rt, context, flight_id, decide)
+
+    @router.post("/flights/{flight_id}/custody",
+                 summary="Custody handed to the US Marshals (before departure)")
+    async def custody(flight_id: FlightIdPath, body: CustodyBody, rt: Runtime,
+                      context: Context) -> Result:
+        handoff = Handoff(body.transferred_at, body.place, body.mexican_officer,
+                          body.us_marshal)
+
+        async def decide(s: Session, flight: FlightState) -> Outcome:
+            case = await s.existing_case(body.case_id)
+            return domain.record_custody(case, flight, handoff, rt.clock.now())
+
+        return await flight_command(rt, context, flight_id, decide)
+
+
+def _movement_routes(router: APIRouter) -> None:
+    @router.post("/flights/{flight_id}/departure",
+                 summary="The flight left; everyone aboard must be in US custody")
+    async def departure(flight_id: FlightIdPath, body: DepartureBody, rt: Runtime,
+                        context: Context) -> Result:
+        async def decide(s: Session, flight: FlightState) -> Outcome:
+            return domain.depart(flight, await s.manifest_cases(flight), body.departed_at,
+                                 rt.clock.now())
+
+        return await flight_command(rt, context, flight_id, decide)
+
+    @router.post("/flights/{flight_id}/landing",
+                 summary="Landed at a stop: those routed there are on US soil")
+    async def landing(flight_id: FlightIdPath, body: LandingBody, rt: Runtime,
+                      context: Context) -> Result:
+        async def decide(s: Session, flight: FlightState) -> Outcome:
+            return domain.land(flight, await s.manifest_cases(flight), body.airport,
+                               body.landed_at, rt.clock.now(), s.routes)
+
+        return await flight_command(rt, context, flight_id, decide)
+
+    @router.post("/flights/{flight_id}/diversion",
+                 summary="Diverted in the air: everyone aboard gets off there")
+    async def diversion(flight_id: FlightIdPath, body: DiversionBody, rt: Runtime,
+                        context: Context) -> Result:
+        async def decide(_s: Session, flight: FlightState) -> Outcome:
+            now = rt.clock.now()
+            return domain.divert(flight, body.diverted_to, body.reason,
+                                 body.diverted_at or now, now)
+
+        return await flight_command(rt, context, flight_id, decide)
+
+    @router.post("/flights/{flight_id}/cancellation",
+                 summary="Cancel a flight that has not left; everyone returns to the pool")
+    async def cancellation(flight_id: FlightIdPath, body: CancellationBody, rt: Runtime,
+                           context: Context) -> Result:
+        async def decide(s: Session, flight: FlightState) -> Outcome:
+            return domain.cancel(flight, await s.manifest_cases(flight), body.reason,
+                                 rt.clock.now())
+
+        return await flight_command(rt, context, flight_id, decide)
+
+
+def _plan_view(plan: planning.Plan) -> Result:
+    results = [{"case_id": r.case_id, "outcome": r.outcome, "flight_id": r.flight_id,
+                "aircraft": r.aircraft, "destination_airport": r.destination_airport,
+                "rules": list(r.rules), "detail": r.detail} for r in plan.results]
+    counts = {kind: sum(r.outcome == kind for r in plan.results)
+              for kind in ("assigned", "not_eligible", "no_capacity")}
+    flights = [{"flight_id": f.flight_id, "aircraft": f.aircraft, "capacity": f.capacity,
+                "route": [s.airport for s in f.stops], "manifest": list(f.manifest)}
+               for f in plan.flights]
+    return {"flights": flights, "results": results, "summary": counts}
+
+
+def _plan_routes(router: APIRouter) -> None:
+    @router.post("/transfers/plan",
+                 summary="Pack a batch of cases onto aircraft, schedule and assign (all or "
+                         "nothing)")
+    async def plan_transfer(body: PlanBody, rt: Runtime, context: Context) -> Result:
+        request = planning.TransferRequest(
+            tuple(body.case_ids),
+            tuple(planning.AircraftOffer(a.aircraft, a.capacity) for a in body.aircraft),
+            body.departure_base, body.scheduled_departure)
+        # One transaction for the whole plan: it is one operator decision, so either every
+        # flight and assignment it shows is recorded, or (on a concurrent change) none is
+        # and the operator plans again from a consistent pool.
+        async with rt.command() as conn:
+            session = Session(rt, conn, context, routes_of(rt))
+            cases = {case_id: await session.case(case_id) for case_id in body.case_ids}
+            plan = planning.plan_transfer(cases, request, rt.clock.now(), session.routes,
+                                          new_flight_id)
+            for flight in plan.flights:
+                session.new_flight(flight.flight_id)
+            await session.commit(plan.outcome)
+        return _plan_view(plan)
+
+
+def _read_routes(router: APIRouter) -> None:
+    @router.get("/flights/{flight_id}", summary="A flight: status, route, manifest")
+    async def show_flight(flight_id: FlightIdPath, rt: Runtime) -> Result:
+        async with rt.database.connect() as conn:
+            found = await read_model.get_flight(conn, flight_id)
+        if found is None:
+            raise NotFound("flight", flight_id)
+        return found
+
+    @router.get("/flights", summary="Flights, optionally by status")
+    async def list_flights(
+        rt: Runtime,
+        status: Annotated[FlightStatus | None, Query()] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> Result:
+        async with rt.database.connect() as conn:
+            found = await read_model.list_flights(
+                conn, status=None if status is None else status.value, limit=limit,
+                offset=offset)
+        return {"flights": found, "count": len(found)}
+
+    @router.get("/cases/{case_id}", summary="A case's eligibility, failing rules and flight")
+    async def show_case(case_id: CaseIdPath, rt: Runtime) -> Result:
+        async with rt.database.connect() as conn:
+            found = await read_model.get_case(conn, case_id, rt.clock.now().date())
+        if found is None:
+            raise NotFound("case", case_id)
+        return found
+
+    @router.get("/cases", summary="Cases, by eligibility (now) or status")
+    async def list_cases(
+        rt: Runtime,
+        eligible: bool | None = None,
+        status: Annotated[CaseStatus | None, Query()] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> Result:
+        async with rt.database.connect() as conn:
+            found = await read_model.list_cases(conn, eligible=eligible, status=status,
+                                                today=rt.clock.now().date(), limit=limit,
+                                                offset=offset)
+        return {"cases": found, "count": len(found)}
+
+    @router.get("/routes", summary="The district → arrival airport table in force")
+    async def route_table(rt: Runtime) -> Result:
+        routes = routes_of(rt)
+        fallback = routes.fallback
+        return {"districts": {d: {"airport": a.code, "city": a.city}
+                              for d, a in sorted(routes.by_district.items())},
+                "default_airport": None if fallback is None else {
+                    "airport": fallback.code, "city": fallback.city}}
+
+
+def routes(_runtime: ServiceRuntime) -> Sequence[APIRouter]:
+    router = APIRouter(tags=["transport"], route_class=RefusalRoute)
+    _read_routes(router)
+    _flight_routes(router)
+    _movement_routes(router)
+    _plan_routes(router)
+    return [router]

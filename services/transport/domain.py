@@ -1,0 +1,479 @@
+"""Transport decisions: pure functions from the states they read to the events they record.
+
+A decision returns an `Outcome`, the new events per stream (case streams and flight streams),
+or raises a RuleViolation (`rules.Refusal`, naming every failed rule) and decides nothing.
+Whatever a decision relied on is guarded by a stream it appends to, or by a stream every
+competing decision appends to, so a concurrent change surfaces as a ConcurrencyConflict:
+
+* assigning appends to the case (nobody on two manifests) and to the flight (capacity);
+* custody appends to the case; departure and cancellation append to every case aboard;
+* a consumer that takes someone off appends to the case and to the flight.
+
+Rule names beyond eligibility (see rules.py): flight_not_open, already_on_manifest,
+already_transported, no_airport_for_district, destination_not_on_route, flight_full,
+not_on_manifest, custody_already_transferred, custody_not_transferred, manifest_empty,
+flight_not_in_air, flight_already_diverted, airport_not_on_route, stop_already_landed,
+date_in_future, date_out_of_order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from shared.errors import InvalidRequest, NotFound, Problem
+from shared.eventstore import NewEvent
+
+from . import events as ev
+from . import rules
+from .facts import (
+    AmparoDenied,
+    AmparoGranted,
+    ClearanceGranted,
+    ClearanceWithdrawn,
+    Input,
+    PersonKnown,
+    PickupExpired,
+    Released,
+    SurrenderOrdered,
+    SuspensionGranted,
+    TransferAuthorized,
+)
+from .routing import Airport, RouteTable
+from .rules import Refusal
+from .state import (
+    Announcement,
+    CaseState,
+    FlightState,
+    FlightStatus,
+    apply_case,
+    apply_flight,
+)
+
+OPERATOR_REMOVAL = "removed_by_operator"
+FLIGHT_CANCELLED = "flight_cancelled"
+
+
+# --- outcomes ---------------------------------------------------------------------------
+
+def _merge(a: Mapping[str, tuple[NewEvent, ...]],
+           b: Mapping[str, tuple[NewEvent, ...]]) -> dict[str, tuple[NewEvent, ...]]:
+    merged = dict(a)
+    for stream, events in b.items():
+        merged[stream] = merged.get(stream, ()) + events
+    return merged
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """New events per case stream and per flight stream, in the order they happen."""
+
+    cases: Mapping[str, tuple[NewEvent, ...]] = field(default_factory=dict)
+    flights: Mapping[str, tuple[NewEvent, ...]] = field(default_factory=dict)
+
+    def __add__(self, other: Outcome) -> Outcome:
+        return Outcome(_merge(self.cases, other.cases), _merge(self.flights, other.flights))
+
+    @property
+    def empty(self) -> bool:
+        return not any(self.cases.values()) and not any(self.flights.values())
+
+    def case_events(self, case_id: str) -> tuple[NewEvent, ...]:
+        return tuple(self.cases.get(case_id, ()))
+
+    def flight_events(self, flight_id: str) -> tuple[NewEvent, ...]:
+        return tuple(self.flights.get(flight_id, ()))
+
+
+def event(model: ev.TransportEvent, occurred_at: datetime) -> NewEvent:
+    return NewEvent(model.EVENT_TYPE, model.model_dump(mode="json"),
+                    schema_version=ev.SCHEMA_VERSION, occurred_at=occurred_at)
+
+
+def fold_case(state: CaseState, events: Iterable[NewEvent]) -> CaseState:
+    for new in events:
+        state = apply_case(state, new.event_type, new.payload)
+    return state
+
+
+def fold_flight(state: FlightState, events: Iterable[NewEvent]) -> FlightState:
+    for new in events:
+        state = apply_flight(state, new.event_type, new.payload)
+    return state
+
+
+# --- guards -----------------------------------------------------------------------------
+
+def refuse(rule: str, message: str, case_ids: Sequence[str] = ()) -> Refusal:
+    return Refusal((rule,), message, case_ids)
+
+
+def _not_in_future(at: datetime, now: datetime, what: str) -> None:
+    if at > now:
+        raise refuse("date_in_future", f"{what} {at.isoformat()} is after now "
+                                       f"({now.isoformat()})")
+
+
+def _not_before(at: datetime, earlier: datetime | None, what: str, before_what: str) -> None:
+    if earlier is not None and at < earlier:
+        raise refuse("date_out_of_order", f"{what} {at.isoformat()} is before {before_what} "
+                                          f"({earlier.isoformat()})")
+
+
+def _require_open(flight: FlightState) -> None:
+    if not flight.exists:
+        raise NotFound("flight", flight.flight_id or "?")
+    if flight.status is not FlightStatus.SCHEDULED:
+        raise refuse("flight_not_open", f"flight {flight.flight_id} is {flight.status.value}: "
+                                        "its manifest can no longer change")
+
+
+def _require_case(case: CaseState, case_id: str) -> None:
+    if not case.exists:
+        raise NotFound("case", case_id)
+
+
+def _require_unbooked(case: CaseState) -> None:
+    booking = case.booking
+    if booking is None:
+        return
+    if booking.landed is not None:
+        raise refuse("already_transported", f"case {case.case_id} landed at "
+                                            f"{booking.landed[0]} on flight {booking.flight_id}",
+                     (case.case_id,))
+    raise refuse("already_on_manifest", f"case {case.case_id} is on the manifest of flight "
+                                        f"{booking.flight_id}", (case.case_id,))
+
+
+def destination(case: CaseState, routes: RouteTable) -> Airport:
+    airport = routes.airport_for(case.facts.district)
+    if airport is None:
+        district = case.facts.district or "(unknown)"
+        raise refuse("no_airport_for_district",
+                     f"no arrival airport is configured for district {district} of case "
+                     f"{case.case_id} (TRANSPORT_DISTRICT_AIRPORTS)", (case.case_id,))
+    return airport
+
+
+def admissible(case: CaseState, case_id: str, now: datetime, routes: RouteTable) -> Airport:
+    """The airport the person may be flown to now, or a Refusal naming what keeps them off
+    every flight (the checks of `assign` that don't depend on the flight)."""
+    if not case.exists:
+        raise refuse("unknown_case", f"transport has heard nothing of case {case_id}",
+                     (case_id,))
+    _require_unbooked(case)
+    rules.require_eligible(case.case_id, case.facts, now.date())
+    return destination(case, routes)
+
+
+def _on_manifest(case: CaseState, flight: FlightState) -> None:
+    booking = case.booking
+    if (flight.seat(case.case_id) is None or booking is None
+            or booking.flight_id != flight.flight_id):
+        raise refuse("not_on_manifest", f"case {case.case_id} is not on the manifest of "
+                                        f"flight {flight.flight_id}", (case.case_id,))
+
+
+# --- flights ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FlightPlan:
+    aircraft: str
+    capacity: int
+    departure_base: str
+    scheduled_departure: datetime
+    stops: tuple[str, ...]  # airport codes, in route order
+
+
+def schedule_flight(flight_id: str, plan: FlightPlan, routes: RouteTable) -> Outcome:
+    problems = [Problem(("stops", index), "known_destination_airport",
+                        f"no US district is configured to arrive at {code}")
+                for index, code in enumerate(plan.stops) if not routes.serves(code)]
+    problems += [Problem(("stops", index), "unique_stops", f"{code} is listed twice")
+                 for index, code in enumerate(plan.stops) if code in plan.stops[:index]]
+    if problems:
+        raise InvalidRequest(problems)
+    stops = tuple(ev.Stop(airport=code, district=routes.primary_district(code),
+                          city=routes.city(code)) for code in plan.stops)
+    scheduled = ev.FlightScheduled(
+        flight_id=flight_id, aircraft=plan.aircraft, capacity=plan.capacity,
+        departure_base=plan.departure_base, scheduled_departure=plan.scheduled_departure,
+        stops=stops)
+    return Outcome(flights={flight_id: (event(scheduled, plan.scheduled_departure),)})
+
+
+def assign(case: CaseState, flight: FlightState, now: datetime,
+           routes: RouteTable) -> Outcome:
+    """Put a person on a flight: every eligibility rule holds (the pickup window by the
+    service clock), the flight is open, stops at their district's airport and has a seat."""
+    _require_open(flight)
+    airport = admissible(case, case.case_id, now, routes)
+    if flight.stop(airport.code) is None:
+        route = ", ".join(s.airport for s in flight.stops)
+        raise refuse("destination_not_on_route",
+                     f"case {case.case_id} goes to {airport.code} ({case.facts.district}); "
+                     f"flight {flight.flight_id} stops at {route}", (case.case_id,))
+    if len(flight.seats) >= flight.capacity:
+        raise refuse("flight_full", f"flight {flight.flight_id} has all {flight.capacity} "
+                                    "seats assigned", (case.case_id,))
+    district = case.facts.district
+    assert district is not None
+    assigned = ev.ManifestAssigned(case_id=case.case_id, flight_id=flight.flight_id,
+                                   destination_airport=airport.code,
+                                   destination_district=district, assigned_at=now)
+    changed = ev.FlightManifestChanged(
+        flight_id=flight.flight_id, manifest_size=len(flight.seats) + 1, changed_at=now,
+        assigned=(ev.Seat(case_id=case.case_id, destination_airport=airport.code,
+                          destination_district=district),))
+    return Outcome(cases={case.case_id: (event(assigned, now),)},
+                   flights={flight.flight_id: (event(changed, now),)})
+
+
+def _take_off(case: CaseState, flight: FlightState, reason: str, detail: str,
+              now: datetime, failed: tuple[str, ...] = ()) -> Outcome:
+    removed = ev.RemovedFromManifest(case_id=case.case_id, flight_id=flight.flight_id,
+                                     reason=reason, detail=detail, removed_at=now, rules=failed)
+    changed = ev.FlightManifestChanged(
+        flight_id=flight.flight_id, removed=(case.case_id,), reason=reason, changed_at=now,
+        manifest_size=len(flight.seats) - 1)
+    return Outcome(cases={case.case_id: (event(removed, now),)},
+                   flights={flight.flight_id: (event(changed, now),)})
+
+
+def remove(case: CaseState, flight: FlightState, detail: str, now: datetime) -> Outcome:
+    """An operator takes someone off an open flight (they return to the pool)."""
+    _require_open(flight)
+    _on_manifest(case, flight)
+    return _take_off(case, flight, OPERATOR_REMOVAL, detail, now)
+
+
+@dataclass(frozen=True)
+class Handoff:
+    transferred_at: datetime
+    place: str
+    mexican_officer: str
+    us_marshal: str
+
+
+def record_custody(case: CaseState, flight: FlightState, handoff: Handoff,
+                   now: datetime) -> Outcome:
+    """Mexican officers hand the person to the US Marshals, before the flight leaves."""
+    _require_open(flight)
+    _on_manifest(case, flight)
+    assert case.booking is not None
+    if case.booking.custody is not None:
+        raise refuse("custody_already_transferred",
+                     f"custody of case {case.case_id} was transferred at "
+                     f"{case.booking.custody.transferred_at.isoformat()}", (case.case_id,))
+    _not_in_future(handoff.transferred_at, now, "transferred_at")
+    rules.require_eligible(case.case_id, case.facts, handoff.transferred_at.date())
+    transferred = ev.CustodyTransferred(
+        case_id=case.case_id, flight_id=flight.flight_id,
+        transferred_at=handoff.transferred_at, place=handoff.place,
+        mexican_officer=handoff.mexican_officer, us_marshal=handoff.us_marshal)
+    return Outcome(cases={case.case_id: (event(transferred, handoff.transferred_at),)})
+
+
+def _manifest_cases(flight: FlightState, cases: Mapping[str, CaseState],
+                    case_ids: Iterable[str]) -> list[CaseState]:
+    found = []
+    for case_id in case_ids:
+        case = cases[case_id]
+        if case.booking is None or case.booking.flight_id != flight.flight_id:
+            raise RuntimeError(f"flight {flight.flight_id} lists {case_id}, whose case is "
+                               "not booked on it")
+        found.append(case)
+    return found
+
+
+def depart(flight: FlightState, cases: Mapping[str, CaseState], departed_at: datetime,
+           now: datetime) -> Outcome:
+    """The flight leaves with everyone on its manifest, all in US custody."""
+    _require_open(flight)
+    if not flight.seats:
+        raise refuse("manifest_empty", f"flight {flight.flight_id} has nobody on its manifest")
+    aboard = _manifest_cases(flight, cases, flight.manifest)
+    missing = [c.case_id for c in aboard if c.booking and c.booking.custody is None]
+    if missing:
+        raise refuse("custody_not_transferred", "custody has not been transferred to the US "
+                     f"Marshals for {', '.join(missing)}", missing)
+    _not_in_future(departed_at, now, "departed_at")
+    for case in aboard:
+        assert case.booking is not None and case.booking.custody is not None
+        _not_before(departed_at, case.booking.custody.transferred_at, "departed_at",
+                    f"the custody handoff of {case.case_id}")
+    departed = ev.FlightDeparted(flight_id=flight.flight_id, departed_at=departed_at,
+                                 case_ids=flight.manifest)
+    people = {c.case_id: (event(ev.PersonDeparted(case_id=c.case_id, flight_id=flight.flight_id,
+                                                  departed_at=departed_at), departed_at),)
+              for c in aboard}
+    return Outcome(cases=people, flights={flight.flight_id: (event(departed, departed_at),)})
+
+
+def _last_movement(flight: FlightState) -> datetime | None:
+    moments = [flight.departed_at, *(lg.landed_at for lg in flight.landings)]
+    if flight.diversion is not None:
+        moments.append(flight.diversion[2])
+    return max((m for m in moments if m is not None), default=None)
+
+
+def divert(flight: FlightState, diverted_to: str, reason: str, diverted_at: datetime,
+           now: datetime) -> Outcome:
+    """The aircraft in the air goes elsewhere: everyone still aboard gets off there."""
+    if flight.status is FlightStatus.DIVERTED:
+        assert flight.diversion is not None
+        raise refuse("flight_already_diverted", f"flight {flight.flight_id} was diverted to "
+                                                f"{flight.diversion[0]}")
+    if flight.status is not FlightStatus.DEPARTED:
+        raise refuse("flight_not_in_air", f"flight {flight.flight_id} is "
+                                          f"{flight.status.value}")
+    _not_in_future(diverted_at, now, "diverted_at")
+    _not_before(diverted_at, _last_movement(flight), "diverted_at", "the flight's last movement")
+    diverted = ev.FlightDiverted(flight_id=flight.flight_id, diverted_to=diverted_to,
+                                 reason=reason, diverted_at=diverted_at)
+    return Outcome(flights={flight.flight_id: (event(diverted, diverted_at),)})
+
+
+def land(flight: FlightState, cases: Mapping[str, CaseState], airport: str,
+         landed_at: datetime, now: datetime, routes: RouteTable) -> Outcome:
+    """A landing at one stop (or at the diversion airport): those routed there get off."""
+    if flight.status not in (FlightStatus.DEPARTED, FlightStatus.DIVERTED):
+        raise refuse("flight_not_in_air", f"flight {flight.flight_id} is "
+                                          f"{flight.status.value}")
+    diverted = flight.diversion is not None
+    if flight.diversion is not None:
+        if airport != flight.diversion[0]:
+            raise refuse("airport_not_on_route", f"flight {flight.flight_id} was diverted to "
+                                                 f"{flight.diversion[0]}, not {airport}")
+        getting_off = flight.aboard
+        district = routes.primary_district(airport)
+    else:
+        stop = flight.stop(airport)
+        if stop is None:
+            raise refuse("airport_not_on_route", f"flight {flight.flight_id} does not stop at "
+                                                 f"{airport}")
+        if flight.landed_at(airport) is not None:
+            raise refuse("stop_already_landed", f"flight {flight.flight_id} already landed at "
+                                                f"{airport}")
+        getting_off = tuple(s for s in flight.aboard if s.airport == airport)
+        district = stop.district
+    _not_in_future(landed_at, now, "landed_at")
+    _not_before(landed_at, _last_movement(flight), "landed_at", "the flight's last movement")
+    _manifest_cases(flight, cases, (s.case_id for s in getting_off))
+    landed = ev.FlightLanded(flight_id=flight.flight_id, landed_at=landed_at, airport=airport,
+                             district=district, case_ids=tuple(s.case_id for s in getting_off))
+    people = {s.case_id: (event(ev.PersonLanded(
+        case_id=s.case_id, flight_id=flight.flight_id, landed_at=landed_at, airport=airport,
+        district=s.district, diverted=diverted), landed_at),) for s in getting_off}
+    return Outcome(cases=people, flights={flight.flight_id: (event(landed, landed_at),)})
+
+
+def cancel(flight: FlightState, cases: Mapping[str, CaseState], reason: str,
+           now: datetime) -> Outcome:
+    """A flight that has not left is cancelled; everyone on it returns to the pool."""
+    _require_open(flight)
+    aboard = _manifest_cases(flight, cases, flight.manifest)
+    cancelled = ev.FlightCancelled(flight_id=flight.flight_id, reason=reason,
+                                   case_ids=flight.manifest, cancelled_at=now)
+    people = {c.case_id: (event(ev.RemovedFromManifest(
+        case_id=c.case_id, flight_id=flight.flight_id, reason=FLIGHT_CANCELLED,
+        detail=reason, removed_at=now), now),) for c in aboard}
+    return Outcome(cases=people, flights={flight.flight_id: (event(cancelled, now),)})
+
+
+# --- facts from the neighbours ------------------------------------------------------------
+
+def note_input(case: CaseState, flight: FlightState | None, item: Input, now: datetime,
+               routes: RouteTable) -> Outcome:
+    """Record a judicial, assurance or intake fact; announce a change of eligibility; and
+    take the person off an open manifest when a rule no longer holds. A fact that changes
+    nothing (a redelivery, a clearance re-issued on the same terms) records nothing."""
+    noted = event(_noted(case, item, now), item.occurred_at)
+    after = fold_case(case, (noted,))
+    if after.facts == case.facts:
+        return Outcome()
+    recorded = [noted]
+    announcement = _announcement(after, item, now, routes)
+    if announcement is not None:
+        recorded.append(announcement)
+        after = fold_case(after, (announcement,))
+    outcome = Outcome(cases={item.case_id: tuple(recorded)})
+    failing = rules.failing_rules(after.facts, now.date())
+    if after.on_open_manifest and failing:
+        outcome += _automatic_removal(after, flight, failing, item, now)
+    return outcome
+
+
+def _automatic_removal(case: CaseState, flight: FlightState | None,
+                       failing: tuple[str, ...], item: Input, now: datetime) -> Outcome:
+    assert case.booking is not None
+    if (flight is None or flight.flight_id != case.booking.flight_id
+            or flight.status is not FlightStatus.SCHEDULED):
+        raise RuntimeError(f"case {case.case_id} is booked on open flight "
+                           f"{case.booking.flight_id}, which was not loaded as open")
+    reason = rules.REMOVAL_REASON.get(failing[0], failing[0])
+    detail = (f"{rules.explain_all(failing, case.facts)} (after {item.source_event_type} "
+              f"{item.source_event_id})")
+    return _take_off(case, flight, reason, detail, now, failing)
+
+
+def _announcement(case: CaseState, item: Input, now: datetime,
+                  routes: RouteTable) -> NewEvent | None:
+    reasons = rules.failing_rules(case.facts, now.date())
+    district = None if reasons else case.facts.district
+    if case.announced == Announcement(reasons, district):
+        return None
+    if reasons:
+        return event(ev.CaseIneligible(case_id=item.case_id, reasons=reasons), item.occurred_at)
+    airport = routes.airport_for(district)
+    by_surrender = case.facts.transfer_authorized_at is None
+    eligible = ev.CaseEligible(
+        case_id=item.case_id, destination_district=district,
+        destination_airport=None if airport is None else airport.code,
+        eligible_since=item.occurred_at,
+        pickup_deadline_on=case.facts.pickup_deadline_on if by_surrender else None)
+    return event(eligible, item.occurred_at)
+
+
+def _noted(case: CaseState, item: Input, now: datetime) -> ev.Noted:
+    base = {"case_id": item.case_id, "source_event_type": item.source_event_type,
+            "source_event_id": item.source_event_id, "noted_at": now}
+    fact = item.fact
+    suspensions = set(case.facts.suspensions)
+    match fact:
+        case PersonKnown():
+            return ev.CaseNoted(**base, person_name=fact.person_name,
+                                legal_basis=fact.legal_basis,
+                                requesting_district=fact.district)
+        case SurrenderOrdered():
+            return ev.SurrenderOrderNoted(
+                **base, kind=fact.kind, ordered_on=fact.ordered_on,
+                pickup_deadline_on=fact.pickup_deadline_on,
+                requesting_district=fact.district, return_obligation=fact.return_obligation)
+        case TransferAuthorized():
+            return ev.TransferAuthorizationNoted(**base, authorized_at=fact.authorized_at,
+                                                 requesting_district=fact.district)
+        case SuspensionGranted():
+            return ev.AmparoNoted(**base, amparo_id=fact.amparo_id, ruling="suspension_granted",
+                                  active_suspensions=tuple(sorted(suspensions
+                                                                  | {fact.amparo_id})))
+        case AmparoDenied():
+            active = (fact.active_suspensions if fact.active_suspensions is not None
+                      else tuple(suspensions - {fact.amparo_id}))
+            return ev.AmparoNoted(**base, amparo_id=fact.amparo_id, ruling="denied",
+                                  active_suspensions=tuple(sorted(active)))
+        case AmparoGranted():
+            return ev.AmparoNoted(**base, amparo_id=fact.amparo_id, ruling="granted",
+                                  active_suspensions=tuple(sorted(suspensions)),
+                                  ruled_on=fact.ruled_on)
+        case ClearanceGranted():
+            return ev.ClearanceNoted(**base, cleared=True, basis=fact.basis,
+                                     charge_ids=fact.charge_ids)
+        case ClearanceWithdrawn():
+            return ev.ClearanceNoted(**base, cleared=False, reason=fact.reason,
+                                     charge_ids=fact.charge_ids)
+        case Released():
+            return ev.ReleaseNoted(**base, released_on=fact.released_on, reason=fact.reason)
+        case PickupExpired():
+            return ev.PickupExpiryNoted(**base, deadline_on=fact.deadline_on)

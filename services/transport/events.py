@@ -1,0 +1,255 @@
+"""The transport service's events: its published contract (topic runway.transport.events).
+
+Two kinds of streams (see the contract shared with the neighbours):
+
+* per-case streams (stream type "transport_case", stream id = case id, Kafka key = case id):
+  everything that happens to one person, so the operator's timeline (which reads
+  `data.case_id`) shows it in order. The contract's events (`case_eligible`,
+  `case_ineligible`, `manifest_assigned`, `removed_from_manifest`, `custody_transferred`,
+  `person_departed`, `person_landed`) plus the `*_noted` events, which record the judicial,
+  assurance and intake facts eligibility is decided from (the stream is its only input).
+* flight streams (stream type "flight", stream id = flight id, Kafka key = flight id): the
+  contract's `flight_scheduled`, `flight_departed`, `flight_landed`, `flight_diverted`,
+  `flight_cancelled`, plus `flight_manifest_changed`, which lets the flight guard its own
+  capacity with the event store's version check. Flight payloads carry `case_ids` lists, never
+  a top-level `case_id`, so a flight event is not mistaken for one person's.
+
+Event types are explicit strings, schema_version 1; `EVENT_MODELS` maps each to its payload.
+Payload additions beyond the contract are marked "additive"; readers ignore unknown fields.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+CASE_STREAM = "transport_case"
+FLIGHT_STREAM = "flight"
+
+
+class TransportEvent(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    EVENT_TYPE: ClassVar[str]
+
+
+# --- per-case events of the contract -----------------------------------------------------
+
+class CaseEligible(TransportEvent):
+    """Every eligibility rule holds (again); the person is in the pool for a flight."""
+
+    EVENT_TYPE = "transport.case_eligible"
+    case_id: str
+    destination_district: str | None
+    destination_airport: str | None = Field(description="null when no airport is configured "
+                                                        "for the district")
+    eligible_since: datetime
+    pickup_deadline_on: date | None = Field(description="surrender orders: the first day on "
+                                                        "which the US may no longer collect")
+
+
+class CaseIneligible(TransportEvent):
+    EVENT_TYPE = "transport.case_ineligible"
+    case_id: str
+    reasons: tuple[str, ...] = Field(description="the eligibility rules that fail")
+
+
+class ManifestAssigned(TransportEvent):
+    EVENT_TYPE = "transport.manifest_assigned"
+    case_id: str
+    flight_id: str
+    destination_airport: str
+    destination_district: str
+    assigned_at: datetime
+
+
+class RemovedFromManifest(TransportEvent):
+    EVENT_TYPE = "transport.removed_from_manifest"
+    case_id: str
+    flight_id: str
+    reason: str = Field(description="amparo_suspension_active | clearance_withdrawn | "
+                                    "released_from_custody | pickup_window_expired | "
+                                    "surrender_not_ordered | flight_cancelled | "
+                                    "removed_by_operator")
+    detail: str
+    removed_at: datetime
+    rules: tuple[str, ...] = Field(default=(), description="additive: the eligibility rules "
+                                                           "that failed, by their stable names")
+
+
+class CustodyTransferred(TransportEvent):
+    EVENT_TYPE = "transport.custody_transferred"
+    case_id: str
+    flight_id: str
+    transferred_at: datetime
+    place: str
+    mexican_officer: str
+    us_marshal: str
+
+
+class PersonDeparted(TransportEvent):
+    EVENT_TYPE = "transport.person_departed"
+    case_id: str
+    flight_id: str
+    departed_at: datetime
+
+
+class PersonLanded(TransportEvent):
+    """The person is on US soil; court intake opens on this."""
+
+    EVENT_TYPE = "transport.person_landed"
+    case_id: str
+    flight_id: str
+    landed_at: datetime
+    airport: str
+    district: str = Field(description="the person's charging district")
+    diverted: bool = Field(default=False, description="additive: landed at a diversion airport")
+
+
+# --- per-case facts noted from the neighbours' events -------------------------------------
+
+class Noted(TransportEvent):
+    case_id: str
+    source_event_type: str = Field(description="the consumed ce_type, e.g. "
+                                               "judicial.surrender_ordered.v1")
+    source_event_id: str
+    noted_at: datetime
+
+
+class CaseNoted(Noted):
+    """Who the person is and where they are wanted (intake's request, judicial's case)."""
+
+    EVENT_TYPE = "transport.case_noted"
+    person_name: str | None
+    legal_basis: str | None
+    requesting_district: str | None
+
+
+class SurrenderOrderNoted(Noted):
+    EVENT_TYPE = "transport.surrender_order_noted"
+    kind: str = Field(description="full | temporary | deferred (deferred does not count)")
+    ordered_on: date
+    pickup_deadline_on: date
+    requesting_district: str
+    return_obligation: bool
+
+
+class TransferAuthorizationNoted(Noted):
+    EVENT_TYPE = "transport.transfer_authorization_noted"
+    authorized_at: datetime
+    requesting_district: str
+
+
+class AmparoNoted(Noted):
+    EVENT_TYPE = "transport.amparo_noted"
+    amparo_id: str
+    ruling: Literal["suspension_granted", "denied", "granted"]
+    active_suspensions: tuple[str, ...] = Field(description="suspensions in force afterwards")
+    ruled_on: date | None = None
+
+
+class ClearanceNoted(Noted):
+    EVENT_TYPE = "transport.clearance_noted"
+    cleared: bool
+    basis: str | None = None
+    reason: str | None = Field(default=None, description="why it was withdrawn")
+    charge_ids: tuple[str, ...] = ()
+
+
+class ReleaseNoted(Noted):
+    EVENT_TYPE = "transport.release_noted"
+    released_on: date
+    reason: str
+
+
+class PickupExpiryNoted(Noted):
+    EVENT_TYPE = "transport.pickup_expiry_noted"
+    deadline_on: date
+
+
+# --- flight events ---------------------------------------------------------------------------
+
+class Stop(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    airport: str
+    district: str | None = Field(description="the district the stop serves (the first, "
+                                             "alphabetically, when the airport serves several)")
+    city: str | None = Field(default=None, description="additive")
+
+
+class Seat(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    case_id: str
+    destination_airport: str
+    destination_district: str
+
+
+class FlightScheduled(TransportEvent):
+    EVENT_TYPE = "transport.flight_scheduled"
+    flight_id: str
+    aircraft: str
+    capacity: int
+    departure_base: str
+    scheduled_departure: datetime
+    stops: tuple[Stop, ...]
+
+
+class FlightManifestChanged(TransportEvent):
+    """The flight's own record of its manifest (the per-case events say the same per
+    person); appending it makes two concurrent assignments to one flight conflict."""
+
+    EVENT_TYPE = "transport.flight_manifest_changed"
+    flight_id: str
+    assigned: tuple[Seat, ...] = ()
+    removed: tuple[str, ...] = ()
+    reason: str | None = None
+    manifest_size: int
+    changed_at: datetime
+
+
+class FlightDeparted(TransportEvent):
+    EVENT_TYPE = "transport.flight_departed"
+    flight_id: str
+    departed_at: datetime
+    case_ids: tuple[str, ...]
+
+
+class FlightLanded(TransportEvent):
+    EVENT_TYPE = "transport.flight_landed"
+    flight_id: str
+    landed_at: datetime
+    airport: str
+    district: str | None
+    case_ids: tuple[str, ...] = Field(description="those who got off there")
+
+
+class FlightDiverted(TransportEvent):
+    EVENT_TYPE = "transport.flight_diverted"
+    flight_id: str
+    diverted_to: str
+    reason: str
+    diverted_at: datetime = Field(description="additive")
+
+
+class FlightCancelled(TransportEvent):
+    EVENT_TYPE = "transport.flight_cancelled"
+    flight_id: str
+    reason: str
+    case_ids: tuple[str, ...] = Field(description="returned to the eligible pool")
+    cancelled_at: datetime = Field(description="additive")
+
+
+CASE_EVENTS: tuple[type[TransportEvent], ...] = (
+    CaseEligible, CaseIneligible, ManifestAssigned, RemovedFromManifest, CustodyTransferred,
+    PersonDeparted, PersonLanded, CaseNoted, SurrenderOrderNoted, TransferAuthorizationNoted,
+    AmparoNoted, ClearanceNoted, ReleaseNoted, PickupExpiryNoted,
+)
+FLIGHT_EVENTS: tuple[type[TransportEvent], ...] = (
+    FlightScheduled, FlightManifestChanged, FlightDeparted, FlightLanded, FlightDiverted,
+    FlightCancelled,
+)
+EVENT_MODELS: dict[str, type[TransportEvent]] = {
+    model.EVENT_TYPE: model for model in (*CASE_EVENTS, *FLIGHT_EVENTS)
+}

@@ -1,0 +1,89 @@
+"""What transport learns from its neighbours, as plain values (inputs.py reads them off Kafka).
+
+Each fact is one thing a judicial, assurance or intake event says about a person's
+eligibility; `Input` adds where it came from, so the noted event can name its cause.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class PersonKnown:
+    """intake.request_submitted / judicial.case_opened: who, on which basis, for where."""
+
+    person_name: str | None
+    legal_basis: str | None
+    district: str | None
+
+
+@dataclass(frozen=True)
+class SurrenderOrdered:
+    kind: str  # full | temporary | deferred
+    ordered_on: date
+    pickup_deadline_on: date
+    district: str
+    return_obligation: bool
+
+
+@dataclass(frozen=True)
+class TransferAuthorized:
+    authorized_at: datetime
+    district: str
+
+
+@dataclass(frozen=True)
+class SuspensionGranted:
+    amparo_id: str
+
+
+@dataclass(frozen=True)
+class AmparoDenied:
+    amparo_id: str
+    active_suspensions: tuple[str, ...] | None  # judicial's list afterwards, when it sends one
+
+
+@dataclass(frozen=True)
+class AmparoGranted:
+    """The suit succeeded: the extradition is annulled (judicial also releases the person)."""
+
+    amparo_id: str
+    ruled_on: date | None
+
+
+@dataclass(frozen=True)
+class ClearanceGranted:
+    basis: str | None
+    charge_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ClearanceWithdrawn:
+    reason: str | None
+    charge_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Released:
+    released_on: date
+    reason: str
+
+
+@dataclass(frozen=True)
+class PickupExpired:
+    deadline_on: date
+
+
+Fact = (PersonKnown | SurrenderOrdered | TransferAuthorized | SuspensionGranted | AmparoDenied
+        | AmparoGranted | ClearanceGranted | ClearanceWithdrawn | Released | PickupExpired)
+
+
+@dataclass(frozen=True)
+class Input:
+    case_id: str
+    fact: Fact
+    source_event_type: str  # the ce_type, e.g. "judicial.surrender_ordered.v1"
+    source_event_id: str
+    occurred_at: datetime  # when the fact happened in the world (the source event's time)

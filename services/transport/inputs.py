@@ -1,0 +1,185 @@
+"""Tolerant readers of the events transport consumes: only the fields it needs, others ignored.
+
+* judicial (services/judicial/events.py): case_opened, surrender_ordered,
+  national_security_transfer_authorized, amparo_suspension_granted, amparo_denied,
+  amparo_granted, released_from_custody, pickup_window_expired (all .v1);
+* assurance (services/assurance/events.py): death_penalty_clearance_granted / _withdrawn .v1;
+* intake (services/intake/events.py): request_submitted .v1 (the person's name, basis and
+  district, so a case is known before judicial speaks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from shared.messaging.cloudevents import ConsumedEvent, ce_type
+
+from .facts import (
+    AmparoDenied,
+    AmparoGranted,
+    ClearanceGranted,
+    ClearanceWithdrawn,
+    Fact,
+    Input,
+    PersonKnown,
+    PickupExpired,
+    Released,
+    SurrenderOrdered,
+    SuspensionGranted,
+    TransferAuthorized,
+)
+
+REQUEST_SUBMITTED_V1 = ce_type("intake.request_submitted", 1)
+CASE_OPENED_V1 = ce_type("judicial.case_opened", 1)
+SURRENDER_ORDERED_V1 = ce_type("judicial.surrender_ordered", 1)
+TRANSFER_AUTHORIZED_V1 = ce_type("judicial.national_security_transfer_authorized", 1)
+SUSPENSION_GRANTED_V1 = ce_type("judicial.amparo_suspension_granted", 1)
+AMPARO_DENIED_V1 = ce_type("judicial.amparo_denied", 1)
+AMPARO_GRANTED_V1 = ce_type("judicial.amparo_granted", 1)
+RELEASED_V1 = ce_type("judicial.released_from_custody", 1)
+PICKUP_EXPIRED_V1 = ce_type("judicial.pickup_window_expired", 1)
+CLEARANCE_GRANTED_V1 = ce_type("assurance.death_penalty_clearance_granted", 1)
+CLEARANCE_WITHDRAWN_V1 = ce_type("assurance.death_penalty_clearance_withdrawn", 1)
+
+
+class Tolerant(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    case_id: str = Field(min_length=1)
+
+
+class _Person(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    given_names: str = ""
+    family_names: str = ""
+
+
+class RequestSubmittedView(Tolerant):
+    person: _Person | None = None
+    legal_basis: str | None = None
+    requesting_district: str | None = None
+
+
+class CaseOpenedView(Tolerant):
+    person_name: str | None = None
+    legal_basis: str | None = None
+    requesting_district: str | None = None
+
+
+class SurrenderOrderedView(Tolerant):
+    kind: str
+    ordered_on: date
+    pickup_deadline_on: date
+    requesting_district: str
+    return_obligation: bool = False
+
+
+class TransferAuthorizedView(Tolerant):
+    authorized_at: AwareDatetime
+    requesting_district: str
+
+
+class AmparoView(Tolerant):
+    amparo_id: str
+    active_suspensions: tuple[str, ...] | None = None
+    ruled_on: date | None = None
+
+
+class ReleasedView(Tolerant):
+    released_on: date
+    reason: str = "unknown"
+
+
+class PickupExpiredView(Tolerant):
+    deadline_on: date
+
+
+class ClearanceView(Tolerant):
+    basis: str | None = None
+    reason: str | None = None
+    charge_ids: tuple[str, ...] = ()
+
+
+def _submitted(data: dict[str, object]) -> tuple[str, Fact]:
+    v = RequestSubmittedView.model_validate(data)
+    name = f"{v.person.given_names} {v.person.family_names}".strip() if v.person else ""
+    return v.case_id, PersonKnown(name or None, v.legal_basis, v.requesting_district)
+
+
+def _opened(data: dict[str, object]) -> tuple[str, Fact]:
+    v = CaseOpenedView.model_validate(data)
+    return v.case_id, PersonKnown(v.person_name, v.legal_basis, v.requesting_district)
+
+
+def _surrender(data: dict[str, object]) -> tuple[str, Fact]:
+    v = SurrenderOrderedView.model_validate(data)
+    return v.case_id, SurrenderOrdered(v.kind, v.ordered_on, v.pickup_deadline_on,
+                                       v.requesting_district, v.return_obligation)
+
+
+def _transfer(data: dict[str, object]) -> tuple[str, Fact]:
+    v = TransferAuthorizedView.model_validate(data)
+    return v.case_id, TransferAuthorized(v.authorized_at, v.requesting_district)
+
+
+def _suspension(data: dict[str, object]) -> tuple[str, Fact]:
+    v = AmparoView.model_validate(data)
+    return v.case_id, SuspensionGranted(v.amparo_id)
+
+
+def _denied(data: dict[str, object]) -> tuple[str, Fact]:
+    v = AmparoView.model_validate(data)
+    return v.case_id, AmparoDenied(v.amparo_id, v.active_suspensions)
+
+
+def _granted(data: dict[str, object]) -> tuple[str, Fact]:
+    v = AmparoView.model_validate(data)
+    return v.case_id, AmparoGranted(v.amparo_id, v.ruled_on)
+
+
+def _released(data: dict[str, object]) -> tuple[str, Fact]:
+    v = ReleasedView.model_validate(data)
+    return v.case_id, Released(v.released_on, v.reason)
+
+
+def _pickup(data: dict[str, object]) -> tuple[str, Fact]:
+    v = PickupExpiredView.model_validate(data)
+    return v.case_id, PickupExpired(v.deadline_on)
+
+
+def _cleared(data: dict[str, object]) -> tuple[str, Fact]:
+    v = ClearanceView.model_validate(data)
+    return v.case_id, ClearanceGranted(v.basis, v.charge_ids)
+
+
+def _uncleared(data: dict[str, object]) -> tuple[str, Fact]:
+    v = ClearanceView.model_validate(data)
+    return v.case_id, ClearanceWithdrawn(v.reason, v.charge_ids)
+
+
+READERS: dict[str, Callable[[dict[str, object]], tuple[str, Fact]]] = {
+    REQUEST_SUBMITTED_V1: _submitted,
+    CASE_OPENED_V1: _opened,
+    SURRENDER_ORDERED_V1: _surrender,
+    TRANSFER_AUTHORIZED_V1: _transfer,
+    SUSPENSION_GRANTED_V1: _suspension,
+    AMPARO_DENIED_V1: _denied,
+    AMPARO_GRANTED_V1: _granted,
+    RELEASED_V1: _released,
+    PICKUP_EXPIRED_V1: _pickup,
+    CLEARANCE_GRANTED_V1: _cleared,
+    CLEARANCE_WITHDRAWN_V1: _uncleared,
+}
+JUDICIAL_TYPES = tuple(t for t in READERS if t.startswith("judicial."))
+ASSURANCE_TYPES = tuple(t for t in READERS if t.startswith("assurance."))
+INTAKE_TYPES = tuple(t for t in READERS if t.startswith("intake."))
+
+
+def read(event: ConsumedEvent) -> Input:
+    """The fact an event states; a malformed payload raises (retried, then dead-lettered)."""
+    case_id, fact = READERS[event.ce_type](event.data)
+    occurred: datetime = event.time
+    return Input(case_id=case_id, fact=fact, source_event_type=event.ce_type,
+                 source_event_id=str(event.event_id), occurred_at=occurred)

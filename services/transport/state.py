@@ -1,0 +1,327 @@
+"""The two aggregates as folds of their streams (pure; no I/O, no clock).
+
+* CaseState (stream "transport_case", id = case id): the eligibility facts noted from the
+  neighbours' events, what was last announced (eligible / ineligible), and the person's
+  booking on a flight with its custody, departure and landing.
+* FlightState (stream "flight", id = flight id): the schedule, route, manifest (seats),
+  departure, diversion, landings and cancellation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from shared.eventstore import RecordedEvent
+
+from . import events as ev
+
+# --- the case ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything eligibility is decided from, as the neighbours last said it."""
+
+    person_name: str | None = None
+    legal_basis: str | None = None
+    district: str | None = None
+    surrender_kind: str | None = None
+    surrender_ordered_on: date | None = None
+    pickup_deadline_on: date | None = None
+    surrender_annulled_by: str | None = None  # an amparo granted annuls the extradition
+    transfer_authorized_at: datetime | None = None
+    suspensions: tuple[str, ...] = ()  # amparo ids with a suspension in force, sorted
+    cleared: bool = False
+    clearance_basis: str | None = None
+    clearance_withdrawal: str | None = None  # why it was last withdrawn
+    released: tuple[date, str] | None = None  # (released_on, reason)
+    pickup_expired: bool = False
+
+
+@dataclass(frozen=True)
+class Custody:
+    transferred_at: datetime
+    place: str
+    mexican_officer: str
+    us_marshal: str
+
+
+@dataclass(frozen=True)
+class Booking:
+    flight_id: str
+    destination_airport: str
+    destination_district: str
+    assigned_at: datetime
+    custody: Custody | None = None
+    departed_at: datetime | None = None
+    landed: tuple[str, datetime, bool] | None = None  # (airport, landed_at, diverted)
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """What the last case_eligible / case_ineligible said."""
+
+    reasons: tuple[str, ...]
+    district: str | None
+
+
+class CaseStatus(StrEnum):
+    NOT_ELIGIBLE = "not_eligible"
+    ELIGIBLE = "eligible"            # in the pool, on no flight
+    ON_MANIFEST = "on_manifest"
+    CUSTODY_TRANSFERRED = "custody_transferred"
+    IN_TRANSIT = "in_transit"
+    LANDED = "landed"
+
+
+@dataclass(frozen=True)
+class Removal:
+    flight_id: str
+    reason: str
+    removed_at: datetime
+
+
+@dataclass(frozen=True)
+class CaseState:
+    version: int = 0
+    case_id: str = ""
+    facts: Facts = field(default_factory=Facts)
+    announced: Announcement | None = None
+    eligible_since: datetime | None = None
+    booking: Booking | None = None
+    removals: tuple[Removal, ...] = ()
+
+    @property
+    def exists(self) -> bool:
+        return self.version > 0
+
+    @property
+    def on_open_manifest(self) -> bool:
+        """Booked on a flight that has not left: the manifest can still change."""
+        return self.booking is not None and self.booking.departed_at is None
+
+    @property
+    def transported(self) -> bool:
+        return self.booking is not None and self.booking.landed is not None
+
+    def booked_status(self) -> CaseStatus | None:
+        booking = self.booking
+        if booking is None:
+            return None
+        if booking.landed is not None:
+            return CaseStatus.LANDED
+        if booking.departed_at is not None:
+            return CaseStatus.IN_TRANSIT
+        if booking.custody is not None:
+            return CaseStatus.CUSTODY_TRANSFERRED
+        return CaseStatus.ON_MANIFEST
+
+
+def initial_case() -> CaseState:
+    return CaseState()
+
+
+def evolve_case(state: CaseState, event: RecordedEvent) -> CaseState:
+    return apply_case(state, event.event_type, event.payload)
+
+
+def apply_case(state: CaseState, event_type: str, payload: dict[str, Any]) -> CaseState:
+    """The case after one event; unknown event types only count."""
+    model = ev.EVENT_MODELS.get(event_type)
+    state = replace(state, version=state.version + 1)
+    if model is None:
+        return state
+    parsed = model.model_validate(payload)
+    case_id = payload.get("case_id")
+    if isinstance(case_id, str):
+        state = replace(state, case_id=case_id)
+    return _apply_case(state, parsed)
+
+
+def _facts(state: CaseState, **changes: Any) -> CaseState:
+    return replace(state, facts=replace(state.facts, **changes))
+
+
+def _with_booking(state: CaseState, **changes: Any) -> CaseState:
+    assert state.booking is not None
+    return replace(state, booking=replace(state.booking, **changes))
+
+
+def _apply_case(state: CaseState, e: ev.TransportEvent) -> CaseState:
+    match e:
+        case ev.CaseNoted():
+            f = state.facts
+            return _facts(state, person_name=e.person_name or f.person_name,
+                          legal_basis=e.legal_basis or f.legal_basis,
+                          district=e.requesting_district or f.district)
+        case ev.SurrenderOrderNoted():
+            return _facts(state, surrender_kind=e.kind, surrender_ordered_on=e.ordered_on,
+                          pickup_deadline_on=e.pickup_deadline_on,
+                          district=e.requesting_district, surrender_annulled_by=None)
+        case ev.TransferAuthorizationNoted():
+            return _facts(state, transfer_authorized_at=e.authorized_at,
+                          district=e.requesting_district)
+        case ev.AmparoNoted():
+            annulled = e.amparo_id if e.ruling == "granted" else state.facts.surrender_annulled_by
+            return _facts(state, suspensions=tuple(sorted(e.active_suspensions)),
+                          surrender_annulled_by=annulled)
+        case ev.ClearanceNoted():
+            return _facts(state, cleared=e.cleared, clearance_basis=e.basis,
+                          clearance_withdrawal=None if e.cleared else e.reason)
+        case ev.ReleaseNoted():
+            return _facts(state, released=(e.released_on, e.reason))
+        case ev.PickupExpiryNoted():
+            return _facts(state, pickup_expired=True)
+        case _:
+            return _apply_movement(state, e)
+
+
+def _apply_movement(state: CaseState, e: ev.TransportEvent) -> CaseState:
+    match e:
+        case ev.CaseEligible():
+            return replace(state, announced=Announcement((), e.destination_district),
+                           eligible_since=e.eligible_since)
+        case ev.CaseIneligible():
+            return replace(state, announced=Announcement(e.reasons, None),
+                           eligible_since=None)
+        case ev.ManifestAssigned():
+            return replace(state, booking=Booking(e.flight_id, e.destination_airport,
+                                                  e.destination_district, e.assigned_at))
+        case ev.RemovedFromManifest():
+            removal = Removal(e.flight_id, e.reason, e.removed_at)
+            return replace(state, booking=None, removals=(*state.removals, removal))
+        case ev.CustodyTransferred():
+            return _with_booking(state, custody=Custody(e.transferred_at, e.place,
+                                                        e.mexican_officer, e.us_marshal))
+        case ev.PersonDeparted():
+            return _with_booking(state, departed_at=e.departed_at)
+        case ev.PersonLanded():
+            return _with_booking(state, landed=(e.airport, e.landed_at, e.diverted))
+    return state
+
+
+# --- the flight -------------------------------------------------------------------------
+
+
+class FlightStatus(StrEnum):
+    NOT_SCHEDULED = "not_scheduled"
+    SCHEDULED = "scheduled"  # open: the manifest may change
+    DEPARTED = "departed"
+    DIVERTED = "diverted"
+    LANDED = "landed"        # everyone aboard has got off
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class Stop:
+    airport: str
+    district: str | None
+    city: str | None
+
+
+@dataclass(frozen=True)
+class Seat:
+    case_id: str
+    airport: str
+    district: str
+
+
+@dataclass(frozen=True)
+class Landing:
+    airport: str
+    landed_at: datetime
+    case_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FlightState:
+    version: int = 0
+    flight_id: str = ""
+    aircraft: str = ""
+    capacity: int = 0
+    departure_base: str = ""
+    scheduled_departure: datetime | None = None
+    stops: tuple[Stop, ...] = ()
+    seats: tuple[Seat, ...] = ()  # the manifest, in assignment order
+    departed_at: datetime | None = None
+    diversion: tuple[str, str, datetime] | None = None  # (airport, reason, diverted_at)
+    landings: tuple[Landing, ...] = ()
+    cancellation: tuple[str, datetime] | None = None  # (reason, cancelled_at)
+
+    @property
+    def exists(self) -> bool:
+        return self.version > 0
+
+    @property
+    def manifest(self) -> tuple[str, ...]:
+        return tuple(seat.case_id for seat in self.seats)
+
+    def seat(self, case_id: str) -> Seat | None:
+        return next((s for s in self.seats if s.case_id == case_id), None)
+
+    @property
+    def aboard(self) -> tuple[Seat, ...]:
+        """After departure: those who have not got off yet."""
+        off = {case_id for landing in self.landings for case_id in landing.case_ids}
+        return tuple(seat for seat in self.seats if seat.case_id not in off)
+
+    def stop(self, airport: str) -> Stop | None:
+        return next((s for s in self.stops if s.airport == airport), None)
+
+    def landed_at(self, airport: str) -> datetime | None:
+        return next((lg.landed_at for lg in self.landings if lg.airport == airport), None)
+
+    @property
+    def status(self) -> FlightStatus:
+        if not self.exists:
+            return FlightStatus.NOT_SCHEDULED
+        if self.cancellation is not None:
+            return FlightStatus.CANCELLED
+        if self.departed_at is None:
+            return FlightStatus.SCHEDULED
+        if not self.aboard:
+            return FlightStatus.LANDED
+        return FlightStatus.DIVERTED if self.diversion is not None else FlightStatus.DEPARTED
+
+
+def initial_flight() -> FlightState:
+    return FlightState()
+
+
+def evolve_flight(state: FlightState, event: RecordedEvent) -> FlightState:
+    return apply_flight(state, event.event_type, event.payload)
+
+
+def apply_flight(state: FlightState, event_type: str, payload: dict[str, Any]) -> FlightState:
+    model = ev.EVENT_MODELS.get(event_type)
+    state = replace(state, version=state.version + 1)
+    if model is None:
+        return state
+    return _apply_flight(state, model.model_validate(payload))
+
+
+def _apply_flight(state: FlightState, e: ev.TransportEvent) -> FlightState:
+    match e:
+        case ev.FlightScheduled():
+            return replace(state, flight_id=e.flight_id, aircraft=e.aircraft,
+                           capacity=e.capacity, departure_base=e.departure_base,
+                           scheduled_departure=e.scheduled_departure,
+                           stops=tuple(Stop(s.airport, s.district, s.city) for s in e.stops))
+        case ev.FlightManifestChanged():
+            kept = tuple(s for s in state.seats if s.case_id not in e.removed)
+            added = tuple(Seat(s.case_id, s.destination_airport, s.destination_district)
+                          for s in e.assigned)
+            return replace(state, seats=kept + added)
+        case ev.FlightDeparted():
+            return replace(state, departed_at=e.departed_at)
+        case ev.FlightDiverted():
+            return replace(state, diversion=(e.diverted_to, e.reason, e.diverted_at))
+        case ev.FlightLanded():
+            landing = Landing(e.airport, e.landed_at, e.case_ids)
+            return replace(state, landings=(*state.landings, landing))
+        case ev.FlightCancelled():
+            return replace(state, cancellation=(e.reason, e.cancelled_at), seats=())
+    return state
