@@ -54,9 +54,9 @@ test-unit: setup  ## only the tests that need no infrastructure
 bench: infra-up  ## throughput and latency figures as JSON, with raw baselines
 	$(PY) -m tests.bench.platform
 
-run: setup kafka-up topics  ## start Kafka and every service (SQLite, or PostgreSQL with DATABASE_URL)
+run: setup kafka-up topics  ## the main job: every service, the August 2025 flight, then explore
 	@if [[ "$${DATABASE_URL:-}" == postgresql* ]]; then deploy/postgres.sh start; fi
-	$(VENV)/bin/runway-stack up
+	$(VENV)/bin/runway-stack up --scenario
 
 clean:  ## remove local state (databases of the embedded run, logs); keeps caches
 	rm -rf var

@@ -312,8 +312,12 @@ def file_amparo(state: State, c: cmd.FileAmparo, now: datetime,
     assert state.sre is not None and state.amparo_window is not None
     _not_in_future(c.filed_on, now, "filed_on")
     _not_before(c.filed_on, state.sre.notified_on, "filed_on", "the notification of the grant")
-    _require(c.filed_on < state.amparo_window.due_on, "amparo_filed_after_window",
-             f"the amparo window closed on {state.amparo_window.due_on}")
+    # After the window the grant itself is final, but the execution of a surrender order is
+    # a new act that can still be challenged (and suspended) until the person leaves.
+    _require(c.filed_on < state.amparo_window.due_on or state.surrender is not None,
+             "amparo_filed_after_window",
+             f"the amparo window closed on {state.amparo_window.due_on}; after it only the "
+             "execution of a surrender order can be challenged")
     return [event(ev.AmparoFiled(case_id=state.case_id, amparo_id=c.amparo_id,
                                  filed_on=c.filed_on), c.filed_on)]
 

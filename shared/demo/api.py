@@ -45,7 +45,14 @@ class Api:
         await asyncio.gather(*(c.aclose() for c in self._clients.values()))
 
     async def post(self, service: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        response = await self._clients[service].post(path, json=body)
+        for _attempt in range(5):
+            response = await self._clients[service].post(path, json=body)
+            if response.status_code == 409 and response.json().get(
+                    "error") == "concurrency_conflict":
+                # Someone (a scheduler, a consumer) changed the case meanwhile: the service
+                # re-decides on the new state when asked again.
+                continue
+            break
         if response.status_code >= 300:
             raise ApiError("POST", f"{service}{path}", response)
         result: dict[str, Any] = response.json()

@@ -51,7 +51,7 @@ async def submit_batch(api: Api, say: Say) -> list[Person]:
     say(f"[1/6] Submitting {len(DEFENDANTS)} extradition requests in one batch")
     # A run tag keeps request references unique when the demo runs again on the same data.
     tag = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
-    body = {"requests": [request_body(d, i + 1, _day(70), tag)
+    body = {"requests": [request_body(d, i + 1, _day(55), tag)
                          for i, d in enumerate(DEFENDANTS)]}
     result = await api.post("intake", "/cases/batch", body)
     failed = [r for r in result["results"] if r["outcome"] != "created"]
@@ -83,7 +83,7 @@ async def national_security_path(api: Api, person: Person) -> None:
 async def treaty_path(api: Api, person: Person) -> None:
     case = f"/cases/{person.case_id}"
     steps: list[tuple[str, dict[str, Any]]] = [
-        ("provisional-detention", {"ordered_on": _day(70)}),
+        ("provisional-detention", {"ordered_on": _day(55)}),
         ("formal-request", {"received_on": _day(50)}),
         ("hearing", {"held_on": _day(48)}),
         ("judge-opinion", {"issued_on": _day(45), "favorable": True}),
@@ -143,11 +143,11 @@ async def decide_cases(api: Api, people: list[Person], say: Say) -> None:
 
 async def plan_flights(api: Api, people: list[Person], say: Say) -> list[str]:
     say("[3/6] Waiting for transport to see who may fly (events from judicial and assurance)")
-    await asyncio.sleep(0)  # events are still on their way; the plan itself re-checks rules
     for person in people:
         if person.held_by or person.defendant.path == TREATY_ASSURANCE_REJECTED:
             continue
-        await api.wait("transport", f"/cases/{person.case_id}", lambda c: bool(c["eligible"]),
+        await api.wait("transport", f"/cases/{person.case_id}",
+                       lambda c: bool(c["eligibility"]["eligible"]),
                        f"{person.defendant.name} eligible")
     say("[4/6] Planning the mass transfer: packing eligible people onto aircraft by destination")
     departure = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
@@ -184,11 +184,10 @@ async def fly(api: Api, flights: list[str], people: list[Person], say: Say) -> N
                 "us_marshal": "Deputy US Marshal 7781"})
         await api.post("transport", f"/flights/{flight_id}/departure",
                        {"departed_at": datetime.now(UTC).isoformat()})
-        stops = [s["airport"] for s in flight["stops"]]
+        stops = [s["airport"] for s in flight["route"]]
         for airport in stops:
-            landed = await api.post("transport", f"/flights/{flight_id}/landing", {
+            await api.post("transport", f"/flights/{flight_id}/landing", {
                 "airport": airport, "landed_at": datetime.now(UTC).isoformat()})
-            del landed
         for case_id in aboard:
             by_case[case_id].landed = by_case[case_id].destination
         say(f"      {flight_id} ({flight['aircraft']}): {len(aboard)} aboard, "
@@ -206,18 +205,30 @@ async def open_court_intakes(api: Api, people: list[Person], say: Say) -> None:
     say(f"      {sum(p.court_district is not None for p in people)} intake records opened")
 
 
+WHY_HELD = {
+    "death_penalty_clearance_missing": "no death-penalty clearance (Mexico rejected the "
+                                       "US assurance)",
+    "amparo_suspension_active": "amparo suspension in force: surrender refused",
+    "surrender_not_ordered": "surrender not ordered",
+    "pickup_window_expired": "pickup window expired",
+    "released_from_custody": "released from custody",
+    "no_capacity": "no seat left on the aircraft",
+}
+
+
 def summary(people: list[Person]) -> str:
     lines = [f"{'#':>2}  {'defendant':<28} {'basis':<17} {'capital':<7} {'district':<8} "
-             f"{'flight':<12} {'outcome'}"]
+             f"{'flight':<15} {'outcome'}"]
     for index, p in enumerate(people, start=1):
         basis = "national security" if p.defendant.path == NATIONAL_SECURITY else "treaty"
         if p.landed:
             outcome = f"flew to {p.landed}; intake opened in {p.court_district}"
         else:
-            outcome = "stayed in Mexico: " + ", ".join(p.held_by or ["not eligible"])
+            reasons = [f"{WHY_HELD.get(rule, rule)} [{rule}]" for rule in p.held_by]
+            outcome = "stayed in Mexico: " + "; ".join(reasons or ["not eligible"])
         lines.append(f"{index:>2}  {p.defendant.name[:28]:<28} {basis:<17} "
                      f"{'yes' if p.defendant.capital else 'no':<7} {p.defendant.district:<8} "
-                     f"{p.flight_id or '-':<12} {outcome}")
+                     f"{p.flight_id or '-':<15} {outcome}")
     flew = sum(p.landed is not None for p in people)
     lines.append(f"{flew} flew, {len(people) - flew} stayed.")
     return "\n".join(lines)

@@ -1,0 +1,227 @@
+"""From surrender to the courtroom: all five services as real processes on real Kafka and
+PostgreSQL. The 26-person flight of August 2025, checked against the events on Kafka."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from shared.demo import august_2025
+from shared.demo.api import Api, ApiError
+from shared.demo.defendants import NATIONAL_SECURITY
+from shared.messaging.cloudevents import ConsumedEvent, from_kafka
+from tests.support.kafka_read import read_topic
+from tests.support.requests import request
+from tests.support.stack import Stack
+
+SERVICES = ["intake", "judicial", "assurance", "transport", "court"]
+AIRPORT_OF = {"EDNY": "JFK", "SDNY": "JFK", "CDCA": "LAX", "SDCA": "SAN", "WDTX": "SAT",
+              "SDTX": "IAH", "NDIL": "ORD", "DDC": "IAD"}
+
+
+@pytest.fixture(scope="module")
+async def stack(pg_server: str, kafka: str) -> AsyncIterator[Stack]:
+    running = Stack(pg_server, kafka)
+    try:
+        await running.start(SERVICES, env={"SCHEDULER_INTERVAL_S": "0.2"})
+        yield running
+    finally:
+        await running.stop()
+
+
+@pytest.fixture(scope="module")
+async def api(stack: Stack) -> AsyncIterator[Api]:
+    client = Api({name: stack.url(name) for name in SERVICES})
+    yield client
+    await client.close()
+
+
+async def events_on_kafka(stack: Stack, service: str) -> list[ConsumedEvent]:
+    records = await read_topic(stack.kafka, f"{stack.namespace}.runway.{service}.events")
+    return [from_kafka(list(r.headers), r.value) for r in records]
+
+
+@pytest.fixture(scope="module")
+async def flight_of_26(stack: Stack) -> list[august_2025.Person]:
+    lines: list[str] = []
+    people = await august_2025.run({name: stack.url(name) for name in SERVICES},
+                                   say=lines.append)
+    return people
+
+
+async def test_exactly_the_eligible_fly_each_to_their_city_and_all_get_intake(
+    stack: Stack, flight_of_26: list[august_2025.Person]
+) -> None:
+    flew = {p.case_id: p for p in flight_of_26 if p.landed}
+    stayed = {p.defendant.name: p.held_by for p in flight_of_26 if not p.landed}
+    assert len(flew) == 24
+    assert stayed == {"Yahir Cortés Bravo": ["death_penalty_clearance_missing"],
+                      "Zacarías Molina Fierro": ["amparo_suspension_active"]}
+
+    landed = {e.data["case_id"]: e for e in await events_on_kafka(stack, "transport")
+              if e.event_type == "transport.person_landed"}
+    assert set(landed) == set(flew)
+    for case_id, person in flew.items():
+        assert landed[case_id].data["airport"] == AIRPORT_OF[person.defendant.district]
+    opened = {e.data["case_id"]: e for e in await events_on_kafka(stack, "court")
+              if e.event_type == "court.intake_opened"}
+    assert set(opened) == set(flew)
+    assert all(opened[c].data["district"] == flew[c].defendant.district for c in flew)
+    ns = [c for c, p in flew.items() if p.defendant.path == NATIONAL_SECURITY]
+    assert all(opened[c].data["specialty_defence_available"] is False for c in ns)
+
+
+async def test_nobody_without_clearance_was_ever_on_a_manifest_by_the_kafka_record(
+    stack: Stack, flight_of_26: list[august_2025.Person]
+) -> None:
+    clearance: dict[str, list[tuple[datetime, bool]]] = defaultdict(list)
+    for event in await events_on_kafka(stack, "assurance"):
+        if event.event_type == "assurance.death_penalty_clearance_granted":
+            clearance[event.data["case_id"]].append((event.recorded_at, True))
+        elif event.event_type == "assurance.death_penalty_clearance_withdrawn":
+            clearance[event.data["case_id"]].append((event.recorded_at, False))
+    authorised: dict[str, datetime] = {}
+    for event in await events_on_kafka(stack, "judicial"):
+        if event.event_type in ("judicial.surrender_ordered",
+                                "judicial.national_security_transfer_authorized"):
+            authorised.setdefault(event.data["case_id"], event.recorded_at)
+
+    assignments = [e for e in await events_on_kafka(stack, "transport")
+                   if e.event_type == "transport.manifest_assigned"]
+    assert len(assignments) >= 24
+    for assigned in assignments:
+        case_id, at = assigned.data["case_id"], assigned.recorded_at
+        history = sorted(h for h in clearance[case_id] if h[0] <= at)
+        assert history and history[-1][1], f"{case_id} was put on a manifest without clearance"
+        assert authorised[case_id] <= at, f"{case_id} was put on a manifest before surrender"
+    held = {p.case_id for p in flight_of_26 if not p.landed}
+    assert not held & {a.data["case_id"] for a in assignments}
+
+
+async def eligible_case(api: Api, stack: Stack, **overrides: Any) -> str:
+    """A national-security case, authorised and cleared, that transport may fly."""
+    created = await api.post("intake", "/cases", request(basis="national_security", **overrides))
+    case_id = str(created["case_id"])
+    await api.wait("judicial", f"/cases/{case_id}", lambda _c: True, "judicial opened")
+    await api.post("judicial", f"/cases/{case_id}/national-security-transfer", {
+        "authorized_at": datetime.now(UTC).isoformat(), "us_request_reference": "US-REQ-1",
+        "authority": "SSPC"})
+    await api.wait("transport", f"/cases/{case_id}",
+                   lambda c: bool(c["eligibility"]["eligible"]), "eligible")
+    return case_id
+
+
+async def schedule(api: Api, airport: str = "JFK") -> str:
+    flight = await api.post("transport", "/flights", {
+        "aircraft": "JPATS N-9", "capacity": 10, "departure_base": "Toluca",
+        "scheduled_departure": (datetime.now(UTC) + timedelta(hours=3)).isoformat(),
+        "stops": [airport]})
+    return str(flight["flight_id"])
+
+
+async def test_a_suspension_after_assignment_takes_the_person_off_the_manifest(
+    api: Api, stack: Stack
+) -> None:
+    created = await api.post("intake", "/cases", request(given="Late", family="Amparo"))
+    case_id = str(created["case_id"])
+    await api.wait("judicial", f"/cases/{case_id}", lambda _c: True, "judicial opened")
+    day = datetime.now(UTC).date()
+    for step, body in (("formal-request", {"received_on": str(day - timedelta(days=50))}),
+                       ("hearing", {"held_on": str(day - timedelta(days=48))}),
+                       ("judge-opinion", {"issued_on": str(day - timedelta(days=45)),
+                                          "favorable": True}),
+                       ("sre-decision", {"decision": "granted",
+                                         "decided_on": str(day - timedelta(days=42)),
+                                         "notified_on": str(day - timedelta(days=41))}),
+                       ("amparo", {"amparo_id": "AMP-7",
+                                   "filed_on": str(day - timedelta(days=35))}),
+                       ("amparo-ruling", {"amparo_id": "AMP-7", "outcome": "denied",
+                                          "ruled_on": str(day - timedelta(days=5))}),
+                       ("surrender-order", {"ordered_on": str(day), "kind": "full"})):
+        await api.post("judicial", f"/cases/{case_id}/{step}", body)
+    await api.wait("transport", f"/cases/{case_id}",
+                   lambda c: bool(c["eligibility"]["eligible"]), "eligible")
+    flight_id = await schedule(api)
+    await api.post("transport", f"/flights/{flight_id}/manifest", {"case_id": case_id})
+
+    await api.post("judicial", f"/cases/{case_id}/amparo", {
+        "amparo_id": "AMP-8", "filed_on": str(day)})  # against the surrender's execution
+    await api.post("judicial", f"/cases/{case_id}/amparo-suspension",
+                   {"amparo_id": "AMP-8", "granted_on": str(day)})
+
+    flight = await api.wait("transport", f"/flights/{flight_id}",
+                            lambda f: not f["manifest"], "taken off the manifest")
+    assert [r["case_id"] for r in flight["removed"]] == [case_id]
+    assert flight["removed"][0]["reason"] == "amparo_suspension_active"
+    view = await api.get("transport", f"/cases/{case_id}")
+    assert view is not None
+    assert "amparo_suspension_active" in view["eligibility"]["failing_rules"]
+    with pytest.raises(ApiError) as refused:
+        await api.post("transport", f"/flights/{flight_id}/manifest", {"case_id": case_id})
+    assert refused.value.status == 409
+
+
+async def test_a_cancelled_flight_returns_its_people_who_can_fly_later(
+    api: Api, stack: Stack
+) -> None:
+    people = [await eligible_case(api, stack, given=f"Pool {i}") for i in range(2)]
+    first = await schedule(api)
+    for case_id in people:
+        await api.post("transport", f"/flights/{first}/manifest", {"case_id": case_id})
+    await api.post("transport", f"/flights/{first}/cancellation", {"reason": "weather"})
+    for case_id in people:
+        view = await api.wait("transport", f"/cases/{case_id}",
+                              lambda c: bool(c["eligibility"]["eligible"]), "back in the pool")
+        assert view["eligibility"]["eligible"]
+    second = await schedule(api)
+    for case_id in people:
+        await api.post("transport", f"/flights/{second}/manifest", {"case_id": case_id})
+        await api.post("transport", f"/flights/{second}/custody", {
+            "case_id": case_id, "transferred_at": datetime.now(UTC).isoformat(),
+            "place": "Toluca", "mexican_officer": "FGR 1", "us_marshal": "USMS 2"})
+    await api.post("transport", f"/flights/{second}/departure",
+                   {"departed_at": datetime.now(UTC).isoformat()})
+    await api.post("transport", f"/flights/{second}/landing",
+                   {"airport": "JFK", "landed_at": datetime.now(UTC).isoformat()})
+    for case_id in people:
+        await api.wait("court", f"/cases/{case_id}", lambda _c: True, "court intake")
+    removed = [e for e in await events_on_kafka(stack, "transport")
+               if e.event_type == "transport.removed_from_manifest"
+               and e.data["case_id"] in people]
+    assert {e.data["reason"] for e in removed} == {"flight_cancelled"}
+
+
+async def test_superseding_count_is_blocked_until_mexico_consents(
+    api: Api, stack: Stack, flight_of_26: list[august_2025.Person]
+) -> None:
+    treaty = next(p for p in flight_of_26 if p.landed and p.defendant.path == "treaty")
+    case = f"/cases/{treaty.case_id}"
+    day = datetime.now(UTC).date().isoformat()
+    await api.post("court", f"{case}/docket", {"docket_number": "1:25-cr-00412"})
+    await api.post("court", f"{case}/initial-appearance", {
+        "held_at": datetime.now(UTC).isoformat(), "magistrate": "Hon. M. Reyes"})
+    await api.post("court", f"{case}/detention-hearing", {
+        "decided_on": day, "outcome": "detained", "grounds": "flight risk"})
+    await api.post("court", f"{case}/superseding-indictment", {"filed_on": day, "charges": [
+        {"charge_id": "c9", "statute": "18 U.S.C. § 1956", "description": "money laundering"}]})
+    with pytest.raises(ApiError) as blocked:
+        await api.post("court", f"{case}/arraignment", {
+            "arraigned_on": day, "plea": "not_guilty", "charge_ids": ["c9"]})
+    assert blocked.value.status == 409
+    assert blocked.value.rule == "specialty_consent_required"
+    await api.post("court", f"{case}/specialty-consent-requests", {
+        "requested_on": day, "charge_ids": ["c9"], "diplomatic_note_reference": "DN-SC-1"})
+    await api.post("court", f"{case}/specialty-consent", {
+        "granted": True, "decided_on": day, "diplomatic_note_reference": "DN-SRE-77",
+        "charge_ids": ["c9"]})
+    await api.post("court", f"{case}/arraignment", {
+        "arraigned_on": day, "plea": "not_guilty", "charge_ids": ["c1", "c9"]})
+    types = [e.event_type for e in await events_on_kafka(stack, "court")
+             if e.data.get("case_id") == treaty.case_id]
+    assert types.index("court.specialty_violation_blocked") < types.index(
+        "court.specialty_consent_granted") < types.index("court.arraigned")
+
