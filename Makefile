@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
 .PHONY: help setup infra-up infra-down kafka-up kafka-down postgres-up postgres-down topics \
-        test test-unit lint typecheck bench run clean
+        test test-unit lint typecheck bench run clean contracts
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -50,6 +50,9 @@ test: infra-up  ## lint, type-check, then every test against real Kafka and Post
 
 test-unit: setup  ## only the tests that need no infrastructure
 	$(VENV)/bin/pytest -q tests/unit
+
+contracts: setup  ## regenerate contracts/ (event schemas, AsyncAPI, OpenAPI) from the code
+	$(PY) -m shared.contracts generate
 
 bench: infra-up  ## throughput and latency figures as JSON, with raw baselines
 	$(PY) -m tests.bench.platform

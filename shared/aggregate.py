@@ -2,7 +2,8 @@
 
 A service supplies `initial` and `evolve` (pure functions); the repository loads a stream,
 folds it, and appends with the version and head hash it loaded, so a concurrent change to the
-same case surfaces as a ConcurrencyConflict (HTTP 409) instead of an overwrite.
+same case surfaces as a ConcurrencyConflict (HTTP 409) instead of an overwrite. Events stored
+in an older schema version are upcast (shared/upcasting.py) before `evolve` sees them.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.errors import NotFound
 from shared.eventstore import EventContext, EventStore, NewEvent, RecordedEvent
+from shared.upcasting import Upcasters, discovered
 
 State = TypeVar("State")
 
@@ -41,17 +43,22 @@ class Repository(Generic[State]):
         topic: str,
         initial: Callable[[], State],
         evolve: Callable[[State, RecordedEvent], State],
+        upcasters: Upcasters | None = None,
     ) -> None:
         self._store = store
         self.stream_type = stream_type
         self.topic = topic
         self._initial = initial
         self._evolve = evolve
+        self._upcasters = upcasters if upcasters is not None else discovered()
+
+    def _apply(self, state: State, event: RecordedEvent) -> State:
+        return self._evolve(state, self._upcasters.upcast_recorded(event))
 
     def fold(self, events: Sequence[RecordedEvent]) -> State:
         state = self._initial()
         for event in events:
-            state = self._evolve(state, event)
+            state = self._apply(state, event)
         return state
 
     async def load(
@@ -81,5 +88,5 @@ class Repository(Generic[State]):
             context=context, topic=self.topic)
         state = loaded.state
         for event in recorded:
-            state = self._evolve(state, event)
+            state = self._apply(state, event)
         return state, recorded

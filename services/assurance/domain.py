@@ -59,8 +59,8 @@ class IntakeCharges:
 
 
 def _event(event_type: str, payload: BaseModel, occurred_at: datetime | None = None) -> NewEvent:
-    return NewEvent(event_type, payload.model_dump(mode="json"), schema_version=ev.SCHEMA_VERSION,
-                    occurred_at=occurred_at)
+    return NewEvent(event_type, payload.model_dump(mode="json"),
+                    schema_version=ev.schema_version(event_type), occurred_at=occurred_at)
 
 
 def _on(day: date) -> datetime:
@@ -227,8 +227,9 @@ def receive_assurance(state: AssuranceCase, received: ReceivedAssurance, policy:
     scope = tuple(dict.fromkeys(received.scope))
     decided = [_event(ev.ASSURANCE_RECEIVED, ev.AssuranceReceived(
         case_id=_case_id(state), assurance_id=received.assurance_id, scope=scope,
-        diplomatic_note_reference=received.diplomatic_note_reference,
-        issuing_authority=received.issuing_authority, issued_on=received.issued_on,
+        diplomatic_note=ev.DiplomaticNote(
+            reference=received.diplomatic_note_reference,
+            issuing_authority=received.issuing_authority, issued_on=received.issued_on),
         charge_ids=charges, scope_sufficient=bool(set(scope) & policy.sufficient_scopes)),
         _on(received.issued_on))]
     return _settle(state, decided, now, "assurance_received")

@@ -7,8 +7,10 @@ isn't backwards compatible gets a new schema_version.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,7 +28,14 @@ CLEARANCE_WITHDRAWN = "assurance.death_penalty_clearance_withdrawn"
 TRANSFER_NOTED = "assurance.transfer_noted"
 TRANSFER_WITHOUT_CLEARANCE_FLAGGED = "assurance.transfer_without_clearance_flagged"
 
+# The version every event type is published in, except those listed in SCHEMA_VERSIONS.
 SCHEMA_VERSION = 1
+SCHEMA_VERSIONS: dict[str, int] = {ASSURANCE_RECEIVED: 2}
+
+
+def schema_version(event_type: str) -> int:
+    """The version of `event_type` this service publishes now."""
+    return SCHEMA_VERSIONS.get(event_type, SCHEMA_VERSION)
 
 
 class Scope(StrEnum):
@@ -96,7 +105,30 @@ class AssuranceRequested(Frozen):
     note: str | None = None
 
 
+class DiplomaticNote(Frozen):
+    """The diplomatic note that carries a US assurance."""
+
+    reference: str = Field(description="the note's reference, e.g. US Embassy note 2025-117")
+    issuing_authority: str = Field(description="who issued it, e.g. US Department of State")
+    issued_on: date
+
+
 class AssuranceReceived(Frozen):
+    """assurance.assurance_received v2: a US death-penalty assurance arrived, as a diplomatic
+    note (v1 carried the note's reference, authority and date as three loose fields)."""
+
+    case_id: str
+    assurance_id: str
+    scope: tuple[Scope, ...]
+    diplomatic_note: DiplomaticNote
+    charge_ids: tuple[str, ...]
+    scope_sufficient: bool = Field(description="whether Mexico could accept it under the "
+                                               "configured sufficient scopes, at receipt")
+
+
+class AssuranceReceivedV1(Frozen):
+    """assurance.assurance_received v1 (no longer produced; upcast to v2 on read)."""
+
     case_id: str
     assurance_id: str
     scope: tuple[Scope, ...]
@@ -106,6 +138,16 @@ class AssuranceReceived(Frozen):
     charge_ids: tuple[str, ...]
     scope_sufficient: bool = Field(description="whether Mexico could accept it under the "
                                                "configured sufficient scopes, at receipt")
+
+
+def assurance_received_v1_to_v2(v1: Mapping[str, Any]) -> dict[str, Any]:
+    """v1 -> v2: the three note fields move into `diplomatic_note`; nothing else changes."""
+    v2 = {k: v for k, v in v1.items()
+          if k not in ("diplomatic_note_reference", "issuing_authority", "issued_on")}
+    v2["diplomatic_note"] = {"reference": v1["diplomatic_note_reference"],
+                             "issuing_authority": v1["issuing_authority"],
+                             "issued_on": v1["issued_on"]}
+    return v2
 
 
 class AssuranceAccepted(Frozen):
@@ -203,4 +245,13 @@ EVENT_MODELS: dict[str, type[Frozen]] = {
     CLEARANCE_WITHDRAWN: ClearanceWithdrawn,
     TRANSFER_NOTED: TransferNoted,
     TRANSFER_WITHOUT_CLEARANCE_FLAGGED: TransferWithoutClearanceFlagged,
+}
+
+# Earlier versions, still readable (stored, and on the topic): their models, for the published
+# schemas, and the upcasters that bring them to the current version (shared/upcasting.py).
+PAST_MODELS: dict[tuple[str, int], type[Frozen]] = {
+    (ASSURANCE_RECEIVED, 1): AssuranceReceivedV1,
+}
+UPCASTERS = {
+    (ASSURANCE_RECEIVED, 1): assurance_received_v1_to_v2,
 }

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from shared.eventstore import RecordedEvent
+from shared.upcasting import discovered
 
 from . import events as ev
 from .events import ClearanceBasis, ClearanceException, Scope
@@ -121,6 +122,9 @@ def initial() -> AssuranceCase:
 
 
 def evolve(state: AssuranceCase, event: RecordedEvent) -> AssuranceCase:
+    # Stored events of an older schema version are read as the current one, also by folds
+    # that don't go through the repository (audit, replay); a no-op for current events.
+    event = discovered().upcast_recorded(event)
     return apply(state, event.event_type, event.payload)
 
 
@@ -164,8 +168,9 @@ def _requested(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
 
 def _received(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
     assert isinstance(e, ev.AssuranceReceived)
-    assurance = Assurance(e.assurance_id, e.scope, e.diplomatic_note_reference,
-                          e.issuing_authority, e.issued_on, e.charge_ids,
+    note = e.diplomatic_note
+    assurance = Assurance(e.assurance_id, e.scope, note.reference,
+                          note.issuing_authority, note.issued_on, e.charge_ids,
                           _covers(state, e.charge_ids), e.scope_sufficient)
     return replace(state, assurances={**state.assurances, e.assurance_id: assurance})
 

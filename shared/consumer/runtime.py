@@ -1,7 +1,8 @@
 """The consumer runtime every service's Kafka consumers run on.
 
 For each message, in partition order:
-1. parse the CloudEvent; an unreadable message goes straight to the dead-letter topic;
+1. parse the CloudEvent; an unreadable message goes straight to the dead-letter topic; a
+   message older than the version a handler is declared for is upcast to it first;
 2. in one database transaction, claim the event in the inbox and run the handler; an event
    already claimed has no second effect;
 3. a failing handler is retried with backoff, then dead-lettered with its error; database
@@ -13,6 +14,7 @@ Stopping finishes the message in hand, commits, and leaves.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import traceback
 from collections.abc import Awaitable, Callable, Mapping
@@ -25,7 +27,14 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.db import Database
-from shared.messaging.cloudevents import ConsumedEvent, MalformedEvent, from_kafka
+from shared.messaging.cloudevents import (
+    ConsumedEvent,
+    MalformedEvent,
+    ce_type,
+    from_kafka,
+    split_ce_type,
+)
+from shared.upcasting import UpcastError, Upcasters, discovered
 
 from . import inbox
 
@@ -62,6 +71,7 @@ class ConsumerRuntime:
         max_attempts: int = 5,
         first_backoff: float = 0.05,
         on_applied: Callable[[ConsumedEvent], None] | None = None,
+        upcasters: Upcasters | None = None,
     ) -> None:
         self.name = name
         self._db = database
@@ -72,6 +82,8 @@ class ConsumerRuntime:
         self._max_attempts = max_attempts
         self._first_backoff = first_backoff
         self._on_applied = on_applied
+        self._upcasters = upcasters if upcasters is not None else discovered()
+        self._versions = _declared_versions(handlers)
         self.stats = ConsumerStats()
         self.assigned = asyncio.Event()
 
@@ -122,10 +134,10 @@ class ConsumerRuntime:
     ) -> None:
         try:
             event = from_kafka(list(message.headers), message.value)
+            event, handler = self.route(event)
         except MalformedEvent as error:
             await self._dead_letter(producer, message, error, attempts=0)
             return
-        handler = self._handlers.get(event.ce_type) or self._handlers.get(ALL_TYPES)
         if handler is None:
             self.stats.ignored += 1
             return
@@ -151,6 +163,25 @@ class ConsumerRuntime:
                             extra={"consumer": self.name, "event_id": str(event.event_id),
                                    "attempt": attempt, "error": repr(error)})
                 await asyncio.sleep(self._first_backoff * 2 ** (attempt - 1))
+
+    def route(self, event: ConsumedEvent) -> tuple[ConsumedEvent, Handler | None]:
+        """The handler for an event, and the event as that handler reads it: a handler for
+        its own ce_type; else one for a newer version, given the event upcast to it; else
+        the "*" handler, given the event as published."""
+        handler = self._handlers.get(event.ce_type)
+        if handler is not None:
+            return event, handler
+        if max(self._versions.get(event.event_type, ()), default=0) <= event.schema_version:
+            return event, self._handlers.get(ALL_TYPES)
+        try:
+            for version, payload in self._upcasters.steps(event.event_type,
+                                                         event.schema_version, event.data):
+                handler = self._handlers.get(ce_type(event.event_type, version))
+                if handler is not None:
+                    return self._upcasters.upcast_consumed(event, version, payload), handler
+        except UpcastError as error:
+            raise MalformedEvent(str(error)) from error
+        return event, self._handlers.get(ALL_TYPES)
 
     async def _apply(
         self, handler: Handler, event: ConsumedEvent, message: ConsumerRecord[bytes, bytes]
@@ -191,3 +222,14 @@ class ConsumerRuntime:
                   extra={"consumer": self.name, "topic": message.topic,
                          "partition": message.partition, "offset": message.offset,
                          "error": repr(error)})
+
+
+def _declared_versions(handlers: Mapping[str, Handler]) -> dict[str, set[int]]:
+    """The versions each event type has a handler for (keys that are not ce_types, like
+    "*", are skipped)."""
+    versions: dict[str, set[int]] = {}
+    for key in handlers:
+        with contextlib.suppress(MalformedEvent):
+            event_type, version = split_ce_type(key)
+            versions.setdefault(event_type, set()).add(version)
+    return versions
