@@ -23,9 +23,8 @@ os.environ.setdefault("RUNWAY_TOPIC_PARTITIONS", "2")
 async def remove_test_topics() -> AsyncIterator[None]:
     """Delete the test topics this run created, so repeated runs don't pile up partitions
     on a developer's broker. Best effort: a broker that isn't there has nothing to clean."""
-    before = await infra.topic_names()
     yield
-    await infra.delete_test_topics(before)
+    await infra.delete_test_topics()
 
 
 @pytest.fixture(scope="session")

@@ -56,6 +56,7 @@ class ConsumerStats:
     ignored: int = 0
     dead_lettered: int = 0
     retries: int = 0
+    restarts: int = 0
 
 
 class ConsumerRuntime:
@@ -93,11 +94,30 @@ class ConsumerRuntime:
         return sorted(self._handlers)
 
     async def run(self, stop: asyncio.Event) -> None:
+        """Consume until `stop` is set. A broker or group failure restarts the clients after a
+        backoff: offsets only ever move after the database commit, so a restart re-reads what
+        was not committed and the inbox absorbs the repeats."""
+        backoff = 0.5
+        while not stop.is_set():
+            try:
+                await self._run_once(stop)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                self.stats.restarts += 1
+                log.error("consumer failed; restarting in %.1fs", backoff,
+                          extra={"consumer": self.name, "error": repr(error)})
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=backoff)
+                backoff = min(backoff * 2, 15.0)
+
+    async def _run_once(self, stop: asyncio.Event) -> None:
         consumer = self._consumer_factory()
         producer = self._producer_factory()
-        await producer.start()
-        await consumer.start()
         try:
+            await producer.start()
+            await consumer.start()
             while not stop.is_set():
                 batch = await consumer.getmany(timeout_ms=200, max_records=500)
                 if consumer.assignment():

@@ -41,7 +41,8 @@ class _RuntimeCollector(Collector):
             for outcome, value in (("applied", stats.applied), ("duplicate", stats.duplicates),
                                    ("ignored", stats.ignored),
                                    ("dead_lettered", stats.dead_lettered),
-                                   ("retried", stats.retries)):
+                                   ("retried", stats.retries),
+                                   ("restarted", stats.restarts)):
                 consumed.add_metric([consumer.name, outcome], value)
         yield consumed
 

@@ -7,6 +7,7 @@ start it (`make infra-up`), so a CI run without Kafka or PostgreSQL can never pa
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import uuid
 
@@ -71,26 +72,12 @@ async def drop_database(server_url: str, url: str) -> None:
         await conn.close()
 
 
-async def topic_names() -> set[str] | None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap(), request_timeout_ms=5000)
-    try:
-        await asyncio.wait_for(admin.start(), timeout=10)
-        return set(await admin.list_topics())
-    except Exception:
-        return None
-    finally:
-        await admin.close()
-
-
-async def delete_test_topics(before: set[str] | None) -> None:
-    """Delete topics created since `before` that are not Runway's declared ones."""
-    if before is None:
-        return
+async def delete_test_topics() -> None:
+    """Delete the topics this run created (and only those)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap(), request_timeout_ms=60000)
     try:
-        await admin.start()
-        created = [t for t in set(await admin.list_topics()) - before
-                   if not t.startswith(("runway.", "__"))]
+        await asyncio.wait_for(admin.start(), timeout=10)
+        created = [t for t in await admin.list_topics() if made_by_this_run(t)]
         for start in range(0, len(created), 200):
             await admin.delete_topics(created[start:start + 200], timeout_ms=60000)
     except Exception:
@@ -110,5 +97,22 @@ async def create_topics(bootstrap: str, names: list[str], partitions: int = 3) -
         await admin.close()
 
 
+@functools.cache
+def session_token() -> str:
+    """Marks every topic this test run creates, so that its clean-up never touches topics of
+    another run sharing the broker."""
+    return uuid.uuid4().hex[:6]
+
+
 def unique_topic(label: str) -> str:
-    return f"test.{label}.{uuid.uuid4().hex[:10]}"
+    return f"test.{session_token()}.{label}.{uuid.uuid4().hex[:10]}"
+
+
+def test_namespace(label: str = "t") -> str:
+    """A topic namespace for one service runtime or stack in this run."""
+    return f"{label}-{session_token()}-{uuid.uuid4().hex[:8]}"
+
+
+def made_by_this_run(topic: str) -> bool:
+    token = session_token()
+    return topic.startswith(f"test.{token}.") or f"-{token}-" in topic.split(".", 1)[0]

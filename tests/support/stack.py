@@ -12,13 +12,12 @@ import signal
 import socket
 import sys
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
-from tests.support.infra import create_database, drop_database
+from tests.support.infra import create_database, drop_database, test_namespace
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,7 +41,7 @@ class ServiceProcess:
 class Stack:
     pg_server: str
     kafka: str
-    namespace: str = field(default_factory=lambda: f"e2e{uuid.uuid4().hex[:8]}")
+    namespace: str = field(default_factory=lambda: test_namespace("e2e"))
     services: dict[str, ServiceProcess] = field(default_factory=dict)
 
     def url(self, service: str) -> str:
@@ -80,7 +79,28 @@ class Stack:
                 await asyncio.sleep(0.1)
         raise AssertionError(f"{service.name} not ready: {service.log.read_text()[-3000:]}")
 
+    async def validate_published_events(self) -> int:
+        """Every event the services published in this run matches its published schema."""
+        from shared.messaging.cloudevents import from_kafka
+        from tests.contracts.validate import validate_event
+        from tests.support.kafka_read import read_topic
+
+        checked = 0
+        for name in self.services:
+            for record in await read_topic(self.kafka,
+                                           f"{self.namespace}.runway.{name}.events"):
+                event = from_kafka(list(record.headers), record.value)
+                validate_event(event.event_type, event.schema_version, event.data)
+                checked += 1
+        return checked
+
     async def stop(self) -> None:
+        try:
+            await self.validate_published_events()
+        finally:
+            await self._shutdown()
+
+    async def _shutdown(self) -> None:
         for service in self.services.values():
             if service.process.returncode is None:
                 service.process.send_signal(signal.SIGTERM)

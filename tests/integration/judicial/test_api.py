@@ -25,6 +25,7 @@ from shared.messaging.cloudevents import from_kafka, to_kafka
 from shared.service import ServiceRuntime
 from shared.settings import ServiceSettings
 from shared.web.app import create_app
+from tests.support.infra import test_namespace
 from tests.support.requests import request
 
 CLERK = {"X-Actor": "clerk-7", "X-Actor-Role": "judicial_clerk"}
@@ -33,7 +34,7 @@ START = datetime(2026, 1, 2, 12, tzinfo=UTC)
 
 @pytest.fixture(scope="module")
 def namespace() -> str:
-    return f"tj{uuid.uuid4().hex[:8]}"
+    return test_namespace("tj")
 
 
 @pytest.fixture
