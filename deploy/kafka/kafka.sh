@@ -210,7 +210,8 @@ group.initial.rebalance.delay.ms=0
 #log.flush.interval.messages=10000
 #log.flush.interval.ms=1000
 
-log.retention.hours=168
+# Runway's topics are its audit record: keep everything unless a topic says otherwise.
+log.retention.ms=-1
 log.segment.bytes=1073741824
 log.retention.check.interval.ms=300000
 EOF

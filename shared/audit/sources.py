@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
@@ -81,29 +83,48 @@ async def partition_ids(bootstrap: str, topic: str) -> list[int]:
         await admin.close()
 
 
-async def topic_messages(bootstrap: str, topic: str
-                         ) -> dict[str, list[ConsumerRecord[bytes, bytes]]]:
-    """Every message on a topic, from its first offset to the end now, by ce_id."""
+Message: TypeAlias = ConsumerRecord[bytes, bytes]
+
+
+async def read_to_checkpoint(bootstrap: str, topic: str,
+                             on_batch: Callable[[list[Message]], None],
+                             timeout_s: float = 600.0) -> dict[int, int]:
+    """Feed every message of `topic`, from each partition's first retained offset up to its
+    end offset seen now (the checkpoint, returned), to `on_batch`. Ends by position, so a
+    partition whose messages were compacted or aged out cannot keep it waiting; gives up
+    with an error after `timeout_s` rather than hang."""
+    partitions = [TopicPartition(topic, p) for p in await partition_ids(bootstrap, topic)]
+    if not partitions:
+        return {}
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                isolation_level="read_committed")
+                                isolation_level="read_committed",
+                                max_partition_fetch_bytes=8 << 20, fetch_max_bytes=64 << 20)
     await consumer.start()
-    by_id: dict[str, list[ConsumerRecord[bytes, bytes]]] = defaultdict(list)
     try:
-        partitions = [TopicPartition(topic, p) for p in await partition_ids(bootstrap, topic)]
-        if not partitions:
-            return by_id
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         ends = await consumer.end_offsets(partitions)
-        remaining = {tp for tp in partitions if ends[tp] > 0}
+        deadline = time.monotonic() + timeout_s
+        remaining = {tp for tp in partitions if await consumer.position(tp) < ends[tp]}
         while remaining:
-            batch = await consumer.getmany(timeout_ms=1000, max_records=10_000)
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"could not read {topic} to its checkpoint in {timeout_s}s")
+            batch = await consumer.getmany(*remaining, timeout_ms=500, max_records=20_000)
             for tp, messages in batch.items():
-                for message in messages:
-                    ce_id = dict(message.headers).get("ce_id", b"").decode()
-                    by_id[ce_id].append(message)
-                if messages and messages[-1].offset + 1 >= ends[tp]:
-                    remaining.discard(tp)
-        return by_id
+                on_batch([m for m in messages if m.offset < ends[tp]])
+            remaining = {tp for tp in remaining if await consumer.position(tp) < ends[tp]}
+        return {tp.partition: ends[tp] for tp in partitions}
     finally:
         await consumer.stop()
+
+
+async def topic_messages(bootstrap: str, topic: str) -> dict[str, list[Message]]:
+    """Every message on a topic, from its first offset to the end now, by ce_id."""
+    by_id: dict[str, list[Message]] = defaultdict(list)
+
+    def keep(messages: list[Message]) -> None:
+        for message in messages:
+            by_id[dict(message.headers).get("ce_id", b"").decode()].append(message)
+
+    await read_to_checkpoint(bootstrap, topic, keep)
+    return by_id

@@ -2,7 +2,8 @@
 
 For every stream of every service's store: versions run 1..n without gaps and the hash chain
 holds. For every stored event: it is on the service's topic with the same content (payload
-bytes, type, subject, version and hashes); a second copy with the same content is reported as
+bytes, key, and every CloudEvents header the relay writes: id, source, type, subject, time,
+actor, correlation, causation, stream, version, recorded time and hashes); a second copy with the same content is reported as
 a redelivery (the relay publishes at least once; consumers de-duplicate), a copy that differs
 is tampering. A message on a topic that no store holds is reported too.
 """
@@ -12,12 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from aiokafka import ConsumerRecord
-
-from shared.clock import iso_utc
 from shared.eventstore import RecordedEvent, verify_stream
+from shared.messaging.cloudevents import to_kafka
 
-from .sources import AuditTarget, publication_state, stored_streams, topic_messages
+from .sources import AuditTarget, Message, publication_state, stored_streams, topic_messages
 
 ERROR, NOTE = "error", "note"
 
@@ -53,20 +52,22 @@ class VerifyReport:
         return not self.errors
 
 
-def expected_headers(event: RecordedEvent) -> dict[str, str]:
-    return {"ce_type": f"{event.event_type}.v{event.schema_version}",
-            "ce_streamid": event.stream_id, "ce_streamversion": str(event.version),
-            "ce_eventhash": event.hash, "ce_prevhash": event.prev_hash,
-            "ce_recordedat": iso_utc(event.recorded_at)}
-
-
-def compare(event: RecordedEvent, message: ConsumerRecord[bytes, bytes]) -> list[str]:
-    """How a published message differs from the stored event (empty: identical)."""
-    headers = {k: v.decode("utf-8", "replace") for k, v in message.headers}
-    differences = [f"{name} is {headers.get(name)!r} on Kafka, {value!r} in the store"
-                   for name, value in expected_headers(event).items()
-                   if headers.get(name) != value]
-    if message.value != event.payload_json.encode():
+def compare(event: RecordedEvent, message: Message, service: str) -> list[str]:
+    """How a published message differs from the stored event (empty: identical): every
+    CloudEvents header the relay writes, the key and the payload bytes."""
+    key = (message.key or b"").decode("utf-8", "replace")
+    expected = to_kafka(event, topic=message.topic, key=key, source=f"/runway/{service}")
+    published = {k: v for k, v in message.headers}
+    wanted = dict(expected.headers)
+    differences = [
+        f"{name} is {published.get(name, b'').decode('utf-8', 'replace')!r} on Kafka, "
+        f"{value.decode()!r} in the store"
+        for name, value in wanted.items() if published.get(name) != value]
+    differences += [f"{name} is on Kafka but Runway never writes it"
+                    for name in published.keys() - wanted.keys() if name.startswith("ce_")]
+    if key != event.stream_id and event.payload.get("case_id") != key:
+        differences.append(f"key {key!r} names neither the stream nor the case")
+    if message.value != expected.value:
         differences.append("payload differs between Kafka and the store")
     return differences
 
@@ -109,7 +110,7 @@ async def _verify_service(report: VerifyReport, service: str, url: str, target: 
 
 
 def _check_publication(report: VerifyReport, service: str, event: RecordedEvent,
-                       copies: list[ConsumerRecord[bytes, bytes]],
+                       copies: list[Message],
                        marked: bool | None) -> None:
     def add(severity: str, problem: str) -> None:
         report.findings.append(Finding(severity, service, event.stream_id, event.version,
@@ -124,7 +125,7 @@ def _check_publication(report: VerifyReport, service: str, event: RecordedEvent,
             add(ERROR, "never published (no outbox row and not on Kafka)")
         return
     for copy in copies:
-        for difference in compare(event, copy):
+        for difference in compare(event, copy, service):
             add(ERROR, f"partition {copy.partition} offset {copy.offset}: {difference}")
     if len(copies) > 1:
         add(NOTE, f"published {len(copies)} times with the same id (a relay redelivery; "

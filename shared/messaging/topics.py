@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -20,6 +20,7 @@ class TopicSpec:
     description: str
     partitions: int
     replication_factor: int
+    config: dict[str, str] = field(default_factory=dict)
 
 
 def contracts_dir() -> Path:
@@ -33,10 +34,11 @@ def load_topics(path: Path | None = None, partitions: int | None = None,
     env_partitions = os.environ.get("RUNWAY_TOPIC_PARTITIONS")
     count = partitions or int(env_partitions or declaration.get("partitions", 6))
     replication = int(declaration.get("replication_factor", 1))
+    config = {str(k): str(v) for k, v in (declaration.get("config") or {}).items()}
     return [
         TopicSpec(name=namespaced(namespace, t["name"]), producer=t["producer"], key=t["key"],
                   description=t.get("description", ""), partitions=count,
-                  replication_factor=replication)
+                  replication_factor=replication, config=config)
         for t in declaration["topics"]
     ]
 
@@ -67,7 +69,8 @@ async def ensure_topics(bootstrap: str, specs: list[TopicSpec]) -> list[str]:
             with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics([
                     NewTopic(name=s.name, num_partitions=s.partitions,
-                             replication_factor=s.replication_factor) for s in missing
+                             replication_factor=s.replication_factor,
+                             topic_configs=s.config) for s in missing
                 ])
         return [s.name for s in missing]
     finally:

@@ -159,3 +159,21 @@ async def test_a_live_read_model_that_disagrees_with_the_log_is_reported(
         ("judicial", "judicial_cases", cases[0])]
     assert "status: live 'released' != rebuilt 'formal_request_received'" in str(
         report.errors[0])
+
+
+async def test_a_fabricated_live_row_is_an_error_not_a_note(stack: Stack,
+                                                            cases: list[str]) -> None:
+    database = Database(stack.services["assurance"].database_url)
+    try:
+        async with database.transaction() as conn:
+            await conn.execute(sa.text(
+                "INSERT INTO assurance_cases (case_id, legal_basis, version, cleared, basis, "
+                "transfer_flagged, uncovered_charge_ids, view, updated_at) SELECT 'RWY-FORGED', "
+                "legal_basis, 1, true, 'no_capital_charges', false, '[]', view, updated_at "
+                "FROM assurance_cases LIMIT 1"))
+    finally:
+        await database.dispose()
+    report = await replay(audit_target(stack), discover_replays(),
+                          stack.services["intake"].database_url)
+    forged = [d for d in report.errors if d.key == "RWY-FORGED"]
+    assert forged and "not in the log" in forged[0].detail
