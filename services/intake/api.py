@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy.exc import IntegrityError
 
 from shared.aggregate import Repository
 from shared.errors import InvalidRequest, NotFound, RuleViolation
@@ -63,15 +64,22 @@ async def submit(runtime: ServiceRuntime, submission: Submission,
     repo = case_repository(runtime)
     request = RequestSubmitted(case_id=domain.new_case_id(), **submission.model_dump())
     events = domain.submit(request, runtime.clock.now().date())
-    async with runtime.command() as conn:
-        if submission.request_reference and (existing := await read_model.case_for_reference(
-                conn, submission.request_reference)):
-            raise RuleViolation("request_reference_unique",
-                                f"request_reference {submission.request_reference!r} was "
-                                f"already submitted as case {existing}")
-        loaded = await repo.load(conn, request.case_id)
-        _, recorded = await repo.append(conn, loaded, events, context)
-        await read_model.record_submission(conn, request, recorded[-1].recorded_at)
+    duplicate = RuleViolation("request_reference_unique",
+                              f"request_reference {submission.request_reference!r} was "
+                              "already submitted")
+    try:
+        async with runtime.command() as conn:
+            if submission.request_reference and await read_model.case_for_reference(
+                    conn, submission.request_reference):
+                raise duplicate
+            loaded = await repo.load(conn, request.case_id)
+            _, recorded = await repo.append(conn, loaded, events, context)
+            await read_model.record_submission(conn, request, recorded[-1].recorded_at)
+    except IntegrityError as error:
+        # Two submissions of one reference at the same moment: the unique index decides.
+        if submission.request_reference and "request_reference" in str(error.orig):
+            raise duplicate from error
+        raise
     return request.case_id
 
 
@@ -112,6 +120,9 @@ def routes(runtime: ServiceRuntime) -> Sequence[APIRouter]:
             except RuleViolation as error:
                 results.append({"index": index, "outcome": "rejected", "rule": error.rule,
                                 "detail": error.message})
+            except ConcurrencyConflict as error:
+                results.append({"index": index, "outcome": "rejected",
+                                "rule": "concurrency_conflict", "detail": str(error)})
         created = sum(r["outcome"] == "created" for r in results)
         return {"created": created, "failed": len(results) - created, "results": results}
 

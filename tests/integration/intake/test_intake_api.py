@@ -126,3 +126,18 @@ async def test_amending_with_a_stale_version_is_a_409(client: httpx.AsyncClient)
 async def test_unknown_case_is_a_404(client: httpx.AsyncClient) -> None:
     assert (await client.get("/cases/RWY-NOPE")).status_code == 404
     assert (await client.get("/cases/RWY-NOPE/timeline")).status_code == 404
+
+
+async def test_one_reference_submitted_twice_at_once_is_one_case_and_one_409(
+    client: httpx.AsyncClient,
+) -> None:
+    import asyncio
+
+    body = request(reference="OIA-RACE")
+    answers = await asyncio.gather(*(client.post("/cases", json=body) for _ in range(4)))
+    codes = sorted(a.status_code for a in answers)
+    assert codes == [201, 409, 409, 409], [a.text for a in answers]
+    assert {a.json().get("rule") for a in answers if a.status_code == 409} == {
+        "request_reference_unique"}
+    listed = (await client.get("/cases")).json()["cases"]
+    assert [c["request_reference"] for c in listed].count("OIA-RACE") == 1
