@@ -3,9 +3,10 @@
 For every stream of every service's store: versions run 1..n without gaps and the hash chain
 holds. For every stored event: it is on the service's topic with the same content (payload
 bytes, key, and every CloudEvents header the relay writes: id, source, type, subject, time,
-actor, correlation, causation, stream, version, recorded time and hashes); a second copy with the same content is reported as
-a redelivery (the relay publishes at least once; consumers de-duplicate), a copy that differs
-is tampering. A message on a topic that no store holds is reported too.
+actor, correlation, causation, stream, version, recorded time and hashes); a second copy
+with the same content is reported as a redelivery (the relay publishes at least once;
+consumers de-duplicate), a copy that differs is tampering. A message on a topic that no
+store holds is reported too.
 """
 
 from __future__ import annotations

@@ -83,8 +83,9 @@ class OutboxRelay:
 
     async def _run_as_leader(self, stop: asyncio.Event) -> None:
         async with contextlib.AsyncExitStack() as stack:
+            lock: asyncpg.Connection | None = None
             if self._db.is_postgres:
-                await stack.enter_async_context(self._leadership(stop))
+                lock = await stack.enter_async_context(self._leadership(stop))
                 if stop.is_set():
                     return
             producer = self._producer_factory()
@@ -94,6 +95,8 @@ class OutboxRelay:
             stack.callback(setattr, self, "is_leader", False)
             while not stop.is_set():
                 self._wakeup.clear()
+                if lock is not None:
+                    await _still_leader(lock)
                 sent = await self.publish_pending(producer)
                 if sent < self._batch_size:
                     await _wait_any(stop, self._wakeup, self._poll_interval)
@@ -109,7 +112,7 @@ class OutboxRelay:
                 if await _wait(stop, self._poll_interval):
                     break
             await conn.add_listener(schema.OUTBOX_CHANNEL, lambda *_: self._wakeup.set())
-            yield
+            yield conn
         finally:
             with contextlib.suppress(Exception):
                 await conn.close(timeout=5)
@@ -176,6 +179,18 @@ class OutboxRelay:
                 sa.select(sa.func.count()).select_from(_O).where(_O.c.published_at.is_(None))
             )
         return int(value or 0)
+
+
+async def _still_leader(lock: asyncpg.Connection) -> None:
+    """The lock lives as long as its connection. If that connection broke, another relay may
+    hold the lock now: stop publishing (the caller restarts and queues for the lock)."""
+    if lock.is_closed():
+        raise ConnectionError("relay lock connection lost")
+    held = await lock.fetchval(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 "
+        "AND pid = pg_backend_pid() AND granted", _LOCK_KEY & 0xFFFFFFFF)
+    if not held:
+        raise ConnectionError("relay lock no longer held")
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> bool:

@@ -122,3 +122,30 @@ async def _zero(count: Awaitable[int]) -> bool:
 
 async def _true(value: bool) -> bool:
     return value
+
+
+async def test_a_relay_that_loses_its_lock_stops_and_another_takes_over(
+    pg_db: Database, store: EventStore, kafka: str
+) -> None:
+    topic = unique_topic("lock-loss")
+    await create_topics(kafka, [topic])
+    relays = [OutboxRelay(pg_db, lambda: make_producer(kafka, "test-relay"),
+                          source="/runway/test", poll_interval=0.1) for _ in range(2)]
+    stop = asyncio.Event()
+    running = [asyncio.create_task(r.run(stop)) for r in relays]
+    try:
+        await wait_for(lambda: _true(any(r.is_leader for r in relays)), what="a leader")
+        first = next(r for r in relays if r.is_leader)
+        async with pg_db.transaction() as conn:
+            # The database ends the leader's lock connection (a network cut, a failover).
+            await conn.execute(sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks "
+                "WHERE locktype = 'advisory' AND granted"))
+        await wait_for(lambda: _true(first.stats.failures > 0), what="the leader noticed")
+        await write_cases(pg_db, store, topic, cases=2, per_case=2)
+        await wait_for(lambda: _zero(relays[0].pending_count()), what="outbox drained again")
+        assert sum(r.is_leader for r in relays) == 1
+    finally:
+        stop.set()
+        await asyncio.gather(*running)
+    assert len(await read_topic(kafka, topic)) == 4
