@@ -32,6 +32,7 @@ async def run(runtime: ServiceRuntime, conn: AsyncConnection, case_id: str, deci
     decided = decide(loaded.state)
     if not decided:
         return loaded.state
-    state, _ = await repo.append(conn, loaded, decided, context)
-    await read_model.project(conn, state, runtime.clock.now())
+    state, recorded = await repo.append(conn, loaded, decided, context)
+    # The events' own recorded time, not the clock: a replay of the log rebuilds the same row.
+    await read_model.project(conn, state, recorded[-1].recorded_at)
     return state

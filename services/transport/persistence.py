@@ -88,20 +88,22 @@ class Session:
         if self._appended_unloaded(outcome):
             raise RuntimeError("an outcome named a stream the session never loaded")
         recorded: list[RecordedEvent] = []
-        now = self.runtime.clock.now()
+        # Projections take each append's own recorded time, not a clock reading, so that a
+        # replay of the log rebuilds exactly the same rows.
         for flight_id in sorted(k for k, v in outcome.flights.items() if v):
             loaded = self._flights[flight_id]
             state, events = await self._flight_repo.append(
                 self.conn, loaded, outcome.flights[flight_id], self.context)
             self._flights[flight_id] = Loaded(flight_id, state, state.version, events[-1].hash)
-            await read_model.project_flight(self.conn, state, now)
+            await read_model.project_flight(self.conn, state, events[-1].recorded_at)
             recorded += events
         for case_id in sorted(k for k, v in outcome.cases.items() if v):
             loaded_case = self._cases[case_id]
             case, events = await self._case_repo.append(
                 self.conn, loaded_case, outcome.cases[case_id], self.context)
             self._cases[case_id] = Loaded(case_id, case, case.version, events[-1].hash)
-            await read_model.project_case(self.conn, case, events, self.routes, now)
+            await read_model.project_case(self.conn, case, events, self.routes,
+                                          events[-1].recorded_at)
             recorded += events
         return recorded
 

@@ -1,0 +1,96 @@
+"""Court's answers to auditors: the US case as it stood, and what held prosecution back.
+
+Holds named: `intake_not_opened` (nobody has landed yet: the court only holds what others
+told it), and `specialty_consent_required`, one per count the rule of specialty (treaty
+art. 17) blocks until Mexico consents (a flagged superseding count, or one consent was asked
+for, not yet consented to). Charges simply outside Mexico's grant are not holds: nothing is
+pending on them unless consent is sought.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.audit.hooks import Blocker, CaseAudit, cite, last_of
+from shared.audit.replay import ReadModelReplay, ReplayInput, TableSpec
+from shared.eventstore import RecordedEvent
+
+from . import events as ev
+from . import read_model, specialty
+from .settings import CourtSettings
+from .state import CourtCase, evolve, initial
+from .view import as_of, case_view
+
+
+def fold(events: Sequence[RecordedEvent]) -> CourtCase:
+    state = initial()
+    for event in events:
+        state = evolve(state, event)
+    return state
+
+
+def view(events: Sequence[RecordedEvent]) -> dict[str, Any]:
+    """The case as GET /cases/{id} showed it at the last event's recorded_at (the hooks are
+    not told the as-of instant), with the Rule 5 limit of the auditor's environment
+    (INITIAL_APPEARANCE_LIMIT_HOURS). The service answers 404 before the landing; the audit
+    shows what the court held then."""
+    if not events:
+        return {}
+    limit = CourtSettings().initial_appearance_limit_hours
+    return as_of(case_view(fold(events)), events[-1].recorded_at, limit)
+
+
+_ABOUT_A_COUNT = (ev.SUPERSEDING_INDICTMENT_FILED, ev.SPECIALTY_VIOLATION_BLOCKED,
+                  ev.SPECIALTY_CONSENT_REQUESTED, ev.SPECIALTY_CONSENT_REFUSED)
+
+
+def _names(event: RecordedEvent, charge_id: str) -> bool:
+    payload = event.payload
+    if event.event_type == ev.SUPERSEDING_INDICTMENT_FILED:
+        return charge_id in payload.get("added_charge_ids", ())
+    return charge_id in payload.get("charge_ids", ())
+
+
+def _consent_blocker(events: Sequence[RecordedEvent], state: CourtCase,
+                     charge_id: str) -> Blocker:
+    status = specialty.charge_status(state, charge_id)
+    missing = [f"court.specialty_consent_granted for charge {charge_id}"]
+    if status != specialty.CONSENT_REQUESTED:
+        missing.insert(0, f"court.specialty_consent_requested for charge {charge_id}")
+    return Blocker(
+        "specialty_consent_required",
+        f"charge {charge_id} ({status}) is outside Mexico's grant: the rule of specialty "
+        "(treaty art. 17) blocks prosecution on it until Mexico's consent is recorded",
+        evidence=tuple(cite(e) for e in last_of(events, *_ABOUT_A_COUNT)
+                       if _names(e, charge_id)),
+        missing=tuple(missing))
+
+
+def blockers(events: Sequence[RecordedEvent]) -> list[Blocker]:
+    state = fold(events)
+    if state.intake is None:
+        return [Blocker("intake_not_opened", "the person has not landed: no intake record "
+                                             "is open in the charging district",
+                        missing=("court.intake_opened (on transport.person_landed)",))]
+    if state.ended is not None:
+        return []
+    return [_consent_blocker(events, state, charge_id) for charge_id in state.charges
+            if specialty.awaiting_consent(state, charge_id)]
+
+
+AUDIT = CaseAudit(view=view, blockers=blockers)
+
+
+async def rebuild(conn: AsyncConnection, data: ReplayInput) -> None:
+    """court_cases as the live projection writes it, but with updated_at = the last event's
+    recorded_at (the live value is a later clock reading: see REPLAY)."""
+    for stream in data.streams.values():
+        await read_model.project(conn, fold(stream), stream[-1].recorded_at)
+
+
+REPLAY = ReadModelReplay(tables=[TableSpec("court_cases", key=("case_id",), version="version")],
+                         rebuild=rebuild,
+                         migrations=("services.court:migrations/versions",))

@@ -1,0 +1,201 @@
+"""Transport's answers to auditors: the case as transport showed it, and which eligibility
+rules kept the person off a flight, with the noted events that prove it.
+
+Only the case stream (stream id = case id) is a case's: flight streams are not folded into
+the view. The destination airport depends on configuration (TRANSPORT_DISTRICT_AIRPORTS),
+read here from the auditor's environment when a hook is called, as the service reads its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from itertools import groupby
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.audit.hooks import Blocker, CaseAudit, cite, last_of
+from shared.audit.replay import ReadModelReplay, ReplayInput, TableSpec
+from shared.eventstore import RecordedEvent
+
+from . import events as ev
+from . import read_model, rules
+from .routing import RouteTable
+from .settings import TransportSettings
+from .state import (
+    CaseState,
+    FlightState,
+    evolve_case,
+    evolve_flight,
+    initial_case,
+    initial_flight,
+)
+from .view import case_view
+
+
+def _routes() -> RouteTable:
+    return TransportSettings().routes()
+
+
+def fold(events: Sequence[RecordedEvent]) -> CaseState:
+    state = initial_case()
+    for event in events:
+        state = evolve_case(state, event)
+    return state
+
+
+def _today(events: Sequence[RecordedEvent]) -> date | None:
+    """The day the pickup-window rule is read on: that of the last event recorded. The hooks
+    are not told the as-of instant, so a window that closed between the last event and that
+    instant is not seen (the service itself, asked then, would say it had closed)."""
+    return events[-1].recorded_at.date() if events else None
+
+
+def view(events: Sequence[RecordedEvent]) -> dict[str, Any]:
+    """GET /cases/{id} as the service answered it at the last event's recorded_at: the stored
+    view with the clock's rule applied on that day (see `_today`)."""
+    today = _today(events)
+    if today is None:
+        return {}
+    state = fold(events)
+    stored = SimpleNamespace(
+        view=case_view(state, _routes(), today),
+        failing_rules=list(rules.failing_rules(state.facts, None)),
+        pickup_deadline_on=read_model._clock_deadline(state.facts))
+    return read_model._live(stored, today)
+
+
+# --- blockers ---------------------------------------------------------------------------
+
+def _surrender_evidence(events: Sequence[RecordedEvent], state: CaseState) -> list[RecordedEvent]:
+    facts = state.facts
+    if facts.surrender_annulled_by is not None:
+        return [e for e in last_of(events, ev.AmparoNoted.EVENT_TYPE)
+                if e.payload.get("ruling") == "granted"
+                and e.payload.get("amparo_id") == facts.surrender_annulled_by][-1:]
+    if facts.surrender_kind is not None:  # deferred: an order that does not count
+        return last_of(events, ev.SurrenderOrderNoted.EVENT_TYPE)[-1:]
+    return []
+
+
+def _suspension_evidence(events: Sequence[RecordedEvent],
+                         state: CaseState) -> list[RecordedEvent]:
+    granted = [e for e in last_of(events, ev.AmparoNoted.EVENT_TYPE)
+               if e.payload.get("ruling") == "suspension_granted"
+               and e.payload.get("amparo_id") in state.facts.suspensions]
+    return granted or last_of(events, ev.AmparoNoted.EVENT_TYPE)[-1:]
+
+
+def _evidence(rule: str, events: Sequence[RecordedEvent],
+              state: CaseState) -> list[RecordedEvent]:
+    if rule == rules.SURRENDER_NOT_ORDERED:
+        return _surrender_evidence(events, state)
+    if rule == rules.CLEARANCE_MISSING:
+        # The last clearance noted, if any, is its withdrawal; absent one the rule fails for
+        # want of a grant, which no event proves.
+        return last_of(events, ev.ClearanceNoted.EVENT_TYPE)[-1:]
+    if rule == rules.SUSPENSION_ACTIVE:
+        return _suspension_evidence(events, state)
+    if rule == rules.PICKUP_WINDOW_EXPIRED:
+        return (last_of(events, ev.PickupExpiryNoted.EVENT_TYPE)[-1:]
+                or last_of(events, ev.SurrenderOrderNoted.EVENT_TYPE)[-1:])
+    return last_of(events, ev.ReleaseNoted.EVENT_TYPE)
+
+
+def _missing(rule: str, state: CaseState) -> tuple[str, ...]:
+    facts = state.facts
+    if rule == rules.SURRENDER_NOT_ORDERED:
+        return ("transport.surrender_order_noted of kind full or temporary "
+                "(from judicial.surrender_ordered)",
+                "transport.transfer_authorization_noted "
+                "(from judicial.national_security_transfer_authorized)")
+    if rule == rules.CLEARANCE_MISSING:
+        return ("transport.clearance_noted with cleared=true "
+                "(from assurance.death_penalty_clearance_granted)",)
+    if rule == rules.SUSPENSION_ACTIVE:
+        return tuple(f"transport.amparo_noted lifting the suspension of amparo {amparo} "
+                     "(from judicial.amparo_denied)" for amparo in facts.suspensions)
+    if rule == rules.PICKUP_WINDOW_EXPIRED:
+        later = () if facts.pickup_expired else (
+            "transport.surrender_order_noted with a later pickup_deadline_on",)
+        return (*later, "transport.transfer_authorization_noted (a national-security "
+                        "transfer has no pickup window)")
+    return ()  # a release is final
+
+
+def _detail(rule: str, state: CaseState, today: date | None) -> str:
+    detail = rules.explain(rule, state.facts)
+    if rule == rules.PICKUP_WINDOW_EXPIRED and not state.facts.pickup_expired:
+        detail += (f" (read on {today}, the day of the last event recorded: the audit is not "
+                   "told the as-of instant)")
+    return detail
+
+
+def blockers(events: Sequence[RecordedEvent]) -> list[Blocker]:
+    """One Blocker per eligibility rule failing on the case stream's facts, the pickup window
+    read on the day of the last event given (see `_today`). With no events transport has
+    heard nothing: the rules failing on no facts are named. Once the person has departed,
+    eligibility holds nobody back any more."""
+    state = fold(events)
+    if state.booking is not None and state.booking.departed_at is not None:
+        return []
+    today = _today(events)
+    return [Blocker(rule, _detail(rule, state, today),
+                    evidence=tuple(cite(e) for e in _evidence(rule, events, state)),
+                    missing=_missing(rule, state))
+            for rule in rules.failing_rules(state.facts, today)]
+
+
+AUDIT = CaseAudit(view=view, blockers=blockers)
+
+
+# --- replay -----------------------------------------------------------------------------
+
+def _appends(stream: Sequence[RecordedEvent]) -> list[list[RecordedEvent]]:
+    """The stream cut into the appends that wrote it: one append's events share their
+    recorded_at (one clock reading per append) and their context."""
+    def append_of(e: RecordedEvent) -> tuple[Any, ...]:
+        return (e.recorded_at, e.correlation_id, e.causation_id, e.actor)
+
+    return [list(group) for _, group in groupby(stream, key=append_of)]
+
+
+async def _rebuild_case(conn: AsyncConnection, stream: Sequence[RecordedEvent],
+                        routes: RouteTable) -> None:
+    # Append by append, as Session.commit projects: the manifest row takes the person's name
+    # as it stood after the append that put them on it.
+    state = initial_case()
+    for batch in _appends(stream):
+        for event in batch:
+            state = evolve_case(state, event)
+        await read_model.project_case(conn, state, batch, routes, batch[-1].recorded_at)
+
+
+async def _rebuild_flight(conn: AsyncConnection, stream: Sequence[RecordedEvent]) -> None:
+    state: FlightState = initial_flight()
+    for event in stream:
+        state = evolve_flight(state, event)
+    await read_model.project_flight(conn, state, stream[-1].recorded_at)
+
+
+async def rebuild(conn: AsyncConnection, data: ReplayInput) -> None:
+    """All three tables, as the live projections write them (updated_at taken as the last
+    append's recorded_at, which the live rows don't hold: see REPLAY)."""
+    routes = _routes()
+    for stream in data.streams.values():
+        if stream[0].stream_type == ev.FLIGHT_STREAM:
+            await _rebuild_flight(conn, stream)
+        else:
+            await _rebuild_case(conn, stream, routes)
+
+
+# transport_manifest holds neither version nor event id; its rows are compared whole, so a
+# row changed after the checkpoint shows as a difference: replay a quiet system for it.
+REPLAY = ReadModelReplay(
+    tables=[TableSpec("transport_cases", key=("case_id",), version="version"),
+            TableSpec("transport_flights", key=("flight_id",), version="version",
+                      case_column="flight_id"),
+            TableSpec("transport_manifest", key=("flight_id", "case_id"))],
+    rebuild=rebuild, migrations=("services.transport:migrations/versions",))
