@@ -191,7 +191,15 @@ class ConsumerRuntime:
         handler = self._handlers.get(event.ce_type)
         if handler is not None:
             return event, handler
-        if max(self._versions.get(event.event_type, ()), default=0) <= event.schema_version:
+        declared = self._versions.get(event.event_type, ())
+        if max(declared, default=0) <= event.schema_version:
+            if declared and ALL_TYPES not in self._handlers:
+                # A type this consumer acts on, in a version it cannot read yet: ignoring it
+                # would lose a fact (a suspension, a withdrawal), so it is dead-lettered.
+                raise MalformedEvent(
+                    f"{self.name} handles {event.event_type} in versions "
+                    f"{sorted(declared)}, not v{event.schema_version}; upgrade the consumer "
+                    "and re-drive this message")
             return event, self._handlers.get(ALL_TYPES)
         try:
             for version, payload in self._upcasters.steps(event.event_type,

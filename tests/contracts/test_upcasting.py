@@ -170,9 +170,11 @@ def test_exact_handlers_win_and_star_handlers_get_messages_as_published() -> Non
     star = _runtime({ALL_TYPES: _other})
     assert star.route(v1) == (v1, _other)
     assert _runtime({"intake.request_submitted.v1": _other}).route(v1) == (v1, None)
-    # No downcasting: a v1-only handler does not receive v2.
+    # No downcasting: a v1-only consumer cannot read v2, and must not drop it silently
+    # either: the message is dead-lettered naming the versions it reads.
     v2 = _consumed(RECEIVED, 2, RECEIVED_V2)
-    assert _runtime({f"{RECEIVED}.v1": _other}).route(v2) == (v2, None)
+    with pytest.raises(MalformedEvent, match=r"versions \[1\], not v2"):
+        _runtime({f"{RECEIVED}.v1": _other}).route(v2)
 
 
 def test_a_message_its_upcaster_cannot_read_is_malformed() -> None:

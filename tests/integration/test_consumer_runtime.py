@@ -169,3 +169,24 @@ async def test_offsets_are_committed_so_a_restart_does_not_reapply(harness: Harn
 
 def _unparseable(topic: str) -> KafkaRecord:
     return KafkaRecord(topic, b"case-1", b"not json", [("ce_type", b"test.step_recorded.v1")])
+
+
+async def test_a_newer_version_than_the_consumer_reads_is_dead_lettered_not_ignored(
+    harness: Harness,
+) -> None:
+    async with harness.db.transaction() as conn:
+        [recorded] = await harness.store.append(
+            conn, stream_id="case-4", stream_type="case", expected_version=0,
+            events=[NewEvent("test.step_recorded", {"step": 1}, schema_version=2)],
+            context=CONTEXT, topic=None)
+    await harness.send_raw(to_kafka(recorded, topic=harness.topic, key="case-4",
+                                    source="/runway/test"))
+    runtime = harness.runtime()
+
+    async def lettered() -> bool:
+        return runtime.stats.dead_lettered == 1
+
+    await run_until(runtime, lettered, "the v2 event dead-lettered")
+    assert runtime.stats.ignored == 0
+    [letter] = await read_topic(harness.kafka, harness.dlq)
+    assert "not v2" in (header(letter, "dlq_error") or "")
