@@ -147,7 +147,7 @@ def open_intake(state: CourtCase, landing: Landing) -> list[NewEvent]:
         granted = tuple(c.charge_id for c in state.charges.values() if c.in_request)
     else:
         assert terms is not None and terms.granted_charge_ids is not None
-        granted = terms.granted_charge_ids
+        granted = specialty.within_grant(state, terms)
     district = state.requesting_district
     return [new_event(ev.INTAKE_OPENED, ev.IntakeOpened(
         case_id=landing.case_id, district=district, landing_district=landing.district,

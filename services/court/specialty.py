@@ -8,8 +8,8 @@ specialty defence is unavailable (it is not hidden).
 
 from __future__ import annotations
 
-from .events import LegalBasis
-from .state import CourtCase
+from .events import LegalBasis, TermsSource
+from .state import CourtCase, Terms
 
 NATIONAL_SECURITY_NOTE = (
     "Transferred under Mexico's National Security Law, not extradited (Mexico's attorney "
@@ -35,13 +35,26 @@ def applies(state: CourtCase) -> bool:
     return state.legal_basis is not LegalBasis.NATIONAL_SECURITY
 
 
+def within_grant(state: CourtCase, terms: Terms) -> tuple[str, ...]:
+    """The charges judicial's terms name, never more than the SRE granted: when both the
+    surrender order and the SRE grant are known, the order's list is narrowed to the grant's,
+    so a wrong order (e.g. one listing a count added after the grant) cannot widen it."""
+    named = terms.granted_charge_ids or ()
+    grant = state.terms.get(TermsSource.SRE_EXTRADITION_GRANTED)
+    if (terms.source is not TermsSource.SURRENDER_ORDERED or grant is None
+            or grant.granted_charge_ids is None):
+        return named
+    allowed = set(grant.granted_charge_ids)
+    return tuple(c for c in named if c in allowed)
+
+
 def granted_charge_ids(state: CourtCase) -> tuple[str, ...]:
     if state.intake is not None:
         return state.intake.granted_charge_ids
     terms = state.effective_terms
     if terms is None or terms.granted_charge_ids is None:
         return ()
-    return terms.granted_charge_ids
+    return within_grant(state, terms)
 
 
 def consented(state: CourtCase, charge_id: str) -> bool:

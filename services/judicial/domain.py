@@ -22,6 +22,18 @@ Paths, by legal basis (fixed when the case opens):
 Clocks: a clock started on day 0 runs out at the start of day N (see days.py). A step that
 would stop the provisional clock on or after its deadline is refused, because by then the
 detention has lapsed in law even if the scheduler has not yet recorded it.
+
+The amparo window runs from the notification of the grant until its due date, whatever suits
+are brought in it; the scheduler records its closing. Surrender may be ordered only once it
+has closed and no suit is pending or suspends it. After it, only the execution of a surrender
+order can still be challenged; a suspension in such a suit pauses the pickup window: while any
+suspension is active the window does not run out, and when the last one is lifted (the suit
+denied) it resumes with its deadline moved by the calendar days it was paused (lifted on -
+paused on; a suspension lifted the day it was granted moves nothing).
+
+Specialty: the SRE grants extradition for the charges the case has at the grant. That set is
+frozen then (`State.granted_charge_ids`); a count intake adds later is noted but is never part
+of the surrender order or of the charges barred when the pickup window expires.
 """
 
 from __future__ import annotations
@@ -339,9 +351,27 @@ def grant_amparo_suspension(state: State, c: cmd.GrantAmparoSuspension, now: dat
              f"amparo {c.amparo_id!r} already suspends surrender")
     _not_in_future(c.granted_on, now, "granted_on")
     _not_before(c.granted_on, filed_on, "granted_on", "the amparo filing")
+    if state.pickup_running:
+        assert state.pickup is not None
+        _require(c.granted_on < state.pickup.due_on, "pickup_window_passed",
+                 f"the pickup window ran out on {state.pickup.due_on}: a suspension granted "
+                 f"on {c.granted_on} comes after it")
     return [event(ev.AmparoSuspensionGranted(
         case_id=state.case_id, amparo_id=c.amparo_id, granted_on=c.granted_on,
-        active_suspensions=(*state.active_suspensions, c.amparo_id)), c.granted_on)]
+        active_suspensions=(*state.active_suspensions, c.amparo_id),
+        pickup_paused=state.pickup_running), c.granted_on)]
+
+
+def _window_open_on(state: State, day: date) -> bool:
+    return (state.amparo_window is not None and not state.amparo_window_closed
+            and day < state.amparo_window.due_on)
+
+
+def resumed_pickup_due_on(state: State, lifted_on: date) -> date:
+    """The paused pickup window's new deadline: moved by the days the suspension lasted."""
+    assert state.pickup is not None and state.pickup_paused_on is not None
+    paused_days = max((lifted_on - state.pickup_paused_on).days, 0)
+    return state.pickup.due_on + timedelta(days=paused_days)
 
 
 def rule_on_amparo(state: State, c: cmd.RuleOnAmparo, now: datetime,
@@ -356,29 +386,39 @@ def rule_on_amparo(state: State, c: cmd.RuleOnAmparo, now: datetime,
                 _released(state, c.ruled_on, ReleaseReason.AMPARO_GRANTED)]
     suspensions = tuple(a for a in state.active_suspensions if a != c.amparo_id)
     pending = tuple(a for a in state.pending_amparos if a != c.amparo_id)
+    resumes = state.pickup_paused and not suspensions
     return [event(ev.AmparoDenied(
         case_id=state.case_id, amparo_id=c.amparo_id, ruled_on=c.ruled_on,
         suspension_lifted=c.amparo_id in state.active_suspensions,
         active_suspensions=suspensions, pending_amparos=pending,
-        surrender_blocked=bool(suspensions or pending)), c.ruled_on)]
+        surrender_blocked=bool(suspensions or pending or _window_open_on(state, c.ruled_on)),
+        pickup_deadline_on=resumed_pickup_due_on(state, c.ruled_on) if resumes else None),
+        c.ruled_on)]
 
 
 # --- surrender ------------------------------------------------------------------------------
 
-def _require_no_amparo_block(state: State) -> None:
+def _require_no_amparo_block(state: State, ordered_on: date) -> None:
     """Rule 4: no surrender while a suspension is active or the window is open; a pending
-    suit blocks too, since a suspension may still be granted in it."""
+    suit blocks too, since a suspension may still be granted in it.
+
+    The window closes only when its due date passes, whether or not suits were brought in it.
+    (It used to be read as closed once any amparo was brought, so that a surrender could be
+    ordered inside the 30 days right after a quick denial; the rule says "while ... the
+    window is open", and a second suit may still be filed in it.) So an order dated before
+    the window's due date is refused; one dated on or after it is not, even if the scheduler
+    has not recorded the closing yet (then the order records it, see `order_surrender`)."""
     _require(not state.active_suspensions, "amparo_suspension_active",
              f"amparo suspension active in {', '.join(state.active_suspensions)}: surrender "
              "is frozen until the suit is decided")
     _require(not state.pending_amparos, "amparo_pending",
              f"amparo {', '.join(state.pending_amparos)} is pending a ruling")
-    if state.amparo_window_open:
-        assert state.amparo_window is not None
+    assert state.amparo_window is not None
+    if ordered_on < state.amparo_window.due_on:
         raise RuleViolation("amparo_window_open",
                             f"the amparo window is open until {state.amparo_window.due_on}; "
-                            "surrender may be ordered once it has closed with no amparo, or "
-                            "after an amparo is denied")
+                            "surrender may be ordered once it has closed, with no amparo "
+                            "pending or suspending it")
 
 
 def order_surrender(state: State, c: cmd.OrderSurrender, now: datetime,
@@ -388,7 +428,7 @@ def order_surrender(state: State, c: cmd.OrderSurrender, now: datetime,
     assert state.sre is not None and state.legal_basis is not None
     if c.kind is SurrenderKind.DEFERRED:
         return _defer_surrender(state, c, now)
-    _require_no_amparo_block(state)
+    _require_no_amparo_block(state, c.ordered_on)
     if c.kind is SurrenderKind.TEMPORARY:
         _require(state.temporary_agreed_on is not None, "temporary_surrender_not_agreed",
                  "a temporary surrender needs the governments' agreement, which has not been "
@@ -397,7 +437,12 @@ def order_surrender(state: State, c: cmd.OrderSurrender, now: datetime,
     _not_before(c.ordered_on, state.sre.notified_on, "ordered_on",
                 "the notification of the grant")
     temporary = c.kind is SurrenderKind.TEMPORARY
-    return [event(ev.SurrenderOrdered(
+    assert state.granted_charge_ids is not None and state.amparo_window is not None
+    # The window ran out in law before the order's date; if the scheduler has not recorded
+    # that yet, record it first so the history never shows a surrender inside an open window.
+    closing = _run_out(state, ClockKind.AMPARO_WINDOW, state.amparo_window.due_on) \
+        if state.amparo_window_open else []
+    return [*closing, event(ev.SurrenderOrdered(
         case_id=state.case_id, legal_basis=state.legal_basis,
         requesting_district=state.requesting_district, ordered_on=c.ordered_on, kind=c.kind,
         pickup_days=policy.surrender_pickup_days,
@@ -405,7 +450,7 @@ def order_surrender(state: State, c: cmd.OrderSurrender, now: datetime,
                                                     policy.surrender_pickup_days),
         return_obligation=temporary,
         return_conditions=state.temporary_return_conditions if temporary else None,
-        granted_charge_ids=state.charge_ids), c.ordered_on)]
+        granted_charge_ids=state.granted_charge_ids), c.ordered_on)]
 
 
 def _defer_surrender(state: State, c: cmd.OrderSurrender, now: datetime) -> list[NewEvent]:
@@ -523,9 +568,10 @@ def _run_out(state: State, kind: ClockKind, due_on: date) -> list[NewEvent]:
         assert state.sre is not None
         return [event(ev.AmparoWindowClosed(case_id=case_id, notified_on=state.sre.notified_on,
                                             closed_on=due_on), due_on)]
-    assert state.surrender is not None
+    assert state.surrender is not None and state.granted_charge_ids is not None
     return [event(ev.PickupWindowExpired(case_id=case_id,
                                          ordered_on=state.surrender.ordered_on,
-                                         deadline_on=due_on, barred_charge_ids=state.charge_ids),
+                                         deadline_on=due_on,
+                                         barred_charge_ids=state.granted_charge_ids),
                   due_on),
             _released(state, due_on, ReleaseReason.PICKUP_WINDOW_EXPIRED)]

@@ -171,6 +171,9 @@ class AmparoSuspensionGranted(JudicialEvent):
     granted_on: date
     suspension_active: bool = True
     active_suspensions: tuple[str, ...]
+    # True when the suspension froze a running pickup window (an amparo against the
+    # execution of a surrender order): its clock stops until the last suspension is lifted.
+    pickup_paused: bool = False
 
 
 class AmparoDenied(JudicialEvent):
@@ -182,6 +185,9 @@ class AmparoDenied(JudicialEvent):
     active_suspensions: tuple[str, ...]
     pending_amparos: tuple[str, ...]
     surrender_blocked: bool
+    # Set when this ruling lifts the last suspension of a paused pickup window: the window
+    # resumes and now runs out on this day (the old deadline plus the days it was paused).
+    pickup_deadline_on: date | None = None
 
 
 class AmparoGranted(JudicialEvent):

@@ -4,6 +4,11 @@ Each due timer is handled in its own transaction: the timer row is locked, the c
 loaded and re-checked (`domain.decide_timer`), and either the lapse events are appended
 (timer fired) or, if the clock was stopped meanwhile, the timer is cancelled. The loop polls
 every SCHEDULER_INTERVAL_S against `runtime.clock`; tests call `run_due_timers` directly.
+
+Timers are isolated from each other: if handling one raises (a corrupt stream, a bug), the
+failure is logged with the timer and its case, counted on the row with the error, and the
+timer is held back (exponential backoff, see timers.retry_delay) while the round goes on with
+the other due timers, so one poison timer cannot block every later deadline.
 """
 
 from __future__ import annotations
@@ -38,7 +43,20 @@ async def run_due_timers(runtime: ServiceRuntime, *, limit: int = 500) -> int:
         except ConcurrencyConflict as conflict:
             log.info("timer deferred: its case changed meanwhile",
                      extra={"timer_id": timer_id, "error": str(conflict)})
+        except Exception as error:  # isolate each timer: recorded on its row, then go on
+            await _record_failure(runtime, timer_id, error)
     return fired
+
+
+async def _record_failure(runtime: ServiceRuntime, timer_id: int, error: Exception) -> None:
+    now = runtime.clock.now()
+    async with runtime.database.transaction() as conn:
+        recorded = await timers.record_failure(conn, timer_id, f"{type(error).__name__}: "
+                                               f"{error}", now)
+    case_id, failures = recorded if recorded is not None else (None, 0)
+    log.error("timer failed; held back and retried later, the other timers go on",
+              exc_info=error, extra={"timer_id": timer_id, "case_id": case_id,
+                                     "failures": failures})
 
 
 async def _run_timer(runtime: ServiceRuntime, timer_id: int) -> bool:

@@ -92,6 +92,9 @@ class State:
     requesting_district: str = ""
     provisional_arrest_date: date | None = None
     charge_ids: tuple[str, ...] = ()
+    # The charges the SRE granted, frozen at the grant: a later amendment from intake changes
+    # `charge_ids` but never widens what Mexico agreed to surrender the person for.
+    granted_charge_ids: tuple[str, ...] | None = None
     provisional: Clock | None = None
     provisional_stopped_on: date | None = None
     provisional_lapsed: bool = False
@@ -112,6 +115,9 @@ class State:
     deferral: tuple[date, str] | None = None
     surrender: Surrender | None = None
     pickup: Clock | None = None
+    # The day an amparo suspension against the surrender's execution paused the pickup
+    # window; None while it runs (see `_lift_suspension`).
+    pickup_paused_on: date | None = None
     pickup_expired: bool = False
     transfer_authorized_at: datetime | None = None
     released: tuple[date, ReleaseReason] | None = None
@@ -153,14 +159,23 @@ class State:
 
     @property
     def amparo_window_open(self) -> bool:
-        """Open from the notified grant until it passes, or until an amparo is brought
-        (from then on the suit, not the window, decides whether surrender may follow)."""
+        """Open from the notified grant until its due date passes (the scheduler records
+        `amparo_window_closed` then), whether or not amparos were brought meanwhile: the rule
+        is "no surrender while a suspension is active or the window is open", so a denied
+        amparo does not end the window early (a second suit may still be filed in it)."""
         return (self.amparo_window is not None and not self.amparo_window_closed
-                and not self.amparos and not self.closed)
+                and not self.closed)
+
+    @property
+    def pickup_paused(self) -> bool:
+        return self.pickup_paused_on is not None
 
     @property
     def pickup_running(self) -> bool:
-        return self.pickup is not None and not self.pickup_expired and not self.closed
+        """The pickup window runs from the surrender order until it expires, except while an
+        amparo suspension freezes the surrender's execution."""
+        return (self.pickup is not None and not self.pickup_expired and not self.closed
+                and not self.pickup_paused)
 
     def running_clocks(self) -> tuple[Clock, ...]:
         running = ((self.provisional, self.provisional_clock_running),
@@ -250,6 +265,7 @@ def _apply(state: State, event: ev.JudicialEvent) -> State:
                            opinion_favorable=event.favorable)
         case ev.SreExtraditionGranted():
             return replace(state, sre=SreDecision(True, event.decided_on, event.notified_on),
+                           granted_charge_ids=event.granted_charge_ids,
                            amparo_window=Clock(ClockKind.AMPARO_WINDOW, event.notified_on,
                                                event.amparo_window_closes_on,
                                                event.amparo_window_days, event.day_counting))
@@ -259,10 +275,14 @@ def _apply(state: State, event: ev.JudicialEvent) -> State:
             return replace(state, amparos=(*state.amparos,
                                            Amparo(event.amparo_id, event.filed_on)))
         case ev.AmparoSuspensionGranted():
-            return _with_amparo(state, event.amparo_id, suspension_active=True)
+            moved = _with_amparo(state, event.amparo_id, suspension_active=True)
+            if state.pickup_running:
+                moved = replace(moved, pickup_paused_on=event.granted_on)
+            return moved
         case ev.AmparoDenied():
-            return _with_amparo(state, event.amparo_id, suspension_active=False,
-                                outcome="denied", ruled_on=event.ruled_on)
+            return _lift_suspension(_with_amparo(
+                state, event.amparo_id, suspension_active=False, outcome="denied",
+                ruled_on=event.ruled_on), event.pickup_deadline_on)
         case ev.AmparoGranted():
             return _with_amparo(state, event.amparo_id, outcome="granted",
                                 ruled_on=event.ruled_on)
@@ -288,6 +308,16 @@ def _apply(state: State, event: ev.JudicialEvent) -> State:
         case ev.NationalSecurityTransferAuthorized():
             return replace(state, transfer_authorized_at=event.authorized_at)
     return state
+
+
+def _lift_suspension(state: State, pickup_deadline_on: date | None) -> State:
+    """When the last suspension ends, a paused pickup window resumes with the deadline the
+    decision computed (moved by the days it was paused; see domain.resumed_pickup_due_on)."""
+    if not state.pickup_paused or state.active_suspensions:
+        return state
+    assert state.pickup is not None and pickup_deadline_on is not None
+    return replace(state, pickup_paused_on=None,
+                   pickup=replace(state.pickup, due_on=pickup_deadline_on))
 
 
 def _stop_clock(state: State, stopped: bool, on: date) -> State:

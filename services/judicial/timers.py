@@ -1,11 +1,16 @@
 """The timer table: one row per clock a case started, written in the transaction of the event
 that started it, so pending deadlines survive restarts. A row is pending until it is fired
-(its lapse events were recorded) or cancelled (the clock stopped first)."""
+(its lapse events were recorded) or cancelled (the clock stopped first). A clock that pauses
+(the pickup window under an amparo suspension) cancels its row; when it resumes the row is
+re-armed with the moved deadline.
+
+A timer whose handling fails is not allowed to hold up the others: the scheduler records the
+failure on its row (`failures`, `last_error`) and leaves it alone until `retry_at`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -25,6 +30,9 @@ timers = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("fired_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("failures", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("retry_at", sa.DateTime(timezone=True), nullable=True),
     sa.UniqueConstraint("case_id", "kind", name="uq_judicial_timers_case_kind"),
 )
 
@@ -40,16 +48,27 @@ class Timer:
 
 
 async def sync(conn: AsyncConnection, state: State, now: datetime) -> None:
-    """Start a timer for each newly running clock; cancel pending ones whose clock stopped."""
+    """Start a timer for each newly running clock; re-arm one whose clock resumed or moved;
+    cancel pending ones whose clock stopped (or paused)."""
     running = {clock.kind.value: clock for clock in state.running_clocks()}
-    rows = (await conn.execute(sa.select(timers.c.kind, timers.c.fired_at, timers.c.cancelled_at)
+    rows = (await conn.execute(sa.select(timers.c.kind, timers.c.due_at, timers.c.fired_at,
+                                         timers.c.cancelled_at)
                                .where(timers.c.case_id == state.case_id))).all()
-    known = {row.kind for row in rows}
+    known = {row.kind: row for row in rows}
     pending = {row.kind for row in rows if row.fired_at is None and row.cancelled_at is None}
     started = [{"case_id": state.case_id, "kind": kind, "due_at": start_of(clock.due_on),
                 "created_at": now} for kind, clock in running.items() if kind not in known]
     if started:
         await conn.execute(timers.insert(), started)
+    for kind, clock in running.items():
+        row = known.get(kind)
+        due_at = start_of(clock.due_on)
+        if row is not None and row.fired_at is None and (row.cancelled_at is not None
+                                                         or _utc(row.due_at) != due_at):
+            await conn.execute(timers.update().where(
+                timers.c.case_id == state.case_id, timers.c.kind == kind)
+                .values(due_at=due_at, cancelled_at=None, failures=0, last_error=None,
+                        retry_at=None))
     stopped = pending - set(running)
     if stopped:
         await conn.execute(timers.update().where(
@@ -57,10 +76,42 @@ async def sync(conn: AsyncConnection, state: State, now: datetime) -> None:
             .values(cancelled_at=now))
 
 
+def _utc(instant: datetime) -> datetime:
+    """SQLite hands back naive datetimes; they were written as UTC."""
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
+
+
 async def due_ids(conn: AsyncConnection, now: datetime, limit: int) -> list[int]:
-    rows = await conn.execute(sa.select(timers.c.id).where(_PENDING, timers.c.due_at <= now)
+    """Pending timers that are due, soonest first, skipping failed ones until their retry."""
+    not_backing_off = sa.or_(timers.c.retry_at.is_(None), timers.c.retry_at <= now)
+    rows = await conn.execute(sa.select(timers.c.id)
+                              .where(_PENDING, timers.c.due_at <= now, not_backing_off)
                               .order_by(timers.c.due_at, timers.c.id).limit(limit))
     return [int(row.id) for row in rows]
+
+
+RETRY_FIRST = timedelta(seconds=30)
+RETRY_MAX = timedelta(hours=1)
+
+
+def retry_delay(failures: int) -> timedelta:
+    """Back off exponentially after each failure (30 s, 1 min, 2 min, ... at most 1 h)."""
+    delay: timedelta = RETRY_FIRST * 2 ** min(max(failures - 1, 0), 16)
+    return min(delay, RETRY_MAX)
+
+
+async def record_failure(conn: AsyncConnection, timer_id: int, error: str,
+                         now: datetime) -> tuple[str, int] | None:
+    """Count a failed attempt and hold the timer back; returns (case_id, failures)."""
+    row = (await conn.execute(
+        timers.update().where(timers.c.id == timer_id)
+        .values(failures=timers.c.failures + 1, last_error=error[:2000])
+        .returning(timers.c.case_id, timers.c.failures))).first()
+    if row is None:
+        return None
+    await conn.execute(timers.update().where(timers.c.id == timer_id)
+                       .values(retry_at=now + retry_delay(int(row.failures))))
+    return str(row.case_id), int(row.failures)
 
 
 async def claim(conn: AsyncConnection, timer_id: int) -> Timer | None:

@@ -50,6 +50,8 @@ def case_view(state: State) -> dict[str, Any]:
         "requesting_district": state.requesting_district,
         "provisional_arrest_date": _iso(state.provisional_arrest_date),
         "charge_ids": list(state.charge_ids),
+        "granted_charge_ids": None if state.granted_charge_ids is None
+        else list(state.granted_charge_ids),
         "clocks": [_clock(c) for c in state.running_clocks()] + _hearing_periods(state),
         "active_suspensions": list(state.active_suspensions),
         "surrender_blocked_by": surrender_blockers(state),
@@ -67,6 +69,7 @@ def case_view(state: State) -> dict[str, Any]:
         "surrender": None if surrender is None else {
             "kind": surrender.kind.value, "ordered_on": surrender.ordered_on.isoformat(),
             "pickup_deadline_on": _iso(state.pickup.due_on if state.pickup else None),
+            "pickup_paused_since": _iso(state.pickup_paused_on),
             "return_conditions": surrender.return_conditions},
         "deferral": None if state.deferral is None else {
             "deferred_on": state.deferral[0].isoformat(), "reason": state.deferral[1]},

@@ -14,7 +14,7 @@ from shared.demo import august_2025
 from shared.demo.api import Api, ApiError
 from shared.demo.defendants import NATIONAL_SECURITY
 from shared.messaging.cloudevents import ConsumedEvent, from_kafka
-from tests.support.kafka_read import read_topic
+from tests.support.kafka_read import read_topic, wait_for
 from tests.support.requests import request
 from tests.support.stack import Stack
 
@@ -220,8 +220,14 @@ async def test_superseding_count_is_blocked_until_mexico_consents(
         "charge_ids": ["c9"]})
     await api.post("court", f"{case}/arraignment", {
         "arraigned_on": day, "plea": "not_guilty", "charge_ids": ["c1", "c9"]})
-    types = [e.event_type for e in await events_on_kafka(stack, "court")
-             if e.data.get("case_id") == treaty.case_id]
+    types: list[str] = []
+
+    async def arraignment_published() -> bool:
+        types[:] = [e.event_type for e in await events_on_kafka(stack, "court")
+                    if e.data.get("case_id") == treaty.case_id]
+        return "court.arraigned" in types
+
+    await wait_for(arraignment_published, what="the arraignment on Kafka")
     assert types.index("court.specialty_violation_blocked") < types.index(
         "court.specialty_consent_granted") < types.index("court.arraigned")
 

@@ -234,8 +234,99 @@ async def test_surrender_during_an_amparo_suspension_is_a_409(
 
     await post(client, case_id, "amparo-ruling",
                {"amparo_id": "AR-118/2026", "outcome": "denied", "ruled_on": today(clock)})
+    # Denied inside the window: the window (to 13 Mar) still blocks surrender, and its timer
+    # was not cancelled by the suit.
+    assert await rejected(client, case_id, "surrender-order",
+                          {"ordered_on": today(clock)}) == "amparo_window_open"
+    assert await timers(runtime, case_id) == {"provisional_detention": "cancelled",
+                                              "amparo_window": "pending"}
+    clock.set(datetime(2026, 3, 13, tzinfo=UTC))
+    assert await run_due_timers(runtime) == 1
     ordered = await post(client, case_id, "surrender-order", {"ordered_on": today(clock)})
     assert ordered["status"] == "surrender_ordered"
+
+
+async def surrender_payload(runtime: ServiceRuntime, case_id: str) -> dict[str, Any]:
+    async with runtime.database.connect() as conn:
+        payload = await conn.scalar(sa.text(
+            "SELECT payload FROM events WHERE stream_id = :c "
+            "AND event_type = 'judicial.surrender_ordered'"), {"c": case_id})
+    found: dict[str, Any] = json.loads(payload)
+    return found
+
+
+async def test_a_suspension_after_the_order_pauses_the_pickup_timer_and_a_count_added_after_the_grant_is_not_surrendered(  # noqa: E501
+    client: httpx.AsyncClient, runtime: ServiceRuntime, clock: ManualClock,
+) -> None:
+    case_id = await open_case(runtime)
+    await walk_to_grant(client, clock, case_id)
+    await feed(runtime, intake_event("intake.charges_amended", case_id, {
+        "case_id": case_id, "charges": [{"charge_id": "c1"}, {"charge_id": "c9"}],
+        "reason": "superseding indictment"}))
+    clock.set(datetime(2026, 3, 13, tzinfo=UTC))
+    assert await run_due_timers(runtime) == 1
+    await post(client, case_id, "surrender-order", {"ordered_on": "2026-03-13"})
+    assert (await surrender_payload(runtime, case_id))["granted_charge_ids"] == ["c1"]
+
+    # Pickup runs out on 12 May; a suspension on 1 Apr against the execution pauses it.
+    clock.set(datetime(2026, 4, 1, 9, tzinfo=UTC))
+    await post(client, case_id, "amparo", {"amparo_id": "AR-7", "filed_on": "2026-04-01"})
+    await post(client, case_id, "amparo-suspension",
+               {"amparo_id": "AR-7", "granted_on": "2026-04-01"})
+    assert (await timers(runtime, case_id))["pickup_window"] == "cancelled"
+    clock.set(datetime(2026, 6, 1, tzinfo=UTC))
+    assert await run_due_timers(runtime) == 0
+    shown = (await client.get(f"/cases/{case_id}")).json()
+    assert shown["status"] == "amparo_pending"
+    assert shown["surrender"]["pickup_paused_since"] == "2026-04-01"
+
+    # Lifted on 1 Jun after 61 days: the deadline moves from 12 May to 12 Jul.
+    await post(client, case_id, "amparo-ruling",
+               {"amparo_id": "AR-7", "outcome": "denied", "ruled_on": "2026-06-01"})
+    shown = (await client.get(f"/cases/{case_id}")).json()
+    assert shown["surrender"]["pickup_deadline_on"] == "2026-07-12"
+    assert (await timers(runtime, case_id))["pickup_window"] == "pending"
+    clock.set(datetime(2026, 7, 11, 23, 59, tzinfo=UTC))
+    assert await run_due_timers(runtime) == 0
+    clock.set(datetime(2026, 7, 12, tzinfo=UTC))
+    assert await run_due_timers(runtime) == 1
+    shown = (await client.get(f"/cases/{case_id}")).json()
+    assert shown["released"] == {"released_on": "2026-07-12",
+                                 "reason": "pickup_window_expired"}
+
+
+async def test_a_failing_timer_is_recorded_and_does_not_block_later_deadlines(
+    client: httpx.AsyncClient, runtime: ServiceRuntime, clock: ManualClock,
+) -> None:
+    case_id = await open_case(runtime)
+    await post(client, case_id, "provisional-detention", {"ordered_on": "2026-01-02"})
+    # A poison timer, due before the real one, whose handling raises (unknown clock kind).
+    async with runtime.database.transaction() as conn:
+        await conn.execute(sa.text(
+            "INSERT INTO judicial_timers (case_id, kind, due_at, created_at) "
+            "VALUES ('RWY-POISON', 'no_such_clock', :due, :due)"),
+            {"due": datetime(2026, 1, 3, tzinfo=UTC)})
+    clock.set(datetime(2026, 3, 3, tzinfo=UTC))
+    assert await run_due_timers(runtime) == 1  # the real deadline still fired
+    assert (await client.get(f"/cases/{case_id}")).json()["status"] == "released"
+
+    async def poison() -> Any:
+        async with runtime.database.connect() as conn:
+            return (await conn.execute(sa.text(
+                "SELECT failures, last_error, retry_at, fired_at, cancelled_at "
+                "FROM judicial_timers WHERE kind = 'no_such_clock'"))).one()
+
+    row = await poison()
+    assert row.failures == 1 and "no_such_clock" in row.last_error
+    assert row.retry_at == datetime(2026, 3, 3, 0, 0, 30, tzinfo=UTC)
+    assert (row.fired_at, row.cancelled_at) == (None, None)
+    assert await run_due_timers(runtime) == 0  # held back: not retried before retry_at
+    assert (await poison()).failures == 1
+    clock.set(datetime(2026, 3, 3, 0, 0, 30, tzinfo=UTC))
+    assert await run_due_timers(runtime) == 0
+    row = await poison()
+    assert row.failures == 2
+    assert row.retry_at == datetime(2026, 3, 3, 0, 1, 30, tzinfo=UTC)  # backs off: 1 min
 
 
 async def test_the_national_security_path(client: httpx.AsyncClient,

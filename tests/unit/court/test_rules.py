@@ -76,6 +76,30 @@ def test_landing_opens_the_intake_in_the_charging_district_with_the_granted_char
     assert case_view(after)["status"] == "intake_opened"
 
 
+def test_a_surrender_order_cannot_widen_the_sre_grant() -> None:
+    """A count added after the grant and (wrongly) listed in the surrender order stays
+    outside the grant: the order's list is narrowed to the SRE's when both are known."""
+    state = domain.initial()
+    state = step(state, arrival.note_request(state, request("c1", "c2", "c3"), NOW))
+    state = step(state, arrival.note_terms(state, sre_grant("c1", "c2"), NOW))
+    state = step(state, arrival.note_terms(state, surrender_order("c1", "c2", "c3"), NOW))
+    assert specialty.granted_charge_ids(state) == ("c1", "c2")
+    assert not specialty.prosecutable(state, "c3")
+
+    events = arrival.open_intake(state, landing())
+    assert events[0].payload["granted_charge_ids"] == ["c1", "c2"]
+    after = fold(state, events)
+    assert [specialty.prosecutable(after, c) for c in ("c1", "c2", "c3")] == \
+        [True, True, False]
+    assert specialty.charge_status(after, "c3") == specialty.NOT_GRANTED
+
+
+def test_without_the_sre_grant_the_surrender_order_names_the_granted_charges() -> None:
+    state = known("c1", "c2", "c3", granted=("c1", "c3"))
+    assert arrival.open_intake(state, landing())[0].payload["granted_charge_ids"] == \
+        ["c1", "c3"]
+
+
 def test_a_landing_in_another_district_still_opens_in_the_charging_district() -> None:
     opened = arrival.open_intake(known("c1"), landing(district="SDTX"))[0].payload
     assert (opened["district"], opened["landing_district"]) == ("EDNY", "SDTX")

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from services.judicial import commands as cmd
 from services.judicial.days import DayCounting, Policy
-from services.judicial.domain import TimerAction, decide, decide_timer, open_case
+from services.judicial.domain import TimerAction, decide, decide_timer, note_charges, open_case
 from services.judicial.events import CaseOpened, LegalBasis
 from services.judicial.state import ClockKind, State, Status, apply, initial
 from services.judicial.view import case_view
@@ -24,6 +24,7 @@ from shared.errors import RuleViolation
 
 from .support import at
 
+AMEND = "amend"  # intake's charge amendment (a fact, not a clerk's command)
 COMMANDS = ("provisional", "formal", "hearing", "extend", "objections", "consent", "opinion",
             "sre", "amparo", "suspension", "ruling", "surrender", "temporary", "ns")
 # The step a case on the ordinary path would see next, so that sequences get deep.
@@ -43,6 +44,7 @@ actions = st.one_of(
     _next, _next,
     st.tuples(st.just("advance"), st.integers(1, 45), st.just(0)),
     st.tuples(st.just("tick"), st.just(0), st.just(0)),
+    st.tuples(st.just(AMEND), st.just(0), st.integers(0, 11)),
 )
 
 policies = st.builds(
@@ -115,6 +117,11 @@ class Run:
         if what == "tick":
             self.tick()
             return
+        if what == AMEND:  # drop or keep c1, and add a new count
+            kept = ("c1",) if choice % 2 else ()
+            self.record(note_charges(self.state, (*kept, f"c{choice + 2}"), "superseding",
+                                     self.now))
+            return
         before = self.state
         try:
             events = decide(self.state, build(what, back, choice, self.now), self.now,
@@ -155,8 +162,7 @@ def check_amparo_block(history: list[tuple[str, dict[str, Any]]]) -> None:
     window_over = False
     for name, payload in history:
         if name == "amparo_filed":
-            pending.add(payload["amparo_id"])
-            window_over = True
+            pending.add(payload["amparo_id"])  # the window stays open until its due date
         elif name == "amparo_suspension_granted":
             suspended.add(payload["amparo_id"])
         elif name in ("amparo_denied", "amparo_granted"):
@@ -170,8 +176,34 @@ def check_amparo_block(history: list[tuple[str, dict[str, Any]]]) -> None:
             assert window_over, "surrender ordered while the amparo window is open"
 
 
+def check_specialty(history: list[tuple[str, dict[str, Any]]]) -> None:
+    """Surrender (and the bar after an expired pickup) covers exactly what the SRE granted,
+    whatever intake amended after the grant."""
+    granted: list[str] | None = None
+    for name, payload in history:
+        if name == "sre_extradition_granted":
+            granted = payload["granted_charge_ids"]
+        elif name == "surrender_ordered":
+            assert payload["granted_charge_ids"] == granted, "surrender widened the grant"
+        elif name == "pickup_window_expired":
+            assert payload["barred_charge_ids"] == granted
+
+
+def check_pickup_pause(history: list[tuple[str, dict[str, Any]]]) -> None:
+    """The pickup window never runs out while a suspension freezes the surrender."""
+    suspended: set[str] = set()
+    for name, payload in history:
+        if name == "amparo_suspension_granted":
+            suspended.add(payload["amparo_id"])
+        elif name in ("amparo_denied", "amparo_granted"):
+            suspended.discard(payload["amparo_id"])
+        elif name == "pickup_window_expired":
+            assert not suspended, "pickup window expired during an amparo suspension"
+
+
 def check_shape(basis: str, history: list[tuple[str, dict[str, Any]]]) -> None:
-    names = [name for name, _ in history]
+    # Intake's amendments are facts noted whatever the case's state (even after release).
+    names = [name for name, _ in history if name != "charges_amendment_noted"]
     if basis == "national_security":
         assert set(names) <= {"case_opened", "national_security_transfer_authorized"}
     if "released_from_custody" in names:
@@ -192,6 +224,8 @@ def test_no_sequence_breaks_the_judicial_rules(basis: str, policy: Policy,
     event(f"{basis}: {run.state.status.value}")
     check_decision_order(basis, run.history)
     check_amparo_block(run.history)
+    check_specialty(run.history)
+    check_pickup_pause(run.history)
     check_shape(basis, run.history)
     # The fold is deterministic: replaying the history gives the same case.
     replayed = initial()

@@ -94,15 +94,21 @@ def test_surrender_once_the_window_closed_without_an_amparo() -> None:
 
 
 def test_no_surrender_while_a_suspension_is_active_even_after_the_window() -> None:
+    """The window closes on its due date even with suits filed (the scheduler records it);
+    the suspension then still blocks surrender on its own."""
     case = run(granted_treaty_case(), amparo(), suspension())
     assert case.status is Status.AMPARO_PENDING
     assert rule_of(case, surrender()) == "amparo_suspension_active"
     assert decide_timer(case, ClockKind.AMPARO_WINDOW, WINDOW_CLOSED).action \
-        is TimerAction.CANCEL
+        is TimerAction.FIRE
+    closed = fire(case, ClockKind.AMPARO_WINDOW, WINDOW_CLOSED)
+    assert closed.amparo_window_closed
+    assert rule_of(closed, surrender()) == "amparo_suspension_active"
 
 
 def test_a_pending_amparo_blocks_surrender_and_its_denial_lifts_the_block() -> None:
-    case = run(granted_treaty_case(), amparo())
+    """Denied after the window closed: nothing blocks surrender any more."""
+    case = fire(run(granted_treaty_case(), amparo()), ClockKind.AMPARO_WINDOW, WINDOW_CLOSED)
     assert rule_of(case, surrender()) == "amparo_pending"
     denied = decide(case, ruling("denied"), NOW, Policy())
     assert denied[0].payload["surrender_blocked"] is False
@@ -112,7 +118,48 @@ def test_a_pending_amparo_blocks_surrender_and_its_denial_lifts_the_block() -> N
 def test_a_denied_amparo_lifts_its_suspension() -> None:
     case = run(granted_treaty_case(), amparo(), suspension(), ruling("denied"))
     assert case.active_suspensions == ()
-    assert run(case, surrender()).status is Status.SURRENDER_ORDERED
+    closed = fire(case, ClockKind.AMPARO_WINDOW, WINDOW_CLOSED)
+    assert run(closed, surrender()).status is Status.SURRENDER_ORDERED
+
+
+def test_an_amparo_denied_inside_the_window_does_not_open_the_way_to_surrender() -> None:
+    """The rule is "no surrender while a suspension is active OR the window is open": a suit
+    denied quickly does not close the 30-day window (it used to be read that way)."""
+    denied = run(granted_treaty_case(), amparo("A-1", "2026-02-10"),
+                 ruling("denied", on="2026-02-15"))
+    assert denied.amparo_window_open
+    assert rule_of(denied, surrender("2026-02-20"), now=at("2026-02-20", 12)) \
+        == "amparo_window_open"
+    assert case_view(denied)["surrender_blocked_by"] == ["amparo_window_open"]
+    assert [c.kind for c in denied.running_clocks()] == [ClockKind.AMPARO_WINDOW]
+    # A second suit may still be brought while the window runs.
+    assert run(denied, amparo("A-2", "2026-03-01")).pending_amparos == ("A-2",)
+
+
+def test_the_window_closes_on_its_due_date_even_after_suits_and_then_surrender_follows() -> None:
+    denied = run(granted_treaty_case(), amparo(), ruling("denied", on="2026-02-15"))
+    [ruled] = decide(run(granted_treaty_case(), amparo()), ruling("denied", on="2026-02-15"),
+                     NOW, Policy())
+    assert ruled.payload["surrender_blocked"] is True  # the window is still open
+    assert decide_timer(denied, ClockKind.AMPARO_WINDOW,
+                        WINDOW_CLOSED - timedelta(seconds=1)).action is TimerAction.WAIT
+    closed = fire(denied, ClockKind.AMPARO_WINDOW, WINDOW_CLOSED)
+    assert closed.steps[-1].step == "amparo_window_closed"
+    # An order dated inside the window stays refused even once the closing is recorded.
+    assert rule_of(closed, surrender("2026-03-07")) == "amparo_window_open"
+    assert run(closed, surrender("2026-03-08")).status is Status.SURRENDER_ORDERED
+
+
+def test_an_order_after_the_due_date_records_the_closing_the_scheduler_has_not_yet() -> None:
+    denied = run(granted_treaty_case(), amparo(), ruling("denied", on="2026-02-15"))
+    assert denied.amparo_window_open  # the scheduler has not run yet
+    events = decide(denied, surrender("2026-03-08"), NOW, Policy())
+    assert [e.event_type for e in events] == ["judicial.amparo_window_closed",
+                                              "judicial.surrender_ordered"]
+    assert events[0].occurred_at == WINDOW_CLOSED
+    ordered = replay(denied, events)
+    assert ordered.amparo_window_closed and ordered.status is Status.SURRENDER_ORDERED
+    assert [c.kind for c in ordered.running_clocks()] == [ClockKind.PICKUP_WINDOW]
 
 
 def test_a_granted_amparo_blocks_extradition_and_releases_the_person() -> None:
@@ -355,7 +402,8 @@ def test_the_view_shows_clocks_suspensions_and_steps() -> None:
     view = case_view(case)
     assert view["status"] == "amparo_pending"
     assert view["active_suspensions"] == ["A-1"]
-    assert view["surrender_blocked_by"] == ["amparo_suspension_active", "amparo_pending"]
+    assert view["surrender_blocked_by"] == ["amparo_suspension_active", "amparo_pending",
+                                            "amparo_window_open"]
     assert [s["step"] for s in view["steps"]] == [
         "case_opened", "formal_request_received", "hearing_held", "judge_opinion_issued",
         "sre_extradition_granted", "amparo_filed", "amparo_suspension_granted"]
@@ -371,3 +419,82 @@ def test_bodies_name_the_bad_field() -> None:
                                               "notified_on": "2026-02-04"})
     with pytest.raises(ValueError, match="reason"):
         cmd.OrderSurrender.model_validate({"ordered_on": "2026-02-05", "kind": "deferred"})
+
+
+# --- specialty: the granted charges are frozen at the SRE's grant -----------------------------
+
+def _amended_after_the_grant() -> State:
+    granted = granted_treaty_case()
+    return replay(granted, note_charges(granted, ("c1", "c2", "c3"), "superseding", NOW))
+
+
+def test_a_count_added_after_the_grant_is_not_in_the_surrender_order() -> None:
+    case = _amended_after_the_grant()
+    assert case.charge_ids == ("c1", "c2", "c3")
+    assert case.granted_charge_ids == ("c1", "c2")
+    closed = fire(case, ClockKind.AMPARO_WINDOW, WINDOW_CLOSED)
+    [ordered] = decide(closed, surrender(), NOW, Policy())
+    assert ordered.payload["granted_charge_ids"] == ["c1", "c2"]
+    assert case_view(closed)["granted_charge_ids"] == ["c1", "c2"]
+
+
+def test_the_pickup_expiry_bars_the_granted_charges_not_later_ones() -> None:
+    closed = fire(granted_treaty_case(), ClockKind.AMPARO_WINDOW, WINDOW_CLOSED)
+    ordered = run(closed, surrender("2026-04-10"))
+    amended = replay(ordered, note_charges(ordered, ("c1", "c4"), "superseding", NOW))
+    outcome = decide_timer(amended, ClockKind.PICKUP_WINDOW, at("2026-06-09"))
+    assert outcome.events[0].payload["barred_charge_ids"] == ["c1", "c2"]
+
+
+# --- the pickup window pauses during a suspension of the surrender's execution ---------------
+
+def _ordered() -> State:
+    """Surrender ordered on 2026-04-10: the pickup window runs out on 2026-06-09."""
+    return run(fire(granted_treaty_case(), ClockKind.AMPARO_WINDOW, WINDOW_CLOSED),
+               surrender("2026-04-10"))
+
+
+LATER = at("2026-09-01", 12)
+
+
+def test_a_suspension_after_the_surrender_order_pauses_the_pickup_window() -> None:
+    suspended = run(_ordered(), amparo("A-9", "2026-05-01"), suspension("A-9", "2026-05-05"),
+                    now=LATER)
+    assert suspended.pickup_paused_on == d("2026-05-05")
+    assert ClockKind.PICKUP_WINDOW not in [c.kind for c in suspended.running_clocks()]
+    # Long past the original deadline, nothing runs out and nobody is released.
+    outcome = decide_timer(suspended, ClockKind.PICKUP_WINDOW, at("2026-08-01"))
+    assert outcome.action is TimerAction.CANCEL and outcome.events == ()
+    assert not suspended.closed
+
+
+def test_lifting_the_suspension_resumes_the_pickup_window_moved_by_the_paused_days() -> None:
+    suspended = run(_ordered(), amparo("A-9", "2026-05-01"), suspension("A-9", "2026-05-05"),
+                    now=LATER)
+    # Paused 5 May, lifted 4 Jun: 30 days paused, so the 9 Jun deadline moves to 9 Jul.
+    [denied] = decide(suspended, ruling("denied", "A-9", "2026-06-04"), LATER, Policy())
+    assert denied.payload["pickup_deadline_on"] == "2026-07-09"
+    resumed = replay(suspended, [denied])
+    assert resumed.pickup_paused_on is None
+    assert resumed.pickup is not None and resumed.pickup.due_on == d("2026-07-09")
+    assert case_view(resumed)["surrender"]["pickup_deadline_on"] == "2026-07-09"
+    assert decide_timer(resumed, ClockKind.PICKUP_WINDOW,
+                        at("2026-07-08", 23, 59, 59)).action is TimerAction.WAIT
+    expired = fire(resumed, ClockKind.PICKUP_WINDOW, at("2026-07-09"))
+    assert expired.released == (d("2026-07-09"), "pickup_window_expired")
+
+
+def test_the_pickup_window_resumes_only_when_the_last_suspension_is_lifted() -> None:
+    both = run(_ordered(), amparo("A-8", "2026-05-01"), amparo("A-9", "2026-05-01"),
+               suspension("A-8", "2026-05-05"), suspension("A-9", "2026-05-10"), now=LATER)
+    one_left = run(both, ruling("denied", "A-8", "2026-05-20"), now=LATER)
+    assert one_left.pickup_paused_on == d("2026-05-05")
+    assert decide_timer(one_left, ClockKind.PICKUP_WINDOW, at("2026-08-01")).action \
+        is TimerAction.CANCEL
+    resumed = run(one_left, ruling("denied", "A-9", "2026-06-14"), now=LATER)
+    assert resumed.pickup is not None and resumed.pickup.due_on == d("2026-07-19")  # +40
+
+
+def test_a_suspension_after_the_pickup_deadline_is_refused() -> None:
+    filed = run(_ordered(), amparo("A-9", "2026-06-01"), now=LATER)
+    assert rule_of(filed, suspension("A-9", "2026-06-09"), now=LATER) == "pickup_window_passed"
