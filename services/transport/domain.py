@@ -462,7 +462,8 @@ def _noted(case: CaseState, item: Input, now: datetime) -> ev.Noted:
             active = (fact.active_suspensions if fact.active_suspensions is not None
                       else tuple(suspensions - {fact.amparo_id}))
             return ev.AmparoNoted(**base, amparo_id=fact.amparo_id, ruling="denied",
-                                  active_suspensions=tuple(sorted(active)))
+                                  active_suspensions=tuple(sorted(active)),
+                                  pickup_deadline_on=fact.pickup_deadline_on)
         case AmparoGranted():
             return ev.AmparoNoted(**base, amparo_id=fact.amparo_id, ruling="granted",
                                   active_suspensions=tuple(sorted(suspensions)),

@@ -148,6 +148,8 @@ class AmparoNoted(Noted):
     ruling: Literal["suspension_granted", "denied", "granted"]
     active_suspensions: tuple[str, ...] = Field(description="suspensions in force afterwards")
     ruled_on: date | None = None
+    pickup_deadline_on: date | None = Field(
+        default=None, description="the pickup deadline, moved by the days a suspension paused it")
 
 
 class ClearanceNoted(Noted):

@@ -43,6 +43,8 @@ class SuspensionGranted:
 class AmparoDenied:
     amparo_id: str
     active_suspensions: tuple[str, ...] | None  # judicial's list afterwards, when it sends one
+    # When the suspension had paused the pickup window, judicial moves its deadline.
+    pickup_deadline_on: date | None = None
 
 
 @dataclass(frozen=True)

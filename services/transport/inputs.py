@@ -85,6 +85,7 @@ class AmparoView(Tolerant):
     amparo_id: str
     active_suspensions: tuple[str, ...] | None = None
     ruled_on: date | None = None
+    pickup_deadline_on: date | None = None
 
 
 class ReleasedView(Tolerant):
@@ -131,7 +132,7 @@ def _suspension(data: dict[str, object]) -> tuple[str, Fact]:
 
 def _denied(data: dict[str, object]) -> tuple[str, Fact]:
     v = AmparoView.model_validate(data)
-    return v.case_id, AmparoDenied(v.amparo_id, v.active_suspensions)
+    return v.case_id, AmparoDenied(v.amparo_id, v.active_suspensions, v.pickup_deadline_on)
 
 
 def _granted(data: dict[str, object]) -> tuple[str, Fact]:

@@ -166,8 +166,9 @@ def _apply_case(state: CaseState, e: ev.TransportEvent) -> CaseState:
                           district=e.requesting_district)
         case ev.AmparoNoted():
             annulled = e.amparo_id if e.ruling == "granted" else state.facts.surrender_annulled_by
+            deadline = e.pickup_deadline_on or state.facts.pickup_deadline_on
             return _facts(state, suspensions=tuple(sorted(e.active_suspensions)),
-                          surrender_annulled_by=annulled)
+                          surrender_annulled_by=annulled, pickup_deadline_on=deadline)
         case ev.ClearanceNoted():
             return _facts(state, cleared=e.cleared, clearance_basis=e.basis,
                           clearance_withdrawal=None if e.cleared else e.reason)

@@ -26,7 +26,7 @@ from services.transport.rules import Refusal
 from services.transport.state import CaseStatus, FlightStatus
 from shared.errors import InvalidRequest
 
-from .helpers import DEPARTURE, NOW, TODAY, World, cleared, payload, surrender, types
+from .helpers import DEPARTURE, NOW, TODAY, World, cleared, payload, ready_facts, surrender, types
 
 # --- eligibility ------------------------------------------------------------------------
 
@@ -488,3 +488,15 @@ def test_urgency_orders_by_deadline_then_case_id() -> None:
     packing = pack([late, unbounded, early], [AircraftOffer("X", 2)])
     assert [t.case_id for t in packing.loads[0].travellers] == ["b", "a"]
     assert packing.left_behind == (unbounded,)
+
+
+def test_a_suspension_lifted_with_a_moved_pickup_deadline_keeps_the_person_eligible() -> None:
+    """Judicial pauses the pickup window while a suspension is in force and moves the deadline
+    when it is lifted; transport must take the moved deadline, not the original one."""
+    world = World()
+    world.note("RWY-1", *ready_facts(deadline=TODAY))  # the original deadline: today
+    world.note("RWY-1", SuspensionGranted("AMP-1"))
+    world.note("RWY-1", AmparoDenied("AMP-1", (), pickup_deadline_on=TODAY + timedelta(days=9)))
+    case = world.case("RWY-1")
+    assert case.facts.pickup_deadline_on == TODAY + timedelta(days=9)
+    assert rules.failing_rules(case.facts, TODAY) == ()
