@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Real PostgreSQL for Runway: use DATABASE_URL when it answers; otherwise install Debian's
 # postgresql if missing, run a dedicated cluster "runway", and create one database per service.
-#   deploy/postgres.sh start | stop | status | url | ensure-databases
+#   deploy/postgres.sh start | stop | status | url | ensure-databases | drop-test-databases
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -110,7 +110,13 @@ case "${1:-start}" in
       pg_ctlcluster "$ver" "$CLUSTER" stop -m fast || true
     fi
     ;;
+  drop-test-databases)  # databases left by test runs (t_*) and audit replays (replay_*)
+    dsn=$(server_url | sed -E 's#^postgresql\+[a-z0-9]+://#postgresql://#; s#/[^/?]*(\?|$)#/postgres\1#')
+    for db in $(psql "$dsn" -Atqc "select datname from pg_database where datname ~ '^(t_|replay_)'"); do
+      psql "$dsn" -q -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" && log "dropped $db"
+    done
+    ;;
   status) pg_lsclusters 2>/dev/null | grep -E "^Ver|$CLUSTER" || echo "not installed" ;;
   url) server_url ;;
-  *) echo "usage: $0 start|stop|status|url|ensure-databases" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|url|ensure-databases|drop-test-databases" >&2; exit 2 ;;
 esac

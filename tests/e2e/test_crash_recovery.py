@@ -61,15 +61,19 @@ async def test_relay_killed_mid_batch_loses_nothing_and_keeps_case_order(
     topic = unique_topic("crash")
     await create_topics(kafka, [topic])
     total = await fill_outbox(pg_db, store, topic)
+    # Small batches: many ack-then-mark windows for the kill to fall into.
     relay_args = ("--database-url", pg_url, "--bootstrap", kafka, "--source", "/runway/test",
-                  "--batch-size", "500")
+                  "--batch-size", "100")
 
     killed_mid_batch = False
     for _attempt in range(5):
         relay = await processes.start_script("runway-relay", *relay_args)
 
         async def sent_but_unmarked() -> bool:
-            return await on_kafka(kafka, topic) > await published_in_db(pg_db)
+            # The mark is read first: while the relay works, more is on Kafka by the time the
+            # broker is asked. The proof that the kill fell mid-batch is checked after it.
+            marked = await published_in_db(pg_db)
+            return await on_kafka(kafka, topic) > marked
 
         await wait_for(sent_but_unmarked, what="a batch acknowledged but not yet marked")
         await processes.kill(relay)

@@ -64,10 +64,19 @@ async def create_database(server_url: str, template: str | None = None) -> str:
 
 
 async def drop_database(server_url: str, url: str) -> None:
+    """Drop a test database. A connection we may not end (an autovacuum worker runs as the
+    superuser) makes DROP fail for a moment; a database left behind is harmless, a test run
+    failing in its clean-up is not, so after a few tries it is left behind (`deploy/postgres.sh
+    drop-test-databases` removes those)."""
     name = url.rsplit("/", 1)[-1].split("?")[0]
     conn = await asyncpg.connect(asyncpg_dsn(with_database(server_url, "postgres")))
     try:
-        await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        for attempt in range(5):
+            try:
+                await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+                return
+            except asyncpg.InsufficientPrivilegeError:
+                await asyncio.sleep(0.2 * (attempt + 1))
     finally:
         await conn.close()
 
