@@ -54,8 +54,9 @@ test-unit: setup  ## only the tests that need no infrastructure
 contracts: setup  ## regenerate contracts/ (event schemas, AsyncAPI, OpenAPI) from the code
 	$(PY) -m shared.contracts generate
 
-bench: infra-up  ## throughput and latency figures as JSON, with raw baselines
-	$(PY) -m tests.bench.platform
+bench: setup  ## throughput and latency figures as one JSON document, with raw baselines
+	@$(MAKE) -s infra-up >&2
+	@$(PY) -m tests.bench
 
 run: setup kafka-up topics  ## the main job: every service, the August 2025 flight, then explore
 	@if [[ "$${DATABASE_URL:-}" == postgresql* ]]; then deploy/postgres.sh start; fi

@@ -205,6 +205,8 @@ share.coordinator.state.topic.min.isr=1
 share.coordinator.state.topic.num.partitions=6
 
 group.initial.rebalance.delay.ms=0
+# Write committed offsets at once: the default holds each for 5 ms, on every event's latency.
+group.coordinator.append.linger.ms=0
 
 # flush: leave it to the OS (Kafka's defaults)
 #log.flush.interval.messages=10000

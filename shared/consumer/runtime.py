@@ -37,6 +37,7 @@ from shared.messaging.cloudevents import (
 from shared.upcasting import UpcastError, Upcasters, discovered
 
 from . import inbox
+from .offsets import OffsetCommitter
 
 log = logging.getLogger("runway.consumer")
 
@@ -115,22 +116,29 @@ class ConsumerRuntime:
     async def _run_once(self, stop: asyncio.Event) -> None:
         consumer = self._consumer_factory()
         producer = self._producer_factory()
+        committer = OffsetCommitter(consumer)
         try:
             await producer.start()
             await consumer.start()
             while not stop.is_set():
+                committer.raise_if_failed()
                 batch = await consumer.getmany(timeout_ms=200, max_records=500)
                 if consumer.assignment():
                     self.assigned.set()
                 if batch:
-                    await self._process_batch(consumer, producer, batch, stop)
+                    await self._process_batch(committer, producer, batch, stop)
         finally:
+            try:
+                await committer.flush()
+            except Exception as error:  # the messages are redelivered; the inbox absorbs them
+                log.warning("last offset commit failed", extra={"consumer": self.name,
+                                                                 "error": repr(error)})
             await consumer.stop()
             await producer.stop()
 
     async def _process_batch(
         self,
-        consumer: AIOKafkaConsumer,
+        committer: OffsetCommitter,
         producer: AIOKafkaProducer,
         batch: Mapping[TopicPartition, list[ConsumerRecord[bytes, bytes]]],
         stop: asyncio.Event,
@@ -146,7 +154,7 @@ class ConsumerRuntime:
         finally:
             if done:
                 # Everything up to here is committed in the database (or dead-lettered).
-                await consumer.commit(done)
+                committer.commit(done)
 
     async def _process(
         self, producer: AIOKafkaProducer, message: ConsumerRecord[bytes, bytes],
