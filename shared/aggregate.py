@@ -8,7 +8,7 @@ in an older schema version are upcast (shared/upcasting.py) before `evolve` sees
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
@@ -90,3 +90,29 @@ class Repository(Generic[State]):
         for event in recorded:
             state = self._apply(state, event)
         return state, recorded
+
+
+Project = Callable[[AsyncConnection, State, datetime], Awaitable[None]]
+
+
+async def decide_and_record(
+    repo: Repository[State],
+    conn: AsyncConnection,
+    stream_id: str,
+    decide: Callable[[State], Sequence[NewEvent]],
+    context: EventContext,
+    project: Project[State],
+    *,
+    must_exist: bool = True,
+) -> State:
+    """One command in the caller's transaction: load, decide, append, project. Returns the
+    state after it; a RuleViolation from `decide` leaves everything unwritten. The read model
+    is projected at the events' own recorded time, so a replay rebuilds the same rows."""
+    loaded = await (repo.load_existing(conn, stream_id) if must_exist
+                    else repo.load(conn, stream_id))
+    decided = decide(loaded.state)
+    if not decided:
+        return loaded.state
+    state, recorded = await repo.append(conn, loaded, decided, context)
+    await project(conn, state, recorded[-1].recorded_at)
+    return state

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shared.aggregate import Repository
+from shared.aggregate import Repository, decide_and_record
 from shared.eventstore import EventContext, NewEvent
 from shared.service import ServiceRuntime
 
@@ -26,13 +26,5 @@ def repository(runtime: ServiceRuntime) -> Repository[CourtCase]:
 async def run(runtime: ServiceRuntime, conn: AsyncConnection, case_id: str, decide: Decision,
               context: EventContext, *, must_exist: bool = True) -> CourtCase:
     """Returns the case after the decision; a RuleViolation leaves everything unwritten."""
-    repo = repository(runtime)
-    loaded = await (repo.load_existing(conn, case_id) if must_exist
-                    else repo.load(conn, case_id))
-    decided = decide(loaded.state)
-    if not decided:
-        return loaded.state
-    state, recorded = await repo.append(conn, loaded, decided, context)
-    # The events' own recorded time, not the clock: a replay of the log rebuilds the same row.
-    await read_model.project(conn, state, recorded[-1].recorded_at)
-    return state
+    return await decide_and_record(repository(runtime), conn, case_id, decide, context,
+                                   read_model.project, must_exist=must_exist)
