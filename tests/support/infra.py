@@ -117,7 +117,7 @@ def unique_topic(label: str) -> str:
     return f"test.{session_token()}.{label}.{uuid.uuid4().hex[:10]}"
 
 
-def test_namespace(label: str = "t") -> str:
+def fresh_namespace(label: str = "t") -> str:
     """A topic namespace for one service runtime or stack in this run."""
     return f"{label}-{session_token()}-{uuid.uuid4().hex[:8]}"
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.infra import create_database, drop_database, test_namespace
+from tests.support.infra import create_database, drop_database, fresh_namespace
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,7 +41,7 @@ class ServiceProcess:
 class Stack:
     pg_server: str
     kafka: str
-    namespace: str = field(default_factory=lambda: test_namespace("e2e"))
+    namespace: str = field(default_factory=lambda: fresh_namespace("e2e"))
     services: dict[str, ServiceProcess] = field(default_factory=dict)
 
     def url(self, service: str) -> str:

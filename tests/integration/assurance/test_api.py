@@ -34,7 +34,7 @@ from shared.messaging.cloudevents import ConsumedEvent, from_kafka, to_kafka
 from shared.service import ServiceRuntime
 from shared.settings import ServiceSettings
 from shared.web.app import create_app
-from tests.support.infra import test_namespace
+from tests.support.infra import fresh_namespace
 
 OFFICER = {"X-Actor": "officer-4", "X-Actor-Role": "assurance_officer"}
 NOW = datetime(2025, 8, 10, 15, 0, tzinfo=UTC)
@@ -44,7 +44,7 @@ NOW = datetime(2025, 8, 10, 15, 0, tzinfo=UTC)
 async def runtime(pg_url: str, kafka: str) -> ServiceRuntime:
     settings = ServiceSettings(service_name="assurance", service_database_url=pg_url,
                                kafka_bootstrap_servers=kafka,
-                               topic_namespace=test_namespace())
+                               topic_namespace=fresh_namespace())
     rt = ServiceRuntime(SPEC, settings, clock=ManualClock(NOW))
     await rt.prestart()
     return rt

@@ -36,7 +36,7 @@ from shared.messaging.cloudevents import ConsumedEvent, from_kafka, to_kafka
 from shared.service import ServiceRuntime
 from shared.settings import ServiceSettings
 from shared.web.app import create_app
-from tests.support.infra import test_namespace
+from tests.support.infra import fresh_namespace
 
 CLERK = {"X-Actor": "clerk-12", "X-Actor-Role": "court_clerk"}
 LANDED = datetime(2025, 8, 12, 18, 0, tzinfo=UTC)
@@ -51,7 +51,7 @@ def clock() -> ManualClock:
 async def runtime(pg_url: str, kafka: str, clock: ManualClock) -> ServiceRuntime:
     settings = ServiceSettings(service_name="court", service_database_url=pg_url,
                                kafka_bootstrap_servers=kafka,
-                               topic_namespace=test_namespace())
+                               topic_namespace=fresh_namespace())
     rt = ServiceRuntime(SPEC, settings, clock=clock)
     await rt.prestart()
     return rt

@@ -12,7 +12,7 @@ from services.intake.service import SPEC
 from shared.service import ServiceRuntime
 from shared.settings import ServiceSettings
 from shared.web.app import create_app
-from tests.support.infra import test_namespace
+from tests.support.infra import fresh_namespace
 from tests.support.requests import charge, request
 
 OPERATOR = {"X-Actor": "op-17", "X-Actor-Role": "operator"}
@@ -22,7 +22,7 @@ OPERATOR = {"X-Actor": "op-17", "X-Actor-Role": "operator"}
 async def runtime(pg_url: str, kafka: str) -> ServiceRuntime:
     settings = ServiceSettings(service_name="intake", service_database_url=pg_url,
                                kafka_bootstrap_servers=kafka,
-                               topic_namespace=test_namespace())
+                               topic_namespace=fresh_namespace())
     rt = ServiceRuntime(SPEC, settings)
     await rt.prestart()
     return rt

@@ -25,7 +25,7 @@ from shared.messaging.cloudevents import from_kafka, to_kafka
 from shared.service import ServiceRuntime
 from shared.settings import ServiceSettings
 from shared.web.app import create_app
-from tests.support.infra import test_namespace
+from tests.support.infra import fresh_namespace
 from tests.support.requests import request
 
 CLERK = {"X-Actor": "clerk-7", "X-Actor-Role": "judicial_clerk"}
@@ -34,7 +34,7 @@ START = datetime(2026, 1, 2, 12, tzinfo=UTC)
 
 @pytest.fixture(scope="module")
 def namespace() -> str:
-    return test_namespace("tj")
+    return fresh_namespace("tj")
 
 
 @pytest.fixture

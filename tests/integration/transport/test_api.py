@@ -31,7 +31,7 @@ from shared.messaging.cloudevents import ConsumedEvent, from_kafka, to_kafka
 from shared.service import ServiceRuntime
 from shared.settings import ServiceSettings
 from shared.web.app import create_app
-from tests.support.infra import test_namespace
+from tests.support.infra import fresh_namespace
 
 OPERATOR = {"X-Actor": "officer-9", "X-Actor-Role": "transport_officer"}
 NOW = datetime(2025, 8, 12, 15, 0, tzinfo=UTC)
@@ -43,7 +43,7 @@ BASE = "Mexico City (AIFA)"
 async def runtime(pg_url: str, kafka: str) -> ServiceRuntime:
     settings = ServiceSettings(service_name="transport", service_database_url=pg_url,
                                kafka_bootstrap_servers=kafka,
-                               topic_namespace=test_namespace())
+                               topic_namespace=fresh_namespace())
     rt = ServiceRuntime(SPEC, settings, clock=ManualClock(NOW))
     configure(rt, TransportSettings())  # the built-in district table, whatever the env says
     await rt.prestart()
