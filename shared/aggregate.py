@@ -9,6 +9,7 @@ in an older schema version are upcast (shared/upcasting.py) before `evolve` sees
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
@@ -16,10 +17,26 @@ from typing import Generic, TypeVar
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.errors import NotFound
-from shared.eventstore import EventContext, EventStore, NewEvent, RecordedEvent
+from shared.eventstore import (
+    ConcurrencyConflict,
+    EventContext,
+    EventStore,
+    NewEvent,
+    RecordedEvent,
+)
 from shared.upcasting import Upcasters, discovered
 
 State = TypeVar("State")
+
+# The version a client says it last read, for the stream its request is about (If-Match).
+_EXPECTED: ContextVar[tuple[str, int] | None] = ContextVar("runway_expected_version",
+                                                             default=None)
+
+
+def expect_version(stream_id: str, version: int) -> None:
+    """Refuse, for the rest of this request, to append to `stream_id` unless it is still at
+    `version` (set by the web layer from If-Match)."""
+    _EXPECTED.set((stream_id, version))
 
 
 @dataclass(frozen=True)
@@ -82,6 +99,10 @@ class Repository(Generic[State]):
         context: EventContext,
     ) -> tuple[State, list[RecordedEvent]]:
         """Record `events` after the version that was loaded; returns the new state."""
+        expected = _EXPECTED.get()
+        if expected is not None and expected[0] == loaded.stream_id \
+                and expected[1] != loaded.version:
+            raise ConcurrencyConflict(loaded.stream_id, expected[1], loaded.version)
         recorded = await self._store.append(
             conn, stream_id=loaded.stream_id, stream_type=self.stream_type,
             expected_version=loaded.version, head_hash=loaded.head_hash, events=events,

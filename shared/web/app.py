@@ -12,6 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from shared.service import ServiceRuntime
 
+from .concurrency import if_match
 from .errors import install_error_handlers
 from .metrics import ServiceMetrics
 
@@ -37,7 +38,8 @@ def create_app(runtime: ServiceRuntime, *, run_background: bool = True) -> FastA
             await runtime.close()
 
     app = FastAPI(title=runtime.spec.title, lifespan=lifespan,
-                  version="1.0.0", summary=f"Runway {runtime.spec.name} service")
+                  version="1.0.0", summary=f"Runway {runtime.spec.name} service",
+                  dependencies=[Depends(if_match)])
     app.state.runtime = runtime
     metrics = ServiceMetrics(runtime)
     app.middleware("http")(metrics.middleware)

@@ -422,3 +422,23 @@ async def test_the_background_scheduler_fires_a_due_timer(
     finally:
         await runtime.stop_background()
     assert await timers(runtime, case_id) == {"provisional_detention": "fired"}
+
+
+async def test_a_stale_if_match_version_is_a_409_and_writes_nothing(
+    runtime: ServiceRuntime, client: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    case_id = await open_case(runtime)
+    before = await stream(runtime, case_id)
+    stale = await client.post(f"/cases/{case_id}/formal-request",
+                              json={"received_on": today(clock)}, headers={"If-Match": "0"})
+    assert stale.status_code == 409
+    assert stale.json()["error"] == "concurrency_conflict"
+    assert stale.json()["actual_version"] == len(before)
+    assert await stream(runtime, case_id) == before
+    current = await client.post(f"/cases/{case_id}/formal-request",
+                                json={"received_on": today(clock)},
+                                headers={"If-Match": str(len(before))})
+    assert current.status_code == 200
+    bad = await client.post(f"/cases/{case_id}/hearing", json={"held_on": today(clock)},
+                            headers={"If-Match": "latest"})
+    assert bad.status_code == 422
