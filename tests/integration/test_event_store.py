@@ -74,11 +74,13 @@ async def test_two_concurrent_writers_on_one_version_exactly_one_wins(
     pg_db: Database, store: EventStore
 ) -> None:
     await append(pg_db, store, "case-3", 0, event(n=0))
-    gate = asyncio.Event()
+    # Both transactions are open before either appends: a real race on version 2.
+    both_inside = asyncio.Barrier(2)
 
     async def writer(name: str) -> str:
         async with pg_db.transaction() as conn:
-            await gate.wait()
+            await conn.execute(sa.text("SELECT 1"))
+            await both_inside.wait()
             try:
                 await store.append(conn, stream_id="case-3", stream_type="case",
                                    expected_version=1, events=[event(writer=name)],
@@ -88,8 +90,6 @@ async def test_two_concurrent_writers_on_one_version_exactly_one_wins(
             return "ok"
 
     tasks = [asyncio.create_task(writer(f"w{i}")) for i in range(2)]
-    await asyncio.sleep(0)
-    gate.set()
     outcomes = sorted(await asyncio.gather(*tasks))
 
     assert outcomes == ["conflict", "ok"]

@@ -3,9 +3,7 @@ case, clerks walk it through HTTP, the scheduler fires clocks (by hand and in th
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -26,6 +24,7 @@ from shared.service import ServiceRuntime
 from shared.settings import ServiceSettings
 from shared.web.app import create_app
 from tests.support.infra import fresh_namespace
+from tests.support.kafka_read import wait_for
 from tests.support.requests import request
 
 CLERK = {"X-Actor": "clerk-7", "X-Actor-Role": "judicial_clerk"}
@@ -410,14 +409,10 @@ async def test_the_background_scheduler_fires_a_due_timer(
     await runtime.start_background()
     try:
         clock.set(datetime(2026, 3, 3, tzinfo=UTC))
-        deadline = time.monotonic() + 20
-        status = ""
-        while time.monotonic() < deadline:
-            status = (await client.get(f"/cases/{case_id}")).json()["status"]
-            if status == "released":
-                break
-            await asyncio.sleep(0.05)
-        assert status == "released", "the scheduler loop did not fire the due timer"
+        async def released() -> bool:
+            return bool((await client.get(f"/cases/{case_id}")).json()["status"] == "released")
+
+        await wait_for(released, timeout=20, what="the scheduler loop firing the due timer")
         assert runtime.background_failures() == []
     finally:
         await runtime.stop_background()
