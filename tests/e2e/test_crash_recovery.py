@@ -6,12 +6,13 @@ from __future__ import annotations
 import asyncio
 import json
 
+import asyncpg
 import sqlalchemy as sa
 from aiokafka import TopicPartition
 
 from shared.audit.sources import partition_ids
 from shared.consumer import ConsumerRuntime
-from shared.db import Database
+from shared.db import Database, asyncpg_dsn
 from shared.eventstore import Actor, EventContext, EventStore, NewEvent
 from shared.messaging.kafka import make_consumer, make_producer
 from tests.support import effects, processes
@@ -61,27 +62,28 @@ async def test_relay_killed_mid_batch_loses_nothing_and_keeps_case_order(
     topic = unique_topic("crash")
     await create_topics(kafka, [topic])
     total = await fill_outbox(pg_db, store, topic)
-    # Small batches: many ack-then-mark windows for the kill to fall into.
     relay_args = ("--database-url", pg_url, "--bootstrap", kafka, "--source", "/runway/test",
-                  "--batch-size", "100")
+                  "--batch-size", "500")
 
-    killed_mid_batch = False
-    for _attempt in range(5):
+    # Hold the outbox so that the relay can read and publish but not mark: it is caught
+    # between the broker's ack and the database mark, where it is then killed.
+    holder = await asyncpg.connect(asyncpg_dsn(pg_url))
+    try:
+        holding = holder.transaction()
+        await holding.start()
+        await holder.execute("LOCK TABLE outbox IN EXCLUSIVE MODE")
         relay = await processes.start_script("runway-relay", *relay_args)
 
-        async def sent_but_unmarked() -> bool:
-            # The mark is read first: while the relay works, more is on Kafka by the time the
-            # broker is asked. The proof that the kill fell mid-batch is checked after it.
-            marked = await published_in_db(pg_db)
-            return await on_kafka(kafka, topic) > marked
+        async def acknowledged() -> bool:
+            return await on_kafka(kafka, topic) >= 500
 
-        await wait_for(sent_but_unmarked, what="a batch acknowledged but not yet marked")
+        await wait_for(acknowledged, what="a batch acknowledged by the broker")
         await processes.kill(relay)
-        marked, sent = await published_in_db(pg_db), await on_kafka(kafka, topic)
-        if marked < total and sent > marked:
-            killed_mid_batch = True
-            break
-    assert killed_mid_batch, "never caught the relay between broker ack and database mark"
+        await holding.rollback()
+    finally:
+        await holder.close()
+    marked, sent = await published_in_db(pg_db), await on_kafka(kafka, topic)
+    assert (marked, sent >= 500) == (0, True), "the relay was not killed between ack and mark"
 
     relay = await processes.start_script("runway-relay", *relay_args)
     try:
