@@ -28,13 +28,9 @@ from services.intake.events import (
 )
 from shared.clock import ManualClock
 from shared.errors import RuleViolation
-from shared.eventstore import Actor, GlobalPosition, RecordedEvent
-from shared.jsoncanon import canonical_json
-from shared.messaging.cloudevents import ConsumedEvent, from_kafka, to_kafka
+from shared.messaging.cloudevents import ConsumedEvent
 from shared.service import ServiceRuntime
-from shared.settings import ServiceSettings
-from shared.web.app import create_app
-from tests.support.infra import fresh_namespace
+from tests.support.service_app import api_client, off_kafka, started_runtime
 
 OFFICER = {"X-Actor": "officer-4", "X-Actor-Role": "assurance_officer"}
 NOW = datetime(2025, 8, 10, 15, 0, tzinfo=UTC)
@@ -42,22 +38,13 @@ NOW = datetime(2025, 8, 10, 15, 0, tzinfo=UTC)
 
 @pytest.fixture
 async def runtime(pg_url: str, kafka: str) -> ServiceRuntime:
-    settings = ServiceSettings(service_name="assurance", service_database_url=pg_url,
-                               kafka_bootstrap_servers=kafka,
-                               topic_namespace=fresh_namespace())
-    rt = ServiceRuntime(SPEC, settings, clock=ManualClock(NOW))
-    await rt.prestart()
-    return rt
+    return await started_runtime(SPEC, pg_url, kafka, clock=ManualClock(NOW))
 
 
 @pytest.fixture
 async def client(runtime: ServiceRuntime) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(runtime, run_background=False)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://assurance",
-                                     headers=OFFICER) as http:
-            yield http
+    async with api_client(runtime, OFFICER) as http:
+        yield http
 
 
 # --- feeding other services' events -------------------------------------------------------
@@ -74,16 +61,7 @@ def charge(charge_id: str, capital: bool) -> Charge:
 
 def consumed(source: str, event_type: str, payload: dict[str, Any], case_id: str,
              version: int = 1) -> ConsumedEvent:
-    """An event as it comes off Kafka (through the real CloudEvents encoding)."""
-    event = RecordedEvent(
-        event_id=uuid.uuid4(), stream_id=case_id, stream_type=f"{source}_case",
-        version=version, event_type=event_type, schema_version=1,
-        payload_json=canonical_json(payload), occurred_at=NOW, recorded_at=NOW,
-        actor=Actor("op-17", "operator"), correlation_id=str(uuid.uuid4()), causation_id=None,
-        prev_hash="0" * 64, hash="1" * 64, position=GlobalPosition(1, version))
-    record = to_kafka(event, topic=f"runway.{source}.events", key=case_id,
-                      source=f"/runway/{source}")
-    return from_kafka(record.headers, record.value)
+    return off_kafka(source, event_type, payload, case_id, at=NOW, version=version)
 
 
 def submitted(case_id: str, *charges: Charge, basis: LegalBasis = LegalBasis.TREATY

@@ -10,32 +10,21 @@ import sqlalchemy as sa
 
 from services.intake.service import SPEC
 from shared.service import ServiceRuntime
-from shared.settings import ServiceSettings
-from shared.web.app import create_app
-from tests.support.infra import fresh_namespace
 from tests.support.requests import charge, request
+from tests.support.service_app import api_client, started_runtime
 
 OPERATOR = {"X-Actor": "op-17", "X-Actor-Role": "operator"}
 
 
 @pytest.fixture
 async def runtime(pg_url: str, kafka: str) -> ServiceRuntime:
-    settings = ServiceSettings(service_name="intake", service_database_url=pg_url,
-                               kafka_bootstrap_servers=kafka,
-                               topic_namespace=fresh_namespace())
-    rt = ServiceRuntime(SPEC, settings)
-    await rt.prestart()
-    return rt
+    return await started_runtime(SPEC, pg_url, kafka)
 
 
 @pytest.fixture
 async def client(runtime: ServiceRuntime) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(runtime, run_background=False)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://intake",
-                                     headers=OPERATOR) as http:
-            yield http
+    async with api_client(runtime, OPERATOR) as http:
+        yield http
 
 
 async def test_submitted_request_becomes_a_case_with_an_event_for_kafka(

@@ -18,14 +18,11 @@ from services.judicial.scheduler import run_due_timers
 from services.judicial.service import SPEC
 from services.judicial.settings import JudicialSettings, configure
 from shared.clock import ManualClock
-from shared.eventstore import Actor, GlobalPosition, RecordedEvent
-from shared.messaging.cloudevents import from_kafka, to_kafka
 from shared.service import ServiceRuntime
-from shared.settings import ServiceSettings
-from shared.web.app import create_app
 from tests.support.infra import fresh_namespace
 from tests.support.kafka_read import wait_for
 from tests.support.requests import request
+from tests.support.service_app import api_client, off_kafka, started_runtime
 
 CLERK = {"X-Actor": "clerk-7", "X-Actor-Role": "judicial_clerk"}
 START = datetime(2026, 1, 2, 12, tzinfo=UTC)
@@ -44,36 +41,22 @@ def clock() -> ManualClock:
 @pytest.fixture
 async def runtime(pg_url: str, kafka: str, namespace: str,
                   clock: ManualClock) -> AsyncIterator[ServiceRuntime]:
-    settings = ServiceSettings(service_name="judicial", service_database_url=pg_url,
-                               kafka_bootstrap_servers=kafka, topic_namespace=namespace)
-    rt = ServiceRuntime(SPEC, settings, clock=clock)
-    configure(rt, JudicialSettings(scheduler_interval_s=0.05))
-    await rt.prestart()
+    rt = await started_runtime(
+        SPEC, pg_url, kafka, clock=clock, namespace=namespace,
+        configure=lambda rt: configure(rt, JudicialSettings(scheduler_interval_s=0.05)))
     yield rt
     await rt.close()
 
 
 @pytest.fixture
 async def client(runtime: ServiceRuntime) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(runtime, run_background=False)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://judicial",
-                                     headers=CLERK) as http:
-            yield http
+    async with api_client(runtime, CLERK) as http:
+        yield http
 
 
 def intake_event(event_type: str, case_id: str, data: dict[str, Any]) -> Any:
     """An intake event as the consumer reads it off Kafka."""
-    recorded = RecordedEvent(
-        event_id=uuid.uuid4(), stream_id=case_id, stream_type="intake_case", version=1,
-        event_type=event_type, schema_version=1, payload_json=json.dumps(data),
-        occurred_at=START, recorded_at=START, actor=Actor("op-17", "operator"),
-        correlation_id="corr-1", causation_id=None, prev_hash="0" * 64, hash="1" * 64,
-        position=GlobalPosition.START)
-    record = to_kafka(recorded, topic="runway.intake.events", key=case_id,
-                      source="/runway/intake")
-    return from_kafka(record.headers, record.value)
+    return off_kafka("intake", event_type, data, case_id, at=START)
 
 
 async def feed(runtime: ServiceRuntime, consumed: Any) -> None:

@@ -25,13 +25,9 @@ from services.judicial import events as judicial
 from services.transport.service import SPEC
 from services.transport.settings import TransportSettings, configure
 from shared.clock import ManualClock
-from shared.eventstore import Actor, GlobalPosition, RecordedEvent
-from shared.jsoncanon import canonical_json
-from shared.messaging.cloudevents import ConsumedEvent, from_kafka, to_kafka
+from shared.messaging.cloudevents import ConsumedEvent
 from shared.service import ServiceRuntime
-from shared.settings import ServiceSettings
-from shared.web.app import create_app
-from tests.support.infra import fresh_namespace
+from tests.support.service_app import api_client, off_kafka, started_runtime
 
 OPERATOR = {"X-Actor": "officer-9", "X-Actor-Role": "transport_officer"}
 NOW = datetime(2025, 8, 12, 15, 0, tzinfo=UTC)
@@ -41,23 +37,15 @@ BASE = "Mexico City (AIFA)"
 
 @pytest.fixture
 async def runtime(pg_url: str, kafka: str) -> ServiceRuntime:
-    settings = ServiceSettings(service_name="transport", service_database_url=pg_url,
-                               kafka_bootstrap_servers=kafka,
-                               topic_namespace=fresh_namespace())
-    rt = ServiceRuntime(SPEC, settings, clock=ManualClock(NOW))
-    configure(rt, TransportSettings())  # the built-in district table, whatever the env says
-    await rt.prestart()
-    return rt
+    # The built-in district table, whatever the environment says.
+    return await started_runtime(SPEC, pg_url, kafka, clock=ManualClock(NOW),
+                                 configure=lambda rt: configure(rt, TransportSettings()))
 
 
 @pytest.fixture
 async def client(runtime: ServiceRuntime) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(runtime, run_background=False)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://transport",
-                                     headers=OPERATOR) as http:
-            yield http
+    async with api_client(runtime, OPERATOR) as http:
+        yield http
 
 
 def clock(runtime: ServiceRuntime) -> ManualClock:
@@ -68,16 +56,7 @@ def clock(runtime: ServiceRuntime) -> ManualClock:
 # --- the neighbours' events ---------------------------------------------------------------
 
 def consumed(source: str, event_type: str, payload: BaseModel, case_id: str) -> ConsumedEvent:
-    """An event as it comes off Kafka (through the real CloudEvents encoding)."""
-    event = RecordedEvent(
-        event_id=uuid.uuid4(), stream_id=case_id, stream_type=f"{source}_case", version=1,
-        event_type=event_type, schema_version=1,
-        payload_json=canonical_json(payload.model_dump(mode="json")), occurred_at=NOW,
-        recorded_at=NOW, actor=Actor("clerk-3", "clerk"), correlation_id=str(uuid.uuid4()),
-        causation_id=None, prev_hash="0" * 64, hash="1" * 64, position=GlobalPosition(1, 1))
-    record = to_kafka(event, topic=f"runway.{source}.events", key=case_id,
-                      source=f"/runway/{source}")
-    return from_kafka(record.headers, record.value)
+    return off_kafka(source, event_type, payload.model_dump(mode="json"), case_id, at=NOW)
 
 
 async def feed(runtime: ServiceRuntime, event: ConsumedEvent) -> None:

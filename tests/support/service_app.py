@@ -1,0 +1,64 @@
+"""One service in-process for integration tests: its runtime on a real database and Kafka, an
+HTTP client on its app, and other services' events as they come off Kafka."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from shared.clock import Clock
+from shared.eventstore import Actor, GlobalPosition, RecordedEvent
+from shared.jsoncanon import canonical_json
+from shared.messaging.cloudevents import ConsumedEvent, from_kafka, to_kafka
+from shared.service import ServiceRuntime, ServiceSpec
+from shared.settings import ServiceSettings
+from shared.web.app import create_app
+from tests.support.infra import fresh_namespace
+
+
+async def started_runtime(spec: ServiceSpec, pg_url: str, kafka: str, *,
+                          clock: Clock | None = None, namespace: str | None = None,
+                          configure: Callable[[ServiceRuntime], None] | None = None,
+                          ) -> ServiceRuntime:
+    """The service's composition root on `pg_url`, migrated, with its topics created."""
+    settings = ServiceSettings(service_name=spec.name, service_database_url=pg_url,
+                               kafka_bootstrap_servers=kafka,
+                               topic_namespace=namespace or fresh_namespace())
+    runtime = ServiceRuntime(spec, settings, clock=clock)
+    if configure is not None:
+        configure(runtime)
+    await runtime.prestart()
+    return runtime
+
+
+@asynccontextmanager
+async def api_client(runtime: ServiceRuntime, headers: dict[str, str]
+                     ) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the service's app (no background relay or consumers)."""
+    app = create_app(runtime, run_background=False)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport,
+                                     base_url=f"http://{runtime.spec.name}",
+                                     headers=headers) as http:
+            yield http
+
+
+def off_kafka(source: str, event_type: str, payload: dict[str, Any], case_id: str, *,
+              at: datetime, version: int = 1) -> ConsumedEvent:
+    """Another service's event as a consumer reads it: through the real CloudEvents
+    encoding, from a stored-event record of that service."""
+    event = RecordedEvent(
+        event_id=uuid.uuid4(), stream_id=case_id, stream_type=f"{source}_case",
+        version=version, event_type=event_type, schema_version=1,
+        payload_json=canonical_json(payload), occurred_at=at, recorded_at=at,
+        actor=Actor("op-17", "operator"), correlation_id=str(uuid.uuid4()), causation_id=None,
+        prev_hash="0" * 64, hash="1" * 64, position=GlobalPosition(1, version))
+    record = to_kafka(event, topic=f"runway.{source}.events", key=case_id,
+                      source=f"/runway/{source}")
+    return from_kafka(record.headers, record.value)
