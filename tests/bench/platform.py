@@ -127,6 +127,10 @@ class Config:
     experiments: bool = True
 
 
+CPU_SAMPLE_S = 0.5  # how long one "is the box quiet?" CPU sample lasts
+LEADER_POLL_S = 0.0005  # the relay leads within ms; poll tightly so timing starts then
+
+
 def say(message: str) -> None:
     print(f"[bench {time.monotonic() - _STARTED:6.1f}s] {message}", file=sys.stderr, flush=True)
 
@@ -236,7 +240,7 @@ class CpuMeter:
         announced = False
         while self.waited_for_quiet_s < self.quiet_budget_s:
             before = self.snap()
-            await asyncio.sleep(0.5)
+            await asyncio.sleep(CPU_SAMPLE_S)  # a CPU sample, not a synchronisation
             other = self.usage(before, self.snap())["other_processes"]
             if other <= CONTENDED_CORES:
                 return
@@ -841,7 +845,7 @@ async def relay_trial(
         while not relay.is_leader:  # the producer has started; the relay loop begins now
             if running.done():
                 running.result()
-            await asyncio.sleep(0.0005)
+            await asyncio.sleep(LEADER_POLL_S)
         started, start_cpu = time.monotonic(), cpu.snap()
         if profiler is not None:
             profiler.enable()

@@ -10,6 +10,9 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from shared.audit.sources import partition_ids
 
+# How often wait_for asks its condition again; the deadline, not this, bounds the wait.
+POLL_S = 0.05
+
 
 async def read_topic(bootstrap: str, topic: str) -> list[ConsumerRecord[bytes, bytes]]:
     """Every message on `topic` right now, in partition then offset order."""
@@ -45,7 +48,7 @@ async def wait_for(
     while not await condition():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(POLL_S)
 
 
 def header(record: ConsumerRecord[bytes, bytes], name: str) -> str | None:

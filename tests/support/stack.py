@@ -22,6 +22,10 @@ from tests.support.infra import create_database, drop_database, fresh_namespace
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# How often a starting service is asked /readyz; its deadline bounds the wait.
+READY_POLL_S = 0.1
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -76,7 +80,7 @@ class Stack:
                         return
                 except httpx.TransportError:
                     pass
-                await asyncio.sleep(0.1)
+                await asyncio.sleep(READY_POLL_S)
         raise AssertionError(f"{service.name} not ready: {service.log.read_text()[-3000:]}")
 
     async def validate_published_events(self) -> int:
