@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
 .PHONY: help setup infra-up infra-down kafka-up kafka-down postgres-up postgres-down topics \
-        test test-unit lint typecheck bench run clean contracts
+        test test-unit lint typecheck bench fuzz run clean contracts
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -57,6 +57,11 @@ contracts: setup  ## regenerate contracts/ (event schemas, AsyncAPI, OpenAPI) fr
 bench: setup  ## throughput and latency figures as one JSON document, with raw baselines
 	@$(MAKE) -s infra-up >&2
 	@$(PY) -m tests.bench
+
+FUZZ_EXAMPLES ?= 100
+fuzz: setup  ## schemathesis against every service's OpenAPI document, deeper than `make test`
+	@$(MAKE) -s infra-up >&2
+	$(PY) -m tests.fuzz --examples $(FUZZ_EXAMPLES)
 
 run: setup kafka-up topics  ## the main job: every service, the August 2025 flight, then explore
 	@if [[ "$${DATABASE_URL:-}" == postgresql* ]]; then deploy/postgres.sh start; fi

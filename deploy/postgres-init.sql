@@ -5,3 +5,5 @@ CREATE DATABASE runway_assurance;
 CREATE DATABASE runway_transport;
 CREATE DATABASE runway_court;
 CREATE DATABASE runway_audit;
+-- the personal-data key store every service shares (shared/pii)
+CREATE DATABASE runway_keys;

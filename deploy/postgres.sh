@@ -10,7 +10,7 @@ PGPORT=${RUNWAY_PGPORT:-5433}
 CLUSTER=runway
 ROLE=runway
 PASSWORD=${RUNWAY_PGPASSWORD:-runway}
-DATABASES=(runway runway_test runway_intake runway_judicial runway_assurance runway_transport runway_court runway_audit)
+DATABASES=(runway runway_test runway_intake runway_judicial runway_assurance runway_transport runway_court runway_audit runway_keys)
 LOCAL_URL="postgresql+asyncpg://$ROLE:$PASSWORD@127.0.0.1:$PGPORT/runway"
 
 log() { echo "[postgres] $*" >&2; }

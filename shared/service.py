@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequenc
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiokafka.admin import AIOKafkaAdminClient
 from fastapi import APIRouter
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -22,7 +21,7 @@ from shared.clock import Clock, SystemClock
 from shared.consumer import ConsumerRuntime, Handler
 from shared.db import Database
 from shared.eventstore import EventStore
-from shared.messaging.kafka import make_consumer, make_producer
+from shared.messaging.kafka import make_admin, make_consumer, make_producer
 from shared.messaging.topics import (
     dead_letter_topic,
     ensure_topics,
@@ -32,6 +31,7 @@ from shared.messaging.topics import (
 )
 from shared.migrate import migrate
 from shared.outbox import OutboxRelay
+from shared.pii.vault import PersonalDataVault, open_vault
 from shared.settings import ServiceSettings
 
 log = logging.getLogger("runway.service")
@@ -73,10 +73,13 @@ class ServiceRuntime:
         self.store = EventStore(self.clock)
         self.source = f"/runway/{spec.name}"
         self.events_topic = self.events_topic_of(spec.name)
+        # Kafka authentication (SASL) for every client this service makes; PLAINTEXT by default.
+        self.kafka_security = settings.kafka_security.resolve()
         bootstrap = settings.kafka_bootstrap_servers
+        security = self.kafka_security
         self.relay = OutboxRelay(
             self.database,
-            lambda: make_producer(bootstrap, client_id=f"{spec.name}-relay"),
+            lambda: make_producer(bootstrap, client_id=f"{spec.name}-relay", security=security),
             source=self.source,
             batch_size=settings.relay_batch_size,
             poll_interval=settings.relay_poll_interval_s,
@@ -87,6 +90,7 @@ class ServiceRuntime:
         self._tasks: list[asyncio.Task[None]] = []
         self._kafka_checked_at = 0.0
         self._kafka_ok = False
+        self._pii: PersonalDataVault | None = None
 
     def events_topic_of(self, service: str) -> str:
         """The events topic of any service, in this installation's namespace."""
@@ -95,11 +99,14 @@ class ServiceRuntime:
     def _consumer(self, consumer: ConsumerSpec) -> ConsumerRuntime:
         bootstrap = self.settings.kafka_bootstrap_servers
         group = namespaced(self.settings.topic_namespace, consumer.name)
+        security = self.kafka_security
         return ConsumerRuntime(
             name=consumer.name,
             database=self.database,
-            consumer_factory=lambda: make_consumer(bootstrap, group, list(consumer.topics)),
-            producer_factory=lambda: make_producer(bootstrap, f"{consumer.name}-dlq"),
+            consumer_factory=lambda: make_consumer(bootstrap, group, list(consumer.topics),
+                                                   security=security),
+            producer_factory=lambda: make_producer(bootstrap, f"{consumer.name}-dlq",
+                                                   security=security),
             handlers=consumer.handlers,
             dead_letter_topic=dead_letter_topic(self.spec.name, self.settings.topic_namespace),
             max_attempts=self.settings.consumer_max_attempts,
@@ -120,7 +127,12 @@ class ServiceRuntime:
         await migrate(self.database, self.spec.migrations)
         bootstrap = self.settings.kafka_bootstrap_servers
         topics = load_topics(namespace=self.settings.topic_namespace)
-        await _retry_until(deadline, "kafka", lambda: ensure_topics(bootstrap, topics))
+        if self.kafka_security.authenticates:
+            # Under ACLs a service may create only the topics it writes; the others are its
+            # owners' to create (or the operator's, with `runway-infra create-topics`).
+            topics = [t for t in topics if t.producer == self.spec.name]
+        await _retry_until(deadline, "kafka",
+                           lambda: ensure_topics(bootstrap, topics, self.kafka_security))
 
     async def start_background(self) -> None:
         self._stop.clear()
@@ -149,8 +161,8 @@ class ServiceRuntime:
         """Whether Kafka answers a metadata request (cached for two seconds)."""
         if time.monotonic() - self._kafka_checked_at < 2:
             return self._kafka_ok
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.settings.kafka_bootstrap_servers,
-                                    request_timeout_ms=3000)
+        admin = make_admin(self.settings.kafka_bootstrap_servers, security=self.kafka_security,
+                           request_timeout_ms=3000)
         try:
             await asyncio.wait_for(admin.start(), timeout=3)
             await asyncio.wait_for(admin.list_topics(), timeout=3)
@@ -163,7 +175,19 @@ class ServiceRuntime:
         self._kafka_checked_at = time.monotonic()
         return self._kafka_ok
 
+    @property
+    def pii(self) -> PersonalDataVault:
+        """The personal-data vault (shared/pii), built on first use: only services that seal
+        or show personal data ever connect to the key store."""
+        if self._pii is None:
+            pii = self.settings.pii
+            self._pii = open_vault(self.settings.resolved_keystore_url(), pii.keyring_path,
+                                   clock=self.clock, cache_s=pii.key_cache_s)
+        return self._pii
+
     async def close(self) -> None:
+        if self._pii is not None:
+            await self._pii.close()
         await self.database.dispose()
 
 

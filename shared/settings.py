@@ -14,6 +14,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.db import with_database
 from shared.messaging.kafka import default_bootstrap
+from shared.messaging.security import KafkaSecuritySettings
+from shared.pii.settings import PiiSettings
+from shared.security.settings import AuthSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,6 +31,8 @@ class ServiceSettings(BaseSettings):
     data_dir: Path = Field(default=REPO_ROOT / "var" / "data", validation_alias="RUNWAY_DATA_DIR")
     kafka_bootstrap_servers: str = Field(default_factory=default_bootstrap,
                                          validation_alias="KAFKA_BOOTSTRAP_SERVERS")
+    # Kafka authentication (KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*), read with the rest.
+    kafka_security: KafkaSecuritySettings = Field(default_factory=KafkaSecuritySettings)
     topic_namespace: str = Field(default="", validation_alias="RUNWAY_TOPIC_NAMESPACE",
                                  pattern=r"^[a-zA-Z0-9_-]*$")
     http_host: str = Field(default="127.0.0.1", validation_alias="HTTP_HOST")
@@ -42,6 +47,10 @@ class ServiceSettings(BaseSettings):
                                        validation_alias="CONSUMER_MAX_ATTEMPTS")
     consumer_first_backoff_s: float = Field(default=0.1, gt=0,
                                             validation_alias="CONSUMER_FIRST_BACKOFF_S")
+    # Bearer-token verification (RUNWAY_AUTH_*), read from the environment with the rest.
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    # The personal-data key store and master keyring (RUNWAY_KEYSTORE_URL, RUNWAY_PII_*).
+    pii: PiiSettings = Field(default_factory=PiiSettings)
     startup_timeout_s: float = Field(default=60.0, gt=0, validation_alias="STARTUP_TIMEOUT_S")
 
     def resolved_database_url(self) -> str:
@@ -52,3 +61,6 @@ class ServiceSettings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{self.data_dir / f'{self.service_name}.db'}"
+
+    def resolved_keystore_url(self) -> str:
+        return self.pii.resolved_keystore_url(self.database_url, self.data_dir)

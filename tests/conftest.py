@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -12,11 +14,34 @@ from shared.clock import SystemClock
 from shared.db import Database
 from shared.eventstore import EventStore
 from shared.migrate import migrate
+from shared.security.keys import LocalIssuerKeys
 from tests.support import infra
 
 # Test topics need no more partitions than this to exercise ordering across partitions, and a
 # full run creates hundreds of them: keep the broker's open files in bounds.
 os.environ.setdefault("RUNWAY_TOPIC_PARTITIONS", "2")
+
+
+_made_for_this_run: dict[str, str] = {}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every service under test, in-process or a child process, trusts one local token
+    issuer made for this run (tests/support/auth.py signs with it)."""
+    if "RUNWAY_AUTH_DIR" not in os.environ:
+        os.environ["RUNWAY_AUTH_DIR"] = _made_for_this_run["auth"] = tempfile.mkdtemp(
+            prefix="runway-auth-")
+    LocalIssuerKeys(Path(os.environ["RUNWAY_AUTH_DIR"])).ensure()
+    # Personal data is sealed under master keys of a keyring made for this run (created on
+    # first use, by whichever process gets there first: they all read this one file).
+    if "RUNWAY_PII_KEYRING" not in os.environ:
+        keys = _made_for_this_run["pii"] = tempfile.mkdtemp(prefix="runway-pii-")
+        os.environ["RUNWAY_PII_KEYRING"] = str(Path(keys) / "keyring.json")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for directory in _made_for_this_run.values():
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -3,20 +3,34 @@
 # The broker jars come from Maven Central (deploy/kafka/pom.xml) into a cache outside git;
 # config, data, logs and the pid file live under $RUNWAY_VAR (default <repo>/var, ignored).
 #
-# Usage: deploy/kafka/kafka.sh fetch|start|wait|stop|status|reset
+# Usage: deploy/kafka/kafka.sh fetch|start|wait|stop|status|reset|client-env USER
+#
+# Secure mode (RUNWAY_KAFKA_SECURITY=sasl_scram) runs a second, separate instance beside the
+# plaintext dev broker: its own ports, data, logs and pid file. Clients authenticate with
+# SASL/SCRAM-SHA-512 and the StandardAuthorizer denies whatever no ACL allows
+# (`runway-infra kafka-acls --apply` grants each service its own topics). The SCRAM users
+# (admin, the broker's own and a super user, and one per service) are created when the data
+# dir is formatted, with passwords generated once into $KAFKA_CREDENTIALS_DIR (0600 files,
+# under var/, never committed). `client-env USER` prints the KAFKA_* variables a client of
+# that user needs. The KRaft controller listener stays PLAINTEXT on 127.0.0.1: only this
+# host can reach it, and the broker half of this same process uses it (as User:ANONYMOUS).
 #
 # Environment (all optional):
+#   RUNWAY_KAFKA_SECURITY    "" (plaintext) or sasl_scram             ("")
+#   KAFKA_INSTANCE           names var/<instance>, pid and log files  (kafka; secure: kafka-sasl)
 #   KAFKA_VERSION            broker version from Maven Central        (4.1.1)
-#   KAFKA_PORT               PLAINTEXT listener on 127.0.0.1          (9092)
-#   KAFKA_CONTROLLER_PORT    KRaft CONTROLLER listener on 127.0.0.1   (9093)
+#   KAFKA_PORT               client listener on 127.0.0.1             (9092; secure: 9192)
+#   KAFKA_CONTROLLER_PORT    KRaft CONTROLLER listener on 127.0.0.1   (9093; secure: 9193)
 #   KAFKA_BOOTSTRAP_SERVERS  use this existing cluster: start/wait only wait for it
 #   KAFKA_START_TIMEOUT      readiness deadline in seconds            (120)
-#   KAFKA_HEAP_OPTS          JVM heap                                 (-Xms512m -Xmx1g)
+#   KAFKA_HEAP_OPTS          JVM heap                       (-Xms512m -Xmx1g; secure: -Xmx512m)
+#   KAFKA_SCRAM_USERS        SCRAM users made at format time (secure) (admin + the 5 services)
+#   KAFKA_CREDENTIALS_DIR    their generated passwords (secure)       ($RUNWAY_VAR/<instance>/credentials)
 #   KAFKA_JVM_PERFORMANCE_OPTS  GC flags                              (G1, as Kafka's scripts)
 #   KAFKA_OPTS               extra JVM options
 #   RUNWAY_CACHE             jar cache                                (~/.cache/runway)
 #   RUNWAY_VAR               runtime state                            (<repo>/var)
-#   KAFKA_DATA_DIR           broker data (log.dirs)                   ($RUNWAY_VAR/kafka/data)
+#   KAFKA_DATA_DIR           broker data (log.dirs)                   ($RUNWAY_VAR/<instance>/data)
 #   PYTHON                   python with aiokafka, for readiness      (<repo>/.venv/bin/python)
 #   MVN                      maven command                            (mvn)
 set -euo pipefail
@@ -24,11 +38,32 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 
+RUNWAY_KAFKA_SECURITY="${RUNWAY_KAFKA_SECURITY:-}"
+case "$RUNWAY_KAFKA_SECURITY" in
+  "" | none | plaintext)
+    SECURE=""
+    KAFKA_INSTANCE="${KAFKA_INSTANCE:-kafka}"
+    KAFKA_PORT="${KAFKA_PORT:-9092}"
+    KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
+    KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms512m -Xmx1g}"
+    ;;
+  sasl_scram)
+    SECURE=1
+    KAFKA_INSTANCE="${KAFKA_INSTANCE:-kafka-sasl}"
+    KAFKA_PORT="${KAFKA_PORT:-9192}"
+    KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9193}"
+    # a second broker beside the dev one: keep its footprint small
+    KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
+    ;;
+  *)
+    echo "kafka: error: RUNWAY_KAFKA_SECURITY must be empty or sasl_scram, not '$RUNWAY_KAFKA_SECURITY'" >&2
+    exit 2
+    ;;
+esac
+SCRAM_MECHANISM=SCRAM-SHA-512
+KAFKA_SCRAM_USERS="${KAFKA_SCRAM_USERS:-admin intake judicial assurance transport court}"
 KAFKA_VERSION="${KAFKA_VERSION:-4.1.1}"
-KAFKA_PORT="${KAFKA_PORT:-9092}"
-KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
 KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-120}"
-KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms512m -Xmx1g}"
 KAFKA_JVM_PERFORMANCE_OPTS="${KAFKA_JVM_PERFORMANCE_OPTS:--server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true}"
 KAFKA_OPTS="${KAFKA_OPTS:-}"
 RUNWAY_CACHE="${RUNWAY_CACHE:-$HOME/.cache/runway}"
@@ -39,14 +74,17 @@ MVN="${MVN:-mvn}"
 KAFKA_DIST="$RUNWAY_CACHE/kafka-$KAFKA_VERSION"
 LIBS="$KAFKA_DIST/libs"
 MARKER="$KAFKA_DIST/.fetched"
-KAFKA_VAR="$RUNWAY_VAR/kafka"
+KAFKA_VAR="$RUNWAY_VAR/$KAFKA_INSTANCE"
 KAFKA_DATA_DIR="${KAFKA_DATA_DIR:-$KAFKA_VAR/data}"
+KAFKA_CREDENTIALS_DIR="${KAFKA_CREDENTIALS_DIR:-$KAFKA_VAR/credentials}"
 CONFIG="$KAFKA_VAR/server.properties"
-LOG_DIR="$RUNWAY_VAR/log"
-OUT_LOG="$LOG_DIR/kafka.out"
+# The dev broker logs straight into var/log; any other instance into a folder of its own there,
+# so that two brokers never write the same server.log.
+if [[ "$KAFKA_INSTANCE" == kafka ]]; then LOG_DIR="$RUNWAY_VAR/log"; else LOG_DIR="$RUNWAY_VAR/log/$KAFKA_INSTANCE"; fi
+OUT_LOG="$LOG_DIR/$KAFKA_INSTANCE.out"
 SERVER_LOG="$LOG_DIR/server.log"
 RUN_DIR="$RUNWAY_VAR/run"
-PID_FILE="$RUN_DIR/kafka.pid"
+PID_FILE="$RUN_DIR/$KAFKA_INSTANCE.pid"
 LOG4J_CONFIG="$HERE/log4j2.properties"
 
 log() { echo "kafka: $*"; }
@@ -162,24 +200,98 @@ cmd_wait() { # [pid of the local broker, to fail fast if it exits]
     pid="$(running_pid)"
   fi
   if [[ -n "$pid" ]]; then pid_args=(--pid "$pid"); fi
+  local auth_args=()
+  if [[ -n "$SECURE" && -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ]]; then
+    # ready means: the broker authenticates its admin (an external cluster: KAFKA_SASL_* env)
+    auth_args=(--security-protocol SASL_PLAINTEXT --sasl-mechanism "$SCRAM_MECHANISM"
+      --sasl-username admin --sasl-password-file "$(password_file admin)")
+  fi
   log "waiting up to ${KAFKA_START_TIMEOUT} s for $(bootstrap_servers) ..."
   "$PYTHON" "$HERE/wait_kafka.py" --bootstrap "$(bootstrap_servers)" \
-    --timeout "$KAFKA_START_TIMEOUT" "${pid_args[@]}"
+    --timeout "$KAFKA_START_TIMEOUT" "${pid_args[@]}" "${auth_args[@]}"
+}
+
+# The environment a client of the secure instance needs, as shell assignments:
+#   eval "$(RUNWAY_KAFKA_SECURITY=sasl_scram deploy/kafka/kafka.sh client-env transport)"
+cmd_client_env() {
+  local user="${1:-}"
+  [[ -n "$SECURE" ]] || die "client-env is for the secure instance: set RUNWAY_KAFKA_SECURITY=sasl_scram"
+  [[ -n "$user" ]] || die "usage: kafka.sh client-env USER (one of: $KAFKA_SCRAM_USERS)"
+  [[ " $KAFKA_SCRAM_USERS " == *" $user "* ]] || die "'$user' is not a SCRAM user (one of: $KAFKA_SCRAM_USERS)"
+  [[ -s "$(password_file "$user")" ]] || die "no password for '$user' yet: 'kafka.sh start' generates them"
+  printf 'export %s=%q\n' KAFKA_BOOTSTRAP_SERVERS "$(bootstrap_servers)" \
+    KAFKA_SECURITY_PROTOCOL SASL_PLAINTEXT KAFKA_SASL_MECHANISM "$SCRAM_MECHANISM" \
+    KAFKA_SASL_USERNAME "$user" KAFKA_SASL_PASSWORD_FILE "$(password_file "$user")"
+}
+
+# --- secure mode: SCRAM users and their passwords -------------------------------
+
+password_file() { echo "$KAFKA_CREDENTIALS_DIR/$1.password"; }
+
+# Each user's password is generated once and kept: the broker's SCRAM credentials are made from
+# these files when the data dir is formatted, and clients read them (KAFKA_SASL_PASSWORD_FILE).
+ensure_credentials() {
+  local user file
+  (umask 077 && mkdir -p "$KAFKA_CREDENTIALS_DIR")
+  chmod 700 "$KAFKA_CREDENTIALS_DIR"
+  for user in $KAFKA_SCRAM_USERS; do
+    [[ "$user" =~ ^[a-z][a-z0-9_-]*$ ]] || die "SCRAM user name '$user' is not [a-z][a-z0-9_-]*"
+    file="$(password_file "$user")"
+    if [[ ! -s "$file" ]]; then
+      # hex only: the storage tool's --add-scram syntax has no quoting for ',', '=' or ']'
+      (umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$file.tmp" && mv "$file.tmp" "$file")
+      log "generated the SCRAM password of '$user' in $file"
+    fi
+    chmod 600 "$file"
+  done
+}
+
+password_of() { tr -d '\n' <"$(password_file "$1")"; }
+
+# Listeners and, in secure mode, authentication and authorization.
+listener_config() {
+  if [[ -z "$SECURE" ]]; then
+    cat <<EOF
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+inter.broker.listener.name=PLAINTEXT
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+EOF
+    return
+  fi
+  cat <<EOF
+# Clients (and the broker itself) authenticate with SCRAM-SHA-512 on the one client listener.
+listeners=SASL_PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=SASL_PLAINTEXT://127.0.0.1:$KAFKA_PORT
+inter.broker.listener.name=SASL_PLAINTEXT
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+sasl.enabled.mechanisms=$SCRAM_MECHANISM
+sasl.mechanism.inter.broker.protocol=$SCRAM_MECHANISM
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$(password_of admin)";
+
+# Deny unless an ACL allows. admin is the broker's own user and the operators' super user.
+# The controller listener is PLAINTEXT on 127.0.0.1 only: its callers (this process's broker
+# half) have the principal User:ANONYMOUS, which must be a super user for the quorum to work.
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+allow.everyone.if.no.acl.found=false
+super.users=User:admin;User:ANONYMOUS
+EOF
 }
 
 write_config() {
   mkdir -p "$KAFKA_VAR" "$KAFKA_DATA_DIR"
+  # secure mode writes the broker's password into it
+  (umask 077 && : >"$CONFIG")
+  chmod 600 "$CONFIG"
   cat >"$CONFIG" <<EOF
 # Generated by deploy/kafka/kafka.sh on every start; edit the script, not this file.
 # Single-node KRaft: this process is both broker and controller, with a static quorum.
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
-inter.broker.listener.name=PLAINTEXT
-controller.listener.names=CONTROLLER
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+$(listener_config)
 
 num.network.threads=3
 num.io.threads=4
@@ -231,12 +343,36 @@ format_storage() {
   fi
   cluster_id="$(tail -n 1 <<<"$cluster_id")"
   [[ -n "$cluster_id" ]] || { show_logs; die "StorageTool random-uuid printed nothing"; }
-  log "formatting $KAFKA_DATA_DIR (cluster id $cluster_id)"
-  if ! java_cmd kafka.tools.StorageTool format -t "$cluster_id" -c "$CONFIG" -g >>"$OUT_LOG" 2>&1; then
+  local scram=() user
+  if [[ -n "$SECURE" ]]; then
+    # SCRAM users live in the cluster metadata; the first ones must be there before the broker
+    # starts, or nobody (not even the broker itself) could authenticate.
+    for user in $KAFKA_SCRAM_USERS; do
+      scram+=(--add-scram "$SCRAM_MECHANISM=[name=$user,password=$(password_of "$user")]")
+    done
+  fi
+  log "formatting $KAFKA_DATA_DIR (cluster id $cluster_id${SECURE:+, SCRAM users: $KAFKA_SCRAM_USERS})"
+  if ! java_cmd kafka.tools.StorageTool format -t "$cluster_id" -c "$CONFIG" -g "${scram[@]}" >>"$OUT_LOG" 2>&1; then
     show_logs
     die "storage format failed"
   fi
   echo "$KAFKA_VERSION" >"$KAFKA_VAR/formatted-by-version"
+  echo "${RUNWAY_KAFKA_SECURITY:-plaintext}" >"$KAFKA_VAR/formatted-security"
+}
+
+# A data dir keeps the security mode and SCRAM users it was formatted with.
+check_formatted_security() {
+  [[ -f "$KAFKA_DATA_DIR/meta.properties" ]] || return 0
+  local formatted user
+  # data dirs formatted before secure mode existed are plaintext ones
+  formatted="$(cat "$KAFKA_VAR/formatted-security" 2>/dev/null || echo plaintext)"
+  [[ "$formatted" == "${RUNWAY_KAFKA_SECURITY:-plaintext}" ]] \
+    || die "$KAFKA_DATA_DIR was formatted for security '$formatted'; 'kafka.sh reset' it, or use another KAFKA_INSTANCE"
+  if [[ -n "$SECURE" ]]; then
+    for user in $KAFKA_SCRAM_USERS; do
+      [[ -s "$(password_file "$user")" ]] || die "the password of SCRAM user '$user' is missing from $KAFKA_CREDENTIALS_DIR; 'kafka.sh reset' to format again with new ones"
+    done
+  fi
 }
 
 cmd_start() {
@@ -250,7 +386,7 @@ cmd_start() {
   t0="$(date +%s.%N)"
   # one start at a time (fd 8 is closed for the broker below, so it never holds the lock)
   mkdir -p "$RUN_DIR"
-  exec 8>"$RUN_DIR/kafka.lock"
+  exec 8>"$RUN_DIR/$KAFKA_INSTANCE.lock"
   if command -v flock >/dev/null 2>&1; then flock 8; fi
 
   local pid
@@ -274,6 +410,8 @@ cmd_start() {
 
   cmd_fetch
   mkdir -p "$LOG_DIR" "$RUN_DIR"
+  check_formatted_security
+  if [[ -n "$SECURE" ]]; then ensure_credentials; fi
   write_config
   echo "===== $(date -u +%FT%TZ) kafka.sh start (Kafka $KAFKA_VERSION) =====" >>"$OUT_LOG"
   if [[ -f "$SERVER_LOG" ]]; then SERVER_LOG_MARK="$(wc -l <"$SERVER_LOG")"; fi
@@ -348,7 +486,7 @@ cmd_status() {
   pid="$(running_pid)"
   if [[ -n "$pid" ]]; then
     if port_open 127.0.0.1 "$KAFKA_PORT"; then
-      echo "running (pid $pid, 127.0.0.1:$KAFKA_PORT, Kafka $KAFKA_VERSION)"
+      echo "running (pid $pid, 127.0.0.1:$KAFKA_PORT, Kafka $KAFKA_VERSION${SECURE:+, SASL/SCRAM with ACLs, credentials in $KAFKA_CREDENTIALS_DIR})"
     else
       echo "running (pid $pid), not answering on 127.0.0.1:$KAFKA_PORT yet"
     fi
@@ -360,7 +498,8 @@ cmd_status() {
 
 cmd_reset() {
   cmd_stop
-  rm -rf "$KAFKA_DATA_DIR" "$CONFIG" "$KAFKA_VAR/formatted-by-version"
+  # the credentials stay: a new format makes the same users with the same passwords
+  rm -rf "$KAFKA_DATA_DIR" "$CONFIG" "$KAFKA_VAR/formatted-by-version" "$KAFKA_VAR/formatted-security"
   log "deleted $KAFKA_DATA_DIR"
 }
 
@@ -371,8 +510,9 @@ case "${1:-}" in
   stop) cmd_stop ;;
   status) cmd_status ;;
   reset) cmd_reset ;;
+  client-env) cmd_client_env "${2:-}" ;;
   *)
-    echo "usage: $0 fetch|start|wait|stop|status|reset" >&2
+    echo "usage: $0 fetch|start|wait|stop|status|reset|client-env USER" >&2
     exit 2
     ;;
 esac

@@ -5,6 +5,11 @@ python, which has aiokafka. Exit codes: 0 ready, 1 deadline passed, 3 the local 
 process (``--pid``) exited while we were waiting.
 
     python deploy/kafka/wait_kafka.py --bootstrap 127.0.0.1:9092 --timeout 120 [--pid N]
+        [--security-protocol SASL_PLAINTEXT --sasl-mechanism SCRAM-SHA-512
+         --sasl-username admin --sasl-password-file FILE]
+
+Without the --sasl options, KAFKA_SECURITY_PROTOCOL and KAFKA_SASL_* from the environment
+apply (as for every Runway client); a secured broker counts as ready once it authenticates us.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import logging
 import os
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient
@@ -34,11 +40,30 @@ def _alive(pid: int) -> bool:
         return True
 
 
-async def _describe(bootstrap: str, request_timeout_ms: int) -> dict[str, Any]:
+def _security(args: argparse.Namespace) -> dict[str, Any]:
+    """aiokafka's SASL options from the arguments, else from the environment."""
+    protocol = args.security_protocol or os.environ.get("KAFKA_SECURITY_PROTOCOL") or "PLAINTEXT"
+    if protocol == "PLAINTEXT":
+        return {}
+    password_file = args.sasl_password_file or os.environ.get("KAFKA_SASL_PASSWORD_FILE")
+    password = (Path(password_file).read_text().strip() if password_file
+                else os.environ.get("KAFKA_SASL_PASSWORD"))
+    return {
+        "security_protocol": protocol,
+        "sasl_mechanism": args.sasl_mechanism or os.environ.get("KAFKA_SASL_MECHANISM")
+        or "SCRAM-SHA-512",
+        "sasl_plain_username": args.sasl_username or os.environ.get("KAFKA_SASL_USERNAME"),
+        "sasl_plain_password": password,
+    }
+
+
+async def _describe(bootstrap: str, request_timeout_ms: int,
+                    security: dict[str, Any]) -> dict[str, Any]:
     admin = AIOKafkaAdminClient(
         bootstrap_servers=bootstrap,
         client_id="runway-wait-kafka",
         request_timeout_ms=request_timeout_ms,
+        **security,
     )
     try:
         await admin.start()
@@ -54,7 +79,12 @@ async def main() -> int:
     parser.add_argument("--timeout", type=float, default=120.0)
     parser.add_argument("--pid", type=int, default=None)
     parser.add_argument("--interval", type=float, default=0.5)
+    parser.add_argument("--security-protocol", choices=["PLAINTEXT", "SASL_PLAINTEXT"])
+    parser.add_argument("--sasl-mechanism")
+    parser.add_argument("--sasl-username")
+    parser.add_argument("--sasl-password-file")
     args = parser.parse_args()
+    security = _security(args)
 
     # aiokafka logs every refused connection at ERROR; we report the outcome ourselves.
     logging.basicConfig(level=logging.CRITICAL)
@@ -78,7 +108,7 @@ async def main() -> int:
         try:
             per_try = max(1.0, min(10.0, remaining))
             info = await asyncio.wait_for(
-                _describe(args.bootstrap, int(per_try * 1000)), timeout=per_try + 1
+                _describe(args.bootstrap, int(per_try * 1000), security), timeout=per_try + 1
             )
             brokers = info.get("brokers") or []
             if brokers:

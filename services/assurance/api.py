@@ -15,6 +15,7 @@ from shared.eventstore import EventContext
 from shared.service import ServiceRuntime
 from shared.web.actor import Context
 from shared.web.app import Runtime
+from shared.web.params import Offset
 
 from . import domain, handling, read_model
 from .events import Scope
@@ -154,7 +155,7 @@ def routes(runtime: ServiceRuntime, settings: AssuranceSettings) -> Sequence[API
         cleared: bool | None = None,
         transfer_flagged: bool | None = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> dict[str, Any]:
         async with rt.database.connect() as conn:
             found = await read_model.list_cases(conn, cleared=cleared,

@@ -55,6 +55,7 @@ def consumers(runtime: ServiceRuntime) -> Sequence[ConsumerSpec]:
     return [
         ConsumerSpec(name="assurance.intake-events", topics=[runtime.events_topic_of("intake")],
                      handlers={inputs.REQUEST_SUBMITTED_V1: on_intake,
+                               inputs.REQUEST_SUBMITTED_V2: on_intake,
                                inputs.CHARGES_AMENDED_V1: on_intake}),
         ConsumerSpec(name="assurance.transport-events",
                      topics=[runtime.events_topic_of("transport")],

@@ -1,7 +1,8 @@
 """Tolerant readers of the events this service consumes: only the fields it needs.
 
 Unknown fields are ignored, so producers may add to their payloads without breaking us.
-- intake.request_submitted.v1 / intake.charges_amended.v1 (services/intake/events.py)
+- intake.request_submitted.v1 and .v2 (v2 seals the person, which assurance never reads) /
+  intake.charges_amended.v1 (services/intake/events.py)
 - transport.custody_transferred.v1: {case_id, transferred_at, ...} (the transport service
   does not exist yet; this is the shape we rely on)
 """
@@ -17,6 +18,7 @@ from shared.messaging.cloudevents import ConsumedEvent, ce_type
 from .domain import ChargeFacts, IntakeCharges
 
 REQUEST_SUBMITTED_V1 = ce_type("intake.request_submitted", 1)
+REQUEST_SUBMITTED_V2 = ce_type("intake.request_submitted", 2)
 CHARGES_AMENDED_V1 = ce_type("intake.charges_amended", 1)
 CUSTODY_TRANSFERRED_V1 = ce_type("transport.custody_transferred", 1)
 
@@ -56,7 +58,7 @@ def _facts(charges: tuple[IntakeCharge, ...]) -> tuple[ChargeFacts, ...]:
 
 def intake_charges(event: ConsumedEvent) -> IntakeCharges:
     """The charge list an intake event carries (a submission or an amendment)."""
-    if event.ce_type == REQUEST_SUBMITTED_V1:
+    if event.ce_type in (REQUEST_SUBMITTED_V1, REQUEST_SUBMITTED_V2):
         submitted = RequestSubmittedView.model_validate(event.data)
         return IntakeCharges(case_id=submitted.case_id, source="request_submitted",
                              charges=_facts(submitted.charges), recorded_at=event.time,

@@ -14,13 +14,14 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from shared.errors import InvalidRequest, NotFound, Problem
 from shared.eventstore import EventContext
 from shared.service import ServiceRuntime
 from shared.web.actor import Context
 from shared.web.app import Runtime
+from shared.web.params import Instant, Offset
 
 from . import domain, handling, read_model
 from .events import ChargeText, Plea
@@ -49,7 +50,7 @@ class DocketBody(Body):
 class InitialAppearanceBody(Body):
     """Rule 5: the person before a magistrate judge in the charging district."""
 
-    held_at: AwareDatetime = Field(description="when the appearance took place (with offset)")
+    held_at: Instant = Field(description="when the appearance took place (with offset)")
     magistrate: Text
 
 
@@ -204,8 +205,9 @@ def routes(_runtime: ServiceRuntime) -> Sequence[APIRouter]:
                       context: EventContext) -> dict[str, Any]:
         async with rt.command() as conn:
             state = await handling.run(rt, conn, case_id, decide, context)
+            view = await read_model.named(conn, case_view(state))
         limit = settings_of(rt).initial_appearance_limit_hours
-        return as_of(case_view(state), rt.clock.now(), limit)
+        return as_of(view, rt.clock.now(), limit)
 
     _step_routes(router, command)
     _specialty_routes(router, command)
@@ -226,7 +228,7 @@ def routes(_runtime: ServiceRuntime) -> Sequence[APIRouter]:
         status: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
         overdue_appearance: bool | None = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> dict[str, Any]:
         async with rt.database.connect() as conn:
             found = await read_model.list_cases(

@@ -29,7 +29,7 @@ class IntakeRequest:
     case_id: str
     legal_basis: LegalBasis
     requesting_district: str
-    person_name: str | None
+    person_id: str | None  # the name stays sealed; person_names holds the one to show
     charges: tuple[ChargeText, ...]
     intake_event_id: str
     recorded_at: datetime
@@ -86,7 +86,7 @@ def note_request(state: CourtCase, request: IntakeRequest, now: datetime) -> lis
         return []
     return [new_event(ev.REQUEST_NOTED, ev.RequestNoted(
         case_id=request.case_id, legal_basis=request.legal_basis,
-        requesting_district=request.requesting_district, person_name=request.person_name,
+        requesting_district=request.requesting_district, person_id=request.person_id,
         charges=request.charges, intake_event_id=request.intake_event_id, noted_at=now),
         request.recorded_at)]
 
@@ -153,7 +153,7 @@ def open_intake(state: CourtCase, landing: Landing) -> list[NewEvent]:
         case_id=landing.case_id, district=district, landing_district=landing.district,
         landed_in_charging_district=landing.district == district,
         landed_at=landing.landed_at, airport=landing.airport, flight_id=landing.flight_id,
-        legal_basis=basis, person_name=state.person_name,
+        legal_basis=basis, person_id=state.person_id,
         charges=tuple(state.charges[c].text() for c in granted if c in state.charges),
         granted_charge_ids=granted, terms_source=terms.source if terms else None,
         specialty_defence_available=basis is not LegalBasis.NATIONAL_SECURITY,

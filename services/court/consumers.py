@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shared.consumer import Handler
 from shared.eventstore import Actor, EventContext
 from shared.messaging.cloudevents import ConsumedEvent
+from shared.pii.consume import personal_data_handlers
 from shared.service import ConsumerSpec, ServiceRuntime
 
 from . import arrival, handling, inputs
@@ -43,7 +44,10 @@ def intake_handlers(runtime: ServiceRuntime) -> dict[str, Handler]:
                            lambda s: arrival.note_amendment(s, amendment, now),
                            _context(event), must_exist=False)
 
-    return {inputs.REQUEST_SUBMITTED_V1: on_request, inputs.CHARGES_AMENDED_V1: on_amendment}
+    # Both versions of the request; each also puts the name to show in person_names (opened
+    # with the person's key), and an erasure blanks it (shared/pii/consume.py).
+    return {**personal_data_handlers(on_request, lambda: runtime.pii),
+            inputs.CHARGES_AMENDED_V1: on_amendment}
 
 
 def judicial_handler(runtime: ServiceRuntime) -> Handler:

@@ -79,10 +79,15 @@ class RequestNoted(Frozen):
     case_id: str
     legal_basis: LegalBasis
     requesting_district: str = Field(description="the charging district")
-    person_name: str | None = None
+    person_name: str | None = Field(
+        default=None, description="no longer filled: names stay sealed in intake's request "
+                                  "(see person_id); older events may carry one")
     charges: tuple[ChargeText, ...]
     intake_event_id: str
     noted_at: datetime
+    person_id: str | None = Field(
+        default=None, description="the person's id in intake's sealed request (none for "
+                                  "requests recorded before personal data was sealed)")
 
 
 class ChargesAmendmentNoted(Frozen):
@@ -130,7 +135,9 @@ class IntakeOpened(Frozen):
     airport: str
     flight_id: str
     legal_basis: LegalBasis
-    person_name: str | None = None
+    person_name: str | None = Field(
+        default=None, description="no longer filled: names stay sealed in intake's request "
+                                  "(see person_id); older events may carry one")
     charges: tuple[ChargeText, ...] = Field(description="the charges that may be prosecuted")
     granted_charge_ids: tuple[str, ...]
     terms_source: TermsSource | None = Field(
@@ -142,6 +149,9 @@ class IntakeOpened(Frozen):
     return_obligation: bool
     return_conditions: str | None = None
     transport_event_id: str
+    person_id: str | None = Field(
+        default=None, description="the person's id in intake's sealed request (none for "
+                                  "requests recorded before personal data was sealed)")
 
 
 class DocketAssigned(Frozen):

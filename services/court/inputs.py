@@ -1,7 +1,9 @@
 """Tolerant readers of the events this service consumes: only the fields it needs.
 
 Unknown fields are ignored, so producers may add to their payloads without breaking us.
-- intake.request_submitted.v1 / intake.charges_amended.v1 (services/intake/events.py)
+- intake.request_submitted.v1 and .v2 / intake.charges_amended.v1
+  (services/intake/events.py); the person is named by id (v2), the name to show goes to
+  person_names (see consumers.py)
 - judicial.sre_extradition_granted.v1, judicial.surrender_ordered.v1,
   judicial.national_security_transfer_authorized.v1 (services/judicial/events.py)
 - transport.person_landed.v1 {case_id, flight_id, landed_at, airport, district}
@@ -38,8 +40,7 @@ class _Charge(Tolerant):
 
 
 class _Person(Tolerant):
-    given_names: str = ""
-    family_names: str = ""
+    person_id: str | None = None  # v2 only
 
 
 class _Request(Tolerant):
@@ -95,11 +96,10 @@ def _texts(charges: tuple[_Charge, ...]) -> tuple[ChargeText, ...]:
 
 def intake_request(event: ConsumedEvent) -> IntakeRequest:
     request = _Request.model_validate(event.data)
-    person = request.person
-    name = f"{person.given_names} {person.family_names}".strip() if person else ""
     return IntakeRequest(case_id=request.case_id, legal_basis=request.legal_basis,
                          requesting_district=request.requesting_district,
-                         person_name=name or None, charges=_texts(request.charges),
+                         person_id=request.person.person_id if request.person else None,
+                         charges=_texts(request.charges),
                          intake_event_id=str(event.event_id), recorded_at=event.time)
 
 

@@ -1,7 +1,9 @@
 """The court read model: one row per intake record, written in the same transaction as its
 events. A case appears once the person has landed (before that the court only holds what
 other services told it). The row holds the stored case view and the columns lists filter on;
-rebuilding it means folding the stream again.
+rebuilding it means folding the stream again. The person's name is not stored here (an audit
+replay rebuilds this table from the log, where names are sealed): answers add it from
+person_names (shared/pii/names.py).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.clock import iso_utc
+from shared.pii.names import name_of
 
 from .state import CourtCase
 from .view import case_view, status
@@ -55,9 +58,14 @@ async def project(conn: AsyncConnection, state: CourtCase, at: datetime) -> None
         await conn.execute(cases.insert().values(case_id=state.case_id, **values))
 
 
+async def named(conn: AsyncConnection, view: dict[str, Any]) -> dict[str, Any]:
+    """A case view with the person's name to show ("[erased]" once erased)."""
+    return {**view, "person_name": await name_of(conn, str(view["case_id"]))}
+
+
 async def get_case(conn: AsyncConnection, case_id: str) -> dict[str, Any] | None:
     view = await conn.scalar(sa.select(cases.c.view).where(cases.c.case_id == case_id))
-    return None if view is None else dict(view)
+    return None if view is None else await named(conn, dict(view))
 
 
 def _overdue(now: datetime, limit_hours: float) -> sa.ColumnElement[bool]:

@@ -125,7 +125,7 @@ class CourtCase:
     case_id: str | None = None
     request_basis: LegalBasis | None = None
     requesting_district: str | None = None
-    person_name: str | None = None
+    person_id: str | None = None  # names stay sealed; person_names holds the one to show
     request_seen: bool = False
     charges: Mapping[str, Charge] = field(default_factory=dict)
     terms: Mapping[TermsSource, Terms] = field(default_factory=dict)
@@ -194,7 +194,7 @@ def _request(state: CourtCase, e: BaseModel) -> CourtCase:
     assert isinstance(e, ev.RequestNoted)
     charges = {c.charge_id: _charge(c, ChargeOrigin.REQUEST) for c in e.charges}
     return replace(state, case_id=e.case_id, request_basis=e.legal_basis,
-                   requesting_district=e.requesting_district, person_name=e.person_name,
+                   requesting_district=e.requesting_district, person_id=e.person_id,
                    request_seen=True, charges={**state.charges, **charges})
 
 

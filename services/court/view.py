@@ -101,7 +101,7 @@ def case_view(state: CourtCase) -> dict[str, Any]:
     return {
         "case_id": state.case_id, "version": state.seq, "status": status(state),
         "district": intake.district if intake else state.requesting_district,
-        "legal_basis": state.legal_basis, "person_name": state.person_name,
+        "legal_basis": state.legal_basis, "person_id": state.person_id,
         "intake": None if intake is None else {
             "landed_at": _instant(intake.landed_at), "airport": intake.airport,
             "flight_id": intake.flight_id, "landing_district": intake.landing_district,

@@ -1,4 +1,9 @@
-"""Intake's HTTP API: operators submit requests, amend charges, read cases and timelines."""
+"""Intake's HTTP API: operators submit requests, amend charges, read cases and timelines;
+privacy officers erase a person's personal data.
+
+Operators send names in clear (over TLS); intake seals them under the person's own key before
+anything is written, so the event, the outbox and Kafka only ever carry ciphertext.
+"""
 
 from __future__ import annotations
 
@@ -11,16 +16,32 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from shared.aggregate import Repository
+from shared.clock import iso_utc
 from shared.errors import InvalidRequest, NotFound, RuleViolation
 from shared.eventstore import ConcurrencyConflict, EventContext
+from shared.pii.names import erase_name, record_name
+from shared.pii.person import PERSON_CONTEXT, PersonalData, new_person_id
 from shared.service import ServiceRuntime
 from shared.web.actor import Context
 from shared.web.app import Runtime
+from shared.web.limits import BATCH_BODY
+from shared.web.params import CaseIdPath, Offset
 
 from . import domain, read_model
 from .events import Charge, DocumentRef, LegalBasis, Person, RequestSubmitted
+from .people import person_view
 
 MAX_BATCH = 500
+MAX_CHARGES = 100
+MAX_DOCUMENTS = 50
+
+
+class SubmittedPerson(Person):
+    """The person as submitted: aliases bounded, so the sealed form (at most 20,000
+    characters of ciphertext) always fits; events written before keep their own."""
+
+    aliases: tuple[Annotated[str, Field(min_length=1, max_length=100)], ...] = Field(
+        default=(), max_length=10)
 
 
 class Submission(BaseModel):
@@ -31,13 +52,13 @@ class Submission(BaseModel):
     request_reference: str | None = Field(
         default=None, max_length=200,
         description="the requester's own reference (e.g. an OIA file number); unique")
-    person: Person
+    person: SubmittedPerson
     legal_basis: LegalBasis
     requesting_district: str = Field(max_length=10)
     prosecutor_office: str = Field(min_length=1, max_length=300)
-    charges: tuple[Charge, ...]
+    charges: tuple[Charge, ...] = Field(max_length=MAX_CHARGES)
     provisional_arrest_date: date | None = None
-    documents: tuple[DocumentRef, ...] = ()
+    documents: tuple[DocumentRef, ...] = Field(default=(), max_length=MAX_DOCUMENTS)
     us_request_reference: str | None = Field(default=None, max_length=300)
 
 
@@ -46,9 +67,17 @@ class Batch(BaseModel):
     requests: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_BATCH)
 
 
+class Erasure(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=2000,
+                        description="the legal ground (e.g. a court order's reference); it is "
+                                    "recorded in the log, so it must not contain the person's "
+                                    "personal data")
+
+
 class Amendment(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    charges: tuple[Charge, ...]
+    charges: tuple[Charge, ...] = Field(max_length=MAX_CHARGES)
     reason: str = Field(min_length=1, max_length=2000)
     expected_version: int | None = Field(
         default=None, ge=1, description="the case version you read; a stale one is a 409")
@@ -62,8 +91,15 @@ def case_repository(runtime: ServiceRuntime) -> Repository[domain.CaseState]:
 async def submit(runtime: ServiceRuntime, submission: Submission,
                  context: EventContext) -> str:
     repo = case_repository(runtime)
-    request = RequestSubmitted(case_id=domain.new_case_id(), **submission.model_dump())
-    events = domain.submit(request, runtime.clock.now().date())
+    request = domain.ClearRequest(case_id=domain.new_case_id(), **submission.model_dump())
+    domain.check_submission(request, runtime.clock.now().date())
+    person = request.person
+    personal = PersonalData(given_names=person.given_names, family_names=person.family_names,
+                            aliases=person.aliases, date_of_birth=person.date_of_birth)
+    # The person's key is created (and committed) before the event that needs it exists.
+    person_id = new_person_id()
+    sealed = await runtime.pii.seal(person_id, PERSON_CONTEXT, personal)
+    events = domain.submitted(request, person_id, sealed)
     duplicate = RuleViolation("request_reference_unique",
                               f"request_reference {submission.request_reference!r} was "
                               "already submitted")
@@ -73,14 +109,34 @@ async def submit(runtime: ServiceRuntime, submission: Submission,
                     conn, submission.request_reference):
                 raise duplicate
             loaded = await repo.load(conn, request.case_id)
-            _, recorded = await repo.append(conn, loaded, events, context)
-            await read_model.record_submission(conn, request, recorded[-1].recorded_at)
+            state, recorded = await repo.append(conn, loaded, events, context)
+            assert isinstance(state.request, RequestSubmitted)
+            await read_model.record_submission(conn, state.request, recorded[-1].recorded_at)
+            await record_name(conn, request.case_id, person_id, personal.display_name)
     except IntegrityError as error:
         # Two submissions of one reference at the same moment: the unique index decides.
         if submission.request_reference and "request_reference" in str(error.orig):
             raise duplicate from error
         raise
     return request.case_id
+
+
+async def erase(runtime: ServiceRuntime, case_id: str, erasure: Erasure,
+                context: EventContext) -> dict[str, Any]:
+    """Delete the person's key first (its own database), then record the erasure: a failure
+    between the two leaves the data unreadable with the event missing, and erasing again
+    completes it (the key store answers the first erasure), never the other way round."""
+    repo = case_repository(runtime)
+    async with runtime.command() as conn:
+        loaded = await repo.load_existing(conn, case_id)
+        person_id = domain.person_to_erase(loaded.state)
+        done = await runtime.pii.erase(person_id, case_id=case_id, actor=context.actor,
+                                       reason=erasure.reason)
+        events = domain.erase_personal_data(loaded.state, done.erased_at, erasure.reason)
+        _, recorded = await repo.append(conn, loaded, events, context)
+        await erase_name(conn, case_id, person_id, done.erased_at)
+    return {"case_id": case_id, "person_id": person_id, "erased_at": iso_utc(done.erased_at),
+            "version": recorded[-1].version}
 
 
 def _batch_item_result(index: int, raw: dict[str, Any]) -> Submission | dict[str, Any]:
@@ -102,7 +158,8 @@ def routes(runtime: ServiceRuntime) -> Sequence[APIRouter]:
         response.headers["Location"] = f"/cases/{case_id}"
         return {"case_id": case_id, "status": "submitted"}
 
-    @router.post("/batch", summary="Submit many requests; one result per item")
+    @router.post("/batch", summary="Submit many requests; one result per item",
+                 openapi_extra=BATCH_BODY)  # up to RUNWAY_MAX_BATCH_REQUEST_BYTES
     async def submit_batch(batch: Batch, rt: Runtime, context: Context) -> dict[str, Any]:
         results: list[dict[str, Any]] = []
         for index, raw in enumerate(batch.requests):
@@ -127,7 +184,7 @@ def routes(runtime: ServiceRuntime) -> Sequence[APIRouter]:
         return {"created": created, "failed": len(results) - created, "results": results}
 
     @router.put("/{case_id}/charges", summary="Replace the charges (e.g. add a count)")
-    async def amend(case_id: str, amendment: Amendment, rt: Runtime,
+    async def amend(case_id: CaseIdPath, amendment: Amendment, rt: Runtime,
                     context: Context) -> dict[str, Any]:
         repo = case_repository(rt)
         async with rt.command() as conn:
@@ -139,8 +196,14 @@ def routes(runtime: ServiceRuntime) -> Sequence[APIRouter]:
             _, recorded = await repo.append(conn, loaded, events, context)
         return {"case_id": case_id, "version": recorded[-1].version}
 
+    @router.post("/{case_id}/personal-data/erasure",
+                 summary="Erase the person's personal data (deletes their key)")
+    async def erase_personal_data(case_id: CaseIdPath, erasure: Erasure, rt: Runtime,
+                                  context: Context) -> dict[str, Any]:
+        return await erase(rt, case_id, erasure, context)
+
     @router.get("/{case_id}", summary="A case: the request and where it stands")
-    async def show(case_id: str, rt: Runtime) -> dict[str, Any]:
+    async def show(case_id: CaseIdPath, rt: Runtime) -> dict[str, Any]:
         async with rt.database.connect() as conn:
             summary = await read_model.get_case(conn, case_id)
             if summary is None:
@@ -149,10 +212,11 @@ def routes(runtime: ServiceRuntime) -> Sequence[APIRouter]:
         request = loaded.state.request
         assert request is not None
         return {**summary, "version": loaded.version,
-                "request": request.model_dump(mode="json")}
+                "request": {**request.model_dump(mode="json"),
+                            "person": await person_view(rt.pii, loaded.state)}}
 
     @router.get("/{case_id}/timeline", summary="Every event of the case, from every service")
-    async def timeline(case_id: str, rt: Runtime) -> dict[str, Any]:
+    async def timeline(case_id: CaseIdPath, rt: Runtime) -> dict[str, Any]:
         async with rt.database.connect() as conn:
             if await read_model.get_case(conn, case_id) is None:
                 raise NotFound("case", case_id)
@@ -165,7 +229,7 @@ def routes(runtime: ServiceRuntime) -> Sequence[APIRouter]:
         status: Annotated[str | None, Query(max_length=60)] = None,
         clearance: Annotated[str | None, Query(max_length=40)] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> dict[str, Any]:
         async with rt.database.connect() as conn:
             found = await read_model.list_cases(conn, status=status, clearance=clearance,

@@ -13,7 +13,7 @@ from shared.audit.replay import ReadModelReplay, ReplayInput, TableSpec
 from shared.eventstore import RecordedEvent
 
 from . import domain, read_model
-from .events import RequestSubmitted
+from .events import RequestSubmitted, RequestSubmittedV1
 
 
 def view(events: Sequence[RecordedEvent]) -> dict[str, Any]:
@@ -22,7 +22,11 @@ def view(events: Sequence[RecordedEvent]) -> dict[str, Any]:
         state = domain.evolve(state, event)
     if state.request is None:
         return {}
-    return {"version": len(events), "request": state.request.model_dump(mode="json")}
+    # The request as recorded: the person sealed (v2), so an auditor sees ciphertext, and
+    # after an erasure, when it happened.
+    erased_at = state.personal_data_erased_at
+    return {"version": len(events), "request": state.request.model_dump(mode="json"),
+            "personal_data_erased_at": None if erased_at is None else erased_at.isoformat()}
 
 
 AUDIT = CaseAudit(view=view)
@@ -34,11 +38,12 @@ async def rebuild(conn: AsyncConnection, data: ReplayInput) -> None:
     cases: dict[str, dict[str, Any]] = {}
     for stream in data.streams.values():
         first = stream[0]
-        request = RequestSubmitted.model_validate_json(first.payload_json)
-        person = request.person
+        # Either version: only fields both carry in clear (the name is not in these tables).
+        model: type[RequestSubmitted | RequestSubmittedV1] = (
+            RequestSubmittedV1 if first.schema_version == 1 else RequestSubmitted)
+        request = model.model_validate_json(first.payload_json)
         cases[request.case_id] = {
             "case_id": request.case_id, "request_reference": request.request_reference,
-            "full_name": f"{person.given_names} {person.family_names}",
             "legal_basis": request.legal_basis.value,
             "requesting_district": request.requesting_district, "status": "submitted",
             "clearance": "pending", "submitted_at": first.recorded_at,

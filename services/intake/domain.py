@@ -2,28 +2,41 @@
 
 `check_request` returns every problem at once, each naming the field and the rule, so an
 operator can fix a request in one pass. The case stream itself is small: the request, then
-any charge amendments.
+any charge amendments, and perhaps the erasure of the person's personal data.
+
+Rules are checked on the request as submitted (the person in clear); the event records the
+person sealed (shared/pii), so the rules never read a sealed field.
 """
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 
 from shared.errors import InvalidRequest, Problem, RuleViolation
 from shared.eventstore import NewEvent, RecordedEvent
+from shared.pii.sealing import Sealed
 
 from .districts import US_DISTRICTS
 from .events import (
     CHARGES_AMENDED,
+    PERSONAL_DATA_ERASED,
     REQUEST_SUBMITTED,
     Charge,
     ChargesAmended,
     DocumentRef,
     LegalBasis,
+    PersonalDataErased,
     RequestSubmitted,
+    RequestSubmittedV1,
+    SealedPerson,
+    schema_version,
 )
+
+# The request as submitted, the person in clear: exactly v1's payload (rules read it; only
+# v2, with the person sealed, is recorded now).
+ClearRequest = RequestSubmittedV1
 
 # Treaty arts. 1-2: each offence punishable by at least a year in both countries.
 MIN_PENALTY_YEARS = 1.0
@@ -62,7 +75,7 @@ def _has(documents: tuple[DocumentRef, ...], kind: str) -> bool:
     return any(d.kind == kind for d in documents)
 
 
-def check_basis(request: RequestSubmitted) -> list[Problem]:
+def check_basis(request: ClearRequest) -> list[Problem]:
     problems: list[Problem] = []
     docs = request.documents
     if request.legal_basis in (LegalBasis.TREATY, LegalBasis.SIMPLIFIED) and not _has(
@@ -85,7 +98,7 @@ def check_basis(request: RequestSubmitted) -> list[Problem]:
     return problems
 
 
-def check_dates(request: RequestSubmitted, today: date) -> list[Problem]:
+def check_dates(request: ClearRequest, today: date) -> list[Problem]:
     problems: list[Problem] = []
     born = request.person.date_of_birth
     arrested = request.provisional_arrest_date
@@ -101,7 +114,7 @@ def check_dates(request: RequestSubmitted, today: date) -> list[Problem]:
     return problems
 
 
-def check_request(request: RequestSubmitted, today: date) -> list[Problem]:
+def check_request(request: ClearRequest, today: date) -> list[Problem]:
     problems = check_charges(request.charges) + check_basis(request) + check_dates(request, today)
     if request.requesting_district not in US_DISTRICTS:
         problems.append(Problem(("requesting_district",), "known_us_district",
@@ -113,7 +126,15 @@ def check_request(request: RequestSubmitted, today: date) -> list[Problem]:
 @dataclass(frozen=True)
 class CaseState:
     case_id: str | None = None
-    request: RequestSubmitted | None = None
+    # v2 (the person sealed), or v1 for a case submitted before personal data was sealed.
+    request: RequestSubmitted | RequestSubmittedV1 | None = None
+    personal_data_erased_at: datetime | None = None
+
+    @property
+    def person_id(self) -> str | None:
+        """The person's id (their data key's name); None before v2 sealed the person."""
+        return self.request.person.person_id if isinstance(self.request,
+                                                           RequestSubmitted) else None
 
 
 def initial() -> CaseState:
@@ -122,20 +143,57 @@ def initial() -> CaseState:
 
 def evolve(state: CaseState, event: RecordedEvent) -> CaseState:
     if event.event_type == REQUEST_SUBMITTED:
-        request = RequestSubmitted.model_validate_json(event.payload_json)
+        model = RequestSubmittedV1 if event.schema_version == 1 else RequestSubmitted
+        request = model.model_validate_json(event.payload_json)
         return CaseState(case_id=request.case_id, request=request)
     if event.event_type == CHARGES_AMENDED and state.request is not None:
         amended = ChargesAmended.model_validate_json(event.payload_json)
         return replace(state, request=state.request.model_copy(
             update={"charges": amended.charges}))
+    if event.event_type == PERSONAL_DATA_ERASED:
+        erased = PersonalDataErased.model_validate_json(event.payload_json)
+        return replace(state, personal_data_erased_at=erased.erased_at)
     return state
 
 
-def submit(request: RequestSubmitted, today: date) -> list[NewEvent]:
+def check_submission(request: ClearRequest, today: date) -> None:
     problems = check_request(request, today)
     if problems:
         raise InvalidRequest(problems)
-    return [NewEvent(REQUEST_SUBMITTED, request.model_dump(mode="json"))]
+
+
+def submitted(request: ClearRequest, person_id: str, sealed: Sealed) -> list[NewEvent]:
+    """The request as recorded: everything but the person's identity in clear."""
+    person = SealedPerson(person_id=person_id, nationality=request.person.nationality,
+                          sealed=sealed)
+    event = RequestSubmitted(**{**dict(request), "person": person})
+    return [NewEvent(REQUEST_SUBMITTED, event.model_dump(mode="json"),
+                     schema_version=schema_version(REQUEST_SUBMITTED))]
+
+
+def person_to_erase(state: CaseState) -> str:
+    """The id of the person whose personal data may be erased now, or the rule refusing."""
+    if state.request is None:
+        raise RuleViolation("case_must_exist", "there is no request on this case")
+    if state.personal_data_erased_at is not None:
+        raise RuleViolation("personal_data_already_erased",
+                            "the personal data of this case was erased on "
+                            f"{state.personal_data_erased_at.isoformat()}")
+    if state.person_id is None:
+        raise RuleViolation("personal_data_not_sealed",
+                            "this request was recorded before personal data was sealed "
+                            "(intake.request_submitted v1): its names are in clear in the "
+                            "event log, and deleting a key cannot erase them")
+    return state.person_id
+
+
+def erase_personal_data(state: CaseState, erased_at: datetime, reason: str) -> list[NewEvent]:
+    person_id = person_to_erase(state)
+    assert state.case_id is not None
+    payload = PersonalDataErased(case_id=state.case_id, person_id=person_id,
+                                 erased_at=erased_at, reason=reason)
+    return [NewEvent(PERSONAL_DATA_ERASED, payload.model_dump(mode="json"),
+                     schema_version=schema_version(PERSONAL_DATA_ERASED))]
 
 
 def amend_charges(state: CaseState, charges: tuple[Charge, ...], reason: str) -> list[NewEvent]:

@@ -2,6 +2,10 @@
 
 Payloads are pydantic models; `event_type` strings are explicit and never change meaning.
 A change that isn't backwards compatible gets a new schema_version (see contracts/).
+
+Personal data (names, aliases, date of birth) never enters a payload in clear: from v2 of
+intake.request_submitted it is sealed under the person's own key (shared/pii), so erasing that
+key (intake.personal_data_erased) leaves only ciphertext in the log.
 """
 
 from __future__ import annotations
@@ -9,10 +13,23 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from shared.pii.person import PERSON_CONTEXT
+from shared.pii.sealing import Sealed
 
 REQUEST_SUBMITTED = "intake.request_submitted"
 CHARGES_AMENDED = "intake.charges_amended"
+PERSONAL_DATA_ERASED = "intake.personal_data_erased"
+
+# The version every event type is published in, except those listed in SCHEMA_VERSIONS.
+SCHEMA_VERSION = 1
+SCHEMA_VERSIONS: dict[str, int] = {REQUEST_SUBMITTED: 2}
+
+
+def schema_version(event_type: str) -> int:
+    """The version this service publishes `event_type` in."""
+    return SCHEMA_VERSIONS.get(event_type, SCHEMA_VERSION)
 
 
 class LegalBasis(StrEnum):
@@ -49,6 +66,8 @@ class Charge(Frozen):
 
 
 class Person(Frozen):
+    """The person as an operator submits them (and as v1 of request_submitted carried them)."""
+
     given_names: str = Field(min_length=1, max_length=200)
     family_names: str = Field(min_length=1, max_length=200)
     aliases: tuple[str, ...] = ()
@@ -62,11 +81,43 @@ class DocumentRef(Frozen):
     reference: str = Field(min_length=1, max_length=300)
 
 
-class RequestSubmitted(Frozen):
-    """intake.request_submitted v1: an operator submitted an extradition request."""
+class SealedPerson(Frozen):
+    """The person in intake.request_submitted v2: an id, the nationality, and the rest sealed."""
+
+    person_id: str = Field(min_length=1, max_length=64,
+                           description="the person's id; names their data key in the key store")
+    nationality: str = Field(min_length=2, max_length=100)
+    sealed: Sealed = Field(description=(
+        "{given_names, family_names, aliases, date_of_birth} as canonical JSON, sealed with "
+        "AES-256-GCM under the person's data key; the associated data is the canonical JSON "
+        f'["runway.pii.v1", person_id, "{PERSON_CONTEXT}"]. Unreadable once the personal '
+        "data was erased (intake.personal_data_erased)"))
+
+
+class RequestSubmittedV1(Frozen):
+    """intake.request_submitted v1: an operator submitted an extradition request (the person
+    in clear; no longer produced. Consumers read it and v2 each: no upcaster can seal)."""
 
     case_id: str
     person: Person
+    legal_basis: LegalBasis
+    requesting_district: str = Field(description="US district court, e.g. EDNY, SDCA")
+    prosecutor_office: str
+    charges: tuple[Charge, ...]
+    provisional_arrest_date: date | None = None
+    documents: tuple[DocumentRef, ...] = ()
+    us_request_reference: str | None = Field(
+        default=None, description="the written US request (national-security basis)")
+    request_reference: str | None = Field(
+        default=None, description="the requester's own reference (e.g. an OIA file number)")
+
+
+class RequestSubmitted(Frozen):
+    """intake.request_submitted v2: an operator submitted an extradition request. The
+    person's names, aliases and date of birth are sealed under their own key."""
+
+    case_id: str
+    person: SealedPerson
     legal_basis: LegalBasis
     requesting_district: str = Field(description="US district court, e.g. EDNY, SDCA")
     prosecutor_office: str
@@ -87,7 +138,30 @@ class ChargesAmended(Frozen):
     reason: str
 
 
+class PersonalDataErased(Frozen):
+    """intake.personal_data_erased v1: a privacy officer erased the person's personal data.
+
+    The person's data key is deleted: the sealed data in every event is unreadable from now
+    on, and every service blanks the name it shows. The events stay, and so do their hashes."""
+
+    case_id: str
+    person_id: str = Field(description="whose data key was deleted")
+    erased_at: AwareDatetime
+    reason: str = Field(description="why (the legal ground); holds no personal data")
+
+
 EVENT_MODELS: dict[str, type[Frozen]] = {
     REQUEST_SUBMITTED: RequestSubmitted,
     CHARGES_AMENDED: ChargesAmended,
+    PERSONAL_DATA_ERASED: PersonalDataErased,
+}
+PAST_MODELS: dict[tuple[str, int], type[Frozen]] = {
+    (REQUEST_SUBMITTED, 1): RequestSubmittedV1,
+}
+# No upcaster from v1 to v2: v2 holds only ciphertext, and an upcaster is a pure function
+# with no key to seal with. Consumers declare a handler for each version instead
+# (contracts/VERSIONING.md, "Versions read side by side").
+READ_SIDE_BY_SIDE: dict[tuple[str, int], str] = {
+    (REQUEST_SUBMITTED, 1): "v2 seals the personal data v1 carried in clear; no pure "
+                            "function can seal, so consumers handle v1 and v2 each",
 }

@@ -1,7 +1,9 @@
 """Intake's read models: the operator's case list and every case's timeline across services.
 
 The case row is written with the submission, in the command's transaction; the timeline and
-the status move as events from every service arrive over Kafka.
+the status move as events from every service arrive over Kafka. The person's name is not in
+these tables (an audit replay rebuilds them from ciphertext): it is in person_names
+(shared/pii/names.py), joined when answering, and blanked when the personal data is erased.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.clock import iso_utc
 from shared.messaging.cloudevents import ConsumedEvent
+from shared.pii.names import person_names, shown_name
 
 from .events import LegalBasis, RequestSubmitted
 
@@ -25,7 +28,6 @@ cases = sa.Table(
     "intake_cases", metadata,
     sa.Column("case_id", sa.String(40), primary_key=True),
     sa.Column("request_reference", sa.String(200)),
-    sa.Column("full_name", sa.String(400)),
     sa.Column("legal_basis", sa.String(40)),
     sa.Column("requesting_district", sa.String(10)),
     sa.Column("status", sa.String(60)),
@@ -88,10 +90,8 @@ CLEARANCE_AFTER: dict[str, str] = {
 async def record_submission(conn: AsyncConnection, request: RequestSubmitted,
                             at: datetime) -> None:
     """The case row, from the request event alone (so a replay rebuilds it exactly)."""
-    person = request.person
     await conn.execute(cases.insert().values(
         case_id=request.case_id, request_reference=request.request_reference,
-        full_name=f"{person.given_names} {person.family_names}",
         legal_basis=request.legal_basis.value, requesting_district=request.requesting_district,
         status="submitted", clearance="pending", submitted_at=at, updated_at=at,
         status_at=at, clearance_at=at))
@@ -127,6 +127,13 @@ async def apply_to_timeline(conn: AsyncConnection, event: ConsumedEvent) -> None
                                             cases.c.updated_at), else_=event.recorded_at)}))
 
 
+def _with_names() -> sa.Select[Any]:
+    """Case rows with the name to show beside them (null when none was ever recorded)."""
+    return (sa.select(cases, shown_name().label("full_name"))
+            .select_from(cases.outerjoin(person_names,
+                                         person_names.c.case_id == cases.c.case_id)))
+
+
 def case_summary(row: Any) -> dict[str, Any]:
     return {
         "case_id": row.case_id, "full_name": row.full_name,
@@ -138,13 +145,13 @@ def case_summary(row: Any) -> dict[str, Any]:
 
 
 async def get_case(conn: AsyncConnection, case_id: str) -> dict[str, Any] | None:
-    row = (await conn.execute(sa.select(cases).where(cases.c.case_id == case_id))).first()
+    row = (await conn.execute(_with_names().where(cases.c.case_id == case_id))).first()
     return None if row is None else case_summary(row)
 
 
 async def list_cases(conn: AsyncConnection, *, status: str | None, clearance: str | None,
                      limit: int, offset: int) -> list[dict[str, Any]]:
-    query = sa.select(cases).order_by(cases.c.submitted_at, cases.c.case_id)
+    query = _with_names().order_by(cases.c.submitted_at, cases.c.case_id)
     if status:
         query = query.where(cases.c.status == status)
     if clearance:

@@ -17,6 +17,7 @@ from shared.eventstore import EventContext
 from shared.service import ServiceRuntime
 from shared.web.actor import Context
 from shared.web.app import Runtime
+from shared.web.params import CaseIdPath, Offset
 
 from . import commands as cmd
 from . import domain, read_model
@@ -41,76 +42,76 @@ Result = dict[str, Any]
 
 def _step_routes(router: APIRouter) -> None:
     @router.post("/{case_id}/provisional-detention", summary="Provisional detention ordered")
-    async def provisional_detention(case_id: str, body: cmd.OrderProvisionalDetention,
+    async def provisional_detention(case_id: CaseIdPath, body: cmd.OrderProvisionalDetention,
                                     rt: Runtime, context: Context) -> Result:
         return await run_command(rt, case_id, body, context)
 
     @router.post("/{case_id}/formal-request", summary="Formal request received by the SRE")
-    async def formal_request(case_id: str, body: cmd.ReceiveFormalRequest, rt: Runtime,
+    async def formal_request(case_id: CaseIdPath, body: cmd.ReceiveFormalRequest, rt: Runtime,
                              context: Context) -> Result:
         return await run_command(rt, case_id, body, context)
 
     @router.post("/{case_id}/hearing", summary="Hearing held: objection and evidence periods")
-    async def hearing(case_id: str, body: cmd.HoldHearing, rt: Runtime,
+    async def hearing(case_id: CaseIdPath, body: cmd.HoldHearing, rt: Runtime,
                       context: Context) -> Result:
         return await run_command(rt, case_id, body, context)
 
     @router.post("/{case_id}/evidence-extension", summary="Evidence period extended")
-    async def evidence_extension(case_id: str, body: cmd.ExtendEvidencePeriod, rt: Runtime,
+    async def evidence_extension(case_id: CaseIdPath, body: cmd.ExtendEvidencePeriod, rt: Runtime,
                                  context: Context) -> Result:
         return await run_command(rt, case_id, body, context)
 
     @router.post("/{case_id}/objections", summary="Objections filed")
-    async def objections(case_id: str, body: cmd.FileObjections, rt: Runtime,
+    async def objections(case_id: CaseIdPath, body: cmd.FileObjections, rt: Runtime,
                          context: Context) -> Result:
         return await run_command(rt, case_id, body, context)
 
     @router.post("/{case_id}/consent", summary="The person consents to extradition")
-    async def consent(case_id: str, body: cmd.GiveConsent, rt: Runtime,
+    async def consent(case_id: CaseIdPath, body: cmd.GiveConsent, rt: Runtime,
                       context: Context) -> Result:
         return await run_command(rt, case_id, body, context)
 
     @router.post("/{case_id}/judge-opinion", summary="The judge's opinion issued")
-    async def judge_opinion(case_id: str, body: cmd.IssueOpinion, rt: Runtime,
+    async def judge_opinion(case_id: CaseIdPath, body: cmd.IssueOpinion, rt: Runtime,
                             context: Context) -> Result:
         return await run_command(rt, case_id, body, context)
 
     @router.post("/{case_id}/sre-decision", summary="The SRE grants or refuses extradition")
-    async def sre_decision(case_id: str, body: cmd.DecideExtradition, rt: Runtime,
+    async def sre_decision(case_id: CaseIdPath, body: cmd.DecideExtradition, rt: Runtime,
                            context: Context) -> Result:
         return await run_command(rt, case_id, body, context)
 
 
 def _amparo_and_surrender_routes(router: APIRouter) -> None:
     @router.post("/{case_id}/amparo", summary="Amparo suit filed")
-    async def amparo(case_id: str, body: cmd.FileAmparo, rt: Runtime,
+    async def amparo(case_id: CaseIdPath, body: cmd.FileAmparo, rt: Runtime,
                      context: Context) -> Result:
         return await run_command(rt, case_id, body, context)
 
     @router.post("/{case_id}/amparo-suspension", summary="Suspension granted in an amparo")
-    async def amparo_suspension(case_id: str, body: cmd.GrantAmparoSuspension, rt: Runtime,
+    async def amparo_suspension(case_id: CaseIdPath, body: cmd.GrantAmparoSuspension, rt: Runtime,
                                 context: Context) -> Result:
         return await run_command(rt, case_id, body, context)
 
     @router.post("/{case_id}/amparo-ruling", summary="Amparo denied or granted")
-    async def amparo_ruling(case_id: str, body: cmd.RuleOnAmparo, rt: Runtime,
+    async def amparo_ruling(case_id: CaseIdPath, body: cmd.RuleOnAmparo, rt: Runtime,
                             context: Context) -> Result:
         return await run_command(rt, case_id, body, context)
 
     @router.post("/{case_id}/surrender-order", summary="Surrender ordered (full, deferred, "
                                                        "temporary)")
-    async def surrender_order(case_id: str, body: cmd.OrderSurrender, rt: Runtime,
+    async def surrender_order(case_id: CaseIdPath, body: cmd.OrderSurrender, rt: Runtime,
                               context: Context) -> Result:
         return await run_command(rt, case_id, body, context)
 
     @router.post("/{case_id}/temporary-surrender", summary="Temporary surrender agreed")
-    async def temporary_surrender(case_id: str, body: cmd.AgreeTemporarySurrender,
+    async def temporary_surrender(case_id: CaseIdPath, body: cmd.AgreeTemporarySurrender,
                                   rt: Runtime, context: Context) -> Result:
         return await run_command(rt, case_id, body, context)
 
     @router.post("/{case_id}/national-security-transfer",
                  summary="Transfer authorized under the National Security Law")
-    async def national_security_transfer(case_id: str,
+    async def national_security_transfer(case_id: CaseIdPath,
                                          body: cmd.AuthorizeNationalSecurityTransfer,
                                          rt: Runtime, context: Context) -> Result:
         return await run_command(rt, case_id, body, context)
@@ -118,7 +119,7 @@ def _amparo_and_surrender_routes(router: APIRouter) -> None:
 
 def _read_routes(router: APIRouter) -> None:
     @router.get("/{case_id}", summary="Where the case stands in Mexico's phase")
-    async def show(case_id: str, rt: Runtime) -> Result:
+    async def show(case_id: CaseIdPath, rt: Runtime) -> Result:
         async with rt.database.connect() as conn:
             found = await read_model.get_case(conn, case_id)
         if found is None:
@@ -130,7 +131,7 @@ def _read_routes(router: APIRouter) -> None:
         rt: Runtime,
         status: Annotated[Status | None, Query()] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> Result:
         async with rt.database.connect() as conn:
             found = await read_model.list_cases(

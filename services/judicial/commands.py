@@ -8,7 +8,6 @@ from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -16,6 +15,8 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
+
+from shared.web.params import Instant
 
 from .events import SurrenderKind
 
@@ -114,7 +115,7 @@ class AgreeTemporarySurrender(Command):
 
 
 class AuthorizeNationalSecurityTransfer(Command):
-    authorized_at: AwareDatetime
+    authorized_at: Instant
     us_request_reference: Annotated[str, Field(min_length=1, max_length=300)]
     authority: Annotated[str, Field(min_length=1, max_length=300,
                                     description="who authorized it under the NS Law")]

@@ -1,8 +1,9 @@
 """Judicial's reading of intake's events (tolerant readers: only the fields used, any others
 ignored).
 
-* intake.request_submitted.v1 opens the judicial case (once: a case already open is left as
-  it is).
+* intake.request_submitted (v1, and v2 with the person sealed) opens the judicial case (once:
+  a case already open is left as it is). Judicial keeps no name: the case names the person
+  by id only (v2; none on v1), so an erasure has nothing to blank here.
 * intake.charges_amended.v1 is recorded as `judicial.charges_amendment_noted` with the charges
   added and removed, and whether the SRE had already granted extradition (new counts are then
   not covered by the grant). It changes no rule here; on a case judicial never opened it is
@@ -30,6 +31,7 @@ from .persistence import case_repository, record
 log = logging.getLogger("runway.judicial.consumers")
 
 REQUEST_SUBMITTED_V1 = "intake.request_submitted.v1"
+REQUEST_SUBMITTED_V2 = "intake.request_submitted.v2"
 CHARGES_AMENDED_V1 = "intake.charges_amended.v1"
 
 
@@ -38,8 +40,7 @@ class _Tolerant(BaseModel):
 
 
 class _Person(_Tolerant):
-    given_names: str = ""
-    family_names: str = ""
+    person_id: str | None = None  # v2 only
 
 
 class _Charge(_Tolerant):
@@ -72,13 +73,11 @@ def intake_handlers(runtime: ServiceRuntime) -> dict[str, Handler]:
 
     async def on_request_submitted(event: ConsumedEvent, conn: AsyncConnection) -> None:
         request = IntakeRequest.model_validate(event.data)
-        person = request.person
         opened = CaseOpened(
             case_id=request.case_id, opened_at=runtime.clock.now(),
             legal_basis=request.legal_basis, requesting_district=request.requesting_district,
             provisional_arrest_date=request.provisional_arrest_date,
-            person_name=f"{person.given_names} {person.family_names}".strip() if person
-            else None,
+            person_id=request.person.person_id if request.person else None,
             charge_ids=tuple(c.charge_id for c in request.charges),
             us_request_reference=request.us_request_reference,
             intake_event_id=str(event.event_id))
@@ -96,7 +95,8 @@ def intake_handlers(runtime: ServiceRuntime) -> dict[str, Handler]:
                                      amendment.reason, runtime.clock.now())
         await record(runtime, conn, loaded, events, _context(event))
 
-    return {REQUEST_SUBMITTED_V1: on_request_submitted, CHARGES_AMENDED_V1: on_charges_amended}
+    return {REQUEST_SUBMITTED_V1: on_request_submitted, REQUEST_SUBMITTED_V2: on_request_submitted,
+            CHARGES_AMENDED_V1: on_charges_amended}
 
 
 def consumers(runtime: ServiceRuntime) -> Sequence[ConsumerSpec]:

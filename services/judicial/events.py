@@ -12,7 +12,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA_VERSION = 1
 STREAM_TYPE = "judicial_case"
@@ -55,10 +55,15 @@ class CaseOpened(JudicialEvent):
     legal_basis: LegalBasis
     requesting_district: str
     provisional_arrest_date: date | None = None
-    person_name: str | None = None
+    person_name: str | None = Field(
+        default=None, description="no longer filled: names stay sealed in intake's request "
+                                  "(see person_id); older events may carry one")
     charge_ids: tuple[str, ...] = ()
     us_request_reference: str | None = None
     intake_event_id: str
+    person_id: str | None = Field(
+        default=None, description="the person's id in intake's sealed request (none for "
+                                  "requests recorded before personal data was sealed)")
 
 
 class ChargesAmendmentNoted(JudicialEvent):

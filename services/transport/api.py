@@ -16,13 +16,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from shared.errors import NotFound, RuleViolation
 from shared.eventstore import EventContext
 from shared.service import ServiceRuntime
 from shared.web.actor import Context
 from shared.web.app import Runtime
+from shared.web.params import Instant, Offset
 
 from . import domain, planning, read_model
 from .domain import FlightPlan, Handoff, Outcome
@@ -56,7 +57,7 @@ class ScheduleBody(Body):
     aircraft: Name = Field(description="registration or name, e.g. XC-MGA")
     capacity: Capacity = Field(description="seats for people in custody")
     departure_base: Name = Field(description='e.g. "Mexico City (AIFA)"')
-    scheduled_departure: AwareDatetime
+    scheduled_departure: Instant
     stops: list[Airport] = Field(min_length=1, max_length=20,
                                  description="destination airports (IATA), in route order")
 
@@ -76,25 +77,25 @@ class RemovalBody(Body):
 
 class CustodyBody(Body):
     case_id: CaseId
-    transferred_at: AwareDatetime
+    transferred_at: Instant
     place: Name = Field(description="e.g. aboard the aircraft at AIFA")
     mexican_officer: Name
     us_marshal: Name
 
 
 class DepartureBody(Body):
-    departed_at: AwareDatetime
+    departed_at: Instant
 
 
 class LandingBody(Body):
     airport: Airport
-    landed_at: AwareDatetime
+    landed_at: Instant
 
 
 class DiversionBody(Body):
     diverted_to: Airport
     reason: Text
-    diverted_at: AwareDatetime | None = Field(default=None, description="default: now")
+    diverted_at: Instant | None = Field(default=None, description="default: now")
 
 
 class CancellationBody(Body):
@@ -110,7 +111,7 @@ class PlanBody(Body):
     case_ids: list[CaseId] = Field(min_length=1, max_length=500)
     aircraft: list[AircraftBody] = Field(min_length=1, max_length=50)
     departure_base: Name
-    scheduled_departure: AwareDatetime
+    scheduled_departure: Instant
 
     @field_validator("case_ids")
     @classmethod
@@ -304,7 +305,7 @@ def _read_routes(router: APIRouter) -> None:
         rt: Runtime,
         status: Annotated[FlightStatus | None, Query()] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> Result:
         async with rt.database.connect() as conn:
             found = await read_model.list_flights(
@@ -326,7 +327,7 @@ def _read_routes(router: APIRouter) -> None:
         eligible: bool | None = None,
         status: Annotated[CaseStatus | None, Query()] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> Result:
         async with rt.database.connect() as conn:
             found = await read_model.list_cases(conn, eligible=eligible, status=status,

@@ -164,8 +164,7 @@ def _appends(stream: Sequence[RecordedEvent]) -> list[list[RecordedEvent]]:
 
 async def _rebuild_case(conn: AsyncConnection, stream: Sequence[RecordedEvent],
                         routes: RouteTable) -> None:
-    # Append by append, as Session.commit projects: the manifest row takes the person's name
-    # as it stood after the append that put them on it.
+    # Append by append, as Session.commit projects them.
     state = initial_case()
     for batch in _appends(stream):
         for event in batch:

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shared.consumer import Handler
 from shared.eventstore import Actor, EventContext
 from shared.messaging.cloudevents import ConsumedEvent
+from shared.pii.consume import personal_data_handlers
 from shared.service import ConsumerSpec, ServiceRuntime
 
 from . import domain, inputs
@@ -54,7 +55,9 @@ def consumers(runtime: ServiceRuntime) -> Sequence[ConsumerSpec]:
         ConsumerSpec(name="transport.assurance-events",
                      topics=[runtime.events_topic_of("assurance")],
                      handlers=dict.fromkeys(inputs.ASSURANCE_TYPES, handler)),
+        # Intake's request names the person: besides the fact, the name to show goes to
+        # person_names (opened with the person's key), and an erasure blanks it.
         ConsumerSpec(name="transport.intake-events",
                      topics=[runtime.events_topic_of("intake")],
-                     handlers=dict.fromkeys(inputs.INTAKE_TYPES, handler)),
+                     handlers=personal_data_handlers(handler, lambda: runtime.pii)),
     ]

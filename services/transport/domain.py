@@ -443,7 +443,7 @@ def _noted(case: CaseState, item: Input, now: datetime) -> ev.Noted:
     suspensions = set(case.facts.suspensions)
     match fact:
         case PersonKnown():
-            return ev.CaseNoted(**base, person_name=fact.person_name,
+            return ev.CaseNoted(**base, person_name=None, person_id=fact.person_id,
                                 legal_basis=fact.legal_basis,
                                 requesting_district=fact.district)
         case SurrenderOrdered():

@@ -122,9 +122,12 @@ class CaseNoted(Noted):
     """Who the person is and where they are wanted (intake's request, judicial's case)."""
 
     EVENT_TYPE = "transport.case_noted"
-    person_name: str | None
+    person_name: str | None = Field(description="no longer filled: names stay sealed in "
+                                                "intake's request; older events may carry one")
     legal_basis: str | None
     requesting_district: str | None
+    person_id: str | None = Field(default=None,
+                                  description="the person's id in intake's sealed request")
 
 
 class SurrenderOrderNoted(Noted):

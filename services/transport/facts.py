@@ -12,9 +12,10 @@ from datetime import date, datetime
 
 @dataclass(frozen=True)
 class PersonKnown:
-    """intake.request_submitted / judicial.case_opened: who, on which basis, for where."""
+    """intake.request_submitted / judicial.case_opened: who (the person's id; names stay
+    sealed, shown from person_names), on which basis, for where."""
 
-    person_name: str | None
+    person_id: str | None
     legal_basis: str | None
     district: str | None
 

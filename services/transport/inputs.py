@@ -4,8 +4,9 @@
   national_security_transfer_authorized, amparo_suspension_granted, amparo_denied,
   amparo_granted, released_from_custody, pickup_window_expired (all .v1);
 * assurance (services/assurance/events.py): death_penalty_clearance_granted / _withdrawn .v1;
-* intake (services/intake/events.py): request_submitted .v1 (the person's name, basis and
-  district, so a case is known before judicial speaks).
+* intake (services/intake/events.py): request_submitted .v1 and .v2 (the person's id, basis
+  and district, so a case is known before judicial speaks; the name goes to person_names,
+  see consumers.py).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from .facts import (
 )
 
 REQUEST_SUBMITTED_V1 = ce_type("intake.request_submitted", 1)
+REQUEST_SUBMITTED_V2 = ce_type("intake.request_submitted", 2)
 CASE_OPENED_V1 = ce_type("judicial.case_opened", 1)
 SURRENDER_ORDERED_V1 = ce_type("judicial.surrender_ordered", 1)
 TRANSFER_AUTHORIZED_V1 = ce_type("judicial.national_security_transfer_authorized", 1)
@@ -52,8 +54,7 @@ class Tolerant(BaseModel):
 
 class _Person(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
-    given_names: str = ""
-    family_names: str = ""
+    person_id: str | None = None  # v2 only
 
 
 class RequestSubmittedView(Tolerant):
@@ -63,7 +64,7 @@ class RequestSubmittedView(Tolerant):
 
 
 class CaseOpenedView(Tolerant):
-    person_name: str | None = None
+    person_id: str | None = None
     legal_basis: str | None = None
     requesting_district: str | None = None
 
@@ -105,13 +106,13 @@ class ClearanceView(Tolerant):
 
 def _submitted(data: dict[str, object]) -> tuple[str, Fact]:
     v = RequestSubmittedView.model_validate(data)
-    name = f"{v.person.given_names} {v.person.family_names}".strip() if v.person else ""
-    return v.case_id, PersonKnown(name or None, v.legal_basis, v.requesting_district)
+    person_id = v.person.person_id if v.person else None
+    return v.case_id, PersonKnown(person_id, v.legal_basis, v.requesting_district)
 
 
 def _opened(data: dict[str, object]) -> tuple[str, Fact]:
     v = CaseOpenedView.model_validate(data)
-    return v.case_id, PersonKnown(v.person_name, v.legal_basis, v.requesting_district)
+    return v.case_id, PersonKnown(v.person_id, v.legal_basis, v.requesting_district)
 
 
 def _surrender(data: dict[str, object]) -> tuple[str, Fact]:
@@ -162,6 +163,7 @@ def _uncleared(data: dict[str, object]) -> tuple[str, Fact]:
 
 READERS: dict[str, Callable[[dict[str, object]], tuple[str, Fact]]] = {
     REQUEST_SUBMITTED_V1: _submitted,
+    REQUEST_SUBMITTED_V2: _submitted,
     CASE_OPENED_V1: _opened,
     SURRENDER_ORDERED_V1: _surrender,
     TRANSFER_AUTHORIZED_V1: _transfer,
@@ -175,7 +177,6 @@ READERS: dict[str, Callable[[dict[str, object]], tuple[str, Fact]]] = {
 }
 JUDICIAL_TYPES = tuple(t for t in READERS if t.startswith("judicial."))
 ASSURANCE_TYPES = tuple(t for t in READERS if t.startswith("assurance."))
-INTAKE_TYPES = tuple(t for t in READERS if t.startswith("intake."))
 
 
 def read(event: ConsumedEvent) -> Input:

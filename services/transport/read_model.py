@@ -5,6 +5,9 @@
 * transport_flights: one row per flight with its view;
 * transport_manifest: one row per (flight, person) ever assigned, with custody, departure,
   landing, or why they came off. Rebuilding means folding the streams again.
+
+Names are not in these tables: answers take them from person_names (shared/pii/names.py),
+which the intake consumer fills and an erasure blanks.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.clock import as_utc
 from shared.eventstore import RecordedEvent
+from shared.pii.names import name_of, names_of, person_names, shown_name
 
 from . import events as ev
 from . import rules
@@ -37,7 +41,6 @@ cases = sa.Table(
     sa.Column("destination_district", sa.String(20), nullable=True),
     sa.Column("destination_airport", sa.String(10), nullable=True),
     sa.Column("flight_id", sa.String(40), nullable=True),
-    sa.Column("person_name", sa.String(400), nullable=True),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("view", sa.JSON, nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -60,7 +63,6 @@ manifest = sa.Table(
     "transport_manifest", metadata,
     sa.Column("flight_id", sa.String(40), primary_key=True),
     sa.Column("case_id", sa.String(200), primary_key=True),
-    sa.Column("person_name", sa.String(400), nullable=True),
     sa.Column("destination_airport", sa.String(10), nullable=False),
     sa.Column("destination_district", sa.String(20), nullable=False),
     sa.Column("assigned_at", sa.DateTime(timezone=True), nullable=False),
@@ -105,21 +107,20 @@ async def project_case(conn: AsyncConnection, state: CaseState,
         "destination_district": facts.district,
         "destination_airport": view["destination"]["airport"],
         "flight_id": None if state.booking is None else state.booking.flight_id,
-        "person_name": facts.person_name, "version": state.version, "view": view,
+        "version": state.version, "view": view,
         "updated_at": now})
     for event in recorded:
-        await _project_manifest(conn, state, event)
+        await _project_manifest(conn, event)
 
 
-async def _project_manifest(conn: AsyncConnection, state: CaseState,
-                            event: RecordedEvent) -> None:
+async def _project_manifest(conn: AsyncConnection, event: RecordedEvent) -> None:
     model = ev.EVENT_MODELS.get(event.event_type)
     if model is None or model not in _MANIFEST_EVENTS:
         return
     e = model.model_validate(event.payload)
     if isinstance(e, ev.ManifestAssigned):
         await _upsert(conn, manifest, {"flight_id": e.flight_id, "case_id": e.case_id}, {
-            "person_name": state.facts.person_name, "destination_airport": e.destination_airport,
+            "destination_airport": e.destination_airport,
             "destination_district": e.destination_district, "assigned_at": e.assigned_at,
             "custody": None, "departed_at": None, "landed_airport": None, "landed_at": None,
             "removed_at": None, "removal_reason": None, "removal_detail": None})
@@ -181,7 +182,9 @@ def _live(row: Any, today: date) -> dict[str, Any]:
 
 async def get_case(conn: AsyncConnection, case_id: str, today: date) -> dict[str, Any] | None:
     row = (await conn.execute(sa.select(cases).where(cases.c.case_id == case_id))).first()
-    return None if row is None else _live(row, today)
+    if row is None:
+        return None
+    return {**_live(row, today), "person_name": await name_of(conn, case_id)}
 
 
 def _clock_open(today: date) -> sa.ColumnElement[bool]:
@@ -209,7 +212,10 @@ def _case_filters(eligible: bool | None, status: CaseStatus | None,
 async def list_cases(conn: AsyncConnection, *, eligible: bool | None,
                      status: CaseStatus | None, today: date, limit: int,
                      offset: int) -> list[dict[str, Any]]:
-    query = (sa.select(cases).where(*_case_filters(eligible, status, today))
+    query = (sa.select(cases, shown_name().label("person_name"))
+             .select_from(cases.outerjoin(person_names,
+                                          person_names.c.case_id == cases.c.case_id))
+             .where(*_case_filters(eligible, status, today))
              .order_by(cases.c.case_id).limit(limit).offset(offset))
     found = []
     for row in await conn.execute(query):
@@ -226,8 +232,8 @@ async def list_cases(conn: AsyncConnection, *, eligible: bool | None,
     return found
 
 
-def _manifest_entry(row: Any) -> dict[str, Any]:
-    return {"case_id": row.case_id, "person_name": row.person_name,
+def _manifest_entry(row: Any, names: dict[str, str | None]) -> dict[str, Any]:
+    return {"case_id": row.case_id, "person_name": names.get(row.case_id),
             "destination_airport": row.destination_airport,
             "destination_district": row.destination_district,
             "assigned_at": iso(as_utc(row.assigned_at)), "custody": row.custody,
@@ -242,7 +248,8 @@ async def get_flight(conn: AsyncConnection, flight_id: str) -> dict[str, Any] | 
         return None
     rows = (await conn.execute(sa.select(manifest).where(manifest.c.flight_id == flight_id)
                                .order_by(manifest.c.assigned_at, manifest.c.case_id))).all()
-    aboard = [_manifest_entry(r) for r in rows if r.removed_at is None]
+    names = await names_of(conn, (r.case_id for r in rows if r.removed_at is None))
+    aboard = [_manifest_entry(r, names) for r in rows if r.removed_at is None]
     removed = [{"case_id": r.case_id, "reason": r.removal_reason, "detail": r.removal_detail,
                 "removed_at": iso(as_utc(r.removed_at))} for r in rows if r.removed_at]
     return {**dict(view), "manifest": aboard, "removed": removed}

@@ -25,7 +25,7 @@ from . import events as ev
 class Facts:
     """Everything eligibility is decided from, as the neighbours last said it."""
 
-    person_name: str | None = None
+    person_id: str | None = None
     legal_basis: str | None = None
     district: str | None = None
     surrender_kind: str | None = None
@@ -154,7 +154,7 @@ def _apply_case(state: CaseState, e: ev.TransportEvent) -> CaseState:
     match e:
         case ev.CaseNoted():
             f = state.facts
-            return _facts(state, person_name=e.person_name or f.person_name,
+            return _facts(state, person_id=e.person_id or f.person_id,
                           legal_basis=e.legal_basis or f.legal_basis,
                           district=e.requesting_district or f.district)
         case ev.SurrenderOrderNoted():

@@ -54,7 +54,7 @@ def case_view(state: CaseState, routes: RouteTable, today: date) -> dict[str, An
         "case_id": state.case_id,
         "version": state.version,
         "status": case_status(state, rules.failing_rules(facts, today)).value,
-        "person_name": facts.person_name,
+        "person_id": facts.person_id,
         "legal_basis": facts.legal_basis,
         "eligibility": {
             "eligible": not failing,

@@ -8,11 +8,20 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import FastAPI, HTTPException, Query
+from fastapi import Depends, FastAPI, HTTPException, Query
 from fastapi.responses import PlainTextResponse
 
 from shared.clock import parse_iso_utc
+from shared.security import AuthSettings, TokenVerifier, load_matrix
+from shared.web.auth import AuthMiddleware, Security, ensure_authorized
+from shared.web.errors import install_error_handlers
+from shared.web.limits import install_body_limits
+from shared.web.openapi_errors import document_errors
+from shared.web.openapi_security import document_security
+from shared.web.routes import RouteTable
+from shared.web.storable import storable_values
 
+from .actors import case_actions
 from .asof import case_as_of, explain
 from .export import case_events, export_record
 from .sources import AuditTarget
@@ -32,9 +41,21 @@ def _instant(at: str | None) -> datetime:
 At = Annotated[str | None, Query(description="ISO instant; default now")]
 
 
-def create_audit_app(target: AuditTarget) -> FastAPI:
+def audit_security() -> Security:
+    return Security(service="audit", matrix=load_matrix(),
+                    verifier=TokenVerifier(AuthSettings()))
+
+
+def create_audit_app(target: AuditTarget, security: Security | None = None) -> FastAPI:
     app = FastAPI(title="Runway audit", version="1.0.0",
-                  summary="Read-only: verify, as-of, explain and export from the event logs")
+                  summary="Read-only: verify, as-of, explain and export from the event logs",
+                  dependencies=[Depends(ensure_authorized), Depends(storable_values)])
+    routes = RouteTable()
+    security = security or audit_security()
+    app.add_middleware(AuthMiddleware, security=security, routes=routes)
+    install_body_limits(app)
+    install_error_handlers(app)
+
     @app.get("/verify", summary="Versions, hash chains, and every event against Kafka")
     async def run_verify() -> dict[str, Any]:
         report = await verify(target)
@@ -64,4 +85,16 @@ def create_audit_app(target: AuditTarget) -> FastAPI:
         return "".join(json.dumps(export_record(s, e), ensure_ascii=False) + "\n"
                        for s, e in events)
 
+    @app.get("/cases/{case_id}/actors",
+             summary="Who did what to a case: each event's authenticated subject and role")
+    async def actors(case_id: str) -> list[dict[str, Any]]:
+        try:
+            return [asdict(action) for action in await case_actions(target, case_id)]
+        except LookupError as error:
+            raise HTTPException(404, detail=str(error)) from error
+
+    routes.add_routes(app.router.routes)
+    security.check_covers(routes)
+    document_security(app, security)
+    document_errors(app)
     return app

@@ -143,7 +143,8 @@ async def read_kafka(target: AuditTarget, service: str,
         if progress:
             progress(len(events))
 
-    checkpoint = await read_to_checkpoint(target.bootstrap, target.topic(service), keep)
+    checkpoint = await read_to_checkpoint(target.bootstrap, target.topic(service), keep,
+                                          security=target.security)
     return list(events.values()), checkpoint
 
 

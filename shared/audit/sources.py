@@ -10,11 +10,12 @@ from typing import TypeAlias
 
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
 from shared.db import Database, with_database
 from shared.eventstore import RecordedEvent, schema
 from shared.eventstore.store import EVENT_COLUMNS, row_to_event
+from shared.messaging.kafka import make_admin
+from shared.messaging.security import PLAINTEXT, KafkaSecurity, options
 from shared.messaging.topics import events_topic
 
 SERVICES = ("intake", "judicial", "assurance", "transport", "court")
@@ -22,17 +23,20 @@ SERVICES = ("intake", "judicial", "assurance", "transport", "court")
 
 @dataclass(frozen=True)
 class AuditTarget:
-    """The installation under audit: a store per service and the Kafka cluster."""
+    """The installation under audit: a store per service and the Kafka cluster (read with
+    `security`'s credentials: under ACLs, a user that may read every events topic)."""
 
     stores: dict[str, str]
     bootstrap: str
     namespace: str = ""
+    security: KafkaSecurity = PLAINTEXT
 
     @classmethod
     def from_server(cls, server_url: str, bootstrap: str, namespace: str = "",
-                    services: tuple[str, ...] = SERVICES) -> AuditTarget:
+                    services: tuple[str, ...] = SERVICES,
+                    security: KafkaSecurity = PLAINTEXT) -> AuditTarget:
         return cls({s: with_database(server_url, f"runway_{s}") for s in services},
-                   bootstrap, namespace)
+                   bootstrap, namespace, security)
 
     def topic(self, service: str) -> str:
         return events_topic(service, self.namespace)
@@ -72,9 +76,10 @@ async def publication_state(url: str) -> dict[str, bool]:
         await database.dispose()
 
 
-async def partition_ids(bootstrap: str, topic: str) -> list[int]:
+async def partition_ids(bootstrap: str, topic: str,
+                        security: KafkaSecurity | None = None) -> list[int]:
     """A topic's partitions, asked of the cluster (a consumer's metadata can be stale)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = make_admin(bootstrap, security=security)
     await admin.start()
     try:
         [description] = await admin.describe_topics([topic])
@@ -88,17 +93,20 @@ Message: TypeAlias = ConsumerRecord[bytes, bytes]
 
 async def read_to_checkpoint(bootstrap: str, topic: str,
                              on_batch: Callable[[list[Message]], None],
-                             timeout_s: float = 600.0) -> dict[int, int]:
+                             timeout_s: float = 600.0,
+                             security: KafkaSecurity | None = None) -> dict[int, int]:
     """Feed every message of `topic`, from each partition's first retained offset up to its
     end offset seen now (the checkpoint, returned), to `on_batch`. Ends by position, so a
     partition whose messages were compacted or aged out cannot keep it waiting; gives up
     with an error after `timeout_s` rather than hang."""
-    partitions = [TopicPartition(topic, p) for p in await partition_ids(bootstrap, topic)]
+    partitions = [TopicPartition(topic, p)
+                  for p in await partition_ids(bootstrap, topic, security)]
     if not partitions:
         return {}
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
                                 isolation_level="read_committed",
-                                max_partition_fetch_bytes=8 << 20, fetch_max_bytes=64 << 20)
+                                max_partition_fetch_bytes=8 << 20, fetch_max_bytes=64 << 20,
+                                **options(security))
     await consumer.start()
     try:
         consumer.assign(partitions)
@@ -118,7 +126,8 @@ async def read_to_checkpoint(bootstrap: str, topic: str,
         await consumer.stop()
 
 
-async def topic_messages(bootstrap: str, topic: str) -> dict[str, list[Message]]:
+async def topic_messages(bootstrap: str, topic: str,
+                         security: KafkaSecurity | None = None) -> dict[str, list[Message]]:
     """Every message on a topic, from its first offset to the end now, by ce_id."""
     by_id: dict[str, list[Message]] = defaultdict(list)
 
@@ -126,5 +135,5 @@ async def topic_messages(bootstrap: str, topic: str) -> dict[str, list[Message]]
         for message in messages:
             by_id[dict(message.headers).get("ce_id", b"").decode()].append(message)
 
-    await read_to_checkpoint(bootstrap, topic, keep)
+    await read_to_checkpoint(bootstrap, topic, keep, security=security)
     return by_id

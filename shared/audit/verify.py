@@ -84,7 +84,7 @@ async def verify(target: AuditTarget, progress: Callable[[int], None] | None = N
 async def _verify_service(report: VerifyReport, service: str, url: str, target: AuditTarget,
                           progress: Callable[[int], None] | None) -> None:
     published = await publication_state(url)
-    messages = await topic_messages(target.bootstrap, target.topic(service))
+    messages = await topic_messages(target.bootstrap, target.topic(service), target.security)
     report.messages += sum(len(m) for m in messages.values())
     seen: set[str] = set()
     async for stream in stored_streams(url):

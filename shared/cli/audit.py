@@ -9,9 +9,11 @@ import json
 import os
 import sys
 import time
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
+from shared.audit.actors import actions_text, case_actions
 from shared.audit.asof import case_as_of, explain, explain_text
 from shared.audit.export import case_events, write_export
 from shared.audit.hooks import discover_replays
@@ -20,6 +22,7 @@ from shared.audit.sources import SERVICES, AuditTarget
 from shared.audit.verify import verify
 from shared.clock import parse_iso_utc
 from shared.messaging.kafka import default_bootstrap
+from shared.messaging.security import security_from_env
 
 
 class Progress:
@@ -48,8 +51,9 @@ def target(args: argparse.Namespace) -> AuditTarget:
     if not stores:
         server = args.database_url or "postgresql+asyncpg://runway:runway@127.0.0.1:5433/runway"
         return AuditTarget.from_server(server, args.bootstrap, args.namespace,
-                                       tuple(args.services.split(",")))
-    return AuditTarget(stores, args.bootstrap, args.namespace)
+                                       tuple(args.services.split(",")),
+                                       security=security_from_env())
+    return AuditTarget(stores, args.bootstrap, args.namespace, security_from_env())
 
 
 def run_verify(args: argparse.Namespace) -> int:
@@ -97,6 +101,21 @@ def run_explain(args: argparse.Namespace) -> int:
         print(error, file=sys.stderr)
         return 1
     print(json.dumps(result, indent=2) if args.json else explain_text(result))
+    return 0
+
+
+def run_actors(args: argparse.Namespace) -> int:
+    try:
+        actions = asyncio.run(case_actions(target(args), args.case_id))
+    except LookupError as error:
+        print(error, file=sys.stderr)
+        return 1
+    if args.subject:
+        actions = [a for a in actions if a.subject == args.subject]
+    if args.json:
+        print(json.dumps([asdict(a) for a in actions], indent=2))
+    else:
+        print(actions_text(args.case_id, actions), end="")
     return 0
 
 
@@ -163,6 +182,10 @@ def add_audit_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     why.add_argument("case_id")
     why.add_argument("--at", help="ISO instant (default: now)")
     why.set_defaults(run=run_explain)
+    who = steps.add_parser("actors", help="who did what to a case (subject, role, event)")
+    who.add_argument("case_id")
+    who.add_argument("--subject", help="only this actor's events")
+    who.set_defaults(run=run_actors)
     serve = steps.add_parser("serve", help="the read-only audit HTTP API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8010)

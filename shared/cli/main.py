@@ -4,6 +4,10 @@
     runway show RWY-1A2B3C4D5E        # where a case stands, and its timeline
     runway list [--status S]          # cases, optionally by status
     runway audit verify               # hash chains, versions, Kafka against the stores
+    runway token --role operator      # a bearer token from the local issuer
+
+Every call carries a bearer token: --token or RUNWAY_TOKEN; without one, on a machine that has
+the local issuer's key (local runs), a token is signed for --actor and --role.
 """
 
 from __future__ import annotations
@@ -19,10 +23,23 @@ import httpx
 import yaml
 
 from shared.cli.audit import add_audit_commands
+from shared.cli.token import add_token_command
+from shared.security import AuthSettings, TokenIssuer
+from shared.security.keys import LocalIssuerKeys
+
+
+def bearer_token(args: argparse.Namespace) -> str:
+    if args.token:
+        return str(args.token)
+    settings = AuthSettings()
+    if not LocalIssuerKeys(settings.local_dir).exists():
+        raise SystemExit("no token: pass --token or set RUNWAY_TOKEN (from your identity "
+                         "provider, or `runway token --role ROLE` on a local run)")
+    return TokenIssuer(settings).issue(args.actor, [args.role])
 
 
 def _client(args: argparse.Namespace) -> httpx.Client:
-    headers = {"X-Actor": args.actor, "X-Actor-Role": args.role}
+    headers = {"Authorization": f"Bearer {bearer_token(args)}"}
     return httpx.Client(base_url=args.intake_url, headers=headers, timeout=60)
 
 
@@ -129,6 +146,8 @@ def parser() -> argparse.ArgumentParser:
     root.add_argument("--actor", default=os.environ.get("RUNWAY_ACTOR", os.environ.get(
         "USER", "operator")))
     root.add_argument("--role", default=os.environ.get("RUNWAY_ROLE", "operator"))
+    root.add_argument("--token", default=os.environ.get("RUNWAY_TOKEN"),
+                      help="bearer token (default $RUNWAY_TOKEN)")
     root.add_argument("--json", action="store_true", help="print the API's JSON")
     commands = root.add_subparsers(dest="command", required=True)
     p = commands.add_parser("submit", help="submit a request (or a list) from JSON or YAML")
@@ -143,6 +162,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=100)
     p.set_defaults(run=list_cases)
     add_audit_commands(commands)
+    add_token_command(commands)
     return root
 
 

@@ -6,6 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from shared.settings import REPO_ROOT
+
+from . import readme
 from .files import drift, write
 
 
@@ -18,8 +21,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="overwrite a published schema version with an incompatible one "
                              "(only for a version no event was ever published in)")
     args = parser.parse_args(argv)
+    readme_path = REPO_ROOT / "README.md"
     if args.command == "check":
         found = drift(args.dir)
+        text = readme_path.read_text(encoding="utf-8")
+        if readme.with_matrix(text) != text:
+            print("README.md: the permission matrix is out of date: run `make contracts`",
+                  file=sys.stderr)
+            return 1
         if not found:
             print("contracts: the committed files match the code")
             return 0
@@ -38,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
               "if no event was ever published in it.", file=sys.stderr)
         return 1
     touched = len(changes.missing) + len(changes.changed) + len(changes.stale)
+    touched += readme.refresh(readme_path)
     print(f"contracts: {touched} file(s) written or removed" if touched
           else "contracts: already up to date")
     return 0

@@ -109,8 +109,11 @@ def _message(message: Message, topic: TopicSpec) -> Doc:
     }
     if not message.current:
         body["deprecated"] = True
-        body["description"] = (f"No longer produced, but older events on the topic carry it. "
-                               f"Runway's own readers upcast it to v{message.version + 1}.")
+        body["description"] = (
+            "No longer produced, but older events on the topic carry it. " + (
+                "Runway's own readers handle it beside the newer versions (no upcaster)."
+                if message.read_side_by_side else
+                f"Runway's own readers upcast it to v{message.version + 1}."))
     return body
 
 

@@ -4,7 +4,9 @@ A service's `events.py` declares (all optional but the first):
 - EVENT_MODELS: {event type: pydantic model of the version it publishes now};
 - SCHEMA_VERSION (default 1) and SCHEMA_VERSIONS: {event type: version}, the current versions;
 - PAST_MODELS: {(event type, version): model} of the versions it no longer publishes;
-- UPCASTERS: {(event type, version): function} from each past version to the next.
+- UPCASTERS: {(event type, version): function} from each past version to the next;
+- READ_SIDE_BY_SIDE: {(event type, version): why} past versions with no upcaster, which every
+  consumer of the type handles beside the newer ones (e.g. v2 seals what v1 held in clear).
 Its consumers are the ConsumerSpecs of its ServiceSpec; the handler keys are the ce_types
 they declare ("*" receives every message of its topics).
 """
@@ -15,7 +17,7 @@ import importlib
 import importlib.util
 import pkgutil
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from types import ModuleType
 from typing import Any
@@ -40,6 +42,8 @@ class Message:
     version: int
     model: type[BaseModel]
     current: bool  # produced now; a past version is only read (and upcast)
+    # A past version with no upcaster: consumers handle it beside the newer versions.
+    read_side_by_side: bool = False
 
     @property
     def ce_type(self) -> str:
@@ -71,6 +75,7 @@ class ServiceContract:
     spec: ServiceSpec
     messages: tuple[Message, ...]
     upcasters: Mapping[UpcasterKey, Upcaster]
+    side_by_side: Mapping[UpcasterKey, str] = field(default_factory=dict)
 
     @cached_property
     def runtime(self) -> ServiceRuntime:
@@ -111,9 +116,12 @@ def messages_of(service: str, module: ModuleType | None) -> tuple[Message, ...]:
     default_version = int(getattr(module, "SCHEMA_VERSION", 1))
     versions: Mapping[str, int] = getattr(module, "SCHEMA_VERSIONS", {})
     past: Mapping[tuple[str, int], type[BaseModel]] = getattr(module, "PAST_MODELS", {})
+    side_by_side: Mapping[UpcasterKey, str] = getattr(module, "READ_SIDE_BY_SIDE", {})
     found = [Message(service, t, versions.get(t, default_version), m, current=True)
              for t, m in models.items()]
-    found += [Message(service, t, v, m, current=False) for (t, v), m in past.items()]
+    found += [Message(service, t, v, m, current=False,
+                      read_side_by_side=(t, v) in side_by_side)
+              for (t, v), m in past.items()]
     return tuple(sorted(found, key=lambda m: (m.event_type, m.version)))
 
 
@@ -123,7 +131,9 @@ def discover() -> list[ServiceContract]:
         spec: ServiceSpec = importlib.import_module(f"services.{name}.service").SPEC
         module = events_module(name)
         upcasters: Mapping[UpcasterKey, Upcaster] = getattr(module, "UPCASTERS", {})
-        contracts.append(ServiceContract(name, spec, messages_of(name, module), upcasters))
+        side_by_side: Mapping[UpcasterKey, str] = getattr(module, "READ_SIDE_BY_SIDE", {})
+        contracts.append(ServiceContract(name, spec, messages_of(name, module), upcasters,
+                                         side_by_side))
     return contracts
 
 
@@ -143,8 +153,13 @@ def version_problems(contract: ServiceContract) -> list[str]:
             problems.append(f"{event_type}: versions {versions} (current {current}) must run "
                             "1..N without gaps, the current one being N")
         for version in versions[:-1]:
-            if (event_type, version) not in contract.upcasters:
-                problems.append(f"{event_type}: no upcaster from v{version} to v{version + 1}")
+            key = (event_type, version)
+            if key in contract.upcasters and key in contract.side_by_side:
+                problems.append(f"{event_type}: v{version} has an upcaster and is also "
+                                "declared as read side by side")
+            elif key not in contract.upcasters and key not in contract.side_by_side:
+                problems.append(f"{event_type}: no upcaster from v{version} to v{version + 1} "
+                                "(nor a READ_SIDE_BY_SIDE declaration)")
     for event_type, version in contract.upcasters:
         if version + 1 not in [m.version for m in by_type.get(event_type, [])]:
             problems.append(f"{event_type}: an upcaster from v{version} leads to an undeclared "

@@ -9,6 +9,8 @@ from typing import Any
 
 import httpx
 
+from shared.security import AuthSettings, TokenIssuer
+
 ROLES = {
     "intake": ("operator-demo", "operator"),
     "judicial": ("clerk-demo", "judicial_clerk"),
@@ -33,11 +35,17 @@ class ApiError(RuntimeError):
         return None if rule is None else str(rule)
 
 
+def local_tokens(subject: str, role: str) -> str:
+    """A token from the local issuer (a local run trusts it; see `runway token`)."""
+    return TokenIssuer(AuthSettings()).issue(subject, [role])
+
+
 class Api:
-    def __init__(self, urls: dict[str, str]) -> None:
+    def __init__(self, urls: dict[str, str],
+                 token_for: Callable[[str, str], str] = local_tokens) -> None:
         self._clients = {
             service: httpx.AsyncClient(base_url=url, timeout=60, headers={
-                "X-Actor": ROLES[service][0], "X-Actor-Role": ROLES[service][1],
+                "Authorization": f"Bearer {token_for(*ROLES[service])}",
                 "X-Correlation-Id": "august-2025-transfer"})
             for service, url in urls.items()}
 

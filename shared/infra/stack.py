@@ -20,6 +20,8 @@ from pathlib import Path
 import httpx
 
 import services
+from shared.security import AuthSettings
+from shared.security.keys import LocalIssuerKeys
 from shared.service import ServiceSpec
 from shared.settings import REPO_ROOT
 
@@ -90,6 +92,11 @@ async def up(hold: bool, scenario: bool = False) -> int:
     backend = "PostgreSQL" if os.environ.get("DATABASE_URL", "").startswith("postgresql") \
         else "embedded SQLite (var/data)"
     print(f"Starting {len(discover_services())} services; databases: {backend}", flush=True)
+    auth = AuthSettings()
+    if not auth.jwks:  # no identity provider configured: the services trust the local issuer
+        LocalIssuerKeys(auth.local_dir).ensure()
+        print(f"Tokens: local issuer ({auth.local_dir}); e.g. "
+              f"`runway token --role auditor`", flush=True)
     running = [await start_service(spec, log_dir) for spec in discover_services()]
     try:
         deadline = time.monotonic() + 90

@@ -1,10 +1,17 @@
-"""Kafka client factories with Runway's delivery guarantees built in."""
+"""Kafka client factories with Runway's delivery guarantees built in.
+
+Every factory takes the client security (shared.messaging.security); None is plaintext, which
+builds the client exactly as before authentication existed.
+"""
 
 from __future__ import annotations
 
 import os
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
+
+from shared.messaging.security import KafkaSecurity, options
 
 
 def default_bootstrap() -> str:
@@ -13,7 +20,8 @@ def default_bootstrap() -> str:
         f"127.0.0.1:{os.environ.get('KAFKA_PORT', '9092')}")
 
 
-def make_producer(bootstrap: str, client_id: str, *, linger_ms: int = 2) -> AIOKafkaProducer:
+def make_producer(bootstrap: str, client_id: str, *, linger_ms: int = 2,
+                  security: KafkaSecurity | None = None) -> AIOKafkaProducer:
     """A producer that never loses or duplicates on retry: every in-sync replica acknowledges
     and the broker de-duplicates retried batches (idempotence)."""
     return AIOKafkaProducer(
@@ -24,10 +32,12 @@ def make_producer(bootstrap: str, client_id: str, *, linger_ms: int = 2) -> AIOK
         linger_ms=linger_ms,
         max_batch_size=512 * 1024,
         request_timeout_ms=30_000,
+        **options(security),
     )
 
 
-def make_consumer(bootstrap: str, group_id: str, topics: list[str]) -> AIOKafkaConsumer:
+def make_consumer(bootstrap: str, group_id: str, topics: list[str], *,
+                  security: KafkaSecurity | None = None) -> AIOKafkaConsumer:
     """A group consumer whose offsets move only when the caller commits them, after its own
     database transaction has committed."""
     return AIOKafkaConsumer(
@@ -40,4 +50,12 @@ def make_consumer(bootstrap: str, group_id: str, topics: list[str]) -> AIOKafkaC
         isolation_level="read_committed",
         max_poll_records=500,
         fetch_max_wait_ms=100,
+        **options(security),
     )
+
+
+def make_admin(bootstrap: str, *, security: KafkaSecurity | None = None,
+               **settings: int | str) -> AIOKafkaAdminClient:
+    """An admin client (topics, metadata, ACLs); `settings` are AIOKafkaAdminClient's own,
+    e.g. request_timeout_ms."""
+    return AIOKafkaAdminClient(bootstrap_servers=bootstrap, **settings, **options(security))

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.admin import NewTopic
+from aiokafka.errors import TopicAlreadyExistsError, for_code
+
+from shared.messaging.kafka import make_admin
+from shared.messaging.security import KafkaSecurity
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,21 +59,32 @@ def dead_letter_topic(service: str, namespace: str = "") -> str:
     return namespaced(namespace, f"runway.{service}.deadletter")
 
 
-async def ensure_topics(bootstrap: str, specs: list[TopicSpec]) -> list[str]:
-    """Create the declared topics that don't exist yet; returns the names created."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+async def ensure_topics(bootstrap: str, specs: list[TopicSpec],
+                        security: KafkaSecurity | None = None) -> list[str]:
+    """Create the declared topics that don't exist yet; returns the names created.
+
+    A topic the broker refuses to create (e.g. for want of an ACL) is an error; one that
+    another starter created at the same moment is not."""
+    admin = make_admin(bootstrap, security=security)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
         missing = [s for s in specs if s.name not in existing]
         if missing:
-            # Another starter may create them at the same moment; that is fine.
-            with contextlib.suppress(TopicAlreadyExistsError):
-                await admin.create_topics([
-                    NewTopic(name=s.name, num_partitions=s.partitions,
-                             replication_factor=s.replication_factor,
-                             topic_configs=s.config) for s in missing
-                ])
+            response = await admin.create_topics([
+                NewTopic(name=s.name, num_partitions=s.partitions,
+                         replication_factor=s.replication_factor,
+                         topic_configs=s.config) for s in missing
+            ])
+            _raise_refusals(response.to_object().get("topic_errors", []))
         return [s.name for s in missing]
     finally:
         await admin.close()
+
+
+def _raise_refusals(topic_errors: list[dict[str, object]]) -> None:
+    for outcome in topic_errors:
+        code = int(str(outcome.get("error_code", 0)))
+        if code not in (0, TopicAlreadyExistsError.errno):
+            raise for_code(code)(f"creating topic {outcome.get('topic')}: "
+                                 f"{outcome.get('error_message') or ''}".rstrip(": "))

@@ -14,6 +14,7 @@ import os
 from shared.db import Database
 from shared.logs import configure_logging
 from shared.messaging.kafka import default_bootstrap, make_producer
+from shared.messaging.security import security_from_env
 from shared.process import stop_on_signals
 
 from .relay import OutboxRelay
@@ -34,9 +35,11 @@ async def _main(args: argparse.Namespace) -> None:
     stop = asyncio.Event()
     stop_on_signals(stop)
     database = Database(args.database_url, pool_size=2)
+    security = security_from_env()
     relay = OutboxRelay(
         database,
-        lambda: make_producer(args.bootstrap, client_id=f"relay{args.source.replace('/', '-')}"),
+        lambda: make_producer(args.bootstrap, client_id=f"relay{args.source.replace('/', '-')}",
+                              security=security),
         source=args.source,
         batch_size=args.batch_size,
         poll_interval=args.poll_interval,

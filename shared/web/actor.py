@@ -1,7 +1,8 @@
 """Who is making a request, and the metadata their command's events will carry.
 
-Until bearer-token authentication lands (issue 7), the actor is taken from the `X-Actor` and
-`X-Actor-Role` headers; `X-Correlation-Id` ties a request to events across services.
+The actor is the authenticated token's subject, acting under the role the permission matrix
+allowed for this route (see shared/web/auth.py); `X-Correlation-Id` ties a request to events
+across services.
 """
 
 from __future__ import annotations
@@ -9,20 +10,26 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Header
+from fastapi import Depends, Header, HTTPException, Request
 
 from shared.eventstore import Actor, EventContext
+from shared.security import Principal
+
+
+def request_actor(request: Request) -> Actor:
+    principal: Principal | None = getattr(request.state, "principal", None)
+    role: str | None = getattr(request.state, "acting_role", None)
+    if principal is None or role is None:
+        # Only public routes get here unauthenticated, and they record nothing.
+        raise HTTPException(401, detail="a bearer token is required")
+    return Actor(subject=principal.subject, role=role)
 
 
 def request_context(
-    x_actor: Annotated[str | None, Header(max_length=200)] = None,
-    x_actor_role: Annotated[str | None, Header(max_length=100)] = None,
+    actor: Annotated[Actor, Depends(request_actor)],
     x_correlation_id: Annotated[str | None, Header(max_length=100)] = None,
 ) -> EventContext:
-    return EventContext(
-        actor=Actor(subject=x_actor or "anonymous", role=x_actor_role or "unauthenticated"),
-        correlation_id=x_correlation_id or str(uuid.uuid4()),
-    )
+    return EventContext(actor=actor, correlation_id=x_correlation_id or str(uuid.uuid4()))
 
 
 Context = Annotated[EventContext, Depends(request_context)]

@@ -7,14 +7,21 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from shared.security import TokenVerifier, load_matrix
 from shared.service import ServiceRuntime
 
+from .auth import AuthMiddleware, Security, ensure_authorized
 from .concurrency import if_match
 from .errors import install_error_handlers
+from .limits import install_body_limits
 from .metrics import ServiceMetrics
+from .openapi_errors import document_errors
+from .openapi_security import document_security
+from .routes import RouteTable
+from .storable import storable_values
 
 
 def get_runtime(request: Request) -> ServiceRuntime:
@@ -25,7 +32,13 @@ def get_runtime(request: Request) -> ServiceRuntime:
 Runtime = Annotated[ServiceRuntime, Depends(get_runtime)]
 
 
-def create_app(runtime: ServiceRuntime, *, run_background: bool = True) -> FastAPI:
+def service_security(runtime: ServiceRuntime) -> Security:
+    return Security(service=runtime.spec.name, matrix=load_matrix(),
+                    verifier=TokenVerifier(runtime.settings.auth))
+
+
+def create_app(runtime: ServiceRuntime, *, run_background: bool = True,
+               security: Security | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if run_background:
@@ -39,10 +52,15 @@ def create_app(runtime: ServiceRuntime, *, run_background: bool = True) -> FastA
 
     app = FastAPI(title=runtime.spec.title, lifespan=lifespan,
                   version="1.0.0", summary=f"Runway {runtime.spec.name} service",
-                  dependencies=[Depends(if_match)])
+                  dependencies=[Depends(ensure_authorized), Depends(storable_values),
+                                Depends(if_match)])
     app.state.runtime = runtime
-    metrics = ServiceMetrics(runtime)
-    app.middleware("http")(metrics.middleware)
+    routes = RouteTable()
+    security = security or service_security(runtime)
+    app.add_middleware(AuthMiddleware, security=security, routes=routes)
+    install_body_limits(app)  # 414/431, and 413 for what no route takes, before any token check
+    metrics = ServiceMetrics(runtime, routes)
+    app.middleware("http")(metrics.middleware)  # outermost: refused requests count too
     install_error_handlers(app)
 
     @app.get("/healthz", tags=["operations"], summary="The process is alive")
@@ -58,12 +76,18 @@ def create_app(runtime: ServiceRuntime, *, run_background: bool = True) -> FastA
         return JSONResponse(status_code=200 if ready else 503,
                             content={"ready": ready, "checks": checks})
 
-    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics",
+             response_class=PlainTextResponse)
     async def prometheus() -> Response:
         return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
+    routes.add_routes(app.router.routes)
     for router in runtime.spec.routers(runtime):
         app.include_router(router)
+        routes.add_router(router)
+    security.check_covers(routes)
+    document_security(app, security)
+    document_errors(app)
     return app
 
 

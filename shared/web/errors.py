@@ -2,15 +2,43 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
 
 from shared.errors import InvalidRequest, NotFound, RuleViolation
 from shared.eventstore import ConcurrencyConflict
 
+from .storable import echoable, printable
+
 log = logging.getLogger("runway.http")
+
+# A 422 names what was wrong and shows the offending value, but never echoes back more than
+# this much of it: a megabyte of junk is not worth returning (or logging) to its sender.
+MAX_ECHOED_CHARS = 200
+
+
+def bounded_input(value: Any) -> Any:
+    """The rejected value as a 422 shows it: itself when small, else a short description."""
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    if isinstance(value, str):
+        if len(value) <= MAX_ECHOED_CHARS:
+            return printable(value)
+        return f"{printable(value[:MAX_ECHOED_CHARS])}... ({len(value)} characters in all)"
+    encoded = echoable(jsonable_encoder(value))
+    size = len(json.dumps(encoded, ensure_ascii=False, default=str))
+    if size <= MAX_ECHOED_CHARS:
+        return encoded
+    return f"({type(value).__name__} of {size} characters, not echoed)"
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -23,6 +51,24 @@ def install_error_handlers(app: FastAPI) -> None:
             "expected_version": error.expected_version,
             "actual_version": error.actual_version,
         })
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, error: RequestValidationError) -> JSONResponse:
+        detail = [{**e, "loc": [printable(p) if isinstance(p, str) else p for p in e["loc"]],
+                   **({"input": bounded_input(e["input"])} if "input" in e else {})}
+                  for e in error.errors()]
+        return JSONResponse(status_code=422, content={"detail": jsonable_encoder(detail)})
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, error: HTTPException) -> Response:
+        cause = error.__cause__
+        if error.status_code == 400 and isinstance(cause, UnicodeDecodeError):
+            # FastAPI answers 400 for a body that isn't UTF-8; it is malformed JSON like any
+            # other, so it gets the same 422 as a syntax error.
+            return JSONResponse(status_code=422, content={"detail": [{
+                "type": "json_invalid", "loc": ["body", cause.start], "msg": "JSON decode error",
+                "ctx": {"error": "the body is not UTF-8 text"}}]})
+        return await http_exception_handler(request, error)
 
     @app.exception_handler(RuleViolation)
     async def _rule(_request: Request, error: RuleViolation) -> JSONResponse:

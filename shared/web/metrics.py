@@ -14,6 +14,8 @@ from prometheus_client.registry import Collector
 if TYPE_CHECKING:
     from shared.service import ServiceRuntime
 
+    from .routes import RouteTable
+
 
 class _RuntimeCollector(Collector):
     """Reads the relay's and consumers' counters at scrape time."""
@@ -48,7 +50,8 @@ class _RuntimeCollector(Collector):
 
 
 class ServiceMetrics:
-    def __init__(self, runtime: ServiceRuntime) -> None:
+    def __init__(self, runtime: ServiceRuntime, routes: RouteTable) -> None:
+        self.routes = routes
         self.registry = CollectorRegistry()
         self.registry.register(_RuntimeCollector(runtime))
         self.requests = Counter("runway_http_requests", "HTTP requests",
@@ -62,7 +65,8 @@ class ServiceMetrics:
         started = time.perf_counter()
         response = await call_next(request)
         # The route template, not the raw path, so case ids don't explode the label set.
-        route = getattr(request.scope.get("route"), "path", "unmatched")
+        template = self.routes.match(request.method, request.url.path)
+        route = template.path if template else "unmatched"
         self.requests.labels(request.method, route, str(response.status_code)).inc()
         self.latency.labels(request.method, route).observe(time.perf_counter() - started)
         return response

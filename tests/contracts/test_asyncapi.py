@@ -104,6 +104,24 @@ def test_every_consumer_handles_the_current_version_of_its_types() -> None:
     assert not problems, "\n".join(problems)
 
 
+def test_versions_read_side_by_side_are_each_handled_by_every_consumer_of_the_type() -> None:
+    """A past version without an upcaster reaches only a handler declared for it: a consumer
+    of the type that lacked one would silently skip those events (nothing upcasts them)."""
+    side_by_side = {(m.event_type, m.version) for m in messages() if m.read_side_by_side}
+    assert side_by_side, "intake.request_submitted v1 is read side by side with v2"
+    versions = {(m.event_type, m.version) for m in messages()}
+    problems = []
+    for consumer in consumers():
+        handled = {split_ce_type(ce) for ce in consumer.ce_types}
+        for event_type, version in side_by_side:
+            if not any(t == event_type for t, _ in handled):
+                continue
+            newer = {(t, v) for t, v in versions if t == event_type and v >= version}
+            problems += [f"{consumer.name} handles {event_type} but not v{v}"
+                         for _, v in sorted(newer - handled)]
+    assert not problems, "\n".join(problems)
+
+
 def test_receivers_in_the_document_are_the_consumer_specs() -> None:
     operations = asyncapi()["operations"]
     for consumer in consumers():

@@ -14,13 +14,15 @@ from services.intake.events import (
     Charge,
     LegalBasis,
     Penalty,
-    Person,
     RequestSubmitted,
+    SealedPerson,
 )
 from shared.clock import ManualClock
 from shared.db import Database
 from shared.eventstore import Actor, EventContext, EventStore, NewEvent, RecordedEvent
 from shared.messaging.cloudevents import KafkaRecord, to_kafka
+from shared.pii.person import PERSON_CONTEXT, PersonalData
+from shared.pii.sealing import associated_data, new_key, seal
 
 from .validate import validate_event
 
@@ -31,8 +33,9 @@ def _request() -> RequestSubmitted:
     return RequestSubmitted(
         case_id=CASE, legal_basis=LegalBasis.TREATY, requesting_district="EDNY",
         prosecutor_office="USAO EDNY", provisional_arrest_date=date(2025, 6, 2),
-        person=Person(given_names="Rafael", family_names="Quintero Ávila",
-                      nationality="Mexican"),
+        person=SealedPerson(person_id="PER-1", nationality="Mexican", sealed=seal(
+            new_key(), PersonalData(given_names="Rafael", family_names="Quintero Ávila"
+                                    ).to_bytes(), associated_data("PER-1", PERSON_CONTEXT))),
         charges=(Charge(charge_id="c1", statute="21 U.S.C. § 848",
                         description="continuing criminal enterprise",
                         max_penalty_us=Penalty(life=True), mx_equivalent_offence="delincuencia",
@@ -46,6 +49,7 @@ async def _stored(sqlite_db: Database) -> RecordedEvent:
         [event] = await store.append(
             conn, stream_id=CASE, stream_type="intake_case", expected_version=0,
             events=[NewEvent(REQUEST_SUBMITTED, _request().model_dump(mode="json"),
+                             schema_version=2,
                              occurred_at=datetime(2025, 8, 14, 9, 0, tzinfo=UTC))],
             context=EventContext(Actor("op-17", "operator"), causation_id="cause-1"),
             topic="runway.intake.events")
@@ -66,7 +70,7 @@ async def test_the_sdk_kafka_binding_reads_a_runway_event(sqlite_db: Database) -
     parsed = core_kafka.from_binary_event(message)
 
     assert parsed.get_id() == str(event.event_id)
-    assert parsed.get_type() == "intake.request_submitted.v1"
+    assert parsed.get_type() == "intake.request_submitted.v2"
     assert parsed.get_subject() == CASE
     assert parsed.get_source() == "/runway/intake"
     assert parsed.get_specversion() == "1.0"
@@ -77,10 +81,10 @@ async def test_the_sdk_kafka_binding_reads_a_runway_event(sqlite_db: Database) -
     assert extensions("correlationid") == event.correlation_id
     assert extensions("causationid") == "cause-1"
     assert extensions("actor") == "op-17" and extensions("actorrole") == "operator"
-    assert extensions("schemaversion") == "1"
+    assert extensions("schemaversion") == "2"
     assert extensions("eventhash") == event.hash and extensions("prevhash") == event.prev_hash
     assert extensions("partitionkey") == CASE  # the SDK's name for the Kafka key
-    validate_event("intake.request_submitted", 1, parsed.get_data())
+    validate_event("intake.request_submitted", 2, parsed.get_data())
 
 
 async def test_the_sdk_v1_api_reads_it_too(sqlite_db: Database) -> None:
@@ -90,6 +94,6 @@ async def test_the_sdk_v1_api_reads_it_too(sqlite_db: Database) -> None:
     parsed = v1_kafka.from_binary(v1_kafka.KafkaMessage(
         headers=dict(record.headers), key=record.key, value=record.value))
     assert parsed["id"] == str(event.event_id)
-    assert parsed["type"] == "intake.request_submitted.v1"
+    assert parsed["type"] == "intake.request_submitted.v2"
     assert parsed["subject"] == CASE
     assert parsed.data == event.payload

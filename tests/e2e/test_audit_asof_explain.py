@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from shared.clock import parse_iso_utc
+from tests.support.auth import service_headers
 from tests.support.kafka_read import wait_for
 from tests.support.requests import request
 from tests.support.stack import Stack
@@ -43,10 +44,12 @@ async def audit(stack: Stack, *args: str) -> Any:
 
 
 async def open_case(stack: Stack, body: dict[str, Any]) -> str:
-    async with httpx.AsyncClient(base_url=stack.url("intake")) as http:
+    async with httpx.AsyncClient(base_url=stack.url("intake"),
+                                 headers=service_headers("intake")) as http:
         case_id = str((await http.post("/cases", json=body)).json()["case_id"])
     for service in ("judicial", "assurance"):
-        async with httpx.AsyncClient(base_url=stack.url(service)) as http:
+        async with httpx.AsyncClient(base_url=stack.url(service),
+                                     headers=service_headers(service)) as http:
             async def opened(http: httpx.AsyncClient = http) -> bool:
                 return (await http.get(f"/cases/{case_id}")).status_code == 200
 
@@ -55,7 +58,8 @@ async def open_case(stack: Stack, body: dict[str, Any]) -> str:
 
 
 async def clerk(stack: Stack, case_id: str, step: str, body: dict[str, Any]) -> None:
-    async with httpx.AsyncClient(base_url=stack.url("judicial")) as http:
+    async with httpx.AsyncClient(base_url=stack.url("judicial"),
+                                 headers=service_headers("judicial")) as http:
         response = await http.post(f"/cases/{case_id}/{step}", json=body)
     assert response.status_code == 200, response.text
 
@@ -101,7 +105,8 @@ async def test_explain_names_the_death_penalty_rule_for_a_case_held_for_an_assur
 
     # Once Mexico accepts an assurance the rule no longer holds; asked about the past, the
     # audit still says why the case was held then.
-    async with httpx.AsyncClient(base_url=stack.url("assurance")) as http:
+    async with httpx.AsyncClient(base_url=stack.url("assurance"),
+                                 headers=service_headers("assurance")) as http:
         day = TODAY.isoformat()
         for path, body in (
             ("assurances", {"assurance_id": "A-9", "scope": ["not_imposed"],
@@ -125,7 +130,8 @@ async def test_the_read_only_http_api_answers_like_the_commands(stack: Stack) ->
     target = AuditTarget({n: s.database_url for n, s in stack.services.items()}, stack.kafka,
                          stack.namespace)
     transport = httpx.ASGITransport(app=create_audit_app(target))
-    async with httpx.AsyncClient(transport=transport, base_url="http://audit") as http:
+    async with httpx.AsyncClient(transport=transport, base_url="http://audit",
+                                 headers=service_headers("audit")) as http:
         why = (await http.get(f"/cases/{case_id}/explain")).json()
         assert "death_penalty_clearance_missing" in [b["rule"] for b in why["blockers"]]
         state = (await http.get(f"/cases/{case_id}/as-of")).json()

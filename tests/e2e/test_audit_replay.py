@@ -16,6 +16,7 @@ from shared.audit.hooks import discover_replays
 from shared.audit.replay import compare_databases, drop, replay
 from shared.audit.sources import AuditTarget
 from shared.db import Database
+from tests.support.auth import service_headers
 from tests.support.kafka_read import wait_for
 from tests.support.requests import request
 from tests.support.stack import Stack
@@ -39,11 +40,13 @@ def audit_target(stack: Stack) -> AuditTarget:
 
 
 async def create_case(stack: Stack, index: int) -> str:
-    async with httpx.AsyncClient(base_url=stack.url("intake")) as http:
+    async with httpx.AsyncClient(base_url=stack.url("intake"),
+                                 headers=service_headers("intake")) as http:
         response = await http.post("/cases", json=request(capital=index % 2 == 0,
                                                           given=f"Replay {index}"))
         case_id = str(response.json()["case_id"])
-    async with httpx.AsyncClient(base_url=stack.url("judicial")) as http:
+    async with httpx.AsyncClient(base_url=stack.url("judicial"),
+                                 headers=service_headers("judicial")) as http:
         async def opened() -> bool:
             return (await http.get(f"/cases/{case_id}")).status_code == 200
 

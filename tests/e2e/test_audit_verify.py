@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from shared.db import Database
+from tests.support.auth import service_headers
 from tests.support.kafka_read import wait_for
 from tests.support.requests import request
 from tests.support.stack import Stack
@@ -51,11 +52,13 @@ async def pending(database_url: str) -> int:
 
 @pytest.fixture(scope="module")
 async def cases(stack: Stack) -> list[str]:
-    async with httpx.AsyncClient(base_url=stack.url("intake")) as http:
+    async with httpx.AsyncClient(base_url=stack.url("intake"),
+                                 headers=service_headers("intake")) as http:
         created = [(await http.post("/cases", json=request(capital=True, given=f"A{i}")))
                    .json()["case_id"] for i in range(3)]
     for case_id in created:
-        async with httpx.AsyncClient(base_url=stack.url("assurance")) as http:
+        async with httpx.AsyncClient(base_url=stack.url("assurance"),
+                                     headers=service_headers("assurance")) as http:
             async def opened(case_id: str = case_id) -> bool:
                 return (await http.get(f"/cases/{case_id}")).status_code == 200
 

@@ -13,6 +13,7 @@ import httpx
 import pytest
 import yaml
 
+from tests.support.auth import service_headers
 from tests.support.kafka_read import wait_for
 from tests.support.requests import charge, request
 from tests.support.stack import Stack
@@ -51,7 +52,8 @@ async def test_submit_yaml_list_and_show_a_case_with_its_timeline(
     code, out, _ = await runway(stack, "list", "--status", "submitted")
     assert code == 0 and case_id in out and "Roberto Salazar" in out
 
-    async with httpx.AsyncClient(base_url=stack.url("intake")) as http:
+    async with httpx.AsyncClient(base_url=stack.url("intake"),
+                                 headers=service_headers("intake")) as http:
         async def on_timeline() -> bool:
             events = (await http.get(f"/cases/{case_id}/timeline")).json()["events"]
             return [e["event_type"] for e in events] == ["intake.request_submitted"]

@@ -11,13 +11,14 @@ import httpx
 import pytest
 
 from shared.messaging.cloudevents import from_kafka
+from tests.support.auth import auth_headers, service_headers
 from tests.support.kafka_read import read_topic, wait_for
 from tests.support.requests import request
 from tests.support.stack import Stack
 
 TODAY = datetime.now(UTC).date()
-CLERK = {"X-Actor": "clerk-luz", "X-Actor-Role": "judicial_clerk"}
-OFFICER = {"X-Actor": "officer-raul", "X-Actor-Role": "assurance_officer"}
+CLERK = auth_headers("judicial_clerk", "clerk-luz")
+OFFICER = auth_headers("assurance_officer", "officer-raul")
 
 
 def days_ago(n: int) -> str:
@@ -43,9 +44,10 @@ class Case:
 
     @classmethod
     async def submit(cls, stack: Stack, body: dict[str, Any]) -> Case:
-        async with httpx.AsyncClient(base_url=stack.url("intake")) as http:
+        async with httpx.AsyncClient(base_url=stack.url("intake"),
+                                     headers=service_headers("intake")) as http:
             response = await http.post("/cases", json=body,
-                                       headers={"X-Actor": "op-1", "X-Actor-Role": "operator"})
+                                       headers=auth_headers("operator", "op-1"))
         assert response.status_code == 201, response.text
         case = cls(stack, response.json()["case_id"])
         await case.wait("judicial", lambda c: True, "judicial case opened")
@@ -53,13 +55,15 @@ class Case:
         return case
 
     async def get(self, service: str) -> httpx.Response:
-        async with httpx.AsyncClient(base_url=self.stack.url(service)) as http:
+        async with httpx.AsyncClient(base_url=self.stack.url(service),
+                                     headers=service_headers(service)) as http:
             return await http.get(f"/cases/{self.case_id}")
 
     async def post(self, service: str, path: str, body: dict[str, Any],
                    expect: int = 200) -> dict[str, Any]:
         headers = CLERK if service == "judicial" else OFFICER
-        async with httpx.AsyncClient(base_url=self.stack.url(service)) as http:
+        async with httpx.AsyncClient(base_url=self.stack.url(service),
+                                     headers=service_headers(service)) as http:
             response = await http.post(f"/cases/{self.case_id}/{path}", json=body,
                                        headers=headers)
         assert response.status_code == expect, f"{path}: {response.status_code} {response.text}"
@@ -155,7 +159,8 @@ async def test_operator_timeline_lists_every_event_of_all_three_services_in_orde
     timeline: list[dict[str, Any]] = []
 
     async def complete() -> bool:
-        async with httpx.AsyncClient(base_url=treaty_case.stack.url("intake")) as http:
+        async with httpx.AsyncClient(base_url=treaty_case.stack.url("intake"),
+                                     headers=service_headers("intake")) as http:
             body = (await http.get(f"/cases/{treaty_case.case_id}/timeline")).json()
         timeline[:] = body["events"]
         return {e["event_id"] for e in timeline} == expected

@@ -10,9 +10,12 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from shared.eventstore import Actor, EventContext, NewEvent
+from shared.security import TokenVerifier, load_matrix
 from shared.service import ServiceRuntime, ServiceSpec
 from shared.settings import ServiceSettings
 from shared.web.app import Runtime, create_app
+from shared.web.auth import Security
+from tests.support.auth import auth_headers
 
 
 class Note(BaseModel):
@@ -36,6 +39,15 @@ def routes(_runtime: ServiceRuntime) -> Sequence[APIRouter]:
     return [router]
 
 
+SKELETON_PERMISSIONS = """
+roles: {operator: adds notes}
+public: [GET /healthz, GET /readyz, GET /metrics]
+services:
+  skeleton:
+    POST /notes/{stream_id}: [operator]
+"""
+
+
 @pytest.fixture
 async def client(pg_url: str, kafka: str) -> AsyncIterator[httpx.AsyncClient]:
     spec = ServiceSpec(name="skeleton", title="Skeleton", default_port=0, routers=routes)
@@ -43,10 +55,13 @@ async def client(pg_url: str, kafka: str) -> AsyncIterator[httpx.AsyncClient]:
                                kafka_bootstrap_servers=kafka)
     runtime = ServiceRuntime(spec, settings)
     await runtime.prestart()
-    app = create_app(runtime, run_background=False)
+    security = Security("skeleton", load_matrix(SKELETON_PERMISSIONS),
+                        TokenVerifier(settings.auth))
+    app = create_app(runtime, run_background=False, security=security)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://skeleton") as http:
+        async with httpx.AsyncClient(transport=transport, base_url="http://skeleton",
+                                     headers=auth_headers("operator")) as http:
             yield http
 
 

@@ -13,10 +13,10 @@ import uuid
 
 import asyncpg
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin import NewTopic
 
 from shared.db import asyncpg_dsn, with_database
-from shared.messaging.kafka import default_bootstrap
+from shared.messaging.kafka import default_bootstrap, make_admin
 
 DEFAULT_PG_URL = "postgresql+asyncpg://runway:runway@127.0.0.1:5433/runway"
 
@@ -40,7 +40,7 @@ async def require_postgres(url: str) -> None:
 
 
 async def require_kafka(bootstrap: str) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+    admin = make_admin(bootstrap, request_timeout_ms=5000)
     try:
         await asyncio.wait_for(admin.start(), timeout=15)
         await admin.list_topics()
@@ -83,7 +83,7 @@ async def drop_database(server_url: str, url: str) -> None:
 
 async def delete_test_topics() -> None:
     """Delete the topics this run created (and only those)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap(), request_timeout_ms=60000)
+    admin = make_admin(kafka_bootstrap(), request_timeout_ms=60000)
     try:
         await asyncio.wait_for(admin.start(), timeout=10)
         created = [t for t in await admin.list_topics() if made_by_this_run(t)]
@@ -96,7 +96,7 @@ async def delete_test_topics() -> None:
 
 
 async def create_topics(bootstrap: str, names: list[str], partitions: int = 3) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = make_admin(bootstrap)
     await admin.start()
     try:
         await admin.create_topics(

@@ -15,6 +15,7 @@ from shared.clock import Clock
 from shared.eventstore import Actor, GlobalPosition, RecordedEvent
 from shared.jsoncanon import canonical_json
 from shared.messaging.cloudevents import ConsumedEvent, from_kafka, to_kafka
+from shared.pii.settings import PiiSettings
 from shared.service import ServiceRuntime, ServiceSpec
 from shared.settings import ServiceSettings
 from shared.web.app import create_app
@@ -24,11 +25,15 @@ from tests.support.infra import fresh_namespace
 async def started_runtime(spec: ServiceSpec, pg_url: str, kafka: str, *,
                           clock: Clock | None = None, namespace: str | None = None,
                           configure: Callable[[ServiceRuntime], None] | None = None,
+                          keystore_url: str | None = None,
                           ) -> ServiceRuntime:
-    """The service's composition root on `pg_url`, migrated, with its topics created."""
+    """The service's composition root on `pg_url`, migrated, with its topics created. The
+    personal-data key store is `keystore_url` (default: the service's own database; pass the
+    same URL to runtimes that must open each other's sealed data)."""
     settings = ServiceSettings(service_name=spec.name, service_database_url=pg_url,
                                kafka_bootstrap_servers=kafka,
-                               topic_namespace=namespace or fresh_namespace())
+                               topic_namespace=namespace or fresh_namespace(),
+                               pii=PiiSettings(keystore_url=keystore_url or pg_url))
     runtime = ServiceRuntime(spec, settings, clock=clock)
     if configure is not None:
         configure(runtime)
@@ -50,12 +55,12 @@ async def api_client(runtime: ServiceRuntime, headers: dict[str, str]
 
 
 def off_kafka(source: str, event_type: str, payload: dict[str, Any], case_id: str, *,
-              at: datetime, version: int = 1) -> ConsumedEvent:
+              at: datetime, version: int = 1, schema_version: int = 1) -> ConsumedEvent:
     """Another service's event as a consumer reads it: through the real CloudEvents
     encoding, from a stored-event record of that service."""
     event = RecordedEvent(
         event_id=uuid.uuid4(), stream_id=case_id, stream_type=f"{source}_case",
-        version=version, event_type=event_type, schema_version=1,
+        version=version, event_type=event_type, schema_version=schema_version,
         payload_json=canonical_json(payload), occurred_at=at, recorded_at=at,
         actor=Actor("op-17", "operator"), correlation_id=str(uuid.uuid4()), causation_id=None,
         prev_hash="0" * 64, hash="1" * 64, position=GlobalPosition(1, version))

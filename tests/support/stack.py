@@ -47,6 +47,8 @@ class Stack:
     kafka: str
     namespace: str = field(default_factory=lambda: fresh_namespace("e2e"))
     services: dict[str, ServiceProcess] = field(default_factory=dict)
+    # One personal-data key store for the stack's services, as in a deployment.
+    keystore_url: str | None = None
 
     def url(self, service: str) -> str:
         return self.services[service].url
@@ -54,6 +56,8 @@ class Stack:
     async def start(self, names: list[str], env: dict[str, str] | None = None) -> None:
         log_dir = ROOT / "var" / "log" / "e2e" / self.namespace
         log_dir.mkdir(parents=True, exist_ok=True)
+        if self.keystore_url is None:
+            self.keystore_url = await create_database(self.pg_server)
         for name in names:
             database_url = await create_database(self.pg_server)
             port = free_port()
@@ -63,7 +67,8 @@ class Stack:
                 sys.executable, "-m", f"services.{name}", cwd=ROOT, stdout=handle, stderr=handle,
                 env={**os.environ, "PYTHONPATH": str(ROOT), "SERVICE_DATABASE_URL": database_url,
                      "KAFKA_BOOTSTRAP_SERVERS": self.kafka, "HTTP_PORT": str(port),
-                     "RUNWAY_TOPIC_NAMESPACE": self.namespace, **(env or {})})
+                     "RUNWAY_TOPIC_NAMESPACE": self.namespace,
+                     "RUNWAY_KEYSTORE_URL": self.keystore_url, **(env or {})})
             self.services[name] = ServiceProcess(name, f"http://127.0.0.1:{port}",
                                                  database_url, process, log)
         await asyncio.gather(*(self._ready(s) for s in self.services.values()))
@@ -116,3 +121,5 @@ class Stack:
                 await service.process.wait()
         for service in self.services.values():
             await drop_database(self.pg_server, service.database_url)
+        if self.keystore_url is not None:
+            await drop_database(self.pg_server, self.keystore_url)

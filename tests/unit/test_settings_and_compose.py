@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from pydantic_settings import BaseSettings
 
 import services
 from shared.service import ServiceSpec
@@ -50,9 +51,21 @@ def test_compose_runs_exactly_the_services_in_the_repository() -> None:
     assert named == set(service_specs())
 
 
+def setting_names(settings: type[BaseSettings]) -> set[object]:
+    """Every environment variable a settings class reads, nested settings included."""
+    names: set[object] = set()
+    for field in settings.model_fields.values():
+        nested = field.annotation
+        if isinstance(nested, type) and issubclass(nested, BaseSettings):
+            names |= setting_names(nested)
+        else:
+            names.add(field.validation_alias)
+    return names
+
+
 def test_compose_uses_the_local_ports_and_variable_names() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    aliases = {f.validation_alias for f in ServiceSettings.model_fields.values()}
+    aliases = setting_names(ServiceSettings)
     for name, spec in service_specs().items():
         entry = compose["services"][name]
         assert entry["command"] == ["python", "-m", f"services.{name}"]

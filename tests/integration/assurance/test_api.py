@@ -23,16 +23,17 @@ from services.intake.events import (
     ChargesAmended,
     LegalBasis,
     Penalty,
-    Person,
     RequestSubmitted,
 )
 from shared.clock import ManualClock
 from shared.errors import RuleViolation
 from shared.messaging.cloudevents import ConsumedEvent
 from shared.service import ServiceRuntime
+from tests.support.auth import auth_headers
+from tests.support.people import sealed_offline
 from tests.support.service_app import api_client, off_kafka, started_runtime
 
-OFFICER = {"X-Actor": "officer-4", "X-Actor-Role": "assurance_officer"}
+OFFICER = auth_headers("assurance_officer", "officer-4")
 NOW = datetime(2025, 8, 10, 15, 0, tzinfo=UTC)
 
 
@@ -69,9 +70,10 @@ def submitted(case_id: str, *charges: Charge, basis: LegalBasis = LegalBasis.TRE
     payload = RequestSubmitted(
         case_id=case_id, legal_basis=basis, requesting_district="SDCA",
         prosecutor_office="USAO SDCA", charges=charges,
-        person=Person(given_names="Roberto", family_names="Salazar", nationality="Mexican"),
+        person=sealed_offline("Roberto", "Salazar"),
         us_request_reference="DOJ-NS-1" if basis is LegalBasis.NATIONAL_SECURITY else None)
-    return consumed("intake", REQUEST_SUBMITTED, payload.model_dump(mode="json"), case_id)
+    return off_kafka("intake", REQUEST_SUBMITTED, payload.model_dump(mode="json"), case_id,
+                     at=NOW, schema_version=2)
 
 
 def amended(case_id: str, *charges: Charge) -> ConsumedEvent:

@@ -24,7 +24,6 @@ from services.intake.events import (
     Charge,
     LegalBasis,
     Penalty,
-    Person,
     RequestSubmitted,
 )
 from services.judicial import events as judicial
@@ -32,9 +31,11 @@ from shared.clock import ManualClock
 from shared.errors import RuleViolation
 from shared.messaging.cloudevents import ConsumedEvent
 from shared.service import ServiceRuntime
+from tests.support.auth import auth_headers
+from tests.support.people import sealed_person
 from tests.support.service_app import api_client, off_kafka, started_runtime
 
-CLERK = {"X-Actor": "clerk-12", "X-Actor-Role": "court_clerk"}
+CLERK = auth_headers("court_clerk", "clerk-12")
 LANDED = datetime(2025, 8, 12, 18, 0, tzinfo=UTC)
 
 
@@ -68,15 +69,16 @@ def charge(charge_id: str) -> Charge:
                   max_penalty_mx=Penalty(years=40), death_penalty_possible=False)
 
 
-def submitted(case_id: str, *charge_ids: str,
-              basis: LegalBasis = LegalBasis.TREATY) -> ConsumedEvent:
+async def submitted(runtime: ServiceRuntime, case_id: str, *charge_ids: str,
+                    basis: LegalBasis = LegalBasis.TREATY) -> ConsumedEvent:
+    """intake.request_submitted v2, the person sealed in the key store the court reads."""
     payload = RequestSubmitted(
         case_id=case_id, legal_basis=basis, requesting_district="EDNY",
         prosecutor_office="USAO EDNY", charges=tuple(charge(c) for c in charge_ids),
-        person=Person(given_names="Rafael", family_names="Caro Quintero",
-                      nationality="Mexican"),
+        person=await sealed_person(runtime.pii, "Rafael", "Caro Quintero"),
         us_request_reference="DOJ-NS-1" if basis is LegalBasis.NATIONAL_SECURITY else None)
-    return consumed("intake", REQUEST_SUBMITTED, payload.model_dump(mode="json"), case_id)
+    return off_kafka("intake", REQUEST_SUBMITTED, payload.model_dump(mode="json"), case_id,
+                     at=LANDED, schema_version=2)
 
 
 def sre_granted(case_id: str, *granted: str) -> ConsumedEvent:
@@ -127,7 +129,7 @@ def new_case_id() -> str:
 async def land(runtime: ServiceRuntime, *charge_ids: str, granted: tuple[str, ...] | None = None,
                basis: LegalBasis = LegalBasis.TREATY, temporary: bool = False) -> str:
     case_id = new_case_id()
-    await feed(runtime, submitted(case_id, *charge_ids, basis=basis))
+    await feed(runtime, await submitted(runtime, case_id, *charge_ids, basis=basis))
     if basis is LegalBasis.NATIONAL_SECURITY:
         await feed(runtime, ns_authorized(case_id))
     else:
@@ -172,7 +174,7 @@ async def test_a_landing_opens_the_intake_in_the_charging_district(
     client: httpx.AsyncClient, runtime: ServiceRuntime
 ) -> None:
     case_id = new_case_id()
-    await feed(runtime, submitted(case_id, "c1", "c2", "c3"))
+    await feed(runtime, await submitted(runtime, case_id, "c1", "c2", "c3"))
     await feed(runtime, sre_granted(case_id, "c1", "c2"))
     await feed(runtime, surrender_ordered(case_id, "c1", "c2"))
     assert (await client.get(f"/cases/{case_id}")).status_code == 404  # not landed yet
@@ -222,7 +224,7 @@ async def test_a_landing_before_the_request_is_retried_not_guessed(
     assert early.value.rule == "request_not_seen"
     assert await stored(runtime, case_id) == []
 
-    await feed(runtime, submitted(case_id, "c1"))
+    await feed(runtime, await submitted(runtime, case_id, "c1"))
     with pytest.raises(RuleViolation) as unordered:
         await feed(runtime, person_landed(case_id))
     assert unordered.value.rule == "surrender_order_not_seen"
@@ -402,7 +404,7 @@ async def test_unknown_cases_are_404_and_unlanded_ones_have_no_intake(
     missing = await client.post("/cases/RWY-NOPE/docket", json={"docket_number": "1:25-cr-1"})
     assert missing.status_code == 404 and missing.json()["error"] == "not_found"
     case_id = new_case_id()
-    await feed(runtime, submitted(case_id, "c1"))
+    await feed(runtime, await submitted(runtime, case_id, "c1"))
     assert (await client.get(f"/cases/{case_id}")).status_code == 404
     early = await client.post(f"/cases/{case_id}/docket", json={"docket_number": "1:25-cr-1"})
     assert rule(early) == "intake_not_opened"

@@ -10,10 +10,11 @@ import sqlalchemy as sa
 
 from services.intake.service import SPEC
 from shared.service import ServiceRuntime
+from tests.support.auth import auth_headers
 from tests.support.requests import charge, request
 from tests.support.service_app import api_client, started_runtime
 
-OPERATOR = {"X-Actor": "op-17", "X-Actor-Role": "operator"}
+OPERATOR = auth_headers("operator", "op-17")
 
 
 @pytest.fixture

@@ -19,12 +19,14 @@ from services.judicial.service import SPEC
 from services.judicial.settings import JudicialSettings, configure
 from shared.clock import ManualClock
 from shared.service import ServiceRuntime
+from tests.support.auth import auth_headers
 from tests.support.infra import fresh_namespace
 from tests.support.kafka_read import wait_for
+from tests.support.people import as_v2
 from tests.support.requests import request
 from tests.support.service_app import api_client, off_kafka, started_runtime
 
-CLERK = {"X-Actor": "clerk-7", "X-Actor-Role": "judicial_clerk"}
+CLERK = auth_headers("judicial_clerk", "clerk-7")
 START = datetime(2026, 1, 2, 12, tzinfo=UTC)
 
 
@@ -54,9 +56,11 @@ async def client(runtime: ServiceRuntime) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
-def intake_event(event_type: str, case_id: str, data: dict[str, Any]) -> Any:
+def intake_event(event_type: str, case_id: str, data: dict[str, Any],
+                 schema_version: int = 1) -> Any:
     """An intake event as the consumer reads it off Kafka."""
-    return off_kafka("intake", event_type, data, case_id, at=START)
+    return off_kafka("intake", event_type, data, case_id, at=START,
+                     schema_version=schema_version)
 
 
 async def feed(runtime: ServiceRuntime, consumed: Any) -> None:
@@ -68,7 +72,7 @@ async def feed(runtime: ServiceRuntime, consumed: Any) -> None:
 async def open_case(runtime: ServiceRuntime, basis: str = "treaty") -> str:
     case_id = f"RWY-{uuid.uuid4().hex[:10].upper()}"
     await feed(runtime, intake_event("intake.request_submitted", case_id,
-                                     {"case_id": case_id, **request(basis=basis)}))
+                                     as_v2({"case_id": case_id, **request(basis=basis)}), 2))
     return case_id
 
 
@@ -130,12 +134,19 @@ async def test_intake_request_opens_the_case_once_and_amendments_are_noted(
     client: httpx.AsyncClient, runtime: ServiceRuntime,
 ) -> None:
     case_id = await open_case(runtime, "simplified")
-    # Redelivered under another event id (e.g. replayed by intake): still one case.
+    # Redelivered under another event id, even as a legacy v1 (the person in clear): still
+    # one case.
     await feed(runtime, intake_event("intake.request_submitted", case_id,
                                      {"case_id": case_id, **request(basis="simplified")}))
     shown = (await client.get(f"/cases/{case_id}")).json()
     assert (shown["status"], shown["legal_basis"], shown["version"]) == (
         "opened", "simplified", 1)
+    async with runtime.database.connect() as conn:
+        opened = json.loads(await conn.scalar(sa.text(
+            "SELECT payload FROM events WHERE stream_id = :c AND "
+            "event_type = 'judicial.case_opened'"), {"c": case_id}))
+    # Judicial names the person by id only: no name of theirs enters its log.
+    assert opened["person_id"].startswith("PER-") and opened["person_name"] is None
     assert shown["charge_ids"] == ["c1"] and shown["requesting_district"] == "EDNY"
 
     await feed(runtime, intake_event("intake.charges_amended", case_id, {

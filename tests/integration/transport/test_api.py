@@ -20,16 +20,18 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 
 from services.assurance import events as assurance
-from services.intake.events import REQUEST_SUBMITTED, LegalBasis, Person, RequestSubmitted
+from services.intake.events import REQUEST_SUBMITTED, LegalBasis, RequestSubmitted
 from services.judicial import events as judicial
 from services.transport.service import SPEC
 from services.transport.settings import TransportSettings, configure
 from shared.clock import ManualClock
 from shared.messaging.cloudevents import ConsumedEvent
 from shared.service import ServiceRuntime
+from tests.support.auth import auth_headers
+from tests.support.people import sealed_person
 from tests.support.service_app import api_client, off_kafka, started_runtime
 
-OPERATOR = {"X-Actor": "officer-9", "X-Actor-Role": "transport_officer"}
+OPERATOR = auth_headers("transport_officer", "officer-9")
 NOW = datetime(2025, 8, 12, 15, 0, tzinfo=UTC)
 TODAY = NOW.date()
 BASE = "Mexico City (AIFA)"
@@ -70,13 +72,16 @@ def judicial_event(payload: judicial.JudicialEvent) -> ConsumedEvent:
     return consumed("judicial", payload.EVENT_TYPE, payload, payload.case_id)
 
 
-def submitted(case_id: str, district: str, name: str, basis: LegalBasis) -> ConsumedEvent:
+async def submitted(runtime: ServiceRuntime, case_id: str, district: str, name: str,
+                    basis: LegalBasis) -> ConsumedEvent:
+    """intake.request_submitted v2, the person sealed in the key store transport reads."""
     given, family = name.split(" ", 1)
     payload = RequestSubmitted(
         case_id=case_id, legal_basis=basis, requesting_district=district,
         prosecutor_office=f"USAO {district}", charges=(),
-        person=Person(given_names=given, family_names=family, nationality="Mexican"))
-    return consumed("intake", REQUEST_SUBMITTED, payload, case_id)
+        person=await sealed_person(runtime.pii, given, family))
+    return off_kafka("intake", REQUEST_SUBMITTED, payload.model_dump(mode="json"), case_id,
+                     at=NOW, schema_version=2)
 
 
 def surrender_ordered(case_id: str, district: str, deadline: date) -> ConsumedEvent:
@@ -118,7 +123,7 @@ async def new_case(runtime: ServiceRuntime, district: str, *, name: str = "Rober
                    deadline: date = TODAY + timedelta(days=20)) -> str:
     case_id = f"RWY-{uuid.uuid4().hex[:10].upper()}"
     basis = LegalBasis.NATIONAL_SECURITY if national_security else LegalBasis.TREATY
-    await feed(runtime, submitted(case_id, district, name, basis))
+    await feed(runtime, await submitted(runtime, case_id, district, name, basis))
     await feed(runtime, transfer_authorized(case_id, district) if national_security
                else surrender_ordered(case_id, district, deadline))
     if cleared:
@@ -412,7 +417,7 @@ async def test_facts_arriving_out_of_order_or_twice_are_taken_once(
     await feed(runtime, order)
     await feed(runtime, judicial_event(judicial.CaseOpened(
         case_id=case_id, opened_at=NOW, legal_basis=judicial.LegalBasis.TREATY,
-        requesting_district="NDIL", person_name="Rosa Arce", intake_event_id="e-1")))
+        requesting_district="NDIL", person_id="PER-ROSA", intake_event_id="e-1")))
 
     assert [t for t, _ in await stored(runtime, case_id)] == [
         "transport.clearance_noted", "transport.case_ineligible",
@@ -423,8 +428,13 @@ async def test_facts_arriving_out_of_order_or_twice_are_taken_once(
                         "destination_airport": "ORD", "eligible_since": "2025-08-12T15:00:00Z",
                         "pickup_deadline_on": "2025-09-11"}
     shown = (await client.get(f"/cases/{case_id}")).json()
-    assert (shown["status"], shown["person_name"], shown["destination"]["airport"]) == \
-        ("eligible", "Rosa Arce", "ORD")
+    assert (shown["status"], shown["person_id"], shown["destination"]["airport"]) == \
+        ("eligible", "PER-ROSA", "ORD")
+    # Judicial names nobody: the name comes only from intake's sealed request.
+    assert shown["person_name"] is None
+    await feed(runtime, await submitted(runtime, case_id, "NDIL", "Rosa Arce",
+                                        LegalBasis.TREATY))
+    assert (await client.get(f"/cases/{case_id}")).json()["person_name"] == "Rosa Arce"
 
 
 async def test_unknown_flights_and_cases_are_404(

@@ -28,7 +28,7 @@ def text(charge_id: str) -> ChargeText:
 def request(*charge_ids: str, basis: LegalBasis = LegalBasis.TREATY,
             district: str = "EDNY") -> IntakeRequest:
     return IntakeRequest(case_id=CASE, legal_basis=basis, requesting_district=district,
-                         person_name="Rafael Caro Quintero",
+                         person_id="PER-RAFAEL",
                          charges=tuple(text(c) for c in charge_ids),
                          intake_event_id=str(uuid.uuid4()),
                          recorded_at=LANDED - timedelta(days=200))

@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from services.intake.domain import check_request
-from services.intake.events import RequestSubmitted
+from services.intake.domain import ClearRequest, check_request
 from tests.support.requests import charge, request
 
 TODAY = date(2025, 8, 12)
@@ -16,7 +15,7 @@ TODAY = date(2025, 8, 12)
 
 def problems(**overrides: object) -> set[tuple[tuple[object, ...], str]]:
     body = {**request(), **overrides}
-    parsed = RequestSubmitted.model_validate({"case_id": "RWY-1", **body})
+    parsed = ClearRequest.model_validate({"case_id": "RWY-1", **body})
     return {(p.loc, p.rule) for p in check_request(parsed, TODAY)}
 
 

@@ -1,0 +1,137 @@
+"""The key store's tables and the statements on them (SQLAlchemy Core).
+
+One key store serves every service. It holds no personal data: a person's data key wrapped by
+a master key, and, once erased, only the record of the erasure (when, who, why).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from importlib.resources import files
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.clock import as_utc
+from shared.db import Database
+
+metadata = sa.MetaData()
+
+data_keys = sa.Table(
+    "pii_data_keys", metadata,
+    sa.Column("person_id", sa.String(64), primary_key=True),
+    sa.Column("kek_id", sa.String(64), nullable=False),
+    sa.Column("wrapped_key", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("wrapped_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+erasures = sa.Table(
+    "pii_erasures", metadata,
+    sa.Column("person_id", sa.String(64), primary_key=True),
+    sa.Column("case_id", sa.String(200), nullable=True),
+    sa.Column("erased_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("erased_by", sa.String(300), nullable=False),
+    sa.Column("erased_by_role", sa.String(100), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+)
+
+# Serialises the key store's migration across the services that share it (PostgreSQL).
+_MIGRATION_LOCK = 0x70_69_69_5F_6B_65_79_73  # "pii_keys"
+
+
+@dataclass(frozen=True)
+class StoredKey:
+    person_id: str
+    kek_id: str
+    wrapped_key: bytes
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """The record an erasure leaves: no personal data, only when, who and why."""
+
+    person_id: str
+    case_id: str | None
+    erased_at: datetime
+    erased_by: str
+    erased_by_role: str
+    reason: str
+
+
+async def migrate_keystore(database: Database) -> None:
+    ini = files("shared.pii.migrations").joinpath("alembic.ini")
+    config = Config(str(ini))
+    config.set_main_option("sqlalchemy.url", database.url.replace("%", "%%"))
+
+    def upgrade(connection: Connection) -> None:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "heads")
+
+    async with database.transaction() as conn:
+        if database.is_postgres:
+            await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
+        await conn.run_sync(upgrade)
+
+
+async def stored_key(conn: AsyncConnection, person_id: str) -> StoredKey | None:
+    row = (await conn.execute(sa.select(data_keys.c.person_id, data_keys.c.kek_id,
+                                        data_keys.c.wrapped_key)
+                              .where(data_keys.c.person_id == person_id))).first()
+    return None if row is None else StoredKey(row.person_id, row.kek_id, bytes(row.wrapped_key))
+
+
+async def insert_key(conn: AsyncConnection, key: StoredKey, at: datetime) -> None:
+    await conn.execute(data_keys.insert().values(
+        person_id=key.person_id, kek_id=key.kek_id, wrapped_key=key.wrapped_key,
+        created_at=at, wrapped_at=at))
+
+
+async def erasure_of(conn: AsyncConnection, person_id: str) -> Erasure | None:
+    row = (await conn.execute(sa.select(erasures)
+                              .where(erasures.c.person_id == person_id))).first()
+    if row is None:
+        return None
+    return Erasure(row.person_id, row.case_id, as_utc(row.erased_at), row.erased_by,
+                   row.erased_by_role, row.reason)
+
+
+async def record_erasure(conn: AsyncConnection, erasure: Erasure) -> None:
+    """Delete the data key and record the erasure, in the caller's transaction."""
+    await conn.execute(data_keys.delete().where(data_keys.c.person_id == erasure.person_id))
+    await conn.execute(erasures.insert().values(
+        person_id=erasure.person_id, case_id=erasure.case_id, erased_at=erasure.erased_at,
+        erased_by=erasure.erased_by, erased_by_role=erasure.erased_by_role,
+        reason=erasure.reason))
+
+
+async def keys_wrapped_with(conn: AsyncConnection, kek_ids: Sequence[str], *,
+                            limit: int) -> list[StoredKey]:
+    rows = await conn.execute(
+        sa.select(data_keys.c.person_id, data_keys.c.kek_id, data_keys.c.wrapped_key)
+        .where(data_keys.c.kek_id.in_(list(kek_ids)))
+        .order_by(data_keys.c.person_id).limit(limit))
+    return [StoredKey(r.person_id, r.kek_id, bytes(r.wrapped_key)) for r in rows]
+
+
+async def replace_wrapping(conn: AsyncConnection, old: StoredKey, new: StoredKey,
+                           at: datetime) -> None:
+    """Re-wrap one key, unless it changed meanwhile (erased, or re-wrapped by another run)."""
+    await conn.execute(data_keys.update().where(
+        data_keys.c.person_id == old.person_id, data_keys.c.kek_id == old.kek_id)
+        .values(kek_id=new.kek_id, wrapped_key=new.wrapped_key, wrapped_at=at))
+
+
+async def keys_per_master_key(conn: AsyncConnection) -> dict[str, int]:
+    rows = await conn.execute(sa.select(data_keys.c.kek_id, sa.func.count())
+                              .group_by(data_keys.c.kek_id))
+    return {str(kek_id): int(count) for kek_id, count in rows}
+
+
+async def erasure_count(conn: AsyncConnection) -> int:
+    return int(await conn.scalar(sa.select(sa.func.count()).select_from(erasures)) or 0)

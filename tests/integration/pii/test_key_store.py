@@ -1,0 +1,191 @@
+"""The personal-data vault on a real PostgreSQL key store: sealing, erasure, master keys."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from shared.clock import SystemClock
+from shared.db import Database
+from shared.eventstore import Actor
+from shared.pii import keystore
+from shared.pii.keyring import Keyring, KeyringError
+from shared.pii.keystore import StoredKey
+from shared.pii.person import ERASED, PERSON_CONTEXT, PersonalData, new_person_id
+from shared.pii.sealing import Sealed, associated_data, new_key, seal, wrap
+from shared.pii.vault import PersonalDataVault, PersonErased, Unreadable, open_vault
+
+OFFICER = Actor("privacy-7", "privacy_officer")
+
+
+def person(given: str) -> PersonalData:
+    return PersonalData(given_names=given, family_names="Beltrán Leyva", aliases=("El Barbas",))
+
+
+@pytest.fixture
+def keyring_path(tmp_path: Path) -> Path:
+    return tmp_path / "keyring.json"
+
+
+@pytest.fixture
+async def vault(pg_url: str, keyring_path: Path) -> AsyncIterator[PersonalDataVault]:
+    opened = open_vault(pg_url, keyring_path, clock=SystemClock(), cache_s=60)
+    yield opened
+    await opened.close()
+
+
+async def another_process(pg_url: str, keyring_path: Path) -> PersonalDataVault:
+    """A second service on the same key store and keyring, with its own (empty) cache."""
+    return open_vault(pg_url, keyring_path, clock=SystemClock(), cache_s=0)
+
+
+async def test_sealed_data_opens_in_another_service_and_not_under_another_person(
+        vault: PersonalDataVault, pg_url: str, keyring_path: Path) -> None:
+    alice, bob = new_person_id(), new_person_id()
+    sealed = await vault.seal(alice, PERSON_CONTEXT, person("Arturo"))
+    await vault.seal(bob, PERSON_CONTEXT, person("Héctor"))
+    other = await another_process(pg_url, keyring_path)
+    try:
+        assert await other.open(alice, PERSON_CONTEXT, sealed) == person("Arturo")
+        # Alice's blob presented as Bob's: another key and another AAD; it does not open.
+        moved = await other.open(bob, PERSON_CONTEXT, sealed)
+        assert moved == Unreadable(bob, "broken")
+    finally:
+        await other.close()
+    async with Database(pg_url).connect() as conn:
+        stored = (await conn.execute(sa.text("SELECT * FROM pii_data_keys"))).all()
+    assert len(stored) == 2
+    assert all(b"Arturo" not in bytes(row.wrapped_key) for row in stored)
+
+
+async def test_erasure_makes_the_data_unreadable_at_once_and_records_who_and_why(
+        vault: PersonalDataVault, pg_url: str, keyring_path: Path) -> None:
+    someone = new_person_id()
+    sealed = await vault.seal(someone, PERSON_CONTEXT, person("Arturo"))
+    assert await vault.open(someone, PERSON_CONTEXT, sealed) == person("Arturo")  # cached
+
+    erasure = await vault.erase(someone, case_id="RWY-1", actor=OFFICER,
+                                reason="court order 2025-118")
+
+    # No exception and no data: a clear marker, in this process at once despite its cache,
+    # and in any other process that asks the key store.
+    opened = await vault.open(someone, PERSON_CONTEXT, sealed)
+    assert opened == Unreadable(someone, "erased", erasure.erased_at)
+    assert opened.display_name == ERASED
+    other = await another_process(pg_url, keyring_path)
+    try:
+        elsewhere = await other.open(someone, PERSON_CONTEXT, sealed)
+        assert isinstance(elsewhere, Unreadable) and elsewhere.erased
+    finally:
+        await other.close()
+    again = await vault.erase(someone, case_id="RWY-1", actor=Actor("x", "privacy_officer"),
+                              reason="again")
+    assert again == erasure  # the first erasure's record, unchanged
+    assert (erasure.erased_by, erasure.erased_by_role, erasure.reason) == (
+        "privacy-7", "privacy_officer", "court order 2025-118")
+    async with Database(pg_url).connect() as conn:
+        assert await conn.scalar(sa.text("SELECT count(*) FROM pii_data_keys")) == 0
+        row = (await conn.execute(sa.text("SELECT * FROM pii_erasures"))).one()
+    assert (row.person_id, row.case_id) == (someone, "RWY-1")
+    with pytest.raises(PersonErased):
+        await vault.seal(someone, PERSON_CONTEXT, person("Arturo"))
+
+
+async def test_a_key_this_key_store_never_held_reads_as_unreadable_not_erased(
+        vault: PersonalDataVault) -> None:
+    someone = new_person_id()
+    sealed: Sealed = seal(new_key(), person("X").to_bytes(),
+                          associated_data(someone, PERSON_CONTEXT))
+    opened = await vault.open(someone, PERSON_CONTEXT, sealed)
+    assert isinstance(opened, Unreadable) and opened.reason == "no_key"
+
+
+async def test_rotating_the_master_key_keeps_everyone_readable_and_frees_the_old_key(
+        vault: PersonalDataVault, pg_url: str, keyring_path: Path) -> None:
+    people = {new_person_id(): person(f"P{i}") for i in range(7)}
+    sealed = {pid: await vault.seal(pid, PERSON_CONTEXT, data) for pid, data in people.items()}
+    old_id, _ = vault.keyring.current()
+
+    rotation = await vault.rotate_master_key()
+
+    assert rotation.rewrapped == len(people)
+    status = await vault.status()
+    assert status["data_keys_per_master_key"] == {rotation.new_kek_id: len(people)}
+    assert status["current_master_key"] == rotation.new_kek_id
+
+    # A service that had not seen the rotation wraps one more key with the old master key.
+    straggler = new_person_id()
+    key = new_key()
+    async with vault.database.transaction() as conn:
+        await keystore.insert_key(conn, StoredKey(straggler, old_id, wrap(
+            vault.keyring.key(old_id), key, associated_data(straggler, "pii_data_keys"))),
+            SystemClock().now())
+
+    with pytest.raises(KeyringError, match="current"):
+        await vault.retire_master_key(rotation.new_kek_id)
+    assert await vault.retire_master_key(old_id) == 1  # the straggler re-wrapped first
+    assert Keyring(keyring_path).key_ids() == [rotation.new_kek_id]
+
+    fresh = await another_process(pg_url, keyring_path)  # no cached data keys
+    try:
+        for pid, data in people.items():
+            assert await fresh.open(pid, PERSON_CONTEXT, sealed[pid]) == data
+        status = await fresh.status()
+        assert status["data_keys_per_master_key"] == {rotation.new_kek_id: len(people) + 1}
+    finally:
+        await fresh.close()
+
+
+async def test_two_services_migrating_the_key_store_at_once_both_start(
+        pg_url: str, keyring_path: Path) -> None:
+    vaults = [open_vault(pg_url, keyring_path, clock=SystemClock(), cache_s=0)
+              for _ in range(4)]
+    try:
+        await asyncio.gather(*(v.ensure_schema() for v in vaults))
+    finally:
+        for v in vaults:
+            await v.close()
+
+
+async def runway_infra(keyring_path: Path, *args: str) -> tuple[int, str]:
+    process = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).parent / "runway-infra"), *args,
+        env={**os.environ, "RUNWAY_PII_KEYRING": str(keyring_path)},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    out, _ = await asyncio.wait_for(process.communicate(), timeout=60)
+    return process.returncode or 0, out.decode()
+
+
+async def test_the_rotation_commands_stage_activate_and_retire(
+        vault: PersonalDataVault, pg_url: str, keyring_path: Path) -> None:
+    someone = new_person_id()
+    sealed = await vault.seal(someone, PERSON_CONTEXT, person("Arturo"))
+    old_id, _ = vault.keyring.current()
+    store = ("--keystore-url", pg_url)
+
+    code, out = await runway_infra(keyring_path, "rotate-pii-master-key", "--stage", *store)
+    assert code == 0, out
+    [staged] = [k for k in Keyring(keyring_path).key_ids() if k != old_id]
+    assert Keyring(keyring_path).current()[0] == old_id  # staged, not yet current
+    code, out = await runway_infra(keyring_path, "rotate-pii-master-key", "--activate", staged,
+                                   *store)
+    assert code == 0 and "1 data key(s) re-wrapped" in out, out
+    code, out = await runway_infra(keyring_path, "retire-pii-master-key", staged, *store)
+    assert code == 1 and "current" in out, out
+    code, out = await runway_infra(keyring_path, "retire-pii-master-key", old_id, *store)
+    assert code == 0, out
+    code, out = await runway_infra(keyring_path, "pii-keys", *store)
+    assert json.loads(out)["data_keys_per_master_key"] == {staged: 1}
+
+    fresh = await another_process(pg_url, keyring_path)
+    try:
+        assert await fresh.open(someone, PERSON_CONTEXT, sealed) == person("Arturo")
+    finally:
+        await fresh.close()
