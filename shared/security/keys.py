@@ -11,8 +11,10 @@ import asyncio
 import base64
 import hashlib
 import json
+import logging
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,43 +23,74 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+log = logging.getLogger("runway.auth")
+
 
 class KeySetUnavailable(RuntimeError):
     """The key set could not be loaded: no token can be verified until it can."""
 
 
 class KeySet:
-    def __init__(self, source: str, *, refresh_interval_s: float = 10.0) -> None:
+    def __init__(self, source: str, *, refresh_interval_s: float = 10.0,
+                 allow_http: bool = False) -> None:
+        if source.startswith("http://") and not allow_http:
+            # Keys fetched in clear can be swapped by anyone on the path: they would sign in
+            # as any role. Plain http is for a developer's own identity provider only.
+            raise ValueError(f"the key set {source} must be fetched over https "
+                             "(RUNWAY_AUTH_ALLOW_HTTP_JWKS=1 allows http for development)")
         self.source = source
         self._refresh_interval_s = refresh_interval_s
-        self._keys: dict[str, jwt.PyJWK] = {}
-        self._loaded_at: float | None = None
+        self._keys: dict[str, VerificationKey] = {}
+        self._loaded = False
+        self._attempted_at: float | None = None
+        self._last_error: KeySetUnavailable | None = None
         self._lock = asyncio.Lock()
 
-    async def key(self, kid: str | None) -> jwt.PyJWK | None:
+    async def key(self, kid: str | None) -> VerificationKey | None:
         """The key with this id (or the only key, for a token without an id)."""
-        if self._loaded_at is None:
-            await self.refresh()
+        if not self._loaded:
+            await self._refresh_if_due()
+            if not self._loaded:
+                raise self._last_error or KeySetUnavailable(f"no keys from {self.source}")
         found = self._find(kid)
-        if found is None and self._may_refresh():
-            await self.refresh()
+        if found is None:
+            await self._refresh_if_due()
             found = self._find(kid)
         return found
 
-    def _find(self, kid: str | None) -> jwt.PyJWK | None:
+    def _find(self, kid: str | None) -> VerificationKey | None:
         if kid is None:
             return next(iter(self._keys.values())) if len(self._keys) == 1 else None
         return self._keys.get(kid)
 
-    def _may_refresh(self) -> bool:
-        return (self._loaded_at is None
-                or time.monotonic() - self._loaded_at >= self._refresh_interval_s)
+    def _due(self) -> bool:
+        return (self._attempted_at is None
+                or time.monotonic() - self._attempted_at >= self._refresh_interval_s)
+
+    async def _refresh_if_due(self) -> None:
+        """Fetch the key set at most once per interval, however many requests ask at once,
+        and remember a failure for as long: an unreachable issuer or a flood of made-up key
+        ids costs one fetch per interval, not one per request."""
+        if not self._due() and not self._lock.locked():
+            return
+        async with self._lock:  # a fetch in flight: wait for its outcome rather than guess
+            if not self._due():  # another request fetched while this one waited
+                return
+            self._attempted_at = time.monotonic()
+            try:
+                self._keys = parse_jwks(await self._fetch())
+                self._loaded, self._last_error = True, None
+            except KeySetUnavailable as error:
+                self._last_error = error
+                log.warning("token verification keys unavailable", extra={
+                    "source": self.source, "error": str(error)})
 
     async def refresh(self) -> None:
-        async with self._lock:
-            document = await self._fetch()
-            self._keys = parse_jwks(document)
-            self._loaded_at = time.monotonic()
+        """Fetch the key set now (start-up checks, tests)."""
+        self._attempted_at = None
+        await self._refresh_if_due()
+        if self._last_error is not None:
+            raise self._last_error
 
     async def _fetch(self) -> dict[str, Any]:
         try:
@@ -77,9 +110,19 @@ class KeySet:
                 "issuer with `runway token --init`") from error
 
 
-def parse_jwks(document: dict[str, Any]) -> dict[str, jwt.PyJWK]:
+@dataclass(frozen=True)
+class VerificationKey:
+    jwk: jwt.PyJWK
+    declared_algorithm: str | None  # the key set's `alg` for this key, if it names one
+
+    @property
+    def key_type(self) -> str:
+        return str(self.jwk.key_type)
+
+
+def parse_jwks(document: dict[str, Any]) -> dict[str, VerificationKey]:
     """Signing keys by key id; keys for other uses or unsupported types are left out."""
-    keys: dict[str, jwt.PyJWK] = {}
+    keys: dict[str, VerificationKey] = {}
     for index, entry in enumerate(document.get("keys", [])):
         if entry.get("use", "sig") != "sig":
             continue
@@ -87,7 +130,9 @@ def parse_jwks(document: dict[str, Any]) -> dict[str, jwt.PyJWK]:
             key = jwt.PyJWK.from_dict(entry)
         except jwt.PyJWKError:
             continue
-        keys[str(entry.get("kid") or f"#{index}")] = key
+        declared = entry.get("alg")
+        keys[str(entry.get("kid") or f"#{index}")] = VerificationKey(
+            key, declared if isinstance(declared, str) else None)
     return keys
 
 

@@ -23,6 +23,8 @@ class AuthSettings(BaseSettings):
     audience: str = Field(default="runway", validation_alias="RUNWAY_AUTH_AUDIENCE")
     jwks: str | None = Field(default=None, validation_alias="RUNWAY_AUTH_JWKS",
                              description="the issuer's JWKS: an https:// URL or a file path")
+    allow_http_jwks: bool = Field(default=False, validation_alias="RUNWAY_AUTH_ALLOW_HTTP_JWKS",
+                                  description="fetch the JWKS over plain http (development)")
     roles_claim: str = Field(default="roles", validation_alias="RUNWAY_AUTH_ROLES_CLAIM",
                              description="claim holding the roles; dots walk nested claims "
                                          "(e.g. realm_access.roles)")

@@ -14,7 +14,7 @@ from typing import Any
 
 import jwt
 
-from .keys import KeySet, KeySetUnavailable, LocalIssuerKeys
+from .keys import KeySet, KeySetUnavailable, LocalIssuerKeys, VerificationKey
 from .principal import Principal
 from .settings import AuthSettings
 
@@ -41,21 +41,27 @@ _REASONS: tuple[tuple[type[jwt.InvalidTokenError], str], ...] = (
 class TokenVerifier:
     def __init__(self, settings: AuthSettings, keys: KeySet | None = None) -> None:
         self.settings = settings
-        self.keys = keys or KeySet(settings.key_source())
+        self.keys = keys or KeySet(settings.key_source(),
+                                   allow_http=settings.allow_http_jwks)
         self._algorithms = settings.allowed_algorithms()
 
     async def verify(self, token: str) -> Principal:
         header = _header(token)
         algorithm = header.get("alg")
-        if algorithm not in self._algorithms:
-            raise TokenRejected(f"signing algorithm {algorithm!r} is not accepted")
+        if not isinstance(algorithm, str) or algorithm not in self._algorithms:
+            raise TokenRejected("signing algorithm not accepted")
+        kid = header.get("kid")
+        if kid is not None and not isinstance(kid, str):
+            raise TokenRejected("malformed token")
         try:
-            key = await self.keys.key(header.get("kid"))
+            key = await self.keys.key(kid)
         except KeySetUnavailable as error:
             raise TokenRejected("the verification keys are unavailable") from error
         if key is None:
             raise TokenRejected("unknown signing key")
-        claims = self._decode(token, key, str(algorithm))
+        if not _fits(algorithm, key):
+            raise TokenRejected("signing algorithm does not match the key")
+        claims = self._decode(token, key, algorithm)
         return Principal(
             subject=str(claims["sub"]),
             roles=frozenset(roles_of(claims, self.settings.roles_claim)),
@@ -64,17 +70,34 @@ class TokenVerifier:
             token_id=str(claims["jti"]) if claims.get("jti") else None,
         )
 
-    def _decode(self, token: str, key: jwt.PyJWK, algorithm: str) -> dict[str, Any]:
+    def _decode(self, token: str, key: VerificationKey, algorithm: str) -> dict[str, Any]:
         try:
             claims: dict[str, Any] = jwt.decode(
-                token, key.key, algorithms=[algorithm], audience=self.settings.audience,
+                token, key.jwk.key, algorithms=[algorithm], audience=self.settings.audience,
                 issuer=self.settings.issuer, leeway=self.settings.leeway_s,
                 options={"require": ["exp", "iat", "iss", "sub"]})
         except jwt.MissingRequiredClaimError as error:
             raise TokenRejected(f"token lacks the {error.claim!r} claim") from error
         except jwt.InvalidTokenError as error:
             raise TokenRejected(_reason(error)) from error
+        except jwt.PyJWTError as error:  # e.g. a key PyJWT can't use with this algorithm
+            raise TokenRejected("invalid token") from error
         return claims
+
+
+# The key type each algorithm family needs: a token naming RS256 may not be checked with an
+# EC key (PyJWT would fail with an error that is not a verdict on the token).
+_KEY_TYPE = {"RS": "RSA", "PS": "RSA", "ES": "EC", "Ed": "OKP"}
+
+
+def _fits(algorithm: str, key: VerificationKey) -> bool:
+    if _KEY_TYPE.get(algorithm[:2]) != key.key_type:
+        return False
+    # An EC key fixes its algorithm by its curve (P-256 is ES256); a key set that names the
+    # algorithm of a key is taken at its word.
+    if key.key_type == "EC" and algorithm != key.jwk.algorithm_name:
+        return False
+    return key.declared_algorithm in (None, algorithm)
 
 
 def _header(token: str) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
@@ -23,6 +24,8 @@ from .openapi_security import document_security
 from .routes import RouteTable
 from .storable import storable_values
 
+log = logging.getLogger("runway.auth")
+
 
 def get_runtime(request: Request) -> ServiceRuntime:
     runtime: ServiceRuntime = request.app.state.runtime
@@ -33,6 +36,10 @@ Runtime = Annotated[ServiceRuntime, Depends(get_runtime)]
 
 
 def service_security(runtime: ServiceRuntime) -> Security:
+    if not runtime.settings.auth.jwks:
+        log.warning("trusting the local development token issuer; set RUNWAY_AUTH_JWKS to "
+                    "the identity provider's key set in any shared deployment",
+                    extra={"key_set": runtime.settings.auth.key_source()})
     return Security(service=runtime.spec.name, matrix=load_matrix(),
                     verifier=TokenVerifier(runtime.settings.auth))
 

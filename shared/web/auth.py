@@ -14,6 +14,7 @@ import logging
 from dataclasses import dataclass
 
 from fastapi import HTTPException, Request
+from starlette._utils import get_route_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shared.security import PermissionMatrix, Principal, Rule, TokenRejected, TokenVerifier
@@ -66,7 +67,8 @@ class AuthMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        template = self.routes.match(scope["method"], scope["path"])
+        # The path as the router sees it: without the root path a proxy mounts the app under.
+        template = self.routes.match(scope["method"], get_route_path(scope))
         if template is None:  # not a route: the router answers 404 or 405
             await self.app(scope, receive, send)
             return

@@ -17,7 +17,7 @@ from starlette.responses import Response
 from shared.errors import InvalidRequest, NotFound, RuleViolation
 from shared.eventstore import ConcurrencyConflict
 
-from .storable import echoable, printable
+from .storable import MAX_DEPTH, echoable, nested_deeper_than, printable
 
 log = logging.getLogger("runway.http")
 
@@ -34,6 +34,8 @@ def bounded_input(value: Any) -> Any:
         if len(value) <= MAX_ECHOED_CHARS:
             return printable(value)
         return f"{printable(value[:MAX_ECHOED_CHARS])}... ({len(value)} characters in all)"
+    if nested_deeper_than(value, MAX_DEPTH):
+        return f"({type(value).__name__} nested more than {MAX_DEPTH} levels, not echoed)"
     encoded = echoable(jsonable_encoder(value))
     size = len(json.dumps(encoded, ensure_ascii=False, default=str))
     if size <= MAX_ECHOED_CHARS:
@@ -62,6 +64,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def _http(request: Request, error: HTTPException) -> Response:
         cause = error.__cause__
+        if error.status_code == 400 and isinstance(cause, RecursionError):
+            return JSONResponse(status_code=422, content={"detail": [{
+                "type": "json_too_deep", "loc": ["body"],
+                "msg": f"JSON may nest at most {MAX_DEPTH} levels of lists and objects"}]})
         if error.status_code == 400 and isinstance(cause, UnicodeDecodeError):
             # FastAPI answers 400 for a body that isn't UTF-8; it is malformed JSON like any
             # other, so it gets the same 422 as a syntax error.

@@ -10,6 +10,7 @@ from fastapi import Request, Response
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+from starlette._utils import get_route_path
 
 if TYPE_CHECKING:
     from shared.service import ServiceRuntime
@@ -49,6 +50,9 @@ class _RuntimeCollector(Collector):
         yield consumed
 
 
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 class ServiceMetrics:
     def __init__(self, runtime: ServiceRuntime, routes: RouteTable) -> None:
         self.routes = routes
@@ -65,10 +69,12 @@ class ServiceMetrics:
         started = time.perf_counter()
         response = await call_next(request)
         # The route template, not the raw path, so case ids don't explode the label set.
-        template = self.routes.match(request.method, request.url.path)
+        template = self.routes.match(request.method, get_route_path(request.scope))
         route = template.path if template else "unmatched"
-        self.requests.labels(request.method, route, str(response.status_code)).inc()
-        self.latency.labels(request.method, route).observe(time.perf_counter() - started)
+        # Label values come from a closed set, so no caller can grow the series without end.
+        method = request.method if request.method in HTTP_METHODS else "OTHER"
+        self.requests.labels(method, route, str(response.status_code)).inc()
+        self.latency.labels(method, route).observe(time.perf_counter() - started)
         return response
 
     def render(self) -> bytes:

@@ -25,6 +25,9 @@ BAD_TEXT = ("string_not_storable",
             "text may not contain NUL characters or unpaired surrogates")
 BAD_NUMBER = ("number_not_finite", "numbers must be finite (no NaN or Infinity)")
 MAX_REPORTED = 20
+# No Runway request nests more than a few levels; far deeper documents only exist to exhaust
+# recursive code (validation, error rendering), so they are refused up front.
+MAX_DEPTH = 32
 
 
 def storable(text: str) -> bool:
@@ -56,20 +59,37 @@ def echoable(value: Any) -> Any:
 
 
 def unstorable(value: Any, loc: Loc) -> Iterator[tuple[Loc, tuple[str, str], Any]]:
-    """Where in `value` (a decoded JSON document) a bad value is, what is wrong, and it."""
-    if isinstance(value, str):
-        if not storable(value):
-            yield loc, BAD_TEXT, value
-    elif isinstance(value, float):
-        if not math.isfinite(value):
-            yield loc, BAD_NUMBER, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from unstorable(key, loc)
-            yield from unstorable(item, (*loc, printable(key)))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from unstorable(item, (*loc, index))
+    """Where in `value` (a decoded JSON document) a bad value is, what is wrong, and it.
+    Iterative, so no nesting depth can exhaust the interpreter's stack."""
+    pending: list[tuple[Any, Loc]] = [(value, loc)]
+    while pending:
+        item, where = pending.pop()
+        if isinstance(item, str):
+            if not storable(item):
+                yield where, BAD_TEXT, item
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                yield where, BAD_NUMBER, item
+        elif isinstance(item, dict):
+            for key, child in reversed(item.items()):
+                pending.append((child, (*where, printable(str(key)))))
+                pending.append((key, where))
+        elif isinstance(item, list):
+            pending += [(child, (*where, index))
+                        for index, child in reversed(list(enumerate(item)))]
+
+
+def nested_deeper_than(value: Any, limit: int) -> bool:
+    """Whether a decoded JSON value nests lists or objects more than `limit` levels deep."""
+    pending: list[tuple[Any, int]] = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict | list | tuple):
+            if depth >= limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            pending += [(child, depth + 1) for child in children]
+    return False
 
 
 async def storable_values(request: Request) -> None:
@@ -81,7 +101,12 @@ async def storable_values(request: Request) -> None:
         # FastAPI parsed the body already (the parse is cached): look at it again. A body
         # that isn't JSON at all is left to the route's own validation.
         with contextlib.suppress(ValueError):
-            found += unstorable(await request.json(), ("body",))
+            body = await request.json()
+            if nested_deeper_than(body, MAX_DEPTH):
+                raise RequestValidationError([{
+                    "type": "json_too_deep", "loc": ("body",),
+                    "msg": f"JSON may nest at most {MAX_DEPTH} levels of lists and objects"}])
+            found += unstorable(body, ("body",))
     if found:
         raise RequestValidationError([
             {"type": kind, "loc": loc, "msg": message, "input": echoable(bad)}

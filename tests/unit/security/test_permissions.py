@@ -7,6 +7,7 @@ import re
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from shared.security import load_matrix
 from shared.security.permissions import render_markdown
@@ -104,3 +105,27 @@ async def test_a_route_added_behind_the_route_tables_back_is_refused_not_served(
         for headers in ({}, auth_headers("auditor")):
             response = await http.get("/export-everything", headers=headers)
             assert response.status_code == 403, response.text
+
+
+def intake_app() -> FastAPI:
+    spec = importlib.import_module("services.intake.service").SPEC
+    runtime = ServiceRuntime(spec, ServiceSettings(
+        service_name="intake", service_database_url="sqlite+aiosqlite:///:memory:"))
+    return create_app(runtime, run_background=False)
+
+
+async def test_behind_a_proxy_prefix_routes_are_recognised_not_refused() -> None:
+    transport = httpx.ASGITransport(app=intake_app(), root_path="/api")
+    async with httpx.AsyncClient(transport=transport, base_url="http://intake") as http:
+        assert (await http.get("/api/healthz")).status_code == 200
+        assert (await http.get("/api/cases")).status_code == 401
+
+
+async def test_made_up_methods_do_not_grow_the_metrics() -> None:
+    transport = httpx.ASGITransport(app=intake_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://intake") as http:
+        for n in range(5):
+            await http.request(f"X{n}", "/cases")
+        metrics = (await http.get("/metrics")).text
+    assert 'method="X0"' not in metrics
+    assert 'method="OTHER"' in metrics

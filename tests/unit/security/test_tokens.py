@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from shared.security import AuthSettings, TokenIssuer, TokenRejected, TokenVerifier
-from shared.security.keys import KeySet, LocalIssuerKeys
+from shared.security.keys import KeySet, KeySetUnavailable, LocalIssuerKeys
 from shared.security.tokens import roles_of
 
 
@@ -88,7 +90,7 @@ async def test_garbage_and_unsigned_tokens_are_refused(issuer: TokenIssuer,
     assert await reason(verifier, "not-a-token") == "malformed token"
     claims = jwt.decode(issuer.issue("ana", ["operator"]), options={"verify_signature": False})
     unsigned = jwt.encode(claims, None, algorithm="none")  # type: ignore[arg-type]
-    assert "not accepted" in await reason(verifier, unsigned)
+    assert await reason(verifier, unsigned) == "signing algorithm not accepted"
 
 
 async def test_a_symmetric_token_cannot_borrow_the_public_key_as_its_secret(
@@ -162,3 +164,67 @@ def test_the_local_issuer_keeps_its_private_key_private(tmp_path: Path) -> None:
     keys.ensure()
     assert keys.private_key_path.stat().st_mode & 0o077 == 0
     assert "BEGIN PRIVATE KEY" not in keys.jwks_path.read_text()
+
+
+@pytest.mark.parametrize("algorithm", ["RS256", "PS256", "EdDSA", "ES384"])
+async def test_a_header_naming_another_kind_of_key_is_a_401_not_a_crash(
+        issuer: TokenIssuer, algorithm: str) -> None:
+    """The header is the attacker's: an algorithm the local EC P-256 key can't serve must be
+    refused as a verdict on the token, not raise inside the verifier (a 500)."""
+    verifier = TokenVerifier(settings(issuer.settings.local_dir,
+                                      algorithms="ES256,ES384,RS256,PS256,EdDSA"))
+    _header, payload, signature = issuer.issue("ana", ["operator"]).split(".")
+    header = b64url(json.dumps({"alg": algorithm, "kid": issuer.keys.key_id()}).encode())
+    assert await reason(verifier, f"{header}.{payload}.{signature}") == (
+        "signing algorithm does not match the key")
+
+
+async def test_the_refusal_does_not_echo_what_the_caller_put_in_the_header(
+        issuer: TokenIssuer, verifier: TokenVerifier) -> None:
+    _header, payload, signature = issuer.issue("ana", ["operator"]).split(".")
+    header = b64url(json.dumps({"alg": 'x"\r\nSet-Cookie: a=b'}).encode())
+    assert await reason(verifier, f"{header}.{payload}.{signature}") == (
+        "signing algorithm not accepted")
+
+
+class CountingKeySet(KeySet):
+    def __init__(self, source: str, *, fail: bool = False) -> None:
+        super().__init__(source, refresh_interval_s=60)
+        self.fetches = 0
+        self.fail = fail
+
+    async def _fetch(self) -> dict[str, Any]:
+        self.fetches += 1
+        await asyncio.sleep(0)  # let the other requests pile up on the lock meanwhile
+        if self.fail:
+            raise KeySetUnavailable("issuer down")
+        return await super()._fetch()
+
+
+async def test_a_flood_of_made_up_key_ids_costs_one_fetch_per_interval(
+        issuer: TokenIssuer) -> None:
+    issuer.keys.ensure()
+    keys = CountingKeySet(str(issuer.keys.jwks_path))
+    verifier = TokenVerifier(issuer.settings, keys)
+    claims = jwt.decode(issuer.issue("ana", ["operator"]), options={"verify_signature": False})
+    forged = [jwt.encode(claims, ec.generate_private_key(ec.SECP256R1()), algorithm="ES256",
+                         headers={"kid": f"made-up-{n}"}) for n in range(50)]
+    reasons = await asyncio.gather(*(reason(verifier, token) for token in forged))
+    assert set(reasons) == {"unknown signing key"}
+    assert keys.fetches == 1
+
+
+async def test_an_unreachable_issuer_is_asked_once_per_interval_not_per_request(
+        issuer: TokenIssuer) -> None:
+    keys = CountingKeySet("/nowhere/jwks.json", fail=True)
+    verifier = TokenVerifier(issuer.settings, keys)
+    tokens = [issuer.issue("ana", ["operator"]) for _ in range(20)]
+    reasons = await asyncio.gather(*(reason(verifier, token) for token in tokens))
+    assert set(reasons) == {"the verification keys are unavailable"}
+    assert keys.fetches == 1
+
+
+def test_a_key_set_over_plain_http_is_refused_unless_allowed() -> None:
+    with pytest.raises(ValueError, match="https"):
+        KeySet("http://idp.example/jwks")
+    KeySet("http://localhost:8080/jwks", allow_http=True)

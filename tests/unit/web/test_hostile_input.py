@@ -219,3 +219,19 @@ async def test_a_nul_in_the_path_is_a_422(
     response = await http.get("/things/a%00b")
     assert response.status_code == 422
     assert json_body(response)["detail"][0]["loc"] == ["path", "thing_id"]
+
+
+# 2,400 levels (the batch route's larger limit) is past what Python's JSON parser recurses.
+@pytest.mark.parametrize(("path", "depth"), [("/things", 40), ("/things", 450),
+                                             ("/things/batch", 2400)])
+async def test_deeply_nested_json_is_a_422_not_a_crash(
+        client: tuple[httpx.AsyncClient, list[str]], path: str, depth: int) -> None:
+    """A kilobyte of brackets must not exhaust the recursion of parsing, validation, or the
+    rendering of the 422 itself."""
+    http, handled = client
+    body = '{"name": "x", "weight": ' + "[" * depth + "]" * depth + "}"
+    response = await http.post(path, content=body,
+                               headers={"content-type": "application/json"})
+    assert response.status_code == 422, response.text
+    assert json_body(response)["detail"][0]["type"] == "json_too_deep"
+    assert handled == []
