@@ -12,8 +12,9 @@
 # (admin, the broker's own and a super user, and one per service) are created when the data
 # dir is formatted, with passwords generated once into $KAFKA_CREDENTIALS_DIR (0600 files,
 # under var/, never committed). `client-env USER` prints the KAFKA_* variables a client of
-# that user needs. The KRaft controller listener stays PLAINTEXT on 127.0.0.1: only this
-# host can reach it, and the broker half of this same process uses it (as User:ANONYMOUS).
+# that user needs. The KRaft controller listener authenticates too (SASL PLAIN, one static
+# user `controller`, whose password is generated beside the others): a controller serves
+# CreateAcls, so an open controller port would let anyone grant themselves anything.
 #
 # Environment (all optional):
 #   RUNWAY_KAFKA_SECURITY    "" (plaintext) or sasl_scram             ("")
@@ -25,7 +26,8 @@
 #   KAFKA_START_TIMEOUT      readiness deadline in seconds            (120)
 #   KAFKA_HEAP_OPTS          JVM heap                       (-Xms512m -Xmx1g; secure: -Xmx512m)
 #   KAFKA_SCRAM_USERS        SCRAM users made at format time (secure) (admin + the 5 services)
-#   KAFKA_CREDENTIALS_DIR    their generated passwords (secure)       ($RUNWAY_VAR/<instance>/credentials)
+#   KAFKA_CREDENTIALS_DIR    their generated passwords, and the controller listener's (secure)
+#                                                                     ($RUNWAY_VAR/<instance>/credentials)
 #   KAFKA_JVM_PERFORMANCE_OPTS  GC flags                              (G1, as Kafka's scripts)
 #   KAFKA_OPTS               extra JVM options
 #   RUNWAY_CACHE             jar cache                                (~/.cache/runway)
@@ -61,6 +63,9 @@ case "$RUNWAY_KAFKA_SECURITY" in
     ;;
 esac
 SCRAM_MECHANISM=SCRAM-SHA-512
+# The controller listener's one user. Not SCRAM: SCRAM users live in the cluster metadata, which
+# the controller quorum must be running to serve, so the quorum's own login is a static one.
+CONTROLLER_USER=controller
 KAFKA_SCRAM_USERS="${KAFKA_SCRAM_USERS:-admin intake judicial assurance transport court}"
 KAFKA_VERSION="${KAFKA_VERSION:-4.1.1}"
 KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-120}"
@@ -230,20 +235,28 @@ password_file() { echo "$KAFKA_CREDENTIALS_DIR/$1.password"; }
 
 # Each user's password is generated once and kept: the broker's SCRAM credentials are made from
 # these files when the data dir is formatted, and clients read them (KAFKA_SASL_PASSWORD_FILE).
+# The controller's goes only into server.properties (0600), which every start rewrites.
 ensure_credentials() {
-  local user file
+  local user
   (umask 077 && mkdir -p "$KAFKA_CREDENTIALS_DIR")
   chmod 700 "$KAFKA_CREDENTIALS_DIR"
   for user in $KAFKA_SCRAM_USERS; do
     [[ "$user" =~ ^[a-z][a-z0-9_-]*$ ]] || die "SCRAM user name '$user' is not [a-z][a-z0-9_-]*"
-    file="$(password_file "$user")"
-    if [[ ! -s "$file" ]]; then
-      # hex only: the storage tool's --add-scram syntax has no quoting for ',', '=' or ']'
-      (umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$file.tmp" && mv "$file.tmp" "$file")
-      log "generated the SCRAM password of '$user' in $file"
-    fi
-    chmod 600 "$file"
+    [[ "$user" != "$CONTROLLER_USER" ]] || die "'$CONTROLLER_USER' is the controller listener's user, not a SCRAM user"
+    ensure_password "$user" SCRAM
   done
+  ensure_password "$CONTROLLER_USER" "controller listener"
+}
+
+ensure_password() { # user what-for
+  local file
+  file="$(password_file "$1")"
+  if [[ ! -s "$file" ]]; then
+    # hex only: neither --add-scram nor a JAAS config line can quote ',', '=', ']' or '"'
+    (umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$file.tmp" && mv "$file.tmp" "$file")
+    log "generated the $2 password of '$1' in $file"
+  fi
+  chmod 600 "$file"
 }
 
 password_of() { tr -d '\n' <"$(password_file "$1")"; }
@@ -260,23 +273,34 @@ listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
 EOF
     return
   fi
+  local controller_password
+  controller_password="$(password_of "$CONTROLLER_USER")"
   cat <<EOF
 # Clients (and the broker itself) authenticate with SCRAM-SHA-512 on the one client listener.
 listeners=SASL_PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
 advertised.listeners=SASL_PLAINTEXT://127.0.0.1:$KAFKA_PORT
 inter.broker.listener.name=SASL_PLAINTEXT
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
 sasl.enabled.mechanisms=$SCRAM_MECHANISM
 sasl.mechanism.inter.broker.protocol=$SCRAM_MECHANISM
 listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$(password_of admin)";
 
-# Deny unless an ACL allows. admin is the broker's own user and the operators' super user.
-# The controller listener is PLAINTEXT on 127.0.0.1 only: its callers (this process's broker
-# half) have the principal User:ANONYMOUS, which must be a super user for the quorum to work.
+# The controller listener authenticates as well: a controller serves CreateAcls and the other
+# admin requests (KIP-919), so an open one would let any local process grant itself anything.
+# One static PLAIN user: the server side checks user_$CONTROLLER_USER, the broker half of this
+# process (and the quorum) log in with username/password. PLAIN is clear text on the wire,
+# which here never leaves 127.0.0.1.
+listener.name.controller.sasl.enabled.mechanisms=PLAIN
+sasl.mechanism.controller.protocol=PLAIN
+listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="$CONTROLLER_USER" password="$controller_password" user_$CONTROLLER_USER="$controller_password";
+
+# Deny unless an ACL allows. admin is the broker's own user and the operators' super user,
+# controller the quorum's (the broker half registers and heartbeats as it); nobody else, and
+# never User:ANONYMOUS: no listener here lets a caller in without a login.
 authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
 allow.everyone.if.no.acl.found=false
-super.users=User:admin;User:ANONYMOUS
+super.users=User:admin;User:$CONTROLLER_USER
 EOF
 }
 
@@ -343,16 +367,24 @@ format_storage() {
   fi
   cluster_id="$(tail -n 1 <<<"$cluster_id")"
   [[ -n "$cluster_id" ]] || { show_logs; die "StorageTool random-uuid printed nothing"; }
-  local scram=() user
+  local scram=() user args_file="$KAFKA_VAR/format-scram.args" rc=0
   if [[ -n "$SECURE" ]]; then
     # SCRAM users live in the cluster metadata; the first ones must be there before the broker
-    # starts, or nobody (not even the broker itself) could authenticate.
+    # starts, or nobody (not even the broker itself) could authenticate. Their passwords go in
+    # an argument file (0600, deleted after) that the storage tool's parser (argparse4j, prefix
+    # @) reads one argument a line: on its command line they would show in ps.
+    rm -f "$args_file"
+    (umask 077 && : >"$args_file")
     for user in $KAFKA_SCRAM_USERS; do
-      scram+=(--add-scram "$SCRAM_MECHANISM=[name=$user,password=$(password_of "$user")]")
+      printf -- '--add-scram\n%s=[name=%s,password=%s]\n' \
+        "$SCRAM_MECHANISM" "$user" "$(password_of "$user")" >>"$args_file"
     done
+    scram=("@$args_file")
   fi
   log "formatting $KAFKA_DATA_DIR (cluster id $cluster_id${SECURE:+, SCRAM users: $KAFKA_SCRAM_USERS})"
-  if ! java_cmd kafka.tools.StorageTool format -t "$cluster_id" -c "$CONFIG" -g "${scram[@]}" >>"$OUT_LOG" 2>&1; then
+  java_cmd kafka.tools.StorageTool format -t "$cluster_id" -c "$CONFIG" -g "${scram[@]}" >>"$OUT_LOG" 2>&1 || rc=$?
+  rm -f "$args_file"
+  if ((rc != 0)); then
     show_logs
     die "storage format failed"
   fi

@@ -1,8 +1,8 @@
-"""Creating and listing ACLs on a cluster, with the admin's credentials.
+"""Creating, listing and deleting ACLs on a cluster, with the admin's credentials.
 
-aiokafka's admin client has no ACL methods, but aiokafka ships the CreateAcls and DescribeAcls
-protocol messages; they are sent here at version 1 (Kafka 2.0+, still served by 4.x), one
-request for the whole set.
+aiokafka's admin client has no ACL methods, but aiokafka ships the CreateAcls, DescribeAcls and
+DeleteAcls protocol messages; they are sent here at version 1 (Kafka 2.0+, still served by 4.x),
+one request for the whole set.
 """
 
 from __future__ import annotations
@@ -12,33 +12,47 @@ from typing import Any
 
 from aiokafka.client import AIOKafkaClient
 from aiokafka.errors import for_code
-from aiokafka.protocol.admin import CreateAclsRequest_v1, DescribeAclsRequest_v1
+from aiokafka.protocol.admin import (
+    CreateAclsRequest_v1,
+    DeleteAclsRequest_v1,
+    DescribeAclsRequest_v1,
+)
 from aiokafka.protocol.api import Request
 
-from shared.infra.acls import AclBinding, Operation, PatternType, ResourceType
+from shared.infra.acls import AclBinding
+from shared.infra.cluster_acls import ANY, ClusterAcl
 from shared.messaging.security import KafkaSecurity, options
 
-# Kafka's wire codes (org.apache.kafka.common.resource / .acl)
-RESOURCE_TYPES: dict[ResourceType, int] = {"TOPIC": 2, "GROUP": 3, "CLUSTER": 4}
-PATTERN_TYPES: dict[PatternType, int] = {"LITERAL": 3, "PREFIXED": 4}
-OPERATIONS: dict[Operation, int] = {"READ": 3, "WRITE": 4, "CREATE": 5, "DESCRIBE": 8,
-                                    "IDEMPOTENT_WRITE": 12}
-ALLOW = 3
-ANY = 1  # as a filter: any resource type, pattern type, operation or permission
+
+def _wire(acl: ClusterAcl) -> tuple[Any, ...]:
+    """The fields of one rule in the order CreateAcls and DeleteAcls v1 carry them."""
+    return (acl.resource_type, acl.resource_name, acl.pattern_type, acl.principal, acl.host,
+            acl.operation, acl.permission)
 
 
 # aiokafka is untyped here (Any), hence the ignores on subclassing its Request.
-class _CreateAcls(Request[CreateAclsRequest_v1]):  # type: ignore[misc]
+class CreateAcls(Request[CreateAclsRequest_v1]):  # type: ignore[misc]
     API_KEY = 30
 
-    def __init__(self, creations: list[tuple[Any, ...]]) -> None:
-        self._creations = creations
+    def __init__(self, acls: Sequence[ClusterAcl]) -> None:
+        self._acls = acls
 
     def build(self, request_struct_class: type[CreateAclsRequest_v1]) -> CreateAclsRequest_v1:
-        return request_struct_class(self._creations)
+        return request_struct_class([_wire(a) for a in self._acls])
 
 
-class _DescribeAllAcls(Request[DescribeAclsRequest_v1]):  # type: ignore[misc]
+class DeleteAcls(Request[DeleteAclsRequest_v1]):  # type: ignore[misc]
+    API_KEY = 31
+
+    def __init__(self, acls: Sequence[ClusterAcl]) -> None:
+        self._acls = acls
+
+    def build(self, request_struct_class: type[DeleteAclsRequest_v1]) -> DeleteAclsRequest_v1:
+        # one filter per rule, every field exact: it matches that rule and no other
+        return request_struct_class([_wire(a) for a in self._acls])
+
+
+class DescribeAllAcls(Request[DescribeAclsRequest_v1]):  # type: ignore[misc]
     API_KEY = 29
 
     def build(self, request_struct_class: type[DescribeAclsRequest_v1]
@@ -57,38 +71,37 @@ async def _send(bootstrap: str, security: KafkaSecurity | None, request: Request
         await client.close()
 
 
-async def create_acls(bootstrap: str, acls: Sequence[AclBinding],
+def _raise_for(outcome: dict[str, Any], what: object) -> None:
+    if outcome["error_code"]:
+        raise for_code(outcome["error_code"])(f"{what}: {outcome['error_message'] or 'refused'}")
+
+
+async def create_acls(bootstrap: str, acls: Sequence[AclBinding | ClusterAcl],
                       security: KafkaSecurity | None) -> None:
-    """Add the ALLOW rules (a rule that exists already is left as it is)."""
+    """Add the rules (a rule that exists already is left as it is)."""
     if not acls:
         return
-    creations = [(RESOURCE_TYPES[a.resource_type], a.resource_name,
-                  PATTERN_TYPES[a.pattern_type], a.principal, "*", OPERATIONS[a.operation],
-                  ALLOW) for a in acls]
-    response = await _send(bootstrap, security, _CreateAcls(creations))
+    rules = [a if isinstance(a, ClusterAcl) else ClusterAcl.of(a) for a in acls]
+    response = await _send(bootstrap, security, CreateAcls(rules))
     for acl, outcome in zip(acls, response["creation_responses"], strict=True):
-        if outcome["error_code"]:
-            raise for_code(outcome["error_code"])(
-                f"{acl}: {outcome['error_message'] or 'refused'}")
+        _raise_for(outcome, acl)
 
 
-async def describe_acls(bootstrap: str, security: KafkaSecurity | None) -> list[AclBinding]:
-    """Every ALLOW rule on the cluster that this module can express."""
-    response = await _send(bootstrap, security, _DescribeAllAcls())
-    if response["error_code"]:
-        raise for_code(response["error_code"])(response["error_message"] or "DescribeAcls")
-    types = {code: name for name, code in RESOURCE_TYPES.items()}
-    patterns = {code: name for name, code in PATTERN_TYPES.items()}
-    operations = {code: name for name, code in OPERATIONS.items()}
-    found = []
-    for resource in response["resources"]:
-        resource_type = types.get(resource["resource_type"])
-        pattern = patterns.get(resource["resource_pattern_type"])
-        for acl in resource["acls"]:
-            operation = operations.get(acl["operation"])
-            if (resource_type is None or pattern is None or operation is None
-                    or acl["permission_type"] != ALLOW or acl["host"] != "*"):
-                continue
-            found.append(AclBinding(acl["principal"], resource_type, pattern,
-                                    resource["resource_name"], operation))
-    return sorted(found)
+async def delete_acls(bootstrap: str, acls: Sequence[ClusterAcl],
+                      security: KafkaSecurity | None) -> None:
+    """Remove exactly these rules (one that is not there is no error)."""
+    if not acls:
+        return
+    response = await _send(bootstrap, security, DeleteAcls(acls))
+    for acl, outcome in zip(acls, response["filter_responses"], strict=True):
+        _raise_for(outcome, acl)
+
+
+async def describe_acls(bootstrap: str, security: KafkaSecurity | None) -> list[ClusterAcl]:
+    """Every rule on the cluster, whatever it says."""
+    response = await _send(bootstrap, security, DescribeAllAcls())
+    _raise_for(response, "DescribeAcls")
+    return sorted(ClusterAcl(acl["principal"], resource["resource_type"],
+                             resource["resource_pattern_type"], resource["resource_name"],
+                             acl["operation"], acl["permission_type"], acl["host"])
+                  for resource in response["resources"] for acl in resource["acls"])

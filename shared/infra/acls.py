@@ -115,9 +115,14 @@ def declared_uses(namespace: str = "") -> list[KafkaUse]:
 
 def acl_table(acls: Sequence[AclBinding]) -> str:
     """The ACLs as an aligned text table, one rule a line."""
-    header = ("PRINCIPAL", "OPERATION", "RESOURCE", "PATTERN", "NAME")
-    rows = [header] + [(a.principal, a.operation, a.resource_type, a.pattern_type,
-                        a.resource_name) for a in acls]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
-    return "".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False))
-                   + "  " + row[-1] + "\n" for row in rows)
+    return text_table(("PRINCIPAL", "OPERATION", "RESOURCE", "PATTERN", "NAME"),
+                      [(a.principal, a.operation, a.resource_type, a.pattern_type,
+                        a.resource_name) for a in acls])
+
+
+def text_table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """Aligned columns, the last (a name, of any length) left ragged."""
+    lines = [header, *rows]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header) - 1)]
+    return "".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=False))
+                   + "  " + line[-1] + "\n" for line in lines)

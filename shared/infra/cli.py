@@ -9,6 +9,7 @@ import asyncio
 import json
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from shared.db import Database
 from shared.messaging.kafka import default_bootstrap
@@ -16,6 +17,9 @@ from shared.messaging.security import KafkaSecurity, security_from_env
 from shared.messaging.topics import ensure_topics, load_topics
 from shared.migrate import migrate
 from shared.pii import admin as pii_admin
+
+if TYPE_CHECKING:
+    from shared.infra.acls import AclBinding
 
 
 async def _create_topics(bootstrap: str, security: KafkaSecurity) -> None:
@@ -35,7 +39,7 @@ async def _migrate(url: str) -> None:
 
 
 async def _kafka_acls(args: argparse.Namespace) -> int:
-    from shared.infra.acl_admin import create_acls, describe_acls
+    from shared.infra.acl_admin import create_acls
     from shared.infra.acls import acl_table, declared_uses, derive_acls
 
     acls = derive_acls(load_topics(namespace=args.namespace), declared_uses(args.namespace),
@@ -44,17 +48,34 @@ async def _kafka_acls(args: argparse.Namespace) -> int:
         security = security_from_env()
         if args.apply:
             await create_acls(args.bootstrap, acls, security)
-        missing = sorted(set(acls) - set(await describe_acls(args.bootstrap, security)))
-        if missing:
-            print(f"kafka-acls: {len(missing)} of {len(acls)} ACLs are not on "
-                  f"{args.bootstrap}:\n{acl_table(missing)}", file=sys.stderr)
+        if not await _cluster_matches(args.bootstrap, acls, security):
             return 1
-        print(f"kafka-acls: all {len(acls)} ACLs are on {args.bootstrap}", file=sys.stderr)
     if args.json:
         print(json.dumps([a.as_dict() for a in acls], indent=2))
     else:
         print(acl_table(acls), end="")
     return 0
+
+
+async def _cluster_matches(bootstrap: str, derived: list[AclBinding],
+                           security: KafkaSecurity) -> bool:
+    """Whether the cluster holds the derived ACLs and nothing else; says what differs."""
+    from shared.infra.acl_admin import describe_acls
+    from shared.infra.acls import acl_table
+    from shared.infra.cluster_acls import cluster_acl_table, drift
+
+    found = drift(derived, await describe_acls(bootstrap, security))
+    if found.extra:
+        print(f"kafka-acls: {len(found.extra)} ACLs on {bootstrap} are not derived from the "
+              "services' declarations (each allows or denies what no service declared; "
+              f"remove them):\n{cluster_acl_table(found.extra)}", file=sys.stderr)
+    if found.missing:
+        print(f"kafka-acls: {len(found.missing)} of {len(derived)} ACLs are not on "
+              f"{bootstrap}:\n{acl_table(found.missing)}", file=sys.stderr)
+    if found.clean:
+        print(f"kafka-acls: {bootstrap} holds exactly the {len(derived)} derived ACLs",
+              file=sys.stderr)
+    return found.clean
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -68,9 +89,11 @@ def main(argv: list[str] | None = None) -> None:
     acls.add_argument("--namespace", default=os.environ.get("RUNWAY_TOPIC_NAMESPACE", ""),
                       help="topic namespace (RUNWAY_TOPIC_NAMESPACE)")
     acls.add_argument("--json", action="store_true", help="print the ACLs as JSON")
-    acls.add_argument("--apply", action="store_true", help="create them on the cluster")
+    acls.add_argument("--apply", action="store_true",
+                      help="create them on the cluster, then --check")
     acls.add_argument("--check", action="store_true",
-                      help="exit 1 if any is missing from the cluster")
+                      help="exit 1 unless the cluster holds exactly these ACLs: names any "
+                           "that is missing and every other ACL on it")
     migrating = commands.add_parser("migrate", help="bring a database to the newest schema")
     migrating.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
     pii_admin.add_commands(commands)

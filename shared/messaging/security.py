@@ -6,6 +6,7 @@ import time:
 
     KAFKA_SECURITY_PROTOCOL    PLAINTEXT | SASL_PLAINTEXT | SASL_SSL       (PLAINTEXT)
     KAFKA_SASL_MECHANISM       SCRAM-SHA-512 | SCRAM-SHA-256 | PLAIN        (SCRAM-SHA-512)
+                               (PLAIN only over SASL_SSL: it sends the password itself)
     KAFKA_SASL_USERNAME        the service's SCRAM user, e.g. transport
     KAFKA_SASL_PASSWORD        its password, or
     KAFKA_SASL_PASSWORD_FILE   a file holding it (what deploy/kafka/kafka.sh generates)
@@ -54,6 +55,12 @@ class KafkaSecurity:
                                      "KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD(_FILE)")
         if self.ssl_cafile is not None and self.protocol != "SASL_SSL":
             raise KafkaSecurityError("KAFKA_SSL_CAFILE is only used with SASL_SSL")
+        if self.mechanism == "PLAIN" and self.protocol != "SASL_SSL":
+            # PLAIN sends the password itself; SCRAM only proves it knows it.
+            raise KafkaSecurityError(
+                f"KAFKA_SASL_MECHANISM=PLAIN would send the password in clear over "
+                f"KAFKA_SECURITY_PROTOCOL={self.protocol}: use PLAIN only with SASL_SSL, "
+                "or a SCRAM mechanism")
 
     @property
     def authenticates(self) -> bool:

@@ -28,6 +28,7 @@ INHERITED = ("KAFKA_BOOTSTRAP_SERVERS", "KAFKA_PORT", "KAFKA_CONTROLLER_PORT", "
 @dataclass(frozen=True)
 class SecureKafka:
     bootstrap: str
+    controller_port: int  # the KRaft controller listener, on 127.0.0.1
     credentials: Path
     env: dict[str, str]
 
@@ -39,6 +40,13 @@ class SecureKafka:
         return KafkaSecurity(protocol="SASL_PLAINTEXT", mechanism="SCRAM-SHA-512",
                              username=user,
                              password=password or self.password_file(user).read_text().strip())
+
+    def client_env(self, user: str) -> dict[str, str]:
+        """The environment of a Runway tool run as `user` against this broker."""
+        return {**self.env, "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
+                "KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
+                "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512", "KAFKA_SASL_USERNAME": user,
+                "KAFKA_SASL_PASSWORD_FILE": str(self.password_file(user))}
 
     def settings(self, user: str) -> KafkaSecuritySettings:
         """What a service of `user` reads from its environment."""
@@ -80,7 +88,7 @@ async def start_secure_kafka(var_dir: Path) -> SecureKafka:
         await _kafka_sh(env, "stop", timeout=60)
         pytest.fail(f"the SASL/SCRAM Kafka broker did not start (deploy/kafka/kafka.sh start "
                     f"exited {status}):\n{output}", pytrace=False)
-    return SecureKafka(bootstrap=f"127.0.0.1:{port}",
+    return SecureKafka(bootstrap=f"127.0.0.1:{port}", controller_port=controller_port,
                        credentials=var_dir / "kafka-sasl" / "credentials", env=env)
 
 

@@ -61,6 +61,21 @@ def test_sasl_ssl_adds_a_tls_context() -> None:
     assert security.client_options()["ssl_context"] is not None
 
 
+def test_plain_is_refused_unless_tls_hides_the_password(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT")
+    monkeypatch.setenv("KAFKA_SASL_MECHANISM", "PLAIN")
+    monkeypatch.setenv("KAFKA_SASL_USERNAME", "court")
+    monkeypatch.setenv("KAFKA_SASL_PASSWORD", "pw")
+    with pytest.raises(KafkaSecurityError, match=r"KAFKA_SASL_MECHANISM=PLAIN .* in clear "
+                       r"over KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT"):
+        KafkaSecuritySettings().resolve()
+
+    monkeypatch.setenv("KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
+    options = KafkaSecuritySettings().resolve().client_options()
+    assert (options["security_protocol"], options["sasl_mechanism"]) == ("SASL_SSL", "PLAIN")
+
+
 @pytest.mark.parametrize("environment, complaint", [
     ({"KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT"}, "needs KAFKA_SASL_USERNAME"),
     ({"KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT", "KAFKA_SASL_USERNAME": "court"},
