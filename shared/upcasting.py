@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
+from shared import errortext
 from shared.eventstore import RecordedEvent
 from shared.jsoncanon import canonical_json
 from shared.messaging.cloudevents import ConsumedEvent
@@ -72,8 +73,9 @@ class Upcasters:
             try:
                 current = upcaster(current)
             except Exception as error:
-                raise UpcastError(f"upcasting {event_type} v{version} failed: {error}"
-                                  ) from error
+                # The error's own text may quote the payload (a ValidationError does).
+                raise UpcastError(f"upcasting {event_type} v{version} failed: "
+                                  f"{errortext.message(error)}") from error
             version += 1
             yield version, current
 

@@ -15,11 +15,9 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.exc import IntegrityError
 
-from shared.aggregate import Repository
-from shared.clock import iso_utc
 from shared.errors import InvalidRequest, NotFound, RuleViolation
 from shared.eventstore import ConcurrencyConflict, EventContext
-from shared.pii.names import erase_name, record_name
+from shared.pii.names import record_name
 from shared.pii.person import PERSON_CONTEXT, PersonalData, new_person_id
 from shared.service import ServiceRuntime
 from shared.web.actor import Context
@@ -28,8 +26,10 @@ from shared.web.limits import BATCH_BODY
 from shared.web.params import CaseIdPath, Offset
 
 from . import domain, read_model
+from .erasure import erase
 from .events import Charge, DocumentRef, LegalBasis, Person, RequestSubmitted
 from .people import person_view
+from .repository import case_repository
 
 MAX_BATCH = 500
 MAX_CHARGES = 100
@@ -83,11 +83,6 @@ class Amendment(BaseModel):
         default=None, ge=1, description="the case version you read; a stale one is a 409")
 
 
-def case_repository(runtime: ServiceRuntime) -> Repository[domain.CaseState]:
-    return Repository(runtime.store, stream_type="intake_case", topic=runtime.events_topic,
-                      initial=domain.initial, evolve=domain.evolve)
-
-
 async def submit(runtime: ServiceRuntime, submission: Submission,
                  context: EventContext) -> str:
     repo = case_repository(runtime)
@@ -119,24 +114,6 @@ async def submit(runtime: ServiceRuntime, submission: Submission,
             raise duplicate from error
         raise
     return request.case_id
-
-
-async def erase(runtime: ServiceRuntime, case_id: str, erasure: Erasure,
-                context: EventContext) -> dict[str, Any]:
-    """Delete the person's key first (its own database), then record the erasure: a failure
-    between the two leaves the data unreadable with the event missing, and erasing again
-    completes it (the key store answers the first erasure), never the other way round."""
-    repo = case_repository(runtime)
-    async with runtime.command() as conn:
-        loaded = await repo.load_existing(conn, case_id)
-        person_id = domain.person_to_erase(loaded.state)
-        done = await runtime.pii.erase(person_id, case_id=case_id, actor=context.actor,
-                                       reason=erasure.reason)
-        events = domain.erase_personal_data(loaded.state, done.erased_at, erasure.reason)
-        _, recorded = await repo.append(conn, loaded, events, context)
-        await erase_name(conn, case_id, person_id, done.erased_at)
-    return {"case_id": case_id, "person_id": person_id, "erased_at": iso_utc(done.erased_at),
-            "version": recorded[-1].version}
 
 
 def _batch_item_result(index: int, raw: dict[str, Any]) -> Submission | dict[str, Any]:
@@ -200,7 +177,7 @@ def routes(runtime: ServiceRuntime) -> Sequence[APIRouter]:
                  summary="Erase the person's personal data (deletes their key)")
     async def erase_personal_data(case_id: CaseIdPath, erasure: Erasure, rt: Runtime,
                                   context: Context) -> dict[str, Any]:
-        return await erase(rt, case_id, erasure, context)
+        return await erase(rt, case_id, erasure.reason, context)
 
     @router.get("/{case_id}", summary="A case: the request and where it stands")
     async def show(case_id: CaseIdPath, rt: Runtime) -> dict[str, Any]:

@@ -1,10 +1,12 @@
-"""The intake service's declaration: its name, port, routes and consumers."""
+"""The intake service's declaration: its name, port, routes, consumers and the erasure
+reconciler."""
 
 from shared.service import ServiceSpec
 
 from .api import routes
 from .consumers import consumers
+from .erasure import background
 
 SPEC = ServiceSpec(name="intake", title="Runway Operator intake", default_port=8001,
-                   routers=routes, consumers=consumers,
+                   routers=routes, consumers=consumers, background=background,
                    migrations=("services.intake:migrations/versions",))

@@ -7,6 +7,7 @@ For each message, in partition order:
    already claimed has no second effect;
 3. a failing handler is retried with backoff, then dead-lettered with its error; database
    outages are retried until the database is back, because the message is not at fault;
+   what is logged and put in dead-letter headers never quotes the payload (shared/errortext);
 4. offsets are committed only after the transactions (and any dead-letter sends) are done.
 Stopping finishes the message in hand, commits, and leaves.
 """
@@ -16,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import traceback
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +26,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shared import errortext
 from shared.db import Database
 from shared.messaging.cloudevents import (
     ConsumedEvent,
@@ -108,7 +109,7 @@ class ConsumerRuntime:
             except Exception as error:
                 self.stats.restarts += 1
                 log.error("consumer failed; restarting in %.1fs", backoff,
-                          extra={"consumer": self.name, "error": repr(error)})
+                          extra={"consumer": self.name, "error": errortext.describe(error)})
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=backoff)
                 backoff = min(backoff * 2, 15.0)
@@ -131,8 +132,8 @@ class ConsumerRuntime:
             try:
                 await committer.flush()
             except Exception as error:  # the messages are redelivered; the inbox absorbs them
-                log.warning("last offset commit failed", extra={"consumer": self.name,
-                                                                 "error": repr(error)})
+                log.warning("last offset commit failed",
+                            extra={"consumer": self.name, "error": errortext.describe(error)})
             await consumer.stop()
             await producer.stop()
 
@@ -178,7 +179,8 @@ class ConsumerRuntime:
             except _OUTAGES as error:
                 # Not the message's fault: wait for the database, don't count the attempt.
                 attempt -= 1
-                log.warning("database unavailable; retrying", extra={"error": repr(error)})
+                log.warning("database unavailable; retrying",
+                            extra={"error": errortext.describe(error)})
                 if stop.is_set():
                     raise
                 await asyncio.sleep(min(5.0, self._first_backoff * 20))
@@ -189,7 +191,7 @@ class ConsumerRuntime:
                 self.stats.retries += 1
                 log.warning("handler failed; retrying",
                             extra={"consumer": self.name, "event_id": str(event.event_id),
-                                   "attempt": attempt, "error": repr(error)})
+                                   "attempt": attempt, "error": errortext.describe(error)})
                 await asyncio.sleep(self._first_backoff * 2 ** (attempt - 1))
 
     def route(self, event: ConsumedEvent) -> tuple[ConsumedEvent, Handler | None]:
@@ -241,8 +243,9 @@ class ConsumerRuntime:
         details: dict[str, Any] = {
             "dlq_consumer": self.name,
             "dlq_error_type": type(error).__name__,
-            "dlq_error": str(error)[:2000],
-            "dlq_trace": "".join(traceback.format_exception(error))[-4000:],
+            # Never the failing input: a v1 request's payload carries names in clear.
+            "dlq_error": errortext.message(error)[:2000],
+            "dlq_trace": errortext.traceback_text(error)[-4000:],
             "dlq_origin_topic": message.topic,
             "dlq_origin_partition": str(message.partition),
             "dlq_origin_offset": str(message.offset),
@@ -257,7 +260,7 @@ class ConsumerRuntime:
         log.error("message dead-lettered",
                   extra={"consumer": self.name, "topic": message.topic,
                          "partition": message.partition, "offset": message.offset,
-                         "error": repr(error)})
+                         "error": errortext.describe(error)})
 
 
 def _declared_versions(handlers: Mapping[str, Handler]) -> dict[str, set[int]]:

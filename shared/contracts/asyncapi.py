@@ -167,8 +167,9 @@ def _dead_letter_message() -> Doc:
         "headers": {"type": "object", "properties": {
             "dlq_consumer": text("The consumer group that gave up"),
             "dlq_error_type": text("The exception's class"),
-            "dlq_error": text("The error message"),
-            "dlq_trace": text("The end of the traceback"),
+            "dlq_error": text("The error message, without the failing input (a validation "
+                              "error's locations and types; a statement without parameters)"),
+            "dlq_trace": text("The end of the traceback, its messages written the same way"),
             "dlq_origin_topic": text("Where the message was read"),
             "dlq_origin_partition": text("Its partition"),
             "dlq_origin_offset": text("Its offset"),

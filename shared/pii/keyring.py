@@ -7,18 +7,25 @@ with them any more (`runway-infra rotate-pii-master-key`, then `retire-pii-maste
 file is re-read when it changes on disk, so a rotation reaches running services without a
 restart. On first use for a local run it is created with mode 0600; two processes creating it
 at once agree on one keyring (the file appears atomically, and the loser reads the winner's).
-In production, provision it like any secret (a mounted file readable by the services only).
+Every change (add, make current, remove) reads the file afresh and replaces it under an
+exclusive lock on the sibling `<name>.lock`, so two rotations at once cannot lose a key.
+In production, provision it like any secret (a mounted file readable by the services only); a
+keyring that its group or others may read is reported (logged) each time it is read.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import fcntl
 import json
+import logging
 import os
 import secrets
+import stat
 import tempfile
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +33,8 @@ from pathlib import Path
 from .sealing import KEY_BYTES, new_key
 
 FORMAT = "runway-pii-keyring/1"
+
+log = logging.getLogger("runway.pii")
 
 
 class KeyringError(RuntimeError):
@@ -75,6 +84,7 @@ class Keyring:
                 self._create_file()
                 stamp = self._file_stamp()
             if self._contents is None or stamp != self._stamp:
+                _warn_if_shared(self.path)
                 self._contents = _parse(self.path)
                 self._stamp = stamp
             return self._contents
@@ -91,10 +101,10 @@ class Keyring:
     def add(self, *, current: bool) -> str:
         """A new master key; the current one from now on if `current` (else staged: every
         host can get the file before any data key is wrapped with it)."""
-        contents = self._load()
-        key_id = new_key_id()
-        self._write(KeyringContents(key_id if current else contents.current,
-                                    {**contents.keys, key_id: new_key()}))
+        with self._changing() as contents:
+            key_id = new_key_id()
+            self._write(KeyringContents(key_id if current else contents.current,
+                                        {**contents.keys, key_id: new_key()}))
         return key_id
 
     def add_current(self) -> str:
@@ -102,19 +112,32 @@ class Keyring:
         return self.add(current=True)
 
     def make_current(self, key_id: str) -> None:
-        contents = self._load()
-        if key_id not in contents.keys:
-            raise KeyringError(f"master key {key_id!r} is not in the keyring")
-        self._write(KeyringContents(key_id, contents.keys))
+        with self._changing() as contents:
+            if key_id not in contents.keys:
+                raise KeyringError(f"master key {key_id!r} is not in the keyring")
+            self._write(KeyringContents(key_id, contents.keys))
 
     def remove(self, key_id: str) -> None:
-        contents = self._load()
-        if key_id == contents.current:
-            raise KeyringError(f"{key_id} is the current master key; rotate first")
-        if key_id not in contents.keys:
-            raise KeyringError(f"master key {key_id!r} is not in the keyring")
-        self._write(KeyringContents(contents.current, {k: v for k, v in contents.keys.items()
-                                                       if k != key_id}))
+        with self._changing() as contents:
+            if key_id == contents.current:
+                raise KeyringError(f"{key_id} is the current master key; rotate first")
+            if key_id not in contents.keys:
+                raise KeyringError(f"master key {key_id!r} is not in the keyring")
+            self._write(KeyringContents(contents.current, {
+                k: v for k, v in contents.keys.items() if k != key_id}))
+
+    @contextlib.contextmanager
+    def _changing(self) -> Iterator[KeyringContents]:
+        """The keyring as it is on disk now, held under an exclusive lock (on a sibling lock
+        file: the keyring itself is replaced, not rewritten) until the change is written."""
+        self._load()  # creates the file on first use
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            yield _parse(self.path)
+        finally:
+            os.close(descriptor)  # releases the lock
 
     def _create_file(self) -> None:
         key_id = new_key_id()
@@ -146,6 +169,18 @@ class Keyring:
                 os.unlink(name)
             raise
         return Path(name)
+
+
+def _warn_if_shared(path: Path) -> None:
+    """Log when the keyring's group or others may use it: whoever reads it, with the key
+    store, can open every person's data."""
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return  # _parse says what is wrong
+    if mode & 0o077:
+        log.warning("the personal-data keyring is readable beyond its owner; make it 0600 "
+                    "(or 0400)", extra={"keyring": str(path), "mode": f"{mode:04o}"})
 
 
 def _document(contents: KeyringContents) -> dict[str, object]:

@@ -8,7 +8,12 @@ holding it (and their hash chains, which cover the ciphertext) stay as they were
 
 Opening never raises for a missing or erased key: it answers `Unreadable`, which a consumer
 stores as an erased name instead of dead-lettering the event. Unwrapped keys are cached for
-`cache_s` seconds; an erasure drops the key from this process's cache at once.
+`cache_s` seconds for opening; an erasure drops the key from this process's cache at once, and
+sealing never uses the cache: it reads the key and the erasure record in one transaction,
+under the person's lock that erasure takes too.
+
+Nothing logged here quotes the data: a blob that decrypts but does not validate is reported by
+the validation errors' locations and types, never their input (shared/errortext).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 
 from shared.clock import Clock
 from shared.db import Database
+from shared.errortext import describe
 from shared.eventstore import Actor
 
 from . import keystore
@@ -108,30 +114,37 @@ class PersonalDataVault:
             return PersonalData.from_bytes(unseal(key, sealed,
                                                   associated_data(person_id, context)))
         except (SealBroken, ValueError) as error:
+            # A ValidationError's text quotes its input: here, the decrypted data.
             log.error("sealed personal data does not open", extra={
-                "person_id": person_id, "context": context, "error": repr(error)})
+                "person_id": person_id, "context": context, "error": describe(error)})
             return Unreadable(person_id, "broken")
 
     async def _key_for_writing(self, person_id: str) -> bytes:
-        found = await self._key_for_reading(person_id)
-        if isinstance(found, bytes):
-            return found
-        if found.erased:
-            raise PersonErased(f"the personal data of {person_id} was erased")
-        key = new_key()
-        kek_id, kek = self.keyring.current()
-        stored = StoredKey(person_id, kek_id, wrap(kek, key, _wrapping_aad(person_id)))
+        """The person's key, created on first use; PersonErased once erased. Read from the
+        key store, never the cache, so an erasure made by another process counts at once."""
+        await self.ensure_schema()
         try:
-            async with self.database.transaction() as conn:
-                await keystore.insert_key(conn, stored, self._clock.now())
+            key = await self._key_in_store(person_id)
         except IntegrityError:
-            # Another writer created this person's key first: use theirs.
-            again = await self._key_for_reading(person_id)
-            if isinstance(again, Unreadable):
-                raise
-            return again
+            # Without a per-person lock (SQLite), another writer may create the key between
+            # our look and our insert: use theirs.
+            key = await self._key_in_store(person_id)
         self._remember(person_id, key)
         return key
+
+    async def _key_in_store(self, person_id: str) -> bytes:
+        async with self.database.transaction() as conn:
+            await keystore.lock_person(conn, person_id)
+            if await keystore.erasure_of(conn, person_id) is not None:
+                raise PersonErased(f"the personal data of {person_id} was erased")
+            stored = await keystore.stored_key(conn, person_id)
+            if stored is not None:
+                return self._unwrap(stored)
+            key = new_key()
+            kek_id, kek = self.keyring.current()
+            await keystore.insert_key(conn, StoredKey(person_id, kek_id, wrap(
+                kek, key, _wrapping_aad(person_id))), self._clock.now())
+            return key
 
     async def _key_for_reading(self, person_id: str) -> bytes | Unreadable:
         cached = self._cache.get(person_id)
@@ -139,21 +152,25 @@ class PersonalDataVault:
             return cached[0]
         await self.ensure_schema()
         async with self.database.connect() as conn:
-            stored = await keystore.stored_key(conn, person_id)
-            erasure = None if stored else await keystore.erasure_of(conn, person_id)
+            # The erasure record wins over any key row beside it.
+            erasure = await keystore.erasure_of(conn, person_id)
+            stored = None if erasure else await keystore.stored_key(conn, person_id)
+        if erasure is not None:
+            return Unreadable(person_id, "erased", erasure.erased_at)
         if stored is None:
-            if erasure is not None:
-                return Unreadable(person_id, "erased", erasure.erased_at)
             return Unreadable(person_id, "no_key")
         try:
-            key = unwrap(self.keyring.key(stored.kek_id), stored.wrapped_key,
-                         _wrapping_aad(person_id))
+            key = self._unwrap(stored)
         except (KeyringError, SealBroken) as error:
             log.error("a data key does not unwrap", extra={
-                "person_id": person_id, "kek_id": stored.kek_id, "error": repr(error)})
+                "person_id": person_id, "kek_id": stored.kek_id, "error": describe(error)})
             return Unreadable(person_id, "broken")
         self._remember(person_id, key)
         return key
+
+    def _unwrap(self, stored: StoredKey) -> bytes:
+        return unwrap(self.keyring.key(stored.kek_id), stored.wrapped_key,
+                      _wrapping_aad(stored.person_id))
 
     def _remember(self, person_id: str, key: bytes) -> None:
         if self._cache_s <= 0:
@@ -168,34 +185,58 @@ class PersonalDataVault:
     # --- erasure -------------------------------------------------------------------------
 
     async def erase(self, person_id: str, *, case_id: str | None, actor: Actor,
-                    reason: str) -> Erasure:
-        """Delete the person's data key and record the erasure. Erasing again changes
-        nothing and answers the first erasure's record."""
+                    reason: str, at: datetime | None = None) -> Erasure:
+        """Delete the person's data key and record the erasure (at `at`, default now).
+        Erasing again records nothing new and answers the first erasure's record (deleting
+        any key row found beside it all the same: none may outlive an erasure)."""
         await self.ensure_schema()
         self._cache.pop(person_id, None)
-        erasure = Erasure(person_id, case_id, self._clock.now(), actor.subject, actor.role,
-                          reason)
+        erasure = Erasure(person_id, case_id, at or self._clock.now(), actor.subject,
+                          actor.role, reason)
         try:
-            async with self.database.transaction() as conn:
-                earlier = await keystore.erasure_of(conn, person_id)
-                if earlier is not None:
-                    return earlier
-                await keystore.record_erasure(conn, erasure)
+            earlier = await self._erase_in_store(erasure)
         except IntegrityError:
-            async with self.database.connect() as conn:
-                earlier = await keystore.erasure_of(conn, person_id)
+            # Without a per-person lock (SQLite), another erasure was recorded first.
+            earlier = await self._erase_in_store(erasure)
             if earlier is None:
                 raise
-            return earlier
         finally:
             self._cache.pop(person_id, None)
+        if earlier is not None:
+            return earlier
         log.info("personal data erased", extra={"person_id": person_id, "case_id": case_id})
         return erasure
+
+    async def _erase_in_store(self, erasure: Erasure) -> Erasure | None:
+        """Delete the key; record `erasure` unless one was (that one is returned)."""
+        async with self.database.transaction() as conn:
+            await keystore.lock_person(conn, erasure.person_id)
+            await keystore.delete_key(conn, erasure.person_id)
+            earlier = await keystore.erasure_of(conn, erasure.person_id)
+            if earlier is None:
+                await keystore.record_erasure(conn, erasure)
+            return earlier
 
     async def erasure(self, person_id: str) -> Erasure | None:
         await self.ensure_schema()
         async with self.database.connect() as conn:
             return await keystore.erasure_of(conn, person_id)
+
+    async def unlogged_erasures(self, *, erased_before: datetime,
+                                after: tuple[datetime, str] | None = None,
+                                limit: int = 100) -> list[Erasure]:
+        """Erasures of a case not yet noted as recorded in the case's log (oldest first;
+        page on with `after`, the last one's (erased_at, person_id))."""
+        await self.ensure_schema()
+        async with self.database.connect() as conn:
+            return await keystore.unlogged_erasures(conn, erased_before=erased_before,
+                                                    after=after, limit=limit)
+
+    async def erasure_logged(self, person_id: str) -> None:
+        """Note that the case's log holds the erasure's event (see unlogged_erasures)."""
+        await self.ensure_schema()
+        async with self.database.transaction() as conn:
+            await keystore.mark_logged(conn, person_id, self._clock.now())
 
     # --- master key rotation ------------------------------------------------------------
 

@@ -10,13 +10,13 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from services.intake.api import case_repository
 from services.intake.events import REQUEST_SUBMITTED
+from services.intake.repository import case_repository
 from services.intake.service import SPEC
 from shared.eventstore import Actor, EventContext, NewEvent, verify_stream
 from shared.service import ServiceRuntime
 from tests.support.auth import auth_headers
-from tests.support.requests import request
+from tests.support.requests import charge, request
 from tests.support.service_app import api_client, started_runtime
 
 OPERATOR = auth_headers("operator", "op-17")
@@ -155,3 +155,49 @@ async def test_a_legacy_v1_case_stays_readable_and_cannot_be_crypto_shredded(
     refused = await client.post(f"/cases/{case_id}/personal-data/erasure",
                                 json={"reason": "court order"}, headers=PRIVACY)
     assert refused.status_code == 409 and refused.json()["rule"] == "personal_data_not_sealed"
+
+
+async def test_an_erasure_racing_an_amendment_is_retried_and_recorded(
+        client: httpx.AsyncClient, runtime: ServiceRuntime,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A concurrent amendment moves the case between the erasure's read and its append; the
+    erasure depends on nothing it changed, so it is retried instead of leaving the key gone
+    without the event."""
+    case_id = await submit(client)
+    look_up = runtime.pii.erasure
+    amended: list[int] = []
+
+    async def amended_meanwhile(person_id: str) -> Any:
+        if not amended:
+            answer = await client.put(f"/cases/{case_id}/charges", json={
+                "charges": [charge("c1"), charge("c2")], "reason": "a second count"})
+            amended.append(answer.status_code)
+        return await look_up(person_id)
+
+    monkeypatch.setattr(runtime.pii, "erasure", amended_meanwhile)
+    answer = await client.post(f"/cases/{case_id}/personal-data/erasure",
+                               json={"reason": "court order 2025-118"}, headers=PRIVACY)
+
+    assert amended == [200]
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["version"] == 3
+    rows = await stored_rows(runtime, case_id)
+    assert [(r["event_type"], r["actor_subject"]) for r in rows] == [
+        (REQUEST_SUBMITTED, "op-17"), ("intake.charges_amended", "op-17"),
+        ("intake.personal_data_erased", "privacy-7")]
+    assert (await client.get(f"/cases/{case_id}")).json()["full_name"] == "[erased]"
+
+
+async def test_an_erasure_refused_for_a_stale_version_leaves_the_key_in_place(
+        client: httpx.AsyncClient, runtime: ServiceRuntime) -> None:
+    """The event is appended before the key is deleted: a conflict deletes nothing."""
+    case_id = await submit(client)
+    refused = await client.post(f"/cases/{case_id}/personal-data/erasure",
+                                json={"reason": "court order"},
+                                headers={**PRIVACY, "If-Match": "7"})
+    assert refused.status_code == 409, refused.text
+    shown = (await client.get(f"/cases/{case_id}")).json()
+    assert (shown["full_name"], shown["request"]["person"]["personal_data"]) == (
+        f"{GIVEN} {FAMILY}", "sealed")
+    assert await runtime.pii.erasure(shown["request"]["person"]["person_id"]) is None
+    assert len(await stored_rows(runtime, case_id)) == 1

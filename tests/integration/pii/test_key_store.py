@@ -7,12 +7,13 @@ import json
 import os
 import sys
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from shared.clock import SystemClock
+from shared.clock import ManualClock, SystemClock
 from shared.db import Database
 from shared.eventstore import Actor
 from shared.pii import keystore
@@ -21,6 +22,7 @@ from shared.pii.keystore import StoredKey
 from shared.pii.person import ERASED, PERSON_CONTEXT, PersonalData, new_person_id
 from shared.pii.sealing import Sealed, associated_data, new_key, seal, wrap
 from shared.pii.vault import PersonalDataVault, PersonErased, Unreadable, open_vault
+from tests.support.kafka_read import wait_for
 
 OFFICER = Actor("privacy-7", "privacy_officer")
 
@@ -189,3 +191,115 @@ async def test_the_rotation_commands_stage_activate_and_retire(
         assert await fresh.open(someone, PERSON_CONTEXT, sealed) == person("Arturo")
     finally:
         await fresh.close()
+
+
+async def data_keys_of(pg_url: str, person_id: str) -> int:
+    database = Database(pg_url)
+    try:
+        async with database.connect() as conn:
+            return int(await conn.scalar(sa.text(
+                "SELECT count(*) FROM pii_data_keys WHERE person_id = :p"), {"p": person_id}))
+    finally:
+        await database.dispose()
+
+
+async def test_a_key_row_beside_an_erasure_opens_nothing_and_erasing_again_removes_it(
+        vault: PersonalDataVault, pg_url: str, keyring_path: Path) -> None:
+    someone = new_person_id()
+    sealed = await vault.seal(someone, PERSON_CONTEXT, person("Arturo"))
+    first = await vault.erase(someone, case_id="RWY-1", actor=OFFICER, reason="order")
+    # What a sealing racing the erasure could have left: the person's key, written back.
+    kek_id, kek = vault.keyring.current()
+    key = new_key()
+    async with vault.database.transaction() as conn:
+        await keystore.insert_key(conn, StoredKey(someone, kek_id, wrap(
+            kek, key, associated_data(someone, "pii_data_keys"))), SystemClock().now())
+    stray = seal(key, person("Arturo").to_bytes(), associated_data(someone, PERSON_CONTEXT))
+
+    other = await another_process(pg_url, keyring_path)
+    try:
+        for blob in (sealed, stray):
+            assert await other.open(someone, PERSON_CONTEXT, blob) == Unreadable(
+                someone, "erased", first.erased_at)
+        with pytest.raises(PersonErased):
+            await other.seal(someone, PERSON_CONTEXT, person("Arturo"))
+        assert await other.erase(someone, case_id="RWY-1", actor=OFFICER,
+                                 reason="again") == first
+    finally:
+        await other.close()
+    assert await data_keys_of(pg_url, someone) == 0
+
+
+async def test_a_cached_key_does_not_let_sealing_go_on_once_another_process_erased(
+        vault: PersonalDataVault, pg_url: str, keyring_path: Path) -> None:
+    someone = new_person_id()
+    await vault.seal(someone, PERSON_CONTEXT, person("Arturo"))  # the key is cached here
+    other = await another_process(pg_url, keyring_path)
+    try:
+        await other.erase(someone, case_id="RWY-1", actor=OFFICER, reason="order")
+    finally:
+        await other.close()
+    with pytest.raises(PersonErased):
+        await vault.seal(someone, PERSON_CONTEXT, person("Arturo"))
+    assert await data_keys_of(pg_url, someone) == 0
+
+
+async def test_a_sealing_waits_for_an_erasure_in_progress_and_then_refuses(
+        vault: PersonalDataVault, pg_url: str, keyring_path: Path) -> None:
+    """Without the person's lock, a sealing could look for an erasure before one commits
+    and write its key after: a key beside an erasure."""
+    someone = new_person_id()
+    await vault.ensure_schema()
+    sealer = await another_process(pg_url, keyring_path)
+    watcher = Database(pg_url)
+    try:
+        async with vault.database.transaction() as conn:  # an erasure, not yet committed
+            await keystore.lock_person(conn, someone)
+            await keystore.delete_key(conn, someone)
+            await keystore.record_erasure(conn, keystore.Erasure(
+                someone, "RWY-1", SystemClock().now(), "privacy-7", "privacy_officer", "x"))
+            sealing = asyncio.create_task(sealer.seal(someone, PERSON_CONTEXT,
+                                                      person("Arturo")))
+
+            async def sealing_waits() -> bool:
+                async with watcher.connect() as look:
+                    waiting = await look.scalar(sa.text(
+                        "SELECT count(*) FROM pg_locks l JOIN pg_database d "
+                        "ON d.oid = l.database WHERE d.datname = current_database() "
+                        "AND l.locktype = 'advisory' AND l.objsubid = 2 AND NOT l.granted"))
+                return bool(waiting) or sealing.done()
+
+            await wait_for(sealing_waits, timeout=20, what="the sealing to wait")
+            assert not sealing.done(), "the sealing did not wait for the erasure"
+        with pytest.raises(PersonErased):
+            await sealing
+    finally:
+        await sealer.close()
+        await watcher.dispose()
+    assert await data_keys_of(pg_url, someone) == 0
+
+
+async def test_erasures_not_yet_logged_are_listed_oldest_first_in_pages(
+        pg_url: str, keyring_path: Path) -> None:
+    clock = ManualClock(datetime(2026, 1, 5, 9, tzinfo=UTC))
+    vault = open_vault(pg_url, keyring_path, clock=clock, cache_s=0)
+    try:
+        erased = []
+        for index in range(5):
+            someone = new_person_id()
+            await vault.seal(someone, PERSON_CONTEXT, person(f"P{index}"))
+            erased.append(await vault.erase(someone, case_id=f"RWY-{index}", actor=OFFICER,
+                                            reason="order"))
+            clock.advance(timedelta(minutes=1))
+        await vault.erase(new_person_id(), case_id=None, actor=OFFICER, reason="no case")
+        await vault.erasure_logged(erased[1].person_id)
+
+        pages, after = [], None
+        while page := await vault.unlogged_erasures(erased_before=erased[4].erased_at,
+                                                    after=after, limit=2):
+            pages.append([e.person_id for e in page])
+            after = (page[-1].erased_at, page[-1].person_id)
+    finally:
+        await vault.close()
+    # Logged, too recent or without a case: not listed.
+    assert pages == [[erased[0].person_id, erased[2].person_id], [erased[3].person_id]]

@@ -78,3 +78,36 @@ def test_a_staged_key_is_known_before_it_becomes_current(tmp_path: Path) -> None
     assert Keyring(path).current()[0] == staged
     with pytest.raises(KeyringError):
         keyring.make_current("kek-unknown")
+
+
+def test_rotations_at_once_lose_no_master_key(tmp_path: Path) -> None:
+    """Each change reads the file and replaces it: without the lock, two at once would each
+    write the keys they read plus their own, and the first one's key would be lost."""
+    path = tmp_path / "keyring.json"
+    first, _ = Keyring(path).current()
+    added: list[str] = []
+    barrier = threading.Barrier(8)
+
+    def rotate() -> None:
+        keyring = Keyring(path)
+        barrier.wait()
+        added.extend(keyring.add(current=False) for _ in range(3))
+
+    threads = [threading.Thread(target=rotate) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert Keyring(path).key_ids() == sorted([first, *added])
+    assert len(added) == 24
+
+
+def test_a_keyring_others_may_read_is_reported(tmp_path: Path,
+                                               caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "keyring.json"
+    Keyring(path).current()
+    assert "readable beyond its owner" not in caplog.text
+    path.chmod(0o644)
+    Keyring(path).current()
+    [warning] = [r for r in caplog.records if "readable beyond its owner" in r.getMessage()]
+    assert (warning.levelname, warning.__dict__["mode"]) == ("WARNING", "0644")
