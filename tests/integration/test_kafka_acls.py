@@ -196,10 +196,14 @@ async def test_a_service_runtime_prestarts_and_relays_over_sasl(
         await runtime.prestart()
         admin = make_admin(secure_kafka.bootstrap, security=secure_kafka.security("admin"))
         await admin.start()
+        own = {events_topic("transport", name), namespaced(name, "runway.transport.deadletter")}
         try:
-            assert {events_topic("transport", name),
-                    namespaced(name, "runway.transport.deadletter")} <= set(
-                        await admin.list_topics())
+            async def created() -> bool:
+                # A topic just created reaches the metadata the broker answers with a moment
+                # later: wait for it rather than read it once.
+                return own <= set(await admin.list_topics())
+
+            await wait_for(created, timeout=30, what="transport's own topics to be listed")
         finally:
             await admin.close()
         assert await runtime.kafka_reachable()
