@@ -12,12 +12,10 @@ temporarily surrendered person is due back in Mexico.
 
 from __future__ import annotations
 
-from weakref import WeakKeyDictionary
-
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared.service import ServiceRuntime
+from shared.runtime_settings import per_runtime
 
 from .domain import Policy
 
@@ -35,15 +33,4 @@ class CourtSettings(BaseSettings):
                       return_to_mexico_due_days=self.return_to_mexico_due_days)
 
 
-_CONFIGURED: WeakKeyDictionary[ServiceRuntime, CourtSettings] = WeakKeyDictionary()
-
-
-def configure(runtime: ServiceRuntime, settings: CourtSettings) -> None:
-    _CONFIGURED[runtime] = settings
-
-
-def settings_of(runtime: ServiceRuntime) -> CourtSettings:
-    found = _CONFIGURED.get(runtime)
-    if found is None:
-        found = _CONFIGURED[runtime] = CourtSettings()
-    return found
+configure, settings_of = per_runtime(CourtSettings)

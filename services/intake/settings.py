@@ -6,12 +6,10 @@
 
 from __future__ import annotations
 
-from weakref import WeakKeyDictionary
-
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared.service import ServiceRuntime
+from shared.runtime_settings import per_runtime
 
 
 class IntakeSettings(BaseSettings):
@@ -25,15 +23,4 @@ class IntakeSettings(BaseSettings):
         default=60.0, ge=0, le=86400, validation_alias="ERASURE_RECONCILE_AFTER_S")
 
 
-_CONFIGURED: WeakKeyDictionary[ServiceRuntime, IntakeSettings] = WeakKeyDictionary()
-
-
-def configure(runtime: ServiceRuntime, settings: IntakeSettings) -> None:
-    _CONFIGURED[runtime] = settings
-
-
-def settings_of(runtime: ServiceRuntime) -> IntakeSettings:
-    found = _CONFIGURED.get(runtime)
-    if found is None:
-        found = _CONFIGURED[runtime] = IntakeSettings()
-    return found
+configure, settings_of = per_runtime(IntakeSettings)

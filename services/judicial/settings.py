@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Literal
-from weakref import WeakKeyDictionary
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared.service import ServiceRuntime
+from shared.runtime_settings import per_runtime
 
 from .days import DayCounting, Policy
 
@@ -60,15 +59,4 @@ class JudicialSettings(BaseSettings):
         )
 
 
-_CONFIGURED: WeakKeyDictionary[ServiceRuntime, JudicialSettings] = WeakKeyDictionary()
-
-
-def configure(runtime: ServiceRuntime, settings: JudicialSettings) -> None:
-    _CONFIGURED[runtime] = settings
-
-
-def settings_of(runtime: ServiceRuntime) -> JudicialSettings:
-    found = _CONFIGURED.get(runtime)
-    if found is None:
-        found = _CONFIGURED[runtime] = JudicialSettings()
-    return found
+configure, settings_of = per_runtime(JudicialSettings)

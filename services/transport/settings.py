@@ -12,11 +12,10 @@ TRANSPORT_DEFAULT_AIRPORT: optional {"airport", "city"} for districts not in the
 
 from __future__ import annotations
 
-from weakref import WeakKeyDictionary
-
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.runtime_settings import per_runtime
 from shared.service import ServiceRuntime
 
 from .routing import DEFAULT_DISTRICT_AIRPORTS, Airport, RouteTable
@@ -45,18 +44,7 @@ class TransportSettings(BaseSettings):
                           else Airport(fallback.airport, fallback.city))
 
 
-_CONFIGURED: WeakKeyDictionary[ServiceRuntime, TransportSettings] = WeakKeyDictionary()
-
-
-def configure(runtime: ServiceRuntime, settings: TransportSettings) -> None:
-    _CONFIGURED[runtime] = settings
-
-
-def settings_of(runtime: ServiceRuntime) -> TransportSettings:
-    found = _CONFIGURED.get(runtime)
-    if found is None:
-        found = _CONFIGURED[runtime] = TransportSettings()
-    return found
+configure, settings_of = per_runtime(TransportSettings)
 
 
 def routes_of(runtime: ServiceRuntime) -> RouteTable:
