@@ -19,6 +19,7 @@ from shared.eventstore import (
     NewEvent,
     verify_stream,
 )
+from tests.support.kafka_read import wait_for
 
 CLERK = EventContext(actor=Actor("clerk-7", "judicial_clerk"))
 
@@ -131,10 +132,19 @@ async def test_read_all_returns_every_stream_in_commit_order(
     await append(any_db, store, "b", 0, event(n=2))
     await append(any_db, store, "a", 1, event(n=3))
 
-    async with any_db.connect() as conn:
-        first_two = await store.read_all(conn, GlobalPosition.START, limit=2)
-        rest = await store.read_all(conn, first_two[-1].position)
-    assert [e.payload["n"] for e in first_two + rest] == [1, 2, 3]
+    read: list[int] = []
+
+    async def all_three_read() -> bool:
+        # The reader stops below the oldest transaction still open on the server (any test's
+        # or service's); once that ends, everything committed here is readable, in order.
+        async with any_db.connect() as conn:
+            first_two = await store.read_all(conn, GlobalPosition.START, limit=2)
+            rest = (await store.read_all(conn, first_two[-1].position)) if first_two else []
+        read[:] = [e.payload["n"] for e in first_two + rest]
+        return len(read) == 3
+
+    await wait_for(all_three_read, timeout=30, what="the three events below the horizon")
+    assert read == [1, 2, 3]
 
 
 async def test_altered_payload_breaks_the_hash_chain(pg_db: Database, store: EventStore) -> None:
