@@ -66,7 +66,7 @@ def create_app(runtime: ServiceRuntime, *, run_background: bool = True,
     security = security or service_security(runtime)
     app.add_middleware(AuthMiddleware, security=security, routes=routes)
     install_body_limits(app)  # 414/431, and 413 for what no route takes, before any token check
-    metrics = ServiceMetrics(runtime, routes)
+    metrics = ServiceMetrics(runtime)
     app.middleware("http")(metrics.middleware)  # outermost: refused requests count too
     install_error_handlers(app)
 

@@ -69,6 +69,8 @@ class AuthMiddleware:
             return
         # The path as the router sees it: without the root path a proxy mounts the app under.
         template = self.routes.match(scope["method"], get_route_path(scope))
+        state = scope.setdefault("state", {})
+        state["route_template"] = template  # the metrics label it, without matching again
         if template is None:  # not a route: the router answers 404 or 405
             await self.app(scope, receive, send)
             return
@@ -79,7 +81,6 @@ class AuthMiddleware:
                                                "route": f"{template.method} {template.path}"})
             await _deny(outcome, send)
             return
-        state = scope.setdefault("state", {})
         state["authorized_route"] = f"{template.method} {template.path}"
         if outcome is not None:
             state["principal"], state["acting_role"] = outcome

@@ -10,12 +10,11 @@ from fastapi import Request, Response
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from starlette._utils import get_route_path
 
 if TYPE_CHECKING:
     from shared.service import ServiceRuntime
 
-    from .routes import RouteTable
+    from .routes import RouteTemplate
 
 
 class _RuntimeCollector(Collector):
@@ -54,8 +53,7 @@ HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTI
 
 
 class ServiceMetrics:
-    def __init__(self, runtime: ServiceRuntime, routes: RouteTable) -> None:
-        self.routes = routes
+    def __init__(self, runtime: ServiceRuntime) -> None:
         self.registry = CollectorRegistry()
         self.registry.register(_RuntimeCollector(runtime))
         self.requests = Counter("runway_http_requests", "HTTP requests",
@@ -68,8 +66,9 @@ class ServiceMetrics:
     ) -> Response:
         started = time.perf_counter()
         response = await call_next(request)
-        # The route template, not the raw path, so case ids don't explode the label set.
-        template = self.routes.match(request.method, get_route_path(request.scope))
+        # The route template, not the raw path, so case ids don't explode the label set; the
+        # auth middleware inside this one has matched it already.
+        template: RouteTemplate | None = request.scope.get("state", {}).get("route_template")
         route = template.path if template else "unmatched"
         # Label values come from a closed set, so no caller can grow the series without end.
         method = request.method if request.method in HTTP_METHODS else "OTHER"

@@ -126,6 +126,9 @@ async def test_made_up_methods_do_not_grow_the_metrics() -> None:
     async with httpx.AsyncClient(transport=transport, base_url="http://intake") as http:
         for n in range(5):
             await http.request(f"X{n}", "/cases")
+        await http.get("/cases/RWY-0000000001")  # refused (no token), still counted
         metrics = (await http.get("/metrics")).text
     assert 'method="X0"' not in metrics
     assert 'method="OTHER"' in metrics
+    assert 'route="/cases/{case_id}",status="401"' in metrics, "labelled by template"
+    assert "RWY-0000000001" not in metrics
