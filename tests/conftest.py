@@ -101,6 +101,16 @@ def any_db(request: pytest.FixtureRequest) -> Database:
     return database
 
 
+@pytest.fixture(params=["postgresql", "sqlite"])
+def any_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty service database on each supported backend (the service migrates it): a
+    private PostgreSQL database, or the embedded SQLite file `make run` uses by default."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'service.db'}"
+    url: str = request.getfixturevalue("pg_url")
+    return url
+
+
 @pytest.fixture
 def store() -> EventStore:
     return EventStore(SystemClock())

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.clock import iso_utc
+from shared.dbtypes import UtcDateTime
 
 from . import coverage
 from .state import AssuranceCase
@@ -26,13 +27,13 @@ cases = sa.Table(
     sa.Column("legal_basis", sa.String(40)),
     sa.Column("version", sa.Integer),
     sa.Column("cleared", sa.Boolean),
-    sa.Column("cleared_since", sa.DateTime(timezone=True)),
+    sa.Column("cleared_since", UtcDateTime()),
     sa.Column("basis", sa.String(40)),
     sa.Column("clearance_exception", sa.String(60)),
     sa.Column("uncovered_charge_ids", sa.JSON),
     sa.Column("transfer_flagged", sa.Boolean),
     sa.Column("view", sa.JSON),
-    sa.Column("updated_at", sa.DateTime(timezone=True)),
+    sa.Column("updated_at", UtcDateTime()),
 )
 
 

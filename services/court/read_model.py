@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.clock import iso_utc
+from shared.dbtypes import UtcDateTime
 from shared.pii.names import name_of
 
 from .state import CourtCase
@@ -28,14 +29,14 @@ cases = sa.Table(
     sa.Column("district", sa.String(100)),
     sa.Column("legal_basis", sa.String(40)),
     sa.Column("status", sa.String(40)),
-    sa.Column("landed_at", sa.DateTime(timezone=True)),
+    sa.Column("landed_at", UtcDateTime()),
     sa.Column("appearance_held", sa.Boolean),
     sa.Column("appearance_late", sa.Boolean),
     sa.Column("proceedings_ended", sa.Boolean),
     sa.Column("docket_number", sa.String(100)),
     sa.Column("version", sa.Integer),
     sa.Column("view", sa.JSON),
-    sa.Column("updated_at", sa.DateTime(timezone=True)),
+    sa.Column("updated_at", UtcDateTime()),
 )
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.clock import iso_utc
+from shared.dbtypes import UtcDateTime
 from shared.messaging.cloudevents import ConsumedEvent
 from shared.pii.names import person_names, shown_name
 
@@ -32,10 +33,10 @@ cases = sa.Table(
     sa.Column("requesting_district", sa.String(10)),
     sa.Column("status", sa.String(60)),
     sa.Column("clearance", sa.String(40)),
-    sa.Column("submitted_at", sa.DateTime(timezone=True)),
-    sa.Column("updated_at", sa.DateTime(timezone=True)),
-    sa.Column("status_at", sa.DateTime(timezone=True)),
-    sa.Column("clearance_at", sa.DateTime(timezone=True)),
+    sa.Column("submitted_at", UtcDateTime()),
+    sa.Column("updated_at", UtcDateTime()),
+    sa.Column("status_at", UtcDateTime()),
+    sa.Column("clearance_at", UtcDateTime()),
 )
 
 timeline = sa.Table(
@@ -46,8 +47,8 @@ timeline = sa.Table(
     sa.Column("event_type", sa.String(200)),
     sa.Column("schema_version", sa.Integer),
     sa.Column("stream_version", sa.Integer),
-    sa.Column("occurred_at", sa.DateTime(timezone=True)),
-    sa.Column("recorded_at", sa.DateTime(timezone=True)),
+    sa.Column("occurred_at", UtcDateTime()),
+    sa.Column("recorded_at", UtcDateTime()),
     sa.Column("actor", sa.String(300)),
     sa.Column("data", sa.Text),
 )

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.clock import iso_utc
+from shared.dbtypes import UtcDateTime
 
 from . import timers
 from .state import State
@@ -26,8 +27,8 @@ cases = sa.Table(
     sa.Column("requesting_district", sa.String(20), nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("view", sa.Text, nullable=False),
-    sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("opened_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 

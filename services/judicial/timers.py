@@ -15,6 +15,8 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shared.dbtypes import UtcDateTime
+
 from .days import start_of
 from .state import State
 
@@ -26,13 +28,13 @@ timers = sa.Table(
     sa.Column("id", BigIntId, primary_key=True, autoincrement=True),
     sa.Column("case_id", sa.String(200), nullable=False),
     sa.Column("kind", sa.String(40), nullable=False),
-    sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("fired_at", sa.DateTime(timezone=True), nullable=True),
-    sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("due_at", UtcDateTime(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("fired_at", UtcDateTime(), nullable=True),
+    sa.Column("cancelled_at", UtcDateTime(), nullable=True),
     sa.Column("failures", sa.Integer, nullable=False, server_default="0"),
     sa.Column("last_error", sa.Text, nullable=True),
-    sa.Column("retry_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("retry_at", UtcDateTime(), nullable=True),
     sa.UniqueConstraint("case_id", "kind", name="uq_judicial_timers_case_kind"),
 )
 

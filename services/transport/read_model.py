@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.clock import as_utc
+from shared.dbtypes import UtcDateTime
 from shared.eventstore import RecordedEvent
 from shared.pii.names import name_of, names_of, person_names, shown_name
 
@@ -43,7 +44,7 @@ cases = sa.Table(
     sa.Column("flight_id", sa.String(40), nullable=True),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("view", sa.JSON, nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 flights = sa.Table(
@@ -53,10 +54,10 @@ flights = sa.Table(
     sa.Column("aircraft", sa.String(200), nullable=False),
     sa.Column("capacity", sa.Integer, nullable=False),
     sa.Column("seats_assigned", sa.Integer, nullable=False),
-    sa.Column("scheduled_departure", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("scheduled_departure", UtcDateTime(), nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("view", sa.JSON, nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 manifest = sa.Table(
@@ -65,12 +66,12 @@ manifest = sa.Table(
     sa.Column("case_id", sa.String(200), primary_key=True),
     sa.Column("destination_airport", sa.String(10), nullable=False),
     sa.Column("destination_district", sa.String(20), nullable=False),
-    sa.Column("assigned_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("assigned_at", UtcDateTime(), nullable=False),
     sa.Column("custody", sa.JSON, nullable=True),
-    sa.Column("departed_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("departed_at", UtcDateTime(), nullable=True),
     sa.Column("landed_airport", sa.String(10), nullable=True),
-    sa.Column("landed_at", sa.DateTime(timezone=True), nullable=True),
-    sa.Column("removed_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("landed_at", UtcDateTime(), nullable=True),
+    sa.Column("removed_at", UtcDateTime(), nullable=True),
     sa.Column("removal_reason", sa.String(60), nullable=True),
     sa.Column("removal_detail", sa.Text, nullable=True),
 )
