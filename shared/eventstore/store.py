@@ -11,11 +11,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import asyncpg
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import asyncpg as postgresql_asyncpg
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.clock import Clock, as_utc
+from shared.db import driver_connection
 from shared.jsoncanon import canonical_json
 
 from . import schema
@@ -278,11 +281,28 @@ SELECT tx_id, position FROM appended ORDER BY position
 """)
 
 
+_PG_APPEND_PARAMS: tuple[str, ...] = ()
+_PG_APPEND_SQL = ""
+
+
+def _pg_append_sql() -> tuple[str, tuple[str, ...]]:
+    """_PG_APPEND in asyncpg's $n form and the order of its parameters (compiled once, on
+    first use: nothing runs at import time)."""
+    global _PG_APPEND_SQL, _PG_APPEND_PARAMS
+    if not _PG_APPEND_SQL:
+        compiled = _PG_APPEND.compile(
+            dialect=postgresql_asyncpg.dialect())  # type: ignore[no-untyped-call]
+        _PG_APPEND_SQL, _PG_APPEND_PARAMS = str(compiled), tuple(compiled.positiontup or ())
+    return _PG_APPEND_SQL, _PG_APPEND_PARAMS
+
+
 async def _insert_postgres(
     conn: AsyncConnection, recorded: list[RecordedEvent], topic: str | None, message_key: str
 ) -> list[GlobalPosition]:
+    """The append statement straight on asyncpg, in the caller's transaction: through
+    SQLAlchemy's execution its parameters cost more CPU than the database spends on it."""
     first = recorded[0]
-    result = await conn.execute(_PG_APPEND, {
+    values: dict[str, Any] = {
         "expected": first.version - 1, "head_hash": first.prev_hash,
         "stream_id": first.stream_id, "stream_type": first.stream_type,
         "recorded_at": first.recorded_at, "actor_subject": first.actor.subject,
@@ -297,8 +317,15 @@ async def _insert_postgres(
         "prev_hashes": [e.prev_hash for e in recorded],
         "hashes": [e.hash for e in recorded],
         "topic": topic, "message_key": message_key,
-    })
-    return [GlobalPosition(tx, seq) for tx, seq in result.all()]
+    }
+    sql, names = _pg_append_sql()
+    driver = await driver_connection(conn)
+    try:
+        rows = await driver.fetch(sql, *[values[name] for name in names])
+    except asyncpg.IntegrityConstraintViolationError as error:
+        # The same exception type as every other statement of the caller's transaction.
+        raise IntegrityError(sql, None, error) from error
+    return [GlobalPosition(tx, seq) for tx, seq in rows]
 
 
 def _replace_hash(event: RecordedEvent, event_hash: str) -> RecordedEvent:
