@@ -1,6 +1,6 @@
 """Idempotent Kafka consumers: inbox in the handler's transaction, offsets after commit, DLQ."""
 
-from .runtime import ALL_TYPES, ConsumerRuntime, ConsumerStats, Handler
+from .batch import Handler
+from .runtime import ALL_TYPES, ConsumerRuntime, ConsumerStats
 
-__all__ = [
-    "ALL_TYPES","ConsumerRuntime", "ConsumerStats", "Handler"]
+__all__ = ["ALL_TYPES", "ConsumerRuntime", "ConsumerStats", "Handler"]

@@ -1,15 +1,18 @@
 """The consumer runtime every service's Kafka consumers run on.
 
-For each message, in partition order:
-1. parse the CloudEvent; an unreadable message goes straight to the dead-letter topic; a
-   message older than the version a handler is declared for is upcast to it first;
-2. in one database transaction, claim the event in the inbox and run the handler; an event
+For each fetched batch:
+1. each message is parsed as a CloudEvent; an unreadable one goes straight to the dead-letter
+   topic; one older than the version a handler is declared for is upcast to it first;
+2. the partitions of the batch are applied concurrently (one case's events share a partition,
+   so each case's order holds), each partition's run in one database transaction that claims
+   the events in the inbox and runs their handlers (shared/consumer/batch.py); an event
    already claimed has no second effect;
-3. a failing handler is retried with backoff, then dead-lettered with its error; database
-   outages are retried until the database is back, because the message is not at fault;
-   what is logged and put in dead-letter headers never quotes the payload (shared/errortext);
+3. a failing handler is isolated: its run is split around it, and it alone is retried with
+   backoff, then dead-lettered with its error; database outages are waited out, because the
+   message is not at fault; what is logged and put in dead-letter headers never quotes the
+   payload (shared/errortext);
 4. offsets are committed only after the transactions (and any dead-letter sends) are done.
-Stopping finishes the message in hand, commits, and leaves.
+Stopping finishes the runs in hand, commits, and leaves.
 """
 
 from __future__ import annotations
@@ -17,14 +20,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
-from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncConnection
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from shared import errortext
 from shared.db import Database
@@ -37,18 +38,13 @@ from shared.messaging.cloudevents import (
 )
 from shared.upcasting import UpcastError, Upcasters, discovered
 
-from . import inbox
+from .batch import BatchApplier, Handler, Message, Outcome, RetryPolicy, Routed
 from .offsets import OffsetCommitter
 
 log = logging.getLogger("runway.consumer")
 
-Handler = Callable[[ConsumedEvent, AsyncConnection], Awaitable[None]]
-
 # A handler under this key receives every event its topics carry (e.g. a timeline).
 ALL_TYPES = "*"
-
-# Failures that say the database is unreachable, not that the message is bad.
-_OUTAGES = (OperationalError, InterfaceError, ConnectionError, OSError)
 
 
 @dataclass
@@ -75,6 +71,7 @@ class ConsumerRuntime:
         first_backoff: float = 0.05,
         on_applied: Callable[[ConsumedEvent], None] | None = None,
         upcasters: Upcasters | None = None,
+        parallel_partitions: int = 4,
     ) -> None:
         self.name = name
         self._db = database
@@ -82,8 +79,9 @@ class ConsumerRuntime:
         self._producer_factory = producer_factory
         self._handlers = dict(handlers)
         self._dead_letter_topic = dead_letter_topic
-        self._max_attempts = max_attempts
-        self._first_backoff = first_backoff
+        self._policy = RetryPolicy(max_attempts, first_backoff)
+        # PostgreSQL applies partitions side by side; SQLite has one writer at a time anyway.
+        self._slots = asyncio.Semaphore(parallel_partitions if database.is_postgres else 1)
         self._on_applied = on_applied
         self._upcasters = upcasters if upcasters is not None else discovered()
         self._versions = _declared_versions(handlers)
@@ -141,58 +139,70 @@ class ConsumerRuntime:
         self,
         committer: OffsetCommitter,
         producer: AIOKafkaProducer,
-        batch: Mapping[TopicPartition, list[ConsumerRecord[bytes, bytes]]],
+        batch: Mapping[TopicPartition, list[Message]],
         stop: asyncio.Event,
     ) -> None:
         done: dict[TopicPartition, int] = {}
         try:
-            for partition, messages in batch.items():
-                for message in messages:
-                    if stop.is_set():
-                        return
-                    await self._process(producer, message, stop)
-                    done[partition] = message.offset + 1
+            async with asyncio.TaskGroup() as group:
+                for partition, messages in batch.items():
+                    group.create_task(
+                        self._process_partition(producer, partition, messages, stop, done))
         finally:
             if done:
                 # Everything up to here is committed in the database (or dead-lettered).
                 committer.commit(done)
 
-    async def _process(
-        self, producer: AIOKafkaProducer, message: ConsumerRecord[bytes, bytes],
-        stop: asyncio.Event,
+    async def _process_partition(
+        self, producer: AIOKafkaProducer, partition: TopicPartition, messages: list[Message],
+        stop: asyncio.Event, done: dict[TopicPartition, int],
     ) -> None:
+        """Apply one partition's messages in order; `done[partition]` moves past them once
+        they are committed or dead-lettered. A partition waits for a free slot, so a wide
+        batch does not take every database connection from the HTTP handlers."""
+        async with self._slots:
+            if stop.is_set():
+                return
+            routed: list[Routed] = []
+            for message in messages:
+                item = await self._route_message(producer, message)
+                if item is not None:
+                    routed.append(item)
+            await self._applier(producer).apply(routed, stop)
+            done[partition] = messages[-1].offset + 1
+
+    async def _route_message(self, producer: AIOKafkaProducer, message: Message) -> Routed | None:
+        """The message with its handler; None for one dead-lettered as unreadable or one
+        this consumer ignores."""
         try:
             event = from_kafka(list(message.headers), message.value)
             event, handler = self.route(event)
         except MalformedEvent as error:
             await self._dead_letter(producer, message, error, attempts=0)
-            return
+            return None
         if handler is None:
             self.stats.ignored += 1
-            return
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                await self._apply(handler, event, message)
-                return
-            except _OUTAGES as error:
-                # Not the message's fault: wait for the database, don't count the attempt.
-                attempt -= 1
-                log.warning("database unavailable; retrying",
-                            extra={"error": errortext.describe(error)})
-                if stop.is_set():
-                    raise
-                await asyncio.sleep(min(5.0, self._first_backoff * 20))
-            except Exception as error:
-                if attempt >= self._max_attempts:
-                    await self._dead_letter(producer, message, error, attempts=attempt)
-                    return
-                self.stats.retries += 1
-                log.warning("handler failed; retrying",
-                            extra={"consumer": self.name, "event_id": str(event.event_id),
-                                   "attempt": attempt, "error": errortext.describe(error)})
-                await asyncio.sleep(self._first_backoff * 2 ** (attempt - 1))
+            return None
+        return Routed(message, event, handler)
+
+    def _applier(self, producer: AIOKafkaProducer) -> BatchApplier:
+        async def dead_letter(message: Message, error: BaseException, attempts: int) -> None:
+            await self._dead_letter(producer, message, error, attempts)
+
+        return BatchApplier(name=self.name, database=self._db, policy=self._policy,
+                            dead_letter=dead_letter, on_commit=self._committed,
+                            on_retry=self._retried)
+
+    def _committed(self, outcome: Outcome) -> None:
+        self.stats.applied += len(outcome.applied)
+        self.stats.duplicates += outcome.duplicates
+        if self._on_applied is not None:
+            # Called after the database commit and before the offset commit.
+            for event in outcome.applied:
+                self._on_applied(event)
+
+    def _retried(self) -> None:
+        self.stats.retries += 1
 
     def route(self, event: ConsumedEvent) -> tuple[ConsumedEvent, Handler | None]:
         """The handler for an event, and the event as that handler reads it: a handler for
@@ -221,23 +231,8 @@ class ConsumerRuntime:
             raise MalformedEvent(str(error)) from error
         return event, self._handlers.get(ALL_TYPES)
 
-    async def _apply(
-        self, handler: Handler, event: ConsumedEvent, message: ConsumerRecord[bytes, bytes]
-    ) -> None:
-        async with self._db.transaction() as conn:
-            fresh = await inbox.claim(conn, self.name, event, message.topic, message.partition,
-                                      message.offset)
-            if not fresh:
-                self.stats.duplicates += 1
-                return
-            await handler(event, conn)
-        self.stats.applied += 1
-        if self._on_applied is not None:
-            # Called after the database commit and before the offset commit.
-            self._on_applied(event)
-
     async def _dead_letter(
-        self, producer: AIOKafkaProducer, message: ConsumerRecord[bytes, bytes],
+        self, producer: AIOKafkaProducer, message: Message,
         error: BaseException, attempts: int,
     ) -> None:
         details: dict[str, Any] = {

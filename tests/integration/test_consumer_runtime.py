@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.clock import SystemClock
-from shared.consumer import ConsumerRuntime
+from shared.consumer import ConsumerRuntime, inbox
 from shared.db import Database
 from shared.eventstore import Actor, EventContext, EventStore, NewEvent
 from shared.messaging.cloudevents import ConsumedEvent, KafkaRecord, to_kafka
@@ -26,7 +26,8 @@ CONTEXT = EventContext(actor=Actor("operator-1", "operator"))
 async def effects_db(pg_db: Database) -> Database:
     async with pg_db.transaction() as conn:
         await conn.execute(sa.text(
-            "CREATE TABLE effects (event_id uuid, stream_id text, version int, note text)"))
+            "CREATE TABLE effects (event_id uuid, stream_id text, version int, note text, "
+            "applied_order bigserial)"))
     return pg_db
 
 
@@ -165,6 +166,44 @@ async def test_offsets_are_committed_so_a_restart_does_not_reapply(harness: Harn
     await run_until(second, applied_next, "second run applied the new event")
     assert second.stats.duplicates == 0, "the committed offset was not honoured"
     assert await harness.effects() == [("case-3", 1), ("case-3", 2)]
+
+
+async def test_a_failing_message_is_isolated_and_the_rest_of_its_batch_applies_in_order(
+    harness: Harness,
+) -> None:
+    cases = ("case-a", "case-b", "case-c")
+    for version in range(1, 9):
+        for case in cases:
+            await harness.publish(case, version, step=version,
+                                  explode=case == "case-b" and version == 4)
+    runtime = harness.runtime()  # every message is on the topic: they come in one fetch
+
+    async def settled() -> bool:
+        return runtime.stats.applied == 23 and runtime.stats.dead_lettered == 1
+
+    await run_until(runtime, settled, "23 applied around the one dead-lettered")
+    async with harness.db.connect() as conn:
+        rows = (await conn.execute(sa.text(
+            "SELECT stream_id, version FROM effects ORDER BY applied_order"))).all()
+    for case in cases:
+        applied = [row.version for row in rows if row.stream_id == case]
+        expected = [v for v in range(1, 9) if (case, v) != ("case-b", 4)]
+        assert applied == expected, f"{case} applied out of order or incompletely"
+    [letter] = await read_topic(harness.kafka, harness.dlq)
+    assert "cannot apply step 4" in (header(letter, "dlq_error") or "")
+    assert runtime.stats.duplicates == 0
+
+
+async def test_the_inbox_claims_each_event_once_on_both_backends(any_db: Database) -> None:
+    first, second = uuid.uuid4(), uuid.uuid4()
+    claims = [inbox.Claim(first, "t", 0, 1), inbox.Claim(second, "t", 0, 2),
+              inbox.Claim(first, "t", 0, 3)]  # the same event twice in one run
+    async with any_db.transaction() as conn:
+        assert await inbox.claim_many(conn, "c", claims) == {first, second}
+    async with any_db.transaction() as conn:
+        assert await inbox.claim_many(conn, "c", claims) == set()
+        assert await inbox.claim_many(conn, "another", claims[:1]) == {first}
+        assert await inbox.already_applied(conn, "c", second)
 
 
 def _unparseable(topic: str) -> KafkaRecord:
