@@ -20,7 +20,10 @@ from tests.support.infra import create_topics, unique_topic
 from tests.support.kafka_read import wait_for
 
 CONTEXT = EventContext(actor=Actor("operator-1", "operator"))
-CASES, ROUNDS, PER_APPEND = 300, 10, 10  # 30,000 events, each case's spread over batches
+# 10,000 events in 20 relay batches of 500, each case's spread over batches. Sized so that a
+# machine three times slower than ours stays well inside the deadlines below (here the relay
+# takes a few seconds and the consumer about five).
+CASES, ROUNDS, PER_APPEND = 100, 10, 10
 
 
 async def fill_outbox(db: Database, store: EventStore, topic: str) -> int:
