@@ -63,9 +63,12 @@ fuzz: setup  ## schemathesis against every service's OpenAPI document, deeper th
 	@$(MAKE) -s infra-up >&2
 	$(PY) -m tests.fuzz --examples $(FUZZ_EXAMPLES)
 
-run: setup kafka-up topics  ## the main job: every service, the August 2025 flight, then explore
+# Ctrl-C stops the services and the broker this run started (KEEP_BROKER=1 keeps it); a broker
+# that was already up stays up. The services create their topics at startup.
+KEEP_BROKER ?=
+run: setup  ## the main job: every service, the August 2025 flight, then explore
 	@if [[ "$${DATABASE_URL:-}" == postgresql* ]]; then deploy/postgres.sh start; fi
-	$(VENV)/bin/runway-stack up --scenario
+	$(VENV)/bin/runway-stack up --scenario --start-broker $(if $(KEEP_BROKER),--keep-broker)
 
 clean:  ## remove local state (databases of the embedded run, logs); keeps caches
 	rm -rf var
