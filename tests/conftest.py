@@ -32,6 +32,11 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ["RUNWAY_AUTH_DIR"] = _made_for_this_run["auth"] = tempfile.mkdtemp(
             prefix="runway-auth-")
     LocalIssuerKeys(Path(os.environ["RUNWAY_AUTH_DIR"])).ensure()
+    # The `runway` commands fall back to a running stack's description (var/stack.json):
+    # tests name what they talk to, and a developer's `make run` must not leak into them.
+    if "RUNWAY_STACK_FILE" not in os.environ:
+        stacks = _made_for_this_run["stack"] = tempfile.mkdtemp(prefix="runway-stack-")
+        os.environ["RUNWAY_STACK_FILE"] = str(Path(stacks) / "none.json")
     # Personal data is sealed under master keys of a keyring made for this run (created on
     # first use, by whichever process gets there first: they all read this one file).
     if "RUNWAY_PII_KEYRING" not in os.environ:

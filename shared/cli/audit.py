@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 import time
 from dataclasses import asdict
@@ -20,9 +19,8 @@ from shared.audit.hooks import discover_replays
 from shared.audit.replay import replay
 from shared.audit.sources import SERVICES, AuditTarget
 from shared.audit.verify import verify
+from shared.cli.where import resolve
 from shared.clock import parse_iso_utc
-from shared.messaging.kafka import default_bootstrap
-from shared.messaging.security import security_from_env
 
 
 class Progress:
@@ -47,13 +45,9 @@ class Progress:
 
 
 def target(args: argparse.Namespace) -> AuditTarget:
-    stores = dict(item.split("=", 1) for item in args.store or [])
-    if not stores:
-        server = args.database_url or "postgresql+asyncpg://runway:runway@127.0.0.1:5433/runway"
-        return AuditTarget.from_server(server, args.bootstrap, args.namespace,
-                                       tuple(args.services.split(",")),
-                                       security=security_from_env())
-    return AuditTarget(stores, args.bootstrap, args.namespace, security_from_env())
+    """The stores and Kafka under audit: flags, else the environment, else the running stack
+    (var/stack.json), else a local PostgreSQL run's (shared/cli/where.py)."""
+    return resolve(args).audit_target()
 
 
 def run_verify(args: argparse.Namespace) -> int:
@@ -153,13 +147,17 @@ def run_serve(args: argparse.Namespace) -> int:
 
 def add_audit_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     audit = commands.add_parser("audit", help="verify and replay the event logs")
-    audit.add_argument("--database-url", default=os.environ.get("DATABASE_URL"),
-                       help="PostgreSQL server holding runway_<service> databases")
+    # Unset options fall back to the environment, then to the running stack (var/stack.json).
+    audit.add_argument("--database-url",
+                       help="PostgreSQL server holding runway_<service> databases "
+                            "(default $DATABASE_URL, else the running stack's stores)")
     audit.add_argument("--store", action="append", metavar="SERVICE=URL",
                        help="a service's event store (repeatable); overrides --database-url")
     audit.add_argument("--services", default=",".join(SERVICES))
-    audit.add_argument("--bootstrap", default=default_bootstrap())
-    audit.add_argument("--namespace", default=os.environ.get("RUNWAY_TOPIC_NAMESPACE", ""))
+    audit.add_argument("--bootstrap", help="Kafka (default $KAFKA_BOOTSTRAP_SERVERS, else the "
+                                           "running stack's, else 127.0.0.1:9092)")
+    audit.add_argument("--namespace", help="topic namespace (default "
+                                           "$RUNWAY_TOPIC_NAMESPACE, else the running stack's)")
     steps = audit.add_subparsers(dest="audit_command", required=True)
     check = steps.add_parser("verify", help="versions, hash chains, and Kafka against stores")
     check.set_defaults(run=run_verify)

@@ -8,12 +8,18 @@
 
 Every call carries a bearer token: --token or RUNWAY_TOKEN; without one, on a machine that has
 the local issuer's key (local runs), a token is signed for --actor and --role.
+
+With no flags, the commands find the running stack in var/stack.json (written by `make run`).
+A failure is one line naming the cause and the fix; exit codes: 0 done, 1 refused or problems
+found, 2 usage (or a batch partly refused), 3 a service, store or Kafka isn't there,
+70 a bug (RUNWAY_DEBUG=1 shows the traceback), 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -23,7 +29,9 @@ import httpx
 import yaml
 
 from shared.cli.audit import add_audit_commands
+from shared.cli.failures import EXIT_INTERRUPTED, EXIT_USAGE, CommandFailed, explain
 from shared.cli.token import add_token_command
+from shared.cli.where import resolve
 from shared.security import AuthSettings, TokenIssuer
 from shared.security.keys import LocalIssuerKeys
 
@@ -33,14 +41,15 @@ def bearer_token(args: argparse.Namespace) -> str:
         return str(args.token)
     settings = AuthSettings()
     if not LocalIssuerKeys(settings.local_dir).exists():
-        raise SystemExit("no token: pass --token or set RUNWAY_TOKEN (from your identity "
-                         "provider, or `runway token --role ROLE` on a local run)")
+        raise CommandFailed("no token: pass --token or set RUNWAY_TOKEN (from your identity "
+                            "provider, or `runway token --role ROLE` on a local run)",
+                            EXIT_USAGE)
     return TokenIssuer(settings).issue(args.actor, [args.role])
 
 
 def _client(args: argparse.Namespace) -> httpx.Client:
     headers = {"Authorization": f"Bearer {bearer_token(args)}"}
-    return httpx.Client(base_url=args.intake_url, headers=headers, timeout=60)
+    return httpx.Client(base_url=resolve(args).intake_url, headers=headers, timeout=60)
 
 
 def _fail(response: httpx.Response) -> int:
@@ -66,7 +75,7 @@ def load_requests(path: Path) -> list[dict[str, Any]] | dict[str, Any]:
     if isinstance(data, dict) and "requests" in data:
         data = data["requests"]
     if not isinstance(data, (dict, list)):
-        raise SystemExit(f"{path}: expected a request or a list of requests")
+        raise CommandFailed(f"{path}: expected a request or a list of requests", EXIT_USAGE)
     return data
 
 
@@ -141,8 +150,8 @@ def list_cases(args: argparse.Namespace) -> int:
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="runway", description=__doc__,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
-    root.add_argument("--intake-url", default=os.environ.get("RUNWAY_INTAKE_URL",
-                                                             "http://127.0.0.1:8001"))
+    root.add_argument("--intake-url", help="the intake service (default $RUNWAY_INTAKE_URL, "
+                                           "else the running stack's, else :8001)")
     root.add_argument("--actor", default=os.environ.get("RUNWAY_ACTOR", os.environ.get(
         "USER", "operator")))
     root.add_argument("--role", default=os.environ.get("RUNWAY_ROLE", "operator"))
@@ -168,10 +177,29 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
+    sys.exit(run(args))
+
+
+def run(args: argparse.Namespace) -> int:
+    """The command's exit code; any failure becomes one line on stderr (failures.py)."""
+    where = None
+    if not os.environ.get("RUNWAY_DEBUG"):
+        # aiokafka logs each refused connection before raising; the one line below says it.
+        logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
     try:
-        sys.exit(args.run(args))
-    except httpx.TransportError as error:
-        sys.exit(f"cannot reach {args.intake_url}: {error}")
+        where = resolve(args)
+        if where.stack is not None:  # sign tokens with the key the stack's services trust
+            os.environ.setdefault("RUNWAY_AUTH_DIR", where.stack.auth_dir)
+        return int(args.run(args))
+    except KeyboardInterrupt:
+        print("runway: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as error:  # every failure is reported, as one line
+        if os.environ.get("RUNWAY_DEBUG"):
+            raise
+        failure = explain(error, where)
+        print(f"runway: {failure}", file=sys.stderr)
+        return failure.code
 
 
 if __name__ == "__main__":
