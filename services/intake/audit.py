@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shared.audit.bulk import bulk_insert
 from shared.audit.hooks import CaseAudit
 from shared.audit.replay import ReadModelReplay, ReplayInput, TableSpec
 from shared.eventstore import RecordedEvent
@@ -63,23 +63,8 @@ async def rebuild(conn: AsyncConnection, data: ReplayInput) -> None:
         case = cases.get(case_id)
         if case is not None:
             _move(case, event)
-    if cases:
-        await conn.execute(read_model.cases.insert(), list(cases.values()))
-    if rows:
-        await _bulk_insert(conn, read_model.timeline, rows)
-
-
-async def _bulk_insert(conn: AsyncConnection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
-    """PostgreSQL's COPY inside the same transaction (many times faster than INSERTs for a
-    rebuild); a plain multi-row INSERT elsewhere."""
-    if conn.dialect.name != "postgresql":
-        await conn.execute(table.insert(), rows)
-        return
-    await conn.execute(sa.text("SELECT 1"))  # makes sure the transaction has begun
-    raw = await conn.get_raw_connection()
-    columns = [c.name for c in table.columns]
-    await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
-        table.name, records=[tuple(r[c] for c in columns) for r in rows], columns=columns)
+    await bulk_insert(conn, read_model.cases, list(cases.values()))
+    await bulk_insert(conn, read_model.timeline, rows)
 
 
 def _move(case: dict[str, Any], event: RecordedEvent) -> None:

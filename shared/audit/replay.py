@@ -16,18 +16,26 @@ Comparison at the checkpoint, while services may keep writing:
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import shutil
+import tempfile
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.clock import parse_iso_utc
-from shared.db import Database, with_database
-from shared.eventstore import Actor, GlobalPosition, RecordedEvent
+from shared.db import Database, driver_connection, with_database
+from shared.eventstore import Actor, GlobalPosition, RecordedEvent, schema
 from shared.messaging.cloudevents import ConsumedEvent
 from shared.migrate import migrate
 
@@ -88,24 +96,35 @@ class ReplayReport:
 
 def recorded_from_message(headers: Sequence[tuple[str, bytes]], value: bytes) -> RecordedEvent:
     """A stored event from its Kafka message, without decoding the payload: the replay only
-    needs the exact JSON text (which the hash chain covers)."""
-    attrs = {k[3:]: v.decode() for k, v in headers if k.startswith("ce_")}
+    needs the exact JSON text (which the hash chain covers). Decodes only the headers it
+    reads: this runs once per message and was the largest cost of a replay from Kafka."""
+    attrs = dict(headers)
     try:
-        name, _, version = attrs["type"].rpartition(".v")
+        name, _, version = attrs["ce_type"].decode().rpartition(".v")
+        causation = attrs.get("ce_causationid")
         return RecordedEvent(
-            event_id=uuid.UUID(attrs["id"]), stream_id=attrs["streamid"],
-            stream_type=attrs["streamtype"], version=int(attrs["streamversion"]),
-            event_type=name, schema_version=int(version), payload_json=value.decode(),
-            occurred_at=parse_iso_utc(attrs["time"]),
-            recorded_at=parse_iso_utc(attrs["recordedat"]),
-            actor=Actor(attrs["actor"], attrs["actorrole"]),
-            correlation_id=attrs["correlationid"], causation_id=attrs.get("causationid"),
-            prev_hash=attrs["prevhash"], hash=attrs["eventhash"],
+            event_id=uuid.UUID(attrs["ce_id"].decode()),
+            stream_id=attrs["ce_streamid"].decode(),
+            stream_type=attrs["ce_streamtype"].decode(),
+            version=int(attrs["ce_streamversion"]), event_type=name,
+            schema_version=int(version), payload_json=value.decode(),
+            occurred_at=_instant(attrs["ce_time"]),
+            recorded_at=_instant(attrs["ce_recordedat"]),
+            actor=Actor(attrs["ce_actor"].decode(), attrs["ce_actorrole"].decode()),
+            correlation_id=attrs["ce_correlationid"].decode(),
+            causation_id=None if causation is None else causation.decode(),
+            prev_hash=attrs["ce_prevhash"].decode(), hash=attrs["ce_eventhash"].decode(),
             position=GlobalPosition.START)
     except (KeyError, ValueError) as error:
         # Unreadable messages are the verify command's business; the replay must not guess.
-        raise ValueError(f"message {attrs.get('id', '?')} cannot be replayed: {error!r}"
-                         ) from error
+        raise ValueError(f"message {attrs.get('ce_id', b'?')!r} cannot be replayed: "
+                         f"{error!r}") from error
+
+
+def _instant(text: bytes) -> datetime:
+    """parse_iso_utc for the wire form, which is always UTC with a Z (3.11 reads the Z)."""
+    value = datetime.fromisoformat(text.decode())
+    return value if value.tzinfo is UTC else parse_iso_utc(text.decode())
 
 
 def recorded_from(event: ConsumedEvent) -> RecordedEvent:
@@ -157,16 +176,27 @@ def by_stream(events: Sequence[RecordedEvent]) -> dict[str, list[RecordedEvent]]
     return dict(streams)
 
 
-async def table_rows(conn: AsyncConnection, spec: TableSpec) -> dict[tuple[Any, ...],
-                                                                     dict[str, Any]]:
+async def table_rows(conn: AsyncConnection, spec: TableSpec,
+                     table: sa.Table | None = None) -> dict[tuple[Any, ...], dict[str, Any]]:
     # Values compare as the driver returns them (aware datetimes, UUIDs, exact JSON text):
     # both databases are written by the same code from the same events.
+    if conn.dialect.name == "postgresql":
+        # Straight from asyncpg: SQLAlchemy's row objects cost more than the whole query.
+        driver = await driver_connection(conn)
+        records = await driver.fetch(f'SELECT * FROM "{spec.name}"')
+        rows = [dict(record.items()) for record in records]
+    else:
+        if table is None:
+            table = await reflect(conn, spec.name)
+        result = await conn.execute(sa.select(table))
+        rows = [dict(row._mapping) for row in result.all()]
+    return {tuple(row[k] for k in spec.key): row for row in rows}
+
+
+async def reflect(conn: AsyncConnection, name: str) -> sa.Table:
     metadata = sa.MetaData()
-    await conn.run_sync(lambda sync: metadata.reflect(sync, only=[spec.name]))
-    result = await conn.execute(sa.select(metadata.tables[spec.name]))
-    columns = list(result.keys())
-    rows = [dict(zip(columns, row, strict=True)) for row in result.all()]
-    return {tuple(r[k] for k in spec.key): r for r in rows}
+    await conn.run_sync(lambda sync: metadata.reflect(sync, only=[name]))
+    return metadata.tables[name]
 
 
 Rows = dict[tuple[Any, ...], dict[str, Any]]
@@ -185,6 +215,8 @@ def compare_table(service: str, spec: TableSpec, live: Rows, rebuilt: Rows,
 
     for key, row in rebuilt.items():
         current = live.get(key)
+        if current == row:
+            continue  # the common case, one comparison in C
         if spec.settled_by and str(row.get(spec.case_column)) in unsettled:
             add("note", key, "live row reflects events after the checkpoint; not compared")
             continue
@@ -210,8 +242,28 @@ def compare_table(service: str, spec: TableSpec, live: Rows, rebuilt: Rows,
 
 
 async def _fresh_database(replay: ReadModelReplay, service: str, server_url: str) -> str:
-    """A new, migrated database for one service's rebuilt read models."""
-    url = with_database(server_url, f"replay_{service}_{uuid.uuid4().hex[:10]}")
+    """A new, migrated database for one service's rebuilt read models: on PostgreSQL a new
+    database on `server_url`'s server, on SQLite (the embedded default) a new file in a
+    temporary folder."""
+    if make_url(server_url).get_backend_name() == "sqlite":
+        folder = tempfile.mkdtemp(prefix=_SQLITE_FOLDER_PREFIX)
+        url = make_url(server_url).set(database=str(Path(folder) / f"{service}.db"))
+        url_text = url.render_as_string(hide_password=False)
+    else:
+        url_text = with_database(server_url, f"replay_{service}_{uuid.uuid4().hex[:10]}")
+        await _create_postgres_database(server_url, url_text)
+    database = Database(url_text, pool_size=1)
+    try:
+        await migrate(database, replay.migrations)
+    finally:
+        await database.dispose()
+    return url_text
+
+
+_SQLITE_FOLDER_PREFIX = "runway-replay-"
+
+
+async def _create_postgres_database(server_url: str, url: str) -> None:
     admin = Database(with_database(server_url, "postgres"), pool_size=1)
     try:
         async with admin.engine.connect() as conn:
@@ -219,12 +271,6 @@ async def _fresh_database(replay: ReadModelReplay, service: str, server_url: str
             await autocommit.execute(sa.text(f'CREATE DATABASE "{url.rsplit("/", 1)[1]}"'))
     finally:
         await admin.dispose()
-    database = Database(url, pool_size=1)
-    try:
-        await migrate(database, replay.migrations)
-    finally:
-        await database.dispose()
-    return url
 
 
 async def _rebuild(replay: ReadModelReplay, data: ReplayInput, url: str) -> None:
@@ -243,13 +289,13 @@ async def _streams_in(conn: AsyncConnection) -> set[str]:
 async def _events_in(stores: dict[str, str], ids: set[Any]) -> set[str]:
     """Which of `ids` some service's store holds."""
     found: set[str] = set()
+    wanted = [uuid.UUID(str(i)) for i in ids]
     for url in stores.values() if ids else ():
         database = Database(url, pool_size=1)
         try:
             async with database.connect() as conn:
-                result = await conn.execute(
-                    sa.text("SELECT event_id FROM events WHERE event_id = ANY(:ids)"),
-                    {"ids": [uuid.UUID(str(i)) for i in ids]})
+                result = await conn.execute(sa.select(schema.events.c.event_id)
+                                            .where(schema.events.c.event_id.in_(wanted)))
                 found |= {str(i) for i in result.scalars()}
         finally:
             await database.dispose()
@@ -279,8 +325,12 @@ async def compare_databases(service: str, replay: ReadModelReplay, live_url: str
     rows = 0
     try:
         async with live_db.connect() as live, rebuilt_db.connect() as rebuilt:
-            cache = {spec.name: (await table_rows(live, spec), await table_rows(rebuilt, spec))
-                     for spec in replay.tables}
+            tables = ([await reflect(live, spec.name) for spec in replay.tables]
+                      if not live_db.is_postgres else [None] * len(replay.tables))
+            # Both databases at once: each server prepares its rows while we read the other's.
+            both = await asyncio.gather(_all_rows(live, replay.tables, tables),
+                                        _all_rows(rebuilt, replay.tables, tables))
+            cache = {spec.name: (both[0][i], both[1][i]) for i, spec in enumerate(replay.tables)}
             streams = await _streams_in(live) if stores else set()
         live_only_events = {r[spec.event_id] for spec in replay.tables if spec.event_id
                             for k, r in cache[spec.name][0].items()
@@ -303,7 +353,19 @@ async def compare_databases(service: str, replay: ReadModelReplay, live_url: str
     return differences, rows
 
 
+async def _all_rows(conn: AsyncConnection, specs: Sequence[TableSpec],
+                    tables: Sequence[sa.Table | None]) -> list[Rows]:
+    return [await table_rows(conn, spec, table)
+            for spec, table in zip(specs, tables, strict=True)]
+
+
 async def drop(server_url: str, url: str) -> None:
+    """Remove a rebuilt database (on SQLite, its temporary folder)."""
+    if make_url(url).get_backend_name() == "sqlite":
+        folder = Path(make_url(url).database or "").parent
+        if folder.name.startswith(_SQLITE_FOLDER_PREFIX):
+            shutil.rmtree(folder, ignore_errors=True)
+        return
     admin = Database(with_database(server_url, "postgres"), pool_size=1)
     try:
         async with admin.engine.connect() as conn:
@@ -317,49 +379,77 @@ async def drop(server_url: str, url: str) -> None:
 async def load_events(target: AuditTarget, source: str, report: ReplayReport,
                       progress: Callable[[int], None] | None
                       ) -> dict[str, list[RecordedEvent]]:
-    events: dict[str, list[RecordedEvent]] = {}
-    for service, url in target.stores.items():
+    """Every service's events, the services read at the same time (one's broker or database
+    works while another's messages are decoded)."""
+    async def one(service: str, url: str) -> list[RecordedEvent]:
         if source == "kafka":
-            events[service], report.checkpoint[service] = await read_kafka(target, service,
-                                                                           progress)
+            events, report.checkpoint[service] = await read_kafka(target, service, progress)
         else:
-            events[service] = [e async for stream in stored_streams(url) for e in stream]
-        report.events += len(events[service])
+            events = [e async for stream in stored_streams(url) for e in stream]
+        report.events += len(events)
         if progress:
             progress(report.events)
-    return events
+        return events
+
+    services = list(target.stores.items())
+    loaded = await asyncio.gather(*(one(service, url) for service, url in services))
+    return {service: events for (service, _), events in zip(services, loaded, strict=True)}
 
 
 async def replay(target: AuditTarget, replays: dict[str, ReadModelReplay], server_url: str,
                  *, source: str = "kafka", keep: bool = False,
                  progress: Callable[[int], None] | None = None) -> ReplayReport:
-    import time
-
     started = time.monotonic()
     report = ReplayReport(source=source)
-    events = await load_events(target, source, report, progress)
-    report.phases["read"] = time.monotonic() - started
-    everything = sorted(((s, e) for s, evs in events.items() for e in evs),
-                        key=lambda p: (p[1].recorded_at, str(p[1].event_id)))
-    for service, spec in replays.items():
-        if service not in target.stores:
-            continue
-        data = ReplayInput(service, by_stream(events.get(service, [])), everything)
-        phase = time.monotonic()
-        rebuilt = await _fresh_database(spec, service, server_url)
-        report.phases["prepare"] = report.phases.get("prepare", 0) + time.monotonic() - phase
-        phase = time.monotonic()
-        await _rebuild(spec, data, rebuilt)
-        report.phases["rebuild"] = report.phases.get("rebuild", 0) + time.monotonic() - phase
-        report.databases[service] = rebuilt
-        phase = time.monotonic()
-        differences, rows = await compare_databases(service, spec, target.stores[service],
-                                                    rebuilt, target.stores)
-        report.phases["compare"] = report.phases.get("compare", 0) + time.monotonic() - phase
-        report.differences += differences
-        report.rows += rows
-        if not keep:
-            await drop(server_url, rebuilt)
+    audited = {s: spec for s, spec in replays.items() if s in target.stores}
+    # The fresh databases are created and migrated while the events are read, one after
+    # another: alembic's `op` and `context` are process-wide, so two migrations at once clash.
+    fresh: dict[str, asyncio.Task[str]] = {}
+    for service, spec in audited.items():
+        fresh[service] = asyncio.create_task(
+            _after(list(fresh.values()), functools.partial(_fresh_database, spec, service,
+                                                           server_url)))
+    try:
+        events = await load_events(target, source, report, progress)
+        report.phases["read"] = time.monotonic() - started
+        everything = sorted(((s, e) for s, evs in events.items() for e in evs),
+                            key=lambda p: (p[1].recorded_at, str(p[1].event_id)))
+        for service, spec in audited.items():
+            data = ReplayInput(service, by_stream(events.get(service, [])), everything)
+            phase = time.monotonic()
+            rebuilt = report.databases[service] = await fresh[service]
+            _add(report, "prepare", phase)
+            phase = time.monotonic()
+            await _rebuild(spec, data, rebuilt)
+            _add(report, "rebuild", phase)
+            phase = time.monotonic()
+            differences, rows = await compare_databases(service, spec, target.stores[service],
+                                                        rebuilt, target.stores)
+            _add(report, "compare", phase)
+            report.differences += differences
+            report.rows += rows
+    finally:
+        await _settle_databases(fresh, server_url, keep)
     report.seconds = time.monotonic() - started
     return report
 
+
+async def _after(earlier: list[asyncio.Task[str]], work: Callable[[], Awaitable[str]]) -> str:
+    await asyncio.gather(*earlier, return_exceptions=True)
+    return await work()
+
+
+def _add(report: ReplayReport, phase: str, since: float) -> None:
+    report.phases[phase] = report.phases.get(phase, 0.0) + time.monotonic() - since
+
+
+async def _settle_databases(fresh: dict[str, asyncio.Task[str]], server_url: str,
+                            keep: bool) -> None:
+    """Drop the rebuilt databases unless kept; a failed replay drops them all the same."""
+    for task in fresh.values():
+        if not task.done():
+            task.cancel()
+    outcomes = await asyncio.gather(*fresh.values(), return_exceptions=True)
+    for url in outcomes:
+        if isinstance(url, str) and not keep:
+            await drop(server_url, url)
