@@ -18,7 +18,7 @@ from .auth import AuthMiddleware, Security, ensure_authorized
 from .concurrency import if_match
 from .errors import install_error_handlers
 from .limits import install_body_limits
-from .metrics import ServiceMetrics
+from .metrics import MetricsMiddleware, ServiceMetrics
 from .openapi_errors import document_errors
 from .openapi_security import document_security
 from .routes import RouteTable
@@ -27,7 +27,8 @@ from .storable import storable_values
 log = logging.getLogger("runway.auth")
 
 
-def get_runtime(request: Request) -> ServiceRuntime:
+async def get_runtime(request: Request) -> ServiceRuntime:
+    """Async, so FastAPI calls it on the event loop instead of sending it to a worker thread."""
     runtime: ServiceRuntime = request.app.state.runtime
     return runtime
 
@@ -67,7 +68,7 @@ def create_app(runtime: ServiceRuntime, *, run_background: bool = True,
     app.add_middleware(AuthMiddleware, security=security, routes=routes)
     install_body_limits(app)  # 414/431, and 413 for what no route takes, before any token check
     metrics = ServiceMetrics(runtime)
-    app.middleware("http")(metrics.middleware)  # outermost: refused requests count too
+    app.add_middleware(MetricsMiddleware, metrics=metrics)  # outermost: refusals count too
     install_error_handlers(app)
 
     @app.get("/healthz", tags=["operations"], summary="The process is alive")
