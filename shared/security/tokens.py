@@ -7,8 +7,9 @@ tell what to fix; the token itself is never logged or echoed.
 
 from __future__ import annotations
 
+import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -38,14 +39,46 @@ _REASONS: tuple[tuple[type[jwt.InvalidTokenError], str], ...] = (
 )
 
 
+# A verified token is remembered (by its exact text) for at most this long, and never past its
+# expiry: a client sends the same token with every request, and checking its ECDSA signature
+# again each time was the largest single cost of a read under load. Only tokens that verified
+# are remembered, so a flood of bad ones is checked (and refused) every time.
+VERIFIED_CACHE_S = 60.0
+VERIFIED_CACHE_ENTRIES = 10_000
+
+
 class TokenVerifier:
-    def __init__(self, settings: AuthSettings, keys: KeySet | None = None) -> None:
+    def __init__(self, settings: AuthSettings, keys: KeySet | None = None, *,
+                 cache_s: float = VERIFIED_CACHE_S,
+                 wall_clock: Callable[[], float] = time.time) -> None:
         self.settings = settings
         self.keys = keys or KeySet(settings.key_source(),
                                    allow_http=settings.allow_http_jwks)
         self._algorithms = settings.allowed_algorithms()
+        self._cache_s = cache_s
+        self._now = wall_clock
+        self._verified: dict[str, tuple[Principal, float]] = {}
 
     async def verify(self, token: str) -> Principal:
+        remembered = self._verified.get(token)
+        if remembered is not None and remembered[1] > self._now():
+            return remembered[0]
+        principal = await self._verify(token)
+        self._remember(token, principal)
+        return principal
+
+    def _remember(self, token: str, principal: Principal) -> None:
+        now = self._now()
+        until = min(now + self._cache_s, principal.expires_at.timestamp())
+        if until <= now:
+            return
+        if len(self._verified) >= VERIFIED_CACHE_ENTRIES:  # bounded: drop the stale, or all
+            self._verified = {k: v for k, v in self._verified.items() if v[1] > now}
+            if len(self._verified) >= VERIFIED_CACHE_ENTRIES:
+                self._verified.clear()
+        self._verified[token] = (principal, until)
+
+    async def _verify(self, token: str) -> Principal:
         header = _header(token)
         algorithm = header.get("alg")
         if not isinstance(algorithm, str) or algorithm not in self._algorithms:

@@ -15,7 +15,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from shared.security import AuthSettings, TokenIssuer, TokenRejected, TokenVerifier
+from shared.security import AuthSettings, Principal, TokenIssuer, TokenRejected, TokenVerifier
 from shared.security.keys import KeySet, KeySetUnavailable, LocalIssuerKeys
 from shared.security.tokens import roles_of
 
@@ -228,3 +228,50 @@ def test_a_key_set_over_plain_http_is_refused_unless_allowed() -> None:
     with pytest.raises(ValueError, match="https"):
         KeySet("http://idp.example/jwks")
     KeySet("http://localhost:8080/jwks", allow_http=True)
+
+
+class CountingVerifier(TokenVerifier):
+    """Counts the full checks (header, key, signature, claims) it makes."""
+
+    checks = 0
+
+    async def _verify(self, token: str) -> Principal:
+        self.checks += 1
+        return await super()._verify(token)
+
+
+async def test_a_verified_token_is_remembered_until_the_cache_time(
+        issuer: TokenIssuer) -> None:
+    now = [datetime.now(UTC).timestamp()]
+    verifier = CountingVerifier(issuer.settings, cache_s=60, wall_clock=lambda: now[0])
+    token = issuer.issue("ana", ["operator"])
+    for _ in range(3):
+        assert (await verifier.verify(token)).subject == "ana"
+    assert verifier.checks == 1
+    now[0] += 61
+    await verifier.verify(token)
+    assert verifier.checks == 2
+
+
+async def test_a_remembered_token_is_refused_once_it_expires(issuer: TokenIssuer) -> None:
+    issued = datetime.now(UTC)
+    now = [issued.timestamp()]
+    verifier = CountingVerifier(issuer.settings, cache_s=3600, wall_clock=lambda: now[0])
+    token = issuer.issue("ana", ["operator"], ttl=timedelta(minutes=5), now=issued)
+    await verifier.verify(token)
+    now[0] += 4 * 60
+    await verifier.verify(token)
+    assert verifier.checks == 1
+    # Past its expiry the token is checked again, and the check (not the cache) decides.
+    now[0] += 2 * 60
+    await verifier.verify(token)
+    assert verifier.checks == 2
+
+
+async def test_refused_tokens_are_never_remembered(issuer: TokenIssuer) -> None:
+    verifier = CountingVerifier(issuer.settings)
+    header, payload, _ = issuer.issue("ana", ["operator"]).split(".")
+    forged = f"{header}.{payload}.{b64url(b'x' * 64)}"
+    for _ in range(2):
+        assert await reason(verifier, forged) == "bad signature"
+    assert verifier.checks == 2
