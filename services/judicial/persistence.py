@@ -11,7 +11,7 @@ from shared.aggregate import Loaded, Repository
 from shared.eventstore import EventContext, NewEvent, RecordedEvent
 from shared.service import ServiceRuntime
 
-from . import read_model
+from . import read_model, timers
 from .events import STREAM_TYPE
 from .state import State, evolve, initial
 
@@ -27,6 +27,10 @@ async def record(runtime: ServiceRuntime, conn: AsyncConnection, loaded: Loaded[
     """Append `events` after the loaded version and project them; nothing to do for none."""
     if not events:
         return loaded.state, []
+    # One lock order for every writer of a case: its timer rows, then its stream. The
+    # scheduler locks a timer row before it appends; a clerk that appended first and then
+    # updated the same row (timers.sync) deadlocked with it.
+    await timers.lock_case(conn, loaded.stream_id)
     state, recorded = await case_repository(runtime).append(conn, loaded, events, context)
     # The events' own recorded time, not the clock: a replay of the log rebuilds the same row.
     await read_model.project(conn, state, recorded[-1].recorded_at)

@@ -126,6 +126,13 @@ async def claim(conn: AsyncConnection, timer_id: int) -> Timer | None:
     return None if row is None else Timer(int(row.id), row.case_id, row.kind, row.due_at)
 
 
+async def lock_case(conn: AsyncConnection, case_id: str) -> None:
+    """Lock the case's timer rows for this transaction (waiting for a scheduler that holds
+    one). A no-op on SQLite, whose writers are serialised anyway."""
+    await conn.execute(sa.select(timers.c.id).where(timers.c.case_id == case_id)
+                       .with_for_update())
+
+
 async def mark(conn: AsyncConnection, timer_id: int, *, fired: bool, now: datetime) -> None:
     column = "fired_at" if fired else "cancelled_at"
     await conn.execute(timers.update().where(timers.c.id == timer_id).values({column: now}))

@@ -3,6 +3,7 @@ case, clerks walk it through HTTP, the scheduler fires clocks (by hand and in th
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -13,6 +14,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from services.judicial import timers as timer_table
 from services.judicial.consumers import intake_handlers
 from services.judicial.scheduler import run_due_timers
 from services.judicial.service import SPEC
@@ -431,3 +433,56 @@ async def test_a_stale_if_match_version_is_a_409_and_writes_nothing(
     bad = await client.post(f"/cases/{case_id}/hearing", json={"held_on": today(clock)},
                             headers={"If-Match": "latest"})
     assert bad.status_code == 422
+
+
+async def test_a_clerk_and_the_scheduler_on_the_same_timer_never_deadlock(
+    runtime: ServiceRuntime, client: httpx.AsyncClient, clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The clerk's formal request stops the provisional-detention clock just as it falls due.
+    The clerk is held between appending and updating the timer row; the scheduler runs then.
+    With two lock orders (clerk: stream then timer; scheduler: timer then stream) PostgreSQL
+    killed one of them with `deadlock detected`; with one order the scheduler leaves the
+    timer to the clerk, and the clerk's command succeeds."""
+    case_id = await open_case(runtime)
+    await post(client, case_id, "provisional-detention", {"ordered_on": "2026-01-02"})
+    clock.set(datetime(2026, 3, 3, tzinfo=UTC))  # day 60: the timer is due
+
+    appended, release = asyncio.Event(), asyncio.Event()
+    real_sync = timer_table.sync
+
+    async def held_sync(conn: Any, state: Any, now: datetime) -> None:
+        if state.case_id == case_id and not release.is_set():
+            appended.set()
+            await release.wait()
+        await real_sync(conn, state, now)
+
+    monkeypatch.setattr(timer_table, "sync", held_sync)
+    clerk = asyncio.create_task(client.post(f"/cases/{case_id}/formal-request",
+                                            json={"received_on": "2026-03-02"}))
+    await asyncio.wait_for(appended.wait(), timeout=30)
+    scheduler = asyncio.create_task(run_due_timers(runtime))
+    await wait_for(lambda: _done_or_waiting(runtime, scheduler), timeout=30,
+                   what="the scheduler to finish or to wait for a lock")
+    release.set()
+    response = await asyncio.wait_for(clerk, timeout=60)
+    await asyncio.wait_for(scheduler, timeout=60)
+
+    assert response.status_code == 200, response.text
+    async with runtime.database.connect() as conn:
+        failures = await conn.scalar(sa.text(
+            "SELECT coalesce(sum(failures), 0) FROM judicial_timers WHERE case_id = :c"),
+            {"c": case_id})
+    assert failures == 0, "the scheduler hit an error (a deadlock) on the timer"
+    assert await run_due_timers(runtime) == 0
+    assert await timers(runtime, case_id) == {"provisional_detention": "cancelled"}
+
+
+async def _done_or_waiting(runtime: ServiceRuntime, task: asyncio.Task[int]) -> bool:
+    if task.done():
+        return True
+    async with runtime.database.connect() as conn:
+        waiting = await conn.scalar(sa.text(
+            "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE NOT l.granted AND a.datname = current_database()"))
+    return bool(waiting)
