@@ -85,6 +85,12 @@ class Repository(Generic[State]):
         return Loaded(stream_id, self.fold(events), len(events),
                       events[-1].hash if events else None)
 
+    def new(self, stream_id: str) -> Loaded[State]:
+        """A stream the caller has just minted the id of: nothing to read. Appending to it
+        expects version 0, so should the id exist after all, the append is a conflict and
+        never lands in someone else's stream."""
+        return Loaded(stream_id, self._initial(), 0, None)
+
     async def load_existing(self, conn: AsyncConnection, stream_id: str) -> Loaded[State]:
         loaded = await self.load(conn, stream_id)
         if not loaded.exists:

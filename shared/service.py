@@ -69,7 +69,8 @@ class ServiceRuntime:
         self.spec = spec
         self.settings = settings
         self.clock = clock or SystemClock()
-        self.database = Database(settings.resolved_database_url())
+        self.database = Database(settings.resolved_database_url(),
+                                 pool_size=settings.db_pool_size, max_overflow=0)
         self.store = EventStore(self.clock)
         self.source = f"/runway/{spec.name}"
         self.events_topic = self.events_topic_of(spec.name)

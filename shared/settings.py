@@ -38,6 +38,10 @@ class ServiceSettings(BaseSettings):
     http_host: str = Field(default="127.0.0.1", validation_alias="HTTP_HOST")
     http_port: int | None = Field(default=None, validation_alias="HTTP_PORT")
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
+    # Connections to the service's database. Requests beyond it wait for one (SQLAlchemy's
+    # pool timeout, 30 s) instead of opening a connection per request: on a busy box a new
+    # PostgreSQL backend costs more than the wait. Relay and consumers draw from it too.
+    db_pool_size: int = Field(default=20, ge=1, le=200, validation_alias="DB_POOL_SIZE")
     relay_batch_size: int = Field(default=1000, ge=1, validation_alias="RELAY_BATCH_SIZE")
     relay_poll_interval_s: float = Field(default=1.0, gt=0,
                                          validation_alias="RELAY_POLL_INTERVAL_S")

@@ -91,11 +91,13 @@ CLEARANCE_AFTER: dict[str, str] = {
 async def record_submission(conn: AsyncConnection, request: RequestSubmitted,
                             at: datetime) -> None:
     """The case row, from the request event alone (so a replay rebuilds it exactly)."""
-    await conn.execute(cases.insert().values(
-        case_id=request.case_id, request_reference=request.request_reference,
-        legal_basis=request.legal_basis.value, requesting_district=request.requesting_district,
-        status="submitted", clearance="pending", submitted_at=at, updated_at=at,
-        status_at=at, clearance_at=at))
+    # Parameters apart from the statement, so it is compiled once (see shared/pii/keystore).
+    await conn.execute(cases.insert(), {
+        "case_id": request.case_id, "request_reference": request.request_reference,
+        "legal_basis": request.legal_basis.value,
+        "requesting_district": request.requesting_district, "status": "submitted",
+        "clearance": "pending", "submitted_at": at, "updated_at": at, "status_at": at,
+        "clearance_at": at})
 
 
 async def case_for_reference(conn: AsyncConnection, reference: str) -> str | None:

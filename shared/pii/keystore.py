@@ -105,9 +105,11 @@ async def stored_key(conn: AsyncConnection, person_id: str) -> StoredKey | None:
 
 
 async def insert_key(conn: AsyncConnection, key: StoredKey, at: datetime) -> None:
-    await conn.execute(data_keys.insert().values(
-        person_id=key.person_id, kek_id=key.kek_id, wrapped_key=key.wrapped_key,
-        created_at=at, wrapped_at=at))
+    # Parameters apart from the statement: SQLAlchemy compiles it once and reuses it, where
+    # `.values(...)` would build and fingerprint a new statement for every key.
+    await conn.execute(data_keys.insert(), {
+        "person_id": key.person_id, "kek_id": key.kek_id, "wrapped_key": key.wrapped_key,
+        "created_at": at, "wrapped_at": at})
 
 
 async def delete_key(conn: AsyncConnection, person_id: str) -> None:

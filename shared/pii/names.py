@@ -50,6 +50,14 @@ async def record_name(conn: AsyncConnection, case_id: str, person_id: str | None
             case_id=case_id, person_id=person_id, display_name=display_name))
 
 
+async def record_new_name(conn: AsyncConnection, case_id: str, person_id: str | None,
+                          display_name: str | None) -> None:
+    """The name of a case created in this transaction: no row (and no erasure) can exist yet,
+    so it is one insert instead of `record_name`'s look-then-write."""
+    await conn.execute(person_names.insert(), {
+        "case_id": case_id, "person_id": person_id, "display_name": display_name})
+
+
 async def erase_name(conn: AsyncConnection, case_id: str, person_id: str | None,
                      erased_at: datetime) -> None:
     """Blank the case's name for good (a row is made if the name never arrived)."""

@@ -67,6 +67,23 @@ async def test_sealed_data_opens_in_another_service_and_not_under_another_person
     assert all(b"Arturo" not in bytes(row.wrapped_key) for row in stored)
 
 
+async def test_a_new_person_gets_a_fresh_id_and_a_committed_key_that_erasure_deletes(
+        vault: PersonalDataVault, pg_url: str, keyring_path: Path) -> None:
+    first, sealed = await vault.seal_new_person(PERSON_CONTEXT, person("Arturo"))
+    second, _ = await vault.seal_new_person(PERSON_CONTEXT, person("Arturo"))
+    assert first != second
+    other = await another_process(pg_url, keyring_path)  # reads the key store, not a cache
+    try:
+        assert await other.open(first, PERSON_CONTEXT, sealed) == person("Arturo")
+        await vault.erase(first, case_id="RWY-1", actor=OFFICER, reason="court order 1")
+        erasure = await vault.erasure(first)
+        assert erasure is not None
+        assert await other.open(first, PERSON_CONTEXT, sealed) == Unreadable(
+            first, "erased", erasure.erased_at)
+    finally:
+        await other.close()
+
+
 async def test_erasure_makes_the_data_unreadable_at_once_and_records_who_and_why(
         vault: PersonalDataVault, pg_url: str, keyring_path: Path) -> None:
     someone = new_person_id()
