@@ -44,7 +44,10 @@ class Api:
     def __init__(self, urls: dict[str, str],
                  token_for: Callable[[str, str], str] = local_tokens) -> None:
         self._clients = {
-            service: httpx.AsyncClient(base_url=url, timeout=60, headers={
+            # Idle connections are dropped before the server's keep-alive (uvicorn: 5 s)
+            # would close them under a request being sent (an httpx.ReadError).
+            service: httpx.AsyncClient(base_url=url, timeout=60, limits=httpx.Limits(
+                keepalive_expiry=3), headers={
                 "Authorization": f"Bearer {token_for(*ROLES[service])}",
                 "X-Correlation-Id": "august-2025-transfer"})
             for service, url in urls.items()}
