@@ -52,14 +52,20 @@ def discover_services() -> list[ServiceSpec]:
     return sorted(specs, key=lambda s: s.default_port)
 
 
+def port_offset() -> int:
+    """RUNWAY_PORT_OFFSET moves every service off its default port (8001 + offset, ...), so a
+    second stack (a test's) can run beside a developer's; var/stack.json has the real URLs."""
+    return int(os.environ.get("RUNWAY_PORT_OFFSET", "0"))
+
+
 async def start_service(spec: ServiceSpec, log_dir: Path) -> RunningService:
     log_path = log_dir / f"{spec.name}.log"
     log_file = log_path.open("ab")
+    port = spec.default_port + port_offset()
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", f"services.{spec.name}", cwd=REPO_ROOT,
-        env={**os.environ, "HTTP_PORT": str(spec.default_port)},
-        stdout=log_file, stderr=log_file)
-    return RunningService(spec, process, f"http://127.0.0.1:{spec.default_port}", log_path)
+        env={**os.environ, "HTTP_PORT": str(port)}, stdout=log_file, stderr=log_file)
+    return RunningService(spec, process, f"http://127.0.0.1:{port}", log_path)
 
 
 async def wait_ready(service: RunningService, deadline: float) -> None:
