@@ -22,8 +22,8 @@ from alembic.config import Config
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shared.clock import as_utc
 from shared.db import Database
+from shared.dbtypes import UtcDateTime
 
 metadata = sa.MetaData()
 
@@ -32,20 +32,20 @@ data_keys = sa.Table(
     sa.Column("person_id", sa.String(64), primary_key=True),
     sa.Column("kek_id", sa.String(64), nullable=False),
     sa.Column("wrapped_key", sa.LargeBinary, nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("wrapped_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("wrapped_at", UtcDateTime(), nullable=False),
 )
 
 erasures = sa.Table(
     "pii_erasures", metadata,
     sa.Column("person_id", sa.String(64), primary_key=True),
     sa.Column("case_id", sa.String(200), nullable=True),
-    sa.Column("erased_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("erased_at", UtcDateTime(), nullable=False),
     sa.Column("erased_by", sa.String(300), nullable=False),
     sa.Column("erased_by_role", sa.String(100), nullable=False),
     sa.Column("reason", sa.Text, nullable=False),
     # When intake saw intake.personal_data_erased in the case's log; null until then.
-    sa.Column("logged_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("logged_at", UtcDateTime(), nullable=True),
 )
 
 # Serialises the key store's migration across the services that share it (PostgreSQL).
@@ -121,7 +121,7 @@ _ERASURE_COLUMNS = (erasures.c.person_id, erasures.c.case_id, erasures.c.erased_
 
 
 def _erasure(row: Any) -> Erasure:  # a row of _ERASURE_COLUMNS
-    return Erasure(row.person_id, row.case_id, as_utc(row.erased_at), row.erased_by,
+    return Erasure(row.person_id, row.case_id, row.erased_at, row.erased_by,
                    row.erased_by_role, row.reason)
 
 
@@ -149,7 +149,7 @@ async def unlogged_erasures(conn: AsyncConnection, *, erased_before: datetime,
              .order_by(erasures.c.erased_at, erasures.c.person_id).limit(limit))
     if after is not None:
         query = query.where(sa.tuple_(erasures.c.erased_at, erasures.c.person_id)
-                            > sa.tuple_(sa.literal(after[0], sa.DateTime(timezone=True)),
+                            > sa.tuple_(sa.literal(after[0], UtcDateTime()),
                                         sa.literal(after[1])))
     return [_erasure(row) for row in await conn.execute(query)]
 

@@ -15,6 +15,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shared.dbtypes import UtcDateTime
+
 from .person import ERASED
 
 metadata = sa.MetaData()
@@ -24,7 +26,7 @@ person_names = sa.Table(
     sa.Column("case_id", sa.String(200), primary_key=True),
     sa.Column("person_id", sa.String(64), nullable=True),
     sa.Column("display_name", sa.String(400), nullable=True),
-    sa.Column("erased_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("erased_at", UtcDateTime(), nullable=True),
 )
 
 
