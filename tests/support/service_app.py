@@ -7,9 +7,11 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy.engine import make_url
 
 from shared.clock import Clock
 from shared.eventstore import Actor, GlobalPosition, RecordedEvent
@@ -27,18 +29,31 @@ async def started_runtime(spec: ServiceSpec, pg_url: str, kafka: str, *,
                           configure: Callable[[ServiceRuntime], None] | None = None,
                           keystore_url: str | None = None,
                           ) -> ServiceRuntime:
-    """The service's composition root on `pg_url`, migrated, with its topics created. The
-    personal-data key store is `keystore_url` (default: the service's own database; pass the
-    same URL to runtimes that must open each other's sealed data)."""
+    """The service's composition root on `pg_url` (PostgreSQL or SQLite), migrated, with its
+    topics created. The personal-data key store is `keystore_url` (default: see
+    default_keystore_url; pass the same URL to runtimes that must open each other's sealed
+    data)."""
     settings = ServiceSettings(service_name=spec.name, service_database_url=pg_url,
                                kafka_bootstrap_servers=kafka,
                                topic_namespace=namespace or fresh_namespace(),
-                               pii=PiiSettings(keystore_url=keystore_url or pg_url))
+                               pii=PiiSettings(keystore_url=keystore_url
+                                               or default_keystore_url(pg_url)))
     runtime = ServiceRuntime(spec, settings, clock=clock)
     if configure is not None:
         configure(runtime)
     await runtime.prestart()
     return runtime
+
+
+def default_keystore_url(store_url: str) -> str:
+    """The service's own PostgreSQL database, or on SQLite a `keys.db` beside the service's
+    file, as `make run` lays them out: a SQLite file has one writer at a time, and an erasure
+    writes the key store while its command holds the service's write lock."""
+    parsed = make_url(store_url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return store_url
+    return parsed.set(database=str(Path(parsed.database).with_name("keys.db"))).render_as_string(
+        hide_password=False)
 
 
 @asynccontextmanager

@@ -1,4 +1,4 @@
-"""The assurance service in-process on real PostgreSQL and Kafka.
+"""The assurance service in-process on real Kafka, on SQLite and on PostgreSQL.
 
 Intake and transport events are fed to the service's own handlers (as wired in its
 ServiceSpec) inside a database transaction, the way the consumer runtime calls them.
@@ -38,8 +38,8 @@ NOW = datetime(2025, 8, 10, 15, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def runtime(pg_url: str, kafka: str) -> ServiceRuntime:
-    return await started_runtime(SPEC, pg_url, kafka, clock=ManualClock(NOW))
+async def runtime(any_store_url: str, kafka: str) -> ServiceRuntime:
+    return await started_runtime(SPEC, any_store_url, kafka, clock=ManualClock(NOW))
 
 
 @pytest.fixture

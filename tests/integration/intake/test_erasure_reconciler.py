@@ -1,13 +1,14 @@
 """An erasure that reached the key store but not the case's log (intake died between the two)
 is completed by intake's reconciler: the event appears, attributed to the officer, and the
-services downstream blank the name. Intake and transport in-process on real PostgreSQL and
-Kafka, with their relays, consumers and background tasks running."""
+services downstream blank the name. Intake and transport in-process on real Kafka, on SQLite
+and on PostgreSQL, with their relays, consumers and background tasks running."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -37,9 +38,10 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-async def intake(pg_url: str, kafka: str, clock: ManualClock) -> AsyncIterator[ServiceRuntime]:
+async def intake(any_store_url: str, kafka: str,
+                 clock: ManualClock) -> AsyncIterator[ServiceRuntime]:
     runtime = await started_runtime(
-        INTAKE, pg_url, kafka, clock=clock, namespace=infra.fresh_namespace("er"),
+        INTAKE, any_store_url, kafka, clock=clock, namespace=infra.fresh_namespace("er"),
         configure=lambda rt: configure(rt, IntakeSettings(erasure_reconcile_interval_s=0.05,
                                                           erasure_reconcile_after_s=GRACE_S)))
     yield runtime
@@ -47,16 +49,28 @@ async def intake(pg_url: str, kafka: str, clock: ManualClock) -> AsyncIterator[S
 
 
 @pytest.fixture
-async def transport(pg_server: str, pg_template: str, kafka: str, pg_url: str,
+async def transport_url(request: pytest.FixtureRequest, intake: ServiceRuntime,
+                        tmp_path: Path) -> AsyncIterator[str]:
+    """A database of transport's own on intake's backend."""
+    if not intake.database.is_postgres:
+        yield f"sqlite+aiosqlite:///{tmp_path / 'transport.db'}"
+        return
+    pg_server: str = request.getfixturevalue("pg_server")
+    url = await infra.create_database(pg_server,
+                                      template=request.getfixturevalue("pg_template"))
+    yield url
+    await infra.drop_database(pg_server, url)
+
+
+@pytest.fixture
+async def transport(transport_url: str, kafka: str,
                     intake: ServiceRuntime) -> AsyncIterator[ServiceRuntime]:
     """Transport on its own database, on intake's topics and key store."""
-    url = await infra.create_database(pg_server, template=pg_template)
-    runtime = await started_runtime(TRANSPORT, url, kafka, clock=ManualClock(START),
+    runtime = await started_runtime(TRANSPORT, transport_url, kafka, clock=ManualClock(START),
                                     namespace=intake.settings.topic_namespace,
-                                    keystore_url=pg_url)
+                                    keystore_url=intake.settings.resolved_keystore_url())
     yield runtime
     await runtime.close()
-    await infra.drop_database(pg_server, url)
 
 
 async def erasure_events(runtime: ServiceRuntime, case_id: str) -> list[dict[str, object]]:

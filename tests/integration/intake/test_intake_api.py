@@ -1,4 +1,4 @@
-"""The intake API in-process on real PostgreSQL and Kafka."""
+"""The intake API in-process on real Kafka, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ OPERATOR = auth_headers("operator", "op-17")
 
 
 @pytest.fixture
-async def runtime(pg_url: str, kafka: str) -> ServiceRuntime:
-    return await started_runtime(SPEC, pg_url, kafka)
+async def runtime(any_store_url: str, kafka: str) -> ServiceRuntime:
+    return await started_runtime(SPEC, any_store_url, kafka)
 
 
 @pytest.fixture

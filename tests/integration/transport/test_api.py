@@ -1,4 +1,4 @@
-"""The transport service in-process on real PostgreSQL and Kafka.
+"""The transport service in-process on real Kafka, on SQLite and on PostgreSQL.
 
 Judicial, assurance and intake events are built with the producers' own payload models,
 passed through the real CloudEvents encoding, and fed to the handlers wired in the service's
@@ -38,9 +38,9 @@ BASE = "Mexico City (AIFA)"
 
 
 @pytest.fixture
-async def runtime(pg_url: str, kafka: str) -> ServiceRuntime:
+async def runtime(any_store_url: str, kafka: str) -> ServiceRuntime:
     # The built-in district table, whatever the environment says.
-    return await started_runtime(SPEC, pg_url, kafka, clock=ManualClock(NOW),
+    return await started_runtime(SPEC, any_store_url, kafka, clock=ManualClock(NOW),
                                  configure=lambda rt: configure(rt, TransportSettings()))
 
 
