@@ -21,13 +21,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="overwrite a published schema version with an incompatible one "
                              "(only for a version no event was ever published in)")
     args = parser.parse_args(argv)
-    readme_path = REPO_ROOT / "README.md"
+    matrix_page = readme.DOCUMENT
     if args.command == "check":
         found = drift(args.dir)
-        text = readme_path.read_text(encoding="utf-8")
+        text = matrix_page.read_text(encoding="utf-8")
         if readme.with_matrix(text) != text:
-            print("README.md: the permission matrix is out of date: run `make contracts`",
-                  file=sys.stderr)
+            print(f"{matrix_page.relative_to(REPO_ROOT)}: the permission matrix is out "
+                  "of date: run `make contracts`", file=sys.stderr)
             return 1
         if not found:
             print("contracts: the committed files match the code")
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
               "if no event was ever published in it.", file=sys.stderr)
         return 1
     touched = len(changes.missing) + len(changes.changed) + len(changes.stale)
-    touched += readme.refresh(readme_path)
+    touched += readme.refresh(matrix_page)
     print(f"contracts: {touched} file(s) written or removed" if touched
           else "contracts: already up to date")
     return 0

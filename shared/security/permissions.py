@@ -93,7 +93,7 @@ def _expand(allowed: Any, groups: Mapping[str, list[str]], roles: Mapping[str, s
 
 
 def render_markdown(matrix: PermissionMatrix) -> str:
-    """The matrix as a Markdown table per service, for the README."""
+    """The matrix as a Markdown table per service, for docs/security.md."""
     roles = list(matrix.roles)
     lines = ["| Role | Purpose |", "|---|---|"]
     lines += [f"| `{role}` | {purpose} |" for role, purpose in matrix.roles.items()]

@@ -1,5 +1,5 @@
-"""The README's kcat subscriber example, run as written (Debian's kcat, installed by .ci/run)
-against real Kafka: a new consumer group sees the topic's history with its headers."""
+"""The kcat subscriber example of docs/contracts.md, run as written (Debian's kcat, installed by
+.ci/run) against real Kafka: a new consumer group sees the topic's history with its headers."""
 
 from __future__ import annotations
 
@@ -14,13 +14,13 @@ from aiokafka import AIOKafkaProducer
 
 from tests.support.infra import create_topics, unique_topic
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "contracts.md"
 EXAMPLE_TOPIC = "runway.judicial.events"
 
 
 def readme_kcat_command() -> list[str]:
-    """The kcat command of the README's subscriber block, continuation lines joined."""
-    blocks = re.findall(r"```sh\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    """The kcat command of the page's subscriber block, continuation lines joined."""
+    blocks = re.findall(r"```sh\n(.*?)```", PAGE.read_text(encoding="utf-8"), re.S)
     [block] = [b for b in blocks if "kcat " in b]
     text = "\n".join(line for line in block.splitlines() if not line.startswith("#"))
     return shlex.split(text.replace("\\\n", " "))
@@ -43,7 +43,8 @@ async def test_the_readme_kcat_example_reads_a_topic_from_its_first_event(kafka:
     assert command[0] == "kcat" and EXAMPLE_TOPIC in command
     command = [kcat, *[topic if arg == EXAMPLE_TOPIC else arg for arg in command[1:]]]
     command = [f"docs-{uuid.uuid4().hex[:8]}" if arg == "my-team" else arg for arg in command]
-    command.insert(1, "-e")  # exit at the end of the topic, instead of waiting for more
+    if "-e" not in command:
+        command.insert(1, "-e")  # exit at the end of the topic, instead of waiting for more
 
     process = await asyncio.create_subprocess_exec(
         *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)

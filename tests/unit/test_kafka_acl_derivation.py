@@ -102,9 +102,9 @@ def test_the_cli_prints_the_acls_as_a_table_and_as_json(
     assert len(rows) == 1 + len(derive_acls(load_topics(), declared_uses()))
 
 
-def test_the_readme_shows_the_derived_acls(derived: list[AclBinding]) -> None:
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    block = readme.split("<!-- kafka-acls:begin")[1].split("<!-- kafka-acls:end -->")[0]
+def test_the_kafka_security_page_shows_the_derived_acls(derived: list[AclBinding]) -> None:
+    page = (Path(__file__).resolve().parents[2] / "docs" / "kafka-security.md").read_text()
+    block = page.split("<!-- kafka-acls:begin")[1].split("<!-- kafka-acls:end -->")[0]
     rows = [[cell.strip() for cell in line.strip("|").split("|")]
             for line in block.splitlines() if line.startswith("| `")]
 

@@ -83,11 +83,11 @@ def test_a_caller_with_several_roles_acts_under_the_first_the_route_allows() -> 
     assert matrix.acting_role(rule, {"auditor"}) is None
 
 
-def test_the_readme_shows_the_matrix_as_it_is() -> None:
-    from shared.settings import REPO_ROOT
+def test_the_security_page_shows_the_matrix_as_it_is() -> None:
+    from shared.contracts.readme import DOCUMENT
 
-    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
-    assert render_markdown(load_matrix()) in readme, "run `make contracts` to refresh it"
+    page = DOCUMENT.read_text(encoding="utf-8")
+    assert render_markdown(load_matrix()) in page, "run `make contracts` to refresh it"
 
 
 async def test_a_route_added_behind_the_route_tables_back_is_refused_not_served() -> None:
