@@ -3,16 +3,19 @@
 For each fetched batch:
 1. each message is parsed as a CloudEvent; an unreadable one goes straight to the dead-letter
    topic; one older than the version a handler is declared for is upcast to it first;
-2. the partitions of the batch are applied concurrently (one case's events share a partition,
-   so each case's order holds), each partition's run in one database transaction that claims
-   the events in the inbox and runs their handlers (shared/consumer/batch.py); an event
-   already claimed has no second effect;
+2. each partition has its own worker (shared/consumer/pipeline.py): one case's events share a
+   partition, so each case's order holds while partitions go side by side; a worker applies
+   what is queued for its partition as one run, in one database transaction that claims the
+   events in the inbox and runs their handlers (shared/consumer/batch.py); an event already
+   claimed has no second effect;
 3. a failing handler is isolated: its run is split around it, and it alone is retried with
    backoff, then dead-lettered with its error; database outages are waited out, because the
    message is not at fault; what is logged and put in dead-letter headers never quotes the
    payload (shared/errortext);
-4. offsets are committed only after the transactions (and any dead-letter sends) are done.
-Stopping finishes the runs in hand, commits, and leaves.
+4. a partition's offset is committed only after its run's transactions (and any dead-letter
+   sends) are done.
+Stopping finishes the runs in hand, commits, and leaves; what was queued behind them is
+delivered again to whoever consumes next.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from shared import errortext
 from shared.db import Database
@@ -40,6 +43,7 @@ from shared.upcasting import UpcastError, Upcasters, discovered
 
 from .batch import BatchApplier, Handler, Message, Outcome, RetryPolicy, Routed
 from .offsets import OffsetCommitter
+from .pipeline import PartitionPipeline
 
 log = logging.getLogger("runway.consumer")
 
@@ -116,17 +120,25 @@ class ConsumerRuntime:
         consumer = self._consumer_factory()
         producer = self._producer_factory()
         committer = OffsetCommitter(consumer)
+
+        async def apply_run(messages: list[Message]) -> None:
+            await self._apply_run(producer, messages, stop)
+
+        pipeline = PartitionPipeline(apply_run, committer)
         try:
             await producer.start()
             await consumer.start()
             while not stop.is_set():
                 committer.raise_if_failed()
+                pipeline.raise_if_failed()
                 batch = await consumer.getmany(timeout_ms=200, max_records=500)
                 if consumer.assignment():
                     self.assigned.set()
-                if batch:
-                    await self._process_batch(committer, producer, batch, stop)
+                for partition, messages in batch.items():
+                    pipeline.feed(partition, messages)
+                pipeline.hold_back(consumer)
         finally:
+            await pipeline.close()
             try:
                 await committer.flush()
             except Exception as error:  # the messages are redelivered; the inbox absorbs them
@@ -135,41 +147,18 @@ class ConsumerRuntime:
             await consumer.stop()
             await producer.stop()
 
-    async def _process_batch(
-        self,
-        committer: OffsetCommitter,
-        producer: AIOKafkaProducer,
-        batch: Mapping[TopicPartition, list[Message]],
-        stop: asyncio.Event,
+    async def _apply_run(
+        self, producer: AIOKafkaProducer, messages: list[Message], stop: asyncio.Event,
     ) -> None:
-        done: dict[TopicPartition, int] = {}
-        try:
-            async with asyncio.TaskGroup() as group:
-                for partition, messages in batch.items():
-                    group.create_task(
-                        self._process_partition(producer, partition, messages, stop, done))
-        finally:
-            if done:
-                # Everything up to here is committed in the database (or dead-lettered).
-                committer.commit(done)
-
-    async def _process_partition(
-        self, producer: AIOKafkaProducer, partition: TopicPartition, messages: list[Message],
-        stop: asyncio.Event, done: dict[TopicPartition, int],
-    ) -> None:
-        """Apply one partition's messages in order; `done[partition]` moves past them once
-        they are committed or dead-lettered. A partition waits for a free slot, so a wide
-        batch does not take every database connection from the HTTP handlers."""
+        """Apply one partition's run in order. A run waits for a free slot, so many busy
+        partitions do not take every database connection from the HTTP handlers."""
         async with self._slots:
-            if stop.is_set():
-                return
             routed: list[Routed] = []
             for message in messages:
                 item = await self._route_message(producer, message)
                 if item is not None:
                     routed.append(item)
             await self._applier(producer).apply(routed, stop)
-            done[partition] = messages[-1].offset + 1
 
     async def _route_message(self, producer: AIOKafkaProducer, message: Message) -> Routed | None:
         """The message with its handler; None for one dead-lettered as unreadable or one

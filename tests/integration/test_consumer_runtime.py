@@ -8,10 +8,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 import sqlalchemy as sa
+from aiokafka.partitioner import DefaultPartitioner
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.clock import SystemClock
-from shared.consumer import ConsumerRuntime, inbox
+from shared.consumer import ConsumerRuntime, Handler, inbox
 from shared.db import Database
 from shared.eventstore import Actor, EventContext, EventStore, NewEvent
 from shared.messaging.cloudevents import ConsumedEvent, KafkaRecord, to_kafka
@@ -67,13 +68,14 @@ class Harness:
         finally:
             await producer.stop()
 
-    def runtime(self, name: str = "test-consumer", max_attempts: int = 3) -> ConsumerRuntime:
+    def runtime(self, name: str = "test-consumer", max_attempts: int = 3,
+                handler: Handler = record_effect) -> ConsumerRuntime:
         return ConsumerRuntime(
             name=name, database=self.db,
             consumer_factory=lambda: make_consumer(self.kafka, f"{name}-{self.topic}",
                                                    [self.topic]),
             producer_factory=lambda: make_producer(self.kafka, name),
-            handlers={"test.step_recorded.v1": record_effect},
+            handlers={"test.step_recorded.v1": handler},
             dead_letter_topic=self.dlq, max_attempts=max_attempts, first_backoff=0.01)
 
     async def effects(self) -> list[tuple[str, int]]:
@@ -192,6 +194,53 @@ async def test_a_failing_message_is_isolated_and_the_rest_of_its_batch_applies_i
     [letter] = await read_topic(harness.kafka, harness.dlq)
     assert "cannot apply step 4" in (header(letter, "dlq_error") or "")
     assert runtime.stats.duplicates == 0
+
+
+async def test_a_slow_partition_does_not_hold_up_the_others(harness: Harness) -> None:
+    slow, fast = _keys_on_two_partitions(partitions=3)
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_on_one_case(event: ConsumedEvent, conn: AsyncConnection) -> None:
+        if event.stream_id == slow:
+            entered.set()
+            await release.wait()
+        await record_effect(event, conn)
+
+    await harness.publish(slow, 1, step=1)
+    runtime = harness.runtime(handler=slow_on_one_case)
+    stop = asyncio.Event()
+    task = asyncio.create_task(runtime.run(stop))
+    try:
+        await asyncio.wait_for(entered.wait(), timeout=60)
+        # Fetched while the slow case's handler is still busy on the other partition.
+        for version in range(1, 4):
+            await harness.publish(fast, version, step=version)
+
+        async def fast_case_applied() -> bool:
+            return await harness.effects() == [(fast, 1), (fast, 2), (fast, 3)]
+
+        await wait_for(fast_case_applied, what="the other partition's case, while one waits")
+        release.set()
+
+        async def all_applied() -> bool:
+            return len(await harness.effects()) == 4
+
+        await wait_for(all_applied, what="the held case once released")
+    finally:
+        release.set()
+        stop.set()
+        await task
+
+
+def _keys_on_two_partitions(partitions: int) -> tuple[str, str]:
+    """Two case ids that the producer's default partitioner puts on different partitions."""
+    choose = DefaultPartitioner()
+    every = list(range(partitions))
+    first = "case-slow"
+    where = choose(first.encode(), every, every)
+    other = next(f"case-fast-{n}" for n in range(100)
+                 if choose(f"case-fast-{n}".encode(), every, every) != where)
+    return first, other
 
 
 async def test_the_inbox_claims_each_event_once_on_both_backends(any_db: Database) -> None:
