@@ -19,11 +19,41 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from tests.bench import appends, http_load, latency, relay, replay, transfer
+from tests.bench import (
+    appends,
+    consumer_apply,
+    http_load,
+    latency,
+    relay,
+    replay,
+    transfer,
+)
 
 Figure = Callable[[], Awaitable[dict[str, Any]]]
 
+# The throughput issue's goal table: (label, figure, path to the ratio, goal, "min"|"max").
+GOALS: tuple[tuple[str, str, tuple[str, ...], float, str], ...] = (
+    ("consumer apply (trivial handler) vs raw single-row insert", "consumer",
+     ("ratio_trivial_vs_raw_insert",), 2.0, "min"),
+    ("POST /cases vs /healthz, 32 connections", "http", ("ratios", "submit_vs_healthz"),
+     0.25, "min"),
+    ("POST /cases p99 vs one request alone (p50)", "http",
+     ("ratios", "submit_p99_vs_alone_p50"), 10.0, "max"),
+    ("GET /cases/{id} vs /healthz", "http", ("ratios", "read_vs_healthz"), 0.6, "min"),
+    ("single appends vs raw insert", "appends", ("ratio_single_appends_vs_raw_insert",),
+     0.6, "min"),
+    ("relay vs raw producer (same settings)", "relay", ("ratio_relay_vs_raw_produce",),
+     0.7, "min"),
+    ("replay from Kafka vs raw consume", "replay", ("ratios", "replay_kafka_vs_raw_consume"),
+     0.3, "min"),
+    ("commit -> consumer p50 vs raw produce -> consume p50", "latency", ("ratio_p50_vs_raw",),
+     3.0, "max"),
+    ("37-person transfer, submit to last court intake (s)", "transfer",
+     ("seconds_submit_to_last_court_intake",), 5.0, "max"),
+)
+
 FIGURES: tuple[tuple[str, Figure], ...] = (
+    ("consumer", consumer_apply.main),
     ("appends", appends.main),
     ("relay", relay.main),
     ("latency", latency.main),
@@ -50,7 +80,26 @@ def main() -> None:
     for name, figure in FIGURES:
         if not only or name in only:
             report[name] = asyncio.run(_run(figure))
+    report["summary"] = summary(report)
     print(json.dumps(report, indent=2))
+    for row in report["summary"]:
+        print(f"{row['figure']:<58} {row['value']!s:>10}  goal {row['goal']}  "
+              f"{'met' if row['met'] else 'NOT met'}", file=sys.stderr)
+
+
+def summary(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each goal of the throughput issue with the figure this run measured."""
+    rows = []
+    for label, figure, path, goal, direction in GOALS:
+        value: Any = report.get(figure)
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        if value is None:
+            continue
+        met = value >= goal if direction == "min" else value <= goal
+        rows.append({"figure": label, "value": value,
+                     "goal": f"{'>=' if direction == 'min' else '<='} {goal}", "met": met})
+    return rows
 
 
 async def _run(figure: Figure) -> dict[str, Any]:
