@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
-from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
@@ -24,6 +24,8 @@ log = logging.getLogger("runway.http")
 # A 422 names what was wrong and shows the offending value, but never echoes back more than
 # this much of it: a megabyte of junk is not worth returning (or logging) to its sender.
 MAX_ECHOED_CHARS = 200
+# The codes the auth middleware and the validation handler use for the same refusals.
+_HTTP_ERRORS = {401: "unauthenticated", 422: "invalid_request"}
 
 
 def bounded_input(value: Any) -> Any:
@@ -43,6 +45,23 @@ def bounded_input(value: Any) -> Any:
     return f"({type(value).__name__} of {size} characters, not echoed)"
 
 
+def invalid_request(problems: list[Any]) -> JSONResponse:
+    """The 422 of every kind of invalid input, in the one error shape (openapi_errors.py)."""
+    return JSONResponse(status_code=422, content={"error": "invalid_request",
+                                                  "detail": problems})
+
+
+def http_error(error: HTTPException) -> Response:
+    """Starlette's and our own HTTPExceptions (404 for an unknown path, 405, 401, 403, an
+    If-Match 422) in the one error shape: `error` from the status, `detail` as raised."""
+    if error.status_code in (204, 304):
+        return Response(status_code=error.status_code, headers=error.headers)
+    code = _HTTP_ERRORS.get(error.status_code) or \
+        HTTPStatus(error.status_code).phrase.lower().replace(" ", "_").replace("-", "_")
+    return JSONResponse(status_code=error.status_code, headers=error.headers,
+                        content={"error": code, "detail": error.detail})
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ConcurrencyConflict)
     async def _conflict(_request: Request, error: ConcurrencyConflict) -> JSONResponse:
@@ -59,22 +78,22 @@ def install_error_handlers(app: FastAPI) -> None:
         detail = [{**e, "loc": [printable(p) if isinstance(p, str) else p for p in e["loc"]],
                    **({"input": bounded_input(e["input"])} if "input" in e else {})}
                   for e in error.errors()]
-        return JSONResponse(status_code=422, content={"detail": jsonable_encoder(detail)})
+        return invalid_request(jsonable_encoder(detail))
 
     @app.exception_handler(HTTPException)
-    async def _http(request: Request, error: HTTPException) -> Response:
+    async def _http(_request: Request, error: HTTPException) -> Response:
         cause = error.__cause__
         if error.status_code == 400 and isinstance(cause, RecursionError):
-            return JSONResponse(status_code=422, content={"detail": [{
+            return invalid_request([{
                 "type": "json_too_deep", "loc": ["body"],
-                "msg": f"JSON may nest at most {MAX_DEPTH} levels of lists and objects"}]})
+                "msg": f"JSON may nest at most {MAX_DEPTH} levels of lists and objects"}])
         if error.status_code == 400 and isinstance(cause, UnicodeDecodeError):
             # FastAPI answers 400 for a body that isn't UTF-8; it is malformed JSON like any
             # other, so it gets the same 422 as a syntax error.
-            return JSONResponse(status_code=422, content={"detail": [{
+            return invalid_request([{
                 "type": "json_invalid", "loc": ["body", cause.start], "msg": "JSON decode error",
-                "ctx": {"error": "the body is not UTF-8 text"}}]})
-        return await http_exception_handler(request, error)
+                "ctx": {"error": "the body is not UTF-8 text"}}])
+        return http_error(error)
 
     @app.exception_handler(RuleViolation)
     async def _rule(_request: Request, error: RuleViolation) -> JSONResponse:
@@ -83,8 +102,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(InvalidRequest)
     async def _invalid(_request: Request, error: InvalidRequest) -> JSONResponse:
-        return JSONResponse(status_code=422, content={
-            "error": "invalid_request", "detail": [p.as_dict() for p in error.problems]})
+        return invalid_request([p.as_dict() for p in error.problems])
 
     @app.exception_handler(NotFound)
     async def _missing(_request: Request, error: NotFound) -> JSONResponse:

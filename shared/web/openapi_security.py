@@ -10,9 +10,8 @@ from typing import Any
 from fastapi import FastAPI
 
 from .auth import Security
+from .openapi_errors import add_error_schema
 
-_ERROR = {"type": "object", "required": ["error", "detail"],
-          "properties": {"error": {"type": "string"}, "detail": {"type": "string"}}}
 _METHODS = ("get", "put", "post", "delete", "patch")
 
 
@@ -34,7 +33,7 @@ def _with_security(document: dict[str, Any], security: Security) -> dict[str, An
         "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
         "description": "A JWT from the configured issuer; its roles claim decides access "
                        "(shared/security/permissions.yaml)."}
-    components.setdefault("schemas", {})["AuthError"] = _ERROR
+    error = add_error_schema(document)
     for path, operations in document.get("paths", {}).items():
         for method, operation in operations.items():
             if method not in _METHODS:
@@ -48,5 +47,5 @@ def _with_security(document: dict[str, Any], security: Security) -> dict[str, An
             for status, why in (("401", "No valid bearer token (the reason is given)"),
                                 ("403", "The token's roles may not call this operation")):
                 responses.setdefault(status, {"description": why, "content": {
-                    "application/json": {"schema": {"$ref": "#/components/schemas/AuthError"}}}})
+                    "application/json": {"schema": {"$ref": error}}}})
     return document
