@@ -17,7 +17,7 @@ from shared.web.actor import Context
 from shared.web.app import Runtime
 from shared.web.params import Offset
 
-from . import domain, handling, read_model
+from . import domain, handling, read_model, responses
 from .events import Scope
 from .settings import AssuranceSettings
 from .view import case_view
@@ -90,7 +90,8 @@ def routes(runtime: ServiceRuntime, settings: AssuranceSettings) -> Sequence[API
         return case_view(state)
 
     @router.post("/{case_id}/assurance-requests", status_code=201,
-                 summary="Record that assurances were requested for capital charges")
+                 summary="Record that assurances were requested for capital charges",
+                 response_model=responses.CaseView)
     async def request_assurance(case_id: CaseId, body: AssuranceRequestBody, rt: Runtime,
                                 context: Context) -> dict[str, Any]:
         now = rt.clock.now()
@@ -98,7 +99,8 @@ def routes(runtime: ServiceRuntime, settings: AssuranceSettings) -> Sequence[API
             s, body.charge_ids, body.requested_on, body.note, now), context)
 
     @router.post("/{case_id}/assurances", status_code=201,
-                 summary="Record an assurance received from the US")
+                 summary="Record an assurance received from the US",
+                 response_model=responses.CaseView)
     async def receive_assurance(case_id: CaseId, body: AssuranceBody, rt: Runtime,
                                 context: Context) -> dict[str, Any]:
         now = rt.clock.now()
@@ -111,7 +113,8 @@ def routes(runtime: ServiceRuntime, settings: AssuranceSettings) -> Sequence[API
             s, received, policy, now), context)
 
     @router.post("/{case_id}/assurances/{assurance_id}/decision",
-                 summary="Record Mexico's acceptance or rejection of an assurance")
+                 summary="Record Mexico's acceptance or rejection of an assurance",
+                 response_model=responses.CaseView)
     async def decide(case_id: CaseId, assurance_id: AssuranceId, body: DecisionBody,
                      rt: Runtime, context: Context) -> dict[str, Any]:
         now = rt.clock.now()
@@ -120,7 +123,8 @@ def routes(runtime: ServiceRuntime, settings: AssuranceSettings) -> Sequence[API
             context)
 
     @router.post("/{case_id}/assurances/{assurance_id}/withdrawal",
-                 summary="Record that an assurance was withdrawn or its acceptance revoked")
+                 summary="Record that an assurance was withdrawn or its acceptance revoked",
+                 response_model=responses.CaseView)
     async def withdraw(case_id: CaseId, assurance_id: AssuranceId, body: WithdrawalBody,
                        rt: Runtime, context: Context) -> dict[str, Any]:
         now = rt.clock.now()
@@ -128,7 +132,8 @@ def routes(runtime: ServiceRuntime, settings: AssuranceSettings) -> Sequence[API
             s, assurance_id, body.withdrawn_on, body.reason, now), context)
 
     @router.post("/{case_id}/doj-commitment", status_code=201,
-                 summary="Record the DOJ's commitment not to seek death (national security)")
+                 summary="Record the DOJ's commitment not to seek death (national security)",
+                 response_model=responses.CaseView)
     async def doj_commitment(case_id: CaseId, body: DojCommitmentBody, rt: Runtime,
                              context: Context) -> dict[str, Any]:
         now = rt.clock.now()
@@ -136,12 +141,14 @@ def routes(runtime: ServiceRuntime, settings: AssuranceSettings) -> Sequence[API
             s, body.reference, body.committed_on, body.authority, body.scope, now), context)
 
     @router.post("/{case_id}/clearance/evaluation",
-                 summary="Re-evaluate clearance; 409 capital_charge_uncovered names the gaps")
+                 summary="Re-evaluate clearance; 409 capital_charge_uncovered names the gaps",
+                 response_model=responses.CaseView)
     async def evaluate(case_id: CaseId, rt: Runtime, context: Context) -> dict[str, Any]:
         now = rt.clock.now()
         return await command(rt, case_id, lambda s: domain.evaluate(s, now), context)
 
-    @router.get("/{case_id}", summary="A case: capital charges, coverage, clearance")
+    @router.get("/{case_id}", summary="A case: capital charges, coverage, clearance",
+                response_model=responses.CaseView)
     async def show(case_id: CaseId, rt: Runtime) -> dict[str, Any]:
         async with rt.database.connect() as conn:
             found = await read_model.get_case(conn, case_id)
@@ -149,7 +156,8 @@ def routes(runtime: ServiceRuntime, settings: AssuranceSettings) -> Sequence[API
             raise NotFound("case", case_id)
         return found
 
-    @router.get("", summary="Cases, filtered by clearance or flagged transfer")
+    @router.get("", summary="Cases, filtered by clearance or flagged transfer",
+                response_model=responses.CaseList)
     async def list_cases(
         rt: Runtime,
         cleared: bool | None = None,

@@ -23,7 +23,7 @@ from shared.web.actor import Context
 from shared.web.app import Runtime
 from shared.web.params import Instant, Offset
 
-from . import domain, handling, read_model
+from . import domain, handling, read_model, responses
 from .events import ChargeText, Plea
 from .settings import settings_of
 from .view import as_of, case_view
@@ -34,6 +34,8 @@ LongText = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
 CaseId = Annotated[str, Path(min_length=1, max_length=200)]
 ChargeIds = Annotated[list[ChargeId], Field(min_length=1, max_length=100)]
 Result = dict[str, Any]
+# US district abbreviations (EDNY, DDC, DPR): a filter no district can match is a 422.
+DISTRICT = r"^[A-Z]{2,5}$"
 Command = Callable[[ServiceRuntime, str, handling.Decision, EventContext], Awaitable[Result]]
 
 
@@ -127,7 +129,8 @@ def _counts(body: SupersedingIndictmentBody) -> tuple[ChargeText, ...]:
 
 
 def _step_routes(router: APIRouter, command: Command) -> None:
-    @router.post("/{case_id}/docket", summary="Record the case's docket number")
+    @router.post("/{case_id}/docket", summary="Record the case's docket number",
+                 response_model=responses.CaseView)
     async def docket(case_id: CaseId, body: DocketBody, rt: Runtime,
                      context: Context) -> dict[str, Any]:
         now = rt.clock.now()
@@ -135,7 +138,8 @@ def _step_routes(router: APIRouter, command: Command) -> None:
             s, body.docket_number, now), context)
 
     @router.post("/{case_id}/initial-appearance",
-                 summary="Record the initial appearance (Rule 5); late ones are flagged")
+                 summary="Record the initial appearance (Rule 5); late ones are flagged",
+                 response_model=responses.CaseView)
     async def initial_appearance(case_id: CaseId, body: InitialAppearanceBody, rt: Runtime,
                                  context: Context) -> dict[str, Any]:
         now, policy = rt.clock.now(), settings_of(rt).policy()
@@ -143,7 +147,8 @@ def _step_routes(router: APIRouter, command: Command) -> None:
             s, body.held_at, body.magistrate, now, policy), context)
 
     @router.post("/{case_id}/detention-hearing",
-                 summary="Record detention ordered, or release on conditions")
+                 summary="Record detention ordered, or release on conditions",
+                 response_model=responses.CaseView)
     async def detention(case_id: CaseId, body: DetentionBody, rt: Runtime,
                         context: Context) -> dict[str, Any]:
         detail = _detention_detail(body)
@@ -152,7 +157,8 @@ def _step_routes(router: APIRouter, command: Command) -> None:
             s, body.outcome, body.decided_on, detail, now), context)
 
     @router.post("/{case_id}/arraignment",
-                 summary="Record an arraignment and plea (granted or consented charges only)")
+                 summary="Record an arraignment and plea (granted or consented charges only)",
+                 response_model=responses.CaseView)
     async def arraignment(case_id: CaseId, body: ArraignmentBody, rt: Runtime,
                           context: Context) -> dict[str, Any]:
         now = rt.clock.now()
@@ -160,7 +166,8 @@ def _step_routes(router: APIRouter, command: Command) -> None:
             s, body.arraigned_on, body.plea, body.charge_ids, now), context)
 
     @router.post("/{case_id}/proceedings-ended", summary="Record the end of the proceedings "
-                 "(a temporary surrender then falls due for return to Mexico)")
+                 "(a temporary surrender then falls due for return to Mexico)",
+                 response_model=responses.CaseView)
     async def proceedings_ended(case_id: CaseId, body: ProceedingsEndedBody, rt: Runtime,
                                 context: Context) -> dict[str, Any]:
         now, policy = rt.clock.now(), settings_of(rt).policy()
@@ -171,7 +178,8 @@ def _step_routes(router: APIRouter, command: Command) -> None:
 def _specialty_routes(router: APIRouter, command: Command) -> None:
     @router.post("/{case_id}/superseding-indictment", status_code=201,
                  summary="Record a superseding indictment; counts outside the grant are "
-                         "blocked until Mexico consents")
+                         "blocked until Mexico consents",
+                 response_model=responses.CaseView)
     async def superseding(case_id: CaseId, body: SupersedingIndictmentBody, rt: Runtime,
                           context: Context) -> dict[str, Any]:
         counts = _counts(body)
@@ -180,7 +188,8 @@ def _specialty_routes(router: APIRouter, command: Command) -> None:
             s, body.filed_on, counts, now), context)
 
     @router.post("/{case_id}/specialty-consent-requests", status_code=201,
-                 summary="Record that Mexico's consent was requested (rule of specialty)")
+                 summary="Record that Mexico's consent was requested (rule of specialty)",
+                 response_model=responses.CaseView)
     async def consent_request(case_id: CaseId, body: ConsentRequestBody, rt: Runtime,
                               context: Context) -> dict[str, Any]:
         now = rt.clock.now()
@@ -189,7 +198,8 @@ def _specialty_routes(router: APIRouter, command: Command) -> None:
             context)
 
     @router.post("/{case_id}/specialty-consent",
-                 summary="Record Mexico's consent (or refusal) for charges outside the grant")
+                 summary="Record Mexico's consent (or refusal) for charges outside the grant",
+                 response_model=responses.CaseView)
     async def consent(case_id: CaseId, body: ConsentBody, rt: Runtime,
                       context: Context) -> dict[str, Any]:
         now = rt.clock.now()
@@ -213,7 +223,8 @@ def routes(_runtime: ServiceRuntime) -> Sequence[APIRouter]:
     _specialty_routes(router, command)
 
     @router.get("/{case_id}", summary="An intake record: district, docket, appearance, "
-                "charges (prosecutable or blocked), specialty, return obligation")
+                "charges (prosecutable or blocked), specialty, return obligation",
+                response_model=responses.CaseView)
     async def show(case_id: CaseId, rt: Runtime) -> dict[str, Any]:
         async with rt.database.connect() as conn:
             found = await read_model.get_case(conn, case_id)
@@ -221,11 +232,13 @@ def routes(_runtime: ServiceRuntime) -> Sequence[APIRouter]:
             raise NotFound("intake record", case_id)
         return as_of(found, rt.clock.now(), settings_of(rt).initial_appearance_limit_hours)
 
-    @router.get("", summary="Intake records by district, status, overdue initial appearance")
+    @router.get("", summary="Intake records by district, status, overdue initial appearance",
+                response_model=responses.CaseList)
     async def list_cases(
         rt: Runtime,
-        district: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
-        status: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
+        district: Annotated[str | None, Query(
+            pattern=DISTRICT, description="a US district's abbreviation, e.g. EDNY")] = None,
+        status: Annotated[responses.CourtStatus | None, Query()] = None,
         overdue_appearance: bool | None = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
         offset: Offset = 0,

@@ -26,7 +26,7 @@ from shared.web.app import Runtime
 from shared.web.limits import BATCH_BODY
 from shared.web.params import CaseIdPath, Offset
 
-from . import domain, read_model
+from . import domain, read_model, responses
 from .erasure import erase
 from .events import Charge, DocumentRef, LegalBasis, Person, RequestSubmitted
 from .people import person_view
@@ -179,7 +179,8 @@ async def submit_all(runtime: ServiceRuntime, items: list[dict[str, Any]],
 def routes(runtime: ServiceRuntime) -> Sequence[APIRouter]:
     router = APIRouter(prefix="/cases", tags=["cases"])
 
-    @router.post("", status_code=201, summary="Submit an extradition request")
+    @router.post("", status_code=201, summary="Submit an extradition request",
+                 response_model=responses.Submitted)
     async def submit_request(submission: Submission, rt: Runtime, context: Context,
                              response: Response) -> dict[str, str]:
         case_id = await submit(rt, submission, context)
@@ -187,13 +188,15 @@ def routes(runtime: ServiceRuntime) -> Sequence[APIRouter]:
         return {"case_id": case_id, "status": "submitted"}
 
     @router.post("/batch", summary="Submit many requests; one result per item",
-                 openapi_extra=BATCH_BODY)  # up to RUNWAY_MAX_BATCH_REQUEST_BYTES
+                 openapi_extra=BATCH_BODY,  # up to RUNWAY_MAX_BATCH_REQUEST_BYTES
+                 response_model=responses.BatchResult)
     async def submit_batch(batch: Batch, rt: Runtime, context: Context) -> dict[str, Any]:
         results = await submit_all(rt, batch.requests, context)
         created = sum(r["outcome"] == "created" for r in results)
         return {"created": created, "failed": len(results) - created, "results": results}
 
-    @router.put("/{case_id}/charges", summary="Replace the charges (e.g. add a count)")
+    @router.put("/{case_id}/charges", summary="Replace the charges (e.g. add a count)",
+                response_model=responses.Amended)
     async def amend(case_id: CaseIdPath, amendment: Amendment, rt: Runtime,
                     context: Context) -> dict[str, Any]:
         repo = case_repository(rt)
@@ -207,12 +210,14 @@ def routes(runtime: ServiceRuntime) -> Sequence[APIRouter]:
         return {"case_id": case_id, "version": recorded[-1].version}
 
     @router.post("/{case_id}/personal-data/erasure",
-                 summary="Erase the person's personal data (deletes their key)")
+                 summary="Erase the person's personal data (deletes their key)",
+                 response_model=responses.Erased)
     async def erase_personal_data(case_id: CaseIdPath, erasure: Erasure, rt: Runtime,
                                   context: Context) -> dict[str, Any]:
         return await erase(rt, case_id, erasure.reason, context)
 
-    @router.get("/{case_id}", summary="A case: the request and where it stands")
+    @router.get("/{case_id}", summary="A case: the request and where it stands",
+                response_model=responses.CaseDetail)
     async def show(case_id: CaseIdPath, rt: Runtime) -> dict[str, Any]:
         async with rt.database.connect() as conn:
             summary = await read_model.get_case(conn, case_id)
@@ -225,7 +230,8 @@ def routes(runtime: ServiceRuntime) -> Sequence[APIRouter]:
                 "request": {**request.model_dump(mode="json"),
                             "person": await person_view(rt.pii, loaded.state)}}
 
-    @router.get("/{case_id}/timeline", summary="Every event of the case, from every service")
+    @router.get("/{case_id}/timeline", summary="Every event of the case, from every service",
+                response_model=responses.Timeline)
     async def timeline(case_id: CaseIdPath, rt: Runtime) -> dict[str, Any]:
         async with rt.database.connect() as conn:
             if await read_model.get_case(conn, case_id) is None:
@@ -233,11 +239,12 @@ def routes(runtime: ServiceRuntime) -> Sequence[APIRouter]:
             events = await read_model.case_timeline(conn, case_id)
         return {"case_id": case_id, "events": events}
 
-    @router.get("", summary="Cases, filtered by status or clearance")
+    @router.get("", summary="Cases, filtered by status or clearance",
+                response_model=responses.CaseList)
     async def list_cases(
         rt: Runtime,
-        status: Annotated[str | None, Query(max_length=60)] = None,
-        clearance: Annotated[str | None, Query(max_length=40)] = None,
+        status: Annotated[read_model.CaseStatus | None, Query()] = None,
+        clearance: Annotated[read_model.Clearance | None, Query()] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
         offset: Offset = 0,
     ) -> dict[str, Any]:

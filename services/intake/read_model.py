@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -53,9 +53,21 @@ timeline = sa.Table(
     sa.Column("data", sa.Text),
 )
 
+# Every status and clearance a case can have: the filters of GET /cases accept only these
+# (a typo is a 422, not an empty list), and the answers name them. A unit test keeps them
+# equal to the values STATUS_AFTER and CLEARANCE_AFTER can write.
+CaseStatus = Literal[
+    "submitted", "in_judicial_process", "provisional_detention", "formal_request_received",
+    "judicial_hearing", "judge_opinion_issued", "extradition_granted", "extradition_refused",
+    "amparo_pending", "amparo_suspension", "amparo_granted", "surrender_ordered",
+    "surrender_deferred", "temporary_surrender", "transfer_authorized", "released",
+    "on_manifest", "awaiting_transport", "in_us_custody", "in_transit", "landed",
+    "in_us_court", "return_to_mexico_due"]
+Clearance = Literal["pending", "cleared", "withdrawn"]
+
 # Where a case stands, as the operator sees it, moved by the events of every phase.
 # Unknown event types leave the status as it is (they still enter the timeline).
-STATUS_AFTER: dict[str, str] = {
+STATUS_AFTER: dict[str, CaseStatus] = {
     "judicial.case_opened": "in_judicial_process",
     "judicial.provisional_detention_ordered": "provisional_detention",
     "judicial.formal_request_received": "formal_request_received",
@@ -81,7 +93,7 @@ STATUS_AFTER: dict[str, str] = {
     "court.intake_opened": "in_us_court",
     "court.return_to_mexico_due": "return_to_mexico_due",
 }
-CLEARANCE_AFTER: dict[str, str] = {
+CLEARANCE_AFTER: dict[str, Clearance] = {
     "assurance.capital_charge_identified": "pending",
     "assurance.death_penalty_clearance_granted": "cleared",
     "assurance.death_penalty_clearance_withdrawn": "withdrawn",
@@ -152,7 +164,8 @@ async def get_case(conn: AsyncConnection, case_id: str) -> dict[str, Any] | None
     return None if row is None else case_summary(row)
 
 
-async def list_cases(conn: AsyncConnection, *, status: str | None, clearance: str | None,
+async def list_cases(conn: AsyncConnection, *, status: CaseStatus | None,
+                     clearance: Clearance | None,
                      limit: int, offset: int) -> list[dict[str, Any]]:
     query = _with_names().order_by(cases.c.submitted_at, cases.c.case_id)
     if status:

@@ -20,7 +20,7 @@ from shared.web.app import Runtime
 from shared.web.params import CaseIdPath, Offset
 
 from . import commands as cmd
-from . import domain, read_model
+from . import domain, read_model, responses
 from .persistence import case_repository, record
 from .settings import settings_of
 from .state import Status
@@ -41,76 +41,90 @@ Result = dict[str, Any]
 
 
 def _step_routes(router: APIRouter) -> None:
-    @router.post("/{case_id}/provisional-detention", summary="Provisional detention ordered")
+    @router.post("/{case_id}/provisional-detention", summary="Provisional detention ordered",
+                 response_model=responses.StepResult)
     async def provisional_detention(case_id: CaseIdPath, body: cmd.OrderProvisionalDetention,
                                     rt: Runtime, context: Context) -> Result:
         return await run_command(rt, case_id, body, context)
 
-    @router.post("/{case_id}/formal-request", summary="Formal request received by the SRE")
+    @router.post("/{case_id}/formal-request", summary="Formal request received by the SRE",
+                 response_model=responses.StepResult)
     async def formal_request(case_id: CaseIdPath, body: cmd.ReceiveFormalRequest, rt: Runtime,
                              context: Context) -> Result:
         return await run_command(rt, case_id, body, context)
 
-    @router.post("/{case_id}/hearing", summary="Hearing held: objection and evidence periods")
+    @router.post("/{case_id}/hearing", summary="Hearing held: objection and evidence periods",
+                 response_model=responses.StepResult)
     async def hearing(case_id: CaseIdPath, body: cmd.HoldHearing, rt: Runtime,
                       context: Context) -> Result:
         return await run_command(rt, case_id, body, context)
 
-    @router.post("/{case_id}/evidence-extension", summary="Evidence period extended")
+    @router.post("/{case_id}/evidence-extension", summary="Evidence period extended",
+                 response_model=responses.StepResult)
     async def evidence_extension(case_id: CaseIdPath, body: cmd.ExtendEvidencePeriod, rt: Runtime,
                                  context: Context) -> Result:
         return await run_command(rt, case_id, body, context)
 
-    @router.post("/{case_id}/objections", summary="Objections filed")
+    @router.post("/{case_id}/objections", summary="Objections filed",
+                 response_model=responses.StepResult)
     async def objections(case_id: CaseIdPath, body: cmd.FileObjections, rt: Runtime,
                          context: Context) -> Result:
         return await run_command(rt, case_id, body, context)
 
-    @router.post("/{case_id}/consent", summary="The person consents to extradition")
+    @router.post("/{case_id}/consent", summary="The person consents to extradition",
+                 response_model=responses.StepResult)
     async def consent(case_id: CaseIdPath, body: cmd.GiveConsent, rt: Runtime,
                       context: Context) -> Result:
         return await run_command(rt, case_id, body, context)
 
-    @router.post("/{case_id}/judge-opinion", summary="The judge's opinion issued")
+    @router.post("/{case_id}/judge-opinion", summary="The judge's opinion issued",
+                 response_model=responses.StepResult)
     async def judge_opinion(case_id: CaseIdPath, body: cmd.IssueOpinion, rt: Runtime,
                             context: Context) -> Result:
         return await run_command(rt, case_id, body, context)
 
-    @router.post("/{case_id}/sre-decision", summary="The SRE grants or refuses extradition")
+    @router.post("/{case_id}/sre-decision", summary="The SRE grants or refuses extradition",
+                 response_model=responses.StepResult)
     async def sre_decision(case_id: CaseIdPath, body: cmd.DecideExtradition, rt: Runtime,
                            context: Context) -> Result:
         return await run_command(rt, case_id, body, context)
 
 
 def _amparo_and_surrender_routes(router: APIRouter) -> None:
-    @router.post("/{case_id}/amparo", summary="Amparo suit filed")
+    @router.post("/{case_id}/amparo", summary="Amparo suit filed",
+                 response_model=responses.StepResult)
     async def amparo(case_id: CaseIdPath, body: cmd.FileAmparo, rt: Runtime,
                      context: Context) -> Result:
         return await run_command(rt, case_id, body, context)
 
-    @router.post("/{case_id}/amparo-suspension", summary="Suspension granted in an amparo")
+    @router.post("/{case_id}/amparo-suspension", summary="Suspension granted in an amparo",
+                 response_model=responses.StepResult)
     async def amparo_suspension(case_id: CaseIdPath, body: cmd.GrantAmparoSuspension, rt: Runtime,
                                 context: Context) -> Result:
         return await run_command(rt, case_id, body, context)
 
-    @router.post("/{case_id}/amparo-ruling", summary="Amparo denied or granted")
+    @router.post("/{case_id}/amparo-ruling", summary="Amparo denied or granted",
+                 response_model=responses.StepResult)
     async def amparo_ruling(case_id: CaseIdPath, body: cmd.RuleOnAmparo, rt: Runtime,
                             context: Context) -> Result:
         return await run_command(rt, case_id, body, context)
 
     @router.post("/{case_id}/surrender-order", summary="Surrender ordered (full, deferred, "
-                                                       "temporary)")
+                                                       "temporary)",
+                 response_model=responses.StepResult)
     async def surrender_order(case_id: CaseIdPath, body: cmd.OrderSurrender, rt: Runtime,
                               context: Context) -> Result:
         return await run_command(rt, case_id, body, context)
 
-    @router.post("/{case_id}/temporary-surrender", summary="Temporary surrender agreed")
+    @router.post("/{case_id}/temporary-surrender", summary="Temporary surrender agreed",
+                 response_model=responses.StepResult)
     async def temporary_surrender(case_id: CaseIdPath, body: cmd.AgreeTemporarySurrender,
                                   rt: Runtime, context: Context) -> Result:
         return await run_command(rt, case_id, body, context)
 
     @router.post("/{case_id}/national-security-transfer",
-                 summary="Transfer authorized under the National Security Law")
+                 summary="Transfer authorized under the National Security Law",
+                 response_model=responses.StepResult)
     async def national_security_transfer(case_id: CaseIdPath,
                                          body: cmd.AuthorizeNationalSecurityTransfer,
                                          rt: Runtime, context: Context) -> Result:
@@ -118,7 +132,8 @@ def _amparo_and_surrender_routes(router: APIRouter) -> None:
 
 
 def _read_routes(router: APIRouter) -> None:
-    @router.get("/{case_id}", summary="Where the case stands in Mexico's phase")
+    @router.get("/{case_id}", summary="Where the case stands in Mexico's phase",
+                response_model=responses.CaseView)
     async def show(case_id: CaseIdPath, rt: Runtime) -> Result:
         async with rt.database.connect() as conn:
             found = await read_model.get_case(conn, case_id)
@@ -126,7 +141,8 @@ def _read_routes(router: APIRouter) -> None:
             raise NotFound("judicial case", case_id)
         return found
 
-    @router.get("", summary="Judicial cases, optionally by status")
+    @router.get("", summary="Judicial cases, optionally by status",
+                response_model=responses.CaseList)
     async def list_cases(
         rt: Runtime,
         status: Annotated[Status | None, Query()] = None,

@@ -25,7 +25,7 @@ from shared.web.actor import Context
 from shared.web.app import Runtime
 from shared.web.params import Instant, Offset
 
-from . import domain, planning, read_model
+from . import domain, planning, read_model, responses
 from .domain import FlightPlan, Handoff, Outcome
 from .persistence import Session
 from .rules import Refusal
@@ -167,7 +167,8 @@ async def flight_command(rt: ServiceRuntime, context: EventContext, flight_id: s
 
 
 def _flight_routes(router: APIRouter) -> None:
-    @router.post("/flights", status_code=201, summary="Schedule a flight and its route")
+    @router.post("/flights", status_code=201, summary="Schedule a flight and its route",
+                 response_model=responses.FlightView)
     async def schedule(body: ScheduleBody, rt: Runtime, context: Context) -> Result:
         flight_id = new_flight_id()
         plan = FlightPlan(body.aircraft, body.capacity, body.departure_base,
@@ -180,7 +181,8 @@ def _flight_routes(router: APIRouter) -> None:
         assert shown is not None
         return shown
 
-    @router.post("/flights/{flight_id}/manifest", summary="Put a person on the manifest")
+    @router.post("/flights/{flight_id}/manifest", summary="Put a person on the manifest",
+                 response_model=responses.FlightView)
     async def assign(flight_id: FlightIdPath, body: AssignBody, rt: Runtime,
                      context: Context) -> Result:
         async def decide(s: Session, flight: FlightState) -> Outcome:
@@ -190,7 +192,8 @@ def _flight_routes(router: APIRouter) -> None:
         return await flight_command(rt, context, flight_id, decide)
 
     @router.post("/flights/{flight_id}/manifest/{case_id}/removal",
-                 summary="Take a person off an open manifest (back to the pool)")
+                 summary="Take a person off an open manifest (back to the pool)",
+                 response_model=responses.FlightView)
     async def remove(flight_id: FlightIdPath, case_id: CaseIdPath, body: RemovalBody,
                      rt: Runtime, context: Context) -> Result:
         async def decide(s: Session, flight: FlightState) -> Outcome:
@@ -200,7 +203,8 @@ def _flight_routes(router: APIRouter) -> None:
         return await flight_command(rt, context, flight_id, decide)
 
     @router.post("/flights/{flight_id}/custody",
-                 summary="Custody handed to the US Marshals (before departure)")
+                 summary="Custody handed to the US Marshals (before departure)",
+                 response_model=responses.FlightView)
     async def custody(flight_id: FlightIdPath, body: CustodyBody, rt: Runtime,
                       context: Context) -> Result:
         handoff = Handoff(body.transferred_at, body.place, body.mexican_officer,
@@ -215,7 +219,8 @@ def _flight_routes(router: APIRouter) -> None:
 
 def _movement_routes(router: APIRouter) -> None:
     @router.post("/flights/{flight_id}/departure",
-                 summary="The flight left; everyone aboard must be in US custody")
+                 summary="The flight left; everyone aboard must be in US custody",
+                 response_model=responses.FlightView)
     async def departure(flight_id: FlightIdPath, body: DepartureBody, rt: Runtime,
                         context: Context) -> Result:
         async def decide(s: Session, flight: FlightState) -> Outcome:
@@ -225,7 +230,8 @@ def _movement_routes(router: APIRouter) -> None:
         return await flight_command(rt, context, flight_id, decide)
 
     @router.post("/flights/{flight_id}/landing",
-                 summary="Landed at a stop: those routed there are on US soil")
+                 summary="Landed at a stop: those routed there are on US soil",
+                 response_model=responses.FlightView)
     async def landing(flight_id: FlightIdPath, body: LandingBody, rt: Runtime,
                       context: Context) -> Result:
         async def decide(s: Session, flight: FlightState) -> Outcome:
@@ -235,7 +241,8 @@ def _movement_routes(router: APIRouter) -> None:
         return await flight_command(rt, context, flight_id, decide)
 
     @router.post("/flights/{flight_id}/diversion",
-                 summary="Diverted in the air: everyone aboard gets off there")
+                 summary="Diverted in the air: everyone aboard gets off there",
+                 response_model=responses.FlightView)
     async def diversion(flight_id: FlightIdPath, body: DiversionBody, rt: Runtime,
                         context: Context) -> Result:
         async def decide(_s: Session, flight: FlightState) -> Outcome:
@@ -246,7 +253,8 @@ def _movement_routes(router: APIRouter) -> None:
         return await flight_command(rt, context, flight_id, decide)
 
     @router.post("/flights/{flight_id}/cancellation",
-                 summary="Cancel a flight that has not left; everyone returns to the pool")
+                 summary="Cancel a flight that has not left; everyone returns to the pool",
+                 response_model=responses.FlightView)
     async def cancellation(flight_id: FlightIdPath, body: CancellationBody, rt: Runtime,
                            context: Context) -> Result:
         async def decide(s: Session, flight: FlightState) -> Outcome:
@@ -271,7 +279,8 @@ def _plan_view(plan: planning.Plan) -> Result:
 def _plan_routes(router: APIRouter) -> None:
     @router.post("/transfers/plan",
                  summary="Pack a batch of cases onto aircraft, schedule and assign (all or "
-                         "nothing)")
+                         "nothing)",
+                 response_model=responses.Plan)
     async def plan_transfer(body: PlanBody, rt: Runtime, context: Context) -> Result:
         request = planning.TransferRequest(
             tuple(body.case_ids),
@@ -292,7 +301,8 @@ def _plan_routes(router: APIRouter) -> None:
 
 
 def _read_routes(router: APIRouter) -> None:
-    @router.get("/flights/{flight_id}", summary="A flight: status, route, manifest")
+    @router.get("/flights/{flight_id}", summary="A flight: status, route, manifest",
+                response_model=responses.FlightView)
     async def show_flight(flight_id: FlightIdPath, rt: Runtime) -> Result:
         async with rt.database.connect() as conn:
             found = await read_model.get_flight(conn, flight_id)
@@ -300,7 +310,8 @@ def _read_routes(router: APIRouter) -> None:
             raise NotFound("flight", flight_id)
         return found
 
-    @router.get("/flights", summary="Flights, optionally by status")
+    @router.get("/flights", summary="Flights, optionally by status",
+                response_model=responses.FlightList)
     async def list_flights(
         rt: Runtime,
         status: Annotated[FlightStatus | None, Query()] = None,
@@ -313,7 +324,8 @@ def _read_routes(router: APIRouter) -> None:
                 offset=offset)
         return {"flights": found, "count": len(found)}
 
-    @router.get("/cases/{case_id}", summary="A case's eligibility, failing rules and flight")
+    @router.get("/cases/{case_id}", summary="A case's eligibility, failing rules and flight",
+                response_model=responses.CaseView)
     async def show_case(case_id: CaseIdPath, rt: Runtime) -> Result:
         async with rt.database.connect() as conn:
             found = await read_model.get_case(conn, case_id, rt.clock.now().date())
@@ -321,7 +333,8 @@ def _read_routes(router: APIRouter) -> None:
             raise NotFound("case", case_id)
         return found
 
-    @router.get("/cases", summary="Cases, by eligibility (now) or status")
+    @router.get("/cases", summary="Cases, by eligibility (now) or status",
+                response_model=responses.CaseList)
     async def list_cases(
         rt: Runtime,
         eligible: bool | None = None,
@@ -335,7 +348,8 @@ def _read_routes(router: APIRouter) -> None:
                                                 offset=offset)
         return {"cases": found, "count": len(found)}
 
-    @router.get("/routes", summary="The district → arrival airport table in force")
+    @router.get("/routes", summary="The district → arrival airport table in force",
+                response_model=responses.RouteTable)
     async def route_table(rt: Runtime) -> Result:
         routes = routes_of(rt)
         fallback = routes.fallback

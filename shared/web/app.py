@@ -21,6 +21,7 @@ from .limits import install_body_limits
 from .metrics import MetricsMiddleware, ServiceMetrics
 from .openapi_errors import document_errors
 from .openapi_security import document_security
+from .responses import Health, Readiness
 from .routes import RouteTable
 from .storable import storable_values
 
@@ -71,12 +72,15 @@ def create_app(runtime: ServiceRuntime, *, run_background: bool = True,
     app.add_middleware(MetricsMiddleware, metrics=metrics)  # outermost: refusals count too
     install_error_handlers(app)
 
-    @app.get("/healthz", tags=["operations"], summary="The process is alive")
+    @app.get("/healthz", tags=["operations"], summary="The process is alive",
+             response_model=Health)
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "service": runtime.spec.name}
 
     @app.get("/readyz", tags=["operations"],
-             summary="The database and Kafka answer, and background work is running")
+             summary="The database and Kafka answer, and background work is running",
+             responses={200: {"model": Readiness},
+                        503: {"model": Readiness, "description": "Something is not ready"}})
     async def readyz(rt: Runtime) -> JSONResponse:
         checks = {"database": await _database_ok(rt), "kafka": await rt.kafka_reachable(),
                   "background": not rt.background_failures()}

@@ -363,3 +363,13 @@ async def test_withdrawing_the_accepted_assurance_withdraws_clearance(
         "assurance_withdrawn"
     assert (await stored(runtime, case_id))[-1][0] == \
         "assurance.death_penalty_clearance_withdrawn"
+
+
+@pytest.mark.parametrize("parameter", ["cleared", "transfer_flagged"])
+async def test_an_unknown_filter_value_is_a_422_naming_the_parameter(
+        client: httpx.AsyncClient, parameter: str) -> None:
+    response = await client.get("/cases", params={parameter: "bogus"})
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["error"] == "invalid_request"
+    assert [p["loc"] for p in body["detail"]] == [["query", parameter]]

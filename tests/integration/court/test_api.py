@@ -442,3 +442,13 @@ async def test_a_bad_body_is_a_422_naming_the_field(
     response = await client.post(f"/cases/{case_id}/{path}", json=body)
     assert response.status_code == 422, response.text
     assert [e["loc"] for e in response.json()["detail"]] == [["body", *field]]
+
+
+@pytest.mark.parametrize(("parameter", "value"), [("status", "bogus"), ("district", "edny")])
+async def test_a_filter_no_record_can_match_is_a_422_naming_the_parameter(
+        client: httpx.AsyncClient, parameter: str, value: str) -> None:
+    response = await client.get("/cases", params={parameter: value})
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["error"] == "invalid_request"
+    assert [p["loc"] for p in body["detail"]] == [["query", parameter]]

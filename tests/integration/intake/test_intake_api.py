@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import get_args
 
 import httpx
 import pytest
 import sqlalchemy as sa
 
+from services.intake import read_model
 from services.intake.service import SPEC
 from shared.service import ServiceRuntime
 from tests.support.auth import auth_headers
@@ -131,3 +133,22 @@ async def test_one_reference_submitted_twice_at_once_is_one_case_and_one_409(
         "request_reference_unique"}
     listed = (await client.get("/cases")).json()["cases"]
     assert [c["request_reference"] for c in listed].count("OIA-RACE") == 1
+
+
+@pytest.mark.parametrize("parameter", ["status", "clearance"])
+async def test_an_unknown_filter_value_is_a_422_naming_the_parameter(
+        client: httpx.AsyncClient, parameter: str) -> None:
+    response = await client.get("/cases", params={parameter: "bogus"})
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["error"] == "invalid_request"
+    assert [p["loc"] for p in body["detail"]] == [["query", parameter]]
+
+
+async def test_every_filter_value_a_case_can_have_is_accepted(client: httpx.AsyncClient) -> None:
+    statuses = {"submitted", *read_model.STATUS_AFTER.values()}
+    clearances = {"pending", *read_model.CLEARANCE_AFTER.values()}
+    assert statuses == set(get_args(read_model.CaseStatus))
+    assert clearances == set(get_args(read_model.Clearance))
+    for status in sorted(statuses):
+        assert (await client.get("/cases", params={"status": status})).status_code == 200

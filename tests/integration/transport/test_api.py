@@ -492,3 +492,14 @@ async def test_a_bad_command_body_is_a_422_naming_the_field(
     response = await client.post(path, json=body)
     assert response.status_code == 422, response.text
     assert [e["loc"] for e in response.json()["detail"]] == [["body", *field]]
+
+
+@pytest.mark.parametrize(("path", "parameter"), [("/cases", "status"), ("/cases", "eligible"),
+                                                 ("/flights", "status")])
+async def test_an_unknown_filter_value_is_a_422_naming_the_parameter(
+        client: httpx.AsyncClient, path: str, parameter: str) -> None:
+    response = await client.get(path, params={parameter: "bogus"})
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["error"] == "invalid_request"
+    assert [p["loc"] for p in body["detail"]] == [["query", parameter]]

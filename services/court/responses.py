@@ -1,0 +1,146 @@
+"""What the court's API answers, as typed models (see shared/web/responses.py). The intake
+record is view.py's case view (stored as JSON by the read model) with the person's name and
+the initial appearance's deadline as of now."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from shared.web.responses import IsoDay, IsoInstant, ResponseBody
+
+from .events import LegalBasis, Plea, TermsSource
+
+CourtStatus = Literal["awaiting_arrival", "intake_opened", "initial_appearance_held",
+                      "detention_decided", "arraigned", "proceedings_ended"]
+ChargeStatus = Literal["granted", "consented", "not_granted", "blocked_pending_consent",
+                       "consent_requested", "consent_refused", "specialty_not_applicable"]
+
+
+class IntakeView(ResponseBody):
+    landed_at: IsoInstant
+    airport: str
+    flight_id: str
+    landing_district: str | None
+    landed_in_charging_district: bool
+
+
+class AppearanceView(ResponseBody):
+    status: Literal["held", "pending"]
+    landed_at: IsoInstant | None
+    held_at: IsoInstant | None
+    magistrate: str | None
+    hours_elapsed: float | None
+    limit_hours: float | None
+    late: bool | None
+    due_by: IsoInstant | None = Field(description="landed_at plus the configured limit")
+    overdue: bool = Field(description="pending past due_by, as of now")
+
+
+class DetentionView(ResponseBody):
+    outcome: Literal["detained", "released_on_conditions"]
+    decided_on: IsoDay
+    detail: str | None = Field(description="the conditions, or the grounds for detention")
+
+
+class ArraignmentView(ResponseBody):
+    arraigned_on: IsoDay
+    plea: Plea
+    charge_ids: list[str]
+
+
+class ConsentView(ResponseBody):
+    status: Literal["requested", "granted", "refused"]
+    requested_on: IsoDay | None
+    decided_on: IsoDay | None
+    diplomatic_note_reference: str | None
+
+
+class ChargeView(ResponseBody):
+    charge_id: str
+    statute: str
+    description: str
+    origin: str = Field(description="where the count came from (the request, a later "
+                                    "amendment, a superseding indictment)")
+    in_request: bool
+    indictment: int | None
+    granted: bool
+    status: ChargeStatus
+    prosecutable: bool
+    blocked: bool
+    flagged: bool
+    arraigned: bool
+    consent: ConsentView | None
+
+
+class SpecialtyView(ResponseBody):
+    applies: bool
+    defence_available: bool | None
+    note: str | None
+    granted_charge_ids: list[str]
+    terms_source: TermsSource | None
+    blocked_charge_ids: list[str]
+    awaiting_consent_charge_ids: list[str]
+
+
+class IndictmentView(ResponseBody):
+    indictment_number: int
+    filed_on: IsoDay
+    charge_ids: list[str]
+    added_charge_ids: list[str]
+    specialty_block_applies: bool
+
+
+class ReturnView(ResponseBody):
+    obligation: bool
+    surrender_kind: str | None
+    conditions: str | None
+    due: bool
+    due_on: IsoDay | None
+
+
+class ProceedingsView(ResponseBody):
+    ended: bool
+    ended_on: IsoDay | None
+    outcome: str | None
+
+
+class CaseView(ResponseBody):
+    case_id: str
+    version: int
+    status: CourtStatus
+    district: str | None
+    legal_basis: LegalBasis | None
+    person_id: str | None
+    person_name: str | None = Field(description='"[erased]" once erased; null when unknown')
+    intake: IntakeView | None
+    docket_number: str | None
+    initial_appearance: AppearanceView
+    detention: DetentionView | None
+    arraignments: list[ArraignmentView]
+    charges: list[ChargeView]
+    specialty: SpecialtyView
+    superseding_indictments: list[IndictmentView]
+    return_to_mexico: ReturnView
+    proceedings: ProceedingsView
+
+
+class CaseSummary(ResponseBody):
+    case_id: str
+    district: str
+    legal_basis: LegalBasis
+    status: CourtStatus
+    landed_at: IsoInstant
+    docket_number: str | None
+    appearance_held: bool
+    appearance_late: bool
+    appearance_due_by: IsoInstant
+    appearance_overdue: bool
+    version: int
+    updated_at: IsoInstant
+
+
+class CaseList(ResponseBody):
+    cases: list[CaseSummary]
+    count: int

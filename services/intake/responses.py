@@ -1,0 +1,132 @@
+"""What intake's API answers, as typed models (see shared/web/responses.py)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from shared.web.responses import EventPayload, IsoInstant, ResponseBody
+
+from .events import Charge, DocumentRef, LegalBasis
+from .read_model import CaseStatus, Clearance
+
+
+class Submitted(ResponseBody):
+    case_id: str
+    status: Literal["submitted"]
+
+
+class ItemProblem(ResponseBody):
+    loc: list[str | int] = Field(description="where in the batch body: body, requests, index, ...")
+    type: str
+    msg: str
+
+
+class Created(ResponseBody):
+    index: int
+    outcome: Literal["created"]
+    case_id: str
+
+
+class Invalid(ResponseBody):
+    index: int
+    outcome: Literal["invalid"]
+    errors: list[ItemProblem]
+
+
+class Rejected(ResponseBody):
+    index: int
+    outcome: Literal["rejected"]
+    rule: str = Field(description="the rule the request broke, e.g. request_reference_unique")
+    detail: str
+
+
+BatchItem = Annotated[Created | Invalid | Rejected, Field(discriminator="outcome")]
+
+
+class BatchResult(ResponseBody):
+    created: int
+    failed: int
+    results: list[BatchItem] = Field(description="one per request, in the order sent")
+
+
+class Amended(ResponseBody):
+    case_id: str
+    version: int
+
+
+class Erased(ResponseBody):
+    case_id: str
+    person_id: str
+    erased_at: IsoInstant
+    version: int = Field(description="the case's version after the erasure event")
+
+
+class CaseSummary(ResponseBody):
+    case_id: str
+    full_name: str | None = Field(description='"[erased]" once erased; null when unknown')
+    legal_basis: LegalBasis
+    requesting_district: str
+    status: CaseStatus
+    clearance: Clearance
+    request_reference: str | None
+    submitted_at: IsoInstant
+    updated_at: IsoInstant
+
+
+class PersonView(ResponseBody):
+    person_id: str | None = Field(description="null for a request recorded before sealing")
+    given_names: str | None
+    family_names: str | None
+    aliases: list[str]
+    date_of_birth: date | None
+    nationality: str
+    personal_data: Literal["sealed", "erased", "unreadable", "in_clear"] = Field(
+        description="sealed: opened with the person's key; erased: the key is gone; "
+                    "unreadable: the key store does not open it; in_clear: recorded before "
+                    "sealing (v1)")
+    erased_at: IsoInstant | None
+
+
+class RequestView(ResponseBody):
+    """The request as submitted, with the person opened (or marked erased)."""
+
+    case_id: str
+    person: PersonView
+    legal_basis: LegalBasis
+    requesting_district: str
+    prosecutor_office: str
+    charges: list[Charge]
+    provisional_arrest_date: date | None
+    documents: list[DocumentRef]
+    us_request_reference: str | None
+    request_reference: str | None
+
+
+class CaseDetail(CaseSummary):
+    version: int
+    request: RequestView
+
+
+class TimelineEvent(ResponseBody):
+    event_id: str = Field(json_schema_extra={"format": "uuid"})
+    source: str = Field(description="the CloudEvents source, e.g. /runway/judicial")
+    event_type: str
+    schema_version: int
+    stream_version: int
+    occurred_at: IsoInstant
+    recorded_at: IsoInstant
+    actor: str = Field(description="subject (role)")
+    data: EventPayload
+
+
+class Timeline(ResponseBody):
+    case_id: str
+    events: list[TimelineEvent] = Field(description="in the order things happened")
+
+
+class CaseList(ResponseBody):
+    cases: list[CaseSummary]
+    count: int

@@ -1,0 +1,133 @@
+"""What judicial's API answers, as typed models (see shared/web/responses.py). The case view
+is built by view.py and stored as JSON by the read model; these describe that JSON."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from shared.web.responses import IsoDay, IsoInstant, ResponseBody
+
+from .events import LegalBasis, ReleaseReason, SurrenderKind
+from .state import ClockKind, Status
+
+
+class RecordedEvent(ResponseBody):
+    event_type: str
+    version: int
+
+
+class StepResult(ResponseBody):
+    case_id: str
+    version: int
+    status: Status
+    events: list[RecordedEvent] = Field(description="the events the step recorded")
+
+
+class ClockView(ResponseBody):
+    """A clock the scheduler enforces: it acts when the clock runs out."""
+
+    kind: ClockKind
+    started_on: IsoDay
+    due_on: IsoDay
+    days: int
+    day_counting: str = Field(description="calendar or business days")
+    enforced: Literal[True]
+
+
+class PeriodView(ResponseBody):
+    """A hearing period, shown until the judge opines but not enforced (the judge rules on
+    late filings)."""
+
+    kind: Literal["objections_period", "evidence_period"]
+    started_on: IsoDay
+    due_on: IsoDay | None
+    day_counting: str
+    enforced: Literal[False]
+
+
+class AmparoView(ResponseBody):
+    amparo_id: str
+    filed_on: IsoDay
+    suspension_active: bool
+    outcome: Literal["denied", "granted"] | None
+    ruled_on: IsoDay | None
+
+
+class OpinionView(ResponseBody):
+    issued_on: IsoDay
+    favorable: bool | None
+
+
+class SreDecisionView(ResponseBody):
+    decision: Literal["granted", "refused"]
+    decided_on: IsoDay
+    notified_on: IsoDay
+
+
+class SurrenderView(ResponseBody):
+    kind: SurrenderKind
+    ordered_on: IsoDay
+    pickup_deadline_on: IsoDay | None
+    pickup_paused_since: IsoDay | None
+    return_conditions: str | None
+
+
+class DeferralView(ResponseBody):
+    deferred_on: IsoDay
+    reason: str
+
+
+class ReleaseView(ResponseBody):
+    released_on: IsoDay
+    reason: ReleaseReason
+
+
+class StepView(ResponseBody):
+    version: int
+    step: str = Field(description="the event type without the judicial. prefix")
+    on: str | None = Field(description="the day (or instant) of the act, ISO 8601")
+
+
+class CaseView(ResponseBody):
+    case_id: str
+    legal_basis: LegalBasis | None
+    status: Status
+    version: int
+    requesting_district: str | None
+    provisional_arrest_date: IsoDay | None
+    charge_ids: list[str]
+    granted_charge_ids: list[str] | None
+    clocks: list[ClockView | PeriodView]
+    active_suspensions: list[str] = Field(description="amparo ids with a suspension in force")
+    surrender_blocked_by: list[str] = Field(description="the rules a surrender order would "
+                                                        "break now")
+    amparos: list[AmparoView]
+    formal_request_received_on: IsoDay | None
+    hearing_held_on: IsoDay | None
+    consent_given_on: IsoDay | None
+    judge_opinion: OpinionView | None
+    sre_decision: SreDecisionView | None
+    surrender: SurrenderView | None
+    deferral: DeferralView | None
+    temporary_surrender_agreed_on: IsoDay | None
+    transfer_authorized_at: IsoInstant | None
+    released: ReleaseView | None
+    steps: list[StepView]
+    updated_at: IsoInstant
+
+
+class CaseSummary(ResponseBody):
+    case_id: str
+    legal_basis: LegalBasis
+    status: Status
+    requesting_district: str
+    version: int
+    opened_at: IsoInstant
+    updated_at: IsoInstant
+
+
+class CaseList(ResponseBody):
+    cases: list[CaseSummary]
+    count: int
