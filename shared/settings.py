@@ -2,7 +2,8 @@
 
 Database selection, in order: SERVICE_DATABASE_URL (this service's own database);
 DATABASE_URL pointing at a PostgreSQL server (the service uses database `runway_<service>`
-on it); otherwise the embedded SQLite file `<RUNWAY_DATA_DIR>/<service>.db`.
+on it, or `<RUNWAY_DATABASE_PREFIX>_<service>`); otherwise the embedded SQLite file
+`<RUNWAY_DATA_DIR>/<service>.db`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,11 @@ from shared.security.settings import AuthSettings
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+def service_database_url(server_url: str, service: str, prefix: str = "runway") -> str:
+    """The database of `service` on a PostgreSQL server: `<prefix>_<service>`."""
+    return with_database(server_url, f"{prefix}_{service}")
+
+
 class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
@@ -28,6 +34,10 @@ class ServiceSettings(BaseSettings):
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
     service_database_url: str | None = Field(default=None,
                                              validation_alias="SERVICE_DATABASE_URL")
+    # On a DATABASE_URL server each service uses the database `<prefix>_<service>`: a second
+    # installation (or a test's stack) on the same server takes another prefix.
+    database_prefix: str = Field(default="runway", validation_alias="RUNWAY_DATABASE_PREFIX",
+                                 pattern=r"^[a-z][a-z0-9_]*$")
     data_dir: Path = Field(default=REPO_ROOT / "var" / "data", validation_alias="RUNWAY_DATA_DIR")
     kafka_bootstrap_servers: str = Field(default_factory=default_bootstrap,
                                          validation_alias="KAFKA_BOOTSTRAP_SERVERS")
@@ -61,7 +71,8 @@ class ServiceSettings(BaseSettings):
         if self.service_database_url:
             return self.service_database_url
         if self.database_url and self.database_url.startswith("postgresql"):
-            return with_database(self.database_url, f"runway_{self.service_name}")
+            return service_database_url(self.database_url, self.service_name,
+                                        self.database_prefix)
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{self.data_dir / f'{self.service_name}.db'}"

@@ -11,12 +11,13 @@ from typing import TypeAlias
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
-from shared.db import Database, with_database
+from shared.db import Database
 from shared.eventstore import RecordedEvent, schema
 from shared.eventstore.store import EVENT_COLUMNS, row_to_event
 from shared.messaging.kafka import make_admin
 from shared.messaging.security import PLAINTEXT, KafkaSecurity, options
 from shared.messaging.topics import events_topic
+from shared.settings import service_database_url
 
 SERVICES = ("intake", "judicial", "assurance", "transport", "court")
 
@@ -34,8 +35,9 @@ class AuditTarget:
     @classmethod
     def from_server(cls, server_url: str, bootstrap: str, namespace: str = "",
                     services: tuple[str, ...] = SERVICES,
-                    security: KafkaSecurity = PLAINTEXT) -> AuditTarget:
-        return cls({s: with_database(server_url, f"runway_{s}") for s in services},
+                    security: KafkaSecurity = PLAINTEXT, prefix: str = "runway",
+                    ) -> AuditTarget:
+        return cls({s: service_database_url(server_url, s, prefix) for s in services},
                    bootstrap, namespace, security)
 
     def topic(self, service: str) -> str:

@@ -15,8 +15,8 @@ from sqlalchemy.engine import make_url
 from shared import stackfile
 from shared.audit.sources import SERVICES, AuditTarget
 from shared.cli.failures import EXIT_UNREACHABLE, CommandFailed
-from shared.db import with_database
 from shared.messaging.security import security_from_env
+from shared.settings import ServiceSettings, service_database_url
 
 DEFAULT_INTAKE_URL = "http://127.0.0.1:8001"
 DEFAULT_SERVER = "postgresql+asyncpg://runway:runway@127.0.0.1:5433/runway"
@@ -90,7 +90,8 @@ def _stores(args: argparse.Namespace, stack: stackfile.StackDescription | None
     server = getattr(args, "database_url", None) or os.environ.get("DATABASE_URL")
     if not server and stack is not None:
         return {s: url for s, url in stack.stores().items() if s in services}
-    return {s: with_database(server or DEFAULT_SERVER, f"runway_{s}") for s in services}
+    prefix = ServiceSettings().database_prefix  # RUNWAY_DATABASE_PREFIX, as the services read it
+    return {s: service_database_url(server or DEFAULT_SERVER, s, prefix) for s in services}
 
 
 def _bootstrap(args: argparse.Namespace, stack: stackfile.StackDescription | None) -> str:

@@ -4,8 +4,10 @@ A marked block is a ```sh, ```bash or ```python fence right after a `<!-- runnab
 any number of `<!-- expect: REGEX -->` lines (docs/README.md, "Conventions"). Each must exit 0
 and its output must match every expectation.
 
-One stack serves every block: `runway-stack up --scenario`, what `make run` runs, on embedded
-SQLite with the August 2025 scenario played, on the real Kafka of the run. It runs beside a
+One stack per backend serves every block: `runway-stack up --scenario`, what `make run` runs,
+with the August 2025 scenario played, on the real Kafka of the run; once on embedded SQLite
+(the default) and once on PostgreSQL (`DATABASE_URL`, with databases of its own through
+RUNWAY_DATABASE_PREFIX), so every documented command is proven on both stores. It runs beside a
 developer's stack: its own ports (RUNWAY_PORT_OFFSET), stack description (RUNWAY_STACK_FILE),
 SQLite files and topic namespace. So before a block runs, the default addresses it names
 (127.0.0.1:8001-8005, 127.0.0.1:9092) and its topic names are rewritten to this stack's;
@@ -16,6 +18,7 @@ typed into one terminal.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import shlex
@@ -23,14 +26,17 @@ import signal
 import socket
 import sys
 import time
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import asyncpg
 import pytest
 
 from shared import stackfile
+from shared.db import asyncpg_dsn, with_database
 from shared.infra.stack import discover_services
 from tests.support.infra import fresh_namespace
 
@@ -161,9 +167,40 @@ async def _stop(process: asyncio.subprocess.Process) -> str:
     return out.decode()
 
 
-@pytest.fixture(scope="module")
-async def doc_stack(kafka: str, tmp_path_factory: pytest.TempPathFactory
-                    ) -> AsyncIterator[DocStack]:
+SERVICE_DATABASES = ("intake", "judicial", "assurance", "transport", "court", "keys")
+
+
+@contextlib.asynccontextmanager
+async def backend_env(backend: str, server: str) -> AsyncIterator[dict[str, str]]:
+    """The environment choosing the stack's store: nothing for SQLite; for PostgreSQL a
+    DATABASE_URL and fresh databases `<prefix>_<service>` (and the key store's), dropped after."""
+    if backend == "sqlite":
+        yield {}
+        return
+    prefix = f"docs_{uuid.uuid4().hex[:10]}"
+    names = [f"{prefix}_{name}" for name in SERVICE_DATABASES]
+    admin = await asyncpg.connect(asyncpg_dsn(with_database(server, "postgres")))
+    try:
+        for name in names:
+            await admin.execute(f"CREATE DATABASE {name}")
+        yield {"DATABASE_URL": server, "RUNWAY_DATABASE_PREFIX": prefix,
+               "RUNWAY_KEYSTORE_URL": with_database(server, f"{prefix}_keys")}
+    finally:
+        for name in names:
+            await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await admin.close()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+async def doc_stack(kafka: str, pg_server: str, tmp_path_factory: pytest.TempPathFactory,
+                    request: pytest.FixtureRequest) -> AsyncIterator[DocStack]:
+    async with backend_env(request.param, pg_server) as store_env:
+        async for stack in _doc_stack(kafka, tmp_path_factory, store_env):
+            yield stack
+
+
+async def _doc_stack(kafka: str, tmp_path_factory: pytest.TempPathFactory,
+                     store_env: dict[str, str]) -> AsyncIterator[DocStack]:
     home = tmp_path_factory.mktemp("docs-stack")
     default_ports = {spec.name: spec.default_port for spec in discover_services()}
     namespace = fresh_namespace("docs")
@@ -174,7 +211,7 @@ async def doc_stack(kafka: str, tmp_path_factory: pytest.TempPathFactory
     env.update(KAFKA_BOOTSTRAP_SERVERS=kafka, RUNWAY_TOPIC_NAMESPACE=namespace,
                RUNWAY_PORT_OFFSET=str(free_offset(list(default_ports.values()))),
                RUNWAY_DATA_DIR=str(home / "data"), RUNWAY_STACK_FILE=str(home / "stack.json"),
-               PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+               PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", **store_env)
     process = await asyncio.create_subprocess_exec(
         str(BIN / "runway-stack"), "up", "--scenario", cwd=ROOT, env=env,
         start_new_session=True, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
