@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -109,3 +111,27 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+DROP_ATTEMPTS = 8
+
+
+async def drop_database(server_url: str, name: str) -> bool:
+    """Drop database `name` on a PostgreSQL server, ending its sessions; False when it had to
+    be left behind.
+
+    FORCE cannot end a superuser's session, such as an autovacuum worker that has just started
+    on a fresh database; it leaves within moments, so the drop is asked again a few times. A
+    copy left behind is only disk, and not worth failing the caller's work over.
+    """
+    conn = await asyncpg.connect(asyncpg_dsn(with_database(server_url, "postgres")))
+    try:
+        for attempt in range(1, DROP_ATTEMPTS + 1):
+            try:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                return True
+            except asyncpg.InsufficientPrivilegeError:
+                await asyncio.sleep(0.2 * attempt)
+        return False
+    finally:
+        await conn.close()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import shutil
 import tempfile
 import time
@@ -34,12 +35,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.clock import parse_iso_utc
-from shared.db import Database, driver_connection, with_database
+from shared.db import Database, driver_connection, drop_database, with_database
 from shared.eventstore import Actor, GlobalPosition, RecordedEvent, schema
 from shared.messaging.cloudevents import ConsumedEvent
 from shared.migrate import migrate
 
 from .sources import AuditTarget, Message, read_to_checkpoint, stored_streams
+
+log = logging.getLogger("runway.audit.replay")
 
 
 @dataclass(frozen=True)
@@ -366,14 +369,11 @@ async def drop(server_url: str, url: str) -> None:
         if folder.name.startswith(_SQLITE_FOLDER_PREFIX):
             shutil.rmtree(folder, ignore_errors=True)
         return
-    admin = Database(with_database(server_url, "postgres"), pool_size=1)
-    try:
-        async with admin.engine.connect() as conn:
-            autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await autocommit.execute(
-                sa.text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
+    name = url.rsplit("/", 1)[1]
+    if not await drop_database(server_url, name):
+        # The audit's answer stands; a rebuilt copy left over is only disk.
+        log.warning("rebuilt database left behind: a superuser session held it",
+                    extra={"database": name})
 
 
 async def load_events(target: AuditTarget, source: str, report: ReplayReport,

@@ -15,6 +15,7 @@ import asyncpg
 import pytest
 from aiokafka.admin import NewTopic
 
+from shared import db
 from shared.db import asyncpg_dsn, with_database
 from shared.messaging.kafka import default_bootstrap, make_admin
 
@@ -64,21 +65,10 @@ async def create_database(server_url: str, template: str | None = None) -> str:
 
 
 async def drop_database(server_url: str, url: str) -> None:
-    """Drop a test database. A connection we may not end (an autovacuum worker runs as the
-    superuser) makes DROP fail for a moment; a database left behind is harmless, a test run
-    failing in its clean-up is not, so after a few tries it is left behind (`deploy/postgres.sh
-    drop-test-databases` removes those)."""
-    name = url.rsplit("/", 1)[-1].split("?")[0]
-    conn = await asyncpg.connect(asyncpg_dsn(with_database(server_url, "postgres")))
-    try:
-        for attempt in range(5):
-            try:
-                await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-                return
-            except asyncpg.InsufficientPrivilegeError:
-                await asyncio.sleep(0.2 * (attempt + 1))
-    finally:
-        await conn.close()
+    """Drop a test database; one an autovacuum worker keeps is left behind after a few tries
+    (harmless: `deploy/postgres.sh drop-test-databases` removes those), because a test run
+    failing in its clean-up would be worse."""
+    await db.drop_database(server_url, url.rsplit("/", 1)[-1].split("?")[0])
 
 
 async def delete_test_topics() -> None:
