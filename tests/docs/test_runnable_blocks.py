@@ -23,7 +23,6 @@ import os
 import re
 import shlex
 import signal
-import socket
 import sys
 import time
 import uuid
@@ -39,6 +38,7 @@ from shared import stackfile
 from shared.db import asyncpg_dsn, with_database
 from shared.infra.stack import discover_services
 from tests.support.infra import fresh_namespace
+from tests.support.ports import free_offset
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -117,23 +117,6 @@ class DocStack:
             text = text.replace(f"127.0.0.1:{port}", urlsplit(self.urls[service]).netloc)
         text = text.replace(DEFAULT_KAFKA, self.kafka)
         return TOPIC.sub(lambda topic: f"{self.namespace}.{topic[0]}", text)
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def free_offset(ports: list[int]) -> int:
-    """A RUNWAY_PORT_OFFSET putting every default port on a free one."""
-    for offset in range(33000, 56000, 1009):
-        if all(_free(port + offset) for port in ports):
-            return offset
-    raise AssertionError(f"no free ports for {ports} at any offset tried")
 
 
 async def _read_until_ready(process: asyncio.subprocess.Process, printed: list[str]) -> None:

@@ -13,35 +13,13 @@ import sys
 import time
 from pathlib import Path
 
+from tests.support.ports import free_offset, free_port
+
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[2]
 # Broker start (a JVM) plus five services migrating their SQLite stores, on a loaded machine.
 START_DEADLINE_S = 240
 POLL_S = 0.2
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def free_offset() -> int:
-    """An offset putting 8001..8005 on five free ports (a handful of random tries)."""
-    for candidate in range(21000, 31000, 997):
-        ports = [8000 + candidate + i for i in range(1, 6)]
-        if all(_free(p) for p in ports):
-            return candidate
-    raise AssertionError("no five consecutive free ports")
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 def answers(port: int) -> bool:
@@ -59,7 +37,7 @@ def stack_env(tmp_path: Path, kafka_port: int) -> dict[str, str]:
             "KAFKA_PORT": str(kafka_port), "KAFKA_CONTROLLER_PORT": str(free_port()),
             "KAFKA_HEAP_OPTS": "-Xms256m -Xmx512m", "RUNWAY_DATA_DIR": str(tmp_path / "data"),
             "RUNWAY_STACK_FILE": str(tmp_path / "stack.json"),
-            "RUNWAY_PORT_OFFSET": str(free_offset())}
+            "RUNWAY_PORT_OFFSET": str(free_offset(range(8001, 8006)))}
 
 
 async def run(*command: str, env: dict[str, str]) -> tuple[int, str, str]:

@@ -42,3 +42,13 @@ def request(*, basis: str = "treaty", capital: bool = False, district: str = "ED
         body["request_reference"] = reference
     body.update(overrides)
     return body
+
+
+async def assert_refused_filter(client: Any, path: str, parameter: str, value: str) -> None:
+    """A list filter no record can match is a 422 in the one error shape, naming the
+    parameter (not a 200 with an empty list)."""
+    response = await client.get(path, params={parameter: value})
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["error"] == "invalid_request"
+    assert [p["loc"] for p in body["detail"]] == [["query", parameter]]

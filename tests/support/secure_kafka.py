@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ import pytest
 
 from shared.messaging.security import KafkaSecurity, KafkaSecuritySettings
 from shared.settings import REPO_ROOT
+from tests.support.ports import free_port
 
 KAFKA_SH = REPO_ROOT / "deploy" / "kafka" / "kafka.sh"
 # What the suite's own environment may say about the plaintext broker or its clients, none of
@@ -55,12 +55,6 @@ class SecureKafka:
                                      password_file=self.password_file(user), ssl_cafile=None)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 async def _kafka_sh(env: dict[str, str], *args: str, timeout: float) -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
         str(KAFKA_SH), *args, env=env, stdout=asyncio.subprocess.PIPE,
@@ -75,10 +69,10 @@ async def _kafka_sh(env: dict[str, str], *args: str, timeout: float) -> tuple[in
 
 
 async def start_secure_kafka(var_dir: Path) -> SecureKafka:
-    port = _free_port()
-    controller_port = _free_port()
+    port = free_port()
+    controller_port = free_port()
     while controller_port == port:
-        controller_port = _free_port()
+        controller_port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in INHERITED}
     env.update(RUNWAY_KAFKA_SECURITY="sasl_scram", RUNWAY_VAR=str(var_dir),
                KAFKA_PORT=str(port), KAFKA_CONTROLLER_PORT=str(controller_port),
