@@ -19,6 +19,7 @@ from typing import TypeAlias
 
 from aiokafka import ConsumerRecord
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared import errortext
@@ -33,8 +34,9 @@ Handler = Callable[[ConsumedEvent, AsyncConnection], Awaitable[None]]
 Message: TypeAlias = "ConsumerRecord[bytes, bytes]"
 DeadLetter = Callable[[Message, BaseException, int], Awaitable[None]]
 
-# Failures that say the database is unreachable, not that the message is bad.
-OUTAGES = (OperationalError, InterfaceError, ConnectionError, OSError)
+# Failures that say the database is unreachable or busy, not that the message is bad (a pool
+# timeout included: with fixed pools a busy service must not dead-letter a good message).
+OUTAGES = (OperationalError, InterfaceError, ConnectionError, OSError, PoolTimeout)
 
 
 @dataclass(frozen=True)
@@ -83,20 +85,42 @@ class BatchApplier:
 
     async def apply(self, items: Sequence[Routed], stop: asyncio.Event) -> None:
         """Apply `items` in order, each exactly once, in as few transactions as their
-        failures allow. Returns once every item is committed or dead-lettered."""
-        if not items:
-            return
+        failures allow. Returns once every item is committed or dead-lettered.
+
+        A loop, not recursion: a run where hundreds of messages fail (a handler bug meeting
+        a backlog) must not exhaust the stack, or the partition would be stuck for good."""
+        pending = list(items)
+        # How many to try together: halved after each failure, doubled after each success,
+        # so a run of many failing messages costs O(n log n) claims, not O(n^2).
+        window = max(len(pending), 1)
+        while pending:
+            chunk = pending[:window]
+            failed_at = await self._try_together(chunk)
+            if failed_at is None:
+                pending = pending[len(chunk):]
+                window = min(window * 2, len(items))
+                continue
+            while failed_at:
+                # The messages before the failing one did nothing wrong: together again.
+                narrowed = await self._try_together(pending[:failed_at])
+                if narrowed is None:
+                    pending, failed_at = pending[failed_at:], 0
+                else:
+                    failed_at = narrowed  # an earlier one failed this time
+            await self._apply_alone(pending[0], stop)
+            pending = pending[1:]
+            window = max(window // 2, 1)
+
+    async def _try_together(self, items: Sequence[Routed]) -> int | None:
+        """Commit `items` in one transaction; else the index of the one that failed."""
         try:
             await self._commit_together(items)
-            return
+            return None
         except HandlerFailed as failure:
-            index = failure.index
+            return failure.index
         except OUTAGES:
             # Which message met the outage is unknown: the first one waits it out alone.
-            index = 0
-        await self.apply(items[:index], stop)
-        await self._apply_alone(items[index], stop)
-        await self.apply(items[index + 1:], stop)
+            return 0
 
     async def _commit_together(self, items: Sequence[Routed]) -> None:
         async with self._db.transaction() as conn:

@@ -1,0 +1,72 @@
+"""A run with many failing messages, applied by the consumer's batch applier on a real store:
+each good message once and in order, each failing one dead-lettered, however many fail."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from aiokafka import ConsumerRecord
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.consumer.batch import BatchApplier, Message, Outcome, RetryPolicy, Routed
+from shared.db import Database
+from shared.eventstore import Actor, GlobalPosition, RecordedEvent
+from shared.jsoncanon import canonical_json
+from shared.messaging.cloudevents import ConsumedEvent, from_kafka, to_kafka
+
+FAILING, GOOD = 1200, 300  # past Python's recursion limit, which a recursive split hit
+
+
+def routed(offset: int, handler: object) -> Routed:
+    now = datetime.now(UTC)
+    recorded = RecordedEvent(
+        event_id=uuid.uuid4(), stream_id="case-1", stream_type="case", version=offset + 1,
+        event_type="test.step_recorded", schema_version=1,
+        payload_json=canonical_json({"fails": offset % 5 != 0}), occurred_at=now,
+        recorded_at=now, actor=Actor("op-1", "operator"), correlation_id="c",
+        causation_id=None, prev_hash="0" * 64, hash="1" * 64,
+        position=GlobalPosition(1, offset + 1))
+    record = to_kafka(recorded, topic="t", key="case-1", source="/runway/test")
+    message: Message = ConsumerRecord(
+        topic="t", partition=0, offset=offset, timestamp=0, timestamp_type=0, key=record.key,
+        value=record.value, checksum=None, serialized_key_size=0, serialized_value_size=0,
+        headers=record.headers)
+    return Routed(message, from_kafka(record.headers, record.value), handler)  # type: ignore[arg-type]
+
+
+async def test_a_run_of_mostly_failing_messages_applies_the_rest_in_order(
+    sqlite_db: Database,
+) -> None:
+    async with sqlite_db.transaction() as conn:
+        await conn.execute(sa.text("CREATE TABLE effects (version int)"))
+
+    async def handler(event: ConsumedEvent, conn: AsyncConnection) -> None:
+        if event.data["fails"]:
+            raise ValueError("this step cannot be applied")
+        await conn.execute(sa.text("INSERT INTO effects VALUES (:v)"),
+                           {"v": event.stream_version})
+
+    lettered: list[int] = []
+
+    async def dead_letter(message: Message, _error: BaseException, _attempts: int) -> None:
+        lettered.append(message.offset)
+
+    applied: list[int] = []
+
+    def committed(outcome: Outcome) -> None:
+        applied.extend(event.stream_version for event in outcome.applied)
+
+    applier = BatchApplier(name="c", database=sqlite_db, policy=RetryPolicy(1, 0.001),
+                           dead_letter=dead_letter, on_commit=committed, on_retry=lambda: None)
+    items = [routed(offset, handler) for offset in range(FAILING + GOOD)]
+    await asyncio.wait_for(applier.apply(items, asyncio.Event()), timeout=300)
+
+    good = [offset + 1 for offset in range(FAILING + GOOD) if offset % 5 == 0]
+    assert applied == good
+    async with sqlite_db.connect() as conn:
+        rows = [row.version for row in await conn.execute(sa.text("SELECT version FROM effects"))]
+    assert rows == good
+    assert lettered == [offset for offset in range(FAILING + GOOD) if offset % 5 != 0]
