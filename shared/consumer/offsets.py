@@ -10,9 +10,15 @@ latency of every event.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Mapping
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError
+
+from shared import errortext
+
+log = logging.getLogger("runway.consumer")
 
 
 class OffsetCommitter:
@@ -27,7 +33,18 @@ class OffsetCommitter:
                      offsets: dict[TopicPartition, int]) -> None:
         if previous is not None:
             await previous  # in order; a failed commit fails the ones after it too
-        await self._consumer.commit(offsets)
+        owned = self._consumer.assignment()
+        mine = {tp: offset for tp, offset in offsets.items() if tp in owned}
+        if not mine:
+            return  # handed over meanwhile: the new owner's inbox absorbs what comes again
+        try:
+            await self._consumer.commit(mine)
+        except (CommitFailedError, IllegalStateError) as error:
+            # A rebalance overtook this commit. Not worth a restart (which would itself
+            # rebalance the group again): these messages are delivered again and the inbox
+            # absorbs them.
+            log.warning("offset commit overtaken by a rebalance",
+                        extra={"error": errortext.describe(error)})
 
     def raise_if_failed(self) -> None:
         """Surface a failed commit (e.g. during a rebalance) so the runtime restarts; the

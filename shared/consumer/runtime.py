@@ -23,12 +23,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 
 from shared import errortext
 from shared.db import Database
@@ -49,6 +50,10 @@ log = logging.getLogger("runway.consumer")
 
 # A handler under this key receives every event its topics carry (e.g. a timeline).
 ALL_TYPES = "*"
+# Restarts after a failure wait this long, doubling up to 15 s while failures repeat; a run
+# that was healthy this long starts the doubling again.
+FIRST_RESTART_BACKOFF_S = 0.5
+HEALTHY_RUN_S = 60.0
 
 
 @dataclass
@@ -101,14 +106,17 @@ class ConsumerRuntime:
         """Consume until `stop` is set. A broker or group failure restarts the clients after a
         backoff: offsets only ever move after the database commit, so a restart re-reads what
         was not committed and the inbox absorbs the repeats."""
-        backoff = 0.5
+        backoff = FIRST_RESTART_BACKOFF_S
         while not stop.is_set():
+            started = time.monotonic()
             try:
                 await self._run_once(stop)
                 return
             except asyncio.CancelledError:
                 raise
             except Exception as error:
+                if time.monotonic() - started > HEALTHY_RUN_S:
+                    backoff = FIRST_RESTART_BACKOFF_S  # a fresh failure, not a failing loop
                 self.stats.restarts += 1
                 log.error("consumer failed; restarting in %.1fs", backoff,
                           extra={"consumer": self.name, "error": errortext.describe(error)})
@@ -125,6 +133,8 @@ class ConsumerRuntime:
             await self._apply_run(producer, messages, stop)
 
         pipeline = PartitionPipeline(apply_run, committer)
+        consumer.subscribe(topics=list(consumer.subscription()),
+                           listener=_HandOver(pipeline, committer, self.name))
         try:
             await producer.start()
             await consumer.start()
@@ -245,6 +255,25 @@ class ConsumerRuntime:
                   extra={"consumer": self.name, "topic": message.topic,
                          "partition": message.partition, "offset": message.offset,
                          "error": errortext.describe(error)})
+
+
+class _HandOver(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Before partitions go to another member: finish their runs in hand and commit them."""
+
+    def __init__(self, pipeline: PartitionPipeline, committer: OffsetCommitter,
+                 name: str) -> None:
+        self._pipeline, self._committer, self._name = pipeline, committer, name
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        await self._pipeline.release(revoked)
+        try:
+            await self._committer.flush()
+        except Exception as error:  # the next owner gets those messages again; the inbox
+            log.warning("offset commit before a rebalance failed",  # absorbs them
+                        extra={"consumer": self._name, "error": errortext.describe(error)})
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        return None
 
 
 def _declared_versions(handlers: Mapping[str, Handler]) -> dict[str, set[int]]:
