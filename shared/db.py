@@ -55,6 +55,10 @@ async def driver_connection(conn: AsyncConnection) -> Any:
     SQLAlchemy's asyncpg adapter sends BEGIN lazily, with the first statement; a statement
     sent to the driver directly must begin the transaction the same way, or it would commit
     on its own. Errors come back as asyncpg's exceptions, not SQLAlchemy's."""
+    if not conn.in_transaction():
+        # Begin SQLAlchemy's own transaction too, or a later conn.commit() on a connect()
+        # connection would not know there is one and the statement would be rolled back.
+        await conn.begin()
     adapted: Any = (await conn.get_raw_connection()).dbapi_connection
     if adapted._transaction is None:
         await adapted._start_transaction()  # a no-op on an AUTOCOMMIT connection

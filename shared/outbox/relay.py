@@ -170,10 +170,16 @@ class OutboxRelay:
                     published += await window.popleft()
                 if not more:
                     return published
-        finally:
+        except asyncio.CancelledError:
             for task in window:
                 task.cancel()
             await asyncio.gather(*window, return_exceptions=True)
+            raise
+        except Exception:
+            # Batches already handed to the producer still get their acks and marks: cancelling
+            # them would send rows the broker has acknowledged again on the next round.
+            await asyncio.gather(*window, return_exceptions=True)
+            raise
 
     async def publish_pending(self, producer: AIOKafkaProducer) -> int:
         """Publish one batch of unsent rows; returns how many were sent and marked."""
