@@ -29,6 +29,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{matrix_page.relative_to(REPO_ROOT)}: the permission matrix is out "
                   "of date: run `make contracts`", file=sys.stderr)
             return 1
+        stale_rules = readme.stale_rule_pages()
+        if stale_rules:
+            print(f"docs/rules: {', '.join(stale_rules)} out of date with the rule registries: "
+                  "run `make contracts`", file=sys.stderr)
+            return 1
         if not found:
             print("contracts: the committed files match the code")
             return 0
@@ -48,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     touched = len(changes.missing) + len(changes.changed) + len(changes.stale)
     touched += readme.refresh(matrix_page)
+    touched += readme.refresh_rule_pages()
     print(f"contracts: {touched} file(s) written or removed" if touched
           else "contracts: already up to date")
     return 0

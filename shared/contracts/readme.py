@@ -30,3 +30,33 @@ def refresh(path: Path = DOCUMENT) -> bool:
     if updated != text:
         path.write_text(updated, encoding="utf-8")
     return updated != text
+
+
+# The rule pages: docs/rules/<service>.md, one per service's rule book (shared/rules).
+RULES_DIR = REPO_ROOT / "docs" / "rules"
+
+
+def stale_rule_pages(directory: Path = RULES_DIR) -> list[str]:
+    """The rule pages that differ from the registries (or are missing, or have no book)."""
+    from shared.rules import rendered_docs
+
+    wanted = rendered_docs()
+    present = {p.name for p in directory.glob("*.md")} if directory.exists() else set()
+    stale = [name for name, text in wanted.items()
+             if name not in present or (directory / name).read_text(encoding="utf-8") != text]
+    return sorted(stale + [name for name in present - set(wanted) if name != "README.md"])
+
+
+def refresh_rule_pages(directory: Path = RULES_DIR) -> int:
+    """Write the rule pages that are out of date; how many changed."""
+    from shared.rules import rendered_docs
+
+    wanted = rendered_docs()
+    changed = stale_rule_pages(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in changed:
+        if name in wanted:
+            (directory / name).write_text(wanted[name], encoding="utf-8")
+        else:
+            (directory / name).unlink()
+    return len(changed)
