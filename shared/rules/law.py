@@ -1,0 +1,66 @@
+"""The rules more than one service judges, each defined here once.
+
+A service puts one in its book as it is (a command rule), or judged over its own view of the
+case with `rule.over(predicate)`: transport holds a person back under judicial's and
+assurance's rules using the facts it has learnt from their events, and the id, statement,
+source and time it answers with are these, word for word.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import Reads, Rule
+
+# --- the record itself ------------------------------------------------------------------------
+
+RECORD = "Runway's record: it states only acts that happened, in their order"
+
+CASE_NOT_OPENED: Rule[Any] = Rule(
+    "case_not_opened", "the case has not been opened in this service yet", RECORD, Reads.NONE,
+    satisfied_by=("intake.request_submitted",))
+DATE_IN_FUTURE: Rule[Any] = Rule(
+    "date_in_future", "an act cannot be dated after the moment it is recorded", RECORD,
+    Reads.RECORDED)
+DATE_OUT_OF_ORDER: Rule[Any] = Rule(
+    "date_out_of_order", "an act cannot be dated before the act it follows", RECORD,
+    Reads.LEGAL)
+CHARGES_REQUIRED: Rule[Any] = Rule(
+    "charges_required", "a case names at least one charge",
+    "US-Mexico Extradition Treaty (1978) art. 10: the request states the offences", Reads.NONE)
+BASIS_MISMATCH: Rule[Any] = Rule(
+    "basis_mismatch", "the step belongs to another legal basis than the case's",
+    "LEI (treaty and simplified paths); Ley de Seguridad Nacional (national-security "
+    "transfers)", Reads.NONE)
+
+# --- what holds a person in Mexico -------------------------------------------------------------
+
+SURRENDER_NOT_ORDERED: Rule[Any] = Rule(
+    "surrender_not_ordered",
+    "Mexico has not authorised the handover: no full or temporary surrender order in force, "
+    "and no national-security transfer authorisation",
+    "LEI arts. 33-34 (surrender order after the SRE's grant); Ley de Seguridad Nacional "
+    "(transfer authorisation)", Reads.NONE,
+    satisfied_by=("judicial.surrender_ordered",
+                  "judicial.national_security_transfer_authorized"))
+AMPARO_SUSPENSION_ACTIVE: Rule[Any] = Rule(
+    "amparo_suspension_active",
+    "an amparo suspension is in force: the person may not be surrendered",
+    "Ley de Amparo arts. 125-128 (suspension of the act claimed)", Reads.NONE,
+    satisfied_by=("judicial.amparo_denied",))
+DEATH_PENALTY_CLEARANCE_MISSING: Rule[Any] = Rule(
+    "death_penalty_clearance_missing",
+    "a capital-eligible charge lacks an accepted assurance (treaty basis) or a DOJ commitment "
+    "not to seek death (national-security basis)",
+    "US-Mexico Extradition Treaty (1978) art. 8; DOJ commitment on the national-security "
+    "basis", Reads.NONE,
+    satisfied_by=("assurance.death_penalty_clearance_granted",))
+PICKUP_WINDOW_EXPIRED: Rule[Any] = Rule(
+    "pickup_window_expired",
+    "the requesting state did not collect the person within 60 calendar days from the day "
+    "after the surrender order",
+    "LEI art. 35", Reads.LEGAL)
+RELEASED_FROM_CUSTODY: Rule[Any] = Rule(
+    "released_from_custody", "Mexico released the person: nobody is held to hand over",
+    "LEI art. 35 (uncollected person released); an SRE refusal ends the extradition "
+    "detention", Reads.NONE)
