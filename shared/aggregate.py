@@ -39,6 +39,17 @@ def expect_version(stream_id: str, version: int) -> None:
     _EXPECTED.set((stream_id, version))
 
 
+def fold(initial: Callable[[], State], evolve: Callable[[State, RecordedEvent], State],
+         events: Sequence[RecordedEvent], upcasters: Upcasters | None = None) -> State:
+    """The state a stream's events fold to: the one fold every service, repository and audit
+    uses. Events stored in an older schema version are upcast first."""
+    upcast = (upcasters if upcasters is not None else discovered()).upcast_recorded
+    state = initial()
+    for event in events:
+        state = evolve(state, upcast(event))
+    return state
+
+
 @dataclass(frozen=True)
 class Loaded(Generic[State]):
     stream_id: str
@@ -69,14 +80,8 @@ class Repository(Generic[State]):
         self._evolve = evolve
         self._upcasters = upcasters if upcasters is not None else discovered()
 
-    def _apply(self, state: State, event: RecordedEvent) -> State:
-        return self._evolve(state, self._upcasters.upcast_recorded(event))
-
     def fold(self, events: Sequence[RecordedEvent]) -> State:
-        state = self._initial()
-        for event in events:
-            state = self._apply(state, event)
-        return state
+        return fold(self._initial, self._evolve, events, self._upcasters)
 
     async def load(
         self, conn: AsyncConnection, stream_id: str, *, as_of: datetime | None = None
@@ -115,7 +120,7 @@ class Repository(Generic[State]):
             context=context, topic=self.topic)
         state = loaded.state
         for event in recorded:
-            state = self._apply(state, event)
+            state = self._evolve(state, self._upcasters.upcast_recorded(event))
         return state, recorded
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from shared.contracts import readme
-from shared.rules import Gate, Reads, Rule, RuleBook, books
 from shared.errors import RuleViolation
+from shared.rules import Gate, Reads, Rule, RuleBook, books
 
 
 def test_the_rule_pages_match_the_registries() -> None:

@@ -1,0 +1,31 @@
+"""Legal dates are days in the legal time zone (default America/Mexico_City), not in UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from pydantic import ValidationError
+
+from shared.legaltime import LegalTimeSettings, legal_date, start_of_legal_day
+
+
+def test_a_handoff_at_half_past_eleven_at_night_local_is_that_day_not_the_next() -> None:
+    # 23:30 in Mexico City (UTC-6, no DST since 2022) on 20 Jan 2026 is 05:30 UTC on the 21st.
+    handoff = datetime(2026, 1, 21, 5, 30, tzinfo=UTC)
+    assert legal_date(handoff) == date(2026, 1, 20)
+    assert legal_date(datetime(2026, 1, 21, 6, 0, tzinfo=UTC)) == date(2026, 1, 21)
+
+
+def test_the_legal_day_starts_at_local_midnight() -> None:
+    start = start_of_legal_day(date(2026, 1, 20))
+    assert start == datetime(2026, 1, 20, 6, 0, tzinfo=UTC)
+    assert legal_date(start) == date(2026, 1, 20)
+
+
+def test_another_legal_timezone_can_be_configured(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEGAL_TIMEZONE", "America/Tijuana")
+    assert LegalTimeSettings().legal_timezone == "America/Tijuana"
+    monkeypatch.setenv("LEGAL_TIMEZONE", "Mars/Olympus")
+    with pytest.raises(ValidationError, match="is not a time zone"):
+        LegalTimeSettings()
