@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -13,6 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from shared.retry import retry
 
 
 def with_database(url: str, database: str) -> str:
@@ -130,12 +131,11 @@ async def drop_database(server_url: str, name: str) -> bool:
     """
     conn = await asyncpg.connect(asyncpg_dsn(with_database(server_url, "postgres")))
     try:
-        for attempt in range(1, DROP_ATTEMPTS + 1):
-            try:
-                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                return True
-            except asyncpg.InsufficientPrivilegeError:
-                await asyncio.sleep(0.2 * attempt)
+        await retry(lambda: conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'),
+                    on=asyncpg.InsufficientPrivilegeError,
+                    delays=[0.2 * attempt for attempt in range(1, DROP_ATTEMPTS)])
+        return True
+    except asyncpg.InsufficientPrivilegeError:
         return False
     finally:
         await conn.close()

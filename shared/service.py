@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +32,7 @@ from shared.messaging.topics import (
 from shared.migrate import migrate
 from shared.outbox import OutboxRelay
 from shared.pii.vault import PersonalDataVault, open_vault
+from shared.retry import Backoff, Deadline, retry
 from shared.settings import ServiceSettings
 
 log = logging.getLogger("runway.service")
@@ -123,7 +124,7 @@ class ServiceRuntime:
 
     async def prestart(self) -> None:
         """Wait for the database and Kafka, migrate, create topics: all before serving."""
-        deadline = time.monotonic() + self.settings.startup_timeout_s
+        deadline = Deadline(self.settings.startup_timeout_s)
         await _retry_until(deadline, "database", self.database.ping)
         await migrate(self.database, self.spec.migrations)
         bootstrap = self.settings.kafka_bootstrap_servers
@@ -192,18 +193,15 @@ class ServiceRuntime:
         await self.database.dispose()
 
 
-async def _retry_until(deadline: float, what: str, attempt: Callable[[], object]) -> None:
-    delay = 0.2
-    while True:
-        try:
-            result = attempt()
-            if asyncio.iscoroutine(result):
-                await result
-            return
-        except Exception as error:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{what} not reachable before the startup deadline: "
-                                   f"{error!r}") from error
-            log.info("waiting for %s", what, extra={"error": repr(error)})
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 2.0)
+async def _retry_until(deadline: Deadline, what: str,
+                       attempt: Callable[[], Awaitable[object]]) -> None:
+    """Wait out a dependency that is still starting (the database, the broker)."""
+    def waiting(error: BaseException, _delay: float) -> None:
+        log.info("waiting for %s", what, extra={"error": repr(error)})
+
+    try:
+        await retry(attempt, on=Exception, delays=Backoff(0.2, cap=2.0), within=deadline,
+                    on_retry=waiting)
+    except Exception as error:
+        raise RuntimeError(f"{what} not reachable before the startup deadline: "
+                           f"{error!r}") from error

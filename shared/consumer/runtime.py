@@ -40,6 +40,7 @@ from shared.messaging.cloudevents import (
     from_kafka,
     split_ce_type,
 )
+from shared.retry import Backoff
 from shared.upcasting import UpcastError, Upcasters, discovered
 
 from .batch import BatchApplier, Handler, Message, Outcome, RetryPolicy, Routed
@@ -106,7 +107,7 @@ class ConsumerRuntime:
         """Consume until `stop` is set. A broker or group failure restarts the clients after a
         backoff: offsets only ever move after the database commit, so a restart re-reads what
         was not committed and the inbox absorbs the repeats."""
-        backoff = FIRST_RESTART_BACKOFF_S
+        backoff = Backoff(FIRST_RESTART_BACKOFF_S, cap=15.0)
         while not stop.is_set():
             started = time.monotonic()
             try:
@@ -116,13 +117,13 @@ class ConsumerRuntime:
                 raise
             except Exception as error:
                 if time.monotonic() - started > HEALTHY_RUN_S:
-                    backoff = FIRST_RESTART_BACKOFF_S  # a fresh failure, not a failing loop
+                    backoff.reset()  # a fresh failure, not a failing loop
                 self.stats.restarts += 1
-                log.error("consumer failed; restarting in %.1fs", backoff,
+                delay = next(backoff)
+                log.error("consumer failed; restarting in %.1fs", delay,
                           extra={"consumer": self.name, "error": errortext.describe(error)})
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=backoff)
-                backoff = min(backoff * 2, 15.0)
+                    await asyncio.wait_for(stop.wait(), timeout=delay)
 
     async def _run_once(self, stop: asyncio.Event) -> None:
         consumer = self._consumer_factory()

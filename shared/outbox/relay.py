@@ -41,6 +41,7 @@ from shared.db import Database, asyncpg_dsn
 from shared.eventstore import schema
 from shared.eventstore.store import EVENT_COLUMNS, row_to_event
 from shared.messaging.cloudevents import to_kafka
+from shared.retry import Backoff
 
 log = logging.getLogger("runway.relay")
 
@@ -86,18 +87,18 @@ class OutboxRelay:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Relay until `stop` is set, recovering from broker or database failures."""
-        backoff = 0.5
+        backoff = Backoff(0.5, cap=15.0)
         while not stop.is_set():
             try:
                 await self._run_as_leader(stop)
-                backoff = 0.5
+                backoff.reset()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 self.stats.failures += 1
-                log.exception("relay failed; retrying in %.1fs", backoff)
-                await _wait(stop, backoff)
-                backoff = min(backoff * 2, 15.0)
+                delay = next(backoff)
+                log.exception("relay failed; retrying in %.1fs", delay)
+                await _wait(stop, delay)
 
     async def _run_as_leader(self, stop: asyncio.Event) -> None:
         async with contextlib.AsyncExitStack() as stack:
