@@ -11,6 +11,7 @@ America/Mexico_City, where the Mexican acts and the handovers take place): a cus
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -43,11 +44,40 @@ def zone(name: str = DEFAULT_LEGAL_TIMEZONE) -> ZoneInfo:
     return ZoneInfo(name)
 
 
+def configured_zone_name() -> str:
+    """LEGAL_TIMEZONE as set now (default America/Mexico_City), checked against the tz
+    database: the zone every legal date an auditor is shown is computed in. Read per call
+    (not cached) so a process started with another zone, or a test, sees its own."""
+    name = os.environ.get("LEGAL_TIMEZONE", "") or DEFAULT_LEGAL_TIMEZONE
+    return name if _known(name) else LegalTimeSettings().legal_timezone  # raises, naming it
+
+
+@lru_cache(maxsize=16)
+def _known(name: str) -> bool:
+    try:
+        zone(name)
+    except (ZoneInfoNotFoundError, ModuleNotFoundError, ValueError):
+        return False
+    return True
+
+
 def legal_date(instant: datetime, zone_name: str = DEFAULT_LEGAL_TIMEZONE) -> date:
     """The legal date of an instant: its calendar day in the legal time zone."""
     if instant.tzinfo is None:
         instant = instant.replace(tzinfo=UTC)
     return instant.astimezone(zone(zone_name)).date()
+
+
+def legal_day_of(value: date | datetime | str, zone_name: str = DEFAULT_LEGAL_TIMEZONE) -> date:
+    """The legal date a payload's date or instant stands for: a date is itself; an instant
+    (or its ISO text, Z or offset) is its day in the legal time zone."""
+    if isinstance(value, str):
+        if len(value) == 10:
+            return date.fromisoformat(value)
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if isinstance(value, datetime):
+        return legal_date(value, zone_name)
+    return value
 
 
 def start_of_legal_day(day: date, zone_name: str = DEFAULT_LEGAL_TIMEZONE) -> datetime:

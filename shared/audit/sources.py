@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Collection
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TypeAlias
 
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
+from shared.clock import as_utc
 from shared.db import Database
 from shared.eventstore import RecordedEvent, schema
 from shared.eventstore.store import EVENT_COLUMNS, row_to_event
@@ -76,6 +79,36 @@ async def publication_state(url: str) -> dict[str, bool]:
             return {str(r.event_id): r.published_at is not None for r in rows}
     finally:
         await database.dispose()
+
+
+async def occurrences(url: str, event_ids: Collection[str], chunk: int = 1000
+                      ) -> dict[str, tuple[str, datetime]]:
+    """event id -> (event type, occurred_at) of those of `event_ids` one store holds."""
+    wanted = sorted({uuid.UUID(i) for i in event_ids if _is_uuid(i)})
+    found: dict[str, tuple[str, datetime]] = {}
+    if not wanted:
+        return found
+    events = schema.events.c
+    database = Database(url, pool_size=1)
+    try:
+        async with database.connect() as conn:
+            for start in range(0, len(wanted), chunk):
+                rows = await conn.execute(
+                    sa.select(events.event_id, events.event_type, events.occurred_at)
+                    .where(events.event_id.in_(wanted[start:start + chunk])))
+                found.update({str(r.event_id): (r.event_type, as_utc(r.occurred_at))
+                              for r in rows})
+    finally:
+        await database.dispose()
+    return found
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
 
 
 async def partition_ids(bootstrap: str, topic: str,

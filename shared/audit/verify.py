@@ -7,19 +7,34 @@ actor, correlation, causation, stream, version, recorded time and hashes); a sec
 with the same content is reported as a redelivery (the relay publishes at least once;
 consumers de-duplicate), a copy that differs is tampering. A message on a topic that no
 store holds is reported too.
+
+Legal time (a warning, never a failure): every event's occurred_at should fall on the legal
+date its legal time stands for (shared/audit/legal_times.py: the document's date, or its
+cause's in another store); one that does not was probably stamped with the time it was
+entered rather than the act's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from shared.eventstore import RecordedEvent, verify_stream
+from shared.legaltime import configured_zone_name
 from shared.messaging.cloudevents import to_kafka
 
-from .sources import AuditTarget, Message, publication_state, stored_streams, topic_messages
+from .legal_times import Mismatch, PendingCause, check_causes, check_stream
+from .sources import (
+    AuditTarget,
+    Message,
+    occurrences,
+    publication_state,
+    stored_streams,
+    topic_messages,
+)
 
-ERROR, NOTE = "error", "note"
+ERROR, WARNING, NOTE = "error", "warning", "note"
 
 
 @dataclass(frozen=True)
@@ -49,6 +64,10 @@ class VerifyReport:
         return [f for f in self.findings if f.severity == ERROR]
 
     @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == WARNING]
+
+    @property
     def ok(self) -> bool:
         return not self.errors
 
@@ -73,16 +92,47 @@ def compare(event: RecordedEvent, message: Message, service: str) -> list[str]:
     return differences
 
 
+@dataclass
+class _LegalTimes:
+    """The legal-time check's state across services: a derived event's cause may be in any
+    store, so causes are looked up once every store has been read."""
+
+    zone: str
+    pending: list[tuple[str, PendingCause]] = field(default_factory=list)
+
+    def check(self, report: VerifyReport, service: str, stream: list[RecordedEvent]) -> None:
+        found, pending = check_stream(stream, self.zone)
+        report.findings += [_warning(service, m) for m in found]
+        self.pending += [(service, p) for p in pending]
+
+    async def check_causes(self, report: VerifyReport, stores: dict[str, str]) -> None:
+        causes: dict[str, tuple[str, datetime]] = {}
+        wanted = {p.cause_id for _, p in self.pending}
+        for url in stores.values() if wanted else ():
+            causes.update(await occurrences(url, wanted - causes.keys()))
+        for service, item in self.pending:
+            report.findings += [_warning(service, m)
+                                for m in check_causes([item], causes, self.zone)]
+
+
+def _warning(service: str, mismatch: Mismatch) -> Finding:
+    event = mismatch.event
+    return Finding(WARNING, service, event.stream_id, event.version, str(event.event_id),
+                   f"{event.event_type}: legal time: {mismatch.detail}")
+
+
 async def verify(target: AuditTarget, progress: Callable[[int], None] | None = None
                  ) -> VerifyReport:
     report = VerifyReport()
+    legal = _LegalTimes(configured_zone_name())
     for service, url in target.stores.items():
-        await _verify_service(report, service, url, target, progress)
+        await _verify_service(report, service, url, target, progress, legal)
+    await legal.check_causes(report, target.stores)
     return report
 
 
 async def _verify_service(report: VerifyReport, service: str, url: str, target: AuditTarget,
-                          progress: Callable[[int], None] | None) -> None:
+                          progress: Callable[[int], None] | None, legal: _LegalTimes) -> None:
     published = await publication_state(url)
     messages = await topic_messages(target.bootstrap, target.topic(service), target.security)
     report.messages += sum(len(m) for m in messages.values())
@@ -93,6 +143,7 @@ async def _verify_service(report: VerifyReport, service: str, url: str, target: 
         for problem in verify_stream(stream):
             report.findings.append(Finding(ERROR, service, problem.stream_id, problem.version,
                                            problem.event_id, problem.problem))
+        legal.check(report, service, stream)
         for event in stream:
             event_id = str(event.event_id)
             seen.add(event_id)

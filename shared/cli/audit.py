@@ -59,6 +59,9 @@ def run_verify(args: argparse.Namespace) -> int:
     verdict = "OK" if report.ok else f"FAILED: {len(report.errors)} error(s)"
     print(f"verify: {report.streams} streams, {report.events} events, {report.messages} "
           f"messages on Kafka; {verdict}")
+    if report.warnings:
+        print(f"legal time: {len(report.warnings)} warning(s): an occurred_at on another legal "
+              "date than its act's (docs/contracts.md, 'Legal time and recorded time')")
     return 0 if report.ok else 1
 
 

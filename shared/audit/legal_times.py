@@ -1,0 +1,325 @@
+"""Which time is each event's legal time, written down once per event type.
+
+Every event carries `occurred_at`, meant to be the legal instant of its act, and
+`recorded_at`, when Runway stored it. This table says where the legal time comes from, so an
+auditor can check one against the other:
+
+- `document`: a payload field holds the date (or instant) the act bears on its document,
+  e.g. judicial `surrender_ordered.ordered_on`, transport `custody_transferred.transferred_at`;
+- `cause`: the event is derived from another service's event (its `causation_id`) and takes
+  that cause's legal time; some payloads also carry a copy of it, named here;
+- `with`: a consequence the service draws from an act it records in the same command (a
+  clearance granted with the assurance accepted): that act's legal time;
+- `entry`: Runway's own act with no document of its own (a flight planned, charges retyped):
+  the instant it was entered.
+
+The table is rendered into docs/contracts.md (`python -m shared.audit.legal_times`), and a
+test checks it against contracts/schemas/*.json, so it cannot drift from the contract: every
+schema has an entry and every field named is a date or date-time of that schema.
+`runway audit verify` warns about an event whose occurred_at's legal date differs from the
+date its legal time stands for (see `check_stream` and `check_causes`).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from shared.eventstore import RecordedEvent
+from shared.legaltime import legal_date, legal_day_of
+
+
+class Kind(StrEnum):
+    DOCUMENT = "document"
+    CAUSE = "cause"
+    WITH = "with"
+    ENTRY = "entry"
+
+
+@dataclass(frozen=True)
+class LegalTime:
+    kind: Kind
+    fields: tuple[str, ...] = ()   # document: its field; cause: copies of the cause's time
+    note: str = ""
+
+    def describe(self) -> str:
+        named = " or ".join(f"`{f}`" for f in self.fields)
+        text = {
+            Kind.DOCUMENT: f"{named}",
+            Kind.CAUSE: "its cause's legal time" + (f" (copied in {named})" if named else ""),
+            Kind.WITH: "the legal time of the act recorded with it",
+            Kind.ENTRY: "when it was entered (no document of its own)",
+        }[self.kind]
+        return f"{text}: {self.note}" if self.note else text
+
+
+def doc(field: str, note: str = "") -> LegalTime:
+    return LegalTime(Kind.DOCUMENT, (field,), note)
+
+
+def cause(*copies: str, note: str = "") -> LegalTime:
+    return LegalTime(Kind.CAUSE, copies, note)
+
+
+def with_act(note: str) -> LegalTime:
+    return LegalTime(Kind.WITH, (), note)
+
+
+def entry(note: str) -> LegalTime:
+    return LegalTime(Kind.ENTRY, (), note)
+
+
+# Keyed by event type; a key "<type>.v<N>" overrides the entry for one schema version.
+LEGAL_TIMES: dict[str, LegalTime] = {
+    # --- intake ---------------------------------------------------------------------------
+    "intake.request_submitted": entry("the request as entered by the operator"),
+    "intake.charges_amended": entry("the operator's amendment of the charges"),
+    "intake.personal_data_erased": doc("erased_at", "the erasure is Runway's own act"),
+    # --- judicial -------------------------------------------------------------------------
+    "judicial.case_opened": cause(note="intake's request"),
+    "judicial.charges_amendment_noted": cause(note="intake's amendment"),
+    "judicial.provisional_detention_ordered": doc("ordered_on"),
+    "judicial.formal_request_received": doc("received_on", "the SRE received the note"),
+    "judicial.hearing_held": doc("held_on"),
+    "judicial.evidence_period_extended": doc("extended_on"),
+    "judicial.objections_filed": doc("filed_on"),
+    "judicial.consent_given": doc("given_on"),
+    "judicial.judge_opinion_issued": doc("issued_on"),
+    "judicial.sre_extradition_granted": doc("decided_on", "the SRE's decision"),
+    "judicial.sre_extradition_refused": doc("decided_on", "the SRE's decision"),
+    "judicial.amparo_filed": doc("filed_on"),
+    "judicial.amparo_suspension_granted": doc("granted_on"),
+    "judicial.amparo_denied": doc("ruled_on"),
+    "judicial.amparo_granted": doc("ruled_on"),
+    "judicial.amparo_window_closed": doc("closed_on", "the day the window ran out"),
+    "judicial.surrender_ordered": doc("ordered_on"),
+    "judicial.surrender_deferred": doc("deferred_on"),
+    "judicial.temporary_surrender_agreed": doc("agreed_on"),
+    "judicial.pickup_window_expired": doc("deadline_on", "the day the window ran out"),
+    "judicial.provisional_detention_lapsed": doc("deadline_on", "the day it lapsed"),
+    "judicial.released_from_custody": doc("released_on"),
+    "judicial.national_security_transfer_authorized": doc("authorized_at"),
+    # --- assurance ------------------------------------------------------------------------
+    "assurance.case_opened": cause(note="intake's request"),
+    "assurance.capital_charge_identified": cause(note="intake's request or amendment"),
+    "assurance.capital_charge_withdrawn": cause(note="intake's amendment"),
+    "assurance.assurance_requested": doc("requested_on"),
+    "assurance.assurance_received": doc("issued_on", "the diplomatic note's date"),
+    "assurance.assurance_received.v2": doc("diplomatic_note.issued_on",
+                                           "the diplomatic note's date"),
+    "assurance.assurance_accepted": doc("decided_on"),
+    "assurance.assurance_rejected": doc("decided_on"),
+    "assurance.assurance_withdrawn": doc("withdrawn_on"),
+    "assurance.doj_commitment_recorded": doc("committed_on", "the commitment's date"),
+    "assurance.death_penalty_clearance_granted": with_act(
+        "the assurance accepted or the commitment recorded that clears the case"),
+    "assurance.death_penalty_clearance_withdrawn": with_act(
+        "the charge identified or the assurance withdrawn that ends the clearance"),
+    "assurance.transfer_noted": cause("transferred_at", note="transport's custody transfer"),
+    "assurance.transfer_without_clearance_flagged": cause(
+        "transferred_at", note="transport's custody transfer"),
+    # --- transport ------------------------------------------------------------------------
+    "transport.case_noted": cause(note="intake's request or judicial's case"),
+    "transport.surrender_order_noted": cause("ordered_on", note="judicial's surrender order"),
+    "transport.transfer_authorization_noted": cause(
+        "authorized_at", note="judicial's national-security authorization"),
+    "transport.amparo_noted": cause("ruled_on", note="judicial's amparo ruling"),
+    "transport.clearance_noted": cause(note="assurance's clearance granted or withdrawn"),
+    "transport.release_noted": cause("released_on", note="judicial's release"),
+    "transport.pickup_expiry_noted": cause("deadline_on", note="judicial's pickup expiry"),
+    "transport.case_eligible": with_act("the fact noted (or the removal) that made it eligible"),
+    "transport.case_ineligible": with_act("the fact noted that made it ineligible"),
+    "transport.manifest_assigned": doc("assigned_at"),
+    "transport.removed_from_manifest": doc("removed_at"),
+    "transport.custody_transferred": doc("transferred_at", "the handoff to US Marshals"),
+    "transport.person_departed": doc("departed_at"),
+    "transport.person_landed": doc("landed_at"),
+    "transport.flight_scheduled": entry("a plan; its departure is `scheduled_departure`"),
+    "transport.flight_manifest_changed": doc("changed_at"),
+    "transport.flight_departed": doc("departed_at"),
+    "transport.flight_landed": doc("landed_at"),
+    "transport.flight_diverted": doc("diverted_at"),
+    "transport.flight_cancelled": doc("cancelled_at"),
+    # --- court ----------------------------------------------------------------------------
+    "court.request_noted": cause(note="intake's request"),
+    "court.charges_amendment_noted": cause(note="intake's amendment"),
+    "court.surrender_terms_noted": cause("decided_on", "authorized_at",
+                                         note="judicial's grant, order or authorization"),
+    "court.intake_opened": cause("landed_at", note="transport's landing"),
+    "court.docket_assigned": doc("assigned_at"),
+    "court.initial_appearance_held": doc("held_at"),
+    "court.detention_ordered": doc("ordered_on"),
+    "court.released_on_conditions": doc("released_on"),
+    "court.arraigned": doc("arraigned_on"),
+    "court.superseding_indictment_filed": doc("filed_on"),
+    "court.specialty_violation_blocked": doc("filed_on", "the indictment's filing"),
+    "court.specialty_consent_requested": doc("requested_on"),
+    "court.specialty_consent_granted": doc("decided_on"),
+    "court.specialty_consent_refused": doc("decided_on"),
+    "court.proceedings_ended": doc("ended_on"),
+    "court.return_to_mexico_due": doc("ended_on", "the proceedings' end makes it due"),
+}
+
+
+def legal_time_of(event_type: str, schema_version: int) -> LegalTime | None:
+    return LEGAL_TIMES.get(f"{event_type}.v{schema_version}") or LEGAL_TIMES.get(event_type)
+
+
+def field_value(payload: Mapping[str, Any], path: str) -> Any:
+    """A payload field by its dotted path (`diplomatic_note.issued_on`); None if absent."""
+    value: Any = payload
+    for part in path.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
+
+
+# --- the check `runway audit verify` runs ----------------------------------------------------
+
+@dataclass(frozen=True)
+class Mismatch:
+    """An event whose occurred_at does not fall on the legal date its legal time says."""
+
+    event: RecordedEvent
+    detail: str
+
+
+@dataclass(frozen=True)
+class PendingCause:
+    """A derived event to compare with its cause, once the cause is found in some store."""
+
+    event: RecordedEvent
+    cause_id: str
+
+
+def _day(value: Any, zone_name: str) -> date | None:
+    try:
+        return legal_day_of(value, zone_name) if isinstance(value, str | date) else None
+    except ValueError:
+        return None
+
+
+def _differs(event: RecordedEvent, day: date, source: str, zone_name: str) -> Mismatch | None:
+    occurred = legal_date(event.occurred_at, zone_name)
+    if occurred == day:
+        return None
+    return Mismatch(event, f"occurred_at {event.occurred_at.isoformat()} is legal date "
+                           f"{occurred} ({zone_name}) but {source} is {day}")
+
+
+def check_stream(stream: Sequence[RecordedEvent], zone_name: str
+                 ) -> tuple[list[Mismatch], list[PendingCause]]:
+    """Each event of one stream (in version order) against its legal time: the documents'
+    dates here, the causes to look up in the stores afterwards. Events appended by one command
+    share their recorded_at; a `with` event is compared with the first event of its command."""
+    found: list[Mismatch] = []
+    pending: list[PendingCause] = []
+    first_of_command: RecordedEvent | None = None
+    for event in stream:
+        if first_of_command is None or first_of_command.recorded_at != event.recorded_at:
+            first_of_command = event
+        rule = legal_time_of(event.event_type, event.schema_version)
+        if rule is None or rule.kind is Kind.ENTRY:
+            continue
+        copy = next(((f, v) for f in rule.fields
+                     if (v := field_value(event.payload, f)) is not None), None)
+        if copy is not None and (day := _day(copy[1], zone_name)) is not None:
+            label = f"its legal field {copy[0]}" if rule.kind is Kind.DOCUMENT else (
+                f"its cause's legal time (copied in {copy[0]})")
+            if (mismatch := _differs(event, day, label, zone_name)) is not None:
+                found.append(mismatch)
+            continue
+        if rule.kind is Kind.WITH and first_of_command is not event:
+            day = legal_date(first_of_command.occurred_at, zone_name)
+            mismatch = _differs(event, day, f"the act recorded with it "
+                                f"({first_of_command.event_type} v{first_of_command.version})",
+                                zone_name)
+            if mismatch is not None:
+                found.append(mismatch)
+        elif rule.kind in (Kind.CAUSE, Kind.WITH) and event.causation_id:
+            pending.append(PendingCause(event, event.causation_id))
+    return found, pending
+
+
+def check_causes(pending: Sequence[PendingCause], causes: Mapping[str, tuple[str, datetime]],
+                 zone_name: str) -> list[Mismatch]:
+    """Derived events against their causes' legal dates (`causes`: event id -> (event type,
+    occurred_at) of the causes some store holds; a cause no store holds is not judged here)."""
+    found: list[Mismatch] = []
+    for item in pending:
+        known = causes.get(item.cause_id)
+        if known is None:
+            continue
+        cause_type, occurred = known
+        mismatch = _differs(item.event, legal_date(occurred, zone_name),
+                            f"its cause's legal date ({cause_type} {item.cause_id})", zone_name)
+        if mismatch is not None:
+            found.append(mismatch)
+    return found
+
+
+# --- the page ----------------------------------------------------------------------------------
+
+START = "<!-- legal-time-table: generated by `python -m shared.audit.legal_times`; do not edit -->"
+END = "<!-- legal-time-table: end -->"
+DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "contracts.md"
+_VERSION = re.compile(r"^(?P<type>.+)\.v(?P<version>\d+)$")
+
+
+def schema_types(schemas: Sequence[str]) -> dict[str, list[int]]:
+    """event type -> its schema versions, from `<type>.v<N>` names."""
+    found: dict[str, list[int]] = {}
+    for name in schemas:
+        match = _VERSION.match(name)
+        if match:
+            found.setdefault(match["type"], []).append(int(match["version"]))
+    return {t: sorted(v) for t, v in sorted(found.items())}
+
+
+def table(types: Mapping[str, Sequence[int]]) -> str:
+    rows = ["| event type | versions | legal time | kind |", "|---|---|---|---|"]
+    for event_type, versions in types.items():
+        rules: dict[str, list[int]] = {}
+        for version in versions:
+            rule = legal_time_of(event_type, version)
+            described = f"{rule.describe()} | {rule.kind.value}" if rule else "? | undocumented"
+            rules.setdefault(described, []).append(version)
+        for described, vs in rules.items():
+            rows.append(f"| `{event_type}` | {', '.join(f'v{v}' for v in vs)} | {described} |")
+    return "\n".join(rows) + "\n"
+
+
+def with_table(page: str, types: Mapping[str, Sequence[int]]) -> str:
+    """The page with its generated table between the markers refreshed."""
+    head, start, rest = page.partition(START)
+    _, end, tail = rest.partition(END)
+    if not start or not end:
+        raise ValueError(f"the page lacks the markers {START!r} and {END!r}")
+    return f"{head}{START}\n{table(types)}{END}{tail}"
+
+
+def committed_types() -> dict[str, list[int]]:
+    schemas = DOCUMENT.parents[1] / "contracts" / "schemas"
+    return schema_types([p.name.removesuffix(".json") for p in schemas.glob("*.json")])
+
+
+def main() -> int:
+    page = DOCUMENT.read_text(encoding="utf-8")
+    refreshed = with_table(page, committed_types())
+    if refreshed != page:
+        DOCUMENT.write_text(refreshed, encoding="utf-8")
+        print(f"{DOCUMENT.name}: legal-time table written")
+    else:
+        print(f"{DOCUMENT.name}: legal-time table already up to date")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
