@@ -3,60 +3,73 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shared.audit.hooks import Blocker, CaseAudit, cite, last_of
+from shared.aggregate import fold
+from shared.audit.hooks import Blocker, CaseAudit, cite
 from shared.audit.replay import ReadModelReplay, ReplayInput, TableSpec
 from shared.eventstore import RecordedEvent
+from shared.rules import Rule
 
-from . import read_model
+from . import read_model, rules
 from .state import State, evolve, initial
-from .view import case_view, surrender_blockers
-
-_EVIDENCE = {
-    "amparo_suspension_active": ("judicial.amparo_suspension_granted",),
-    "amparo_pending": ("judicial.amparo_filed",),
-    "amparo_window_open": ("judicial.sre_extradition_granted",),
-}
-_MISSING = {
-    "amparo_suspension_active": "judicial.amparo_denied lifting the suspension",
-    "amparo_pending": "judicial.amparo_denied (a ruling on the suit)",
-    "amparo_window_open": "judicial.amparo_window_closed (the window must pass)",
-}
-_AUTHORISED = ("judicial.surrender_ordered", "judicial.national_security_transfer_authorized")
+from .view import case_view
 
 
-def fold(events: Sequence[RecordedEvent]) -> State:
-    state = initial()
-    for event in events:
-        state = evolve(state, event)
-    return state
+def _fold(events: Sequence[RecordedEvent]) -> State:
+    return fold(initial, evolve, events)
+
+
+def _as_of(events: Sequence[RecordedEvent]) -> rules.OnDay:
+    """The case on the day of the last recorded event (as the read model projected it)."""
+    return rules.OnDay(_fold(events), events[-1].recorded_at.date())
 
 
 def view(events: Sequence[RecordedEvent]) -> dict[str, Any]:
-    return case_view(fold(events)) if events else {}
+    if not events:
+        return {}
+    subject = _as_of(events)
+    return case_view(subject.state, subject.day)
+
+
+def _since(events: Sequence[RecordedEvent], rule: Rule[Any], day: date) -> list[RecordedEvent]:
+    """The event after which `rule` has held the case without a break: the evidence an
+    auditor is shown (the suspension granted, the suit filed, the grant that opened the
+    window, the release), found by asking the rule itself after each event."""
+    state, since = initial(), None
+    for event in events:
+        state = fold(lambda: state, evolve, [event])  # noqa: B023 (used at once)
+        holds = rule.blocking(rules.OnDay(state, day))
+        since = (since or event) if holds else None
+    return [] if since is None else [since]
+
+
+def _blocker(rule: Rule[Any], detail: str, events: Sequence[RecordedEvent], day: date) -> Blocker:
+    """A rule as the auditor sees it: its statement, the event holding the case, and the
+    events that would satisfy it (the rule's own `satisfied_by`)."""
+    return Blocker(rule.id, detail, evidence=tuple(cite(e) for e in _since(events, rule, day)),
+                   missing=rule.satisfied_by)
 
 
 def blockers(events: Sequence[RecordedEvent]) -> list[Blocker]:
     if not events:
-        return [Blocker("case_not_opened", "judicial has no case yet",
-                        missing=("judicial.case_opened",))]
-    state = fold(events)
-    found = [Blocker(rule, f"surrender cannot be ordered: {rule.replace('_', ' ')}",
-                     evidence=tuple(cite(e) for e in last_of(events, *_EVIDENCE[rule])),
-                     missing=(_MISSING[rule],))
-             for rule in surrender_blockers(state)]
-    released = last_of(events, "judicial.released_from_custody",
-                       "judicial.sre_extradition_refused")
-    if released:
-        found.append(Blocker("released_from_custody", "Mexico released the person",
-                             evidence=tuple(cite(e) for e in released)))
-    elif not found and not last_of(events, *_AUTHORISED):
-        found.append(Blocker("surrender_not_ordered",
-                             f"Mexico has not authorised surrender (status {state.status.value})",
-                             missing=_AUTHORISED))
+        return [Blocker(rules.CASE_NOT_OPENED.id, "judicial has no case yet",
+                        missing=rules.CASE_NOT_OPENED.satisfied_by)]
+    subject = _as_of(events)
+    found = [_blocker(rule, f"surrender cannot be ordered: {rule.statement}", events,
+                      subject.day)
+             for rule in rules.SURRENDER.failing(subject) if rule in rules.AMPARO_HOLDS]
+    if rules.RELEASED_FROM_CUSTODY.blocking(subject):
+        found.append(_blocker(rules.RELEASED_FROM_CUSTODY, rules.RELEASED_FROM_CUSTODY.statement,
+                              events, subject.day))
+    elif not found and rules.SURRENDER_NOT_ORDERED.blocking(subject):
+        found.append(Blocker(rules.SURRENDER_NOT_ORDERED.id,
+                             f"{rules.SURRENDER_NOT_ORDERED.statement} (status "
+                             f"{subject.state.status.value})",
+                             missing=rules.SURRENDER_NOT_ORDERED.satisfied_by))
     return found
 
 
@@ -65,7 +78,7 @@ AUDIT = CaseAudit(view=view, blockers=blockers)
 
 async def rebuild(conn: AsyncConnection, data: ReplayInput) -> None:
     for stream in data.streams.values():
-        await read_model.project(conn, fold(stream), stream[-1].recorded_at,
+        await read_model.project(conn, _fold(stream), stream[-1].recorded_at,
                                  opened_at=stream[0].recorded_at)
 
 

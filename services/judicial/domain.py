@@ -12,12 +12,12 @@ Paths, by legal basis (fixed when the case opens):
   request has arrived the person may consent before the judge. Consent replaces the hearing:
   the judge may issue the opinion right after it (`following="consent"`, the 3-day opinion).
   On the simplified basis consent alone lets the SRE decide, without any opinion
-  ("sre_requires_consent_or_opinion"); on the treaty basis the SRE still waits for the
+  (`SRE_REQUIRES_CONSENT_OR_OPINION`); on the treaty basis the SRE still waits for the
   opinion. Consenting to extradition does not waive the amparo: the window, the suits and
   the surrender rules after the SRE's grant are the same on both bases.
 * National security: the only step is the transfer authorization; every judicial step is
-  refused ("national_security_has_no_judicial_steps"), and that step is refused on the other
-  bases ("basis_mismatch").
+  refused (`NATIONAL_SECURITY_HAS_NO_JUDICIAL_STEPS`), and that step is refused on the other
+  bases (`BASIS_MISMATCH`); rule names are those of rules.py.
 
 Clocks: a clock started on day 0 runs out at the start of day N (see days.py). A step that
 would stop the provisional clock on or after its deadline is refused, because by then the
@@ -38,15 +38,17 @@ of the surrender order or of the charges barred when the pickup window expires.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from shared.errors import RuleViolation
 from shared.eventstore import NewEvent
+from shared.rules import Rule
 
 from . import commands as cmd
 from . import events as ev
+from . import rules
 from .days import Policy, start_of
 from .events import LegalBasis, ReleaseReason, SurrenderKind
 from .state import ClockKind, State, apply, evolve, initial
@@ -72,54 +74,49 @@ def replay(state: State, events: list[NewEvent]) -> State:
 # --- guards ---------------------------------------------------------------------------------
 
 def _require_open_case(state: State) -> None:
-    if not state.opened:
-        raise RuleViolation("case_not_opened", "the judicial case has not been opened")
+    rules.CASE_NOT_OPENED.require(state.opened, "the judicial case has not been opened")
     if state.released is not None:
         day, reason = state.released
-        raise RuleViolation("case_closed", f"the case closed on {day} ({reason.value}): no "
-                                           "further step can be recorded")
+        rules.CASE_CLOSED.refuse(
+            f"the case closed on {day} ({reason.value}): no further step can be recorded")
 
 
 def _judicial_step(state: State, what: str) -> None:
     _require_open_case(state)
-    if state.national_security:
-        raise RuleViolation("national_security_has_no_judicial_steps",
-                            f"{what}: a national-security transfer has no judge, SRE decision "
-                            "or amparo steps; record the transfer authorization instead")
+    rules.NATIONAL_SECURITY_HAS_NO_JUDICIAL_STEPS.require(
+        not state.national_security,
+        f"{what}: a national-security transfer has no judge, SRE decision or amparo steps; record "
+        "the transfer authorization instead")
 
 
 def _not_in_future(day: date, now: datetime, field: str) -> None:
-    if day > now.date():
-        raise RuleViolation("date_in_future", f"{field} {day} is after today ({now.date()})")
+    rules.DATE_IN_FUTURE.require(day <= now.date(), f"{field} {day} is after today ({now.date()})")
 
 
 def _not_before(day: date, earlier: date | None, field: str, what: str) -> None:
-    if earlier is not None and day < earlier:
-        raise RuleViolation("date_out_of_order", f"{field} {day} is before {what} ({earlier})")
-
-
-def _require(condition: bool, rule: str, message: str) -> None:
-    if not condition:
-        raise RuleViolation(rule, message)
+    rules.DATE_OUT_OF_ORDER.require(
+        earlier is None or day >= earlier,
+        f"{field} {day} is before {what} ({earlier})")
 
 
 def _stops_provisional_clock(state: State, policy: Policy, step: str, day: date) -> bool:
     if step not in policy.provisional_clock_stopped_by or not state.provisional_clock_running:
         return False
     assert state.provisional is not None
-    if day >= state.provisional.due_on:
-        raise RuleViolation(
-            "provisional_deadline_passed",
-            f"{step.replace('_', ' ')} on {day} is too late: provisional detention ordered on "
-            f"{state.provisional.started_on} lapsed on {state.provisional.due_on}")
+    rules.PROVISIONAL_DEADLINE_PASSED.require(
+        day < state.provisional.due_on,
+        f"{step.replace('_', ' ')} on {day} is too late: provisional detention ordered on "
+        f"{state.provisional.started_on} lapsed on {state.provisional.due_on}")
     return True
 
 
 def _require_grant(state: State, what: str) -> None:
-    _require(state.granted, "sre_grant_required",
-             f"{what} needs the SRE's grant of extradition, which has not been recorded")
-    _require(state.surrender is None, "surrender_already_ordered",
-             "surrender has already been ordered")
+    rules.SRE_GRANT_REQUIRED.require(
+        state.granted,
+        f"{what} needs the SRE's grant of extradition, which has not been recorded")
+    rules.SURRENDER_ALREADY_ORDERED.require(
+        state.surrender is None,
+        "surrender has already been ordered")
 
 
 # --- opening and intake facts ---------------------------------------------------------------
@@ -150,10 +147,12 @@ def note_charges(state: State, charge_ids: tuple[str, ...], reason: str,
 def order_provisional_detention(state: State, c: cmd.OrderProvisionalDetention,
                                 now: datetime, policy: Policy) -> list[NewEvent]:
     _judicial_step(state, "provisional detention")
-    _require(state.provisional is None, "provisional_detention_already_ordered",
-             "provisional detention was already ordered")
-    _require(state.formal_request_on is None, "formal_request_already_received",
-             "the formal request has arrived: provisional detention is for the time before it")
+    rules.PROVISIONAL_DETENTION_ALREADY_ORDERED.require(
+        state.provisional is None,
+        "provisional detention was already ordered")
+    rules.FORMAL_REQUEST_ALREADY_RECEIVED.require(
+        state.formal_request_on is None,
+        "the formal request has arrived: provisional detention is for the time before it")
     _not_in_future(c.ordered_on, now, "ordered_on")
     counting = policy.disputed_clock
     return [event(ev.ProvisionalDetentionOrdered(
@@ -166,8 +165,9 @@ def order_provisional_detention(state: State, c: cmd.OrderProvisionalDetention,
 def receive_formal_request(state: State, c: cmd.ReceiveFormalRequest, now: datetime,
                            policy: Policy) -> list[NewEvent]:
     _judicial_step(state, "the formal request")
-    _require(state.formal_request_on is None, "formal_request_already_received",
-             "the formal request was already received")
+    rules.FORMAL_REQUEST_ALREADY_RECEIVED.require(
+        state.formal_request_on is None,
+        "the formal request was already received")
     _not_in_future(c.received_on, now, "received_on")
     _not_before(c.received_on, state.provisional.started_on if state.provisional else None,
                 "received_on", "the provisional detention order")
@@ -179,11 +179,13 @@ def receive_formal_request(state: State, c: cmd.ReceiveFormalRequest, now: datet
 def hold_hearing(state: State, c: cmd.HoldHearing, now: datetime,
                  policy: Policy) -> list[NewEvent]:
     _judicial_step(state, "the hearing")
-    _require(state.formal_request_on is not None, "formal_request_missing",
-             "the hearing needs the formal request, which has not been received")
-    _require(state.hearing_on is None, "hearing_already_held", "the hearing was already held")
-    _require(state.opinion_on is None, "opinion_already_issued",
-             "the judge has already issued the opinion")
+    rules.FORMAL_REQUEST_MISSING.require(
+        state.formal_request_on is not None,
+        "the hearing needs the formal request, which has not been received")
+    rules.HEARING_ALREADY_HELD.require(state.hearing_on is None, "the hearing was already held")
+    rules.OPINION_ALREADY_ISSUED.require(
+        state.opinion_on is None,
+        "the judge has already issued the opinion")
     _not_in_future(c.held_on, now, "held_on")
     _not_before(c.held_on, state.formal_request_on, "held_on", "the formal request")
     stopped = _stops_provisional_clock(state, policy, "hearing_held", c.held_on)
@@ -196,10 +198,12 @@ def hold_hearing(state: State, c: cmd.HoldHearing, now: datetime,
 
 
 def _require_hearing_before_opinion(state: State, what: str) -> None:
-    _require(state.hearing_on is not None, "hearing_not_held",
-             f"{what} needs the hearing, which has not been held")
-    _require(state.opinion_on is None, "opinion_already_issued",
-             "the judge has already issued the opinion")
+    rules.HEARING_NOT_HELD.require(
+        state.hearing_on is not None,
+        f"{what} needs the hearing, which has not been held")
+    rules.OPINION_ALREADY_ISSUED.require(
+        state.opinion_on is None,
+        "the judge has already issued the opinion")
 
 
 def extend_evidence_period(state: State, c: cmd.ExtendEvidencePeriod, now: datetime,
@@ -209,9 +213,10 @@ def extend_evidence_period(state: State, c: cmd.ExtendEvidencePeriod, now: datet
     assert state.evidence_due_on is not None
     _not_in_future(c.extended_on, now, "extended_on")
     _not_before(c.extended_on, state.hearing_on, "extended_on", "the hearing")
-    _require(c.extended_on < state.evidence_due_on, "evidence_period_over",
-             f"the evidence period ended on {state.evidence_due_on}; it can only be extended "
-             "while it runs")
+    rules.EVIDENCE_PERIOD_OVER.require(
+        c.extended_on < state.evidence_due_on,
+        f"the evidence period ended on {state.evidence_due_on}; it can only be extended while it "
+        "runs")
     new_due = state.evidence_due_on + timedelta(days=c.additional_days)
     return [event(ev.EvidencePeriodExtended(
         case_id=state.case_id, extended_on=c.extended_on, additional_days=c.additional_days,
@@ -235,11 +240,13 @@ def file_objections(state: State, c: cmd.FileObjections, now: datetime,
 def give_consent(state: State, c: cmd.GiveConsent, now: datetime,
                  policy: Policy) -> list[NewEvent]:
     _judicial_step(state, "consent")
-    _require(state.formal_request_on is not None, "formal_request_missing",
-             "the person consents to the formal request, which has not been received")
-    _require(state.consent_on is None, "consent_already_given", "consent was already given")
-    _require(state.opinion_on is None, "opinion_already_issued",
-             "the judge has already issued the opinion")
+    rules.FORMAL_REQUEST_MISSING.require(
+        state.formal_request_on is not None,
+        "the person consents to the formal request, which has not been received")
+    rules.CONSENT_ALREADY_GIVEN.require(state.consent_on is None, "consent was already given")
+    rules.OPINION_ALREADY_ISSUED.require(
+        state.opinion_on is None,
+        "the judge has already issued the opinion")
     _not_in_future(c.given_on, now, "given_on")
     _not_before(c.given_on, state.formal_request_on, "given_on", "the formal request")
     assert state.legal_basis is not None
@@ -252,12 +259,13 @@ def give_consent(state: State, c: cmd.GiveConsent, now: datetime,
 def issue_opinion(state: State, c: cmd.IssueOpinion, now: datetime,
                   _policy: Policy) -> list[NewEvent]:
     _judicial_step(state, "the judge's opinion")
-    _require(state.opinion_on is None, "opinion_already_issued",
-             "the judge has already issued the opinion")
-    _require(state.hearing_on is not None or state.consent_on is not None,
-             "hearing_or_consent_required",
-             "the judge's opinion follows the hearing, or the person's consent; neither has "
-             "been recorded")
+    rules.OPINION_ALREADY_ISSUED.require(
+        state.opinion_on is None,
+        "the judge has already issued the opinion")
+    rules.HEARING_OR_CONSENT_REQUIRED.require(
+        state.hearing_on is not None or state.consent_on is not None,
+        "the judge's opinion follows the hearing, or the person's consent; neither has been "
+        "recorded")
     _not_in_future(c.issued_on, now, "issued_on")
     following = "hearing" if state.hearing_on is not None else "consent"
     _not_before(c.issued_on, state.hearing_on or state.consent_on, "issued_on",
@@ -270,14 +278,15 @@ def issue_opinion(state: State, c: cmd.IssueOpinion, now: datetime,
 def _require_sre_may_decide(state: State) -> date:
     """The SRE's prerequisites by basis; returns the date the SRE decides after."""
     if state.legal_basis is LegalBasis.TREATY:
-        _require(state.opinion_on is not None, "sre_requires_judge_opinion",
-                 "on the treaty basis the SRE decides only after the judge's opinion, which "
-                 "has not been issued")
+        rules.SRE_REQUIRES_JUDGE_OPINION.require(
+            state.opinion_on is not None,
+            "on the treaty basis the SRE decides only after the judge's opinion, which has not "
+            "been issued")
     else:
-        _require(state.opinion_on is not None or state.consent_on is not None,
-                 "sre_requires_consent_or_opinion",
-                 "on the simplified basis the SRE decides after the person's consent (or the "
-                 "judge's opinion); neither has been recorded")
+        rules.SRE_REQUIRES_CONSENT_OR_OPINION.require(
+            state.opinion_on is not None or state.consent_on is not None,
+            "on the simplified basis the SRE decides after the person's consent (or the judge's "
+            "opinion); neither has been recorded")
     after = state.opinion_on or state.consent_on
     assert after is not None
     return after
@@ -286,7 +295,7 @@ def _require_sre_may_decide(state: State) -> date:
 def decide_extradition(state: State, c: cmd.DecideExtradition, now: datetime,
                        policy: Policy) -> list[NewEvent]:
     _judicial_step(state, "the SRE decision")
-    _require(state.sre is None, "sre_already_decided", "the SRE has already decided")
+    rules.SRE_ALREADY_DECIDED.require(state.sre is None, "the SRE has already decided")
     after = _require_sre_may_decide(state)
     _not_in_future(c.decided_on, now, "decided_on")
     _not_in_future(c.notified_on, now, "notified_on")
@@ -317,29 +326,32 @@ def _released(state: State, on: date, reason: ReleaseReason) -> NewEvent:
 def file_amparo(state: State, c: cmd.FileAmparo, now: datetime,
                 _policy: Policy) -> list[NewEvent]:
     _judicial_step(state, "an amparo suit")
-    _require(state.granted, "sre_grant_required",
-             "an amparo challenges the SRE's grant, which has not been recorded")
-    _require(state.amparo(c.amparo_id) is None, "amparo_already_filed",
-             f"amparo {c.amparo_id!r} was already filed")
+    rules.SRE_GRANT_REQUIRED.require(
+        state.granted,
+        "an amparo challenges the SRE's grant, which has not been recorded")
+    rules.AMPARO_ALREADY_FILED.require(
+        state.amparo(c.amparo_id) is None,
+        f"amparo {c.amparo_id!r} was already filed")
     assert state.sre is not None and state.amparo_window is not None
     _not_in_future(c.filed_on, now, "filed_on")
     _not_before(c.filed_on, state.sre.notified_on, "filed_on", "the notification of the grant")
     # After the window the grant itself is final, but the execution of a surrender order is
     # a new act that can still be challenged (and suspended) until the person leaves.
-    _require(c.filed_on < state.amparo_window.due_on or state.surrender is not None,
-             "amparo_filed_after_window",
-             f"the amparo window closed on {state.amparo_window.due_on}; after it only the "
-             "execution of a surrender order can be challenged")
+    rules.AMPARO_FILED_AFTER_WINDOW.require(
+        c.filed_on < state.amparo_window.due_on or state.surrender is not None,
+        f"the amparo window closed on {state.amparo_window.due_on}; after it only the execution of"
+        " a surrender order can be challenged")
     return [event(ev.AmparoFiled(case_id=state.case_id, amparo_id=c.amparo_id,
                                  filed_on=c.filed_on), c.filed_on)]
 
 
 def _pending_amparo(state: State, amparo_id: str) -> date:
     amparo = state.amparo(amparo_id)
-    _require(amparo is not None, "amparo_not_filed", f"no amparo {amparo_id!r} was filed")
+    rules.AMPARO_NOT_FILED.require(amparo is not None, f"no amparo {amparo_id!r} was filed")
     assert amparo is not None
-    _require(amparo.pending, "amparo_already_decided",
-             f"amparo {amparo_id!r} was already decided ({amparo.outcome})")
+    rules.AMPARO_ALREADY_DECIDED.require(
+        amparo.pending,
+        f"amparo {amparo_id!r} was already decided ({amparo.outcome})")
     return amparo.filed_on
 
 
@@ -347,24 +359,21 @@ def grant_amparo_suspension(state: State, c: cmd.GrantAmparoSuspension, now: dat
                             _policy: Policy) -> list[NewEvent]:
     _judicial_step(state, "an amparo suspension")
     filed_on = _pending_amparo(state, c.amparo_id)
-    _require(c.amparo_id not in state.active_suspensions, "suspension_already_active",
-             f"amparo {c.amparo_id!r} already suspends surrender")
+    rules.SUSPENSION_ALREADY_ACTIVE.require(
+        c.amparo_id not in state.active_suspensions,
+        f"amparo {c.amparo_id!r} already suspends surrender")
     _not_in_future(c.granted_on, now, "granted_on")
     _not_before(c.granted_on, filed_on, "granted_on", "the amparo filing")
     if state.pickup_running:
         assert state.pickup is not None
-        _require(c.granted_on < state.pickup.due_on, "pickup_window_passed",
-                 f"the pickup window ran out on {state.pickup.due_on}: a suspension granted "
-                 f"on {c.granted_on} comes after it")
+        rules.PICKUP_WINDOW_PASSED.require(
+            c.granted_on < state.pickup.due_on,
+            f"the pickup window ran out on {state.pickup.due_on}: a suspension granted on "
+            f"{c.granted_on} comes after it")
     return [event(ev.AmparoSuspensionGranted(
         case_id=state.case_id, amparo_id=c.amparo_id, granted_on=c.granted_on,
         active_suspensions=(*state.active_suspensions, c.amparo_id),
         pickup_paused=state.pickup_running), c.granted_on)]
-
-
-def _window_open_on(state: State, day: date) -> bool:
-    return (state.amparo_window is not None and not state.amparo_window_closed
-            and day < state.amparo_window.due_on)
 
 
 def resumed_pickup_due_on(state: State, lifted_on: date) -> date:
@@ -391,48 +400,55 @@ def rule_on_amparo(state: State, c: cmd.RuleOnAmparo, now: datetime,
         case_id=state.case_id, amparo_id=c.amparo_id, ruled_on=c.ruled_on,
         suspension_lifted=c.amparo_id in state.active_suspensions,
         active_suspensions=suspensions, pending_amparos=pending,
-        surrender_blocked=bool(suspensions or pending or _window_open_on(state, c.ruled_on)),
+        surrender_blocked=bool(suspensions or pending
+                               or state.amparo_window_open_on(c.ruled_on)),
         pickup_deadline_on=resumed_pickup_due_on(state, c.ruled_on) if resumes else None),
         c.ruled_on)]
 
 
 # --- surrender ------------------------------------------------------------------------------
 
-def _require_no_amparo_block(state: State, ordered_on: date) -> None:
-    """Rule 4: no surrender while a suspension is active or the window is open; a pending
-    suit blocks too, since a suspension may still be granted in it.
+def _surrender_refusal(state: State, day: date) -> Callable[[Rule[rules.OnDay]], str]:
+    """The refusal's words: what the first failing rule found on this case, then the other
+    rules of the gate that hold the order back too (the view lists the same ones)."""
+    subject = rules.OnDay(state, day)
+    specific: dict[str, str] = {
+        rules.AMPARO_SUSPENSION_ACTIVE.id:
+            f"amparo suspension active in {', '.join(state.active_suspensions)}: surrender is "
+            "frozen until the suit is decided",
+        rules.AMPARO_PENDING.id: f"amparo {', '.join(state.pending_amparos)} is pending a ruling",
+        rules.AMPARO_WINDOW_OPEN.id:
+            f"the amparo window is open until "
+            f"{state.amparo_window.due_on if state.amparo_window else None}; surrender may be "
+            "ordered once it has closed, with no amparo pending or suspending it",
+    }
 
-    The window closes only when its due date passes, whether or not suits were brought in it.
-    (It used to be read as closed once any amparo was brought, so that a surrender could be
-    ordered inside the 30 days right after a quick denial; the rule says "while ... the
-    window is open", and a second suit may still be filed in it.) So an order dated before
-    the window's due date is refused; one dated on or after it is not, even if the scheduler
-    has not recorded the closing yet (then the order records it, see `order_surrender`)."""
-    _require(not state.active_suspensions, "amparo_suspension_active",
-             f"amparo suspension active in {', '.join(state.active_suspensions)}: surrender "
-             "is frozen until the suit is decided")
-    _require(not state.pending_amparos, "amparo_pending",
-             f"amparo {', '.join(state.pending_amparos)} is pending a ruling")
-    assert state.amparo_window is not None
-    if ordered_on < state.amparo_window.due_on:
-        raise RuleViolation("amparo_window_open",
-                            f"the amparo window is open until {state.amparo_window.due_on}; "
-                            "surrender may be ordered once it has closed, with no amparo "
-                            "pending or suspending it")
+    def detail(first: Rule[rules.OnDay]) -> str:
+        others = [rule.id for rule in rules.SURRENDER.failing(subject) if rule is not first]
+        text = specific.get(first.id, f"a surrender order: {first.statement}")
+        return f"{text} (also held back by: {', '.join(others)})" if others else text
+
+    return detail
 
 
 def order_surrender(state: State, c: cmd.OrderSurrender, now: datetime,
                     policy: Policy) -> list[NewEvent]:
-    _judicial_step(state, "a surrender order")
-    _require_grant(state, "a surrender order")
-    assert state.sre is not None and state.legal_basis is not None
+    """Rule 4: no surrender while a suspension is active or the window is open; a pending
+    suit blocks too, since a suspension may still be granted in it. The gate `SURRENDER`
+    (rules.py) is judged on the order's own date: the window is closed in law from its due
+    date, so an order dated on or after it passes even if the scheduler has not recorded the
+    closing yet (the order records it first, below); one dated before it is refused even once
+    the closing is recorded."""
+    subject = rules.OnDay(state, c.ordered_on)
     if c.kind is SurrenderKind.DEFERRED:
+        rules.SURRENDER_DEFERRAL.enforce(subject, _surrender_refusal(state, c.ordered_on))
         return _defer_surrender(state, c, now)
-    _require_no_amparo_block(state, c.ordered_on)
+    rules.SURRENDER.enforce(subject, _surrender_refusal(state, c.ordered_on))
+    assert state.sre is not None and state.legal_basis is not None
     if c.kind is SurrenderKind.TEMPORARY:
-        _require(state.temporary_agreed_on is not None, "temporary_surrender_not_agreed",
-                 "a temporary surrender needs the governments' agreement, which has not been "
-                 "recorded")
+        rules.TEMPORARY_SURRENDER_NOT_AGREED.require(
+            state.temporary_agreed_on is not None,
+            "a temporary surrender needs the governments' agreement, which has not been recorded")
     _not_in_future(c.ordered_on, now, "ordered_on")
     _not_before(c.ordered_on, state.sre.notified_on, "ordered_on",
                 "the notification of the grant")
@@ -441,7 +457,7 @@ def order_surrender(state: State, c: cmd.OrderSurrender, now: datetime,
     # The window ran out in law before the order's date; if the scheduler has not recorded
     # that yet, record it first so the history never shows a surrender inside an open window.
     closing = _run_out(state, ClockKind.AMPARO_WINDOW, state.amparo_window.due_on) \
-        if state.amparo_window_open else []
+        if state.amparo_window_clock_running else []
     return [*closing, event(ev.SurrenderOrdered(
         case_id=state.case_id, legal_basis=state.legal_basis,
         requesting_district=state.requesting_district, ordered_on=c.ordered_on, kind=c.kind,
@@ -457,8 +473,9 @@ def _defer_surrender(state: State, c: cmd.OrderSurrender, now: datetime) -> list
     """Treaty art. 15: surrender waits for the Mexican proceedings. Nobody is handed over,
     so the amparo rules don't apply yet; they do when the surrender is finally ordered."""
     assert state.sre is not None and c.reason is not None
-    _require(state.deferral is None, "surrender_already_deferred",
-             "surrender was already deferred")
+    rules.SURRENDER_ALREADY_DEFERRED.require(
+        state.deferral is None,
+        "surrender was already deferred")
     _not_in_future(c.ordered_on, now, "ordered_on")
     _not_before(c.ordered_on, state.sre.decided_on, "ordered_on", "the SRE's grant")
     return [event(ev.SurrenderDeferred(case_id=state.case_id, deferred_on=c.ordered_on,
@@ -469,8 +486,9 @@ def agree_temporary_surrender(state: State, c: cmd.AgreeTemporarySurrender, now:
                               _policy: Policy) -> list[NewEvent]:
     _judicial_step(state, "a temporary-surrender agreement")
     _require_grant(state, "a temporary-surrender agreement")
-    _require(state.temporary_agreed_on is None, "temporary_surrender_already_agreed",
-             "a temporary surrender was already agreed")
+    rules.TEMPORARY_SURRENDER_ALREADY_AGREED.require(
+        state.temporary_agreed_on is None,
+        "a temporary surrender was already agreed")
     assert state.sre is not None
     _not_in_future(c.agreed_on, now, "agreed_on")
     _not_before(c.agreed_on, state.sre.decided_on, "agreed_on", "the SRE's grant")
@@ -484,13 +502,16 @@ def agree_temporary_surrender(state: State, c: cmd.AgreeTemporarySurrender, now:
 def authorize_transfer(state: State, c: cmd.AuthorizeNationalSecurityTransfer, now: datetime,
                        _policy: Policy) -> list[NewEvent]:
     _require_open_case(state)
-    _require(state.national_security, "basis_mismatch",
-             f"a national-security transfer needs the national_security basis; this case is "
-             f"on the {state.legal_basis} basis")
-    _require(state.transfer_authorized_at is None, "transfer_already_authorized",
-             "the transfer was already authorized")
-    _require(c.authorized_at <= now, "date_in_future",
-             f"authorized_at {c.authorized_at.isoformat()} is after now ({now.isoformat()})")
+    rules.BASIS_MISMATCH.require(
+        state.national_security,
+        "a national-security transfer needs the national_security basis; this case is on the "
+        f"{state.legal_basis} basis")
+    rules.TRANSFER_ALREADY_AUTHORIZED.require(
+        state.transfer_authorized_at is None,
+        "the transfer was already authorized")
+    rules.DATE_IN_FUTURE.require(
+        c.authorized_at <= now,
+        f"authorized_at {c.authorized_at.isoformat()} is after now ({now.isoformat()})")
     return [event(ev.NationalSecurityTransferAuthorized(
         case_id=state.case_id, authorized_at=c.authorized_at,
         us_request_reference=c.us_request_reference, authority=c.authority,

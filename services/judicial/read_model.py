@@ -39,7 +39,7 @@ async def project(conn: AsyncConnection, state: State, now: datetime,
     assert state.legal_basis is not None
     values = {"legal_basis": state.legal_basis.value, "status": state.status.value,
               "requesting_district": state.requesting_district, "version": state.version,
-              "view": json.dumps(case_view(state)), "updated_at": now}
+              "view": json.dumps(case_view(state, now.date())), "updated_at": now}
     updated = await conn.execute(cases.update().where(cases.c.case_id == state.case_id)
                                  .values(values))
     if not updated.rowcount:

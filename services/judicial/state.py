@@ -122,6 +122,9 @@ class State:
     transfer_authorized_at: datetime | None = None
     released: tuple[date, ReleaseReason] | None = None
     steps: tuple[Step, ...] = ()
+    # The latest legal date among the recorded acts: the day a view with no clock of its own
+    # (a replay, an audit) reads the case on.
+    last_act_on: date | None = None
 
     # --- what the state implies -------------------------------------------------------------
 
@@ -157,12 +160,20 @@ class State:
         return (self.provisional is not None and self.provisional_stopped_on is None
                 and not self.closed)
 
+    def amparo_window_open_on(self, day: date) -> bool:
+        """Whether the amparo window is open in law on `day`: from the notified grant until
+        its due date, whether or not amparos were brought meanwhile (a denied amparo does not
+        end it early: a second suit may still be filed in it). It is closed on its due date
+        whether or not the scheduler has recorded `amparo_window_closed` yet: the scheduler
+        records what the calendar already decided, and a few seconds' (or an outage's) delay
+        in recording cannot keep a window open that the law has closed. Rules and the view
+        ask this, never the recorded flag."""
+        return self.amparo_window is not None and day < self.amparo_window.due_on
+
     @property
-    def amparo_window_open(self) -> bool:
-        """Open from the notified grant until its due date passes (the scheduler records
-        `amparo_window_closed` then), whether or not amparos were brought meanwhile: the rule
-        is "no surrender while a suspension is active or the window is open", so a denied
-        amparo does not end the window early (a second suit may still be filed in it)."""
+    def amparo_window_clock_running(self) -> bool:
+        """The window's timer still has to record its closing (a scheduler matter only: see
+        `amparo_window_open_on` for whether the window is open)."""
         return (self.amparo_window is not None and not self.amparo_window_closed
                 and not self.closed)
 
@@ -179,7 +190,7 @@ class State:
 
     def running_clocks(self) -> tuple[Clock, ...]:
         running = ((self.provisional, self.provisional_clock_running),
-                   (self.amparo_window, self.amparo_window_open),
+                   (self.amparo_window, self.amparo_window_clock_running),
                    (self.pickup, self.pickup_running))
         return tuple(clock for clock, on in running if clock is not None and on)
 
@@ -224,7 +235,15 @@ def apply(state: State, event_type: str, payload: dict[str, Any]) -> State:
     on = payload.get(model.ON)
     step = Step(version, event_type.removeprefix("judicial."), None if on is None else str(on))
     moved = _apply(state, parsed)
-    return replace(moved, version=version, steps=(*state.steps, step))
+    return replace(moved, version=version, steps=(*state.steps, step),
+                   last_act_on=_latest(state.last_act_on, getattr(parsed, model.ON, None)))
+
+
+def _latest(known: date | None, on: date | datetime | None) -> date | None:
+    day = on.date() if isinstance(on, datetime) else on
+    if day is None:
+        return known
+    return day if known is None or day > known else known
 
 
 def _with_amparo(state: State, amparo_id: str, **changes: Any) -> State:

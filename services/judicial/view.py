@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from . import rules
 from .state import Clock, State
 
 
@@ -30,17 +31,18 @@ def _hearing_periods(state: State) -> list[dict[str, Any]]:
                               ("evidence_period", state.evidence_due_on))]
 
 
-def surrender_blockers(state: State) -> list[str]:
-    """The amparo rules that would refuse a surrender order now (empty when none would)."""
-    if not state.granted or state.closed:
-        return []
-    return [rule for rule, applies in (
-        ("amparo_suspension_active", bool(state.active_suspensions)),
-        ("amparo_pending", bool(state.pending_amparos)),
-        ("amparo_window_open", state.amparo_window_open)) if applies]
+def surrender_blocked_by(state: State, today: date | None = None) -> list[str]:
+    """The rules a surrender order dated `today` would be refused with (empty when none
+    would): the domain's own gate, on the same day (rules.SURRENDER)."""
+    day = today or state.last_act_on
+    if day is None:  # nothing recorded: the case is not open
+        return [rules.CASE_NOT_OPENED.id]
+    return rules.SURRENDER.failing_ids(rules.OnDay(state, day))
 
 
-def case_view(state: State) -> dict[str, Any]:
+def case_view(state: State, today: date | None = None) -> dict[str, Any]:
+    """The case as shown on `today` (the read model passes the day it projects on; without
+    one, the day of the latest recorded act)."""
     sre, surrender, released = state.sre, state.surrender, state.released
     return {
         "case_id": state.case_id,
@@ -54,7 +56,7 @@ def case_view(state: State) -> dict[str, Any]:
         else list(state.granted_charge_ids),
         "clocks": [_clock(c) for c in state.running_clocks()] + _hearing_periods(state),
         "active_suspensions": list(state.active_suspensions),
-        "surrender_blocked_by": surrender_blockers(state),
+        "surrender_blocked_by": surrender_blocked_by(state, today),
         "amparos": [{"amparo_id": a.amparo_id, "filed_on": a.filed_on.isoformat(),
                      "suspension_active": a.suspension_active, "outcome": a.outcome,
                      "ruled_on": _iso(a.ruled_on)} for a in state.amparos],

@@ -127,7 +127,7 @@ def test_an_amparo_denied_inside_the_window_does_not_open_the_way_to_surrender()
     denied quickly does not close the 30-day window (it used to be read that way)."""
     denied = run(granted_treaty_case(), amparo("A-1", "2026-02-10"),
                  ruling("denied", on="2026-02-15"))
-    assert denied.amparo_window_open
+    assert denied.amparo_window_clock_running
     assert rule_of(denied, surrender("2026-02-20"), now=at("2026-02-20", 12)) \
         == "amparo_window_open"
     assert case_view(denied)["surrender_blocked_by"] == ["amparo_window_open"]
@@ -152,7 +152,7 @@ def test_the_window_closes_on_its_due_date_even_after_suits_and_then_surrender_f
 
 def test_an_order_after_the_due_date_records_the_closing_the_scheduler_has_not_yet() -> None:
     denied = run(granted_treaty_case(), amparo(), ruling("denied", on="2026-02-15"))
-    assert denied.amparo_window_open  # the scheduler has not run yet
+    assert denied.amparo_window_clock_running  # the scheduler has not run yet
     events = decide(denied, surrender("2026-03-08"), NOW, Policy())
     assert [e.event_type for e in events] == ["judicial.amparo_window_closed",
                                               "judicial.surrender_ordered"]

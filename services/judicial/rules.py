@@ -1,0 +1,225 @@
+"""Judicial's rules: every rule a judicial step can be refused with, defined once.
+
+The domain refuses with these objects (`R.X.require(...)`, `R.X.refuse(...)`,
+`SURRENDER.enforce(...)`), the case view lists `SURRENDER.failing_ids(...)` as
+`surrender_blocked_by`, and the audit builds its blockers from them; docs/rules/judicial.md is
+generated from `RULES`. Rules several services judge come from shared/rules/law.py.
+
+State rules read `OnDay`: the case as it stands on a legal date. The day matters for the
+amparo window only, which closes in law at its due date: a surrender ordered on or after that
+day is outside the window whether or not the scheduler has recorded `amparo_window_closed`
+yet (the scheduler only records what the calendar already decided). The domain asks on the
+order's date, the view on the day it is projected, the audit on the day of the last event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from shared.rules import Gate, Reads, Rule, RuleBook, law
+
+from . import events as ev
+from .events import SurrenderKind
+from .state import State
+
+RECORD = law.RECORD
+TREATY = "US-Mexico Extradition Treaty (1978)"
+LEI = "Ley de Extradición Internacional (LEI)"
+AMPARO_LAW = "Ley de Amparo"
+
+
+@dataclass(frozen=True)
+class OnDay:
+    """A case as it stands on a legal date (what the state rules of a gate read)."""
+
+    state: State
+    day: date
+
+
+def _judicial(state: State) -> bool:
+    return state.opened and not state.closed
+
+
+# --- the record and the path ------------------------------------------------------------------
+
+CASE_NOT_OPENED: Rule[OnDay] = law.CASE_NOT_OPENED.over(lambda s: not s.state.opened)
+DATE_IN_FUTURE = law.DATE_IN_FUTURE
+DATE_OUT_OF_ORDER = law.DATE_OUT_OF_ORDER
+BASIS_MISMATCH = law.BASIS_MISMATCH
+
+CASE_CLOSED: Rule[OnDay] = Rule(
+    "case_closed",
+    "the case closed when the person was released: no further step can be recorded",
+    f"{RECORD}; {LEI} art. 35 (release of an uncollected person); an SRE refusal or a "
+    "lapsed provisional detention ends the detention", Reads.NONE,
+    blocks=lambda s: s.state.opened and s.state.closed)
+NATIONAL_SECURITY_HAS_NO_JUDICIAL_STEPS: Rule[OnDay] = Rule(
+    "national_security_has_no_judicial_steps",
+    "a national-security transfer has no judge, SRE decision or amparo steps: only the "
+    "transfer authorisation is recorded",
+    "Ley de Seguridad Nacional (a transfer decision on a written US request, not an "
+    "extradition)", Reads.NONE,
+    blocks=lambda s: _judicial(s.state) and s.state.national_security)
+
+# --- provisional detention and the formal request ----------------------------------------------
+
+PROVISIONAL_DETENTION_ALREADY_ORDERED: Rule[Any] = Rule(
+    "provisional_detention_already_ordered", "provisional detention is ordered once per case",
+    f"{TREATY} art. 11 (provisional arrest); {RECORD}", Reads.NONE)
+PROVISIONAL_DEADLINE_PASSED: Rule[Any] = Rule(
+    "provisional_deadline_passed",
+    "a step that would stop the provisional-detention clock comes on or after its deadline: "
+    "the detention has lapsed in law, even if the scheduler has not recorded it yet",
+    f"{TREATY} art. 11 (60 days for the formal request)", Reads.LEGAL,
+    satisfied_by=(ev.FormalRequestReceived.EVENT_TYPE,))
+FORMAL_REQUEST_ALREADY_RECEIVED: Rule[Any] = Rule(
+    "formal_request_already_received",
+    "the formal request is received once; provisional detention is for the time before it",
+    f"{TREATY} arts. 10-11; {RECORD}", Reads.NONE)
+FORMAL_REQUEST_MISSING: Rule[Any] = Rule(
+    "formal_request_missing",
+    "the hearing and the person's consent answer the formal request, which has not been "
+    "received", f"{TREATY} art. 10 (the request and its documents)", Reads.NONE,
+    satisfied_by=(ev.FormalRequestReceived.EVENT_TYPE,))
+
+# --- the hearing, consent and the judge's opinion ----------------------------------------------
+
+HEARING_ALREADY_HELD: Rule[Any] = Rule(
+    "hearing_already_held", "the hearing is held once", f"{LEI} art. 24; {RECORD}", Reads.NONE)
+HEARING_NOT_HELD: Rule[Any] = Rule(
+    "hearing_not_held",
+    "objections and evidence-period extensions need the hearing, which opens those periods",
+    f"{LEI} art. 25 (3 days for objections, 20 days, extendable, to prove them)", Reads.NONE,
+    satisfied_by=(ev.HearingHeld.EVENT_TYPE,))
+EVIDENCE_PERIOD_OVER: Rule[Any] = Rule(
+    "evidence_period_over", "the evidence period can only be extended while it runs",
+    f"{LEI} art. 25", Reads.LEGAL)
+OPINION_ALREADY_ISSUED: Rule[Any] = Rule(
+    "opinion_already_issued",
+    "the judge has issued the opinion: the hearing, objections, consent and extensions that "
+    "lead to it are over", f"{LEI} art. 27; {RECORD}", Reads.NONE)
+CONSENT_ALREADY_GIVEN: Rule[Any] = Rule(
+    "consent_already_given", "consent is given once", f"{LEI} art. 28; {RECORD}", Reads.NONE)
+HEARING_OR_CONSENT_REQUIRED: Rule[Any] = Rule(
+    "hearing_or_consent_required",
+    "the judge's opinion follows the hearing or the person's consent",
+    f"{LEI} arts. 27-28", Reads.NONE,
+    satisfied_by=(ev.HearingHeld.EVENT_TYPE, ev.ConsentGiven.EVENT_TYPE))
+
+# --- the SRE -------------------------------------------------------------------------------------
+
+SRE_REQUIRES_JUDGE_OPINION: Rule[Any] = Rule(
+    "sre_requires_judge_opinion",
+    "on the treaty basis the SRE decides only after the judge's opinion",
+    f"{LEI} art. 30 (the SRE decides on the judge's opinion)", Reads.NONE,
+    satisfied_by=(ev.JudgeOpinionIssued.EVENT_TYPE,))
+SRE_REQUIRES_CONSENT_OR_OPINION: Rule[Any] = Rule(
+    "sre_requires_consent_or_opinion",
+    "on the simplified basis the SRE decides after the person's consent or the judge's opinion",
+    f"{LEI} art. 28 (consent); {TREATY} art. 18 (simplified extradition)", Reads.NONE,
+    satisfied_by=(ev.ConsentGiven.EVENT_TYPE, ev.JudgeOpinionIssued.EVENT_TYPE))
+SRE_ALREADY_DECIDED: Rule[Any] = Rule(
+    "sre_already_decided", "the SRE decides once", f"{LEI} art. 30; {RECORD}", Reads.NONE)
+SRE_GRANT_REQUIRED: Rule[OnDay] = Rule(
+    "sre_grant_required",
+    "amparo suits, temporary-surrender agreements and surrender orders need the SRE's grant "
+    "of extradition", f"{LEI} arts. 30, 33", Reads.NONE,
+    satisfied_by=(ev.SreExtraditionGranted.EVENT_TYPE,),
+    blocks=lambda s: _judicial(s.state) and not s.state.national_security
+    and not s.state.granted)
+
+# --- amparo ------------------------------------------------------------------------------------
+
+AMPARO_ALREADY_FILED: Rule[Any] = Rule(
+    "amparo_already_filed", "an amparo suit is filed once under its file number", RECORD,
+    Reads.NONE)
+AMPARO_NOT_FILED: Rule[Any] = Rule(
+    "amparo_not_filed", "a suspension or a ruling needs the amparo suit it belongs to", RECORD,
+    Reads.NONE, satisfied_by=(ev.AmparoFiled.EVENT_TYPE,))
+AMPARO_ALREADY_DECIDED: Rule[Any] = Rule(
+    "amparo_already_decided", "a decided amparo takes no suspension and no second ruling",
+    f"{AMPARO_LAW}; {RECORD}", Reads.NONE)
+AMPARO_FILED_AFTER_WINDOW: Rule[Any] = Rule(
+    "amparo_filed_after_window",
+    "after the amparo window the grant is final: only the execution of a surrender order can "
+    "still be challenged", f"{AMPARO_LAW} art. 17 fr. I", Reads.LEGAL)
+SUSPENSION_ALREADY_ACTIVE: Rule[Any] = Rule(
+    "suspension_already_active", "an amparo's suspension is granted once while in force",
+    f"{AMPARO_LAW} arts. 125-128; {RECORD}", Reads.NONE)
+PICKUP_WINDOW_PASSED: Rule[Any] = Rule(
+    "pickup_window_passed",
+    "a suspension granted after the pickup window ran out comes too late to pause it",
+    f"{LEI} art. 35", Reads.LEGAL)
+
+AMPARO_SUSPENSION_ACTIVE: Rule[OnDay] = law.AMPARO_SUSPENSION_ACTIVE.over(
+    lambda s: bool(s.state.active_suspensions))
+AMPARO_PENDING: Rule[OnDay] = Rule(
+    "amparo_pending",
+    "an amparo suit is pending a ruling: a suspension may still be granted in it",
+    f"{AMPARO_LAW} arts. 125-128 (suspension until the suit is decided)", Reads.NONE,
+    satisfied_by=(ev.AmparoDenied.EVENT_TYPE,),
+    blocks=lambda s: bool(s.state.pending_amparos))
+AMPARO_WINDOW_OPEN: Rule[OnDay] = Rule(
+    "amparo_window_open",
+    "the amparo window is open: surrender waits until its due date has passed, whatever "
+    "suits were brought in it (a second suit may still be filed)",
+    f"{AMPARO_LAW} art. 17 fr. I (30 days for acts in an extradition procedure)", Reads.LEGAL,
+    satisfied_by=(ev.AmparoWindowClosed.EVENT_TYPE,),
+    blocks=lambda s: s.state.amparo_window_open_on(s.day))
+
+# --- surrender -----------------------------------------------------------------------------------
+
+SURRENDER_ALREADY_ORDERED: Rule[OnDay] = Rule(
+    "surrender_already_ordered", "surrender is ordered once", f"{LEI} art. 33; {RECORD}",
+    Reads.NONE, blocks=lambda s: s.state.surrender is not None)
+SURRENDER_ALREADY_DEFERRED: Rule[Any] = Rule(
+    "surrender_already_deferred", "surrender is deferred once", f"{TREATY} art. 15",
+    Reads.NONE)
+TEMPORARY_SURRENDER_NOT_AGREED: Rule[Any] = Rule(
+    "temporary_surrender_not_agreed",
+    "a temporary surrender needs the governments' agreement on the person's return",
+    f"{TREATY} art. 15 and its 1997 protocol", Reads.NONE,
+    satisfied_by=(ev.TemporarySurrenderAgreed.EVENT_TYPE,))
+TEMPORARY_SURRENDER_ALREADY_AGREED: Rule[Any] = Rule(
+    "temporary_surrender_already_agreed", "a temporary surrender is agreed once",
+    f"{TREATY} art. 15 and its 1997 protocol; {RECORD}", Reads.NONE)
+TRANSFER_ALREADY_AUTHORIZED: Rule[Any] = Rule(
+    "transfer_already_authorized", "a national-security transfer is authorised once",
+    f"Ley de Seguridad Nacional; {RECORD}", Reads.NONE)
+
+# What holds a person in Mexico, as the audit and transport read it (judged over judicial's
+# own state here).
+SURRENDER_NOT_ORDERED: Rule[OnDay] = law.SURRENDER_NOT_ORDERED.over(
+    lambda s: s.state.transfer_authorized_at is None and (
+        s.state.surrender is None or s.state.surrender.kind is SurrenderKind.DEFERRED))
+RELEASED_FROM_CUSTODY: Rule[OnDay] = law.RELEASED_FROM_CUSTODY.over(lambda s: s.state.closed)
+
+# The amparo rules: what holds back a granted case's surrender while the amparo runs.
+AMPARO_HOLDS: tuple[Rule[OnDay], ...] = (AMPARO_SUSPENSION_ACTIVE, AMPARO_PENDING,
+                                         AMPARO_WINDOW_OPEN)
+
+# Gates: the state rules that hold back one act, in the order the refusal names them.
+SURRENDER_PREREQUISITES: tuple[Rule[OnDay], ...] = (
+    CASE_NOT_OPENED, CASE_CLOSED, NATIONAL_SECURITY_HAS_NO_JUDICIAL_STEPS, SRE_GRANT_REQUIRED,
+    SURRENDER_ALREADY_ORDERED)
+# A deferred surrender hands nobody over, so the amparo rules wait for the real order.
+SURRENDER_DEFERRAL: Gate[OnDay] = Gate("surrender deferral", SURRENDER_PREREQUISITES)
+SURRENDER: Gate[OnDay] = Gate("surrender order", (*SURRENDER_PREREQUISITES, *AMPARO_HOLDS))
+
+RULES = RuleBook("judicial", [
+    CASE_NOT_OPENED, CASE_CLOSED, DATE_IN_FUTURE, DATE_OUT_OF_ORDER, BASIS_MISMATCH,
+    NATIONAL_SECURITY_HAS_NO_JUDICIAL_STEPS,
+    PROVISIONAL_DETENTION_ALREADY_ORDERED, PROVISIONAL_DEADLINE_PASSED,
+    FORMAL_REQUEST_ALREADY_RECEIVED, FORMAL_REQUEST_MISSING,
+    HEARING_ALREADY_HELD, HEARING_NOT_HELD, EVIDENCE_PERIOD_OVER, OPINION_ALREADY_ISSUED,
+    CONSENT_ALREADY_GIVEN, HEARING_OR_CONSENT_REQUIRED,
+    SRE_REQUIRES_JUDGE_OPINION, SRE_REQUIRES_CONSENT_OR_OPINION, SRE_ALREADY_DECIDED,
+    SRE_GRANT_REQUIRED,
+    AMPARO_ALREADY_FILED, AMPARO_NOT_FILED, AMPARO_ALREADY_DECIDED, AMPARO_FILED_AFTER_WINDOW,
+    SUSPENSION_ALREADY_ACTIVE, PICKUP_WINDOW_PASSED, *AMPARO_HOLDS,
+    SURRENDER_ALREADY_ORDERED, SURRENDER_ALREADY_DEFERRED, TEMPORARY_SURRENDER_NOT_AGREED,
+    TEMPORARY_SURRENDER_ALREADY_AGREED, TRANSFER_ALREADY_AUTHORIZED,
+    SURRENDER_NOT_ORDERED, RELEASED_FROM_CUSTODY,
+], gates=[SURRENDER, SURRENDER_DEFERRAL])
