@@ -53,9 +53,9 @@ class Backoff(Iterator[float]):
         self._next = self.first
 
 
-async def poll(check: Callable[[], Awaitable[T]], *, within: float | Deadline, every: float,
-               what: str = "a condition",
-               give_up: Callable[[T], BaseException] | None = None) -> T:
+async def poll(check: Callable[[], Awaitable[T | None]], *, within: float | Deadline,
+               every: float, what: str = "a condition",
+               give_up: Callable[[T | None], BaseException] | None = None) -> T:
     """Ask `check` every `every` seconds until its answer is truthy, and return that answer.
 
     `check` is asked at least once, and once more when the deadline arrives. Past it, the

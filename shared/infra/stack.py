@@ -13,42 +13,31 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
+import importlib.util
 import os
 import pkgutil
-import signal
 import socket
 import sys
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
-
 import services
-from shared import stackfile
+from shared import process, stackfile
 from shared.messaging.kafka import default_bootstrap
+from shared.process import ServiceProcess
 from shared.security import AuthSettings
 from shared.security.keys import LocalIssuerKeys
 from shared.service import ServiceSpec
 from shared.settings import REPO_ROOT, ServiceSettings
 
-# How often a starting service is asked /readyz; the startup deadline bounds the wait.
-READY_POLL_S = 0.2
-
-
-@dataclass
-class RunningService:
-    spec: ServiceSpec
-    process: asyncio.subprocess.Process
-    url: str
-    log_path: Path
-
 
 def discover_services() -> list[ServiceSpec]:
+    """Every package under services/ with a `service` module (its SPEC), by port."""
     specs = []
     for module in sorted(pkgutil.iter_modules(services.__path__), key=lambda m: m.name):
-        specs.append(importlib.import_module(f"services.{module.name}.service").SPEC)
+        if importlib.util.find_spec(f"services.{module.name}.service") is not None:
+            specs.append(importlib.import_module(f"services.{module.name}.service").SPEC)
     return sorted(specs, key=lambda s: s.default_port)
 
 
@@ -58,45 +47,11 @@ def port_offset() -> int:
     return int(os.environ.get("RUNWAY_PORT_OFFSET", "0"))
 
 
-async def start_service(spec: ServiceSpec, log_dir: Path) -> RunningService:
-    log_path = log_dir / f"{spec.name}.log"
-    log_file = log_path.open("ab")
-    port = spec.default_port + port_offset()
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", f"services.{spec.name}", cwd=REPO_ROOT,
-        env={**os.environ, "HTTP_PORT": str(port)}, stdout=log_file, stderr=log_file)
-    return RunningService(spec, process, f"http://127.0.0.1:{port}", log_path)
-
-
-async def wait_ready(service: RunningService, deadline: float) -> None:
-    async with httpx.AsyncClient(timeout=2) as http:
-        while time.monotonic() < deadline:
-            if service.process.returncode is not None:
-                raise RuntimeError(f"{service.spec.name} exited with {service.process.returncode};"
-                                   f" see {service.log_path}")
-            try:
-                if (await http.get(f"{service.url}/readyz")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(READY_POLL_S)
-    raise RuntimeError(f"{service.spec.name} not ready in time; see {service.log_path}")
-
-
-async def stop_all(running: list[RunningService]) -> list[str]:
-    """Stop every service (SIGTERM, SIGKILL after 20 s); what was stopped, for the user."""
-    for service in running:
-        if service.process.returncode is None:
-            service.process.send_signal(signal.SIGTERM)
-    stopped = []
-    for service in running:
-        try:
-            await asyncio.wait_for(service.process.wait(), timeout=20)
-        except TimeoutError:
-            service.process.kill()
-            await service.process.wait()
-        stopped.append(f"{service.spec.name} (pid {service.process.pid})")
-    return stopped
+async def start_service(spec: ServiceSpec, log_dir: Path) -> ServiceProcess:
+    database_url = ServiceSettings(service_name=spec.name).resolved_database_url()
+    return await process.start_service(spec.name, port=spec.default_port + port_offset(),
+                                       database_url=database_url,
+                                       log=log_dir / f"{spec.name}.log")
 
 
 @dataclass
@@ -141,12 +96,11 @@ async def stop_broker() -> None:
     await _script("stop")
 
 
-def describe(running: list[RunningService], broker: Broker | None,
+def describe(running: list[ServiceProcess], broker: Broker | None,
              auth: AuthSettings) -> stackfile.StackDescription:
     """What this stack runs and where, for the `runway` commands."""
-    services_ = {s.spec.name: stackfile.StackService(
-        url=s.url, store=ServiceSettings(service_name=s.spec.name).resolved_database_url(),
-        log=str(s.log_path)) for s in running}
+    services_ = {s.name: stackfile.StackService(url=s.url, store=s.database_url, log=str(s.log))
+                 for s in running}
     backend = "postgresql" if any(v.store.startswith("postgresql")
                                   for v in services_.values()) else "sqlite"
     return stackfile.StackDescription(
@@ -157,11 +111,11 @@ def describe(running: list[RunningService], broker: Broker | None,
         broker_started=bool(broker and broker.started))
 
 
-async def run_scenario(running: list[RunningService]) -> None:
+async def run_scenario(running: list[ServiceProcess]) -> None:
     from shared.demo import august_2025
 
     print("Running the August 2025 scenario through the public APIs\n", flush=True)
-    people = await august_2025.run({s.spec.name: s.url for s in running},
+    people = await august_2025.run({s.name: s.url for s in running},
                                    say=lambda line: print(line, flush=True))
     print("\n" + august_2025.summary(people) + "\n", flush=True)
 
@@ -177,21 +131,21 @@ class Options:
 async def up(options: Options) -> int:
     log_dir = REPO_ROOT / "var" / "log"
     log_dir.mkdir(parents=True, exist_ok=True)
+    specs = discover_services()  # before the broker starts: a broken service stops us here
     broker = await start_broker() if options.start_broker else None
     backend = "PostgreSQL" if os.environ.get("DATABASE_URL", "").startswith("postgresql") \
         else "embedded SQLite (var/data)"
-    print(f"Starting {len(discover_services())} services; databases: {backend}", flush=True)
+    print(f"Starting {len(specs)} services; databases: {backend}", flush=True)
     auth = AuthSettings()
     if not auth.jwks:  # no identity provider configured: the services trust the local issuer
         LocalIssuerKeys(auth.local_dir).ensure()
         print(f"Tokens: local issuer ({auth.local_dir}); e.g. "
               f"`runway token --role auditor`", flush=True)
-    running: list[RunningService] = []
+    running: list[ServiceProcess] = []
     description = None
     try:
-        running += [await start_service(spec, log_dir) for spec in discover_services()]
-        deadline = time.monotonic() + 90
-        await asyncio.gather(*(wait_ready(s, deadline) for s in running))
+        running += [await start_service(spec, log_dir) for spec in specs]
+        await process.wait_ready(running, within=90)
         description = describe(running, broker, auth)
         path = stackfile.write(description)
         print_table(running, path)
@@ -204,11 +158,11 @@ async def up(options: Options) -> int:
         await shut_down(running, broker, options.keep_broker, description)
 
 
-def print_table(running: list[RunningService], description_path: Path) -> None:
+def print_table(running: list[ServiceProcess], description_path: Path) -> None:
     print(f"\n  {'service':<11} {'url':<24} {'docs':<30} log")
     for s in running:
-        print(f"  {s.spec.name:<11} {s.url:<24} {s.url + '/docs':<30} "
-              f"{s.log_path.relative_to(REPO_ROOT)}")
+        print(f"  {s.name:<11} {s.url:<24} {s.url + '/docs':<30} "
+              f"{s.log.relative_to(REPO_ROOT)}")
     print(f"\nStack description: {_shown(description_path)} (the runway commands read it)\n",
           flush=True)
 
@@ -220,17 +174,15 @@ def _shown(path: Path) -> str:
 async def wait_for_interrupt() -> None:
     print("All services ready. Press Ctrl-C to stop.", flush=True)
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    process.stop_on_signals(stop)
     await stop.wait()
 
 
-async def shut_down(running: list[RunningService], broker: Broker | None, keep_broker: bool,
+async def shut_down(running: list[ServiceProcess], broker: Broker | None, keep_broker: bool,
                     description: stackfile.StackDescription | None) -> None:
     """Stop what this stack started and say what that was, and what it left running."""
     print("\nStopping services...", flush=True)
-    stopped = await stop_all(running)
+    stopped = await process.stop_all(running)
     left = []
     if broker and broker.started and not keep_broker:
         await stop_broker()

@@ -6,39 +6,16 @@ each other's events; logs go to var/log/e2e/<namespace>/<service>.log.
 
 from __future__ import annotations
 
-import asyncio
-import os
-import signal
-import socket
-import sys
-import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
-import httpx
-
+from shared import process
+from shared.process import ServiceFailed, ServiceProcess
+from shared.settings import REPO_ROOT
 from tests.support.infra import create_database, drop_database, fresh_namespace
+from tests.support.ports import free_port
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-# How often a starting service is asked /readyz; its deadline bounds the wait.
+# How often a starting service is asked /readyz; the deadline bounds the wait.
 READY_POLL_S = 0.1
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass
-class ServiceProcess:
-    name: str
-    url: str
-    database_url: str
-    process: asyncio.subprocess.Process
-    log: Path
 
 
 @dataclass
@@ -54,39 +31,21 @@ class Stack:
         return self.services[service].url
 
     async def start(self, names: list[str], env: dict[str, str] | None = None) -> None:
-        log_dir = ROOT / "var" / "log" / "e2e" / self.namespace
-        log_dir.mkdir(parents=True, exist_ok=True)
+        log_dir = REPO_ROOT / "var" / "log" / "e2e" / self.namespace
         if self.keystore_url is None:
             self.keystore_url = await create_database(self.pg_server)
         for name in names:
             database_url = await create_database(self.pg_server)
-            port = free_port()
-            log = log_dir / f"{name}.log"
-            handle = log.open("ab")
-            process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", f"services.{name}", cwd=ROOT, stdout=handle, stderr=handle,
-                env={**os.environ, "PYTHONPATH": str(ROOT), "SERVICE_DATABASE_URL": database_url,
-                     "KAFKA_BOOTSTRAP_SERVERS": self.kafka, "HTTP_PORT": str(port),
+            self.services[name] = await process.start_service(
+                name, port=free_port(), database_url=database_url, log=log_dir / f"{name}.log",
+                env={"PYTHONPATH": str(REPO_ROOT), "SERVICE_DATABASE_URL": database_url,
+                     "KAFKA_BOOTSTRAP_SERVERS": self.kafka,
                      "RUNWAY_TOPIC_NAMESPACE": self.namespace,
                      "RUNWAY_KEYSTORE_URL": self.keystore_url, **(env or {})})
-            self.services[name] = ServiceProcess(name, f"http://127.0.0.1:{port}",
-                                                 database_url, process, log)
-        await asyncio.gather(*(self._ready(s) for s in self.services.values()))
-
-    async def _ready(self, service: ServiceProcess, timeout: float = 90) -> None:
-        deadline = time.monotonic() + timeout
-        async with httpx.AsyncClient(timeout=3) as http:
-            while time.monotonic() < deadline:
-                if service.process.returncode is not None:
-                    tail = service.log.read_text()[-3000:]
-                    raise AssertionError(f"{service.name} exited: {tail}")
-                try:
-                    if (await http.get(f"{service.url}/readyz")).status_code == 200:
-                        return
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(READY_POLL_S)
-        raise AssertionError(f"{service.name} not ready: {service.log.read_text()[-3000:]}")
+        try:
+            await process.wait_ready(self.services.values(), within=90, every=READY_POLL_S)
+        except ServiceFailed as failure:
+            raise AssertionError(f"{failure}:\n{failure.service.log_tail()}") from failure
 
     async def validate_published_events(self) -> int:
         """Every event the services published in this run matches its published schema."""
@@ -110,15 +69,7 @@ class Stack:
             await self._shutdown()
 
     async def _shutdown(self) -> None:
-        for service in self.services.values():
-            if service.process.returncode is None:
-                service.process.send_signal(signal.SIGTERM)
-        for service in self.services.values():
-            try:
-                await asyncio.wait_for(service.process.wait(), timeout=30)
-            except TimeoutError:
-                service.process.kill()
-                await service.process.wait()
+        await process.stop_all(self.services.values(), grace=30)
         for service in self.services.values():
             await drop_database(self.pg_server, service.database_url)
         if self.keystore_url is not None:

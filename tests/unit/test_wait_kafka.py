@@ -1,0 +1,50 @@
+"""deploy/kafka/wait_kafka.py reads the client security as every Runway client does
+(shared/messaging/security.py), KAFKA_SSL_CAFILE included."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from shared.settings import REPO_ROOT
+
+WAIT_KAFKA = REPO_ROOT / "deploy" / "kafka" / "wait_kafka.py"
+SYSTEM_CA = Path("/etc/ssl/certs/ca-certificates.crt")
+
+
+def wait_kafka(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(WAIT_KAFKA), "--timeout", "1", *args],
+                          env={"PATH": "/usr/bin:/bin", **env}, capture_output=True, text=True,
+                          timeout=60, check=False)
+
+
+def test_a_missing_ca_file_is_refused_naming_the_setting() -> None:
+    done = wait_kafka("--bootstrap", "127.0.0.1:1",
+                      env={"KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "KAFKA_SASL_USERNAME": "ops",
+                           "KAFKA_SASL_PASSWORD": "secret",
+                           "KAFKA_SSL_CAFILE": "/nonexistent/ca.pem"})
+    assert done.returncode == 2
+    assert "KAFKA_SSL_CAFILE /nonexistent/ca.pem is not a file" in done.stderr
+
+
+@pytest.mark.skipif(not SYSTEM_CA.is_file(), reason="needs a CA bundle to point at")
+def test_the_environment_ca_file_reaches_the_client() -> None:
+    # An unreachable broker over SASL_SSL: the client is built (the CA bundle loads) and
+    # the wait ends at its deadline, not with a settings error.
+    done = wait_kafka("--bootstrap", "127.0.0.1:1",
+                      env={"KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "KAFKA_SASL_USERNAME": "ops",
+                           "KAFKA_SASL_PASSWORD": "secret", "KAFKA_SSL_CAFILE": str(SYSTEM_CA)})
+    assert done.returncode == 1, done.stderr
+    assert "not ready at 127.0.0.1:1" in done.stderr
+
+
+def test_command_line_security_is_used_whole() -> None:
+    # kafka.sh names its secured instance's admin on the command line; a CA file in the
+    # environment (for another cluster) does not make that SASL_PLAINTEXT client invalid.
+    done = wait_kafka("--bootstrap", "127.0.0.1:1", "--security-protocol", "SASL_PLAINTEXT",
+                      "--sasl-username", "admin", "--sasl-password-file", str(WAIT_KAFKA),
+                      env={"KAFKA_SSL_CAFILE": "/nonexistent/ca.pem"})
+    assert done.returncode == 1, done.stderr
