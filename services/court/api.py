@@ -24,6 +24,7 @@ from shared.web.app import Runtime
 from shared.web.params import Instant, Offset
 
 from . import domain, handling, read_model, responses
+from . import rules as R  # noqa: N812 (the rule book: R.X)
 from .events import ChargeText, Plea
 from .settings import settings_of
 from .view import as_of, case_view
@@ -109,10 +110,10 @@ def _detention_detail(body: DetentionBody) -> str | None:
     """Conditions belong to a release and only to it (422 naming the field otherwise)."""
     released = body.outcome == "released_on_conditions"
     if released and body.conditions is None:
-        raise InvalidRequest([Problem(("conditions",), "missing",
+        raise InvalidRequest([Problem(("conditions",), R.CONDITIONS_MISSING.id,
                                       "a release on conditions must state the conditions")])
     if not released and body.conditions is not None:
-        raise InvalidRequest([Problem(("conditions",), "not_allowed",
+        raise InvalidRequest([Problem(("conditions",), R.CONDITIONS_NOT_ALLOWED.id,
                                       "conditions apply only to released_on_conditions")])
     return body.conditions if released else body.grounds
 
@@ -121,7 +122,7 @@ def _counts(body: SupersedingIndictmentBody) -> tuple[ChargeText, ...]:
     seen: set[str] = set()
     for index, charge in enumerate(body.charges):
         if charge.charge_id in seen:
-            raise InvalidRequest([Problem(("charges", index, "charge_id"), "duplicate",
+            raise InvalidRequest([Problem(("charges", index, "charge_id"), R.COUNT_DUPLICATE.id,
                                           f"count {charge.charge_id} appears twice")])
         seen.add(charge.charge_id)
     return tuple(ChargeText(charge_id=c.charge_id, statute=c.statute,

@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from shared.errors import RuleViolation
 from shared.eventstore import NewEvent
 
 from . import events as ev
+from . import rules as R  # noqa: N812 (the rule book: R.X)
 from . import specialty
 from .events import ChargeText, LegalBasis, TermsSource
 from .state import CourtCase, Terms
@@ -94,9 +94,8 @@ def note_request(state: CourtCase, request: IntakeRequest, now: datetime) -> lis
 def note_amendment(state: CourtCase, amendment: IntakeAmendment,
                    now: datetime) -> list[NewEvent]:
     if not state.request_seen:
-        raise RuleViolation("request_not_seen",
-                            f"case {amendment.case_id}: intake's request has not been seen "
-                            "yet; the charges amendment is retried until it has")
+        R.REQUEST_NOT_SEEN.refuse(f"case {amendment.case_id}: intake's request has not been "
+                                  "seen yet; the charges amendment is retried until it has")
     listed = {c.charge_id: c for c in amendment.charges}
     added = tuple(c for c in listed if c not in state.charges)
     removed = tuple(c.charge_id for c in state.charges.values()
@@ -135,9 +134,8 @@ def note_terms(state: CourtCase, terms: JudicialTerms, now: datetime) -> list[Ne
 def open_intake(state: CourtCase, landing: Landing) -> list[NewEvent]:
     """The person landed: open the intake record in the charging district (once)."""
     if not state.request_seen:
-        raise RuleViolation("request_not_seen",
-                            f"case {landing.case_id} landed but intake's request has not been "
-                            "seen yet; the landing is retried until it has")
+        R.REQUEST_NOT_SEEN.refuse(f"case {landing.case_id} landed but intake's request has "
+                                  "not been seen yet; the landing is retried until it has")
     if state.intake is not None:
         return []
     basis = state.legal_basis
@@ -172,8 +170,8 @@ def _terms_for_intake(state: CourtCase, case_id: str, basis: LegalBasis) -> Term
         return state.terms.get(TermsSource.NATIONAL_SECURITY_TRANSFER_AUTHORIZED)
     order = state.terms.get(TermsSource.SURRENDER_ORDERED)
     if order is None or order.granted_charge_ids is None:
-        raise RuleViolation("surrender_order_not_seen",
-                            f"case {case_id} ({basis} basis) landed but judicial's surrender "
-                            "order, which names the granted charges, has not been seen yet; "
-                            "the landing is retried until it has")
+        R.SURRENDER_ORDER_NOT_SEEN.refuse(
+            f"case {case_id} ({basis} basis) landed but judicial's surrender order, which "
+            "names the granted charges, has not been seen yet; the landing is retried until "
+            "it has")
     return order

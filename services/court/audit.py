@@ -14,22 +14,29 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shared.aggregate import fold as fold_stream
 from shared.audit.hooks import Blocker, CaseAudit, cite, last_of
 from shared.audit.replay import ReadModelReplay, ReplayInput, TableSpec
 from shared.eventstore import RecordedEvent
 
 from . import events as ev
 from . import read_model, specialty
+from . import rules as R  # noqa: N812 (the rule book: R.X)
 from .settings import CourtSettings
 from .state import CourtCase, evolve, initial
 from .view import as_of, case_view
 
+# The consumed event each of the court's own events is decided on (an auditor's next lead).
+_DECIDED_ON = {ev.INTAKE_OPENED: "transport.person_landed"}
+
 
 def fold(events: Sequence[RecordedEvent]) -> CourtCase:
-    state = initial()
-    for event in events:
-        state = evolve(state, event)
-    return state
+    return fold_stream(initial, evolve, events)
+
+
+def _missing(satisfied_by: Sequence[str], suffix: str = "") -> tuple[str, ...]:
+    return tuple(f"{e} (on {_DECIDED_ON[e]})" if e in _DECIDED_ON else f"{e}{suffix}"
+                 for e in satisfied_by)
 
 
 def view(events: Sequence[RecordedEvent]) -> dict[str, Any]:
@@ -56,29 +63,29 @@ def _names(event: RecordedEvent, charge_id: str) -> bool:
 
 def _consent_blocker(events: Sequence[RecordedEvent], state: CourtCase,
                      charge_id: str) -> Blocker:
+    rule = R.SPECIALTY_CONSENT_REQUIRED
     status = specialty.charge_status(state, charge_id)
-    missing = [f"court.specialty_consent_granted for charge {charge_id}"]
-    if status != specialty.CONSENT_REQUESTED:
-        missing.insert(0, f"court.specialty_consent_requested for charge {charge_id}")
+    # Once consent was asked for, only Mexico's answer is missing.
+    wanted = [e for e in rule.satisfied_by if not (
+        status == specialty.CONSENT_REQUESTED and e == ev.SPECIALTY_CONSENT_REQUESTED)]
     return Blocker(
-        "specialty_consent_required",
-        f"charge {charge_id} ({status}) is outside Mexico's grant: the rule of specialty "
-        "(treaty art. 17) blocks prosecution on it until Mexico's consent is recorded",
+        rule.id, f"charge {charge_id} ({status}): {rule.statement} ({rule.source})",
         evidence=tuple(cite(e) for e in last_of(events, *_ABOUT_A_COUNT)
                        if _names(e, charge_id)),
-        missing=tuple(missing))
+        missing=_missing(wanted, f" for charge {charge_id}"))
 
 
 def blockers(events: Sequence[RecordedEvent]) -> list[Blocker]:
     state = fold(events)
-    if state.intake is None:
-        return [Blocker("intake_not_opened", "the person has not landed: no intake record "
-                                             "is open in the charging district",
-                        missing=("court.intake_opened (on transport.person_landed)",))]
-    if state.ended is not None:
+    if R.INTAKE_NOT_OPENED.blocking(state):
+        rule = R.INTAKE_NOT_OPENED
+        return [Blocker(rule.id, rule.statement, missing=_missing(rule.satisfied_by))]
+    if R.PROCEEDINGS_ENDED.blocking(state):
         return []
+    # Only counts waiting for Mexico are holds; a charge merely outside the grant is not
+    # pending on anything until consent is sought.
     return [_consent_blocker(events, state, charge_id) for charge_id in state.charges
-            if specialty.awaiting_consent(state, charge_id)]
+            if R.SPECIALTY_CONSENT_REQUIRED.blocking(specialty.Count(state, charge_id))]
 
 
 AUDIT = CaseAudit(view=view, blockers=blockers)

@@ -12,13 +12,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from shared.errors import NotFound, RuleViolation
+from shared.errors import NotFound
 from shared.eventstore import NewEvent
+from shared.rules import Rule
 
 from . import events as ev
+from . import rules as R  # noqa: N812 (the rule book, as the rules are written: R.X)
 from . import specialty
 from .arrival import new_event
 from .events import ChargeText, Plea
+from .specialty import Count
 from .state import CourtCase, Intake, apply, evolve, initial
 
 __all__ = ["CourtCase", "Policy", "evolve", "initial", "preview"]
@@ -48,30 +51,25 @@ def _on(day: date) -> datetime:
 
 # --- guards -----------------------------------------------------------------------------
 
-def _require(condition: bool, rule: str, message: str) -> None:
-    if not condition:
-        raise RuleViolation(rule, message)
-
-
 def _not_in_future(day: date, now: datetime, field: str) -> None:
-    _require(day <= now.date(), "date_in_future", f"{field} {day} is after today ({now.date()})")
+    R.DATE_IN_FUTURE.require(day <= now.date(), f"{field} {day} is after today ({now.date()})")
 
 
 def _not_before(day: date, earlier: date | None, field: str, what: str) -> None:
     if earlier is not None:
-        _require(day >= earlier, "date_out_of_order", f"{field} {day} is before {what} "
-                                                      f"({earlier})")
+        R.DATE_OUT_OF_ORDER.require(day >= earlier, f"{field} {day} is before {what} "
+                                                    f"({earlier})")
 
 
 def _open_intake(state: CourtCase) -> Intake:
     """The case has an open intake record and its proceedings are still running."""
     if not state.exists:
         raise NotFound("case", "(not known to the court)")
-    _require(state.intake is not None, "intake_not_opened",
-             f"case {state.case_id} has no intake record: the person has not landed yet")
-    _require(state.ended is None, "proceedings_ended",
-             f"the proceedings in case {state.case_id} ended on "
-             f"{state.ended.ended_on if state.ended else ''}; nothing more can be recorded")
+    R.INTAKE_NOT_OPENED.require(state.intake is not None,
+        f"case {state.case_id} has no intake record: the person has not landed yet")
+    R.PROCEEDINGS_ENDED.require(state.ended is None,
+        f"the proceedings in case {state.case_id} ended on "
+        f"{state.ended.ended_on if state.ended else ''}; nothing more can be recorded")
     assert state.intake is not None
     return state.intake
 
@@ -85,8 +83,8 @@ def _case_id(state: CourtCase) -> str:
 
 def assign_docket(state: CourtCase, docket_number: str, now: datetime) -> list[NewEvent]:
     intake = _open_intake(state)
-    _require(state.docket_number is None, "docket_already_assigned",
-             f"docket number {state.docket_number} is already recorded")
+    R.DOCKET_ALREADY_ASSIGNED.require(state.docket_number is None,
+        f"docket number {state.docket_number} is already recorded")
     return [new_event(ev.DOCKET_ASSIGNED, ev.DocketAssigned(
         case_id=_case_id(state), docket_number=docket_number, district=intake.district,
         assigned_at=now), now)]
@@ -101,14 +99,14 @@ def hold_initial_appearance(state: CourtCase, held_at: datetime, magistrate: str
     """Rule 5: before a magistrate "without unnecessary delay". Held more than the configured
     limit after landing, the appearance is recorded but flagged late with the hours."""
     intake = _open_intake(state)
-    _require(state.appearance is None, "initial_appearance_already_held",
-             "the initial appearance was already held on "
-             f"{state.appearance.held_at.isoformat() if state.appearance else ''}")
-    _require(held_at <= now, "date_in_future",
-             f"held_at {held_at.isoformat()} is after now ({now.isoformat()})")
-    _require(held_at >= intake.landed_at, "date_out_of_order",
-             f"held_at {held_at.isoformat()} is before the landing "
-             f"({intake.landed_at.isoformat()})")
+    R.INITIAL_APPEARANCE_ALREADY_HELD.require(state.appearance is None,
+        "the initial appearance was already held on "
+        f"{state.appearance.held_at.isoformat() if state.appearance else ''}")
+    R.DATE_IN_FUTURE.require(held_at <= now,
+        f"held_at {held_at.isoformat()} is after now ({now.isoformat()})")
+    R.DATE_OUT_OF_ORDER.require(held_at >= intake.landed_at,
+        f"held_at {held_at.isoformat()} is before the landing "
+        f"({intake.landed_at.isoformat()})")
     elapsed = hours_between(intake.landed_at, held_at)
     limit = policy.initial_appearance_limit_hours
     return [new_event(ev.INITIAL_APPEARANCE_HELD, ev.InitialAppearanceHeld(
@@ -122,17 +120,17 @@ def decide_detention(state: CourtCase, outcome: str, decided_on: date, detail: s
     """The detention hearing: detained, or released on conditions (`detail`)."""
     _open_intake(state)
     appearance = state.appearance
-    _require(appearance is not None, "initial_appearance_required",
-             "the detention hearing follows the initial appearance, which has not been held")
+    R.INITIAL_APPEARANCE_REQUIRED.require(appearance is not None,
+        "the detention hearing follows the initial appearance, which has not been held")
     assert appearance is not None
     previous = state.detention
-    _require(previous is None, "detention_already_decided",
-             f"detention was already decided ({previous.outcome if previous else ''})")
+    R.DETENTION_ALREADY_DECIDED.require(previous is None,
+        f"detention was already decided ({previous.outcome if previous else ''})")
     _not_in_future(decided_on, now, "decided_on")
     _not_before(decided_on, appearance.held_at.date(), "decided_on", "the initial appearance")
     if outcome == RELEASED_ON_CONDITIONS:
-        _require(bool(detail), "release_conditions_required",
-                 "a release on conditions must state the conditions")
+        R.RELEASE_CONDITIONS_REQUIRED.require(bool(detail),
+            "a release on conditions must state the conditions")
         assert detail is not None
         return [new_event(ev.RELEASED_ON_CONDITIONS, ev.ReleasedOnConditions(
             case_id=_case_id(state), released_on=decided_on, conditions=detail),
@@ -146,12 +144,12 @@ def decide_detention(state: CourtCase, outcome: str, decided_on: date, detail: s
 def arraign(state: CourtCase, arraigned_on: date, plea: Plea, charge_ids: Sequence[str],
             now: datetime) -> list[NewEvent]:
     _open_intake(state)
-    _require(state.appearance is not None, "initial_appearance_required",
-             "arraignment follows the initial appearance, which has not been held")
-    _require(state.detention is not None, "detention_hearing_required",
-             "arraignment follows the detention hearing, which has not been recorded")
-    _require(state.docket_number is not None, "docket_not_assigned",
-             "arraignment needs the case's docket number, which has not been recorded")
+    R.INITIAL_APPEARANCE_REQUIRED.require(state.appearance is not None,
+        "arraignment follows the initial appearance, which has not been held")
+    R.DETENTION_HEARING_REQUIRED.require(state.detention is not None,
+        "arraignment follows the detention hearing, which has not been recorded")
+    R.DOCKET_NOT_ASSIGNED.require(state.docket_number is not None,
+        "arraignment needs the case's docket number, which has not been recorded")
     assert state.appearance is not None and state.detention is not None
     _not_in_future(arraigned_on, now, "arraigned_on")
     _not_before(arraigned_on, state.appearance.held_at.date(), "arraigned_on",
@@ -159,11 +157,10 @@ def arraign(state: CourtCase, arraigned_on: date, plea: Plea, charge_ids: Sequen
     _not_before(arraigned_on, state.detention.decided_on, "arraigned_on",
                 "the detention hearing")
     wanted = tuple(dict.fromkeys(charge_ids))
-    _require(bool(wanted), "charges_required", "name at least one charge to arraign on")
+    R.CHARGES_REQUIRED.require(bool(wanted), "name at least one charge to arraign on")
     _check_specialty(state, wanted)
     again = [c for c in wanted if c in state.arraigned_charge_ids]
-    _require(not again, "charge_already_arraigned",
-             f"already arraigned on {', '.join(again)}")
+    R.CHARGE_ALREADY_ARRAIGNED.require(not again, f"already arraigned on {', '.join(again)}")
     assert state.docket_number is not None
     return [new_event(ev.ARRAIGNED, ev.Arraigned(
         case_id=_case_id(state), arraigned_on=arraigned_on, plea=plea, charge_ids=wanted,
@@ -171,25 +168,28 @@ def arraign(state: CourtCase, arraigned_on: date, plea: Plea, charge_ids: Sequen
 
 
 def _check_specialty(state: CourtCase, charge_ids: tuple[str, ...]) -> None:
-    """Rule 5 of the product (treaty art. 17): tried only on granted or consented charges."""
-    if not specialty.applies(state):
-        strangers = [c for c in charge_ids if c not in state.charges]
-        _require(not strangers, "charge_not_in_case",
-                 f"{', '.join(strangers)} is not a charge of case {state.case_id}")
-        return
-    held = [f"{c} ({specialty.charge_status(state, c)})" for c in charge_ids
-            if specialty.awaiting_consent(state, c)]
-    _require(not held, "specialty_consent_required",
-             f"{', '.join(held)}: outside Mexico's grant, so the rule of specialty (treaty "
-             "art. 17) blocks prosecution until Mexico's consent is recorded")
-    outside = [c for c in charge_ids if not specialty.prosecutable(state, c)]
-    granted = ", ".join(specialty.granted_charge_ids(state)) or "none"
-    _require(not outside, "specialty_charge_not_granted",
-             f"{', '.join(outside)} is outside the charges Mexico granted extradition for "
-             f"({granted}); under the rule of specialty (treaty art. 17) the person may be "
-             "tried on it only with Mexico's consent"
-             + ("" if all(c in state.charges for c in outside)
-                else " (and it is not a charge of this case at all)"))
+    """Rule 5 of the product (treaty art. 17): tried only on granted, re-described, consented
+    or excepted charges. The arraignment gate (rules.py) is asked per count, rule by rule in
+    its order, so the refusal names every count the first failing rule holds back."""
+    for rule in R.ARRAIGNMENT_GATE.rules:
+        held = [c for c in charge_ids if rule.blocking(Count(state, c))]
+        if held:
+            rule.refuse(_refusal(rule, state, held))
+
+
+def _refusal(rule: Rule[Count], state: CourtCase, held: list[str]) -> str:
+    if rule is R.SPECIALTY_CONSENT_REQUIRED:
+        counts = ", ".join(f"{c} ({specialty.charge_status(state, c)})" for c in held)
+        return (f"{counts}: outside Mexico's grant, so the rule of specialty (treaty art. 17) "
+                "blocks prosecution until Mexico's consent is recorded")
+    if rule is R.SPECIALTY_CHARGE_NOT_GRANTED:
+        granted = ", ".join(specialty.granted_charge_ids(state)) or "none"
+        return (f"{', '.join(held)} is outside the charges Mexico granted extradition for "
+                f"({granted}); under the rule of specialty (treaty art. 17) the person may be "
+                "tried on it only with Mexico's consent"
+                + ("" if all(c in state.charges for c in held)
+                   else " (and it is not a charge of this case at all)"))
+    return f"{', '.join(held)} is not a charge of case {state.case_id}"
 
 
 def file_superseding_indictment(state: CourtCase, filed_on: date,
@@ -202,7 +202,7 @@ def file_superseding_indictment(state: CourtCase, filed_on: date,
     previous = state.indictments[-1].filed_on if state.indictments else None
     _not_before(filed_on, previous, "filed_on", "the previous superseding indictment")
     counts = tuple({c.charge_id: c for c in charges}.values())
-    _require(bool(counts), "charges_required", "a superseding indictment has counts")
+    R.CHARGES_REQUIRED.require(bool(counts), "a superseding indictment has counts")
     number = len(state.indictments) + 1
     binding = specialty.applies(state)
     filed = new_event(ev.SUPERSEDING_INDICTMENT_FILED, ev.SupersedingIndictmentFiled(
@@ -229,17 +229,17 @@ def request_consent(state: CourtCase, charge_ids: Sequence[str], requested_on: d
     """The US asks Mexico to consent to prosecution on charges outside the grant."""
     _open_intake(state)
     wanted = _case_charges(state, charge_ids)
-    _require(specialty.applies(state), "specialty_consent_not_needed",
-             "the case is on the national_security basis: the specialty defence is "
-             "unavailable and no consent from Mexico is needed")
+    R.SPECIALTY_CONSENT_NOT_NEEDED.require(specialty.applies(state),
+        "the case is on the national_security basis: the specialty defence is "
+        "unavailable and no consent from Mexico is needed")
     covered = [c for c in wanted if specialty.prosecutable(state, c)]
-    _require(not covered, "specialty_consent_not_needed",
-             f"{', '.join(covered)} may already be prosecuted "
-             f"({', '.join(specialty.charge_status(state, c) for c in covered)})")
+    R.SPECIALTY_CONSENT_NOT_NEEDED.require(not covered,
+        f"{', '.join(covered)} may already be prosecuted "
+        f"({', '.join(specialty.charge_status(state, c) for c in covered)})")
     pending = [c for c in wanted if specialty.charge_status(state, c) ==
                specialty.CONSENT_REQUESTED]
-    _require(not pending, "specialty_consent_already_requested",
-             f"Mexico's consent for {', '.join(pending)} was already requested and is pending")
+    R.SPECIALTY_CONSENT_ALREADY_REQUESTED.require(not pending,
+        f"Mexico's consent for {', '.join(pending)} was already requested and is pending")
     _not_in_future(requested_on, now, "requested_on")
     return [new_event(ev.SPECIALTY_CONSENT_REQUESTED, ev.SpecialtyConsentRequested(
         case_id=_case_id(state), charge_ids=wanted, requested_on=requested_on,
@@ -254,8 +254,8 @@ def decide_consent(state: CourtCase, granted: bool, charge_ids: Sequence[str],
     wanted = _case_charges(state, charge_ids)
     unasked = [c for c in wanted if specialty.charge_status(state, c) !=
                specialty.CONSENT_REQUESTED]
-    _require(not unasked, "specialty_consent_not_requested",
-             f"no pending request for Mexico's consent on {', '.join(unasked)}")
+    R.SPECIALTY_CONSENT_NOT_REQUESTED.require(not unasked,
+        f"no pending request for Mexico's consent on {', '.join(unasked)}")
     _not_in_future(decided_on, now, "decided_on")
     asked_on = max(state.consents[c].requested_on for c in wanted)
     _not_before(decided_on, asked_on, "decided_on", "the consent request")
@@ -268,11 +268,11 @@ def decide_consent(state: CourtCase, granted: bool, charge_ids: Sequence[str],
 
 def _case_charges(state: CourtCase, charge_ids: Sequence[str]) -> tuple[str, ...]:
     wanted = tuple(dict.fromkeys(charge_ids))
-    _require(bool(wanted), "charges_required", "name at least one charge")
+    R.CHARGES_REQUIRED.require(bool(wanted), "name at least one charge")
     strangers = [c for c in wanted if c not in state.charges]
-    _require(not strangers, "charge_not_in_case",
-             f"{', '.join(strangers)} is not a charge of case {state.case_id} "
-             f"(charges: {', '.join(state.charges) or 'none'})")
+    R.CHARGE_NOT_IN_CASE.require(not strangers,
+        f"{', '.join(strangers)} is not a charge of case {state.case_id} "
+        f"(charges: {', '.join(state.charges) or 'none'})")
     return wanted
 
 

@@ -69,6 +69,9 @@ class ChargeView(ResponseBody):
     status: ChargeStatus
     prosecutable: bool
     blocked: bool
+    blocked_by: list[str] = Field(
+        default_factory=list, description="the rules holding back prosecution on this count, "
+        "in the order an arraignment on it is refused (docs/rules/court.md)")
     flagged: bool
     arraigned: bool
     consent: ConsentView | None
@@ -76,6 +79,9 @@ class ChargeView(ResponseBody):
 
 class SpecialtyView(ResponseBody):
     applies: bool
+    unavailable_under: str | None = Field(
+        default=None, description="the rule under which the specialty defence is unavailable "
+        "(national-security basis), with its sources in docs/rules/court.md")
     defence_available: bool | None
     note: str | None
     granted_charge_ids: list[str]

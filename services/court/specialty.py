@@ -8,8 +8,18 @@ specialty defence is unavailable (it is not hidden).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from .events import LegalBasis, TermsSource
 from .state import CourtCase, Terms
+
+
+@dataclass(frozen=True)
+class Count:
+    """One count of a case: what the specialty rules (rules.py) are judged over."""
+
+    state: CourtCase
+    charge_id: str
 
 NATIONAL_SECURITY_NOTE = (
     "Transferred under Mexico's National Security Law, not extradited (Mexico's attorney "

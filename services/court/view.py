@@ -11,6 +11,7 @@ from typing import Any
 
 from shared.clock import iso_utc, parse_iso_utc
 
+from . import rules as R  # noqa: N812 (the rule book: R.X)
 from . import specialty
 from .state import Charge, CourtCase
 
@@ -48,6 +49,9 @@ def _charge(state: CourtCase, charge: Charge) -> dict[str, Any]:
         "granted": charge.charge_id in specialty.granted_charge_ids(state),
         "status": specialty.charge_status(state, charge.charge_id),
         "prosecutable": prosecutable, "blocked": not prosecutable,
+        # The rules the arraignment gate holds this count back with: an arraignment on it is
+        # refused under the first of them (the same gate decides both).
+        "blocked_by": R.blocked_by(state, charge.charge_id),
         "flagged": charge.charge_id in state.flagged,
         "arraigned": charge.charge_id in state.arraigned_charge_ids,
         "consent": None if consent is None else {
@@ -74,6 +78,8 @@ def _specialty(state: CourtCase) -> dict[str, Any]:
     intake = state.intake
     return {
         "applies": specialty.applies(state),
+        "unavailable_under": None if specialty.applies(state)
+        else R.SPECIALTY_DEFENCE_UNAVAILABLE.id,
         "defence_available": intake.specialty_defence_available if intake else None,
         "note": intake.specialty_note if intake else None,
         "granted_charge_ids": list(specialty.granted_charge_ids(state)),
