@@ -7,21 +7,21 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shared.aggregate import fold as fold_events
 from shared.audit.hooks import Blocker, CaseAudit, cite, last_of
 from shared.audit.replay import ReadModelReplay, ReplayInput, TableSpec
 from shared.eventstore import RecordedEvent
+from shared.rules import law
 
-from . import read_model
+from . import events as ev
+from . import read_model, rules
 from .coverage import uncovered_charges
 from .state import AssuranceCase, evolve, initial
 from .view import case_view
 
 
 def fold(events: Sequence[RecordedEvent]) -> AssuranceCase:
-    state = initial()
-    for event in events:
-        state = evolve(state, event)
-    return state
+    return fold_events(initial, evolve, events)
 
 
 def view(events: Sequence[RecordedEvent]) -> dict[str, Any]:
@@ -33,28 +33,36 @@ def _about(event: RecordedEvent, charge_id: str) -> bool:
     return payload.get("charge_id") == charge_id or charge_id in payload.get("charge_ids", ())
 
 
+_CHARGE_HISTORY = (ev.CAPITAL_CHARGE_IDENTIFIED, ev.ASSURANCE_RECEIVED, ev.ASSURANCE_REJECTED,
+                   ev.ASSURANCE_WITHDRAWN)
+
+
+def _missing(state: AssuranceCase, charge_id: str) -> tuple[str, ...]:
+    """What would satisfy the rule for this charge: the rule's own events, said of it."""
+    rule = rules.DEATH_PENALTY_CLEARANCE_MISSING
+    wanted = [f"{ev.ASSURANCE_ACCEPTED} of an assurance covering charge {charge_id}"]
+    if state.national_security:
+        wanted.append(f"{ev.DOJ_COMMITMENT_RECORDED} (national-security basis)")
+    return (*wanted, *rule.satisfied_by)
+
+
 def blockers(events: Sequence[RecordedEvent]) -> list[Blocker]:
+    """The law's death_penalty_clearance_missing, once per uncovered capital charge."""
     if not events:
-        return [Blocker("case_not_opened", "assurance has no case yet",
-                        missing=("assurance.case_opened",))]
+        return [Blocker(law.CASE_NOT_OPENED.id, "assurance has no case yet",
+                        missing=(ev.CASE_OPENED,))]
     state = fold(events)
-    if state.clearance.cleared:
+    rule = rules.DEATH_PENALTY_CLEARANCE_MISSING
+    if not rule.blocking(state):
         return []
     found = []
     for charge_id in uncovered_charges(state):
-        related = [e for e in events if _about(e, charge_id) and e.event_type in (
-            "assurance.capital_charge_identified", "assurance.assurance_received",
-            "assurance.assurance_rejected", "assurance.assurance_withdrawn")]
-        missing = ["assurance.assurance_accepted of an assurance covering charge "
-                   f"{charge_id}"]
-        if state.national_security:
-            missing.append("assurance.doj_commitment_recorded (national-security basis)")
+        related = [e for e in events if _about(e, charge_id) and e.event_type in _CHARGE_HISTORY]
         found.append(Blocker(
-            "death_penalty_clearance_missing",
-            f"charge {charge_id} is capital-eligible and no accepted assurance covers it "
-            "(treaty art. 8: nobody leaves while a capital-eligible charge lacks one)",
-            evidence=tuple(cite(e) for e in related), missing=tuple(missing)))
-    withdrawn = last_of(events, "assurance.death_penalty_clearance_withdrawn")
+            rule.id,
+            f"charge {charge_id} is capital-eligible and not covered: {rule.statement}",
+            evidence=tuple(cite(e) for e in related), missing=_missing(state, charge_id)))
+    withdrawn = last_of(events, ev.CLEARANCE_WITHDRAWN)
     if withdrawn and found:
         found[0] = Blocker(found[0].rule, found[0].detail,
                            (*found[0].evidence, cite(withdrawn[-1])), found[0].missing)

@@ -14,10 +14,11 @@ from datetime import UTC, date, datetime, time
 
 from pydantic import BaseModel
 
-from shared.errors import NotFound, RuleViolation
+from shared.errors import NotFound
 from shared.eventstore import NewEvent
+from shared.rules import law
 
-from . import coverage
+from . import coverage, rules
 from . import events as ev
 from .events import Scope
 from .state import Assurance, AssuranceCase, apply, evolve, initial
@@ -105,11 +106,7 @@ def _settle(state: AssuranceCase, decided: list[NewEvent], now: datetime,
 def evaluate(state: AssuranceCase, now: datetime) -> list[NewEvent]:
     """An explicit re-evaluation: refuses, naming the gaps, when the case cannot be cleared."""
     _require_case(state)
-    uncovered = coverage.uncovered_charges(state)
-    if uncovered:
-        raise RuleViolation("capital_charge_uncovered",
-                            f"capital charges {', '.join(uncovered)} lack an accepted "
-                            "assurance (treaty art. 8); clearance cannot be granted")
+    rules.CLEARANCE.enforce(state, lambda rule: rules.blocked_detail(state))
     return reconcile(state, now, "re_evaluation")
 
 
@@ -125,9 +122,8 @@ def take_charges(state: AssuranceCase, intake: IntakeCharges, now: datetime) -> 
     decided: list[NewEvent] = []
     if not state.exists:
         if intake.source != "request_submitted" or intake.legal_basis is None:
-            raise RuleViolation("case_not_opened",
-                                f"case {intake.case_id} has no submitted request yet; "
-                                f"{intake.source} is retried until it has")
+            law.CASE_NOT_OPENED.refuse(f"case {intake.case_id} has no submitted request "
+                                         f"yet; {intake.source} is retried until it has")
         decided.append(_event(ev.CASE_OPENED, ev.CaseOpened(
             case_id=intake.case_id, legal_basis=intake.legal_basis,
             charge_ids=tuple(c.charge_id for c in intake.charges),
@@ -173,8 +169,8 @@ def note_transfer(state: AssuranceCase, case_id: str, transferred_at: datetime,
                   transport_event_id: str, now: datetime) -> list[NewEvent]:
     """Custody passed to the US; an uncleared transfer is flagged for auditors."""
     if not state.exists:
-        raise RuleViolation("case_not_opened",
-                            f"case {case_id} is unknown here yet; the transfer is retried")
+        law.CASE_NOT_OPENED.refuse(f"case {case_id} is unknown here yet; the transfer is "
+                                     "retried")
     if state.transfer is not None and state.transfer.transferred_at == transferred_at:
         return []
     recorded = state.clearance
@@ -220,8 +216,8 @@ def receive_assurance(state: AssuranceCase, received: ReceivedAssurance, policy:
                       now: datetime) -> list[NewEvent]:
     _require_case(state)
     if received.assurance_id in state.assurances:
-        raise RuleViolation("assurance_already_recorded",
-                            f"assurance {received.assurance_id} is already recorded")
+        rules.ASSURANCE_ALREADY_RECORDED.refuse(
+            f"assurance {received.assurance_id} is already recorded")
     charges = _capital_charge_ids(state, received.charge_ids)
     _not_future("issued_on", received.issued_on, now)
     scope = tuple(dict.fromkeys(received.scope))
@@ -241,16 +237,14 @@ def decide_assurance(state: AssuranceCase, assurance_id: str, accepted: bool,
     """Mexico's evaluation. Acceptance needs a scope the treaty recognises (art. 8)."""
     assurance = _pending_assurance(state, assurance_id)
     _not_future("decided_on", decided_on, now)
-    if decided_on < assurance.issued_on:
-        raise RuleViolation("date_before_issue",
-                            f"decided_on {decided_on} is before the assurance was issued "
-                            f"({assurance.issued_on})")
+    rules.DATE_BEFORE_ISSUE.require(
+        decided_on >= assurance.issued_on,
+        f"decided_on {decided_on} is before the assurance was issued ({assurance.issued_on})")
     if accepted and not set(assurance.scope) & policy.sufficient_scopes:
         wanted = " or ".join(sorted(policy.sufficient_scopes))
-        raise RuleViolation("assurance_scope_insufficient",
-                            f"assurance {assurance_id} promises only "
-                            f"{', '.join(assurance.scope)}; acceptance needs {wanted} "
-                            "(treaty art. 8: death will not be imposed, or not carried out)")
+        rules.ASSURANCE_SCOPE_INSUFFICIENT.refuse(
+            f"assurance {assurance_id} promises only {', '.join(assurance.scope)}; acceptance "
+            f"needs {wanted} (treaty art. 8: death will not be imposed, or not carried out)")
     if accepted:
         decided = [_event(ev.ASSURANCE_ACCEPTED, ev.AssuranceAccepted(
             case_id=_case_id(state), assurance_id=assurance_id, decided_on=decided_on,
@@ -267,15 +261,14 @@ def withdraw_assurance(state: AssuranceCase, assurance_id: str, withdrawn_on: da
                        reason: str, now: datetime) -> list[NewEvent]:
     """The US withdrew the assurance or Mexico revoked its acceptance."""
     assurance = _assurance(state, assurance_id)
-    if assurance.status == "withdrawn":
-        raise RuleViolation("assurance_already_withdrawn",
-                            f"assurance {assurance_id} was withdrawn on "
-                            f"{assurance.withdrawn_on}")
+    rules.ASSURANCE_ALREADY_WITHDRAWN.require(
+        assurance.status != "withdrawn",
+        f"assurance {assurance_id} was withdrawn on {assurance.withdrawn_on}")
     _not_future("withdrawn_on", withdrawn_on, now)
-    if withdrawn_on < assurance.issued_on:
-        raise RuleViolation("date_before_issue",
-                            f"withdrawn_on {withdrawn_on} is before the assurance was issued "
-                            f"({assurance.issued_on})")
+    rules.DATE_BEFORE_ISSUE.require(
+        withdrawn_on >= assurance.issued_on,
+        f"withdrawn_on {withdrawn_on} is before the assurance was issued "
+        f"({assurance.issued_on})")
     decided = [_event(ev.ASSURANCE_WITHDRAWN, ev.AssuranceWithdrawn(
         case_id=_case_id(state), assurance_id=assurance_id, withdrawn_on=withdrawn_on,
         reason=reason, charge_ids=assurance.charge_ids), _on(withdrawn_on))]
@@ -286,14 +279,13 @@ def record_doj_commitment(state: AssuranceCase, reference: str, committed_on: da
                           authority: str, scope: str, now: datetime) -> list[NewEvent]:
     """National-security basis only: the DOJ's commitment not to seek death."""
     _require_case(state)
-    if not state.national_security:
-        raise RuleViolation("basis_mismatch",
-                            f"a DOJ commitment replaces assurances only on the "
-                            f"national_security basis; case {state.case_id} is on the "
-                            f"{state.legal_basis} basis and needs accepted assurances")
+    law.BASIS_MISMATCH.require(
+        state.national_security,
+        f"a DOJ commitment replaces assurances only on the national_security basis; case "
+        f"{state.case_id} is on the {state.legal_basis} basis and needs accepted assurances")
     if state.doj is not None:
-        raise RuleViolation("doj_commitment_already_recorded",
-                            f"the DOJ commitment {state.doj.reference} is already recorded")
+        rules.DOJ_COMMITMENT_ALREADY_RECORDED.refuse(
+            f"the DOJ commitment {state.doj.reference} is already recorded")
     _not_future("committed_on", committed_on, now)
     transfer = state.transfer
     decided = [_event(ev.DOJ_COMMITMENT_RECORDED, ev.DojCommitmentRecorded(
@@ -317,21 +309,19 @@ def _require_case(state: AssuranceCase) -> None:
 
 def _capital_charge_ids(state: AssuranceCase, charge_ids: Sequence[str]) -> tuple[str, ...]:
     wanted = tuple(dict.fromkeys(charge_ids))
-    if not wanted:
-        raise RuleViolation("charge_not_capital_eligible", "name at least one capital charge")
+    rules.CHARGE_NOT_CAPITAL_ELIGIBLE.require(bool(wanted), "name at least one capital charge")
     strangers = [c for c in wanted if c not in state.capital]
     if strangers:
         known = ", ".join(state.capital) or "none"
-        raise RuleViolation("charge_not_capital_eligible",
-                            f"{', '.join(strangers)} is not a capital-eligible charge of case "
-                            f"{state.case_id} (capital charges: {known})")
+        rules.CHARGE_NOT_CAPITAL_ELIGIBLE.refuse(
+            f"{', '.join(strangers)} is not a capital-eligible charge of case {state.case_id} "
+            f"(capital charges: {known})")
     return wanted
 
 
 def _not_future(field_name: str, day: date, now: datetime) -> None:
-    if day > now.date():
-        raise RuleViolation("date_in_future",
-                            f"{field_name} {day} is after today ({now.date()})")
+    law.DATE_IN_FUTURE.require(day <= now.date(),
+                                 f"{field_name} {day} is after today ({now.date()})")
 
 
 def _assurance(state: AssuranceCase, assurance_id: str) -> Assurance:
@@ -344,12 +334,11 @@ def _assurance(state: AssuranceCase, assurance_id: str) -> Assurance:
 
 def _pending_assurance(state: AssuranceCase, assurance_id: str) -> Assurance:
     assurance = _assurance(state, assurance_id)
-    if assurance.status == "withdrawn":
-        raise RuleViolation("assurance_withdrawn",
-                            f"assurance {assurance_id} was withdrawn on "
-                            f"{assurance.withdrawn_on}; it can no longer be evaluated")
-    if assurance.status != "received":
-        raise RuleViolation("assurance_already_decided",
-                            f"Mexico already {assurance.status} assurance {assurance_id} on "
-                            f"{assurance.decided_on}")
+    rules.ASSURANCE_WITHDRAWN.require(
+        assurance.status != "withdrawn",
+        f"assurance {assurance_id} was withdrawn on {assurance.withdrawn_on}; it can no "
+        "longer be evaluated")
+    rules.ASSURANCE_ALREADY_DECIDED.require(
+        assurance.status == "received",
+        f"Mexico already {assurance.status} assurance {assurance_id} on {assurance.decided_on}")
     return assurance

@@ -63,7 +63,8 @@ class TransferView(ResponseBody):
 
 
 class Blocked(ResponseBody):
-    rule: Literal["capital_charge_uncovered"]
+    rule: str = Field(description="the rule holding the clearance back (services/assurance/"
+                                  "rules.py CLEARANCE): capital_charge_uncovered")
     uncovered_charge_ids: list[str]
     detail: str
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from shared.clock import iso_utc
 
-from . import coverage
+from . import coverage, rules
 from .state import Assurance, AssuranceCase, AssuranceRequest, CapitalCharge
 
 
@@ -56,10 +56,11 @@ def _request(request: AssuranceRequest) -> dict[str, Any]:
 
 def _clearance(state: AssuranceCase) -> dict[str, Any]:
     recorded = state.clearance
-    uncovered = coverage.uncovered_charges(state)
-    blocked = None if recorded.cleared else {
-        "rule": "capital_charge_uncovered", "uncovered_charge_ids": list(uncovered),
-        "detail": f"capital charges {', '.join(uncovered)} lack an accepted assurance"}
+    failing = rules.CLEARANCE.failing(state)
+    blocked = None if not failing else {
+        "rule": failing[0].id,
+        "uncovered_charge_ids": list(coverage.uncovered_charges(state)),
+        "detail": rules.blocked_detail(state)}
     return {
         "cleared": recorded.cleared, "since": _instant(recorded.since),
         "basis": recorded.basis, "exception": recorded.exception,

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from shared.errors import NotFound, RuleViolation
 from shared.eventstore import EventContext
+from shared.legaltime import legal_date
 from shared.service import ServiceRuntime
 from shared.web.actor import Context
 from shared.web.app import Runtime
@@ -328,7 +329,7 @@ def _read_routes(router: APIRouter) -> None:
                 response_model=responses.CaseView)
     async def show_case(case_id: CaseIdPath, rt: Runtime) -> Result:
         async with rt.database.connect() as conn:
-            found = await read_model.get_case(conn, case_id, rt.clock.now().date())
+            found = await read_model.get_case(conn, case_id, legal_date(rt.clock.now()))
         if found is None:
             raise NotFound("case", case_id)
         return found
@@ -344,7 +345,7 @@ def _read_routes(router: APIRouter) -> None:
     ) -> Result:
         async with rt.database.connect() as conn:
             found = await read_model.list_cases(conn, eligible=eligible, status=status,
-                                                today=rt.clock.now().date(), limit=limit,
+                                                today=legal_date(rt.clock.now()), limit=limit,
                                                 offset=offset)
         return {"cases": found, "count": len(found)}
 

@@ -16,9 +16,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shared.aggregate import fold as fold_events
 from shared.audit.hooks import Blocker, CaseAudit, cite, last_of
 from shared.audit.replay import ReadModelReplay, ReplayInput, TableSpec
 from shared.eventstore import RecordedEvent
+from shared.legaltime import legal_date
+from shared.rules import Rule
 
 from . import events as ev
 from . import read_model, rules
@@ -40,17 +43,14 @@ def _routes() -> RouteTable:
 
 
 def fold(events: Sequence[RecordedEvent]) -> CaseState:
-    state = initial_case()
-    for event in events:
-        state = evolve_case(state, event)
-    return state
+    return fold_events(initial_case, evolve_case, events)
 
 
 def _today(events: Sequence[RecordedEvent]) -> date | None:
-    """The day the pickup-window rule is read on: that of the last event recorded. The hooks
+    """The legal date the pickup-window rule is read on: that of the last event recorded. The hooks
     are not told the as-of instant, so a window that closed between the last event and that
     instant is not seen (the service itself, asked then, would say it had closed)."""
-    return events[-1].recorded_at.date() if events else None
+    return legal_date(events[-1].recorded_at) if events else None
 
 
 def view(events: Sequence[RecordedEvent]) -> dict[str, Any]:
@@ -62,7 +62,7 @@ def view(events: Sequence[RecordedEvent]) -> dict[str, Any]:
     state = fold(events)
     stored = SimpleNamespace(
         view=case_view(state, _routes(), today),
-        failing_rules=list(rules.failing_rules(state.facts, None)),
+        failing_rules=list(rules.failing_ids(state.facts, None)),
         pickup_deadline_on=read_model._clock_deadline(state.facts))
     return read_model._live(stored, today)
 
@@ -90,46 +90,53 @@ def _suspension_evidence(events: Sequence[RecordedEvent],
 
 def _evidence(rule: str, events: Sequence[RecordedEvent],
               state: CaseState) -> list[RecordedEvent]:
-    if rule == rules.SURRENDER_NOT_ORDERED:
+    if rule == rules.SURRENDER_NOT_ORDERED.id:
         return _surrender_evidence(events, state)
-    if rule == rules.CLEARANCE_MISSING:
+    if rule == rules.CLEARANCE_MISSING.id:
         # The last clearance noted, if any, is its withdrawal; absent one the rule fails for
         # want of a grant, which no event proves.
         return last_of(events, ev.ClearanceNoted.EVENT_TYPE)[-1:]
-    if rule == rules.SUSPENSION_ACTIVE:
+    if rule == rules.SUSPENSION_ACTIVE.id:
         return _suspension_evidence(events, state)
-    if rule == rules.PICKUP_WINDOW_EXPIRED:
+    if rule == rules.PICKUP_WINDOW_EXPIRED.id:
         return (last_of(events, ev.PickupExpiryNoted.EVENT_TYPE)[-1:]
                 or last_of(events, ev.SurrenderOrderNoted.EVENT_TYPE)[-1:])
     return last_of(events, ev.ReleaseNoted.EVENT_TYPE)
 
 
+# How transport notes each event that satisfies an eligibility rule (the rule's satisfied_by).
+_NOTED_AS = {
+    "judicial.surrender_ordered": "transport.surrender_order_noted of kind full or temporary",
+    "judicial.national_security_transfer_authorized": "transport.transfer_authorization_noted",
+    "assurance.death_penalty_clearance_granted": "transport.clearance_noted with cleared=true",
+}
+
+
+def _satisfied_by(rule: Rule[Any]) -> tuple[str, ...]:
+    return tuple(f"{_NOTED_AS.get(source, source)} (from {source})"
+                 for source in rule.satisfied_by)
+
+
 def _missing(rule: str, state: CaseState) -> tuple[str, ...]:
     facts = state.facts
-    if rule == rules.SURRENDER_NOT_ORDERED:
-        return ("transport.surrender_order_noted of kind full or temporary "
-                "(from judicial.surrender_ordered)",
-                "transport.transfer_authorization_noted "
-                "(from judicial.national_security_transfer_authorized)")
-    if rule == rules.CLEARANCE_MISSING:
-        return ("transport.clearance_noted with cleared=true "
-                "(from assurance.death_penalty_clearance_granted)",)
-    if rule == rules.SUSPENSION_ACTIVE:
+    if rule == rules.SUSPENSION_ACTIVE.id:
+        [source] = rules.SUSPENSION_ACTIVE.satisfied_by
         return tuple(f"transport.amparo_noted lifting the suspension of amparo {amparo} "
-                     "(from judicial.amparo_denied)" for amparo in facts.suspensions)
-    if rule == rules.PICKUP_WINDOW_EXPIRED:
+                     f"(from {source})" for amparo in facts.suspensions)
+    if rule == rules.PICKUP_WINDOW_EXPIRED.id:
         later = () if facts.pickup_expired else (
             "transport.surrender_order_noted with a later pickup_deadline_on",)
         return (*later, "transport.transfer_authorization_noted (a national-security "
                         "transfer has no pickup window)")
-    return ()  # a release is final
+    return _satisfied_by(rules.RULES[rule])  # none for a release: it is final
 
 
 def _detail(rule: str, state: CaseState, today: date | None) -> str:
-    detail = rules.explain(rule, state.facts)
-    if rule == rules.PICKUP_WINDOW_EXPIRED and not state.facts.pickup_expired:
-        detail += (f" (read on {today}, the day of the last event recorded: the audit is not "
-                   "told the as-of instant)")
+    """The book's statement of the rule, then what this case lacks."""
+    detail = f"{rules.RULES[rule].statement}: {rules.explain(rule, state.facts)}"
+    if rule == rules.PICKUP_WINDOW_EXPIRED.id and not state.facts.pickup_expired:
+        detail += (f" (read on {today}, the legal date of the last event recorded: the audit "
+                   "is not told the as-of instant)")
     return detail
 
 
@@ -145,7 +152,7 @@ def blockers(events: Sequence[RecordedEvent]) -> list[Blocker]:
     return [Blocker(rule, _detail(rule, state, today),
                     evidence=tuple(cite(e) for e in _evidence(rule, events, state)),
                     missing=_missing(rule, state))
-            for rule in rules.failing_rules(state.facts, today)]
+            for rule in rules.failing_ids(state.facts, today)]
 
 
 AUDIT = CaseAudit(view=view, blockers=blockers)

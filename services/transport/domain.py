@@ -9,21 +9,19 @@ competing decision appends to, so a concurrent change surfaces as a ConcurrencyC
 * custody appends to the case; departure and cancellation append to every case aboard;
 * a consumer that takes someone off appends to the case and to the flight.
 
-Rule names beyond eligibility (see rules.py): flight_not_open, already_on_manifest,
-already_transported, no_airport_for_district, destination_not_on_route, flight_full,
-not_on_manifest, custody_already_transferred, custody_not_transferred, manifest_empty,
-flight_not_in_air, flight_already_diverted, airport_not_on_route, stop_already_landed,
-date_in_future, date_out_of_order.
+Every refusal names a rule of transport's book (rules.py, docs/rules/transport.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from shared.errors import InvalidRequest, NotFound, Problem
 from shared.eventstore import NewEvent
+from shared.legaltime import legal_date
+from shared.rules import law
 
 from . import events as ev
 from . import rules
@@ -41,7 +39,7 @@ from .facts import (
     TransferAuthorized,
 )
 from .routing import Airport, RouteTable
-from .rules import Refusal
+from .rules import refuse
 from .state import (
     Announcement,
     CaseState,
@@ -105,19 +103,15 @@ def fold_flight(state: FlightState, events: Iterable[NewEvent]) -> FlightState:
 
 # --- guards -----------------------------------------------------------------------------
 
-def refuse(rule: str, message: str, case_ids: Sequence[str] = ()) -> Refusal:
-    return Refusal((rule,), message, case_ids)
-
-
 def _not_in_future(at: datetime, now: datetime, what: str) -> None:
     if at > now:
-        raise refuse("date_in_future", f"{what} {at.isoformat()} is after now "
+        raise refuse(law.DATE_IN_FUTURE, f"{what} {at.isoformat()} is after now "
                                        f"({now.isoformat()})")
 
 
 def _not_before(at: datetime, earlier: datetime | None, what: str, before_what: str) -> None:
     if earlier is not None and at < earlier:
-        raise refuse("date_out_of_order", f"{what} {at.isoformat()} is before {before_what} "
+        raise refuse(law.DATE_OUT_OF_ORDER, f"{what} {at.isoformat()} is before {before_what} "
                                           f"({earlier.isoformat()})")
 
 
@@ -125,7 +119,7 @@ def _require_open(flight: FlightState) -> None:
     if not flight.exists:
         raise NotFound("flight", flight.flight_id or "?")
     if flight.status is not FlightStatus.SCHEDULED:
-        raise refuse("flight_not_open", f"flight {flight.flight_id} is {flight.status.value}: "
+        raise refuse(rules.FLIGHT_NOT_OPEN, f"flight {flight.flight_id} is {flight.status.value}: "
                                         "its manifest can no longer change")
 
 
@@ -139,10 +133,10 @@ def _require_unbooked(case: CaseState) -> None:
     if booking is None:
         return
     if booking.landed is not None:
-        raise refuse("already_transported", f"case {case.case_id} landed at "
+        raise refuse(rules.ALREADY_TRANSPORTED, f"case {case.case_id} landed at "
                                             f"{booking.landed[0]} on flight {booking.flight_id}",
                      (case.case_id,))
-    raise refuse("already_on_manifest", f"case {case.case_id} is on the manifest of flight "
+    raise refuse(rules.ALREADY_ON_MANIFEST, f"case {case.case_id} is on the manifest of flight "
                                         f"{booking.flight_id}", (case.case_id,))
 
 
@@ -150,7 +144,7 @@ def destination(case: CaseState, routes: RouteTable) -> Airport:
     airport = routes.airport_for(case.facts.district)
     if airport is None:
         district = case.facts.district or "(unknown)"
-        raise refuse("no_airport_for_district",
+        raise refuse(rules.NO_AIRPORT_FOR_DISTRICT,
                      f"no arrival airport is configured for district {district} of case "
                      f"{case.case_id} (TRANSPORT_DISTRICT_AIRPORTS)", (case.case_id,))
     return airport
@@ -160,10 +154,10 @@ def admissible(case: CaseState, case_id: str, now: datetime, routes: RouteTable)
     """The airport the person may be flown to now, or a Refusal naming what keeps them off
     every flight (the checks of `assign` that don't depend on the flight)."""
     if not case.exists:
-        raise refuse("unknown_case", f"transport has heard nothing of case {case_id}",
+        raise refuse(rules.UNKNOWN_CASE, f"transport has heard nothing of case {case_id}",
                      (case_id,))
     _require_unbooked(case)
-    rules.require_eligible(case.case_id, case.facts, now.date())
+    rules.require_eligible(case.case_id, case.facts, legal_date(now))
     return destination(case, routes)
 
 
@@ -171,7 +165,7 @@ def _on_manifest(case: CaseState, flight: FlightState) -> None:
     booking = case.booking
     if (flight.seat(case.case_id) is None or booking is None
             or booking.flight_id != flight.flight_id):
-        raise refuse("not_on_manifest", f"case {case.case_id} is not on the manifest of "
+        raise refuse(rules.NOT_ON_MANIFEST, f"case {case.case_id} is not on the manifest of "
                                         f"flight {flight.flight_id}", (case.case_id,))
 
 
@@ -211,11 +205,11 @@ def assign(case: CaseState, flight: FlightState, now: datetime,
     airport = admissible(case, case.case_id, now, routes)
     if flight.stop(airport.code) is None:
         route = ", ".join(s.airport for s in flight.stops)
-        raise refuse("destination_not_on_route",
+        raise refuse(rules.DESTINATION_NOT_ON_ROUTE,
                      f"case {case.case_id} goes to {airport.code} ({case.facts.district}); "
                      f"flight {flight.flight_id} stops at {route}", (case.case_id,))
     if len(flight.seats) >= flight.capacity:
-        raise refuse("flight_full", f"flight {flight.flight_id} has all {flight.capacity} "
+        raise refuse(rules.FLIGHT_FULL, f"flight {flight.flight_id} has all {flight.capacity} "
                                     "seats assigned", (case.case_id,))
     district = case.facts.district
     assert district is not None
@@ -263,11 +257,11 @@ def record_custody(case: CaseState, flight: FlightState, handoff: Handoff,
     _on_manifest(case, flight)
     assert case.booking is not None
     if case.booking.custody is not None:
-        raise refuse("custody_already_transferred",
+        raise refuse(rules.CUSTODY_ALREADY_TRANSFERRED,
                      f"custody of case {case.case_id} was transferred at "
                      f"{case.booking.custody.transferred_at.isoformat()}", (case.case_id,))
     _not_in_future(handoff.transferred_at, now, "transferred_at")
-    rules.require_eligible(case.case_id, case.facts, handoff.transferred_at.date())
+    rules.require_eligible(case.case_id, case.facts, legal_date(handoff.transferred_at))
     transferred = ev.CustodyTransferred(
         case_id=case.case_id, flight_id=flight.flight_id,
         transferred_at=handoff.transferred_at, place=handoff.place,
@@ -292,11 +286,11 @@ def depart(flight: FlightState, cases: Mapping[str, CaseState], departed_at: dat
     """The flight leaves with everyone on its manifest, all in US custody."""
     _require_open(flight)
     if not flight.seats:
-        raise refuse("manifest_empty", f"flight {flight.flight_id} has nobody on its manifest")
+        raise refuse(rules.MANIFEST_EMPTY, f"flight {flight.flight_id} has nobody on its manifest")
     aboard = _manifest_cases(flight, cases, flight.manifest)
     missing = [c.case_id for c in aboard if c.booking and c.booking.custody is None]
     if missing:
-        raise refuse("custody_not_transferred", "custody has not been transferred to the US "
+        raise refuse(rules.CUSTODY_NOT_TRANSFERRED, "custody has not been transferred to the US "
                      f"Marshals for {', '.join(missing)}", missing)
     _not_in_future(departed_at, now, "departed_at")
     for case in aboard:
@@ -323,10 +317,10 @@ def divert(flight: FlightState, diverted_to: str, reason: str, diverted_at: date
     """The aircraft in the air goes elsewhere: everyone still aboard gets off there."""
     if flight.status is FlightStatus.DIVERTED:
         assert flight.diversion is not None
-        raise refuse("flight_already_diverted", f"flight {flight.flight_id} was diverted to "
+        raise refuse(rules.FLIGHT_ALREADY_DIVERTED, f"flight {flight.flight_id} was diverted to "
                                                 f"{flight.diversion[0]}")
     if flight.status is not FlightStatus.DEPARTED:
-        raise refuse("flight_not_in_air", f"flight {flight.flight_id} is "
+        raise refuse(rules.FLIGHT_NOT_IN_AIR, f"flight {flight.flight_id} is "
                                           f"{flight.status.value}")
     _not_in_future(diverted_at, now, "diverted_at")
     _not_before(diverted_at, _last_movement(flight), "diverted_at", "the flight's last movement")
@@ -339,22 +333,22 @@ def land(flight: FlightState, cases: Mapping[str, CaseState], airport: str,
          landed_at: datetime, now: datetime, routes: RouteTable) -> Outcome:
     """A landing at one stop (or at the diversion airport): those routed there get off."""
     if flight.status not in (FlightStatus.DEPARTED, FlightStatus.DIVERTED):
-        raise refuse("flight_not_in_air", f"flight {flight.flight_id} is "
+        raise refuse(rules.FLIGHT_NOT_IN_AIR, f"flight {flight.flight_id} is "
                                           f"{flight.status.value}")
     diverted = flight.diversion is not None
     if flight.diversion is not None:
         if airport != flight.diversion[0]:
-            raise refuse("airport_not_on_route", f"flight {flight.flight_id} was diverted to "
+            raise refuse(rules.AIRPORT_NOT_ON_ROUTE, f"flight {flight.flight_id} was diverted to "
                                                  f"{flight.diversion[0]}, not {airport}")
         getting_off = flight.aboard
         district = routes.primary_district(airport)
     else:
         stop = flight.stop(airport)
         if stop is None:
-            raise refuse("airport_not_on_route", f"flight {flight.flight_id} does not stop at "
+            raise refuse(rules.AIRPORT_NOT_ON_ROUTE, f"flight {flight.flight_id} does not stop at "
                                                  f"{airport}")
         if flight.landed_at(airport) is not None:
-            raise refuse("stop_already_landed", f"flight {flight.flight_id} already landed at "
+            raise refuse(rules.STOP_ALREADY_LANDED, f"flight {flight.flight_id} already landed at "
                                                 f"{airport}")
         getting_off = tuple(s for s in flight.aboard if s.airport == airport)
         district = stop.district
@@ -399,7 +393,7 @@ def note_input(case: CaseState, flight: FlightState | None, item: Input, now: da
         recorded.append(announcement)
         after = fold_case(after, (announcement,))
     outcome = Outcome(cases={item.case_id: tuple(recorded)})
-    failing = rules.failing_rules(after.facts, now.date())
+    failing = rules.failing_ids(after.facts, legal_date(now))
     if after.on_open_manifest and failing:
         outcome += _automatic_removal(after, flight, failing, item, now)
     return outcome
@@ -420,7 +414,7 @@ def _automatic_removal(case: CaseState, flight: FlightState | None,
 
 def _announcement(case: CaseState, item: Input, now: datetime,
                   routes: RouteTable) -> NewEvent | None:
-    reasons = rules.failing_rules(case.facts, now.date())
+    reasons = rules.failing_ids(case.facts, legal_date(now))
     district = None if reasons else case.facts.district
     if case.announced == Announcement(reasons, district):
         return None

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shared.clock import as_utc
 from shared.dbtypes import UtcDateTime
 from shared.eventstore import RecordedEvent
+from shared.legaltime import legal_date
 from shared.pii.names import name_of, names_of, person_names, shown_name
 
 from . import events as ev
@@ -100,8 +101,8 @@ async def project_case(conn: AsyncConnection, state: CaseState,
                        recorded: Sequence[RecordedEvent], routes: RouteTable,
                        now: datetime) -> None:
     facts = state.facts
-    view = case_view(state, routes, now.date())
-    failing = list(rules.failing_rules(facts, None))
+    view = case_view(state, routes, legal_date(now))
+    failing = list(rules.failing_ids(facts, None))
     await _upsert(conn, cases, {"case_id": state.case_id}, {
         "status": view["status"], "eligible": not failing, "failing_rules": failing,
         "pickup_deadline_on": _clock_deadline(facts),
@@ -169,11 +170,10 @@ def _live(row: Any, today: date) -> dict[str, Any]:
     failing = list(row.failing_rules)
     deadline: date | None = row.pickup_deadline_on
     explanations = dict(view["eligibility"]["explanations"])
-    if deadline is not None and today >= deadline and rules.PICKUP_WINDOW_EXPIRED not in failing:
-        failing = sorted([*failing, rules.PICKUP_WINDOW_EXPIRED],
-                         key=rules.ELIGIBILITY_RULES.index)
-        explanations[rules.PICKUP_WINDOW_EXPIRED] = rules.explain(
-            rules.PICKUP_WINDOW_EXPIRED, Facts(pickup_deadline_on=deadline))
+    pickup = rules.PICKUP_WINDOW_EXPIRED.id
+    if deadline is not None and today >= deadline and pickup not in failing:
+        failing = sorted([*failing, pickup], key=rules.ELIGIBILITY_RULES.index)
+        explanations[pickup] = rules.explain(pickup, Facts(pickup_deadline_on=deadline))
     view["eligibility"] = {"eligible": not failing, "failing_rules": failing,
                            "explanations": explanations, "as_of": today.isoformat()}
     if view["status"] in (CaseStatus.ELIGIBLE, CaseStatus.NOT_ELIGIBLE):

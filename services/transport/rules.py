@@ -1,6 +1,9 @@
-"""The eligibility rules: a person may be put on a manifest only while every one holds.
+"""Transport's rules, each defined once (shared/rules): who may be put on a manifest, and the
+refusals of the flight commands.
 
-Each rule has a stable name, used in 409 answers, in `case_ineligible.reasons` and in
+Eligibility (the `ELIGIBILITY` gate) is the law's rules about what holds a person in Mexico
+(shared/rules/law.py), judged over the facts transport noted from judicial's and assurance's
+events; their ids are used in 409 answers, in `case_ineligible.reasons` and in
 `removed_from_manifest.rules`:
 
 * surrender_not_ordered: a surrender order of kind full or temporary (deferred does not
@@ -10,44 +13,38 @@ Each rule has a stable name, used in 409 answers, in `case_ineligible.reasons` a
   which assurance already folds into its clearance).
 * amparo_suspension_active: no suspension in force in any amparo suit.
 * pickup_window_expired: surrender orders only: judicial's `pickup_deadline_on` is the first
-  day on which the US may no longer collect the person (judicial's clocks run out at the start
-  of their due day, and its scheduler releases the person then), so the window is open while
-  today < pickup_deadline_on, or until judicial says it expired.
+  legal day on which the US may no longer collect the person (judicial's clocks run out at the
+  start of their due day, and its scheduler releases the person then), so the window is open
+  while the legal date of the act < pickup_deadline_on, or until judicial says it expired.
 * released_from_custody: judicial has not released the person.
+
+The gate judges an `Eligibility`: the facts and the legal date they are read on (`today`,
+None to leave out the clock's rule). An assignment is judged on the legal date of now, a
+custody handoff on the legal date of its own instant (shared.legaltime.legal_date).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from shared.errors import RuleViolation
+from shared.rules import Gate, Reads, Rule, RuleBook, law
 
 from .state import Facts
 
-SURRENDER_NOT_ORDERED = "surrender_not_ordered"
-CLEARANCE_MISSING = "death_penalty_clearance_missing"
-SUSPENSION_ACTIVE = "amparo_suspension_active"
-PICKUP_WINDOW_EXPIRED = "pickup_window_expired"
-RELEASED = "released_from_custody"
-
-ELIGIBILITY_RULES = (SURRENDER_NOT_ORDERED, CLEARANCE_MISSING, SUSPENSION_ACTIVE,
-                     PICKUP_WINDOW_EXPIRED, RELEASED)
 SURRENDER_KINDS_THAT_COUNT = frozenset({"full", "temporary"})
-
-# Why someone came off a manifest, per rule: the contract's reason for a withdrawn clearance is
-# "clearance_withdrawn" (the rule, death_penalty_clearance_missing, is in `rules`).
-REMOVAL_REASON = {CLEARANCE_MISSING: "clearance_withdrawn"}
+RECORD = law.RECORD
 
 
-class Refusal(RuleViolation):
-    """A refused command naming every rule that failed (and the people concerned)."""
+@dataclass(frozen=True)
+class Eligibility:
+    """What the eligibility gate judges: the noted facts, read on a legal date."""
 
-    def __init__(self, rules: Sequence[str], message: str,
-                 case_ids: Sequence[str] = ()) -> None:
-        super().__init__(rules[0], message)
-        self.rules = tuple(rules)
-        self.case_ids = tuple(case_ids)
+    facts: Facts
+    today: date | None = None
 
 
 def surrender_ground(facts: Facts) -> bool:
@@ -65,42 +62,119 @@ def _pickup_passed(facts: Facts, today: date | None) -> bool:
             and today >= deadline)
 
 
-def failing_rules(facts: Facts, today: date | None) -> tuple[str, ...]:
-    """The rules that fail, in their fixed order; `today=None` leaves out the clock."""
-    failing = (
-        (SURRENDER_NOT_ORDERED,
-         not surrender_ground(facts) and facts.transfer_authorized_at is None),
-        (CLEARANCE_MISSING, not facts.cleared),
-        (SUSPENSION_ACTIVE, bool(facts.suspensions)),
-        (PICKUP_WINDOW_EXPIRED, _pickup_passed(facts, today)),
-        (RELEASED, facts.released is not None),
-    )
-    return tuple(rule for rule, fails in failing if fails)
+# --- eligibility: the law's rules over transport's facts ------------------------------------
+
+SURRENDER_NOT_ORDERED: Rule[Eligibility] = law.SURRENDER_NOT_ORDERED.over(
+    lambda e: not surrender_ground(e.facts) and e.facts.transfer_authorized_at is None)
+CLEARANCE_MISSING: Rule[Eligibility] = law.DEATH_PENALTY_CLEARANCE_MISSING.over(
+    lambda e: not e.facts.cleared)
+SUSPENSION_ACTIVE: Rule[Eligibility] = law.AMPARO_SUSPENSION_ACTIVE.over(
+    lambda e: bool(e.facts.suspensions))
+PICKUP_WINDOW_EXPIRED: Rule[Eligibility] = law.PICKUP_WINDOW_EXPIRED.over(
+    lambda e: _pickup_passed(e.facts, e.today))
+RELEASED: Rule[Eligibility] = law.RELEASED_FROM_CUSTODY.over(
+    lambda e: e.facts.released is not None)
+
+ELIGIBILITY: Gate[Eligibility] = Gate("a place on a manifest", (
+    SURRENDER_NOT_ORDERED, CLEARANCE_MISSING, SUSPENSION_ACTIVE, PICKUP_WINDOW_EXPIRED,
+    RELEASED))
+ELIGIBILITY_RULES: tuple[str, ...] = tuple(rule.id for rule in ELIGIBILITY.rules)
+
+# Why someone came off a manifest, per rule: the contract's reason for a withdrawn clearance is
+# "clearance_withdrawn" (the rule, death_penalty_clearance_missing, is in `rules`).
+REMOVAL_REASON = {CLEARANCE_MISSING.id: "clearance_withdrawn"}
+
+# --- the flight commands --------------------------------------------------------------------
+
+
+def _command(rule_id: str, statement: str, reads: Reads = Reads.NONE) -> Rule[Any]:
+    return Rule(rule_id, statement, RECORD, reads)
+
+
+UNKNOWN_CASE = _command("unknown_case", "transport has heard of the case from its neighbours")
+FLIGHT_NOT_OPEN = _command("flight_not_open",
+                           "a manifest changes only while its flight is scheduled")
+ALREADY_ON_MANIFEST = _command("already_on_manifest", "a person is on one manifest at a time")
+ALREADY_TRANSPORTED = _command("already_transported", "a person who landed is not flown again")
+NO_AIRPORT_FOR_DISTRICT: Rule[Any] = Rule(
+    "no_airport_for_district",
+    "a person is flown to the airport configured for their charging district",
+    "Fed. R. Crim. P. 5 (appearance in the charging district); TRANSPORT_DISTRICT_AIRPORTS",
+    Reads.NONE)
+DESTINATION_NOT_ON_ROUTE = _command("destination_not_on_route",
+                                    "the flight stops at the person's destination airport")
+FLIGHT_FULL = _command("flight_full", "a flight carries at most its capacity")
+NOT_ON_MANIFEST = _command("not_on_manifest", "the person is on the flight's manifest")
+CUSTODY_ALREADY_TRANSFERRED = _command("custody_already_transferred",
+                                       "custody passes to the US Marshals once")
+CUSTODY_NOT_TRANSFERRED: Rule[Any] = Rule(
+    "custody_not_transferred",
+    "a flight leaves only with everyone aboard in the US Marshals' custody",
+    "LEI art. 34 (handover to the requesting state's agents)", Reads.NONE)
+MANIFEST_EMPTY = _command("manifest_empty", "a flight leaves with somebody aboard")
+FLIGHT_NOT_IN_AIR = _command("flight_not_in_air",
+                             "only a flight in the air can land or be diverted")
+FLIGHT_ALREADY_DIVERTED = _command("flight_already_diverted", "a flight is diverted once")
+AIRPORT_NOT_ON_ROUTE = _command("airport_not_on_route",
+                                "a flight lands at a stop of its route or where it was diverted")
+STOP_ALREADY_LANDED = _command("stop_already_landed", "a flight lands at each stop once")
+
+RULES = RuleBook("transport", [
+    *ELIGIBILITY.rules, law.DATE_IN_FUTURE, law.DATE_OUT_OF_ORDER,
+    UNKNOWN_CASE, FLIGHT_NOT_OPEN, ALREADY_ON_MANIFEST, ALREADY_TRANSPORTED,
+    NO_AIRPORT_FOR_DISTRICT, DESTINATION_NOT_ON_ROUTE, FLIGHT_FULL, NOT_ON_MANIFEST,
+    CUSTODY_ALREADY_TRANSFERRED, CUSTODY_NOT_TRANSFERRED, MANIFEST_EMPTY, FLIGHT_NOT_IN_AIR,
+    FLIGHT_ALREADY_DIVERTED, AIRPORT_NOT_ON_ROUTE, STOP_ALREADY_LANDED,
+], gates=[ELIGIBILITY])
+
+
+class Refusal(RuleViolation):
+    """A refused command naming every rule that failed (and the people concerned)."""
+
+    def __init__(self, rules: Sequence[str], message: str,
+                 case_ids: Sequence[str] = ()) -> None:
+        super().__init__(rules[0], message)
+        self.rules = tuple(rules)
+        self.case_ids = tuple(case_ids)
+
+
+def refuse(rule: Rule[Any], message: str, case_ids: Sequence[str] = ()) -> Refusal:
+    """The refusal of a command under one rule (raise it)."""
+    return Refusal((rule.id,), message, case_ids)
+
+
+def failing_ids(facts: Facts, today: date | None) -> tuple[str, ...]:
+    """The eligibility rules that fail, in the gate's order; `today=None` leaves out the
+    clock."""
+    return tuple(ELIGIBILITY.failing_ids(Eligibility(facts, today)))
+
+
+failing_rules = failing_ids  # the name the tests and older callers use
 
 
 def explain(rule: str, facts: Facts) -> str:
     """What is missing, in words an operator can act on."""
-    if rule == SURRENDER_NOT_ORDERED:
+    if rule == SURRENDER_NOT_ORDERED.id:
         if facts.surrender_annulled_by is not None:
             return f"amparo {facts.surrender_annulled_by} was granted: the extradition is annulled"
         if facts.surrender_kind == "deferred":
             return "surrender was deferred (treaty art. 15); it must be ordered full or temporary"
         return ("no surrender order (full or temporary) and no national-security transfer "
                 "authorization has been received from judicial")
-    if rule == CLEARANCE_MISSING:
+    if rule == CLEARANCE_MISSING.id:
         if facts.clearance_withdrawal:
             return f"the death-penalty clearance was withdrawn ({facts.clearance_withdrawal})"
         return "no death-penalty clearance has been granted by assurance"
-    if rule == SUSPENSION_ACTIVE:
+    if rule == SUSPENSION_ACTIVE.id:
         return f"amparo suspension in force in {', '.join(facts.suspensions)}"
-    if rule == PICKUP_WINDOW_EXPIRED:
+    if rule == PICKUP_WINDOW_EXPIRED.id:
         return (f"the pickup window closed on {facts.pickup_deadline_on}: the US may no longer "
                 "collect the person under this surrender order")
-    if rule == RELEASED:
+    if rule == RELEASED.id:
         assert facts.released is not None
         day, reason = facts.released
         return f"released from custody on {day} ({reason})"
-    return rule
+    return RULES.statement(rule)
 
 
 def explain_all(rules: Sequence[str], facts: Facts) -> str:
@@ -108,7 +182,9 @@ def explain_all(rules: Sequence[str], facts: Facts) -> str:
 
 
 def require_eligible(case_id: str, facts: Facts, today: date) -> None:
-    failing = failing_rules(facts, today)
+    """Refuse, naming every failing rule, unless the person may be put on a manifest on the
+    legal date `today`."""
+    failing = failing_ids(facts, today)
     if failing:
         raise Refusal(failing, f"case {case_id} may not be put on a manifest: "
                                f"{explain_all(failing, facts)}", (case_id,))

@@ -48,12 +48,12 @@ def booking_view(booking: Booking | None) -> dict[str, Any] | None:
 def case_view(state: CaseState, routes: RouteTable, today: date) -> dict[str, Any]:
     """The case with the rules failing by its facts only; the read model adds the clock's."""
     facts = state.facts
-    failing = rules.failing_rules(facts, None)
+    failing = rules.failing_ids(facts, None)
     airport = routes.airport_for(facts.district)
     return {
         "case_id": state.case_id,
         "version": state.version,
-        "status": case_status(state, rules.failing_rules(facts, today)).value,
+        "status": case_status(state, rules.failing_ids(facts, today)).value,
         "person_id": facts.person_id,
         "legal_basis": facts.legal_basis,
         "eligibility": {

@@ -1,0 +1,106 @@
+"""Assurance's rules, each defined once (shared/rules): the refusals of its commands, the
+death-penalty rule it answers for, and the findings it records about a transfer.
+
+The clearance rule (`CAPITAL_CHARGE_UNCOVERED`) is a state rule: the case view's `blocked`,
+the audit's blockers and the refusal of POST /clearance/evaluation all ask `CLEARANCE`, so
+they name the same rule by construction. Other services see the same rule as the law's
+`death_penalty_clearance_missing` (shared/rules/law.py), judged here over the case.
+
+Times: a rule reads legal dates (the documents' dates, the custody handoff's instant) or
+when Runway recorded an act, never both. A transfer is flagged only on legal dates; an act
+entered late is the clerical `recorded_after_the_fact`, shown, never a flag.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.rules import Gate, Reads, Rule, RuleBook, law
+
+from . import coverage
+from . import events as ev
+from .state import AssuranceCase
+
+TREATY_ART_8 = "US-Mexico Extradition Treaty (1978) art. 8"
+DOJ = "the DOJ's written commitment not to seek death (national-security basis)"
+RECORD = law.RECORD
+
+ACCEPTED = ev.ASSURANCE_ACCEPTED
+DOJ_RECORDED = ev.DOJ_COMMITMENT_RECORDED
+
+# --- the clearance ------------------------------------------------------------------------
+
+CAPITAL_CHARGE_UNCOVERED: Rule[AssuranceCase] = Rule(
+    "capital_charge_uncovered",
+    "clearance cannot be granted while a capital-eligible charge lacks an accepted assurance "
+    "(or, on the national-security basis, a DOJ commitment covering it)",
+    f"{TREATY_ART_8}; {DOJ}", Reads.NONE,
+    satisfied_by=(ACCEPTED, DOJ_RECORDED),
+    blocks=lambda case: bool(coverage.uncovered_charges(case)))
+DEATH_PENALTY_CLEARANCE_MISSING: Rule[AssuranceCase] = law.DEATH_PENALTY_CLEARANCE_MISSING.over(
+    lambda case: case.exists and not case.clearance.cleared)
+
+CLEARANCE: Gate[AssuranceCase] = Gate("a death-penalty clearance", (CAPITAL_CHARGE_UNCOVERED,))
+
+
+def blocked_detail(case: AssuranceCase) -> str:
+    """Why the case cannot be cleared, naming the uncovered charges (view and refusal)."""
+    uncovered = coverage.uncovered_charges(case)
+    return (f"capital charges {', '.join(uncovered)} lack an accepted assurance (treaty art. "
+            "8); clearance cannot be granted")
+
+# --- the officers' commands -----------------------------------------------------------------
+
+CHARGE_NOT_CAPITAL_ELIGIBLE: Rule[Any] = Rule(
+    "charge_not_capital_eligible",
+    "an assurance or its request names only capital-eligible charges of the case",
+    TREATY_ART_8, Reads.NONE)
+ASSURANCE_ALREADY_RECORDED: Rule[Any] = Rule(
+    "assurance_already_recorded", "an assurance is recorded once", RECORD, Reads.NONE)
+DATE_BEFORE_ISSUE: Rule[Any] = Rule(
+    "date_before_issue",
+    "an assurance cannot be decided on or withdrawn before the date it was issued",
+    RECORD, Reads.LEGAL)
+ASSURANCE_SCOPE_INSUFFICIENT: Rule[Any] = Rule(
+    "assurance_scope_insufficient",
+    "Mexico may accept only an assurance that death will not be imposed, or if imposed not "
+    "carried out (the configured sufficient scopes)",
+    TREATY_ART_8, Reads.NONE)
+ASSURANCE_ALREADY_WITHDRAWN: Rule[Any] = Rule(
+    "assurance_already_withdrawn", "a withdrawn assurance cannot be withdrawn again",
+    RECORD, Reads.NONE)
+ASSURANCE_WITHDRAWN: Rule[Any] = Rule(
+    "assurance_withdrawn", "a withdrawn assurance can no longer be evaluated", RECORD,
+    Reads.NONE)
+ASSURANCE_ALREADY_DECIDED: Rule[Any] = Rule(
+    "assurance_already_decided", "Mexico decides on an assurance once", RECORD, Reads.NONE)
+DOJ_COMMITMENT_ALREADY_RECORDED: Rule[Any] = Rule(
+    "doj_commitment_already_recorded", "a case's DOJ commitment is recorded once", RECORD,
+    Reads.NONE)
+
+# --- what is found about a transfer (recorded, never refused) ------------------------------
+
+NOT_CLEARED: Rule[Any] = Rule(
+    "not_cleared",
+    "custody passed to the US while a capital-eligible charge lacked an accepted assurance "
+    "or DOJ commitment: flagged for auditors, naming the custody's legal date",
+    f"{TREATY_ART_8}; {DOJ}", Reads.LEGAL,
+    satisfied_by=(ACCEPTED, DOJ_RECORDED))
+CLEARED_AFTER_TRANSFER: Rule[Any] = Rule(
+    "cleared_after_transfer",
+    "the clearance's legal date (the assurance's acceptance or the DOJ commitment) is after "
+    "the custody transfer's legal date: flagged for auditors, naming both dates",
+    f"{TREATY_ART_8}; {DOJ}", Reads.LEGAL)
+RECORDED_AFTER_THE_FACT: Rule[Any] = Rule(
+    "recorded_after_the_fact",
+    "clerical: an act was recorded in Runway on a later day than its legal date; shown, "
+    "never a legal flag", RECORD, Reads.RECORDED)
+
+RULES = RuleBook("assurance", [
+    CAPITAL_CHARGE_UNCOVERED, DEATH_PENALTY_CLEARANCE_MISSING,
+    law.CASE_NOT_OPENED, law.BASIS_MISMATCH, law.DATE_IN_FUTURE,
+    CHARGE_NOT_CAPITAL_ELIGIBLE, ASSURANCE_ALREADY_RECORDED, DATE_BEFORE_ISSUE,
+    ASSURANCE_SCOPE_INSUFFICIENT, ASSURANCE_ALREADY_WITHDRAWN, ASSURANCE_WITHDRAWN,
+    ASSURANCE_ALREADY_DECIDED, DOJ_COMMITMENT_ALREADY_RECORDED,
+    NOT_CLEARED, CLEARED_AFTER_TRANSFER, RECORDED_AFTER_THE_FACT,
+], gates=[CLEARANCE])
