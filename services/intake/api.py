@@ -27,6 +27,7 @@ from shared.web.limits import BATCH_BODY
 from shared.web.params import CaseIdPath, Offset
 
 from . import domain, read_model, responses
+from . import rules as R  # noqa: N812 (the rule book: R.X)
 from .erasure import erase
 from .events import Charge, DocumentRef, LegalBasis, Person, RequestSubmitted
 from .people import person_view
@@ -98,7 +99,7 @@ async def submit(runtime: ServiceRuntime, submission: Submission,
     # The person's key is created (and committed) before the event that needs it exists.
     person_id, sealed = await runtime.pii.seal_new_person(PERSON_CONTEXT, personal)
     events = domain.submitted(request, person_id, sealed)
-    duplicate = RuleViolation("request_reference_unique",
+    duplicate = RuleViolation(R.REQUEST_REFERENCE_UNIQUE.id,
                               f"request_reference {submission.request_reference!r} was "
                               "already submitted")
     try:

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shared.aggregate import fold
 from shared.audit.bulk import bulk_insert
 from shared.audit.hooks import CaseAudit
 from shared.audit.replay import ReadModelReplay, ReplayInput, TableSpec
@@ -17,9 +18,7 @@ from .events import RequestSubmitted, RequestSubmittedV1
 
 
 def view(events: Sequence[RecordedEvent]) -> dict[str, Any]:
-    state = domain.initial()
-    for event in events:
-        state = domain.evolve(state, event)
+    state = fold(domain.initial, domain.evolve, events)
     if state.request is None:
         return {}
     # The request as recorded: the person sealed (v2), so an auditor sees ciphertext, and

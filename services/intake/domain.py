@@ -14,10 +14,11 @@ import secrets
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from shared.errors import InvalidRequest, Problem, RuleViolation
+from shared.errors import InvalidRequest, Problem
 from shared.eventstore import NewEvent, RecordedEvent
 from shared.pii.sealing import Sealed
 
+from . import rules as R  # noqa: N812 (the rule book: R.X)
 from .districts import US_DISTRICTS
 from .events import (
     CHARGES_AMENDED,
@@ -49,12 +50,12 @@ def new_case_id() -> str:
 def check_charges(charges: tuple[Charge, ...], loc: str = "charges") -> list[Problem]:
     problems: list[Problem] = []
     if not charges:
-        problems.append(Problem((loc,), "charges_required", "at least one charge is required"))
+        problems.append(Problem((loc,), R.CHARGES_REQUIRED.id, "at least one charge is required"))
     seen: set[str] = set()
     for index, charge in enumerate(charges):
         where = (loc, index)
         if charge.charge_id in seen:
-            problems.append(Problem((*where, "charge_id"), "charge_id_unique",
+            problems.append(Problem((*where, "charge_id"), R.CHARGE_ID_UNIQUE.id,
                                     f"charge_id {charge.charge_id!r} appears twice"))
         seen.add(charge.charge_id)
         for side, penalty in (("max_penalty_us", charge.max_penalty_us),
@@ -62,11 +63,11 @@ def check_charges(charges: tuple[Charge, ...], loc: str = "charges") -> list[Pro
             if not penalty.at_least(MIN_PENALTY_YEARS):
                 country = "the US" if side.endswith("us") else "Mexico"
                 problems.append(Problem(
-                    (*where, side), "dual_criminality",
+                    (*where, side), R.DUAL_CRIMINALITY.id,
                     f"the offence must carry at least {MIN_PENALTY_YEARS:g} year in {country} "
                     "(treaty arts. 1-2)"))
         if charge.death_penalty_possible and not charge.death_penalty_law:
-            problems.append(Problem((*where, "death_penalty_law"), "death_penalty_law_required",
+            problems.append(Problem((*where, "death_penalty_law"), R.DEATH_PENALTY_LAW_REQUIRED.id,
                                     "name the law under which death is a possible sentence"))
     return problems
 
@@ -80,20 +81,20 @@ def check_basis(request: ClearRequest) -> list[Problem]:
     docs = request.documents
     if request.legal_basis in (LegalBasis.TREATY, LegalBasis.SIMPLIFIED) and not _has(
             docs, "arrest_warrant"):
-        problems.append(Problem(("documents",), "arrest_warrant_required",
+        problems.append(Problem(("documents",), R.ARREST_WARRANT_REQUIRED.id,
                                 f"the {request.legal_basis.value} basis needs the certified "
                                 "arrest warrant (a document of kind 'arrest_warrant')"))
     if request.legal_basis is LegalBasis.TREATY and not (
             _has(docs, "diplomatic_note") or request.provisional_arrest_date):
-        problems.append(Problem(("documents",), "diplomatic_note_or_provisional_arrest",
+        problems.append(Problem(("documents",), R.DIPLOMATIC_NOTE_OR_PROVISIONAL_ARREST.id,
                                 "a treaty request arrives by diplomatic note (a document of kind "
                                 "'diplomatic_note') or starts with a provisional arrest date"))
     if request.legal_basis is LegalBasis.SIMPLIFIED and not _has(docs, "consent_statement"):
-        problems.append(Problem(("documents",), "consent_statement_required",
+        problems.append(Problem(("documents",), R.CONSENT_STATEMENT_REQUIRED.id,
                                 "the simplified basis rests on the person's consent (a "
                                 "document of kind 'consent_statement')"))
     if request.legal_basis is LegalBasis.NATIONAL_SECURITY and not request.us_request_reference:
-        problems.append(Problem(("us_request_reference",), "written_us_request_required",
+        problems.append(Problem(("us_request_reference",), R.WRITTEN_US_REQUEST_REQUIRED.id,
                                 "a national-security transfer needs the written US request"))
     return problems
 
@@ -103,13 +104,13 @@ def check_dates(request: ClearRequest, today: date) -> list[Problem]:
     born = request.person.date_of_birth
     arrested = request.provisional_arrest_date
     if born and born >= today:
-        problems.append(Problem(("person", "date_of_birth"), "dates_in_order",
+        problems.append(Problem(("person", "date_of_birth"), R.DATES_IN_ORDER.id,
                                 "the date of birth must be in the past"))
     if arrested and arrested > today:
-        problems.append(Problem(("provisional_arrest_date",), "dates_in_order",
+        problems.append(Problem(("provisional_arrest_date",), R.DATES_IN_ORDER.id,
                                 "the provisional arrest date cannot be in the future"))
     if born and arrested and arrested <= born:
-        problems.append(Problem(("provisional_arrest_date",), "dates_in_order",
+        problems.append(Problem(("provisional_arrest_date",), R.DATES_IN_ORDER.id,
                                 "the provisional arrest must come after the date of birth"))
     return problems
 
@@ -117,7 +118,7 @@ def check_dates(request: ClearRequest, today: date) -> list[Problem]:
 def check_request(request: ClearRequest, today: date) -> list[Problem]:
     problems = check_charges(request.charges) + check_basis(request) + check_dates(request, today)
     if request.requesting_district not in US_DISTRICTS:
-        problems.append(Problem(("requesting_district",), "known_us_district",
+        problems.append(Problem(("requesting_district",), R.KNOWN_US_DISTRICT.id,
                                 f"{request.requesting_district!r} is not a US district "
                                 "abbreviation such as EDNY, SDCA or DDC"))
     return problems
@@ -174,16 +175,15 @@ def submitted(request: ClearRequest, person_id: str, sealed: Sealed) -> list[New
 def person_to_erase(state: CaseState) -> str:
     """The id of the person whose personal data may be erased now, or the rule refusing."""
     if state.request is None:
-        raise RuleViolation("case_must_exist", "there is no request on this case")
+        R.CASE_MUST_EXIST.refuse("there is no request on this case")
     if state.personal_data_erased_at is not None:
-        raise RuleViolation("personal_data_already_erased",
-                            "the personal data of this case was erased on "
-                            f"{state.personal_data_erased_at.isoformat()}")
+        R.PERSONAL_DATA_ALREADY_ERASED.refuse("the personal data of this case was erased on "
+                                              f"{state.personal_data_erased_at.isoformat()}")
     if state.person_id is None:
-        raise RuleViolation("personal_data_not_sealed",
-                            "this request was recorded before personal data was sealed "
-                            "(intake.request_submitted v1): its names are in clear in the "
-                            "event log, and deleting a key cannot erase them")
+        R.PERSONAL_DATA_NOT_SEALED.refuse(
+            "this request was recorded before personal data was sealed "
+            "(intake.request_submitted v1): its names are in clear in the event log, and "
+            "deleting a key cannot erase them")
     return state.person_id
 
 
@@ -198,11 +198,11 @@ def erase_personal_data(state: CaseState, erased_at: datetime, reason: str) -> l
 
 def amend_charges(state: CaseState, charges: tuple[Charge, ...], reason: str) -> list[NewEvent]:
     if state.request is None or state.case_id is None:
-        raise RuleViolation("case_must_exist", "there is no request to amend")
+        R.CASE_MUST_EXIST.refuse("there is no request to amend")
     problems = check_charges(charges)
     if problems:
         raise InvalidRequest(problems)
     if charges == state.request.charges:
-        raise RuleViolation("amendment_changes_nothing", "the charges are unchanged")
+        R.AMENDMENT_CHANGES_NOTHING.refuse("the charges are unchanged")
     payload = ChargesAmended(case_id=state.case_id, charges=charges, reason=reason)
     return [NewEvent(CHARGES_AMENDED, payload.model_dump(mode="json"))]
