@@ -98,8 +98,10 @@ class ServiceContract:
 
 
 def service_names() -> list[str]:
-    """Every package under services/, sorted: a new service is picked up on its own."""
-    return sorted(m.name for m in pkgutil.iter_modules(services.__path__) if m.ispkg)
+    """Every package under services/ with a `service` module (its SPEC), sorted: a new
+    service is picked up on its own; the console, which has no events, is not one."""
+    return sorted(m.name for m in pkgutil.iter_modules(services.__path__) if m.ispkg
+                  and importlib.util.find_spec(f"services.{m.name}.service") is not None)
 
 
 def events_module(service: str) -> ModuleType | None:

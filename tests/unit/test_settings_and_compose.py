@@ -21,6 +21,8 @@ INFRASTRUCTURE = {"kafka", "postgres"}
 def service_specs() -> dict[str, ServiceSpec]:
     specs = {}
     for module in pkgutil.iter_modules(services.__path__):
+        if importlib.util.find_spec(f"services.{module.name}.service") is None:
+            continue  # the console: a web UI, not an event-sourced service
         spec = importlib.import_module(f"services.{module.name}.service").SPEC
         specs[spec.name] = spec
     return specs

@@ -1,0 +1,30 @@
+"""`python -m services.console`: serve the console (default http://127.0.0.1:8000)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import uvicorn
+
+from shared.logs import configure_logging
+from shared.web.serve import _GracefulServer
+
+from .app import create_app
+from .settings import ConsoleSettings
+
+log = logging.getLogger("runway.console")
+
+
+async def serve() -> None:
+    settings = ConsoleSettings()
+    configure_logging("console", settings.log_level)
+    config = uvicorn.Config(create_app(settings), host=settings.http_host,
+                            port=settings.http_port, log_config=None, access_log=False,
+                            lifespan="on")
+    log.info("serving", extra={"port": settings.http_port, "apis": settings.service_urls()})
+    await _GracefulServer(config).serve()
+
+
+if __name__ == "__main__":
+    asyncio.run(serve())

@@ -1,0 +1,445 @@
+"""The console's pages: FastAPI routes rendering Jinja2 templates.
+
+Each page reads what it shows from the services' APIs with the signed-in user's token and
+renders it on the server; a form posts back here, the console calls the API, and either
+redirects (the act was recorded) or renders the form again with the API's answer beside it and
+every value kept. Pages work without JavaScript; static/console.js only adds live updates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlsplit
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.responses import StreamingResponse
+
+from shared.legaltime import legal_date
+from shared.security import load_matrix
+
+from . import i18n, live, rule_texts, submission
+from .api import LIST_CEILING, LIST_PAGE, ApiError, Apis, Unreachable
+from .session import (
+    COOKIE,
+    LANGUAGE_COOKIE,
+    Session,
+    decode_cookie,
+    encode_cookie,
+    local_session,
+    session_from_token,
+)
+from .settings import DEFAULT_PORTS, ConsoleSettings
+from .steps import STEPS, FormProblem, allowed_steps, body_of, may
+
+log = logging.getLogger("runway.console")
+HERE = Path(__file__).resolve().parent
+LIVE_PING_S = 15.0
+
+
+class SignInNeeded(Exception):
+    """No valid session, or the API no longer accepts its token."""
+
+
+def create_app(settings: ConsoleSettings, apis: Apis | None = None) -> FastAPI:
+    hub = live.Hub()
+    matrix = load_matrix()
+    clients = apis or Apis(settings.service_urls(), settings.api_timeout_s)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        task = None
+        if settings.live_updates:
+            task = asyncio.create_task(live.run(
+                hub, settings.kafka_bootstrap_servers, settings.topic_namespace,
+                DEFAULT_PORTS, settings.kafka_security.resolve(), stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await clients.close()
+
+    app = FastAPI(title="Runway console", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.globals["label"] = i18n.label_or_value
+
+    def language(request: Request) -> str:
+        return i18n.choose(request.cookies.get(LANGUAGE_COOKIE),
+                           request.headers.get("accept-language"))
+
+    def session_of(request: Request) -> Session:
+        session = decode_cookie(request.cookies.get(COOKIE), settings.cookie_secret,
+                                settings.auth.roles_claim)
+        if session is None:
+            raise SignInNeeded
+        return session
+
+    def render(request: Request, template: str, code: int = 200,
+               **context: Any) -> HTMLResponse:
+        lang = language(request)
+        session = decode_cookie(request.cookies.get(COOKIE), settings.cookie_secret,
+                                settings.auth.roles_claim)
+        return templates.TemplateResponse(request, template, status_code=code, context={
+            "t": i18n.translator(lang), "lang": lang, "session": session,
+            "may_submit": bool(session and may(session.roles, "intake", "POST", "/cases",
+                                               matrix)),
+            **context})
+
+    async def call(session: Session, service: str, method: str, path: str, **kw: Any) -> Any:
+        try:
+            return await clients.call(session.token, service, method, path, **kw)
+        except ApiError as error:
+            if error.status == 401:
+                raise SignInNeeded from error
+            raise
+
+    @app.exception_handler(SignInNeeded)
+    async def _sign_in(request: Request, _error: SignInNeeded) -> Response:
+        target = "/sign-in?next=" + quote(_local_path(str(request.url)), safe="")
+        response = RedirectResponse(target, status_code=303)
+        response.delete_cookie(COOKIE)
+        return response
+
+    @app.exception_handler(Unreachable)
+    async def _unreachable(request: Request, error: Unreachable) -> Response:
+        return render(request, "error.html", 502, message_key="error.unreachable",
+                      service=error.service)
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, error: ApiError) -> Response:
+        key = {403: "error.forbidden", 404: "error.not_found"}.get(error.status, "error.api")
+        return render(request, "error.html", error.status if error.status < 500 else 502,
+                      message_key=key, service=error.service, detail=error.detail)
+
+    @app.middleware("http")
+    async def same_origin_posts(request: Request, call_next: Any) -> Response:
+        # The session cookie is SameSite=Lax; a POST must also come from our own pages.
+        if request.method == "POST":
+            origin = request.headers.get("origin")
+            if origin and urlsplit(origin).netloc != request.url.netloc:
+                return JSONResponse({"error": "forbidden", "detail": "cross-site form post"},
+                                    status_code=403)
+        response: Response = await call_next(request)
+        return response
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> dict[str, Any]:
+        return {"status": "ready", "live_updates": "off" if not settings.live_updates
+                else ("subscribed" if hub.assigned else "joining")}
+
+    @app.get("/", include_in_schema=False)
+    async def home() -> Response:
+        return RedirectResponse("/cases", status_code=303)
+
+    # --- signing in and out, language ----------------------------------------------------
+
+    @app.get("/sign-in", response_class=HTMLResponse)
+    async def sign_in_page(request: Request, next: str = "/cases") -> Response:
+        return render(request, "sign_in.html", local=settings.local_issuer(),
+                      roles=list(matrix.roles), next=_local_path(next), problem=None,
+                      values={})
+
+    @app.post("/sign-in")
+    async def sign_in(request: Request) -> Response:
+        form = await _form(request)
+        target = _local_path(form.get("next") or "/cases")
+        problem = None
+        session = None
+        if settings.local_issuer():
+            subject, role = form.get("subject", "").strip(), form.get("role", "")
+            if not subject:
+                problem = "sign_in.subject_required"
+            elif role not in matrix.roles or role == "service":
+                problem = "sign_in.role_required"
+            else:
+                session = local_session(settings.auth, subject, role)
+        else:
+            try:
+                session = session_from_token(form.get("token", "").strip(),
+                                             settings.auth.roles_claim)
+            except ValueError:
+                problem = "sign_in.token_invalid"
+        if session is None:
+            return render(request, "sign_in.html", 422, local=settings.local_issuer(),
+                          roles=list(matrix.roles), next=target, problem=problem,
+                          values=form)
+        response = RedirectResponse(target, status_code=303)
+        response.set_cookie(COOKIE, encode_cookie(session, settings.cookie_secret),
+                            httponly=True, samesite="lax", secure=settings.cookie_secure,
+                            max_age=max(1, int((session.expires_at
+                                                - datetime.now(UTC)).total_seconds())))
+        return response
+
+    @app.post("/sign-out")
+    async def sign_out() -> Response:
+        response = RedirectResponse("/sign-in", status_code=303)
+        response.delete_cookie(COOKIE)
+        return response
+
+    @app.post("/language")
+    async def set_language(request: Request) -> Response:
+        form = await _form(request)
+        chosen = form.get("language", "")
+        response = RedirectResponse(_local_path(form.get("next") or "/cases"), status_code=303)
+        if chosen in i18n.LANGUAGES:
+            response.set_cookie(LANGUAGE_COOKIE, chosen, max_age=365 * 86400, samesite="lax",
+                                httponly=True, secure=settings.cookie_secure)
+        return response
+
+    # --- cases -------------------------------------------------------------------------------
+
+    @app.get("/cases", response_class=HTMLResponse)
+    async def cases(request: Request, q: str = "", status: str = "", page: int = 1) -> Response:
+        session = session_of(request)
+        everything = await _all_cases(call, session)
+        counts: dict[str, int] = {}
+        for case in everything:
+            counts[case["status"]] = counts.get(case["status"], 0) + 1
+        found = [c for c in everything if (not status or c["status"] == status)
+                 and _matches(c, q)]
+        found.sort(key=lambda c: c.get("updated_at") or "", reverse=True)
+        pages = max(1, math.ceil(len(found) / settings.page_size))
+        page = min(max(1, page), pages)
+        start = (page - 1) * settings.page_size
+        return render(request, "cases.html", cases=found[start:start + settings.page_size],
+                      total=len(found), everything=len(everything), counts=sorted(
+                          counts.items()), q=q, status=status, page=page, pages=pages)
+
+    @app.get("/cases/{case_id}", response_class=HTMLResponse)
+    async def case_page(request: Request, case_id: str) -> Response:
+        session = session_of(request)
+        view = await _case_view(call, session, case_id, language(request), settings)
+        return render(request, "case.html", **view,
+                      steps=allowed_steps(session.roles, matrix), open_step=None,
+                      step_values={}, step_problems={}, step_refusal=None, recorded=
+                      request.query_params.get("recorded"))
+
+    @app.get("/cases/{case_id}/live", response_class=HTMLResponse)
+    async def case_live(request: Request, case_id: str) -> Response:
+        session = session_of(request)
+        view = await _case_view(call, session, case_id, language(request), settings)
+        return render(request, "case_live.html", **view)
+
+    @app.get("/cases/{case_id}/events")
+    async def case_events(request: Request, case_id: str) -> Response:
+        session_of(request)
+
+        async def stream() -> AsyncIterator[str]:
+            async with hub.watch(case_id) as queue:
+                yield "event: ready\ndata: watching\n\n"
+                while not await request.is_disconnected():
+                    try:
+                        event_type = await asyncio.wait_for(queue.get(), LIVE_PING_S)
+                    except TimeoutError:
+                        yield ": ping\n\n"
+                        continue
+                    yield f"event: changed\ndata: {event_type}\n\n"
+
+        return StreamingResponse(stream(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-store"})
+
+    @app.post("/cases/{case_id}/steps/{step_id}", response_class=HTMLResponse)
+    async def take_step(request: Request, case_id: str, step_id: str) -> Response:
+        session = session_of(request)
+        step = STEPS.get(step_id)
+        if step is None:
+            return render(request, "error.html", 404, message_key="error.not_found",
+                          service="console", detail=step_id)
+        form = await _form(request)
+        problems: dict[str, list[dict[str, Any]]] = {}
+        refusal = None
+        try:
+            body = body_of(step, form, settings.legal_timezone)
+            await call(session, step.service, "POST", step.url(case_id), json=body)
+            return RedirectResponse(f"/cases/{case_id}?recorded={step.id}#recorded",
+                                    status_code=303)
+        except FormProblem as problem:
+            problems[problem.name] = [{"msg_key": problem.message_key}]
+        except ApiError as error:
+            if error.status == 422:
+                for p in error.problems():
+                    loc = [str(x) for x in p.get("loc", []) if x != "body"]
+                    problems.setdefault(loc[0] if loc else "", []).append(p)
+            elif error.status in (403, 409):
+                refusal = {"status": error.status, "rule": error.rule,
+                           "shown": rule_texts.shown(error.rule, language(request))
+                           if error.rule else None, "detail": error.detail}
+            else:
+                raise
+        view = await _case_view(call, session, case_id, language(request), settings)
+        return render(request, "case.html", 422 if problems else 409, **view,
+                      steps=allowed_steps(session.roles, matrix), open_step=step.id,
+                      step_values=form, step_problems=problems, step_refusal=refusal,
+                      recorded=None)
+
+    # --- submit ------------------------------------------------------------------------------
+
+    @app.get("/submit", response_class=HTMLResponse)
+    async def submit_page(request: Request) -> Response:
+        session_of(request)
+        return render(request, "submit.html", values={}, placed={}, general=[],
+                      form=_submit_form())
+
+    @app.post("/submit", response_class=HTMLResponse)
+    async def submit(request: Request) -> Response:
+        session = session_of(request)
+        form = await _form(request)
+        try:
+            created = await call(session, "intake", "POST", "/cases",
+                                 json=submission.body_of(form))
+            return RedirectResponse(f"/cases/{created['case_id']}?recorded=submitted",
+                                    status_code=303)
+        except ApiError as error:
+            if error.status == 422:
+                placed, general = submission.place_problems(error.problems(),
+                                                            submission.all_names())
+            elif error.status in (403, 409):
+                placed, general = {}, [{"msg": error.detail, "rule": error.rule}]
+            else:
+                raise
+        return render(request, "submit.html", 422, values=form, placed=placed,
+                      general=general, form=_submit_form())
+
+    # --- flights -----------------------------------------------------------------------------
+
+    @app.get("/flights", response_class=HTMLResponse)
+    async def flights(request: Request) -> Response:
+        session = session_of(request)
+        listed = await call(session, "transport", "GET", "/flights")
+        return render(request, "flights.html", flights=listed["flights"])
+
+    @app.get("/flights/{flight_id}", response_class=HTMLResponse)
+    async def flight(request: Request, flight_id: str) -> Response:
+        session = session_of(request)
+        shown = await call(session, "transport", "GET", f"/flights/{quote(flight_id)}")
+        return render(request, "flight.html", flight=shown)
+
+    return app
+
+
+def _submit_form() -> dict[str, Any]:
+    return {"person": submission.PERSON, "request": submission.REQUEST,
+            "charges": [submission.charge_fields(s) for s in range(submission.CHARGE_SLOTS)],
+            "documents": [submission.document_fields(s)
+                          for s in range(submission.DOCUMENT_SLOTS)]}
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """The urlencoded form (the console's forms are small; no multipart parser needed)."""
+    raw = (await request.body()).decode("utf-8", "replace")
+    return dict(parse_qsl(raw, keep_blank_values=True))
+
+
+def _local_path(target: str) -> str:
+    """Only a path on this site may be a redirect target (no open redirect)."""
+    parts = urlsplit(target)
+    path = parts.path if parts.path.startswith("/") and not parts.path.startswith("//") \
+        else "/cases"
+    return path + (f"?{parts.query}" if parts.query else "")
+
+
+def _matches(case: dict[str, Any], query: str) -> bool:
+    words = query.casefold().split()
+    haystack = " ".join(str(case.get(k) or "") for k in
+                        ("full_name", "request_reference", "case_id")).casefold()
+    return all(word in haystack for word in words)
+
+
+async def _all_cases(call: Any, session: Session) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    while len(found) < LIST_CEILING:
+        page = (await call(session, "intake", "GET", "/cases",
+                           params={"limit": LIST_PAGE, "offset": len(found)}))["cases"]
+        found += page
+        if len(page) < LIST_PAGE:
+            break
+    return found
+
+
+async def _case_view(call: Any, session: Session, case_id: str, language: str,
+                     settings: ConsoleSettings) -> dict[str, Any]:
+    """Everything a case page shows, read from every service at once."""
+    path = f"/cases/{quote(case_id, safe='')}"
+
+    async def optional(service: str, suffix: str = "") -> Any:
+        try:
+            return await call(session, service, "GET", path + suffix)
+        except ApiError as error:
+            if error.status == 404:
+                return None
+            raise
+        except Unreachable:
+            return None
+
+    intake, timeline, judicial, assurance, transport, court = await asyncio.gather(
+        call(session, "intake", "GET", path), optional("intake", "/timeline"),
+        optional("judicial"), optional("assurance"), optional("transport"), optional("court"))
+    today = legal_date(datetime.now(UTC), settings.legal_timezone)
+    rules = rule_texts.registry()
+    return {"case": intake, "judicial": judicial, "assurance": assurance,
+            "transport": transport, "court": court,
+            "timeline": _timeline(timeline, settings.legal_timezone),
+            "clocks": _clocks(judicial, today), "today": today.isoformat(),
+            "holds": _holds(judicial, assurance, transport, language, rules),
+            "capital": {c["charge_id"]: c for c in (assurance or {}).get("capital_charges", [])}}
+
+
+def _timeline(timeline: Any, timezone: str) -> list[dict[str, Any]]:
+    events = (timeline or {}).get("events", [])
+    shown = []
+    for event in events:
+        occurred = datetime.fromisoformat(event["occurred_at"])
+        shown.append({**event, "legal_date": legal_date(occurred, timezone).isoformat()})
+    return shown
+
+
+def _clocks(judicial: Any, today: date) -> list[dict[str, Any]]:
+    clocks = []
+    for clock in (judicial or {}).get("clocks", []):
+        due = clock.get("due_on")
+        left = (date.fromisoformat(due) - today).days if due else None
+        clocks.append({**clock, "days_left": left})
+    return clocks
+
+
+def _holds(judicial: Any, assurance: Any, transport: Any, language: str,
+           rules: dict[str, Any]) -> list[dict[str, Any]]:
+    """What holds the case back, each rule once, with where the service said so."""
+    found: dict[str, dict[str, Any]] = {}
+
+    def add(rule_id: str, service: str, act: str, detail: str | None = None) -> None:
+        entry = found.setdefault(rule_id, {"rule": rule_texts.shown(rule_id, language, rules),
+                                           "where": [], "details": []})
+        entry["where"].append((service, act))
+        if detail and detail not in entry["details"]:
+            entry["details"].append(detail)
+
+    for rule_id in (judicial or {}).get("surrender_blocked_by", []):
+        add(rule_id, "judicial", "surrender")
+    blocked = ((assurance or {}).get("clearance") or {}).get("blocked")
+    if blocked:
+        add(blocked["rule"], "assurance", "clearance", blocked.get("detail"))
+    eligibility = (transport or {}).get("eligibility") or {}
+    for rule_id in eligibility.get("failing_rules", []):
+        add(rule_id, "transport", "manifest", eligibility.get("explanations", {}).get(rule_id))
+    return list(found.values())

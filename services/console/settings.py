@@ -1,0 +1,86 @@
+"""The console's configuration, read from the environment (pydantic-settings).
+
+Where each service answers, in order: RUNWAY_<SERVICE>_URL; the running stack's description
+(var/stack.json, or RUNWAY_STACK_FILE); the service's default port on 127.0.0.1 (moved by
+RUNWAY_PORT_OFFSET, as runway-stack moves it).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared import stackfile
+from shared.messaging.kafka import default_bootstrap
+from shared.messaging.security import KafkaSecuritySettings
+from shared.security.settings import AuthSettings
+
+# The services the console calls, and their default ports (services/<name>/service.py). The
+# console imports no service code beyond their rule books, so the ports are restated here.
+DEFAULT_PORTS = {"intake": 8001, "judicial": 8002, "assurance": 8003, "transport": 8004,
+                 "court": 8005}
+DEFAULT_PORT = 8000
+
+
+class ConsoleSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    http_host: str = Field(default="127.0.0.1", validation_alias="HTTP_HOST")
+    http_port: int = Field(default=DEFAULT_PORT, ge=1, le=65535,
+                           validation_alias=AliasChoices("CONSOLE_HTTP_PORT", "HTTP_PORT"))
+    log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
+    intake_url: str | None = Field(default=None, validation_alias="RUNWAY_INTAKE_URL")
+    judicial_url: str | None = Field(default=None, validation_alias="RUNWAY_JUDICIAL_URL")
+    assurance_url: str | None = Field(default=None, validation_alias="RUNWAY_ASSURANCE_URL")
+    transport_url: str | None = Field(default=None, validation_alias="RUNWAY_TRANSPORT_URL")
+    court_url: str | None = Field(default=None, validation_alias="RUNWAY_COURT_URL")
+    # Signs the session cookie. Unset, each process makes its own: a restart signs everyone
+    # out, which is right for a local run; a deployment with several replicas sets it.
+    cookie_secret: str = Field(default_factory=lambda: secrets.token_urlsafe(32),
+                               validation_alias="CONSOLE_COOKIE_SECRET", min_length=16)
+    # Secure cookies need https; a local run serves plain http on 127.0.0.1.
+    cookie_secure: bool = Field(default=False, validation_alias="CONSOLE_COOKIE_SECURE")
+    # Sign-in by picking a subject and role, with tokens from the local issuer. Only where the
+    # services trust that issuer (no RUNWAY_AUTH_JWKS): with an identity provider, users paste
+    # the provider's bearer token instead.
+    local_sign_in: bool | None = Field(default=None, validation_alias="CONSOLE_LOCAL_SIGN_IN")
+    page_size: int = Field(default=25, ge=5, le=200, validation_alias="CONSOLE_PAGE_SIZE")
+    api_timeout_s: float = Field(default=10.0, gt=0, validation_alias="CONSOLE_API_TIMEOUT_S")
+    # Live updates: a subscriber to the services' event topics (off when empty).
+    live_updates: bool = Field(default=True, validation_alias="CONSOLE_LIVE_UPDATES")
+    kafka_bootstrap_servers: str = Field(default_factory=default_bootstrap,
+                                         validation_alias="KAFKA_BOOTSTRAP_SERVERS")
+    kafka_security: KafkaSecuritySettings = Field(default_factory=KafkaSecuritySettings)
+    topic_namespace: str = Field(default="", validation_alias="RUNWAY_TOPIC_NAMESPACE",
+                                 pattern=r"^[a-zA-Z0-9_-]*$")
+    legal_timezone: str = Field(default="America/Mexico_City", validation_alias="LEGAL_TIMEZONE")
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+
+    def local_issuer(self) -> bool:
+        """Whether users sign in by picking a role (tokens minted by the local issuer)."""
+        if self.local_sign_in is not None:
+            return self.local_sign_in
+        return self.auth.jwks is None
+
+    def service_urls(self) -> dict[str, str]:
+        explicit = {"intake": self.intake_url, "judicial": self.judicial_url,
+                    "assurance": self.assurance_url, "transport": self.transport_url,
+                    "court": self.court_url}
+        described = _stack_urls()
+        offset = int(os.environ.get("RUNWAY_PORT_OFFSET", "0"))
+        return {name: (explicit[name] or described.get(name)
+                       or f"http://127.0.0.1:{port + offset}").rstrip("/")
+                for name, port in DEFAULT_PORTS.items()}
+
+
+def _stack_urls() -> dict[str, str]:
+    try:
+        description = stackfile.read()
+    except stackfile.StackFileError:
+        return {}
+    if description is None or not description.running:
+        return {}
+    return {name: service.url for name, service in description.services.items()}

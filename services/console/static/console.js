@@ -1,0 +1,42 @@
+// Runway console: progressive enhancement only. Every page works without this script; with it,
+// an open case page refreshes its changing parts when the console reports a new event
+// (server-sent events from /cases/<id>/events), without a reload and without touching forms.
+(function () {
+  "use strict";
+  var region = document.querySelector("[data-live-url]");
+  if (!region || !window.EventSource || !window.fetch) { return; }
+  var target = document.getElementById("case-live");
+  var message = region.querySelector(".live-message");
+  var pending = false;
+  var again = false;
+
+  function refresh() {
+    if (pending) { again = true; return; }
+    pending = true;
+    fetch(region.getAttribute("data-live-fragment"), { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) { throw new Error(String(response.status)); }
+        return response.text();
+      })
+      .then(function (html) {
+        target.innerHTML = html;
+        var stamp = new Date().toLocaleTimeString(document.documentElement.lang);
+        message.textContent = region.getAttribute("data-updated-text") + " " + stamp;
+        region.setAttribute("data-live-state", "updated");
+      })
+      .catch(function () { region.setAttribute("data-live-state", "error"); })
+      .then(function () {
+        pending = false;
+        if (again) { again = false; refresh(); }
+      });
+  }
+
+  var source = new EventSource(region.getAttribute("data-live-url"));
+  source.addEventListener("ready", function () {
+    if (region.getAttribute("data-live-state") === "off") {
+      region.setAttribute("data-live-state", "connected");
+    }
+  });
+  source.addEventListener("changed", refresh);
+  source.onerror = function () { region.setAttribute("data-live-state", "reconnecting"); };
+}());

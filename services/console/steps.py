@@ -1,0 +1,143 @@
+"""The recorded acts the console offers as forms: which API call each is, its fields, and who
+may take it.
+
+Who may take a step is read from the permission matrix (shared/security/permissions.yaml), the
+same file the APIs enforce: a page shows a form only to a role the API would let through. The
+API still decides; the matrix only keeps forms a user could never submit off their page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from shared.security import PermissionMatrix, load_matrix
+
+Kind = Literal["date", "text", "textarea", "bool", "choice", "int", "instant"]
+
+
+@dataclass(frozen=True)
+class Input:
+    name: str
+    kind: Kind
+    required: bool = True
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str                     # e.g. "judicial.hearing": also the label key step.<id>
+    service: str
+    path: str                   # the API route as the matrix names it
+    inputs: tuple[Input, ...] = field(default_factory=tuple)
+
+    def url(self, case_id: str) -> str:
+        return self.path.replace("{case_id}", case_id)
+
+
+def _day(name: str) -> Input:
+    return Input(name, "date")
+
+
+AMPARO_ID = Input("amparo_id", "text")
+
+# Judicial's steps, in the order a treaty case usually takes them.
+JUDICIAL = (
+    Step("judicial.provisional_detention", "judicial", "/cases/{case_id}/provisional-detention",
+         (_day("ordered_on"),)),
+    Step("judicial.formal_request", "judicial", "/cases/{case_id}/formal-request",
+         (_day("received_on"),)),
+    Step("judicial.hearing", "judicial", "/cases/{case_id}/hearing", (_day("held_on"),)),
+    Step("judicial.objections", "judicial", "/cases/{case_id}/objections",
+         (_day("filed_on"), Input("summary", "textarea"))),
+    Step("judicial.evidence_extension", "judicial", "/cases/{case_id}/evidence-extension",
+         (_day("extended_on"), Input("additional_days", "int"), Input("reason", "textarea"))),
+    Step("judicial.consent", "judicial", "/cases/{case_id}/consent", (_day("given_on"),)),
+    Step("judicial.judge_opinion", "judicial", "/cases/{case_id}/judge-opinion",
+         (_day("issued_on"), Input("favorable", "bool"))),
+    Step("judicial.sre_decision", "judicial", "/cases/{case_id}/sre-decision",
+         (Input("decision", "choice", choices=("granted", "refused")), _day("decided_on"),
+          _day("notified_on"), Input("reason", "textarea", required=False))),
+    Step("judicial.amparo", "judicial", "/cases/{case_id}/amparo",
+         (AMPARO_ID, _day("filed_on"))),
+    Step("judicial.amparo_suspension", "judicial", "/cases/{case_id}/amparo-suspension",
+         (AMPARO_ID, _day("granted_on"))),
+    Step("judicial.amparo_ruling", "judicial", "/cases/{case_id}/amparo-ruling",
+         (AMPARO_ID, Input("outcome", "choice", choices=("denied", "granted")),
+          _day("ruled_on"))),
+    Step("judicial.surrender_order", "judicial", "/cases/{case_id}/surrender-order",
+         (_day("ordered_on"), Input("kind", "choice", choices=("full", "deferred", "temporary")),
+          Input("reason", "textarea", required=False))),
+    Step("judicial.temporary_surrender", "judicial", "/cases/{case_id}/temporary-surrender",
+         (_day("agreed_on"), Input("return_conditions", "textarea"))),
+    Step("judicial.national_security_transfer", "judicial",
+         "/cases/{case_id}/national-security-transfer",
+         (Input("authorized_at", "instant"), Input("us_request_reference", "text"),
+          Input("authority", "text"))),
+)
+
+STEPS: dict[str, Step] = {step.id: step for step in JUDICIAL}
+
+
+def allowed_steps(roles: Iterable[str], matrix: PermissionMatrix | None = None,
+                  steps: Iterable[Step] = STEPS.values()) -> list[Step]:
+    """The steps a holder of `roles` may take, as the permission matrix says."""
+    matrix = matrix or load_matrix()
+    held = set(roles)
+    allowed = []
+    for step in steps:
+        rule = matrix.rule(step.service, "POST", step.path)
+        if rule is not None and held & set(rule.roles):
+            allowed.append(step)
+    return allowed
+
+
+def may(roles: Iterable[str], service: str, method: str, path: str,
+        matrix: PermissionMatrix | None = None) -> bool:
+    """Whether the matrix lets any of `roles` call the route (e.g. intake's POST /cases)."""
+    rule = (matrix or load_matrix()).rule(service, method, path)
+    return rule is not None and bool(set(roles) & set(rule.roles))
+
+
+class FormProblem(ValueError):
+    def __init__(self, name: str, message_key: str) -> None:
+        super().__init__(f"{name}: {message_key}")
+        self.name = name
+        self.message_key = message_key
+
+
+def body_of(step: Step, form: Mapping[str, str], timezone: str) -> dict[str, Any]:
+    """The API body from the submitted form: typed as the API expects, blanks left out (the
+    API names a missing required field in its 422, beside the field)."""
+    body: dict[str, Any] = {}
+    for item in step.inputs:
+        raw = (form.get(item.name) or "").strip()
+        if not raw:
+            continue
+        body[item.name] = _typed(item, raw, timezone)
+    return body
+
+
+def _typed(item: Input, raw: str, timezone: str) -> Any:
+    if item.kind == "bool":
+        if raw not in ("true", "false"):
+            raise FormProblem(item.name, "form.choose")
+        return raw == "true"
+    if item.kind == "int":
+        try:
+            return int(raw)
+        except ValueError as error:
+            raise FormProblem(item.name, "form.whole_number") from error
+    if item.kind == "instant":
+        # A datetime-local input has no zone: the clerk enters the legal time (LEGAL_TIMEZONE).
+        try:
+            moment = datetime.fromisoformat(raw)
+        except ValueError as error:
+            raise FormProblem(item.name, "form.instant") from error
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=ZoneInfo(timezone))
+        return moment.isoformat()
+    return raw

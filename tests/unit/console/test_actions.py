@@ -1,0 +1,88 @@
+"""Which forms a role sees (the permission matrix), and the API bodies the forms make."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.console import submission
+from services.console.steps import STEPS, FormProblem, allowed_steps, body_of, may
+from shared.security import load_matrix
+
+
+def test_a_judicial_clerk_sees_every_judicial_step_and_other_roles_none() -> None:
+    assert [s.id for s in allowed_steps(["judicial_clerk"])] == list(STEPS)
+    for role in ("operator", "assurance_officer", "transport_officer", "court_clerk",
+                 "auditor", "privacy_officer"):
+        assert allowed_steps([role]) == [], role
+
+
+def test_the_forms_follow_the_matrix_not_a_list_of_their_own() -> None:
+    matrix = load_matrix("""
+roles: {operator: x, judicial_clerk: y}
+public: []
+services:
+  judicial:
+    POST /cases/{case_id}/hearing: [operator]
+""")
+    assert [s.id for s in allowed_steps(["operator"], matrix)] == ["judicial.hearing"]
+    assert allowed_steps(["judicial_clerk"], matrix) == []
+
+
+def test_only_an_operator_may_submit_a_request() -> None:
+    assert may(["operator"], "intake", "POST", "/cases")
+    assert not may(["judicial_clerk", "auditor"], "intake", "POST", "/cases")
+
+
+def test_a_step_form_becomes_the_api_body_typed_and_without_blanks() -> None:
+    opinion = body_of(STEPS["judicial.judge_opinion"],
+                      {"issued_on": "2025-03-01", "favorable": "false"}, "America/Mexico_City")
+    assert opinion == {"issued_on": "2025-03-01", "favorable": False}
+    decision = body_of(STEPS["judicial.sre_decision"],
+                       {"decision": "granted", "decided_on": "2025-03-02", "reason": "  "},
+                       "America/Mexico_City")
+    assert decision == {"decision": "granted", "decided_on": "2025-03-02"}
+
+
+def test_a_transfer_time_is_read_as_legal_time() -> None:
+    body = body_of(STEPS["judicial.national_security_transfer"],
+                   {"authorized_at": "2025-08-12T09:30", "us_request_reference": "R",
+                    "authority": "A"}, "America/Mexico_City")
+    assert body["authorized_at"] == "2025-08-12T09:30:00-06:00"
+
+
+def test_a_value_the_form_cannot_type_names_its_field() -> None:
+    with pytest.raises(FormProblem) as raised:
+        body_of(STEPS["judicial.evidence_extension"], {"additional_days": "ten"}, "UTC")
+    assert raised.value.name == "additional_days"
+
+
+def test_the_request_form_becomes_intakes_body() -> None:
+    body = submission.body_of({
+        "person.given_names": "Rafael", "person.family_names": "Caro Quintero",
+        "person.aliases": "El Narco de Narcos, RCQ", "person.nationality": "Mexican",
+        "legal_basis": "treaty", "requesting_district": "EDNY", "prosecutor_office": "USAO",
+        "charges.0.charge_id": "c1", "charges.0.statute": "18 U.S.C. § 1114",
+        "charges.0.description": "murder", "charges.0.max_penalty_us.years": "",
+        "charges.0.max_penalty_us.life": "true", "charges.0.mx_equivalent_offence": "homicidio",
+        "charges.0.max_penalty_mx.years": "60", "charges.0.death_penalty_possible": "true",
+        "charges.0.death_penalty_law": "18 U.S.C. § 3591",
+        "documents.0.kind": "arrest_warrant", "documents.0.reference": "W-1"})
+    assert body["person"]["aliases"] == ["El Narco de Narcos", "RCQ"]
+    assert len(body["charges"]) == 1  # the empty second slot is no charge
+    assert body["charges"][0]["max_penalty_us"] == {"life": True}
+    assert body["charges"][0]["max_penalty_mx"] == {"life": False, "years": 60.0}
+    assert body["documents"] == [{"kind": "arrest_warrant", "reference": "W-1"}]
+    assert "request_reference" not in body
+
+
+def test_the_apis_answers_go_beside_the_fields_they_name() -> None:
+    placed, general = submission.place_problems([
+        {"loc": ["body", "person", "given_names"], "msg": "too short", "type": "x"},
+        {"loc": ["body", "charges", 0, "max_penalty_mx", "years"], "msg": "n", "type": "x"},
+        {"loc": ["body", "documents"], "msg": "warrant", "type": "x"},
+        {"loc": ["body", "charges", 0, "unknown_field"], "msg": "extra", "type": "x"},
+        {"loc": ["query", "x"], "msg": "odd", "type": "x"},
+    ], submission.all_names())
+    assert set(placed) == {"person.given_names", "charges.0.max_penalty_mx.years", "documents",
+                           "charges.0"}
+    assert [p["msg"] for p in general] == ["odd"]
