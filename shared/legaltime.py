@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, date, datetime, time
+from enum import StrEnum
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -84,3 +85,22 @@ def start_of_legal_day(day: date, zone_name: str = DEFAULT_LEGAL_TIMEZONE) -> da
     """The first instant of a legal date, in UTC: the instant an act dated only by its day
     is taken to have happened at."""
     return datetime.combine(day, time.min, tzinfo=zone(zone_name)).astimezone(UTC)
+
+
+class TimelineOrder(StrEnum):
+    """The two axes a timeline can be read along."""
+
+    LEGAL = "legal"         # when the acts happened in law (occurred_at)
+    RECORDED = "recorded"   # when Runway learned of them (recorded_at)
+
+
+def timeline_key(order: TimelineOrder, occurred_at: datetime, recorded_at: datetime,
+                 stream_version: int, source: str = "") -> tuple[datetime, datetime, str, int]:
+    """The sort key of one timeline entry. By legal time: occurred_at, ties by recorded_at,
+    then the stream's version (a stream's own events keep their order); by recorded time:
+    recorded_at, ties by the stream's version. `source` (the service) separates two
+    services' events recorded at the same instant, so the order never depends on how they
+    were read."""
+    if order is TimelineOrder.RECORDED:
+        return (recorded_at, recorded_at, source, stream_version)
+    return (occurred_at, recorded_at, source, stream_version)

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query
 from fastapi.responses import PlainTextResponse
 
 from shared.clock import parse_iso_utc
+from shared.legaltime import TimelineOrder
 from shared.security import AuthSettings, TokenVerifier, load_matrix
 from shared.web.auth import AuthMiddleware, Security, ensure_authorized
 from shared.web.errors import install_error_handlers
@@ -22,23 +23,45 @@ from shared.web.routes import RouteTable
 from shared.web.storable import storable_values
 
 from .actors import case_actions
-from .asof import case_as_of, explain
+from .asof import Question, case_as_of, explain
 from .export import case_events, export_record
 from .sources import AuditTarget
 from .verify import verify
 
 
-def _instant(at: str | None) -> datetime:
-    if not at:
-        return datetime.now(UTC)
+def _instant(at: str, name: str) -> datetime:
     try:
         return parse_iso_utc(at)
     except ValueError as error:
-        raise HTTPException(422, detail=[{"loc": ["query", "at"], "type": "datetime",
+        raise HTTPException(422, detail=[{"loc": ["query", name], "type": "datetime",
                                           "msg": "an ISO 8601 instant is required"}]) from error
 
 
-At = Annotated[str | None, Query(description="ISO instant; default now")]
+def _question(at: str | None, recorded: str | None, legal_date: date | None) -> Question:
+    """The axis asked on: `recorded` (or its older name `at`), an instant: what Runway knew
+    then; `legal_date`, a date: the legal position on it as now known; neither: now."""
+    given = [name for name, value in (("at", at), ("recorded", recorded),
+                                      ("legal_date", legal_date)) if value is not None]
+    if len(given) > 1:
+        raise HTTPException(422, detail=[{
+            "loc": ["query", given[1]], "type": "value_error",
+            "msg": f"ask on one axis: {' and '.join(given)} cannot be given together"}])
+    if legal_date is not None:
+        return Question.legal(legal_date)
+    instant = recorded or at
+    return Question.recorded(_instant(instant, given[0]) if instant else None)
+
+
+At = Annotated[str | None, Query(description="ISO instant (the recorded axis); the older "
+                                             "name of `recorded`")]
+Recorded = Annotated[str | None, Query(description="ISO instant: what Runway knew then "
+                                                   "(events recorded at or before it); "
+                                                   "default now")]
+LegalDate = Annotated[date | None, Query(description="a date: the legal position on it as "
+                                                     "now known (events whose legal date is "
+                                                     "on or before it)")]
+Order = Annotated[TimelineOrder, Query(description="the timeline by legal time (occurred_at, "
+                                                   "ties by recorded_at) or by recorded time")]
 
 
 def audit_security() -> Security:
@@ -62,17 +85,23 @@ def create_audit_app(target: AuditTarget, security: Security | None = None) -> F
         return {"ok": report.ok, "streams": report.streams, "events": report.events,
                 "messages": report.messages, "findings": [asdict(f) for f in report.findings]}
 
-    @app.get("/cases/{case_id}/as-of", summary="A case's state and timeline at an instant")
-    async def as_of(case_id: str, at: At = None) -> dict[str, Any]:
+    @app.get("/cases/{case_id}/as-of",
+             summary="A case's state and timeline as known at an instant, or on a legal date")
+    async def as_of(case_id: str, at: At = None, recorded: Recorded = None,
+                    legal_date: LegalDate = None,
+                    order: Order = TimelineOrder.LEGAL) -> dict[str, Any]:
         try:
-            return await case_as_of(target, case_id, _instant(at))
+            return await case_as_of(target, case_id, _question(at, recorded, legal_date),
+                                    order=order)
         except LookupError as error:
             raise HTTPException(404, detail=str(error)) from error
 
-    @app.get("/cases/{case_id}/explain", summary="Why a case is, or was, held back")
-    async def why(case_id: str, at: At = None) -> dict[str, Any]:
+    @app.get("/cases/{case_id}/explain",
+             summary="Why a case is, or was, held back (at an instant, or on a legal date)")
+    async def why(case_id: str, at: At = None, recorded: Recorded = None,
+                  legal_date: LegalDate = None) -> dict[str, Any]:
         try:
-            return await explain(target, case_id, _instant(at))
+            return await explain(target, case_id, _question(at, recorded, legal_date))
         except LookupError as error:
             raise HTTPException(404, detail=str(error)) from error
 

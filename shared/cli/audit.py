@@ -9,11 +9,11 @@ import json
 import sys
 import time
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from shared.audit.actors import actions_text, case_actions
-from shared.audit.asof import case_as_of, explain, explain_text
+from shared.audit.asof import Question, case_as_of, explain, explain_text
 from shared.audit.export import case_events, write_export
 from shared.audit.hooks import discover_replays
 from shared.audit.replay import replay
@@ -21,6 +21,7 @@ from shared.audit.sources import SERVICES, AuditTarget
 from shared.audit.verify import verify
 from shared.cli.where import resolve
 from shared.clock import parse_iso_utc
+from shared.legaltime import TimelineOrder
 
 
 class Progress:
@@ -77,13 +78,18 @@ def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _instant(text: str | None) -> datetime:
-    return datetime.now(UTC) if not text else parse_iso_utc(text)
+def question(args: argparse.Namespace) -> Question:
+    """--legal-date D: the legal position on D as now known; --recorded T (or --at T): what
+    Runway knew at T; neither: what Runway knows now."""
+    if args.legal_date is not None:
+        return Question.legal(args.legal_date)
+    return Question.recorded(args.recorded)
 
 
 def run_as_of(args: argparse.Namespace) -> int:
     try:
-        result = asyncio.run(case_as_of(target(args), args.case_id, _instant(args.at)))
+        result = asyncio.run(case_as_of(target(args), args.case_id, question(args),
+                                        order=TimelineOrder(args.order)))
     except LookupError as error:
         print(error, file=sys.stderr)
         return 1
@@ -93,7 +99,7 @@ def run_as_of(args: argparse.Namespace) -> int:
 
 def run_explain(args: argparse.Namespace) -> int:
     try:
-        result = asyncio.run(explain(target(args), args.case_id, _instant(args.at)))
+        result = asyncio.run(explain(target(args), args.case_id, question(args)))
     except LookupError as error:
         print(error, file=sys.stderr)
         return 1
@@ -148,6 +154,31 @@ def run_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _instant_argument(text: str) -> datetime:
+    try:
+        return parse_iso_utc(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 instant "
+                                         "(e.g. 2026-01-21T12:00:00Z)") from None
+
+
+def _date_argument(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (e.g. 2026-01-20)") from None
+
+
+def _axis_arguments(parser: argparse.ArgumentParser) -> None:
+    axis = parser.add_mutually_exclusive_group()
+    axis.add_argument("--recorded", "--at", dest="recorded", type=_instant_argument,
+                      metavar="INSTANT", help="what Runway knew at this ISO instant: the events "
+                      "recorded by then (recorded axis; default: now)")
+    axis.add_argument("--legal-date", dest="legal_date", type=_date_argument, metavar="DATE",
+                      help="the legal position on this date as now known: every event whose "
+                           "legal date (in LEGAL_TIMEZONE) is on or before it (legal axis)")
+
+
 def add_audit_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     audit = commands.add_parser("audit", help="verify and replay the event logs")
     # Unset options fall back to the environment, then to the running stack (var/stack.json).
@@ -175,13 +206,18 @@ def add_audit_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     rebuild.add_argument("--keep", action="store_true", help="keep the rebuilt databases")
     rebuild.add_argument("--verbose", action="store_true", help="print notes too")
     rebuild.set_defaults(run=run_replay)
-    as_of = steps.add_parser("as-of", help="a case's state and timeline at an instant")
+    as_of = steps.add_parser("as-of", help="a case's state and timeline as Runway knew it at "
+                                           "an instant, or its legal position on a date")
     as_of.add_argument("case_id")
-    as_of.add_argument("--at", help="ISO instant (default: now)")
+    _axis_arguments(as_of)
+    as_of.add_argument("--order", choices=[o.value for o in TimelineOrder],
+                       default=TimelineOrder.LEGAL.value,
+                       help="the timeline by legal time (default) or by recorded time")
     as_of.set_defaults(run=run_as_of)
-    why = steps.add_parser("explain", help="why a case is (or was, --at) held back")
+    why = steps.add_parser("explain", help="why a case is (or was: --recorded T, or on a legal "
+                                           "date: --legal-date D) held back")
     why.add_argument("case_id")
-    why.add_argument("--at", help="ISO instant (default: now)")
+    _axis_arguments(why)
     why.set_defaults(run=run_explain)
     who = steps.add_parser("actors", help="who did what to a case (subject, role, event)")
     who.add_argument("case_id")
