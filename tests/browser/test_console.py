@@ -1,0 +1,204 @@
+"""The console in a real browser, against the real stack: an operator submits a request, a
+judicial clerk finds it and records steps (a refused one shows the rule and keeps the input),
+the page speaks Spanish on request, a case page updates live, and axe-core finds no serious or
+critical violation on any page visited."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import httpx
+from axe_playwright_python.async_playwright import Axe  # type: ignore[import-untyped]
+from playwright.async_api import Browser, Page, expect
+
+from services.console import rule_texts
+from shared.legaltime import legal_date
+from shared.retry import poll
+from tests.browser.conftest import DEADLINE_MS
+from tests.browser.stack import Console
+from tests.support.auth import auth_headers
+from tests.support.requests import request as request_body
+from tests.support.stack import Stack
+
+TODAY = legal_date(datetime.now(UTC))
+
+
+def days_ago(n: int) -> str:
+    return (TODAY - timedelta(days=n)).isoformat()
+
+
+async def accessible(page: Page) -> None:
+    """axe-core on the page as it is now: no serious or critical violation."""
+    results = await Axe().run(page)
+    bad = [f"{v['id']} ({v['impact']}): {v['help']} at "
+           f"{[n['target'] for n in v['nodes']][:3]}"
+           for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    assert not bad, f"{page.url}: " + "; ".join(bad)
+
+
+async def sign_in(page: Page, console: Console, subject: str, role: str) -> None:
+    await page.goto(f"{console.url}/sign-in")
+    await page.get_by_label("Your name or user id").fill(subject)
+    await page.get_by_label("Role").select_option(role)
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page.get_by_text(f"Signed in as {subject}")).to_be_visible()
+
+
+async def sign_in_by_keyboard(page: Page, console: Console, subject: str) -> None:
+    """Keyboard only: Tab to the subject, type, Tab to the role (operator is first), Tab to
+    the button, Enter."""
+    await page.goto(f"{console.url}/cases")  # not signed in: sent to the sign-in page
+    await expect(page).to_have_url(f"{console.url}/sign-in?next=%2Fcases")
+    for _ in range(12):
+        await page.keyboard.press("Tab")
+        if await page.evaluate("document.activeElement.id") == "subject":
+            break
+    assert await page.evaluate("document.activeElement.id") == "subject"
+    await page.keyboard.type(subject)
+    await page.keyboard.press("Tab")
+    assert await page.evaluate("document.activeElement.id") == "role"
+    await page.keyboard.press("Tab")
+    await page.keyboard.press("Enter")
+    await expect(page).to_have_url(f"{console.url}/cases")
+
+
+async def submit_by_api(stack: Stack, family: str) -> str:
+    async with httpx.AsyncClient(base_url=stack.url("intake"), timeout=10) as http:
+        response = await http.post("/cases", json=request_body(family=family),
+                                   headers=auth_headers("operator", "op-api"))
+    assert response.status_code == 201, response.text
+    case_id: str = response.json()["case_id"]
+    return case_id
+
+
+async def judicial_case(stack: Stack, case_id: str) -> dict[str, Any] | None:
+    async with httpx.AsyncClient(base_url=stack.url("judicial"), timeout=10) as http:
+        response = await http.get(f"/cases/{case_id}", headers=auth_headers("auditor"))
+    return response.json() if response.status_code == 200 else None
+
+
+async def test_an_operator_submits_and_a_clerk_records_steps_through_the_pages(
+        stack: Stack, console: Console, browser: Browser, page: Page) -> None:
+    family = f"Caro Quintero {uuid.uuid4().hex[:6]}"
+    # The operator, keyboard only to sign in.
+    await sign_in_by_keyboard(page, console, "op-ana")
+    await accessible(page)
+    await page.get_by_role("link", name="Submit a request").click()
+    await page.get_by_role("button", name="Submit the request").click()
+    # Nothing filled in: intake's 422, each answer beside its field.
+    given = page.locator("#f-person-given_names")
+    await expect(given).to_have_attribute("aria-invalid", "true")
+    await expect(page.locator("#f-person-given_names-problems")).to_contain_text(
+        "Must not be empty")
+    await accessible(page)
+    await given.fill("Rafael")
+    await page.locator("#f-person-family_names").fill(family)
+    await page.locator("#f-person-nationality").fill("Mexican")
+    await page.locator("#f-legal_basis").select_option("treaty")
+    await page.locator("#f-requesting_district").fill("EDNY")
+    await page.locator("#f-prosecutor_office").fill("US Attorney's Office, EDNY")
+    await page.locator("#f-request_reference").fill(f"OIA-{family[-6:]}")
+    for name, value in (("charge_id", "c1"), ("statute", "21 U.S.C. § 848"),
+                        ("description", "continuing criminal enterprise"),
+                        ("max_penalty_us-years", "30"), ("mx_equivalent_offence", "delincuencia"),
+                        ("max_penalty_mx-years", "40")):
+        await page.locator(f"#f-charges-0-{name}").fill(value)
+    await page.locator("#f-charges-0-death_penalty_possible").select_option("false")
+    await page.locator("#f-documents-0-kind").fill("arrest_warrant")
+    await page.locator("#f-documents-0-reference").fill("WAR-1")
+    await page.locator("#f-documents-1-kind").fill("diplomatic_note")
+    await page.locator("#f-documents-1-reference").fill("DN-1")
+    await page.get_by_role("button", name="Submit the request").click()
+    await expect(page.get_by_role("status").filter(has_text="Recorded: the request")
+                 ).to_be_visible()
+    case_id = page.url.split("/cases/")[1].split("?")[0]
+    await wait_until(lambda: judicial_case(stack, case_id), "judicial opened the case")
+
+    # A judicial clerk, in a browser of their own, finds the case by name.
+    clerk = await (await browser.new_context(locale="en-US")).new_page()
+    clerk.set_default_timeout(DEADLINE_MS)
+    await sign_in(clerk, console, "clerk-luz", "judicial_clerk")
+    await clerk.get_by_label("Search by name, reference or case id").fill(family)
+    await clerk.get_by_label("Search by name, reference or case id").press("Enter")
+    await expect(clerk.get_by_text("1 cases found")).to_be_visible()
+    await accessible(clerk)
+    await clerk.get_by_role("link", name=f"Rafael {family}").click()
+    await expect(clerk.get_by_role("heading", level=1)).to_contain_text(f"Rafael {family}")
+    hold = clerk.locator('li[data-rule="surrender_not_ordered"]')
+    shown = rule_texts.shown("surrender_not_ordered", "en")
+    await expect(hold).to_contain_text(shown.statement)
+    await expect(hold).to_contain_text(shown.source or "")
+    await expect(clerk.locator('tr[data-event-type="intake.request_submitted"]')
+                 ).to_contain_text("op-ana (operator)")
+    await accessible(clerk)
+
+    # The hearing before the formal request: refused with the rule's text, input kept.
+    await clerk.locator("#step-judicial-hearing summary").focus()
+    await clerk.keyboard.press("Enter")
+    await clerk.locator("#judicial-hearing-held_on").fill(days_ago(1))
+    await clerk.locator("#step-judicial-hearing").get_by_role("button", name="Record").click()
+    refusal = clerk.locator("#step-judicial-hearing .refusal")
+    await expect(refusal).to_be_visible()
+    rule_id = await refusal.locator(".rule-id").inner_text()
+    assert rule_id in rule_texts.registry(), rule_id
+    await expect(refusal).to_contain_text(rule_texts.shown(rule_id, "en").statement)
+    await expect(clerk.locator("#judicial-hearing-held_on")).to_have_value(days_ago(1))
+    await accessible(clerk)
+
+    # Provisional detention starts the 60-day clock; the page counts the days left.
+    await clerk.locator("#step-judicial-provisional_detention summary").click()
+    await clerk.locator("#judicial-provisional_detention-ordered_on").fill(days_ago(3))
+    await clerk.locator("#step-judicial-provisional_detention").get_by_role(
+        "button", name="Record").click()
+    await expect(clerk.get_by_text("Recorded: Provisional detention ordered.")).to_be_visible()
+    clock = clerk.locator("#clocks-heading + table tbody tr").first
+    due = date.fromisoformat(await clock.locator("td").nth(2).inner_text())
+    await expect(clock.locator("td").nth(3)).to_have_text(f"{(due - TODAY).days} days")
+
+    # In Spanish: the labels and the rule's statement from the Spanish catalogue.
+    await clerk.get_by_label("Language").select_option("es")
+    await clerk.get_by_role("button", name="Change").click()
+    await expect(clerk.get_by_role("heading", name="Qué detiene el caso")).to_be_visible()
+    await expect(clerk.locator('li[data-rule="surrender_not_ordered"]')).to_contain_text(
+        rule_texts.shown("surrender_not_ordered", "es").statement)
+    await accessible(clerk)
+    await clerk.get_by_role("link", name="Vuelos").click()
+    await expect(clerk.get_by_role("heading", name="Vuelos")).to_be_visible()
+    await accessible(clerk)
+
+
+async def test_an_open_case_page_shows_another_users_step_without_a_reload(
+        stack: Stack, console: Console, page: Page) -> None:
+    case_id = await submit_by_api(stack, f"Guzmán {uuid.uuid4().hex[:6]}")
+    await wait_until(lambda: judicial_case(stack, case_id), "judicial opened the case")
+    await sign_in(page, console, "clerk-ana", "judicial_clerk")
+    await page.goto(f"{console.url}/cases/{case_id}")
+    await expect(page.locator('[data-live-state="connected"]')).to_be_attached()
+    await wait_until(lambda: live_subscribed(console), "the console's subscriber joined")
+    await page.evaluate("window.sameDocument = true")
+    async with httpx.AsyncClient(base_url=stack.url("judicial"), timeout=10) as http:
+        response = await http.post(f"/cases/{case_id}/formal-request",
+                                   json={"received_on": days_ago(2)},
+                                   headers=auth_headers("judicial_clerk", "clerk-other"))
+    assert response.status_code == 200, response.text
+    recorded = time.monotonic()
+    row = page.locator('tr[data-event-type="judicial.formal_request_received"]')
+    await expect(row).to_contain_text("clerk-other (judicial_clerk)")
+    took = time.monotonic() - recorded
+    assert await page.evaluate("window.sameDocument === true"), "the page was reloaded"
+    await expect(page.locator(".live-message")).to_contain_text("Updated with a new event")
+    # Within a second on a quiet machine; the bound leaves room for a slow CI box.
+    assert took < 5, f"the update took {took:.1f} s"
+
+
+async def wait_until(check: Any, what: str) -> None:
+    await poll(check, within=DEADLINE_MS / 1000, every=0.1, what=what)
+
+
+async def live_subscribed(console: Console) -> bool:
+    async with httpx.AsyncClient(timeout=5) as http:
+        ready = (await http.get(f"{console.url}/readyz")).json()
+    return bool(ready["live_updates"] == "subscribed")
