@@ -11,6 +11,7 @@ from shared.clock import SystemClock, iso_utc
 from shared.db import Database
 from shared.eventstore import EventStore, RecordedEvent
 from shared.eventstore.hashing import content_record
+from shared.legaltime import TimelineOrder, configured_zone_name, legal_date, timeline_key
 
 from .sources import AuditTarget
 
@@ -43,9 +44,14 @@ def report_text(case_id: str, events: list[tuple[str, RecordedEvent]]) -> str:
     for service, head in streams.items():
         lines.append(f"  {service:<10} {head.stream_type:<16} {head.version:>3} events, "
                      f"head hash {head.hash}")
-    lines += ["", "Events in the order they happened:"]
-    for service, event in sorted(events, key=lambda p: (p[1].occurred_at, p[1].recorded_at)):
-        lines.append(f"  {iso_utc(event.occurred_at)[:19]}  {service:<10} "
+    zone = configured_zone_name()
+    lines += ["", f"Events in the order they happened in law (legal date in {zone}, then "
+                  "when Runway recorded it):"]
+    ordered = sorted(events, key=lambda p: timeline_key(
+        TimelineOrder.LEGAL, p[1].occurred_at, p[1].recorded_at, p[1].version, p[0]))
+    for service, event in ordered:
+        lines.append(f"  {legal_date(event.occurred_at, zone)}  "
+                     f"recorded {iso_utc(event.recorded_at)[:19]}  {service:<10} "
                      f"v{event.version:<3} {event.event_type:<48} "
                      f"by {event.actor.subject} ({event.actor.role})")
     return "\n".join(lines) + "\n"

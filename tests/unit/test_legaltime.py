@@ -29,3 +29,31 @@ def test_another_legal_timezone_can_be_configured(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("LEGAL_TIMEZONE", "Mars/Olympus")
     with pytest.raises(ValidationError, match="is not a time zone"):
         LegalTimeSettings()
+
+
+def test_the_audit_tools_read_the_configured_zone_and_refuse_an_unknown_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from shared.legaltime import configured_zone_name
+
+    monkeypatch.delenv("LEGAL_TIMEZONE", raising=False)
+    assert configured_zone_name() == "America/Mexico_City"
+    monkeypatch.setenv("LEGAL_TIMEZONE", "America/Tijuana")
+    assert configured_zone_name() == "America/Tijuana"
+    monkeypatch.setenv("LEGAL_TIMEZONE", "Mars/Olympus")
+    with pytest.raises(ValidationError, match="LEGAL_TIMEZONE 'Mars/Olympus'"):
+        configured_zone_name()
+
+
+@pytest.mark.parametrize(("value", "day"), [
+    ("2026-01-20", date(2026, 1, 20)),
+    ("2026-01-21T05:30:00Z", date(2026, 1, 20)),
+    ("2026-01-21T05:30:00.000000+00:00", date(2026, 1, 20)),
+    ("2026-01-21T06:00:00Z", date(2026, 1, 21)),
+    (datetime(2026, 1, 21, 5, 30, tzinfo=UTC), date(2026, 1, 20)),
+    (date(2026, 1, 21), date(2026, 1, 21)),
+])
+def test_a_payload_s_date_or_instant_stands_for_a_legal_date(value: date | str, day: date) -> None:
+    from shared.legaltime import legal_day_of
+
+    assert legal_day_of(value, "America/Mexico_City") == day

@@ -142,3 +142,22 @@ def test_a_bad_or_double_axis_is_refused_naming_the_flag(
         parse(*argv)
     assert exited.value.code == 2
     assert "--" in capsys.readouterr().err
+
+
+def test_the_export_report_and_the_actors_show_legal_dates_in_the_legal_time_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from shared.audit.actors import Action, actions_text
+    from shared.audit.export import report_text
+
+    monkeypatch.delenv("LEGAL_TIMEZONE", raising=False)
+    report = report_text("RWY-1", [("transport", HANDOFF), ("judicial", HEARING)])
+    happened = report.split("order they happened in law")[1].splitlines()[1:]
+    assert happened[0].startswith("  2026-01-19  recorded 2026-01-19T17:00:00  judicial")
+    assert happened[1].startswith("  2026-01-20  recorded 2026-01-25T16:00:00  transport")
+    action = Action.of("transport", HANDOFF, ZONE)
+    assert action.legal_date == "2026-01-20"
+    assert "2026-01-25T16:00:00  2026-01-20" in actions_text("RWY-1", [action])
+    monkeypatch.setenv("LEGAL_TIMEZONE", "UTC")
+    assert "  2026-01-21  recorded 2026-01-25T16:00:00  transport" in report_text(
+        "RWY-1", [("transport", HANDOFF)])
