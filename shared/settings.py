@@ -79,3 +79,24 @@ class ServiceSettings(BaseSettings):
 
     def resolved_keystore_url(self) -> str:
         return self.pii.resolved_keystore_url(self.database_url, self.data_dir)
+
+
+class ToolSettings(BaseSettings):
+    """What Runway's command-line tools (runway, runway-stack, runway-infra, runway-relay)
+    read from the environment beside Kafka's settings; the services read ServiceSettings."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    # None when unset: the `runway` commands then take the running stack's namespace.
+    topic_namespace: str | None = Field(default=None, validation_alias="RUNWAY_TOPIC_NAMESPACE",
+                                        pattern=r"^[a-zA-Z0-9_-]*$")
+    # Moves every service of `runway-stack up` off its default port (8001 + offset, ...), so a
+    # second stack (a test's) can run beside a developer's; var/stack.json has the real URLs.
+    port_offset: int = Field(default=0, ge=0, validation_alias="RUNWAY_PORT_OFFSET")
+    # The stack description (shared/stackfile.py); empty: <repo>/var/stack.json.
+    stack_file: str = Field(default="", validation_alias="RUNWAY_STACK_FILE")
+
+    @property
+    def postgres(self) -> bool:
+        return bool(self.database_url and self.database_url.startswith("postgresql"))

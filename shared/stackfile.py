@@ -15,16 +15,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from shared.settings import REPO_ROOT, ToolSettings
+
 STACK_FILE_ENV = "RUNWAY_STACK_FILE"
 FORMAT = 1
 
 
 def stack_file() -> Path:
     """Where the description lives: $RUNWAY_STACK_FILE, else <repo>/var/stack.json."""
-    configured = os.environ.get(STACK_FILE_ENV)
-    if configured:
-        return Path(configured)
-    return Path(__file__).resolve().parents[1] / "var" / "stack.json"
+    configured = ToolSettings().stack_file
+    return Path(configured) if configured else REPO_ROOT / "var" / "stack.json"
 
 
 class StackFileError(Exception):

@@ -30,6 +30,7 @@ import yaml
 
 from shared.cli.audit import add_audit_commands
 from shared.cli.failures import EXIT_INTERRUPTED, EXIT_USAGE, CommandFailed, explain
+from shared.cli.settings import CliSettings
 from shared.cli.token import add_token_command
 from shared.cli.where import resolve
 from shared.security import AuthSettings, TokenIssuer
@@ -152,10 +153,10 @@ def parser() -> argparse.ArgumentParser:
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
     root.add_argument("--intake-url", help="the intake service (default $RUNWAY_INTAKE_URL, "
                                            "else the running stack's, else :8001)")
-    root.add_argument("--actor", default=os.environ.get("RUNWAY_ACTOR", os.environ.get(
-        "USER", "operator")))
-    root.add_argument("--role", default=os.environ.get("RUNWAY_ROLE", "operator"))
-    root.add_argument("--token", default=os.environ.get("RUNWAY_TOKEN"),
+    environment = CliSettings()
+    root.add_argument("--actor", default=environment.default_actor)
+    root.add_argument("--role", default=environment.role)
+    root.add_argument("--token", default=environment.token,
                       help="bearer token (default $RUNWAY_TOKEN)")
     root.add_argument("--json", action="store_true", help="print the API's JSON")
     commands = root.add_subparsers(dest="command", required=True)
@@ -183,7 +184,8 @@ def main(argv: list[str] | None = None) -> None:
 def run(args: argparse.Namespace) -> int:
     """The command's exit code; any failure becomes one line on stderr (failures.py)."""
     where = None
-    if not os.environ.get("RUNWAY_DEBUG"):
+    debug = CliSettings().debug
+    if not debug:
         # aiokafka logs each refused connection before raising; the one line below says it.
         logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
     try:
@@ -195,7 +197,7 @@ def run(args: argparse.Namespace) -> int:
         print("runway: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as error:  # every failure is reported, as one line
-        if os.environ.get("RUNWAY_DEBUG"):
+        if debug:
             raise
         failure = explain(error, where)
         print(f"runway: {failure}", file=sys.stderr)

@@ -6,7 +6,6 @@ running, on SQLite or PostgreSQL alike."""
 from __future__ import annotations
 
 import argparse
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,8 +14,10 @@ from sqlalchemy.engine import make_url
 from shared import stackfile
 from shared.audit.sources import SERVICES, AuditTarget
 from shared.cli.failures import EXIT_UNREACHABLE, CommandFailed
+from shared.cli.settings import CliSettings
+from shared.messaging.kafka import KafkaSettings
 from shared.messaging.security import security_from_env
-from shared.settings import ServiceSettings, service_database_url
+from shared.settings import ServiceSettings, ToolSettings, service_database_url
 
 DEFAULT_INTAKE_URL = "http://127.0.0.1:8001"
 DEFAULT_SERVER = "postgresql+asyncpg://runway:runway@127.0.0.1:5433/runway"
@@ -71,7 +72,7 @@ def resolve(args: argparse.Namespace) -> Where:
 
 
 def _intake_url(args: argparse.Namespace, stack: stackfile.StackDescription | None) -> str:
-    chosen = getattr(args, "intake_url", None) or os.environ.get("RUNWAY_INTAKE_URL")
+    chosen = getattr(args, "intake_url", None) or CliSettings().intake_url
     if chosen:
         return str(chosen)
     if stack is not None and "intake" in stack.services:
@@ -87,7 +88,7 @@ def _stores(args: argparse.Namespace, stack: stackfile.StackDescription | None
     services = tuple(getattr(args, "services", None) or SERVICES)
     if isinstance(getattr(args, "services", None), str):
         services = tuple(args.services.split(","))
-    server = getattr(args, "database_url", None) or os.environ.get("DATABASE_URL")
+    server = getattr(args, "database_url", None) or ToolSettings().database_url
     if not server and stack is not None:
         return {s: url for s, url in stack.stores().items() if s in services}
     prefix = ServiceSettings().database_prefix  # RUNWAY_DATABASE_PREFIX, as the services read it
@@ -95,18 +96,19 @@ def _stores(args: argparse.Namespace, stack: stackfile.StackDescription | None
 
 
 def _bootstrap(args: argparse.Namespace, stack: stackfile.StackDescription | None) -> str:
-    chosen = getattr(args, "bootstrap", None) or os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    kafka = KafkaSettings()
+    chosen = getattr(args, "bootstrap", None) or kafka.bootstrap_servers
     if chosen:
         return str(chosen)
-    if stack is not None and "KAFKA_PORT" not in os.environ:
+    if stack is not None and not kafka.port_configured:
         return stack.kafka_bootstrap
-    return f"127.0.0.1:{os.environ.get('KAFKA_PORT', '9092')}"
+    return kafka.bootstrap()
 
 
 def _namespace(args: argparse.Namespace, stack: stackfile.StackDescription | None) -> str:
     chosen = getattr(args, "namespace", None)
     if chosen is None:
-        chosen = os.environ.get("RUNWAY_TOPIC_NAMESPACE")
+        chosen = ToolSettings().topic_namespace
     if chosen is None and stack is not None:
         chosen = stack.topic_namespace
     return chosen or ""

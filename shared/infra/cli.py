@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -17,13 +16,14 @@ from shared.messaging.security import KafkaSecurity, security_from_env
 from shared.messaging.topics import ensure_topics, load_topics
 from shared.migrate import migrate
 from shared.pii import admin as pii_admin
+from shared.settings import ToolSettings
 
 if TYPE_CHECKING:
     from shared.infra.acls import AclBinding
 
 
 async def _create_topics(bootstrap: str, security: KafkaSecurity) -> None:
-    specs = load_topics(namespace=os.environ.get("RUNWAY_TOPIC_NAMESPACE", ""))
+    specs = load_topics(namespace=ToolSettings().topic_namespace or "")
     created = await ensure_topics(bootstrap, specs, security)
     print(f"topics: {len(specs)} declared, {len(created)} created"
           + (f" ({', '.join(created)})" if created else ""))
@@ -79,6 +79,7 @@ async def _cluster_matches(bootstrap: str, derived: list[AclBinding],
 
 
 def main(argv: list[str] | None = None) -> None:
+    environment = ToolSettings()
     parser = argparse.ArgumentParser(prog="runway-infra")
     commands = parser.add_subparsers(dest="command", required=True)
     topics = commands.add_parser("create-topics", help="create the topics in contracts/topics.yaml")
@@ -86,7 +87,7 @@ def main(argv: list[str] | None = None) -> None:
     acls = commands.add_parser(
         "kafka-acls", help="print (--apply: create, --check: verify) each service's Kafka ACLs")
     acls.add_argument("--bootstrap", default=default_bootstrap())
-    acls.add_argument("--namespace", default=os.environ.get("RUNWAY_TOPIC_NAMESPACE", ""),
+    acls.add_argument("--namespace", default=environment.topic_namespace or "",
                       help="topic namespace (RUNWAY_TOPIC_NAMESPACE)")
     acls.add_argument("--json", action="store_true", help="print the ACLs as JSON")
     acls.add_argument("--apply", action="store_true",
@@ -95,7 +96,7 @@ def main(argv: list[str] | None = None) -> None:
                       help="exit 1 unless the cluster holds exactly these ACLs: names any "
                            "that is missing and every other ACL on it")
     migrating = commands.add_parser("migrate", help="bring a database to the newest schema")
-    migrating.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
+    migrating.add_argument("--database-url", default=environment.database_url)
     pii_admin.add_commands(commands)
     args = parser.parse_args(argv)
     if args.command in pii_admin.COMMANDS:

@@ -23,13 +23,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import services
+from services.console import launch as console
 from shared import process, stackfile
-from shared.messaging.kafka import default_bootstrap
+from shared.messaging.kafka import KafkaSettings, default_bootstrap
 from shared.process import ServiceProcess
 from shared.security import AuthSettings
 from shared.security.keys import LocalIssuerKeys
 from shared.service import ServiceSpec
-from shared.settings import REPO_ROOT, ServiceSettings
+from shared.settings import REPO_ROOT, ServiceSettings, ToolSettings
 
 
 def discover_services() -> list[ServiceSpec]:
@@ -41,16 +42,10 @@ def discover_services() -> list[ServiceSpec]:
     return sorted(specs, key=lambda s: s.default_port)
 
 
-def port_offset() -> int:
-    """RUNWAY_PORT_OFFSET moves every service off its default port (8001 + offset, ...), so a
-    second stack (a test's) can run beside a developer's; var/stack.json has the real URLs."""
-    return int(os.environ.get("RUNWAY_PORT_OFFSET", "0"))
-
-
 async def start_service(spec: ServiceSpec, log_dir: Path) -> ServiceProcess:
     database_url = ServiceSettings(service_name=spec.name).resolved_database_url()
-    return await process.start_service(spec.name, port=spec.default_port + port_offset(),
-                                       database_url=database_url,
+    port = spec.default_port + ToolSettings().port_offset  # RUNWAY_PORT_OFFSET: see there
+    return await process.start_service(spec.name, port=port, database_url=database_url,
                                        log=log_dir / f"{spec.name}.log")
 
 
@@ -86,8 +81,9 @@ async def _script(command: str) -> None:
 
 async def start_broker() -> Broker:
     """The local broker, started unless it (or KAFKA_BOOTSTRAP_SERVERS' cluster) is up."""
-    bootstrap = default_bootstrap()
-    ours = not os.environ.get("KAFKA_BOOTSTRAP_SERVERS") and not _answers(bootstrap)
+    kafka = KafkaSettings()
+    bootstrap = kafka.bootstrap()
+    ours = not kafka.bootstrap_servers and not _answers(bootstrap)
     await _script("start")
     return Broker(bootstrap, started=ours)
 
@@ -105,7 +101,7 @@ def describe(running: list[ServiceProcess], broker: Broker | None,
                                   for v in services_.values()) else "sqlite"
     return stackfile.StackDescription(
         services=services_, kafka_bootstrap=broker.bootstrap if broker else default_bootstrap(),
-        topic_namespace=os.environ.get("RUNWAY_TOPIC_NAMESPACE", ""), backend=backend,
+        topic_namespace=ToolSettings().topic_namespace or "", backend=backend,
         auth_dir=str(auth.local_dir), pid=os.getpid(),
         started_at=datetime.now(UTC).isoformat(timespec="seconds"),
         broker_started=bool(broker and broker.started))
@@ -114,7 +110,7 @@ def describe(running: list[ServiceProcess], broker: Broker | None,
 async def run_scenario(running: list[ServiceProcess]) -> None:
     from shared.demo import august_2025
 
-    print("Running the August 2025 scenario through the public APIs\n", flush=True)
+    print(f"Running {august_2025.chosen().title} through the public APIs\n", flush=True)
     people = await august_2025.run({s.name: s.url for s in running},
                                    say=lambda line: print(line, flush=True))
     print("\n" + august_2025.summary(people) + "\n", flush=True)
@@ -133,8 +129,7 @@ async def up(options: Options) -> int:
     log_dir.mkdir(parents=True, exist_ok=True)
     specs = discover_services()  # before the broker starts: a broken service stops us here
     broker = await start_broker() if options.start_broker else None
-    backend = "PostgreSQL" if os.environ.get("DATABASE_URL", "").startswith("postgresql") \
-        else "embedded SQLite (var/data)"
+    backend = "PostgreSQL" if ToolSettings().postgres else "embedded SQLite (var/data)"
     print(f"Starting {len(specs)} services; databases: {backend}", flush=True)
     auth = AuthSettings()
     if not auth.jwks:  # no identity provider configured: the services trust the local issuer
@@ -145,9 +140,12 @@ async def up(options: Options) -> int:
     description = None
     try:
         running += [await start_service(spec, log_dir) for spec in specs]
+        running.append(await console.start(running, log_dir))
         await process.wait_ready(running, within=90)
-        description = describe(running, broker, auth)
+        description = describe([s for s in running if s.name != console.NAME], broker,
+                               auth)
         path = stackfile.write(description)
+        print(f"\nConsole: {running[-1].url} (sign in by picking a role)", flush=True)
         print_table(running, path)
         if options.scenario:
             await run_scenario(running)

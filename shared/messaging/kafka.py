@@ -6,18 +6,36 @@ builds the client exactly as before authentication existed.
 
 from __future__ import annotations
 
-import os
-
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.messaging.security import KafkaSecurity, options
 
 
+class KafkaSettings(BaseSettings):
+    """Where the cluster is: KAFKA_BOOTSTRAP_SERVERS, else the local broker of
+    deploy/kafka/kafka.sh on KAFKA_PORT (9092). Empty counts as unset."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True,
+                                      env_ignore_empty=True)
+
+    bootstrap_servers: str = Field(default="", validation_alias="KAFKA_BOOTSTRAP_SERVERS")
+    port: int = Field(default=9092, ge=1, le=65535, validation_alias="KAFKA_PORT")
+
+    def bootstrap(self) -> str:
+        return self.bootstrap_servers or f"127.0.0.1:{self.port}"
+
+    @property
+    def port_configured(self) -> bool:
+        """Whether KAFKA_PORT was set (it then names the local broker to use)."""
+        return "port" in self.model_fields_set
+
+
 def default_bootstrap() -> str:
     """KAFKA_BOOTSTRAP_SERVERS, else the local broker of deploy/kafka/kafka.sh."""
-    return os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or (
-        f"127.0.0.1:{os.environ.get('KAFKA_PORT', '9092')}")
+    return KafkaSettings().bootstrap()
 
 
 def make_producer(bootstrap: str, client_id: str, *, linger_ms: int = 2,

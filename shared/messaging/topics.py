@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 from aiokafka.admin import NewTopic
 from aiokafka.errors import TopicAlreadyExistsError, for_code
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.messaging.kafka import make_admin
 from shared.messaging.security import KafkaSecurity
@@ -25,16 +26,26 @@ class TopicSpec:
     config: dict[str, str] = field(default_factory=dict)
 
 
+class TopicSettings(BaseSettings):
+    """Where the topic declarations are (RUNWAY_CONTRACTS_DIR, else <repo>/contracts) and how
+    many partitions each topic gets (RUNWAY_TOPIC_PARTITIONS, else what topics.yaml says)."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True,
+                                      env_ignore_empty=True)
+
+    contracts_dir: Path = Field(default=Path(__file__).resolve().parents[2] / "contracts",
+                                validation_alias="RUNWAY_CONTRACTS_DIR")
+    partitions: int | None = Field(default=None, ge=1, validation_alias="RUNWAY_TOPIC_PARTITIONS")
+
+
 def contracts_dir() -> Path:
-    configured = os.environ.get("RUNWAY_CONTRACTS_DIR")
-    return Path(configured) if configured else Path(__file__).resolve().parents[2] / "contracts"
+    return TopicSettings().contracts_dir
 
 
 def load_topics(path: Path | None = None, partitions: int | None = None,
                 namespace: str = "") -> list[TopicSpec]:
     declaration = yaml.safe_load((path or contracts_dir() / "topics.yaml").read_text())
-    env_partitions = os.environ.get("RUNWAY_TOPIC_PARTITIONS")
-    count = partitions or int(env_partitions or declaration.get("partitions", 6))
+    count = partitions or TopicSettings().partitions or int(declaration.get("partitions", 6))
     replication = int(declaration.get("replication_factor", 1))
     config = {str(k): str(v) for k, v in (declaration.get("config") or {}).items()}
     return [

@@ -9,21 +9,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 
 from shared.db import Database
 from shared.logs import configure_logging
 from shared.messaging.kafka import default_bootstrap, make_producer
 from shared.messaging.security import security_from_env
 from shared.process import stop_on_signals
+from shared.settings import ToolSettings
 
 from .relay import OutboxRelay
 
 
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="runway-relay", description=__doc__)
-    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"),
-                        required="DATABASE_URL" not in os.environ)
+    database_url = ToolSettings().database_url
+    parser.add_argument("--database-url", default=database_url, required=database_url is None)
     parser.add_argument("--bootstrap", default=default_bootstrap())
     parser.add_argument("--source", required=True, help="CloudEvents source, e.g. /runway/intake")
     parser.add_argument("--batch-size", type=int, default=1000)
