@@ -65,10 +65,13 @@ fuzz: setup  ## schemathesis against every service's OpenAPI document, deeper th
 
 # Ctrl-C stops the services and the broker this run started (KEEP_BROKER=1 keeps it); a broker
 # that was already up stays up. The services create their topics at startup.
+# SCENARIO picks the transfer played, entered after the fact with its real dates:
+# feb-2025, aug-2025 (default) or jan-2026 (shared/demo/scenarios.py).
 KEEP_BROKER ?=
-run: setup  ## the main job: every service, the August 2025 flight, then explore
+SCENARIO ?= aug-2025
+run: setup  ## the main job: every service, a real mass transfer (SCENARIO=feb-2025|aug-2025|jan-2026), then explore
 	@if [[ "$${DATABASE_URL:-}" == postgresql* ]]; then deploy/postgres.sh start; fi
-	$(VENV)/bin/runway-stack up --scenario --start-broker $(if $(KEEP_BROKER),--keep-broker)
+	RUNWAY_SCENARIO=$(SCENARIO) $(VENV)/bin/runway-stack up --scenario --start-broker $(if $(KEEP_BROKER),--keep-broker)
 
 clean:  ## remove local state (databases of the embedded run, logs); keeps caches
 	rm -rf var

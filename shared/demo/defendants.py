@@ -9,6 +9,7 @@ death-penalty assurance Mexico rejects and one held by an amparo suspension.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 TREATY_FLIES = "treaty"
@@ -26,6 +27,9 @@ class Defendant:
     capital: bool = False
     offence: str = "drug trafficking conspiracy"
     alias: str | None = None
+    # The DOJ's commitment not to seek death, when its date differs from the scenario's (a
+    # national-security capital case whose commitment came later than the others').
+    committed_on: date | None = None
 
     @property
     def name(self) -> str:
@@ -74,8 +78,9 @@ DEFENDANTS: tuple[Defendant, ...] = (
 )
 
 
-def request_body(defendant: Defendant, index: int, arrested_on: str,
-                 run_tag: str) -> dict[str, Any]:
+def request_body(defendant: Defendant, index: int, arrested_on: str, run_tag: str,
+                 prefix: str = "AUG2025",
+                 us_request: str = "US written request of 11 Aug 2025") -> dict[str, Any]:
     charges: list[dict[str, Any]] = [{
         "charge_id": "c1", "statute": "21 U.S.C. §§ 846, 841",
         "description": "conspiracy to distribute controlled substances",
@@ -92,7 +97,7 @@ def request_body(defendant: Defendant, index: int, arrested_on: str,
     else:
         charges[0]["description"] = defendant.offence
     body: dict[str, Any] = {
-        "request_reference": f"AUG2025-{run_tag}-{index:02d}",
+        "request_reference": f"{prefix}-{run_tag}-{index:02d}",
         "person": {"given_names": defendant.given, "family_names": defendant.family,
                    "aliases": [defendant.alias] if defendant.alias else [],
                    "nationality": "Mexican"},
@@ -103,7 +108,7 @@ def request_body(defendant: Defendant, index: int, arrested_on: str,
         "documents": [{"kind": "arrest_warrant", "reference": f"WAR-{index:02d}"}],
     }
     if defendant.path == NATIONAL_SECURITY:
-        body["us_request_reference"] = "US written request of 11 Aug 2025"
+        body["us_request_reference"] = us_request
     else:
         body["documents"].append({"kind": "diplomatic_note", "reference": f"DN-{index:02d}"})
         body["provisional_arrest_date"] = arrested_on

@@ -13,6 +13,7 @@ import pytest
 from shared.demo import august_2025
 from shared.demo.api import Api, ApiError
 from shared.demo.defendants import NATIONAL_SECURITY
+from shared.demo.scenarios import AUG_2025
 from shared.messaging.cloudevents import ConsumedEvent, from_kafka
 from tests.support.kafka_read import read_topic, wait_for
 from tests.support.requests import request
@@ -48,8 +49,10 @@ async def events_on_kafka(stack: Stack, service: str) -> list[ConsumedEvent]:
 @pytest.fixture(scope="module")
 async def flight_of_26(stack: Stack) -> list[august_2025.Person]:
     lines: list[str] = []
+    # Played live (the flight today): this file is about the path from surrender to the
+    # courtroom; tests/e2e/test_scenarios.py enters the real transfers after the fact.
     people = await august_2025.run({name: stack.url(name) for name in SERVICES},
-                                   say=lines.append)
+                                   say=lines.append, scenario=AUG_2025.live())
     return people
 
 
