@@ -32,6 +32,8 @@ class IntakeRequest:
     person_id: str | None  # the name stays sealed; person_names holds the one to show
     charges: tuple[ChargeText, ...]
     intake_event_id: str
+    # The request's legal time: the CloudEvents time intake published it with (the date of
+    # the US request or diplomatic note when the operator gave one), never our clock.
     recorded_at: datetime
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from shared.errors import InvalidRequest, NotFound, RuleViolation
 from shared.eventstore import ConcurrencyConflict, EventContext
+from shared.legaltime import LegalTimeSettings, legal_date
 from shared.pii.names import record_new_name
 from shared.pii.person import PERSON_CONTEXT, PersonalData
 from shared.service import ServiceRuntime
@@ -65,6 +66,10 @@ class Submission(BaseModel):
     provisional_arrest_date: date | None = None
     documents: tuple[DocumentRef, ...] = Field(default=(), max_length=MAX_DOCUMENTS)
     us_request_reference: str | None = Field(default=None, max_length=300)
+    requested_on: date | None = Field(
+        default=None, description="the request's legal date: the date of the US request or of "
+        "the diplomatic note (not after today's legal date); omitted, the request counts "
+        "from the moment it is entered")
 
 
 class Batch(BaseModel):
@@ -92,13 +97,14 @@ async def submit(runtime: ServiceRuntime, submission: Submission,
                  context: EventContext) -> str:
     repo = case_repository(runtime)
     request = domain.ClearRequest(case_id=domain.new_case_id(), **submission.model_dump())
-    domain.check_submission(request, runtime.clock.now().date())
+    zone = LegalTimeSettings().legal_timezone
+    domain.check_submission(request, legal_date(runtime.clock.now(), zone))
     person = request.person
     personal = PersonalData(given_names=person.given_names, family_names=person.family_names,
                             aliases=person.aliases, date_of_birth=person.date_of_birth)
     # The person's key is created (and committed) before the event that needs it exists.
     person_id, sealed = await runtime.pii.seal_new_person(PERSON_CONTEXT, personal)
-    events = domain.submitted(request, person_id, sealed)
+    events = domain.submitted(request, person_id, sealed, zone)
     duplicate = RuleViolation(R.REQUEST_REFERENCE_UNIQUE.id,
                               f"request_reference {submission.request_reference!r} was "
                               "already submitted")

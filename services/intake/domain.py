@@ -16,6 +16,7 @@ from datetime import date, datetime
 
 from shared.errors import InvalidRequest, Problem
 from shared.eventstore import NewEvent, RecordedEvent
+from shared.legaltime import DEFAULT_LEGAL_TIMEZONE, start_of_legal_day
 from shared.pii.sealing import Sealed
 
 from . import rules as R  # noqa: N812 (the rule book: R.X)
@@ -35,9 +36,12 @@ from .events import (
     schema_version,
 )
 
-# The request as submitted, the person in clear: exactly v1's payload (rules read it; only
-# v2, with the person sealed, is recorded now).
-ClearRequest = RequestSubmittedV1
+
+class ClearRequest(RequestSubmittedV1):
+    """The request as submitted, the person in clear: v1's payload (rules read it; only v2,
+    with the person sealed, is recorded now) and the request's legal date if given."""
+
+    requested_on: date | None = None
 
 # Treaty arts. 1-2: each offence punishable by at least a year in both countries.
 MIN_PENALTY_YEARS = 1.0
@@ -112,6 +116,10 @@ def check_dates(request: ClearRequest, today: date) -> list[Problem]:
     if born and arrested and arrested <= born:
         problems.append(Problem(("provisional_arrest_date",), R.DATES_IN_ORDER.id,
                                 "the provisional arrest must come after the date of birth"))
+    if request.requested_on and request.requested_on > today:
+        problems.append(Problem(("requested_on",), R.DATE_IN_FUTURE.id,
+                                f"the request's date {request.requested_on} is after today's "
+                                f"legal date ({today})"))
     return problems
 
 
@@ -163,13 +171,20 @@ def check_submission(request: ClearRequest, today: date) -> None:
         raise InvalidRequest(problems)
 
 
-def submitted(request: ClearRequest, person_id: str, sealed: Sealed) -> list[NewEvent]:
-    """The request as recorded: everything but the person's identity in clear."""
+def submitted(request: ClearRequest, person_id: str, sealed: Sealed,
+              legal_zone: str = DEFAULT_LEGAL_TIMEZONE) -> list[NewEvent]:
+    """The request as recorded: everything but the person's identity in clear. It happened
+    on its legal date (the US request's or the diplomatic note's), not when it was typed in,
+    so a timeline in legal order puts it before the acts it started; without a date given,
+    the moment of entry is the best there is (the store fills it in)."""
     person = SealedPerson(person_id=person_id, nationality=request.person.nationality,
                           sealed=sealed)
     event = RequestSubmitted(**{**dict(request), "person": person})
+    occurred_at = (None if request.requested_on is None
+                   else start_of_legal_day(request.requested_on, legal_zone))
     return [NewEvent(REQUEST_SUBMITTED, event.model_dump(mode="json"),
-                     schema_version=schema_version(REQUEST_SUBMITTED))]
+                     schema_version=schema_version(REQUEST_SUBMITTED),
+                     occurred_at=occurred_at)]
 
 
 def person_to_erase(state: CaseState) -> str:

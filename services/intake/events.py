@@ -114,7 +114,11 @@ class RequestSubmittedV1(Frozen):
 
 class RequestSubmitted(Frozen):
     """intake.request_submitted v2: an operator submitted an extradition request. The
-    person's names, aliases and date of birth are sealed under their own key."""
+    person's names, aliases and date of birth are sealed under their own key.
+
+    The event's `occurred_at` (CloudEvents `time`) is the request's legal time: the start of
+    `requested_on` in the legal time zone when the operator gave that date, else the moment
+    the request was entered."""
 
     case_id: str
     person: SealedPerson
@@ -128,6 +132,12 @@ class RequestSubmitted(Frozen):
         default=None, description="the written US request (national-security basis)")
     request_reference: str | None = Field(
         default=None, description="the requester's own reference (e.g. an OIA file number)")
+    requested_on: date | None = Field(
+        default=None, description=(
+            "the request's legal date as the operator gave it: the date of the US request or "
+            "of the diplomatic note. Absent (as in events recorded before it existed): none "
+            "was given, and the request counts from when it was entered (the event's "
+            "occurred_at)"))
 
 
 class ChargesAmended(Frozen):

@@ -103,6 +103,9 @@ class RequestView(ResponseBody):
     documents: list[DocumentRef]
     us_request_reference: str | None
     request_reference: str | None
+    requested_on: date | None = Field(
+        default=None, description="the request's legal date as given (the US request's or the "
+        "diplomatic note's); null: none given, it counts from its entry")
 
 
 class CaseDetail(CaseSummary):
