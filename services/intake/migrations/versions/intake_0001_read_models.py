@@ -1,12 +1,19 @@
-"""Intake read models: the case list and the cross-service timeline."""
+"""Intake read models: the case list and the cross-service timeline.
+
+Revision ID: intake_0001
+Revises: 0001_platform
+Create Date: 2026-11-28
+"""
+
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
-from shared.migrations.columns import timestamp
-
-revision = "intake_0001"
-down_revision = "0001_platform"
+revision: str = "intake_0001"
+down_revision: str | Sequence[str] | None = "0001_platform"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
@@ -19,8 +26,8 @@ def upgrade() -> None:
         sa.Column("requesting_district", sa.String(10), nullable=False),
         sa.Column("status", sa.String(60), nullable=False),
         sa.Column("clearance", sa.String(40), nullable=False),
-        timestamp("submitted_at"),
-        timestamp("updated_at"),
+        sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_intake_cases_status", "intake_cases", ["status"])
     op.create_table(
@@ -31,8 +38,8 @@ def upgrade() -> None:
         sa.Column("event_type", sa.String(200), nullable=False),
         sa.Column("schema_version", sa.Integer, nullable=False),
         sa.Column("stream_version", sa.Integer, nullable=False),
-        timestamp("occurred_at"),
-        timestamp("recorded_at"),
+        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("actor", sa.String(300), nullable=False),
         sa.Column("data", sa.Text, nullable=False),
     )
