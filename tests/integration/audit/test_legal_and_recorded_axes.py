@@ -15,11 +15,13 @@ from shared.audit.asof import Question, case_as_of, explain
 from shared.audit.http import create_audit_app
 from shared.audit.legal_times import check_causes, check_stream
 from shared.audit.sources import AuditTarget, occurrences
+from shared.audit.verify import verify
 from shared.clock import ManualClock
 from shared.db import Database
 from shared.eventstore import Actor, EventContext, EventStore, NewEvent, RecordedEvent
 from shared.legaltime import TimelineOrder
 from tests.support.auth import service_headers
+from tests.support.infra import fresh_namespace
 
 CASE = "RWY-AFTERFACT1"
 ZONE = "America/Mexico_City"
@@ -164,3 +166,26 @@ async def test_verify_finds_a_derived_event_s_cause_in_a_store_and_compares_lega
     [mismatch] = check_causes(pending, causes, ZONE)
     assert mismatch.event.event_id == noted.event_id
     assert "2026-01-10" in mismatch.detail and "2026-01-22" in mismatch.detail
+
+
+async def test_verify_warns_about_an_event_stamped_with_its_entry_not_its_act(
+    any_db: Database, kafka: str,
+) -> None:
+    clock = ManualClock(OPENED)
+    await append(any_db, clock, OPENED, 1, "judicial.case_opened", {
+        "case_id": CASE, "opened_at": OPENED.isoformat(), "legal_basis": "treaty",
+        "requesting_district": "EDNY", "intake_event_id": "x"}, OPENED)
+    # Ordered on the 20th, entered on the 22nd and stamped with the entry instant.
+    stamped = await append(any_db, clock, ENTERED, 2, "judicial.surrender_ordered", {
+        "case_id": CASE, "legal_basis": "treaty", "requesting_district": "EDNY",
+        "ordered_on": "2026-01-20", "kind": "full", "pickup_days": 60,
+        "pickup_deadline_on": "2026-03-21", "return_obligation": False,
+        "granted_charge_ids": ["c1"]}, ENTERED)
+    # No topic in this namespace: the events are "never published" errors; the legal-time
+    # finding is a warning of its own.
+    report = await verify(AuditTarget({"judicial": any_db.url}, kafka, fresh_namespace()))
+    [warning] = report.warnings
+    assert warning.event_id == str(stamped.event_id) and warning.severity == "warning"
+    assert "ordered_on is 2026-01-20" in warning.problem
+    assert "legal date 2026-01-22" in warning.problem
+    assert warning not in report.errors
