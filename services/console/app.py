@@ -270,7 +270,7 @@ def create_app(settings: ConsoleSettings, apis: Apis | None = None) -> FastAPI:
         refusal = None
         try:
             body = body_of(step, form, settings.legal_timezone)
-            await call(session, step.service, "POST", step.url(case_id), json=body)
+            await call(session, step.service, "POST", step.url(case_id, form), json=body)
             return RedirectResponse(f"/cases/{case_id}?recorded={step.id}#recorded",
                                     status_code=303)
         except FormProblem as problem:

@@ -12,11 +12,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from shared.security import PermissionMatrix, load_matrix
 
-Kind = Literal["date", "text", "textarea", "bool", "choice", "int", "instant"]
+Kind = Literal["date", "text", "textarea", "bool", "choice", "int", "instant", "list"]
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,19 @@ class Step:
     path: str                   # the API route as the matrix names it
     inputs: tuple[Input, ...] = field(default_factory=tuple)
 
-    def url(self, case_id: str) -> str:
-        return self.path.replace("{case_id}", case_id)
+    def url(self, case_id: str, form: Mapping[str, str] | None = None) -> str:
+        """The route with the case, and any other path parameter (an assurance id) taken
+        from the form's field of that name."""
+        url = self.path.replace("{case_id}", quote(case_id, safe=""))
+        for item in self.inputs:
+            if self.in_path(item):
+                url = url.replace(f"{{{item.name}}}",
+                                  quote((form or {}).get(item.name, "").strip(), safe="")
+                                  or "-")
+        return url
+
+    def in_path(self, item: Input) -> bool:
+        return f"{{{item.name}}}" in self.path
 
 
 def _day(name: str) -> Input:
@@ -79,7 +91,57 @@ JUDICIAL = (
           Input("authority", "text"))),
 )
 
-STEPS: dict[str, Step] = {step.id: step for step in JUDICIAL}
+CHARGE_IDS = Input("charge_ids", "list")
+ASSURANCE_ID = Input("assurance_id", "text")
+
+# Assurance's steps: capital charges' assurances (treaty) and the DOJ commitment (NS basis).
+ASSURANCE = (
+    Step("assurance.assurance_request", "assurance", "/cases/{case_id}/assurance-requests",
+         (CHARGE_IDS, _day("requested_on"), Input("note", "textarea", required=False))),
+    Step("assurance.assurance", "assurance", "/cases/{case_id}/assurances",
+         (ASSURANCE_ID, Input("scope", "list"), Input("diplomatic_note_reference", "text"),
+          Input("issuing_authority", "text"), _day("issued_on"), CHARGE_IDS)),
+    Step("assurance.decision", "assurance",
+         "/cases/{case_id}/assurances/{assurance_id}/decision",
+         (ASSURANCE_ID, Input("accepted", "bool"), _day("decided_on"),
+          Input("reason", "textarea"))),
+    Step("assurance.withdrawal", "assurance",
+         "/cases/{case_id}/assurances/{assurance_id}/withdrawal",
+         (ASSURANCE_ID, _day("withdrawn_on"), Input("reason", "textarea"))),
+    Step("assurance.doj_commitment", "assurance", "/cases/{case_id}/doj-commitment",
+         (Input("reference", "text"), _day("committed_on"), Input("authority", "text"),
+          Input("scope", "textarea"), Input("charge_ids", "list", required=False),
+          Input("prosecuting_authority", "text", required=False),
+          Input("seeks_death", "bool", required=False))),
+)
+
+# The US court's steps after the landing (a superseding indictment, with its list of counts,
+# is left to the API for now).
+COURT = (
+    Step("court.docket", "court", "/cases/{case_id}/docket", (Input("docket_number", "text"),)),
+    Step("court.initial_appearance", "court", "/cases/{case_id}/initial-appearance",
+         (Input("held_at", "instant"), Input("magistrate", "text"))),
+    Step("court.detention_hearing", "court", "/cases/{case_id}/detention-hearing",
+         (_day("decided_on"),
+          Input("outcome", "choice", choices=("detained", "released_on_conditions")),
+          Input("conditions", "textarea", required=False),
+          Input("grounds", "textarea", required=False))),
+    Step("court.arraignment", "court", "/cases/{case_id}/arraignment",
+         (_day("arraigned_on"),
+          Input("plea", "choice", choices=("not_guilty", "guilty", "nolo_contendere")),
+          CHARGE_IDS)),
+    Step("court.specialty_consent_request", "court",
+         "/cases/{case_id}/specialty-consent-requests",
+         (_day("requested_on"), CHARGE_IDS,
+          Input("diplomatic_note_reference", "text", required=False))),
+    Step("court.specialty_consent", "court", "/cases/{case_id}/specialty-consent",
+         (Input("granted", "bool"), _day("decided_on"), Input("diplomatic_note_reference", "text"),
+          CHARGE_IDS)),
+    Step("court.proceedings_ended", "court", "/cases/{case_id}/proceedings-ended",
+         (_day("ended_on"), Input("outcome", "text"))),
+)
+
+STEPS: dict[str, Step] = {step.id: step for step in (*JUDICIAL, *ASSURANCE, *COURT)}
 
 
 def allowed_steps(roles: Iterable[str], matrix: PermissionMatrix | None = None,
@@ -115,7 +177,7 @@ def body_of(step: Step, form: Mapping[str, str], timezone: str) -> dict[str, Any
     body: dict[str, Any] = {}
     for item in step.inputs:
         raw = (form.get(item.name) or "").strip()
-        if not raw:
+        if not raw or step.in_path(item):
             continue
         body[item.name] = _typed(item, raw, timezone)
     return body
@@ -126,6 +188,8 @@ def _typed(item: Input, raw: str, timezone: str) -> Any:
         if raw not in ("true", "false"):
             raise FormProblem(item.name, "form.choose")
         return raw == "true"
+    if item.kind == "list":  # comma-separated: c1, c2
+        return [part.strip() for part in raw.split(",") if part.strip()]
     if item.kind == "int":
         try:
             return int(raw)

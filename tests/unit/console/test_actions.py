@@ -9,11 +9,26 @@ from services.console.steps import STEPS, FormProblem, allowed_steps, body_of, m
 from shared.security import load_matrix
 
 
-def test_a_judicial_clerk_sees_every_judicial_step_and_other_roles_none() -> None:
-    assert [s.id for s in allowed_steps(["judicial_clerk"])] == list(STEPS)
-    for role in ("operator", "assurance_officer", "transport_officer", "court_clerk",
-                 "auditor", "privacy_officer"):
+def test_each_clerk_or_officer_sees_the_steps_of_the_service_they_record() -> None:
+    services = {"judicial_clerk": "judicial", "assurance_officer": "assurance",
+                "court_clerk": "court"}
+    for role, service in services.items():
+        assert [s.id for s in allowed_steps([role])] == \
+            [s.id for s in STEPS.values() if s.service == service], role
+    for role in ("operator", "transport_officer", "auditor", "privacy_officer"):
         assert allowed_steps([role]) == [], role
+
+
+def test_a_path_parameter_comes_from_its_field_and_stays_out_of_the_body() -> None:
+    step = STEPS["assurance.decision"]
+    form = {"assurance_id": "AS/1", "accepted": "true", "decided_on": "2025-08-01",
+            "reason": "sufficient"}
+    assert step.url("RWY-1", form) == "/cases/RWY-1/assurances/AS%2F1/decision"
+    assert body_of(step, form, "UTC") == {"accepted": True, "decided_on": "2025-08-01",
+                                          "reason": "sufficient"}
+    arraignment = body_of(STEPS["court.arraignment"], {"charge_ids": "c1, c2,", "plea": "guilty"},
+                          "UTC")
+    assert arraignment == {"charge_ids": ["c1", "c2"], "plea": "guilty"}
 
 
 def test_the_forms_follow_the_matrix_not_a_list_of_their_own() -> None:
