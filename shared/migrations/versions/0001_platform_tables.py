@@ -1,26 +1,18 @@
-"""Platform tables: events, outbox, inbox.
-
-Revision ID: 0001_platform
-Revises:
-Create Date: 2026-11-28
-"""
-
-from collections.abc import Sequence
+"""Platform tables: events, outbox, inbox."""
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0001_platform"
-down_revision: str | Sequence[str] | None = None
-branch_labels: str | Sequence[str] | None = ("platform",)
-depends_on: str | Sequence[str] | None = None
+from shared.migrations.columns import BigIntId, on_postgres, partial_index, timestamp
 
-BigIntId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+revision = "0001_platform"
+down_revision = None
+branch_labels = ("platform",)
 
 
 def _tx_id_default() -> sa.TextClause:
     # The writer's transaction id orders commits safely (see EventStore.read_all).
-    if op.get_bind().dialect.name == "postgresql":
+    if on_postgres():
         return sa.text("(pg_current_xact_id()::text::bigint)")
     return sa.text("0")
 
@@ -37,8 +29,8 @@ def upgrade() -> None:
         sa.Column("event_type", sa.String(200), nullable=False),
         sa.Column("schema_version", sa.Integer, nullable=False),
         sa.Column("payload", sa.Text, nullable=False),
-        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        timestamp("occurred_at"),
+        timestamp("recorded_at"),
         sa.Column("actor_subject", sa.String(200), nullable=False),
         sa.Column("actor_role", sa.String(100), nullable=False),
         sa.Column("correlation_id", sa.String(100), nullable=False),
@@ -58,14 +50,12 @@ def upgrade() -> None:
                   nullable=False),
         sa.Column("topic", sa.String(200), nullable=False),
         sa.Column("message_key", sa.String(200), nullable=False),
-        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+        timestamp("published_at", nullable=True),
         sa.Column("kafka_partition", sa.Integer, nullable=True),
         sa.Column("kafka_offset", sa.BigInteger, nullable=True),
     )
     # The relay only ever looks at what is still to send.
-    op.create_index("ix_outbox_pending", "outbox", ["id"],
-                    postgresql_where=sa.text("published_at IS NULL"),
-                    sqlite_where=sa.text("published_at IS NULL"))
+    partial_index("ix_outbox_pending", "outbox", ["id"], "published_at IS NULL")
     op.create_index("ix_outbox_event", "outbox", ["event_position"])
 
     op.create_table(
@@ -75,10 +65,10 @@ def upgrade() -> None:
         sa.Column("topic", sa.String(200), nullable=False),
         sa.Column("kafka_partition", sa.Integer, nullable=False),
         sa.Column("kafka_offset", sa.BigInteger, nullable=False),
-        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
+        timestamp("processed_at"),
     )
 
-    if op.get_bind().dialect.name == "postgresql":
+    if on_postgres():
         # Wake the relay when outbox rows commit: NOTIFY is delivered at commit, once per
         # transaction, and costs the writer no extra round trip.
         op.execute("""
@@ -107,7 +97,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
+    if on_postgres():
         op.execute("DROP TRIGGER IF EXISTS events_immutable ON events")
         op.execute("DROP FUNCTION IF EXISTS runway_events_immutable()")
         op.execute("DROP TRIGGER IF EXISTS outbox_notify ON outbox")

@@ -5,21 +5,15 @@ through the commit's WAL flush), so a NOTIFY on every append cost concurrent wri
 group commit: the bench measured single appends 2.4x faster without it. The relay needs the
 wake-up only while it waits for work; while it drains, it reads the outbox again anyway. So the
 leading relay records in `outbox_relay_state` whether it waits, and writers notify only then.
-
-Revision ID: 0003_outbox_wake
-Revises: 0002_person_names
-Create Date: 2026-12-10
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003_outbox_wake"
-down_revision: str | Sequence[str] | None = "0002_person_names"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+from shared.migrations.columns import on_postgres
+
+revision = "0003_outbox_wake"
+down_revision = "0002_person_names"
 
 
 def upgrade() -> None:
@@ -31,7 +25,7 @@ def upgrade() -> None:
     )
     # No relay waits until one says so (there is nobody to wake before it starts).
     op.execute("INSERT INTO outbox_relay_state (id, waiting) VALUES (1, false)")
-    if op.get_bind().dialect.name == "postgresql":
+    if on_postgres():
         op.execute("""
             CREATE OR REPLACE FUNCTION runway_notify_outbox() RETURNS trigger
             LANGUAGE plpgsql AS $$
@@ -45,7 +39,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
+    if on_postgres():
         op.execute("""
             CREATE OR REPLACE FUNCTION runway_notify_outbox() RETURNS trigger
             LANGUAGE plpgsql AS $$

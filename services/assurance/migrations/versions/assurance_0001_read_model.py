@@ -1,35 +1,28 @@
-"""Assurance read model: one row per case with its clearance and the case view.
-
-Revision ID: assurance_0001
-Revises: 0001_platform
-Create Date: 2026-11-28
-"""
-
-from collections.abc import Sequence
+"""Assurance read model: one row per case with its clearance and the case view."""
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "assurance_0001"
-down_revision: str | Sequence[str] | None = "0001_platform"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+from shared.migrations.columns import case_key, timestamp
+
+revision = "assurance_0001"
+down_revision = "0001_platform"
 
 
 def upgrade() -> None:
     op.create_table(
         "assurance_cases",
-        sa.Column("case_id", sa.String(200), primary_key=True),
+        case_key(),
         sa.Column("legal_basis", sa.String(40), nullable=False),
         sa.Column("version", sa.Integer, nullable=False),
         sa.Column("cleared", sa.Boolean, nullable=False),
-        sa.Column("cleared_since", sa.DateTime(timezone=True), nullable=True),
+        timestamp("cleared_since", nullable=True),
         sa.Column("basis", sa.String(40), nullable=True),
         sa.Column("clearance_exception", sa.String(60), nullable=True),
         sa.Column("uncovered_charge_ids", sa.JSON, nullable=False),
         sa.Column("transfer_flagged", sa.Boolean, nullable=False),
         sa.Column("view", sa.JSON, nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        timestamp("updated_at"),
     )
     op.create_index("ix_assurance_cases_cleared", "assurance_cases", ["cleared", "case_id"])
 

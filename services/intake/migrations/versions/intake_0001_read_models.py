@@ -1,19 +1,12 @@
-"""Intake read models: the case list and the cross-service timeline.
-
-Revision ID: intake_0001
-Revises: 0001_platform
-Create Date: 2026-11-28
-"""
-
-from collections.abc import Sequence
+"""Intake read models: the case list and the cross-service timeline."""
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "intake_0001"
-down_revision: str | Sequence[str] | None = "0001_platform"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+from shared.migrations.columns import timestamp
+
+revision = "intake_0001"
+down_revision = "0001_platform"
 
 
 def upgrade() -> None:
@@ -26,8 +19,8 @@ def upgrade() -> None:
         sa.Column("requesting_district", sa.String(10), nullable=False),
         sa.Column("status", sa.String(60), nullable=False),
         sa.Column("clearance", sa.String(40), nullable=False),
-        sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        timestamp("submitted_at"),
+        timestamp("updated_at"),
     )
     op.create_index("ix_intake_cases_status", "intake_cases", ["status"])
     op.create_table(
@@ -38,8 +31,8 @@ def upgrade() -> None:
         sa.Column("event_type", sa.String(200), nullable=False),
         sa.Column("schema_version", sa.Integer, nullable=False),
         sa.Column("stream_version", sa.Integer, nullable=False),
-        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        timestamp("occurred_at"),
+        timestamp("recorded_at"),
         sa.Column("actor", sa.String(300), nullable=False),
         sa.Column("data", sa.Text, nullable=False),
     )

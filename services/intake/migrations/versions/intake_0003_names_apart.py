@@ -1,19 +1,12 @@
 """The person's name moves from intake_cases to person_names (shared/pii/names.py), out of the
 read models an audit replay rebuilds from the (sealed) log.
-
-Revision ID: intake_0003
-Revises: intake_0002
-Create Date: 2026-12-02
 """
-
-from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "intake_0003"
-down_revision: str | Sequence[str] | None = "intake_0002"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = "0002_person_names"
+revision = "intake_0003"
+down_revision = "intake_0002"
+depends_on = "0002_person_names"
 
 
 def upgrade() -> None:

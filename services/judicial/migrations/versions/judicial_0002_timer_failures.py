@@ -1,19 +1,12 @@
-"""Judicial timers: record failed attempts so one failing timer cannot hold up the others.
-
-Revision ID: judicial_0002
-Revises: judicial_0001
-Create Date: 2026-12-01
-"""
-
-from collections.abc import Sequence
+"""Judicial timers: record failed attempts so one failing timer cannot hold up the others."""
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "judicial_0002"
-down_revision: str | Sequence[str] | None = "judicial_0001"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+from shared.migrations.columns import timestamp
+
+revision = "judicial_0002"
+down_revision = "judicial_0001"
 
 
 def upgrade() -> None:
@@ -21,8 +14,7 @@ def upgrade() -> None:
                                                server_default="0"))
     op.add_column("judicial_timers", sa.Column("last_error", sa.Text, nullable=True))
     # A failed timer is skipped until then (exponential backoff), letting the others run.
-    op.add_column("judicial_timers", sa.Column("retry_at", sa.DateTime(timezone=True),
-                                               nullable=True))
+    op.add_column("judicial_timers", timestamp("retry_at", nullable=True))
 
 
 def downgrade() -> None:
