@@ -76,8 +76,9 @@ def test_the_table_in_docs_contracts_is_up_to_date() -> None:
     page = lt.DOCUMENT.read_text(encoding="utf-8")
     assert lt.with_table(page, lt.committed_types()) == page, (
         "run `.venv/bin/python -m shared.audit.legal_times`")
-    assert "| `judicial.surrender_ordered` | v1 | `ordered_on` | document |" in page
-    assert "`transport.custody_transferred` | v1 | `transferred_at`" in page
+    assert "| `judicial.surrender_ordered` | all | `ordered_on` | document |" in page
+    assert "`transport.custody_transferred` | all | `transferred_at`" in page
+    assert "| `assurance.assurance_received` | v2 | `diplomatic_note.issued_on`" in page
 
 
 def test_a_field_the_schema_lacks_is_caught() -> None:
