@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections import defaultdict
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -31,21 +33,32 @@ async def write_cases(db: Database, store: EventStore, topic: str, cases: int,
                                    context=CONTEXT, topic=topic)
 
 
+def make_relays(db: Database, kafka: str, count: int = 1, **options: Any) -> list[OutboxRelay]:
+    return [OutboxRelay(db, lambda: make_producer(kafka, "test-relay"), source="/runway/test",
+                        **options) for _ in range(count)]
+
+
+@contextlib.asynccontextmanager
+async def running(relays: list[OutboxRelay]) -> AsyncIterator[None]:
+    """The relays run while the block does, and finish what they have in hand after it."""
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(relay.run(stop)) for relay in relays]
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks)
+
+
 async def test_relay_publishes_cloudevents_in_per_case_order_and_marks_rows(
     pg_db: Database, store: EventStore, kafka: str
 ) -> None:
     topic = unique_topic("relay")
     await create_topics(kafka, [topic])
     await write_cases(pg_db, store, topic, cases=10, per_case=5)
-    relay = OutboxRelay(pg_db, lambda: make_producer(kafka, "test-relay"),
-                        source="/runway/test", batch_size=7)
-    stop = asyncio.Event()
-    running = asyncio.create_task(relay.run(stop))
-    try:
+    [relay] = make_relays(pg_db, kafka, batch_size=7)
+    async with running([relay]):
         await wait_for(lambda: _zero(relay.pending_count()), what="outbox drained")
-    finally:
-        stop.set()
-        await running
 
     records = await read_topic(kafka, topic)
     assert len(records) == 50
@@ -80,19 +93,13 @@ async def test_relay_wakes_on_commit_without_waiting_for_the_poll(
     topic = unique_topic("wake")
     await create_topics(kafka, [topic])
     # A poll interval far longer than the deadline below: only NOTIFY can wake the relay.
-    relay = OutboxRelay(pg_db, lambda: make_producer(kafka, "test-relay"),
-                        source="/runway/test", poll_interval=60)
-    stop = asyncio.Event()
-    running = asyncio.create_task(relay.run(stop))
-    try:
+    [relay] = make_relays(pg_db, kafka, poll_interval=60)
+    async with running([relay]):
         await wait_for(lambda: _true(relay.is_leader), what="relay leadership")
         started = time.monotonic()
         await write_cases(pg_db, store, topic, cases=1, per_case=1)
         await wait_for(lambda: _zero(relay.pending_count()), timeout=5, what="NOTIFY wake-up")
         assert time.monotonic() - started < 5
-    finally:
-        stop.set()
-        await running
 
 
 async def test_only_one_relay_publishes_at_a_time(
@@ -100,19 +107,13 @@ async def test_only_one_relay_publishes_at_a_time(
 ) -> None:
     topic = unique_topic("leader")
     await create_topics(kafka, [topic])
-    relays = [OutboxRelay(pg_db, lambda: make_producer(kafka, "test-relay"),
-                          source="/runway/test", poll_interval=0.2) for _ in range(2)]
-    stop = asyncio.Event()
-    running = [asyncio.create_task(r.run(stop)) for r in relays]
-    try:
+    relays = make_relays(pg_db, kafka, 2, poll_interval=0.2)
+    async with running(relays):
         await wait_for(lambda: _true(any(r.is_leader for r in relays)), what="a leader")
         await write_cases(pg_db, store, topic, cases=3, per_case=3)
         await wait_for(lambda: _zero(relays[0].pending_count()), what="outbox drained")
         assert sum(r.is_leader for r in relays) == 1
         assert sum(r.stats.published for r in relays) == 9
-    finally:
-        stop.set()
-        await asyncio.gather(*running)
     assert len(await read_topic(kafka, topic)) == 9
 
 
@@ -129,11 +130,8 @@ async def test_a_relay_that_loses_its_lock_stops_and_another_takes_over(
 ) -> None:
     topic = unique_topic("lock-loss")
     await create_topics(kafka, [topic])
-    relays = [OutboxRelay(pg_db, lambda: make_producer(kafka, "test-relay"),
-                          source="/runway/test", poll_interval=0.1) for _ in range(2)]
-    stop = asyncio.Event()
-    running = [asyncio.create_task(r.run(stop)) for r in relays]
-    try:
+    relays = make_relays(pg_db, kafka, 2, poll_interval=0.1)
+    async with running(relays):
         await wait_for(lambda: _true(any(r.is_leader for r in relays)), what="a leader")
         first = next(r for r in relays if r.is_leader)
         async with pg_db.transaction() as conn:
@@ -145,7 +143,4 @@ async def test_a_relay_that_loses_its_lock_stops_and_another_takes_over(
         await write_cases(pg_db, store, topic, cases=2, per_case=2)
         await wait_for(lambda: _zero(relays[0].pending_count()), what="outbox drained again")
         assert sum(r.is_leader for r in relays) == 1
-    finally:
-        stop.set()
-        await asyncio.gather(*running)
     assert len(await read_topic(kafka, topic)) == 4
