@@ -1,0 +1,159 @@
+"""The case view's `surrender_blocked_by` and the domain's refusal of a surrender order are the
+same rules, in every reachable state, and both agree with the law read off the recorded
+history by an independent walk (so dropping a rule from the gate fails here: the view and
+the domain would still agree with each other, but not with the history).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from services.judicial import commands as cmd
+from services.judicial.days import Policy
+from services.judicial.domain import decide, open_case
+from services.judicial.events import CaseOpened, LegalBasis
+from services.judicial.rules import SURRENDER
+from services.judicial.state import initial
+from services.judicial.view import case_view
+from shared.errors import RuleViolation
+
+from .support import at
+from .test_properties import Action, Run, actions, policies
+
+GATE_IDS = {rule.id for rule in SURRENDER.rules}
+# The ordinary path gets deep through "next"; amparo suits are drawn often (two file
+# numbers), most with a suspension, so suspensions, pending suits and rulings inside and after
+# the window are common.
+_next = st.tuples(st.just("next"), st.integers(0, 1), st.integers(1, 11))
+_amparo = st.tuples(st.sampled_from(["suit", "suit", "suspension", "ruling"]), st.just(0),
+                    st.integers(0, 5))
+steps_strategy = st.one_of(actions, _next, _amparo, _amparo,
+                           st.tuples(st.just("advance"), st.integers(1, 8), st.just(0)))
+
+
+def expand(action: Action) -> list[Action]:
+    """A "suit" is an amparo filed, then (for most choices) its suspension granted."""
+    what, back, choice = action
+    if what != "suit":
+        return [action]
+    return [("amparo", back, choice)] + ([("suspension", back, choice)] if choice > 1 else [])
+
+
+History = list[tuple[str, dict[str, Any]]]
+
+
+def surrender_refusal(run: Run, today: date) -> RuleViolation | None:
+    order = cmd.OrderSurrender(ordered_on=today, kind="full")
+    try:
+        decide(run.state, order, run.now, run.policy)
+    except RuleViolation as refused:
+        return refused
+    return None
+
+
+def refused_with(refusal: RuleViolation) -> set[str]:
+    """The rules a refusal names: the one it is refused under and those it says also hold."""
+    also = re.search(r"\(also held back by: ([a-z_, ]+)\)$", refusal.message)
+    return {refusal.rule, *(also.group(1).split(", ") if also else ())}
+
+
+def amparo_holds(history: History, today: date) -> set[str]:
+    """The amparo rules holding a surrender back on `today`, read from the events alone."""
+    window_due: date | None = None
+    pending: set[str] = set()
+    suspended: set[str] = set()
+    for name, payload in history:
+        if name == "sre_extradition_granted":
+            window_due = date.fromisoformat(payload["amparo_window_closes_on"])
+        elif name == "amparo_filed":
+            pending.add(payload["amparo_id"])
+        elif name == "amparo_suspension_granted":
+            suspended.add(payload["amparo_id"])
+        elif name in ("amparo_denied", "amparo_granted"):
+            pending.discard(payload["amparo_id"])
+            suspended.discard(payload["amparo_id"])
+    holds = {"amparo_suspension_active": bool(suspended), "amparo_pending": bool(pending),
+             "amparo_window_open": window_due is not None and today < window_due}
+    return {rule for rule, held in holds.items() if held}
+
+
+def lawful_surrender(basis: str, history: History, today: date) -> bool:
+    """May a full surrender be ordered on `today`? Read from the events alone: the SRE granted,
+    no amparo rule holds it, nobody was released, no order was made yet."""
+    names = {name for name, _ in history}
+    return (basis != "national_security" and "sre_extradition_granted" in names
+            and not names & {"released_from_custody", "surrender_ordered"}
+            and not amparo_holds(history, today))
+
+
+def check(run: Run, basis: str) -> str:
+    today = run.now.date()
+    blocked = case_view(run.state, today)["surrender_blocked_by"]
+    assert blocked == [r for r in blocked if r in GATE_IDS] and len(set(blocked)) == len(blocked)
+    refusal = surrender_refusal(run, today)
+    lawful = lawful_surrender(basis, run.history, today)
+    assert {r for r in blocked if r.startswith("amparo_")} == amparo_holds(run.history, today)
+    if blocked:
+        assert refusal is not None, f"view says {blocked} but the domain accepts the order"
+        assert refusal.rule == blocked[0]
+        assert refused_with(refusal) == set(blocked), (refusal.message, blocked)
+        assert not lawful, f"the history allows surrender on {today}, the gate says {blocked}"
+        return "blocked"
+    # Nothing in the gate holds it: accepted, or refused only by a rule of the command itself
+    # (its date), never by a state rule the view failed to list.
+    assert refusal is None or refusal.rule not in GATE_IDS, refusal
+    assert lawful, f"the gate lets a surrender through on {today} that the history forbids"
+    return "accepted" if refusal is None else f"refused by {refusal.rule}"
+
+
+def start(basis: str, policy: Policy) -> Run:
+    run = Run(initial(), at("2026-01-01", 9), policy)
+    run.record(open_case(initial(), CaseOpened(
+        case_id="RWY-G1", opened_at=at("2025-12-01"), legal_basis=LegalBasis(basis),
+        requesting_district="SDCA", charge_ids=("c1",), intake_event_id="e-1")))
+    return run
+
+
+GRANT = [("formal", 0, 1), ("advance", 1, 0), ("hearing", 0, 1), ("advance", 1, 0),
+         ("opinion", 0, 1), ("advance", 1, 0), ("sre", 0, 1)]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(basis=st.sampled_from(["treaty", "treaty", "simplified", "national_security"]),
+       policy=policies, granted_first=st.booleans(),
+       steps=st.lists(steps_strategy, min_size=10, max_size=80), hour=st.integers(0, 23))
+def test_the_view_lists_exactly_the_rules_the_domain_refuses_a_surrender_with(
+        basis: str, policy: Policy, granted_first: bool, steps: list[Action],
+        hour: int) -> None:
+    run = start(basis, policy)
+    run.now = run.now.replace(hour=hour)
+    outcomes = {check(run, basis)}
+    for action in (GRANT if granted_first else []) + steps:
+        for step in expand(action):
+            run.step(step)
+            outcomes.add(check(run, basis))
+    for outcome in sorted(outcomes):
+        event(outcome)
+    event(f"suspension seen: {any(name == 'amparo_suspension_granted' for name, _ in run.history)}")
+
+
+def test_the_window_reads_the_calendar_not_the_scheduler() -> None:
+    """On the window's due date, before the scheduler has recorded the closing, the view and
+    the domain both say the window is closed; the day before, both say it is open."""
+    run = start("treaty", Policy())
+    for what in ("formal", "hearing", "opinion"):
+        run.step((what, 0, 1))
+        run.now += timedelta(days=1)
+    run.step(("sre", 0, 1))
+    due = date.fromisoformat(run.history[-1][1]["amparo_window_closes_on"])
+    run.now = datetime.combine(due - timedelta(days=1), run.now.timetz())
+    assert check(run, "treaty") == "blocked"
+    assert case_view(run.state, run.now.date())["surrender_blocked_by"] == ["amparo_window_open"]
+    run.now += timedelta(days=1)
+    assert run.state.amparo_window_closed is False  # the scheduler has not run
+    assert check(run, "treaty") == "accepted"
