@@ -263,25 +263,21 @@ password_of() { tr -d '\n' <"$(password_file "$1")"; }
 
 # Listeners and, in secure mode, authentication and authorization.
 listener_config() {
-  if [[ -z "$SECURE" ]]; then
-    cat <<EOF
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
-inter.broker.listener.name=PLAINTEXT
+  # One client listener and the controller's, both speaking the instance's protocol.
+  local protocol=PLAINTEXT
+  [[ -z "$SECURE" ]] || protocol=SASL_PLAINTEXT
+  cat <<EOF
+listeners=$protocol://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=$protocol://127.0.0.1:$KAFKA_PORT
+inter.broker.listener.name=$protocol
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:$protocol,$protocol:$protocol
 EOF
-    return
-  fi
+  [[ -n "$SECURE" ]] || return 0
   local controller_password
   controller_password="$(password_of "$CONTROLLER_USER")"
   cat <<EOF
 # Clients (and the broker itself) authenticate with SCRAM-SHA-512 on the one client listener.
-listeners=SASL_PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=SASL_PLAINTEXT://127.0.0.1:$KAFKA_PORT
-inter.broker.listener.name=SASL_PLAINTEXT
-controller.listener.names=CONTROLLER
-listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
 sasl.enabled.mechanisms=$SCRAM_MECHANISM
 sasl.mechanism.inter.broker.protocol=$SCRAM_MECHANISM
 listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$(password_of admin)";

@@ -15,7 +15,7 @@ import pstats
 import random
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from importlib.metadata import version as package_version
 from pathlib import Path
@@ -75,6 +75,16 @@ class Config:
 
 CPU_SAMPLE_S = 0.5  # how long one "is the box quiet?" CPU sample lasts
 LEADER_POLL_S = 0.0005  # the relay leads within ms; poll tightly so timing starts then
+
+
+@contextlib.contextmanager
+def stopwatch(record: Callable[[float], None]) -> Iterator[None]:
+    """Tells `record` how long the block took (perf_counter seconds), even when it raises."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        record(time.perf_counter() - started)
 
 
 def say(message: str) -> None:

@@ -38,6 +38,7 @@ from tests.bench.common import (
     percentiles,
     ratio,
     say,
+    stopwatch,
 )
 from tests.bench.kafka_raw import relay_records
 from tests.support.infra import kafka_bootstrap, pg_server_url
@@ -103,11 +104,8 @@ async def bench_latency(
         commit = consumer.commit
 
         async def timed_commit(*args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
-            try:
+            with stopwatch(offset_commits.append):
                 return await commit(*args, **kwargs)
-            finally:
-                offset_commits.append(time.perf_counter() - started)
 
         consumer.commit = timed_commit
         return consumer

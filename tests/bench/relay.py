@@ -38,6 +38,7 @@ from tests.bench.common import (
     migrated_template,
     ratio,
     say,
+    stopwatch,
     summarise_profile,
 )
 from tests.bench.kafka_raw import bench_raw_produce, relay_records
@@ -146,33 +147,28 @@ class PhaseTimer:
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
 
-    def add(self, phase: str, started: float) -> None:
-        self.seconds[phase] = self.seconds.get(phase, 0.0) + time.perf_counter() - started
+    def phase(self, name: str) -> contextlib.AbstractContextManager[None]:
+        """Adds the time the block takes to phase `name`."""
+        def add(seconds: float) -> None:
+            self.seconds[name] = self.seconds.get(name, 0.0) + seconds
+
+        return stopwatch(add)
 
     def relay_class(self) -> type[OutboxRelay]:
         timer = self
 
         class TimedRelay(OutboxRelay):
             async def drain(self, producer: AIOKafkaProducer) -> int:
-                started = time.perf_counter()
-                try:
+                with timer.phase("publish_pending"):
                     return await super().drain(producer)
-                finally:
-                    timer.add("publish_pending", started)
 
             async def _pending(self, in_flight: set[int]) -> list[Any]:
-                started = time.perf_counter()
-                try:
+                with timer.phase("select_pending"):
                     return await super()._pending(in_flight)
-                finally:
-                    timer.add("select_pending", started)
 
             async def _mark_published(self, acked: list[tuple[int, int, int]]) -> None:
-                started = time.perf_counter()
-                try:
+                with timer.phase("mark_published"):
                     await super()._mark_published(acked)
-                finally:
-                    timer.add("mark_published", started)
 
         return TimedRelay
 
@@ -182,11 +178,8 @@ class PhaseTimer:
             send = producer.send
 
             async def timed_send(*args: Any, **kwargs: Any) -> Any:
-                started = time.perf_counter()
-                try:
+                with self.phase("producer_send_enqueue"):
                     return await send(*args, **kwargs)
-                finally:
-                    self.add("producer_send_enqueue", started)
 
             producer.send = timed_send
             return producer
@@ -200,20 +193,14 @@ class PhaseTimer:
         original_row, original_kafka = namespace["row_to_event"], namespace["to_kafka"]
 
         def row_to_event(row: Any) -> RecordedEvent:
-            started = time.perf_counter()
-            try:
+            with self.phase("convert_row_to_event"):
                 event: RecordedEvent = original_row(row)
                 return event
-            finally:
-                self.add("convert_row_to_event", started)
 
         def to_kafka_timed(event: RecordedEvent, *, topic: str, key: str,
                            source: str) -> Any:
-            started = time.perf_counter()
-            try:
+            with self.phase("convert_to_cloudevent"):
                 return original_kafka(event, topic=topic, key=key, source=source)
-            finally:
-                self.add("convert_to_cloudevent", started)
 
         namespace.update(row_to_event=row_to_event, to_kafka=to_kafka_timed)
         try:
