@@ -99,6 +99,8 @@ def create_app(settings: ConsoleSettings, apis: Apis | None = None) -> FastAPI:
             "t": i18n.translator(lang), "lang": lang, "session": session,
             "may_submit": bool(session and may(session.roles, "intake", "POST", "/cases",
                                                matrix)),
+            "may_audit": bool(session and may(session.roles, "audit", "GET", "/verify",
+                                              matrix)),
             **context})
 
     async def call(session: Session, service: str, method: str, path: str, **kw: Any) -> Any:
@@ -333,6 +335,34 @@ def create_app(settings: ConsoleSettings, apis: Apis | None = None) -> FastAPI:
         session = session_of(request)
         shown = await call(session, "transport", "GET", f"/flights/{quote(flight_id)}")
         return render(request, "flight.html", flight=shown)
+
+    # --- auditors ----------------------------------------------------------------------------
+
+    @app.get("/audit", response_class=HTMLResponse)
+    async def audit(request: Request, case_id: str = "", legal_date: str = "",
+                    recorded: str = "") -> Response:
+        session = session_of(request)
+        if not may(session.roles, "audit", "GET", "/verify", matrix):
+            return render(request, "error.html", 403, message_key="error.forbidden",
+                          service="audit")
+        found: dict[str, Any] = {"url": clients.urls["audit"], "verify": None, "as_of": None,
+                                 "problem": None, "unreachable": False}
+        try:
+            found["verify"] = await call(session, "audit", "GET", "/verify")
+            if case_id.strip():
+                params = {k: v for k, v in (("legal_date", legal_date.strip()),
+                                            ("recorded", recorded.strip())) if v}
+                found["as_of"] = await call(
+                    session, "audit", "GET", f"/cases/{quote(case_id.strip(), safe='')}/as-of",
+                    params=params)
+        except Unreachable:
+            found["unreachable"] = True
+        except ApiError as error:
+            if error.status not in (404, 422):
+                raise
+            found["problem"] = error.detail
+        return render(request, "audit.html", **found, case_id=case_id, legal_date=legal_date,
+                      recorded=recorded)
 
     return app
 

@@ -23,6 +23,7 @@ from shared.security.settings import AuthSettings
 DEFAULT_PORTS = {"intake": 8001, "judicial": 8002, "assurance": 8003, "transport": 8004,
                  "court": 8005}
 DEFAULT_PORT = 8000
+AUDIT_PORT = 8010  # `runway audit serve`'s default
 
 
 class ConsoleSettings(BaseSettings):
@@ -37,6 +38,9 @@ class ConsoleSettings(BaseSettings):
     assurance_url: str | None = Field(default=None, validation_alias="RUNWAY_ASSURANCE_URL")
     transport_url: str | None = Field(default=None, validation_alias="RUNWAY_TRANSPORT_URL")
     court_url: str | None = Field(default=None, validation_alias="RUNWAY_COURT_URL")
+    # The auditors' read-only API, `runway audit serve` (not started by make run).
+    audit_url: str = Field(default=f"http://127.0.0.1:{AUDIT_PORT}",
+                           validation_alias="RUNWAY_AUDIT_URL")
     # Signs the session cookie. Unset, each process makes its own: a restart signs everyone
     # out, which is right for a local run; a deployment with several replicas sets it.
     cookie_secret: str = Field(default_factory=lambda: secrets.token_urlsafe(32),
@@ -71,9 +75,10 @@ class ConsoleSettings(BaseSettings):
                     "court": self.court_url}
         described = _stack_urls()
         offset = int(os.environ.get("RUNWAY_PORT_OFFSET", "0"))
-        return {name: (explicit[name] or described.get(name)
+        urls = {name: (explicit[name] or described.get(name)
                        or f"http://127.0.0.1:{port + offset}").rstrip("/")
                 for name, port in DEFAULT_PORTS.items()}
+        return {**urls, "audit": self.audit_url.rstrip("/")}
 
 
 def _stack_urls() -> dict[str, str]:

@@ -17,7 +17,14 @@ import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
 from shared.settings import REPO_ROOT
-from tests.browser.stack import SERVICES, Console, start_console, stop_console
+from tests.browser.stack import (
+    SERVICES,
+    Console,
+    start_audit,
+    start_console,
+    stop_audit,
+    stop_console,
+)
 from tests.support.stack import Stack
 
 SCREENSHOTS = REPO_ROOT / "var" / "log" / "browser"
@@ -61,11 +68,15 @@ async def stack(pg_server: str, kafka: str) -> AsyncIterator[Stack]:
 
 @pytest.fixture(scope="module")
 async def console(stack: Stack) -> AsyncIterator[Console]:
-    started = await start_console(stack)
+    audit = await start_audit(stack)
     try:
-        yield started
+        started = await start_console(stack, audit)
+        try:
+            yield started
+        finally:
+            await stop_console(started)
     finally:
-        await stop_console(started)
+        await stop_audit(audit)
 
 
 @pytest.fixture(scope="module")

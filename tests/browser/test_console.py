@@ -169,6 +169,22 @@ async def test_an_operator_submits_and_a_clerk_records_steps_through_the_pages(
     await expect(clerk.get_by_role("heading", name="Vuelos")).to_be_visible()
     await accessible(clerk)
 
+    # An auditor: verify OK, and the case as of yesterday's legal date (the detention ordered
+    # three days ago is in it; nothing the clerk's role offers is offered to an auditor).
+    auditor = await (await browser.new_context(locale="en-US")).new_page()
+    auditor.set_default_timeout(DEADLINE_MS)
+    await sign_in(auditor, console, "aud-eva", "auditor")
+    await auditor.goto(f"{console.url}/cases/{case_id}")
+    await expect(auditor.get_by_text("Your role records nothing on this page.")).to_be_visible()
+    await auditor.get_by_role("link", name="Auditors").click()
+    await expect(auditor.locator('[data-verify-ok="true"]')).to_contain_text("Verify OK")
+    await auditor.locator("#case_id").fill(case_id)
+    await auditor.locator("#legal_date").fill(days_ago(1))
+    await auditor.get_by_role("button", name="Show").click()
+    await expect(auditor.locator('tr[data-event-type="judicial.provisional_detention_ordered"]')
+                 ).to_be_visible()
+    await accessible(auditor)
+
 
 async def test_an_open_case_page_shows_another_users_step_without_a_reload(
         stack: Stack, console: Console, page: Page) -> None:
