@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 
+from shared.retry import poll
 from shared.security import AuthSettings, TokenIssuer
 
 ROLES = {
@@ -81,11 +81,12 @@ class Api:
     async def wait(self, service: str, path: str, holds: Callable[[dict[str, Any]], bool],
                    what: str, timeout: float = 60) -> dict[str, Any]:
         """Poll a read endpoint until `holds` (events travel through Kafka meanwhile)."""
-        deadline = time.monotonic() + timeout
-        while True:
+        found: dict[str, Any] | None = None  # the last answer, for the error
+
+        async def holding() -> dict[str, Any] | None:
+            nonlocal found
             found = await self.get(service, path)
-            if found is not None and holds(found):
-                return found
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"gave up waiting for {what} ({service}{path}): {found}")
-            await asyncio.sleep(0.1)
+            return found if found is not None and holds(found) else None
+
+        return await poll(holding, within=timeout, every=0.1, give_up=lambda _: TimeoutError(
+            f"gave up waiting for {what} ({service}{path}): {found}"))
