@@ -1,0 +1,36 @@
+"""Live updates: an event reaches the pages open on its case, and only those."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from services.console.live import Hub, cases_named, event_type_of
+
+
+async def test_an_event_reaches_every_page_open_on_its_case_and_no_other() -> None:
+    hub = Hub()
+    async with hub.watch("RWY-1") as first, hub.watch("RWY-1") as second, \
+            hub.watch("RWY-2") as other:
+        assert hub.publish({"RWY-1"}, "judicial.hearing_held.v1") == 2
+        assert await asyncio.wait_for(first.get(), 1) == "judicial.hearing_held.v1"
+        assert await asyncio.wait_for(second.get(), 1) == "judicial.hearing_held.v1"
+        assert other.empty()
+    assert hub.publish({"RWY-1"}, "x") == 0  # closed pages are forgotten
+
+
+async def test_a_stalled_page_misses_updates_instead_of_holding_them() -> None:
+    hub = Hub()
+    async with hub.watch("RWY-1") as queue:
+        for _ in range(100):
+            hub.publish({"RWY-1"}, "x")
+        assert queue.qsize() == queue.maxsize
+
+
+def test_an_event_names_its_case_by_key_or_in_its_data() -> None:
+    assert cases_named(b"RWY-1", b'{"case_id": "RWY-1"}') == {"RWY-1"}
+    flight = json.dumps({"flight_id": "F-1", "case_id": "RWY-2", "case_ids": ["RWY-3"]})
+    assert cases_named(b"F-1", flight.encode()) == {"F-1", "RWY-2", "RWY-3"}
+    assert cases_named(None, b"not json") == set()
+    assert event_type_of([("ce_id", b"1"), ("ce_type", b"intake.request_submitted.v2")]) == \
+        "intake.request_submitted.v2"
