@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from shared.db import Database
@@ -33,6 +34,14 @@ async def write_cases(db: Database, store: EventStore, topic: str, cases: int,
                                    context=CONTEXT, topic=topic)
 
 
+@pytest.fixture
+async def topic(kafka: str, request: pytest.FixtureRequest) -> str:
+    """A topic of the test's own (named after it), created."""
+    name = unique_topic(request.node.name.removeprefix("test_")[:40])
+    await create_topics(kafka, [name])
+    return name
+
+
 def make_relays(db: Database, kafka: str, count: int = 1, **options: Any) -> list[OutboxRelay]:
     return [OutboxRelay(db, lambda: make_producer(kafka, "test-relay"), source="/runway/test",
                         **options) for _ in range(count)]
@@ -50,11 +59,17 @@ async def running(relays: list[OutboxRelay]) -> AsyncIterator[None]:
         await asyncio.gather(*tasks)
 
 
+@contextlib.asynccontextmanager
+async def led(relays: list[OutboxRelay]) -> AsyncIterator[OutboxRelay]:
+    """The relays run; the block starts once one of them leads, and is handed that one."""
+    async with running(relays):
+        await wait_for(lambda: _true(any(r.is_leader for r in relays)), what="a leader")
+        yield next(r for r in relays if r.is_leader)
+
+
 async def test_relay_publishes_cloudevents_in_per_case_order_and_marks_rows(
-    pg_db: Database, store: EventStore, kafka: str
+    pg_db: Database, store: EventStore, kafka: str, topic: str
 ) -> None:
-    topic = unique_topic("relay")
-    await create_topics(kafka, [topic])
     await write_cases(pg_db, store, topic, cases=10, per_case=5)
     [relay] = make_relays(pg_db, kafka, batch_size=7)
     async with running([relay]):
@@ -88,14 +103,10 @@ async def test_relay_publishes_cloudevents_in_per_case_order_and_marks_rows(
 
 
 async def test_relay_wakes_on_commit_without_waiting_for_the_poll(
-    pg_db: Database, store: EventStore, kafka: str
+    pg_db: Database, store: EventStore, kafka: str, topic: str
 ) -> None:
-    topic = unique_topic("wake")
-    await create_topics(kafka, [topic])
     # A poll interval far longer than the deadline below: only NOTIFY can wake the relay.
-    [relay] = make_relays(pg_db, kafka, poll_interval=60)
-    async with running([relay]):
-        await wait_for(lambda: _true(relay.is_leader), what="relay leadership")
+    async with led(make_relays(pg_db, kafka, poll_interval=60)) as relay:
         started = time.monotonic()
         await write_cases(pg_db, store, topic, cases=1, per_case=1)
         await wait_for(lambda: _zero(relay.pending_count()), timeout=5, what="NOTIFY wake-up")
@@ -103,13 +114,10 @@ async def test_relay_wakes_on_commit_without_waiting_for_the_poll(
 
 
 async def test_only_one_relay_publishes_at_a_time(
-    pg_db: Database, store: EventStore, kafka: str
+    pg_db: Database, store: EventStore, kafka: str, topic: str
 ) -> None:
-    topic = unique_topic("leader")
-    await create_topics(kafka, [topic])
     relays = make_relays(pg_db, kafka, 2, poll_interval=0.2)
-    async with running(relays):
-        await wait_for(lambda: _true(any(r.is_leader for r in relays)), what="a leader")
+    async with led(relays):
         await write_cases(pg_db, store, topic, cases=3, per_case=3)
         await wait_for(lambda: _zero(relays[0].pending_count()), what="outbox drained")
         assert sum(r.is_leader for r in relays) == 1
@@ -126,14 +134,10 @@ async def _true(value: bool) -> bool:
 
 
 async def test_a_relay_that_loses_its_lock_stops_and_another_takes_over(
-    pg_db: Database, store: EventStore, kafka: str
+    pg_db: Database, store: EventStore, kafka: str, topic: str
 ) -> None:
-    topic = unique_topic("lock-loss")
-    await create_topics(kafka, [topic])
     relays = make_relays(pg_db, kafka, 2, poll_interval=0.1)
-    async with running(relays):
-        await wait_for(lambda: _true(any(r.is_leader for r in relays)), what="a leader")
-        first = next(r for r in relays if r.is_leader)
+    async with led(relays) as first:
         async with pg_db.transaction() as conn:
             # The database ends the leader's lock connection (a network cut, a failover).
             await conn.execute(sa.text(
