@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 from datetime import UTC, datetime
 from typing import Any
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Attributes every record has, and uvicorn's ANSI-coloured duplicate of the message.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
@@ -33,12 +35,21 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+class LogSettings(BaseSettings):
+    """LOG_LEVEL (INFO): for the tools; a service reads it with its ServiceSettings."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True,
+                                      env_ignore_empty=True)
+
+    level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
+
+
 def configure_logging(service: str, level: str | None = None) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter(service))
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel((level or os.environ.get("LOG_LEVEL", "INFO")).upper())
+    root.setLevel((level or LogSettings().level).upper())
     # Client libraries are chatty at INFO; their warnings still come through.
     for noisy in ("aiokafka", "kafka", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
