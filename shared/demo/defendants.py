@@ -80,7 +80,8 @@ DEFENDANTS: tuple[Defendant, ...] = (
 
 def request_body(defendant: Defendant, index: int, arrested_on: str, run_tag: str,
                  prefix: str = "AUG2025",
-                 us_request: str = "US written request of 11 Aug 2025") -> dict[str, Any]:
+                 us_request: str = "US written request of 11 Aug 2025",
+                 requested_on: str | None = None) -> dict[str, Any]:
     charges: list[dict[str, Any]] = [{
         "charge_id": "c1", "statute": "21 U.S.C. §§ 846, 841",
         "description": "conspiracy to distribute controlled substances",
@@ -107,6 +108,8 @@ def request_body(defendant: Defendant, index: int, arrested_on: str, run_tag: st
         "charges": charges,
         "documents": [{"kind": "arrest_warrant", "reference": f"WAR-{index:02d}"}],
     }
+    if requested_on is not None:  # the request's legal date (the US request, or the note)
+        body["requested_on"] = requested_on
     if defendant.path == NATIONAL_SECURITY:
         body["us_request_reference"] = us_request
     else:

@@ -50,6 +50,7 @@ class Scenario:
     authorized_on: date  # the national-security transfer authorisations
     committed_on: date  # the DOJ's commitments for capital cases, unless a defendant has its own
     commitment_reference: str
+    requested_on: date  # the US written request of the national-security cases
     departure_base: str = "Mexico City (AIFA)"
     shift_days: int = 0  # live(): every date moved by this many days
     live_clock: bool = False  # live(): instants are "now" rather than the flight day's hours
@@ -111,6 +112,9 @@ FEB_2025 = Scenario(
     authorized_on=date(2025, 2, 27),
     committed_on=CARO_QUINTERO_COMMITMENT,
     commitment_reference="DOJ no-death direction for Caro Quintero (Jul 2025)",
+    # The request's day is not public: the authorisation's day stands in, so a timeline in
+    # legal order still puts the request before the transfer.
+    requested_on=date(2025, 2, 27),
 )
 
 # --- 12 August 2025 --------------------------------------------------------------------------
@@ -128,6 +132,7 @@ AUG_2025 = Scenario(
     authorized_on=date(2025, 8, 11),
     committed_on=date(2025, 8, 11),
     commitment_reference="DOJ letter of 11 Aug 2025",
+    requested_on=date(2025, 8, 11),
 )
 
 # --- 20 January 2026 -------------------------------------------------------------------------
@@ -160,6 +165,7 @@ JAN_2026 = Scenario(
     authorized_on=date(2026, 1, 19),
     committed_on=date(2026, 1, 16),
     commitment_reference="DOJ commitments of 16 Jan 2026",
+    requested_on=date(2026, 1, 16),  # not public: the commitments' day stands in
 )
 
 SCENARIOS: dict[str, Scenario] = {s.key: s for s in (FEB_2025, AUG_2025, JAN_2026)}

@@ -65,7 +65,7 @@ async def submit_batch(api: Api, scenario: Scenario, say: Say) -> list[Person]:
     tag = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
     arrested = scenario.before_flight(TREATY_DAYS["provisional-detention"])
     body = {"requests": [request_body(d, i + 1, arrested, tag, scenario.reference_prefix,
-                                      scenario.us_request)
+                                      scenario.us_request, _requested_on(scenario, d))
                          for i, d in enumerate(people_)]}
     result = await api.post("intake", "/cases/batch", body)
     failed = [r for r in result["results"] if r["outcome"] != "created"]
@@ -78,6 +78,14 @@ async def submit_batch(api: Api, scenario: Scenario, say: Say) -> list[Person]:
     say(f"      {len(people)} cases created; judicial, assurance and transport opened them"
         " from the events on Kafka")
     return people
+
+
+def _requested_on(scenario: Scenario, defendant: Defendant) -> str:
+    """The request's legal date: the US written request, or a treaty case's diplomatic note
+    asking for provisional arrest."""
+    if defendant.path == NATIONAL_SECURITY:
+        return scenario.day(scenario.requested_on)
+    return scenario.before_flight(TREATY_DAYS["request"])
 
 
 async def national_security_path(api: Api, scenario: Scenario, person: Person) -> None:
@@ -96,7 +104,7 @@ async def national_security_path(api: Api, scenario: Scenario, person: Person) -
 # Days before the flight of each act of a treaty case: the formal request within the 60 days
 # of provisional detention, the amparo window (30 business days after the SRE's notification)
 # closed before the surrender order, and the flight inside the 60-day pickup window.
-TREATY_DAYS = {"provisional-detention": 133, "formal-request": 114, "hearing": 99,
+TREATY_DAYS = {"request": 135, "provisional-detention": 133, "formal-request": 114, "hearing": 99,
                "judge-opinion": 95, "sre-decided": 78, "sre-notified": 77, "amparo": 63,
                "amparo-suspension": 61, "assurance-requested": 100, "assurance-issued": 70,
                "assurance-decided": 53, "surrender-order": 15}
@@ -225,35 +233,41 @@ async def fly(api: Api, scenario: Scenario, flights: list[str], people: list[Per
               say: Say) -> None:
     say("[5/7] Custody handoff to the US Marshals, departure and landings")
     by_case = {p.case_id: p for p in people}
-    for flight_id in flights:
-        flight = await api.get("transport", f"/flights/{flight_id}")
-        assert flight is not None
-        aboard = [m["case_id"] for m in flight["manifest"]]
-        for case_id in aboard:
-            await api.post("transport", f"/flights/{flight_id}/custody", {
-                "case_id": case_id, "transferred_at": scenario.at(11),
-                "place": scenario.departure_base, "mexican_officer": "FGR agent 0412",
-                "us_marshal": "Deputy US Marshal 7781"})
-        await api.post("transport", f"/flights/{flight_id}/departure",
-                       {"departed_at": scenario.at(12)})
-        stops = [s["airport"] for s in flight["route"]]
-        for hour, airport in enumerate(stops, start=16):
-            await api.post("transport", f"/flights/{flight_id}/landing", {
-                "airport": airport, "landed_at": scenario.at(hour)})
+    flown = await asyncio.gather(*(fly_one(api, scenario, flight_id) for flight_id in flights))
+    for flight_id, (aircraft, aboard, stops) in zip(flights, flown, strict=True):
         for case_id in aboard:
             by_case[case_id].landed = by_case[case_id].destination
-        say(f"      {flight_id} ({flight['aircraft']}): {len(aboard)} aboard, "
-            f"landed at {', '.join(stops)}")
+        say(f"      {flight_id} ({aircraft}): {len(aboard)} aboard, landed at {', '.join(stops)}")
+
+
+async def fly_one(api: Api, scenario: Scenario,
+                  flight_id: str) -> tuple[str, list[str], list[str]]:
+    """One aircraft: everyone aboard handed over, departure, a landing at each stop."""
+    flight = await api.get("transport", f"/flights/{flight_id}")
+    assert flight is not None
+    aboard = [m["case_id"] for m in flight["manifest"]]
+    for case_id in aboard:  # one at a time: each handoff is appended to the flight's stream
+        await api.post("transport", f"/flights/{flight_id}/custody", {
+            "case_id": case_id, "transferred_at": scenario.at(11),
+            "place": scenario.departure_base, "mexican_officer": "FGR agent 0412",
+            "us_marshal": "Deputy US Marshal 7781"})
+    await api.post("transport", f"/flights/{flight_id}/departure",
+                   {"departed_at": scenario.at(12)})
+    stops = [s["airport"] for s in flight["route"]]
+    for hour, airport in enumerate(stops, start=16):
+        await api.post("transport", f"/flights/{flight_id}/landing", {
+            "airport": airport, "landed_at": scenario.at(hour)})
+    return str(flight["aircraft"]), aboard, stops
 
 
 async def open_court_intakes(api: Api, people: list[Person], say: Say) -> None:
     say("[6/7] US courts open intake records for everyone who landed")
-    for person in people:
-        if person.landed is None:
-            continue
+    async def opened(person: Person) -> None:
         record = await api.wait("court", f"/cases/{person.case_id}", lambda _c: True,
                                 f"court intake of {person.defendant.name}")
         person.court_district = str(record.get("district"))
+
+    await asyncio.gather(*(opened(p) for p in people if p.landed is not None))
     say(f"      {sum(p.court_district is not None for p in people)} intake records opened")
 
 
@@ -261,21 +275,34 @@ def _day_of(instant: str | None) -> date | None:
     return None if instant is None else legal_date(datetime.fromisoformat(instant))
 
 
+def _flag(case: dict[str, Any]) -> Flag:
+    """The flag as assurance states it: the two legal dates it compared when it names them,
+    else the custody's instant and the clearance's `since` it compared (both as legal dates)."""
+    transfer = case["transfer"]
+    named = transfer.get("flag")
+    if named:
+        return Flag(str(named["rule"]), _date(named.get("transfer_legal_date")),
+                    _date(named.get("clearance_legal_date")))
+    return Flag(str(transfer["flag_reason"]), _day_of(transfer["transferred_at"]),
+                _day_of(case["clearance"]["since"]))
+
+
+def _date(day: str | None) -> date | None:
+    return None if day is None else date.fromisoformat(day)
+
+
 async def read_flags(api: Api, people: list[Person], say: Say) -> None:
     """Assurance notes every custody transfer; it flags one whose death-penalty clearance
     (the DOJ commitment or accepted assurance) was not in place on the custody's date."""
     say("[7/7] Asking assurance which transfers it flagged, and on which dates")
-    for person in people:
-        if person.landed is None:
-            continue
+    async def noted(person: Person) -> None:
         case = await api.wait("assurance", f"/cases/{person.case_id}",
                               lambda c: c["transfer"] is not None,
                               f"assurance noted the transfer of {person.defendant.name}")
-        transfer = case["transfer"]
-        if transfer["flagged"]:
-            person.flag = Flag(str(transfer["flag_reason"]),
-                               _day_of(transfer["transferred_at"]),
-                               _day_of(case["clearance"]["since"]))
+        if case["transfer"]["flagged"]:
+            person.flag = _flag(case)
+
+    await asyncio.gather(*(noted(p) for p in people if p.landed is not None))
     flagged = [p for p in people if p.flag]
     say(f"      {len(flagged)} transfer(s) flagged")
 
