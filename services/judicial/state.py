@@ -303,8 +303,10 @@ def _apply(state: State, event: ev.JudicialEvent) -> State:
                 state, event.amparo_id, suspension_active=False, outcome="denied",
                 ruled_on=event.ruled_on), event.pickup_deadline_on)
         case ev.AmparoGranted():
-            return _with_amparo(state, event.amparo_id, outcome="granted",
-                                ruled_on=event.ruled_on)
+            # The ruling ends the suit, and the interim suspension with it (the act it froze
+            # is annulled instead).
+            return _with_amparo(state, event.amparo_id, suspension_active=False,
+                                outcome="granted", ruled_on=event.ruled_on)
         case ev.AmparoWindowClosed():
             return replace(state, amparo_window_closed=True)
         case ev.SurrenderOrdered():
