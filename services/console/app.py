@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -27,7 +26,7 @@ from starlette.responses import StreamingResponse
 from shared.legaltime import legal_date
 from shared.security import load_matrix
 
-from . import i18n, live, rule_texts, submission
+from . import i18n, listing, live, rule_texts, submission
 from .api import LIST_CEILING, LIST_PAGE, ApiError, Apis, Unreachable
 from .session import (
     COOKIE,
@@ -211,21 +210,13 @@ def create_app(settings: ConsoleSettings, apis: Apis | None = None) -> FastAPI:
     # --- cases -------------------------------------------------------------------------------
 
     @app.get("/cases", response_class=HTMLResponse)
-    async def cases(request: Request, q: str = "", status: str = "", page: int = 1) -> Response:
+    async def cases(request: Request) -> Response:
         session = session_of(request)
         everything = await _all_cases(call, session)
-        counts: dict[str, int] = {}
-        for case in everything:
-            counts[case["status"]] = counts.get(case["status"], 0) + 1
-        found = [c for c in everything if (not status or c["status"] == status)
-                 and _matches(c, q)]
-        found.sort(key=lambda c: c.get("updated_at") or "", reverse=True)
-        pages = max(1, math.ceil(len(found) / settings.page_size))
-        page = min(max(1, page), pages)
-        start = (page - 1) * settings.page_size
-        return render(request, "cases.html", cases=found[start:start + settings.page_size],
-                      total=len(found), everything=len(everything), counts=sorted(
-                          counts.items()), q=q, status=status, page=page, pages=pages)
+        query = listing.CaseQuery.of(dict(request.query_params))
+        shown = listing.select(everything, query, settings.page_size)
+        return render(request, "cases.html", listed=shown, query=query,
+                      everything=len(everything), sorts=list(listing.SORTS))
 
     @app.get("/cases/{case_id}", response_class=HTMLResponse)
     async def case_page(request: Request, case_id: str) -> Response:
@@ -233,8 +224,8 @@ def create_app(settings: ConsoleSettings, apis: Apis | None = None) -> FastAPI:
         view = await _case_view(call, session, case_id, language(request), settings)
         return render(request, "case.html", **view,
                       steps=allowed_steps(session.roles, matrix), open_step=None,
-                      step_values={}, step_problems={}, step_refusal=None, recorded=
-                      request.query_params.get("recorded"))
+                      step_values={}, step_problems={}, step_refusal=None,
+                      recorded=_recorded(request.query_params.get("recorded")))
 
     @app.get("/cases/{case_id}/live", response_class=HTMLResponse)
     async def case_live(request: Request, case_id: str) -> Response:
@@ -367,6 +358,11 @@ def create_app(settings: ConsoleSettings, apis: Apis | None = None) -> FastAPI:
     return app
 
 
+def _recorded(value: str | None) -> str | None:
+    """The act the page confirms after a redirect: only one the console records."""
+    return value if value == "submitted" or value in STEPS else None
+
+
 def _submit_form() -> dict[str, Any]:
     return {"person": submission.PERSON, "request": submission.REQUEST,
             "charges": [submission.charge_fields(s) for s in range(submission.CHARGE_SLOTS)],
@@ -386,13 +382,6 @@ def _local_path(target: str) -> str:
     path = parts.path if parts.path.startswith("/") and not parts.path.startswith("//") \
         else "/cases"
     return path + (f"?{parts.query}" if parts.query else "")
-
-
-def _matches(case: dict[str, Any], query: str) -> bool:
-    words = query.casefold().split()
-    haystack = " ".join(str(case.get(k) or "") for k in
-                        ("full_name", "request_reference", "case_id")).casefold()
-    return all(word in haystack for word in words)
 
 
 async def _all_cases(call: Any, session: Session) -> list[dict[str, Any]]:
