@@ -49,8 +49,9 @@ class Api:
             service: httpx.AsyncClient(base_url=url, timeout=60, limits=httpx.Limits(
                 keepalive_expiry=3), headers={
                 "Authorization": f"Bearer {token_for(*ROLES[service])}",
-                "X-Correlation-Id": "august-2025-transfer"})
-            for service, url in urls.items()}
+                "X-Correlation-Id": "mass-transfer-scenario"})
+            # Only the services the demo acts on (a stack may also run, e.g., the console).
+            for service, url in urls.items() if service in ROLES}
 
     async def close(self) -> None:
         await asyncio.gather(*(c.aclose() for c in self._clients.values()))
