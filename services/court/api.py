@@ -25,7 +25,7 @@ from shared.web.params import Instant, Offset
 
 from . import domain, handling, read_model, responses
 from . import rules as R  # noqa: N812 (the rule book: R.X)
-from .events import ChargeText, Plea
+from .events import ChargeText, Plea, SpecialtyException
 from .settings import settings_of
 from .view import as_of, case_view
 
@@ -77,6 +77,11 @@ class ChargeBody(Body):
     charge_id: ChargeId
     statute: Text
     description: LongText
+    facts_of: ChargeId | None = Field(
+        default=None, description="the charge of the case whose facts (as the extradition "
+        "request described them) this count re-describes, e.g. a granted count under a new "
+        "statute (treaty art. 17(2)); omitted: a count restated under its own statute keeps "
+        "its facts, any other rests on other facts and needs Mexico's consent")
 
 
 class SupersedingIndictmentBody(Body):
@@ -101,6 +106,43 @@ class ConsentBody(Body):
     charge_ids: ChargeIds
 
 
+class SpecialtyExceptionBody(Body):
+    """A finding that an exception of treaty art. 17 applies (each exception its own facts)."""
+
+    exception: SpecialtyException
+    found_on: date
+    reference: Text = Field(description="the court's finding or order")
+    free_to_leave_on: date | None = Field(default=None,
+                                          description="stayed_after_free_to_leave")
+    left_on: date | None = Field(default=None, description="left_and_returned")
+    returned_on: date | None = Field(default=None, description="left_and_returned")
+    committed_on: date | None = Field(default=None, description="offence_after_extradition")
+    charge_ids: list[ChargeId] = Field(default_factory=list, max_length=100,
+                                       description="offence_after_extradition: the counts")
+
+
+class ReextraditionRequestBody(Body):
+    """A third state asked the US for the person."""
+
+    requesting_state: Text
+    requested_on: date
+    reference: Text | None = None
+
+
+class ReextraditionConsentBody(Body):
+    """Mexico's answer by diplomatic note on onward extradition to a third state."""
+
+    requesting_state: Text
+    granted: StrictBool
+    decided_on: date
+    diplomatic_note_reference: Text
+
+
+class OnwardSurrenderBody(Body):
+    requesting_state: Text
+    surrendered_on: date
+
+
 class ProceedingsEndedBody(Body):
     ended_on: date
     outcome: Text = Field(examples=["convicted", "acquitted", "dismissed"])
@@ -116,6 +158,10 @@ def _detention_detail(body: DetentionBody) -> str | None:
         raise InvalidRequest([Problem(("conditions",), R.CONDITIONS_NOT_ALLOWED.id,
                                       "conditions apply only to released_on_conditions")])
     return body.conditions if released else body.grounds
+
+
+def _facts_of(body: SupersedingIndictmentBody) -> dict[str, str]:
+    return {c.charge_id: c.facts_of for c in body.charges if c.facts_of is not None}
 
 
 def _counts(body: SupersedingIndictmentBody) -> tuple[ChargeText, ...]:
@@ -183,10 +229,10 @@ def _specialty_routes(router: APIRouter, command: Command) -> None:
                  response_model=responses.CaseView)
     async def superseding(case_id: CaseId, body: SupersedingIndictmentBody, rt: Runtime,
                           context: Context) -> dict[str, Any]:
-        counts = _counts(body)
+        counts, facts_of = _counts(body), _facts_of(body)
         now = rt.clock.now()
         return await command(rt, case_id, lambda s: domain.file_superseding_indictment(
-            s, body.filed_on, counts, now), context)
+            s, body.filed_on, counts, now, facts_of), context)
 
     @router.post("/{case_id}/specialty-consent-requests", status_code=201,
                  summary="Record that Mexico's consent was requested (rule of specialty)",
@@ -209,6 +255,50 @@ def _specialty_routes(router: APIRouter, command: Command) -> None:
             now), context)
 
 
+def _onward_routes(router: APIRouter, command: Command) -> None:
+    @router.post("/{case_id}/specialty-exceptions", status_code=201,
+                 summary="Record an exception of treaty art. 17 that lifts the specialty bar",
+                 response_model=responses.CaseView)
+    async def specialty_exception(case_id: CaseId, body: SpecialtyExceptionBody, rt: Runtime,
+                                  context: Context) -> dict[str, Any]:
+        now, policy = rt.clock.now(), settings_of(rt).policy()
+        facts = domain.ExceptionFacts(
+            free_to_leave_on=body.free_to_leave_on, left_on=body.left_on,
+            returned_on=body.returned_on, committed_on=body.committed_on,
+            charge_ids=tuple(body.charge_ids))
+        return await command(rt, case_id, lambda s: domain.record_specialty_exception(
+            s, body.exception, facts, body.found_on, body.reference, now, policy), context)
+
+    @router.post("/{case_id}/reextradition-requests", status_code=201,
+                 summary="Record a third state's request for the person",
+                 response_model=responses.CaseView)
+    async def reextradition_request(case_id: CaseId, body: ReextraditionRequestBody,
+                                    rt: Runtime, context: Context) -> dict[str, Any]:
+        now = rt.clock.now()
+        return await command(rt, case_id, lambda s: domain.request_reextradition(
+            s, body.requesting_state, body.requested_on, body.reference, now), context)
+
+    @router.post("/{case_id}/reextradition-consent",
+                 summary="Record Mexico's consent (or refusal) to onward extradition",
+                 response_model=responses.CaseView)
+    async def reextradition_consent(case_id: CaseId, body: ReextraditionConsentBody,
+                                    rt: Runtime, context: Context) -> dict[str, Any]:
+        now = rt.clock.now()
+        return await command(rt, case_id, lambda s: domain.decide_reextradition_consent(
+            s, body.requesting_state, body.granted, body.decided_on,
+            body.diplomatic_note_reference, now), context)
+
+    @router.post("/{case_id}/onward-surrender",
+                 summary="Record surrender to a third state (refused without Mexico's "
+                         "consent unless specialty no longer binds)",
+                 response_model=responses.CaseView)
+    async def onward_surrender(case_id: CaseId, body: OnwardSurrenderBody, rt: Runtime,
+                               context: Context) -> dict[str, Any]:
+        now = rt.clock.now()
+        return await command(rt, case_id, lambda s: domain.surrender_onward(
+            s, body.requesting_state, body.surrendered_on, now), context)
+
+
 def routes(_runtime: ServiceRuntime) -> Sequence[APIRouter]:
     router = APIRouter(prefix="/cases", tags=["cases"])
 
@@ -222,6 +312,7 @@ def routes(_runtime: ServiceRuntime) -> Sequence[APIRouter]:
 
     _step_routes(router, command)
     _specialty_routes(router, command)
+    _onward_routes(router, command)
 
     @router.get("/{case_id}", summary="An intake record: district, docket, appearance, "
                 "charges (prosecutable or blocked), specialty, return obligation",

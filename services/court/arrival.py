@@ -79,7 +79,8 @@ class Landing:
 def new_event(event_type: str, payload: ev.Frozen, occurred_at: datetime | None = None
               ) -> NewEvent:
     return NewEvent(event_type, payload.model_dump(mode="json"),
-                    schema_version=ev.SCHEMA_VERSION, occurred_at=occurred_at)
+                    schema_version=ev.schema_version(event_type),
+                    occurred_at=occurred_at)
 
 
 def note_request(state: CourtCase, request: IntakeRequest, now: datetime) -> list[NewEvent]:

@@ -8,20 +8,21 @@ forbids raises RuleViolation naming the rule and decides nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from shared.errors import NotFound
 from shared.eventstore import NewEvent
+from shared.legaltime import DEFAULT_LEGAL_TIMEZONE, legal_date
 from shared.rules import Rule
 
 from . import events as ev
 from . import rules as R  # noqa: N812 (the rule book, as the rules are written: R.X)
 from . import specialty
 from .arrival import new_event
-from .events import ChargeText, Plea
-from .specialty import Count
+from .events import ChargeText, Plea, SpecialtyException
+from .specialty import Count, Onward
 from .state import CourtCase, Intake, apply, evolve, initial
 
 __all__ = ["CourtCase", "Policy", "evolve", "initial", "preview"]
@@ -36,6 +37,7 @@ class Policy:
 
     initial_appearance_limit_hours: float = 48.0
     return_to_mexico_due_days: int = 0
+    legal_timezone: str = DEFAULT_LEGAL_TIMEZONE  # LEGAL_TIMEZONE: the landing's legal day
 
 
 def preview(state: CourtCase, new_events: Sequence[NewEvent]) -> CourtCase:
@@ -192,16 +194,39 @@ def _refusal(rule: Rule[Count], state: CourtCase, held: list[str]) -> str:
     return f"{', '.join(held)} is not a charge of case {state.case_id}"
 
 
+def _facts(state: CourtCase, text: ChargeText, given: str | None) -> ev.CountText:
+    """The count with the facts it rests on (treaty art. 17(2)): those it names; a count
+    restated under its statute keeps its charge's (the wording of the description may
+    tighten); one restated under a new statute that names none rests on no charge's facts
+    (a new offence, outside the grant until Mexico consents)."""
+    known = state.charges.get(text.charge_id)
+    if given is not None:
+        R.FACTS_NOT_IN_CASE.require(
+            given in state.charges, f"count {text.charge_id} names the facts of {given}, "
+            f"which is not a charge of case {state.case_id}")
+        facts: str | None = given
+    elif known is not None and known.statute == text.statute:
+        facts = known.facts_of
+    else:
+        facts = None
+    return ev.CountText(charge_id=text.charge_id, statute=text.statute,
+                        description=text.description, facts_of=facts)
+
+
 def file_superseding_indictment(state: CourtCase, filed_on: date,
-                                charges: Sequence[ChargeText], now: datetime) -> list[NewEvent]:
+                                charges: Sequence[ChargeText], now: datetime,
+                                facts_of: Mapping[str, str] | None = None) -> list[NewEvent]:
     """A new indictment. On the treaty and simplified bases, its counts that Mexico's grant
     doesn't cover are flagged and blocked until Mexico consents; on the national-security
-    basis they are recorded without a block, and the record says why."""
+    basis they are recorded without a block, and the record says why. `facts_of` names, per
+    count, the charge whose facts it re-describes (rules.SPECIALTY_SAME_FACTS)."""
     _open_intake(state)
     _not_in_future(filed_on, now, "filed_on")
     previous = state.indictments[-1].filed_on if state.indictments else None
     _not_before(filed_on, previous, "filed_on", "the previous superseding indictment")
-    counts = tuple({c.charge_id: c for c in charges}.values())
+    named = facts_of or {}
+    counts = tuple(_facts(state, c, named.get(c.charge_id))
+                   for c in {c.charge_id: c for c in charges}.values())
     R.CHARGES_REQUIRED.require(bool(counts), "a superseding indictment has counts")
     number = len(state.indictments) + 1
     binding = specialty.applies(state)
@@ -294,3 +319,139 @@ def end_proceedings(state: CourtCase, ended_on: date, outcome: str, now: datetim
             case_id=_case_id(state), due_on=due_on, conditions=intake.return_conditions,
             ended_on=ended_on, outcome=outcome), _on(ended_on)))
     return decided
+
+
+# --- exceptions to specialty and onward extradition (treaty art. 17) ---------------------
+
+def _landed(state: CourtCase) -> Intake:
+    """The person landed (the record may outlive the proceedings: a person free to leave
+    after them, or asked for by a third state, is still this case)."""
+    if not state.exists:
+        raise NotFound("case", "(not known to the court)")
+    R.INTAKE_NOT_OPENED.require(state.intake is not None,
+                                f"case {state.case_id} has no intake record: the person "
+                                "has not landed yet")
+    assert state.intake is not None
+    return state.intake
+
+
+@dataclass(frozen=True)
+class ExceptionFacts:
+    """What the court found, per exception (the other fields stay None)."""
+
+    free_to_leave_on: date | None = None
+    left_on: date | None = None
+    returned_on: date | None = None
+    committed_on: date | None = None
+    charge_ids: tuple[str, ...] = ()
+
+
+def _given(value: date | None, field: str, exception: SpecialtyException) -> date:
+    R.SPECIALTY_EXCEPTION_DETAILS_REQUIRED.require(
+        value is not None, f"{exception.value} needs {field}")
+    assert value is not None
+    return value
+
+
+def _check_exception(state: CourtCase, exception: SpecialtyException, facts: ExceptionFacts,
+                     found_on: date, landed_on: date) -> tuple[str, ...]:
+    """The counts the exception lifts the bar on (none named: the whole case)."""
+    if exception is SpecialtyException.STAYED_AFTER_FREE_TO_LEAVE:
+        free = _given(facts.free_to_leave_on, "free_to_leave_on", exception)
+        _not_before(free, landed_on, "free_to_leave_on", "the landing")
+        R.SPECIALTY_EXCEPTION_TOO_EARLY.require(
+            found_on >= free + timedelta(days=60),
+            f"free to leave on {free}: the 60 days run until {free + timedelta(days=60)}, "
+            f"after the finding ({found_on})")
+        return ()
+    if exception is SpecialtyException.LEFT_AND_RETURNED:
+        left = _given(facts.left_on, "left_on", exception)
+        back = _given(facts.returned_on, "returned_on", exception)
+        _not_before(left, landed_on, "left_on", "the landing")
+        _not_before(back, left, "returned_on", "leaving the US")
+        _not_before(found_on, back, "found_on", "the return")
+        return ()
+    committed = _given(facts.committed_on, "committed_on", exception)
+    counts = _case_charges(state, facts.charge_ids)
+    R.OFFENCE_NOT_AFTER_EXTRADITION.require(
+        committed > landed_on, f"committed_on {committed} is not after the landing's legal "
+        f"day ({landed_on})")
+    _not_before(found_on, committed, "found_on", "the offence")
+    return counts
+
+
+def record_specialty_exception(state: CourtCase, exception: SpecialtyException,
+                               facts: ExceptionFacts, found_on: date, reference: str,
+                               now: datetime, policy: Policy) -> list[NewEvent]:
+    """The court found an exception of art. 17: it lifts the specialty bar on the whole case
+    (stayed 60 days after being free to leave; left and came back) or on the counts named
+    (offences committed after the extradition)."""
+    intake = _landed(state)
+    if not specialty.applies(state):
+        R.SPECIALTY_DEFENCE_UNAVAILABLE.refuse(
+            f"case {state.case_id} is on the national_security basis: the rule of specialty "
+            "does not bind it, so no exception to it is needed")
+    _not_in_future(found_on, now, "found_on")
+    landed_on = legal_date(intake.landed_at, policy.legal_timezone)
+    counts = _check_exception(state, exception, facts, found_on, landed_on)
+    return [new_event(ev.SPECIALTY_EXCEPTION_RECORDED, ev.SpecialtyExceptionRecorded(
+        case_id=_case_id(state), exception=exception, found_on=found_on, charge_ids=counts,
+        free_to_leave_on=facts.free_to_leave_on, left_on=facts.left_on,
+        returned_on=facts.returned_on, committed_on=facts.committed_on, landed_on=landed_on,
+        reference=reference), _on(found_on))]
+
+
+def request_reextradition(state: CourtCase, requesting_state: str, requested_on: date,
+                          reference: str | None, now: datetime) -> list[NewEvent]:
+    """A third state asked the US for the person."""
+    _landed(state)
+    R.REEXTRADITION_ALREADY_REQUESTED.require(
+        requesting_state not in state.reextraditions,
+        f"{requesting_state}'s request was already recorded")
+    _not_in_future(requested_on, now, "requested_on")
+    return [new_event(ev.REEXTRADITION_REQUESTED, ev.ReextraditionRequested(
+        case_id=_case_id(state), requesting_state=requesting_state, requested_on=requested_on,
+        reference=reference), _on(requested_on))]
+
+
+def decide_reextradition_consent(state: CourtCase, requesting_state: str, granted: bool,
+                                 decided_on: date, diplomatic_note_reference: str,
+                                 now: datetime) -> list[NewEvent]:
+    """Mexico's answer, by diplomatic note, on onward extradition to a third state."""
+    _landed(state)
+    request = state.reextraditions.get(requesting_state)
+    R.REEXTRADITION_NOT_REQUESTED.require(
+        request is not None, f"no request from {requesting_state} is recorded")
+    assert request is not None
+    R.REEXTRADITION_ALREADY_ANSWERED.require(
+        request.consent == "pending", f"Mexico already answered {requesting_state}'s request "
+        f"({request.consent} on {request.decided_on})")
+    _not_in_future(decided_on, now, "decided_on")
+    _not_before(decided_on, request.requested_on, "decided_on", "the third state's request")
+    event_type = (ev.REEXTRADITION_CONSENT_GRANTED if granted
+                  else ev.REEXTRADITION_CONSENT_REFUSED)
+    return [new_event(event_type, ev.ReextraditionConsentDecided(
+        case_id=_case_id(state), requesting_state=requesting_state, decided_on=decided_on,
+        diplomatic_note_reference=diplomatic_note_reference), _on(decided_on))]
+
+
+def surrender_onward(state: CourtCase, requesting_state: str, surrendered_on: date,
+                     now: datetime) -> list[NewEvent]:
+    """The US surrendered the person to a third state: only with Mexico's consent, unless
+    the rule of specialty does not bind the case or an exception lifted it (art. 17(1))."""
+    _landed(state)
+    R.ONWARD_SURRENDER_GATE.enforce(
+        Onward(state, requesting_state),
+        lambda rule: f"surrender to {requesting_state}: {rule.statement} ({rule.source})")
+    request = state.reextraditions[requesting_state]
+    R.ONWARD_SURRENDER_ALREADY_RECORDED.require(
+        request.surrendered_on is None,
+        f"the person was surrendered to {requesting_state} on {request.surrendered_on}")
+    _not_in_future(surrendered_on, now, "surrendered_on")
+    _not_before(surrendered_on, request.requested_on, "surrendered_on",
+                "the third state's request")
+    ground = specialty.onward_surrender_ground(state, requesting_state)
+    assert ground is not None
+    return [new_event(ev.ONWARD_SURRENDER_RECORDED, ev.OnwardSurrenderRecorded(
+        case_id=_case_id(state), requesting_state=requesting_state,
+        surrendered_on=surrendered_on, under=ground), _on(surrendered_on))]

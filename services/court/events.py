@@ -11,11 +11,14 @@ judicial's surrender terms) before the person arrives; the rest are the court's 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# The version every event type is published in, except those listed in SCHEMA_VERSIONS.
 SCHEMA_VERSION = 1
 STREAM_TYPE = "court_case"
 
@@ -35,6 +38,18 @@ SPECIALTY_CONSENT_GRANTED = "court.specialty_consent_granted"
 SPECIALTY_CONSENT_REFUSED = "court.specialty_consent_refused"
 PROCEEDINGS_ENDED = "court.proceedings_ended"
 RETURN_TO_MEXICO_DUE = "court.return_to_mexico_due"
+SPECIALTY_EXCEPTION_RECORDED = "court.specialty_exception_recorded"
+REEXTRADITION_REQUESTED = "court.reextradition_requested"
+REEXTRADITION_CONSENT_GRANTED = "court.reextradition_consent_granted"
+REEXTRADITION_CONSENT_REFUSED = "court.reextradition_consent_refused"
+ONWARD_SURRENDER_RECORDED = "court.onward_surrender_recorded"
+
+SCHEMA_VERSIONS: dict[str, int] = {SUPERSEDING_INDICTMENT_FILED: 2}
+
+
+def schema_version(event_type: str) -> int:
+    """The version this service publishes `event_type` in."""
+    return SCHEMA_VERSIONS.get(event_type, SCHEMA_VERSION)
 
 
 class LegalBasis(StrEnum):
@@ -71,6 +86,25 @@ class ChargeText(Frozen):
     charge_id: str
     statute: str
     description: str
+
+
+class SpecialtyException(StrEnum):
+    """Treaty art. 17: when the rule of specialty no longer bars a prosecution."""
+
+    STAYED_AFTER_FREE_TO_LEAVE = "stayed_after_free_to_leave"  # art. 17(1)(b): 60 days
+    LEFT_AND_RETURNED = "left_and_returned"                    # art. 17(1)(a)
+    OFFENCE_AFTER_EXTRADITION = "offence_after_extradition"    # art. 17: later offences
+
+
+class CountText(ChargeText):
+    """A count of a superseding indictment, with the facts it rests on."""
+
+    facts_of: str | None = Field(description=(
+        "the charge of the case whose facts (the conduct the extradition request described) "
+        "this count rests on: its own for a count restated under its statute, a granted "
+        "charge's for an offence re-described under a new statute on the same facts (treaty "
+        "art. 17(2)); null: facts not shown to be a charge's of the case (other facts, a new "
+        "offence)"))
 
 
 class RequestNoted(Frozen):
@@ -194,16 +228,33 @@ class Arraigned(Frozen):
     docket_number: str
 
 
-class SupersedingIndictmentFiled(Frozen):
-    """A new indictment. Counts new to the case are `added_charge_ids`; on the treaty and
-    simplified bases the ones Mexico's grant doesn't cover are blocked (a separate
-    specialty_violation_blocked event). On the national-security basis nothing is blocked,
-    and `specialty_note` says why."""
+class SupersedingIndictmentFiledV1(Frozen):
+    """court.superseding_indictment_filed v1 (no longer produced): a restated count kept its
+    charge's place in the grant whatever its new statute; v2 says which facts each count
+    rests on (upcast: a restated count its own, an added one none)."""
 
     case_id: str
     indictment_number: int = Field(ge=1, description="1 for the first superseding one")
     filed_on: date
     charges: tuple[ChargeText, ...]
+    added_charge_ids: tuple[str, ...]
+    restated_charge_ids: tuple[str, ...]
+    specialty_block_applies: bool
+    specialty_note: str | None = None
+
+
+class SupersedingIndictmentFiled(Frozen):
+    """court.superseding_indictment_filed v2: a new indictment. Counts new to the case are
+    `added_charge_ids`; each count names the facts it rests on (`facts_of`), so a granted
+    offence re-described under a new statute on the same facts stays inside the grant, and a
+    count on other facts does not. On the treaty and simplified bases the counts Mexico's
+    grant doesn't cover are blocked (a separate specialty_violation_blocked event). On the
+    national-security basis nothing is blocked, and `specialty_note` says why."""
+
+    case_id: str
+    indictment_number: int = Field(ge=1, description="1 for the first superseding one")
+    filed_on: date
+    charges: tuple[CountText, ...]
     added_charge_ids: tuple[str, ...]
     restated_charge_ids: tuple[str, ...]
     specialty_block_applies: bool
@@ -254,6 +305,60 @@ class ReturnToMexicoDue(Frozen):
     outcome: str
 
 
+class SpecialtyExceptionRecorded(Frozen):
+    """The court found that an exception of treaty art. 17 applies: the rule of specialty no
+    longer bars prosecution (or onward extradition) on the whole case (the person stayed 60
+    days after being free to leave, or left and came back), or on the counts named (offences
+    committed after the extradition)."""
+
+    case_id: str
+    exception: SpecialtyException
+    found_on: date = Field(description="the day the court recorded the finding")
+    charge_ids: tuple[str, ...] = Field(
+        description="offence_after_extradition: the counts; otherwise empty (the whole case)")
+    free_to_leave_on: date | None = Field(
+        default=None, description="stayed_after_free_to_leave: when the person became free "
+                                  "to leave the US")
+    left_on: date | None = Field(default=None, description="left_and_returned: left the US")
+    returned_on: date | None = Field(default=None,
+                                     description="left_and_returned: came back voluntarily")
+    committed_on: date | None = Field(
+        default=None, description="offence_after_extradition: when the offence was committed")
+    landed_on: date = Field(description="the legal date of the landing the extradition ended "
+                                        "with (what 'after the extradition' is measured from)")
+    reference: str = Field(description="the court's finding or order")
+
+
+class ReextraditionRequested(Frozen):
+    """A third state asked the US for the person: treaty art. 17 needs Mexico's consent."""
+
+    case_id: str
+    requesting_state: str
+    requested_on: date
+    reference: str | None = None
+
+
+class ReextraditionConsentDecided(Frozen):
+    """Mexico's answer on onward extradition to `requesting_state` (granted or refused: see
+    the event type)."""
+
+    case_id: str
+    requesting_state: str
+    decided_on: date
+    diplomatic_note_reference: str
+
+
+class OnwardSurrenderRecorded(Frozen):
+    """The US surrendered the person to a third state."""
+
+    case_id: str
+    requesting_state: str
+    surrendered_on: date
+    under: str = Field(description="what allowed it: mexico_consent, an art. 17 exception "
+                                   "(stayed_after_free_to_leave | left_and_returned), or "
+                                   "specialty_not_applicable (national-security basis)")
+
+
 EVENT_MODELS: dict[str, type[Frozen]] = {
     REQUEST_NOTED: RequestNoted,
     CHARGES_AMENDMENT_NOTED: ChargesAmendmentNoted,
@@ -271,4 +376,26 @@ EVENT_MODELS: dict[str, type[Frozen]] = {
     SPECIALTY_CONSENT_REFUSED: SpecialtyConsentDecided,
     PROCEEDINGS_ENDED: ProceedingsEnded,
     RETURN_TO_MEXICO_DUE: ReturnToMexicoDue,
+    SPECIALTY_EXCEPTION_RECORDED: SpecialtyExceptionRecorded,
+    REEXTRADITION_REQUESTED: ReextraditionRequested,
+    REEXTRADITION_CONSENT_GRANTED: ReextraditionConsentDecided,
+    REEXTRADITION_CONSENT_REFUSED: ReextraditionConsentDecided,
+    ONWARD_SURRENDER_RECORDED: OnwardSurrenderRecorded,
+}
+PAST_MODELS: dict[tuple[str, int], type[Frozen]] = {
+    (SUPERSEDING_INDICTMENT_FILED, 1): SupersedingIndictmentFiledV1,
+}
+
+
+def superseding_indictment_filed_v1_to_v2(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """v1 kept a restated count in its charge's place whatever its statute (its own facts);
+    an added count rested on no charge's facts. Said explicitly, that is v2's `facts_of`."""
+    restated = set(payload.get("restated_charge_ids", ()))
+    charges = [{**c, "facts_of": c["charge_id"] if c["charge_id"] in restated else None}
+               for c in payload.get("charges", ())]
+    return {**payload, "charges": charges}
+
+
+UPCASTERS = {
+    (SUPERSEDING_INDICTMENT_FILED, 1): superseding_indictment_filed_v1_to_v2,
 }

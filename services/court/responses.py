@@ -10,12 +10,13 @@ from pydantic import Field
 
 from shared.web.responses import IsoDay, IsoInstant, ResponseBody
 
-from .events import LegalBasis, Plea, TermsSource
+from .events import LegalBasis, Plea, SpecialtyException, TermsSource
 
 CourtStatus = Literal["awaiting_arrival", "intake_opened", "initial_appearance_held",
                       "detention_decided", "arraigned", "proceedings_ended"]
-ChargeStatus = Literal["granted", "consented", "not_granted", "blocked_pending_consent",
-                       "consent_requested", "consent_refused", "specialty_not_applicable"]
+ChargeStatus = Literal["granted", "re_described", "specialty_exception", "consented",
+                       "not_granted", "blocked_pending_consent", "consent_requested",
+                       "consent_refused", "specialty_not_applicable"]
 
 
 class IntakeView(ResponseBody):
@@ -72,9 +73,30 @@ class ChargeView(ResponseBody):
     blocked_by: list[str] = Field(
         default_factory=list, description="the rules holding back prosecution on this count, "
         "in the order an arraignment on it is refused (docs/rules/court.md)")
+    facts_of: str | None = Field(
+        default=None, description="the charge whose facts (as the extradition request "
+        "described them) this count rests on; null: other facts (treaty art. 17(2))")
     flagged: bool
     arraigned: bool
     consent: ConsentView | None
+
+
+class ExceptionView(ResponseBody):
+    exception: SpecialtyException
+    rule: str = Field(description="the rule the exception is (docs/rules/court.md)")
+    found_on: IsoDay
+    charge_ids: list[str] = Field(description="the counts it lifts the bar on; empty: all")
+
+
+class ReextraditionView(ResponseBody):
+    requesting_state: str
+    requested_on: IsoDay
+    consent: Literal["pending", "granted", "refused"]
+    decided_on: IsoDay | None
+    diplomatic_note_reference: str | None
+    surrendered_on: IsoDay | None
+    blocked_by: list[str] = Field(description="the rules holding back surrender to this "
+                                              "state now (treaty art. 17)")
 
 
 class SpecialtyView(ResponseBody):
@@ -88,6 +110,7 @@ class SpecialtyView(ResponseBody):
     terms_source: TermsSource | None
     blocked_charge_ids: list[str]
     awaiting_consent_charge_ids: list[str]
+    exceptions: list[ExceptionView] = Field(default_factory=list)
 
 
 class IndictmentView(ResponseBody):
@@ -129,6 +152,7 @@ class CaseView(ResponseBody):
     specialty: SpecialtyView
     superseding_indictments: list[IndictmentView]
     return_to_mexico: ReturnView
+    reextraditions: list[ReextraditionView] = Field(default_factory=list)
     proceedings: ProceedingsView
 
 

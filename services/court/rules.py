@@ -19,7 +19,8 @@ from shared.rules.law import DATE_OUT_OF_ORDER as DATE_OUT_OF_ORDER
 from shared.rules.law import RECORD
 
 from . import specialty
-from .specialty import Count
+from .events import SpecialtyException
+from .specialty import Count, Onward
 
 TREATY_17 = "US-Mexico Extradition Treaty (1978) art. 17"
 
@@ -105,9 +106,10 @@ SPECIALTY_CONSENT_REQUIRED: Rule[Any] = Rule(
     blocks=lambda count: specialty.awaiting_consent(count.state, count.charge_id))
 SPECIALTY_CHARGE_NOT_GRANTED: Rule[Any] = Rule(
     "specialty_charge_not_granted",
-    "the person may be tried only for the offences extradition was granted for, unless "
-    "Mexico consents", f"{TREATY_17}(1)", Reads.NONE,
-    satisfied_by=("court.specialty_consent_granted",),
+    "the person may be tried only for the offences extradition was granted for (or one of "
+    "them re-described on the same facts), unless Mexico consents or an exception of art. 17 "
+    "applies", f"{TREATY_17}(1)", Reads.NONE,
+    satisfied_by=("court.specialty_consent_granted", "court.specialty_exception_recorded"),
     blocks=lambda count: (specialty.applies(count.state)
                           and not specialty.prosecutable(count.state, count.charge_id)
                           and not specialty.awaiting_consent(count.state, count.charge_id)))
@@ -128,10 +130,82 @@ SPECIALTY_CONSENT_NOT_REQUESTED: Rule[Any] = Rule(
     "Mexico answers only a pending request for consent", RECORD, Reads.NONE,
     satisfied_by=("court.specialty_consent_requested",))
 
+# What lifts the bar: a re-described offence on the same facts, and the exceptions.
+SPECIALTY_SAME_FACTS: Rule[Any] = Rule(
+    "specialty_same_facts",
+    "a granted offence restated under a new legal description stays inside the grant only "
+    "when it rests on the same facts: a superseding count names the granted charge whose "
+    "facts it re-describes (facts_of); a count restated under a new statute that names none "
+    "is a new offence and needs Mexico's consent",
+    f"{TREATY_17}(2)(a) (the same facts as the request and its documents)", Reads.NONE)
+FACTS_NOT_IN_CASE: Rule[Any] = Rule(
+    "facts_not_in_case",
+    "a count re-describes the facts of a charge of the case (facts_of names one)", RECORD,
+    Reads.NONE)
+SPECIALTY_EXCEPTION_STAYED: Rule[Any] = Rule(
+    "specialty_exception_stayed_after_free_to_leave",
+    "the person did not leave the US within 60 days after being free to do so: the rule of "
+    "specialty no longer bars prosecution or onward extradition on any count",
+    f"{TREATY_17}(1)(b)", Reads.LEGAL, satisfied_by=("court.specialty_exception_recorded",))
+SPECIALTY_EXCEPTION_RETURNED: Rule[Any] = Rule(
+    "specialty_exception_left_and_returned",
+    "the person left the US after the extradition and came back voluntarily: the rule of "
+    "specialty no longer bars prosecution or onward extradition on any count",
+    f"{TREATY_17}(1)(a)", Reads.LEGAL, satisfied_by=("court.specialty_exception_recorded",))
+SPECIALTY_EXCEPTION_LATER_OFFENCE: Rule[Any] = Rule(
+    "specialty_exception_offence_after_extradition",
+    "the rule of specialty does not cover an offence committed after the extradition: such a "
+    "count may be prosecuted without Mexico's consent",
+    f"{TREATY_17} (offences committed after the extradition)", Reads.LEGAL,
+    satisfied_by=("court.specialty_exception_recorded",))
+SPECIALTY_EXCEPTION_TOO_EARLY: Rule[Any] = Rule(
+    "specialty_exception_too_early",
+    "the 60 days after the person became free to leave have not passed on the day of the "
+    "finding", f"{TREATY_17}(1)(b)", Reads.LEGAL)
+OFFENCE_NOT_AFTER_EXTRADITION: Rule[Any] = Rule(
+    "offence_not_after_extradition",
+    "the offence was not committed after the extradition: it must be dated after the legal "
+    "day of the landing (the handover precedes it, perhaps the same day)",
+    f"{TREATY_17} (offences committed after the extradition)", Reads.LEGAL)
+SPECIALTY_EXCEPTION_DETAILS_REQUIRED: Rule[Any] = Rule(
+    "specialty_exception_details_required",
+    "an exception states its facts: free_to_leave_on (stayed 60 days), left_on and "
+    "returned_on (left and came back), committed_on and the counts (a later offence)",
+    TREATY_17, Reads.NONE)
+
+# Onward extradition to a third state.
+REEXTRADITION_NOT_REQUESTED: Rule[Any] = Rule(
+    "reextradition_not_requested",
+    "onward extradition, and Mexico's answer on it, follow a third state's recorded request",
+    RECORD, Reads.NONE, satisfied_by=("court.reextradition_requested",),
+    blocks=lambda onward: onward.requesting_state not in onward.state.reextraditions)
+REEXTRADITION_CONSENT_MISSING: Rule[Any] = Rule(
+    "reextradition_consent_missing",
+    "an extradited person may not be surrendered on to a third state without Mexico's "
+    "consent, unless an exception of art. 17 lifts the rule for the whole case",
+    f"{TREATY_17}(1) (\"nor be extradited by that Party to a third State\")", Reads.NONE,
+    satisfied_by=("court.reextradition_consent_granted", "court.specialty_exception_recorded"),
+    blocks=lambda onward: specialty.onward_surrender_ground(
+        onward.state, onward.requesting_state) is None)
+REEXTRADITION_ALREADY_REQUESTED: Rule[Any] = Rule(
+    "reextradition_already_requested", "a third state's request is recorded once", RECORD,
+    Reads.NONE)
+REEXTRADITION_ALREADY_ANSWERED: Rule[Any] = Rule(
+    "reextradition_already_answered", "Mexico answers a third state's request once", RECORD,
+    Reads.NONE)
+ONWARD_SURRENDER_ALREADY_RECORDED: Rule[Any] = Rule(
+    "onward_surrender_already_recorded", "the person is surrendered on once", RECORD,
+    Reads.NONE)
+
 # The guarded act: prosecuting (arraigning on) one count. Order = the refusal's order.
 ARRAIGNMENT_GATE: Gate[Count] = Gate(
     "arraignment on a count",
     (SPECIALTY_CONSENT_REQUIRED, SPECIALTY_CHARGE_NOT_GRANTED, CHARGE_NOT_IN_CASE))
+
+# The guarded act: surrendering the person on to one third state.
+ONWARD_SURRENDER_GATE: Gate[Onward] = Gate(
+    "onward surrender to a third state",
+    (REEXTRADITION_NOT_REQUESTED, REEXTRADITION_CONSENT_MISSING))
 
 RULES = RuleBook("court", [
     CHARGES_REQUIRED, DATE_IN_FUTURE, DATE_OUT_OF_ORDER,
@@ -142,10 +216,27 @@ RULES = RuleBook("court", [
     CONDITIONS_MISSING, CONDITIONS_NOT_ALLOWED, COUNT_DUPLICATE,
     SPECIALTY_DEFENCE_UNAVAILABLE, SPECIALTY_CONSENT_REQUIRED, SPECIALTY_CHARGE_NOT_GRANTED,
     CHARGE_NOT_IN_CASE, SPECIALTY_CONSENT_NOT_NEEDED, SPECIALTY_CONSENT_ALREADY_REQUESTED,
-    SPECIALTY_CONSENT_NOT_REQUESTED,
-], gates=[ARRAIGNMENT_GATE])
+    SPECIALTY_CONSENT_NOT_REQUESTED, SPECIALTY_SAME_FACTS, FACTS_NOT_IN_CASE,
+    SPECIALTY_EXCEPTION_STAYED, SPECIALTY_EXCEPTION_RETURNED, SPECIALTY_EXCEPTION_LATER_OFFENCE,
+    SPECIALTY_EXCEPTION_TOO_EARLY, OFFENCE_NOT_AFTER_EXTRADITION,
+    SPECIALTY_EXCEPTION_DETAILS_REQUIRED, REEXTRADITION_NOT_REQUESTED,
+    REEXTRADITION_CONSENT_MISSING, REEXTRADITION_ALREADY_REQUESTED, REEXTRADITION_ALREADY_ANSWERED,
+    ONWARD_SURRENDER_ALREADY_RECORDED,
+], gates=[ARRAIGNMENT_GATE, ONWARD_SURRENDER_GATE])
+
+# The rule each exception is (the event names the exception; the book says what it lifts).
+EXCEPTIONS: dict[SpecialtyException, Rule[Any]] = {
+    SpecialtyException.STAYED_AFTER_FREE_TO_LEAVE: SPECIALTY_EXCEPTION_STAYED,
+    SpecialtyException.LEFT_AND_RETURNED: SPECIALTY_EXCEPTION_RETURNED,
+    SpecialtyException.OFFENCE_AFTER_EXTRADITION: SPECIALTY_EXCEPTION_LATER_OFFENCE,
+}
 
 
 def blocked_by(state: Any, charge_id: str) -> list[str]:
     """The rules holding back prosecution on one count now (the view's `blocked_by`)."""
     return ARRAIGNMENT_GATE.failing_ids(Count(state, charge_id))
+
+
+def onward_blocked_by(state: Any, requesting_state: str) -> list[str]:
+    """The rules holding back surrender to a third state now."""
+    return ONWARD_SURRENDER_GATE.failing_ids(Onward(state, requesting_state))

@@ -15,6 +15,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.legaltime import LegalTimeSettings
 from shared.runtime_settings import per_runtime
 
 from .domain import Policy
@@ -30,7 +31,8 @@ class CourtSettings(BaseSettings):
 
     def policy(self) -> Policy:
         return Policy(initial_appearance_limit_hours=self.initial_appearance_limit_hours,
-                      return_to_mexico_due_days=self.return_to_mexico_due_days)
+                      return_to_mexico_due_days=self.return_to_mexico_due_days,
+                      legal_timezone=LegalTimeSettings().legal_timezone)
 
 
 configure, settings_of = per_runtime(CourtSettings)

@@ -21,6 +21,14 @@ class Count:
     state: CourtCase
     charge_id: str
 
+
+@dataclass(frozen=True)
+class Onward:
+    """A case and a third state asking for the person: what onward surrender is judged over."""
+
+    state: CourtCase
+    requesting_state: str
+
 NATIONAL_SECURITY_NOTE = (
     "Transferred under Mexico's National Security Law, not extradited (Mexico's attorney "
     "general: 'not an extradition'). US courts have held the rule-of-specialty defence "
@@ -32,6 +40,8 @@ NATIONAL_SECURITY_NOTE = (
 )
 
 GRANTED = "granted"                      # covered by Mexico's grant
+REDESCRIBED = "re_described"             # a granted charge's facts under a new description
+EXCEPTED = "specialty_exception"         # an exception of art. 17 lifts the bar
 CONSENTED = "consented"                  # Mexico consented after the grant
 NOT_GRANTED = "not_granted"              # outside the grant; consent may be sought
 BLOCKED = "blocked_pending_consent"      # a superseding count flagged, consent not sought
@@ -67,6 +77,42 @@ def granted_charge_ids(state: CourtCase) -> tuple[str, ...]:
     return within_grant(state, terms)
 
 
+def facts_granted(state: CourtCase, charge_id: str) -> bool:
+    """Whether the count rests on the facts of a charge Mexico granted: the charge itself, or
+    a granted offence re-described under a new statute on the same facts (art. 17(2)). A
+    count restated with a new statute or description that names no facts rests on none."""
+    charge = state.charges.get(charge_id)
+    return (charge is not None and charge.facts_of is not None
+            and charge.facts_of in granted_charge_ids(state))
+
+
+def lifted(state: CourtCase, charge_id: str) -> bool:
+    """Whether an exception of art. 17 the court recorded lifts the bar on this count: the
+    whole case's (stayed 60 days after being free to leave; left and came back), or the
+    count's own (an offence committed after the extradition)."""
+    return any(not found.charge_ids or charge_id in found.charge_ids
+               for found in state.exceptions)
+
+
+def case_wide_exception(state: CourtCase) -> str | None:
+    """The exception that lifts the rule of specialty for the whole case, onward extradition
+    included (art. 17(1)(a), (b)), if the court recorded one."""
+    return next((found.exception.value for found in state.exceptions if not found.charge_ids),
+                None)
+
+
+def onward_surrender_ground(state: CourtCase, requesting_state: str) -> str | None:
+    """What allows surrendering the person on to `requesting_state`, or None: specialty does
+    not apply, or an exception for the whole case, or Mexico's consent (art. 17(1)(c))."""
+    if not applies(state):
+        return NO_SPECIALTY
+    excepted = case_wide_exception(state)
+    if excepted is not None:
+        return excepted
+    request = state.reextraditions.get(requesting_state)
+    return "mexico_consent" if request is not None and request.consent == "granted" else None
+
+
 def consented(state: CourtCase, charge_id: str) -> bool:
     consent = state.consents.get(charge_id)
     return consent is not None and consent.status == "granted"
@@ -78,14 +124,17 @@ def prosecutable(state: CourtCase, charge_id: str) -> bool:
         return False
     if not applies(state):
         return True
-    return charge_id in granted_charge_ids(state) or consented(state, charge_id)
+    return (facts_granted(state, charge_id) or consented(state, charge_id)
+            or lifted(state, charge_id))
 
 
 def charge_status(state: CourtCase, charge_id: str) -> str:
     if not applies(state):
         return NO_SPECIALTY
-    if charge_id in granted_charge_ids(state):
-        return GRANTED
+    if facts_granted(state, charge_id):
+        return GRANTED if state.charges[charge_id].facts_of == charge_id else REDESCRIBED
+    if lifted(state, charge_id):
+        return EXCEPTED
     consent = state.consents.get(charge_id)
     if consent is not None:
         return {"granted": CONSENTED, "requested": CONSENT_REQUESTED,

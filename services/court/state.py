@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from shared.eventstore import RecordedEvent
 
 from . import events as ev
-from .events import ChargeOrigin, ChargeText, LegalBasis, Plea, TermsSource
+from .events import ChargeOrigin, ChargeText, LegalBasis, Plea, SpecialtyException, TermsSource
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,9 @@ class Charge:
     origin: ChargeOrigin
     in_request: bool = True        # still in intake's latest charge list
     indictment: int | None = None  # the superseding indictment that added it
+    # The charge whose facts (the conduct in the extradition request) this count rests on:
+    # itself for the request's charges; for a superseding count what the indictment said.
+    facts_of: str | None = None
 
     def text(self) -> ChargeText:
         return ChargeText(charge_id=self.charge_id, statute=self.statute,
@@ -108,6 +111,26 @@ class Consent:
 
 
 @dataclass(frozen=True)
+class ExceptionFound:
+    """An exception of treaty art. 17 the court recorded (see events.SpecialtyException)."""
+
+    exception: SpecialtyException
+    found_on: date
+    charge_ids: tuple[str, ...]  # empty: the whole case
+
+
+@dataclass(frozen=True)
+class Reextradition:
+    """A third state's request for the person, and Mexico's answer (treaty art. 17)."""
+
+    requested_on: date
+    consent: str = "pending"  # "pending" | "granted" | "refused"
+    decided_on: date | None = None
+    diplomatic_note_reference: str | None = None
+    surrendered_on: date | None = None
+
+
+@dataclass(frozen=True)
 class Ended:
     ended_on: date
     outcome: str
@@ -139,6 +162,8 @@ class CourtCase:
     consents: Mapping[str, Consent] = field(default_factory=dict)
     ended: Ended | None = None
     return_due: ReturnDue | None = None
+    exceptions: tuple[ExceptionFound, ...] = ()
+    reextraditions: Mapping[str, Reextradition] = field(default_factory=dict)  # by state
 
     @property
     def exists(self) -> bool:
@@ -186,8 +211,12 @@ def apply(state: CourtCase, event_type: str, payload: Mapping[str, Any]) -> Cour
 
 
 def _charge(text: ChargeText, origin: ChargeOrigin, indictment: int | None = None) -> Charge:
+    """A request's (or amendment's) charge rests on its own facts; a superseding count on
+    the facts its indictment names (events.CountText.facts_of)."""
+    facts_of = text.facts_of if isinstance(text, ev.CountText) else text.charge_id
     return Charge(text.charge_id, text.statute, text.description, origin,
-                  in_request=origin is not ChargeOrigin.SUPERSEDING, indictment=indictment)
+                  in_request=origin is not ChargeOrigin.SUPERSEDING, indictment=indictment,
+                  facts_of=facts_of)
 
 
 def _request(state: CourtCase, e: BaseModel) -> CourtCase:
@@ -266,7 +295,7 @@ def _superseding(state: CourtCase, e: BaseModel) -> CourtCase:
         known = charges.get(text.charge_id)
         charges[text.charge_id] = _charge(text, ChargeOrigin.SUPERSEDING, e.indictment_number) \
             if known is None else replace(known, statute=text.statute,
-                                          description=text.description)
+                                          description=text.description, facts_of=text.facts_of)
     indictment = Indictment(e.indictment_number, e.filed_on,
                             tuple(c.charge_id for c in e.charges), e.added_charge_ids,
                             e.specialty_block_applies)
@@ -305,6 +334,38 @@ def _return_due(state: CourtCase, e: BaseModel) -> CourtCase:
     return replace(state, return_due=ReturnDue(e.due_on, e.conditions))
 
 
+def _exception(state: CourtCase, e: BaseModel) -> CourtCase:
+    assert isinstance(e, ev.SpecialtyExceptionRecorded)
+    found = ExceptionFound(e.exception, e.found_on, e.charge_ids)
+    return replace(state, exceptions=(*state.exceptions, found))
+
+
+def _reextradition_requested(state: CourtCase, e: BaseModel) -> CourtCase:
+    assert isinstance(e, ev.ReextraditionRequested)
+    return replace(state, reextraditions={**state.reextraditions,
+                                          e.requesting_state: Reextradition(e.requested_on)})
+
+
+def _reextradition_decided(consent: str) -> Callable[[CourtCase, BaseModel], CourtCase]:
+    def applier(state: CourtCase, e: BaseModel) -> CourtCase:
+        assert isinstance(e, ev.ReextraditionConsentDecided)
+        decided = replace(state.reextraditions[e.requesting_state], consent=consent,
+                          decided_on=e.decided_on,
+                          diplomatic_note_reference=e.diplomatic_note_reference)
+        return replace(state, reextraditions={**state.reextraditions,
+                                              e.requesting_state: decided})
+
+    return applier
+
+
+def _onward(state: CourtCase, e: BaseModel) -> CourtCase:
+    assert isinstance(e, ev.OnwardSurrenderRecorded)
+    surrendered = replace(state.reextraditions[e.requesting_state],
+                          surrendered_on=e.surrendered_on)
+    return replace(state, reextraditions={**state.reextraditions,
+                                          e.requesting_state: surrendered})
+
+
 _APPLIERS = {
     ev.REQUEST_NOTED: _request,
     ev.CHARGES_AMENDMENT_NOTED: _amended,
@@ -322,4 +383,9 @@ _APPLIERS = {
     ev.SPECIALTY_CONSENT_REFUSED: _consent_decided("refused"),
     ev.PROCEEDINGS_ENDED: _ended,
     ev.RETURN_TO_MEXICO_DUE: _return_due,
+    ev.SPECIALTY_EXCEPTION_RECORDED: _exception,
+    ev.REEXTRADITION_REQUESTED: _reextradition_requested,
+    ev.REEXTRADITION_CONSENT_GRANTED: _reextradition_decided("granted"),
+    ev.REEXTRADITION_CONSENT_REFUSED: _reextradition_decided("refused"),
+    ev.ONWARD_SURRENDER_RECORDED: _onward,
 }

@@ -52,6 +52,7 @@ def _charge(state: CourtCase, charge: Charge) -> dict[str, Any]:
         # The rules the arraignment gate holds this count back with: an arraignment on it is
         # refused under the first of them (the same gate decides both).
         "blocked_by": R.blocked_by(state, charge.charge_id),
+        "facts_of": charge.facts_of,
         "flagged": charge.charge_id in state.flagged,
         "arraigned": charge.charge_id in state.arraigned_charge_ids,
         "consent": None if consent is None else {
@@ -87,7 +88,22 @@ def _specialty(state: CourtCase) -> dict[str, Any]:
         "blocked_charge_ids": list(specialty.blocked_charge_ids(state)),
         "awaiting_consent_charge_ids": [c for c in state.charges
                                         if specialty.awaiting_consent(state, c)],
+        "exceptions": [{
+            "exception": found.exception.value, "rule": R.EXCEPTIONS[found.exception].id,
+            "found_on": _day(found.found_on), "charge_ids": list(found.charge_ids)}
+            for found in state.exceptions],
     }
+
+
+def _reextraditions(state: CourtCase) -> list[dict[str, Any]]:
+    """Third states' requests for the person, Mexico's answers, and what holds each back."""
+    return [{
+        "requesting_state": name, "requested_on": _day(request.requested_on),
+        "consent": request.consent, "decided_on": _day(request.decided_on),
+        "diplomatic_note_reference": request.diplomatic_note_reference,
+        "surrendered_on": _day(request.surrendered_on),
+        "blocked_by": [] if request.surrendered_on else R.onward_blocked_by(state, name),
+    } for name, request in state.reextraditions.items()]
 
 
 def _return(state: CourtCase) -> dict[str, Any]:
@@ -126,6 +142,7 @@ def case_view(state: CourtCase) -> dict[str, Any]:
             "charge_ids": list(i.charge_ids), "added_charge_ids": list(i.added_charge_ids),
             "specialty_block_applies": i.specialty_block_applies} for i in state.indictments],
         "return_to_mexico": _return(state),
+        "reextraditions": _reextraditions(state),
         "proceedings": {"ended": state.ended is not None,
                         "ended_on": _day(state.ended.ended_on) if state.ended else None,
                         "outcome": state.ended.outcome if state.ended else None},
