@@ -2,45 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import sys
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from shared.clock import parse_iso_utc
 from tests.support.auth import service_headers
 from tests.support.kafka_read import wait_for
 from tests.support.requests import request
-from tests.support.stack import Stack
+from tests.support.stack import Stack, stack_fixture
 
 TODAY = datetime.now(UTC).date()
 
 
-@pytest.fixture(scope="module")
-async def stack(pg_server: str, kafka: str) -> AsyncIterator[Stack]:
-    running = Stack(pg_server, kafka)
-    try:
-        await running.start(["intake", "judicial", "assurance"])
-        yield running
-    finally:
-        await running.stop()
-
-
-async def audit(stack: Stack, *args: str) -> Any:
-    stores = [f"--store={name}={s.database_url}" for name, s in stack.services.items()]
-    process = await asyncio.create_subprocess_exec(
-        str(Path(sys.executable).parent / "runway"), "--json", "audit",
-        "--bootstrap", stack.kafka, *stores, *args,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
-    assert process.returncode == 0, err.decode()
-    return json.loads(out)
+stack = stack_fixture(["intake", "judicial", "assurance"])
 
 
 async def open_case(stack: Stack, body: dict[str, Any]) -> str:
@@ -71,14 +48,14 @@ async def test_as_of_between_two_events_shows_the_first_and_not_the_second(
     await clerk(stack, case_id, "formal-request",
                 {"received_on": (TODAY - timedelta(days=5)).isoformat()})
     await clerk(stack, case_id, "hearing", {"held_on": (TODAY - timedelta(days=4)).isoformat()})
-    now = await audit(stack, "as-of", case_id)
+    now = await stack.audit_json("as-of", case_id)
     recorded = {e["event_type"]: parse_iso_utc(e["recorded_at"]) for e in now["timeline"]}
     first = recorded["judicial.formal_request_received"]
     second = recorded["judicial.hearing_held"]
     assert first < second
     between = first + (second - first) / 2
 
-    then = await audit(stack, "as-of", case_id, "--at", between.isoformat())
+    then = await stack.audit_json("as-of", case_id, "--at", between.isoformat())
     types = [e["event_type"] for e in then["timeline"]]
     assert "judicial.formal_request_received" in types
     assert "judicial.hearing_held" not in types
@@ -91,7 +68,7 @@ async def test_explain_names_the_death_penalty_rule_for_a_case_held_for_an_assur
     stack: Stack,
 ) -> None:
     case_id = await open_case(stack, request(capital=True))
-    result = await audit(stack, "explain", case_id)
+    result = await stack.audit_json("explain", case_id)
     assert result["blocked"] is True
     [death] = [b for b in result["blockers"] if b["service"] == "assurance"]
     assert death["rule"] == "death_penalty_clearance_missing"
@@ -116,19 +93,17 @@ async def test_explain_names_the_death_penalty_rule_for_a_case_held_for_an_assur
                                          "reason": "sufficient"})):
             response = await http.post(f"/cases/{case_id}/{path}", json=body)
             assert response.status_code in (200, 201), response.text
-    now = await audit(stack, "explain", case_id)
+    now = await stack.audit_json("explain", case_id)
     assert [b["service"] for b in now["blockers"]] == ["judicial"]
-    then = await audit(stack, "explain", case_id, "--at", held_at.isoformat())
+    then = await stack.audit_json("explain", case_id, "--at", held_at.isoformat())
     assert "death_penalty_clearance_missing" in [b["rule"] for b in then["blockers"]]
 
 
 async def test_the_read_only_http_api_answers_like_the_commands(stack: Stack) -> None:
     from shared.audit.http import create_audit_app
-    from shared.audit.sources import AuditTarget
 
     case_id = await open_case(stack, request(capital=True))
-    target = AuditTarget({n: s.database_url for n, s in stack.services.items()}, stack.kafka,
-                         stack.namespace)
+    target = stack.audit_target()
     transport = httpx.ASGITransport(app=create_audit_app(target))
     async with httpx.AsyncClient(transport=transport, base_url="http://audit",
                                  headers=service_headers("audit")) as http:

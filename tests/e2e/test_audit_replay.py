@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,29 +13,16 @@ import sqlalchemy as sa
 
 from shared.audit.hooks import discover_replays
 from shared.audit.replay import compare_databases, drop, replay
-from shared.audit.sources import AuditTarget
 from shared.db import Database
 from tests.support.auth import service_headers
 from tests.support.kafka_read import wait_for
 from tests.support.requests import request
-from tests.support.stack import Stack
+from tests.support.stack import Stack, stack_fixture
 
 TODAY = datetime.now(UTC).date()
 
 
-@pytest.fixture(scope="module")
-async def stack(pg_server: str, kafka: str) -> AsyncIterator[Stack]:
-    running = Stack(pg_server, kafka)
-    try:
-        await running.start(["intake", "judicial", "assurance"])
-        yield running
-    finally:
-        await running.stop()
-
-
-def audit_target(stack: Stack) -> AuditTarget:
-    return AuditTarget({n: s.database_url for n, s in stack.services.items()}, stack.kafka,
-                       stack.namespace)
+stack = stack_fixture(["intake", "judicial", "assurance"])
 
 
 async def create_case(stack: Stack, index: int) -> str:
@@ -91,7 +77,7 @@ async def cases(stack: Stack) -> list[str]:
 async def test_replay_from_kafka_and_from_stores_matches_the_live_read_models(
     stack: Stack, cases: list[str]
 ) -> None:
-    stores = [f"--store={name}={s.database_url}" for name, s in stack.services.items()]
+    stores = stack.store_flags()
     for source in ("kafka", "stores"):
         process = await asyncio.create_subprocess_exec(
             str(Path(sys.executable).parent / "runway"), "audit", "--bootstrap", stack.kafka,
@@ -109,8 +95,8 @@ async def test_replaying_twice_gives_identical_read_models(stack: Stack,
                                                            cases: list[str]) -> None:
     replays = discover_replays()
     server = stack.services["intake"].database_url
-    first = await replay(audit_target(stack), replays, server, keep=True)
-    second = await replay(audit_target(stack), replays, server, keep=True)
+    first = await replay(stack.audit_target(), replays, server, keep=True)
+    second = await replay(stack.audit_target(), replays, server, keep=True)
     try:
         assert set(first.databases) == {"intake", "judicial", "assurance"}
         for service in first.databases:
@@ -137,7 +123,7 @@ async def test_replay_while_services_keep_writing_is_consistent_at_its_checkpoin
 
     writer = asyncio.create_task(keep_writing())
     try:
-        report = await replay(audit_target(stack), discover_replays(),
+        report = await replay(stack.audit_target(), discover_replays(),
                               stack.services["intake"].database_url)
     finally:
         stop.set()
@@ -157,7 +143,7 @@ async def test_a_live_read_model_that_disagrees_with_the_log_is_reported(
                                        "WHERE case_id = :c"), {"c": cases[0]})
     finally:
         await database.dispose()
-    report = await replay(audit_target(stack), discover_replays(),
+    report = await replay(stack.audit_target(), discover_replays(),
                           stack.services["intake"].database_url, source="stores")
     assert [(d.service, d.table, d.key) for d in report.errors] == [
         ("judicial", "judicial_cases", cases[0])]
@@ -177,7 +163,7 @@ async def test_a_fabricated_live_row_is_an_error_not_a_note(stack: Stack,
                 "FROM assurance_cases LIMIT 1"))
     finally:
         await database.dispose()
-    report = await replay(audit_target(stack), discover_replays(),
+    report = await replay(stack.audit_target(), discover_replays(),
                           stack.services["intake"].database_url)
     forged = [d for d in report.errors if d.key == "RWY-FORGED"]
     assert forged and "not in the log" in forged[0].detail

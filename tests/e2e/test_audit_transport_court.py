@@ -3,12 +3,8 @@ audit explain` names transport's eligibility rule, and the replay rebuilds both 
 
 from __future__ import annotations
 
-import asyncio
-import json
-import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,24 +12,16 @@ import sqlalchemy as sa
 
 from shared.audit.hooks import discover_replays
 from shared.audit.replay import ReplayReport, TableSpec, drop, replay, table_rows
-from shared.audit.sources import AuditTarget
 from shared.db import Database
 from shared.demo.api import Api
 from tests.support.kafka_read import wait_for
 from tests.support.requests import request
-from tests.support.stack import Stack
+from tests.support.stack import Stack, stack_fixture
 
 SERVICES = ["intake", "judicial", "assurance", "transport", "court"]
 
 
-@pytest.fixture(scope="module")
-async def stack(pg_server: str, kafka: str) -> AsyncIterator[Stack]:
-    running = Stack(pg_server, kafka)
-    try:
-        await running.start(SERVICES)
-        yield running
-    finally:
-        await running.stop()
+stack = stack_fixture(SERVICES)
 
 
 @pytest.fixture(scope="module")
@@ -41,17 +29,6 @@ async def api(stack: Stack) -> AsyncIterator[Api]:
     client = Api({name: stack.url(name) for name in SERVICES})
     yield client
     await client.close()
-
-
-async def audit(stack: Stack, *args: str) -> Any:
-    stores = [f"--store={name}={s.database_url}" for name, s in stack.services.items()]
-    process = await asyncio.create_subprocess_exec(
-        str(Path(sys.executable).parent / "runway"), "--json", "audit",
-        "--bootstrap", stack.kafka, *stores, *args,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
-    assert process.returncode == 0, err.decode()
-    return json.loads(out)
 
 
 async def authorised(api: Api, **overrides: Any) -> str:
@@ -120,7 +97,7 @@ async def cases(api: Api, stack: Stack) -> dict[str, str]:
 async def test_explain_names_transports_clearance_rule_for_a_capital_ns_case(
     stack: Stack, cases: dict[str, str]
 ) -> None:
-    result = await audit(stack, "explain", cases["held"])
+    result = await stack.audit_json("explain", cases["held"])
     assert result["blocked"] is True
     transport = [b for b in result["blockers"] if b["service"] == "transport"]
     assert [b["rule"] for b in transport] == ["death_penalty_clearance_missing"]
@@ -128,7 +105,7 @@ async def test_explain_names_transports_clearance_rule_for_a_capital_ns_case(
     assert [b["rule"] for b in result["blockers"] if b["service"] == "court"] == [
         "intake_not_opened"]
 
-    state = (await audit(stack, "as-of", cases["held"]))["state"]
+    state = (await stack.audit_json("as-of", cases["held"]))["state"]
     assert state["transport"]["status"] == "not_eligible"
     assert state["transport"]["eligibility"]["failing_rules"] == [
         "death_penalty_clearance_missing"]
@@ -138,16 +115,11 @@ async def test_explain_names_transports_clearance_rule_for_a_capital_ns_case(
 async def test_a_landed_case_is_held_by_neither_transport_nor_court(
     stack: Stack, cases: dict[str, str]
 ) -> None:
-    result = await audit(stack, "explain", cases["flown"])
+    result = await stack.audit_json("explain", cases["flown"])
     assert [b for b in result["blockers"] if b["service"] in ("transport", "court")] == []
-    state = (await audit(stack, "as-of", cases["flown"]))["state"]
+    state = (await stack.audit_json("as-of", cases["flown"]))["state"]
     assert state["transport"]["status"] == "landed"
     assert state["court"]["status"] == "intake_opened"
-
-
-def target(stack: Stack) -> AuditTarget:
-    return AuditTarget({n: s.database_url for n, s in stack.services.items()}, stack.kafka,
-                       stack.namespace)
 
 
 async def rows_but_updated_at(url: str, table: str, key: str) -> dict[Any, dict[str, Any]]:
@@ -181,7 +153,7 @@ async def test_replay_rebuilds_transport_and_court_without_errors(
     assert {"transport", "court"} <= replays.keys()
     server = stack.services["intake"].database_url
     for source in ("kafka", "stores"):
-        report = await replay(target(stack), replays, server, source=source, keep=True)
+        report = await replay(stack.audit_target(), replays, server, source=source, keep=True)
         try:
             assert report.errors == [], "\n".join(map(str, report.errors))
             assert {"transport", "court"} <= report.databases.keys()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -16,21 +15,13 @@ from shared.db import Database
 from tests.support.auth import service_headers
 from tests.support.kafka_read import wait_for
 from tests.support.requests import request
-from tests.support.stack import Stack
+from tests.support.stack import Stack, stack_fixture
 
-
-@pytest.fixture(scope="module")
-async def stack(pg_server: str, kafka: str) -> AsyncIterator[Stack]:
-    running = Stack(pg_server, kafka)
-    try:
-        await running.start(["intake", "judicial", "assurance"])
-        yield running
-    finally:
-        await running.stop()
+stack = stack_fixture(["intake", "judicial", "assurance"])
 
 
 async def audit_verify(stack: Stack) -> tuple[int, str]:
-    stores = [f"--store={name}={s.database_url}" for name, s in stack.services.items()]
+    stores = stack.store_flags()
     process = await asyncio.create_subprocess_exec(
         str(Path(sys.executable).parent / "runway"), "audit", "--bootstrap", stack.kafka,
         "--namespace", stack.namespace, *stores, "verify",
@@ -90,7 +81,7 @@ async def test_case_export_verifies_independently_and_detects_an_edit(
     stack: Stack, cases: list[str], tmp_path: Path
 ) -> None:
     case_id = cases[2]
-    stores = [f"--store={name}={s.database_url}" for name, s in stack.services.items()]
+    stores = stack.store_flags()
     code, output = await run(str(Path(sys.executable).parent / "runway"), "audit",
                              "--bootstrap", stack.kafka, "--namespace", stack.namespace,
                              *stores, "export", case_id, "--output", str(tmp_path))

@@ -6,27 +6,17 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
-import pytest
 import yaml
 
 from tests.support.auth import service_headers
 from tests.support.kafka_read import wait_for
 from tests.support.requests import charge, request
-from tests.support.stack import Stack
+from tests.support.stack import Stack, stack_fixture
 
-
-@pytest.fixture(scope="module")
-async def stack(pg_server: str, kafka: str) -> AsyncIterator[Stack]:
-    running = Stack(pg_server, kafka)
-    try:
-        await running.start(["intake"])
-        yield running
-    finally:
-        await running.stop()
+stack = stack_fixture(["intake"])
 
 
 async def runway(stack: Stack, *args: str) -> tuple[int, str, str]:

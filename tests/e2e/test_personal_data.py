@@ -5,22 +5,19 @@ still hold."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
 import sqlalchemy as sa
 
 from shared.audit.hooks import discover_replays
 from shared.audit.replay import replay
-from shared.audit.sources import AuditTarget
 from shared.audit.verify import verify
 from shared.db import Database
 from tests.support.auth import auth_headers
 from tests.support.kafka_read import read_topic, wait_for
 from tests.support.requests import request
-from tests.support.stack import Stack
+from tests.support.stack import Stack, stack_fixture
 
 GIVEN, FAMILY = "Eleuterio Zacarías", "Quintanilla Ybarra"
 NAME = f"{GIVEN} {FAMILY}"
@@ -28,14 +25,7 @@ NAME = f"{GIVEN} {FAMILY}"
 IN_CLEAR = ["Eleuterio", "Zacarías", "Quintanilla", "Ybarra", "El Cuini", "1979-05-15"]
 
 
-@pytest.fixture(scope="module")
-async def stack(pg_server: str, kafka: str) -> AsyncIterator[Stack]:
-    running = Stack(pg_server, kafka)
-    try:
-        await running.start(["intake", "transport"])
-        yield running
-    finally:
-        await running.stop()
+stack = stack_fixture(["intake", "transport"])
 
 
 async def rows_of(url: str, query: str, **params: Any) -> list[dict[str, Any]]:
@@ -122,8 +112,7 @@ async def test_names_stay_sealed_in_logs_and_topics_and_erasure_blanks_every_cop
                           c=case_id)
     assert after[0] == before[0] and after[1]["event_type"] == "intake.personal_data_erased"
     await settled(stack)
-    target = AuditTarget({n: s.database_url for n, s in stack.services.items()}, stack.kafka,
-                         stack.namespace)
+    target = stack.audit_target()
     report = await verify(target)
     assert report.ok, "\n".join(map(str, report.findings))
     replays = {n: r for n, r in discover_replays().items() if n in stack.services}

@@ -3,7 +3,6 @@ and PostgreSQL, talking only through Kafka events."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -14,7 +13,7 @@ from shared.messaging.cloudevents import from_kafka
 from tests.support.auth import auth_headers, service_headers
 from tests.support.kafka_read import read_topic, wait_for
 from tests.support.requests import request
-from tests.support.stack import Stack
+from tests.support.stack import Stack, stack_fixture
 
 TODAY = datetime.now(UTC).date()
 CLERK = auth_headers("judicial_clerk", "clerk-luz")
@@ -25,15 +24,7 @@ def days_ago(n: int) -> str:
     return (TODAY - timedelta(days=n)).isoformat()
 
 
-@pytest.fixture(scope="module")
-async def stack(pg_server: str, kafka: str) -> AsyncIterator[Stack]:
-    running = Stack(pg_server, kafka)
-    try:
-        await running.start(["intake", "judicial", "assurance"],
-                            env={"SCHEDULER_INTERVAL_S": "0.2"})
-        yield running
-    finally:
-        await running.stop()
+stack = stack_fixture(["intake", "judicial", "assurance"], env={"SCHEDULER_INTERVAL_S": "0.2"})
 
 
 class Case:

@@ -8,28 +8,18 @@ death-penalty clearance came after the custody handoff's date, naming both dates
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date
-
-import pytest
 
 from shared.demo import transfer
 from shared.demo.scenarios import AUG_2025, FEB_2025, JAN_2026, Scenario
-from tests.support.stack import Stack
+from tests.support.stack import Stack, stack_fixture
 
 SERVICES = ["intake", "judicial", "assurance", "transport", "court"]
 AIRPORT_OF = {"EDNY": "JFK", "SDNY": "JFK", "CDCA": "LAX", "SDCA": "SAN", "WDTX": "SAT",
               "SDTX": "IAH", "NDIL": "ORD", "DDC": "IAD"}
 
 
-@pytest.fixture(scope="module")
-async def stack(pg_server: str, kafka: str) -> AsyncIterator[Stack]:
-    running = Stack(pg_server, kafka)
-    try:
-        await running.start(SERVICES, env={"SCHEDULER_INTERVAL_S": "0.2"})
-        yield running
-    finally:
-        await running.stop()
+stack = stack_fixture(SERVICES, env={"SCHEDULER_INTERVAL_S": "0.2"})
 
 
 async def play(stack: Stack, scenario: Scenario) -> list[transfer.Person]:

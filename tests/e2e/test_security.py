@@ -6,28 +6,19 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.support.kafka_read import wait_for
 from tests.support.requests import request
-from tests.support.stack import Stack
+from tests.support.stack import Stack, stack_fixture
 
 RUNWAY = str(Path(sys.executable).parent / "runway")
 
 
-@pytest.fixture(scope="module")
-async def stack(pg_server: str, kafka: str) -> AsyncIterator[Stack]:
-    running = Stack(pg_server, kafka)
-    try:
-        await running.start(["intake", "judicial"])
-        yield running
-    finally:
-        await running.stop()
+stack = stack_fixture(["intake", "judicial"])
 
 
 async def runway(*args: str) -> str:
@@ -43,7 +34,7 @@ async def token(role: str, subject: str) -> str:
 
 
 async def actors(stack: Stack, case_id: str) -> list[dict[str, Any]]:
-    stores = [f"--store={name}={s.database_url}" for name, s in stack.services.items()]
+    stores = stack.store_flags()
     found: list[dict[str, Any]] = json.loads(await runway(
         "--json", "audit", "--bootstrap", stack.kafka, *stores, "actors", case_id))
     return found

@@ -17,21 +17,14 @@ from shared.demo.scenarios import AUG_2025
 from shared.messaging.cloudevents import ConsumedEvent, from_kafka
 from tests.support.kafka_read import read_topic, wait_for
 from tests.support.requests import request
-from tests.support.stack import Stack
+from tests.support.stack import Stack, stack_fixture
 
 SERVICES = ["intake", "judicial", "assurance", "transport", "court"]
 AIRPORT_OF = {"EDNY": "JFK", "SDNY": "JFK", "CDCA": "LAX", "SDCA": "SAN", "WDTX": "SAT",
               "SDTX": "IAH", "NDIL": "ORD", "DDC": "IAD"}
 
 
-@pytest.fixture(scope="module")
-async def stack(pg_server: str, kafka: str) -> AsyncIterator[Stack]:
-    running = Stack(pg_server, kafka)
-    try:
-        await running.start(SERVICES, env={"SCHEDULER_INTERVAL_S": "0.2"})
-        yield running
-    finally:
-        await running.stop()
+stack = stack_fixture(SERVICES, env={"SCHEDULER_INTERVAL_S": "0.2"})
 
 
 @pytest.fixture(scope="module")

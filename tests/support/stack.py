@@ -6,13 +6,21 @@ each other's events; logs go to var/log/e2e/<namespace>/<service>.log.
 
 from __future__ import annotations
 
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
 
 from shared import process
+from shared.audit.sources import AuditTarget
 from shared.process import ServiceFailed, ServiceProcess
 from shared.settings import REPO_ROOT
 from tests.support.infra import create_database, drop_database, fresh_namespace
 from tests.support.ports import free_port
+from tests.support.processes import console_script
 
 # How often a starting service is asked /readyz; the deadline bounds the wait.
 READY_POLL_S = 0.1
@@ -29,6 +37,24 @@ class Stack:
 
     def url(self, service: str) -> str:
         return self.services[service].url
+
+    def store_flags(self) -> list[str]:
+        """`--store=<service>=<url>` for each service, as the `runway audit` commands take."""
+        return [f"--store={name}={s.database_url}" for name, s in self.services.items()]
+
+    def audit_target(self) -> AuditTarget:
+        return AuditTarget({name: s.database_url for name, s in self.services.items()},
+                           self.kafka, self.namespace)
+
+    async def audit_json(self, *args: str) -> Any:
+        """`runway --json audit` on this stack's stores and Kafka; it must succeed."""
+        process = await asyncio.create_subprocess_exec(
+            console_script("runway"), "--json", "audit", "--bootstrap", self.kafka,
+            *self.store_flags(), *args,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+        assert process.returncode == 0, err.decode()
+        return json.loads(out)
 
     async def start(self, names: list[str], env: dict[str, str] | None = None) -> None:
         log_dir = REPO_ROOT / "var" / "log" / "e2e" / self.namespace
@@ -74,3 +100,22 @@ class Stack:
             await drop_database(self.pg_server, service.database_url)
         if self.keystore_url is not None:
             await drop_database(self.pg_server, self.keystore_url)
+
+
+def stack_fixture(services: Sequence[str], env: Mapping[str, str] | None = None
+                  ) -> Callable[..., Any]:
+    """A module's `stack` fixture: `services` running as processes (with `env`) for all the
+    module's tests, then stopped, their events checked against the published schemas.
+
+        stack = stack_fixture(["intake", "judicial"])
+    """
+    @pytest.fixture(scope="module")
+    async def stack(pg_server: str, kafka: str) -> AsyncIterator[Stack]:
+        running = Stack(pg_server, kafka)
+        try:
+            await running.start(list(services), dict(env or {}))
+            yield running
+        finally:
+            await running.stop()
+
+    return stack
