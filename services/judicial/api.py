@@ -15,120 +15,70 @@ from fastapi import APIRouter, Query
 from shared.errors import NotFound
 from shared.eventstore import EventContext
 from shared.service import ServiceRuntime
-from shared.web.actor import Context
 from shared.web.app import Runtime
 from shared.web.params import CaseIdPath, Offset
+from shared.web.steps import Step, register
 
 from . import commands as cmd
 from . import domain, read_model, responses
-from .persistence import case_repository, record
+from .persistence import execute
 from .settings import settings_of
 from .state import Status
 
-
-async def run_command(runtime: ServiceRuntime, case_id: str, command: cmd.ClerkCommand,
-                      context: EventContext) -> dict[str, Any]:
-    policy = settings_of(runtime).policy()
-    async with runtime.command() as conn:
-        loaded = await case_repository(runtime).load_existing(conn, case_id)
-        events = domain.decide(loaded.state, command, runtime.clock.now(), policy)
-        state, recorded = await record(runtime, conn, loaded, events, context)
-    return {"case_id": case_id, "version": state.version, "status": state.status.value,
-            "events": [{"event_type": e.event_type, "version": e.version} for e in recorded]}
-
-
+PREFIX = "/cases"
 Result = dict[str, Any]
 
 
-def _step_routes(router: APIRouter) -> None:
-    @router.post("/{case_id}/provisional-detention", summary="Provisional detention ordered",
-                 response_model=responses.StepResult)
-    async def provisional_detention(case_id: CaseIdPath, body: cmd.OrderProvisionalDetention,
-                                    rt: Runtime, context: Context) -> Result:
-        return await run_command(rt, case_id, body, context)
-
-    @router.post("/{case_id}/formal-request", summary="Formal request received by the SRE",
-                 response_model=responses.StepResult)
-    async def formal_request(case_id: CaseIdPath, body: cmd.ReceiveFormalRequest, rt: Runtime,
-                             context: Context) -> Result:
-        return await run_command(rt, case_id, body, context)
-
-    @router.post("/{case_id}/hearing", summary="Hearing held: objection and evidence periods",
-                 response_model=responses.StepResult)
-    async def hearing(case_id: CaseIdPath, body: cmd.HoldHearing, rt: Runtime,
-                      context: Context) -> Result:
-        return await run_command(rt, case_id, body, context)
-
-    @router.post("/{case_id}/evidence-extension", summary="Evidence period extended",
-                 response_model=responses.StepResult)
-    async def evidence_extension(case_id: CaseIdPath, body: cmd.ExtendEvidencePeriod, rt: Runtime,
-                                 context: Context) -> Result:
-        return await run_command(rt, case_id, body, context)
-
-    @router.post("/{case_id}/objections", summary="Objections filed",
-                 response_model=responses.StepResult)
-    async def objections(case_id: CaseIdPath, body: cmd.FileObjections, rt: Runtime,
-                         context: Context) -> Result:
-        return await run_command(rt, case_id, body, context)
-
-    @router.post("/{case_id}/consent", summary="The person consents to extradition",
-                 response_model=responses.StepResult)
-    async def consent(case_id: CaseIdPath, body: cmd.GiveConsent, rt: Runtime,
-                      context: Context) -> Result:
-        return await run_command(rt, case_id, body, context)
-
-    @router.post("/{case_id}/judge-opinion", summary="The judge's opinion issued",
-                 response_model=responses.StepResult)
-    async def judge_opinion(case_id: CaseIdPath, body: cmd.IssueOpinion, rt: Runtime,
-                            context: Context) -> Result:
-        return await run_command(rt, case_id, body, context)
-
-    @router.post("/{case_id}/sre-decision", summary="The SRE grants or refuses extradition",
-                 response_model=responses.StepResult)
-    async def sre_decision(case_id: CaseIdPath, body: cmd.DecideExtradition, rt: Runtime,
-                           context: Context) -> Result:
-        return await run_command(rt, case_id, body, context)
+def _step(path: str, command: type[cmd.Command], operation: str, summary: str,
+          decide: domain.Decision) -> Step:
+    return Step(f"/{{case_id}}/{path}", command, operation, summary, decide,
+                responses.StepResult)
 
 
-def _amparo_and_surrender_routes(router: APIRouter) -> None:
-    @router.post("/{case_id}/amparo", summary="Amparo suit filed",
-                 response_model=responses.StepResult)
-    async def amparo(case_id: CaseIdPath, body: cmd.FileAmparo, rt: Runtime,
-                     context: Context) -> Result:
-        return await run_command(rt, case_id, body, context)
+# Every clerk step, in the order the OpenAPI document lists them.
+STEPS: tuple[Step, ...] = (
+    _step("provisional-detention", cmd.OrderProvisionalDetention, "provisional_detention",
+          "Provisional detention ordered", domain.order_provisional_detention),
+    _step("formal-request", cmd.ReceiveFormalRequest, "formal_request",
+          "Formal request received by the SRE", domain.receive_formal_request),
+    _step("hearing", cmd.HoldHearing, "hearing",
+          "Hearing held: objection and evidence periods", domain.hold_hearing),
+    _step("evidence-extension", cmd.ExtendEvidencePeriod, "evidence_extension",
+          "Evidence period extended", domain.extend_evidence_period),
+    _step("objections", cmd.FileObjections, "objections", "Objections filed",
+          domain.file_objections),
+    _step("consent", cmd.GiveConsent, "consent", "The person consents to extradition",
+          domain.give_consent),
+    _step("judge-opinion", cmd.IssueOpinion, "judge_opinion", "The judge's opinion issued",
+          domain.issue_opinion),
+    _step("sre-decision", cmd.DecideExtradition, "sre_decision",
+          "The SRE grants or refuses extradition", domain.decide_extradition),
+    _step("amparo", cmd.FileAmparo, "amparo", "Amparo suit filed", domain.file_amparo),
+    _step("amparo-suspension", cmd.GrantAmparoSuspension, "amparo_suspension",
+          "Suspension granted in an amparo", domain.grant_amparo_suspension),
+    _step("amparo-ruling", cmd.RuleOnAmparo, "amparo_ruling", "Amparo denied or granted",
+          domain.rule_on_amparo),
+    _step("surrender-order", cmd.OrderSurrender, "surrender_order",
+          "Surrender ordered (full, deferred, temporary)", domain.order_surrender),
+    _step("temporary-surrender", cmd.AgreeTemporarySurrender, "temporary_surrender",
+          "Temporary surrender agreed", domain.agree_temporary_surrender),
+    _step("national-security-transfer", cmd.AuthorizeNationalSecurityTransfer,
+          "national_security_transfer", "Transfer authorized under the National Security Law",
+          domain.authorize_transfer),
+)
 
-    @router.post("/{case_id}/amparo-suspension", summary="Suspension granted in an amparo",
-                 response_model=responses.StepResult)
-    async def amparo_suspension(case_id: CaseIdPath, body: cmd.GrantAmparoSuspension, rt: Runtime,
-                                context: Context) -> Result:
-        return await run_command(rt, case_id, body, context)
 
-    @router.post("/{case_id}/amparo-ruling", summary="Amparo denied or granted",
-                 response_model=responses.StepResult)
-    async def amparo_ruling(case_id: CaseIdPath, body: cmd.RuleOnAmparo, rt: Runtime,
-                            context: Context) -> Result:
-        return await run_command(rt, case_id, body, context)
-
-    @router.post("/{case_id}/surrender-order", summary="Surrender ordered (full, deferred, "
-                                                       "temporary)",
-                 response_model=responses.StepResult)
-    async def surrender_order(case_id: CaseIdPath, body: cmd.OrderSurrender, rt: Runtime,
-                              context: Context) -> Result:
-        return await run_command(rt, case_id, body, context)
-
-    @router.post("/{case_id}/temporary-surrender", summary="Temporary surrender agreed",
-                 response_model=responses.StepResult)
-    async def temporary_surrender(case_id: CaseIdPath, body: cmd.AgreeTemporarySurrender,
-                                  rt: Runtime, context: Context) -> Result:
-        return await run_command(rt, case_id, body, context)
-
-    @router.post("/{case_id}/national-security-transfer",
-                 summary="Transfer authorized under the National Security Law",
-                 response_model=responses.StepResult)
-    async def national_security_transfer(case_id: CaseIdPath,
-                                         body: cmd.AuthorizeNationalSecurityTransfer,
-                                         rt: Runtime, context: Context) -> Result:
-        return await run_command(rt, case_id, body, context)
+async def run_step(runtime: ServiceRuntime, case_id: str, command: cmd.Command,
+                   context: EventContext, step: Step) -> Result:
+    """One clerk step: one transaction that loads the case, decides, appends and projects."""
+    policy = settings_of(runtime).policy()
+    now = runtime.clock.now()
+    async with runtime.command() as conn:
+        state, recorded = await execute(
+            runtime, conn, case_id, lambda current: step.decide(current, command, now, policy),
+            context)
+    return {"case_id": case_id, "version": state.version, "status": state.status.value,
+            "events": [{"event_type": e.event_type, "version": e.version} for e in recorded]}
 
 
 def _read_routes(router: APIRouter) -> None:
@@ -157,8 +107,7 @@ def _read_routes(router: APIRouter) -> None:
 
 
 def routes(_runtime: ServiceRuntime) -> Sequence[APIRouter]:
-    router = APIRouter(prefix="/cases", tags=["judicial cases"])
+    router = APIRouter(prefix=PREFIX, tags=["judicial cases"])
     _read_routes(router)
-    _step_routes(router)
-    _amparo_and_surrender_routes(router)
+    register(router, STEPS, run_step)
     return [router]

@@ -20,13 +20,14 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.consumer import Handler
-from shared.eventstore import Actor, EventContext
+from shared.eventstore import Actor, EventContext, NewEvent
 from shared.messaging.cloudevents import ConsumedEvent
 from shared.service import ConsumerSpec, ServiceRuntime
 
 from . import domain
 from .events import CaseOpened, LegalBasis
-from .persistence import case_repository, record
+from .persistence import execute
+from .state import State
 
 log = logging.getLogger("runway.judicial.consumers")
 
@@ -69,8 +70,6 @@ def _context(event: ConsumedEvent) -> EventContext:
 
 
 def intake_handlers(runtime: ServiceRuntime) -> dict[str, Handler]:
-    repo = case_repository(runtime)
-
     async def on_request_submitted(event: ConsumedEvent, conn: AsyncConnection) -> None:
         request = IntakeRequest.model_validate(event.data)
         opened = CaseOpened(
@@ -81,19 +80,23 @@ def intake_handlers(runtime: ServiceRuntime) -> dict[str, Handler]:
             charge_ids=tuple(c.charge_id for c in request.charges),
             us_request_reference=request.us_request_reference,
             intake_event_id=str(event.event_id))
-        loaded = await repo.load(conn, request.case_id)
-        await record(runtime, conn, loaded, domain.open_case(loaded.state, opened),
-                     _context(event))
+        await execute(runtime, conn, request.case_id,
+                      lambda state: domain.open_case(state, opened), _context(event),
+                      must_exist=False)
 
     async def on_charges_amended(event: ConsumedEvent, conn: AsyncConnection) -> None:
         amendment = IntakeAmendment.model_validate(event.data)
-        loaded = await repo.load(conn, amendment.case_id)
-        if not loaded.exists:
-            log.warning("charges amended on a case judicial never opened",
-                        extra={"case_id": amendment.case_id})
-        events = domain.note_charges(loaded.state, tuple(c.charge_id for c in amendment.charges),
-                                     amendment.reason, runtime.clock.now())
-        await record(runtime, conn, loaded, events, _context(event))
+        now = runtime.clock.now()
+
+        def note(state: State) -> list[NewEvent]:
+            if not state.opened:
+                log.warning("charges amended on a case judicial never opened",
+                            extra={"case_id": amendment.case_id})
+            return domain.note_charges(state, tuple(c.charge_id for c in amendment.charges),
+                                       amendment.reason, now)
+
+        await execute(runtime, conn, amendment.case_id, note, _context(event),
+                      must_exist=False)
 
     return {REQUEST_SUBMITTED_V1: on_request_submitted, REQUEST_SUBMITTED_V2: on_request_submitted,
             CHARGES_AMENDED_V1: on_charges_amended}

@@ -42,6 +42,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from shared.eventstore import NewEvent
 from shared.rules import Rule
@@ -518,38 +519,31 @@ def authorize_transfer(state: State, c: cmd.AuthorizeNationalSecurityTransfer, n
         requesting_district=state.requesting_district), c.authorized_at)]
 
 
+Decision = Callable[[State, Any, datetime, Policy], list[NewEvent]]
+
+# Each clerk command's decision (the API's step table, api.STEPS, names the same functions).
+DECISIONS: dict[type[cmd.Command], Decision] = {
+    cmd.OrderProvisionalDetention: order_provisional_detention,
+    cmd.ReceiveFormalRequest: receive_formal_request,
+    cmd.HoldHearing: hold_hearing,
+    cmd.ExtendEvidencePeriod: extend_evidence_period,
+    cmd.FileObjections: file_objections,
+    cmd.GiveConsent: give_consent,
+    cmd.IssueOpinion: issue_opinion,
+    cmd.DecideExtradition: decide_extradition,
+    cmd.FileAmparo: file_amparo,
+    cmd.GrantAmparoSuspension: grant_amparo_suspension,
+    cmd.RuleOnAmparo: rule_on_amparo,
+    cmd.OrderSurrender: order_surrender,
+    cmd.AgreeTemporarySurrender: agree_temporary_surrender,
+    cmd.AuthorizeNationalSecurityTransfer: authorize_transfer,
+}
+
+
 def decide(state: State, command: cmd.ClerkCommand, now: datetime,
            policy: Policy) -> list[NewEvent]:
     """The events a clerk's command produces on this case, or a RuleViolation."""
-    match command:
-        case cmd.OrderProvisionalDetention():
-            return order_provisional_detention(state, command, now, policy)
-        case cmd.ReceiveFormalRequest():
-            return receive_formal_request(state, command, now, policy)
-        case cmd.HoldHearing():
-            return hold_hearing(state, command, now, policy)
-        case cmd.ExtendEvidencePeriod():
-            return extend_evidence_period(state, command, now, policy)
-        case cmd.FileObjections():
-            return file_objections(state, command, now, policy)
-        case cmd.GiveConsent():
-            return give_consent(state, command, now, policy)
-        case cmd.IssueOpinion():
-            return issue_opinion(state, command, now, policy)
-        case cmd.DecideExtradition():
-            return decide_extradition(state, command, now, policy)
-        case cmd.FileAmparo():
-            return file_amparo(state, command, now, policy)
-        case cmd.GrantAmparoSuspension():
-            return grant_amparo_suspension(state, command, now, policy)
-        case cmd.RuleOnAmparo():
-            return rule_on_amparo(state, command, now, policy)
-        case cmd.OrderSurrender():
-            return order_surrender(state, command, now, policy)
-        case cmd.AgreeTemporarySurrender():
-            return agree_temporary_surrender(state, command, now, policy)
-        case cmd.AuthorizeNationalSecurityTransfer():
-            return authorize_transfer(state, command, now, policy)
+    return DECISIONS[type(command)](state, command, now, policy)
 
 
 # --- clocks -----------------------------------------------------------------------------------

@@ -1,9 +1,13 @@
 """Loading and recording judicial cases: the event stream, the read model and the timers
-change together, in the caller's transaction."""
+change together, in the caller's transaction.
+
+Every change to a case takes one path, `execute`: load -> decide -> append -> project. A
+clerk's step (api.py), intake's facts (consumers.py) and a clock running out (scheduler.py)
+differ only in their decision."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -35,3 +39,24 @@ async def record(runtime: ServiceRuntime, conn: AsyncConnection, loaded: Loaded[
     # The events' own recorded time, not the clock: a replay of the log rebuilds the same row.
     await read_model.project(conn, state, recorded[-1].recorded_at)
     return state, recorded
+
+
+Decide = Callable[[State], Sequence[NewEvent]]
+
+
+async def execute(runtime: ServiceRuntime, conn: AsyncConnection, case_id: str,
+                  decide: Decide, context: EventContext, *, must_exist: bool = True,
+                  before_append: Callable[[Sequence[NewEvent]], Awaitable[None]] | None = None,
+                  ) -> tuple[State, list[RecordedEvent]]:
+    """Load the case, decide on its state, append the events and project them, in the
+    caller's transaction. `must_exist` makes an unknown case a 404 (a clerk's step); a
+    consumer or the scheduler decides on the empty state instead. `before_append` runs
+    between the decision and the append (the scheduler marks its timer there, before the
+    projection re-syncs the case's timers)."""
+    repo = case_repository(runtime)
+    loaded = await (repo.load_existing(conn, case_id) if must_exist
+                    else repo.load(conn, case_id))
+    events = decide(loaded.state)
+    if before_append is not None:
+        await before_append(events)
+    return await record(runtime, conn, loaded, events, context)

@@ -16,15 +16,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 
-from shared.eventstore import Actor, ConcurrencyConflict, EventContext
+from shared.eventstore import Actor, ConcurrencyConflict, EventContext, NewEvent
 from shared.service import BackgroundTask, ServiceRuntime
 
 from . import timers
-from .domain import TimerAction, decide_timer
-from .persistence import case_repository, record
+from .domain import TimerAction, TimerOutcome, decide_timer
+from .persistence import execute
 from .settings import settings_of
-from .state import ClockKind
+from .state import ClockKind, State
 
 log = logging.getLogger("runway.judicial.scheduler")
 SCHEDULER = Actor.system("judicial.scheduler")
@@ -65,14 +66,23 @@ async def _run_timer(runtime: ServiceRuntime, timer_id: int) -> bool:
         timer = await timers.claim(conn, timer_id)
         if timer is None:
             return False
-        loaded = await case_repository(runtime).load(conn, timer.case_id)
-        outcome = decide_timer(loaded.state, ClockKind(timer.kind), now)
-        if outcome.action is TimerAction.WAIT:
-            return False
-        fired = outcome.action is TimerAction.FIRE
-        await timers.mark(conn, timer_id, fired=fired, now=now)
+        outcomes: list[TimerOutcome] = []
+
+        def run_out(state: State) -> tuple[NewEvent, ...]:
+            outcomes.append(decide_timer(state, ClockKind(timer.kind), now))
+            return outcomes[-1].events
+
+        async def mark(_events: Sequence[NewEvent]) -> None:
+            # Before the append: the projection then re-syncs the case's timers and must
+            # find this one handled, not pending (it would cancel a timer that fired).
+            if outcomes[-1].action is not TimerAction.WAIT:
+                await timers.mark(conn, timer_id, fired=outcomes[-1].action is TimerAction.FIRE,
+                                  now=now)
+
         context = EventContext(SCHEDULER, causation_id=f"timer:{timer_id}")
-        await record(runtime, conn, loaded, outcome.events, context)
+        await execute(runtime, conn, timer.case_id, run_out, context, must_exist=False,
+                      before_append=mark)
+    fired = outcomes[-1].action is TimerAction.FIRE
     if fired:
         log.info("timer fired", extra={"case_id": timer.case_id, "kind": timer.kind})
     return fired
