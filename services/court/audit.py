@@ -4,7 +4,10 @@ Holds named: `intake_not_opened` (nobody has landed yet: the court only holds wh
 told it), and `specialty_consent_required`, one per count the rule of specialty (treaty
 art. 17) blocks until Mexico consents (a flagged superseding count, or one consent was asked
 for, not yet consented to). Charges simply outside Mexico's grant are not holds: nothing is
-pending on them unless consent is sought.
+pending on them unless consent is sought. A third state's request for the person not yet
+surrendered on is held by the onward-surrender gate's rules (`reextradition_consent_missing`
+until Mexico consents or a whole-case exception of art. 17 is recorded), also after the US
+proceedings ended.
 """
 
 from __future__ import annotations
@@ -80,12 +83,32 @@ def blockers(events: Sequence[RecordedEvent]) -> list[Blocker]:
     if R.INTAKE_NOT_OPENED.blocking(state):
         rule = R.INTAKE_NOT_OPENED
         return [Blocker(rule.id, rule.statement, missing=_missing(rule.satisfied_by))]
+    onward = _onward_blockers(events, state)
     if R.PROCEEDINGS_ENDED.blocking(state):
-        return []
+        return onward
     # Only counts waiting for Mexico are holds; a charge merely outside the grant is not
     # pending on anything until consent is sought.
     return [_consent_blocker(events, state, charge_id) for charge_id in state.charges
-            if R.SPECIALTY_CONSENT_REQUIRED.blocking(specialty.Count(state, charge_id))]
+            if R.SPECIALTY_CONSENT_REQUIRED.blocking(specialty.Count(state, charge_id))] + onward
+
+
+_ABOUT_A_STATE = (ev.REEXTRADITION_REQUESTED, ev.REEXTRADITION_CONSENT_REFUSED)
+
+
+def _onward_blockers(events: Sequence[RecordedEvent], state: CourtCase) -> list[Blocker]:
+    """Each third state's pending request, held by the onward-surrender gate's rules."""
+    held = []
+    for name, request in state.reextraditions.items():
+        if request.surrendered_on is not None:
+            continue
+        for rule in R.ONWARD_SURRENDER_GATE.failing(specialty.Onward(state, name)):
+            held.append(Blocker(
+                rule.id, f"surrender to {name} ({request.consent}): {rule.statement} "
+                         f"({rule.source})",
+                evidence=tuple(cite(e) for e in last_of(events, *_ABOUT_A_STATE)
+                               if e.payload.get("requesting_state") == name),
+                missing=_missing(rule.satisfied_by, f" for {name}")))
+    return held
 
 
 AUDIT = CaseAudit(view=view, blockers=blockers)

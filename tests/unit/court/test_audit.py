@@ -107,3 +107,17 @@ def test_national_security_superseding_counts_are_not_held() -> None:
     log = landed("c1", basis=LegalBasis.NATIONAL_SECURITY)
     log.add(supersede(log.state, "c1", "c9"))
     assert audit.blockers(log.events) == []
+
+
+def test_a_third_states_request_is_held_until_mexico_consents() -> None:
+    log = landed("c1")
+    day = NOW.date()
+    asked = log.add(domain.request_reextradition(log.state, "Spain", day, None, NOW))
+    [held] = audit.blockers(log.events)
+    assert held.rule == "reextradition_consent_missing"
+    assert "Spain" in held.detail
+    assert held.evidence == (cited(asked, "court.reextradition_requested"),)
+    assert held.missing == ("court.reextradition_consent_granted for Spain",
+                            "court.specialty_exception_recorded for Spain")
+    log.add(domain.decide_reextradition_consent(log.state, "Spain", True, day, "SRE 1", NOW))
+    assert audit.blockers(log.events) == []
