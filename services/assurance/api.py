@@ -71,12 +71,23 @@ class WithdrawalBody(Body):
 
 
 class DojCommitmentBody(Body):
-    """National-security basis: the DOJ's written commitment not to seek death."""
+    """National-security basis: a written commitment not to seek death, with its scope as
+    data. It clears only the counts it covers, of the prosecution it binds, and nothing if it
+    seeks death."""
 
     reference: Text
-    committed_on: date
+    committed_on: date = Field(description="the commitment's legal date")
     authority: Text
-    scope: Reason
+    scope: Reason = Field(description="the commitment's words")
+    charge_ids: list[ChargeId] | None = Field(
+        default=None, min_length=1, max_length=100,
+        description="the counts it covers; omitted: every count of the case")
+    prosecuting_authority: Annotated[str, StringConstraints(
+        min_length=1, max_length=100, pattern=r"^(federal|[A-Z][A-Za-z .'-]*)$")] = Field(
+        default="federal", description="federal (the DOJ), or the US state whose own "
+                                       "prosecution it binds, e.g. California")
+    seeks_death: StrictBool = Field(default=False, description="the prosecution says it will "
+                                                               "seek death: it clears nothing")
 
 
 def routes(runtime: ServiceRuntime, settings: AssuranceSettings) -> Sequence[APIRouter]:
@@ -138,7 +149,9 @@ def routes(runtime: ServiceRuntime, settings: AssuranceSettings) -> Sequence[API
                              context: Context) -> dict[str, Any]:
         now = rt.clock.now()
         return await command(rt, case_id, lambda s: domain.record_doj_commitment(
-            s, body.reference, body.committed_on, body.authority, body.scope, now), context)
+            s, body.reference, body.committed_on, body.authority, body.scope, now,
+            charge_ids=body.charge_ids, prosecuting_authority=body.prosecuting_authority,
+            seeks_death=body.seeks_death), context)
 
     @router.post("/{case_id}/clearance/evaluation",
                  summary="Re-evaluate clearance; 409 capital_charge_uncovered names the gaps",

@@ -42,9 +42,11 @@ def transport_handler(runtime: ServiceRuntime) -> Handler:
     async def on_custody_transferred(event: ConsumedEvent, conn: AsyncConnection) -> None:
         case_id, transferred_at = inputs.custody_transferred(event)
         now = runtime.clock.now()
+        # Judged on the handoff's legal instant; when transport recorded it is clerical.
         await handling.run(runtime, conn, case_id,
                            lambda state: domain.note_transfer(
-                               state, case_id, transferred_at, str(event.event_id), now),
+                               state, case_id, transferred_at, str(event.event_id), now,
+                               recorded_at=event.recorded_at),
                            _context(event), must_exist=False)
 
     return on_custody_transferred

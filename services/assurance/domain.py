@@ -1,5 +1,10 @@
 """The assurance service's decisions: pure functions from (state, command, now) to new events.
 
+`now` is when Runway records the command; it only bounds the documents' dates (nothing is
+dated in the future). Every event is dated at the legal time of its act (the document's
+date, or the cause's legal time for what another service's event brings), and so is the
+clearance granted because of it.
+
 Every decision ends by reconciling the recorded clearance with the one the case deserves, so
 clearance is granted exactly when every capital charge is covered, withdrawn the moment one is
 not, and never granted while a capital charge lacks an accepted assurance. A command the state
@@ -10,12 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 
 from pydantic import BaseModel
 
 from shared.errors import NotFound
 from shared.eventstore import NewEvent
+from shared.legaltime import legal_date, start_of_legal_day
 from shared.rules import law
 
 from . import coverage, rules
@@ -65,8 +71,9 @@ def _event(event_type: str, payload: BaseModel, occurred_at: datetime | None = N
 
 
 def _on(day: date) -> datetime:
-    """The instant a dated document stands for on the timeline: its date, 00:00 UTC."""
-    return datetime.combine(day, time(0), tzinfo=UTC)
+    """The legal instant a dated document stands for: the start of its legal day (in
+    LEGAL_TIMEZONE), so its legal date is the document's date."""
+    return start_of_legal_day(day)
 
 
 def preview(state: AssuranceCase, new_events: Iterable[NewEvent]) -> AssuranceCase:
@@ -77,34 +84,66 @@ def preview(state: AssuranceCase, new_events: Iterable[NewEvent]) -> AssuranceCa
 
 # --- clearance --------------------------------------------------------------------------
 
-def reconcile(state: AssuranceCase, now: datetime, reason: str) -> list[NewEvent]:
-    """The clearance events that bring the recorded clearance in line with the deserved one."""
-    target = coverage.target_clearance(state)
+def reconcile(state: AssuranceCase, at: datetime, reason: str) -> list[NewEvent]:
+    """The events that bring the recorded clearance, and the transfer's flag, in line with
+    what the legal facts deserve. `at` is the legal time of the act being recorded (a
+    document's date, the cause's legal time): the events' occurred_at, never the clock's."""
+    decided = _reconcile_clearance(state, at, reason)
+    # The transfer's finding reads the clearance as decided, and is told first.
+    return _review_transfer(preview(state, decided), at) + decided
+
+
+def _reconcile_clearance(state: AssuranceCase, at: datetime, reason: str) -> list[NewEvent]:
+    target = coverage.target_clearance(state, at)
     recorded = state.clearance
     if target is None:
         if not recorded.cleared:
             return []
         return [_event(ev.CLEARANCE_WITHDRAWN, ev.ClearanceWithdrawn(
             case_id=_case_id(state), reason=reason,
-            charge_ids=coverage.uncovered_charges(state), withdrawn_at=now,
-            cleared_since=recorded.since), now)]
+            charge_ids=coverage.uncovered_charges(state), withdrawn_at=at,
+            cleared_since=recorded.since), at)]
     if coverage.matches(state, target):
         return []
-    since = recorded.since if recorded.cleared and recorded.since else now
     return [_event(ev.CLEARANCE_GRANTED, ev.ClearanceGranted(
         case_id=_case_id(state), basis=target.basis, charge_ids=target.charge_ids,
         assurance_ids=target.assurance_ids,
-        doj_commitment_reference=target.doj_commitment_reference, cleared_since=since,
-        granted_at=now, exception=target.exception), now)]
+        doj_commitment_reference=target.doj_commitment_reference, cleared_since=target.since,
+        granted_at=at, exception=target.exception), at)]
 
 
-def _settle(state: AssuranceCase, decided: list[NewEvent], now: datetime,
+def _review_transfer(state: AssuranceCase, at: datetime) -> list[NewEvent]:
+    """Flag the custody transfer (naming the two legal dates compared), re-flag it when the
+    comparison changes, or lift the flag when an act recorded after the fact shows the case
+    was cleared in law by the transfer's legal date."""
+    transfer = state.transfer
+    if transfer is None:
+        return []
+    since = state.clearance.since if state.clearance.cleared else None
+    finding = coverage.transfer_finding(state, since, rules.NOT_CLEARED.id,
+                                        rules.CLEARED_AFTER_TRANSFER.id)
+    flagged = (transfer.flag_reason, transfer.clearance_on) if transfer.flagged else None
+    if finding is not None and (finding.rule, finding.clearance_on) != flagged:
+        return [_event(ev.TRANSFER_WITHOUT_CLEARANCE_FLAGGED, ev.TransferWithoutClearanceFlagged(
+            case_id=_case_id(state), transferred_at=transfer.transferred_at,
+            transfer_legal_date=finding.transfer_on, clearance_legal_date=finding.clearance_on,
+            uncovered_charge_ids=coverage.uncovered_charges(state), reason=finding.rule,
+            cleared_since=since), transfer.transferred_at)]
+    if finding is None and flagged is not None and since is not None:
+        return [_event(ev.TRANSFER_FLAG_LIFTED, ev.TransferFlagLifted(
+            case_id=_case_id(state), transfer_legal_date=transfer.transfer_on,
+            clearance_legal_date=legal_date(since), reason=str(transfer.flag_reason)), at)]
+    return []
+
+
+def _settle(state: AssuranceCase, decided: list[NewEvent], at: datetime,
             reason: str) -> list[NewEvent]:
-    return decided + reconcile(preview(state, decided), now, reason)
+    return decided + reconcile(preview(state, decided), at, reason)
 
 
 def evaluate(state: AssuranceCase, now: datetime) -> list[NewEvent]:
-    """An explicit re-evaluation: refuses, naming the gaps, when the case cannot be cleared."""
+    """An explicit re-evaluation: refuses, naming the gaps, when the case cannot be cleared.
+    It records no act of its own: were anything out of line, it is dated now (an entry)."""
     _require_case(state)
     rules.CLEARANCE.enforce(state, lambda rule: rules.blocked_detail(state))
     return reconcile(state, now, "re_evaluation")
@@ -130,7 +169,8 @@ def take_charges(state: AssuranceCase, intake: IntakeCharges, now: datetime) -> 
             submitted_at=intake.recorded_at, intake_event_id=intake.intake_event_id),
             intake.recorded_at))
     decided += _charge_changes(preview(state, decided), intake)
-    return _settle(state, decided, now, "capital_charge_identified")
+    # Derived from intake's event: dated at its legal time, not when it reached us.
+    return _settle(state, decided, intake.recorded_at, "capital_charge_identified")
 
 
 def _charge_changes(state: AssuranceCase, intake: IntakeCharges) -> list[NewEvent]:
@@ -166,27 +206,27 @@ def _charge_changes(state: AssuranceCase, intake: IntakeCharges) -> list[NewEven
 # --- transfer ---------------------------------------------------------------------------
 
 def note_transfer(state: AssuranceCase, case_id: str, transferred_at: datetime,
-                  transport_event_id: str, now: datetime) -> list[NewEvent]:
-    """Custody passed to the US; an uncleared transfer is flagged for auditors."""
+                  transport_event_id: str, now: datetime,
+                  recorded_at: datetime | None = None) -> list[NewEvent]:
+    """Custody passed to the US (at `transferred_at`, its legal instant; transport recorded it
+    at `recorded_at`). It is judged on legal dates: flagged only when the clearance's legal
+    date is after the transfer's (or there is none); entered late is only clerical."""
     if not state.exists:
         law.CASE_NOT_OPENED.refuse(f"case {case_id} is unknown here yet; the transfer is "
-                                     "retried")
+                                   "retried")
     if state.transfer is not None and state.transfer.transferred_at == transferred_at:
         return []
+    transfer_on = legal_date(transferred_at)
     recorded = state.clearance
-    cleared_then = recorded.cleared and recorded.since is not None \
-        and recorded.since <= transferred_at
+    cleared_then = not coverage.needed_clearance(state) or (
+        recorded.cleared and recorded.since is not None
+        and legal_date(recorded.since) <= transfer_on)
+    late = legal_date(recorded_at or now) > transfer_on
     decided = [_event(ev.TRANSFER_NOTED, ev.TransferNoted(
-        case_id=case_id, transferred_at=transferred_at, cleared_at_transfer=cleared_then,
-        transport_event_id=transport_event_id), transferred_at)]
-    if not cleared_then:
-        decided.append(_event(ev.TRANSFER_WITHOUT_CLEARANCE_FLAGGED,
-                              ev.TransferWithoutClearanceFlagged(
-            case_id=case_id, transferred_at=transferred_at,
-            uncovered_charge_ids=coverage.uncovered_charges(state),
-            reason="cleared_after_transfer" if recorded.cleared else "not_cleared",
-            cleared_since=recorded.since), transferred_at))
-    return _settle(state, decided, now, "transfer_noted")
+        case_id=case_id, transferred_at=transferred_at, transfer_legal_date=transfer_on,
+        cleared_at_transfer=cleared_then, transport_event_id=transport_event_id,
+        recorded_after_the_fact=late), transferred_at)]
+    return _settle(state, decided, transferred_at, "transfer_noted")
 
 
 # --- assurance officers' commands -------------------------------------------------------
@@ -199,7 +239,7 @@ def request_assurance(state: AssuranceCase, charge_ids: Sequence[str], requested
     decided = [_event(ev.ASSURANCE_REQUESTED, ev.AssuranceRequested(
         case_id=_case_id(state), charge_ids=charges, requested_on=requested_on, note=note),
         _on(requested_on))]
-    return _settle(state, decided, now, "assurance_requested")
+    return _settle(state, decided, _on(requested_on), "assurance_requested")
 
 
 @dataclass(frozen=True)
@@ -228,7 +268,7 @@ def receive_assurance(state: AssuranceCase, received: ReceivedAssurance, policy:
             issuing_authority=received.issuing_authority, issued_on=received.issued_on),
         charge_ids=charges, scope_sufficient=bool(set(scope) & policy.sufficient_scopes)),
         _on(received.issued_on))]
-    return _settle(state, decided, now, "assurance_received")
+    return _settle(state, decided, _on(received.issued_on), "assurance_received")
 
 
 def decide_assurance(state: AssuranceCase, assurance_id: str, accepted: bool,
@@ -254,7 +294,7 @@ def decide_assurance(state: AssuranceCase, assurance_id: str, accepted: bool,
         decided = [_event(ev.ASSURANCE_REJECTED, ev.AssuranceRejected(
             case_id=_case_id(state), assurance_id=assurance_id, decided_on=decided_on,
             reason=reason, charge_ids=assurance.charge_ids), _on(decided_on))]
-    return _settle(state, decided, now, "assurance_rejected")
+    return _settle(state, decided, _on(decided_on), "assurance_rejected")
 
 
 def withdraw_assurance(state: AssuranceCase, assurance_id: str, withdrawn_on: date,
@@ -272,27 +312,39 @@ def withdraw_assurance(state: AssuranceCase, assurance_id: str, withdrawn_on: da
     decided = [_event(ev.ASSURANCE_WITHDRAWN, ev.AssuranceWithdrawn(
         case_id=_case_id(state), assurance_id=assurance_id, withdrawn_on=withdrawn_on,
         reason=reason, charge_ids=assurance.charge_ids), _on(withdrawn_on))]
-    return _settle(state, decided, now, "assurance_withdrawn")
+    return _settle(state, decided, _on(withdrawn_on), "assurance_withdrawn")
 
 
 def record_doj_commitment(state: AssuranceCase, reference: str, committed_on: date,
-                          authority: str, scope: str, now: datetime) -> list[NewEvent]:
-    """National-security basis only: the DOJ's commitment not to seek death."""
+                          authority: str, scope: str, now: datetime, *,
+                          charge_ids: Sequence[str] | None = None,
+                          prosecuting_authority: str = coverage.FEDERAL,
+                          seeks_death: bool = False) -> list[NewEvent]:
+    """National-security basis only: a written commitment not to seek death, with its scope
+    as data: the counts it covers (None: every count), the prosecuting authority it binds
+    (federal, or a state for that state's counts) and whether it seeks death after all. It is
+    recorded as it is; whether it clears the case is coverage's question."""
     _require_case(state)
     law.BASIS_MISMATCH.require(
         state.national_security,
         f"a DOJ commitment replaces assurances only on the national_security basis; case "
         f"{state.case_id} is on the {state.legal_basis} basis and needs accepted assurances")
-    if state.doj is not None:
+    earlier = state.commitments.get(prosecuting_authority)
+    if earlier is not None:
         rules.DOJ_COMMITMENT_ALREADY_RECORDED.refuse(
-            f"the DOJ commitment {state.doj.reference} is already recorded")
+            f"the commitment {earlier.reference} of the {prosecuting_authority} prosecution "
+            "is already recorded")
     _not_future("committed_on", committed_on, now)
     transfer = state.transfer
     decided = [_event(ev.DOJ_COMMITMENT_RECORDED, ev.DojCommitmentRecorded(
         case_id=_case_id(state), reference=reference, committed_on=committed_on,
-        authority=authority, scope=scope, after_transfer=transfer is not None,
-        transferred_at=transfer.transferred_at if transfer else None), _on(committed_on))]
-    return _settle(state, decided, now, "doj_commitment_recorded")
+        authority=authority, scope=scope,
+        charge_ids=None if charge_ids is None else tuple(dict.fromkeys(charge_ids)),
+        prosecuting_authority=prosecuting_authority, seeks_death=seeks_death,
+        after_transfer=transfer is not None and committed_on > transfer.transfer_on,
+        transferred_at=transfer.transferred_at if transfer else None,
+        recorded_after_the_fact=legal_date(now) > committed_on), _on(committed_on))]
+    return _settle(state, decided, _on(committed_on), "doj_commitment_recorded")
 
 
 # --- guards -----------------------------------------------------------------------------
@@ -320,8 +372,8 @@ def _capital_charge_ids(state: AssuranceCase, charge_ids: Sequence[str]) -> tupl
 
 
 def _not_future(field_name: str, day: date, now: datetime) -> None:
-    law.DATE_IN_FUTURE.require(day <= now.date(),
-                                 f"{field_name} {day} is after today ({now.date()})")
+    today = legal_date(now)
+    law.DATE_IN_FUTURE.require(day <= today, f"{field_name} {day} is after today ({today})")
 
 
 def _assurance(state: AssuranceCase, assurance_id: str) -> Assurance:

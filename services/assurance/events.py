@@ -14,6 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.legaltime import legal_date
+
 CASE_OPENED = "assurance.case_opened"
 CAPITAL_CHARGE_IDENTIFIED = "assurance.capital_charge_identified"
 CAPITAL_CHARGE_WITHDRAWN = "assurance.capital_charge_withdrawn"
@@ -27,10 +29,12 @@ CLEARANCE_GRANTED = "assurance.death_penalty_clearance_granted"
 CLEARANCE_WITHDRAWN = "assurance.death_penalty_clearance_withdrawn"
 TRANSFER_NOTED = "assurance.transfer_noted"
 TRANSFER_WITHOUT_CLEARANCE_FLAGGED = "assurance.transfer_without_clearance_flagged"
+TRANSFER_FLAG_LIFTED = "assurance.transfer_flag_lifted"
 
 # The version every event type is published in, except those listed in SCHEMA_VERSIONS.
 SCHEMA_VERSION = 1
-SCHEMA_VERSIONS: dict[str, int] = {ASSURANCE_RECEIVED: 2}
+SCHEMA_VERSIONS: dict[str, int] = {ASSURANCE_RECEIVED: 2, DOJ_COMMITMENT_RECORDED: 2,
+                                   TRANSFER_NOTED: 2, TRANSFER_WITHOUT_CLEARANCE_FLAGGED: 2}
 
 
 def schema_version(event_type: str) -> int:
@@ -178,8 +182,31 @@ class AssuranceWithdrawn(Frozen):
 
 
 class DojCommitmentRecorded(Frozen):
-    """National-security basis: the DOJ committed not to seek death (covers every capital
-    charge of the case, including ones identified later)."""
+    """assurance.doj_commitment_recorded v2: national-security basis: a written commitment
+    not to seek death, its scope as data (which counts, which prosecuting authority, whether
+    death is sought), and whether it was entered after the fact. v1 carried the scope only as
+    text, and `after_transfer` compared it with the moment the transfer was *recorded*."""
+
+    case_id: str
+    reference: str
+    committed_on: date = Field(description="the commitment's legal date (its document)")
+    authority: str = Field(description="who signed it, e.g. US Department of Justice")
+    scope: str = Field(description="the commitment's words")
+    charge_ids: tuple[str, ...] | None = Field(
+        default=None, description="the counts it covers; null: every count of the case")
+    prosecuting_authority: str = Field(
+        default="federal", description="federal, or the US state whose prosecution it binds")
+    seeks_death: bool = Field(default=False, description="the prosecution says it will seek "
+                                                         "death: then it clears nothing")
+    after_transfer: bool = Field(description="committed_on is after the custody transfer's "
+                                             "legal date (known when recorded)")
+    transferred_at: datetime | None = None
+    recorded_after_the_fact: bool = Field(
+        default=False, description="clerical: entered on a later legal day than committed_on")
+
+
+class DojCommitmentRecordedV1(Frozen):
+    """assurance.doj_commitment_recorded v1 (no longer produced; upcast to v2 on read)."""
 
     case_id: str
     reference: str
@@ -188,6 +215,13 @@ class DojCommitmentRecorded(Frozen):
     scope: str
     after_transfer: bool = Field(description="the person had already been transferred")
     transferred_at: datetime | None = None
+
+
+def doj_commitment_recorded_v1_to_v2(v1: Mapping[str, Any]) -> dict[str, Any]:
+    """v1 -> v2: a v1 commitment covered every count of a federal prosecution and did not
+    seek death (what v1 assumed); whether it was entered late was not recorded (false)."""
+    return {**v1, "charge_ids": None, "prosecuting_authority": "federal",
+            "seeks_death": False, "recorded_after_the_fact": False}
 
 
 class ClearanceGranted(Frozen):
@@ -213,7 +247,23 @@ class ClearanceWithdrawn(Frozen):
 
 
 class TransferNoted(Frozen):
-    """transport.custody_transferred seen: the person is in US custody."""
+    """assurance.transfer_noted v2: transport.custody_transferred seen: the person is in US
+    custody, judged on legal dates against the clearance (v1 compared the clearance's
+    recorded time with the handoff's instant)."""
+
+    case_id: str
+    transferred_at: datetime = Field(description="the custody handoff's legal instant")
+    transfer_legal_date: date = Field(description="its legal date (LEGAL_TIMEZONE)")
+    cleared_at_transfer: bool = Field(description="the clearance's legal date is on or "
+                                                  "before transfer_legal_date")
+    transport_event_id: str
+    recorded_after_the_fact: bool = Field(
+        default=False, description="clerical: transport recorded the handoff on a later legal "
+                                   "day than transfer_legal_date")
+
+
+class TransferNotedV1(Frozen):
+    """assurance.transfer_noted v1 (no longer produced; upcast to v2 on read)."""
 
     case_id: str
     transferred_at: datetime
@@ -221,14 +271,59 @@ class TransferNoted(Frozen):
     transport_event_id: str
 
 
+def transfer_noted_v1_to_v2(v1: Mapping[str, Any]) -> dict[str, Any]:
+    """v1 -> v2: the legal date of the handoff is computed from its instant; whether it was
+    entered late was not recorded (false)."""
+    instant = datetime.fromisoformat(str(v1["transferred_at"]).replace("Z", "+00:00"))
+    return {**v1, "transfer_legal_date": legal_date(instant).isoformat(),
+            "recorded_after_the_fact": False}
+
+
 class TransferWithoutClearanceFlagged(Frozen):
-    """For auditors: custody passed to the US while the case was not cleared."""
+    """assurance.transfer_without_clearance_flagged v2: for auditors: custody passed to the US
+    before the case was cleared, naming the two legal dates compared (v1 named neither)."""
+
+    case_id: str
+    transferred_at: datetime
+    transfer_legal_date: date = Field(description="the custody transfer's legal date")
+    clearance_legal_date: date | None = Field(
+        description="the clearance's legal date (the commitment's or the acceptance's); null "
+                    "when there was none")
+    uncovered_charge_ids: tuple[str, ...]
+    reason: str = Field(description="not_cleared | cleared_after_transfer")
+    cleared_since: datetime | None = None
+
+
+class TransferWithoutClearanceFlaggedV1(Frozen):
+    """assurance.transfer_without_clearance_flagged v1 (upcast to v2 on read)."""
 
     case_id: str
     transferred_at: datetime
     uncovered_charge_ids: tuple[str, ...]
     reason: str = Field(description="not_cleared | cleared_after_transfer")
     cleared_since: datetime | None = None
+
+
+def transfer_flagged_v1_to_v2(v1: Mapping[str, Any]) -> dict[str, Any]:
+    """v1 -> v2: the dates it compared, as v1 compared them (cleared_since was a recorded
+    time then: an old flag stays what it said, it is not re-judged here)."""
+    def day(value: Any) -> str | None:
+        if value is None:
+            return None
+        return legal_date(datetime.fromisoformat(str(value).replace("Z", "+00:00"))).isoformat()
+
+    return {**v1, "transfer_legal_date": day(v1["transferred_at"]),
+            "clearance_legal_date": day(v1.get("cleared_since"))}
+
+
+class TransferFlagLifted(Frozen):
+    """An act recorded after the fact shows the case was cleared in law on or before the
+    custody transfer's legal date: the earlier flag no longer stands."""
+
+    case_id: str
+    transfer_legal_date: date
+    clearance_legal_date: date
+    reason: str = Field(description="the flag lifted: not_cleared | cleared_after_transfer")
 
 
 EVENT_MODELS: dict[str, type[Frozen]] = {
@@ -245,13 +340,20 @@ EVENT_MODELS: dict[str, type[Frozen]] = {
     CLEARANCE_WITHDRAWN: ClearanceWithdrawn,
     TRANSFER_NOTED: TransferNoted,
     TRANSFER_WITHOUT_CLEARANCE_FLAGGED: TransferWithoutClearanceFlagged,
+    TRANSFER_FLAG_LIFTED: TransferFlagLifted,
 }
 
 # Earlier versions, still readable (stored, and on the topic): their models, for the published
 # schemas, and the upcasters that bring them to the current version (shared/upcasting.py).
 PAST_MODELS: dict[tuple[str, int], type[Frozen]] = {
     (ASSURANCE_RECEIVED, 1): AssuranceReceivedV1,
+    (DOJ_COMMITMENT_RECORDED, 1): DojCommitmentRecordedV1,
+    (TRANSFER_NOTED, 1): TransferNotedV1,
+    (TRANSFER_WITHOUT_CLEARANCE_FLAGGED, 1): TransferWithoutClearanceFlaggedV1,
 }
 UPCASTERS = {
     (ASSURANCE_RECEIVED, 1): assurance_received_v1_to_v2,
+    (DOJ_COMMITMENT_RECORDED, 1): doj_commitment_recorded_v1_to_v2,
+    (TRANSFER_NOTED, 1): transfer_noted_v1_to_v2,
+    (TRANSFER_WITHOUT_CLEARANCE_FLAGGED, 1): transfer_flagged_v1_to_v2,
 }

@@ -49,17 +49,37 @@ class AssuranceView(ResponseBody):
 
 class DojCommitmentView(ResponseBody):
     reference: str
-    committed_on: IsoDay | None
+    committed_on: IsoDay | None = Field(description="its legal date")
     authority: str
     scope: str
-    after_transfer: bool
+    charge_ids: list[str] | None = Field(description="the counts it names; null: every count")
+    prosecuting_authority: str = Field(description="federal, or the state it binds")
+    seeks_death: bool
+    covers_charge_ids: list[str] = Field(description="the capital counts its scope covers")
+    after_transfer: bool = Field(description="committed_on is after the custody transfer's "
+                                             "legal date")
+    recorded_after_the_fact: bool = Field(description="clerical: entered on a later day than "
+                                                      "committed_on; never a legal flag")
+
+
+class TransferFlag(ResponseBody):
+    rule: str = Field(description="not_cleared | cleared_after_transfer")
+    statement: str
+    transfer_legal_date: IsoDay | None
+    clearance_legal_date: IsoDay | None = Field(description="null when there was no clearance")
 
 
 class TransferView(ResponseBody):
     transferred_at: IsoInstant | None
-    cleared_at_transfer: bool
+    transfer_legal_date: IsoDay | None
+    cleared_at_transfer: bool = Field(description="the clearance's legal date is on or before "
+                                                  "the transfer's legal date")
     flagged: bool
     flag_reason: str | None
+    flag: TransferFlag | None = Field(description="the two legal dates compared")
+    recorded_after_the_fact: bool = Field(
+        description="clerical: the handoff or the commitment was entered on a later day than "
+                    "its legal date; never a legal flag")
 
 
 class Blocked(ResponseBody):
@@ -89,7 +109,10 @@ class CaseView(ResponseBody):
     capital_charges: list[CapitalChargeView]
     assurance_requests: list[AssuranceRequestView]
     assurances: list[AssuranceView]
-    doj_commitment: DojCommitmentView | None
+    doj_commitment: DojCommitmentView | None = Field(description="the federal commitment, "
+                                                                 "else the first recorded")
+    doj_commitments: list[DojCommitmentView] = Field(description="every commitment, one per "
+                                                                 "prosecuting authority")
     transfer: TransferView | None
     clearance: ClearanceView
 

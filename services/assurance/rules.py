@@ -85,16 +85,25 @@ NOT_CLEARED: Rule[Any] = Rule(
     "custody passed to the US while a capital-eligible charge lacked an accepted assurance "
     "or DOJ commitment: flagged for auditors, naming the custody's legal date",
     f"{TREATY_ART_8}; {DOJ}", Reads.LEGAL,
-    satisfied_by=(ACCEPTED, DOJ_RECORDED))
+    satisfied_by=(ACCEPTED, DOJ_RECORDED),
+    blocks=lambda case: _flagged_under(case, NOT_CLEARED))
 CLEARED_AFTER_TRANSFER: Rule[Any] = Rule(
     "cleared_after_transfer",
     "the clearance's legal date (the assurance's acceptance or the DOJ commitment) is after "
     "the custody transfer's legal date: flagged for auditors, naming both dates",
-    f"{TREATY_ART_8}; {DOJ}", Reads.LEGAL)
+    f"{TREATY_ART_8}; {DOJ}", Reads.LEGAL,
+    blocks=lambda case: _flagged_under(case, CLEARED_AFTER_TRANSFER))
 RECORDED_AFTER_THE_FACT: Rule[Any] = Rule(
     "recorded_after_the_fact",
-    "clerical: an act was recorded in Runway on a later day than its legal date; shown, "
-    "never a legal flag", RECORD, Reads.RECORDED)
+    "clerical: the custody handoff or a commitment was recorded in Runway on a later legal "
+    "day than its own; shown, never a legal flag", RECORD, Reads.RECORDED,
+    blocks=lambda case: bool(case.transfer and case.transfer.recorded_after_the_fact) or any(
+        c.recorded_after_the_fact for c in case.commitments.values()))
+
+
+def _flagged_under(case: AssuranceCase, rule: Rule[Any]) -> bool:
+    """The transfer is flagged under this finding (a finding holds, it refuses nothing)."""
+    return case.transfer is not None and case.transfer.flag_reason == rule.id
 
 RULES = RuleBook("assurance", [
     CAPITAL_CHARGE_UNCOVERED, DEATH_PENALTY_CLEARANCE_MISSING,

@@ -68,18 +68,26 @@ class Assurance:
 @dataclass(frozen=True)
 class DojCommitment:
     reference: str
-    committed_on: date
+    committed_on: date  # its legal date
     authority: str
     scope: str
-    after_transfer: bool
+    charge_ids: tuple[str, ...] | None = None  # None: every count of the case
+    prosecuting_authority: str = "federal"
+    seeks_death: bool = False
+    recorded_after_the_fact: bool = False  # clerical only
 
 
 @dataclass(frozen=True)
 class Transfer:
-    transferred_at: datetime
-    cleared_at_transfer: bool
+    """The custody transfer, judged on legal dates against the clearance."""
+
+    transferred_at: datetime  # the handoff's legal instant
+    transfer_on: date  # its legal date
+    cleared_at_transfer: bool  # the clearance's legal date is on or before transfer_on
     flagged: bool = False
     flag_reason: str | None = None
+    clearance_on: date | None = None  # the clearance's legal date the flag compared
+    recorded_after_the_fact: bool = False  # clerical only
 
 
 @dataclass(frozen=True)
@@ -104,13 +112,21 @@ class AssuranceCase:
     generations: Mapping[str, int] = field(default_factory=dict)  # survives withdrawal
     requests: tuple[AssuranceRequest, ...] = ()
     assurances: Mapping[str, Assurance] = field(default_factory=dict)
-    doj: DojCommitment | None = None
+    # The commitments not to seek death (national-security basis), by prosecuting authority:
+    # the DOJ's ("federal") and a state's own for its counts.
+    commitments: Mapping[str, DojCommitment] = field(default_factory=dict)
     transfer: Transfer | None = None
     clearance: Clearance = field(default_factory=Clearance)
 
     @property
     def exists(self) -> bool:
         return self.case_id is not None
+
+    @property
+    def doj(self) -> DojCommitment | None:
+        """The federal commitment, else the first recorded."""
+        found = self.commitments.get("federal")
+        return found or next(iter(self.commitments.values()), None)
 
     @property
     def national_security(self) -> bool:
@@ -200,8 +216,11 @@ def _assurance_withdrawn(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
 
 def _doj(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
     assert isinstance(e, ev.DojCommitmentRecorded)
-    return replace(state, doj=DojCommitment(e.reference, e.committed_on, e.authority, e.scope,
-                                            e.after_transfer))
+    commitment = DojCommitment(e.reference, e.committed_on, e.authority, e.scope, e.charge_ids,
+                               e.prosecuting_authority, e.seeks_death,
+                               e.recorded_after_the_fact)
+    return replace(state, commitments={**state.commitments,
+                                       e.prosecuting_authority: commitment})
 
 
 def _granted(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
@@ -220,18 +239,26 @@ def _clearance_withdrawn(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
 
 def _transfer(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
     assert isinstance(e, ev.TransferNoted)
-    doj = state.doj
-    if doj is not None and doj.committed_on > e.transferred_at.date():
-        # The transport event arrived late: the commitment in fact came after the flight.
-        doj = replace(doj, after_transfer=True)
-    return replace(state, doj=doj, transfer=Transfer(e.transferred_at, e.cleared_at_transfer))
+    return replace(state, transfer=Transfer(
+        e.transferred_at, e.transfer_legal_date, e.cleared_at_transfer,
+        recorded_after_the_fact=e.recorded_after_the_fact))
 
 
 def _flagged(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
     assert isinstance(e, ev.TransferWithoutClearanceFlagged)
     if state.transfer is None:
         return state
-    return replace(state, transfer=replace(state.transfer, flagged=True, flag_reason=e.reason))
+    return replace(state, transfer=replace(state.transfer, flagged=True, flag_reason=e.reason,
+                                           clearance_on=e.clearance_legal_date))
+
+
+def _lifted(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
+    assert isinstance(e, ev.TransferFlagLifted)
+    if state.transfer is None:
+        return state
+    # No flag stands, so no compared date either (the event names it, for auditors).
+    return replace(state, transfer=replace(state.transfer, cleared_at_transfer=True,
+                                           flagged=False, flag_reason=None, clearance_on=None))
 
 
 _APPLIERS = {
@@ -248,4 +275,5 @@ _APPLIERS = {
     ev.CLEARANCE_WITHDRAWN: _clearance_withdrawn,
     ev.TRANSFER_NOTED: _transfer,
     ev.TRANSFER_WITHOUT_CLEARANCE_FLAGGED: _flagged,
+    ev.TRANSFER_FLAG_LIFTED: _lifted,
 }

@@ -8,7 +8,14 @@ from typing import Any
 from shared.clock import iso_utc
 
 from . import coverage, rules
-from .state import Assurance, AssuranceCase, AssuranceRequest, CapitalCharge
+from .state import (
+    Assurance,
+    AssuranceCase,
+    AssuranceRequest,
+    CapitalCharge,
+    DojCommitment,
+    Transfer,
+)
 
 
 def _day(value: date | None) -> str | None:
@@ -22,7 +29,7 @@ def _instant(value: datetime | None) -> str | None:
 def _charge(state: AssuranceCase, charge: CapitalCharge) -> dict[str, Any]:
     by_assurance = coverage.covered_by_assurance(state, charge)
     covered_by = "assurance" if by_assurance else (
-        "doj_commitment" if coverage.doj_covers(state) else None)
+        "doj_commitment" if coverage.doj_covering(state, charge) else None)
     return {
         "charge_id": charge.charge_id, "statute": charge.statute,
         "death_penalty_law": charge.death_penalty_law, "generation": charge.generation,
@@ -72,6 +79,35 @@ def _clearance(state: AssuranceCase) -> dict[str, Any]:
     }
 
 
+def _commitment(state: AssuranceCase, doj: DojCommitment) -> dict[str, Any]:
+    return {
+        "reference": doj.reference, "committed_on": _day(doj.committed_on),
+        "authority": doj.authority, "scope": doj.scope,
+        "charge_ids": None if doj.charge_ids is None else list(doj.charge_ids),
+        "prosecuting_authority": doj.prosecuting_authority, "seeks_death": doj.seeks_death,
+        "covers_charge_ids": [c.charge_id for c in state.capital.values()
+                              if coverage.commitment_covers(doj, c)],
+        "after_transfer": coverage.commitment_after_transfer(state, doj),
+        "recorded_after_the_fact": doj.recorded_after_the_fact}
+
+
+def _transfer(state: AssuranceCase, transfer: Transfer) -> dict[str, Any]:
+    """The transfer as judged on legal dates; `recorded_after_the_fact` is clerical: the
+    handoff, or a commitment relied on, was entered on a later day than its legal date."""
+    late = rules.RECORDED_AFTER_THE_FACT.blocking(state)
+    return {
+        "transferred_at": _instant(transfer.transferred_at),
+        "transfer_legal_date": _day(transfer.transfer_on),
+        "cleared_at_transfer": transfer.cleared_at_transfer,
+        "flagged": transfer.flagged, "flag_reason": transfer.flag_reason,
+        "flag": None if not transfer.flagged else {
+            "rule": transfer.flag_reason,
+            "statement": rules.RULES.statement(str(transfer.flag_reason)),
+            "transfer_legal_date": _day(transfer.transfer_on),
+            "clearance_legal_date": _day(transfer.clearance_on)},
+        "recorded_after_the_fact": late}
+
+
 def case_view(state: AssuranceCase) -> dict[str, Any]:
     doj = state.doj
     transfer = state.transfer
@@ -82,13 +118,8 @@ def case_view(state: AssuranceCase) -> dict[str, Any]:
         "capital_charges": [_charge(state, c) for c in state.capital.values()],
         "assurance_requests": [_request(r) for r in state.requests],
         "assurances": [_assurance(state, a) for a in state.assurances.values()],
-        "doj_commitment": None if doj is None else {
-            "reference": doj.reference, "committed_on": _day(doj.committed_on),
-            "authority": doj.authority, "scope": doj.scope,
-            "after_transfer": doj.after_transfer},
-        "transfer": None if transfer is None else {
-            "transferred_at": _instant(transfer.transferred_at),
-            "cleared_at_transfer": transfer.cleared_at_transfer,
-            "flagged": transfer.flagged, "flag_reason": transfer.flag_reason},
+        "doj_commitment": None if doj is None else _commitment(state, doj),
+        "doj_commitments": [_commitment(state, c) for c in state.commitments.values()],
+        "transfer": None if transfer is None else _transfer(state, transfer),
         "clearance": _clearance(state),
     }

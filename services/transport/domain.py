@@ -409,7 +409,9 @@ def _automatic_removal(case: CaseState, flight: FlightState | None,
     reason = rules.REMOVAL_REASON.get(failing[0], failing[0])
     detail = (f"{rules.explain_all(failing, case.facts)} (after {item.source_event_type} "
               f"{item.source_event_id})")
-    return _take_off(case, flight, reason, detail, now, failing)
+    # Derived from the neighbour's event: dated at its legal time, never before the booking.
+    at = max(item.occurred_at, case.booking.assigned_at)
+    return _take_off(case, flight, reason, detail, at, failing)
 
 
 def _announcement(case: CaseState, item: Input, now: datetime,

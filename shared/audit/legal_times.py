@@ -126,6 +126,9 @@ LEGAL_TIMES: dict[str, LegalTime] = {
     "assurance.transfer_noted": cause("transferred_at", note="transport's custody transfer"),
     "assurance.transfer_without_clearance_flagged": cause(
         "transferred_at", note="transport's custody transfer"),
+    "assurance.transfer_flag_lifted": with_act(
+        "the commitment or acceptance, recorded after the fact, that dates the clearance on or "
+        "before the custody"),
     # --- transport ------------------------------------------------------------------------
     "transport.case_noted": cause(note="intake's request or judicial's case"),
     "transport.surrender_order_noted": cause("ordered_on", note="judicial's surrender order"),

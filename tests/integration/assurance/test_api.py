@@ -15,6 +15,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from services.assurance import rules as assurance_rules
 from services.assurance.service import SPEC
 from services.intake.events import (
     CHARGES_AMENDED,
@@ -153,7 +154,7 @@ async def test_a_treaty_case_is_cleared_once_its_capital_charge_assurance_is_acc
     shown = (await client.get(f"/cases/{case_id}")).json()
     assert shown["capital_charges"][0]["coverage"] == "accepted"
     assert shown["clearance"] == {
-        "cleared": True, "since": "2025-08-10T15:00:00.000000Z", "basis": "assurances_accepted",
+        "cleared": True, "since": "2025-07-15T06:00:00.000000Z", "basis": "assurances_accepted",
         "exception": None, "charge_ids": ["c2"], "assurance_ids": ["DN-2025-117"],
         "doj_commitment_reference": None, "withdrawn_at": None, "withdrawal_reason": None,
         "blocked": None}
@@ -233,13 +234,20 @@ async def test_a_commitment_after_the_transfer_is_flagged_and_shown_as_an_except
     shown = (await client.get(f"/cases/{case_id}")).json()
     assert shown["clearance"]["cleared"] is True
     assert shown["clearance"]["exception"] == "commitment_after_transfer"
-    assert shown["transfer"] == {"transferred_at": "2025-02-27T18:00:00.000000Z",
-                                 "cleared_at_transfer": False, "flagged": True,
-                                 "flag_reason": "not_cleared"}
+    # Issue 13: once cleared, the flag says what it compared: the commitment's legal date
+    # (30 Jul) is after the custody's (27 Feb).
+    assert shown["transfer"] == {
+        "transferred_at": "2025-02-27T18:00:00.000000Z", "transfer_legal_date": "2025-02-27",
+        "cleared_at_transfer": False, "flagged": True, "flag_reason": "cleared_after_transfer",
+        "flag": {"rule": "cleared_after_transfer",
+                 "statement": assurance_rules.CLEARED_AFTER_TRANSFER.statement,
+                 "transfer_legal_date": "2025-02-27", "clearance_legal_date": "2025-07-30"},
+        "recorded_after_the_fact": True}
     assert [t for t, _ in await stored(runtime, case_id)] == [
         "assurance.case_opened", "assurance.capital_charge_identified",
         "assurance.transfer_noted", "assurance.transfer_without_clearance_flagged",
-        "assurance.doj_commitment_recorded", "assurance.death_penalty_clearance_granted"]
+        "assurance.doj_commitment_recorded", "assurance.transfer_without_clearance_flagged",
+        "assurance.death_penalty_clearance_granted"]
 
 
 async def test_refused_commands_name_their_rule_and_write_nothing(

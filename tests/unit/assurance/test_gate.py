@@ -55,7 +55,7 @@ def test_view_audit_and_evaluation_name_the_same_rule(capital: list[bool], accep
 
     blocked = case_view(state)["clearance"]["blocked"]
     assert (blocked and blocked["rule"]) == refused
-    assert refused == (rules.CLEARANCE.failing_ids(state) or [None])[0]
+    assert refused == next(iter(rules.CLEARANCE.failing_ids(state)), None)
     held = audit.blockers(recorded(log))
     assert bool(held) == (refused is not None)
     assert {b.rule for b in held} <= {law.DEATH_PENALTY_CLEARANCE_MISSING.id}

@@ -328,7 +328,12 @@ def test_a_commitment_recorded_after_the_transfer_is_an_explicit_exception() -> 
     events = domain.record_doj_commitment(state, "DOJ-2025-07", date(2025, 7, 30), "AG",
                                           "will not seek death", later)
 
-    assert types(events) == [ev.DOJ_COMMITMENT_RECORDED, ev.CLEARANCE_GRANTED]
+    # The flag now names the two legal dates it compared (issue 13).
+    assert types(events) == [ev.DOJ_COMMITMENT_RECORDED, ev.TRANSFER_WITHOUT_CLEARANCE_FLAGGED,
+                             ev.CLEARANCE_GRANTED]
+    assert (events[1].payload["reason"], events[1].payload["transfer_legal_date"],
+            events[1].payload["clearance_legal_date"]) == \
+        ("cleared_after_transfer", "2025-02-27", "2025-07-30")
     assert events[0].payload["after_transfer"] is True
     assert events[-1].payload["exception"] == "commitment_after_transfer"
     shown = case_view(fold(state, events))
@@ -349,7 +354,9 @@ def test_a_late_transport_event_still_exposes_a_commitment_made_after_the_flight
                              ev.CLEARANCE_GRANTED]
     assert events[1].payload["reason"] == "cleared_after_transfer"
     assert events[-1].payload["exception"] == "commitment_after_transfer"
-    assert events[-1].payload["cleared_since"] == "2025-08-10T12:00:00Z"
+    # Cleared from the commitment's legal date (its start in Mexico City), not when it was
+    # recorded (issue 13).
+    assert events[-1].payload["cleared_since"] == "2025-08-01T06:00:00Z"
 
 
 def test_a_transfer_of_a_cleared_case_is_noted_without_a_flag() -> None:
@@ -365,8 +372,11 @@ def test_a_transfer_of_a_cleared_case_is_noted_without_a_flag() -> None:
 
 
 def test_a_treaty_case_cleared_after_an_uncleared_transfer_carries_an_exception() -> None:
+    # The acceptance (15 Jul) is dated after the handoff (10 Jul): the legal dates decide
+    # (issue 13); one dated before it but entered later is no exception (test_legal_time).
+    handoff = datetime(2025, 7, 10, 18, 0, tzinfo=UTC)
     state = opened(charge("c1"))
-    state = fold(state, domain.note_transfer(state, "RWY-TEST-1", NOW, "t-1", NOW))
+    state = fold(state, domain.note_transfer(state, "RWY-TEST-1", handoff, "t-1", NOW))
     state = receive(state, assurance("A-1", "c1"))
     _, events = decide(state, "A-1", accepted=True)
     assert events[-1].payload["exception"] == "granted_after_transfer"
