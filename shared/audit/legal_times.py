@@ -167,6 +167,11 @@ LEGAL_TIMES: dict[str, LegalTime] = {
     "court.specialty_consent_requested": doc("requested_on"),
     "court.specialty_consent_granted": doc("decided_on"),
     "court.specialty_consent_refused": doc("decided_on"),
+    "court.specialty_exception_recorded": doc("found_on", "the court's finding"),
+    "court.reextradition_requested": doc("requested_on", "the third state's request"),
+    "court.reextradition_consent_granted": doc("decided_on", "Mexico's answer"),
+    "court.reextradition_consent_refused": doc("decided_on", "Mexico's answer"),
+    "court.onward_surrender_recorded": doc("surrendered_on"),
     "court.proceedings_ended": doc("ended_on"),
     "court.return_to_mexico_due": doc("ended_on", "the proceedings' end makes it due"),
 }
