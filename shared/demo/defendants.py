@@ -78,7 +78,7 @@ DEFENDANTS: tuple[Defendant, ...] = (
 )
 
 
-def request_body(defendant: Defendant, index: int, arrested_on: str, run_tag: str,
+def request_body(defendant: Defendant, index: int, arrested_on: str | None, run_tag: str,
                  prefix: str = "AUG2025",
                  us_request: str = "US written request of 11 Aug 2025",
                  requested_on: str | None = None) -> dict[str, Any]:
@@ -114,5 +114,6 @@ def request_body(defendant: Defendant, index: int, arrested_on: str, run_tag: st
         body["us_request_reference"] = us_request
     else:
         body["documents"].append({"kind": "diplomatic_note", "reference": f"DN-{index:02d}"})
-        body["provisional_arrest_date"] = arrested_on
+        if arrested_on is not None:  # else the person is arrested on the formal request
+            body["provisional_arrest_date"] = arrested_on
     return body

@@ -63,8 +63,7 @@ async def submit_batch(api: Api, scenario: Scenario, say: Say) -> list[Person]:
     say(f"[1/7] Submitting {len(people_)} extradition requests in one batch")
     # A run tag keeps request references unique when the demo runs again on the same data.
     tag = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
-    arrested = scenario.before_flight(TREATY_DAYS["provisional-detention"])
-    body = {"requests": [request_body(d, i + 1, arrested, tag, scenario.reference_prefix,
+    body = {"requests": [request_body(d, i + 1, None, tag, scenario.reference_prefix,
                                       scenario.us_request, _requested_on(scenario, d))
                          for i, d in enumerate(people_)]}
     result = await api.post("intake", "/cases/batch", body)
@@ -101,10 +100,14 @@ async def national_security_path(api: Api, scenario: Scenario, person: Person) -
             "scope": "the United States will not seek the death penalty"})
 
 
-# Days before the flight of each act of a treaty case: the formal request within the 60 days
-# of provisional detention, the amparo window (30 business days after the SRE's notification)
-# closed before the surrender order, and the flight inside the 60-day pickup window.
-TREATY_DAYS = {"request": 135, "provisional-detention": 133, "formal-request": 114, "hearing": 99,
+# Days before the flight of each act of a treaty case: the amparo window (30 business days
+# after the SRE's notification) closed before the surrender order, and the flight inside the
+# 60-day pickup window. The person is arrested on the formal request, with no provisional
+# detention (treaty art. 11 makes it optional): entered after the fact, a provisional
+# detention's 60-day clock is already due when it is recorded, and judicial's scheduler lapses
+# it (closing the case) before the formal request that stopped it in law can be entered
+# (issue 13: judicial's clocks run on the entry day; a race the demo must not depend on).
+TREATY_DAYS = {"request": 118, "formal-request": 114, "hearing": 99,
                "judge-opinion": 95, "sre-decided": 78, "sre-notified": 77, "amparo": 63,
                "amparo-suspension": 61, "assurance-requested": 100, "assurance-issued": 70,
                "assurance-decided": 53, "surrender-order": 15}
@@ -117,7 +120,6 @@ async def treaty_path(api: Api, scenario: Scenario, person: Person) -> None:
         return scenario.before_flight(TREATY_DAYS[act])
 
     steps: list[tuple[str, dict[str, Any]]] = [
-        ("provisional-detention", {"ordered_on": on("provisional-detention")}),
         ("formal-request", {"received_on": on("formal-request")}),
         ("hearing", {"held_on": on("hearing")}),
         ("judge-opinion", {"issued_on": on("judge-opinion"), "favorable": True}),
