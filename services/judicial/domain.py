@@ -308,12 +308,14 @@ def decide_extradition(state: State, c: cmd.DecideExtradition, now: datetime,
                       c.decided_on),
                 _released(state, c.decided_on, ReleaseReason.EXTRADITION_REFUSED)]
     assert state.legal_basis is not None
-    counting = policy.disputed_clock
+    # Amparo Law arts. 17 fr. I, 18, 19: 30 business days counted from the day after the
+    # notification; a suit filed on the last of them is in time.
+    window = policy.amparo_window
     return [event(ev.SreExtraditionGranted(
         case_id=state.case_id, legal_basis=state.legal_basis, decided_on=c.decided_on,
         notified_on=c.notified_on, amparo_window_days=policy.amparo_window_days,
-        amparo_window_closes_on=counting.add_days(c.notified_on, policy.amparo_window_days),
-        day_counting=counting.counting.value, granted_charge_ids=state.charge_ids,
+        amparo_window_closes_on=window.closes_on(c.notified_on, policy.amparo_window_days),
+        day_counting=window.counting.value, granted_charge_ids=state.charge_ids,
         judge_opinion_favorable=state.opinion_favorable), c.decided_on)]
 
 
@@ -463,8 +465,9 @@ def order_surrender(state: State, c: cmd.OrderSurrender, now: datetime,
         case_id=state.case_id, legal_basis=state.legal_basis,
         requesting_district=state.requesting_district, ordered_on=c.ordered_on, kind=c.kind,
         pickup_days=policy.surrender_pickup_days,
-        pickup_deadline_on=policy.calendar.add_days(c.ordered_on,
-                                                    policy.surrender_pickup_days),
+        # LEI art. 35: 60 calendar days from the day after the order; the last is in time.
+        pickup_deadline_on=policy.calendar.closes_on(c.ordered_on,
+                                                     policy.surrender_pickup_days),
         return_obligation=temporary,
         return_conditions=state.temporary_return_conditions if temporary else None,
         granted_charge_ids=state.granted_charge_ids), c.ordered_on)]

@@ -141,16 +141,21 @@ AMPARO_NOT_FILED: Rule[Any] = Rule(
 AMPARO_ALREADY_DECIDED: Rule[Any] = Rule(
     "amparo_already_decided", "a decided amparo takes no suspension and no second ruling",
     f"{AMPARO_LAW}; {RECORD}", Reads.NONE)
+AMPARO_WINDOW = (f"{AMPARO_LAW} arts. 17 fr. I (30 days for acts in an extradition "
+                 "procedure), 18 (counted from the day after the notification), 19 (business "
+                 "days: Saturdays, Sundays and holidays are not counted)")
 AMPARO_FILED_AFTER_WINDOW: Rule[Any] = Rule(
     "amparo_filed_after_window",
-    "after the amparo window the grant is final: only the execution of a surrender order can "
-    "still be challenged", f"{AMPARO_LAW} art. 17 fr. I", Reads.LEGAL)
+    "the amparo window (30 business days from the day after the grant's notification) has "
+    "passed: the grant is final, and only the execution of a surrender order can still be "
+    "challenged; a suit filed on the last business day is in time", AMPARO_WINDOW, Reads.LEGAL)
 SUSPENSION_ALREADY_ACTIVE: Rule[Any] = Rule(
     "suspension_already_active", "an amparo's suspension is granted once while in force",
     f"{AMPARO_LAW} arts. 125-128; {RECORD}", Reads.NONE)
 PICKUP_WINDOW_PASSED: Rule[Any] = Rule(
     "pickup_window_passed",
-    "a suspension granted after the pickup window ran out comes too late to pause it",
+    "a suspension granted after the pickup window (60 calendar days from the day after the "
+    "surrender order, the last of them in time) ran out comes too late to pause it",
     f"{LEI} art. 35", Reads.LEGAL)
 
 AMPARO_SUSPENSION_ACTIVE: Rule[OnDay] = law.AMPARO_SUSPENSION_ACTIVE.over(
@@ -163,9 +168,9 @@ AMPARO_PENDING: Rule[OnDay] = Rule(
     blocks=lambda s: bool(s.state.pending_amparos))
 AMPARO_WINDOW_OPEN: Rule[OnDay] = Rule(
     "amparo_window_open",
-    "the amparo window is open: surrender waits until its due date has passed, whatever "
-    "suits were brought in it (a second suit may still be filed)",
-    f"{AMPARO_LAW} art. 17 fr. I (30 days for acts in an extradition procedure)", Reads.LEGAL,
+    "the amparo window is open (30 business days from the day after the grant's "
+    "notification, its last day included): surrender waits until it has passed, whatever "
+    "suits were brought in it (a second suit may still be filed)", AMPARO_WINDOW, Reads.LEGAL,
     satisfied_by=(ev.AmparoWindowClosed.EVENT_TYPE,),
     blocks=lambda s: s.state.amparo_window_open_on(s.day))
 

@@ -14,7 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.runtime_settings import per_runtime
 
-from .days import DayCounting, Policy
+from .days import MEXICAN_HOLIDAYS, DayCounting, Policy
 
 Stopper = Literal["formal_request_received", "hearing_held", "consent_given"]
 
@@ -41,8 +41,12 @@ class JudicialSettings(BaseSettings):
     evidence_days: int = Field(default=20, ge=1, le=365, validation_alias="EVIDENCE_DAYS")
     day_counting: DayCounting = Field(default=DayCounting.CALENDAR,
                                       validation_alias="JUDICIAL_DAY_COUNTING")
-    # A JSON list of ISO dates skipped by business-day counting.
-    holidays: list[date] = Field(default_factory=list, validation_alias="JUDICIAL_HOLIDAYS")
+    # A JSON list of ISO dates skipped by business-day counting (the amparo window, and the
+    # provisional clock when it counts business days). The default is Mexico's statutory
+    # holidays (days.mexican_holidays); a list given here replaces it, so add the days a
+    # court suspends its work to the statutory ones.
+    holidays: list[date] = Field(default_factory=lambda: sorted(MEXICAN_HOLIDAYS),
+                                 validation_alias="JUDICIAL_HOLIDAYS")
     scheduler_interval_s: float = Field(default=1.0, gt=0, le=3600,
                                         validation_alias="SCHEDULER_INTERVAL_S")
 

@@ -87,15 +87,15 @@ class Case:
 
 
 async def walk_treaty_case_to_grant(case: Case) -> None:
-    await case.post("judicial", "formal-request", {"received_on": days_ago(45)})
-    await case.post("judicial", "hearing", {"held_on": days_ago(44)})
+    await case.post("judicial", "formal-request", {"received_on": days_ago(75)})
+    await case.post("judicial", "hearing", {"held_on": days_ago(74)})
     refused = await case.post("judicial", "sre-decision", {
-        "decision": "granted", "decided_on": days_ago(40), "notified_on": days_ago(40)},
+        "decision": "granted", "decided_on": days_ago(70), "notified_on": days_ago(70)},
         expect=409)
     assert refused["rule"] == "sre_requires_judge_opinion"
-    await case.post("judicial", "judge-opinion", {"issued_on": days_ago(42), "favorable": True})
+    await case.post("judicial", "judge-opinion", {"issued_on": days_ago(72), "favorable": True})
     await case.post("judicial", "sre-decision", {
-        "decision": "granted", "decided_on": days_ago(40), "notified_on": days_ago(39)})
+        "decision": "granted", "decided_on": days_ago(70), "notified_on": days_ago(69)})
 
 
 async def assure(case: Case, *, accepted: bool) -> None:
@@ -118,7 +118,8 @@ async def treaty_case(stack: Stack) -> Case:
     await case.wait("assurance", lambda c: not c["clearance"]["cleared"],
                     "capital charge holds clearance")
     await walk_treaty_case_to_grant(case)
-    # Notified 39 days ago: the 30-day amparo window has passed; the scheduler closes it.
+    # Notified 69 days ago: the amparo window (30 business days) has passed; the scheduler
+    # closes it.
     await case.wait("judicial", lambda c: "amparo_window" not in str(c.get("clocks")),
                     "amparo window closed by the scheduler")
     await assure(case, accepted=True)

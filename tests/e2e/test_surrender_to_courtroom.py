@@ -126,13 +126,13 @@ async def test_a_suspension_after_assignment_takes_the_person_off_the_manifest(
     case_id = str(created["case_id"])
     await api.wait("judicial", f"/cases/{case_id}", lambda _c: True, "judicial opened")
     day = datetime.now(UTC).date()
-    for step, body in (("formal-request", {"received_on": str(day - timedelta(days=50))}),
-                       ("hearing", {"held_on": str(day - timedelta(days=48))}),
-                       ("judge-opinion", {"issued_on": str(day - timedelta(days=45)),
+    for step, body in (("formal-request", {"received_on": str(day - timedelta(days=80))}),
+                       ("hearing", {"held_on": str(day - timedelta(days=78))}),
+                       ("judge-opinion", {"issued_on": str(day - timedelta(days=75)),
                                           "favorable": True}),
                        ("sre-decision", {"decision": "granted",
-                                         "decided_on": str(day - timedelta(days=42)),
-                                         "notified_on": str(day - timedelta(days=41))}),
+                                         "decided_on": str(day - timedelta(days=72)),
+                                         "notified_on": str(day - timedelta(days=71))}),
                        ("amparo", {"amparo_id": "AMP-7",
                                    "filed_on": str(day - timedelta(days=35))}),
                        ("amparo-ruling", {"amparo_id": "AMP-7", "outcome": "denied",

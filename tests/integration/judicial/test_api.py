@@ -168,19 +168,22 @@ async def test_a_treaty_case_walks_to_surrender_ordered(
                           {"ordered_on": today(clock)}) == "amparo_window_open"
     shown = (await client.get(f"/cases/{case_id}")).json()
     assert shown["clocks"] == [{"kind": "amparo_window", "started_on": "2026-02-11",
-                                "due_on": "2026-03-13", "days": 30,
-                                "day_counting": "calendar", "enforced": True}]
+                                "due_on": "2026-03-27", "days": 30,
+                                "day_counting": "business", "enforced": True}]
 
-    clock.set(datetime(2026, 3, 12, 23, 59, tzinfo=UTC))
+    # 30 business days from the day after the notification (Wed 11 Feb; Mon 16 Mar is a
+    # holiday): the last is Thu 26 Mar, and the window is closed from the 27th.
+    clock.set(datetime(2026, 3, 26, 23, 59, tzinfo=UTC))
     assert await run_due_timers(runtime) == 0
-    clock.set(datetime(2026, 3, 13, tzinfo=UTC))
+    clock.set(datetime(2026, 3, 27, tzinfo=UTC))
     assert await run_due_timers(runtime) == 1
     result = await post(client, case_id, "surrender-order",
-                        {"ordered_on": "2026-03-13", "kind": "full"})
+                        {"ordered_on": "2026-03-27", "kind": "full"})
     assert result["status"] == "surrender_ordered"
 
     shown = (await client.get(f"/cases/{case_id}")).json()
-    assert shown["surrender"]["pickup_deadline_on"] == "2026-05-12"
+    # 60 calendar days from the day after the order: 28 Mar to 26 May, closed from 27 May.
+    assert shown["surrender"]["pickup_deadline_on"] == "2026-05-27"
     assert [c["kind"] for c in shown["clocks"]] == ["pickup_window"]
     listed = (await client.get("/cases", params={"status": "surrender_ordered"})).json()
     assert case_id in {c["case_id"] for c in listed["cases"]}
@@ -229,13 +232,13 @@ async def test_surrender_during_an_amparo_suspension_is_a_409(
 
     await post(client, case_id, "amparo-ruling",
                {"amparo_id": "AR-118/2026", "outcome": "denied", "ruled_on": today(clock)})
-    # Denied inside the window: the window (to 13 Mar) still blocks surrender, and its timer
+    # Denied inside the window: the window (to 26 Mar) still blocks surrender, and its timer
     # was not cancelled by the suit.
     assert await rejected(client, case_id, "surrender-order",
                           {"ordered_on": today(clock)}) == "amparo_window_open"
     assert await timers(runtime, case_id) == {"provisional_detention": "cancelled",
                                               "amparo_window": "pending"}
-    clock.set(datetime(2026, 3, 13, tzinfo=UTC))
+    clock.set(datetime(2026, 3, 27, tzinfo=UTC))
     assert await run_due_timers(runtime) == 1
     ordered = await post(client, case_id, "surrender-order", {"ordered_on": today(clock)})
     assert ordered["status"] == "surrender_ordered"
@@ -258,12 +261,12 @@ async def test_a_suspension_after_the_order_pauses_the_pickup_timer_and_a_count_
     await feed(runtime, intake_event("intake.charges_amended", case_id, {
         "case_id": case_id, "charges": [{"charge_id": "c1"}, {"charge_id": "c9"}],
         "reason": "superseding indictment"}))
-    clock.set(datetime(2026, 3, 13, tzinfo=UTC))
+    clock.set(datetime(2026, 3, 27, tzinfo=UTC))
     assert await run_due_timers(runtime) == 1
-    await post(client, case_id, "surrender-order", {"ordered_on": "2026-03-13"})
+    await post(client, case_id, "surrender-order", {"ordered_on": "2026-03-27"})
     assert (await surrender_payload(runtime, case_id))["granted_charge_ids"] == ["c1"]
 
-    # Pickup runs out on 12 May; a suspension on 1 Apr against the execution pauses it.
+    # Pickup closes on 27 May; a suspension on 1 Apr against the execution pauses it.
     clock.set(datetime(2026, 4, 1, 9, tzinfo=UTC))
     await post(client, case_id, "amparo", {"amparo_id": "AR-7", "filed_on": "2026-04-01"})
     await post(client, case_id, "amparo-suspension",
@@ -275,18 +278,18 @@ async def test_a_suspension_after_the_order_pauses_the_pickup_timer_and_a_count_
     assert shown["status"] == "amparo_pending"
     assert shown["surrender"]["pickup_paused_since"] == "2026-04-01"
 
-    # Lifted on 1 Jun after 61 days: the deadline moves from 12 May to 12 Jul.
+    # Lifted on 1 Jun after 61 days: the closing moves from 27 May to 27 Jul.
     await post(client, case_id, "amparo-ruling",
                {"amparo_id": "AR-7", "outcome": "denied", "ruled_on": "2026-06-01"})
     shown = (await client.get(f"/cases/{case_id}")).json()
-    assert shown["surrender"]["pickup_deadline_on"] == "2026-07-12"
+    assert shown["surrender"]["pickup_deadline_on"] == "2026-07-27"
     assert (await timers(runtime, case_id))["pickup_window"] == "pending"
-    clock.set(datetime(2026, 7, 11, 23, 59, tzinfo=UTC))
+    clock.set(datetime(2026, 7, 26, 23, 59, tzinfo=UTC))
     assert await run_due_timers(runtime) == 0
-    clock.set(datetime(2026, 7, 12, tzinfo=UTC))
+    clock.set(datetime(2026, 7, 27, tzinfo=UTC))
     assert await run_due_timers(runtime) == 1
     shown = (await client.get(f"/cases/{case_id}")).json()
-    assert shown["released"] == {"released_on": "2026-07-12",
+    assert shown["released"] == {"released_on": "2026-07-27",
                                  "reason": "pickup_window_expired"}
 
 

@@ -32,7 +32,9 @@ from .support import (
     suspension,
 )
 
-WINDOW_CLOSED = at("2026-03-08")  # 30 calendar days after the notification on 2026-02-06
+# Notified Fri 2026-02-06: 30 business days from the day after (Amparo Law arts. 17-19), Mon 16
+# Mar a holiday, end on Mon 23 Mar; the window is closed from Tue 24 Mar.
+WINDOW_CLOSED = at("2026-03-24")
 
 
 def types(state: State, command: cmd.ClerkCommand) -> list[str]:
@@ -88,9 +90,10 @@ def test_surrender_once_the_window_closed_without_an_amparo() -> None:
                         WINDOW_CLOSED - timedelta(seconds=1)).action is TimerAction.WAIT
     closed = fire(case, ClockKind.AMPARO_WINDOW, WINDOW_CLOSED)
     assert closed.steps[-1].step == "amparo_window_closed"
-    ordered = run(closed, surrender("2026-03-09"))
+    ordered = run(closed, surrender("2026-03-25"))
     assert ordered.status is Status.SURRENDER_ORDERED
-    assert ordered.pickup is not None and ordered.pickup.due_on == d("2026-05-08")
+    # 60 calendar days from the day after the order: 26 Mar to 24 May; closed from 25 May.
+    assert ordered.pickup is not None and ordered.pickup.due_on == d("2026-05-25")
 
 
 def test_no_surrender_while_a_suspension_is_active_even_after_the_window() -> None:
@@ -146,14 +149,14 @@ def test_the_window_closes_on_its_due_date_even_after_suits_and_then_surrender_f
     closed = fire(denied, ClockKind.AMPARO_WINDOW, WINDOW_CLOSED)
     assert closed.steps[-1].step == "amparo_window_closed"
     # An order dated inside the window stays refused even once the closing is recorded.
-    assert rule_of(closed, surrender("2026-03-07")) == "amparo_window_open"
-    assert run(closed, surrender("2026-03-08")).status is Status.SURRENDER_ORDERED
+    assert rule_of(closed, surrender("2026-03-23")) == "amparo_window_open"
+    assert run(closed, surrender("2026-03-24")).status is Status.SURRENDER_ORDERED
 
 
 def test_an_order_after_the_due_date_records_the_closing_the_scheduler_has_not_yet() -> None:
     denied = run(granted_treaty_case(), amparo(), ruling("denied", on="2026-02-15"))
     assert denied.amparo_window_clock_running  # the scheduler has not run yet
-    events = decide(denied, surrender("2026-03-08"), NOW, Policy())
+    events = decide(denied, surrender("2026-03-24"), NOW, Policy())
     assert [e.event_type for e in events] == ["judicial.amparo_window_closed",
                                               "judicial.surrender_ordered"]
     assert events[0].occurred_at == WINDOW_CLOSED
@@ -169,7 +172,7 @@ def test_a_granted_amparo_blocks_extradition_and_releases_the_person() -> None:
 
 
 def test_an_amparo_filed_after_the_window_is_refused() -> None:
-    assert rule_of(granted_treaty_case(), amparo(on="2026-03-08")) == "amparo_filed_after_window"
+    assert rule_of(granted_treaty_case(), amparo(on="2026-03-24")) == "amparo_filed_after_window"
 
 
 def test_amparo_steps_need_the_suit() -> None:
@@ -208,11 +211,11 @@ def test_the_pickup_window_expires_on_day_60_and_releases_the_person() -> None:
     ordered = run(fire(granted_treaty_case(), ClockKind.AMPARO_WINDOW, WINDOW_CLOSED),
                   surrender("2026-04-10"))
     assert decide_timer(ordered, ClockKind.PICKUP_WINDOW,
-                        at("2026-06-08", 23, 59, 59)).action is TimerAction.WAIT
-    expired = fire(ordered, ClockKind.PICKUP_WINDOW, at("2026-06-09"))
+                        at("2026-06-09", 23, 59, 59)).action is TimerAction.WAIT
+    expired = fire(ordered, ClockKind.PICKUP_WINDOW, at("2026-06-10"))
     assert [s.step for s in expired.steps[-2:]] == ["pickup_window_expired",
                                                     "released_from_custody"]
-    assert expired.released == (d("2026-06-09"), "pickup_window_expired")
+    assert expired.released == (d("2026-06-10"), "pickup_window_expired")
 
 
 # --- national security ------------------------------------------------------------------------
@@ -337,26 +340,28 @@ def test_business_days_skip_weekends_and_holidays() -> None:
     assert Calendar(DayCounting.BUSINESS).add_days(d("2026-01-02"), 60) == d("2026-03-27")
 
 
-def test_day_counting_applies_to_the_disputed_clocks_but_not_to_pickup() -> None:
+def test_day_counting_applies_to_the_provisional_clock_but_not_to_pickup() -> None:
     policy = Policy(day_counting=DayCounting.BUSINESS)
     case = detained("2026-01-02", policy)
     assert case.provisional is not None
-    assert case.provisional.due_on == d("2026-03-27")
+    # 60 business days, Mexico's holidays (2 Feb, 5 Feb, 16 Mar) skipped by default.
+    assert case.provisional.due_on == d("2026-04-01")
     assert case.provisional.day_counting == "business"
     granted = run(opened(), formal(), hearing(), opinion(), sre(notified="2026-02-06"),
                   policy=policy)
     assert granted.amparo_window is not None
-    assert granted.amparo_window.due_on == d("2026-03-20")  # 30 business days from Fri 6 Feb
-    closed = fire(granted, ClockKind.AMPARO_WINDOW, at("2026-03-20"))
-    ordered = run(closed, surrender("2026-03-20"), policy=policy)
-    assert ordered.pickup is not None and ordered.pickup.due_on == d("2026-05-19")
+    assert granted.amparo_window.due_on == d("2026-03-24")
+    closed = fire(granted, ClockKind.AMPARO_WINDOW, at("2026-03-24"))
+    ordered = run(closed, surrender("2026-03-24"), policy=policy)
+    assert ordered.pickup is not None and ordered.pickup.due_on == d("2026-05-24")
 
 
 def test_the_amparo_window_length_is_configuration() -> None:
     granted = run(opened(), formal(), hearing(), opinion(), sre(),
                   policy=Policy(amparo_window_days=15))
     assert granted.amparo_window is not None
-    assert granted.amparo_window.due_on == d("2026-02-21")
+    # 15 business days from Mon 9 Feb end on Fri 27 Feb.
+    assert granted.amparo_window.due_on == d("2026-02-28")
 
 
 # --- hearing periods, dates, charges ----------------------------------------------------------
@@ -442,14 +447,14 @@ def test_the_pickup_expiry_bars_the_granted_charges_not_later_ones() -> None:
     closed = fire(granted_treaty_case(), ClockKind.AMPARO_WINDOW, WINDOW_CLOSED)
     ordered = run(closed, surrender("2026-04-10"))
     amended = replay(ordered, note_charges(ordered, ("c1", "c4"), "superseding", NOW))
-    outcome = decide_timer(amended, ClockKind.PICKUP_WINDOW, at("2026-06-09"))
+    outcome = decide_timer(amended, ClockKind.PICKUP_WINDOW, at("2026-06-10"))
     assert outcome.events[0].payload["barred_charge_ids"] == ["c1", "c2"]
 
 
 # --- the pickup window pauses during a suspension of the surrender's execution ---------------
 
 def _ordered() -> State:
-    """Surrender ordered on 2026-04-10: the pickup window runs out on 2026-06-09."""
+    """Surrender ordered on 2026-04-10: the pickup window's last day is 2026-06-09."""
     return run(fire(granted_treaty_case(), ClockKind.AMPARO_WINDOW, WINDOW_CLOSED),
                surrender("2026-04-10"))
 
@@ -471,17 +476,17 @@ def test_a_suspension_after_the_surrender_order_pauses_the_pickup_window() -> No
 def test_lifting_the_suspension_resumes_the_pickup_window_moved_by_the_paused_days() -> None:
     suspended = run(_ordered(), amparo("A-9", "2026-05-01"), suspension("A-9", "2026-05-05"),
                     now=LATER)
-    # Paused 5 May, lifted 4 Jun: 30 days paused, so the 9 Jun deadline moves to 9 Jul.
+    # Paused 5 May, lifted 4 Jun: 30 days paused, so the 10 Jun closing moves to 10 Jul.
     [denied] = decide(suspended, ruling("denied", "A-9", "2026-06-04"), LATER, Policy())
-    assert denied.payload["pickup_deadline_on"] == "2026-07-09"
+    assert denied.payload["pickup_deadline_on"] == "2026-07-10"
     resumed = replay(suspended, [denied])
     assert resumed.pickup_paused_on is None
-    assert resumed.pickup is not None and resumed.pickup.due_on == d("2026-07-09")
-    assert case_view(resumed)["surrender"]["pickup_deadline_on"] == "2026-07-09"
+    assert resumed.pickup is not None and resumed.pickup.due_on == d("2026-07-10")
+    assert case_view(resumed)["surrender"]["pickup_deadline_on"] == "2026-07-10"
     assert decide_timer(resumed, ClockKind.PICKUP_WINDOW,
-                        at("2026-07-08", 23, 59, 59)).action is TimerAction.WAIT
-    expired = fire(resumed, ClockKind.PICKUP_WINDOW, at("2026-07-09"))
-    assert expired.released == (d("2026-07-09"), "pickup_window_expired")
+                        at("2026-07-09", 23, 59, 59)).action is TimerAction.WAIT
+    expired = fire(resumed, ClockKind.PICKUP_WINDOW, at("2026-07-10"))
+    assert expired.released == (d("2026-07-10"), "pickup_window_expired")
 
 
 def test_the_pickup_window_resumes_only_when_the_last_suspension_is_lifted() -> None:
@@ -492,9 +497,12 @@ def test_the_pickup_window_resumes_only_when_the_last_suspension_is_lifted() -> 
     assert decide_timer(one_left, ClockKind.PICKUP_WINDOW, at("2026-08-01")).action \
         is TimerAction.CANCEL
     resumed = run(one_left, ruling("denied", "A-9", "2026-06-14"), now=LATER)
-    assert resumed.pickup is not None and resumed.pickup.due_on == d("2026-07-19")  # +40
+    assert resumed.pickup is not None and resumed.pickup.due_on == d("2026-07-20")  # +40
 
 
 def test_a_suspension_after_the_pickup_deadline_is_refused() -> None:
     filed = run(_ordered(), amparo("A-9", "2026-06-01"), now=LATER)
-    assert rule_of(filed, suspension("A-9", "2026-06-09"), now=LATER) == "pickup_window_passed"
+    # The last day (9 Jun) is in time; the day after is not.
+    assert run(filed, suspension("A-9", "2026-06-09"), now=LATER).pickup_paused_on \
+        == d("2026-06-09")
+    assert rule_of(filed, suspension("A-9", "2026-06-10"), now=LATER) == "pickup_window_passed"
