@@ -32,7 +32,7 @@ from .verify import verify
 def _instant(at: str, name: str) -> datetime:
     try:
         return parse_iso_utc(at)
-    except ValueError as error:
+    except (ValueError, OverflowError) as error:  # an offset past year 9999 in UTC: overflow
         raise HTTPException(422, detail=[{"loc": ["query", name], "type": "datetime",
                                           "msg": "an ISO 8601 instant is required"}]) from error
 

@@ -157,7 +157,7 @@ def run_serve(args: argparse.Namespace) -> int:
 def _instant_argument(text: str) -> datetime:
     try:
         return parse_iso_utc(text)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 instant "
                                          "(e.g. 2026-01-21T12:00:00Z)") from None
 

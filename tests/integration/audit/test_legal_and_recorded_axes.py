@@ -144,6 +144,9 @@ async def test_the_http_api_asks_on_either_axis_and_refuses_both_at_once(
         assert both.status_code == 422 and "legal_date" in both.text
         assert (await http.get(f"/cases/{CASE}/as-of", params={"order": "alphabetical"})
                 ).status_code == 422
+        past_year_9999 = await http.get(f"/cases/{CASE}/as-of",
+                                        params={"recorded": "9999-12-31T23:59:59-05:00"})
+        assert past_year_9999.status_code == 422 and "recorded" in past_year_9999.text
         assert (await http.get(f"/cases/{CASE}/as-of", params={"legal_date": "2026-01-09"})
                 ).status_code == 404
 

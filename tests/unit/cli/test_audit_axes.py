@@ -133,6 +133,7 @@ def test_the_commands_ask_on_the_axis_their_flags_name() -> None:
     ("as-of", "RWY-1", "--recorded", "2026-01-21T12:00Z", "--legal-date", "2026-01-20"),
     ("as-of", "RWY-1", "--legal-date", "20/01/2026"),
     ("explain", "RWY-1", "--recorded", "yesterday"),
+    ("explain", "RWY-1", "--recorded", "9999-12-31T23:59:59-05:00"),
     ("as-of", "RWY-1", "--order", "alphabetical"),
 ])
 def test_a_bad_or_double_axis_is_refused_naming_the_flag(
