@@ -19,6 +19,7 @@ log = logging.getLogger("runway.console")
 async def serve() -> None:
     settings = ConsoleSettings()
     configure_logging("console", settings.log_level)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per API call is noise
     config = uvicorn.Config(create_app(settings), host=settings.http_host,
                             port=settings.http_port, log_config=None, access_log=False,
                             lifespan="on")

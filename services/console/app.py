@@ -24,6 +24,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import StreamingResponse
 
 from shared.legaltime import legal_date
+from shared.retry import poll
 from shared.security import load_matrix
 
 from . import i18n, listing, live, rule_texts, submission
@@ -38,11 +39,17 @@ from .session import (
     session_from_token,
 )
 from .settings import DEFAULT_PORTS, ConsoleSettings
-from .steps import STEPS, FormProblem, allowed_steps, body_of, may
+from .steps import STEPS, FormProblem, allowed_steps, body_of, may, on
 
 log = logging.getLogger("runway.console")
 HERE = Path(__file__).resolve().parent
 LIVE_PING_S = 15.0
+LIVE_CATCH_UP_S = 5.0
+
+
+# A page's forms before any was tried.
+NO_STEP: dict[str, Any] = {"open_step": None, "step_values": {}, "step_problems": {},
+                           "step_refusal": None, "recorded": None}
 
 
 class SignInNeeded(Exception):
@@ -223,13 +230,18 @@ def create_app(settings: ConsoleSettings, apis: Apis | None = None) -> FastAPI:
         session = session_of(request)
         view = await _case_view(call, session, case_id, language(request), settings)
         return render(request, "case.html", **view,
-                      steps=allowed_steps(session.roles, matrix), open_step=None,
+                      steps=on("case", allowed_steps(session.roles, matrix)), open_step=None,
                       step_values={}, step_problems={}, step_refusal=None,
                       recorded=_recorded(request.query_params.get("recorded")))
 
     @app.get("/cases/{case_id}/live", response_class=HTMLResponse)
-    async def case_live(request: Request, case_id: str) -> Response:
+    async def case_live(request: Request, case_id: str, event: str = "") -> Response:
         session = session_of(request)
+        if event:
+            # Kafka told us as soon as the event was published; intake's cross-service
+            # timeline learns of it from the same topic a moment later. Wait (boundedly) for it
+            # there, so the page never shows a status without the event that moved it.
+            await _timeline_shows(call, session, case_id, event)
         view = await _case_view(call, session, case_id, language(request), settings)
         return render(request, "case_live.html", **view)
 
@@ -242,30 +254,30 @@ def create_app(settings: ConsoleSettings, apis: Apis | None = None) -> FastAPI:
                 yield "event: ready\ndata: watching\n\n"
                 while not await request.is_disconnected():
                     try:
-                        event_type = await asyncio.wait_for(queue.get(), LIVE_PING_S)
+                        change = await asyncio.wait_for(queue.get(), LIVE_PING_S)
                     except TimeoutError:
                         yield ": ping\n\n"
                         continue
-                    yield f"event: changed\ndata: {event_type}\n\n"
+                    yield f"event: changed\ndata: {change.as_data()}\n\n"
 
         return StreamingResponse(stream(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store"})
 
-    @app.post("/cases/{case_id}/steps/{step_id}", response_class=HTMLResponse)
-    async def take_step(request: Request, case_id: str, step_id: str) -> Response:
-        session = session_of(request)
+    async def attempt(request: Request, session: Session, step_id: str, subject: str,
+                      subject_id: str) -> tuple[Any, dict[str, str], Any, Any]:
+        """Record a step through its API: (the API's answer or None, the form, the problems
+        by field, the refusal). Raises for an unknown step or an answer a page can't show."""
         step = STEPS.get(step_id)
-        if step is None:
-            return render(request, "error.html", 404, message_key="error.not_found",
-                          service="console", detail=step_id)
+        if step is None or step.subject != subject:
+            raise ApiError(404, {"error": "not_found", "detail": step_id}, "console")
         form = await _form(request)
         problems: dict[str, list[dict[str, Any]]] = {}
         refusal = None
         try:
             body = body_of(step, form, settings.legal_timezone)
-            await call(session, step.service, "POST", step.url(case_id, form), json=body)
-            return RedirectResponse(f"/cases/{case_id}?recorded={step.id}#recorded",
-                                    status_code=303)
+            answer = await call(session, step.service, "POST", step.url(subject_id, form),
+                                json=body)
+            return answer, form, problems, refusal
         except FormProblem as problem:
             problems[problem.name] = [{"msg_key": problem.message_key}]
         except ApiError as error:
@@ -279,11 +291,24 @@ def create_app(settings: ConsoleSettings, apis: Apis | None = None) -> FastAPI:
                            if error.rule else None, "detail": error.detail}
             else:
                 raise
+        return None, form, problems, refusal
+
+    def failed(problems: dict[str, Any]) -> int:
+        return 422 if problems else 409
+
+    @app.post("/cases/{case_id}/steps/{step_id}", response_class=HTMLResponse)
+    async def take_step(request: Request, case_id: str, step_id: str) -> Response:
+        session = session_of(request)
+        answer, form, problems, refusal = await attempt(request, session, step_id, "case",
+                                                        case_id)
+        if answer is not None:
+            return RedirectResponse(f"/cases/{quote(case_id)}?recorded={step_id}#recorded",
+                                    status_code=303)
         view = await _case_view(call, session, case_id, language(request), settings)
-        return render(request, "case.html", 422 if problems else 409, **view,
-                      steps=allowed_steps(session.roles, matrix), open_step=step.id,
-                      step_values=form, step_problems=problems, step_refusal=refusal,
-                      recorded=None)
+        return render(request, "case.html", failed(problems), **view,
+                      steps=on("case", allowed_steps(session.roles, matrix)),
+                      open_step=step_id, step_values=form, step_problems=problems,
+                      step_refusal=refusal, recorded=None)
 
     # --- submit ------------------------------------------------------------------------------
 
@@ -315,17 +340,59 @@ def create_app(settings: ConsoleSettings, apis: Apis | None = None) -> FastAPI:
 
     # --- flights -----------------------------------------------------------------------------
 
+    async def flights_page(request: Request, session: Session, code: int = 200,
+                           **state: Any) -> Response:
+        listed = await call(session, "transport", "GET", "/flights")
+        return render(request, "flights.html", code, flights=listed["flights"],
+                      steps=on("fleet", allowed_steps(session.roles, matrix)),
+                      **{**NO_STEP, **state})
+
+    async def flight_page(request: Request, session: Session, flight_id: str,
+                          code: int = 200, **state: Any) -> Response:
+        shown = await call(session, "transport", "GET", f"/flights/{quote(flight_id)}")
+        return render(request, "flight.html", code, flight=shown,
+                      steps=on("flight", allowed_steps(session.roles, matrix)),
+                      **{**NO_STEP, **state})
+
     @app.get("/flights", response_class=HTMLResponse)
     async def flights(request: Request) -> Response:
-        session = session_of(request)
-        listed = await call(session, "transport", "GET", "/flights")
-        return render(request, "flights.html", flights=listed["flights"])
+        return await flights_page(request, session_of(request),
+                                  recorded=_recorded(request.query_params.get("recorded")))
 
     @app.get("/flights/{flight_id}", response_class=HTMLResponse)
     async def flight(request: Request, flight_id: str) -> Response:
+        return await flight_page(request, session_of(request), flight_id,
+                                 recorded=_recorded(request.query_params.get("recorded")))
+
+    @app.post("/flights/steps/{step_id}", response_class=HTMLResponse)
+    async def fleet_step(request: Request, step_id: str) -> Response:
         session = session_of(request)
-        shown = await call(session, "transport", "GET", f"/flights/{quote(flight_id)}")
-        return render(request, "flight.html", flight=shown)
+        answer, form, problems, refusal = await attempt(request, session, step_id, "fleet", "")
+        if answer is None:
+            return await flights_page(request, session, failed(problems), open_step=step_id,
+                                      step_values=form, step_problems=problems,
+                                      step_refusal=refusal)
+        if "results" in answer:  # a plan: who goes on which flight, who stays and why
+            lang = language(request)
+            rules = rule_texts.registry()
+            for result in answer["results"]:
+                result["shown_rules"] = [rule_texts.shown(r, lang, rules)
+                                         for r in result.get("rules", [])]
+            return render(request, "plan.html", plan=answer)
+        return RedirectResponse(f"/flights/{quote(answer['flight_id'])}?recorded={step_id}",
+                                status_code=303)
+
+    @app.post("/flights/{flight_id}/steps/{step_id}", response_class=HTMLResponse)
+    async def flight_step(request: Request, flight_id: str, step_id: str) -> Response:
+        session = session_of(request)
+        answer, form, problems, refusal = await attempt(request, session, step_id, "flight",
+                                                        flight_id)
+        if answer is not None:
+            return RedirectResponse(f"/flights/{quote(flight_id)}?recorded={step_id}",
+                                    status_code=303)
+        return await flight_page(request, session, flight_id, failed(problems),
+                                 open_step=step_id, step_values=form, step_problems=problems,
+                                 step_refusal=refusal)
 
     # --- auditors ----------------------------------------------------------------------------
 
@@ -382,6 +449,20 @@ def _local_path(target: str) -> str:
     path = parts.path if parts.path.startswith("/") and not parts.path.startswith("//") \
         else "/cases"
     return path + (f"?{parts.query}" if parts.query else "")
+
+
+async def _timeline_shows(call: Any, session: Session, case_id: str, event_id: str) -> bool:
+    """Whether intake's timeline of the case shows the event, asked until LIVE_CATCH_UP_S."""
+    path = f"/cases/{quote(case_id, safe='')}/timeline"
+
+    async def shows() -> bool:
+        timeline = await call(session, "intake", "GET", path)
+        return any(e.get("event_id") == event_id for e in timeline.get("events", []))
+
+    try:
+        return await poll(shows, within=LIVE_CATCH_UP_S, every=0.1)
+    except TimeoutError:  # an event intake does not put on the case's timeline
+        return False
 
 
 async def _all_cases(call: Any, session: Session) -> list[dict[str, Any]]:

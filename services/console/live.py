@@ -14,6 +14,7 @@ import json
 import logging
 import uuid
 from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
@@ -29,16 +30,27 @@ QUEUE_SIZE = 16
 RESTART_S = 2.0
 
 
+@dataclass(frozen=True)
+class Change:
+    """An event recorded by a service: a page refetches once intake's timeline shows it."""
+
+    event_type: str
+    event_id: str
+
+    def as_data(self) -> str:
+        return json.dumps({"type": self.event_type, "id": self.event_id})
+
+
 class Hub:
     """Who is watching which case, and the consumer that tells them."""
 
     def __init__(self) -> None:
-        self._watchers: dict[str, set[asyncio.Queue[str]]] = {}
+        self._watchers: dict[str, set[asyncio.Queue[Change]]] = {}
         self.assigned = False
 
     @contextlib.asynccontextmanager
-    async def watch(self, case_id: str) -> AsyncIterator[asyncio.Queue[str]]:
-        queue: asyncio.Queue[str] = asyncio.Queue(QUEUE_SIZE)
+    async def watch(self, case_id: str) -> AsyncIterator[asyncio.Queue[Change]]:
+        queue: asyncio.Queue[Change] = asyncio.Queue(QUEUE_SIZE)
         self._watchers.setdefault(case_id, set()).add(queue)
         try:
             yield queue
@@ -48,12 +60,12 @@ class Hub:
             if not watchers:
                 self._watchers.pop(case_id, None)
 
-    def publish(self, case_ids: Iterable[str], event_type: str) -> int:
+    def publish(self, case_ids: Iterable[str], change: Change) -> int:
         told = 0
         for case_id in set(case_ids):
             for queue in self._watchers.get(case_id, ()):
                 with contextlib.suppress(asyncio.QueueFull):
-                    queue.put_nowait(event_type)
+                    queue.put_nowait(change)
                     told += 1
         return told
 
@@ -72,11 +84,11 @@ def cases_named(key: bytes | None, value: bytes | None) -> set[str]:
     return found
 
 
-def event_type_of(headers: Iterable[tuple[str, bytes]]) -> str:
-    for name, value in headers:
-        if name == "ce_type":
-            return value.decode("utf-8", "replace")
-    return "event"
+def change_of(headers: Iterable[tuple[str, bytes]]) -> Change:
+    """The event's type and id, from its CloudEvents headers."""
+    found = {name: value.decode("utf-8", "replace") for name, value in headers
+             if name in ("ce_type", "ce_id")}
+    return Change(found.get("ce_type", "event"), found.get("ce_id", ""))
 
 
 async def run(hub: Hub, bootstrap: str, namespace: str, services: Iterable[str],
@@ -110,4 +122,4 @@ async def _consume(hub: Hub, consumer: AIOKafkaConsumer, stop: asyncio.Event) ->
         for records in batches.values():
             for record in records:
                 hub.publish(cases_named(record.key, record.value),
-                            event_type_of(record.headers or ()))
+                            change_of(record.headers or ()))

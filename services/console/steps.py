@@ -8,7 +8,7 @@ API still decides; the matrix only keeps forms a user could never submit off the
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -28,17 +28,25 @@ class Input:
     choices: tuple[str, ...] = ()
 
 
+Subject = Literal["case", "flight", "fleet"]
+
+
 @dataclass(frozen=True)
 class Step:
     id: str                     # e.g. "judicial.hearing": also the label key step.<id>
     service: str
     path: str                   # the API route as the matrix names it
     inputs: tuple[Input, ...] = field(default_factory=tuple)
+    # What the step is recorded on: a case (its page), a flight (its page), or neither (the
+    # flights page: scheduling and planning).
+    subject: Subject = "case"
+    # Reshapes the form's flat body where the API nests it (a plan's aircraft list).
+    shape: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
-    def url(self, case_id: str, form: Mapping[str, str] | None = None) -> str:
-        """The route with the case, and any other path parameter (an assurance id) taken
-        from the form's field of that name."""
-        url = self.path.replace("{case_id}", quote(case_id, safe=""))
+    def url(self, subject_id: str, form: Mapping[str, str] | None = None) -> str:
+        """The route with the case or flight, and any other path parameter (an assurance id,
+        a case on a flight) taken from the form's field of that name."""
+        url = self.path.replace(f"{{{self.subject}_id}}", quote(subject_id, safe=""))
         for item in self.inputs:
             if self.in_path(item):
                 url = url.replace(f"{{{item.name}}}",
@@ -141,7 +149,46 @@ COURT = (
          (_day("ended_on"), Input("outcome", "text"))),
 )
 
-STEPS: dict[str, Step] = {step.id: step for step in (*JUDICIAL, *ASSURANCE, *COURT)}
+def _one_aircraft(body: dict[str, Any]) -> dict[str, Any]:
+    """The plan form offers one aircraft; the API takes a list of them."""
+    aircraft = {k: body.pop(k) for k in ("aircraft", "capacity") if k in body}
+    return {**body, "aircraft": [aircraft]}
+
+
+# The transport officer's acts: scheduling and planning (the flights page), and each flight's
+# manifest, custody, departure and landings (the flight's page).
+TRANSPORT = (
+    Step("transport.plan", "transport", "/transfers/plan",
+         (Input("case_ids", "list"), Input("aircraft", "text"),
+          Input("capacity", "int"), Input("departure_base", "text"),
+          Input("scheduled_departure", "instant")), subject="fleet", shape=_one_aircraft),
+    Step("transport.schedule", "transport", "/flights",
+         (Input("aircraft", "text"), Input("capacity", "int"), Input("departure_base", "text"),
+          Input("scheduled_departure", "instant"), Input("stops", "list")), subject="fleet"),
+    Step("transport.manifest", "transport", "/flights/{flight_id}/manifest",
+         (Input("case_id", "text"),), subject="flight"),
+    Step("transport.removal", "transport", "/flights/{flight_id}/manifest/{case_id}/removal",
+         (Input("case_id", "text"), Input("detail", "textarea")), subject="flight"),
+    Step("transport.custody", "transport", "/flights/{flight_id}/custody",
+         (Input("case_id", "text"), Input("transferred_at", "instant"), Input("place", "text"),
+          Input("mexican_officer", "text"), Input("us_marshal", "text")), subject="flight"),
+    Step("transport.departure", "transport", "/flights/{flight_id}/departure",
+         (Input("departed_at", "instant"),), subject="flight"),
+    Step("transport.landing", "transport", "/flights/{flight_id}/landing",
+         (Input("airport", "text"), Input("landed_at", "instant")), subject="flight"),
+    Step("transport.diversion", "transport", "/flights/{flight_id}/diversion",
+         (Input("diverted_to", "text"), Input("reason", "textarea"),
+          Input("diverted_at", "instant", required=False)), subject="flight"),
+    Step("transport.cancellation", "transport", "/flights/{flight_id}/cancellation",
+         (Input("reason", "textarea"),), subject="flight"),
+)
+
+STEPS: dict[str, Step] = {step.id: step
+                          for step in (*JUDICIAL, *ASSURANCE, *COURT, *TRANSPORT)}
+
+
+def on(subject: Subject, steps: Iterable[Step]) -> list[Step]:
+    return [step for step in steps if step.subject == subject]
 
 
 def allowed_steps(roles: Iterable[str], matrix: PermissionMatrix | None = None,
@@ -180,7 +227,7 @@ def body_of(step: Step, form: Mapping[str, str], timezone: str) -> dict[str, Any
         if not raw or step.in_path(item):
             continue
         body[item.name] = _typed(item, raw, timezone)
-    return body
+    return step.shape(body) if step.shape else body
 
 
 def _typed(item: Input, raw: str, timezone: str) -> Any:

@@ -102,7 +102,15 @@ async def page(browser: Browser, request: pytest.FixtureRequest) -> AsyncIterato
     finally:
         report = request.node.stash.get(OUTCOME, None)
         if report is not None and report.failed:
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            await opened.screenshot(path=str(SCREENSHOTS / f"{request.node.name}.png"),
+            await screenshots(browser, request.node.name)
+        for other in browser.contexts:  # the test's other users' windows too
+            await other.close()
+
+
+async def screenshots(browser: Browser, name: str) -> None:
+    """Every window the test had open (one user each), as it was when the test failed."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for n, context in enumerate(browser.contexts):
+        for m, window in enumerate(context.pages):
+            await window.screenshot(path=str(SCREENSHOTS / f"{name}-{n}{m}.png"),
                                     full_page=True)
-        await context.close()

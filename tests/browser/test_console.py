@@ -9,6 +9,7 @@ import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 from axe_playwright_python.async_playwright import Axe  # type: ignore[import-untyped]
@@ -24,6 +25,7 @@ from tests.support.requests import request as request_body
 from tests.support.stack import Stack
 
 TODAY = legal_date(datetime.now(UTC))
+LEGAL = ZoneInfo("America/Mexico_City")
 
 
 def days_ago(n: int) -> str:
@@ -218,3 +220,77 @@ async def live_subscribed(console: Console) -> bool:
     async with httpx.AsyncClient(timeout=5) as http:
         ready = (await http.get(f"{console.url}/readyz")).json()
     return bool(ready["live_updates"] == "subscribed")
+
+
+async def transport_case(stack: Stack, case_id: str) -> dict[str, Any] | None:
+    async with httpx.AsyncClient(base_url=stack.url("transport"), timeout=10) as http:
+        response = await http.get(f"/cases/{case_id}", headers=auth_headers("auditor"))
+    return response.json() if response.status_code == 200 else None
+
+
+async def test_a_marshal_plans_and_flies_a_transfer_through_the_pages(
+        stack: Stack, console: Console, page: Page) -> None:
+    family = f"Salazar {uuid.uuid4().hex[:6]}"
+    async with httpx.AsyncClient(base_url=stack.url("intake"), timeout=10) as http:
+        response = await http.post("/cases", json=request_body(basis="national_security",
+                                                                family=family),
+                                   headers=auth_headers("operator", "op-api"))
+    assert response.status_code == 201, response.text
+    case_id = response.json()["case_id"]
+    await wait_until(lambda: judicial_case(stack, case_id), "judicial opened the case")
+    async with httpx.AsyncClient(base_url=stack.url("judicial"), timeout=10) as http:
+        response = await http.post(
+            f"/cases/{case_id}/national-security-transfer",
+            json={"authorized_at": datetime.now(UTC).isoformat(),
+                  "us_request_reference": "DOJ-OIA-NS-1", "authority": "SSPC"},
+            headers=auth_headers("judicial_clerk", "clerk-ns"))
+    assert response.status_code == 200, response.text
+
+    async def eligible() -> bool:
+        found = await transport_case(stack, case_id)
+        return bool(found and found["eligibility"]["eligible"])
+
+    await wait_until(eligible, "transport sees the person eligible")
+
+    await sign_in(page, console, "marshal-joe", "transport_officer")
+    await page.get_by_role("link", name="Flights").click()
+    await page.locator("#step-transport-plan summary").click()
+    await page.locator("#transport-plan-case_ids").fill(case_id)
+    await page.locator("#transport-plan-aircraft").fill("XC-MGA")
+    await page.locator("#transport-plan-capacity").fill("30")
+    await page.locator("#transport-plan-departure_base").fill("Mexico City (AIFA)")
+    departure = datetime.now(UTC) + timedelta(hours=2)
+    await page.locator("#transport-plan-scheduled_departure").fill(
+        departure.astimezone(LEGAL).strftime("%Y-%m-%dT%H:%M"))
+    await page.locator("#step-transport-plan").get_by_role("button", name="Record").click()
+    await expect(page.locator('tr[data-outcome="assigned"]')).to_contain_text(case_id)
+    await accessible(page)
+    await page.locator("main ul a").first.click()  # the planned flight
+    await expect(page.get_by_role("heading", level=1)).to_contain_text("Flight")
+    row = page.locator("table.list tbody tr").filter(has_text=family)
+    await expect(row).to_be_visible()
+    airport = (await row.locator("td").nth(1).inner_text()).split(" ")[0]
+    await accessible(page)
+
+    now = datetime.now(LEGAL)
+
+    async def record(step: str, values: dict[str, str]) -> None:
+        await page.locator(f"#step-transport-{step} summary").click()
+        for name, value in values.items():
+            await page.locator(f"#transport-{step}-{name}").fill(value)
+        await page.locator(f"#step-transport-{step}").get_by_role(
+            "button", name="Record").click()
+        await expect(page.get_by_role("status")).to_contain_text("Recorded:")
+
+    await record("custody", {"case_id": case_id,
+                             "transferred_at": (now - timedelta(minutes=30)).strftime(
+                                 "%Y-%m-%dT%H:%M"),
+                             "place": "aboard the aircraft at AIFA",
+                             "mexican_officer": "FGR agent", "us_marshal": "Marshal Joe"})
+    await record("departure", {"departed_at": (now - timedelta(minutes=20)).strftime(
+        "%Y-%m-%dT%H:%M")})
+    await record("landing", {"airport": airport,
+                             "landed_at": (now - timedelta(minutes=5)).strftime(
+                                 "%Y-%m-%dT%H:%M")})
+    await expect(row.locator("td").nth(3)).to_have_text("Yes")
+    await accessible(page)

@@ -10,10 +10,14 @@
   var pending = false;
   var again = false;
 
+  var latest = "";
+
   function refresh() {
     if (pending) { again = true; return; }
     pending = true;
-    fetch(region.getAttribute("data-live-fragment"), { credentials: "same-origin" })
+    var url = region.getAttribute("data-live-fragment") +
+      (latest ? "?event=" + encodeURIComponent(latest) : "");
+    fetch(url, { credentials: "same-origin" })
       .then(function (response) {
         if (!response.ok) { throw new Error(String(response.status)); }
         return response.text();
@@ -37,6 +41,9 @@
       region.setAttribute("data-live-state", "connected");
     }
   });
-  source.addEventListener("changed", refresh);
+  source.addEventListener("changed", function (message) {
+    try { latest = JSON.parse(message.data).id || ""; } catch (ignored) { latest = ""; }
+    refresh();
+  });
   source.onerror = function () { region.setAttribute("data-live-state", "reconnecting"); };
 }());

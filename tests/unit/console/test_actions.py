@@ -11,11 +11,11 @@ from shared.security import load_matrix
 
 def test_each_clerk_or_officer_sees_the_steps_of_the_service_they_record() -> None:
     services = {"judicial_clerk": "judicial", "assurance_officer": "assurance",
-                "court_clerk": "court"}
+                "court_clerk": "court", "transport_officer": "transport"}
     for role, service in services.items():
         assert [s.id for s in allowed_steps([role])] == \
             [s.id for s in STEPS.values() if s.service == service], role
-    for role in ("operator", "transport_officer", "auditor", "privacy_officer"):
+    for role in ("operator", "auditor", "privacy_officer"):
         assert allowed_steps([role]) == [], role
 
 
@@ -101,3 +101,12 @@ def test_the_apis_answers_go_beside_the_fields_they_name() -> None:
     assert set(placed) == {"person.given_names", "charges.0.max_penalty_mx.years", "documents",
                            "charges.0"}
     assert [p["msg"] for p in general] == ["odd"]
+
+
+def test_a_flight_step_names_the_flight_and_a_plan_nests_its_aircraft() -> None:
+    removal = STEPS["transport.removal"]
+    assert removal.url("FL-1", {"case_id": "RWY-9"}) == "/flights/FL-1/manifest/RWY-9/removal"
+    plan = body_of(STEPS["transport.plan"], {"case_ids": "RWY-1, RWY-2", "aircraft": "XC-MGA",
+                                             "capacity": "30", "departure_base": "AIFA"}, "UTC")
+    assert plan == {"case_ids": ["RWY-1", "RWY-2"], "departure_base": "AIFA",
+                    "aircraft": [{"aircraft": "XC-MGA", "capacity": 30}]}

@@ -5,25 +5,26 @@ from __future__ import annotations
 import asyncio
 import json
 
-from services.console.live import Hub, cases_named, event_type_of
+from services.console.live import Change, Hub, cases_named, change_of
 
 
 async def test_an_event_reaches_every_page_open_on_its_case_and_no_other() -> None:
     hub = Hub()
     async with hub.watch("RWY-1") as first, hub.watch("RWY-1") as second, \
             hub.watch("RWY-2") as other:
-        assert hub.publish({"RWY-1"}, "judicial.hearing_held.v1") == 2
-        assert await asyncio.wait_for(first.get(), 1) == "judicial.hearing_held.v1"
-        assert await asyncio.wait_for(second.get(), 1) == "judicial.hearing_held.v1"
+        change = Change("judicial.hearing_held.v1", "e-1")
+        assert hub.publish({"RWY-1"}, change) == 2
+        assert await asyncio.wait_for(first.get(), 1) == change
+        assert await asyncio.wait_for(second.get(), 1) == change
         assert other.empty()
-    assert hub.publish({"RWY-1"}, "x") == 0  # closed pages are forgotten
+    assert hub.publish({"RWY-1"}, change) == 0  # closed pages are forgotten
 
 
 async def test_a_stalled_page_misses_updates_instead_of_holding_them() -> None:
     hub = Hub()
     async with hub.watch("RWY-1") as queue:
         for _ in range(100):
-            hub.publish({"RWY-1"}, "x")
+            hub.publish({"RWY-1"}, Change("x", "y"))
         assert queue.qsize() == queue.maxsize
 
 
@@ -32,5 +33,5 @@ def test_an_event_names_its_case_by_key_or_in_its_data() -> None:
     flight = json.dumps({"flight_id": "F-1", "case_id": "RWY-2", "case_ids": ["RWY-3"]})
     assert cases_named(b"F-1", flight.encode()) == {"F-1", "RWY-2", "RWY-3"}
     assert cases_named(None, b"not json") == set()
-    assert event_type_of([("ce_id", b"1"), ("ce_type", b"intake.request_submitted.v2")]) == \
-        "intake.request_submitted.v2"
+    assert change_of([("ce_id", b"1"), ("ce_type", b"intake.request_submitted.v2")]) == \
+        Change("intake.request_submitted.v2", "1")
