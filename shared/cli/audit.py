@@ -12,6 +12,8 @@ from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from shared.audit.actors import actions_text, case_actions
 from shared.audit.asof import Question, case_as_of, explain, explain_text
 from shared.audit.export import case_events, write_export
@@ -19,9 +21,10 @@ from shared.audit.hooks import discover_replays
 from shared.audit.replay import replay
 from shared.audit.sources import SERVICES, AuditTarget
 from shared.audit.verify import verify
+from shared.cli.failures import EXIT_USAGE, CommandFailed
 from shared.cli.where import resolve
 from shared.clock import parse_iso_utc
-from shared.legaltime import TimelineOrder
+from shared.legaltime import TimelineOrder, configured_zone_name
 
 
 class Progress:
@@ -47,7 +50,13 @@ class Progress:
 
 def target(args: argparse.Namespace) -> AuditTarget:
     """The stores and Kafka under audit: flags, else the environment, else the running stack
-    (var/stack.json), else a local PostgreSQL run's (shared/cli/where.py)."""
+    (var/stack.json), else a local PostgreSQL run's (shared/cli/where.py). Every command
+    starts here, so a LEGAL_TIMEZONE that names no zone is refused before any work."""
+    try:
+        configured_zone_name()
+    except ValidationError as error:
+        raise CommandFailed(error.errors()[0]["msg"].removeprefix("Value error, "),
+                            EXIT_USAGE) from None
     return resolve(args).audit_target()
 
 

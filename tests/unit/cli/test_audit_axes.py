@@ -162,3 +162,16 @@ def test_the_export_report_and_the_actors_show_legal_dates_in_the_legal_time_zon
     monkeypatch.setenv("LEGAL_TIMEZONE", "UTC")
     assert "  2026-01-21  recorded 2026-01-25T16:00:00  transport" in report_text(
         "RWY-1", [("transport", HANDOFF)])
+
+
+def test_an_unknown_legal_time_zone_is_a_usage_error_naming_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from shared.cli.audit import target
+    from shared.cli.failures import EXIT_USAGE, CommandFailed
+
+    monkeypatch.setenv("LEGAL_TIMEZONE", "Mars/Olympus")
+    with pytest.raises(CommandFailed) as refused:
+        target(parse("verify"))
+    assert refused.value.code == EXIT_USAGE
+    assert str(refused.value).startswith("LEGAL_TIMEZONE 'Mars/Olympus' is not a time zone")
