@@ -71,9 +71,14 @@ async def submit_batch(api: Api, scenario: Scenario, say: Say) -> list[Person]:
     if failed:
         raise RuntimeError(f"intake refused part of the batch: {failed}")
     people = [Person(d, r["case_id"]) for d, r in zip(people_, result["results"], strict=True)]
-    for service in ("judicial", "assurance", "transport"):
-        await asyncio.gather(*(api.wait(service, f"/cases/{p.case_id}", lambda _c: True,
-                                        f"{service} opened the case") for p in people))
+    async def opened_in(service: str) -> None:
+        # One reader per service, case after case: by the time it reaches a case that one is
+        # usually open, and the services are not polled by a reader per person.
+        for p in people:
+            await api.wait(service, f"/cases/{p.case_id}", lambda _c: True,
+                           f"{service} opened the case")
+
+    await asyncio.gather(*(opened_in(s) for s in ("judicial", "assurance", "transport")))
     say(f"      {len(people)} cases created; judicial, assurance and transport opened them"
         " from the events on Kafka")
     return people
@@ -269,7 +274,9 @@ async def open_court_intakes(api: Api, people: list[Person], say: Say) -> None:
                                 f"court intake of {person.defendant.name}")
         person.court_district = str(record.get("district"))
 
-    await asyncio.gather(*(opened(p) for p in people if p.landed is not None))
+    for person in people:
+        if person.landed is not None:
+            await opened(person)
     say(f"      {sum(p.court_district is not None for p in people)} intake records opened")
 
 
@@ -304,7 +311,9 @@ async def read_flags(api: Api, people: list[Person], say: Say) -> None:
         if case["transfer"]["flagged"]:
             person.flag = _flag(case)
 
-    await asyncio.gather(*(noted(p) for p in people if p.landed is not None))
+    for person in people:
+        if person.landed is not None:
+            await noted(person)
     flagged = [p for p in people if p.flag]
     say(f"      {len(flagged)} transfer(s) flagged")
 
