@@ -294,3 +294,13 @@ async def test_a_marshal_plans_and_flies_a_transfer_through_the_pages(
                                  "%Y-%m-%dT%H:%M")})
     await expect(row.locator("td").nth(3)).to_have_text("Yes")
     await accessible(page)
+    # The landing opens the US court's intake (an event court records on its own); the case
+    # page says so once intake's status has followed.
+    await row.get_by_role("link").click()
+
+    async def in_court() -> bool:
+        await page.reload()
+        return await page.locator('[data-status="in_us_court"]').count() == 1
+
+    await wait_until(in_court, "the case reached the US court")
+    await expect(page.locator('tr[data-event-type="court.intake_opened"]')).to_be_visible()
