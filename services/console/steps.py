@@ -183,8 +183,14 @@ TRANSPORT = (
          (Input("reason", "textarea"),), subject="flight"),
 )
 
+# The privacy officer's one act: erase the person's personal data (crypto-shredding).
+INTAKE = (
+    Step("intake.erasure", "intake", "/cases/{case_id}/personal-data/erasure",
+         (Input("reason", "textarea"),)),
+)
+
 STEPS: dict[str, Step] = {step.id: step
-                          for step in (*JUDICIAL, *ASSURANCE, *COURT, *TRANSPORT)}
+                          for step in (*INTAKE, *JUDICIAL, *ASSURANCE, *COURT, *TRANSPORT)}
 
 
 def on(subject: Subject, steps: Iterable[Step]) -> list[Step]:
