@@ -30,20 +30,30 @@ def view(events: Sequence[RecordedEvent]) -> dict[str, Any]:
 
 def _about(event: RecordedEvent, charge_id: str) -> bool:
     payload = event.payload
-    return payload.get("charge_id") == charge_id or charge_id in payload.get("charge_ids", ())
+    if event.event_type == ev.DOJ_COMMITMENT_RECORDED and payload.get("charge_ids") is None:
+        return True  # a commitment naming no count speaks of every count
+    return payload.get("charge_id") == charge_id or charge_id in (payload.get("charge_ids") or ())
 
 
 _CHARGE_HISTORY = (ev.CAPITAL_CHARGE_IDENTIFIED, ev.ASSURANCE_RECEIVED, ev.ASSURANCE_REJECTED,
-                   ev.ASSURANCE_WITHDRAWN)
+                   ev.ASSURANCE_WITHDRAWN, ev.DOJ_COMMITMENT_RECORDED)
 
 
 def _missing(state: AssuranceCase, charge_id: str) -> tuple[str, ...]:
-    """What would satisfy the rule for this charge: the rule's own events, said of it."""
+    """What would satisfy the rule for this charge, in the instrument of the case's basis."""
     rule = rules.DEATH_PENALTY_CLEARANCE_MISSING
-    wanted = [f"{ev.ASSURANCE_ACCEPTED} of an assurance covering charge {charge_id}"]
     if state.national_security:
-        wanted.append(f"{ev.DOJ_COMMITMENT_RECORDED} (national-security basis)")
+        wanted = [f"{ev.DOJ_COMMITMENT_RECORDED} of a commitment not seeking death whose scope "
+                  f"covers charge {charge_id} (national-security basis)"]
+    else:
+        wanted = [f"{ev.ASSURANCE_ACCEPTED} of an assurance covering charge {charge_id}"]
     return (*wanted, *rule.satisfied_by)
+
+
+def _detail(state: AssuranceCase, charge_id: str) -> str:
+    gaps = rules.commitment_gaps(state, charge_id)
+    return (f"charge {charge_id} is capital-eligible and lacks {rules.instrument(state)}"
+            + (f" ({gaps})" if gaps else ""))
 
 
 def blockers(events: Sequence[RecordedEvent]) -> list[Blocker]:
@@ -59,8 +69,7 @@ def blockers(events: Sequence[RecordedEvent]) -> list[Blocker]:
     for charge_id in uncovered_charges(state):
         related = [e for e in events if _about(e, charge_id) and e.event_type in _CHARGE_HISTORY]
         found.append(Blocker(
-            rule.id,
-            f"charge {charge_id} is capital-eligible and not covered: {rule.statement}",
+            rule.id, _detail(state, charge_id),
             evidence=tuple(cite(e) for e in related), missing=_missing(state, charge_id)))
     withdrawn = last_of(events, ev.CLEARANCE_WITHDRAWN)
     if withdrawn and found:

@@ -37,17 +37,57 @@ CAPITAL_CHARGE_UNCOVERED: Rule[AssuranceCase] = Rule(
     f"{TREATY_ART_8}; {DOJ}", Reads.NONE,
     satisfied_by=(ACCEPTED, DOJ_RECORDED),
     blocks=lambda case: bool(coverage.uncovered_charges(case)))
+DOJ_COMMITMENT_INSUFFICIENT: Rule[AssuranceCase] = Rule(
+    "doj_commitment_insufficient",
+    "a DOJ commitment clears only the capital counts its scope covers: it names them (or "
+    "every count), it does not seek death, and it binds their prosecuting authority (a "
+    "state's prosecution needs that state's own commitment)",
+    f"{DOJ}; domain brief, corrections: its scope must cover every capital-eligible count "
+    "[U]", Reads.NONE,
+    satisfied_by=(DOJ_RECORDED, ACCEPTED),
+    blocks=lambda case: (case.national_security and bool(case.commitments)
+                         and bool(coverage.uncovered_charges(case))))
 DEATH_PENALTY_CLEARANCE_MISSING: Rule[AssuranceCase] = law.DEATH_PENALTY_CLEARANCE_MISSING.over(
     lambda case: case.exists and not case.clearance.cleared)
 
-CLEARANCE: Gate[AssuranceCase] = Gate("a death-penalty clearance", (CAPITAL_CHARGE_UNCOVERED,))
+# A recorded commitment that falls short is named first: it is the instrument the officers
+# must get amended; otherwise the charges that lack cover.
+CLEARANCE: Gate[AssuranceCase] = Gate("a death-penalty clearance", (
+    DOJ_COMMITMENT_INSUFFICIENT, CAPITAL_CHARGE_UNCOVERED))
+
+
+def instrument(case: AssuranceCase) -> str:
+    """The instrument the case's basis asks for, named in every text about it: the DOJ
+    commitment on the national-security basis (never treaty art. 8), else an assurance."""
+    if case.national_security:
+        return "a DOJ commitment not to seek death whose scope covers it"
+    return "an accepted assurance (treaty art. 8)"
+
+
+def commitment_gaps(case: AssuranceCase, charge_id: str) -> str:
+    """Why the recorded commitments do not cover this count, in the commitments' terms."""
+    charge = case.capital[charge_id]
+    gaps = []
+    for commitment in case.commitments.values():
+        if commitment.seeks_death:
+            gaps.append(f"{commitment.reference} says death will be sought")
+        elif commitment.charge_ids is not None and charge_id not in commitment.charge_ids:
+            gaps.append(f"{commitment.reference} names only {', '.join(commitment.charge_ids)}")
+        elif coverage.federal(charge) != (commitment.prosecuting_authority == coverage.FEDERAL):
+            kind = "federal" if coverage.federal(charge) else "state"
+            gaps.append(f"{commitment.reference} binds the {commitment.prosecuting_authority} "
+                        f"prosecution, not the {kind} count {charge_id} ({charge.statute})")
+    return "; ".join(gaps)
 
 
 def blocked_detail(case: AssuranceCase) -> str:
-    """Why the case cannot be cleared, naming the uncovered charges (view and refusal)."""
+    """Why the case cannot be cleared, naming the uncovered charges and the instrument its
+    basis asks for (view, refusal and audit)."""
     uncovered = coverage.uncovered_charges(case)
-    return (f"capital charges {', '.join(uncovered)} lack an accepted assurance (treaty art. "
-            "8); clearance cannot be granted")
+    detail = (f"capital charges {', '.join(uncovered)} lack {instrument(case)}; clearance "
+              "cannot be granted")
+    gaps = [g for c in uncovered if (g := commitment_gaps(case, c))]
+    return f"{detail} ({'; '.join(dict.fromkeys(gaps))})" if gaps else detail
 
 # --- the officers' commands -----------------------------------------------------------------
 
@@ -106,7 +146,7 @@ def _flagged_under(case: AssuranceCase, rule: Rule[Any]) -> bool:
     return case.transfer is not None and case.transfer.flag_reason == rule.id
 
 RULES = RuleBook("assurance", [
-    CAPITAL_CHARGE_UNCOVERED, DEATH_PENALTY_CLEARANCE_MISSING,
+    DOJ_COMMITMENT_INSUFFICIENT, CAPITAL_CHARGE_UNCOVERED, DEATH_PENALTY_CLEARANCE_MISSING,
     law.CASE_NOT_OPENED, law.BASIS_MISMATCH, law.DATE_IN_FUTURE,
     CHARGE_NOT_CAPITAL_ELIGIBLE, ASSURANCE_ALREADY_RECORDED, DATE_BEFORE_ISSUE,
     ASSURANCE_SCOPE_INSUFFICIENT, ASSURANCE_ALREADY_WITHDRAWN, ASSURANCE_WITHDRAWN,

@@ -36,6 +36,7 @@ from shared.rules import Gate, Reads, Rule, RuleBook, law
 from .state import Facts
 
 SURRENDER_KINDS_THAT_COUNT = frozenset({"full", "temporary"})
+NATIONAL_SECURITY = "national_security"
 RECORD = law.RECORD
 
 
@@ -164,7 +165,11 @@ def explain(rule: str, facts: Facts) -> str:
     if rule == CLEARANCE_MISSING.id:
         if facts.clearance_withdrawal:
             return f"the death-penalty clearance was withdrawn ({facts.clearance_withdrawal})"
-        return "no death-penalty clearance has been granted by assurance"
+        if facts.legal_basis == NATIONAL_SECURITY:
+            return ("no death-penalty clearance has been granted by assurance: no DOJ "
+                    "commitment not to seek death covers every capital count")
+        return ("no death-penalty clearance has been granted by assurance: a capital count "
+                "lacks an accepted assurance (treaty art. 8)")
     if rule == SUSPENSION_ACTIVE.id:
         return f"amparo suspension in force in {', '.join(facts.suspensions)}"
     if rule == PICKUP_WINDOW_EXPIRED.id:

@@ -1,0 +1,119 @@
+"""The DOJ commitment's scope as data (issue 14 finding 8): on the national-security basis a
+commitment clears only the capital counts it covers (it names them, or every count), only if
+it does not seek death, and only for the prosecution it binds: a state's count needs that
+state's own commitment. Texts on this basis name the commitment, never treaty art. 8.
+
+Before, any recorded commitment cleared every capital count, whatever its words said: a
+commitment reading "will seek the death penalty" cleared the case."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from services.assurance import audit, domain, rules
+from services.assurance import events as ev
+from services.assurance.domain import AssuranceCase
+from services.assurance.view import case_view
+from shared.errors import RuleViolation
+
+from .helpers import NOW, charge, recorded, submitted
+
+STATE_MURDER = "Cal. Penal Code § 187"
+STATE_DEATH_LAW = "Cal. Penal Code § 190.2"
+
+
+def ns_case(*charges: Any) -> tuple[AssuranceCase, list[Any]]:
+    state = domain.initial()
+    log = domain.take_charges(state, submitted(*charges, basis="national_security"), NOW)
+    return domain.preview(state, log), list(log)
+
+
+def commit(state: AssuranceCase, log: list[Any], reference: str = "DOJ-1",
+           **scope: Any) -> AssuranceCase:
+    events = domain.record_doj_commitment(state, reference, date(2025, 8, 1), "US DOJ",
+                                          scope.pop("words", "will not seek death"), NOW,
+                                          **scope)
+    log += events
+    return domain.preview(state, events)
+
+
+def refusal(state: AssuranceCase) -> RuleViolation:
+    with pytest.raises(RuleViolation) as refused:
+        domain.evaluate(state, NOW)
+    return refused.value
+
+
+def test_a_commitment_that_seeks_death_clears_nothing() -> None:
+    state, log = ns_case(charge("c1"))
+    state = commit(state, log, words="the United States will seek the death penalty",
+                   seeks_death=True)
+
+    assert not state.clearance.cleared
+    refused = refusal(state)
+    assert refused.rule == "doj_commitment_insufficient"
+    assert "DOJ-1 says death will be sought" in refused.message
+    assert "DOJ commitment" in refused.message and "treaty art. 8" not in refused.message
+    assert case_view(state)["clearance"]["blocked"]["rule"] == refused.rule
+    [held] = audit.blockers(recorded(log))
+    assert held.rule == "death_penalty_clearance_missing"
+    assert "DOJ commitment" in held.detail and "treaty art. 8" not in held.detail
+    assert any(ev.DOJ_COMMITMENT_RECORDED in m for m in held.missing)
+
+
+def test_a_commitment_must_cover_every_capital_count() -> None:
+    state, log = ns_case(charge("c1"), charge("c2"))
+    state = commit(state, log, charge_ids=["c1"])
+
+    assert not state.clearance.cleared
+    assert case_view(state)["clearance"]["blocked"]["uncovered_charge_ids"] == ["c2"]
+    assert "DOJ-1 names only c1" in refusal(state).message
+    assert case_view(state)["doj_commitment"]["covers_charge_ids"] == ["c1"]
+
+
+def test_a_state_prosecution_needs_its_own_commitment() -> None:
+    state, log = ns_case(charge("c1"), charge("c2", statute=STATE_MURDER, law=STATE_DEATH_LAW))
+    state = commit(state, log)  # the DOJ's: federal counts only
+    assert coverage_of(state) == ["c2"]
+    assert "DOJ-1 binds the federal prosecution, not the state count c2" in refusal(state).message
+
+    state = commit(state, log, reference="CA-DA-1", prosecuting_authority="California")
+
+    assert state.clearance.cleared
+    assert state.clearance.doj_commitment_reference == "CA-DA-1, DOJ-1"
+    assert [c["prosecuting_authority"] for c in case_view(state)["doj_commitments"]] == \
+        ["federal", "California"]
+
+
+def test_one_commitment_per_prosecuting_authority() -> None:
+    state, log = ns_case(charge("c1"))
+    state = commit(state, log)
+    with pytest.raises(RuleViolation) as refused:
+        commit(state, log, reference="DOJ-2")
+    assert refused.value.rule == "doj_commitment_already_recorded"
+
+
+def test_a_commitment_naming_every_count_covers_a_count_identified_later() -> None:
+    state, log = ns_case(charge("c1"))
+    state = commit(state, log)
+    state = domain.preview(state, domain.take_charges(
+        state, submitted(charge("c1"), charge("c2"), basis="national_security"), NOW))
+    assert state.clearance.cleared and state.clearance.charge_ids == ("c1", "c2")
+
+
+def test_a_v1_commitment_reads_as_covering_every_federal_count_without_seeking_death() -> None:
+    v1 = {"case_id": "RWY-1", "reference": "DOJ-2025-08", "committed_on": "2025-08-01",
+          "authority": "US DOJ", "scope": "no death", "after_transfer": False,
+          "transferred_at": None}
+    v2 = ev.DojCommitmentRecorded.model_validate(ev.doj_commitment_recorded_v1_to_v2(v1))
+    assert (v2.charge_ids, v2.prosecuting_authority, v2.seeks_death) == (None, "federal", False)
+
+
+def test_the_rule_is_in_the_book_and_holds_the_clearance_gate_first() -> None:
+    assert rules.CLEARANCE.rules[0] is rules.RULES["doj_commitment_insufficient"]
+
+
+def coverage_of(state: AssuranceCase) -> list[str]:
+    return list(case_view(state)["clearance"]["blocked"]["uncovered_charge_ids"])
