@@ -75,6 +75,19 @@ class Apis:
                            {"error": "error", "detail": response.text[:500]}, service)
         return body
 
+    async def raw(self, token: str, service: str, path: str) -> bytes:
+        """A GET whose answer is not JSON (an export), as bytes."""
+        try:
+            response = await self._http.get(f"{self.urls[service]}{path}",
+                                            headers={"Authorization": f"Bearer {token}"})
+        except httpx.TransportError as error:
+            raise Unreachable(service, error) from error
+        if response.status_code >= 400:
+            body = _json(response)
+            raise ApiError(response.status_code, body if isinstance(body, dict) else
+                           {"error": "error", "detail": response.text[:500]}, service)
+        return response.content
+
     async def get(self, token: str, service: str, path: str,
                   params: dict[str, Any] | None = None) -> Any:
         return await self.call(token, service, "GET", path, params=params)

@@ -404,15 +404,22 @@ def create_app(settings: ConsoleSettings, apis: Apis | None = None) -> FastAPI:
             return render(request, "error.html", 403, message_key="error.forbidden",
                           service="audit")
         found: dict[str, Any] = {"url": clients.urls["audit"], "verify": None, "as_of": None,
-                                 "problem": None, "unreachable": False}
+                                 "explain": None, "actors": None, "problem": None,
+                                 "unreachable": False}
         try:
             found["verify"] = await call(session, "audit", "GET", "/verify")
             if case_id.strip():
                 params = {k: v for k, v in (("legal_date", legal_date.strip()),
                                             ("recorded", recorded.strip())) if v}
-                found["as_of"] = await call(
-                    session, "audit", "GET", f"/cases/{quote(case_id.strip(), safe='')}/as-of",
-                    params=params)
+                path = f"/cases/{quote(case_id.strip(), safe='')}"
+                found["as_of"], found["explain"], found["actors"] = await asyncio.gather(
+                    call(session, "audit", "GET", f"{path}/as-of", params=params),
+                    call(session, "audit", "GET", f"{path}/explain", params=params),
+                    call(session, "audit", "GET", f"{path}/actors"))
+                lang = language(request)
+                rules = rule_texts.registry()
+                for blocker in found["explain"].get("blockers", []):
+                    blocker["shown"] = rule_texts.shown(blocker["rule"], lang, rules)
         except Unreachable:
             found["unreachable"] = True
         except ApiError as error:
@@ -421,6 +428,21 @@ def create_app(settings: ConsoleSettings, apis: Apis | None = None) -> FastAPI:
             found["problem"] = error.detail
         return render(request, "audit.html", **found, case_id=case_id, legal_date=legal_date,
                       recorded=recorded)
+
+    @app.get("/audit/cases/{case_id}/export")
+    async def audit_export(request: Request, case_id: str) -> Response:
+        """The case's history as JSON lines, as the audit API exports it, to download."""
+        session = session_of(request)
+        try:
+            response = await clients.raw(session.token, "audit",
+                                         f"/cases/{quote(case_id, safe='')}/export")
+        except ApiError as error:
+            if error.status == 401:
+                raise SignInNeeded from error
+            raise
+        name = "".join(c for c in case_id if c.isalnum() or c in "-_") or "case"
+        return Response(response, media_type="application/x-ndjson", headers={
+            "Content-Disposition": f'attachment; filename="{name}.jsonl"'})
 
     return app
 

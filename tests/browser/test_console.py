@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -185,7 +186,13 @@ async def test_an_operator_submits_and_a_clerk_records_steps_through_the_pages(
     await auditor.get_by_role("button", name="Show").click()
     await expect(auditor.locator('tr[data-event-type="judicial.provisional_detention_ordered"]')
                  ).to_be_visible()
+    await expect(auditor.get_by_role("table", name="Who did what")).to_contain_text(
+        "clerk-luz (judicial_clerk)")
     await accessible(auditor)
+    async with auditor.expect_download() as download:
+        await auditor.get_by_role("link", name="Download the case's history").click()
+    exported = Path(await (await download.value).path()).read_text()
+    assert case_id in exported and "judicial.provisional_detention_ordered" in exported
 
 
 async def test_an_open_case_page_shows_another_users_step_without_a_reload(
