@@ -1,0 +1,547 @@
+"""`make cluster`: Runway as a cluster on one machine.
+
+Three KRaft Kafka brokers (each broker and controller, its own JVM, ports and data under
+var/cluster/), every topic with replication factor 3 and min.insync.replicas 2; PostgreSQL as
+for `make run` (one database per service, shared by that service's replicas); N replicas of
+every service, each its own process on its own port; and HAProxy in front of each service's
+replicas, sending requests only to a replica whose /readyz answers. The broker jars are the
+ones deploy/kafka/kafka.sh fetches from Maven Central; the broker and load-balancer settings
+are templates in deploy/cluster/broker.properties and deploy/haproxy/haproxy.cfg.
+
+    python -m shared.infra.cluster up [--replicas N] [--brokers 3]   # until Ctrl-C
+    python -m shared.infra.cluster down                              # what a crashed run left
+
+Sizing for a 2-core, 24 GiB box: each broker -Xmx512m (KAFKA_HEAP_OPTS), each replica
+DB_POOL_SIZE 4 (PostgreSQL's max_connections is shared by every replica and tool).
+The tests (tests/cluster) build a Cluster of their own on free ports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import contextlib
+import csv
+import io
+import logging
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from string import Template
+
+import asyncpg
+import httpx
+
+from shared import process, stackfile
+from shared.db import asyncpg_dsn, with_database
+from shared.messaging.kafka import make_admin
+from shared.messaging.topics import ensure_topics, load_topics
+from shared.process import ServiceProcess
+from shared.retry import poll
+from shared.security import AuthSettings
+from shared.settings import REPO_ROOT
+
+DEPLOY = REPO_ROOT / "deploy"
+SERVICES = ("intake", "judicial", "assurance", "transport", "court")
+CONSOLE = "console"
+DEFAULT_PORTS = {"console": 8000, "intake": 8001, "judicial": 8002, "assurance": 8003,
+                 "transport": 8004, "court": 8005}
+# `make cluster` beside `make run`: load balancers on 18000-18005, replica k on +100*k,
+# brokers on 19092/19094/19096 (controllers one above), HAProxy's stats on 18999.
+CLUSTER_OFFSET = 10_000
+FIRST_BROKER_PORT = 19_092
+STATS_PORT = 18_999
+BROKER_HEAP = os.environ.get("KAFKA_HEAP_OPTS", "-Xms256m -Xmx512m")
+JVM_OPTS = ["-server", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
+            "-XX:+ExitOnOutOfMemoryError", "-Djava.awt.headless=true"]
+REPLICA_POOL = "4"
+# A broker's first start formats its log dir and elects a controller: on a slow box, a minute.
+BROKER_START_S = 180.0
+SERVICE_START_S = 180.0
+
+
+@dataclass(frozen=True)
+class Broker:
+    node_id: int
+    port: int
+    controller_port: int
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where everything of one cluster listens and keeps its files."""
+
+    root: Path
+    brokers: tuple[Broker, ...]
+    services: tuple[str, ...]
+    replicas: int
+    balancer_ports: Mapping[str, int]
+    replica_ports: Mapping[str, tuple[int, ...]]
+    stats_port: int
+    namespace: str = ""
+
+    @classmethod
+    def build(cls, root: Path, *, services: Sequence[str] = (*SERVICES, CONSOLE),
+              replicas: int = 2, brokers: int = 3, namespace: str = "",
+              port: Callable[[int], int] = lambda wanted: wanted) -> Layout:
+        """`port(wanted)` gives the port to use for the one `make cluster` would use (the
+        tests pass a picker of free ports)."""
+        if replicas < 1 or brokers < 1:
+            raise ValueError("a cluster needs at least one replica and one broker")
+        nodes = tuple(Broker(i + 1, port(FIRST_BROKER_PORT + 2 * i),
+                             port(FIRST_BROKER_PORT + 2 * i + 1)) for i in range(brokers))
+        base = {s: DEFAULT_PORTS[s] + CLUSTER_OFFSET for s in services}
+        return cls(root=root, brokers=nodes, services=tuple(services), replicas=replicas,
+                   balancer_ports={s: port(p) for s, p in base.items()},
+                   replica_ports={s: tuple(port(p + 100 * k) for k in range(1, replicas + 1))
+                                  for s, p in base.items()},
+                   stats_port=port(STATS_PORT), namespace=namespace)
+
+    @property
+    def bootstrap(self) -> str:
+        return ",".join(f"127.0.0.1:{b.port}" for b in self.brokers)
+
+    def url(self, service: str) -> str:
+        """The load balancer's URL of a service."""
+        return f"http://127.0.0.1:{self.balancer_ports[service]}"
+
+    def replica_name(self, service: str, index: int) -> str:
+        return f"{service}-{index + 1}"
+
+
+# --- brokers -------------------------------------------------------------------------
+
+
+def kafka_libs() -> Path:
+    """The jars of deploy/kafka (fetched from Maven Central on first use)."""
+    subprocess.run([str(DEPLOY / "kafka" / "kafka.sh"), "fetch"], check=True,
+                   stdout=sys.stderr)
+    version = os.environ.get("KAFKA_VERSION", "4.1.1")
+    cache = Path(os.environ.get("RUNWAY_CACHE", Path.home() / ".cache" / "runway"))
+    return cache / f"kafka-{version}" / "libs"
+
+
+def broker_config(layout: Layout, broker: Broker) -> str:
+    voters = ",".join(f"{b.node_id}@127.0.0.1:{b.controller_port}" for b in layout.brokers)
+    template = Template((DEPLOY / "cluster" / "broker.properties").read_text())
+    return template.substitute(node_id=broker.node_id, voters=voters, port=broker.port,
+                               controller_port=broker.controller_port,
+                               data_dir=layout.root / f"broker-{broker.node_id}" / "data")
+
+
+def _cluster_id(layout: Layout) -> str:
+    """The cluster's id, made once and kept: every broker's log dir is formatted with it."""
+    path = layout.root / "kafka-cluster-id"
+    if not path.exists():
+        layout.root.mkdir(parents=True, exist_ok=True)
+        path.write_text(base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode())
+    return path.read_text().strip()
+
+
+def _java(libs: Path, log_dir: Path, *args: str) -> list[str]:
+    java = shutil.which("java")
+    if java is None:
+        raise RuntimeError("java not found: apt-get install openjdk-17-jre-headless")
+    return [java, *BROKER_HEAP.split(), *JVM_OPTS,
+            f"-Dlog4j2.configurationFile={DEPLOY / 'kafka' / 'log4j2.properties'}",
+            f"-Dkafka.logs.dir={log_dir}", "-cp", f"{libs}/*", *args]
+
+
+@dataclass
+class Running:
+    """A child process of the cluster other than a service replica (a broker, HAProxy)."""
+
+    name: str
+    process: asyncio.subprocess.Process
+    log: Path
+
+
+# --- the cluster ---------------------------------------------------------------------
+
+
+@dataclass
+class Cluster:
+    """Start, fault and stop the pieces of one cluster. `database_url(service)` is the
+    database a service's replicas share; `env` goes to every replica."""
+
+    layout: Layout
+    database_url: Callable[[str], str]
+    env: Mapping[str, str] = field(default_factory=dict)
+    brokers: dict[int, Running] = field(default_factory=dict)
+    replicas: dict[str, list[ServiceProcess]] = field(default_factory=dict)
+    balancer: Running | None = None
+    _libs: Path | None = None
+
+    @property
+    def run_dir(self) -> Path:
+        return self.layout.root / "run"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.layout.root / "log"
+
+    async def start(self) -> None:
+        """Brokers, topics, replicas, load balancer: each ready before the next starts."""
+        await self.start_brokers()
+        await self.create_topics()
+        await self.start_replicas()
+        await self.start_balancer()
+
+    # brokers
+
+    async def start_brokers(self) -> None:
+        self._libs = await asyncio.to_thread(kafka_libs)
+        for broker in self.layout.brokers:
+            await self.start_broker(broker.node_id)
+        await self.wait_brokers(len(self.layout.brokers))
+
+    async def start_broker(self, node_id: int) -> None:
+        broker = next(b for b in self.layout.brokers if b.node_id == node_id)
+        home = self.layout.root / f"broker-{node_id}"
+        home.mkdir(parents=True, exist_ok=True)
+        config = home / "server.properties"
+        config.write_text(broker_config(self.layout, broker))
+        log_dir = self.log_dir / f"broker-{node_id}"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        if self._libs is None:
+            self._libs = await asyncio.to_thread(kafka_libs)
+        libs = self._libs
+        out = log_dir / "broker.out"
+        if not (home / "data" / "meta.properties").exists():
+            await self._run(_java(libs, log_dir, "kafka.tools.StorageTool", "format",
+                                  "-t", _cluster_id(self.layout), "-c", str(config)), out)
+        with out.open("ab") as output:
+            # a session of its own: Ctrl-C on the terminal reaches it only through stop()
+            child = await asyncio.create_subprocess_exec(
+                *_java(libs, log_dir, "kafka.Kafka", str(config)), stdin=subprocess.DEVNULL,
+                stdout=output, stderr=output, start_new_session=True)
+        self.brokers[node_id] = Running(f"broker-{node_id}", child, out)
+        self._write_pid(f"broker-{node_id}", child.pid)
+
+    @staticmethod
+    async def _run(command: list[str], out: Path) -> None:
+        with out.open("ab") as output:
+            child = await asyncio.create_subprocess_exec(*command, stdout=output,
+                                                         stderr=output)
+        if await child.wait() != 0:
+            raise RuntimeError(f"{' '.join(command[-5:])} failed; see {out}")
+
+    async def wait_brokers(self, count: int, within: float = BROKER_START_S) -> None:
+        """Until `count` brokers are registered with the controllers."""
+        async def registered() -> bool:
+            for running in self.brokers.values():
+                if running.process.returncode is not None:
+                    raise RuntimeError(f"{running.name} exited with "
+                                       f"{running.process.returncode}; see {running.log}")
+            return await self.live_brokers() >= count
+
+        await poll(registered, within=within, every=0.5,
+                   what=f"{count} Kafka brokers at {self.layout.bootstrap}")
+
+    async def live_brokers(self) -> int:
+        admin = make_admin(self.layout.bootstrap, request_timeout_ms=5000)
+        try:
+            await asyncio.wait_for(admin.start(), timeout=10)
+            described = await asyncio.wait_for(admin.describe_cluster(), timeout=10)
+            return len(described.get("brokers", []))
+        except Exception:  # not up yet (or going down): the caller's deadline decides
+            return 0
+        finally:
+            with contextlib.suppress(Exception):
+                await admin.close()
+
+    async def restart_broker(self, node_id: int) -> None:
+        """Start a stopped broker again and wait until every broker is registered."""
+        await self.start_broker(node_id)
+        await self.wait_brokers(len(self.layout.brokers))
+
+    async def kill_broker(self, node_id: int) -> None:
+        """SIGKILL: the broker gets no chance to hand its partitions over."""
+        running = self.brokers[node_id]
+        running.process.kill()
+        await running.process.wait()
+
+    async def create_topics(self) -> list[str]:
+        """Runway's topics, each partition on every broker (at most 3). min.insync.replicas
+        comes from the brokers (2). The services find them made and leave them as they are."""
+        factor = min(3, len(self.layout.brokers))
+        specs = [replace(spec, replication_factor=factor)
+                 for spec in load_topics(namespace=self.layout.namespace)]
+        return await ensure_topics(self.layout.bootstrap, specs)
+
+    # service replicas
+
+    def replica_env(self, service: str) -> dict[str, str]:
+        env = {"PYTHONPATH": str(REPO_ROOT), "KAFKA_BOOTSTRAP_SERVERS": self.layout.bootstrap,
+               "RUNWAY_TOPIC_NAMESPACE": self.layout.namespace, "DB_POOL_SIZE": REPLICA_POOL,
+               **self.env}
+        if service == CONSOLE:  # it reaches the services through their load balancers
+            env |= {f"RUNWAY_{s.upper()}_URL": self.layout.url(s)
+                    for s in self.layout.services if s != CONSOLE}
+        else:
+            env["SERVICE_DATABASE_URL"] = self.database_url(service)
+        return env
+
+    async def start_replicas(self) -> None:
+        """The first replica of each service, then the others: a replica migrates its
+        database at startup, and two migrating a fresh database at once collide
+        (shared/migrate.py takes no lock), so the others start on a migrated one."""
+        for k in range(self.layout.replicas):
+            started = [await self._start_replica(service, k)
+                       for service in self.layout.services]
+            for replica in started:
+                self.replicas.setdefault(replica.name, []).append(replica)
+            await self.wait_replicas(started)
+
+    async def _start_replica(self, service: str, index: int) -> ServiceProcess:
+        name = self.layout.replica_name(service, index)
+        started = await process.start_service(
+            service, port=self.layout.replica_ports[service][index],
+            database_url="" if service == CONSOLE else self.database_url(service),
+            log=self.log_dir / f"{name}.log", env=self.replica_env(service))
+        self._write_pid(name, started.process.pid)
+        return started
+
+    async def wait_replicas(self, replicas: Sequence[ServiceProcess],
+                            within: float = SERVICE_START_S) -> None:
+        try:
+            await process.wait_ready(replicas, within=within)
+        except process.ServiceFailed as failure:
+            raise RuntimeError(f"{failure}:\n{failure.service.log_tail()}") from failure
+
+    async def kill_replica(self, service: str, index: int) -> None:
+        replica = self.replicas[service][index]
+        replica.process.kill()
+        await replica.process.wait()
+
+    async def restart_replica(self, service: str, index: int) -> None:
+        self.replicas[service][index] = await self._start_replica(service, index)
+        await self.wait_replicas([self.replicas[service][index]])
+
+    # load balancer
+
+    def balancer_config(self) -> str:
+        sections = []
+        for service in self.layout.services:
+            port = self.layout.balancer_ports[service]
+            lines = [f"listen {service}", f"    bind 127.0.0.1:{port}", "    balance roundrobin"]
+            lines += [f"    server {self.layout.replica_name(service, k)} 127.0.0.1:{p} check"
+                      for k, p in enumerate(self.layout.replica_ports[service])]
+            sections.append("\n".join(lines))
+        template = Template((DEPLOY / "haproxy" / "haproxy.cfg").read_text())
+        return template.substitute(stats_port=self.layout.stats_port,
+                                   services="\n\n".join(sections)) + "\n"
+
+    async def start_balancer(self) -> None:
+        haproxy = shutil.which("haproxy") or shutil.which("haproxy", path="/usr/sbin")
+        if haproxy is None:
+            raise RuntimeError("haproxy not found: apt-get install -y haproxy")
+        config = self.layout.root / "haproxy.cfg"
+        config.write_text(self.balancer_config())
+        await self._run([haproxy, "-c", "-q", "-f", str(config)], self.log_dir / "haproxy.log")
+        log = self.log_dir / "haproxy.log"
+        with log.open("ab") as output:
+            child = await asyncio.create_subprocess_exec(
+                haproxy, "-db", "-f", str(config), stdin=subprocess.DEVNULL, stdout=output,
+                stderr=output, start_new_session=True)
+        self.balancer = Running("haproxy", child, log)
+        self._write_pid("haproxy", child.pid)
+        await self.wait_balanced(within=60)
+
+    async def server_states(self) -> dict[str, str]:
+        """Each replica's state as HAProxy sees it ("UP", "DOWN", ...), from its stats."""
+        async with httpx.AsyncClient(timeout=5) as http:
+            answer = await http.get(f"http://127.0.0.1:{self.layout.stats_port}/;csv")
+        rows = csv.DictReader(io.StringIO(answer.text.lstrip("# ")))
+        return {row["svname"]: row["status"] for row in rows
+                if row["svname"] not in ("FRONTEND", "BACKEND")}
+
+    async def wait_balanced(self, within: float, expect: Mapping[str, str] | None = None
+                            ) -> None:
+        """Until HAProxy sees every replica UP (or each named one in the state `expect`s)."""
+        wanted = dict(expect) if expect is not None else {
+            self.layout.replica_name(s, k): "UP"
+            for s in self.layout.services for k in range(self.layout.replicas)}
+
+        async def seen() -> bool:
+            if self.balancer and self.balancer.process.returncode is not None:
+                raise RuntimeError(f"haproxy exited; see {self.balancer.log}")
+            try:
+                states = await self.server_states()
+            except httpx.HTTPError:
+                return False
+            return all(states.get(name) == state for name, state in wanted.items())
+
+        await poll(seen, within=within, every=0.25, what=f"HAProxy to see {wanted}")
+
+    # stopping
+
+    async def stop(self) -> list[str]:
+        stopped = []
+        if self.balancer is not None:
+            stopped += await _stop([self.balancer], grace=10)
+        stopped += await process.stop_all([r for rs in self.replicas.values() for r in rs])
+        stopped += await _stop(list(self.brokers.values()), grace=60)
+        for pid_file in self.run_dir.glob("*.pid"):
+            pid_file.unlink()
+        return stopped
+
+    def _write_pid(self, name: str, pid: int) -> None:
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        (self.run_dir / f"{name}.pid").write_text(f"{pid}\n")
+
+
+async def _stop(children: Sequence[Running], grace: float) -> list[str]:
+    for child in children:
+        if child.process.returncode is None:
+            child.process.terminate()
+    for child in children:
+        try:
+            await asyncio.wait_for(child.process.wait(), timeout=grace)
+        except TimeoutError:
+            child.process.kill()
+            await child.process.wait()
+    return [f"{c.name} (pid {c.process.pid})" for c in children]
+
+
+# --- databases -----------------------------------------------------------------------
+
+
+async def ensure_databases(server_url: str, names: Sequence[str]) -> None:
+    """Create the databases that don't exist yet on the PostgreSQL server."""
+    conn = await asyncpg.connect(asyncpg_dsn(with_database(server_url, "postgres")))
+    try:
+        existing = {r["datname"] for r in await conn.fetch("SELECT datname FROM pg_database")}
+        for name in names:
+            if name not in existing:
+                await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+
+
+# --- make cluster / make cluster-down ------------------------------------------------
+
+
+async def up(replicas: int, brokers: int, hold: bool = True) -> int:
+    server = os.environ.get("DATABASE_URL", "")
+    if not server.startswith("postgresql"):
+        raise RuntimeError("a cluster's replicas share their service's database: set "
+                           "DATABASE_URL to a PostgreSQL server (make cluster does)")
+    prefix = "runway_cluster"
+    names = {s: f"{prefix}_{s}" for s in SERVICES}
+    await ensure_databases(server, [*names.values(), f"{prefix}_keys"])
+    layout = Layout.build(REPO_ROOT / "var" / "cluster", replicas=replicas, brokers=brokers)
+    auth = AuthSettings()
+    env = {"RUNWAY_KEYSTORE_URL": with_database(server, f"{prefix}_keys"),
+           # one signing secret for every console replica: a session outlives its replica
+           "CONSOLE_COOKIE_SECRET": secrets.token_urlsafe(32)}
+    if not auth.jwks:
+        from shared.security.keys import LocalIssuerKeys
+        LocalIssuerKeys(auth.local_dir).ensure()
+    # A broker still starting (or killed) is the cluster's to report, not aiokafka's to log
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+    cluster = Cluster(layout, lambda s: with_database(server, names[s]), env)
+    print(f"Starting {brokers} Kafka brokers, {replicas} replicas of "
+          f"{', '.join(layout.services)}, HAProxy; logs in {_shown(cluster.log_dir)}",
+          flush=True)
+    try:
+        await cluster.start()
+        path = stackfile.write(_description(cluster, server, auth), layout.root / "stack.json")
+        _print_urls(cluster, path)
+        if hold:
+            stop = asyncio.Event()
+            process.stop_on_signals(stop)
+            await stop.wait()
+        return 0
+    finally:
+        print("\nStopping the cluster...", flush=True)
+        print("Stopped: " + (", ".join(await cluster.stop()) or "nothing"), flush=True)
+
+
+def _description(cluster: Cluster, server: str, auth: AuthSettings
+                 ) -> stackfile.StackDescription:
+    services = {s: stackfile.StackService(url=cluster.layout.url(s),
+                                          store=cluster.database_url(s),
+                                          log=str(cluster.log_dir / f"{s}-1.log"))
+                for s in cluster.layout.services if s != CONSOLE}
+    return stackfile.StackDescription(
+        services=services, kafka_bootstrap=cluster.layout.bootstrap, topic_namespace="",
+        backend="postgresql", auth_dir=str(auth.local_dir), pid=os.getpid(),
+        started_at=datetime.now(UTC).isoformat(timespec="seconds"))
+
+
+def _print_urls(cluster: Cluster, description: Path) -> None:
+    layout = cluster.layout
+    print(f"\n  {'service':<11} {'load balancer':<24} replicas")
+    for service in layout.services:
+        ports = ", ".join(str(p) for p in layout.replica_ports[service])
+        print(f"  {service:<11} {layout.url(service):<24} {ports}")
+    print(f"\n  Kafka: {layout.bootstrap} (replication factor {min(3, len(layout.brokers))}, "
+          f"min.insync.replicas 2)")
+    print(f"  HAProxy stats: http://127.0.0.1:{layout.stats_port}/")
+    print(f"  Stack description: {_shown(description)} "
+          f"(RUNWAY_STACK_FILE={_shown(description)} runway ...)")
+    print("\nCluster ready. Press Ctrl-C to stop.", flush=True)
+
+
+def _shown(path: Path) -> str:
+    return str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
+
+
+def down(root: Path | None = None) -> list[str]:
+    """Stop what a cluster run left behind (it was killed before it could stop them): each
+    pid in var/cluster/run whose process still runs from this checkout's cluster."""
+    run_dir = (root or REPO_ROOT / "var" / "cluster") / "run"
+    stopped = []
+    for pid_file in sorted(run_dir.glob("*.pid")):
+        pid = int(pid_file.read_text().strip() or 0)
+        if pid and _ours(pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+                stopped.append(f"{pid_file.stem} (pid {pid})")
+        pid_file.unlink()
+    return stopped
+
+
+def _ours(pid: int) -> bool:
+    """Not a recycled pid: the process is a broker, HAProxy or Runway service."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return False
+    return any(mark in command for mark in ("kafka.Kafka", "haproxy", "-m services."))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m shared.infra.cluster",
+                                     description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    start = commands.add_parser("up", help="start the cluster and hold it until Ctrl-C")
+    start.add_argument("--replicas", type=int, default=2, help="replicas of each service (2)")
+    start.add_argument("--brokers", type=int, default=3, help="Kafka brokers (3)")
+    start.add_argument("--no-hold", action="store_true", help="stop once everything is up")
+    commands.add_parser("down", help="stop what a killed `up` left running")
+    args = parser.parse_args()
+    if args.command == "down":
+        print("Stopped: " + (", ".join(down()) or "nothing was running"))
+        return
+    try:
+        sys.exit(asyncio.run(up(args.replicas, args.brokers, hold=not args.no_hold)))
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except (RuntimeError, ValueError) as error:
+        sys.exit(f"cluster: {error}")
+
+
+if __name__ == "__main__":
+    main()
