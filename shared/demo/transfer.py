@@ -102,7 +102,9 @@ async def national_security_path(api: Api, scenario: Scenario, person: Person) -
             "reference": scenario.commitment_reference,
             "committed_on": scenario.committed_on_for(person.defendant),
             "authority": "US Department of Justice",
-            "scope": "the United States will not seek the death penalty"})
+            "scope": "the United States will not seek the death penalty",
+            # Its scope as data: the capital count (c2) of the federal prosecution.
+            "charge_ids": ["c2"], "prosecuting_authority": "federal", "seeks_death": False})
 
 
 # Days before the flight of each act of a treaty case: the amparo window (30 business days
