@@ -91,6 +91,24 @@ class RuleOnAmparo(Command):
     amparo_id: AmparoId
     outcome: Literal["denied", "granted"]
     ruled_on: date
+    notified_on: date | None = Field(
+        default=None, description="the day the ruling was notified (default: the ruling day); "
+                                  "the 10 business days to appeal it run from the day after")
+
+
+class FileAmparoAppeal(Command):
+    amparo_id: AmparoId
+    filed_on: date
+    appellant: Literal["complainant", "authority"] = Field(
+        description="who appeals: the person (complainant) or the authority (the SRE)")
+
+
+class DecideAmparoAppeal(Command):
+    amparo_id: AmparoId
+    decided_on: date
+    outcome: Literal["denied", "granted"] = Field(
+        description="the amparo's final outcome: denied (surrender may follow) or granted "
+                    "(the SRE must decide again)")
 
 
 class OrderSurrender(Command):
@@ -124,6 +142,7 @@ class AuthorizeNationalSecurityTransfer(Command):
 ClerkCommand = (
     OrderProvisionalDetention | ReceiveFormalRequest | HoldHearing | ExtendEvidencePeriod
     | FileObjections | GiveConsent | IssueOpinion | DecideExtradition | FileAmparo
-    | GrantAmparoSuspension | RuleOnAmparo | OrderSurrender | AgreeTemporarySurrender
+    | GrantAmparoSuspension | RuleOnAmparo | FileAmparoAppeal | DecideAmparoAppeal
+    | OrderSurrender | AgreeTemporarySurrender
     | AuthorizeNationalSecurityTransfer
 )

@@ -98,6 +98,7 @@ class Policy:
     provisional_detention_days: int = 60
     provisional_clock_stopped_by: frozenset[str] = frozenset({"formal_request_received"})
     amparo_window_days: int = 30
+    amparo_appeal_days: int = 10
     surrender_pickup_days: int = 60
     objections_days: int = 3
     evidence_days: int = 20

@@ -296,7 +296,9 @@ def _require_sre_may_decide(state: State) -> date:
 def decide_extradition(state: State, c: cmd.DecideExtradition, now: datetime,
                        policy: Policy) -> list[NewEvent]:
     _judicial_step(state, "the SRE decision")
-    rules.SRE_ALREADY_DECIDED.require(state.sre is None, "the SRE has already decided")
+    rules.SRE_ALREADY_DECIDED.require(
+        state.sre is None or state.sre_reopened_on(c.decided_on),
+        "the SRE has already decided (only a final amparo grant sends the matter back to it)")
     after = _require_sre_may_decide(state)
     _not_in_future(c.decided_on, now, "decided_on")
     _not_in_future(c.notified_on, now, "notified_on")
@@ -386,16 +388,28 @@ def resumed_pickup_due_on(state: State, lifted_on: date) -> date:
     return state.pickup.due_on + timedelta(days=paused_days)
 
 
+def _appeal_closes_on(policy: Policy, notified_on: date) -> date:
+    """Amparo Law arts. 81, 86: 10 business days to appeal, from the day after notification."""
+    return policy.amparo_window.closes_on(notified_on, policy.amparo_appeal_days)
+
+
 def rule_on_amparo(state: State, c: cmd.RuleOnAmparo, now: datetime,
-                   _policy: Policy) -> list[NewEvent]:
+                   policy: Policy) -> list[NewEvent]:
+    """A first-instance ruling. It is final only once its appeal period passes unappealed or
+    the appeal is decided; a grant no longer releases the person: once final it sends the
+    matter back to the SRE (`decide_extradition` may then decide again)."""
     _judicial_step(state, "an amparo ruling")
     filed_on = _pending_amparo(state, c.amparo_id)
+    notified_on = c.notified_on or c.ruled_on
     _not_in_future(c.ruled_on, now, "ruled_on")
+    _not_in_future(notified_on, now, "notified_on")
     _not_before(c.ruled_on, filed_on, "ruled_on", "the amparo filing")
+    _not_before(notified_on, c.ruled_on, "notified_on", "the ruling")
+    appeal_closes_on = _appeal_closes_on(policy, notified_on)
     if c.outcome == "granted":
         return [event(ev.AmparoGranted(case_id=state.case_id, amparo_id=c.amparo_id,
-                                       ruled_on=c.ruled_on), c.ruled_on),
-                _released(state, c.ruled_on, ReleaseReason.AMPARO_GRANTED)]
+                                       ruled_on=c.ruled_on, notified_on=notified_on,
+                                       appeal_period_closes_on=appeal_closes_on), c.ruled_on)]
     suspensions = tuple(a for a in state.active_suspensions if a != c.amparo_id)
     pending = tuple(a for a in state.pending_amparos if a != c.amparo_id)
     resumes = state.pickup_paused and not suspensions
@@ -403,10 +417,55 @@ def rule_on_amparo(state: State, c: cmd.RuleOnAmparo, now: datetime,
         case_id=state.case_id, amparo_id=c.amparo_id, ruled_on=c.ruled_on,
         suspension_lifted=c.amparo_id in state.active_suspensions,
         active_suspensions=suspensions, pending_amparos=pending,
-        surrender_blocked=bool(suspensions or pending
+        # Not final on the ruling day: the appeal period has just begun.
+        surrender_blocked=bool(suspensions or pending or appeal_closes_on > c.ruled_on
                                or state.amparo_window_open_on(c.ruled_on)),
-        pickup_deadline_on=resumed_pickup_due_on(state, c.ruled_on) if resumes else None),
-        c.ruled_on)]
+        pickup_deadline_on=resumed_pickup_due_on(state, c.ruled_on) if resumes else None,
+        notified_on=notified_on, appeal_period_closes_on=appeal_closes_on), c.ruled_on)]
+
+
+def _ruled_amparo(state: State, amparo_id: str) -> State:
+    amparo = state.amparo(amparo_id)
+    rules.AMPARO_NOT_FILED.require(amparo is not None, f"no amparo {amparo_id!r} was filed")
+    assert amparo is not None
+    rules.AMPARO_NOT_RULED.require(not amparo.pending,
+                                   f"amparo {amparo_id!r} has not been ruled on")
+    return state
+
+
+def file_amparo_appeal(state: State, c: cmd.FileAmparoAppeal, now: datetime,
+                       _policy: Policy) -> list[NewEvent]:
+    _judicial_step(state, "an amparo appeal")
+    _ruled_amparo(state, c.amparo_id)
+    amparo = state.amparo(c.amparo_id)
+    assert amparo is not None and amparo.ruled_on is not None
+    rules.AMPARO_APPEAL_ALREADY_FILED.require(
+        amparo.appeal_filed_on is None, f"amparo {c.amparo_id!r}'s ruling was already appealed")
+    _not_in_future(c.filed_on, now, "filed_on")
+    _not_before(c.filed_on, amparo.ruled_on, "filed_on", "the ruling")
+    rules.AMPARO_APPEAL_PERIOD_PASSED.require(
+        amparo.appeal_closes_on is not None and c.filed_on < amparo.appeal_closes_on,
+        f"the period to appeal amparo {c.amparo_id!r}'s ruling closed on "
+        f"{amparo.appeal_closes_on or amparo.ruled_on}: the ruling is final")
+    return [event(ev.AmparoAppealFiled(case_id=state.case_id, amparo_id=c.amparo_id,
+                                       filed_on=c.filed_on, appellant=c.appellant), c.filed_on)]
+
+
+def decide_amparo_appeal(state: State, c: cmd.DecideAmparoAppeal, now: datetime,
+                         _policy: Policy) -> list[NewEvent]:
+    _judicial_step(state, "an amparo appeal decision")
+    _ruled_amparo(state, c.amparo_id)
+    amparo = state.amparo(c.amparo_id)
+    assert amparo is not None
+    rules.AMPARO_APPEAL_NOT_FILED.require(
+        amparo.appeal_filed_on is not None, f"amparo {c.amparo_id!r}'s ruling was not appealed")
+    rules.AMPARO_APPEAL_ALREADY_DECIDED.require(
+        amparo.appeal_outcome is None, f"the appeal in amparo {c.amparo_id!r} was already decided")
+    _not_in_future(c.decided_on, now, "decided_on")
+    _not_before(c.decided_on, amparo.appeal_filed_on, "decided_on", "the appeal")
+    return [event(ev.AmparoAppealDecided(
+        case_id=state.case_id, amparo_id=c.amparo_id, decided_on=c.decided_on,
+        outcome=c.outcome, sre_decision_reopened=c.outcome == "granted"), c.decided_on)]
 
 
 # --- surrender ------------------------------------------------------------------------------
@@ -420,6 +479,11 @@ def _surrender_refusal(state: State, day: date) -> Callable[[Rule[rules.OnDay]],
             f"amparo suspension active in {', '.join(state.active_suspensions)}: surrender is "
             "frozen until the suit is decided",
         rules.AMPARO_PENDING.id: f"amparo {', '.join(state.pending_amparos)} is pending a ruling",
+        rules.AMPARO_NOT_FINAL.id:
+            f"the ruling in amparo {', '.join(state.amparos_not_final_on(day))} is not final: "
+            "its appeal period runs or its appeal is pending",
+        rules.AMPARO_GRANTED.id:
+            f"amparo {', '.join(state.granted_amparos)} was granted: the SRE must decide again",
         rules.AMPARO_WINDOW_OPEN.id:
             f"the amparo window is open until "
             f"{state.amparo_window.due_on if state.amparo_window else None}; surrender may be "
@@ -537,6 +601,8 @@ DECISIONS: dict[type[cmd.Command], Decision] = {
     cmd.FileAmparo: file_amparo,
     cmd.GrantAmparoSuspension: grant_amparo_suspension,
     cmd.RuleOnAmparo: rule_on_amparo,
+    cmd.FileAmparoAppeal: file_amparo_appeal,
+    cmd.DecideAmparoAppeal: decide_amparo_appeal,
     cmd.OrderSurrender: order_surrender,
     cmd.AgreeTemporarySurrender: agree_temporary_surrender,
     cmd.AuthorizeNationalSecurityTransfer: authorize_transfer,

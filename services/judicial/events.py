@@ -193,13 +193,51 @@ class AmparoDenied(JudicialEvent):
     # Set when this ruling lifts the last suspension of a paused pickup window: the window
     # resumes and now runs out on this day (the old deadline plus the days it was paused).
     pickup_deadline_on: date | None = None
+    notified_on: date | None = Field(
+        default=None, description="the day the ruling was notified (absent: the ruling day)")
+    appeal_period_closes_on: date | None = Field(
+        default=None, description="the first day the ruling can no longer be appealed (recurso "
+                                  "de revisión, Amparo Law arts. 81, 86: 10 business days "
+                                  "from the day after its notification); absent on rulings "
+                                  "recorded before appeals were, which were final at once")
 
 
 class AmparoGranted(JudicialEvent):
+    """A ruling granting the amparo. It does not close the case: once final it sends the
+    matter back (the SRE must decide again)."""
+
     EVENT_TYPE = "judicial.amparo_granted"
     ON = "ruled_on"
     amparo_id: str
     ruled_on: date
+    notified_on: date | None = Field(
+        default=None, description="the day the ruling was notified (absent: the ruling day)")
+    appeal_period_closes_on: date | None = Field(
+        default=None, description="the first day the ruling can no longer be appealed; absent "
+                                  "on rulings recorded before appeals were (final at once)")
+
+
+class AmparoAppealFiled(JudicialEvent):
+    """A recurso de revisión against an amparo ruling (Amparo Law arts. 81, 86): the ruling
+    is not final until the appeal is decided."""
+
+    EVENT_TYPE = "judicial.amparo_appeal_filed"
+    ON = "filed_on"
+    amparo_id: str
+    filed_on: date
+    appellant: Literal["complainant", "authority"]
+
+
+class AmparoAppealDecided(JudicialEvent):
+    """The appeal decided: the amparo is now denied or granted for good. A final grant
+    reopens the SRE's decision (`sre_decision_reopened`)."""
+
+    EVENT_TYPE = "judicial.amparo_appeal_decided"
+    ON = "decided_on"
+    amparo_id: str
+    decided_on: date
+    outcome: Literal["denied", "granted"]
+    sre_decision_reopened: bool
 
 
 class AmparoWindowClosed(JudicialEvent):
@@ -284,7 +322,8 @@ EVENT_MODELS: dict[str, type[JudicialEvent]] = {
         CaseOpened, ChargesAmendmentNoted, ProvisionalDetentionOrdered, FormalRequestReceived,
         HearingHeld, EvidencePeriodExtended, ObjectionsFiled, ConsentGiven, JudgeOpinionIssued,
         SreExtraditionGranted, SreExtraditionRefused, AmparoFiled, AmparoSuspensionGranted,
-        AmparoDenied, AmparoGranted, AmparoWindowClosed, SurrenderOrdered, SurrenderDeferred,
+        AmparoDenied, AmparoGranted, AmparoAppealFiled, AmparoAppealDecided,
+        AmparoWindowClosed, SurrenderOrdered, SurrenderDeferred,
         TemporarySurrenderAgreed, PickupWindowExpired, ProvisionalDetentionLapsed,
         ReleasedFromCustody, NationalSecurityTransferAuthorized,
     )

@@ -53,6 +53,12 @@ class AmparoView(ResponseBody):
     suspension_active: bool
     outcome: Literal["denied", "granted"] | None
     ruled_on: IsoDay | None
+    appeal_period_closes_on: IsoDay | None = Field(
+        description="the first day the ruling can no longer be appealed")
+    appeal_filed_on: IsoDay | None
+    appeal_outcome: Literal["denied", "granted"] | None
+    final: bool = Field(description="the ruling stands for good (appeal decided, or its period "
+                                    "passed unappealed)")
 
 
 class OpinionView(ResponseBody):

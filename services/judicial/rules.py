@@ -121,7 +121,10 @@ SRE_REQUIRES_CONSENT_OR_OPINION: Rule[Any] = Rule(
     f"{LEI} art. 28 (consent); {TREATY} art. 18 (simplified extradition)", Reads.NONE,
     satisfied_by=(ev.ConsentGiven.EVENT_TYPE, ev.JudgeOpinionIssued.EVENT_TYPE))
 SRE_ALREADY_DECIDED: Rule[Any] = Rule(
-    "sre_already_decided", "the SRE decides once", f"{LEI} art. 30; {RECORD}", Reads.NONE)
+    "sre_already_decided",
+    "the SRE decides once, unless a final amparo annulled its decision and sent the matter "
+    "back", f"{LEI} art. 30; {AMPARO_LAW} art. 77 (effects of a granted amparo)", Reads.LEGAL,
+    satisfied_by=(ev.AmparoAppealDecided.EVENT_TYPE,))
 SRE_GRANT_REQUIRED: Rule[OnDay] = Rule(
     "sre_grant_required",
     "amparo suits, temporary-surrender agreements and surrender orders need the SRE's grant "
@@ -166,6 +169,38 @@ AMPARO_PENDING: Rule[OnDay] = Rule(
     f"{AMPARO_LAW} arts. 125-128 (suspension until the suit is decided)", Reads.NONE,
     satisfied_by=(ev.AmparoDenied.EVENT_TYPE,),
     blocks=lambda s: bool(s.state.pending_amparos))
+APPEAL = (f"{AMPARO_LAW} arts. 81, 86 (recurso de revisión: 10 business days from the day "
+          "after the ruling's notification)")
+AMPARO_NOT_RULED: Rule[Any] = Rule(
+    "amparo_not_ruled", "an appeal challenges an amparo ruling, which has not been recorded",
+    APPEAL, Reads.NONE, satisfied_by=(ev.AmparoDenied.EVENT_TYPE, ev.AmparoGranted.EVENT_TYPE))
+AMPARO_APPEAL_ALREADY_FILED: Rule[Any] = Rule(
+    "amparo_appeal_already_filed", "an amparo ruling is appealed once (one revision decides "
+    "every appellant's grievances)", f"{APPEAL}; {RECORD}", Reads.NONE)
+AMPARO_APPEAL_PERIOD_PASSED: Rule[Any] = Rule(
+    "amparo_appeal_period_passed",
+    "the 10 business days to appeal the ruling have passed: it is final", APPEAL, Reads.LEGAL)
+AMPARO_APPEAL_NOT_FILED: Rule[Any] = Rule(
+    "amparo_appeal_not_filed", "an appeal decision needs the appeal, which has not been filed",
+    APPEAL, Reads.NONE, satisfied_by=(ev.AmparoAppealFiled.EVENT_TYPE,))
+AMPARO_APPEAL_ALREADY_DECIDED: Rule[Any] = Rule(
+    "amparo_appeal_already_decided", "an appeal is decided once", f"{APPEAL}; {RECORD}",
+    Reads.NONE)
+AMPARO_NOT_FINAL: Rule[OnDay] = Rule(
+    "amparo_not_final",
+    "an amparo ruling is not final: its appeal period runs or its appeal is pending; "
+    "surrender needs the amparo denied for good",
+    APPEAL, Reads.LEGAL,
+    satisfied_by=(ev.AmparoAppealDecided.EVENT_TYPE,),
+    blocks=lambda s: bool(s.state.amparos_not_final_on(s.day)))
+AMPARO_GRANTED: Rule[OnDay] = Rule(
+    "amparo_granted",
+    "an amparo was granted against the SRE's decision: no surrender on it; once the grant "
+    "is final the SRE must decide again (the case stays open)",
+    f"{AMPARO_LAW} art. 77 (a granted amparo restores the person's rights: the act is "
+    "annulled and the authority acts anew)", Reads.NONE,
+    satisfied_by=(ev.AmparoAppealDecided.EVENT_TYPE, ev.SreExtraditionGranted.EVENT_TYPE),
+    blocks=lambda s: bool(s.state.granted_amparos))
 AMPARO_WINDOW_OPEN: Rule[OnDay] = Rule(
     "amparo_window_open",
     "the amparo window is open (30 business days from the day after the grant's "
@@ -203,7 +238,7 @@ RELEASED_FROM_CUSTODY: Rule[OnDay] = law.RELEASED_FROM_CUSTODY.over(lambda s: s.
 
 # The amparo rules: what holds back a granted case's surrender while the amparo runs.
 AMPARO_HOLDS: tuple[Rule[OnDay], ...] = (AMPARO_SUSPENSION_ACTIVE, AMPARO_PENDING,
-                                         AMPARO_WINDOW_OPEN)
+                                         AMPARO_WINDOW_OPEN, AMPARO_NOT_FINAL, AMPARO_GRANTED)
 
 # Gates: the state rules that hold back one act, in the order the refusal names them.
 SURRENDER_PREREQUISITES: tuple[Rule[OnDay], ...] = (
@@ -223,7 +258,9 @@ RULES = RuleBook("judicial", [
     SRE_REQUIRES_JUDGE_OPINION, SRE_REQUIRES_CONSENT_OR_OPINION, SRE_ALREADY_DECIDED,
     SRE_GRANT_REQUIRED,
     AMPARO_ALREADY_FILED, AMPARO_NOT_FILED, AMPARO_ALREADY_DECIDED, AMPARO_FILED_AFTER_WINDOW,
-    SUSPENSION_ALREADY_ACTIVE, PICKUP_WINDOW_PASSED, *AMPARO_HOLDS,
+    SUSPENSION_ALREADY_ACTIVE, PICKUP_WINDOW_PASSED, AMPARO_NOT_RULED,
+    AMPARO_APPEAL_ALREADY_FILED, AMPARO_APPEAL_PERIOD_PASSED, AMPARO_APPEAL_NOT_FILED,
+    AMPARO_APPEAL_ALREADY_DECIDED, *AMPARO_HOLDS,
     SURRENDER_ALREADY_ORDERED, SURRENDER_ALREADY_DEFERRED, TEMPORARY_SURRENDER_NOT_AGREED,
     TEMPORARY_SURRENDER_ALREADY_AGREED, TRANSFER_ALREADY_AUTHORIZED,
     SURRENDER_NOT_ORDERED, RELEASED_FROM_CUSTODY,

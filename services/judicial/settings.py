@@ -35,6 +35,8 @@ class JudicialSettings(BaseSettings):
         validation_alias="PROVISIONAL_CLOCK_STOPPED_BY")
     amparo_window_days: int = Field(default=30, ge=1, le=365,
                                     validation_alias="AMPARO_WINDOW_DAYS")
+    amparo_appeal_days: int = Field(default=10, ge=1, le=60,
+                                    validation_alias="AMPARO_APPEAL_DAYS")
     surrender_pickup_days: int = Field(default=60, ge=1, le=365,
                                        validation_alias="SURRENDER_PICKUP_DAYS")
     objections_days: int = Field(default=3, ge=1, le=60, validation_alias="OBJECTIONS_DAYS")
@@ -55,6 +57,7 @@ class JudicialSettings(BaseSettings):
             provisional_detention_days=self.provisional_detention_days,
             provisional_clock_stopped_by=frozenset(self.provisional_clock_stopped_by),
             amparo_window_days=self.amparo_window_days,
+            amparo_appeal_days=self.amparo_appeal_days,
             surrender_pickup_days=self.surrender_pickup_days,
             objections_days=self.objections_days,
             evidence_days=self.evidence_days,

@@ -55,12 +55,34 @@ class Amparo:
     amparo_id: str
     filed_on: date
     suspension_active: bool = False
-    outcome: str | None = None  # "denied" | "granted"
+    outcome: str | None = None  # the first-instance ruling: "denied" | "granted"
     ruled_on: date | None = None
+    # The first day the ruling can no longer be appealed; None: final once ruled (rulings
+    # recorded before appeals were).
+    appeal_closes_on: date | None = None
+    appeal_filed_on: date | None = None
+    appeal_outcome: str | None = None  # the appeal's decision: "denied" | "granted"
+    appeal_decided_on: date | None = None
 
     @property
     def pending(self) -> bool:
+        """No first-instance ruling yet."""
         return self.outcome is None
+
+    @property
+    def standing_outcome(self) -> str | None:
+        """The outcome that stands: the appeal's, once decided, else the first instance's."""
+        return self.appeal_outcome or self.outcome
+
+    def final_on(self, day: date) -> bool:
+        """Ruled for good on `day` (Amparo Law arts. 81, 86): the appeal was decided, or none
+        was filed and the appeal period has passed."""
+        if self.outcome is None:
+            return False
+        if self.appeal_decided_on is not None:
+            return day >= self.appeal_decided_on
+        return self.appeal_filed_on is None and (self.appeal_closes_on is None
+                                                 or day >= self.appeal_closes_on)
 
 
 @dataclass(frozen=True)
@@ -110,6 +132,8 @@ class State:
     amparo_window: Clock | None = None
     amparo_window_closed: bool = False
     amparos: tuple[Amparo, ...] = ()
+    # Suits against an earlier SRE decision that a final amparo annulled (kept for the record).
+    earlier_amparos: tuple[Amparo, ...] = ()
     temporary_agreed_on: date | None = None
     temporary_return_conditions: str | None = None
     deferral: tuple[date, str] | None = None
@@ -154,6 +178,20 @@ class State:
     @property
     def active_suspensions(self) -> tuple[str, ...]:
         return tuple(a.amparo_id for a in self.amparos if a.suspension_active)
+
+    def amparos_not_final_on(self, day: date) -> tuple[str, ...]:
+        """Suits ruled at first instance whose ruling can still be (or has been) appealed."""
+        return tuple(a.amparo_id for a in self.amparos
+                     if not a.pending and not a.final_on(day))
+
+    @property
+    def granted_amparos(self) -> tuple[str, ...]:
+        """Suits whose standing outcome grants the amparo."""
+        return tuple(a.amparo_id for a in self.amparos if a.standing_outcome == "granted")
+
+    def sre_reopened_on(self, day: date) -> bool:
+        """A granted amparo became final: the SRE's decision it annulled must be taken again."""
+        return any(a.standing_outcome == "granted" and a.final_on(day) for a in self.amparos)
 
     @property
     def provisional_clock_running(self) -> bool:
@@ -283,13 +321,15 @@ def _apply(state: State, event: ev.JudicialEvent) -> State:
             return replace(state, opinion_on=event.issued_on,
                            opinion_favorable=event.favorable)
         case ev.SreExtraditionGranted():
+            state = _reopened(state)
             return replace(state, sre=SreDecision(True, event.decided_on, event.notified_on),
                            granted_charge_ids=event.granted_charge_ids,
                            amparo_window=Clock(ClockKind.AMPARO_WINDOW, event.notified_on,
                                                event.amparo_window_closes_on,
                                                event.amparo_window_days, event.day_counting))
         case ev.SreExtraditionRefused():
-            return replace(state, sre=SreDecision(False, event.decided_on, event.notified_on))
+            return replace(_reopened(state),
+                           sre=SreDecision(False, event.decided_on, event.notified_on))
         case ev.AmparoFiled():
             return replace(state, amparos=(*state.amparos,
                                            Amparo(event.amparo_id, event.filed_on)))
@@ -301,12 +341,18 @@ def _apply(state: State, event: ev.JudicialEvent) -> State:
         case ev.AmparoDenied():
             return _lift_suspension(_with_amparo(
                 state, event.amparo_id, suspension_active=False, outcome="denied",
-                ruled_on=event.ruled_on), event.pickup_deadline_on)
+                ruled_on=event.ruled_on, appeal_closes_on=event.appeal_period_closes_on),
+                event.pickup_deadline_on)
         case ev.AmparoGranted():
-            # The ruling ends the suit, and the interim suspension with it (the act it froze
-            # is annulled instead).
+            # The ruling ends the suspension (the act it froze is annulled instead).
             return _with_amparo(state, event.amparo_id, suspension_active=False,
-                                outcome="granted", ruled_on=event.ruled_on)
+                                outcome="granted", ruled_on=event.ruled_on,
+                                appeal_closes_on=event.appeal_period_closes_on)
+        case ev.AmparoAppealFiled():
+            return _with_amparo(state, event.amparo_id, appeal_filed_on=event.filed_on)
+        case ev.AmparoAppealDecided():
+            return _with_amparo(state, event.amparo_id, appeal_outcome=event.outcome,
+                                appeal_decided_on=event.decided_on)
         case ev.AmparoWindowClosed():
             return replace(state, amparo_window_closed=True)
         case ev.SurrenderOrdered():
@@ -329,6 +375,15 @@ def _apply(state: State, event: ev.JudicialEvent) -> State:
         case ev.NationalSecurityTransferAuthorized():
             return replace(state, transfer_authorized_at=event.authorized_at)
     return state
+
+
+def _reopened(state: State) -> State:
+    """A new SRE decision after a final amparo annulled the first: the suits against the
+    first are kept as the record; the new decision starts its own window and suits."""
+    if state.sre is None:
+        return state
+    return replace(state, earlier_amparos=(*state.earlier_amparos, *state.amparos), amparos=(),
+                   amparo_window=None, amparo_window_closed=False, granted_charge_ids=None)
 
 
 def _lift_suspension(state: State, pickup_deadline_on: date | None) -> State:

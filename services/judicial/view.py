@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from . import rules
-from .state import Clock, State
+from .state import Amparo, Clock, State
 
 
 def _iso(day: date | None) -> str | None:
@@ -40,9 +40,20 @@ def surrender_blocked_by(state: State, today: date | None = None) -> list[str]:
     return rules.SURRENDER.failing_ids(rules.OnDay(state, day))
 
 
+def _amparo(amparo: Amparo, day: date | None) -> dict[str, Any]:
+    return {"amparo_id": amparo.amparo_id, "filed_on": amparo.filed_on.isoformat(),
+            "suspension_active": amparo.suspension_active, "outcome": amparo.outcome,
+            "ruled_on": _iso(amparo.ruled_on),
+            "appeal_period_closes_on": _iso(amparo.appeal_closes_on),
+            "appeal_filed_on": _iso(amparo.appeal_filed_on),
+            "appeal_outcome": amparo.appeal_outcome,
+            "final": day is not None and amparo.final_on(day)}
+
+
 def case_view(state: State, today: date | None = None) -> dict[str, Any]:
     """The case as shown on `today` (the read model passes the day it projects on; without
     one, the day of the latest recorded act)."""
+    day = today or state.last_act_on
     sre, surrender, released = state.sre, state.surrender, state.released
     return {
         "case_id": state.case_id,
@@ -57,9 +68,7 @@ def case_view(state: State, today: date | None = None) -> dict[str, Any]:
         "clocks": [_clock(c) for c in state.running_clocks()] + _hearing_periods(state),
         "active_suspensions": list(state.active_suspensions),
         "surrender_blocked_by": surrender_blocked_by(state, today),
-        "amparos": [{"amparo_id": a.amparo_id, "filed_on": a.filed_on.isoformat(),
-                     "suspension_active": a.suspension_active, "outcome": a.outcome,
-                     "ruled_on": _iso(a.ruled_on)} for a in state.amparos],
+        "amparos": [_amparo(a, day) for a in state.amparos],
         "formal_request_received_on": _iso(state.formal_request_on),
         "hearing_held_on": _iso(state.hearing_on),
         "consent_given_on": _iso(state.consent_on),

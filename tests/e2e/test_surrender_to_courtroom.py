@@ -136,7 +136,7 @@ async def test_a_suspension_after_assignment_takes_the_person_off_the_manifest(
                        ("amparo", {"amparo_id": "AMP-7",
                                    "filed_on": str(day - timedelta(days=35))}),
                        ("amparo-ruling", {"amparo_id": "AMP-7", "outcome": "denied",
-                                          "ruled_on": str(day - timedelta(days=5))}),
+                                          "ruled_on": str(day - timedelta(days=25))}),
                        ("surrender-order", {"ordered_on": str(day), "kind": "full"})):
         await api.post("judicial", f"/cases/{case_id}/{step}", body)
     await api.wait("transport", f"/cases/{case_id}",

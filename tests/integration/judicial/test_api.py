@@ -101,7 +101,7 @@ def today(clock: ManualClock) -> str:
 
 async def walk_to_grant(client: httpx.AsyncClient, clock: ManualClock, case_id: str) -> None:
     """Detained 2 Jan 2026, formal request 12 Jan, hearing 17 Jan, opinion and grant 11 Feb
-    (notified the same day: the amparo window closes on 13 Mar)."""
+    (notified the same day: the amparo window's 30 business days end on 26 Mar)."""
     await post(client, case_id, "provisional-detention", {"ordered_on": today(clock)})
     clock.advance(timedelta(days=10))
     await post(client, case_id, "formal-request", {"received_on": today(clock)})
@@ -242,6 +242,48 @@ async def test_surrender_during_an_amparo_suspension_is_a_409(
     assert await run_due_timers(runtime) == 1
     ordered = await post(client, case_id, "surrender-order", {"ordered_on": today(clock)})
     assert ordered["status"] == "surrender_ordered"
+
+
+async def test_surrender_waits_for_the_amparo_appeal_and_a_granted_amparo_reopens_the_sre(
+    client: httpx.AsyncClient, runtime: ServiceRuntime, clock: ManualClock,
+) -> None:
+    """Denied, appealed, appeal decided against the person: only then the order. A second
+    case's amparo is granted: nobody is released, and the SRE decides again once it is final."""
+    case_id = await open_case(runtime)
+    await walk_to_grant(client, clock, case_id)
+    await post(client, case_id, "amparo", {"amparo_id": "AR-1", "filed_on": today(clock)})
+    clock.set(datetime(2026, 4, 1, 9, tzinfo=UTC))
+    assert await run_due_timers(runtime) == 1  # the window closed on 27 Mar
+    await post(client, case_id, "amparo-ruling",
+               {"amparo_id": "AR-1", "outcome": "denied", "ruled_on": "2026-04-01"})
+    await post(client, case_id, "amparo-appeal",
+               {"amparo_id": "AR-1", "filed_on": "2026-04-01", "appellant": "complainant"})
+    clock.set(datetime(2026, 5, 4, 9, tzinfo=UTC))
+    assert await rejected(client, case_id, "surrender-order",
+                          {"ordered_on": today(clock)}) == "amparo_not_final"
+    await post(client, case_id, "amparo-appeal-ruling",
+               {"amparo_id": "AR-1", "decided_on": today(clock), "outcome": "denied"})
+    shown = (await client.get(f"/cases/{case_id}")).json()
+    assert shown["surrender_blocked_by"] == []
+    assert shown["amparos"][0]["final"] is True
+    assert (await post(client, case_id, "surrender-order",
+                       {"ordered_on": today(clock)}))["status"] == "surrender_ordered"
+
+    other = await open_case(runtime)
+    clock.set(datetime(2026, 1, 2, 9, tzinfo=UTC))
+    await walk_to_grant(client, clock, other)
+    await post(client, other, "amparo", {"amparo_id": "AR-2", "filed_on": today(clock)})
+    clock.set(datetime(2026, 2, 20, 9, tzinfo=UTC))
+    await post(client, other, "amparo-ruling",
+               {"amparo_id": "AR-2", "outcome": "granted", "ruled_on": today(clock)})
+    clock.set(datetime(2026, 3, 10, 9, tzinfo=UTC))
+    shown = (await client.get(f"/cases/{other}")).json()
+    assert shown["released"] is None and "amparo_granted" in shown["surrender_blocked_by"]
+    again = await post(client, other, "sre-decision", {
+        "decision": "granted", "decided_on": today(clock), "notified_on": today(clock)})
+    assert again["status"] == "extradition_granted"
+    shown = (await client.get(f"/cases/{other}")).json()
+    assert shown["amparos"] == [] and shown["sre_decision"]["decided_on"] == "2026-03-10"
 
 
 async def surrender_payload(runtime: ServiceRuntime, case_id: str) -> dict[str, Any]:

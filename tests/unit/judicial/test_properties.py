@@ -208,9 +208,12 @@ def check_shape(basis: str, history: list[tuple[str, dict[str, Any]]]) -> None:
         assert set(names) <= {"case_opened", "national_security_transfer_authorized"}
     if "released_from_custody" in names:
         assert names[-1] == "released_from_custody", "something happened after release"
-    for once in ("sre_extradition_granted", "surrender_ordered", "judge_opinion_issued",
-                 "hearing_held", "formal_request_received"):
+    for once in ("surrender_ordered", "judge_opinion_issued", "hearing_held",
+                 "formal_request_received"):
         assert names.count(once) <= 1
+    # The SRE decides again only after an amparo against its decision was granted.
+    decisions = [n for n in names if n.startswith("sre_extradition_")]
+    assert len(decisions) <= 1 + names.count("amparo_granted")
     if "pickup_window_expired" in names:
         assert names.index("surrender_ordered") < names.index("pickup_window_expired")
 

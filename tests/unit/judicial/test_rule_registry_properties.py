@@ -67,9 +67,12 @@ def amparo_holds(history: History, today: date) -> set[str]:
     window_due: date | None = None
     pending: set[str] = set()
     suspended: set[str] = set()
+    appealable: dict[str, date | None] = {}  # ruled suits: the day their ruling is final
+    granted: set[str] = set()
     for name, payload in history:
-        if name == "sre_extradition_granted":
+        if name == "sre_extradition_granted":  # a (new) decision: its own window and suits
             window_due = date.fromisoformat(payload["amparo_window_closes_on"])
+            pending, suspended, appealable, granted = set(), set(), {}, set()
         elif name == "amparo_filed":
             pending.add(payload["amparo_id"])
         elif name == "amparo_suspension_granted":
@@ -77,8 +80,16 @@ def amparo_holds(history: History, today: date) -> set[str]:
         elif name in ("amparo_denied", "amparo_granted"):
             pending.discard(payload["amparo_id"])
             suspended.discard(payload["amparo_id"])
+            closes = payload.get("appeal_period_closes_on")
+            appealable[payload["amparo_id"]] = None if closes is None else date.fromisoformat(
+                closes)
+            if name == "amparo_granted":
+                granted.add(payload["amparo_id"])
     holds = {"amparo_suspension_active": bool(suspended), "amparo_pending": bool(pending),
-             "amparo_window_open": window_due is not None and today < window_due}
+             "amparo_window_open": window_due is not None and today < window_due,
+             "amparo_not_final": any(final is not None and today < final
+                                     for final in appealable.values()),
+             "amparo_granted": bool(granted)}
     return {rule for rule, held in holds.items() if held}
 
 

@@ -110,19 +110,23 @@ def test_no_surrender_while_a_suspension_is_active_even_after_the_window() -> No
 
 
 def test_a_pending_amparo_blocks_surrender_and_its_denial_lifts_the_block() -> None:
-    """Denied after the window closed: nothing blocks surrender any more."""
+    """Denied after the window closed (1 Apr): once the denial is final (its 10 business days
+    to appeal end on 15 Apr) nothing blocks surrender any more."""
     case = fire(run(granted_treaty_case(), amparo()), ClockKind.AMPARO_WINDOW, WINDOW_CLOSED)
     assert rule_of(case, surrender()) == "amparo_pending"
     denied = decide(case, ruling("denied"), NOW, Policy())
-    assert denied[0].payload["surrender_blocked"] is False
-    assert run(case, ruling("denied"), surrender()).status is Status.SURRENDER_ORDERED
+    assert denied[0].payload["surrender_blocked"] is True  # not final yet
+    assert denied[0].payload["appeal_period_closes_on"] == "2026-04-16"
+    assert rule_of(run(case, ruling("denied")), surrender("2026-04-15")) == "amparo_not_final"
+    assert run(case, ruling("denied"), surrender("2026-04-16")).status \
+        is Status.SURRENDER_ORDERED
 
 
 def test_a_denied_amparo_lifts_its_suspension() -> None:
     case = run(granted_treaty_case(), amparo(), suspension(), ruling("denied"))
     assert case.active_suspensions == ()
     closed = fire(case, ClockKind.AMPARO_WINDOW, WINDOW_CLOSED)
-    assert run(closed, surrender()).status is Status.SURRENDER_ORDERED
+    assert run(closed, surrender("2026-04-16")).status is Status.SURRENDER_ORDERED
 
 
 def test_an_amparo_denied_inside_the_window_does_not_open_the_way_to_surrender() -> None:
@@ -133,7 +137,8 @@ def test_an_amparo_denied_inside_the_window_does_not_open_the_way_to_surrender()
     assert denied.amparo_window_clock_running
     assert rule_of(denied, surrender("2026-02-20"), now=at("2026-02-20", 12)) \
         == "amparo_window_open"
-    assert case_view(denied)["surrender_blocked_by"] == ["amparo_window_open"]
+    assert case_view(denied)["surrender_blocked_by"] == ["amparo_window_open",
+                                                         "amparo_not_final"]
     assert [c.kind for c in denied.running_clocks()] == [ClockKind.AMPARO_WINDOW]
     # A second suit may still be brought while the window runs.
     assert run(denied, amparo("A-2", "2026-03-01")).pending_amparos == ("A-2",)
@@ -165,10 +170,13 @@ def test_an_order_after_the_due_date_records_the_closing_the_scheduler_has_not_y
     assert [c.kind for c in ordered.running_clocks()] == [ClockKind.PICKUP_WINDOW]
 
 
-def test_a_granted_amparo_blocks_extradition_and_releases_the_person() -> None:
+def test_a_granted_amparo_blocks_surrender_but_does_not_release_the_person() -> None:
+    """Issue 14: a granted amparo sends the matter back to the SRE; the case stays open."""
     case = run(granted_treaty_case(), amparo(), suspension(), ruling("granted"))
-    assert case.status is Status.RELEASED
-    assert case.released == (d("2026-04-01"), "amparo_granted")
+    assert case.released is None and not case.closed
+    assert case.active_suspensions == ()
+    assert rule_of(case, surrender("2026-04-15")) == "amparo_not_final"
+    assert rule_of(case, surrender("2026-04-16")) == "amparo_granted"  # final, still granted
 
 
 def test_an_amparo_filed_after_the_window_is_refused() -> None:
@@ -259,11 +267,10 @@ def _released_cases() -> list[State]:
     refused = run(opened(), formal(), hearing(), opinion(), sre("refused"))
     lapsed = fire(run(opened(), cmd.OrderProvisionalDetention(ordered_on=d("2026-01-01"))),
                   ClockKind.PROVISIONAL_DETENTION, at("2026-03-02"))
-    amparo_won = run(granted_treaty_case(), amparo(), ruling("granted"))
-    return [refused, lapsed, amparo_won]
+    return [refused, lapsed]
 
 
-@pytest.mark.parametrize("case", _released_cases(), ids=["refused", "lapsed", "amparo"])
+@pytest.mark.parametrize("case", _released_cases(), ids=["refused", "lapsed"])
 @pytest.mark.parametrize("step", [formal("2026-05-01"), hearing("2026-05-01"), opinion(),
                                   sre(), amparo("A-2"), surrender(), NS_TRANSFER],
                          ids=lambda c: type(c).__name__)
