@@ -65,12 +65,14 @@ async def sync(conn: AsyncConnection, state: State, now: datetime) -> None:
     for kind, clock in running.items():
         row = known.get(kind)
         due_at = start_of(clock.due_on)
-        if row is not None and row.fired_at is None and (row.cancelled_at is not None
-                                                         or _utc(row.due_at) != due_at):
+        moved = row is not None and _utc(row.due_at) != due_at
+        # A fired row whose clock runs again with another due date is a new clock of that
+        # kind: the amparo window of a new SRE decision after a final amparo grant.
+        if row is not None and (moved or (row.fired_at is None and row.cancelled_at is not None)):
             await conn.execute(timers.update().where(
                 timers.c.case_id == state.case_id, timers.c.kind == kind)
-                .values(due_at=due_at, cancelled_at=None, failures=0, last_error=None,
-                        retry_at=None))
+                .values(due_at=due_at, cancelled_at=None, fired_at=None, failures=0,
+                        last_error=None, retry_at=None))
     stopped = pending - set(running)
     if stopped:
         await conn.execute(timers.update().where(

@@ -276,14 +276,18 @@ async def test_surrender_waits_for_the_amparo_appeal_and_a_granted_amparo_reopen
     clock.set(datetime(2026, 2, 20, 9, tzinfo=UTC))
     await post(client, other, "amparo-ruling",
                {"amparo_id": "AR-2", "outcome": "granted", "ruled_on": today(clock)})
-    clock.set(datetime(2026, 3, 10, 9, tzinfo=UTC))
+    clock.set(datetime(2026, 3, 28, 9, tzinfo=UTC))
+    assert await run_due_timers(runtime) == 1  # the first window closes; nobody is released
     shown = (await client.get(f"/cases/{other}")).json()
     assert shown["released"] is None and "amparo_granted" in shown["surrender_blocked_by"]
     again = await post(client, other, "sre-decision", {
         "decision": "granted", "decided_on": today(clock), "notified_on": today(clock)})
     assert again["status"] == "extradition_granted"
     shown = (await client.get(f"/cases/{other}")).json()
-    assert shown["amparos"] == [] and shown["sre_decision"]["decided_on"] == "2026-03-10"
+    assert shown["amparos"] == [] and shown["sre_decision"]["decided_on"] == "2026-03-28"
+    # The new decision's window has its own timer again (the first one had fired).
+    assert (await timers(runtime, other))["amparo_window"] == "pending"
+    assert [c["started_on"] for c in shown["clocks"]] == ["2026-03-28"]
 
 
 async def surrender_payload(runtime: ServiceRuntime, case_id: str) -> dict[str, Any]:
