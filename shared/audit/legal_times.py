@@ -100,6 +100,8 @@ LEGAL_TIMES: dict[str, LegalTime] = {
     "judicial.amparo_denied": doc("ruled_on"),
     "judicial.amparo_granted": doc("ruled_on"),
     "judicial.amparo_window_closed": doc("closed_on", "the day the window ran out"),
+    "judicial.amparo_appeal_filed": doc("filed_on", "the recurso de revisión"),
+    "judicial.amparo_appeal_decided": doc("decided_on"),
     "judicial.surrender_ordered": doc("ordered_on"),
     "judicial.surrender_deferred": doc("deferred_on"),
     "judicial.temporary_surrender_agreed": doc("agreed_on"),
