@@ -143,8 +143,17 @@ def _cluster_id(layout: Layout) -> str:
     path = layout.root / "kafka-cluster-id"
     if not path.exists():
         layout.root.mkdir(parents=True, exist_ok=True)
-        path.write_text(base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode())
+        path.write_text(_new_cluster_id())
     return path.read_text().strip()
+
+
+def _new_cluster_id() -> str:
+    """A Kafka cluster id (url-safe base64 of a UUID); one starting with '-' would read as an
+    option on the storage tool's command line, so Kafka never makes one: nor do we."""
+    while True:
+        candidate = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        if not candidate.startswith("-"):
+            return candidate
 
 
 def _java(libs: Path, log_dir: Path, *args: str) -> list[str]:
