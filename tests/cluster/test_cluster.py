@@ -1,0 +1,236 @@
+"""Runway as a cluster (issue 16): three Kafka brokers, two replicas each of intake and
+judicial as real processes sharing their service's PostgreSQL database, HAProxy in front.
+
+The tests of this module share one cluster and run in order: each leaves it whole (a killed
+broker or replica is started again before the test ends)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+
+from shared.infra.cluster import Cluster, Layout
+from shared.messaging.cloudevents import from_kafka
+from shared.messaging.kafka import make_admin
+from tests.support.auth import auth_headers, service_headers
+from tests.support.infra import create_database, drop_database, fresh_namespace
+from tests.support.kafka_read import read_topic, wait_for
+from tests.support.ports import free_port
+from tests.support.requests import request
+
+# Three JVMs and four services on a 2-core box: starting them takes minutes, not seconds.
+pytestmark = pytest.mark.timeout(900)
+
+SERVICES = ("intake", "judicial")
+OPERATOR = auth_headers("operator", "op-cluster")
+CLERK = auth_headers("judicial_clerk", "clerk-cluster")
+TODAY = datetime.now(UTC).date()
+# Deadlines sized for a machine three times slower than a developer's.
+FLOW_S = 120.0
+HEALTH_S = 60.0
+
+
+def days_ago(n: int) -> str:
+    return (TODAY - timedelta(days=n)).isoformat()
+
+
+@pytest.fixture(scope="module")
+async def cluster(pg_server: str, tmp_path_factory: pytest.TempPathFactory
+                  ) -> AsyncIterator[Cluster]:
+    databases = {name: await create_database(pg_server) for name in (*SERVICES, "keys")}
+    layout = Layout.build(Path(tmp_path_factory.mktemp("cluster")), services=SERVICES,
+                          replicas=2, brokers=3, namespace=fresh_namespace("cluster"),
+                          port=lambda _wanted: free_port())
+    running = Cluster(layout, databases.__getitem__,
+                      env={"RUNWAY_KEYSTORE_URL": databases["keys"],
+                           "SCHEDULER_INTERVAL_S": "0.2"})
+    try:
+        await running.start()
+        yield running
+    finally:
+        await running.stop()
+        for url in databases.values():
+            await drop_database(pg_server, url)
+
+
+async def submit(cluster: Cluster, body: dict[str, Any]) -> str:
+    """A case entered through intake's load balancer; its id once judicial has opened it."""
+    async with httpx.AsyncClient(base_url=cluster.layout.url("intake"), timeout=30) as http:
+        response = await http.post("/cases", json=body, headers=OPERATOR)
+    assert response.status_code == 201, response.text
+    case_id: str = response.json()["case_id"]
+    await judicial_view(cluster, case_id, lambda view: True, "judicial opened the case")
+    return case_id
+
+
+async def judicial_view(cluster: Cluster, case_id: str, condition: Any, what: str,
+                        url: str | None = None) -> dict[str, Any]:
+    """Judicial's view of a case once `condition` holds, read at `url` (the balancer)."""
+    seen: dict[str, Any] = {}
+
+    async def holds() -> bool:
+        async with httpx.AsyncClient(base_url=url or cluster.layout.url("judicial"),
+                                     timeout=10) as http:
+            response = await http.get(f"/cases/{case_id}", headers=service_headers("judicial"))
+        if response.status_code != 200:
+            return False
+        seen.clear()
+        seen.update(response.json())
+        return bool(condition(seen))
+
+    await wait_for(holds, timeout=FLOW_S, what=f"{case_id}: {what}")
+    return seen
+
+
+async def clerk(url: str, case_id: str, step: str, body: dict[str, Any],
+                version: int | None = None) -> httpx.Response:
+    headers = {**CLERK, **({"If-Match": str(version)} if version is not None else {})}
+    async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+        return await http.post(f"/cases/{case_id}/{step}", json=body, headers=headers)
+
+
+async def judicial_events(cluster: Cluster, case_id: str) -> dict[str, str]:
+    """The case's judicial events on Kafka, by event id (a re-sent duplicate counts once)."""
+    topic = f"{cluster.layout.namespace}.runway.judicial.events"
+    events = {}
+    for record in await read_topic(cluster.layout.bootstrap, topic):
+        event = from_kafka(list(record.headers), record.value)
+        if event.subject == case_id:
+            events[str(event.event_id)] = event.event_type
+    return events
+
+
+async def events_reach_kafka(cluster: Cluster, case_id: str, version: int) -> dict[str, str]:
+    """Wait until every one of the case's `version` judicial events is on Kafka."""
+    found: dict[str, str] = {}
+
+    async def all_there() -> bool:
+        found.clear()
+        found.update(await judicial_events(cluster, case_id))
+        return len(found) >= version
+
+    await wait_for(all_there, timeout=FLOW_S, what=f"{version} judicial events of {case_id}")
+    return found
+
+
+def replica_urls(cluster: Cluster, service: str) -> list[str]:
+    return [f"http://127.0.0.1:{port}" for port in cluster.layout.replica_ports[service]]
+
+
+async def test_every_event_topic_lives_on_all_three_brokers(cluster: Cluster) -> None:
+    """Replication factor 3 and min.insync.replicas 2: an acknowledged event (acks=all) is on
+    at least two brokers, so losing any one of them loses nothing."""
+    admin = make_admin(cluster.layout.bootstrap)
+    await admin.start()
+    try:
+        topics = [f"{cluster.layout.namespace}.runway.{s}.events" for s in SERVICES]
+        described = await admin.describe_topics(topics)
+        configs = await admin.describe_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, topic) for topic in topics])
+    finally:
+        await admin.close()
+    replicas = {t["topic"]: {len(p["replicas"]) for p in t["partitions"]} for t in described}
+    assert replicas == {topic: {3} for topic in topics}
+    min_isr = {resource[3]: entry[1] for response in configs
+               for resource in response.resources for entry in resource[4]
+               if entry[0] == "min.insync.replicas"}
+    assert min_isr == {topic: "2" for topic in topics}
+
+
+async def test_a_case_crosses_the_cluster_while_a_broker_is_killed(cluster: Cluster) -> None:
+    """Submitted through HAProxy, a case reaches judicial; one broker is SIGKILLed between
+    intake's write and judicial's reading of it; nothing is lost and the flow completes."""
+    async with httpx.AsyncClient(base_url=cluster.layout.url("intake"), timeout=30) as http:
+        response = await http.post("/cases", json=request(given="Broker", family="Muerto"),
+                                   headers=OPERATOR)
+    assert response.status_code == 201, response.text
+    case_id = response.json()["case_id"]
+    await cluster.kill_broker(2)
+    try:
+        for url in replica_urls(cluster, "judicial"):  # both replicas read the one database
+            await judicial_view(cluster, case_id, lambda view: True, "opened", url=url)
+        answer = await clerk(cluster.layout.url("judicial"), case_id, "formal-request",
+                             {"received_on": days_ago(5)})
+        assert answer.status_code == 200, answer.text
+        version = answer.json()["version"]
+        events = await events_reach_kafka(cluster, case_id, version)
+        assert len(events) == version, events  # no event lost, none invented
+        assert "judicial.formal_request_received" in events.values()
+    finally:
+        await cluster.restart_broker(2)
+
+
+async def test_a_killed_replica_is_taken_out_and_no_request_fails(cluster: Cluster) -> None:
+    case_id = await submit(cluster, request(given="Replica", family="Caída"))
+    await cluster.kill_replica("intake", 0)
+    try:
+        await cluster.wait_balanced(within=HEALTH_S, expect={"intake-1": "DOWN",
+                                                             "intake-2": "UP"})
+        statuses = []
+        async with httpx.AsyncClient(base_url=cluster.layout.url("intake"),
+                                     timeout=30) as http:
+            for _ in range(30):
+                answer = await http.get(f"/cases/{case_id}", headers=service_headers("intake"))
+                statuses.append(answer.status_code)
+            created = await http.post("/cases", json=request(given="Otra", family="Vez"),
+                                      headers=OPERATOR)
+        assert statuses == [200] * 30
+        assert created.status_code == 201, created.text
+    finally:
+        await cluster.restart_replica("intake", 0)
+    await cluster.wait_balanced(within=HEALTH_S, expect={"intake-1": "UP"})
+
+
+async def test_two_replicas_never_lose_an_update(cluster: Cluster) -> None:
+    """The same stale version sent to both judicial replicas at once: one command is
+    recorded, the other is a 409 naming the version it expected; none overwrites the other."""
+    case_id = await submit(cluster, request(given="Dos", family="Réplicas"))
+    first, second = replica_urls(cluster, "judicial")
+    version = (await judicial_view(cluster, case_id, lambda view: True, "opened"))["version"]
+    answers = await asyncio.gather(
+        clerk(first, case_id, "formal-request", {"received_on": days_ago(9)}, version),
+        clerk(second, case_id, "formal-request", {"received_on": days_ago(8)}, version))
+    assert sorted(a.status_code for a in answers) == [200, 409], [a.text for a in answers]
+    # The loser read the case either before the winner's commit (its append then finds the
+    # stream moved on) or after it (the request is already there, a rule refusal first).
+    refused = next(a for a in answers if a.status_code == 409).json()
+    assert refused.get("expected_version") == version or refused.get("rule") == \
+        "formal_request_already_received", refused
+    recorded = next(a for a in answers if a.status_code == 200).json()
+    assert recorded["version"] == version + 1
+    # A step the rules allow, sent to the other replica on the version before that update.
+    stale = await clerk(second, case_id, "hearing", {"held_on": days_ago(7)}, version)
+    assert stale.status_code == 409, stale.text
+    assert stale.json()["error"] == "concurrency_conflict", stale.text
+    assert stale.json()["expected_version"] == version
+    view = await judicial_view(cluster, case_id, lambda v: True, "read back", url=first)
+    assert view["version"] == version + 1
+    assert len(await events_reach_kafka(cluster, case_id, version + 1)) == version + 1
+
+
+async def test_each_timer_fires_once_with_two_schedulers(cluster: Cluster) -> None:
+    """Both judicial replicas run the scheduler every 0.2 s over the same timer table:
+    provisional detentions ordered 61 days ago lapse once each, never twice."""
+    arrested = days_ago(61)
+    cases = [await submit(cluster, request(
+        given=f"Plazo {n}", family="Vencido", provisional_arrest_date=arrested,
+        documents=[{"kind": "arrest_warrant", "reference": f"W-{n}"}])) for n in range(4)]
+    ordered = await asyncio.gather(*(
+        clerk(cluster.layout.url("judicial"), case_id, "provisional-detention",
+              {"ordered_on": arrested}) for case_id in cases))
+    assert [o.status_code for o in ordered] == [200] * len(cases), [o.text for o in ordered]
+    for case_id in cases:
+        view = await judicial_view(cluster, case_id, lambda v: v["status"] == "released",
+                                   "released by the 60-day clock")
+        events = await events_reach_kafka(cluster, case_id, view["version"])
+        kinds = list(events.values())
+        assert kinds.count("judicial.provisional_detention_lapsed") == 1, kinds
+        assert kinds.count("judicial.released_from_custody") == 1, kinds
+        assert len(events) == view["version"]
