@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
 .PHONY: help setup infra-up infra-down kafka-up kafka-down postgres-up postgres-down topics \
-        test test-unit lint typecheck bench fuzz run clean contracts
+        test test-unit lint typecheck bench fuzz run clean contracts cluster cluster-down
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -72,6 +72,19 @@ SCENARIO ?= aug-2025
 run: setup  ## the main job: every service, a real mass transfer (SCENARIO=feb-2025|aug-2025|jan-2026), then explore
 	@if [[ "$${DATABASE_URL:-}" == postgresql* ]]; then deploy/postgres.sh start; fi
 	RUNWAY_SCENARIO=$(SCENARIO) $(VENV)/bin/runway-stack up --scenario --start-broker $(if $(KEEP_BROKER),--keep-broker)
+
+# Three Kafka brokers (var/cluster/), REPLICAS of every service on PostgreSQL, HAProxy in front
+# (docs/operations.md, "Cluster"). Runs beside `make run` and the dev broker: other ports.
+REPLICAS ?= 2
+BROKERS ?= 3
+cluster: setup  ## three Kafka brokers, REPLICAS (2) of every service behind HAProxy, until Ctrl-C
+	@command -v haproxy >/dev/null || test -x /usr/sbin/haproxy || apt-get install -y -qq haproxy
+	deploy/postgres.sh start
+	DATABASE_URL="$${DATABASE_URL:-postgresql+asyncpg://runway:runway@127.0.0.1:5433/runway}" \
+	  $(PY) -m shared.infra.cluster up --replicas $(REPLICAS) --brokers $(BROKERS)
+
+cluster-down:  ## stop what a killed `make cluster` left running
+	$(PY) -m shared.infra.cluster down
 
 clean:  ## remove local state (databases of the embedded run, logs); keeps caches
 	rm -rf var
