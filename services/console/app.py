@@ -27,7 +27,7 @@ from shared.legaltime import legal_date
 from shared.retry import poll
 from shared.security import load_matrix
 
-from . import i18n, listing, live, rule_texts, submission
+from . import batch, i18n, listing, live, rule_texts, submission
 from .api import LIST_CEILING, LIST_PAGE, ApiError, Apis, Unreachable
 from .session import (
     COOKIE,
@@ -337,6 +337,36 @@ def create_app(settings: ConsoleSettings, apis: Apis | None = None) -> FastAPI:
                 raise
         return render(request, "submit.html", 422, values=form, placed=placed,
                       general=general, form=_submit_form())
+
+    @app.post("/submit/batch", response_class=HTMLResponse)
+    async def submit_batch(request: Request) -> Response:
+        session = session_of(request)
+        form = await _form(request)
+        kind = form.get("format", "json")
+        try:
+            requests = batch.parse(form.get("batch", ""), kind)
+        except batch.BatchUnreadable as error:
+            return render(request, "submit.html", 422, values={}, placed={}, general=[],
+                          form=_submit_form(), batch_text=form.get("batch", ""),
+                          batch_format=kind, batch_problem=str(error), batch_results=None)
+        try:
+            answer = await call(session, "intake", "POST", "/cases/batch",
+                                json={"requests": requests})
+        except ApiError as error:
+            if error.status != 422:
+                raise
+            answer = {"created": 0, "failed": len(requests), "results": [
+                {"index": None, "outcome": "invalid", "errors": error.problems()}]}
+        lang = language(request)
+        for result in answer["results"]:
+            for problem in result.get("errors", []):
+                problem["field"] = batch.field_of(problem)
+            if result.get("rule"):
+                result["shown"] = rule_texts.shown(result["rule"], lang)
+        return render(request, "submit.html", 200 if not answer["failed"] else 422, values={},
+                      placed={}, general=[], form=_submit_form(),
+                      batch_text=form.get("batch", "") if answer["failed"] else "",
+                      batch_format=kind, batch_problem=None, batch_results=answer)
 
     # --- flights -----------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ critical violation on any page visited."""
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -119,6 +120,17 @@ async def test_an_operator_submits_and_a_clerk_records_steps_through_the_pages(
                  ).to_be_visible()
     case_id = page.url.split("/cases/")[1].split("?")[0]
     await wait_until(lambda: judicial_case(stack, case_id), "judicial opened the case")
+    # A batch pasted as JSON: each request answered on its own, problems named by field.
+    await page.get_by_role("link", name="Submit a request").click()
+    batch = [request_body(family=f"Lote {family[-6:]}"),
+             {**request_body(), "person": {"family_names": "X", "nationality": "Mexican"}}]
+    await page.locator("#batch-format").select_option("json")
+    await page.locator("#batch-text").fill(json.dumps(batch))
+    await page.get_by_role("button", name="Submit the batch").click()
+    await expect(page.locator('tr[data-outcome="created"]')).to_have_count(1)
+    await expect(page.locator('tr[data-outcome="invalid"]')).to_contain_text(
+        "person.given_names")
+    await accessible(page)
 
     # A judicial clerk, in a browser of their own, finds the case by name.
     clerk = await (await browser.new_context(locale="en-US")).new_page()
