@@ -22,7 +22,10 @@ async def serve() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per API call is noise
     config = uvicorn.Config(create_app(settings), host=settings.http_host,
                             port=settings.http_port, log_config=None, access_log=False,
-                            lifespan="on")
+                            lifespan="on",
+                            # open pages hold a live-update stream each: a stop does not wait
+                            # for the browsers to close them
+                            timeout_graceful_shutdown=3)
     log.info("serving", extra={"port": settings.http_port, "apis": settings.service_urls()})
     await _GracefulServer(config).serve()
 
