@@ -84,8 +84,10 @@ async def browser(stack: Stack) -> AsyncIterator[Browser]:
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(
             executable_path=str(chromium()), headless=True,
-            # root (CI, containers) cannot use Chromium's sandbox
-            args=["--no-sandbox"] if os.geteuid() == 0 else [])
+            # root (CI, containers) cannot use Chromium's sandbox; a container's small
+            # /dev/shm crashes its renderer
+            args=[*(["--no-sandbox"] if os.geteuid() == 0 else []),
+                  "--disable-dev-shm-usage"])
         try:
             yield launched
         finally:

@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 from axe_playwright_python.async_playwright import Axe  # type: ignore[import-untyped]
 from playwright.async_api import Browser, Page, expect
 
@@ -25,6 +26,10 @@ from tests.browser.stack import Console
 from tests.support.auth import auth_headers
 from tests.support.requests import request as request_body
 from tests.support.stack import Stack
+
+# The first test also starts the stack (six processes) and one walks a case through three
+# roles: room for a machine three times slower than a developer's, whose run takes ~2 minutes.
+pytestmark = pytest.mark.timeout(600)
 
 TODAY = legal_date(datetime.now(UTC))
 LEGAL = ZoneInfo("America/Mexico_City")
