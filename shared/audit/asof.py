@@ -8,16 +8,24 @@ held it back, rebuilt from the stores' events alone, along either of two axes:
 
 A case entered after the fact is where the two differ: on the recorded axis it did not exist
 before its entry; on the legal axis its acts count from their own dates. Each answer says which
-axis it is on (`axis` and a sentence, `answer`). The services' views fold the kept events in
-the order each service recorded them (their stream versions), as the services themselves did.
+axis it is on (`axis` and a sentence, `answer`).
+
+The services' views fold events in the order each service recorded them (their stream
+versions), as the services themselves did. On the legal axis a service's view is folded from
+its events of legal dates on or before D. When those cannot be folded (an act kept rests on an
+event its service recorded before it but timed later: a manifest assignment timed at its entry,
+before a custody transfer dated months earlier), that service's stream is folded up to its last
+event of a date asked instead, and the later-timed events it had to take are named in
+`rested_on`. The timeline holds only the events of legal dates on or before D.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from shared.clock import SystemClock, iso_utc
 from shared.db import Database
@@ -32,6 +40,8 @@ from shared.legaltime import (
 
 from .hooks import CaseAudit, discover
 from .sources import AuditTarget
+
+T = TypeVar("T")
 
 
 class Axis(StrEnum):
@@ -84,22 +94,59 @@ class Question:
                 "answer": self.answer(case_id)}
 
 
+@dataclass(frozen=True)
+class Selection:
+    """One service's events for a question: `dated`, those the question asks about (the
+    timeline's); `folded`, its stream up to the last of them, folded instead when the dated
+    events alone cannot be (see the module's docstring; on the recorded axis the two are the
+    same)."""
+
+    dated: list[RecordedEvent]
+    folded: list[RecordedEvent]
+
+    @classmethod
+    def of(cls, question: Question, stream: list[RecordedEvent]) -> Selection:
+        dated = [e for e in stream if question.keeps(e)]
+        last = max((i for i, e in enumerate(stream) if question.keeps(e)), default=-1)
+        return cls(dated, stream[:last + 1])
+
+    @property
+    def rested_on(self) -> list[RecordedEvent]:
+        dated = {e.event_id for e in self.dated}
+        return [e for e in self.folded if e.event_id not in dated]
+
+    def fold(self, through: Callable[[Sequence[RecordedEvent]], T]) -> tuple[T, bool]:
+        """`through` (a service's view or blockers) over the dated events; if the service
+        cannot fold them, over the stream prefix. The flag says the prefix was needed."""
+        if self.folded == self.dated:  # a prefix (the recorded axis): a failure is a failure
+            return through(self.dated), False
+        try:
+            return through(self.dated), False
+        except Exception:  # any fold failure means: it needs what it rested on
+            return through(self.folded), True
+
+
 async def _streams(target: AuditTarget, case_id: str,
-                   question: Question) -> dict[str, list[RecordedEvent]]:
+                   question: Question) -> dict[str, Selection]:
     store = EventStore(SystemClock())
-    # The legal axis reads everything known at the instant of asking, then keeps the events
-    # of the legal dates asked for; the recorded axis lets the store cut at the instant.
-    cut = question.known_at
-    streams: dict[str, list[RecordedEvent]] = {}
+    # Both axes read what was known at `known_at` (the legal axis: now); the legal axis then
+    # keeps the events of the legal dates asked for.
+    streams: dict[str, Selection] = {}
     for service, url in target.stores.items():
         database = Database(url, pool_size=1)
         try:
             async with database.connect() as conn:
-                events = await store.read_stream(conn, case_id, as_of=cut)
+                events = await store.read_stream(conn, case_id, as_of=question.known_at)
         finally:
             await database.dispose()
-        streams[service] = [e for e in events if question.keeps(e)]
+        streams[service] = Selection.of(question, events)
     return streams
+
+
+def _rested_on(service: str, selection: Selection, zone: str) -> list[dict[str, Any]]:
+    return [{"service": service, "event_id": str(e.event_id), "event_type": e.event_type,
+             "version": e.version, "legal_date": legal_date(e.occurred_at, zone).isoformat(),
+             "recorded_at": iso_utc(e.recorded_at)} for e in selection.rested_on]
 
 
 def timeline(streams: dict[str, list[RecordedEvent]], order: TimelineOrder = TimelineOrder.LEGAL,
@@ -125,14 +172,20 @@ async def case_as_of(target: AuditTarget, case_id: str, question: Question | dat
     question = question if isinstance(question, Question) else Question.recorded(question)
     hooks = hooks if hooks is not None else discover()
     streams = await _streams(target, case_id, question)
-    if not any(streams.values()):
+    if not any(selection.dated for selection in streams.values()):
         raise LookupError(question.nothing(case_id))
+    state: dict[str, Any] = {}
+    rested_on: list[dict[str, Any]] = []
+    for service, selection in streams.items():
+        if service in hooks and selection.folded:
+            state[service], needed = selection.fold(hooks[service].view)
+            rested_on += _rested_on(service, selection, question.zone) if needed else []
     return {
         "case_id": case_id, "as_of": iso_utc(question.known_at), **question.fields(case_id),
-        "order": order.value,
-        "state": {service: hooks[service].view(events) for service, events in streams.items()
-                  if service in hooks and events},
-        "timeline": timeline(streams, order, question.zone),
+        "order": order.value, "state": state,
+        "timeline": timeline({s: selection.dated for s, selection in streams.items()}, order,
+                             question.zone),
+        **({"rested_on": rested_on} if question.on else {}),
     }
 
 
@@ -141,13 +194,19 @@ async def explain(target: AuditTarget, case_id: str, question: Question | dateti
     question = question if isinstance(question, Question) else Question.recorded(question)
     hooks = hooks if hooks is not None else discover()
     streams = await _streams(target, case_id, question)
-    if not any(streams.values()):
+    if not any(selection.dated for selection in streams.values()):
         raise LookupError(question.nothing(case_id))
-    blockers = [{"service": service, **blocker.as_dict()}
-                for service, events in streams.items() if service in hooks
-                for blocker in hooks[service].blockers(events)]
+    blockers: list[dict[str, Any]] = []
+    rested_on: list[dict[str, Any]] = []
+    for service, selection in streams.items():
+        if service not in hooks:
+            continue
+        found, needed = selection.fold(hooks[service].blockers)
+        blockers += [{"service": service, **blocker.as_dict()} for blocker in found]
+        rested_on += _rested_on(service, selection, question.zone) if needed else []
     return {"case_id": case_id, "at": iso_utc(question.known_at), **question.fields(case_id),
-            "blocked": bool(blockers), "blockers": blockers}
+            "blocked": bool(blockers), "blockers": blockers,
+            **({"rested_on": rested_on} if question.on else {})}
 
 
 def explain_text(result: dict[str, Any]) -> str:
@@ -157,12 +216,18 @@ def explain_text(result: dict[str, Any]) -> str:
     else:
         where = f"{result['case_id']} at {result['at']} (recorded axis: as Runway knew it then)"
     if not result["blocked"]:
-        return f"{where}: nothing held the case back.\n{result.get('answer', '')}".rstrip()
-    lines = [f"{where} was held back by:"]
+        lines = [f"{where}: nothing held the case back."]
+    else:
+        lines = [f"{where} was held back by:"]
     for blocker in result["blockers"]:
         lines.append(f"- [{blocker['service']}] {blocker['rule']}: {blocker['detail']}")
         lines += [f"    because of {e}" for e in blocker["evidence"]]
         lines += [f"    missing     {m}" for m in blocker["missing"]]
     if result.get("answer"):
         lines.append(result["answer"])
+    if result.get("rested_on"):
+        lines.append("Folded too, though of later legal dates, because acts on or before it "
+                     "rest on them:")
+        lines += [f"    [{e['service']}] {e['event_type']} (v{e['version']}, legal date "
+                  f"{e['legal_date']})" for e in result["rested_on"]]
     return "\n".join(lines)

@@ -121,6 +121,14 @@ async def test_the_timeline_can_be_read_in_either_order(
                                    order=TimelineOrder.RECORDED)
     assert types(by_recorded) == ["judicial.case_opened", AUTHORIZED,
                                   "judicial.charges_amendment_noted"]
+    # On the 19th the amendment (dated the 10th, recorded after the transfer) counts and the
+    # transfer (the 20th) does not, though it was recorded before it: judicial folds the two
+    # dated events alone, and nothing of a later date is taken in.
+    before = await case_as_of(entered_after_the_fact, CASE,
+                              Question.legal(date(2026, 1, 19), zone=ZONE))
+    assert types(before) == ["judicial.case_opened", "judicial.charges_amendment_noted"]
+    assert before["rested_on"] == []
+    assert before["state"]["judicial"]["status"] != by_legal["state"]["judicial"]["status"]
 
 
 async def test_the_http_api_asks_on_either_axis_and_refuses_both_at_once(

@@ -6,12 +6,13 @@ from __future__ import annotations
 import argparse
 import json
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 
-from shared.audit.asof import Axis, Question, explain_text, timeline
+from shared.audit.asof import Axis, Question, Selection, explain_text, timeline
 from shared.cli.audit import add_audit_commands, question
 from shared.eventstore import Actor, GlobalPosition, RecordedEvent
 from shared.legaltime import TimelineOrder
@@ -175,3 +176,42 @@ def test_an_unknown_legal_time_zone_is_a_usage_error_naming_it(
         target(parse("verify"))
     assert refused.value.code == EXIT_USAGE
     assert str(refused.value).startswith("LEGAL_TIMEZONE 'Mars/Olympus' is not a time zone")
+
+
+def test_on_the_legal_axis_a_stream_is_folded_up_to_its_last_act_of_a_date_asked() -> None:
+    # A transfer entered after the fact: the manifest assignment is timed at its entry (25 Jan),
+    # the handoff it made possible at its act (the 20th). On the 20th the handoff counts; a
+    # service that cannot fold it without its booking gets the assignment too, named apart.
+    assigned = event("transport.manifest_assigned", datetime(2026, 1, 25, 15, tzinfo=UTC),
+                     datetime(2026, 1, 25, 15, tzinfo=UTC), version=1)
+    handoff = event("transport.custody_transferred", HANDOFF.occurred_at,
+                    datetime(2026, 1, 25, 16, tzinfo=UTC), version=2)
+    later = event("transport.person_landed", datetime(2026, 1, 21, 9, tzinfo=UTC),
+                  datetime(2026, 1, 25, 17, tzinfo=UTC), version=3)
+    chosen = Selection.of(Question.legal(date(2026, 1, 20), zone=ZONE), [assigned, handoff, later])
+    assert chosen.dated == [handoff]
+    assert chosen.folded == [assigned, handoff], "never past the last act of a date asked"
+    assert chosen.rested_on == [assigned]
+
+    def strict_fold(events: Sequence[RecordedEvent]) -> list[str]:
+        if events and events[0].event_type != "transport.manifest_assigned":
+            raise AssertionError("a custody transfer needs its booking")
+        return [e.event_type for e in events]
+
+    assert chosen.fold(strict_fold) == (["transport.manifest_assigned",
+                                         "transport.custody_transferred"], True)
+    assert chosen.fold(lambda events: len(events)) == (1, False), "the dated events first"
+    nothing = Selection.of(Question.legal(date(2026, 1, 19), zone=ZONE), [assigned, handoff])
+    assert nothing.dated == nothing.folded == []
+    knew = Selection.of(Question.recorded(datetime(2026, 1, 25, 16, tzinfo=UTC), zone=ZONE),
+                        [assigned, handoff])
+    assert knew.dated == knew.folded == [assigned, handoff] and knew.rested_on == []
+
+
+def test_explain_text_names_what_it_folded_beyond_the_date() -> None:
+    result = explained(Question.legal(date(2026, 1, 20), zone=ZONE), [])
+    result["rested_on"] = [{"service": "transport", "event_type": "transport.manifest_assigned",
+                            "version": 1, "legal_date": "2026-01-25"}]
+    text = explain_text(result)
+    assert "Folded too, though of later legal dates" in text
+    assert "[transport] transport.manifest_assigned (v1, legal date 2026-01-25)" in text
