@@ -398,7 +398,10 @@ class Cluster:
         stopped = []
         if self.balancer is not None:
             stopped += await _stop([self.balancer], grace=10)
-        stopped += await process.stop_all([r for rs in self.replicas.values() for r in rs])
+        replicas = [r for rs in self.replicas.values() for r in rs]
+        await process.stop_all(replicas)
+        stopped += [f"{s}-{k + 1} (pid {r.process.pid})"
+                    for s, rs in self.replicas.items() for k, r in enumerate(rs)]
         stopped += await _stop(list(self.brokers.values()), grace=60)
         for pid_file in self.run_dir.glob("*.pid"):
             pid_file.unlink()
@@ -462,10 +465,11 @@ async def up(replicas: int, brokers: int, hold: bool = True) -> int:
     print(f"Starting {brokers} Kafka brokers, {replicas} replicas of "
           f"{', '.join(layout.services)}, HAProxy; logs in {_shown(cluster.log_dir)}",
           flush=True)
+    path, description = layout.root / "stack.json", None
     try:
         await cluster.start()
-        path = stackfile.write(_description(cluster, server, auth), layout.root / "stack.json")
-        _print_urls(cluster, path)
+        description = _description(cluster, server, auth)
+        _print_urls(cluster, stackfile.write(description, path))
         if hold:
             stop = asyncio.Event()
             process.stop_on_signals(stop)
@@ -473,7 +477,10 @@ async def up(replicas: int, brokers: int, hold: bool = True) -> int:
         return 0
     finally:
         print("\nStopping the cluster...", flush=True)
-        print("Stopped: " + (", ".join(await cluster.stop()) or "nothing"), flush=True)
+        stopped = await cluster.stop()
+        if description is not None:
+            stackfile.write(description.marked_stopped(stopped), path)
+        print("Stopped: " + (", ".join(stopped) or "nothing"), flush=True)
 
 
 def _description(cluster: Cluster, server: str, auth: AuthSettings
