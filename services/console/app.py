@@ -119,7 +119,10 @@ def create_app(settings: ConsoleSettings, apis: Apis | None = None) -> FastAPI:
 
     @app.exception_handler(SignInNeeded)
     async def _sign_in(request: Request, _error: SignInNeeded) -> Response:
-        target = "/sign-in?next=" + quote(_local_path(str(request.url)), safe="")
+        # Back to the page after signing in: for a form's post, the page the form was on.
+        back = str(request.url) if request.method == "GET" else \
+            request.headers.get("referer", "/cases")
+        target = "/sign-in?next=" + quote(_local_path(back), safe="")
         response = RedirectResponse(target, status_code=303)
         response.delete_cookie(COOKIE)
         return response

@@ -1,0 +1,119 @@
+"""The console's pages against stand-in APIs (httpx's MockTransport): sign-in, the cookie,
+redirect targets, cross-site posts, and a refused step re-rendered with the rule and the input.
+The browser tests run the same pages against the real services."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from services.console.api import Apis
+from services.console.app import create_app
+from services.console.settings import ConsoleSettings
+
+CASE = {"case_id": "RWY-1", "full_name": "Rafael Caro Quintero", "legal_basis": "treaty",
+        "requesting_district": "EDNY", "status": "in_judicial_process", "clearance": "cleared",
+        "request_reference": "OIA-1", "submitted_at": "2025-02-01T00:00:00Z",
+        "updated_at": "2025-02-02T00:00:00Z"}
+DETAIL = {**CASE, "version": 1, "request": {
+    "case_id": "RWY-1", "legal_basis": "treaty", "requesting_district": "EDNY",
+    "prosecutor_office": "USAO", "charges": [], "provisional_arrest_date": None,
+    "documents": [], "us_request_reference": None, "request_reference": "OIA-1",
+    "person": {"person_id": "P", "given_names": "Rafael", "family_names": "Caro Quintero",
+               "aliases": [], "date_of_birth": None, "nationality": "Mexican",
+               "personal_data": "sealed", "erased_at": None}}}
+
+
+def answer(request: httpx.Request) -> httpx.Response:
+    """Intake knows one case; judicial refuses a hearing before the formal request."""
+    host, path = request.url.host, request.url.path
+    if request.headers.get("authorization", "").count(".") != 2:
+        return httpx.Response(401, json={"error": "unauthenticated", "detail": "no token"})
+    if host == "intake" and path == "/cases":
+        return httpx.Response(200, json={"cases": [CASE], "count": 1})
+    if host == "intake" and path == "/cases/RWY-1":
+        return httpx.Response(200, json=DETAIL)
+    if host == "intake" and path == "/cases/RWY-1/timeline":
+        return httpx.Response(200, json={"case_id": "RWY-1", "events": []})
+    if host == "judicial" and request.method == "POST":
+        assert json.loads(request.content) == {"held_on": "2025-03-01"}
+        return httpx.Response(409, json={"error": "rule_violation",
+                                         "rule": "case_not_opened", "detail": "not yet"})
+    return httpx.Response(404, json={"error": "not_found", "detail": path})
+
+
+@pytest.fixture
+def client() -> TestClient:
+    settings = ConsoleSettings(live_updates=False, cookie_secret="s" * 32)
+    urls = {name: f"http://{name}" for name in
+            ("intake", "judicial", "assurance", "transport", "court", "audit")}
+    app = create_app(settings, Apis(urls, transport=httpx.MockTransport(answer)))
+    return TestClient(app, base_url="http://console.test")
+
+
+def sign_in(client: TestClient, role: str, next_page: str = "/cases") -> httpx.Response:
+    response: httpx.Response = client.post(
+        "/sign-in", data={"subject": "luz", "role": role, "next": next_page},
+        follow_redirects=False)
+    return response
+
+
+def test_a_page_sends_a_stranger_to_sign_in_and_back(client: TestClient) -> None:
+    response = client.get("/cases?q=caro", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/sign-in?next=%2Fcases%3Fq%3Dcaro"
+
+
+def test_signing_in_sets_an_httponly_lax_cookie_and_goes_only_to_a_local_page(
+        client: TestClient) -> None:
+    response = sign_in(client, "judicial_clerk", "//evil.example/steal")
+    assert response.headers["location"] == "/steal"  # that path, on this site
+    assert sign_in(client, "auditor", "javascript:alert(1)").headers["location"] == "/cases"
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie
+    assert sign_in(client, "service").status_code == 422  # not a person's role
+
+
+def test_a_form_posted_from_another_site_is_refused(client: TestClient) -> None:
+    sign_in(client, "judicial_clerk")
+    response = client.post("/cases/RWY-1/steps/judicial.hearing", data={"held_on": "x"},
+                           headers={"origin": "http://evil.example"})
+    assert response.status_code == 403
+
+
+def test_the_list_searches_and_counts(client: TestClient) -> None:
+    sign_in(client, "auditor")
+    page = client.get("/cases?q=quintero").text
+    assert "1 cases found" in page and "Rafael Caro Quintero" in page
+    assert "0 cases found" in client.get("/cases?q=guzman").text
+
+
+def test_a_refused_step_shows_the_rule_and_keeps_the_input(client: TestClient) -> None:
+    sign_in(client, "judicial_clerk")
+    response = client.post("/cases/RWY-1/steps/judicial.hearing",
+                           data={"held_on": "2025-03-01"},
+                           headers={"origin": "http://console.test"})
+    assert response.status_code == 409
+    page = response.text
+    assert "the case has not been opened in this service yet" in page  # the registry's text
+    assert 'value="2025-03-01"' in page
+    assert "not yet" in page  # the API's own detail
+
+
+def test_forms_follow_the_role(client: TestClient) -> None:
+    sign_in(client, "auditor")
+    page = client.get("/cases/RWY-1").text
+    assert "Your role records nothing on this page." in page
+    sign_in(client, "judicial_clerk")
+    assert "/cases/RWY-1/steps/judicial.hearing" in client.get("/cases/RWY-1").text
+
+
+def test_spanish_when_the_browser_prefers_it(client: TestClient) -> None:
+    sign_in(client, "auditor")
+    page = client.get("/cases/RWY-1", headers={"accept-language": "es-MX,es;q=0.9"}).text
+    assert "Qué detiene el caso" in page and '<html lang="es">' in page
+
+
