@@ -4,6 +4,10 @@ ignored).
 * intake.request_submitted (v1, and v2 with the person sealed) opens the judicial case (once:
   a case already open is left as it is). Judicial keeps no name: the case names the person
   by id only (v2; none on v1), so an erasure has nothing to blank here.
+* transport.custody_transferred.v1 is recorded as `judicial.handed_over`, dated by the
+  transfer's legal instant and its legal date (LEGAL_TIMEZONE), not by when it arrives: every
+  clock stops and the case reads "surrendered"; nothing may expire or release the person
+  after it. On a case judicial never opened it is dropped.
 * intake.charges_amended.v1 is recorded as `judicial.charges_amendment_noted` with the charges
   added and removed, and whether the SRE had already granted extradition (new counts are then
   not covered by the grant). It changes no rule here; on a case judicial never opened it is
@@ -14,18 +18,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.consumer import Handler
 from shared.eventstore import Actor, EventContext, NewEvent
+from shared.legaltime import configured_zone_name, legal_date
 from shared.messaging.cloudevents import ConsumedEvent
 from shared.service import ConsumerSpec, ServiceRuntime
 
 from . import domain
-from .events import CaseOpened, LegalBasis
+from .events import CaseOpened, HandedOver, LegalBasis
 from .persistence import execute
 from .state import State
 
@@ -34,6 +39,7 @@ log = logging.getLogger("runway.judicial.consumers")
 REQUEST_SUBMITTED_V1 = "intake.request_submitted.v1"
 REQUEST_SUBMITTED_V2 = "intake.request_submitted.v2"
 CHARGES_AMENDED_V1 = "intake.charges_amended.v1"
+CUSTODY_TRANSFERRED_V1 = "transport.custody_transferred.v1"
 
 
 class _Tolerant(BaseModel):
@@ -62,6 +68,13 @@ class IntakeAmendment(_Tolerant):
     case_id: str
     charges: tuple[_Charge, ...]
     reason: str = ""
+
+
+class CustodyTransfer(_Tolerant):
+    case_id: str
+    flight_id: str
+    transferred_at: datetime
+    place: str
 
 
 def _context(event: ConsumedEvent) -> EventContext:
@@ -98,11 +111,29 @@ def intake_handlers(runtime: ServiceRuntime) -> dict[str, Handler]:
         await execute(runtime, conn, amendment.case_id, note, _context(event),
                       must_exist=False)
 
+    async def on_custody_transferred(event: ConsumedEvent, conn: AsyncConnection) -> None:
+        transfer = CustodyTransfer.model_validate(event.data)
+        handover = HandedOver(
+            case_id=transfer.case_id, handed_over_at=transfer.transferred_at,
+            handed_over_on=legal_date(transfer.transferred_at, configured_zone_name()),
+            flight_id=transfer.flight_id, place=transfer.place,
+            custody_transfer_event_id=str(event.event_id))
+
+        def hand_over(state: State) -> list[NewEvent]:
+            if not state.opened:
+                log.warning("custody transferred on a case judicial never opened",
+                            extra={"case_id": transfer.case_id})
+            return domain.note_handover(state, handover)
+
+        await execute(runtime, conn, transfer.case_id, hand_over, _context(event),
+                      must_exist=False)
+
     return {REQUEST_SUBMITTED_V1: on_request_submitted, REQUEST_SUBMITTED_V2: on_request_submitted,
-            CHARGES_AMENDED_V1: on_charges_amended}
+            CHARGES_AMENDED_V1: on_charges_amended, CUSTODY_TRANSFERRED_V1: on_custody_transferred}
 
 
 def consumers(runtime: ServiceRuntime) -> Sequence[ConsumerSpec]:
     return [ConsumerSpec(name="judicial.intake-events",
-                         topics=[runtime.events_topic_of("intake")],
+                         topics=[runtime.events_topic_of("intake"),
+                                 runtime.events_topic_of("transport")],
                          handlers=intake_handlers(runtime))]

@@ -76,6 +76,9 @@ def replay(state: State, events: list[NewEvent]) -> State:
 
 def _require_open_case(state: State) -> None:
     rules.CASE_NOT_OPENED.require(state.opened, "the judicial case has not been opened")
+    rules.PERSON_HANDED_OVER.require(
+        state.handed_over_on is None,
+        f"the person was handed over on {state.handed_over_on}: no further step can be recorded")
     if state.released is not None:
         day, reason = state.released
         rules.CASE_CLOSED.refuse(
@@ -141,6 +144,14 @@ def note_charges(state: State, charge_ids: tuple[str, ...], reason: str,
         added_charge_ids=tuple(sorted(after - before)),
         removed_charge_ids=tuple(sorted(before - after)), reason=reason,
         after_sre_grant=state.granted), now)]
+
+
+def note_handover(state: State, handover: ev.HandedOver) -> list[NewEvent]:
+    """Record transport's custody transfer, dated by its legal instant (not by when it
+    arrives). A fact, not a clerk's command: recorded once; on an unknown case dropped."""
+    if not state.opened or state.handed_over_on is not None:
+        return []
+    return [event(handover, handover.handed_over_at)]
 
 
 # --- the judicial path ------------------------------------------------------------------------

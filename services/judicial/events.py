@@ -240,6 +240,20 @@ class AmparoAppealDecided(JudicialEvent):
     sre_decision_reopened: bool
 
 
+class HandedOver(JudicialEvent):
+    """The person is in the requesting state's custody (LEI art. 34): transport recorded the
+    custody transfer at the border or aboard the aircraft. Every clock of the case stops, and
+    nothing may run out or release the person after it."""
+
+    EVENT_TYPE = "judicial.handed_over"
+    ON = "handed_over_on"
+    handed_over_at: datetime = Field(description="the legal instant of the transfer")
+    handed_over_on: date = Field(description="its legal date (LEGAL_TIMEZONE)")
+    flight_id: str
+    place: str
+    custody_transfer_event_id: str
+
+
 class AmparoWindowClosed(JudicialEvent):
     EVENT_TYPE = "judicial.amparo_window_closed"
     ON = "closed_on"
@@ -325,6 +339,6 @@ EVENT_MODELS: dict[str, type[JudicialEvent]] = {
         AmparoDenied, AmparoGranted, AmparoAppealFiled, AmparoAppealDecided,
         AmparoWindowClosed, SurrenderOrdered, SurrenderDeferred,
         TemporarySurrenderAgreed, PickupWindowExpired, ProvisionalDetentionLapsed,
-        ReleasedFromCustody, NationalSecurityTransferAuthorized,
+        ReleasedFromCustody, NationalSecurityTransferAuthorized, HandedOver,
     )
 }

@@ -120,6 +120,8 @@ class CaseView(ResponseBody):
     temporary_surrender_agreed_on: IsoDay | None
     transfer_authorized_at: IsoInstant | None
     released: ReleaseView | None
+    handed_over_on: IsoDay | None = Field(
+        description="the legal date the person passed into US custody: every clock stopped")
     steps: list[StepView]
     updated_at: IsoInstant
 

@@ -55,6 +55,13 @@ CASE_CLOSED: Rule[OnDay] = Rule(
     f"{RECORD}; {LEI} art. 35 (release of an uncollected person); an SRE refusal or a "
     "lapsed provisional detention ends the detention", Reads.NONE,
     blocks=lambda s: s.state.opened and s.state.closed)
+PERSON_HANDED_OVER: Rule[OnDay] = Rule(
+    "person_handed_over",
+    "the person was handed over to the requesting state's agents: Mexico's clocks have stopped, "
+    "and no further step, expiry or release can be recorded",
+    f"{LEI} art. 34 (delivery at the border or aboard the aircraft); art. 35 (the pickup "
+    "window ends with the delivery)", Reads.NONE,
+    blocks=lambda s: s.state.handed_over_on is not None)
 NATIONAL_SECURITY_HAS_NO_JUDICIAL_STEPS: Rule[OnDay] = Rule(
     "national_security_has_no_judicial_steps",
     "a national-security transfer has no judge, SRE decision or amparo steps: only the "
@@ -242,14 +249,15 @@ AMPARO_HOLDS: tuple[Rule[OnDay], ...] = (AMPARO_SUSPENSION_ACTIVE, AMPARO_PENDIN
 
 # Gates: the state rules that hold back one act, in the order the refusal names them.
 SURRENDER_PREREQUISITES: tuple[Rule[OnDay], ...] = (
-    CASE_NOT_OPENED, CASE_CLOSED, NATIONAL_SECURITY_HAS_NO_JUDICIAL_STEPS, SRE_GRANT_REQUIRED,
-    SURRENDER_ALREADY_ORDERED)
+    CASE_NOT_OPENED, PERSON_HANDED_OVER, CASE_CLOSED, NATIONAL_SECURITY_HAS_NO_JUDICIAL_STEPS,
+    SRE_GRANT_REQUIRED, SURRENDER_ALREADY_ORDERED)
 # A deferred surrender hands nobody over, so the amparo rules wait for the real order.
 SURRENDER_DEFERRAL: Gate[OnDay] = Gate("surrender deferral", SURRENDER_PREREQUISITES)
 SURRENDER: Gate[OnDay] = Gate("surrender order", (*SURRENDER_PREREQUISITES, *AMPARO_HOLDS))
 
 RULES = RuleBook("judicial", [
-    CASE_NOT_OPENED, CASE_CLOSED, DATE_IN_FUTURE, DATE_OUT_OF_ORDER, BASIS_MISMATCH,
+    CASE_NOT_OPENED, PERSON_HANDED_OVER, CASE_CLOSED, DATE_IN_FUTURE, DATE_OUT_OF_ORDER,
+    BASIS_MISMATCH,
     NATIONAL_SECURITY_HAS_NO_JUDICIAL_STEPS,
     PROVISIONAL_DETENTION_ALREADY_ORDERED, PROVISIONAL_DEADLINE_PASSED,
     FORMAL_REQUEST_ALREADY_RECEIVED, FORMAL_REQUEST_MISSING,

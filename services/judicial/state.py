@@ -18,6 +18,7 @@ class Status(StrEnum):
     """Where the case stands in Mexico's phase (the first that applies, top to bottom)."""
 
     NOT_OPENED = "not_opened"
+    SURRENDERED = "surrendered"
     REFUSED = "refused"
     RELEASED = "released"
     TRANSFER_AUTHORIZED = "transfer_authorized"
@@ -145,6 +146,9 @@ class State:
     pickup_expired: bool = False
     transfer_authorized_at: datetime | None = None
     released: tuple[date, ReleaseReason] | None = None
+    # The legal date the person passed into the requesting state's custody (transport's
+    # custody transfer): every clock stops then.
+    handed_over_on: date | None = None
     steps: tuple[Step, ...] = ()
     # The latest legal date among the recorded acts: the day a view with no clock of its own
     # (a replay, an audit) reads the case on.
@@ -227,6 +231,8 @@ class State:
                 and not self.pickup_paused)
 
     def running_clocks(self) -> tuple[Clock, ...]:
+        if self.handed_over_on is not None:  # in US custody: Mexico's clocks have stopped
+            return ()
         running = ((self.provisional, self.provisional_clock_running),
                    (self.amparo_window, self.amparo_window_clock_running),
                    (self.pickup, self.pickup_running))
@@ -239,6 +245,7 @@ class State:
     def _status_tests(self) -> tuple[tuple[Status, bool], ...]:
         return (
             (Status.NOT_OPENED, not self.opened),
+            (Status.SURRENDERED, self.handed_over_on is not None),
             (Status.REFUSED, self.sre is not None and not self.sre.granted),
             (Status.RELEASED, self.closed),
             (Status.TRANSFER_AUTHORIZED, self.transfer_authorized_at is not None),
@@ -372,6 +379,8 @@ def _apply(state: State, event: ev.JudicialEvent) -> State:
             return replace(state, provisional_lapsed=True)
         case ev.ReleasedFromCustody():
             return replace(state, released=(event.released_on, event.reason))
+        case ev.HandedOver():
+            return replace(state, handed_over_on=event.handed_over_on)
         case ev.NationalSecurityTransferAuthorized():
             return replace(state, transfer_authorized_at=event.authorized_at)
     return state

@@ -87,6 +87,7 @@ def case_view(state: State, today: date | None = None) -> dict[str, Any]:
         "temporary_surrender_agreed_on": _iso(state.temporary_agreed_on),
         "transfer_authorized_at": None if state.transfer_authorized_at is None
         else state.transfer_authorized_at.isoformat(),
+        "handed_over_on": _iso(state.handed_over_on),
         "released": None if released is None else {
             "released_on": released[0].isoformat(), "reason": released[1].value},
         "steps": [{"version": s.version, "step": s.step, "on": s.on} for s in state.steps],

@@ -41,7 +41,8 @@ def test_every_service_writes_and_creates_exactly_its_own_two_topics(
 
 def test_services_read_the_topics_their_consumers_subscribe_to(
         derived: list[AclBinding]) -> None:
-    assert acls_of(derived, "judicial", "READ") == {"runway.intake.events", "judicial."}
+    assert acls_of(derived, "judicial", "READ") == {"runway.intake.events",
+                                                    "runway.transport.events", "judicial."}
     assert acls_of(derived, "transport", "READ") == {
         "runway.intake.events", "runway.judicial.events", "runway.assurance.events",
         "transport."}

@@ -66,6 +66,7 @@ def intake_event(event_type: str, case_id: str, data: dict[str, Any],
 
 
 async def feed(runtime: ServiceRuntime, consumed: Any) -> None:
+    """Hand a consumed event (intake's or transport's) to judicial's handler for it."""
     handler = intake_handlers(runtime)[consumed.ce_type]
     async with runtime.database.transaction() as conn:
         await handler(consumed, conn)
@@ -288,6 +289,33 @@ async def test_surrender_waits_for_the_amparo_appeal_and_a_granted_amparo_reopen
     # The new decision's window has its own timer again (the first one had fired).
     assert (await timers(runtime, other))["amparo_window"] == "pending"
     assert [c["started_on"] for c in shown["clocks"]] == ["2026-03-28"]
+
+
+async def test_the_custody_transfer_stops_the_clocks_and_is_dated_by_its_legal_instant(
+    client: httpx.AsyncClient, runtime: ServiceRuntime, clock: ManualClock,
+) -> None:
+    case_id = await open_case(runtime)
+    await walk_to_grant(client, clock, case_id)
+    clock.set(datetime(2026, 3, 27, tzinfo=UTC))
+    assert await run_due_timers(runtime) == 1
+    await post(client, case_id, "surrender-order", {"ordered_on": "2026-03-27"})
+    # Handed over at 23:30 in Mexico City on 20 Apr (05:30 UTC on the 21st); transport's
+    # event reaches judicial weeks later, after the pickup deadline (27 May).
+    transferred_at = datetime(2026, 4, 21, 5, 30, tzinfo=UTC)
+    clock.set(datetime(2026, 6, 15, tzinfo=UTC))
+    await feed(runtime, off_kafka("transport", "transport.custody_transferred", {
+        "case_id": case_id, "flight_id": "F-7", "transferred_at": transferred_at.isoformat(),
+        "place": "Toluca", "mexican_officer": "FGR-1", "us_marshal": "USMS-1"}, case_id,
+        at=transferred_at))
+    shown = (await client.get(f"/cases/{case_id}")).json()
+    assert shown["status"] == "surrendered" and shown["handed_over_on"] == "2026-04-20"
+    assert shown["clocks"] == [] and shown["released"] is None
+    assert await run_due_timers(runtime) == 0
+    assert (await timers(runtime, case_id))["pickup_window"] == "cancelled"
+    assert [t for t, _ in await stream(runtime, case_id)][-1] == "judicial.handed_over"
+    assert await rejected(client, case_id, "amparo", {"amparo_id": "AR-9",
+                                                      "filed_on": today(clock)}) \
+        == "person_handed_over"
 
 
 async def surrender_payload(runtime: ServiceRuntime, case_id: str) -> dict[str, Any]:
