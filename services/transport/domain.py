@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from shared.errors import InvalidRequest, NotFound, Problem
 from shared.eventstore import NewEvent
@@ -150,14 +150,15 @@ def destination(case: CaseState, routes: RouteTable) -> Airport:
     return airport
 
 
-def admissible(case: CaseState, case_id: str, now: datetime, routes: RouteTable) -> Airport:
-    """The airport the person may be flown to now, or a Refusal naming what keeps them off
-    every flight (the checks of `assign` that don't depend on the flight)."""
+def admissible(case: CaseState, case_id: str, on: date, routes: RouteTable) -> Airport:
+    """The airport the person may be flown to on the legal date `on`, or a Refusal naming
+    what keeps them off every flight (the checks of `assign` that don't depend on the
+    flight)."""
     if not case.exists:
         raise refuse(rules.UNKNOWN_CASE, f"transport has heard nothing of case {case_id}",
                      (case_id,))
     _require_unbooked(case)
-    rules.require_eligible(case.case_id, case.facts, legal_date(now))
+    rules.require_eligible(case.case_id, case.facts, on)
     return destination(case, routes)
 
 
@@ -202,7 +203,8 @@ def assign(case: CaseState, flight: FlightState, now: datetime,
     """Put a person on a flight: every eligibility rule holds (the pickup window by the
     service clock), the flight is open, stops at their district's airport and has a seat."""
     _require_open(flight)
-    airport = admissible(case, case.case_id, now, routes)
+    airport = admissible(case, case.case_id,
+                         rules.judged_on(now, flight.scheduled_departure), routes)
     if flight.stop(airport.code) is None:
         route = ", ".join(s.airport for s in flight.stops)
         raise refuse(rules.DESTINATION_NOT_ON_ROUTE,

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
-from . import domain
+from . import domain, rules
 from .domain import FlightPlan, Outcome
 from .routing import RouteTable
 from .rules import Refusal
@@ -143,15 +143,16 @@ def _deadline(case: CaseState) -> date:
     return facts.pickup_deadline_on
 
 
-def screen(cases: Mapping[str, CaseState], case_ids: Sequence[str], now: datetime,
+def screen(cases: Mapping[str, CaseState], case_ids: Sequence[str], on: date,
            routes: RouteTable) -> tuple[list[Traveller], dict[str, PersonResult]]:
-    """Travellers for those who may fly now; a not_eligible result for everyone else."""
+    """Travellers for those who may fly on the legal date `on`; a not_eligible result for
+    everyone else."""
     travellers: list[Traveller] = []
     refused: dict[str, PersonResult] = {}
     for case_id in case_ids:
         case = cases.get(case_id, CaseState())
         try:
-            airport = domain.admissible(case, case_id, now, routes)
+            airport = domain.admissible(case, case_id, on, routes)
         except Refusal as refusal:
             refused[case_id] = PersonResult(case_id, "not_eligible", rules=refusal.rules,
                                             detail=refusal.message)
@@ -163,7 +164,8 @@ def screen(cases: Mapping[str, CaseState], case_ids: Sequence[str], now: datetim
 def plan_transfer(cases: Mapping[str, CaseState], request: TransferRequest, now: datetime,
                   routes: RouteTable, new_flight_id: Callable[[], str]) -> Plan:
     case_ids = tuple(dict.fromkeys(request.case_ids))
-    travellers, results = screen(cases, case_ids, now, routes)
+    on = rules.judged_on(now, request.scheduled_departure)
+    travellers, results = screen(cases, case_ids, on, routes)
     packing = pack(travellers, request.aircraft)
     for traveller in packing.left_behind:
         results[traveller.case_id] = PersonResult(

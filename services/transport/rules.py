@@ -27,10 +27,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from shared.errors import RuleViolation
+from shared.legaltime import legal_date
 from shared.rules import Gate, Reads, Rule, RuleBook, law
 
 from .state import Facts
@@ -56,11 +57,30 @@ def surrender_ground(facts: Facts) -> bool:
 def _pickup_passed(facts: Facts, today: date | None) -> bool:
     if facts.transfer_authorized_at is not None:
         return False  # a national-security transfer has no pickup window
-    if facts.pickup_expired:
-        return True
     deadline = facts.pickup_deadline_on
+    if facts.pickup_expired:
+        # Judicial recorded the expiry, dated (in law) at the deadline: on a legal date before
+        # it the window was still open, however late either act was entered.
+        expired_on = facts.pickup_expired_on or deadline
+        return today is None or expired_on is None or today >= expired_on
     return (today is not None and deadline is not None and surrender_ground(facts)
             and today >= deadline)
+
+
+def _released(facts: Facts, today: date | None) -> bool:
+    """Released on or before the legal date judged (a release is dated in law)."""
+    return facts.released is not None and (today is None or today >= facts.released[0])
+
+
+def judged_on(now: datetime, scheduled_departure: datetime | None) -> date:
+    """The legal date a place on a flight is judged on: today's, or the flight's departure
+    date when that is earlier (a transfer entered after the fact is judged on the day it
+    flew, not on the day it was typed in). A later departure is judged today, as the case
+    view shows it; the custody handoff is judged again on its own legal date."""
+    today = legal_date(now)
+    if scheduled_departure is None:
+        return today
+    return min(today, legal_date(scheduled_departure))
 
 
 # --- eligibility: the law's rules over transport's facts ------------------------------------
@@ -74,7 +94,7 @@ SUSPENSION_ACTIVE: Rule[Eligibility] = law.AMPARO_SUSPENSION_ACTIVE.over(
 PICKUP_WINDOW_EXPIRED: Rule[Eligibility] = law.PICKUP_WINDOW_EXPIRED.over(
     lambda e: _pickup_passed(e.facts, e.today))
 RELEASED: Rule[Eligibility] = law.RELEASED_FROM_CUSTODY.over(
-    lambda e: e.facts.released is not None)
+    lambda e: _released(e.facts, e.today))
 
 ELIGIBILITY: Gate[Eligibility] = Gate("a place on a manifest", (
     SURRENDER_NOT_ORDERED, CLEARANCE_MISSING, SUSPENSION_ACTIVE, PICKUP_WINDOW_EXPIRED,

@@ -39,6 +39,7 @@ class Facts:
     clearance_withdrawal: str | None = None  # why it was last withdrawn
     released: tuple[date, str] | None = None  # (released_on, reason)
     pickup_expired: bool = False
+    pickup_expired_on: date | None = None  # the legal date judicial's expiry is dated at
 
 
 @dataclass(frozen=True)
@@ -175,7 +176,7 @@ def _apply_case(state: CaseState, e: ev.TransportEvent) -> CaseState:
         case ev.ReleaseNoted():
             return _facts(state, released=(e.released_on, e.reason))
         case ev.PickupExpiryNoted():
-            return _facts(state, pickup_expired=True)
+            return _facts(state, pickup_expired=True, pickup_expired_on=e.deadline_on)
         case _:
             return _apply_movement(state, e)
 

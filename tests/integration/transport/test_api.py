@@ -162,10 +162,11 @@ def refusal(response: httpx.Response) -> dict[str, Any]:
     return body
 
 
-async def schedule(client: httpx.AsyncClient, stops: list[str], capacity: int = 4) -> str:
+async def schedule(client: httpx.AsyncClient, stops: list[str], capacity: int = 4,
+                   departs: str = "2025-08-12T18:00:00Z") -> str:
     response = await client.post("/flights", json={
         "aircraft": "XC-MGA", "capacity": capacity, "departure_base": BASE,
-        "scheduled_departure": "2025-08-12T18:00:00Z", "stops": stops})
+        "scheduled_departure": departs, "stops": stops})
     assert response.status_code == 201, response.text
     return str(response.json()["flight_id"])
 
@@ -392,7 +393,9 @@ async def test_the_pickup_window_follows_the_service_clock(
     client: httpx.AsyncClient, runtime: ServiceRuntime
 ) -> None:
     closing = await new_case(runtime, "SDTX", deadline=TODAY + timedelta(days=2))
-    flight_id = await schedule(client, ["IAH"])
+    # A flight leaving after the window closes: a place on it is judged on today's legal date
+    # (one that left earlier, entered after the fact, is judged on its departure date).
+    flight_id = await schedule(client, ["IAH"], departs="2025-08-17T18:00:00Z")
     listed = (await client.get("/cases", params={"eligible": "true"})).json()["cases"]
     assert [c["case_id"] for c in listed] == [closing]
 

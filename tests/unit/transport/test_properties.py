@@ -137,7 +137,7 @@ class Run:
 
     def case_id(self, kind: str, index: int, choice: int) -> str:
         """For an assignment, mostly someone free to fly; otherwise anyone."""
-        today = self.world.now.date()
+        today = self.boarding_day()
         free = [c for c in CASE_IDS if kind == "assign" and self.world.case(c).booking is None
                 and not self.truth[c].failing(today)]
         pool = free if free and choice % 4 else list(CASE_IDS)
@@ -158,13 +158,21 @@ class Run:
         except (RuleViolation, NotFound, InvalidRequest) as refusal:
             self.refused += 1
             assert self.world.snapshot() == before, f"{kind} was refused but changed state"
-            self._check_refusal(refusal)
+            self._check_refusal(kind, refusal)
 
-    def _check_refusal(self, refusal: Exception) -> None:
+    def boarding_day(self) -> date:
+        """The legal date a place on a flight is judged on: today, or the (earlier) departure
+        date of a flight entered after the fact."""
+        return rules.judged_on(self.world.now, DEPARTURE)
+
+    def _check_refusal(self, kind: str, refusal: Exception) -> None:
         if isinstance(refusal, rules.Refusal) and refusal.rule in rules.ELIGIBILITY_RULES:
             [case_id] = refusal.case_ids
-            today = self.world.now.date()
-            assert set(refusal.rules) == self.truth[case_id].failing(today)
+            # A custody handoff is judged on its own legal date; a place on a flight on the
+            # boarding day.
+            day = self.world.now.date() if kind in ("custody", "depart") \
+                else self.boarding_day()
+            assert set(refusal.rules) == self.truth[case_id].failing(day)
 
     def _do(self, kind: str, a: int, b: int, c: int) -> None:
         world = self.world
@@ -192,7 +200,7 @@ class Run:
         own_flight = booking.flight_id if booking is not None and c % 2 else flight_id
         if kind == "assign":
             world.assign(case_id, flight_id)
-            assert not self.truth[case_id].failing(world.now.date())
+            assert not self.truth[case_id].failing(self.boarding_day())
         elif kind == "custody":
             world.custody(case_id, own_flight)
         elif kind == "depart":
@@ -230,10 +238,10 @@ class Run:
         self.world.apply(plan.outcome)
         for result in plan.results:
             if result.outcome == "assigned":
-                assert not self.truth[result.case_id].failing(self.world.now.date())
+                assert not self.truth[result.case_id].failing(self.boarding_day())
             if result.outcome == "not_eligible" and result.rules[0] in rules.ELIGIBILITY_RULES:
                 assert set(result.rules) == self.truth[result.case_id].failing(
-                    self.world.now.date())
+                    self.boarding_day())
 
     def check_invariants(self) -> None:
         world = self.world
