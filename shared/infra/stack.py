@@ -25,6 +25,7 @@ from pathlib import Path
 import services
 from services.console import launch as console
 from shared import process, stackfile
+from shared.infra import cluster
 from shared.messaging.kafka import KafkaSettings, default_bootstrap
 from shared.process import ServiceProcess
 from shared.security import AuthSettings
@@ -130,7 +131,7 @@ async def up(options: Options) -> int:
     specs = discover_services()  # before the broker starts: a broken service stops us here
     broker = await start_broker() if options.start_broker else None
     backend = "PostgreSQL" if ToolSettings().postgres else "embedded SQLite (var/data)"
-    print(f"Starting {len(specs)} services; databases: {backend}", flush=True)
+    print(f"Starting {len(specs)} services and the console; databases: {backend}", flush=True)
     auth = AuthSettings()
     if not auth.jwks:  # no identity provider configured: the services trust the local issuer
         LocalIssuerKeys(auth.local_dir).ensure()
@@ -159,7 +160,8 @@ async def up(options: Options) -> int:
 def print_table(running: list[ServiceProcess], description_path: Path) -> None:
     print(f"\n  {'service':<11} {'url':<24} {'docs':<30} log")
     for s in running:
-        print(f"  {s.name:<11} {s.url:<24} {s.url + '/docs':<30} "
+        docs = "-" if s.name == console.NAME else s.url + "/docs"  # pages, not an API
+        print(f"  {s.name:<11} {s.url:<24} {docs:<30} "
               f"{s.log.relative_to(REPO_ROOT)}")
     print(f"\nStack description: {_shown(description_path)} (the runway commands read it)\n",
           flush=True)
@@ -209,7 +211,17 @@ def main() -> None:
                        help="start the local Kafka broker if none is up, and stop it on exit")
     start.add_argument("--keep-broker", action="store_true",
                        help="with --start-broker: leave the broker running on exit")
+    start.add_argument("--replicas", type=int,
+                       help="run as a cluster instead (make cluster): this many replicas of "
+                            "every service behind HAProxy, on PostgreSQL (shared/infra/cluster.py)")
+    start.add_argument("--brokers", type=int,
+                       help="with --replicas: the cluster's Kafka brokers (3)")
     args = parser.parse_args()
+    if args.replicas is not None or args.brokers is not None:
+        if args.scenario or args.start_broker or args.keep_broker:
+            parser.error("--replicas/--brokers start a cluster of their own: no --scenario or "
+                         "--start-broker/--keep-broker with them")
+        cluster.run_up(args.replicas or 2, args.brokers or 3, hold=not args.no_hold)
     options = Options(hold=not args.no_hold, scenario=args.scenario,
                       start_broker=args.start_broker, keep_broker=args.keep_broker)
     try:
