@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from shared.errors import InvalidRequest, NotFound, RuleViolation
 from shared.eventstore import ConcurrencyConflict, EventContext
-from shared.legaltime import LegalTimeSettings, legal_date
+from shared.legaltime import LegalTimeSettings, TimelineOrder, legal_date
 from shared.pii.names import record_new_name
 from shared.pii.person import PERSON_CONTEXT, PersonalData
 from shared.service import ServiceRuntime
@@ -239,12 +239,17 @@ def routes(runtime: ServiceRuntime) -> Sequence[APIRouter]:
 
     @router.get("/{case_id}/timeline", summary="Every event of the case, from every service",
                 response_model=responses.Timeline)
-    async def timeline(case_id: CaseIdPath, rt: Runtime) -> dict[str, Any]:
+    async def timeline(
+        case_id: CaseIdPath, rt: Runtime,
+        order: Annotated[TimelineOrder, Query(
+            description="legal: in the order the acts happened in law (occurred_at); "
+                        "recorded: in the order Runway recorded them")] = TimelineOrder.LEGAL,
+    ) -> dict[str, Any]:
         async with rt.database.connect() as conn:
             if await read_model.get_case(conn, case_id) is None:
                 raise NotFound("case", case_id)
-            events = await read_model.case_timeline(conn, case_id)
-        return {"case_id": case_id, "events": events}
+            events = await read_model.case_timeline(conn, case_id, order)
+        return {"case_id": case_id, "order": order.value, "events": events}
 
     @router.get("", summary="Cases, filtered by status or clearance",
                 response_model=responses.CaseList)

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.clock import iso_utc
 from shared.dbtypes import UtcDateTime
+from shared.legaltime import TimelineOrder
 from shared.messaging.cloudevents import ConsumedEvent
 from shared.pii.names import person_names, shown_name
 
@@ -176,12 +177,15 @@ async def list_cases(conn: AsyncConnection, *, status: CaseStatus | None,
     return [case_summary(row) for row in rows]
 
 
-async def case_timeline(conn: AsyncConnection, case_id: str) -> list[dict[str, Any]]:
-    """Every event of the case from every service, in the order things happened."""
+async def case_timeline(conn: AsyncConnection, case_id: str,
+                        order: TimelineOrder = TimelineOrder.LEGAL) -> list[dict[str, Any]]:
+    """Every event of the case from every service: in the order things happened in law
+    (occurred_at), or in the order Runway recorded them (`TimelineOrder.RECORDED`); the same
+    tie-breaks as shared.legaltime.timeline_key."""
+    first = timeline.c.recorded_at if order is TimelineOrder.RECORDED else timeline.c.occurred_at
     rows = await conn.execute(
         sa.select(timeline).where(timeline.c.case_id == case_id)
-        .order_by(timeline.c.occurred_at, timeline.c.recorded_at, timeline.c.source,
-                  timeline.c.stream_version))
+        .order_by(first, timeline.c.recorded_at, timeline.c.source, timeline.c.stream_version))
     return [{
         "event_id": str(row.event_id), "source": row.source, "event_type": row.event_type,
         "schema_version": row.schema_version, "stream_version": row.stream_version,

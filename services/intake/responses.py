@@ -127,7 +127,11 @@ class TimelineEvent(ResponseBody):
 
 class Timeline(ResponseBody):
     case_id: str
-    events: list[TimelineEvent] = Field(description="in the order things happened")
+    order: Literal["legal", "recorded"] = Field(
+        description="legal: by occurred_at, the acts' legal time; recorded: by recorded_at")
+    events: list[TimelineEvent] = Field(
+        description="in the order asked for, each with its legal time (occurred_at) and its "
+                    "recorded time (recorded_at)")
 
 
 class CaseList(ResponseBody):

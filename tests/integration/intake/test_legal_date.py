@@ -78,6 +78,14 @@ async def test_the_request_happened_on_its_legal_date_and_comes_first_on_the_tim
     timeline = (await client.get(f"/cases/{case_id}/timeline")).json()["events"]
     assert [e["event_type"] for e in timeline] == ["intake.request_submitted",
                                                   "transport.person_landed"]
+    # The other axis: in the order Runway recorded them, each still with both times.
+    by_recorded = (await client.get(f"/cases/{case_id}/timeline",
+                                    params={"order": "recorded"})).json()
+    assert by_recorded["order"] == "recorded"
+    stamps = [e["recorded_at"] for e in by_recorded["events"]]
+    assert stamps == sorted(stamps) and len(stamps) == 2
+    refused = await client.get(f"/cases/{case_id}/timeline", params={"order": "sideways"})
+    assert refused.status_code == 422 and "order" in refused.text
 
 
 async def test_without_a_legal_date_the_request_counts_from_its_entry(
