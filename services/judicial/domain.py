@@ -104,14 +104,23 @@ def _not_before(day: date, earlier: date | None, field: str, what: str) -> None:
 
 
 def _stops_provisional_clock(state: State, policy: Policy, step: str, day: date) -> bool:
+    """Whether this step stops the provisional clock. One on or after the deadline comes too
+    late to stop it: the detention has lapsed in law (see `_lapsed_before`), and the step is
+    recorded all the same (the case goes on without the person detained)."""
     if step not in policy.provisional_clock_stopped_by or not state.provisional_clock_running:
         return False
     assert state.provisional is not None
-    rules.PROVISIONAL_DEADLINE_PASSED.require(
-        day < state.provisional.due_on,
-        f"{step.replace('_', ' ')} on {day} is too late: provisional detention ordered on "
-        f"{state.provisional.started_on} lapsed on {state.provisional.due_on}")
-    return True
+    return day < state.provisional.due_on
+
+
+def _lapsed_before(state: State, day: date) -> list[NewEvent]:
+    """A step dated on or after the provisional deadline the scheduler has not recorded yet:
+    record the lapse (and the release from the detention) first, so the history never shows
+    a detention running past its deadline."""
+    if state.provisional_clock_running and state.provisional is not None \
+            and day >= state.provisional.due_on:
+        return _run_out(state, ClockKind.PROVISIONAL_DETENTION, state.provisional.due_on)
+    return []
 
 
 def _require_grant(state: State, what: str) -> None:
@@ -184,7 +193,8 @@ def receive_formal_request(state: State, c: cmd.ReceiveFormalRequest, now: datet
     _not_before(c.received_on, state.provisional.started_on if state.provisional else None,
                 "received_on", "the provisional detention order")
     stopped = _stops_provisional_clock(state, policy, "formal_request_received", c.received_on)
-    return [event(ev.FormalRequestReceived(case_id=state.case_id, received_on=c.received_on,
+    return [*_lapsed_before(state, c.received_on),
+            event(ev.FormalRequestReceived(case_id=state.case_id, received_on=c.received_on,
                                            provisional_clock_stopped=stopped), c.received_on)]
 
 
@@ -202,7 +212,7 @@ def hold_hearing(state: State, c: cmd.HoldHearing, now: datetime,
     _not_before(c.held_on, state.formal_request_on, "held_on", "the formal request")
     stopped = _stops_provisional_clock(state, policy, "hearing_held", c.held_on)
     days = policy.calendar
-    return [event(ev.HearingHeld(
+    return [*_lapsed_before(state, c.held_on), event(ev.HearingHeld(
         case_id=state.case_id, held_on=c.held_on,
         objections_due_on=days.add_days(c.held_on, policy.objections_days),
         evidence_due_on=days.add_days(c.held_on, policy.evidence_days),
@@ -263,7 +273,8 @@ def give_consent(state: State, c: cmd.GiveConsent, now: datetime,
     _not_before(c.given_on, state.formal_request_on, "given_on", "the formal request")
     assert state.legal_basis is not None
     stopped = _stops_provisional_clock(state, policy, "consent_given", c.given_on)
-    return [event(ev.ConsentGiven(case_id=state.case_id, given_on=c.given_on,
+    return [*_lapsed_before(state, c.given_on),
+            event(ev.ConsentGiven(case_id=state.case_id, given_on=c.given_on,
                                   legal_basis=state.legal_basis,
                                   provisional_clock_stopped=stopped), c.given_on)]
 

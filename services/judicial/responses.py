@@ -47,6 +47,19 @@ class PeriodView(ResponseBody):
     enforced: Literal[False]
 
 
+class DutyView(ResponseBody):
+    """A deadline Mexico's own authorities keep (the judge's opinion, the SRE's decision):
+    shown with whether it has passed, never enforced (a late act is accepted)."""
+
+    kind: Literal["judge_opinion_due", "sre_decision_due"]
+    started_on: IsoDay
+    due_on: IsoDay = Field(description="the first day the duty is overdue")
+    days: int
+    day_counting: str
+    enforced: Literal[False]
+    overdue: bool
+
+
 class AmparoView(ResponseBody):
     amparo_id: str
     filed_on: IsoDay
@@ -105,7 +118,7 @@ class CaseView(ResponseBody):
     provisional_arrest_date: IsoDay | None
     charge_ids: list[str]
     granted_charge_ids: list[str] | None
-    clocks: list[ClockView | PeriodView]
+    clocks: list[ClockView | PeriodView | DutyView]
     active_suspensions: list[str] = Field(description="amparo ids with a suspension in force")
     surrender_blocked_by: list[str] = Field(description="the rules a surrender order would "
                                                         "break now")
@@ -120,6 +133,9 @@ class CaseView(ResponseBody):
     temporary_surrender_agreed_on: IsoDay | None
     transfer_authorized_at: IsoInstant | None
     released: ReleaseView | None
+    provisional_detention_lapsed: bool = Field(
+        description="the person was released from a lapsed provisional detention; the case "
+                    "stays open and a later formal request proceeds")
     handed_over_on: IsoDay | None = Field(
         description="the legal date the person passed into US custody: every clock stopped")
     steps: list[StepView]

@@ -15,7 +15,7 @@ order's date, the view on the day it is projected, the audit on the day of the l
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from shared.rules import Gate, Reads, Rule, RuleBook, law
@@ -75,12 +75,15 @@ NATIONAL_SECURITY_HAS_NO_JUDICIAL_STEPS: Rule[OnDay] = Rule(
 PROVISIONAL_DETENTION_ALREADY_ORDERED: Rule[Any] = Rule(
     "provisional_detention_already_ordered", "provisional detention is ordered once per case",
     f"{TREATY} art. 11 (provisional arrest); {RECORD}", Reads.NONE)
-PROVISIONAL_DEADLINE_PASSED: Rule[Any] = Rule(
+PROVISIONAL_DEADLINE_PASSED: Rule[OnDay] = Rule(
     "provisional_deadline_passed",
-    "a step that would stop the provisional-detention clock comes on or after its deadline: "
-    "the detention has lapsed in law, even if the scheduler has not recorded it yet",
-    f"{TREATY} art. 11 (60 days for the formal request)", Reads.LEGAL,
-    satisfied_by=(ev.FormalRequestReceived.EVENT_TYPE,))
+    "the provisional detention lapsed (no formal request within its days): the person is "
+    "released from it, but the case stays open and a formal request arriving later proceeds",
+    f"{TREATY} art. 11 (60 days for the formal request; the end of the provisional arrest "
+    "does not prevent extradition on a request delivered later)", Reads.LEGAL,
+    blocks=lambda s: s.state.provisional_lapsed or (
+        s.state.provisional_clock_running and s.state.provisional is not None
+        and s.day >= s.state.provisional.due_on))
 FORMAL_REQUEST_ALREADY_RECEIVED: Rule[Any] = Rule(
     "formal_request_already_received",
     "the formal request is received once; provisional detention is for the time before it",
@@ -114,6 +117,50 @@ HEARING_OR_CONSENT_REQUIRED: Rule[Any] = Rule(
     "the judge's opinion follows the hearing or the person's consent",
     f"{LEI} arts. 27-28", Reads.NONE,
     satisfied_by=(ev.HearingHeld.EVENT_TYPE, ev.ConsentGiven.EVENT_TYPE))
+
+# Mexico's own deadlines: duties, not bars. A late opinion or decision is accepted; the view
+# shows the duty as overdue. [U: LEI article numbers to confirm]
+JUDGE_OPINION_DAYS, JUDGE_OPINION_AFTER_CONSENT_DAYS, SRE_DECISION_DAYS = 5, 3, 20
+
+
+def duties(state: State) -> list[tuple[str, Rule[OnDay], date, int]]:
+    """The duties running now: (kind, rule, started on, days)."""
+    if state.closed or state.handed_over_on is not None or state.national_security:
+        return []
+    found: list[tuple[str, Rule[OnDay], date, int]] = []
+    if state.opinion_on is None:
+        if state.hearing_on is not None and state.evidence_due_on is not None:
+            found.append(("judge_opinion_due", JUDGE_OPINION_OVERDUE, state.evidence_due_on,
+                          JUDGE_OPINION_DAYS))
+        elif state.consent_on is not None:
+            found.append(("judge_opinion_due", JUDGE_OPINION_OVERDUE, state.consent_on,
+                          JUDGE_OPINION_AFTER_CONSENT_DAYS))
+    elif state.sre is None:
+        found.append(("sre_decision_due", SRE_DECISION_OVERDUE, state.opinion_on,
+                      SRE_DECISION_DAYS))
+    return found
+
+
+def _overdue(kind: str) -> Any:
+    def blocks(s: OnDay) -> bool:
+        return any(k == kind and s.day >= start + timedelta(days=days)
+                   for k, _rule, start, days in duties(s.state))
+    return blocks
+
+
+JUDGE_OPINION_OVERDUE: Rule[OnDay] = Rule(
+    "judge_opinion_overdue",
+    "the judge's opinion is overdue: due 5 days after the evidence period (3 after the "
+    "person's consent); a duty, not a bar: a late opinion is accepted",
+    f"{LEI} arts. 27-28 [U: to confirm]", Reads.LEGAL,
+    satisfied_by=(ev.JudgeOpinionIssued.EVENT_TYPE,), blocks=_overdue("judge_opinion_due"))
+SRE_DECISION_OVERDUE: Rule[OnDay] = Rule(
+    "sre_decision_overdue",
+    "the SRE's decision is overdue: due 20 days after the judge's opinion; a duty, not a "
+    "bar: a late decision is accepted",
+    f"{LEI} art. 30 [U: to confirm]", Reads.LEGAL,
+    satisfied_by=(ev.SreExtraditionGranted.EVENT_TYPE, ev.SreExtraditionRefused.EVENT_TYPE),
+    blocks=_overdue("sre_decision_due"))
 
 # --- the SRE -------------------------------------------------------------------------------------
 
@@ -263,6 +310,7 @@ RULES = RuleBook("judicial", [
     FORMAL_REQUEST_ALREADY_RECEIVED, FORMAL_REQUEST_MISSING,
     HEARING_ALREADY_HELD, HEARING_NOT_HELD, EVIDENCE_PERIOD_OVER, OPINION_ALREADY_ISSUED,
     CONSENT_ALREADY_GIVEN, HEARING_OR_CONSENT_REQUIRED,
+    JUDGE_OPINION_OVERDUE, SRE_DECISION_OVERDUE,
     SRE_REQUIRES_JUDGE_OPINION, SRE_REQUIRES_CONSENT_OR_OPINION, SRE_ALREADY_DECIDED,
     SRE_GRANT_REQUIRED,
     AMPARO_ALREADY_FILED, AMPARO_NOT_FILED, AMPARO_ALREADY_DECIDED, AMPARO_FILED_AFTER_WINDOW,

@@ -120,7 +120,7 @@ class State:
     granted_charge_ids: tuple[str, ...] | None = None
     provisional: Clock | None = None
     provisional_stopped_on: date | None = None
-    provisional_lapsed: bool = False
+    provisional_lapsed: bool = False  # the person is free of the provisional detention
     formal_request_on: date | None = None
     hearing_on: date | None = None
     objections_due_on: date | None = None
@@ -200,7 +200,7 @@ class State:
     @property
     def provisional_clock_running(self) -> bool:
         return (self.provisional is not None and self.provisional_stopped_on is None
-                and not self.closed)
+                and not self.provisional_lapsed and not self.closed)
 
     def amparo_window_open_on(self, day: date) -> bool:
         """Whether the amparo window is open in law on `day`: from the notified grant until
@@ -378,6 +378,10 @@ def _apply(state: State, event: ev.JudicialEvent) -> State:
         case ev.ProvisionalDetentionLapsed():
             return replace(state, provisional_lapsed=True)
         case ev.ReleasedFromCustody():
+            if event.reason is ReleaseReason.PROVISIONAL_DETENTION_LAPSED:
+                # Released from the provisional detention only: the case stays open, and a
+                # formal request arriving later proceeds (older streams read the same way).
+                return replace(state, provisional_lapsed=True)
             return replace(state, released=(event.released_on, event.reason))
         case ev.HandedOver():
             return replace(state, handed_over_on=event.handed_over_on)

@@ -3,7 +3,7 @@ active suspensions, what still blocks surrender, and every recorded step."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from . import rules
@@ -29,6 +29,19 @@ def _hearing_periods(state: State) -> list[dict[str, Any]]:
              "day_counting": "calendar", "enforced": False}
             for kind, due in (("objections_period", state.objections_due_on),
                               ("evidence_period", state.evidence_due_on))]
+
+
+def _duties(state: State, day: date | None) -> list[dict[str, Any]]:
+    """The judge's opinion (5 days after the evidence period; 3 after consent) and the SRE's
+    decision (20 days after the opinion): duties, not bars (rules.JUDGE_OPINION_OVERDUE,
+    rules.SRE_DECISION_OVERDUE); shown with `overdue` once passed."""
+    duties = []
+    for kind, rule, start, days in rules.duties(state):
+        due = start + timedelta(days=days)
+        duties.append({"kind": kind, "started_on": start.isoformat(), "due_on": due.isoformat(),
+                       "days": days, "day_counting": "calendar", "enforced": False,
+                       "overdue": day is not None and rule.blocking(rules.OnDay(state, day))})
+    return duties
 
 
 def surrender_blocked_by(state: State, today: date | None = None) -> list[str]:
@@ -65,7 +78,8 @@ def case_view(state: State, today: date | None = None) -> dict[str, Any]:
         "charge_ids": list(state.charge_ids),
         "granted_charge_ids": None if state.granted_charge_ids is None
         else list(state.granted_charge_ids),
-        "clocks": [_clock(c) for c in state.running_clocks()] + _hearing_periods(state),
+        "clocks": ([_clock(c) for c in state.running_clocks()] + _hearing_periods(state)
+                   + _duties(state, day)),
         "active_suspensions": list(state.active_suspensions),
         "surrender_blocked_by": surrender_blocked_by(state, today),
         "amparos": [_amparo(a, day) for a in state.amparos],
@@ -88,6 +102,7 @@ def case_view(state: State, today: date | None = None) -> dict[str, Any]:
         "transfer_authorized_at": None if state.transfer_authorized_at is None
         else state.transfer_authorized_at.isoformat(),
         "handed_over_on": _iso(state.handed_over_on),
+        "provisional_detention_lapsed": state.provisional_lapsed,
         "released": None if released is None else {
             "released_on": released[0].isoformat(), "reason": released[1].value},
         "steps": [{"version": s.version, "step": s.step, "on": s.on} for s in state.steps],

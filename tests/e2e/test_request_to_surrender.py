@@ -193,9 +193,10 @@ async def test_provisional_detention_without_formal_request_lapses_on_day_60(
                    documents=[{"kind": "arrest_warrant", "reference": "W-9"}])
     case = await Case.submit(stack, body)
     await case.post("judicial", "provisional-detention", {"ordered_on": arrested.isoformat()})
-    released = await case.wait("judicial", lambda c: c["status"] == "released",
+    # Released from the provisional detention; the case stays open (treaty art. 11).
+    released = await case.wait("judicial", lambda c: c["provisional_detention_lapsed"],
                                "released by the 60-day clock")
-    assert released["status"] == "released"
+    assert released["status"] == "provisional_detention" and released["released"] is None
     types = [e.event_type for e in await case.events_on_kafka(["judicial"])]
     assert types[-2:] == ["judicial.provisional_detention_lapsed",
                           "judicial.released_from_custody"]

@@ -206,8 +206,13 @@ def check_shape(basis: str, history: list[tuple[str, dict[str, Any]]]) -> None:
     names = [name for name, _ in history if name != "charges_amendment_noted"]
     if basis == "national_security":
         assert set(names) <= {"case_opened", "national_security_transfer_authorized"}
-    if "released_from_custody" in names:
-        assert names[-1] == "released_from_custody", "something happened after release"
+    # A release closes the case, except the release from a lapsed provisional detention.
+    closing = [i for i, (name, payload) in enumerate(
+        (n, p) for n, p in history if n != "charges_amendment_noted")
+        if name == "released_from_custody"
+        and payload["reason"] != "provisional_detention_lapsed"]
+    if closing:
+        assert closing[0] == len(names) - 1, "something happened after release"
     for once in ("surrender_ordered", "judge_opinion_issued", "hearing_held",
                  "formal_request_received"):
         assert names.count(once) <= 1

@@ -1,0 +1,66 @@
+"""Mexico's own deadlines are duties, not bars (issue 14): the judge's opinion 5 days after
+the evidence period (3 after consent), the SRE's decision 20 days after the opinion, shown as
+clocks with `overdue` once passed; a late act is accepted."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from services.judicial import commands as cmd
+from services.judicial.state import State, Status
+from services.judicial.view import case_view
+
+from .support import at, d, formal, hearing, opened, opinion, run, sre
+
+LATE = at("2026-12-01", 12)
+
+
+def duty(state: State, day: str, kind: str) -> dict[str, Any]:
+    clocks = case_view(state, date.fromisoformat(day))["clocks"]
+    found = [c for c in clocks if c["kind"] == kind]
+    assert len(found) == 1, clocks
+    shown: dict[str, Any] = found[0]
+    return shown
+
+
+def heard() -> State:
+    """Hearing 10 Jan: the evidence period (20 days) ends 30 Jan; the opinion is due by 4 Feb."""
+    return run(opened(), formal(), hearing("2026-01-10"), now=LATE)
+
+
+def test_the_judges_opinion_is_due_5_days_after_the_evidence_period() -> None:
+    case = heard()
+    assert duty(case, "2026-02-03", "judge_opinion_due") == {
+        "kind": "judge_opinion_due", "started_on": "2026-01-30", "due_on": "2026-02-04",
+        "days": 5, "day_counting": "calendar", "enforced": False, "overdue": False}
+    assert duty(case, "2026-02-04", "judge_opinion_due")["overdue"] is True
+
+
+def test_a_late_opinion_is_accepted_and_starts_the_sres_20_days() -> None:
+    late = run(heard(), opinion("2026-03-01"), now=LATE)
+    assert late.opinion_on == d("2026-03-01")
+    assert duty(late, "2026-03-20", "sre_decision_due")["overdue"] is False
+    assert duty(late, "2026-03-21", "sre_decision_due")["due_on"] == "2026-03-21"
+    assert duty(late, "2026-03-21", "sre_decision_due")["overdue"] is True
+    decided = run(late, sre(on="2026-04-15", notified="2026-04-15"), now=LATE)
+    assert decided.granted
+    assert [c["kind"] for c in case_view(decided, date(2026, 4, 16))["clocks"]] \
+        == ["amparo_window"]
+
+
+def test_after_consent_the_opinion_is_due_in_3_days() -> None:
+    consented = run(opened(), formal(), cmd.GiveConsent(given_on=d("2026-01-08")), now=LATE)
+    assert duty(consented, "2026-01-10", "judge_opinion_due")["overdue"] is False
+    assert duty(consented, "2026-01-11", "judge_opinion_due")["overdue"] is True
+
+
+def test_a_formal_request_after_the_lapse_proceeds_with_the_person_free() -> None:
+    lapsed = run(opened(), cmd.OrderProvisionalDetention(ordered_on=d("2026-01-02")),
+                 formal("2026-03-10"), now=LATE)
+    assert lapsed.provisional_lapsed and not lapsed.closed
+    assert lapsed.status is Status.FORMAL_REQUEST_RECEIVED
+    view = case_view(lapsed)
+    assert view["provisional_detention_lapsed"] is True and view["released"] is None
+    assert [s["step"] for s in view["steps"]][-3:] == [
+        "provisional_detention_lapsed", "released_from_custody", "formal_request_received"]
