@@ -551,8 +551,13 @@ def main() -> None:
     if args.command == "down":
         print("Stopped: " + (", ".join(down()) or "nothing was running"))
         return
+    run_up(args.replicas, args.brokers, hold=not args.no_hold)
+
+
+def run_up(replicas: int, brokers: int, hold: bool) -> None:
+    """`up` as a command (this module's, and `runway-stack up --replicas N`): exits."""
     try:
-        sys.exit(asyncio.run(up(args.replicas, args.brokers, hold=not args.no_hold)))
+        sys.exit(asyncio.run(up(replicas, brokers, hold=hold)))
     except KeyboardInterrupt:
         sys.exit(130)
     except (RuntimeError, ValueError) as error:
