@@ -70,6 +70,8 @@ STEPS: tuple[Step, ...] = (
     _step("national-security-transfer", cmd.AuthorizeNationalSecurityTransfer,
           "national_security_transfer", "Transfer authorized under the National Security Law",
           domain.authorize_transfer),
+    _step("basis-change", cmd.ChangeBasis, "basis_change",
+          "The case is overtaken by a national-security transfer", domain.change_basis),
 )
 
 

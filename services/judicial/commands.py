@@ -139,10 +139,20 @@ class AuthorizeNationalSecurityTransfer(Command):
                                     description="who authorized it under the NS Law")]
 
 
+class ChangeBasis(Command):
+    changed_on: date
+    to_basis: Literal["national_security"] = Field(
+        description="the basis the case moves to (a treaty or consent case overtaken by a "
+                    "national-security transfer)")
+    reason: Text
+    authority: Annotated[str, Field(min_length=1, max_length=300,
+                                    description="who decided the change")]
+
+
 ClerkCommand = (
     OrderProvisionalDetention | ReceiveFormalRequest | HoldHearing | ExtendEvidencePeriod
     | FileObjections | GiveConsent | IssueOpinion | DecideExtradition | FileAmparo
     | GrantAmparoSuspension | RuleOnAmparo | FileAmparoAppeal | DecideAmparoAppeal
     | OrderSurrender | AgreeTemporarySurrender
-    | AuthorizeNationalSecurityTransfer
+    | AuthorizeNationalSecurityTransfer | ChangeBasis
 )

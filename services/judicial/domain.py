@@ -587,6 +587,27 @@ def agree_temporary_surrender(state: State, c: cmd.AgreeTemporarySurrender, now:
                   c.agreed_on)]
 
 
+def change_basis(state: State, c: cmd.ChangeBasis, now: datetime,
+                 _policy: Policy) -> list[NewEvent]:
+    """A treaty or consent case overtaken by a national-security transfer: an explicit act,
+    attributed, keeping the earlier proceedings; clocks stop, suspensions are overtaken."""
+    _require_open_case(state)
+    assert state.legal_basis is not None
+    rules.BASIS_CHANGE_NOT_ALLOWED.require(
+        not state.national_security and state.surrender is None,
+        f"the case is on the {state.legal_basis.value} basis"
+        + (" with a surrender order" if state.surrender is not None else "")
+        + ": only a treaty or consent case not yet surrendered can move to national security")
+    _not_in_future(c.changed_on, now, "changed_on")
+    _not_before(c.changed_on, state.last_act_on, "changed_on", "the case's last act")
+    return [event(ev.BasisChanged(
+        case_id=state.case_id, changed_on=c.changed_on, from_basis=state.legal_basis,
+        to_basis=LegalBasis(c.to_basis), reason=c.reason, authority=c.authority,
+        stopped_clocks=tuple(clock.kind.value for clock in state.running_clocks()),
+        overtaken_suspensions=state.active_suspensions,
+        pending_amparos=state.pending_amparos), c.changed_on)]
+
+
 # --- national security ----------------------------------------------------------------------
 
 def authorize_transfer(state: State, c: cmd.AuthorizeNationalSecurityTransfer, now: datetime,
@@ -628,6 +649,7 @@ DECISIONS: dict[type[cmd.Command], Decision] = {
     cmd.OrderSurrender: order_surrender,
     cmd.AgreeTemporarySurrender: agree_temporary_surrender,
     cmd.AuthorizeNationalSecurityTransfer: authorize_transfer,
+    cmd.ChangeBasis: change_basis,
 }
 
 

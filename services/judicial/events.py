@@ -240,6 +240,25 @@ class AmparoAppealDecided(JudicialEvent):
     sre_decision_reopened: bool
 
 
+class BasisChanged(JudicialEvent):
+    """An explicit, attributed act: a treaty or consent case is overtaken by a
+    national-security transfer (Rafael Caro Quintero, 27 Feb 2025, with amparo proceedings
+    pending).
+    The earlier proceedings stay in the record; every clock stops; the suspensions in force
+    are recorded as overtaken (they no longer hold the person)."""
+
+    EVENT_TYPE = "judicial.basis_changed"
+    ON = "changed_on"
+    changed_on: date
+    from_basis: LegalBasis
+    to_basis: LegalBasis
+    reason: str
+    authority: str
+    stopped_clocks: tuple[str, ...]
+    overtaken_suspensions: tuple[str, ...]
+    pending_amparos: tuple[str, ...]
+
+
 class HandedOver(JudicialEvent):
     """The person is in the requesting state's custody (LEI art. 34): transport recorded the
     custody transfer at the border or aboard the aircraft. Every clock of the case stops, and
@@ -339,6 +358,6 @@ EVENT_MODELS: dict[str, type[JudicialEvent]] = {
         AmparoDenied, AmparoGranted, AmparoAppealFiled, AmparoAppealDecided,
         AmparoWindowClosed, SurrenderOrdered, SurrenderDeferred,
         TemporarySurrenderAgreed, PickupWindowExpired, ProvisionalDetentionLapsed,
-        ReleasedFromCustody, NationalSecurityTransferAuthorized, HandedOver,
+        ReleasedFromCustody, NationalSecurityTransferAuthorized, HandedOver, BasisChanged,
     )
 }

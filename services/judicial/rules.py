@@ -55,6 +55,14 @@ CASE_CLOSED: Rule[OnDay] = Rule(
     f"{RECORD}; {LEI} art. 35 (release of an uncollected person); an SRE refusal or a "
     "lapsed provisional detention ends the detention", Reads.NONE,
     blocks=lambda s: s.state.opened and s.state.closed)
+BASIS_CHANGE_NOT_ALLOWED: Rule[Any] = Rule(
+    "basis_change_not_allowed",
+    "only a treaty or consent case can be overtaken by a national-security transfer, once, "
+    "before the handover; the change stops every clock, keeps the earlier proceedings in the "
+    "record and records the amparo suspensions in force as overtaken (they no longer hold "
+    "the person: the transfer is not an extradition, and the suits' pending state is kept)",
+    "Ley de Seguridad Nacional (transfer decision); Runway's record", Reads.NONE,
+    satisfied_by=())
 PERSON_HANDED_OVER: Rule[OnDay] = Rule(
     "person_handed_over",
     "the person was handed over to the requesting state's agents: Mexico's clocks have stopped, "
@@ -303,7 +311,8 @@ SURRENDER_DEFERRAL: Gate[OnDay] = Gate("surrender deferral", SURRENDER_PREREQUIS
 SURRENDER: Gate[OnDay] = Gate("surrender order", (*SURRENDER_PREREQUISITES, *AMPARO_HOLDS))
 
 RULES = RuleBook("judicial", [
-    CASE_NOT_OPENED, PERSON_HANDED_OVER, CASE_CLOSED, DATE_IN_FUTURE, DATE_OUT_OF_ORDER,
+    CASE_NOT_OPENED, PERSON_HANDED_OVER, CASE_CLOSED, BASIS_CHANGE_NOT_ALLOWED, DATE_IN_FUTURE,
+    DATE_OUT_OF_ORDER,
     BASIS_MISMATCH,
     NATIONAL_SECURITY_HAS_NO_JUDICIAL_STEPS,
     PROVISIONAL_DETENTION_ALREADY_ORDERED, PROVISIONAL_DEADLINE_PASSED,

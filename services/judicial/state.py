@@ -146,6 +146,8 @@ class State:
     pickup_expired: bool = False
     transfer_authorized_at: datetime | None = None
     released: tuple[date, ReleaseReason] | None = None
+    # The basis the case had before a recorded basis change, and the day of the change.
+    basis_changed: tuple[LegalBasis, date] | None = None
     # The legal date the person passed into the requesting state's custody (transport's
     # custody transfer): every clock stops then.
     handed_over_on: date | None = None
@@ -232,6 +234,8 @@ class State:
 
     def running_clocks(self) -> tuple[Clock, ...]:
         if self.handed_over_on is not None:  # in US custody: Mexico's clocks have stopped
+            return ()
+        if self.basis_changed is not None:  # the judicial path was overtaken: no clock runs
             return ()
         running = ((self.provisional, self.provisional_clock_running),
                    (self.amparo_window, self.amparo_window_clock_running),
@@ -383,6 +387,12 @@ def _apply(state: State, event: ev.JudicialEvent) -> State:
                 # formal request arriving later proceeds (older streams read the same way).
                 return replace(state, provisional_lapsed=True)
             return replace(state, released=(event.released_on, event.reason))
+        case ev.BasisChanged():
+            # Suspensions in force are overtaken: kept in the record, no longer holding.
+            return replace(state, legal_basis=event.to_basis,
+                           basis_changed=(event.from_basis, event.changed_on),
+                           amparos=tuple(replace(a, suspension_active=False)
+                                         for a in state.amparos))
         case ev.HandedOver():
             return replace(state, handed_over_on=event.handed_over_on)
         case ev.NationalSecurityTransferAuthorized():

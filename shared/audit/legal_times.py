@@ -110,6 +110,7 @@ LEGAL_TIMES: dict[str, LegalTime] = {
     "judicial.released_from_custody": doc("released_on"),
     "judicial.national_security_transfer_authorized": doc("authorized_at"),
     "judicial.handed_over": cause("handed_over_at", note="transport's custody transfer"),
+    "judicial.basis_changed": doc("changed_on", "the national-security decision"),
     # --- assurance ------------------------------------------------------------------------
     "assurance.case_opened": cause(note="intake's request"),
     "assurance.capital_charge_identified": cause(note="intake's request or amendment"),
