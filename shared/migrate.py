@@ -7,7 +7,7 @@ from importlib.resources import files
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from shared.db import Database
 
@@ -21,10 +21,20 @@ def alembic_config(url: str, extra_version_locations: Sequence[str] = ()) -> Con
     return config
 
 
+# Replicas of a service start together and each migrates its database: on PostgreSQL the
+# upgrade holds this transaction-level advisory lock, so the second waits for the first's
+# commit and then finds the schema at head (without it: "relation alembic_version already
+# exists"). SQLite's single writer already serialises them.
+MIGRATION_LOCK_KEY = 0x52_75_6E_77_61_79  # "Runway"
+
+
 async def migrate(database: Database, extra_version_locations: Sequence[str] = ()) -> None:
     config = alembic_config(database.url, extra_version_locations)
 
     def upgrade(connection: Connection) -> None:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                               {"key": MIGRATION_LOCK_KEY})
         config.attributes["connection"] = connection
         command.upgrade(config, "heads")
 
