@@ -18,7 +18,7 @@ from pydantic import (
 
 from shared.web.params import Instant
 
-from .events import SurrenderKind
+from .events import RefusalGround, SurrenderKind
 
 AmparoId = Annotated[str, Field(min_length=1, max_length=100,
                                 description="the amparo suit's file number")]
@@ -67,6 +67,14 @@ class DecideExtradition(Command):
     decided_on: date
     notified_on: date = Field(description="the day the decision was notified to the person")
     reason: Annotated[str, Field(max_length=4000)] | None = None
+    ground: RefusalGround | None = Field(
+        default=None, description="a refusal's ground (required when refused)")
+    person_is_mexican: StrictBool | None = Field(
+        default=None, description="whether the person is a Mexican national, as the clerk "
+                                  "states it (required for the nationality ground)")
+    domestic_prosecution_referred_on: date | None = Field(
+        default=None, description="nationality refusals: the day the case went to Mexico's "
+                                  "prosecutors (treaty art. 9(2), LEI art. 14)")
 
     @field_validator("notified_on")
     @classmethod

@@ -327,9 +327,11 @@ def decide_extradition(state: State, c: cmd.DecideExtradition, now: datetime,
     _not_before(c.decided_on, after, "decided_on", "the step the SRE decides on")
     _not_before(c.notified_on, c.decided_on, "notified_on", "the decision")
     if c.decision == "refused":
-        return [event(ev.SreExtraditionRefused(case_id=state.case_id, decided_on=c.decided_on,
-                                               notified_on=c.notified_on, reason=c.reason),
-                      c.decided_on),
+        _require_refusal_ground(c)
+        return [event(ev.SreExtraditionRefused(
+            case_id=state.case_id, decided_on=c.decided_on, notified_on=c.notified_on,
+            reason=c.reason, ground=c.ground, person_is_mexican=c.person_is_mexican,
+            domestic_prosecution_referred_on=c.domestic_prosecution_referred_on), c.decided_on),
                 _released(state, c.decided_on, ReleaseReason.EXTRADITION_REFUSED)]
     assert state.legal_basis is not None
     # Amparo Law arts. 17 fr. I, 18, 19: 30 business days counted from the day after the
@@ -341,6 +343,24 @@ def decide_extradition(state: State, c: cmd.DecideExtradition, now: datetime,
         amparo_window_closes_on=window.closes_on(c.notified_on, policy.amparo_window_days),
         day_counting=window.counting.value, granted_charge_ids=state.charge_ids,
         judge_opinion_favorable=state.opinion_favorable), c.decided_on)]
+
+
+def _require_refusal_ground(c: cmd.DecideExtradition) -> None:
+    """A refusal names its ground; the nationality ground needs a Mexican national (the
+    clerk's statement: judicial holds no nationality facts) and the domestic-prosecution
+    record (treaty art. 9(2): the case goes to Mexico's own prosecutors)."""
+    rules.REFUSAL_GROUND_REQUIRED.require(
+        c.ground is not None, "a refusal names its ground (nationality, "
+                              "political_or_military_offence, non_bis_in_idem, lapse_of_time, "
+                              "other)")
+    if c.ground == "nationality":
+        rules.NATIONALITY_GROUND_NEEDS_A_NATIONAL.require(
+            c.person_is_mexican is True,
+            "the nationality ground needs person_is_mexican: true")
+        rules.NATIONALITY_GROUND_NEEDS_A_NATIONAL.require(
+            c.domestic_prosecution_referred_on is not None,
+            "the nationality ground needs domestic_prosecution_referred_on: the day the case "
+            "went to Mexico's prosecutors")
 
 
 def _released(state: State, on: date, reason: ReleaseReason) -> NewEvent:

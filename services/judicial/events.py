@@ -153,12 +153,27 @@ class SreExtraditionGranted(JudicialEvent):
     judge_opinion_favorable: bool | None
 
 
+RefusalGround = Literal["nationality", "political_or_military_offence", "non_bis_in_idem",
+                        "lapse_of_time", "other"]
+
+
 class SreExtraditionRefused(JudicialEvent):
     EVENT_TYPE = "judicial.sre_extradition_refused"
     ON = "decided_on"
     decided_on: date
     notified_on: date
     reason: str | None = None
+    ground: RefusalGround | None = Field(
+        default=None, description="the treaty ground: nationality (art. 9, LEI art. 14), "
+                                  "political or military offence (art. 5), non bis in idem "
+                                  "(art. 6), lapse of time (art. 7), other; absent on refusals "
+                                  "recorded before grounds were")
+    person_is_mexican: bool | None = Field(
+        default=None, description="the person's nationality as the decision took it (the "
+                                  "clerk's statement: judicial holds no nationality facts)")
+    domestic_prosecution_referred_on: date | None = Field(
+        default=None, description="nationality refusals: the day the case was submitted to "
+                                  "Mexico's prosecutors (treaty art. 9(2))")
 
 
 class AmparoFiled(JudicialEvent):

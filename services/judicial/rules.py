@@ -182,6 +182,17 @@ SRE_REQUIRES_CONSENT_OR_OPINION: Rule[Any] = Rule(
     "on the simplified basis the SRE decides after the person's consent or the judge's opinion",
     f"{LEI} art. 28 (consent); {TREATY} art. 18 (simplified extradition)", Reads.NONE,
     satisfied_by=(ev.ConsentGiven.EVENT_TYPE, ev.JudgeOpinionIssued.EVENT_TYPE))
+REFUSAL_GROUND_REQUIRED: Rule[Any] = Rule(
+    "refusal_ground_required",
+    "an SRE refusal names its ground: nationality (treaty art. 9, LEI art. 14), political or "
+    "military offence (art. 5), non bis in idem (art. 6), lapse of time (art. 7), or other",
+    f"{TREATY} arts. 5, 6, 7, 9; {LEI} art. 14", Reads.NONE)
+NATIONALITY_GROUND_NEEDS_A_NATIONAL: Rule[Any] = Rule(
+    "nationality_ground_needs_a_national",
+    "a refusal on the nationality ground needs the person to be a Mexican national and the "
+    "case submitted to Mexico's own prosecutors (the domestic-prosecution record)",
+    f"{TREATY} art. 9 (discretion over nationals; 9(2) submit to prosecution); {LEI} art. 14",
+    Reads.NONE)
 SRE_ALREADY_DECIDED: Rule[Any] = Rule(
     "sre_already_decided",
     "the SRE decides once, unless a final amparo annulled its decision and sent the matter "
@@ -319,7 +330,8 @@ RULES = RuleBook("judicial", [
     FORMAL_REQUEST_ALREADY_RECEIVED, FORMAL_REQUEST_MISSING,
     HEARING_ALREADY_HELD, HEARING_NOT_HELD, EVIDENCE_PERIOD_OVER, OPINION_ALREADY_ISSUED,
     CONSENT_ALREADY_GIVEN, HEARING_OR_CONSENT_REQUIRED,
-    JUDGE_OPINION_OVERDUE, SRE_DECISION_OVERDUE,
+    JUDGE_OPINION_OVERDUE, SRE_DECISION_OVERDUE, REFUSAL_GROUND_REQUIRED,
+    NATIONALITY_GROUND_NEEDS_A_NATIONAL,
     SRE_REQUIRES_JUDGE_OPINION, SRE_REQUIRES_CONSENT_OR_OPINION, SRE_ALREADY_DECIDED,
     SRE_GRANT_REQUIRED,
     AMPARO_ALREADY_FILED, AMPARO_NOT_FILED, AMPARO_ALREADY_DECIDED, AMPARO_FILED_AFTER_WINDOW,

@@ -65,8 +65,9 @@ def opinion(on: str = "2026-02-01", favorable: bool = True) -> cmd.IssueOpinion:
 
 def sre(decision: str = "granted", on: str = "2026-02-05",
         notified: str = "2026-02-06") -> cmd.DecideExtradition:
+    ground = {"ground": "other"} if decision == "refused" else {}
     return cmd.DecideExtradition.model_validate(
-        {"decision": decision, "decided_on": on, "notified_on": notified})
+        {"decision": decision, "decided_on": on, "notified_on": notified, **ground})
 
 
 def amparo(amparo_id: str = "A-1", on: str = "2026-02-10") -> cmd.FileAmparo:
