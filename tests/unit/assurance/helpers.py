@@ -5,13 +5,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from typing import Any
 
 from services.assurance import domain
 from services.assurance.domain import AssuranceCase, ChargeFacts, IntakeCharges
 from services.assurance.events import Scope
-from shared.eventstore import Actor, GlobalPosition, NewEvent, RecordedEvent
-from shared.jsoncanon import canonical_json
+from shared.eventstore import NewEvent, RecordedEvent
+from tests.support.stored import as_recorded
 
 NOW = datetime(2025, 8, 10, 12, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -45,22 +44,8 @@ def fold(state: AssuranceCase, events: Sequence[NewEvent]) -> AssuranceCase:
 
 def recorded(events: Sequence[NewEvent], start_version: int = 1) -> list[RecordedEvent]:
     """The events as the store would hand them back (hashes are not checked by evolve)."""
-    return [RecordedEvent(
-        event_id=e.event_id, stream_id=CASE, stream_type="assurance_case",
-        version=start_version + i, event_type=e.event_type, schema_version=e.schema_version,
-        payload_json=canonical_json(e.payload), occurred_at=e.occurred_at or NOW,
-        recorded_at=NOW, actor=Actor("tester", "test"), correlation_id="c", causation_id=None,
-        prev_hash="0" * 64, hash="0" * 64, position=GlobalPosition(0, start_version + i))
-        for i, e in enumerate(events)]
-
-
-def types(events: Sequence[NewEvent]) -> list[str]:
-    return [e.event_type for e in events]
-
-
-def only(events: Sequence[NewEvent], event_type: str) -> dict[str, Any]:
-    [found] = [e.payload for e in events if e.event_type == event_type]
-    return found
+    return as_recorded(events, stream_id=CASE, stream_type="assurance_case", at=NOW,
+                       start_version=start_version)
 
 
 def opened(*charges: ChargeFacts, basis: str = "treaty") -> AssuranceCase:

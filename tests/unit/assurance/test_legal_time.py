@@ -26,8 +26,9 @@ from services.assurance.domain import AssuranceCase
 from services.assurance.view import case_view
 from shared.eventstore import NewEvent
 from shared.legaltime import legal_date, start_of_legal_day
+from tests.support.stored import types
 
-from .helpers import POLICY, assurance, charge, recorded, submitted, types
+from .helpers import POLICY, assurance, charge, recorded, submitted
 from .helpers import amended as amended_charges
 
 COMMITTED = date(2026, 1, 16)

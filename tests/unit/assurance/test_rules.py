@@ -16,6 +16,7 @@ from services.assurance.settings import AssuranceSettings
 from services.assurance.view import case_view
 from shared.errors import NotFound, RuleViolation
 from shared.eventstore import NewEvent
+from tests.support.stored import types
 
 from .helpers import (
     NOW,
@@ -28,7 +29,6 @@ from .helpers import (
     opened,
     receive,
     submitted,
-    types,
 )
 
 

@@ -17,6 +17,7 @@ from services.court.settings import CourtSettings
 from services.court.view import as_of, case_view
 from shared.errors import NotFound, RuleViolation
 from shared.eventstore import NewEvent
+from tests.support.stored import only, types
 
 from .helpers import (
     CASE,
@@ -31,7 +32,6 @@ from .helpers import (
     landed,
     landing,
     ns_authorization,
-    only,
     ready_to_arraign,
     recorded,
     request,
@@ -41,7 +41,6 @@ from .helpers import (
     supersede,
     surrender_order,
     text,
-    types,
 )
 
 

@@ -19,6 +19,7 @@ from services.court.events import ChargeText, LegalBasis, SpecialtyException
 from services.court.view import case_view
 from shared.errors import RuleViolation
 from shared.eventstore import NewEvent
+from tests.support.stored import types
 
 from .helpers import (
     LANDED,
@@ -30,7 +31,6 @@ from .helpers import (
     step,
     supersede,
     text,
-    types,
 )
 
 LANDED_ON = date(2025, 8, 12)  # 18:00 UTC is 12:00 in Mexico City: the same legal day
