@@ -7,7 +7,6 @@ ServiceSpec) inside a database transaction, the way the consumer runtime calls t
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,24 +29,16 @@ from shared.clock import ManualClock
 from shared.errors import RuleViolation
 from shared.messaging.cloudevents import ConsumedEvent
 from shared.service import ServiceRuntime
-from tests.support.auth import auth_headers
 from tests.support.people import sealed_offline
 from tests.support.requests import assert_refused_filter
-from tests.support.service_app import api_client, off_kafka, started_runtime
+from tests.support.service_app import off_kafka
 
-OFFICER = auth_headers("assurance_officer", "officer-4")
 NOW = datetime(2025, 8, 10, 15, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def runtime(any_store_url: str, kafka: str) -> ServiceRuntime:
-    return await started_runtime(SPEC, any_store_url, kafka, clock=ManualClock(NOW))
-
-
-@pytest.fixture
-async def client(runtime: ServiceRuntime) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_client(runtime, OFFICER) as http:
-        yield http
+def clock() -> ManualClock:
+    return ManualClock(NOW)
 
 
 # --- feeding other services' events -------------------------------------------------------

@@ -5,32 +5,22 @@ commitment itself, not treaty art. 8. Before, any recorded commitment cleared th
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
 
-from services.assurance.service import SPEC
 from services.intake.events import LegalBasis
 from shared.clock import ManualClock
 from shared.service import ServiceRuntime
-from tests.support.service_app import api_client, started_runtime
 
-from .test_api import NOW, OFFICER, charge, open_case, rule
+from .test_api import NOW, charge, open_case, rule
 
 COMMITMENT = {"reference": "DOJ-NS-2025-08", "committed_on": "2025-08-01",
               "authority": "US Attorney General"}
 
 
 @pytest.fixture
-async def runtime(any_store_url: str, kafka: str) -> ServiceRuntime:
-    return await started_runtime(SPEC, any_store_url, kafka, clock=ManualClock(NOW))
-
-
-@pytest.fixture
-async def client(runtime: ServiceRuntime) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_client(runtime, OFFICER) as http:
-        yield http
+def clock() -> ManualClock:
+    return ManualClock(NOW)
 
 
 async def test_a_commitment_that_will_seek_death_does_not_clear_the_case(

@@ -9,33 +9,25 @@ Kafka handlers; the commitment through the HTTP API; the clock says it is March 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import httpx
 import pytest
 
-from services.assurance.service import SPEC
 from services.intake.events import LegalBasis
 from shared.clock import ManualClock
 from shared.service import ServiceRuntime
-from tests.support.service_app import api_client, off_kafka, started_runtime
+from tests.support.service_app import off_kafka
 
-from .test_api import OFFICER, charge, feed, open_case, stored
+from .test_api import charge, feed, open_case, stored
 
 ENTERED = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 CUSTODY = datetime(2026, 1, 20, 16, 0, tzinfo=UTC)  # 10:00 on 20 Jan in Mexico City
 
 
 @pytest.fixture
-async def runtime(any_store_url: str, kafka: str) -> ServiceRuntime:
-    return await started_runtime(SPEC, any_store_url, kafka, clock=ManualClock(ENTERED))
-
-
-@pytest.fixture
-async def client(runtime: ServiceRuntime) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_client(runtime, OFFICER) as http:
-        yield http
+def clock() -> ManualClock:
+    return ManualClock(ENTERED)
 
 
 async def custody_entered_late(runtime: ServiceRuntime, case_id: str) -> None:

@@ -9,7 +9,6 @@ models (intake, judicial) or the fixed transport contract.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -32,29 +31,16 @@ from shared.dbtypes import UtcDateTime
 from shared.errors import RuleViolation
 from shared.messaging.cloudevents import ConsumedEvent
 from shared.service import ServiceRuntime
-from tests.support.auth import auth_headers
 from tests.support.people import sealed_person
 from tests.support.requests import assert_refused_filter
-from tests.support.service_app import api_client, off_kafka, started_runtime
+from tests.support.service_app import off_kafka
 
-CLERK = auth_headers("court_clerk", "clerk-12")
 LANDED = datetime(2025, 8, 12, 18, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(LANDED + timedelta(hours=1))
-
-
-@pytest.fixture
-async def runtime(any_store_url: str, kafka: str, clock: ManualClock) -> ServiceRuntime:
-    return await started_runtime(SPEC, any_store_url, kafka, clock=clock)
-
-
-@pytest.fixture
-async def client(runtime: ServiceRuntime) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_client(runtime, CLERK) as http:
-        yield http
 
 
 # --- feeding other services' events -------------------------------------------------------

@@ -3,40 +3,25 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import httpx
 import pytest
 
-from services.court.service import SPEC
 from shared.clock import ManualClock
 from shared.service import ServiceRuntime
 from tests.integration.court.test_api import (
-    CLERK,
     LANDED,
     land,
     ready_to_arraign,
     rule,
     stored,
 )
-from tests.support.service_app import api_client, started_runtime
 
 
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(LANDED + timedelta(days=400))
-
-
-@pytest.fixture
-async def runtime(any_store_url: str, kafka: str, clock: ManualClock) -> ServiceRuntime:
-    return await started_runtime(SPEC, any_store_url, kafka, clock=clock)
-
-
-@pytest.fixture
-async def client(runtime: ServiceRuntime) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_client(runtime, CLERK) as http:
-        yield http
 
 
 async def test_a_re_described_count_an_exception_and_onward_extradition(

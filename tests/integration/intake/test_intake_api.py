@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import get_args
 
 import httpx
@@ -10,24 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from services.intake import read_model
-from services.intake.service import SPEC
 from shared.service import ServiceRuntime
-from tests.support.auth import auth_headers
 from tests.support.requests import assert_refused_filter, charge, request
-from tests.support.service_app import api_client, started_runtime
-
-OPERATOR = auth_headers("operator", "op-17")
-
-
-@pytest.fixture
-async def runtime(any_store_url: str, kafka: str) -> ServiceRuntime:
-    return await started_runtime(SPEC, any_store_url, kafka)
-
-
-@pytest.fixture
-async def client(runtime: ServiceRuntime) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_client(runtime, OPERATOR) as http:
-        yield http
 
 
 async def test_submitted_request_becomes_a_case_with_an_event_for_kafka(

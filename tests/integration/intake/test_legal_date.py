@@ -6,35 +6,17 @@ though it was recorded before the request was typed in."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import httpx
-import pytest
 
 from services.intake import read_model
-from services.intake.service import SPEC
 from shared.eventstore import Actor, GlobalPosition, RecordedEvent
 from shared.jsoncanon import canonical_json
 from shared.legaltime import LegalTimeSettings, legal_date, start_of_legal_day
 from shared.messaging.cloudevents import from_kafka, to_kafka
 from shared.service import ServiceRuntime
-from tests.support.auth import auth_headers
 from tests.support.requests import request
-from tests.support.service_app import api_client, started_runtime
-
-OPERATOR = auth_headers("operator", "op-17")
-
-
-@pytest.fixture
-async def runtime(any_store_url: str, kafka: str) -> ServiceRuntime:
-    return await started_runtime(SPEC, any_store_url, kafka)
-
-
-@pytest.fixture
-async def client(runtime: ServiceRuntime) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_client(runtime, OPERATOR) as http:
-        yield http
 
 
 def _landing(case_id: str, runtime: ServiceRuntime) -> RecordedEvent:

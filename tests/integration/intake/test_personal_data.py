@@ -3,7 +3,6 @@ in-process on SQLite and on PostgreSQL (the service's store and the key store)."
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -12,31 +11,15 @@ import sqlalchemy as sa
 
 from services.intake.events import REQUEST_SUBMITTED
 from services.intake.repository import case_repository
-from services.intake.service import SPEC
 from shared.eventstore import Actor, EventContext, NewEvent, verify_stream
 from shared.service import ServiceRuntime
 from tests.support.auth import auth_headers
 from tests.support.requests import charge, request
-from tests.support.service_app import api_client, started_runtime
 
-OPERATOR = auth_headers("operator", "op-17")
 PRIVACY = auth_headers("privacy_officer", "privacy-7")
 # What identifies the person in tests/support/requests.request(), plus a distinctive name.
 GIVEN, FAMILY = "Zacarías Eleuterio", "Quintanilla Ybarra"
 IN_CLEAR = (GIVEN, FAMILY, "Zacarías", "Quintanilla", "El Cuini", "1979-05-15")
-
-
-@pytest.fixture
-async def runtime(any_store_url: str, kafka: str) -> AsyncIterator[ServiceRuntime]:
-    rt = await started_runtime(SPEC, any_store_url, kafka)
-    yield rt
-    await rt.close()
-
-
-@pytest.fixture
-async def client(runtime: ServiceRuntime) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_client(runtime, OPERATOR) as http:
-        yield http
 
 
 async def submit(client: httpx.AsyncClient) -> str:
