@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
+from typing import TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -104,76 +105,41 @@ class ClearanceView(Tolerant):
     charge_ids: tuple[str, ...] = ()
 
 
-def _submitted(data: dict[str, object]) -> tuple[str, Fact]:
-    v = RequestSubmittedView.model_validate(data)
-    person_id = v.person.person_id if v.person else None
-    return v.case_id, PersonKnown(person_id, v.legal_basis, v.requesting_district)
+Reader = Callable[[dict[str, object]], tuple[str, Fact]]
+V = TypeVar("V", bound=Tolerant)
 
 
-def _opened(data: dict[str, object]) -> tuple[str, Fact]:
-    v = CaseOpenedView.model_validate(data)
-    return v.case_id, PersonKnown(v.person_id, v.legal_basis, v.requesting_district)
+def _reader(view: type[V], fact: Callable[[V], Fact]) -> Reader:
+    """Reads the payload through `view` (a malformed one raises) into its case and fact."""
+    def read(data: dict[str, object]) -> tuple[str, Fact]:
+        v = view.model_validate(data)
+        return v.case_id, fact(v)
+    return read
 
 
-def _surrender(data: dict[str, object]) -> tuple[str, Fact]:
-    v = SurrenderOrderedView.model_validate(data)
-    return v.case_id, SurrenderOrdered(v.kind, v.ordered_on, v.pickup_deadline_on,
-                                       v.requesting_district, v.return_obligation)
+_submitted = _reader(RequestSubmittedView, lambda v: PersonKnown(
+    v.person.person_id if v.person else None, v.legal_basis, v.requesting_district))
 
-
-def _transfer(data: dict[str, object]) -> tuple[str, Fact]:
-    v = TransferAuthorizedView.model_validate(data)
-    return v.case_id, TransferAuthorized(v.authorized_at, v.requesting_district)
-
-
-def _suspension(data: dict[str, object]) -> tuple[str, Fact]:
-    v = AmparoView.model_validate(data)
-    return v.case_id, SuspensionGranted(v.amparo_id)
-
-
-def _denied(data: dict[str, object]) -> tuple[str, Fact]:
-    v = AmparoView.model_validate(data)
-    return v.case_id, AmparoDenied(v.amparo_id, v.active_suspensions, v.pickup_deadline_on)
-
-
-def _granted(data: dict[str, object]) -> tuple[str, Fact]:
-    v = AmparoView.model_validate(data)
-    return v.case_id, AmparoGranted(v.amparo_id, v.ruled_on)
-
-
-def _released(data: dict[str, object]) -> tuple[str, Fact]:
-    v = ReleasedView.model_validate(data)
-    return v.case_id, Released(v.released_on, v.reason)
-
-
-def _pickup(data: dict[str, object]) -> tuple[str, Fact]:
-    v = PickupExpiredView.model_validate(data)
-    return v.case_id, PickupExpired(v.deadline_on)
-
-
-def _cleared(data: dict[str, object]) -> tuple[str, Fact]:
-    v = ClearanceView.model_validate(data)
-    return v.case_id, ClearanceGranted(v.basis, v.charge_ids)
-
-
-def _uncleared(data: dict[str, object]) -> tuple[str, Fact]:
-    v = ClearanceView.model_validate(data)
-    return v.case_id, ClearanceWithdrawn(v.reason, v.charge_ids)
-
-
-READERS: dict[str, Callable[[dict[str, object]], tuple[str, Fact]]] = {
+READERS: dict[str, Reader] = {
     REQUEST_SUBMITTED_V1: _submitted,
     REQUEST_SUBMITTED_V2: _submitted,
-    CASE_OPENED_V1: _opened,
-    SURRENDER_ORDERED_V1: _surrender,
-    TRANSFER_AUTHORIZED_V1: _transfer,
-    SUSPENSION_GRANTED_V1: _suspension,
-    AMPARO_DENIED_V1: _denied,
-    AMPARO_GRANTED_V1: _granted,
-    RELEASED_V1: _released,
-    PICKUP_EXPIRED_V1: _pickup,
-    CLEARANCE_GRANTED_V1: _cleared,
-    CLEARANCE_WITHDRAWN_V1: _uncleared,
+    CASE_OPENED_V1: _reader(CaseOpenedView, lambda v: PersonKnown(
+        v.person_id, v.legal_basis, v.requesting_district)),
+    SURRENDER_ORDERED_V1: _reader(SurrenderOrderedView, lambda v: SurrenderOrdered(
+        v.kind, v.ordered_on, v.pickup_deadline_on, v.requesting_district,
+        v.return_obligation)),
+    TRANSFER_AUTHORIZED_V1: _reader(TransferAuthorizedView, lambda v: TransferAuthorized(
+        v.authorized_at, v.requesting_district)),
+    SUSPENSION_GRANTED_V1: _reader(AmparoView, lambda v: SuspensionGranted(v.amparo_id)),
+    AMPARO_DENIED_V1: _reader(AmparoView, lambda v: AmparoDenied(
+        v.amparo_id, v.active_suspensions, v.pickup_deadline_on)),
+    AMPARO_GRANTED_V1: _reader(AmparoView, lambda v: AmparoGranted(v.amparo_id, v.ruled_on)),
+    RELEASED_V1: _reader(ReleasedView, lambda v: Released(v.released_on, v.reason)),
+    PICKUP_EXPIRED_V1: _reader(PickupExpiredView, lambda v: PickupExpired(v.deadline_on)),
+    CLEARANCE_GRANTED_V1: _reader(ClearanceView, lambda v: ClearanceGranted(
+        v.basis, v.charge_ids)),
+    CLEARANCE_WITHDRAWN_V1: _reader(ClearanceView, lambda v: ClearanceWithdrawn(
+        v.reason, v.charge_ids)),
 }
 JUDICIAL_TYPES = tuple(t for t in READERS if t.startswith("judicial."))
 ASSURANCE_TYPES = tuple(t for t in READERS if t.startswith("assurance."))
