@@ -306,14 +306,20 @@ def test_a_stop_must_be_an_airport_some_district_arrives_at() -> None:
 
 # --- cancellation and automatic removal -----------------------------------------------------
 
-def test_cancellation_returns_everyone_to_the_pool_for_another_flight() -> None:
+def open_flight_of_two() -> tuple[World, str]:
+    """RWY-1 and RWY-2 on one open flight, RWY-1 already handed to the Marshals."""
     world = World()
     world.eligible("RWY-1")
     world.eligible("RWY-2")
-    cancelled = world.schedule(("JFK",))
-    world.assign("RWY-1", cancelled)
-    world.assign("RWY-2", cancelled)
-    world.custody("RWY-1", cancelled)
+    flight_id = world.schedule(("JFK",))
+    world.assign("RWY-1", flight_id)
+    world.assign("RWY-2", flight_id)
+    world.custody("RWY-1", flight_id)
+    return world, flight_id
+
+
+def test_cancellation_returns_everyone_to_the_pool_for_another_flight() -> None:
+    world, cancelled = open_flight_of_two()
 
     outcome = world.cancel(cancelled, "crew unavailable")
 
@@ -339,13 +345,7 @@ def test_cancellation_returns_everyone_to_the_pool_for_another_flight() -> None:
 def test_a_rule_that_stops_holding_takes_the_person_off_an_open_flight(
     fact: Fact, reason: str, rule: str
 ) -> None:
-    world = World()
-    world.eligible("RWY-1")
-    world.eligible("RWY-2")
-    flight_id = world.schedule(("JFK",))
-    world.assign("RWY-1", flight_id)
-    world.assign("RWY-2", flight_id)
-    world.custody("RWY-1", flight_id)
+    world, flight_id = open_flight_of_two()
 
     outcome = world.note("RWY-1", fact)
 
