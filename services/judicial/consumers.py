@@ -86,7 +86,9 @@ def intake_handlers(runtime: ServiceRuntime) -> dict[str, Handler]:
     async def on_request_submitted(event: ConsumedEvent, conn: AsyncConnection) -> None:
         request = IntakeRequest.model_validate(event.data)
         opened = CaseOpened(
-            case_id=request.case_id, opened_at=runtime.clock.now(),
+            # Derived from intake's request: it takes the request's legal time (its
+            # document's date when the operator gave one), not the moment it was consumed.
+            case_id=request.case_id, opened_at=event.time,
             legal_basis=request.legal_basis, requesting_district=request.requesting_district,
             provisional_arrest_date=request.provisional_arrest_date,
             person_id=request.person.person_id if request.person else None,

@@ -20,8 +20,10 @@ With business counting only Monday-Friday days that are not holidays are counted
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
+
+from shared.legaltime import start_of_legal_day
 
 
 class DayCounting(StrEnum):
@@ -56,8 +58,10 @@ class Calendar:
 
 
 def start_of(day: date) -> datetime:
-    """The instant a day begins. Legal dates are read as UTC days."""
-    return datetime.combine(day, time(0), tzinfo=UTC)
+    """The instant a legal date begins: midnight in the legal time zone (LEGAL_TIMEZONE's
+    default, America/Mexico_City), so an act dated the 5th has an instant on the 5th there
+    (midnight UTC is still the 4th in Mexico City)."""
+    return start_of_legal_day(day)
 
 
 # Steps that may stop the provisional-detention clock (which one does is disputed).

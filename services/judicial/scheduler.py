@@ -36,7 +36,8 @@ async def run_due_timers(runtime: ServiceRuntime, *, limit: int = 500) -> int:
     events). A timer whose case a clerk changed concurrently is retried on the next call."""
     now = runtime.clock.now()
     async with runtime.database.connect() as conn:
-        due = await timers.due_ids(conn, now, limit)
+        due = await timers.due_ids(conn, now, limit,
+                                   settings_of(runtime).backfill_grace)
     fired = 0
     for timer_id in due:
         try:

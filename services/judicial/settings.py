@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal
 
 from pydantic import Field
@@ -51,6 +51,14 @@ class JudicialSettings(BaseSettings):
                                  validation_alias="JUDICIAL_HOLIDAYS")
     scheduler_interval_s: float = Field(default=1.0, gt=0, le=3600,
                                         validation_alias="SCHEDULER_INTERVAL_S")
+    # A clock already run out when recorded (entered after the fact) fires only this long
+    # after its recording, so the acts that stopped it in time can be entered first.
+    backfill_grace_hours: float = Field(default=72, ge=0, le=24 * 90,
+                                        validation_alias="JUDICIAL_BACKFILL_GRACE_HOURS")
+
+    @property
+    def backfill_grace(self) -> timedelta:
+        return timedelta(hours=self.backfill_grace_hours)
 
     def policy(self) -> Policy:
         return Policy(

@@ -85,11 +85,20 @@ def _utc(instant: datetime) -> datetime:
     return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
 
 
-async def due_ids(conn: AsyncConnection, now: datetime, limit: int) -> list[int]:
-    """Pending timers that are due, soonest first, skipping failed ones until their retry."""
+async def due_ids(conn: AsyncConnection, now: datetime, limit: int,
+                  backfill_grace: timedelta = timedelta(0)) -> list[int]:
+    """Pending timers that are due, soonest first, skipping failed ones until their retry.
+
+    A clock that had already run out when it was recorded (an order entered after the fact)
+    waits `backfill_grace` after its recording before it fires: the acts that stopped it in
+    time (a handover, typed in next) are likely still being entered, and a lapse recorded
+    before them would put a false release in the record."""
     not_backing_off = sa.or_(timers.c.retry_at.is_(None), timers.c.retry_at <= now)
+    live_or_settled = sa.or_(timers.c.due_at >= timers.c.created_at,
+                             timers.c.created_at <= now - backfill_grace)
     rows = await conn.execute(sa.select(timers.c.id)
-                              .where(_PENDING, timers.c.due_at <= now, not_backing_off)
+                              .where(_PENDING, timers.c.due_at <= now, not_backing_off,
+                                     live_or_settled)
                               .order_by(timers.c.due_at, timers.c.id).limit(limit))
     return [int(row.id) for row in rows]
 

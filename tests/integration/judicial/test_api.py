@@ -20,6 +20,7 @@ from services.judicial.scheduler import run_due_timers
 from services.judicial.service import SPEC
 from services.judicial.settings import JudicialSettings, configure
 from shared.clock import ManualClock
+from shared.legaltime import zone
 from shared.service import ServiceRuntime
 from tests.support.auth import auth_headers
 from tests.support.infra import fresh_namespace
@@ -30,6 +31,8 @@ from tests.support.service_app import api_client, off_kafka, started_runtime
 
 CLERK = auth_headers("judicial_clerk", "clerk-7")
 START = datetime(2026, 1, 2, 12, tzinfo=UTC)
+# The clocks run out at the start of a legal day in the legal time zone (LEGAL_TIMEZONE).
+LEGAL = zone()
 
 
 @pytest.fixture(scope="module")
@@ -174,9 +177,9 @@ async def test_a_treaty_case_walks_to_surrender_ordered(
 
     # 30 business days from the day after the notification (Wed 11 Feb; Mon 16 Mar is a
     # holiday): the last is Thu 26 Mar, and the window is closed from the 27th.
-    clock.set(datetime(2026, 3, 26, 23, 59, tzinfo=UTC))
+    clock.set(datetime(2026, 3, 26, 23, 59, tzinfo=LEGAL))
     assert await run_due_timers(runtime) == 0
-    clock.set(datetime(2026, 3, 27, tzinfo=UTC))
+    clock.set(datetime(2026, 3, 27, tzinfo=LEGAL))
     assert await run_due_timers(runtime) == 1
     result = await post(client, case_id, "surrender-order",
                         {"ordered_on": "2026-03-27", "kind": "full"})
@@ -239,7 +242,7 @@ async def test_surrender_during_an_amparo_suspension_is_a_409(
                           {"ordered_on": today(clock)}) == "amparo_window_open"
     assert await timers(runtime, case_id) == {"provisional_detention": "cancelled",
                                               "amparo_window": "pending"}
-    clock.set(datetime(2026, 3, 27, tzinfo=UTC))
+    clock.set(datetime(2026, 3, 27, tzinfo=LEGAL))
     assert await run_due_timers(runtime) == 1
     ordered = await post(client, case_id, "surrender-order", {"ordered_on": today(clock)})
     assert ordered["status"] == "surrender_ordered"
@@ -253,13 +256,13 @@ async def test_surrender_waits_for_the_amparo_appeal_and_a_granted_amparo_reopen
     case_id = await open_case(runtime)
     await walk_to_grant(client, clock, case_id)
     await post(client, case_id, "amparo", {"amparo_id": "AR-1", "filed_on": today(clock)})
-    clock.set(datetime(2026, 4, 1, 9, tzinfo=UTC))
+    clock.set(datetime(2026, 4, 1, 9, tzinfo=LEGAL))
     assert await run_due_timers(runtime) == 1  # the window closed on 27 Mar
     await post(client, case_id, "amparo-ruling",
                {"amparo_id": "AR-1", "outcome": "denied", "ruled_on": "2026-04-01"})
     await post(client, case_id, "amparo-appeal",
                {"amparo_id": "AR-1", "filed_on": "2026-04-01", "appellant": "complainant"})
-    clock.set(datetime(2026, 5, 4, 9, tzinfo=UTC))
+    clock.set(datetime(2026, 5, 4, 9, tzinfo=LEGAL))
     assert await rejected(client, case_id, "surrender-order",
                           {"ordered_on": today(clock)}) == "amparo_not_final"
     await post(client, case_id, "amparo-appeal-ruling",
@@ -271,13 +274,13 @@ async def test_surrender_waits_for_the_amparo_appeal_and_a_granted_amparo_reopen
                        {"ordered_on": today(clock)}))["status"] == "surrender_ordered"
 
     other = await open_case(runtime)
-    clock.set(datetime(2026, 1, 2, 9, tzinfo=UTC))
+    clock.set(datetime(2026, 1, 2, 9, tzinfo=LEGAL))
     await walk_to_grant(client, clock, other)
     await post(client, other, "amparo", {"amparo_id": "AR-2", "filed_on": today(clock)})
-    clock.set(datetime(2026, 2, 20, 9, tzinfo=UTC))
+    clock.set(datetime(2026, 2, 20, 9, tzinfo=LEGAL))
     await post(client, other, "amparo-ruling",
                {"amparo_id": "AR-2", "outcome": "granted", "ruled_on": today(clock)})
-    clock.set(datetime(2026, 3, 28, 9, tzinfo=UTC))
+    clock.set(datetime(2026, 3, 28, 9, tzinfo=LEGAL))
     assert await run_due_timers(runtime) == 1  # the first window closes; nobody is released
     shown = (await client.get(f"/cases/{other}")).json()
     assert shown["released"] is None and "amparo_granted" in shown["surrender_blocked_by"]
@@ -296,13 +299,13 @@ async def test_the_custody_transfer_stops_the_clocks_and_is_dated_by_its_legal_i
 ) -> None:
     case_id = await open_case(runtime)
     await walk_to_grant(client, clock, case_id)
-    clock.set(datetime(2026, 3, 27, tzinfo=UTC))
+    clock.set(datetime(2026, 3, 27, tzinfo=LEGAL))
     assert await run_due_timers(runtime) == 1
     await post(client, case_id, "surrender-order", {"ordered_on": "2026-03-27"})
     # Handed over at 23:30 in Mexico City on 20 Apr (05:30 UTC on the 21st); transport's
     # event reaches judicial weeks later, after the pickup deadline (27 May).
     transferred_at = datetime(2026, 4, 21, 5, 30, tzinfo=UTC)
-    clock.set(datetime(2026, 6, 15, tzinfo=UTC))
+    clock.set(datetime(2026, 6, 15, tzinfo=LEGAL))
     await feed(runtime, off_kafka("transport", "transport.custody_transferred", {
         "case_id": case_id, "flight_id": "F-7", "transferred_at": transferred_at.isoformat(),
         "place": "Toluca", "mexican_officer": "FGR-1", "us_marshal": "USMS-1"}, case_id,
@@ -316,6 +319,48 @@ async def test_the_custody_transfer_stops_the_clocks_and_is_dated_by_its_legal_i
     assert await rejected(client, case_id, "amparo", {"amparo_id": "AR-9",
                                                       "filed_on": today(clock)}) \
         == "person_handed_over"
+
+
+async def test_an_order_entered_after_its_window_closed_waits_for_the_handover_entered_next(
+    client: httpx.AsyncClient, runtime: ServiceRuntime, clock: ManualClock,
+) -> None:
+    """Issue 13: an order typed in after its pickup window had closed in law must not fire
+    the expiry (and a release) before the handover, typed in next, can stop it: the clock
+    waits JUDICIAL_BACKFILL_GRACE_HOURS (72) after it was recorded."""
+    case_id = await open_case(runtime)
+    await walk_to_grant(client, clock, case_id)
+    clock.set(datetime(2026, 3, 27, tzinfo=LEGAL))
+    assert await run_due_timers(runtime) == 1
+    clock.set(datetime(2026, 9, 1, 9, tzinfo=LEGAL))  # the clerk enters it all in September
+    await post(client, case_id, "surrender-order", {"ordered_on": "2026-03-27"})
+    assert await run_due_timers(runtime) == 0  # overdue since 27 May, but just recorded
+    handed = datetime(2026, 4, 20, 15, tzinfo=LEGAL)
+    clock.advance(timedelta(hours=2))
+    await feed(runtime, off_kafka("transport", "transport.custody_transferred", {
+        "case_id": case_id, "flight_id": "F-8", "transferred_at": handed.isoformat(),
+        "place": "Toluca", "mexican_officer": "FGR-1", "us_marshal": "USMS-1"}, case_id,
+        at=handed))
+    clock.advance(timedelta(hours=80))
+    assert await run_due_timers(runtime) == 0
+    shown = (await client.get(f"/cases/{case_id}")).json()
+    assert (shown["status"], shown["released"]) == ("surrendered", None)
+
+
+async def test_an_overdue_order_entered_late_and_never_collected_expires_after_the_grace(
+    client: httpx.AsyncClient, runtime: ServiceRuntime, clock: ManualClock,
+) -> None:
+    case_id = await open_case(runtime)
+    await walk_to_grant(client, clock, case_id)
+    clock.set(datetime(2026, 3, 27, tzinfo=LEGAL))
+    assert await run_due_timers(runtime) == 1
+    clock.set(datetime(2026, 9, 1, 9, tzinfo=LEGAL))
+    await post(client, case_id, "surrender-order", {"ordered_on": "2026-03-27"})
+    clock.advance(timedelta(hours=71))
+    assert await run_due_timers(runtime) == 0
+    clock.advance(timedelta(hours=2))
+    assert await run_due_timers(runtime) == 1
+    released = (await client.get(f"/cases/{case_id}")).json()["released"]
+    assert released == {"released_on": "2026-05-27", "reason": "pickup_window_expired"}
 
 
 async def surrender_payload(runtime: ServiceRuntime, case_id: str) -> dict[str, Any]:
@@ -335,18 +380,18 @@ async def test_a_suspension_after_the_order_pauses_the_pickup_timer_and_a_count_
     await feed(runtime, intake_event("intake.charges_amended", case_id, {
         "case_id": case_id, "charges": [{"charge_id": "c1"}, {"charge_id": "c9"}],
         "reason": "superseding indictment"}))
-    clock.set(datetime(2026, 3, 27, tzinfo=UTC))
+    clock.set(datetime(2026, 3, 27, tzinfo=LEGAL))
     assert await run_due_timers(runtime) == 1
     await post(client, case_id, "surrender-order", {"ordered_on": "2026-03-27"})
     assert (await surrender_payload(runtime, case_id))["granted_charge_ids"] == ["c1"]
 
     # Pickup closes on 27 May; a suspension on 1 Apr against the execution pauses it.
-    clock.set(datetime(2026, 4, 1, 9, tzinfo=UTC))
+    clock.set(datetime(2026, 4, 1, 9, tzinfo=LEGAL))
     await post(client, case_id, "amparo", {"amparo_id": "AR-7", "filed_on": "2026-04-01"})
     await post(client, case_id, "amparo-suspension",
                {"amparo_id": "AR-7", "granted_on": "2026-04-01"})
     assert (await timers(runtime, case_id))["pickup_window"] == "cancelled"
-    clock.set(datetime(2026, 6, 1, tzinfo=UTC))
+    clock.set(datetime(2026, 6, 1, tzinfo=LEGAL))
     assert await run_due_timers(runtime) == 0
     shown = (await client.get(f"/cases/{case_id}")).json()
     assert shown["status"] == "amparo_pending"
@@ -358,9 +403,9 @@ async def test_a_suspension_after_the_order_pauses_the_pickup_timer_and_a_count_
     shown = (await client.get(f"/cases/{case_id}")).json()
     assert shown["surrender"]["pickup_deadline_on"] == "2026-07-27"
     assert (await timers(runtime, case_id))["pickup_window"] == "pending"
-    clock.set(datetime(2026, 7, 26, 23, 59, tzinfo=UTC))
+    clock.set(datetime(2026, 7, 26, 23, 59, tzinfo=LEGAL))
     assert await run_due_timers(runtime) == 0
-    clock.set(datetime(2026, 7, 27, tzinfo=UTC))
+    clock.set(datetime(2026, 7, 27, tzinfo=LEGAL))
     assert await run_due_timers(runtime) == 1
     shown = (await client.get(f"/cases/{case_id}")).json()
     assert shown["released"] == {"released_on": "2026-07-27",
@@ -377,8 +422,8 @@ async def test_a_failing_timer_is_recorded_and_does_not_block_later_deadlines(
         await conn.execute(sa.text(
             "INSERT INTO judicial_timers (case_id, kind, due_at, created_at) "
             "VALUES ('RWY-POISON', 'no_such_clock', :due, :due)"),
-            {"due": datetime(2026, 1, 3, tzinfo=UTC)})
-    clock.set(datetime(2026, 3, 3, tzinfo=UTC))
+            {"due": datetime(2026, 1, 3, tzinfo=LEGAL)})
+    clock.set(datetime(2026, 3, 3, tzinfo=LEGAL))
     assert await run_due_timers(runtime) == 1  # the real deadline still fired
     assert (await client.get(f"/cases/{case_id}")).json()["provisional_detention_lapsed"]
 
@@ -393,15 +438,15 @@ async def test_a_failing_timer_is_recorded_and_does_not_block_later_deadlines(
 
     row = await poison()
     assert row.failures == 1 and "no_such_clock" in row.last_error
-    assert row.retry_at == datetime(2026, 3, 3, 0, 0, 30, tzinfo=UTC)
+    assert row.retry_at == datetime(2026, 3, 3, 0, 0, 30, tzinfo=LEGAL)
     assert (row.fired_at, row.cancelled_at) == (None, None)
     assert await run_due_timers(runtime) == 0  # held back: not retried before retry_at
     assert (await poison()).failures == 1
-    clock.set(datetime(2026, 3, 3, 0, 0, 30, tzinfo=UTC))
+    clock.set(datetime(2026, 3, 3, 0, 0, 30, tzinfo=LEGAL))
     assert await run_due_timers(runtime) == 0
     row = await poison()
     assert row.failures == 2
-    assert row.retry_at == datetime(2026, 3, 3, 0, 1, 30, tzinfo=UTC)  # backs off: 1 min
+    assert row.retry_at == datetime(2026, 3, 3, 0, 1, 30, tzinfo=LEGAL)  # backs off: 1 min
 
 
 async def test_the_national_security_path(client: httpx.AsyncClient,
@@ -455,9 +500,9 @@ async def test_provisional_detention_lapses_on_day_60_via_run_due_timers(
 ) -> None:
     case_id = await open_case(runtime)
     await post(client, case_id, "provisional-detention", {"ordered_on": "2026-01-02"})
-    clock.set(datetime(2026, 3, 2, 23, 59, 59, tzinfo=UTC))  # day 59
+    clock.set(datetime(2026, 3, 2, 23, 59, 59, tzinfo=LEGAL))  # day 59
     assert await run_due_timers(runtime) == 0
-    clock.set(datetime(2026, 3, 3, tzinfo=UTC))  # day 60
+    clock.set(datetime(2026, 3, 3, tzinfo=LEGAL))  # day 60
     assert await run_due_timers(runtime) == 1
     assert await run_due_timers(runtime) == 0
 
@@ -484,7 +529,7 @@ async def test_the_background_scheduler_fires_a_due_timer(
     await post(client, case_id, "provisional-detention", {"ordered_on": "2026-01-02"})
     await runtime.start_background()
     try:
-        clock.set(datetime(2026, 3, 3, tzinfo=UTC))
+        clock.set(datetime(2026, 3, 3, tzinfo=LEGAL))
         async def released() -> bool:
             shown = (await client.get(f"/cases/{case_id}")).json()
             return bool(shown["provisional_detention_lapsed"])
@@ -530,7 +575,7 @@ async def test_a_clerk_and_the_scheduler_on_the_same_timer_never_deadlock(
     timer to the clerk, and the clerk's command succeeds."""
     case_id = await open_case(runtime)
     await post(client, case_id, "provisional-detention", {"ordered_on": "2026-01-02"})
-    clock.set(datetime(2026, 3, 3, tzinfo=UTC))  # day 60: the timer is due
+    clock.set(datetime(2026, 3, 3, tzinfo=LEGAL))  # day 60: the timer is due
 
     appended, release = asyncio.Event(), asyncio.Event()
     real_sync = timer_table.sync

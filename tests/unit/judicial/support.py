@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
 import pytest
 
@@ -12,14 +12,17 @@ from services.judicial.domain import decide, decide_timer, open_case, replay
 from services.judicial.events import CaseOpened, LegalBasis
 from services.judicial.state import ClockKind, State, initial
 from shared.errors import RuleViolation
+from shared.legaltime import DEFAULT_LEGAL_TIMEZONE, zone
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 POLICY = Policy()
 
 
 def at(day: str, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
-    return datetime.combine(date.fromisoformat(day), datetime.min.time(), UTC).replace(
-        hour=hour, minute=minute, second=second)
+    """An instant on a legal date, at that local time in the legal time zone (in UTC)."""
+    local = datetime.combine(date.fromisoformat(day), time(hour, minute, second),
+                             zone(DEFAULT_LEGAL_TIMEZONE))
+    return local.astimezone(UTC)
 
 
 def opened(basis: str = "treaty", case_id: str = "RWY-J1") -> State:
