@@ -68,8 +68,19 @@ def _pickup_passed(facts: Facts, today: date | None) -> bool:
 
 
 def _released(facts: Facts, today: date | None) -> bool:
-    """Released on or before the legal date judged (a release is dated in law)."""
-    return facts.released is not None and (today is None or today >= facts.released[0])
+    """Released on or before the legal date judged (a release is dated in law), and not
+    overtaken by a later ground to hand the person over: a release from a lapsed provisional
+    detention leaves the case open, and a surrender order or transfer authorisation after it
+    holds the person again."""
+    if facts.released is None:
+        return False
+    released_on = facts.released[0]
+    grounds = [facts.surrender_ordered_on if surrender_ground(facts) else None,
+               None if facts.transfer_authorized_at is None
+               else legal_date(facts.transfer_authorized_at)]
+    if any(day is not None and day > released_on for day in grounds):
+        return False
+    return today is None or today >= released_on
 
 
 def judged_on(now: datetime, scheduled_departure: datetime | None) -> date:

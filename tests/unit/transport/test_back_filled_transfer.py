@@ -12,7 +12,7 @@ import pytest
 from services.transport import rules
 from services.transport.facts import PickupExpired, Released
 
-from .helpers import DEPARTURE, World, ready_facts
+from .helpers import DEPARTURE, World, ready_facts, surrender
 
 DEADLINE = date(2025, 9, 26)          # 60 calendar days after the 28 Jul 2025 order
 ENTERED = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)  # the day the clerk types it all in
@@ -57,3 +57,14 @@ def test_a_handoff_after_the_window_closed_is_refused_even_on_a_flight_scheduled
 def test_a_live_assignment_is_still_judged_on_today() -> None:
     assert rules.judged_on(ENTERED, ENTERED + timedelta(days=3)) == date(2026, 12, 3)
     assert rules.judged_on(ENTERED, DEPARTURE) == date(2025, 8, 12)
+
+
+def test_a_release_from_a_lapsed_provisional_detention_is_overtaken_by_a_later_order() -> None:
+    """Judicial releases a person whose provisional detention lapsed but keeps the case
+    open (issue 14); a surrender order made after the release holds them again."""
+    world = World(now=ENTERED)
+    person, _order, clearance = ready_facts("EDNY", deadline=DEADLINE)
+    world.note(CASE, person, clearance, Released(date(2025, 6, 1), "provisional_detention_lapsed"))
+    assert "released_from_custody" in rules.failing_ids(world.case(CASE).facts, None)
+    world.note(CASE, surrender("EDNY", DEADLINE))  # ordered 28 Jul 2025
+    assert rules.failing_ids(world.case(CASE).facts, date(2025, 8, 12)) == ()
