@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from shared.clock import Clock
@@ -82,3 +83,23 @@ def off_kafka(source: str, event_type: str, payload: dict[str, Any], case_id: st
     record = to_kafka(event, topic=f"runway.{source}.events", key=case_id,
                       source=f"/runway/{source}")
     return from_kafka(record.headers, record.value)
+
+
+async def stored_with_topics(runtime: ServiceRuntime,
+                             stream_id: str) -> list[tuple[str, str | None]]:
+    """(event type, outbox topic) of a stream's events in the service's store, in order: what
+    a command wrote, and whether each event went to the outbox in the same transaction."""
+    async with runtime.database.connect() as conn:
+        rows = await conn.execute(sa.text(
+            "SELECT e.event_type, o.topic FROM events e "
+            "LEFT JOIN outbox o ON o.event_position = e.position "
+            "WHERE e.stream_id = :s ORDER BY e.version"), {"s": stream_id})
+        return [(r.event_type, r.topic) for r in rows]
+
+
+def refused_rule(response: httpx.Response) -> str:
+    """The rule a 409 refusal names (fails on any other answer)."""
+    assert response.status_code == 409, response.text
+    body = response.json()
+    assert body["error"] == "rule_violation"
+    return str(body["rule"])

@@ -32,6 +32,8 @@ from shared.service import ServiceRuntime
 from tests.support.people import sealed_offline
 from tests.support.requests import assert_refused_filter
 from tests.support.service_app import off_kafka
+from tests.support.service_app import refused_rule as rule
+from tests.support.service_app import stored_with_topics as stored
 
 NOW = datetime(2025, 8, 10, 15, 0, tzinfo=UTC)
 
@@ -93,23 +95,6 @@ async def open_case(runtime: ServiceRuntime, *charges: Charge,
     case_id = f"RWY-{uuid.uuid4().hex[:10].upper()}"
     await feed(runtime, submitted(case_id, *charges, basis=basis))
     return case_id
-
-
-async def stored(runtime: ServiceRuntime, case_id: str) -> list[tuple[str, str | None]]:
-    """(event type, outbox topic) of the case's events, in stream order."""
-    async with runtime.database.connect() as conn:
-        rows = await conn.execute(sa.text(
-            "SELECT e.event_type, o.topic FROM events e "
-            "LEFT JOIN outbox o ON o.event_position = e.position "
-            "WHERE e.stream_id = :c ORDER BY e.version"), {"c": case_id})
-        return [(r.event_type, r.topic) for r in rows]
-
-
-def rule(response: httpx.Response) -> str:
-    assert response.status_code == 409, response.text
-    body = response.json()
-    assert body["error"] == "rule_violation"
-    return str(body["rule"])
 
 
 ASSURANCE = {"assurance_id": "DN-2025-117", "scope": ["not_imposed", "not_carried_out"],

@@ -11,8 +11,9 @@ import pytest
 from services.intake.events import LegalBasis
 from shared.clock import ManualClock
 from shared.service import ServiceRuntime
+from tests.support.service_app import refused_rule as rule
 
-from .test_api import NOW, charge, open_case, rule
+from .test_api import NOW, charge, open_case
 
 COMMITMENT = {"reference": "DOJ-NS-2025-08", "committed_on": "2025-08-01",
               "authority": "US Attorney General"}

@@ -34,6 +34,8 @@ from shared.service import ServiceRuntime
 from tests.support.people import sealed_person
 from tests.support.requests import assert_refused_filter
 from tests.support.service_app import off_kafka
+from tests.support.service_app import refused_rule as rule
+from tests.support.service_app import stored_with_topics as stored
 
 LANDED = datetime(2025, 8, 12, 18, 0, tzinfo=UTC)
 
@@ -125,23 +127,6 @@ async def land(runtime: ServiceRuntime, *charge_ids: str, granted: tuple[str, ..
                                               temporary=temporary))
     await feed(runtime, person_landed(case_id))
     return case_id
-
-
-async def stored(runtime: ServiceRuntime, case_id: str) -> list[tuple[str, str | None]]:
-    """(event type, outbox topic) of the case's events, in stream order."""
-    async with runtime.database.connect() as conn:
-        rows = await conn.execute(sa.text(
-            "SELECT e.event_type, o.topic FROM events e "
-            "LEFT JOIN outbox o ON o.event_position = e.position "
-            "WHERE e.stream_id = :c ORDER BY e.version"), {"c": case_id})
-        return [(r.event_type, r.topic) for r in rows]
-
-
-def rule(response: httpx.Response) -> str:
-    assert response.status_code == 409, response.text
-    body = response.json()
-    assert body["error"] == "rule_violation"
-    return str(body["rule"])
 
 
 async def ready_to_arraign(client: httpx.AsyncClient, case_id: str) -> None:

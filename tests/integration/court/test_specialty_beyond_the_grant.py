@@ -14,9 +14,9 @@ from tests.integration.court.test_api import (
     LANDED,
     land,
     ready_to_arraign,
-    rule,
-    stored,
 )
+from tests.support.service_app import refused_rule as rule
+from tests.support.service_app import stored_with_topics as stored
 
 
 @pytest.fixture

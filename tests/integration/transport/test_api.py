@@ -31,6 +31,7 @@ from tests.support.auth import auth_headers
 from tests.support.people import sealed_person
 from tests.support.requests import assert_refused_filter
 from tests.support.service_app import api_client, off_kafka, started_runtime
+from tests.support.service_app import stored_with_topics as stored
 
 OPERATOR = auth_headers("transport_officer", "officer-9")
 NOW = datetime(2025, 8, 12, 15, 0, tzinfo=UTC)
@@ -130,16 +131,6 @@ async def new_case(runtime: ServiceRuntime, district: str, *, name: str = "Rober
     if cleared:
         await feed(runtime, clearance_granted(case_id))
     return case_id
-
-
-async def stored(runtime: ServiceRuntime, stream_id: str) -> list[tuple[str, str | None]]:
-    """(event type, outbox topic) of a stream's events, in order."""
-    async with runtime.database.connect() as conn:
-        rows = await conn.execute(sa.text(
-            "SELECT e.event_type, o.topic FROM events e "
-            "LEFT JOIN outbox o ON o.event_position = e.position "
-            "WHERE e.stream_id = :s ORDER BY e.version"), {"s": stream_id})
-        return [(r.event_type, r.topic) for r in rows]
 
 
 async def payloads(runtime: ServiceRuntime, stream_id: str, event_type: str) -> list[Any]:
