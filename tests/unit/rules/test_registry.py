@@ -32,7 +32,7 @@ def test_no_rule_id_is_defined_by_two_books_with_different_words() -> None:
 
 
 def test_a_book_refuses_a_rule_id_defined_twice() -> None:
-    rule = Rule("x_missing", "x is missing", "test", Reads.NONE)
+    rule: Rule[object] = Rule("x_missing", "x is missing", "test", Reads.NONE)
     with pytest.raises(ValueError, match="defined twice"):
         RuleBook("test", [rule, Rule("x_missing", "other", "test", Reads.NONE)])
 
