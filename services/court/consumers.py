@@ -9,17 +9,20 @@ dead-letters it if the request never comes: the court never guesses the charges.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.consumer import Handler
-from shared.eventstore import Actor, EventContext
+from shared.eventstore import Actor, EventContext, NewEvent
 from shared.messaging.cloudevents import ConsumedEvent
 from shared.pii.consume import personal_data_handlers
 from shared.service import ConsumerSpec, ServiceRuntime
 
 from . import arrival, handling, inputs
+from .state import CourtCase
 
 SERVICE_ACTOR = Actor.system("court")
 
@@ -29,36 +32,38 @@ def _context(event: ConsumedEvent) -> EventContext:
                         causation_id=str(event.event_id))
 
 
-def intake_handlers(runtime: ServiceRuntime) -> dict[str, Handler]:
-    async def on_request(event: ConsumedEvent, conn: AsyncConnection) -> None:
-        request = inputs.intake_request(event)
-        now = runtime.clock.now()
-        await handling.run(runtime, conn, request.case_id,
-                           lambda s: arrival.note_request(s, request, now), _context(event),
-                           must_exist=False)
+class _Input(Protocol):
+    @property
+    def case_id(self) -> str: ...
 
-    async def on_amendment(event: ConsumedEvent, conn: AsyncConnection) -> None:
-        amendment = inputs.intake_amendment(event)
+
+T = TypeVar("T", bound=_Input)
+
+
+def _noting(runtime: ServiceRuntime, read: Callable[[ConsumedEvent], T],
+            note: Callable[[CourtCase, T, datetime], list[NewEvent]]) -> Handler:
+    """A handler that reads what the event says and notes it on its case at the clock's now
+    (the case may not exist yet: the first event of any source opens it)."""
+    async def handle(event: ConsumedEvent, conn: AsyncConnection) -> None:
+        item = read(event)
         now = runtime.clock.now()
-        await handling.run(runtime, conn, amendment.case_id,
-                           lambda s: arrival.note_amendment(s, amendment, now),
+        await handling.run(runtime, conn, item.case_id, lambda s: note(s, item, now),
                            _context(event), must_exist=False)
 
+    return handle
+
+
+def intake_handlers(runtime: ServiceRuntime) -> dict[str, Handler]:
+    on_request = _noting(runtime, inputs.intake_request, arrival.note_request)
     # Both versions of the request; each also puts the name to show in person_names (opened
     # with the person's key), and an erasure blanks it (shared/pii/consume.py).
     return {**personal_data_handlers(on_request, lambda: runtime.pii),
-            inputs.CHARGES_AMENDED_V1: on_amendment}
+            inputs.CHARGES_AMENDED_V1: _noting(runtime, inputs.intake_amendment,
+                                               arrival.note_amendment)}
 
 
 def judicial_handler(runtime: ServiceRuntime) -> Handler:
-    async def on_terms(event: ConsumedEvent, conn: AsyncConnection) -> None:
-        terms = inputs.judicial_terms(event)
-        now = runtime.clock.now()
-        await handling.run(runtime, conn, terms.case_id,
-                           lambda s: arrival.note_terms(s, terms, now), _context(event),
-                           must_exist=False)
-
-    return on_terms
+    return _noting(runtime, inputs.judicial_terms, arrival.note_terms)
 
 
 def transport_handler(runtime: ServiceRuntime) -> Handler:
