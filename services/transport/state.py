@@ -121,6 +121,13 @@ class CaseState:
         return CaseStatus.ON_MANIFEST
 
 
+def _known(event_type: str, payload: dict[str, Any]) -> ev.TransportEvent | None:
+    """The event read through its model; None for a type this version does not know (both
+    folds still count it, so versions stay aligned with the stream)."""
+    model = ev.EVENT_MODELS.get(event_type)
+    return None if model is None else model.model_validate(payload)
+
+
 def initial_case() -> CaseState:
     return CaseState()
 
@@ -131,11 +138,10 @@ def evolve_case(state: CaseState, event: RecordedEvent) -> CaseState:
 
 def apply_case(state: CaseState, event_type: str, payload: dict[str, Any]) -> CaseState:
     """The case after one event; unknown event types only count."""
-    model = ev.EVENT_MODELS.get(event_type)
     state = replace(state, version=state.version + 1)
-    if model is None:
+    parsed = _known(event_type, payload)
+    if parsed is None:
         return state
-    parsed = model.model_validate(payload)
     case_id = payload.get("case_id")
     if isinstance(case_id, str):
         state = replace(state, case_id=case_id)
@@ -298,11 +304,10 @@ def evolve_flight(state: FlightState, event: RecordedEvent) -> FlightState:
 
 
 def apply_flight(state: FlightState, event_type: str, payload: dict[str, Any]) -> FlightState:
-    model = ev.EVENT_MODELS.get(event_type)
+    """The flight after one event; unknown event types only count."""
     state = replace(state, version=state.version + 1)
-    if model is None:
-        return state
-    return _apply_flight(state, model.model_validate(payload))
+    parsed = _known(event_type, payload)
+    return state if parsed is None else _apply_flight(state, parsed)
 
 
 def _apply_flight(state: FlightState, e: ev.TransportEvent) -> FlightState:
