@@ -11,7 +11,7 @@ charges a person may be tried on.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from shared.eventstore import NewEvent
 
@@ -47,19 +47,11 @@ class IntakeAmendment:
 
 
 @dataclass(frozen=True)
-class JudicialTerms:
-    """What the court needs of a judicial grant, surrender order or NS authorization."""
+class JudicialTerms(Terms):
+    """What the court needs of a judicial grant, surrender order or NS authorization: the
+    terms the case keeps, and which case and judicial event they came from."""
 
     case_id: str
-    source: TermsSource
-    legal_basis: LegalBasis
-    requesting_district: str | None
-    granted_charge_ids: tuple[str, ...] | None
-    kind: str | None
-    return_obligation: bool
-    return_conditions: str | None
-    decided_on: date | None
-    authorized_at: datetime | None
     judicial_event_id: str
     recorded_at: datetime
 
