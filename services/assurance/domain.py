@@ -27,9 +27,9 @@ from shared.rules import law
 from . import coverage, rules
 from . import events as ev
 from .events import Scope
-from .state import Assurance, AssuranceCase, apply, evolve, initial
+from .state import Assurance, AssuranceCase, ReceivedAssurance, apply, evolve, initial
 
-__all__ = ["AssuranceCase", "evolve", "initial"]
+__all__ = ["AssuranceCase", "ReceivedAssurance", "evolve", "initial"]
 
 # Treaty art. 8: death "will not be imposed, or if imposed, will not be carried out".
 TREATY_SUFFICIENT_SCOPES = frozenset({Scope.NOT_IMPOSED, Scope.NOT_CARRIED_OUT})
@@ -240,16 +240,6 @@ def request_assurance(state: AssuranceCase, charge_ids: Sequence[str], requested
         case_id=_case_id(state), charge_ids=charges, requested_on=requested_on, note=note),
         _on(requested_on))]
     return _settle(state, decided, _on(requested_on), "assurance_requested")
-
-
-@dataclass(frozen=True)
-class ReceivedAssurance:
-    assurance_id: str
-    scope: tuple[Scope, ...]
-    diplomatic_note_reference: str
-    issuing_authority: str
-    issued_on: date
-    charge_ids: tuple[str, ...]
 
 
 def receive_assurance(state: AssuranceCase, received: ReceivedAssurance, policy: Policy,

@@ -48,13 +48,21 @@ class AssuranceRequest:
 
 
 @dataclass(frozen=True)
-class Assurance:
+class ReceivedAssurance:
+    """An assurance as the US gave it (what an officer records)."""
+
     assurance_id: str
     scope: tuple[Scope, ...]
     diplomatic_note_reference: str
     issuing_authority: str
     issued_on: date
     charge_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Assurance(ReceivedAssurance):
+    """A received assurance as the case keeps it: what it covers and where it stands."""
+
     covers: frozenset[Cover]  # the charge generations it was given for
     scope_sufficient: bool
     status: str = "received"  # received | accepted | rejected | withdrawn
