@@ -242,17 +242,23 @@ def apply_checked(state: AssuranceCase, events: list[NewEvent]) -> AssuranceCase
     return state
 
 
+def opening(basis: str, first: tuple[tuple[str, bool, int], ...]
+            ) -> tuple[Model, list[NewEvent]]:
+    """The model, and the new case's events, once intake's request with `first` arrives."""
+    model = Model(basis)
+    model.take(first)
+    return model, domain.take_charges(domain.initial(), submitted(*facts(first), basis=basis),
+                                      NOW)
+
+
 @settings(max_examples=400, deadline=None)
 @given(basis=st.sampled_from(BASES), first=charge_lists, steps=st.integers(0, 30),
        data=st.data())
 def test_random_sequences_keep_clearance_equal_to_full_coverage(
     basis: str, first: tuple[tuple[str, bool, int], ...], steps: int, data: st.DataObject
 ) -> None:
-    model = Model(basis)
-    model.take(first)
-    state = domain.initial()
-    history = domain.take_charges(state, submitted(*facts(first), basis=basis), NOW)
-    state = apply_checked(state, history)
+    model, history = opening(basis, first)
+    state = apply_checked(domain.initial(), history)
     assert state.clearance.cleared == model.cleared()
 
     for step in range(1, steps + 1):
@@ -291,11 +297,8 @@ def test_random_sequences_keep_clearance_equal_to_full_coverage(
 def test_every_transfer_while_not_cleared_is_flagged(
     basis: str, first: tuple[tuple[str, bool, int], ...], steps: int, data: st.DataObject
 ) -> None:
-    model = Model(basis)
-    model.take(first)
-    state = domain.initial()
-    state = domain.preview(state, domain.take_charges(
-        state, submitted(*facts(first), basis=basis), NOW))
+    model, opened = opening(basis, first)
+    state = domain.preview(domain.initial(), opened)
     for step in range(1, steps + 1):
         command = data.draw(commands(model), label=f"step {step}")
         try:
