@@ -20,6 +20,7 @@ from services.assurance import coverage, domain
 from services.assurance import events as ev
 from services.assurance.domain import AssuranceCase, ChargeFacts
 from services.assurance.events import Scope
+from shared import aggregate
 from shared.errors import NotFound, RuleViolation
 from shared.eventstore import NewEvent
 
@@ -285,10 +286,7 @@ def test_random_sequences_keep_clearance_equal_to_full_coverage(
             assert state.clearance.charge_ids == tuple(state.capital)
 
     # Replaying the stored stream gives the same case.
-    replayed = domain.initial()
-    for event in recorded(history):
-        replayed = domain.evolve(replayed, event)
-    assert replayed == state
+    assert aggregate.fold(domain.initial, domain.evolve, recorded(history)) == state
 
 
 @settings(max_examples=200, deadline=None)

@@ -22,6 +22,7 @@ from services.court import arrival, domain, specialty
 from services.court import events as ev
 from services.court.domain import CourtCase
 from services.court.events import LegalBasis, Plea
+from shared import aggregate
 from shared.errors import RuleViolation
 from shared.eventstore import NewEvent
 
@@ -291,10 +292,7 @@ def test_random_sequences_never_try_a_charge_outside_the_grant_or_consent(
         assert set(specialty.blocked_charge_ids(state)) == \
             {c for c in model.charges if not model.may_try(c)}
 
-    replayed = domain.initial()
-    for event in recorded(history):
-        replayed = domain.evolve(replayed, event)
-    assert replayed == state
+    assert aggregate.fold(domain.initial, domain.evolve, recorded(history)) == state
 
 
 def model_binding(basis: LegalBasis) -> bool:

@@ -15,6 +15,7 @@ from services.court.domain import CourtCase, Policy
 from services.court.events import LegalBasis, Plea
 from services.court.settings import CourtSettings
 from services.court.view import as_of, case_view
+from shared import aggregate
 from shared.errors import NotFound, RuleViolation
 from shared.eventstore import NewEvent
 from tests.support.stored import only, types
@@ -476,10 +477,7 @@ def test_replaying_the_stream_gives_the_same_case() -> None:
     record(arraign(state, "c1", "c3"))
     record(domain.end_proceedings(state, NOW.date(), "convicted", NOW, POLICY))
 
-    replayed = domain.initial()
-    for event in recorded(history):
-        replayed = domain.evolve(replayed, event)
-    assert replayed == state
+    assert aggregate.fold(domain.initial, domain.evolve, recorded(history)) == state
     view = case_view(state)
     assert view["initial_appearance"]["late"] is True
     assert view["return_to_mexico"] == {"obligation": True, "surrender_kind": "temporary",
