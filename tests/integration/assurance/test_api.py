@@ -97,6 +97,18 @@ async def open_case(runtime: ServiceRuntime, *charges: Charge,
     return case_id
 
 
+async def record_commitment(client: httpx.AsyncClient, case_id: str, *, reference: str,
+                            committed_on: str, authority: str = "US Attorney General",
+                            scope: str = "will not seek the death penalty",
+                            **more: Any) -> dict[str, Any]:
+    """Records a DOJ commitment (201) and returns the case as the answer shows it."""
+    answer = await client.post(f"/cases/{case_id}/doj-commitment", json={
+        "reference": reference, "committed_on": committed_on, "authority": authority,
+        "scope": scope, **more})
+    assert answer.status_code == 201, answer.text
+    return dict(answer.json())
+
+
 ASSURANCE = {"assurance_id": "DN-2025-117", "scope": ["not_imposed", "not_carried_out"],
              "diplomatic_note_reference": "US Embassy note 2025-117",
              "issuing_authority": "US Department of State", "issued_on": "2025-07-01",
@@ -178,10 +190,7 @@ async def test_a_national_security_case_is_cleared_by_the_doj_commitment(
     client: httpx.AsyncClient, runtime: ServiceRuntime
 ) -> None:
     case_id = await open_case(runtime, charge("c1", True), basis=LegalBasis.NATIONAL_SECURITY)
-    committed = await client.post(f"/cases/{case_id}/doj-commitment", json={
-        "reference": "DOJ-2025-08-11", "committed_on": "2025-08-08",
-        "authority": "US Attorney General", "scope": "will not seek the death penalty"})
-    assert committed.status_code == 201, committed.text
+    await record_commitment(client, case_id, reference="DOJ-2025-08-11", committed_on="2025-08-08")
 
     shown = (await client.get(f"/cases/{case_id}")).json()
     assert shown["clearance"]["cleared"] is True
@@ -202,10 +211,7 @@ async def test_a_commitment_after_the_transfer_is_flagged_and_shown_as_an_except
 
     flagged = (await client.get("/cases", params={"transfer_flagged": "true"})).json()
     assert [c["case_id"] for c in flagged["cases"]] == [case_id]
-    committed = await client.post(f"/cases/{case_id}/doj-commitment", json={
-        "reference": "DOJ-2025-07", "committed_on": "2025-07-30",
-        "authority": "US Attorney General", "scope": "will not seek the death penalty"})
-    assert committed.status_code == 201, committed.text
+    await record_commitment(client, case_id, reference="DOJ-2025-07", committed_on="2025-07-30")
 
     shown = (await client.get(f"/cases/{case_id}")).json()
     assert shown["clearance"]["cleared"] is True

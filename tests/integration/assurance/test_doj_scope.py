@@ -13,7 +13,7 @@ from shared.clock import ManualClock
 from shared.service import ServiceRuntime
 from tests.support.service_app import refused_rule as rule
 
-from .test_api import NOW, charge, open_case
+from .test_api import NOW, charge, open_case, record_commitment
 
 COMMITMENT = {"reference": "DOJ-NS-2025-08", "committed_on": "2025-08-01",
               "authority": "US Attorney General"}
@@ -27,12 +27,10 @@ def clock() -> ManualClock:
 async def test_a_commitment_that_will_seek_death_does_not_clear_the_case(
         client: httpx.AsyncClient, runtime: ServiceRuntime) -> None:
     case_id = await open_case(runtime, charge("c1", True), basis=LegalBasis.NATIONAL_SECURITY)
-    recorded = await client.post(f"/cases/{case_id}/doj-commitment", json={
-        **COMMITMENT, "scope": "the United States will seek the death penalty",
-        "seeks_death": True})
-    assert recorded.status_code == 201, recorded.text
+    shown = await record_commitment(
+        client, case_id, **COMMITMENT, scope="the United States will seek the death penalty",
+        seeks_death=True)
 
-    shown = recorded.json()
     assert shown["clearance"]["cleared"] is False
     assert shown["doj_commitment"]["seeks_death"] is True
     assert shown["doj_commitment"]["covers_charge_ids"] == []
@@ -48,10 +46,9 @@ async def test_a_commitment_naming_some_counts_leaves_the_others_uncovered(
         client: httpx.AsyncClient, runtime: ServiceRuntime) -> None:
     case_id = await open_case(runtime, charge("c1", True), charge("c2", True),
                               basis=LegalBasis.NATIONAL_SECURITY)
-    recorded = await client.post(f"/cases/{case_id}/doj-commitment", json={
-        **COMMITMENT, "scope": "will not seek death on count 1", "charge_ids": ["c1"]})
-    assert recorded.status_code == 201, recorded.text
-    clearance = recorded.json()["clearance"]
+    clearance = (await record_commitment(
+        client, case_id, **COMMITMENT, scope="will not seek death on count 1",
+        charge_ids=["c1"]))["clearance"]
     assert clearance["cleared"] is False
     assert clearance["blocked"]["uncovered_charge_ids"] == ["c2"]
     listed = (await client.get("/cases", params={"cleared": "false"})).json()

@@ -20,7 +20,7 @@ from shared.service import ServiceRuntime
 from tests.support.service_app import off_kafka
 from tests.support.service_app import stored_with_topics as stored
 
-from .test_api import charge, feed, open_case
+from .test_api import charge, feed, open_case, record_commitment
 
 ENTERED = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 CUSTODY = datetime(2026, 1, 20, 16, 0, tzinfo=UTC)  # 10:00 on 20 Jan in Mexico City
@@ -40,10 +40,8 @@ async def custody_entered_late(runtime: ServiceRuntime, case_id: str) -> None:
 
 
 async def commit(client: httpx.AsyncClient, case_id: str, on: str) -> None:
-    answer = await client.post(f"/cases/{case_id}/doj-commitment", json={
-        "reference": "DOJ-NS-2026-01", "committed_on": on, "authority": "US Attorney General",
-        "scope": "the United States will not seek the death penalty"})
-    assert answer.status_code == 201, answer.text
+    await record_commitment(client, case_id, reference="DOJ-NS-2026-01", committed_on=on,
+                            scope="the United States will not seek the death penalty")
 
 
 @pytest.mark.parametrize("commitment_first", [True, False])
