@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, Field
 
 from shared.messaging.cloudevents import ConsumedEvent, ce_type
+from shared.messaging.tolerant import Tolerant
 
 from .domain import ChargeFacts, IntakeCharges
 
@@ -21,10 +22,6 @@ REQUEST_SUBMITTED_V1 = ce_type("intake.request_submitted", 1)
 REQUEST_SUBMITTED_V2 = ce_type("intake.request_submitted", 2)
 CHARGES_AMENDED_V1 = ce_type("intake.charges_amended", 1)
 CUSTODY_TRANSFERRED_V1 = ce_type("transport.custody_transferred", 1)
-
-
-class Tolerant(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
 
 
 class IntakeCharge(Tolerant):

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, Field
 
 from shared.messaging.cloudevents import ConsumedEvent, ce_type
+from shared.messaging.tolerant import Tolerant
 
 from .arrival import IntakeAmendment, IntakeRequest, JudicialTerms, Landing
 from .events import ChargeText, LegalBasis, TermsSource
@@ -27,10 +28,6 @@ SRE_GRANTED_V1 = ce_type("judicial.sre_extradition_granted", 1)
 SURRENDER_ORDERED_V1 = ce_type("judicial.surrender_ordered", 1)
 NS_TRANSFER_AUTHORIZED_V1 = ce_type("judicial.national_security_transfer_authorized", 1)
 PERSON_LANDED_V1 = ce_type("transport.person_landed", 1)
-
-
-class Tolerant(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
 
 
 class _Charge(Tolerant):

@@ -15,9 +15,10 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, Field
 
 from shared.messaging.cloudevents import ConsumedEvent, ce_type
+from shared.messaging.tolerant import Tolerant
 
 from .facts import (
     AmparoDenied,
@@ -48,29 +49,27 @@ CLEARANCE_GRANTED_V1 = ce_type("assurance.death_penalty_clearance_granted", 1)
 CLEARANCE_WITHDRAWN_V1 = ce_type("assurance.death_penalty_clearance_withdrawn", 1)
 
 
-class Tolerant(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+class CaseEventView(Tolerant):
     case_id: str = Field(min_length=1)
 
 
-class _Person(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+class _Person(Tolerant):
     person_id: str | None = None  # v2 only
 
 
-class RequestSubmittedView(Tolerant):
+class RequestSubmittedView(CaseEventView):
     person: _Person | None = None
     legal_basis: str | None = None
     requesting_district: str | None = None
 
 
-class CaseOpenedView(Tolerant):
+class CaseOpenedView(CaseEventView):
     person_id: str | None = None
     legal_basis: str | None = None
     requesting_district: str | None = None
 
 
-class SurrenderOrderedView(Tolerant):
+class SurrenderOrderedView(CaseEventView):
     kind: str
     ordered_on: date
     pickup_deadline_on: date
@@ -78,35 +77,35 @@ class SurrenderOrderedView(Tolerant):
     return_obligation: bool = False
 
 
-class TransferAuthorizedView(Tolerant):
+class TransferAuthorizedView(CaseEventView):
     authorized_at: AwareDatetime
     requesting_district: str
 
 
-class AmparoView(Tolerant):
+class AmparoView(CaseEventView):
     amparo_id: str
     active_suspensions: tuple[str, ...] | None = None
     ruled_on: date | None = None
     pickup_deadline_on: date | None = None
 
 
-class ReleasedView(Tolerant):
+class ReleasedView(CaseEventView):
     released_on: date
     reason: str = "unknown"
 
 
-class PickupExpiredView(Tolerant):
+class PickupExpiredView(CaseEventView):
     deadline_on: date
 
 
-class ClearanceView(Tolerant):
+class ClearanceView(CaseEventView):
     basis: str | None = None
     reason: str | None = None
     charge_ids: tuple[str, ...] = ()
 
 
 Reader = Callable[[dict[str, object]], tuple[str, Fact]]
-V = TypeVar("V", bound=Tolerant)
+V = TypeVar("V", bound=CaseEventView)
 
 
 def _reader(view: type[V], fact: Callable[[V], Fact]) -> Reader:
