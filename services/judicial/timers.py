@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shared.dbtypes import UtcDateTime
 
 from .days import start_of
-from .state import State
+from .state import ClockKind, State
 
 metadata = sa.MetaData()
 BigIntId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
@@ -89,12 +89,14 @@ async def due_ids(conn: AsyncConnection, now: datetime, limit: int,
                   backfill_grace: timedelta = timedelta(0)) -> list[int]:
     """Pending timers that are due, soonest first, skipping failed ones until their retry.
 
-    A clock that had already run out when it was recorded (an order entered after the fact)
-    waits `backfill_grace` after its recording before it fires: the acts that stopped it in
-    time (a handover, typed in next) are likely still being entered, and a lapse recorded
-    before them would put a false release in the record."""
+    A pickup window that had already run out when it was recorded (an order entered after the
+    fact) waits `backfill_grace` after its recording before it fires: the handover that
+    stopped it in time is likely still being typed in, and an expiry recorded before it
+    would put a release of a person in US custody in the record. (The amparo window's closing
+    records no release; a lapsed provisional detention no longer closes the case.)"""
     not_backing_off = sa.or_(timers.c.retry_at.is_(None), timers.c.retry_at <= now)
-    live_or_settled = sa.or_(timers.c.due_at >= timers.c.created_at,
+    live_or_settled = sa.or_(timers.c.kind != BACKFILL_GRACE_KIND,
+                             timers.c.due_at >= timers.c.created_at,
                              timers.c.created_at <= now - backfill_grace)
     rows = await conn.execute(sa.select(timers.c.id)
                               .where(_PENDING, timers.c.due_at <= now, not_backing_off,
@@ -103,6 +105,7 @@ async def due_ids(conn: AsyncConnection, now: datetime, limit: int,
     return [int(row.id) for row in rows]
 
 
+BACKFILL_GRACE_KIND = ClockKind.PICKUP_WINDOW.value
 RETRY_FIRST = timedelta(seconds=30)
 RETRY_MAX = timedelta(hours=1)
 

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from services.judicial.rules import AMPARO_WINDOW_OPEN
 from shared.legaltime import legal_date
+from shared.retry import poll
 from shared.rules import Rule, books, law
 
 from .api import Api, ApiError
@@ -172,18 +174,19 @@ async def assurance(api: Api, scenario: Scenario, person: Person, *, accept: boo
 async def order_surrender(api: Api, scenario: Scenario, person: Person) -> None:
     """Order surrender once the scheduler has closed the amparo window; a suspension keeps
     the order refused, and that refusal is the reason the person stays."""
-    for _ in range(300):
+
+    async def attempt() -> bool:
         try:
             await api.post("judicial", f"/cases/{person.case_id}/surrender-order", {
                 "ordered_on": scenario.before_flight(TREATY_DAYS["surrender-order"]),
                 "kind": "full"})
-            return
         except ApiError as error:
-            if error.rule != "amparo_window_open":
-                person.held_by.append(str(error.rule))
-                return
-        await asyncio.sleep(0.1)
-    raise TimeoutError("the amparo window never closed")
+            if error.rule == AMPARO_WINDOW_OPEN.id:
+                return False  # the scheduler has not recorded the window's closing yet
+            person.held_by.append(str(error.rule))
+        return True
+
+    await poll(attempt, within=30, every=0.1, what="the amparo window's closing")
 
 
 async def decide_cases(api: Api, scenario: Scenario, people: list[Person], say: Say) -> None:
