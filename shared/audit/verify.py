@@ -8,6 +8,9 @@ with the same content is reported as a redelivery (the relay publishes at least 
 consumers de-duplicate), a copy that differs is tampering. A message on a topic that no
 store holds is reported too.
 
+Custody (an error): nobody is released from Mexican custody on or after the legal date of
+their handover to the US (shared/audit/custody.py).
+
 Legal time (a warning, never a failure): every event's occurred_at should fall on the legal
 date its legal time stands for (shared/audit/legal_times.py: the document's date, or its
 cause's in another store); one that does not was probably stamped with the time it was
@@ -24,6 +27,7 @@ from shared.eventstore import RecordedEvent, verify_stream
 from shared.legaltime import configured_zone_name
 from shared.messaging.cloudevents import to_kafka
 
+from .custody import CustodyCheck
 from .legal_times import Mismatch, PendingCause, check_causes, check_stream
 from .sources import (
     AuditTarget,
@@ -125,14 +129,19 @@ async def verify(target: AuditTarget, progress: Callable[[int], None] | None = N
                  ) -> VerifyReport:
     report = VerifyReport()
     legal = _LegalTimes(configured_zone_name())
+    custody = CustodyCheck(configured_zone_name())
     for service, url in target.stores.items():
-        await _verify_service(report, service, url, target, progress, legal)
+        await _verify_service(report, service, url, target, progress, legal, custody)
     await legal.check_causes(report, target.stores)
+    report.findings += [Finding(ERROR, "judicial", v.release.stream_id, v.release.version,
+                                str(v.release.event_id), v.problem)
+                        for v in custody.violations()]
     return report
 
 
 async def _verify_service(report: VerifyReport, service: str, url: str, target: AuditTarget,
-                          progress: Callable[[int], None] | None, legal: _LegalTimes) -> None:
+                          progress: Callable[[int], None] | None, legal: _LegalTimes,
+                          custody: CustodyCheck) -> None:
     published = await publication_state(url)
     messages = await topic_messages(target.bootstrap, target.topic(service), target.security)
     report.messages += sum(len(m) for m in messages.values())
@@ -144,6 +153,7 @@ async def _verify_service(report: VerifyReport, service: str, url: str, target: 
             report.findings.append(Finding(ERROR, service, problem.stream_id, problem.version,
                                            problem.event_id, problem.problem))
         legal.check(report, service, stream)
+        custody.see(stream)
         for event in stream:
             event_id = str(event.event_id)
             seen.add(event_id)
