@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared.legaltime import zone
+from shared.legaltime import legal_date, zone
 
 from .defendants import DEFENDANTS, NATIONAL_SECURITY, Defendant
 
@@ -74,7 +74,7 @@ class Scenario:
 
     def live(self, today: date | None = None) -> Scenario:
         """The same scenario with its flight today and its instants taken when entered."""
-        today = today or datetime.now(UTC).date()
+        today = today or legal_date(datetime.now(UTC))
         return replace(self, shift_days=(today - self.flight_day).days, live_clock=True,
                        title=self.title.replace("entered after the fact", "played live today"))
 

@@ -23,6 +23,7 @@ from typing import Any
 from shared.demo import august_2025 as demo
 from shared.demo.api import Api
 from shared.demo.defendants import NATIONAL_SECURITY, Defendant, request_body
+from shared.legaltime import legal_date
 from tests.bench.load import running_stack, say
 
 PEOPLE = 37
@@ -62,7 +63,7 @@ class Phases:
 
 async def submit(api: Api, people: list[Defendant]) -> list[demo.Person]:
     tag = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
-    arrested = (datetime.now(UTC).date() - timedelta(days=2)).isoformat()
+    arrested = (legal_date(datetime.now(UTC)) - timedelta(days=2)).isoformat()
     body = {"requests": [request_body(d, i + 1, arrested, f"JAN2026-{tag}")
                          for i, d in enumerate(people)]}
     result = await api.post("intake", "/cases/batch", body)

@@ -9,12 +9,13 @@ from typing import Any
 import httpx
 
 from shared.clock import parse_iso_utc
+from shared.legaltime import legal_date
 from tests.support.auth import service_headers
 from tests.support.kafka_read import wait_for
 from tests.support.requests import request
 from tests.support.stack import Stack, stack_fixture
 
-TODAY = datetime.now(UTC).date()
+TODAY = legal_date(datetime.now(UTC))
 
 
 stack = stack_fixture(["intake", "judicial", "assurance"])

@@ -14,12 +14,13 @@ import sqlalchemy as sa
 from shared.audit.hooks import discover_replays
 from shared.audit.replay import compare_databases, drop, replay
 from shared.db import Database
+from shared.legaltime import legal_date
 from tests.support.auth import service_headers
 from tests.support.kafka_read import wait_for
 from tests.support.requests import request
 from tests.support.stack import Stack, stack_fixture
 
-TODAY = datetime.now(UTC).date()
+TODAY = legal_date(datetime.now(UTC))
 
 
 stack = stack_fixture(["intake", "judicial", "assurance"])

@@ -9,13 +9,14 @@ from typing import Any
 import httpx
 import pytest
 
+from shared.legaltime import legal_date
 from shared.messaging.cloudevents import from_kafka
 from tests.support.auth import auth_headers, service_headers
 from tests.support.kafka_read import read_topic, wait_for
 from tests.support.requests import request
 from tests.support.stack import Stack, stack_fixture
 
-TODAY = datetime.now(UTC).date()
+TODAY = legal_date(datetime.now(UTC))
 CLERK = auth_headers("judicial_clerk", "clerk-luz")
 OFFICER = auth_headers("assurance_officer", "officer-raul")
 

@@ -14,6 +14,7 @@ from shared.demo import august_2025
 from shared.demo.api import Api, ApiError
 from shared.demo.defendants import NATIONAL_SECURITY
 from shared.demo.scenarios import AUG_2025
+from shared.legaltime import legal_date
 from shared.messaging.cloudevents import ConsumedEvent, from_kafka
 from shared.retry import poll
 from tests.support.kafka_read import read_topic, wait_for
@@ -133,7 +134,7 @@ async def test_a_suspension_after_assignment_takes_the_person_off_the_manifest(
     created = await api.post("intake", "/cases", request(given="Late", family="Amparo"))
     case_id = str(created["case_id"])
     await api.wait("judicial", f"/cases/{case_id}", lambda _c: True, "judicial opened")
-    day = datetime.now(UTC).date()
+    day = legal_date(datetime.now(UTC))
     for step, body in (("formal-request", {"received_on": str(day - timedelta(days=80))}),
                        ("hearing", {"held_on": str(day - timedelta(days=78))}),
                        ("judge-opinion", {"issued_on": str(day - timedelta(days=75)),
@@ -204,7 +205,7 @@ async def test_superseding_count_is_blocked_until_mexico_consents(
 ) -> None:
     treaty = next(p for p in flight_of_26 if p.landed and p.defendant.path == "treaty")
     case = f"/cases/{treaty.case_id}"
-    day = datetime.now(UTC).date().isoformat()
+    day = legal_date(datetime.now(UTC)).isoformat()
     await api.post("court", f"{case}/docket", {"docket_number": "1:25-cr-00412"})
     await api.post("court", f"{case}/initial-appearance", {
         "held_at": datetime.now(UTC).isoformat(), "magistrate": "Hon. M. Reyes"})

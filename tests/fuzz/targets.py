@@ -20,6 +20,7 @@ from services.judicial.service import SPEC as JUDICIAL
 from services.transport.service import SPEC as TRANSPORT
 from shared.audit.http import create_audit_app
 from shared.audit.sources import AuditTarget
+from shared.legaltime import legal_date
 from shared.messaging.cloudevents import ConsumedEvent
 from shared.service import ServiceRuntime, ServiceSpec
 from shared.web.app import create_app
@@ -58,7 +59,7 @@ def _submitted(case_id: str, *, capital: bool = False) -> ConsumedEvent:
 
 
 def _surrender_ordered(case_id: str) -> ConsumedEvent:
-    today = datetime.now(UTC).date()
+    today = legal_date(datetime.now(UTC))
     payload = judicial.SurrenderOrdered(
         case_id=case_id, legal_basis=judicial.LegalBasis.TREATY, requesting_district="EDNY",
         ordered_on=today - timedelta(days=5), kind=judicial.SurrenderKind.FULL,
