@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from shared.settings import REPO_ROOT
 
 WAIT_KAFKA = REPO_ROOT / "deploy" / "kafka" / "wait_kafka.py"
-SYSTEM_CA = Path("/etc/ssl/certs/ca-certificates.crt")
 
 
 def wait_kafka(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -30,13 +33,28 @@ def test_a_missing_ca_file_is_refused_naming_the_setting() -> None:
     assert "KAFKA_SSL_CAFILE /nonexistent/ca.pem is not a file" in done.stderr
 
 
-@pytest.mark.skipif(not SYSTEM_CA.is_file(), reason="needs a CA bundle to point at")
-def test_the_environment_ca_file_reaches_the_client() -> None:
+def _self_signed_ca(directory: Path) -> Path:
+    """A CA certificate of the test's own (no dependence on the machine's bundle)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "runway test CA")])
+    now = datetime.now(UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    path = directory / "ca.pem"
+    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return path
+
+
+def test_the_environment_ca_file_reaches_the_client(tmp_path: Path) -> None:
     # An unreachable broker over SASL_SSL: the client is built (the CA bundle loads) and
     # the wait ends at its deadline, not with a settings error.
+    ca_file = _self_signed_ca(tmp_path)
     done = wait_kafka("--bootstrap", "127.0.0.1:1",
                       env={"KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "KAFKA_SASL_USERNAME": "ops",
-                           "KAFKA_SASL_PASSWORD": "secret", "KAFKA_SSL_CAFILE": str(SYSTEM_CA)})
+                           "KAFKA_SASL_PASSWORD": "secret", "KAFKA_SSL_CAFILE": str(ca_file)})
     assert done.returncode == 1, done.stderr
     assert "not ready at 127.0.0.1:1" in done.stderr
 
