@@ -54,7 +54,8 @@ def _on(day: date) -> datetime:
 # --- guards -----------------------------------------------------------------------------
 
 def _not_in_future(day: date, now: datetime, field: str) -> None:
-    R.DATE_IN_FUTURE.require(day <= now.date(), f"{field} {day} is after today ({now.date()})")
+    today = legal_date(now)
+    R.DATE_IN_FUTURE.require(day <= today, f"{field} {day} is after today ({today})")
 
 
 def _not_before(day: date, earlier: date | None, field: str, what: str) -> None:
@@ -129,7 +130,7 @@ def decide_detention(state: CourtCase, outcome: str, decided_on: date, detail: s
     R.DETENTION_ALREADY_DECIDED.require(previous is None,
         f"detention was already decided ({previous.outcome if previous else ''})")
     _not_in_future(decided_on, now, "decided_on")
-    _not_before(decided_on, appearance.held_at.date(), "decided_on", "the initial appearance")
+    _not_before(decided_on, legal_date(appearance.held_at), "decided_on", "the initial appearance")
     if outcome == RELEASED_ON_CONDITIONS:
         R.RELEASE_CONDITIONS_REQUIRED.require(bool(detail),
             "a release on conditions must state the conditions")
@@ -154,7 +155,7 @@ def arraign(state: CourtCase, arraigned_on: date, plea: Plea, charge_ids: Sequen
         "arraignment needs the case's docket number, which has not been recorded")
     assert state.appearance is not None and state.detention is not None
     _not_in_future(arraigned_on, now, "arraigned_on")
-    _not_before(arraigned_on, state.appearance.held_at.date(), "arraigned_on",
+    _not_before(arraigned_on, legal_date(state.appearance.held_at), "arraigned_on",
                 "the initial appearance")
     _not_before(arraigned_on, state.detention.decided_on, "arraigned_on",
                 "the detention hearing")
@@ -307,7 +308,7 @@ def end_proceedings(state: CourtCase, ended_on: date, outcome: str, now: datetim
                     policy: Policy) -> list[NewEvent]:
     intake = _open_intake(state)
     _not_in_future(ended_on, now, "ended_on")
-    _not_before(ended_on, intake.landed_at.date(), "ended_on", "the landing")
+    _not_before(ended_on, legal_date(intake.landed_at), "ended_on", "the landing")
     last_step = max((a.arraigned_on for a in state.arraignments), default=None)
     _not_before(ended_on, last_step, "ended_on", "the last arraignment")
     decided = [new_event(ev.PROCEEDINGS_ENDED, ev.ProceedingsEnded(

@@ -12,6 +12,7 @@ from shared.aggregate import fold
 from shared.audit.hooks import Blocker, CaseAudit, cite
 from shared.audit.replay import ReadModelReplay, ReplayInput, TableSpec
 from shared.eventstore import RecordedEvent
+from shared.legaltime import legal_date
 from shared.rules import Rule
 
 from . import read_model, rules
@@ -25,7 +26,7 @@ def _fold(events: Sequence[RecordedEvent]) -> State:
 
 def _as_of(events: Sequence[RecordedEvent]) -> rules.OnDay:
     """The case on the day of the last recorded event (as the read model projected it)."""
-    return rules.OnDay(_fold(events), events[-1].recorded_at.date())
+    return rules.OnDay(_fold(events), legal_date(events[-1].recorded_at))
 
 
 def view(events: Sequence[RecordedEvent]) -> dict[str, Any]:

@@ -45,6 +45,7 @@ from enum import StrEnum
 from typing import Any
 
 from shared.eventstore import NewEvent
+from shared.legaltime import legal_date
 from shared.rules import Rule
 
 from . import commands as cmd
@@ -94,7 +95,8 @@ def _judicial_step(state: State, what: str) -> None:
 
 
 def _not_in_future(day: date, now: datetime, field: str) -> None:
-    rules.DATE_IN_FUTURE.require(day <= now.date(), f"{field} {day} is after today ({now.date()})")
+    today = legal_date(now)
+    rules.DATE_IN_FUTURE.require(day <= today, f"{field} {day} is after today ({today})")
 
 
 def _not_before(day: date, earlier: date | None, field: str, what: str) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.clock import iso_utc
 from shared.dbtypes import UtcDateTime
+from shared.legaltime import legal_date
 
 from . import timers
 from .state import State
@@ -39,7 +40,7 @@ async def project(conn: AsyncConnection, state: State, now: datetime,
     assert state.legal_basis is not None
     values = {"legal_basis": state.legal_basis.value, "status": state.status.value,
               "requesting_district": state.requesting_district, "version": state.version,
-              "view": json.dumps(case_view(state, now.date())), "updated_at": now}
+              "view": json.dumps(case_view(state, legal_date(now))), "updated_at": now}
     updated = await conn.execute(cases.update().where(cases.c.case_id == state.case_id)
                                  .values(values))
     if not updated.rowcount:

@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from shared.eventstore import RecordedEvent
+from shared.legaltime import legal_date
 
 from . import events as ev
 from .events import LegalBasis, ReleaseReason, SurrenderKind
@@ -289,7 +290,7 @@ def apply(state: State, event_type: str, payload: dict[str, Any]) -> State:
 
 
 def _latest(known: date | None, on: date | datetime | None) -> date | None:
-    day = on.date() if isinstance(on, datetime) else on
+    day = legal_date(on) if isinstance(on, datetime) else on
     if day is None:
         return known
     return day if known is None or day > known else known

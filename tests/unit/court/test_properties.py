@@ -25,6 +25,7 @@ from services.court.events import LegalBasis, Plea
 from shared import aggregate
 from shared.errors import RuleViolation
 from shared.eventstore import NewEvent
+from shared.legaltime import legal_date
 
 from .helpers import (
     LANDED,
@@ -206,7 +207,7 @@ class Model:
 
 def decide(state: CourtCase, command: Command, step: int) -> list[NewEvent]:
     now = NOW + timedelta(hours=step)
-    today = now.date()
+    today = legal_date(now)  # the day the domain judges "today" on
     match command:
         case Docket():
             return domain.assign_docket(state, f"1:25-cr-{step}", now)
