@@ -38,6 +38,9 @@ from shared.settings import ServiceSettings
 log = logging.getLogger("runway.service")
 
 
+# How long Kafka may fail to answer before a service reports itself not ready.
+KAFKA_READY_GRACE_S = 15.0
+
 @dataclass(frozen=True)
 class ConsumerSpec:
     """One Kafka consumer group of a service: its topics and the ce_types it applies."""
@@ -92,6 +95,7 @@ class ServiceRuntime:
         self._tasks: list[asyncio.Task[None]] = []
         self._kafka_checked_at = 0.0
         self._kafka_ok = False
+        self._kafka_answered_at: float | None = None
         self._pii: PersonalDataVault | None = None
 
     def events_topic_of(self, service: str) -> str:
@@ -160,20 +164,28 @@ class ServiceRuntime:
                 and t.exception() is not None]
 
     async def kafka_reachable(self) -> bool:
-        """Whether Kafka answers a metadata request (cached for two seconds)."""
+        """Whether Kafka answered a metadata request within the last KAFKA_READY_GRACE_S
+        (asked at most every two seconds)."""
         if time.monotonic() - self._kafka_checked_at < 2:
             return self._kafka_ok
         admin = make_admin(self.settings.kafka_bootstrap_servers, security=self.kafka_security,
                            request_timeout_ms=3000)
+        now = time.monotonic()
         try:
             await asyncio.wait_for(admin.start(), timeout=3)
             await asyncio.wait_for(admin.list_topics(), timeout=3)
-            self._kafka_ok = True
+            self._kafka_answered_at = now
         except Exception:
-            self._kafka_ok = False
+            pass
         finally:
             with contextlib.suppress(Exception):
                 await admin.close()
+        # One failed check is not an outage: while a cluster fails a dead broker's partitions
+        # over (seconds), a metadata request may go to that broker and time out. A service is
+        # not ready only when Kafka has not answered for KAFKA_READY_GRACE_S; otherwise every
+        # replica left the load balancer together (HAProxy answered 503).
+        answered = self._kafka_answered_at
+        self._kafka_ok = answered is not None and now - answered < KAFKA_READY_GRACE_S
         self._kafka_checked_at = time.monotonic()
         return self._kafka_ok
 

@@ -38,8 +38,13 @@ async def test_service_process_migrates_serves_and_stops_gracefully(
                     return False
 
             await wait_for(ready, timeout=60, what="intake /readyz")
-            metrics = (await http.get("/metrics")).text
-            assert "runway_relay_leader 1.0" in metrics
+
+            # Readiness does not wait for the relay's leadership (in a cluster only one
+            # replica leads), so the sole replica takes the lock a moment after it is ready.
+            async def leads_the_relay() -> bool:
+                return "runway_relay_leader 1.0" in (await http.get("/metrics")).text
+
+            await wait_for(leads_the_relay, timeout=60, what="intake leads its outbox relay")
         await processes.terminate(service)
         assert service.returncode == 0
         database = Database(url)
