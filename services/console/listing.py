@@ -14,6 +14,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 FILTERS = ("status", "clearance", "legal_basis", "requesting_district")
+# Flagged: custody passed to the US without death-penalty clearance (assurance flags the
+# transfer for auditors); the page marks each case from assurance's list of flagged ones.
+FLAGGED = ("yes", "no")
 # Columns the list can be ordered by, and the field each reads.
 SORTS = {"name": "full_name", "reference": "request_reference", "status": "status",
          "basis": "legal_basis", "district": "requesting_district",
@@ -28,6 +31,7 @@ class CaseQuery:
     clearance: str = ""
     legal_basis: str = ""
     requesting_district: str = ""
+    flagged: str = ""
     sort: str = DEFAULT_SORT
     descending: bool = True
     page: int = 1
@@ -42,6 +46,8 @@ class CaseQuery:
             page = 1
         return cls(q=params.get("q", "").strip(),
                    **{name: params.get(name, "").strip() for name in FILTERS},
+                   flagged=params.get("flagged", "") if params.get("flagged") in FLAGGED
+                   else "",
                    sort=sort,
                    descending=params.get("order", "desc" if sort == DEFAULT_SORT else "asc")
                    == "desc", page=page)
@@ -50,6 +56,7 @@ class CaseQuery:
         """/cases with this query, changed (a new filter or order starts again at page 1)."""
         changed = replace(self, **changes)
         params = {"q": changed.q, **{name: getattr(changed, name) for name in FILTERS},
+                  "flagged": changed.flagged,
                   "sort": changed.sort, "order": "desc" if changed.descending else "asc",
                   "page": str(changed.page)}
         return "/cases?" + urlencode({k: v for k, v in params.items() if v})
@@ -68,6 +75,7 @@ class CasePage:
     page: int
     pages: int
     counts: list[tuple[str, int]]        # per status, over every case
+    flagged: int                         # flagged cases, over every case
     choices: dict[str, list[str]]        # the values each filter can take, from the cases
 
 
@@ -89,7 +97,7 @@ def select(cases: Sequence[dict[str, Any]], query: CaseQuery, page_size: int) ->
     page = min(max(1, query.page), pages)
     start = (page - 1) * page_size
     return CasePage(found[start:start + page_size], len(found), page, pages,
-                    sorted(counts.items()), choices)
+                    sorted(counts.items()), sum(1 for c in cases if c.get("flagged")), choices)
 
 
 def _matches(case: dict[str, Any], query: CaseQuery) -> bool:
@@ -97,6 +105,8 @@ def _matches(case: dict[str, Any], query: CaseQuery) -> bool:
         wanted = getattr(query, name)
         if wanted and case.get(name) != wanted:
             return False
+    if query.flagged and bool(case.get("flagged")) != (query.flagged == "yes"):
+        return False
     words = query.q.casefold().split()
     haystack = " ".join(str(case.get(k) or "") for k in
                         ("full_name", "request_reference", "case_id")).casefold()

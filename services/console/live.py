@@ -14,7 +14,7 @@ import json
 import logging
 import uuid
 from collections.abc import AsyncIterator, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
@@ -36,13 +36,19 @@ class Change:
 
     event_type: str
     event_id: str
+    case_id: str = ""  # told to the case list, which watches every case
 
     def as_data(self) -> str:
-        return json.dumps({"type": self.event_type, "id": self.event_id})
+        data = {"type": self.event_type, "id": self.event_id}
+        return json.dumps({**data, "case": self.case_id} if self.case_id else data)
+
+
+# The case list watches every case under this key (no case id is "*").
+EVERY_CASE = "*"
 
 
 class Hub:
-    """Who is watching which case, and the consumer that tells them."""
+    """Who is watching which case (or every case), and the consumer that tells them."""
 
     def __init__(self) -> None:
         self._watchers: dict[str, set[asyncio.Queue[Change]]] = {}
@@ -62,10 +68,17 @@ class Hub:
 
     def publish(self, case_ids: Iterable[str], change: Change) -> int:
         told = 0
-        for case_id in set(case_ids):
+        named = set(case_ids) - {EVERY_CASE}
+        for case_id in named:
             for queue in self._watchers.get(case_id, ()):
                 with contextlib.suppress(asyncio.QueueFull):
                     queue.put_nowait(change)
+                    told += 1
+        if named:  # the list: once per event, naming one of its cases (the one to wait for)
+            about = replace(change, case_id=min(named))
+            for queue in self._watchers.get(EVERY_CASE, ()):
+                with contextlib.suppress(asyncio.QueueFull):
+                    queue.put_nowait(about)
                     told += 1
         return told
 

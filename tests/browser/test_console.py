@@ -175,7 +175,8 @@ async def test_an_operator_submits_and_a_clerk_records_steps_through_the_pages(
         "button", name="Record").click()
     await expect(clerk.get_by_text("Recorded: Provisional detention ordered.")).to_be_visible()
     clock = clerk.locator("#clocks-heading + table tbody tr").first
-    due = date.fromisoformat(await clock.locator("td").nth(2).inner_text())
+    due = date.fromisoformat(
+        await clock.locator("td").nth(2).locator("time").get_attribute("datetime") or "")
     await expect(clock.locator("td").nth(3)).to_have_text(f"{(due - TODAY).days} days")
 
     # In Spanish: the labels and the rule's statement from the Spanish catalogue.

@@ -1,22 +1,26 @@
 // Runway console: progressive enhancement only. Every page works without this script; with it,
-// an open case page refreshes its changing parts when the console reports a new event
-// (server-sent events from /cases/<id>/events), without a reload and without touching forms.
+// an open case page (or the case list) refreshes its changing parts when the console reports a
+// new event (server-sent events from /cases/<id>/events, or /cases/events for the list), without
+// a reload and without touching forms.
 (function () {
   "use strict";
   var region = document.querySelector("[data-live-url]");
   if (!region || !window.EventSource || !window.fetch) { return; }
-  var target = document.getElementById("case-live");
+  var target = document.getElementById(region.getAttribute("data-live-target") || "case-live");
   var message = region.querySelector(".live-message");
   var pending = false;
   var again = false;
 
   var latest = "";
+  var latestCase = "";
 
   function refresh() {
     if (pending) { again = true; return; }
     pending = true;
-    var url = region.getAttribute("data-live-fragment") +
-      (latest ? "?event=" + encodeURIComponent(latest) : "");
+    var url = region.getAttribute("data-live-fragment");
+    var join = url.indexOf("?") < 0 ? "?" : "&";
+    if (latest) { url += join + "event=" + encodeURIComponent(latest); join = "&"; }
+    if (latestCase) { url += join + "case=" + encodeURIComponent(latestCase); }
     fetch(url, { credentials: "same-origin" })
       .then(function (response) {
         if (!response.ok) { throw new Error(String(response.status)); }
@@ -42,7 +46,11 @@
     }
   });
   source.addEventListener("changed", function (message) {
-    try { latest = JSON.parse(message.data).id || ""; } catch (ignored) { latest = ""; }
+    try {
+      var data = JSON.parse(message.data);
+      latest = data.id || "";
+      latestCase = data.case || "";
+    } catch (ignored) { latest = ""; latestCase = ""; }
     refresh();
   });
   source.onerror = function () { region.setAttribute("data-live-state", "reconnecting"); };

@@ -59,3 +59,13 @@ def test_the_query_survives_in_links_and_a_new_order_starts_at_page_one() -> Non
     assert query.ordered_by("name") == \
         "/cases?q=caro&status=submitted&sort=name&order=desc&page=1"
     assert CaseQuery.of({"sort": "nonsense", "page": "x"}) == CaseQuery()
+
+
+def test_flagged_filters_either_way_counts_over_every_case_and_stays_in_links() -> None:
+    cases = [*CASES[:3], case(4, full_name="[erased]", flagged=True)]
+    assert ids(select(cases, CaseQuery(flagged="yes"), 10)) == ["RWY-4"]
+    assert ids(select(cases, CaseQuery(flagged="no"), 10)) == ["RWY-3", "RWY-2", "RWY-1"]
+    assert select(cases, CaseQuery(status="provisional_detention"), 10).flagged == 1
+    query = CaseQuery.of({"flagged": "yes"})
+    assert "flagged=yes" in query.ordered_by("name")
+    assert CaseQuery.of({"flagged": "maybe"}).flagged == ""

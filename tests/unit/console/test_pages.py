@@ -34,6 +34,9 @@ def answer(request: httpx.Request) -> httpx.Response:
         return httpx.Response(401, json={"error": "unauthenticated", "detail": "no token"})
     if host == "intake" and path == "/cases":
         return httpx.Response(200, json={"cases": [CASE], "count": 1})
+    if host == "assurance" and path == "/cases":
+        assert request.url.params["transfer_flagged"] == "true"
+        return httpx.Response(200, json={"cases": [{"case_id": "RWY-1"}], "count": 1})
     if host == "intake" and path == "/cases/RWY-1":
         return httpx.Response(200, json=DETAIL)
     if host == "intake" and path == "/cases/RWY-1/timeline":
@@ -89,6 +92,26 @@ def test_the_list_searches_and_counts(client: TestClient) -> None:
     page = client.get("/cases?q=quintero").text
     assert "1 cases found" in page and "Rafael Caro Quintero" in page
     assert "0 cases found" in client.get("/cases?q=guzman").text
+    flagged = client.get("/cases?flagged=yes").text
+    assert "1 cases found" in flagged and 'data-flagged="true"' in flagged
+    assert "0 cases found" in client.get("/cases?flagged=no").text
+
+
+def test_dates_follow_the_users_language_and_instants_name_the_legal_zone(
+        client: TestClient) -> None:
+    sign_in(client, "auditor")
+    # updated 2025-02-02T00:00Z: the evening of Feb 1 in Mexico City.
+    assert "Feb 1, 2025, 6:00 PM CST" in client.get("/cases").text
+    client.cookies.set("runway_lang", "es")
+    assert "1 feb 2025, 18:00 CST" in client.get("/cases").text
+
+
+def test_the_list_fragment_for_live_updates_keeps_the_query(client: TestClient) -> None:
+    sign_in(client, "auditor")
+    page = client.get("/cases?q=quintero&sort=name").text
+    assert 'data-live-fragment="/cases/live?q=quintero&amp;sort=name' in page
+    fragment = client.get("/cases/live?q=quintero").text
+    assert "1 cases found" in fragment and "<html" not in fragment
 
 
 def test_a_refused_step_shows_the_rule_and_keeps_the_input(client: TestClient) -> None:
