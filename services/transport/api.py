@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -25,6 +26,7 @@ from shared.service import ServiceRuntime
 from shared.web.actor import Context
 from shared.web.app import Runtime
 from shared.web.params import Instant, Offset
+from shared.web.steps import Step, register_by_path
 
 from . import domain, planning, read_model, responses
 from .domain import FlightPlan, Handoff, Outcome
@@ -152,22 +154,92 @@ def new_flight_id() -> str:
     return f"FLT-{uuid.uuid4().hex[:10].upper()}"
 
 
-FlightDecision = Callable[[Session, FlightState], Awaitable[Outcome]]
-
-
-async def flight_command(rt: ServiceRuntime, context: EventContext, flight_id: str,
-                         decide: FlightDecision) -> Result:
-    """Load the flight, decide (loading what else the decision needs), record, show."""
+async def run_step(rt: ServiceRuntime, ids: dict[str, str], body: Any, context: EventContext,
+                   step: Step) -> Result:
+    """One flight step: load the flight, decide (loading what else the row's decision needs),
+    record, show the flight."""
     async with rt.command() as conn:
         session = Session(rt, conn, context, routes_of(rt))
-        flight = await session.flight(flight_id)
-        await session.commit(await decide(session, flight))
-        shown = await read_model.get_flight(conn, flight_id)
+        flight = await session.flight(ids["flight_id"])
+        await session.commit(await step.decide(session, flight, body, ids, rt.clock.now()))
+        shown = await read_model.get_flight(conn, ids["flight_id"])
     assert shown is not None
     return shown
 
 
-def _flight_routes(router: APIRouter) -> None:
+# A flight step's decision: the session (to load cases), the flight, the body, the path's ids
+# and the clock's now.
+FlightDecision = Callable[[Session, FlightState, Any, dict[str, str], datetime],
+                          Awaitable[Outcome]]
+
+
+async def _assign(s: Session, flight: FlightState, body: AssignBody, _ids: dict[str, str],
+                  now: datetime) -> Outcome:
+    return domain.assign(await s.existing_case(body.case_id), flight, now, s.routes)
+
+
+async def _remove(s: Session, flight: FlightState, body: RemovalBody, ids: dict[str, str],
+                  now: datetime) -> Outcome:
+    return domain.remove(await s.existing_case(ids["case_id"]), flight, body.detail, now)
+
+
+async def _custody(s: Session, flight: FlightState, body: CustodyBody, _ids: dict[str, str],
+                   now: datetime) -> Outcome:
+    handoff = Handoff(body.transferred_at, body.place, body.mexican_officer, body.us_marshal)
+    return domain.record_custody(await s.existing_case(body.case_id), flight, handoff, now)
+
+
+async def _depart(s: Session, flight: FlightState, body: DepartureBody, _ids: dict[str, str],
+                  now: datetime) -> Outcome:
+    return domain.depart(flight, await s.manifest_cases(flight), body.departed_at, now)
+
+
+async def _land(s: Session, flight: FlightState, body: LandingBody, _ids: dict[str, str],
+                now: datetime) -> Outcome:
+    return domain.land(flight, await s.manifest_cases(flight), body.airport, body.landed_at,
+                       now, s.routes)
+
+
+async def _divert(_s: Session, flight: FlightState, body: DiversionBody, _ids: dict[str, str],
+                  now: datetime) -> Outcome:
+    return domain.divert(flight, body.diverted_to, body.reason, body.diverted_at or now, now)
+
+
+async def _cancel(s: Session, flight: FlightState, body: CancellationBody,
+                  _ids: dict[str, str], now: datetime) -> Outcome:
+    return domain.cancel(flight, await s.manifest_cases(flight), body.reason, now)
+
+
+FLIGHT: tuple[tuple[str, Any], ...] = (("flight_id", FlightIdPath),)
+FLIGHT_AND_CASE: tuple[tuple[str, Any], ...] = (("flight_id", FlightIdPath),
+                                                 ("case_id", CaseIdPath))
+
+
+def _step(path: str, command: type[Body], operation: str, summary: str,
+          decide: FlightDecision, ids: tuple[tuple[str, Any], ...] = FLIGHT) -> Step:
+    return Step(f"/flights/{{flight_id}}/{path}", command, operation, summary, decide,
+                responses.FlightView, ids)
+
+
+# Every step on a scheduled flight, in the order the OpenAPI document lists them.
+STEPS: tuple[Step, ...] = (
+    _step("manifest", AssignBody, "assign", "Put a person on the manifest", _assign),
+    _step("manifest/{case_id}/removal", RemovalBody, "remove",
+          "Take a person off an open manifest (back to the pool)", _remove, FLIGHT_AND_CASE),
+    _step("custody", CustodyBody, "custody",
+          "Custody handed to the US Marshals (before departure)", _custody),
+    _step("departure", DepartureBody, "departure",
+          "The flight left; everyone aboard must be in US custody", _depart),
+    _step("landing", LandingBody, "landing",
+          "Landed at a stop: those routed there are on US soil", _land),
+    _step("diversion", DiversionBody, "diversion",
+          "Diverted in the air: everyone aboard gets off there", _divert),
+    _step("cancellation", CancellationBody, "cancellation",
+          "Cancel a flight that has not left; everyone returns to the pool", _cancel),
+)
+
+
+def _schedule_route(router: APIRouter) -> None:
     @router.post("/flights", status_code=201, summary="Schedule a flight and its route",
                  response_model=responses.FlightView)
     async def schedule(body: ScheduleBody, rt: Runtime, context: Context) -> Result:
@@ -181,88 +253,6 @@ def _flight_routes(router: APIRouter) -> None:
             shown = await read_model.get_flight(conn, flight_id)
         assert shown is not None
         return shown
-
-    @router.post("/flights/{flight_id}/manifest", summary="Put a person on the manifest",
-                 response_model=responses.FlightView)
-    async def assign(flight_id: FlightIdPath, body: AssignBody, rt: Runtime,
-                     context: Context) -> Result:
-        async def decide(s: Session, flight: FlightState) -> Outcome:
-            case = await s.existing_case(body.case_id)
-            return domain.assign(case, flight, rt.clock.now(), s.routes)
-
-        return await flight_command(rt, context, flight_id, decide)
-
-    @router.post("/flights/{flight_id}/manifest/{case_id}/removal",
-                 summary="Take a person off an open manifest (back to the pool)",
-                 response_model=responses.FlightView)
-    async def remove(flight_id: FlightIdPath, case_id: CaseIdPath, body: RemovalBody,
-                     rt: Runtime, context: Context) -> Result:
-        async def decide(s: Session, flight: FlightState) -> Outcome:
-            case = await s.existing_case(case_id)
-            return domain.remove(case, flight, body.detail, rt.clock.now())
-
-        return await flight_command(rt, context, flight_id, decide)
-
-    @router.post("/flights/{flight_id}/custody",
-                 summary="Custody handed to the US Marshals (before departure)",
-                 response_model=responses.FlightView)
-    async def custody(flight_id: FlightIdPath, body: CustodyBody, rt: Runtime,
-                      context: Context) -> Result:
-        handoff = Handoff(body.transferred_at, body.place, body.mexican_officer,
-                          body.us_marshal)
-
-        async def decide(s: Session, flight: FlightState) -> Outcome:
-            case = await s.existing_case(body.case_id)
-            return domain.record_custody(case, flight, handoff, rt.clock.now())
-
-        return await flight_command(rt, context, flight_id, decide)
-
-
-def _movement_routes(router: APIRouter) -> None:
-    @router.post("/flights/{flight_id}/departure",
-                 summary="The flight left; everyone aboard must be in US custody",
-                 response_model=responses.FlightView)
-    async def departure(flight_id: FlightIdPath, body: DepartureBody, rt: Runtime,
-                        context: Context) -> Result:
-        async def decide(s: Session, flight: FlightState) -> Outcome:
-            return domain.depart(flight, await s.manifest_cases(flight), body.departed_at,
-                                 rt.clock.now())
-
-        return await flight_command(rt, context, flight_id, decide)
-
-    @router.post("/flights/{flight_id}/landing",
-                 summary="Landed at a stop: those routed there are on US soil",
-                 response_model=responses.FlightView)
-    async def landing(flight_id: FlightIdPath, body: LandingBody, rt: Runtime,
-                      context: Context) -> Result:
-        async def decide(s: Session, flight: FlightState) -> Outcome:
-            return domain.land(flight, await s.manifest_cases(flight), body.airport,
-                               body.landed_at, rt.clock.now(), s.routes)
-
-        return await flight_command(rt, context, flight_id, decide)
-
-    @router.post("/flights/{flight_id}/diversion",
-                 summary="Diverted in the air: everyone aboard gets off there",
-                 response_model=responses.FlightView)
-    async def diversion(flight_id: FlightIdPath, body: DiversionBody, rt: Runtime,
-                        context: Context) -> Result:
-        async def decide(_s: Session, flight: FlightState) -> Outcome:
-            now = rt.clock.now()
-            return domain.divert(flight, body.diverted_to, body.reason,
-                                 body.diverted_at or now, now)
-
-        return await flight_command(rt, context, flight_id, decide)
-
-    @router.post("/flights/{flight_id}/cancellation",
-                 summary="Cancel a flight that has not left; everyone returns to the pool",
-                 response_model=responses.FlightView)
-    async def cancellation(flight_id: FlightIdPath, body: CancellationBody, rt: Runtime,
-                           context: Context) -> Result:
-        async def decide(s: Session, flight: FlightState) -> Outcome:
-            return domain.cancel(flight, await s.manifest_cases(flight), body.reason,
-                                 rt.clock.now())
-
-        return await flight_command(rt, context, flight_id, decide)
 
 
 def _plan_view(plan: planning.Plan) -> Result:
@@ -363,7 +353,7 @@ def _read_routes(router: APIRouter) -> None:
 def routes(_runtime: ServiceRuntime) -> Sequence[APIRouter]:
     router = APIRouter(tags=["transport"], route_class=RefusalRoute)
     _read_routes(router)
-    _flight_routes(router)
-    _movement_routes(router)
+    _schedule_route(router)
+    register_by_path(router, STEPS, run_step)
     _plan_routes(router)
     return [router]

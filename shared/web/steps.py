@@ -36,6 +36,11 @@ class Step:
     summary: str
     decide: Callable[..., Any]          # the service's decision for this command
     response_model: type[BaseModel]
+    # The path's parameters, in the path's order, with the annotation FastAPI validates each
+    # by: a case's step names its case; a step on another stream (transport's flight) its own.
+    ids: tuple[tuple[str, Any], ...] = (("case_id", CaseIdPath),)
+    status_code: int = 200              # 201 where the step records a new thing (a request)
+    takes_body: bool = True             # False: the path is the whole command (no body)
 
     def permission(self, prefix: str) -> str:
         """The route as the permission matrix names it: "POST /cases/{case_id}/hearing"."""
@@ -47,16 +52,25 @@ class Step:
 Handler = Callable[[ServiceRuntime, str, Any, EventContext, Step], Awaitable[dict[str, Any]]]
 
 
-def _endpoint(step: Step, handle: Handler) -> Callable[..., Awaitable[dict[str, Any]]]:
-    async def endpoint(case_id: str, body: Any, rt: ServiceRuntime,
-                       context: EventContext) -> dict[str, Any]:
-        return await handle(rt, case_id, body, context, step)
+# The same for a step whose path names more than a case: it gets every path parameter by name
+# (transport's removal: {"flight_id": …, "case_id": …}).
+PathHandler = Callable[[ServiceRuntime, dict[str, str], Any, EventContext, Step],
+                       Awaitable[dict[str, Any]]]
 
-    # FastAPI reads the parameters from the signature: the row's command is the body model.
+
+def _endpoint(step: Step, handle: PathHandler) -> Callable[..., Awaitable[dict[str, Any]]]:
+    async def endpoint(rt: ServiceRuntime, context: EventContext, body: Any = None,
+                       **ids: str) -> dict[str, Any]:
+        return await handle(rt, ids, body, context, step)
+
+    # FastAPI reads the parameters from the signature: the path's ids, then the row's command
+    # as the body model.
     keyword = inspect.Parameter.POSITIONAL_OR_KEYWORD
     endpoint.__signature__ = inspect.Signature([  # type: ignore[attr-defined]
-        inspect.Parameter("case_id", keyword, annotation=CaseIdPath),
-        inspect.Parameter("body", keyword, annotation=step.command),
+        *(inspect.Parameter(name, keyword, annotation=annotation)
+          for name, annotation in step.ids),
+        *([inspect.Parameter("body", keyword, annotation=step.command)]
+          if step.takes_body else []),
         inspect.Parameter("rt", keyword, annotation=Runtime),
         inspect.Parameter("context", keyword, annotation=Context),
     ])
@@ -64,14 +78,30 @@ def _endpoint(step: Step, handle: Handler) -> Callable[..., Awaitable[dict[str, 
     return endpoint
 
 
+def register_by_path(router: APIRouter, steps: Iterable[Step], handle: PathHandler) -> None:
+    """Add one POST route per row, in the table's order; `handle` gets the path's ids."""
+    for step in steps:
+        for name, _annotation in step.ids:
+            if f"{{{name}}}" not in step.path:
+                raise ValueError(f"step {step.operation}: its path {step.path!r} names no "
+                                 f"{name}")
+        router.add_api_route(step.path, _endpoint(step, handle), methods=["POST"],
+                             name=step.operation, summary=step.summary,
+                             response_model=step.response_model,
+                             status_code=step.status_code)
+
+
 def register(router: APIRouter, steps: Iterable[Step], handle: Handler) -> None:
-    """Add one POST route per row, in the table's order."""
+    """Add one POST route per row, in the table's order: a case's steps, `handle` gets its id."""
+    async def by_case(rt: ServiceRuntime, ids: dict[str, str], body: Any,
+                      context: EventContext, step: Step) -> dict[str, Any]:
+        return await handle(rt, ids["case_id"], body, context, step)
+
+    steps = tuple(steps)
     for step in steps:
         if "{case_id}" not in step.path:
             raise ValueError(f"step {step.operation}: its path {step.path!r} names no case")
-        router.add_api_route(step.path, _endpoint(step, handle), methods=["POST"],
-                             name=step.operation, summary=step.summary,
-                             response_model=step.response_model)
+    register_by_path(router, steps, by_case)
 
 
-__all__ = ["Handler", "Step", "register"]
+__all__ = ["Handler", "PathHandler", "Step", "register", "register_by_path"]
