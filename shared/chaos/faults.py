@@ -1,0 +1,109 @@
+"""Carry out a fault schedule on a running cluster and measure each fault's recovery time:
+from the fault until the part is back and serving (a replica answering /readyz, every broker
+registered, every service ready again after PostgreSQL came back)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+
+from shared.infra.cluster import Cluster
+from shared.retry import poll
+
+from .postgres import OwnPostgres
+from .schedule import Fault
+
+RECOVER_S = 600.0
+BROKER_DOWN_S = 3.0  # a killed broker stays down this long: producers and leaders move on
+_LEADER = re.compile(r"^runway_relay_leader\S*\s+1(\.0)?$", re.MULTILINE)
+
+
+@dataclass
+class Measured:
+    fault: Fault
+    target: str  # what was hit (a relay fault names the replica that led)
+    fired_at: float  # seconds after the start
+    recovery_s: float | None = None
+    error: str | None = None
+
+
+class Injector:
+    def __init__(self, cluster: Cluster, postgres: OwnPostgres,
+                 say: Callable[[str], None]) -> None:
+        self.cluster, self.postgres, self.say = cluster, postgres, say
+        self.heavy = asyncio.Lock()  # one broker or PostgreSQL fault at a time
+        self.service_locks: dict[str, asyncio.Lock] = {}
+        self.measured: list[Measured] = []
+
+    async def run(self, faults: list[Fault], started: float) -> None:
+        tasks = []
+        for fault in faults:
+            delay = started + fault.at - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)  # the schedule's own clock
+            tasks.append(asyncio.create_task(self.fire(fault, started)))
+        await asyncio.gather(*tasks)
+
+    async def fire(self, fault: Fault, started: float) -> None:
+        lock = self.heavy if fault.kind in ("broker", "postgres") else \
+            self.service_locks.setdefault(fault.service, asyncio.Lock())
+        async with lock:
+            measured = Measured(fault, fault.target, round(time.monotonic() - started, 2))
+            self.measured.append(measured)
+            began = time.monotonic()
+            try:
+                await asyncio.wait_for(self._do(fault, measured), timeout=RECOVER_S)
+                measured.recovery_s = round(time.monotonic() - began, 2)
+            except Exception as error:  # reported in the fault table, never hidden
+                measured.error = f"{type(error).__name__}: {error}"[:300]
+                self.say(f"  fault {measured.target}: {measured.error}")
+
+    async def _do(self, fault: Fault, measured: Measured) -> None:
+        if fault.kind == "broker":
+            await self.cluster.kill_broker(fault.index)
+            await asyncio.sleep(BROKER_DOWN_S)
+            await self.cluster.restart_broker(fault.index)
+        elif fault.kind == "postgres":
+            await self.postgres.crash()
+            await self.postgres.start()
+            await self.all_ready()
+        else:
+            index = fault.index
+            if fault.kind == "relay":
+                index = await self.relay_leader(fault.service, fallback=fault.index)
+                measured.target = f"{fault.service}-{index + 1} (relay leader)"
+            await self.cluster.kill_replica(fault.service, index)
+            await self.cluster.restart_replica(fault.service, index)
+
+    async def relay_leader(self, service: str, fallback: int) -> int:
+        """The replica whose relay holds the lock, from its /metrics (else `fallback`)."""
+        async with httpx.AsyncClient(timeout=5) as http:
+            for index, port in enumerate(self.cluster.layout.replica_ports[service]):
+                try:
+                    answer = await http.get(f"http://127.0.0.1:{port}/metrics")
+                except httpx.HTTPError:
+                    continue
+                if answer.status_code == 200 and _LEADER.search(answer.text):
+                    return index
+        return fallback
+
+    async def all_ready(self) -> None:
+        """Every replica of every service answers /readyz again."""
+        ports = [p for ps in self.cluster.layout.replica_ports.values() for p in ps]
+        async with httpx.AsyncClient(timeout=5) as http:
+            async def ready() -> bool:
+                for port in ports:
+                    try:
+                        answer = await http.get(f"http://127.0.0.1:{port}/readyz")
+                    except httpx.HTTPError:
+                        return False
+                    if answer.status_code != 200:
+                        return False
+                return True
+
+            await poll(ready, within=RECOVER_S, every=0.25, what="every replica ready")
