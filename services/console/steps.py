@@ -103,6 +103,9 @@ JUDICIAL = (
          "/cases/{case_id}/national-security-transfer",
          (Input("authorized_at", "instant"), Input("us_request_reference", "text"),
           Input("authority", "text"))),
+    Step("judicial.basis_change", "judicial", "/cases/{case_id}/basis-change",
+         (_day("changed_on"), Input("to_basis", "choice", choices=("national_security",)),
+          Input("reason", "textarea"), Input("authority", "text"))),
 )
 
 CHARGE_IDS = Input("charge_ids", "list")
@@ -127,10 +130,30 @@ ASSURANCE = (
           Input("scope", "textarea"), Input("charge_ids", "list", required=False),
           Input("prosecuting_authority", "text", required=False),
           Input("seeks_death", "bool", required=False))),
+    # Asks assurance to judge clearance again now (its 409 names the uncovered capital charges).
+    Step("assurance.clearance_evaluation", "assurance", "/cases/{case_id}/clearance/evaluation"),
 )
 
-# The US court's steps after the landing (a superseding indictment, with its list of counts,
-# is left to the API for now).
+def _counts(body: dict[str, Any]) -> dict[str, Any]:
+    """A superseding indictment's counts, one a line: "id; statute; description[; facts of]"
+    (the facts_of charge: the case's charge whose facts a re-described count rests on)."""
+    lines = [line for line in str(body.pop("counts", "")).splitlines() if line.strip()]
+    charges = []
+    for line in lines:
+        parts = [part.strip() for part in line.split(";")]
+        if len(parts) not in (3, 4) or not all(parts[:3]):
+            raise FormProblem("counts", "form.counts")
+        count = {"charge_id": parts[0], "statute": parts[1], "description": parts[2]}
+        if len(parts) == 4 and parts[3]:
+            count["facts_of"] = parts[3]
+        charges.append(count)
+    return {**body, "charges": charges} if charges else body
+
+
+REQUESTING_STATE = Input("requesting_state", "text")
+
+# The US court's steps after the landing: the case's proceedings, the rule of specialty (treaty
+# art. 17) and onward extradition to a third state.
 COURT = (
     Step("court.docket", "court", "/cases/{case_id}/docket", (Input("docket_number", "text"),)),
     Step("court.initial_appearance", "court", "/cases/{case_id}/initial-appearance",
@@ -153,6 +176,23 @@ COURT = (
           CHARGE_IDS)),
     Step("court.proceedings_ended", "court", "/cases/{case_id}/proceedings-ended",
          (_day("ended_on"), Input("outcome", "text"))),
+    Step("court.superseding_indictment", "court", "/cases/{case_id}/superseding-indictment",
+         (_day("filed_on"), Input("counts", "textarea")), shape=_counts),
+    Step("court.specialty_exception", "court", "/cases/{case_id}/specialty-exceptions",
+         (Input("exception", "choice", choices=("stayed_after_free_to_leave", "left_and_returned",
+                                                "offence_after_extradition")),
+          _day("found_on"), Input("reference", "text"),
+          Input("free_to_leave_on", "date", required=False),
+          Input("left_on", "date", required=False), Input("returned_on", "date", required=False),
+          Input("committed_on", "date", required=False),
+          Input("charge_ids", "list", required=False))),
+    Step("court.reextradition_request", "court", "/cases/{case_id}/reextradition-requests",
+         (REQUESTING_STATE, _day("requested_on"), Input("reference", "text", required=False))),
+    Step("court.reextradition_consent", "court", "/cases/{case_id}/reextradition-consent",
+         (REQUESTING_STATE, Input("granted", "bool"), _day("decided_on"),
+          Input("diplomatic_note_reference", "text"))),
+    Step("court.onward_surrender", "court", "/cases/{case_id}/onward-surrender",
+         (REQUESTING_STATE, _day("surrendered_on"))),
 )
 
 def _one_aircraft(body: dict[str, Any]) -> dict[str, Any]:

@@ -111,3 +111,33 @@ def test_a_flight_step_names_the_flight_and_a_plan_nests_its_aircraft() -> None:
                                              "capacity": "30", "departure_base": "AIFA"}, "UTC")
     assert plan == {"case_ids": ["RWY-1", "RWY-2"], "departure_base": "AIFA",
                     "aircraft": [{"aircraft": "XC-MGA", "capacity": 30}]}
+
+
+def test_every_act_the_apis_offer_by_post_has_a_form() -> None:
+    """Every POST route a clerk or officer may call (the matrix) is a step on some page;
+    intake's request and batch have the submit page. (Intake's PUT of the charges, an
+    amendment, is not a form yet.)"""
+    matrix = load_matrix()
+    offered = {(s.service, s.path) for s in STEPS.values()}
+    offered |= {("intake", "/cases"), ("intake", "/cases/batch")}  # the submit page
+    wanted = {(service, rule.path) for service in matrix.services()
+              for rule in matrix.rules(service)
+              if rule.method == "POST" and set(rule.roles) - {"service", "auditor"}
+              # a dead letter is the operations team's, not an act on a case
+              and not rule.path.startswith("/dead-letters/")}
+    assert sorted(wanted - offered) == []
+
+
+def test_a_superseding_indictment_takes_its_counts_one_a_line() -> None:
+    step = STEPS["court.superseding_indictment"]
+    body = body_of(step, {"filed_on": "2026-11-02", "counts": (
+        "c1; 21 U.S.C. § 848; continuing criminal enterprise\n"
+        "c9; 18 U.S.C. § 1956; laundering; c1\n")}, "America/Mexico_City")
+    assert body == {"filed_on": "2026-11-02", "charges": [
+        {"charge_id": "c1", "statute": "21 U.S.C. § 848",
+         "description": "continuing criminal enterprise"},
+        {"charge_id": "c9", "statute": "18 U.S.C. § 1956", "description": "laundering",
+         "facts_of": "c1"}]}
+    with pytest.raises(FormProblem) as problem:
+        body_of(step, {"filed_on": "2026-11-02", "counts": "c1 only"}, "America/Mexico_City")
+    assert (problem.value.name, problem.value.message_key) == ("counts", "form.counts")
