@@ -6,6 +6,8 @@
   attempts or the deadline run out; then the last error is raised as it was.
 - `Backoff`: the growing delays themselves, for loops that restart a long-running job after a
   failure (the relay, the consumers) and start again from the first delay once it recovers.
+- `retry_transient`: run a whole command again after PostgreSQL's deadlock or serialization
+  failure (`is_transient_database_error`), which rolled it back whole.
 
 Time is monotonic: a wall clock set back or forward does not stretch or cut a wait.
 """
@@ -13,6 +15,7 @@ Time is monotonic: a wall clock set back or forward does not stretch or cut a wa
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from typing import TypeVar
@@ -90,6 +93,59 @@ async def retry(attempt: Callable[[], Awaitable[T]], *,
         except on as error:
             delay = next(waits, None)
             if delay is None or (deadline is not None and deadline.passed()):
+                raise
+            if on_retry is not None:
+                on_retry(error, delay)
+            await asyncio.sleep(delay)
+
+
+# PostgreSQL's answers that mean "nothing was wrong with the command, only its timing":
+# deadlock_detected and serialization_failure. The transaction was rolled back whole, so the
+# command can be run again from the start (load, decide, append) and answer as it would have.
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
+# A few attempts, the waits growing from 50 ms (with jitter, so two commands that deadlocked
+# each other do not meet again in step): about 1.5 s in all before giving up.
+TRANSIENT_ATTEMPTS = 5
+TRANSIENT_FIRST_DELAY_S = 0.05
+
+
+def is_transient_database_error(error: BaseException) -> bool:
+    """A deadlock or serialization failure, as asyncpg raises it or SQLAlchemy wraps it (the
+    SQLSTATE sits on the driver's exception, the wrapper's `orig`, or the chain below)."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if getattr(current, "sqlstate", None) in TRANSIENT_SQLSTATES:
+            return True
+        orig = getattr(current, "orig", None)
+        pending += [orig if isinstance(orig, BaseException) else None,
+                    current.__cause__, current.__context__]
+    return False
+
+
+def transient_delays(attempts: int = TRANSIENT_ATTEMPTS,
+                     first: float = TRANSIENT_FIRST_DELAY_S) -> list[float]:
+    """The waits between the attempts of a command that hit a transient database error:
+    doubling from `first`, each stretched by up to half again at random."""
+    return [first * 2 ** n * (1 + random.random() / 2) for n in range(attempts - 1)]
+
+
+async def retry_transient(attempt: Callable[[], Awaitable[T]], *,
+                          delays: Iterable[float] | None = None,
+                          on_retry: Callable[[BaseException, float], None] | None = None) -> T:
+    """Run a whole command (its own transaction) again after a deadlock or serialization
+    failure; any other error, or the last transient one, is raised as it was."""
+    waits = iter(transient_delays() if delays is None else delays)
+    while True:
+        try:
+            return await attempt()
+        except Exception as error:
+            delay = next(waits, None) if is_transient_database_error(error) else None
+            if delay is None:
                 raise
             if on_retry is not None:
                 on_retry(error, delay)

@@ -31,9 +31,8 @@ async def record(runtime: ServiceRuntime, conn: AsyncConnection, loaded: Loaded[
     """Append `events` after the loaded version and project them; nothing to do for none."""
     if not events:
         return loaded.state, []
-    # One lock order for every writer of a case: its timer rows, then its stream. The
-    # scheduler locks a timer row before it appends; a clerk that appended first and then
-    # updated the same row (timers.sync) deadlocked with it.
+    # Taken by `execute` before the load; again here for a caller that loaded on its own
+    # (taking it twice in one transaction is harmless).
     await timers.lock_case(conn, loaded.stream_id)
     state, recorded = await case_repository(runtime).append(conn, loaded, events, context)
     # The events' own recorded time, not the clock: a replay of the log rebuilds the same row.
@@ -53,6 +52,10 @@ async def execute(runtime: ServiceRuntime, conn: AsyncConnection, case_id: str,
     consumer or the scheduler decides on the empty state instead. `before_append` runs
     between the decision and the append (the scheduler marks its timer there, before the
     projection re-syncs the case's timers)."""
+    # One lock order for every writer of a case: the case lock, then its timer rows (the
+    # scheduler's claim, the projection's sync), then its stream (the append). Taken before
+    # the load, so the decision is made on the state no other writer is changing.
+    await timers.lock_case(conn, case_id)
     repo = case_repository(runtime)
     loaded = await (repo.load_existing(conn, case_id) if must_exist
                     else repo.load(conn, case_id))

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Sequence
 
 from shared.eventstore import Actor, ConcurrencyConflict, EventContext, NewEvent
+from shared.retry import retry_transient
 from shared.service import BackgroundTask, ServiceRuntime
 
 from . import timers
@@ -41,7 +43,9 @@ async def run_due_timers(runtime: ServiceRuntime, *, limit: int = 500) -> int:
     fired = 0
     for timer_id in due:
         try:
-            fired += await _run_timer(runtime, timer_id)
+            # A deadlock or serialization failure rolled the timer's transaction back whole:
+            # run it again at once rather than hold the timer back as a failure.
+            fired += await retry_transient(functools.partial(_run_timer, runtime, timer_id))
         except ConcurrencyConflict as conflict:
             log.info("timer deferred: its case changed meanwhile",
                      extra={"timer_id": timer_id, "error": str(conflict)})
@@ -64,6 +68,11 @@ async def _record_failure(runtime: ServiceRuntime, timer_id: int, error: Excepti
 async def _run_timer(runtime: ServiceRuntime, timer_id: int) -> bool:
     now = runtime.clock.now()
     async with runtime.command() as conn:
+        # The case lock before the timer row (timers.lock_case): a case a clerk or another
+        # scheduler is changing is left to the next round, never waited on with a row held.
+        case_id = await timers.case_of(conn, timer_id)
+        if case_id is None or not await timers.try_lock_case(conn, case_id):
+            return False
         timer = await timers.claim(conn, timer_id)
         if timer is None:
             return False

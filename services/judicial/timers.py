@@ -9,6 +9,7 @@ failure on its row (`failures`, `last_error`) and leaves it alone until `retry_a
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -132,7 +133,8 @@ async def record_failure(conn: AsyncConnection, timer_id: int, error: str,
 
 async def claim(conn: AsyncConnection, timer_id: int) -> Timer | None:
     """Lock a still-pending timer for this transaction; None if it was handled meanwhile or
-    another scheduler holds it (several replicas may run the loop)."""
+    another scheduler holds it (several replicas may run the loop). Called with the timer's
+    case locked (lock_case): the case lock comes before any timer row."""
     row = (await conn.execute(
         sa.select(timers.c.id, timers.c.case_id, timers.c.kind, timers.c.due_at)
         .where(timers.c.id == timer_id, _PENDING)
@@ -140,11 +142,41 @@ async def claim(conn: AsyncConnection, timer_id: int) -> Timer | None:
     return None if row is None else Timer(int(row.id), row.case_id, row.kind, row.due_at)
 
 
+# The key space of the case locks (pg_advisory_xact_lock's first int4): the case's own key is
+# the hash of its id, so two cases whose ids collide merely wait for each other.
+CASE_LOCK_SPACE = zlib.crc32(b"runway-judicial-case") & 0x7FFFFFFF
+
+
 async def lock_case(conn: AsyncConnection, case_id: str) -> None:
-    """Lock the case's timer rows for this transaction (waiting for a scheduler that holds
-    one). A no-op on SQLite, whose writers are serialised anyway."""
-    await conn.execute(sa.select(timers.c.id).where(timers.c.case_id == case_id)
-                       .with_for_update())
+    """Take the case's lock for this transaction, waiting for any writer that holds it.
+
+    The lock order of every writer of a case (a clerk's step, intake's facts, the scheduler):
+    the case lock first, then its timer rows, then its stream. A lock that exists before the
+    case does (a transaction-scoped advisory lock), so the first writer of a new case takes
+    it too. With two orders (scheduler: timer row, then stream; clerk: stream, then timer
+    row) PostgreSQL found `deadlock detected` and killed one of them. Released at commit or
+    rollback; taking it twice in one transaction is harmless. A no-op on SQLite, whose
+    writers are serialised at BEGIN anyway."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(sa.text("SELECT pg_advisory_xact_lock(:space, hashtext(:case_id))"),
+                           {"space": CASE_LOCK_SPACE, "case_id": case_id})
+
+
+async def try_lock_case(conn: AsyncConnection, case_id: str) -> bool:
+    """The case's lock if no one holds it (True), else False at once: a scheduler leaves a
+    case a clerk or another scheduler is changing to its next round."""
+    if conn.dialect.name != "postgresql":
+        return True
+    locked = await conn.scalar(
+        sa.text("SELECT pg_try_advisory_xact_lock(:space, hashtext(:case_id))"),
+        {"space": CASE_LOCK_SPACE, "case_id": case_id})
+    return bool(locked)
+
+
+async def case_of(conn: AsyncConnection, timer_id: int) -> str | None:
+    """The case a timer belongs to (read without a lock: a timer never changes case)."""
+    found = await conn.scalar(sa.select(timers.c.case_id).where(timers.c.id == timer_id))
+    return None if found is None else str(found)
 
 
 async def mark(conn: AsyncConnection, timer_id: int, *, fired: bool, now: datetime) -> None:

@@ -24,6 +24,7 @@ from .openapi_security import document_security
 from .responses import Health, Readiness
 from .routes import RouteTable
 from .storable import storable_values
+from .transient import TransientRetryMiddleware
 
 log = logging.getLogger("runway.auth")
 
@@ -66,6 +67,8 @@ def create_app(runtime: ServiceRuntime, *, run_background: bool = True,
     app.state.runtime = runtime
     routes = RouteTable()
     security = security or service_security(runtime)
+    # Innermost: a command rolled back by a deadlock or serialization failure runs again.
+    app.add_middleware(TransientRetryMiddleware)
     app.add_middleware(AuthMiddleware, security=security, routes=routes)
     install_body_limits(app)  # 414/431, and 413 for what no route takes, before any token check
     metrics = ServiceMetrics(runtime)
