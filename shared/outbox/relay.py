@@ -47,6 +47,15 @@ log = logging.getLogger("runway.relay")
 
 _O = schema.outbox
 _LOCK_KEY = zlib.crc32(b"runway-outbox-relay")
+# Takeover. A relay process that dies on a live host (SIGKILL, OOM) closes its socket; PostgreSQL
+# ends the session and drops the lock at once, and a standby relay, which asks for the lock
+# every `poll_interval` (RELAY_POLL_INTERVAL_S, 1 s), takes it at its next ask and starts its
+# producer: publishing resumes within about poll_interval plus a producer start (seconds).
+# A host that vanishes sends nothing; PostgreSQL then probes the lock's connection with TCP
+# keepalives and ends it after idle + interval * count seconds of silence (10 + 5 * 3 = 25 s)
+# instead of the kernel's default two hours. docs/operations.md states both bounds.
+LOCK_CONNECTION_KEEPALIVE = {"tcp_keepalives_idle": "10", "tcp_keepalives_interval": "5",
+                             "tcp_keepalives_count": "3"}
 
 
 @dataclass
@@ -136,7 +145,8 @@ class OutboxRelay:
     async def _leadership(self, stop: asyncio.Event) -> Any:
         """Hold the relay lock on a dedicated connection that also LISTENs for new rows.
         If this process dies, PostgreSQL drops the connection and with it the lock."""
-        conn = await asyncpg.connect(asyncpg_dsn(self._db.url))
+        conn = await asyncpg.connect(asyncpg_dsn(self._db.url),
+                                     server_settings=LOCK_CONNECTION_KEEPALIVE)
         try:
             while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", _LOCK_KEY):
                 log.info("another relay holds the lock; standing by")
