@@ -27,14 +27,7 @@ from . import events as ev
 from . import read_model, rules
 from .routing import RouteTable
 from .settings import TransportSettings
-from .state import (
-    CaseState,
-    FlightState,
-    evolve_case,
-    evolve_flight,
-    initial_case,
-    initial_flight,
-)
+from .state import CASE, FLIGHT, CaseState
 from .view import case_view
 
 
@@ -43,7 +36,7 @@ def _routes() -> RouteTable:
 
 
 def fold(events: Sequence[RecordedEvent]) -> CaseState:
-    return fold_events(initial_case, evolve_case, events)
+    return fold_events(CASE.initial, CASE.evolve, events)
 
 
 def _today(events: Sequence[RecordedEvent]) -> date | None:
@@ -172,17 +165,14 @@ def _appends(stream: Sequence[RecordedEvent]) -> list[list[RecordedEvent]]:
 async def _rebuild_case(conn: AsyncConnection, stream: Sequence[RecordedEvent],
                         routes: RouteTable) -> None:
     # Append by append, as Session.commit projects them.
-    state = initial_case()
+    state = CASE.initial()
     for batch in _appends(stream):
-        for event in batch:
-            state = evolve_case(state, event)
+        state = CASE.after(state, batch)
         await read_model.project_case(conn, state, batch, routes, batch[-1].recorded_at)
 
 
 async def _rebuild_flight(conn: AsyncConnection, stream: Sequence[RecordedEvent]) -> None:
-    state: FlightState = initial_flight()
-    for event in stream:
-        state = evolve_flight(state, event)
+    state = FLIGHT.after(FLIGHT.initial(), stream)
     await read_model.project_flight(conn, state, stream[-1].recorded_at)
 
 

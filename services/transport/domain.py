@@ -41,12 +41,12 @@ from .facts import (
 from .routing import Airport, RouteTable
 from .rules import refuse
 from .state import (
+    CASE,
+    FLIGHT,
     Announcement,
     CaseState,
     FlightState,
     FlightStatus,
-    apply_case,
-    apply_flight,
 )
 
 OPERATOR_REMOVAL = "removed_by_operator"
@@ -89,16 +89,9 @@ def event(model: ev.TransportEvent, occurred_at: datetime) -> NewEvent:
                     schema_version=ev.SCHEMA_VERSION, occurred_at=occurred_at)
 
 
-def fold_case(state: CaseState, events: Iterable[NewEvent]) -> CaseState:
-    for new in events:
-        state = apply_case(state, new.event_type, new.payload)
-    return state
-
-
-def fold_flight(state: FlightState, events: Iterable[NewEvent]) -> FlightState:
-    for new in events:
-        state = apply_flight(state, new.event_type, new.payload)
-    return state
+# The state after the events a decision has just made (not yet recorded).
+fold_case = CASE.after
+fold_flight = FLIGHT.after
 
 
 # --- guards -----------------------------------------------------------------------------

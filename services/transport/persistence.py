@@ -19,24 +19,17 @@ from . import read_model
 from .domain import Outcome
 from .events import CASE_STREAM, FLIGHT_STREAM
 from .routing import RouteTable
-from .state import (
-    CaseState,
-    FlightState,
-    evolve_case,
-    evolve_flight,
-    initial_case,
-    initial_flight,
-)
+from .state import CASE, FLIGHT, CaseState, FlightState
 
 
 def case_repository(runtime: ServiceRuntime) -> Repository[CaseState]:
     return Repository(runtime.store, stream_type=CASE_STREAM, topic=runtime.events_topic,
-                      initial=initial_case, evolve=evolve_case)
+                      initial=CASE.initial, evolve=CASE.evolve)
 
 
 def flight_repository(runtime: ServiceRuntime) -> Repository[FlightState]:
     return Repository(runtime.store, stream_type=FLIGHT_STREAM, topic=runtime.events_topic,
-                      initial=initial_flight, evolve=evolve_flight)
+                      initial=FLIGHT.initial, evolve=FLIGHT.evolve)
 
 
 class Session:
@@ -72,7 +65,7 @@ class Session:
         return found
 
     def new_flight(self, flight_id: str) -> None:
-        self._flights[flight_id] = Loaded(flight_id, initial_flight(), 0, None)
+        self._flights[flight_id] = Loaded(flight_id, FLIGHT.initial(), 0, None)
 
     async def open_flight_of(self, case: CaseState) -> FlightState | None:
         """The flight whose open manifest the person is on, if any."""

@@ -9,10 +9,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from shared.eventstore import RecordedEvent
 
@@ -126,14 +127,6 @@ def _known(event_type: str, payload: dict[str, Any]) -> ev.TransportEvent | None
     folds still count it, so versions stay aligned with the stream)."""
     model = ev.EVENT_MODELS.get(event_type)
     return None if model is None else model.model_validate(payload)
-
-
-def initial_case() -> CaseState:
-    return CaseState()
-
-
-def evolve_case(state: CaseState, event: RecordedEvent) -> CaseState:
-    return apply_case(state, event.event_type, event.payload)
 
 
 def apply_case(state: CaseState, event_type: str, payload: dict[str, Any]) -> CaseState:
@@ -295,14 +288,6 @@ class FlightState:
         return FlightStatus.DIVERTED if self.diversion is not None else FlightStatus.DEPARTED
 
 
-def initial_flight() -> FlightState:
-    return FlightState()
-
-
-def evolve_flight(state: FlightState, event: RecordedEvent) -> FlightState:
-    return apply_flight(state, event.event_type, event.payload)
-
-
 def apply_flight(state: FlightState, event_type: str, payload: dict[str, Any]) -> FlightState:
     """The flight after one event; unknown event types only count."""
     state = replace(state, version=state.version + 1)
@@ -332,3 +317,41 @@ def _apply_flight(state: FlightState, e: ev.TransportEvent) -> FlightState:
         case ev.FlightCancelled():
             return replace(state, cancellation=(e.reason, e.cancelled_at), seats=())
     return state
+
+
+# --- the fold -------------------------------------------------------------------------------
+
+S = TypeVar("S")
+
+
+class Happened(Protocol):
+    """An event as a fold reads it: recorded (RecordedEvent) or just decided (NewEvent)."""
+
+    @property
+    def event_type(self) -> str: ...
+
+    @property
+    def payload(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class Stream(Generic[S]):
+    """One aggregate's fold: its state before any event, and what one event changes. The
+    repository, the audit's rebuild and the domain (over the events it has just decided)
+    all fold a case or a flight through CASE or FLIGHT."""
+
+    initial: Callable[[], S]
+    apply: Callable[[S, str, dict[str, Any]], S]
+
+    def evolve(self, state: S, event: RecordedEvent) -> S:
+        return self.apply(state, event.event_type, event.payload)
+
+    def after(self, state: S, events: Iterable[Happened]) -> S:
+        """The state once `events` have happened, in order."""
+        for happened in events:
+            state = self.apply(state, happened.event_type, happened.payload)
+        return state
+
+
+CASE: Stream[CaseState] = Stream(CaseState, apply_case)
+FLIGHT: Stream[FlightState] = Stream(FlightState, apply_flight)
