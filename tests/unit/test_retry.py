@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import pytest
 
@@ -76,40 +77,30 @@ async def test_retry_returns_once_an_attempt_succeeds_and_reports_each_wait() ->
     assert heard == [("refused", 0.001), ("refused", 0.002)]
 
 
-async def test_retry_raises_the_last_failure_when_the_delays_run_out() -> None:
+# Each call fails the same way; how many attempts retry makes before the failure reaches the
+# caller: one more than the delays it is given, one once the deadline has passed, one for an
+# exception it was not told to retry (a bug, not an outage).
+GIVING_UP = [
+    pytest.param(PermissionError("still in use"), PermissionError, dict(delays=[0.001, 0.001]),
+                 3, id="the_delays_run_out"),
+    pytest.param(OSError("down"), OSError,
+                 dict(delays=itertools.repeat(0.001), within=0.0), 1, id="at_the_deadline"),
+    pytest.param(KeyError("a bug, not an outage"), OSError,
+                 dict(delays=itertools.repeat(0.001)), 1, id="on_other_exceptions"),
+]
+
+
+@pytest.mark.parametrize(("failure", "on", "limits", "attempts_made"), GIVING_UP)
+async def test_retry_gives_up_and_raises_the_last_failure(
+        failure: Exception, on: type[Exception], limits: dict[str, Any],
+        attempts_made: int) -> None:
     attempts = 0
 
-    async def drop() -> None:
+    async def failing() -> None:
         nonlocal attempts
         attempts += 1
-        raise PermissionError(f"still in use ({attempts})")
+        raise type(failure)(f"{failure.args[0]} ({attempts})")
 
-    with pytest.raises(PermissionError, match=r"still in use \(3\)"):
-        await retry(drop, on=PermissionError, delays=[0.001, 0.001])
-    assert attempts == 3
-
-
-async def test_retry_stops_at_the_deadline() -> None:
-    attempts = 0
-
-    async def down() -> None:
-        nonlocal attempts
-        attempts += 1
-        raise OSError("down")
-
-    with pytest.raises(OSError, match="down"):
-        await retry(down, on=OSError, delays=itertools.repeat(0.001), within=0.0)
-    assert attempts == 1
-
-
-async def test_retry_does_not_retry_other_exceptions() -> None:
-    attempts = 0
-
-    async def broken() -> None:
-        nonlocal attempts
-        attempts += 1
-        raise KeyError("a bug, not an outage")
-
-    with pytest.raises(KeyError):
-        await retry(broken, on=OSError, delays=itertools.repeat(0.001))
-    assert attempts == 1
+    with pytest.raises(type(failure), match=rf"\({attempts_made}\)"):
+        await retry(failing, on=on, **limits)
+    assert attempts == attempts_made
