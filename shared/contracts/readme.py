@@ -3,10 +3,11 @@ regenerated with the contracts (`make contracts`); `check` fails when it is out 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from shared.security import load_matrix
-from shared.security.permissions import render_markdown
+from shared.security.permissions import STEP_ROUTE, render_markdown
 from shared.settings import REPO_ROOT
 
 # The page that shows the matrix: generated into it, never written by hand.
@@ -20,7 +21,18 @@ END = "<!-- permission-matrix:end -->"
 def with_matrix(text: str) -> str:
     """The page's text with the generated matrix between the markers."""
     start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
-    return text[:start] + "\n" + render_markdown(load_matrix()) + text[end:]
+    return text[:start] + "\n" + render_markdown(load_matrix(), step_paths()) + text[end:]
+
+
+def step_paths() -> dict[str, list[str]]:
+    """Each service's step routes (POST /cases/{case_id}/<step>) in its OpenAPI document's
+    order: the routes a `steps:` rule of the matrix covers, listed for the reader."""
+    paths: dict[str, list[str]] = {}
+    for document in sorted((REPO_ROOT / "contracts" / "openapi").glob("*.json")):
+        routes = json.loads(document.read_text(encoding="utf-8")).get("paths", {})
+        paths[document.stem] = [path for path, methods in routes.items()
+                                if "post" in methods and STEP_ROUTE.match(path)]
+    return paths
 
 
 def refresh(path: Path = DOCUMENT) -> bool:

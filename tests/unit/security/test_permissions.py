@@ -9,6 +9,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from shared.contracts.readme import step_paths
 from shared.security import load_matrix
 from shared.security.permissions import render_markdown
 from shared.service import ServiceRuntime
@@ -87,7 +88,38 @@ def test_the_security_page_shows_the_matrix_as_it_is() -> None:
     from shared.contracts.readme import DOCUMENT
 
     page = DOCUMENT.read_text(encoding="utf-8")
-    assert render_markdown(load_matrix()) in page, "run `make contracts` to refresh it"
+    assert render_markdown(load_matrix(), step_paths()) in page, \
+        "run `make contracts` to refresh it"
+
+
+def test_every_judicial_step_is_a_clerks_act_from_the_table_alone() -> None:
+    """A row added to judicial's step table needs no row in permissions.yaml: the `steps:`
+    rule covers it, the page lists it, and only the judicial clerk may record it."""
+    from services.judicial.api import STEPS
+
+    matrix = load_matrix()
+    page = render_markdown(matrix, step_paths())
+    for step in STEPS:
+        rule = matrix.rule("judicial", "POST", f"/cases{step.path}")
+        assert rule is not None and rule.roles == ("judicial_clerk",), step.path
+        assert f"`POST /cases{step.path}`" in page
+    assert matrix.rule("judicial", "GET", "/cases/{case_id}/hearing") is None
+    assert matrix.rule("judicial", "POST", "/cases/{case_id}/hearing/extra") is None
+
+
+def test_a_route_with_its_own_rule_keeps_it_beside_a_steps_rule() -> None:
+    matrix = load_matrix("""
+roles: {clerk: records, auditor: reads}
+services:
+  judicial:
+    steps: [clerk]
+    POST /cases/{case_id}/special: [auditor]
+""")
+    step, own = (matrix.rule("judicial", "POST", f"/cases/{{case_id}}/{name}")
+                 for name in ("hearing", "special"))
+    assert step is not None and step.roles == ("clerk",)
+    assert own is not None and own.roles == ("auditor",)
+    assert matrix.rule("intake", "POST", "/cases/{case_id}/hearing") is None
 
 
 async def test_a_route_added_behind_the_route_tables_back_is_refused_not_served() -> None:
