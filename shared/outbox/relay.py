@@ -152,6 +152,9 @@ class OutboxRelay:
                 log.info("another relay holds the lock; standing by")
                 if await _wait(stop, self._poll_interval):
                     break
+            else:
+                # With the last "standing by" before it, the moment of a takeover.
+                log.info("relay holds the lock; publishing")
             # The waiting flag is a hint (a lost update costs at most one poll interval), so
             # its writes need not wait for the WAL flush.
             await conn.execute("SET synchronous_commit = off")
