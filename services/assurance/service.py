@@ -1,5 +1,6 @@
 """The assurance service's declaration: its name, port, routes and consumers."""
 
+from shared.deadletters.api import with_dead_letters
 from shared.service import ServiceSpec
 
 from .api import routes
@@ -11,7 +12,7 @@ SPEC = ServiceSpec(
     title="Runway Death-penalty assurance",
     default_port=8003,
     # Service settings are read here, when the runtime builds its routes: not at import.
-    routers=lambda runtime: routes(runtime, AssuranceSettings()),
+    routers=with_dead_letters(lambda runtime: routes(runtime, AssuranceSettings())),
     consumers=consumers,
     migrations=["services.assurance:migrations/versions"],
 )

@@ -1,6 +1,7 @@
 """The intake service's declaration: its name, port, routes, consumers and the erasure
 reconciler."""
 
+from shared.deadletters.api import with_dead_letters
 from shared.service import ServiceSpec
 
 from .api import routes
@@ -8,5 +9,5 @@ from .consumers import consumers
 from .erasure import background
 
 SPEC = ServiceSpec(name="intake", title="Runway Operator intake", default_port=8001,
-                   routers=routes, consumers=consumers, background=background,
+                   routers=with_dead_letters(routes), consumers=consumers, background=background,
                    migrations=("services.intake:migrations/versions",))

@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 
+from shared.deadletters.api import with_dead_letters
 from shared.service import BackgroundTask, ServiceRuntime, ServiceSpec
 
 from .api import routes
@@ -14,5 +15,5 @@ def background(runtime: ServiceRuntime) -> Sequence[BackgroundTask]:
 
 
 SPEC = ServiceSpec(name="judicial", title="Runway Judicial approval", default_port=8002,
-                   routers=routes, consumers=consumers, background=background,
+                   routers=with_dead_letters(routes), consumers=consumers, background=background,
                    migrations=("services.judicial:migrations/versions",))

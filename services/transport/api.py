@@ -28,7 +28,7 @@ from shared.web.app import Runtime
 from shared.web.params import Instant, Offset
 from shared.web.steps import Step, register_by_path
 
-from . import domain, planning, read_model, responses
+from . import domain, holds, planning, read_model, responses
 from .domain import FlightPlan, Handoff, Outcome
 from .persistence import Session
 from .rules import Refusal
@@ -175,6 +175,7 @@ FlightDecision = Callable[[Session, FlightState, Any, dict[str, str], datetime],
 
 async def _assign(s: Session, flight: FlightState, body: AssignBody, _ids: dict[str, str],
                   now: datetime) -> Outcome:
+    await holds.require_not_held(s.conn, [body.case_id])
     return domain.assign(await s.existing_case(body.case_id), flight, now, s.routes)
 
 
@@ -186,11 +187,13 @@ async def _remove(s: Session, flight: FlightState, body: RemovalBody, ids: dict[
 async def _custody(s: Session, flight: FlightState, body: CustodyBody, _ids: dict[str, str],
                    now: datetime) -> Outcome:
     handoff = Handoff(body.transferred_at, body.place, body.mexican_officer, body.us_marshal)
+    await holds.require_not_held(s.conn, [body.case_id])
     return domain.record_custody(await s.existing_case(body.case_id), flight, handoff, now)
 
 
 async def _depart(s: Session, flight: FlightState, body: DepartureBody, _ids: dict[str, str],
                   now: datetime) -> Outcome:
+    await holds.require_not_held(s.conn, flight.manifest)
     return domain.depart(flight, await s.manifest_cases(flight), body.departed_at, now)
 
 
@@ -282,6 +285,7 @@ def _plan_routes(router: APIRouter) -> None:
         # and the operator plans again from a consistent pool.
         async with rt.command() as conn:
             session = Session(rt, conn, context, routes_of(rt))
+            await holds.require_not_held(conn, body.case_ids)
             cases = {case_id: await session.case(case_id) for case_id in body.case_ids}
             plan = planning.plan_transfer(cases, request, rt.clock.now(), session.routes,
                                           new_flight_id)
@@ -320,9 +324,10 @@ def _read_routes(router: APIRouter) -> None:
     async def show_case(case_id: CaseIdPath, rt: Runtime) -> Result:
         async with rt.database.connect() as conn:
             found = await read_model.get_case(conn, case_id, legal_date(rt.clock.now()))
+            held = await holds.holding(conn, [case_id])
         if found is None:
             raise NotFound("case", case_id)
-        return found
+        return holds.shown_held(found, held.get(case_id, []))
 
     @router.get("/cases", summary="Cases, by eligibility (now) or status",
                 response_model=responses.CaseList)
@@ -337,6 +342,10 @@ def _read_routes(router: APIRouter) -> None:
             found = await read_model.list_cases(conn, eligible=eligible, status=status,
                                                 today=legal_date(rt.clock.now()), limit=limit,
                                                 offset=offset)
+            held = await holds.holding(conn, [c["case_id"] for c in found])
+        found = [holds.listed_held(c, held.get(c["case_id"], [])) for c in found]
+        if eligible or status is CaseStatus.ELIGIBLE:
+            found = [c for c in found if c["case_id"] not in held]
         return {"cases": found, "count": len(found)}
 
     @router.get("/routes", summary="The district → arrival airport table in force",

@@ -151,12 +151,28 @@ AIRPORT_NOT_ON_ROUTE = _command("airport_not_on_route",
                                 "a flight lands at a stop of its route or where it was diverted")
 STOP_ALREADY_LANDED = _command("stop_already_landed", "a flight lands at each stop once")
 
+# --- failing closed on a fact transport could not apply --------------------------------------
+
+# Held while transport has a waiting dead letter about the case whose event can change who may
+# be flown (services/transport/holds.py names those events). Its time is Runway's own: it
+# holds from the recording of the dead letter until an operator re-drives or discards it.
+UNPROCESSED_SAFETY_FACT: Rule[Sequence[object]] = Rule(
+    "unprocessed_safety_fact",
+    "a message that can change whether the person may be flown (a suspension, a withdrawn "
+    "clearance, a release, an annulled order) was dead-lettered and waits unprocessed: the "
+    "person is held until an operator re-drives or discards it",
+    "Runway's fail-closed policy (issue 16): nobody is handed over on facts transport could "
+    "not apply; the facts it guards are those of US-Mexico Extradition Treaty (1978) art. 8, "
+    "Ley de Amparo arts. 125-128 and LEI arts. 33-35",
+    Reads.RECORDED, blocks=lambda held: bool(held))
+
 RULES = RuleBook("transport", [
     *ELIGIBILITY.rules, law.DATE_IN_FUTURE, law.DATE_OUT_OF_ORDER,
     UNKNOWN_CASE, FLIGHT_NOT_OPEN, ALREADY_ON_MANIFEST, ALREADY_TRANSPORTED,
     NO_AIRPORT_FOR_DISTRICT, DESTINATION_NOT_ON_ROUTE, FLIGHT_FULL, NOT_ON_MANIFEST,
     CUSTODY_ALREADY_TRANSFERRED, CUSTODY_NOT_TRANSFERRED, MANIFEST_EMPTY, FLIGHT_NOT_IN_AIR,
     FLIGHT_ALREADY_DIVERTED, AIRPORT_NOT_ON_ROUTE, STOP_ALREADY_LANDED,
+    UNPROCESSED_SAFETY_FACT,
 ], gates=[ELIGIBILITY])
 
 

@@ -4,6 +4,7 @@
     runway show RWY-1A2B3C4D5E        # where a case stands, and its timeline
     runway list [--status S]          # cases, optionally by status
     runway audit verify               # hash chains, versions, Kafka against the stores
+    runway dlq list [--status waiting] # dead letters; dlq show|redrive|discard SERVICE ID
     runway token --role operator      # a bearer token from the local issuer
 
 Every call carries a bearer token: --token or RUNWAY_TOKEN; without one, on a machine that has
@@ -29,6 +30,7 @@ import httpx
 import yaml
 
 from shared.cli.audit import add_audit_commands
+from shared.cli.dlq import add_dlq_commands
 from shared.cli.failures import EXIT_INTERRUPTED, EXIT_USAGE, CommandFailed, explain
 from shared.cli.settings import CliSettings
 from shared.cli.token import add_token_command
@@ -172,6 +174,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=100)
     p.set_defaults(run=list_cases)
     add_audit_commands(commands)
+    add_dlq_commands(commands)
     add_token_command(commands)
     return root
 

@@ -128,21 +128,7 @@ class BatchApplier:
         self._on_commit(outcome)
 
     async def _run(self, conn: AsyncConnection, items: Sequence[Routed]) -> Outcome:
-        fresh = await inbox.claim_many(conn, self._name, [_inbox_row(i) for i in items])
-        outcome = Outcome(applied=[], duplicates=0)
-        for index, item in enumerate(items):
-            if item.event.event_id not in fresh:
-                outcome.duplicates += 1
-                continue
-            fresh.discard(item.event.event_id)  # the same event twice in one run: once
-            try:
-                await item.handler(item.event, conn)
-            except OUTAGES:
-                raise
-            except Exception as error:
-                raise HandlerFailed(index, error) from error
-            outcome.applied.append(item.event)
-        return outcome
+        return await apply_in(conn, self._name, items)
 
     async def _apply_alone(self, item: Routed, stop: asyncio.Event) -> None:
         """One message in its own transaction: retried with backoff, then dead-lettered;
@@ -171,6 +157,27 @@ class BatchApplier:
                                    "attempt": attempt,
                                    "error": errortext.describe(failure.error)})
                 await asyncio.sleep(self._policy.first_backoff * 2 ** (attempt - 1))
+
+
+async def apply_in(conn: AsyncConnection, consumer: str, items: Sequence[Routed]) -> Outcome:
+    """Claim `items` in `consumer`'s inbox and run the handlers of those not applied before,
+    in order, in the caller's transaction. The one way a message takes effect: a batch, a
+    message retried alone and an operator's re-drive of a dead letter all come here."""
+    fresh = await inbox.claim_many(conn, consumer, [_inbox_row(i) for i in items])
+    outcome = Outcome(applied=[], duplicates=0)
+    for index, item in enumerate(items):
+        if item.event.event_id not in fresh:
+            outcome.duplicates += 1
+            continue
+        fresh.discard(item.event.event_id)  # the same event twice in one run: once
+        try:
+            await item.handler(item.event, conn)
+        except OUTAGES:
+            raise
+        except Exception as error:
+            raise HandlerFailed(index, error) from error
+        outcome.applied.append(item.event)
+    return outcome
 
 
 def _inbox_row(item: Routed) -> inbox.Claim:

@@ -12,8 +12,11 @@ For each fetched batch:
    backoff, then dead-lettered with its error; database outages are waited out, because the
    message is not at fault; what is logged and put in dead-letter headers never quotes the
    payload (shared/errortext);
-4. a partition's offset is committed only after its run's transactions (and any dead-letter
-   sends) are done.
+4. a dead letter is recorded in the service's `dead_letters` table (the operator's work list:
+   shared/deadletters), then sent to the dead-letter topic; `replay` applies it again later
+   through the same inbox and handler;
+5. a partition's offset is committed only after its run's transactions (and any dead-letter
+   records and sends) are done.
 Stopping finishes the runs in hand, commits, and leaves; what was queued behind them is
 delivered again to whoever consumes next.
 """
@@ -27,12 +30,15 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared import errortext
 from shared.db import Database
+from shared.deadletters import store as deadletters
 from shared.messaging.cloudevents import (
     ConsumedEvent,
     MalformedEvent,
@@ -43,7 +49,7 @@ from shared.messaging.cloudevents import (
 from shared.retry import Backoff
 from shared.upcasting import UpcastError, Upcasters, discovered
 
-from .batch import BatchApplier, Handler, Message, Outcome, RetryPolicy, Routed
+from .batch import BatchApplier, Handler, Message, Outcome, RetryPolicy, Routed, apply_in
 from .offsets import OffsetCommitter
 from .pipeline import PartitionPipeline
 
@@ -55,6 +61,14 @@ ALL_TYPES = "*"
 # that was healthy this long starts the doubling again.
 FIRST_RESTART_BACKOFF_S = 0.5
 HEALTHY_RUN_S = 60.0
+
+
+class Replayed(StrEnum):
+    """What replaying a stored message did."""
+
+    APPLIED = "applied"                  # its handler ran, once
+    ALREADY_APPLIED = "already_applied"  # the inbox holds it: no second effect
+    IGNORED = "ignored"                  # no handler of this consumer reads it
 
 
 @dataclass
@@ -231,21 +245,45 @@ class ConsumerRuntime:
             raise MalformedEvent(str(error)) from error
         return event, self._handlers.get(ALL_TYPES)
 
+    async def replay(self, conn: AsyncConnection, message: Message) -> Replayed:
+        """Apply one message again, in the caller's transaction, the way a fetched one is
+        applied: routed (and upcast) to its handler, claimed in the inbox, handled. An event
+        the inbox already holds has no second effect. Raises MalformedEvent for a message
+        that still cannot be read, HandlerFailed when its handler fails again."""
+        event = from_kafka(list(message.headers), message.value)
+        event, handler = self.route(event)
+        if handler is None:
+            return Replayed.IGNORED
+        outcome = await apply_in(conn, self.name, [Routed(message, event, handler)])
+        return Replayed.APPLIED if outcome.applied else Replayed.ALREADY_APPLIED
+
     async def _dead_letter(
         self, producer: AIOKafkaProducer, message: Message,
         error: BaseException, attempts: int,
     ) -> None:
+        # Never the failing input: a v1 request's payload carries names in clear.
+        reason = errortext.message(error)[:2000]
+        failed_at = datetime.now(UTC)
+        # Recorded for the operator before it is sent, both before the offset moves: a
+        # database that is down fails the run, which is read again (the record is
+        # idempotent per origin offset), so no dead letter reaches the topic unrecorded.
+        async with self._db.transaction() as conn:
+            letter_id = await deadletters.record(conn, deadletters.Letter(
+                consumer=self.name, topic=message.topic, partition=message.partition,
+                offset=message.offset, key=message.key, value=message.value,
+                headers=list(message.headers), error_type=type(error).__name__,
+                error_message=reason, attempts=attempts, failed_at=failed_at))
         details: dict[str, Any] = {
             "dlq_consumer": self.name,
+            "dlq_id": letter_id,
             "dlq_error_type": type(error).__name__,
-            # Never the failing input: a v1 request's payload carries names in clear.
-            "dlq_error": errortext.message(error)[:2000],
+            "dlq_error": reason,
             "dlq_trace": errortext.traceback_text(error)[-4000:],
             "dlq_origin_topic": message.topic,
             "dlq_origin_partition": str(message.partition),
             "dlq_origin_offset": str(message.offset),
             "dlq_attempts": str(attempts),
-            "dlq_failed_at": datetime.now(UTC).isoformat(),
+            "dlq_failed_at": failed_at.isoformat(),
         }
         headers = list(message.headers) + [(k, str(v).encode()) for k, v in details.items()]
         # Waiting for the broker's ack before the offset moves: a dead letter is never lost.
