@@ -8,7 +8,8 @@ STAMP := $(VENV)/.installed
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
 .PHONY: help setup infra-up infra-down kafka-up kafka-down postgres-up postgres-down topics \
-        test test-unit lint typecheck bench fuzz run clean contracts cluster cluster-down
+        test test-unit lint typecheck bench fuzz run clean contracts cluster cluster-down \
+        chaos soak
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -85,6 +86,21 @@ cluster: setup  ## three Kafka brokers, REPLICAS (2) of every service behind HAP
 
 cluster-down:  ## stop what a killed `make cluster` left running
 	$(PY) -m shared.infra.cluster down
+
+# A chaos run on a cluster of its own (docs/operations.md, "Chaos harness"): the seeded
+# workload of CASES cases under KILLS seeded faults, then the checks; var/chaos/<SEED>.json.
+SEED ?= 1
+KILLS ?= 100
+CASES ?= 1000
+chaos: setup  ## seeded workload under seeded faults, then the check and fault tables (SEED, KILLS, CASES)
+	@command -v haproxy >/dev/null || test -x /usr/sbin/haproxy || apt-get install -y -qq haproxy
+	$(PY) -m shared.chaos.run --seed $(SEED) --kills $(KILLS) --cases $(CASES)
+
+SOAK_KILLS ?= 1000
+SOAK_CASES ?= 5000
+soak: setup  ## a long chaos run: SOAK_CASES (5000) cases under SOAK_KILLS (1000) faults
+	@command -v haproxy >/dev/null || test -x /usr/sbin/haproxy || apt-get install -y -qq haproxy
+	$(PY) -m shared.chaos.run --seed $(SEED) --kills $(SOAK_KILLS) --cases $(SOAK_CASES)
 
 clean:  ## remove local state (databases of the embedded run, logs); keeps caches
 	rm -rf var

@@ -82,7 +82,8 @@ async def observed(api: ChaosApi, played: Played) -> dict[str, Any]:
     transport = await api.get("transport", f"/cases/{case}") or {}
     court = await api.get("court", f"/cases/{case}")
     return {"judicial": judicial.get("status"), "transport": transport.get("status"),
-            "court": court is not None}
+            "court": court is not None,
+            "lapsed": bool(judicial.get("provisional_detention_lapsed"))}
 
 
 def mismatch(played: Played, seen: dict[str, Any]) -> str | None:
@@ -94,6 +95,8 @@ def mismatch(played: Played, seen: dict[str, Any]) -> str | None:
         wrong.append(f"judicial {seen['judicial']} (want {want.judicial_status})")
     if seen["transport"] != want.transport_status:
         wrong.append(f"transport {seen['transport']} (want {want.transport_status})")
+    if seen["lapsed"] != want.lapsed:
+        wrong.append(f"provisional detention lapsed {seen['lapsed']} (want {want.lapsed})")
     if seen["court"] != want.flown:
         wrong.append(f"court record {seen['court']} (want {want.flown})")
     return "; ".join(wrong) or None
@@ -145,14 +148,17 @@ def flown_without_clearance(people: list[Played], seen: dict[str, dict[str, Any]
 # --- events, inboxes, dead letters ---------------------------------------------------------
 
 
-async def topic_ids(bootstrap: str, topic: str) -> list[str]:
-    ids: list[str] = []
+async def topic_events(bootstrap: str, topic: str) -> dict[str, str]:
+    """Every event on `topic`: its id and type (a re-sent duplicate counts once)."""
+    found: dict[str, str] = {}
 
     def keep(batch: list[Any]) -> None:
-        ids.extend(str(from_kafka(list(m.headers), m.value).event_id) for m in batch)
+        for message in batch:
+            event = from_kafka(list(message.headers), message.value)
+            found[str(event.event_id)] = event.event_type
 
     await read_to_checkpoint(bootstrap, topic, keep, timeout_s=600)
-    return ids
+    return found
 
 
 async def _fetch(url: str, sql: str) -> list[asyncpg.Record]:
@@ -167,7 +173,7 @@ async def events_check(target: Target) -> tuple[Check, Check, dict[str, Any]]:
     """No event lost (every stored event on its topic; every consumer's inbox holds every
     event of each topic it reads, bar dead letters) and none applied twice (no two events of
     one stream and type caused by the same message)."""
-    on_kafka = {s: await topic_ids(target.bootstrap, events_topic(s, target.namespace))
+    on_kafka = {s: await topic_events(target.bootstrap, events_topic(s, target.namespace))
                 for s in target.stores}
     lost, numbers, twice = [], {}, []
     for service, url in target.stores.items():
@@ -189,7 +195,9 @@ async def events_check(target: Target) -> tuple[Check, Check, dict[str, Any]]:
                           None)
             if source is None:
                 continue
-            not_applied = set(on_kafka[source]) - ids
+            # A consumer claims only the types it handles: those its inbox shows it took.
+            handled = {on_kafka[source].get(i) for i in ids}
+            not_applied = {i for i, kind in on_kafka[source].items() if kind in handled} - ids
             numbers[service][f"inbox {consumer} <- {source}"] = len(ids)
             if not_applied:
                 lost.append(f"{service}/{consumer}: {len(not_applied)} of {source}'s events "

@@ -5,6 +5,7 @@ registered, every service ready again after PostgreSQL came back)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import time
 from collections.abc import Callable
@@ -37,7 +38,9 @@ class Injector:
                  say: Callable[[str], None]) -> None:
         self.cluster, self.postgres, self.say = cluster, postgres, say
         self.heavy = asyncio.Lock()  # one broker or PostgreSQL fault at a time
-        self.service_locks: dict[str, asyncio.Lock] = {}
+        # One fault at a time per replica; the two replicas of a service may both be down at
+        # once (the clients then meet 503s and retry, as they would in production).
+        self.replica_locks: dict[tuple[str, int], asyncio.Lock] = {}
         self.measured: list[Measured] = []
 
     async def run(self, faults: list[Fault], started: float) -> None:
@@ -50,20 +53,25 @@ class Injector:
         await asyncio.gather(*tasks)
 
     async def fire(self, fault: Fault, started: float) -> None:
+        index = fault.index
+        if fault.kind == "relay":  # whichever replica leads when the fault comes
+            index = await self.relay_leader(fault.service, fallback=fault.index)
         lock = self.heavy if fault.kind in ("broker", "postgres") else \
-            self.service_locks.setdefault(fault.service, asyncio.Lock())
+            self.replica_locks.setdefault((fault.service, index), asyncio.Lock())
         async with lock:
             measured = Measured(fault, fault.target, round(time.monotonic() - started, 2))
+            if fault.kind == "relay":
+                measured.target = f"{fault.service}-{index + 1} (relay leader)"
             self.measured.append(measured)
             began = time.monotonic()
             try:
-                await asyncio.wait_for(self._do(fault, measured), timeout=RECOVER_S)
+                await asyncio.wait_for(self._do(fault, index), timeout=RECOVER_S)
                 measured.recovery_s = round(time.monotonic() - began, 2)
             except Exception as error:  # reported in the fault table, never hidden
                 measured.error = f"{type(error).__name__}: {error}"[:300]
                 self.say(f"  fault {measured.target}: {measured.error}")
 
-    async def _do(self, fault: Fault, measured: Measured) -> None:
+    async def _do(self, fault: Fault, index: int) -> None:
         if fault.kind == "broker":
             await self.cluster.kill_broker(fault.index)
             await asyncio.sleep(BROKER_DOWN_S)
@@ -73,12 +81,23 @@ class Injector:
             await self.postgres.start()
             await self.all_ready()
         else:
-            index = fault.index
-            if fault.kind == "relay":
-                index = await self.relay_leader(fault.service, fallback=fault.index)
-                measured.target = f"{fault.service}-{index + 1} (relay leader)"
             await self.cluster.kill_replica(fault.service, index)
-            await self.cluster.restart_replica(fault.service, index)
+            await self.restart_replica(fault.service, index)
+
+    async def restart_replica(self, service: str, index: int) -> None:
+        """Start the replica again; one that dies starting (PostgreSQL or a broker was down
+        at that moment, as happens in a real outage) is started again, as systemd would."""
+        for attempt in range(1, 6):
+            try:
+                await self.cluster.restart_replica(service, index)
+                return
+            except RuntimeError as failure:
+                self.say(f"  {service}-{index + 1} failed to start (attempt {attempt}): "
+                         f"{str(failure).splitlines()[0][:160]}")
+                with contextlib.suppress(ProcessLookupError):
+                    self.cluster.replicas[service][index].process.kill()
+                await self.cluster.replicas[service][index].process.wait()
+        raise RuntimeError(f"{service}-{index + 1} did not start in 5 attempts")
 
     async def relay_leader(self, service: str, fallback: int) -> int:
         """The replica whose relay holds the lock, from its /metrics (else `fallback`)."""

@@ -18,6 +18,7 @@ class Expected:
     why: str
     judicial_status: str  # judicial's status of the case at the end
     transport_status: str  # transport's status of the person at the end
+    lapsed: bool = False  # judicial records the provisional detention's lapse
 
     @property
     def flown(self) -> bool:
@@ -54,5 +55,6 @@ def expected(script: CaseScript) -> Expected:
     if kind == Kind.PROVISIONAL_THEN_FORMAL:
         return Expected("in_proceedings", "formal request in time, hearing held", "hearing",
                         "not_eligible")
+    # Released from the provisional detention; the case stays open for a late formal request.
     return Expected("released", "no formal request within 60 days of provisional detention",
-                    "released", "not_eligible")
+                    "provisional_detention", "not_eligible", lapsed=True)

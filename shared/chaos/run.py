@@ -16,6 +16,7 @@ import logging
 import secrets
 import shutil
 import sys
+import tempfile
 import time
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -47,7 +48,9 @@ async def run(seed: int, kills: int, cases: int, every: float, root: Path,
     faults = schedule.build(seed, kills, every=every)
     say(f"chaos seed {seed}: {cases} cases, {len(faults)} faults\n{schedule.describe(faults)}")
     tag = f"{seed}{datetime.now(UTC):%H%M%S}"
-    postgres = OwnPostgres(Path(f"/tmp/runway-chaos-pg-{seed}"), port(15_433))
+    # Under /tmp (world-traversable): the postgres user owns the data directory.
+    postgres = OwnPostgres(Path(tempfile.mkdtemp(prefix=f"runway-chaos-pg-{seed}-")),
+                           port(15_433))
     await postgres.init()
     await postgres.start()
     names = {s: f"chaos_{s}" for s in SERVICES}
@@ -71,6 +74,7 @@ async def run(seed: int, kills: int, cases: int, every: float, root: Path,
         await api.close()
         await cluster.stop()
         await postgres.stop()
+        shutil.rmtree(postgres.root, ignore_errors=True)
     return report
 
 
