@@ -3,21 +3,22 @@ and the case's clearance as everyone reads it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
-from shared.errors import NotFound
 from shared.eventstore import EventContext
 from shared.service import ServiceRuntime
-from shared.web.actor import Context
 from shared.web.app import Runtime
 from shared.web.params import Offset
+from shared.web.reads import add_show
+from shared.web.steps import Step, register_by_path
 
 from . import domain, handling, read_model, responses
+from .domain import Policy
 from .events import Scope
 from .settings import AssuranceSettings
 from .view import case_view
@@ -90,84 +91,79 @@ class DojCommitmentBody(Body):
                                                                "seek death: it clears nothing")
 
 
+Ids = dict[str, str]   # the path's parameters by name: case_id, and assurance_id if it names one
+
+
+def _receive(body: AssuranceBody, now: datetime, policy: Policy,
+             _ids: Ids) -> handling.Decision:
+    received = domain.ReceivedAssurance(
+        assurance_id=body.assurance_id, scope=tuple(body.scope),
+        diplomatic_note_reference=body.diplomatic_note_reference,
+        issuing_authority=body.issuing_authority, issued_on=body.issued_on,
+        charge_ids=tuple(body.charge_ids))
+    return lambda s: domain.receive_assurance(s, received, policy, now)
+
+
+# A row's decision takes the body, the clock's now, the policy and the path's ids, and
+# answers the decision on the case.
+Prepare = Callable[[Any, datetime, Policy, Ids], handling.Decision]
+CASE = ("case_id", CaseId)
+ASSURANCE = (CASE, ("assurance_id", AssuranceId))
+
+
+def _step(path: str, command: type[Body], operation: str, summary: str, prepare: Prepare,
+          *, ids: tuple[tuple[str, Any], ...] = (CASE,), status_code: int = 200,
+          takes_body: bool = True) -> Step:
+    return Step(f"/{{case_id}}/{path}", command, operation, summary, prepare,
+                responses.CaseView, ids=ids, status_code=status_code, takes_body=takes_body)
+
+
+# Every officer's step, in the order the OpenAPI document lists them.
+STEPS: tuple[Step, ...] = (
+    _step("assurance-requests", AssuranceRequestBody, "request_assurance",
+          "Record that assurances were requested for capital charges",
+          lambda b, now, _p, _i: lambda s: domain.request_assurance(
+              s, b.charge_ids, b.requested_on, b.note, now), status_code=201),
+    _step("assurances", AssuranceBody, "receive_assurance",
+          "Record an assurance received from the US", _receive, status_code=201),
+    _step("assurances/{assurance_id}/decision", DecisionBody, "decide",
+          "Record Mexico's acceptance or rejection of an assurance",
+          lambda b, now, policy, ids: lambda s: domain.decide_assurance(
+              s, ids["assurance_id"], b.accepted, b.decided_on, b.reason, policy, now),
+          ids=ASSURANCE),
+    _step("assurances/{assurance_id}/withdrawal", WithdrawalBody, "withdraw",
+          "Record that an assurance was withdrawn or its acceptance revoked",
+          lambda b, now, _p, ids: lambda s: domain.withdraw_assurance(
+              s, ids["assurance_id"], b.withdrawn_on, b.reason, now), ids=ASSURANCE),
+    _step("doj-commitment", DojCommitmentBody, "doj_commitment",
+          "Record the DOJ's commitment not to seek death (national security)",
+          lambda b, now, _p, _i: lambda s: domain.record_doj_commitment(
+              s, b.reference, b.committed_on, b.authority, b.scope, now,
+              charge_ids=b.charge_ids, prosecuting_authority=b.prosecuting_authority,
+              seeks_death=b.seeks_death), status_code=201),
+    _step("clearance/evaluation", Body, "evaluate",
+          "Re-evaluate clearance; 409 capital_charge_uncovered names the gaps",
+          lambda _b, now, _p, _i: lambda s: domain.evaluate(s, now), takes_body=False),
+)
+
+
 def routes(runtime: ServiceRuntime, settings: AssuranceSettings) -> Sequence[APIRouter]:
     policy = settings.policy()
     router = APIRouter(prefix="/cases", tags=["cases"])
 
-    async def command(rt: ServiceRuntime, case_id: str, decide: handling.Decision,
-                      context: EventContext) -> dict[str, Any]:
+    async def run_step(rt: ServiceRuntime, ids: Ids, body: Body | None,
+                       context: EventContext, step: Step) -> dict[str, Any]:
+        """One step: one transaction that loads the case, decides, appends and projects."""
+        decide = step.decide(body, rt.clock.now(), policy, ids)
         async with rt.command() as conn:
-            state = await handling.run(rt, conn, case_id, decide, context)
+            state = await handling.run(rt, conn, ids["case_id"], decide, context)
         return case_view(state)
 
-    @router.post("/{case_id}/assurance-requests", status_code=201,
-                 summary="Record that assurances were requested for capital charges",
-                 response_model=responses.CaseView)
-    async def request_assurance(case_id: CaseId, body: AssuranceRequestBody, rt: Runtime,
-                                context: Context) -> dict[str, Any]:
-        now = rt.clock.now()
-        return await command(rt, case_id, lambda s: domain.request_assurance(
-            s, body.charge_ids, body.requested_on, body.note, now), context)
+    register_by_path(router, STEPS, run_step)
 
-    @router.post("/{case_id}/assurances", status_code=201,
-                 summary="Record an assurance received from the US",
-                 response_model=responses.CaseView)
-    async def receive_assurance(case_id: CaseId, body: AssuranceBody, rt: Runtime,
-                                context: Context) -> dict[str, Any]:
-        now = rt.clock.now()
-        received = domain.ReceivedAssurance(
-            assurance_id=body.assurance_id, scope=tuple(body.scope),
-            diplomatic_note_reference=body.diplomatic_note_reference,
-            issuing_authority=body.issuing_authority, issued_on=body.issued_on,
-            charge_ids=tuple(body.charge_ids))
-        return await command(rt, case_id, lambda s: domain.receive_assurance(
-            s, received, policy, now), context)
-
-    @router.post("/{case_id}/assurances/{assurance_id}/decision",
-                 summary="Record Mexico's acceptance or rejection of an assurance",
-                 response_model=responses.CaseView)
-    async def decide(case_id: CaseId, assurance_id: AssuranceId, body: DecisionBody,
-                     rt: Runtime, context: Context) -> dict[str, Any]:
-        now = rt.clock.now()
-        return await command(rt, case_id, lambda s: domain.decide_assurance(
-            s, assurance_id, body.accepted, body.decided_on, body.reason, policy, now),
-            context)
-
-    @router.post("/{case_id}/assurances/{assurance_id}/withdrawal",
-                 summary="Record that an assurance was withdrawn or its acceptance revoked",
-                 response_model=responses.CaseView)
-    async def withdraw(case_id: CaseId, assurance_id: AssuranceId, body: WithdrawalBody,
-                       rt: Runtime, context: Context) -> dict[str, Any]:
-        now = rt.clock.now()
-        return await command(rt, case_id, lambda s: domain.withdraw_assurance(
-            s, assurance_id, body.withdrawn_on, body.reason, now), context)
-
-    @router.post("/{case_id}/doj-commitment", status_code=201,
-                 summary="Record the DOJ's commitment not to seek death (national security)",
-                 response_model=responses.CaseView)
-    async def doj_commitment(case_id: CaseId, body: DojCommitmentBody, rt: Runtime,
-                             context: Context) -> dict[str, Any]:
-        now = rt.clock.now()
-        return await command(rt, case_id, lambda s: domain.record_doj_commitment(
-            s, body.reference, body.committed_on, body.authority, body.scope, now,
-            charge_ids=body.charge_ids, prosecuting_authority=body.prosecuting_authority,
-            seeks_death=body.seeks_death), context)
-
-    @router.post("/{case_id}/clearance/evaluation",
-                 summary="Re-evaluate clearance; 409 capital_charge_uncovered names the gaps",
-                 response_model=responses.CaseView)
-    async def evaluate(case_id: CaseId, rt: Runtime, context: Context) -> dict[str, Any]:
-        now = rt.clock.now()
-        return await command(rt, case_id, lambda s: domain.evaluate(s, now), context)
-
-    @router.get("/{case_id}", summary="A case: capital charges, coverage, clearance",
-                response_model=responses.CaseView)
-    async def show(case_id: CaseId, rt: Runtime) -> dict[str, Any]:
-        async with rt.database.connect() as conn:
-            found = await read_model.get_case(conn, case_id)
-        if found is None:
-            raise NotFound("case", case_id)
-        return found
+    add_show(router, summary="A case: capital charges, coverage, clearance",
+             response_model=responses.CaseView, load=read_model.get_case, missing="case",
+             case_id=CaseId)
 
     @router.get("", summary="Cases, filtered by clearance or flagged transfer",
                 response_model=responses.CaseList)

@@ -9,22 +9,24 @@ an unknown case a 404; a bad body a 422 naming the field.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from datetime import date
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
-from shared.errors import InvalidRequest, NotFound, Problem
-from shared.eventstore import EventContext
+from shared.errors import InvalidRequest, Problem
+from shared.eventstore import EventContext, NewEvent
 from shared.service import ServiceRuntime
-from shared.web.actor import Context
 from shared.web.app import Runtime
 from shared.web.params import Instant, Offset
+from shared.web.reads import add_show
+from shared.web.steps import Step, register
 
 from . import domain, handling, read_model, responses
 from . import rules as R  # noqa: N812 (the rule book: R.X)
+from .domain import Policy
 from .events import ChargeText, Plea, SpecialtyException
 from .settings import settings_of
 from .view import as_of, case_view
@@ -37,7 +39,6 @@ ChargeIds = Annotated[list[ChargeId], Field(min_length=1, max_length=100)]
 Result = dict[str, Any]
 # US district abbreviations (EDNY, DDC, DPR): a filter no district can match is a 422.
 DISTRICT = r"^[A-Z]{2,5}$"
-Command = Callable[[ServiceRuntime, str, handling.Decision, EventContext], Awaitable[Result]]
 
 
 class Body(BaseModel):
@@ -175,154 +176,120 @@ def _counts(body: SupersedingIndictmentBody) -> tuple[ChargeText, ...]:
                             description=c.description) for c in body.charges)
 
 
-def _step_routes(router: APIRouter, command: Command) -> None:
-    @router.post("/{case_id}/docket", summary="Record the case's docket number",
-                 response_model=responses.CaseView)
-    async def docket(case_id: CaseId, body: DocketBody, rt: Runtime,
-                     context: Context) -> dict[str, Any]:
-        now = rt.clock.now()
-        return await command(rt, case_id, lambda s: domain.assign_docket(
-            s, body.docket_number, now), context)
-
-    @router.post("/{case_id}/initial-appearance",
-                 summary="Record the initial appearance (Rule 5); late ones are flagged",
-                 response_model=responses.CaseView)
-    async def initial_appearance(case_id: CaseId, body: InitialAppearanceBody, rt: Runtime,
-                                 context: Context) -> dict[str, Any]:
-        now, policy = rt.clock.now(), settings_of(rt).policy()
-        return await command(rt, case_id, lambda s: domain.hold_initial_appearance(
-            s, body.held_at, body.magistrate, now, policy), context)
-
-    @router.post("/{case_id}/detention-hearing",
-                 summary="Record detention ordered, or release on conditions",
-                 response_model=responses.CaseView)
-    async def detention(case_id: CaseId, body: DetentionBody, rt: Runtime,
-                        context: Context) -> dict[str, Any]:
-        detail = _detention_detail(body)
-        now = rt.clock.now()
-        return await command(rt, case_id, lambda s: domain.decide_detention(
-            s, body.outcome, body.decided_on, detail, now), context)
-
-    @router.post("/{case_id}/arraignment",
-                 summary="Record an arraignment and plea (granted or consented charges only)",
-                 response_model=responses.CaseView)
-    async def arraignment(case_id: CaseId, body: ArraignmentBody, rt: Runtime,
-                          context: Context) -> dict[str, Any]:
-        now = rt.clock.now()
-        return await command(rt, case_id, lambda s: domain.arraign(
-            s, body.arraigned_on, body.plea, body.charge_ids, now), context)
-
-    @router.post("/{case_id}/proceedings-ended", summary="Record the end of the proceedings "
-                 "(a temporary surrender then falls due for return to Mexico)",
-                 response_model=responses.CaseView)
-    async def proceedings_ended(case_id: CaseId, body: ProceedingsEndedBody, rt: Runtime,
-                                context: Context) -> dict[str, Any]:
-        now, policy = rt.clock.now(), settings_of(rt).policy()
-        return await command(rt, case_id, lambda s: domain.end_proceedings(
-            s, body.ended_on, body.outcome, now, policy), context)
+def _detention(body: DetentionBody, now: datetime, _policy: Policy) -> handling.Decision:
+    detail = _detention_detail(body)
+    return lambda s: domain.decide_detention(s, body.outcome, body.decided_on, detail, now)
 
 
-def _specialty_routes(router: APIRouter, command: Command) -> None:
-    @router.post("/{case_id}/superseding-indictment", status_code=201,
-                 summary="Record a superseding indictment; counts outside the grant are "
-                         "blocked until Mexico consents",
-                 response_model=responses.CaseView)
-    async def superseding(case_id: CaseId, body: SupersedingIndictmentBody, rt: Runtime,
-                          context: Context) -> dict[str, Any]:
-        counts, facts_of = _counts(body), _facts_of(body)
-        now = rt.clock.now()
-        return await command(rt, case_id, lambda s: domain.file_superseding_indictment(
-            s, body.filed_on, counts, now, facts_of), context)
-
-    @router.post("/{case_id}/specialty-consent-requests", status_code=201,
-                 summary="Record that Mexico's consent was requested (rule of specialty)",
-                 response_model=responses.CaseView)
-    async def consent_request(case_id: CaseId, body: ConsentRequestBody, rt: Runtime,
-                              context: Context) -> dict[str, Any]:
-        now = rt.clock.now()
-        return await command(rt, case_id, lambda s: domain.request_consent(
-            s, body.charge_ids, body.requested_on, body.diplomatic_note_reference, now),
-            context)
-
-    @router.post("/{case_id}/specialty-consent",
-                 summary="Record Mexico's consent (or refusal) for charges outside the grant",
-                 response_model=responses.CaseView)
-    async def consent(case_id: CaseId, body: ConsentBody, rt: Runtime,
-                      context: Context) -> dict[str, Any]:
-        now = rt.clock.now()
-        return await command(rt, case_id, lambda s: domain.decide_consent(
-            s, body.granted, body.charge_ids, body.decided_on, body.diplomatic_note_reference,
-            now), context)
+def _superseding(body: SupersedingIndictmentBody, now: datetime,
+                 _policy: Policy) -> handling.Decision:
+    counts, facts_of = _counts(body), _facts_of(body)
+    return lambda s: domain.file_superseding_indictment(s, body.filed_on, counts, now, facts_of)
 
 
-def _onward_routes(router: APIRouter, command: Command) -> None:
-    @router.post("/{case_id}/specialty-exceptions", status_code=201,
-                 summary="Record an exception of treaty art. 17 that lifts the specialty bar",
-                 response_model=responses.CaseView)
-    async def specialty_exception(case_id: CaseId, body: SpecialtyExceptionBody, rt: Runtime,
-                                  context: Context) -> dict[str, Any]:
-        now, policy = rt.clock.now(), settings_of(rt).policy()
-        facts = domain.ExceptionFacts(
-            free_to_leave_on=body.free_to_leave_on, left_on=body.left_on,
-            returned_on=body.returned_on, committed_on=body.committed_on,
-            charge_ids=tuple(body.charge_ids))
-        return await command(rt, case_id, lambda s: domain.record_specialty_exception(
-            s, body.exception, facts, body.found_on, body.reference, now, policy), context)
+def _specialty_exception(body: SpecialtyExceptionBody, now: datetime,
+                         policy: Policy) -> handling.Decision:
+    facts = domain.ExceptionFacts(
+        free_to_leave_on=body.free_to_leave_on, left_on=body.left_on,
+        returned_on=body.returned_on, committed_on=body.committed_on,
+        charge_ids=tuple(body.charge_ids))
+    return lambda s: domain.record_specialty_exception(
+        s, body.exception, facts, body.found_on, body.reference, now, policy)
 
-    @router.post("/{case_id}/reextradition-requests", status_code=201,
-                 summary="Record a third state's request for the person",
-                 response_model=responses.CaseView)
-    async def reextradition_request(case_id: CaseId, body: ReextraditionRequestBody,
-                                    rt: Runtime, context: Context) -> dict[str, Any]:
-        now = rt.clock.now()
-        return await command(rt, case_id, lambda s: domain.request_reextradition(
-            s, body.requesting_state, body.requested_on, body.reference, now), context)
 
-    @router.post("/{case_id}/reextradition-consent",
-                 summary="Record Mexico's consent (or refusal) to onward extradition",
-                 response_model=responses.CaseView)
-    async def reextradition_consent(case_id: CaseId, body: ReextraditionConsentBody,
-                                    rt: Runtime, context: Context) -> dict[str, Any]:
-        now = rt.clock.now()
-        return await command(rt, case_id, lambda s: domain.decide_reextradition_consent(
-            s, body.requesting_state, body.granted, body.decided_on,
-            body.diplomatic_note_reference, now), context)
+# A row's decision takes the body, the clock's now and the court's policy, and answers the
+# decision on the case: a body the case cannot judge (conditions without a release, a count
+# twice) is refused with a 422 before the case is loaded.
+Prepare = Callable[[Any, datetime, Policy], handling.Decision]
 
-    @router.post("/{case_id}/onward-surrender",
-                 summary="Record surrender to a third state (refused without Mexico's "
-                         "consent unless specialty no longer binds)",
-                 response_model=responses.CaseView)
-    async def onward_surrender(case_id: CaseId, body: OnwardSurrenderBody, rt: Runtime,
-                               context: Context) -> dict[str, Any]:
-        now = rt.clock.now()
-        return await command(rt, case_id, lambda s: domain.surrender_onward(
-            s, body.requesting_state, body.surrendered_on, now), context)
+
+def _fields(decide: Callable[..., list[NewEvent]], *fields: str,
+            policy: bool = False) -> Prepare:
+    """The decision `decide(case, <the body's fields, in order>, now[, policy])`: most steps
+    hand the domain their body's fields as they are."""
+    def prepare(body: Any, now: datetime, court_policy: Policy) -> handling.Decision:
+        args = [getattr(body, field) for field in fields]
+        tail = (now, court_policy) if policy else (now,)
+        return lambda case: decide(case, *args, *tail)
+    return prepare
+
+
+def _step(path: str, command: type[Body], operation: str, summary: str, prepare: Prepare,
+          *, status_code: int = 200) -> Step:
+    return Step(f"/{{case_id}}/{path}", command, operation, summary, prepare,
+                responses.CaseView, ids=(("case_id", CaseId),), status_code=status_code)
+
+
+# Every clerk step, in the order the OpenAPI document lists them.
+STEPS: tuple[Step, ...] = (
+    _step("docket", DocketBody, "docket", "Record the case's docket number",
+          _fields(domain.assign_docket, "docket_number")),
+    _step("initial-appearance", InitialAppearanceBody, "initial_appearance",
+          "Record the initial appearance (Rule 5); late ones are flagged",
+          _fields(domain.hold_initial_appearance, "held_at", "magistrate", policy=True)),
+    _step("detention-hearing", DetentionBody, "detention",
+          "Record detention ordered, or release on conditions", _detention),
+    _step("arraignment", ArraignmentBody, "arraignment",
+          "Record an arraignment and plea (granted or consented charges only)",
+          _fields(domain.arraign, "arraigned_on", "plea", "charge_ids")),
+    _step("proceedings-ended", ProceedingsEndedBody, "proceedings_ended",
+          "Record the end of the proceedings "
+          "(a temporary surrender then falls due for return to Mexico)",
+          _fields(domain.end_proceedings, "ended_on", "outcome", policy=True)),
+    _step("superseding-indictment", SupersedingIndictmentBody, "superseding",
+          "Record a superseding indictment; counts outside the grant are "
+          "blocked until Mexico consents", _superseding, status_code=201),
+    _step("specialty-consent-requests", ConsentRequestBody, "consent_request",
+          "Record that Mexico's consent was requested (rule of specialty)",
+          _fields(domain.request_consent, "charge_ids", "requested_on",
+                  "diplomatic_note_reference"), status_code=201),
+    _step("specialty-consent", ConsentBody, "consent",
+          "Record Mexico's consent (or refusal) for charges outside the grant",
+          _fields(domain.decide_consent, "granted", "charge_ids", "decided_on",
+                  "diplomatic_note_reference")),
+    _step("specialty-exceptions", SpecialtyExceptionBody, "specialty_exception",
+          "Record an exception of treaty art. 17 that lifts the specialty bar",
+          _specialty_exception, status_code=201),
+    _step("reextradition-requests", ReextraditionRequestBody, "reextradition_request",
+          "Record a third state's request for the person",
+          _fields(domain.request_reextradition, "requesting_state", "requested_on",
+                  "reference"), status_code=201),
+    _step("reextradition-consent", ReextraditionConsentBody, "reextradition_consent",
+          "Record Mexico's consent (or refusal) to onward extradition",
+          _fields(domain.decide_reextradition_consent, "requesting_state", "granted",
+                  "decided_on", "diplomatic_note_reference")),
+    _step("onward-surrender", OnwardSurrenderBody, "onward_surrender",
+          "Record surrender to a third state (refused without Mexico's "
+          "consent unless specialty no longer binds)",
+          _fields(domain.surrender_onward, "requesting_state", "surrendered_on")),
+)
+
+
+async def run_step(rt: ServiceRuntime, case_id: str, body: Body, context: EventContext,
+                   step: Step) -> Result:
+    """One clerk step: one transaction that loads the case, decides, appends and projects;
+    the answer is the case's view as of now."""
+    decide = step.decide(body, rt.clock.now(), settings_of(rt).policy())
+    async with rt.command() as conn:
+        state = await handling.run(rt, conn, case_id, decide, context)
+        view = await read_model.named(conn, case_view(state))
+    return _as_of_now(view, rt)
+
+
+def _as_of_now(view: Result, rt: ServiceRuntime) -> Result:
+    """A stored view as of the request: whether the initial appearance is overdue now."""
+    return as_of(view, rt.clock.now(), settings_of(rt).initial_appearance_limit_hours)
 
 
 def routes(_runtime: ServiceRuntime) -> Sequence[APIRouter]:
     router = APIRouter(prefix="/cases", tags=["cases"])
 
-    async def command(rt: ServiceRuntime, case_id: str, decide: handling.Decision,
-                      context: EventContext) -> dict[str, Any]:
-        async with rt.command() as conn:
-            state = await handling.run(rt, conn, case_id, decide, context)
-            view = await read_model.named(conn, case_view(state))
-        limit = settings_of(rt).initial_appearance_limit_hours
-        return as_of(view, rt.clock.now(), limit)
+    register(router, STEPS, run_step)
 
-    _step_routes(router, command)
-    _specialty_routes(router, command)
-    _onward_routes(router, command)
-
-    @router.get("/{case_id}", summary="An intake record: district, docket, appearance, "
-                "charges (prosecutable or blocked), specialty, return obligation",
-                response_model=responses.CaseView)
-    async def show(case_id: CaseId, rt: Runtime) -> dict[str, Any]:
-        async with rt.database.connect() as conn:
-            found = await read_model.get_case(conn, case_id)
-        if found is None:
-            raise NotFound("intake record", case_id)
-        return as_of(found, rt.clock.now(), settings_of(rt).initial_appearance_limit_hours)
+    add_show(router, summary="An intake record: district, docket, appearance, charges "
+             "(prosecutable or blocked), specialty, return obligation",
+             response_model=responses.CaseView, load=read_model.get_case,
+             missing="intake record", present=_as_of_now, case_id=CaseId)
 
     @router.get("", summary="Intake records by district, status, overdue initial appearance",
                 response_model=responses.CaseList)
