@@ -8,7 +8,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from shared.eventstore import RecordedEvent
+from shared.folds import Fold
 from shared.legaltime import legal_date
 
 from . import events as ev
@@ -267,14 +267,6 @@ class State:
         )
 
 
-def initial() -> State:
-    return State()
-
-
-def evolve(state: State, event: RecordedEvent) -> State:
-    return apply(state, event.event_type, event.payload)
-
-
 def apply(state: State, event_type: str, payload: dict[str, Any]) -> State:
     """The state after one event (given by type and payload); unknown types only count."""
     model = ev.EVENT_MODELS.get(event_type)
@@ -424,3 +416,10 @@ def _stop_clock(state: State, stopped: bool, on: date) -> State:
     if stopped and state.provisional_stopped_on is None:
         return replace(state, provisional_stopped_on=on)
     return state
+
+
+# The case's fold: the repository and the audit read `initial` and `evolve`, the domain
+# folds the events it has just decided with `CASE.after`.
+CASE: Fold[State] = Fold(State, apply)
+initial = CASE.initial
+evolve = CASE.evolve

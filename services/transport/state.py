@@ -9,13 +9,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any
 
-from shared.eventstore import RecordedEvent
+from shared.folds import Fold
 
 from . import events as ev
 
@@ -321,37 +320,7 @@ def _apply_flight(state: FlightState, e: ev.TransportEvent) -> FlightState:
 
 # --- the fold -------------------------------------------------------------------------------
 
-S = TypeVar("S")
-
-
-class Happened(Protocol):
-    """An event as a fold reads it: recorded (RecordedEvent) or just decided (NewEvent)."""
-
-    @property
-    def event_type(self) -> str: ...
-
-    @property
-    def payload(self) -> dict[str, Any]: ...
-
-
-@dataclass(frozen=True)
-class Stream(Generic[S]):
-    """One aggregate's fold: its state before any event, and what one event changes. The
-    repository, the audit's rebuild and the domain (over the events it has just decided)
-    all fold a case or a flight through CASE or FLIGHT."""
-
-    initial: Callable[[], S]
-    apply: Callable[[S, str, dict[str, Any]], S]
-
-    def evolve(self, state: S, event: RecordedEvent) -> S:
-        return self.apply(state, event.event_type, event.payload)
-
-    def after(self, state: S, events: Iterable[Happened]) -> S:
-        """The state once `events` have happened, in order."""
-        for happened in events:
-            state = self.apply(state, happened.event_type, happened.payload)
-        return state
-
-
-CASE: Stream[CaseState] = Stream(CaseState, apply_case)
-FLIGHT: Stream[FlightState] = Stream(FlightState, apply_flight)
+# The repository, the audit's rebuild and the domain (over the events it has just decided)
+# all fold a case or a flight through these.
+CASE: Fold[CaseState] = Fold(CaseState, apply_case)
+FLIGHT: Fold[FlightState] = Fold(FlightState, apply_flight)
