@@ -53,7 +53,7 @@ from . import events as ev
 from . import rules
 from .days import Policy, start_of
 from .events import LegalBasis, ReleaseReason, SurrenderKind
-from .state import ClockKind, State, apply, evolve, initial
+from .state import CASE, ClockKind, State, evolve, initial
 
 __all__ = ["State", "decide", "decide_timer", "evolve", "initial", "open_case", "replay"]
 
@@ -66,11 +66,8 @@ def event(model: ev.JudicialEvent, on: date | datetime) -> NewEvent:
                     schema_version=ev.SCHEMA_VERSION, occurred_at=instant)
 
 
-def replay(state: State, events: list[NewEvent]) -> State:
-    """The state after `events` (not yet stored): for tests and simulations."""
-    for new in events:
-        state = apply(state, new.event_type, new.payload)
-    return state
+# The state after events not yet stored: for tests and simulations.
+replay = CASE.after
 
 
 # --- guards ---------------------------------------------------------------------------------
@@ -200,6 +197,22 @@ def receive_formal_request(state: State, c: cmd.ReceiveFormalRequest, now: datet
                                            provisional_clock_stopped=stopped), c.received_on)]
 
 
+def _opinion_not_yet_issued(state: State) -> None:
+    """The hearing, objections, consent and extensions lead to the opinion: once it is issued
+    they are over."""
+    rules.OPINION_ALREADY_ISSUED.require(state.opinion_on is None,
+                                         "the judge has already issued the opinion")
+
+
+def _answers_formal_request(state: State, day: date, field: str, now: datetime,
+                            policy: Policy, step: str) -> bool:
+    """The hearing and consent answer the formal request: dated neither in the future nor
+    before it, and each stops the provisional clock (whether it did is returned)."""
+    _not_in_future(day, now, field)
+    _not_before(day, state.formal_request_on, field, "the formal request")
+    return _stops_provisional_clock(state, policy, step, day)
+
+
 def hold_hearing(state: State, c: cmd.HoldHearing, now: datetime,
                  policy: Policy) -> list[NewEvent]:
     _judicial_step(state, "the hearing")
@@ -207,12 +220,8 @@ def hold_hearing(state: State, c: cmd.HoldHearing, now: datetime,
         state.formal_request_on is not None,
         "the hearing needs the formal request, which has not been received")
     rules.HEARING_ALREADY_HELD.require(state.hearing_on is None, "the hearing was already held")
-    rules.OPINION_ALREADY_ISSUED.require(
-        state.opinion_on is None,
-        "the judge has already issued the opinion")
-    _not_in_future(c.held_on, now, "held_on")
-    _not_before(c.held_on, state.formal_request_on, "held_on", "the formal request")
-    stopped = _stops_provisional_clock(state, policy, "hearing_held", c.held_on)
+    _opinion_not_yet_issued(state)
+    stopped = _answers_formal_request(state, c.held_on, "held_on", now, policy, "hearing_held")
     days = policy.calendar
     return [*_lapsed_before(state, c.held_on), event(ev.HearingHeld(
         case_id=state.case_id, held_on=c.held_on,
@@ -225,9 +234,7 @@ def _require_hearing_before_opinion(state: State, what: str) -> None:
     rules.HEARING_NOT_HELD.require(
         state.hearing_on is not None,
         f"{what} needs the hearing, which has not been held")
-    rules.OPINION_ALREADY_ISSUED.require(
-        state.opinion_on is None,
-        "the judge has already issued the opinion")
+    _opinion_not_yet_issued(state)
 
 
 def extend_evidence_period(state: State, c: cmd.ExtendEvidencePeriod, now: datetime,
@@ -268,13 +275,10 @@ def give_consent(state: State, c: cmd.GiveConsent, now: datetime,
         state.formal_request_on is not None,
         "the person consents to the formal request, which has not been received")
     rules.CONSENT_ALREADY_GIVEN.require(state.consent_on is None, "consent was already given")
-    rules.OPINION_ALREADY_ISSUED.require(
-        state.opinion_on is None,
-        "the judge has already issued the opinion")
-    _not_in_future(c.given_on, now, "given_on")
-    _not_before(c.given_on, state.formal_request_on, "given_on", "the formal request")
+    _opinion_not_yet_issued(state)
+    stopped = _answers_formal_request(state, c.given_on, "given_on", now, policy,
+                                      "consent_given")
     assert state.legal_basis is not None
-    stopped = _stops_provisional_clock(state, policy, "consent_given", c.given_on)
     return [*_lapsed_before(state, c.given_on),
             event(ev.ConsentGiven(case_id=state.case_id, given_on=c.given_on,
                                   legal_basis=state.legal_basis,
@@ -284,9 +288,7 @@ def give_consent(state: State, c: cmd.GiveConsent, now: datetime,
 def issue_opinion(state: State, c: cmd.IssueOpinion, now: datetime,
                   _policy: Policy) -> list[NewEvent]:
     _judicial_step(state, "the judge's opinion")
-    rules.OPINION_ALREADY_ISSUED.require(
-        state.opinion_on is None,
-        "the judge has already issued the opinion")
+    _opinion_not_yet_issued(state)
     rules.HEARING_OR_CONSENT_REQUIRED.require(
         state.hearing_on is not None or state.consent_on is not None,
         "the judge's opinion follows the hearing, or the person's consent; neither has been "
