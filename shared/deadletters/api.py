@@ -26,7 +26,7 @@ from shared.web.responses import IsoInstant, ResponseBody
 
 from . import redrive as decisions
 from . import store
-from .schema import Status
+from .schema import DeadLetterStatus
 
 LetterId = Annotated[int, Path(ge=1, le=2**62, description="the dead letter's id")]
 
@@ -48,7 +48,7 @@ class DeadLetter(ResponseBody):
     error_message: str
     attempts: int = Field(description="handler attempts, re-drives included")
     failed_at: IsoInstant = Field(description="the last failure")
-    status: Status
+    status: DeadLetterStatus
     resolved_at: IsoInstant | None
     resolved_by: str | None
     note: str | None = Field(description="why it was discarded, or what its re-drive did")
@@ -102,7 +102,7 @@ def dead_letter_routes() -> APIRouter:
                 response_model=DeadLetterList)
     async def list_dead_letters(
         request: Request,
-        status: Annotated[Status | None, Query()] = None,
+        status: Annotated[DeadLetterStatus | None, Query()] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
         offset: Offset = 0,
     ) -> dict[str, Any]:

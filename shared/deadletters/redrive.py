@@ -20,7 +20,7 @@ from shared.messaging.cloudevents import MalformedEvent
 from shared.service import ServiceRuntime
 
 from . import store
-from .schema import Status
+from .schema import DeadLetterStatus
 
 # The refusals of the dead-letter commands (HTTP 409 naming them).
 REDRIVE_FAILED = "dead_letter_redrive_failed"
@@ -57,13 +57,13 @@ async def redrive(runtime: ServiceRuntime, letter_id: int, by: str) -> Redriven:
             letter = await store.load(conn, letter_id, lock=True)
             if letter is None:
                 raise NotFound("dead letter", str(letter_id))
-            if letter.status is Status.REDRIVEN:
+            if letter.status is DeadLetterStatus.REDRIVEN:
                 return Redriven(letter_id, "already_redriven")
-            if letter.status is Status.DISCARDED:
+            if letter.status is DeadLetterStatus.DISCARDED:
                 raise RuleViolation(ALREADY_DISCARDED, f"dead letter {letter_id} was "
                                                        "discarded; it is not applied")
             replayed = await _consumer(runtime, letter.consumer).replay(conn, _message(letter))
-            await store.resolve(conn, letter_id, Status.REDRIVEN, by=by,
+            await store.resolve(conn, letter_id, DeadLetterStatus.REDRIVEN, by=by,
                                 at=runtime.clock.now(), note=_note(replayed))
     except (HandlerFailed, MalformedEvent) as failure:
         error = failure.error if isinstance(failure, HandlerFailed) else failure
@@ -89,10 +89,10 @@ async def discard(runtime: ServiceRuntime, letter_id: int, by: str, reason: str)
         letter = await store.load(conn, letter_id, lock=True)
         if letter is None:
             raise NotFound("dead letter", str(letter_id))
-        if letter.status is Status.REDRIVEN:
+        if letter.status is DeadLetterStatus.REDRIVEN:
             raise RuleViolation(ALREADY_REDRIVEN, f"dead letter {letter_id} was re-driven "
                                                   "(applied); it cannot be discarded")
-        if letter.status is Status.DISCARDED:
+        if letter.status is DeadLetterStatus.DISCARDED:
             return  # discarding twice: the first reason stands
-        await store.resolve(conn, letter_id, Status.DISCARDED, by=by, at=runtime.clock.now(),
-                            note=reason)
+        await store.resolve(conn, letter_id, DeadLetterStatus.DISCARDED, by=by,
+                            at=runtime.clock.now(), note=reason)

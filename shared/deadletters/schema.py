@@ -11,7 +11,7 @@ from shared.eventstore.schema import BigIntId
 metadata = sa.MetaData()
 
 
-class Status(StrEnum):
+class DeadLetterStatus(StrEnum):
     WAITING = "waiting"      # not applied: an operator re-drives or discards it
     REDRIVEN = "redriven"    # replayed through the consumer and applied (or already applied)
     DISCARDED = "discarded"  # an operator decided, with a reason, that it is not to be applied

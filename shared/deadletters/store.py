@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shared.clock import as_utc, iso_utc
 from shared.messaging.cloudevents import MalformedEvent, split_ce_type
 
-from .schema import Status, dead_letters
+from .schema import DeadLetterStatus, dead_letters
 
 Headers = Sequence[tuple[str, bytes]]
 
@@ -56,7 +56,7 @@ class Stored:
     key: bytes | None
     value: bytes | None
     headers: list[tuple[str, bytes]]
-    status: Status
+    status: DeadLetterStatus
 
 
 def _header(headers: Headers, name: str) -> str | None:
@@ -134,7 +134,7 @@ async def record(conn: AsyncConnection, letter: Letter) -> int:
         "message_headers": encode_headers(letter.headers),
         "error_type": letter.error_type[:200], "error_message": letter.error_message,
         "attempts": letter.attempts, "failed_at": letter.failed_at,
-        "status": Status.WAITING.value,
+        "status": DeadLetterStatus.WAITING.value,
     }
     await conn.execute(_insert(conn)(dead_letters).values(row).on_conflict_do_nothing())
     found = await conn.scalar(sa.select(dead_letters.c.id).where(
@@ -168,7 +168,7 @@ def _summary(row: Any) -> dict[str, Any]:
             "note": row.note}
 
 
-async def list_letters(conn: AsyncConnection, status: Status | None, limit: int,
+async def list_letters(conn: AsyncConnection, status: DeadLetterStatus | None, limit: int,
                        offset: int) -> list[dict[str, Any]]:
     query = sa.select(*_SUMMARY).order_by(dead_letters.c.id).limit(limit).offset(offset)
     if status is not None:
@@ -200,10 +200,10 @@ async def load(conn: AsyncConnection, letter_id: int, *, lock: bool = False) -> 
         return None
     return Stored(row.id, row.consumer, row.origin_topic, row.origin_partition,
                   row.origin_offset, row.message_key, row.message_value,
-                  decode_headers(row.message_headers), Status(row.status))
+                  decode_headers(row.message_headers), DeadLetterStatus(row.status))
 
 
-async def resolve(conn: AsyncConnection, letter_id: int, status: Status, *, by: str,
+async def resolve(conn: AsyncConnection, letter_id: int, status: DeadLetterStatus, *, by: str,
                   at: datetime, note: str | None) -> None:
     await conn.execute(dead_letters.update().where(dead_letters.c.id == letter_id).values(
         status=status.value, resolved_at=at, resolved_by=by[:200], note=note))
@@ -237,7 +237,7 @@ async def waiting_for(conn: AsyncConnection, case_ids: Collection[str],
     rows = await conn.execute(
         sa.select(dead_letters.c.id, dead_letters.c.case_id, dead_letters.c.ce_type,
                   dead_letters.c.consumer)
-        .where(dead_letters.c.status == Status.WAITING.value,
+        .where(dead_letters.c.status == DeadLetterStatus.WAITING.value,
                dead_letters.c.case_id.in_(list(case_ids)))
         .order_by(dead_letters.c.id))
     wanted = set(event_types)
