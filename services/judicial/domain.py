@@ -230,20 +230,25 @@ def hold_hearing(state: State, c: cmd.HoldHearing, now: datetime,
         provisional_clock_stopped=stopped), c.held_on)]
 
 
-def _require_hearing_before_opinion(state: State, what: str) -> None:
+def _during_hearing_periods(state: State, what: str, day: date, field: str,
+                           now: datetime) -> None:
+    """Objections and evidence-period extensions: a judicial step that needs the hearing
+    (which opens those periods) and no opinion yet, dated neither in the future nor before
+    the hearing."""
+    _judicial_step(state, what)
     rules.HEARING_NOT_HELD.require(
         state.hearing_on is not None,
         f"{what} needs the hearing, which has not been held")
     _opinion_not_yet_issued(state)
+    _not_in_future(day, now, field)
+    _not_before(day, state.hearing_on, field, "the hearing")
 
 
 def extend_evidence_period(state: State, c: cmd.ExtendEvidencePeriod, now: datetime,
                            _policy: Policy) -> list[NewEvent]:
-    _judicial_step(state, "an evidence-period extension")
-    _require_hearing_before_opinion(state, "an evidence-period extension")
+    _during_hearing_periods(state, "an evidence-period extension", c.extended_on,
+                            "extended_on", now)
     assert state.evidence_due_on is not None
-    _not_in_future(c.extended_on, now, "extended_on")
-    _not_before(c.extended_on, state.hearing_on, "extended_on", "the hearing")
     rules.EVIDENCE_PERIOD_OVER.require(
         c.extended_on < state.evidence_due_on,
         f"the evidence period ended on {state.evidence_due_on}; it can only be extended while it "
@@ -257,11 +262,8 @@ def extend_evidence_period(state: State, c: cmd.ExtendEvidencePeriod, now: datet
 
 def file_objections(state: State, c: cmd.FileObjections, now: datetime,
                     _policy: Policy) -> list[NewEvent]:
-    _judicial_step(state, "objections")
-    _require_hearing_before_opinion(state, "objections")
+    _during_hearing_periods(state, "objections", c.filed_on, "filed_on", now)
     assert state.objections_due_on is not None
-    _not_in_future(c.filed_on, now, "filed_on")
-    _not_before(c.filed_on, state.hearing_on, "filed_on", "the hearing")
     return [event(ev.ObjectionsFiled(case_id=state.case_id, filed_on=c.filed_on,
                                      summary=c.summary,
                                      within_period=c.filed_on < state.objections_due_on),
