@@ -8,12 +8,13 @@ in an older schema version are upcast (shared/upcasting.py) before `evolve` sees
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.errors import NotFound
@@ -25,6 +26,9 @@ from shared.eventstore import (
     RecordedEvent,
 )
 from shared.upcasting import Upcasters, discovered
+
+if TYPE_CHECKING:
+    from shared.service import ServiceRuntime
 
 State = TypeVar("State")
 
@@ -148,3 +152,57 @@ async def decide_and_record(
     state, recorded = await repo.append(conn, loaded, decided, context)
     await project(conn, state, recorded[-1].recorded_at)
     return state
+
+
+@dataclass(frozen=True)
+class Handling(Generic[State]):
+    """A service's one way to run a decision on its aggregate: load the stream, decide,
+    append, project, in the caller's transaction (a clerk's command, or a consumer's with its
+    inbox row). The service names its stream type, fold and projection once."""
+
+    stream_type: str
+    initial: Callable[[], State]
+    evolve: Callable[[State, RecordedEvent], State]
+    project: Project[State]
+
+    def repository(self, runtime: ServiceRuntime) -> Repository[State]:
+        return Repository(runtime.store, stream_type=self.stream_type,
+                          topic=runtime.events_topic, initial=self.initial,
+                          evolve=self.evolve)
+
+    async def run(self, runtime: ServiceRuntime, conn: AsyncConnection, stream_id: str,
+                  decide: Callable[[State], Sequence[NewEvent]], context: EventContext, *,
+                  must_exist: bool = True) -> State:
+        """Returns the state after the decision; a RuleViolation leaves everything
+        unwritten."""
+        return await decide_and_record(self.repository(runtime), conn, stream_id, decide,
+                                       context, self.project, must_exist=must_exist)
+
+
+class Sequenced(Protocol):
+    """A state that counts the events folded into it (a dataclass with `seq`)."""
+
+    @property
+    def seq(self) -> int: ...
+
+
+Counted = TypeVar("Counted", bound=Sequenced)
+
+
+@dataclass(frozen=True)
+class EventTable(Generic[Counted]):
+    """A service's fold as a table: each event type's payload model and the function that
+    applies it. Every event advances the state's `seq`; an unknown type only that."""
+
+    models: Mapping[str, type[BaseModel]]
+    appliers: Mapping[str, Callable[[Counted, Any], Counted]]
+
+    def apply(self, state: Counted, event_type: str, payload: Mapping[str, Any]) -> Counted:
+        model = self.models.get(event_type)
+        state = replace(state, seq=state.seq + 1)  # type: ignore[type-var]
+        if model is None:
+            return state
+        return self.appliers[event_type](state, model.model_validate(payload))
+
+    def evolve(self, state: Counted, event: RecordedEvent) -> Counted:
+        return self.apply(state, event.event_type, event.payload)

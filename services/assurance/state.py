@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from shared.aggregate import EventTable
 from shared.eventstore import RecordedEvent
 from shared.upcasting import discovered
 
@@ -141,25 +142,14 @@ class AssuranceCase:
         return self.legal_basis == NATIONAL_SECURITY
 
 
-def initial() -> AssuranceCase:
-    return AssuranceCase()
+initial = AssuranceCase
 
 
 def evolve(state: AssuranceCase, event: RecordedEvent) -> AssuranceCase:
     # Stored events of an older schema version are read as the current one, also by folds
     # that don't go through the repository (audit, replay); a no-op for current events.
     event = discovered().upcast_recorded(event)
-    return apply(state, event.event_type, event.payload)
-
-
-def apply(state: AssuranceCase, event_type: str, payload: Mapping[str, Any]) -> AssuranceCase:
-    """The state after one event; unknown event types only advance the sequence."""
-    model = ev.EVENT_MODELS.get(event_type)
-    state = replace(state, seq=state.seq + 1)
-    if model is None:
-        return state
-    parsed = model.model_validate(payload)
-    return _APPLIERS[event_type](state, parsed)
+    return FOLD.apply(state, event.event_type, event.payload)
 
 
 def _opened(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
@@ -285,3 +275,7 @@ _APPLIERS = {
     ev.TRANSFER_WITHOUT_CLEARANCE_FLAGGED: _flagged,
     ev.TRANSFER_FLAG_LIFTED: _lifted,
 }
+
+# The state after one event; unknown event types only advance the sequence.
+FOLD: EventTable[AssuranceCase] = EventTable(ev.EVENT_MODELS, _APPLIERS)
+apply = FOLD.apply

@@ -11,11 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Any
 
 from pydantic import BaseModel
 
-from shared.eventstore import RecordedEvent
+from shared.aggregate import EventTable
 
 from . import events as ev
 from .events import ChargeOrigin, ChargeText, LegalBasis, Plea, SpecialtyException, TermsSource
@@ -131,12 +130,6 @@ class Reextradition:
 
 
 @dataclass(frozen=True)
-class Ended:
-    ended_on: date
-    outcome: str
-
-
-@dataclass(frozen=True)
 class ReturnDue:
     due_on: date
     conditions: str | None
@@ -160,7 +153,7 @@ class CourtCase:
     indictments: tuple[Indictment, ...] = ()
     flagged: frozenset[str] = frozenset()  # counts a specialty_violation_blocked named
     consents: Mapping[str, Consent] = field(default_factory=dict)
-    ended: Ended | None = None
+    ended: ev.ProceedingsEnded | None = None  # the end of the proceedings, as recorded
     return_due: ReturnDue | None = None
     exceptions: tuple[ExceptionFound, ...] = ()
     reextraditions: Mapping[str, Reextradition] = field(default_factory=dict)  # by state
@@ -193,21 +186,7 @@ class CourtCase:
         return frozenset(c for a in self.arraignments for c in a.charge_ids)
 
 
-def initial() -> CourtCase:
-    return CourtCase()
-
-
-def evolve(state: CourtCase, event: RecordedEvent) -> CourtCase:
-    return apply(state, event.event_type, event.payload)
-
-
-def apply(state: CourtCase, event_type: str, payload: Mapping[str, Any]) -> CourtCase:
-    """The state after one event; unknown event types only advance the sequence."""
-    model = ev.EVENT_MODELS.get(event_type)
-    state = replace(state, seq=state.seq + 1)
-    if model is None:
-        return state
-    return _APPLIERS[event_type](state, model.model_validate(payload))
+initial = CourtCase
 
 
 def _charge(text: ChargeText, origin: ChargeOrigin, indictment: int | None = None) -> Charge:
@@ -326,7 +305,7 @@ def _consent_decided(status: str) -> Callable[[CourtCase, BaseModel], CourtCase]
 
 def _ended(state: CourtCase, e: BaseModel) -> CourtCase:
     assert isinstance(e, ev.ProceedingsEnded)
-    return replace(state, ended=Ended(e.ended_on, e.outcome))
+    return replace(state, ended=e)
 
 
 def _return_due(state: CourtCase, e: BaseModel) -> CourtCase:
@@ -389,3 +368,9 @@ _APPLIERS = {
     ev.REEXTRADITION_CONSENT_REFUSED: _reextradition_decided("refused"),
     ev.ONWARD_SURRENDER_RECORDED: _onward,
 }
+
+# The state after one event (by type and payload, or as recorded); unknown event types only
+# advance the sequence.
+FOLD: EventTable[CourtCase] = EventTable(ev.EVENT_MODELS, _APPLIERS)
+apply = FOLD.apply
+evolve = FOLD.evolve
