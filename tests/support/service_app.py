@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from shared.clock import Clock
+from shared.clock import Clock, ManualClock
 from shared.eventstore import Actor, GlobalPosition, RecordedEvent
 from shared.jsoncanon import canonical_json
 from shared.messaging.cloudevents import ConsumedEvent, from_kafka, to_kafka
@@ -22,6 +23,7 @@ from shared.pii.settings import PiiSettings
 from shared.service import ServiceRuntime, ServiceSpec
 from shared.settings import ServiceSettings
 from shared.web.app import create_app
+from tests.support.auth import auth_headers
 from tests.support.infra import fresh_namespace
 
 
@@ -44,6 +46,23 @@ async def started_runtime(spec: ServiceSpec, pg_url: str, kafka: str, *,
         configure(runtime)
     await runtime.prestart()
     return runtime
+
+
+def clerk_fixtures(spec: ServiceSpec, role: str, actor: str) -> tuple[Any, Any]:
+    """A conftest's `runtime` (the service at the test module's `clock`) and `client` (an HTTP
+    client acting as `actor` in `role`): `runtime, client = clerk_fixtures(SPEC, ...)`."""
+    @pytest.fixture
+    async def runtime(any_store_url: str, kafka: str, clock: ManualClock) -> ServiceRuntime:
+        return await started_runtime(spec, any_store_url, kafka, clock=clock)
+
+    # The token is made in the fixture: a conftest is imported before the root conftest sets
+    # up the run's token issuer.
+    @pytest.fixture
+    async def client(runtime: ServiceRuntime) -> AsyncIterator[httpx.AsyncClient]:
+        async with api_client(runtime, auth_headers(role, actor)) as http:
+            yield http
+
+    return runtime, client
 
 
 def default_keystore_url(store_url: str) -> str:
