@@ -26,15 +26,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.transport.planning import AircraftOffer as Aircraft  # what transport plans with
 from shared.legaltime import legal_date, zone
 
 from .defendants import DEFENDANTS, NATIONAL_SECURITY, Defendant
-
-
-@dataclass(frozen=True)
-class Aircraft:
-    aircraft: str
-    capacity: int
 
 
 @dataclass(frozen=True)
