@@ -33,6 +33,15 @@ from .view import case_view, flight_view, iso
 
 metadata = sa.MetaData()
 
+
+def _projected() -> tuple[sa.Column[Any], ...]:
+    """What every aggregate's row carries: the stream version it reflects, its view as
+    answered, and when it was written."""
+    return (sa.Column("version", sa.Integer, nullable=False),
+            sa.Column("view", sa.JSON, nullable=False),
+            sa.Column("updated_at", UtcDateTime(), nullable=False))
+
+
 cases = sa.Table(
     "transport_cases", metadata,
     sa.Column("case_id", sa.String(200), primary_key=True),
@@ -43,9 +52,7 @@ cases = sa.Table(
     sa.Column("destination_district", sa.String(20), nullable=True),
     sa.Column("destination_airport", sa.String(10), nullable=True),
     sa.Column("flight_id", sa.String(40), nullable=True),
-    sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("view", sa.JSON, nullable=False),
-    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    *_projected(),
 )
 
 flights = sa.Table(
@@ -56,9 +63,7 @@ flights = sa.Table(
     sa.Column("capacity", sa.Integer, nullable=False),
     sa.Column("seats_assigned", sa.Integer, nullable=False),
     sa.Column("scheduled_departure", UtcDateTime(), nullable=False),
-    sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("view", sa.JSON, nullable=False),
-    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    *_projected(),
 )
 
 manifest = sa.Table(
