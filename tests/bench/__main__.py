@@ -21,6 +21,7 @@ from typing import Any
 
 from tests.bench import (
     appends,
+    console_pages,
     consumer_apply,
     http_load,
     latency,
@@ -50,6 +51,10 @@ GOALS: tuple[tuple[str, str, tuple[str, ...], float, str], ...] = (
      3.0, "max"),
     ("37-person transfer, submit to last court intake (s)", "transfer",
      ("seconds_submit_to_last_court_intake",), 5.0, "max"),
+    ("console cases list p95 (ms), 1,000 cases", "console",
+     ("cases_list", "page_ms", "p95"), 300.0, "max"),
+    ("console case page p95 (ms), 1,000 cases", "console",
+     ("case_page", "page_ms", "p95"), 300.0, "max"),
 )
 
 FIGURES: tuple[tuple[str, Figure], ...] = (
@@ -60,6 +65,7 @@ FIGURES: tuple[tuple[str, Figure], ...] = (
     ("replay", replay.main),
     ("http", http_load.main),
     ("transfer", transfer.main),
+    ("console", console_pages.main),
 )
 
 
