@@ -6,6 +6,7 @@ critical violation on any page visited."""
 from __future__ import annotations
 
 import json
+import os
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -21,7 +22,8 @@ from playwright.async_api import Browser, Page, expect
 from services.console import rule_texts
 from shared.legaltime import legal_date
 from shared.retry import poll
-from tests.browser.conftest import DEADLINE_MS
+from shared.settings import REPO_ROOT
+from tests.browser.conftest import DEADLINE_MS, SCREENSHOTS
 from tests.browser.stack import Console
 from tests.support.auth import auth_headers
 from tests.support.requests import request as request_body
@@ -215,7 +217,8 @@ async def test_an_operator_submits_and_a_clerk_records_steps_through_the_pages(
 
 async def test_an_open_case_page_shows_another_users_step_without_a_reload(
         stack: Stack, console: Console, page: Page) -> None:
-    case_id = await submit_by_api(stack, f"Guzmán {uuid.uuid4().hex[:6]}")
+    marker = uuid.uuid4().hex[:6]
+    case_id = await submit_by_api(stack, f"Guzmán {marker}")
     await wait_until(lambda: judicial_case(stack, case_id), "judicial opened the case")
     await sign_in(page, console, "clerk-ana", "judicial_clerk")
     await page.goto(f"{console.url}/cases/{case_id}")
@@ -236,6 +239,17 @@ async def test_an_open_case_page_shows_another_users_step_without_a_reload(
     # Within a second on a quiet machine; the bound leaves room for a slow CI box.
     assert took < 5, f"the update took {took:.1f} s"
 
+    # The case list, searched by name, shows a request another operator submits meanwhile.
+    await page.goto(f"{console.url}/cases?q={marker}")
+    await expect(page.get_by_text("1 cases found")).to_be_visible()
+    await expect(page.locator('[data-live-state="connected"]')).to_be_attached()
+    await page.evaluate("window.sameDocument = true")
+    await submit_by_api(stack, f"Guzmán López {marker}")
+    await expect(page.get_by_text("2 cases found")).to_be_visible()
+    assert await page.evaluate("window.sameDocument === true"), "the list was reloaded"
+    await expect(page.locator(".live-message")).to_contain_text("List updated:")
+    await accessible(page)
+
 
 async def wait_until(check: Any, what: str) -> None:
     await poll(check, within=DEADLINE_MS / 1000, every=0.1, what=what)
@@ -253,23 +267,107 @@ async def transport_case(stack: Stack, case_id: str) -> dict[str, Any] | None:
     return response.json() if response.status_code == 200 else None
 
 
-async def test_a_marshal_plans_and_flies_a_transfer_through_the_pages(
-        stack: Stack, console: Console, page: Page) -> None:
+async def assurance_case(stack: Stack, case_id: str) -> dict[str, Any] | None:
+    async with httpx.AsyncClient(base_url=stack.url("assurance"), timeout=10) as http:
+        response = await http.get(f"/cases/{case_id}", headers=auth_headers("auditor"))
+    return response.json() if response.status_code == 200 else None
+
+
+async def new_user(browser: Browser, console: Console, subject: str, role: str) -> Page:
+    """Another person at their own desk: a browser context of their own, signed in."""
+    window = await (await browser.new_context(locale="en-US",
+                                              viewport={"width": 1280, "height": 900})
+                    ).new_page()
+    window.set_default_timeout(DEADLINE_MS)
+    await sign_in(window, console, subject, role)
+    await accessible(window)
+    return window
+
+
+async def record(page: Page, step: str, values: dict[str, str],
+                 choices: dict[str, str] | None = None) -> None:
+    """Open a step's form, fill it in, record it, and see it confirmed."""
+    prefix = step.replace(".", "-")
+    await page.locator(f"#step-{prefix} summary").click()
+    for name, value in values.items():
+        await page.locator(f"#{prefix}-{name}").fill(value)
+    for name, value in (choices or {}).items():
+        await page.locator(f"#{prefix}-{name}").select_option(value)
+    await page.locator(f"#step-{prefix}").get_by_role("button", name="Record").click()
+    await expect(page.get_by_role("status").filter(has_text="Recorded:")).to_be_visible()
+    await accessible(page)
+
+
+async def submit_national_security_request(page: Page, family: str) -> str:
+    """The operator's request through the submit page: a national-security transfer with a
+    capital count (c2), so the DOJ's commitment is needed before anyone may fly."""
+    await page.get_by_role("link", name="Submit a request").click()
+    await accessible(page)
+    for field, value in (("person-given_names", "Rafael"), ("person-family_names", family),
+                         ("person-nationality", "Mexican"), ("requesting_district", "EDNY"),
+                         ("prosecutor_office", "US Attorney's Office, EDNY"),
+                         ("us_request_reference", "DOJ-OIA-NS-17")):
+        await page.locator(f"#f-{field}").fill(value)
+    await page.locator("#f-legal_basis").select_option("national_security")
+    counts = ((0, "c1", "21 U.S.C. § 848", "continuing criminal enterprise", "false"),
+              (1, "c2", "18 U.S.C. § 1114", "murder of a federal officer", "true"))
+    for slot, charge_id, statute, description, capital in counts:
+        for name, value in (("charge_id", charge_id), ("statute", statute),
+                            ("description", description), ("max_penalty_us-years", "30"),
+                            ("mx_equivalent_offence", "homicidio"),
+                            ("max_penalty_mx-years", "40")):
+            await page.locator(f"#f-charges-{slot}-{name}").fill(value)
+        await page.locator(f"#f-charges-{slot}-death_penalty_possible").select_option(capital)
+    await page.locator("#f-charges-1-death_penalty_law").fill("18 U.S.C. § 3591")
+    await page.get_by_role("button", name="Submit the request").click()
+    await expect(page.get_by_role("status").filter(has_text="Recorded: the request")
+                 ).to_be_visible()
+    await accessible(page)
+    return page.url.split("/cases/")[1].split("?")[0]
+
+
+async def find_case(page: Page, console: Console, family: str) -> None:
+    """Search the list by name and open the case, as a newcomer would."""
+    await page.goto(f"{console.url}/cases")
+    await page.get_by_label("Search by name, reference or case id").fill(family)
+    await page.get_by_label("Search by name, reference or case id").press("Enter")
+    await expect(page.get_by_text("1 cases found")).to_be_visible()
+    await accessible(page)
+    await page.get_by_role("link", name=f"Rafael {family}").click()
+    await expect(page.get_by_role("heading", level=1)).to_contain_text(family)
+    await accessible(page)
+
+
+async def test_a_newcomer_carries_a_case_from_request_to_us_court_through_the_pages(
+        stack: Stack, console: Console, browser: Browser, page: Page) -> None:
+    """An operator submits, a judicial clerk authorises the transfer, an assurance officer
+    records the DOJ commitment, a marshal plans and flies it, the court opens intake and its
+    clerk dockets the case, an auditor sees verify OK and the case as of yesterday: every step
+    through the pages (the API is only read, to wait for the services to catch up)."""
     family = f"Salazar {uuid.uuid4().hex[:6]}"
-    async with httpx.AsyncClient(base_url=stack.url("intake"), timeout=10) as http:
-        response = await http.post("/cases", json=request_body(basis="national_security",
-                                                                family=family),
-                                   headers=auth_headers("operator", "op-api"))
-    assert response.status_code == 201, response.text
-    case_id = response.json()["case_id"]
+    yesterday = TODAY - timedelta(days=1)
+    await sign_in(page, console, "op-newcomer", "operator")
+    await accessible(page)
+    case_id = await submit_national_security_request(page, family)
     await wait_until(lambda: judicial_case(stack, case_id), "judicial opened the case")
-    async with httpx.AsyncClient(base_url=stack.url("judicial"), timeout=10) as http:
-        response = await http.post(
-            f"/cases/{case_id}/national-security-transfer",
-            json={"authorized_at": datetime.now(UTC).isoformat(),
-                  "us_request_reference": "DOJ-OIA-NS-1", "authority": "SSPC"},
-            headers=auth_headers("judicial_clerk", "clerk-ns"))
-    assert response.status_code == 200, response.text
+
+    # The judicial clerk: Mexico authorised the transfer yesterday morning (legal time).
+    clerk = await new_user(browser, console, "clerk-newcomer", "judicial_clerk")
+    await find_case(clerk, console, family)
+    await record(clerk, "judicial.national_security_transfer", {
+        "authorized_at": f"{yesterday.isoformat()}T09:30",
+        "us_request_reference": "DOJ-OIA-NS-17", "authority": "SSPC"})
+
+    # The assurance officer: the DOJ's commitment not to seek death on the capital count.
+    await wait_until(lambda: assurance_case(stack, case_id), "assurance opened the case")
+    officer = await new_user(browser, console, "officer-newcomer", "assurance_officer")
+    await find_case(officer, console, family)
+    await record(officer, "assurance.doj_commitment", {
+        "reference": "DOJ letter 17", "committed_on": yesterday.isoformat(),
+        "authority": "US Department of Justice",
+        "scope": "the United States will not seek the death penalty", "charge_ids": "c2",
+        "prosecuting_authority": "federal"}, {"seeks_death": "false"})
+    await expect(officer.get_by_text("Capital · covered by the DOJ commitment")).to_be_visible()
 
     async def eligible() -> bool:
         found = await transport_case(stack, case_id)
@@ -277,55 +375,83 @@ async def test_a_marshal_plans_and_flies_a_transfer_through_the_pages(
 
     await wait_until(eligible, "transport sees the person eligible")
 
-    await sign_in(page, console, "marshal-joe", "transport_officer")
-    await page.get_by_role("link", name="Flights").click()
-    await page.locator("#step-transport-plan summary").click()
-    await page.locator("#transport-plan-case_ids").fill(case_id)
-    await page.locator("#transport-plan-aircraft").fill("XC-MGA")
-    await page.locator("#transport-plan-capacity").fill("30")
-    await page.locator("#transport-plan-departure_base").fill("Mexico City (AIFA)")
+    # The marshal plans the transfer and flies it.
+    marshal = await new_user(browser, console, "marshal-newcomer", "transport_officer")
+    await marshal.get_by_role("link", name="Flights").click()
+    await accessible(marshal)
+    await marshal.locator("#step-transport-plan summary").click()
+    await marshal.locator("#transport-plan-case_ids").fill(case_id)
+    await marshal.locator("#transport-plan-aircraft").fill("XC-MGA")
+    await marshal.locator("#transport-plan-capacity").fill("30")
+    await marshal.locator("#transport-plan-departure_base").fill("Mexico City (AIFA)")
     departure = datetime.now(UTC) + timedelta(hours=2)
-    await page.locator("#transport-plan-scheduled_departure").fill(
+    await marshal.locator("#transport-plan-scheduled_departure").fill(
         departure.astimezone(LEGAL).strftime("%Y-%m-%dT%H:%M"))
-    await page.locator("#step-transport-plan").get_by_role("button", name="Record").click()
-    await expect(page.locator('tr[data-outcome="assigned"]')).to_contain_text(case_id)
-    await accessible(page)
-    await page.locator("main ul a").first.click()  # the planned flight
-    await expect(page.get_by_role("heading", level=1)).to_contain_text("Flight")
-    row = page.locator("table.list tbody tr").filter(has_text=family)
+    await marshal.locator("#step-transport-plan").get_by_role("button", name="Record").click()
+    await expect(marshal.locator('tr[data-outcome="assigned"]')).to_contain_text(case_id)
+    await accessible(marshal)
+    await marshal.locator("main ul a").first.click()  # the planned flight
+    await expect(marshal.get_by_role("heading", level=1)).to_contain_text("Flight")
+    row = marshal.locator("table.list tbody tr").filter(has_text=family)
     await expect(row).to_be_visible()
     airport = (await row.locator("td").nth(1).inner_text()).split(" ")[0]
-    await accessible(page)
-
+    await accessible(marshal)
     now = datetime.now(LEGAL)
 
-    async def record(step: str, values: dict[str, str]) -> None:
-        await page.locator(f"#step-transport-{step} summary").click()
-        for name, value in values.items():
-            await page.locator(f"#transport-{step}-{name}").fill(value)
-        await page.locator(f"#step-transport-{step}").get_by_role(
-            "button", name="Record").click()
-        await expect(page.get_by_role("status")).to_contain_text("Recorded:")
+    def minutes_ago(n: int) -> str:
+        return (now - timedelta(minutes=n)).strftime("%Y-%m-%dT%H:%M")
 
-    await record("custody", {"case_id": case_id,
-                             "transferred_at": (now - timedelta(minutes=30)).strftime(
-                                 "%Y-%m-%dT%H:%M"),
-                             "place": "aboard the aircraft at AIFA",
-                             "mexican_officer": "FGR agent", "us_marshal": "Marshal Joe"})
-    await record("departure", {"departed_at": (now - timedelta(minutes=20)).strftime(
-        "%Y-%m-%dT%H:%M")})
-    await record("landing", {"airport": airport,
-                             "landed_at": (now - timedelta(minutes=5)).strftime(
-                                 "%Y-%m-%dT%H:%M")})
+    await record(marshal, "transport.custody", {
+        "case_id": case_id, "transferred_at": minutes_ago(30),
+        "place": "aboard the aircraft at AIFA", "mexican_officer": "FGR agent",
+        "us_marshal": "Marshal Joe"})
+    await record(marshal, "transport.departure", {"departed_at": minutes_ago(20)})
+    await record(marshal, "transport.landing", {"airport": airport,
+                                                "landed_at": minutes_ago(5)})
     await expect(row.locator("td").nth(3)).to_have_text("Yes")
-    await accessible(page)
-    # The landing opens the US court's intake (an event court records on its own); the case
-    # page says so once intake's status has followed.
-    await row.get_by_role("link").click()
+
+    # The landing opens the US court's intake (court records it on its own); its clerk sees
+    # the case there and records the docket number.
+    court = await new_user(browser, console, "court-newcomer", "court_clerk")
+    await court.goto(f"{console.url}/cases/{case_id}")
 
     async def in_court() -> bool:
-        await page.reload()
-        return await page.locator('[data-status="in_us_court"]').count() == 1
+        await court.reload()
+        return await court.locator('[data-status="in_us_court"]').count() == 1
 
     await wait_until(in_court, "the case reached the US court")
-    await expect(page.locator('tr[data-event-type="court.intake_opened"]')).to_be_visible()
+    await expect(court.locator('tr[data-event-type="court.intake_opened"]')).to_be_visible()
+    await accessible(court)
+    await record(court, "court.docket", {"docket_number": "1:26-cr-00017"})
+    await expect(court.locator('tr[data-event-type="court.docket_assigned"]')).to_contain_text(
+        "court-newcomer (court_clerk)")
+
+    # The auditor: the case page (the README's screenshot), verify OK, and the case as of
+    # yesterday's legal date: authorised and committed, not yet flown.
+    auditor = await new_user(browser, console, "aud-newcomer", "auditor")
+    await find_case(auditor, console, family)
+    await expect(auditor.locator('tr[data-event-type="transport.person_landed"]')
+                 ).to_be_visible()
+    await auditor.screenshot(path=str(case_page_screenshot()), full_page=True)
+    await auditor.get_by_role("link", name="Auditors").click()
+    await expect(auditor.locator('[data-verify-ok="true"]')).to_contain_text("Verify OK")
+    await accessible(auditor)
+    await auditor.locator("#case_id").fill(case_id)
+    await auditor.locator("#legal_date").fill(yesterday.isoformat())
+    await auditor.get_by_role("button", name="Show").click()
+    await expect(auditor.locator(
+        'tr[data-event-type="judicial.national_security_transfer_authorized"]')).to_be_visible()
+    await expect(auditor.locator('tr[data-event-type="transport.person_landed"]')
+                 ).to_have_count(0)
+    await accessible(auditor)
+
+
+def case_page_screenshot() -> Path:
+    """Where the case page's picture goes: docs/img (the README shows it) when
+    RUNWAY_README_SCREENSHOT=1, else beside the failure screenshots (a run leaves git clean)."""
+    if os.environ.get("RUNWAY_README_SCREENSHOT") == "1":
+        path = REPO_ROOT / "docs" / "img" / "case-page.png"
+    else:
+        path = SCREENSHOTS / "case-page.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
