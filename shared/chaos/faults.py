@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import httpx
 
 from shared.infra.cluster import Cluster
+from shared.messaging.kafka import make_admin
 from shared.retry import poll
 
 from .postgres import OwnPostgres
@@ -76,6 +77,10 @@ class Injector:
             await self.cluster.kill_broker(fault.index)
             await asyncio.sleep(BROKER_DOWN_S)
             await self.cluster.restart_broker(fault.index)
+            # Registered is not caught up: killing the next broker before the restarted one
+            # is back in every ISR would leave partitions below min.insync.replicas.
+            await poll(self.fully_replicated, within=RECOVER_S, every=1.0,
+                       what="every partition back to a full ISR")
         elif fault.kind == "postgres":
             await self.postgres.crash()
             await self.postgres.start()
@@ -98,6 +103,21 @@ class Injector:
                     self.cluster.replicas[service][index].process.kill()
                 await self.cluster.replicas[service][index].process.wait()
         raise RuntimeError(f"{service}-{index + 1} did not start in 5 attempts")
+
+    async def fully_replicated(self) -> bool:
+        admin = make_admin(self.cluster.layout.bootstrap, request_timeout_ms=10_000)
+        try:
+            await asyncio.wait_for(admin.start(), timeout=15)
+            names = [t for t in await admin.list_topics()
+                     if t.startswith(f"{self.cluster.layout.namespace}.")]
+            described = await asyncio.wait_for(admin.describe_topics(names), timeout=30)
+        except Exception:  # a broker still electing: the deadline decides
+            return False
+        finally:
+            with contextlib.suppress(Exception):
+                await admin.close()
+        return all(len(p["isr"]) == len(p["replicas"])
+                   for topic in described for p in topic["partitions"])
 
     async def relay_leader(self, service: str, fallback: int) -> int:
         """The replica whose relay holds the lock, from its /metrics (else `fallback`)."""

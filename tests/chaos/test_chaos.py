@@ -6,11 +6,11 @@ wait has a generous deadline (shared/chaos)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import shutil
 
 import pytest
 
-from shared.chaos.run import passed, run, table
+from shared.chaos.run import REPORTS, passed, run, table
 from tests.support.ports import free_port
 
 pytestmark = pytest.mark.timeout(3600)
@@ -20,12 +20,16 @@ KILLS = 100
 CASES = 120
 
 
-async def test_a_seeded_run_with_a_hundred_faults_loses_nothing(tmp_path: Path) -> None:
+async def test_a_seeded_run_with_a_hundred_faults_loses_nothing() -> None:
     """Replicas (relay leaders among them), brokers and PostgreSQL are killed and restarted
     while cases are entered, flown and landed: at the end the audit verifies and replays
     clean, every case is where the oracle says, no event is lost or applied twice, nobody
     flew without clearance, no dead letter waits, and every fault recovered."""
-    report = await run(SEED, KILLS, CASES, every=1.5, root=tmp_path / "cluster",
+    # The cluster's logs stay in var/chaos/test-cluster (not a pytest temporary directory,
+    # which later runs delete) for whoever reads a failure.
+    root = REPORTS / "test-cluster"
+    shutil.rmtree(root, ignore_errors=True)
+    report = await run(SEED, KILLS, CASES, every=1.5, root=root,
                        port=lambda _wanted: free_port())
     assert len(report["faults"]) >= KILLS
     assert passed(report), table(report)
