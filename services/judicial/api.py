@@ -12,11 +12,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from shared.errors import NotFound
 from shared.eventstore import EventContext
 from shared.service import ServiceRuntime
 from shared.web.app import Runtime
-from shared.web.params import CaseIdPath, Offset
+from shared.web.params import Offset
+from shared.web.reads import add_show
 from shared.web.steps import Step, register
 
 from . import commands as cmd
@@ -89,14 +89,9 @@ async def run_step(runtime: ServiceRuntime, case_id: str, command: cmd.Command,
 
 
 def _read_routes(router: APIRouter) -> None:
-    @router.get("/{case_id}", summary="Where the case stands in Mexico's phase",
-                response_model=responses.CaseView)
-    async def show(case_id: CaseIdPath, rt: Runtime) -> Result:
-        async with rt.database.connect() as conn:
-            found = await read_model.get_case(conn, case_id)
-        if found is None:
-            raise NotFound("judicial case", case_id)
-        return found
+    add_show(router, summary="Where the case stands in Mexico's phase",
+             response_model=responses.CaseView, load=read_model.get_case,
+             missing="judicial case")
 
     @router.get("", summary="Judicial cases, optionally by status",
                 response_model=responses.CaseList)
