@@ -8,14 +8,13 @@ state forbids is a 409 naming the rule; an unknown case a 404; a bad body a 422.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from shared.eventstore import EventContext
 from shared.service import ServiceRuntime
-from shared.web.app import Runtime
-from shared.web.params import Offset
+from shared.web.lists import add_list_by_status
 from shared.web.reads import add_show
 from shared.web.steps import Step, register
 
@@ -93,19 +92,10 @@ def _read_routes(router: APIRouter) -> None:
              response_model=responses.CaseView, load=read_model.get_case,
              missing="judicial case")
 
-    @router.get("", summary="Judicial cases, optionally by status",
-                response_model=responses.CaseList)
-    async def list_cases(
-        rt: Runtime,
-        status: Annotated[Status | None, Query()] = None,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        offset: Offset = 0,
-    ) -> Result:
-        async with rt.database.connect() as conn:
-            found = await read_model.list_cases(
-                conn, status=None if status is None else status.value, limit=limit,
-                offset=offset)
-        return {"cases": found, "count": len(found)}
+    add_list_by_status(router, "", name="list_cases",
+                       summary="Judicial cases, optionally by status",
+                       response_model=responses.CaseList, statuses=Status, key="cases",
+                       load=read_model.list_cases)
 
 
 def routes(_runtime: ServiceRuntime) -> Sequence[APIRouter]:

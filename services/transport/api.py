@@ -25,6 +25,7 @@ from shared.legaltime import legal_date
 from shared.service import ServiceRuntime
 from shared.web.actor import Context
 from shared.web.app import Runtime
+from shared.web.lists import add_list_by_status
 from shared.web.params import Instant, Offset
 from shared.web.steps import Step, register_by_path
 
@@ -305,19 +306,10 @@ def _read_routes(router: APIRouter) -> None:
             raise NotFound("flight", flight_id)
         return found
 
-    @router.get("/flights", summary="Flights, optionally by status",
-                response_model=responses.FlightList)
-    async def list_flights(
-        rt: Runtime,
-        status: Annotated[FlightStatus | None, Query()] = None,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        offset: Offset = 0,
-    ) -> Result:
-        async with rt.database.connect() as conn:
-            found = await read_model.list_flights(
-                conn, status=None if status is None else status.value, limit=limit,
-                offset=offset)
-        return {"flights": found, "count": len(found)}
+    add_list_by_status(router, "/flights", name="list_flights",
+                       summary="Flights, optionally by status",
+                       response_model=responses.FlightList, statuses=FlightStatus,
+                       key="flights", load=read_model.list_flights)
 
     @router.get("/cases/{case_id}", summary="A case's eligibility, failing rules and flight",
                 response_model=responses.CaseView)
