@@ -70,8 +70,11 @@ class ChaosApi:
                 "concurrency_conflict":
             raise _Retry("409 concurrency_conflict", ambiguous=False)
         if response.status_code >= 500:
+            # A finding (the check fails on it); the client still tries again, as a real one
+            # would, so the run goes on and the other checks still tell what they know.
             self.stats.server_errors.append(f"{method} {service}{path}: "
                                             f"{response.status_code} {response.text[:300]}")
+            raise _Retry(str(response.status_code), ambiguous=method != "GET")
         return response
 
     async def request(self, method: str, service: str, path: str,

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
@@ -20,6 +21,32 @@ from shared.eventstore import ConcurrencyConflict
 from .storable import MAX_DEPTH, echoable, nested_deeper_than, printable
 
 log = logging.getLogger("runway.http")
+
+# SQLSTATE classes of a server going away: 08 connection exception, 57P admin shutdown,
+# crash shutdown, cannot connect now (starting up).
+_OUTAGE_SQLSTATES = ("08", "57P")
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """The error (or one it wraps) is the database connection failing, not the command: a
+    closed or refused connection, a server shutting down or still starting."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, (sa_exc.InterfaceError, ConnectionError)) or (
+                isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated):
+            return True
+        if "connection was closed" in str(current) or str(
+                getattr(current, "sqlstate", "") or "").startswith(_OUTAGE_SQLSTATES):
+            return True
+        orig = getattr(current, "orig", None)
+        pending += [orig if isinstance(orig, BaseException) else None,
+                    current.__cause__, current.__context__]
+    return False
 
 # A 422 names what was wrong and shows the offending value, but never echoes back more than
 # this much of it: a megabyte of junk is not worth returning (or logging) to its sender.
@@ -111,6 +138,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+        if database_unavailable(error):
+            # PostgreSQL restarting or unreachable: the command's transaction did not commit
+            # (or its answer is unknown, as with a lost connection); "try again", not a 500.
+            log.warning("database unavailable; answered 503", extra={
+                "path": request.url.path, "error": repr(error)[:300]})
+            return JSONResponse(status_code=503, headers={"Retry-After": "1"}, content={
+                "error": "database_unavailable",
+                "detail": "the database is unavailable; try again"})
         log.exception("unhandled error", extra={"path": request.url.path})
         return JSONResponse(status_code=500, content={
             "error": "internal_error", "detail": "an internal error occurred; see the logs"})
