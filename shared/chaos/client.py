@@ -65,7 +65,10 @@ class ChaosApi:
         except httpx.TransportError as error:
             raise _Retry(type(error).__name__, ambiguous=method != "GET") from error
         if response.status_code in RETRY_STATUSES:
-            raise _Retry(str(response.status_code), ambiguous=False)
+            # A 503 from a replica that lost PostgreSQL mid-commit, or a 504, leaves the
+            # command's fate unknown; HAProxy's own 503 (no replica up) does not, but a
+            # client cannot tell them apart.
+            raise _Retry(str(response.status_code), ambiguous=method != "GET")
         if response.status_code == 409 and _json(response).get("error") == \
                 "concurrency_conflict":
             raise _Retry("409 concurrency_conflict", ambiguous=False)
