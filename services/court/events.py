@@ -18,6 +18,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.legalbasis import LegalBasis as LegalBasis  # re-exported: the events name it
+
 # The version every event type is published in, except those listed in SCHEMA_VERSIONS.
 SCHEMA_VERSION = 1
 STREAM_TYPE = "court_case"
@@ -50,12 +52,6 @@ SCHEMA_VERSIONS: dict[str, int] = {SUPERSEDING_INDICTMENT_FILED: 2}
 def schema_version(event_type: str) -> int:
     """The version this service publishes `event_type` in."""
     return SCHEMA_VERSIONS.get(event_type, SCHEMA_VERSION)
-
-
-class LegalBasis(StrEnum):
-    TREATY = "treaty"
-    SIMPLIFIED = "simplified"
-    NATIONAL_SECURITY = "national_security"
 
 
 class TermsSource(StrEnum):

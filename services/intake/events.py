@@ -11,10 +11,11 @@ key (intake.personal_data_erased) leaves only ciphertext in the log.
 from __future__ import annotations
 
 from datetime import date
-from enum import StrEnum
+from typing import Generic, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from shared.legalbasis import LegalBasis as LegalBasis  # re-exported: the events name it
 from shared.pii.person import PERSON_CONTEXT
 from shared.pii.sealing import Sealed
 
@@ -30,12 +31,6 @@ SCHEMA_VERSIONS: dict[str, int] = {REQUEST_SUBMITTED: 2}
 def schema_version(event_type: str) -> int:
     """The version this service publishes `event_type` in."""
     return SCHEMA_VERSIONS.get(event_type, SCHEMA_VERSION)
-
-
-class LegalBasis(StrEnum):
-    TREATY = "treaty"                        # 1978 treaty: the full judicial path
-    SIMPLIFIED = "simplified"                # the person consents (treaty art. 18)
-    NATIONAL_SECURITY = "national_security"  # Mexico's National Security Law transfer
 
 
 class Frozen(BaseModel):
@@ -94,12 +89,15 @@ class SealedPerson(Frozen):
         "data was erased (intake.personal_data_erased)"))
 
 
-class RequestSubmittedV1(Frozen):
-    """intake.request_submitted v1: an operator submitted an extradition request (the person
-    in clear; no longer produced. Consumers read it and v2 each: no upcaster can seal)."""
+PersonT = TypeVar("PersonT", "Person", "SealedPerson")
+
+
+class _Request(Frozen, Generic[PersonT]):
+    """What both versions of intake.request_submitted say about the request; they differ in
+    how they carry the person (v1 in clear, v2 sealed)."""
 
     case_id: str
-    person: Person
+    person: PersonT
     legal_basis: LegalBasis
     requesting_district: str = Field(description="US district court, e.g. EDNY, SDCA")
     prosecutor_office: str
@@ -112,7 +110,12 @@ class RequestSubmittedV1(Frozen):
         default=None, description="the requester's own reference (e.g. an OIA file number)")
 
 
-class RequestSubmitted(Frozen):
+class RequestSubmittedV1(_Request[Person]):
+    """intake.request_submitted v1: an operator submitted an extradition request (the person
+    in clear; no longer produced. Consumers read it and v2 each: no upcaster can seal)."""
+
+
+class RequestSubmitted(_Request[SealedPerson]):
     """intake.request_submitted v2: an operator submitted an extradition request. The
     person's names, aliases and date of birth are sealed under their own key.
 
@@ -120,18 +123,6 @@ class RequestSubmitted(Frozen):
     `requested_on` in the legal time zone when the operator gave that date, else the moment
     the request was entered."""
 
-    case_id: str
-    person: SealedPerson
-    legal_basis: LegalBasis
-    requesting_district: str = Field(description="US district court, e.g. EDNY, SDCA")
-    prosecutor_office: str
-    charges: tuple[Charge, ...]
-    provisional_arrest_date: date | None = None
-    documents: tuple[DocumentRef, ...] = ()
-    us_request_reference: str | None = Field(
-        default=None, description="the written US request (national-security basis)")
-    request_reference: str | None = Field(
-        default=None, description="the requester's own reference (e.g. an OIA file number)")
     requested_on: date | None = Field(
         default=None, description=(
             "the request's legal date as the operator gave it: the date of the US request or "
