@@ -49,6 +49,13 @@ class ConsumerSpec:
     topics: Sequence[str]
     handlers: Mapping[str, Handler]
 
+    @classmethod
+    def of_events(cls, runtime: ServiceRuntime, source: str,
+                  handlers: Mapping[str, Handler]) -> ConsumerSpec:
+        """The group `<service>.<source>-events`, reading `source`'s events topic."""
+        return cls(name=f"{runtime.spec.name}.{source}-events",
+                   topics=[runtime.events_topic_of(source)], handlers=handlers)
+
 
 @dataclass(frozen=True)
 class ServiceSpec:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.consumer import Handler
-from shared.eventstore import Actor, EventContext
+from shared.eventstore import Actor
 from shared.messaging.cloudevents import ConsumedEvent
 from shared.service import ConsumerSpec, ServiceRuntime
 
@@ -22,18 +22,13 @@ from . import domain, handling, inputs
 SERVICE_ACTOR = Actor.system("assurance")
 
 
-def _context(event: ConsumedEvent) -> EventContext:
-    return EventContext(actor=SERVICE_ACTOR, correlation_id=event.correlation_id,
-                        causation_id=str(event.event_id))
-
-
 def intake_handler(runtime: ServiceRuntime) -> Handler:
     async def on_intake_charges(event: ConsumedEvent, conn: AsyncConnection) -> None:
         intake = inputs.intake_charges(event)
         now = runtime.clock.now()
         await handling.run(runtime, conn, intake.case_id,
                            lambda state: domain.take_charges(state, intake, now),
-                           _context(event), must_exist=False)
+                           event.caused(SERVICE_ACTOR), must_exist=False)
 
     return on_intake_charges
 
@@ -47,7 +42,7 @@ def transport_handler(runtime: ServiceRuntime) -> Handler:
                            lambda state: domain.note_transfer(
                                state, case_id, transferred_at, str(event.event_id), now,
                                recorded_at=event.recorded_at),
-                           _context(event), must_exist=False)
+                           event.caused(SERVICE_ACTOR), must_exist=False)
 
     return on_custody_transferred
 
@@ -55,11 +50,9 @@ def transport_handler(runtime: ServiceRuntime) -> Handler:
 def consumers(runtime: ServiceRuntime) -> Sequence[ConsumerSpec]:
     on_intake = intake_handler(runtime)
     return [
-        ConsumerSpec(name="assurance.intake-events", topics=[runtime.events_topic_of("intake")],
-                     handlers={inputs.REQUEST_SUBMITTED_V1: on_intake,
-                               inputs.REQUEST_SUBMITTED_V2: on_intake,
-                               inputs.CHARGES_AMENDED_V1: on_intake}),
-        ConsumerSpec(name="assurance.transport-events",
-                     topics=[runtime.events_topic_of("transport")],
-                     handlers={inputs.CUSTODY_TRANSFERRED_V1: transport_handler(runtime)}),
+        ConsumerSpec.of_events(runtime, "intake", {
+            inputs.REQUEST_SUBMITTED_V1: on_intake, inputs.REQUEST_SUBMITTED_V2: on_intake,
+            inputs.CHARGES_AMENDED_V1: on_intake}),
+        ConsumerSpec.of_events(runtime, "transport",
+                               {inputs.CUSTODY_TRANSFERRED_V1: transport_handler(runtime)}),
     ]

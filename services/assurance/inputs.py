@@ -14,7 +14,7 @@ from datetime import datetime
 from pydantic import AwareDatetime, Field
 
 from shared.messaging.cloudevents import ConsumedEvent, ce_type
-from shared.messaging.tolerant import Tolerant
+from shared.messaging.tolerant import CaseEvent, Tolerant
 
 from .domain import ChargeFacts, IntakeCharges
 
@@ -31,20 +31,17 @@ class IntakeCharge(Tolerant):
     death_penalty_law: str | None = None
 
 
-class RequestSubmittedView(Tolerant):
-    case_id: str = Field(min_length=1)
+class RequestSubmittedView(CaseEvent):
     legal_basis: str
     charges: tuple[IntakeCharge, ...]
 
 
-class ChargesAmendedView(Tolerant):
-    case_id: str = Field(min_length=1)
+class ChargesAmendedView(CaseEvent):
     charges: tuple[IntakeCharge, ...]
     reason: str | None = None
 
 
-class CustodyTransferredView(Tolerant):
-    case_id: str = Field(min_length=1)
+class CustodyTransferredView(CaseEvent):
     transferred_at: AwareDatetime
 
 

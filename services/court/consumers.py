@@ -16,7 +16,7 @@ from typing import Protocol, TypeVar
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.consumer import Handler
-from shared.eventstore import Actor, EventContext, NewEvent
+from shared.eventstore import Actor, NewEvent
 from shared.messaging.cloudevents import ConsumedEvent
 from shared.pii.consume import personal_data_handlers
 from shared.service import ConsumerSpec, ServiceRuntime
@@ -25,11 +25,6 @@ from . import arrival, handling, inputs
 from .state import CourtCase
 
 SERVICE_ACTOR = Actor.system("court")
-
-
-def _context(event: ConsumedEvent) -> EventContext:
-    return EventContext(actor=SERVICE_ACTOR, correlation_id=event.correlation_id,
-                        causation_id=str(event.event_id))
 
 
 class _Input(Protocol):
@@ -48,7 +43,7 @@ def _noting(runtime: ServiceRuntime, read: Callable[[ConsumedEvent], T],
         item = read(event)
         now = runtime.clock.now()
         await handling.run(runtime, conn, item.case_id, lambda s: note(s, item, now),
-                           _context(event), must_exist=False)
+                           event.caused(SERVICE_ACTOR), must_exist=False)
 
     return handle
 
@@ -70,7 +65,7 @@ def transport_handler(runtime: ServiceRuntime) -> Handler:
     async def on_landed(event: ConsumedEvent, conn: AsyncConnection) -> None:
         landing = inputs.landing(event)
         await handling.run(runtime, conn, landing.case_id,
-                           lambda s: arrival.open_intake(s, landing), _context(event),
+                           lambda s: arrival.open_intake(s, landing), event.caused(SERVICE_ACTOR),
                            must_exist=False)
 
     return on_landed
@@ -79,14 +74,10 @@ def transport_handler(runtime: ServiceRuntime) -> Handler:
 def consumers(runtime: ServiceRuntime) -> Sequence[ConsumerSpec]:
     on_terms = judicial_handler(runtime)
     return [
-        ConsumerSpec(name="court.intake-events", topics=[runtime.events_topic_of("intake")],
-                     handlers=intake_handlers(runtime)),
-        ConsumerSpec(name="court.judicial-events",
-                     topics=[runtime.events_topic_of("judicial")],
-                     handlers={inputs.SRE_GRANTED_V1: on_terms,
-                               inputs.SURRENDER_ORDERED_V1: on_terms,
-                               inputs.NS_TRANSFER_AUTHORIZED_V1: on_terms}),
-        ConsumerSpec(name="court.transport-events",
-                     topics=[runtime.events_topic_of("transport")],
-                     handlers={inputs.PERSON_LANDED_V1: transport_handler(runtime)}),
+        ConsumerSpec.of_events(runtime, "intake", intake_handlers(runtime)),
+        ConsumerSpec.of_events(runtime, "judicial", {
+            inputs.SRE_GRANTED_V1: on_terms, inputs.SURRENDER_ORDERED_V1: on_terms,
+            inputs.NS_TRANSFER_AUTHORIZED_V1: on_terms}),
+        ConsumerSpec.of_events(runtime, "transport",
+                               {inputs.PERSON_LANDED_V1: transport_handler(runtime)}),
     ]

@@ -17,7 +17,7 @@ from datetime import date
 from pydantic import AwareDatetime, Field
 
 from shared.messaging.cloudevents import ConsumedEvent, ce_type
-from shared.messaging.tolerant import Tolerant
+from shared.messaging.tolerant import CaseEvent, Tolerant
 
 from .arrival import IntakeAmendment, IntakeRequest, JudicialTerms, Landing
 from .events import ChargeText, LegalBasis, TermsSource
@@ -40,29 +40,25 @@ class _Person(Tolerant):
     person_id: str | None = None  # v2 only
 
 
-class _Request(Tolerant):
-    case_id: str = Field(min_length=1)
+class _Request(CaseEvent):
     legal_basis: LegalBasis
     requesting_district: str = Field(min_length=1)
     person: _Person | None = None
     charges: tuple[_Charge, ...] = ()
 
 
-class _Amendment(Tolerant):
-    case_id: str = Field(min_length=1)
+class _Amendment(CaseEvent):
     charges: tuple[_Charge, ...]
     reason: str | None = None
 
 
-class _Grant(Tolerant):
-    case_id: str = Field(min_length=1)
+class _Grant(CaseEvent):
     legal_basis: LegalBasis
     decided_on: date | None = None
     granted_charge_ids: tuple[str, ...]
 
 
-class _Order(Tolerant):
-    case_id: str = Field(min_length=1)
+class _Order(CaseEvent):
     legal_basis: LegalBasis
     requesting_district: str | None = None
     ordered_on: date | None = None
@@ -72,14 +68,12 @@ class _Order(Tolerant):
     granted_charge_ids: tuple[str, ...]
 
 
-class _Authorization(Tolerant):
-    case_id: str = Field(min_length=1)
+class _Authorization(CaseEvent):
     authorized_at: AwareDatetime | None = None
     requesting_district: str | None = None
 
 
-class _Landed(Tolerant):
-    case_id: str = Field(min_length=1)
+class _Landed(CaseEvent):
     flight_id: str = Field(min_length=1)
     landed_at: AwareDatetime
     airport: str = Field(min_length=1)

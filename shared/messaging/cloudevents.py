@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from shared.clock import iso_utc, parse_iso_utc
-from shared.eventstore import Actor, RecordedEvent
+from shared.eventstore import Actor, EventContext, RecordedEvent
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
@@ -67,6 +67,12 @@ class ConsumedEvent:
     @property
     def ce_type(self) -> str:
         return ce_type(self.event_type, self.schema_version)
+
+    def caused(self, actor: Actor) -> EventContext:
+        """The context of what `actor` (a consuming service) records because of this event:
+        in its correlation, caused by it."""
+        return EventContext(actor=actor, correlation_id=self.correlation_id,
+                            causation_id=str(self.event_id))
 
 
 def ce_type(event_type: str, schema_version: int) -> str:

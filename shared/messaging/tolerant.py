@@ -4,8 +4,14 @@ field (an additive change, see contracts/VERSIONING.md) never breaks its consume
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Tolerant(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class CaseEvent(Tolerant):
+    """A view of an event about one case: whatever else it reads, it names the case."""
+
+    case_id: str = Field(min_length=1)
