@@ -55,11 +55,6 @@ def charge(charge_id: str, capital: bool) -> Charge:
         death_penalty_law="18 U.S.C. § 3591" if capital else None)
 
 
-def consumed(source: str, event_type: str, payload: dict[str, Any], case_id: str,
-             version: int = 1) -> ConsumedEvent:
-    return off_kafka(source, event_type, payload, case_id, at=NOW, version=version)
-
-
 def submitted(case_id: str, *charges: Charge, basis: LegalBasis = LegalBasis.TREATY
               ) -> ConsumedEvent:
     payload = RequestSubmitted(
@@ -73,14 +68,15 @@ def submitted(case_id: str, *charges: Charge, basis: LegalBasis = LegalBasis.TRE
 
 def amended(case_id: str, *charges: Charge) -> ConsumedEvent:
     payload = ChargesAmended(case_id=case_id, charges=charges, reason="superseding indictment")
-    return consumed("intake", CHARGES_AMENDED, payload.model_dump(mode="json"), case_id, 2)
+    return off_kafka("intake", CHARGES_AMENDED, payload.model_dump(mode="json"), case_id,
+                     at=NOW, version=2)
 
 
 def custody_transferred(case_id: str, at: datetime) -> ConsumedEvent:
     # The transport service's contract is not written yet: extra fields must not matter.
     payload = {"case_id": case_id, "transferred_at": at.isoformat(), "flight_id": "FL-7",
                "port": "Toluca", "escort": "USMS"}
-    return consumed("transport", "transport.custody_transferred", payload, case_id)
+    return off_kafka("transport", "transport.custody_transferred", payload, case_id, at=NOW)
 
 
 async def feed(runtime: ServiceRuntime, event: ConsumedEvent) -> None:

@@ -47,11 +47,6 @@ def clock() -> ManualClock:
 
 # --- feeding other services' events -------------------------------------------------------
 
-def consumed(source: str, event_type: str, payload: dict[str, Any], case_id: str,
-             version: int = 1) -> ConsumedEvent:
-    return off_kafka(source, event_type, payload, case_id, at=LANDED, version=version)
-
-
 def charge(charge_id: str) -> Charge:
     return Charge(charge_id=charge_id, statute="21 U.S.C. § 848",
                   description=f"continuing criminal enterprise ({charge_id})",
@@ -71,13 +66,19 @@ async def submitted(runtime: ServiceRuntime, case_id: str, *charge_ids: str,
                      at=LANDED, schema_version=2)
 
 
+def from_judicial(payload: judicial.JudicialEvent, case_id: str) -> ConsumedEvent:
+    """A judicial event as court's consumer reads it off Kafka."""
+    return off_kafka("judicial", payload.EVENT_TYPE, payload.model_dump(mode="json"), case_id,
+                     at=LANDED)
+
+
 def sre_granted(case_id: str, *granted: str) -> ConsumedEvent:
     payload = judicial.SreExtraditionGranted(
         case_id=case_id, legal_basis=judicial.LegalBasis.TREATY, decided_on=date(2025, 5, 2),
         notified_on=date(2025, 5, 3), amparo_window_days=30,
         amparo_window_closes_on=date(2025, 6, 2), day_counting="calendar",
         granted_charge_ids=granted, judge_opinion_favorable=True)
-    return consumed("judicial", payload.EVENT_TYPE, payload.model_dump(mode="json"), case_id)
+    return from_judicial(payload, case_id)
 
 
 def surrender_ordered(case_id: str, *granted: str, temporary: bool = False) -> ConsumedEvent:
@@ -88,21 +89,21 @@ def surrender_ordered(case_id: str, *granted: str, temporary: bool = False) -> C
         pickup_days=60, pickup_deadline_on=date(2025, 8, 30), return_obligation=temporary,
         return_conditions="return within 30 days of the judgment" if temporary else None,
         granted_charge_ids=granted)
-    return consumed("judicial", payload.EVENT_TYPE, payload.model_dump(mode="json"), case_id)
+    return from_judicial(payload, case_id)
 
 
 def ns_authorized(case_id: str) -> ConsumedEvent:
     payload = judicial.NationalSecurityTransferAuthorized(
         case_id=case_id, authorized_at=LANDED - timedelta(hours=8),
         us_request_reference="DOJ-NS-1", authority="SSPC", requesting_district="EDNY")
-    return consumed("judicial", payload.EVENT_TYPE, payload.model_dump(mode="json"), case_id)
+    return from_judicial(payload, case_id)
 
 
 def person_landed(case_id: str, at: datetime = LANDED) -> ConsumedEvent:
     # The fixed transport contract; extra fields must not matter.
     payload = {"case_id": case_id, "flight_id": "FLT-0827", "landed_at": at.isoformat(),
                "airport": "JFK", "district": "EDNY", "stop": 1}
-    return consumed("transport", "transport.person_landed", payload, case_id)
+    return off_kafka("transport", "transport.person_landed", payload, case_id, at=LANDED)
 
 
 async def feed(runtime: ServiceRuntime, event: ConsumedEvent) -> None:
