@@ -286,10 +286,12 @@ def _plan_routes(router: APIRouter) -> None:
         # and the operator plans again from a consistent pool.
         async with rt.command() as conn:
             session = Session(rt, conn, context, routes_of(rt))
-            await holds.require_not_held(conn, body.case_ids)
+            # A held person stays behind with the rule named; the others are planned.
+            held = {case_id: holds.explain(letters)
+                    for case_id, letters in (await holds.holding(conn, body.case_ids)).items()}
             cases = {case_id: await session.case(case_id) for case_id in body.case_ids}
             plan = planning.plan_transfer(cases, request, rt.clock.now(), session.routes,
-                                          new_flight_id)
+                                          new_flight_id, held)
             for flight in plan.flights:
                 session.new_flight(flight.flight_id)
             await session.commit(plan.outcome)

@@ -144,13 +144,20 @@ def _deadline(case: CaseState) -> date:
 
 
 def screen(cases: Mapping[str, CaseState], case_ids: Sequence[str], on: date,
-           routes: RouteTable) -> tuple[list[Traveller], dict[str, PersonResult]]:
+           routes: RouteTable, held: Mapping[str, str] | None = None
+           ) -> tuple[list[Traveller], dict[str, PersonResult]]:
     """Travellers for those who may fly on the legal date `on`; a not_eligible result for
-    everyone else."""
+    everyone else, including those `held` (case id -> why) by a fact transport could not
+    apply yet (holds.py): they stay behind, the others still fly."""
     travellers: list[Traveller] = []
     refused: dict[str, PersonResult] = {}
     for case_id in case_ids:
         case = cases.get(case_id, CaseState())
+        if held and case_id in held:
+            refused[case_id] = PersonResult(case_id, "not_eligible",
+                                            rules=(rules.UNPROCESSED_SAFETY_FACT.id,),
+                                            detail=held[case_id])
+            continue
         try:
             airport = domain.admissible(case, case_id, on, routes)
         except Refusal as refusal:
@@ -162,10 +169,11 @@ def screen(cases: Mapping[str, CaseState], case_ids: Sequence[str], on: date,
 
 
 def plan_transfer(cases: Mapping[str, CaseState], request: TransferRequest, now: datetime,
-                  routes: RouteTable, new_flight_id: Callable[[], str]) -> Plan:
+                  routes: RouteTable, new_flight_id: Callable[[], str],
+                  held: Mapping[str, str] | None = None) -> Plan:
     case_ids = tuple(dict.fromkeys(request.case_ids))
     on = rules.judged_on(now, request.scheduled_departure)
-    travellers, results = screen(cases, case_ids, on, routes)
+    travellers, results = screen(cases, case_ids, on, routes, held)
     packing = pack(travellers, request.aircraft)
     for traveller in packing.left_behind:
         results[traveller.case_id] = PersonResult(

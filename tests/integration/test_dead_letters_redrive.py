@@ -231,10 +231,17 @@ async def test_a_discarded_dead_letter_needs_a_reason_and_lifts_the_hold(
         active_suspensions=("AMP-2025-91",))
     letter = await transport.dead_letter_of(
         await transport.publish("judicial", suspension.EVENT_TYPE, suspension, case_id))
+    free = await new_case(transport.runtime, "EDNY")
     plan = await transport.http.post("/transfers/plan", json={
-        "case_ids": [case_id], "aircraft": [{"aircraft": "XC-MGA", "capacity": 4}],
+        "case_ids": [case_id, free], "aircraft": [{"aircraft": "XC-MGA", "capacity": 4}],
         "departure_base": "Mexico City (AIFA)", "scheduled_departure": "2025-08-12T18:00:00Z"})
-    assert refused_rule(plan) == HOLD
+    # The held person stays behind, the rule and the dead letter named; the other flies.
+    assert plan.status_code == 200, plan.text
+    held, planned = plan.json()["results"]
+    assert (held["case_id"], held["outcome"], held["rules"]) == \
+        (case_id, "not_eligible", [HOLD])
+    assert f"dead letter {letter['id']}" in held["detail"]
+    assert (planned["case_id"], planned["outcome"]) == (free, "assigned")
 
     unexplained = await transport.http.post(f"/dead-letters/{letter['id']}/discard",
                                             json={}, headers=OPERATIONS)
