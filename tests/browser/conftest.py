@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page, async_playwright, expect
 
 from shared.settings import REPO_ROOT
 from tests.browser.stack import (
@@ -81,6 +81,9 @@ async def console(stack: Stack) -> AsyncIterator[Console]:
 
 @pytest.fixture(scope="module")
 async def browser(stack: Stack) -> AsyncIterator[Browser]:
+    # An expectation waits as long as any other wait here (Playwright's default is 5 s: too
+    # short on a loaded machine for an event to reach a page through Kafka and intake).
+    expect.set_options(timeout=DEADLINE_MS)
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(
             executable_path=str(chromium()), headless=True,
