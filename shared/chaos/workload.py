@@ -97,15 +97,14 @@ def generate(seed: int, cases: int, tag: str) -> list[CaseScript]:
     rng = random.Random(f"workload-{seed}")
     kinds, weights = list(WEIGHTS), list(WEIGHTS.values())
     return [CaseScript(index, kind := rng.choices(kinds, weights)[0], rng.choice(DISTRICTS),
-                       removed=_flies(kind) and rng.random() < REMOVED_SHARE, tag=tag)
+                       removed=kind in PLANNED and rng.random() < REMOVED_SHARE, tag=tag)
             for index in range(1, cases + 1)]
 
 
-def _flies(kind: Kind) -> bool:
-    """Whether the path ends with the person surrendered (the oracle says what follows)."""
-    return kind in {Kind.NATIONAL_SECURITY, Kind.NATIONAL_SECURITY_CAPITAL, Kind.TREATY,
-                    Kind.TREATY_AMENDED, Kind.TREATY_ASSURANCE_ACCEPTED,
-                    Kind.TREATY_ASSURANCE_REJECTED}
+# The paths the workload plans onto a flight (a rejected assurance's case is surrendered but
+# never planned: the oracle says transport would refuse it).
+PLANNED = frozenset({Kind.NATIONAL_SECURITY, Kind.NATIONAL_SECURITY_CAPITAL, Kind.TREATY,
+                     Kind.TREATY_AMENDED, Kind.TREATY_ASSURANCE_ACCEPTED})
 
 
 @dataclass
@@ -419,8 +418,8 @@ async def play(api: ChaosApi, scripts: list[CaseScript], today: date,
 
     await _bounded([walk_and_count(p) for p in people], concurrency)
     flights = Flights(api, calendar)
-    candidates = [p for p in people if p.error is None and _flies(p.script.kind)
-                  and p.script.kind != Kind.TREATY_ASSURANCE_REJECTED and not p.refusals]
+    candidates = [p for p in people if p.error is None and p.script.kind in PLANNED
+                  and not p.refusals]
     say(f"  workload: waiting for transport to clear {len(candidates)} people")
     await flights.wait_eligible(candidates, within=900)
     ready = [p for p in candidates if p.error is None]
