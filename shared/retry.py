@@ -109,9 +109,9 @@ TRANSIENT_ATTEMPTS = 5
 TRANSIENT_FIRST_DELAY_S = 0.05
 
 
-def is_transient_database_error(error: BaseException) -> bool:
-    """A deadlock or serialization failure, as asyncpg raises it or SQLAlchemy wraps it (the
-    SQLSTATE sits on the driver's exception, the wrapper's `orig`, or the chain below)."""
+def error_chain(error: BaseException) -> Iterator[BaseException]:
+    """The error and every error it wraps: a driver's exception sits on SQLAlchemy's wrapper
+    as `orig`, and below either as `__cause__` or `__context__`; each is given once."""
     seen: set[int] = set()
     pending: list[BaseException | None] = [error]
     while pending:
@@ -119,12 +119,16 @@ def is_transient_database_error(error: BaseException) -> bool:
         if current is None or id(current) in seen:
             continue
         seen.add(id(current))
-        if getattr(current, "sqlstate", None) in TRANSIENT_SQLSTATES:
-            return True
+        yield current
         orig = getattr(current, "orig", None)
         pending += [orig if isinstance(orig, BaseException) else None,
                     current.__cause__, current.__context__]
-    return False
+
+
+def is_transient_database_error(error: BaseException) -> bool:
+    """A deadlock or serialization failure, as asyncpg raises it or SQLAlchemy wraps it."""
+    return any(getattr(current, "sqlstate", None) in TRANSIENT_SQLSTATES
+               for current in error_chain(error))
 
 
 def transient_delays(attempts: int = TRANSIENT_ATTEMPTS,

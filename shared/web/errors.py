@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from shared.errors import InvalidRequest, NotFound, RuleViolation
 from shared.eventstore import ConcurrencyConflict
+from shared.retry import error_chain
 
 from .storable import MAX_DEPTH, echoable, nested_deeper_than, printable
 
@@ -30,23 +31,15 @@ _OUTAGE_SQLSTATES = ("08", "57P")
 def database_unavailable(error: BaseException) -> bool:
     """The error (or one it wraps) is the database connection failing, not the command: a
     closed or refused connection, a server shutting down or still starting."""
-    seen: set[int] = set()
-    pending: list[BaseException | None] = [error]
-    while pending:
-        current = pending.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, (sa_exc.InterfaceError, ConnectionError)) or (
-                isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated):
-            return True
-        if "connection was closed" in str(current) or str(
-                getattr(current, "sqlstate", "") or "").startswith(_OUTAGE_SQLSTATES):
-            return True
-        orig = getattr(current, "orig", None)
-        pending += [orig if isinstance(orig, BaseException) else None,
-                    current.__cause__, current.__context__]
-    return False
+    return any(_lost_connection(current) for current in error_chain(error))
+
+
+def _lost_connection(error: BaseException) -> bool:
+    if isinstance(error, (sa_exc.InterfaceError, ConnectionError)) or (
+            isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated):
+        return True
+    return "connection was closed" in str(error) or str(
+        getattr(error, "sqlstate", "") or "").startswith(_OUTAGE_SQLSTATES)
 
 # A 422 names what was wrong and shows the offending value, but never echoes back more than
 # this much of it: a megabyte of junk is not worth returning (or logging) to its sender.
