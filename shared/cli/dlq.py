@@ -100,16 +100,25 @@ def run_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_show(args: argparse.Namespace) -> int:
+def _ask(args: argparse.Namespace, method: str, action: str = "",
+         body: dict[str, Any] | None = None) -> tuple[str, dict[str, Any] | int]:
+    """The service named and its answer about dead letter `args.id`: the JSON body, or the
+    exit code once a refusal has been printed."""
     service = _known(args.service)
     with _client(args, service) as http:
-        response = http.get(f"/dead-letters/{args.id}")
+        response = http.request(method, f"/dead-letters/{args.id}{action}", json=body)
     if response.status_code != 200:
-        return _refused(service, response)
-    letter = response.json()
+        return service, _refused(service, response)
+    answer: dict[str, Any] = response.json()
     if args.json:
-        print(json.dumps(letter, indent=2))
-        return 0
+        print(json.dumps(answer, indent=2))
+    return service, answer
+
+
+def run_show(args: argparse.Namespace) -> int:
+    service, letter = _ask(args, "GET")
+    if isinstance(letter, int) or args.json:
+        return letter if isinstance(letter, int) else 0
     print(_line(service, letter))
     print(f"  event {letter['event_id']}  error {letter['error_type']}: "
           f"{letter['error_message']}")
@@ -125,31 +134,19 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def run_redrive(args: argparse.Namespace) -> int:
-    service = _known(args.service)
-    with _client(args, service) as http:
-        response = http.post(f"/dead-letters/{args.id}/redrive")
-    if response.status_code != 200:
-        return _refused(service, response)
-    body = response.json()
-    if args.json:
-        print(json.dumps(body, indent=2))
-    else:
-        print(f"{service} dead letter {args.id}: {body['outcome']} "
-              f"(status {body['dead_letter']['status']})")
+    service, body = _ask(args, "POST", "/redrive")
+    if isinstance(body, int) or args.json:
+        return body if isinstance(body, int) else 0
+    print(f"{service} dead letter {args.id}: {body['outcome']} "
+          f"(status {body['dead_letter']['status']})")
     return 0
 
 
 def run_discard(args: argparse.Namespace) -> int:
-    service = _known(args.service)
-    with _client(args, service) as http:
-        response = http.post(f"/dead-letters/{args.id}/discard", json={"reason": args.reason})
-    if response.status_code != 200:
-        return _refused(service, response)
-    body = response.json()
-    if args.json:
-        print(json.dumps(body, indent=2))
-    else:
-        print(f"{service} dead letter {args.id}: {body['status']} ({body['note']})")
+    service, body = _ask(args, "POST", "/discard", {"reason": args.reason})
+    if isinstance(body, int) or args.json:
+        return body if isinstance(body, int) else 0
+    print(f"{service} dead letter {args.id}: {body['status']} ({body['note']})")
     return 0
 
 
