@@ -10,6 +10,7 @@ import contextlib
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -17,24 +18,45 @@ import sqlalchemy as sa
 from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment
 
 from shared.db import Database
-from shared.infra.cluster import Cluster
+from shared.infra.cluster import Cluster, Layout
 from shared.legaltime import legal_date
 from shared.messaging.cloudevents import from_kafka
 from shared.messaging.kafka import make_admin
 from shared.messaging.topics import namespaced
 from tests.support.auth import auth_headers
+from tests.support.infra import create_database, drop_database, fresh_namespace
 from tests.support.kafka_read import read_topic, wait_for
+from tests.support.ports import free_port
 from tests.support.requests import request
 
 # Three JVMs and four services on a 2-core box: starting them takes minutes, not seconds.
 pytestmark = pytest.mark.timeout(900)
 
+SERVICES = ("intake", "judicial")
 OPERATOR = auth_headers("operator", "op-replicas")
 CLERK = auth_headers("judicial_clerk", "clerk-replicas")
 JUDICIAL_GROUP = "judicial.intake-events"
 # Deadlines sized for a machine three times slower than a developer's; none is asserted.
 FLOW_S = 180.0
 HEALTH_S = 90.0
+
+
+@pytest.fixture(scope="module")
+async def cluster(pg_server: str, tmp_path_factory: pytest.TempPathFactory
+                  ) -> AsyncIterator[Cluster]:
+    databases = {name: await create_database(pg_server) for name in (*SERVICES, "keys")}
+    layout = Layout.build(Path(tmp_path_factory.mktemp("replicas")), services=SERVICES,
+                          replicas=2, brokers=3, namespace=fresh_namespace("replicas"),
+                          port=lambda _wanted: free_port())
+    running = Cluster(layout, databases.__getitem__,
+                      env={"RUNWAY_KEYSTORE_URL": databases["keys"]})
+    try:
+        await running.start()
+        yield running
+    finally:
+        await running.stop()
+        for url in databases.values():
+            await drop_database(pg_server, url)
 
 
 @pytest.fixture
