@@ -19,20 +19,18 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.partitioner import DefaultPartitioner
 
 from shared.db import Database
-from shared.infra.cluster import Cluster, Layout
+from shared.infra.cluster import Cluster
 from shared.legaltime import legal_date
 from shared.messaging.cloudevents import from_kafka
 from shared.messaging.kafka import make_admin
 from tests.support.auth import auth_headers, service_headers
-from tests.support.infra import create_database, drop_database, fresh_namespace
+from tests.support.cluster import SERVICES, running_cluster
 from tests.support.kafka_read import read_topic, wait_for
-from tests.support.ports import free_port
 from tests.support.requests import request
 
 # Three JVMs and four services on a 2-core box: starting them takes minutes, not seconds.
 pytestmark = pytest.mark.timeout(900)
 
-SERVICES = ("intake", "judicial")
 OPERATOR = auth_headers("operator", "op-cluster")
 CLERK = auth_headers("judicial_clerk", "clerk-cluster")
 TODAY = legal_date(datetime.now(UTC))
@@ -48,20 +46,11 @@ def days_ago(n: int) -> str:
 @pytest.fixture(scope="module")
 async def cluster(pg_server: str, tmp_path_factory: pytest.TempPathFactory
                   ) -> AsyncIterator[Cluster]:
-    databases = {name: await create_database(pg_server) for name in (*SERVICES, "keys")}
-    layout = Layout.build(Path(tmp_path_factory.mktemp("cluster")), services=SERVICES,
-                          replicas=2, brokers=3, namespace=fresh_namespace("cluster"),
-                          port=lambda _wanted: free_port())
-    running = Cluster(layout, databases.__getitem__,
-                      env={"RUNWAY_KEYSTORE_URL": databases["keys"],
-                           "SCHEDULER_INTERVAL_S": "0.2"})
-    try:
-        await running.start()
+    root = Path(tmp_path_factory.mktemp("cluster"))
+    # The scheduler's round is short so a timer test need not wait a second per round.
+    async with running_cluster(pg_server, root, "cluster",
+                               env={"SCHEDULER_INTERVAL_S": "0.2"}) as running:
         yield running
-    finally:
-        await running.stop()
-        for url in databases.values():
-            await drop_database(pg_server, url)
 
 
 async def submit(cluster: Cluster, body: dict[str, Any]) -> str:

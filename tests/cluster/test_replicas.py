@@ -18,21 +18,19 @@ import sqlalchemy as sa
 from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment
 
 from shared.db import Database
-from shared.infra.cluster import Cluster, Layout
+from shared.infra.cluster import Cluster
 from shared.legaltime import legal_date
 from shared.messaging.cloudevents import from_kafka
 from shared.messaging.kafka import make_admin
 from shared.messaging.topics import namespaced
 from tests.support.auth import auth_headers
-from tests.support.infra import create_database, drop_database, fresh_namespace
+from tests.support.cluster import running_cluster
 from tests.support.kafka_read import read_topic, wait_for
-from tests.support.ports import free_port
 from tests.support.requests import request
 
 # Three JVMs and four services on a 2-core box: starting them takes minutes, not seconds.
 pytestmark = pytest.mark.timeout(900)
 
-SERVICES = ("intake", "judicial")
 OPERATOR = auth_headers("operator", "op-replicas")
 CLERK = auth_headers("judicial_clerk", "clerk-replicas")
 JUDICIAL_GROUP = "judicial.intake-events"
@@ -44,19 +42,9 @@ HEALTH_S = 90.0
 @pytest.fixture(scope="module")
 async def cluster(pg_server: str, tmp_path_factory: pytest.TempPathFactory
                   ) -> AsyncIterator[Cluster]:
-    databases = {name: await create_database(pg_server) for name in (*SERVICES, "keys")}
-    layout = Layout.build(Path(tmp_path_factory.mktemp("replicas")), services=SERVICES,
-                          replicas=2, brokers=3, namespace=fresh_namespace("replicas"),
-                          port=lambda _wanted: free_port())
-    running = Cluster(layout, databases.__getitem__,
-                      env={"RUNWAY_KEYSTORE_URL": databases["keys"]})
-    try:
-        await running.start()
+    root = Path(tmp_path_factory.mktemp("replicas"))
+    async with running_cluster(pg_server, root, "replicas") as running:
         yield running
-    finally:
-        await running.stop()
-        for url in databases.values():
-            await drop_database(pg_server, url)
 
 
 @pytest.fixture
