@@ -19,6 +19,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 
+from shared.messaging.kafka import METADATA_MAX_AGE_MS
 from shared.messaging.security import KafkaSecurity, options
 from shared.messaging.topics import events_topic
 
@@ -111,7 +112,8 @@ async def run(hub: Hub, bootstrap: str, namespace: str, services: Iterable[str],
         consumer = AIOKafkaConsumer(
             *topics, bootstrap_servers=bootstrap, group_id=f"console-{uuid.uuid4()}",
             enable_auto_commit=False, auto_offset_reset="latest",
-            isolation_level="read_committed", fetch_max_wait_ms=100, **options(security))
+            isolation_level="read_committed", fetch_max_wait_ms=100,
+            metadata_max_age_ms=METADATA_MAX_AGE_MS, **options(security))
         try:
             await consumer.start()
             await _consume(hub, consumer, stop)

@@ -38,6 +38,14 @@ def default_bootstrap() -> str:
     return KafkaSettings().bootstrap()
 
 
+# How stale a consumer's picture of the partitions' leaders may get. aiokafka 0.14 does not
+# refresh it when a partition's first-offset lookup hits NotLeaderForPartition after a broker
+# failover (its offset-reset path only logs and retries; the Java client's KAFKA-9535), so a
+# consumer that took the partition over in a rebalance asked the old leader for minutes, until
+# the default refresh (5 minutes). A metadata request every 5 s per client is cheap.
+METADATA_MAX_AGE_MS = 5_000
+
+
 def make_producer(bootstrap: str, client_id: str, *, linger_ms: int = 2,
                   security: KafkaSecurity | None = None) -> AIOKafkaProducer:
     """A producer that never loses or duplicates on retry: every in-sync replica acknowledges
@@ -68,6 +76,7 @@ def make_consumer(bootstrap: str, group_id: str, topics: list[str], *,
         isolation_level="read_committed",
         max_poll_records=500,
         fetch_max_wait_ms=100,
+        metadata_max_age_ms=METADATA_MAX_AGE_MS,
         **options(security),
     )
 
