@@ -1,6 +1,6 @@
 """Carry out a fault schedule on a running cluster and measure each fault's recovery time:
 from the fault until the part is back and serving (a replica answering /readyz, every broker
-registered, every service ready again after PostgreSQL came back)."""
+registered, every service answering through its load balancer after PostgreSQL came back)."""
 
 from __future__ import annotations
 
@@ -84,7 +84,7 @@ class Injector:
         elif fault.kind == "postgres":
             await self.postgres.crash()
             await self.postgres.start()
-            await self.all_ready()
+            await self.all_serving()
         else:
             await self.cluster.kill_replica(fault.service, index)
             await self.restart_replica(fault.service, index)
@@ -131,18 +131,21 @@ class Injector:
                     return index
         return fallback
 
-    async def all_ready(self) -> None:
-        """Every replica of every service answers /readyz again."""
-        ports = [p for ps in self.cluster.layout.replica_ports.values() for p in ps]
+    async def all_serving(self) -> None:
+        """Every service answers /readyz through its load balancer again: what a client
+        sees. (Waiting for every replica overstated it: a replica another fault had killed
+        meanwhile counted as the database's outage.)"""
+        urls = [self.cluster.layout.url(s) for s in self.cluster.layout.services]
         async with httpx.AsyncClient(timeout=5) as http:
-            async def ready() -> bool:
-                for port in ports:
+            async def serving() -> bool:
+                for url in urls:
                     try:
-                        answer = await http.get(f"http://127.0.0.1:{port}/readyz")
+                        answer = await http.get(f"{url}/readyz")
                     except httpx.HTTPError:
                         return False
                     if answer.status_code != 200:
                         return False
                 return True
 
-            await poll(ready, within=RECOVER_S, every=0.25, what="every replica ready")
+            await poll(serving, within=RECOVER_S, every=0.25,
+                       what="every service serving through its load balancer")
