@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,28 @@ LIVE_CATCH_UP_S = 5.0
 # A page's forms before any was tried.
 NO_STEP: dict[str, Any] = {"open_step": None, "step_values": {}, "step_problems": {},
                            "step_refusal": None, "recorded": None}
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A step form's post: the API's answer (None when it was not recorded), and the form as
+    sent with its problems by field (422) or the API's refusal (403, 409)."""
+
+    step_id: str
+    answer: Any
+    form: dict[str, str]
+    problems: dict[str, list[dict[str, Any]]]
+    refusal: dict[str, Any] | None
+
+    @property
+    def code(self) -> int:
+        """The status of the page that shows the form again."""
+        return 422 if self.problems else 409
+
+    def reopened(self) -> dict[str, Any]:
+        """The page's arguments that reopen the step's form with what went wrong."""
+        return {"open_step": self.step_id, "step_values": self.form,
+                "step_problems": self.problems, "step_refusal": self.refusal}
 
 
 class SignInNeeded(Exception):
@@ -289,9 +312,9 @@ def create_app(settings: ConsoleSettings, apis: Apis | None = None) -> FastAPI:
         return live_stream(request, case_id)
 
     async def attempt(request: Request, session: Session, step_id: str, subject: str,
-                      subject_id: str) -> tuple[Any, dict[str, str], Any, Any]:
-        """Record a step through its API: (the API's answer or None, the form, the problems
-        by field, the refusal). Raises for an unknown step or an answer a page can't show."""
+                      subject_id: str) -> Attempt:
+        """Record a step through its API: the API's answer, or the form with its problems by
+        field or its refusal. Raises for an unknown step or an answer a page can't show."""
         step = STEPS.get(step_id)
         if step is None or step.subject != subject:
             raise ApiError(404, {"error": "not_found", "detail": step_id}, "console")
@@ -302,7 +325,7 @@ def create_app(settings: ConsoleSettings, apis: Apis | None = None) -> FastAPI:
             body = body_of(step, form, settings.legal_timezone)
             answer = await call(session, step.service, "POST", step.url(subject_id, form),
                                 json=body)
-            return answer, form, problems, refusal
+            return Attempt(step_id, answer, form, problems, refusal)
         except FormProblem as problem:
             problems[problem.name] = [{"msg_key": problem.message_key}]
         except ApiError as error:
@@ -316,24 +339,34 @@ def create_app(settings: ConsoleSettings, apis: Apis | None = None) -> FastAPI:
                            if error.rule else None, "detail": error.detail}
             else:
                 raise
-        return None, form, problems, refusal
+        return Attempt(step_id, None, form, problems, refusal)
 
-    def failed(problems: dict[str, Any]) -> int:
-        return 422 if problems else 409
+    async def record_step(request: Request, step_id: str, subject: str, subject_id: str, *,
+                          done: Callable[[Any], Response],
+                          again: Callable[[Session, Attempt], Awaitable[Response]]) -> Response:
+        """Every step form's post: `done` answers a recorded step (a redirect), `again` renders
+        the subject's page with the form reopened beside what went wrong."""
+        session = session_of(request)
+        tried = await attempt(request, session, step_id, subject, subject_id)
+        if tried.answer is None:
+            return await again(session, tried)
+        return done(tried.answer)
+
+    def recorded_redirect(page: str, step_id: str, anchor: str = "") -> Response:
+        return RedirectResponse(f"{page}?recorded={step_id}{anchor}", status_code=303)
 
     @app.post("/cases/{case_id}/steps/{step_id}", response_class=HTMLResponse)
     async def take_step(request: Request, case_id: str, step_id: str) -> Response:
-        session = session_of(request)
-        answer, form, problems, refusal = await attempt(request, session, step_id, "case",
-                                                        case_id)
-        if answer is not None:
-            return RedirectResponse(f"/cases/{quote(case_id)}?recorded={step_id}#recorded",
-                                    status_code=303)
-        view = await _case_view(call, session, case_id, language(request), settings)
-        return render(request, "case.html", failed(problems), **view,
-                      steps=on("case", allowed_steps(session.roles, matrix)),
-                      open_step=step_id, step_values=form, step_problems=problems,
-                      step_refusal=refusal, recorded=None)
+        async def again(session: Session, tried: Attempt) -> Response:
+            view = await _case_view(call, session, case_id, language(request), settings)
+            return render(request, "case.html", tried.code, **view,
+                          steps=on("case", allowed_steps(session.roles, matrix)),
+                          **tried.reopened(), recorded=None)
+
+        return await record_step(
+            request, step_id, "case", case_id, again=again,
+            done=lambda _answer: recorded_redirect(f"/cases/{quote(case_id)}", step_id,
+                                                   "#recorded"))
 
     # --- submit ------------------------------------------------------------------------------
 
@@ -421,33 +454,28 @@ def create_app(settings: ConsoleSettings, apis: Apis | None = None) -> FastAPI:
 
     @app.post("/flights/steps/{step_id}", response_class=HTMLResponse)
     async def fleet_step(request: Request, step_id: str) -> Response:
-        session = session_of(request)
-        answer, form, problems, refusal = await attempt(request, session, step_id, "fleet", "")
-        if answer is None:
-            return await flights_page(request, session, failed(problems), open_step=step_id,
-                                      step_values=form, step_problems=problems,
-                                      step_refusal=refusal)
-        if "results" in answer:  # a plan: who goes on which flight, who stays and why
-            lang = language(request)
-            rules = rule_texts.registry()
-            for result in answer["results"]:
-                result["shown_rules"] = [rule_texts.shown(r, lang, rules)
-                                         for r in result.get("rules", [])]
-            return render(request, "plan.html", plan=answer)
-        return RedirectResponse(f"/flights/{quote(answer['flight_id'])}?recorded={step_id}",
-                                status_code=303)
+        def done(answer: Any) -> Response:
+            if "results" in answer:  # a plan: who goes on which flight, who stays and why
+                lang = language(request)
+                rules = rule_texts.registry()
+                for result in answer["results"]:
+                    result["shown_rules"] = [rule_texts.shown(r, lang, rules)
+                                             for r in result.get("rules", [])]
+                return render(request, "plan.html", plan=answer)
+            return recorded_redirect(f"/flights/{quote(answer['flight_id'])}", step_id)
+
+        return await record_step(
+            request, step_id, "fleet", "", done=done,
+            again=lambda session, tried: flights_page(request, session, tried.code,
+                                                      **tried.reopened()))
 
     @app.post("/flights/{flight_id}/steps/{step_id}", response_class=HTMLResponse)
     async def flight_step(request: Request, flight_id: str, step_id: str) -> Response:
-        session = session_of(request)
-        answer, form, problems, refusal = await attempt(request, session, step_id, "flight",
-                                                        flight_id)
-        if answer is not None:
-            return RedirectResponse(f"/flights/{quote(flight_id)}?recorded={step_id}",
-                                    status_code=303)
-        return await flight_page(request, session, flight_id, failed(problems),
-                                 open_step=step_id, step_values=form, step_problems=problems,
-                                 step_refusal=refusal)
+        return await record_step(
+            request, step_id, "flight", flight_id,
+            done=lambda _answer: recorded_redirect(f"/flights/{quote(flight_id)}", step_id),
+            again=lambda session, tried: flight_page(request, session, flight_id, tried.code,
+                                                     **tried.reopened()))
 
     # --- auditors ----------------------------------------------------------------------------
 
