@@ -3,7 +3,6 @@ opens a case, clerks walk it through HTTP, the scheduler fires clocks (by hand a
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -28,6 +27,7 @@ from tests.support.kafka_read import wait_for
 from tests.support.people import as_v2
 from tests.support.requests import request
 from tests.support.service_app import api_client, off_kafka, started_runtime
+from tests.support.service_app import stored_with_topics as stored
 
 CLERK = auth_headers("judicial_clerk", "clerk-7")
 START = datetime(2026, 1, 2, 12, tzinfo=UTC)
@@ -118,13 +118,24 @@ async def walk_to_grant(client: httpx.AsyncClient, clock: ManualClock, case_id: 
     assert result["status"] == "extradition_granted"
 
 
-async def stream(runtime: ServiceRuntime, case_id: str) -> list[tuple[str, str | None]]:
-    async with runtime.database.connect() as conn:
-        rows = await conn.execute(sa.text(
-            "SELECT e.event_type, o.topic FROM events e "
-            "LEFT JOIN outbox o ON o.event_position = e.position "
-            "WHERE e.stream_id = :c ORDER BY e.version"), {"c": case_id})
-        return [(row.event_type, row.topic) for row in rows]
+async def past_the_amparo_window(client: httpx.AsyncClient, runtime: ServiceRuntime,
+                                 clock: ManualClock) -> str:
+    """A treaty case granted on 11 Feb 2026 whose amparo window has closed (its timer fired on
+    27 Mar, the clock left there): the surrender may now be ordered."""
+    case_id = await open_case(runtime)
+    await walk_to_grant(client, clock, case_id)
+    clock.set(datetime(2026, 3, 27, tzinfo=LEGAL))
+    assert await run_due_timers(runtime) == 1
+    return case_id
+
+
+async def custody_transferred(runtime: ServiceRuntime, case_id: str, flight_id: str,
+                              transferred_at: datetime) -> None:
+    """Transport's custody transfer of the person, as judicial's consumer reads it."""
+    await feed(runtime, off_kafka("transport", "transport.custody_transferred", {
+        "case_id": case_id, "flight_id": flight_id, "transferred_at": transferred_at.isoformat(),
+        "place": "Toluca", "mexican_officer": "FGR-1", "us_marshal": "USMS-1"}, case_id,
+        at=transferred_at))
 
 
 async def timers(runtime: ServiceRuntime, case_id: str) -> dict[str, str]:
@@ -194,7 +205,7 @@ async def test_a_treaty_case_walks_to_surrender_ordered(
     assert await timers(runtime, case_id) == {"provisional_detention": "cancelled",
                                               "amparo_window": "fired",
                                               "pickup_window": "pending"}
-    recorded = await stream(runtime, case_id)
+    recorded = await stored(runtime, case_id)
     assert [t for t, _ in recorded] == [
         "judicial.case_opened", "judicial.provisional_detention_ordered",
         "judicial.formal_request_received", "judicial.hearing_held",
@@ -213,7 +224,7 @@ async def test_sre_before_the_opinion_is_a_409_and_writes_nothing(
     rule = await rejected(client, case_id, "sre-decision", {
         "decision": "granted", "decided_on": today(clock), "notified_on": today(clock)})
     assert rule == "sre_requires_judge_opinion"
-    assert len(await stream(runtime, case_id)) == 3
+    assert len(await stored(runtime, case_id)) == 3
     assert (await client.get(f"/cases/{case_id}")).json()["status"] == "hearing"
 
 
@@ -297,25 +308,19 @@ async def test_surrender_waits_for_the_amparo_appeal_and_a_granted_amparo_reopen
 async def test_the_custody_transfer_stops_the_clocks_and_is_dated_by_its_legal_instant(
     client: httpx.AsyncClient, runtime: ServiceRuntime, clock: ManualClock,
 ) -> None:
-    case_id = await open_case(runtime)
-    await walk_to_grant(client, clock, case_id)
-    clock.set(datetime(2026, 3, 27, tzinfo=LEGAL))
-    assert await run_due_timers(runtime) == 1
+    case_id = await past_the_amparo_window(client, runtime, clock)
     await post(client, case_id, "surrender-order", {"ordered_on": "2026-03-27"})
     # Handed over at 23:30 in Mexico City on 20 Apr (05:30 UTC on the 21st); transport's
     # event reaches judicial weeks later, after the pickup deadline (27 May).
     transferred_at = datetime(2026, 4, 21, 5, 30, tzinfo=UTC)
     clock.set(datetime(2026, 6, 15, tzinfo=LEGAL))
-    await feed(runtime, off_kafka("transport", "transport.custody_transferred", {
-        "case_id": case_id, "flight_id": "F-7", "transferred_at": transferred_at.isoformat(),
-        "place": "Toluca", "mexican_officer": "FGR-1", "us_marshal": "USMS-1"}, case_id,
-        at=transferred_at))
+    await custody_transferred(runtime, case_id, "F-7", transferred_at)
     shown = (await client.get(f"/cases/{case_id}")).json()
     assert shown["status"] == "surrendered" and shown["handed_over_on"] == "2026-04-20"
     assert shown["clocks"] == [] and shown["released"] is None
     assert await run_due_timers(runtime) == 0
     assert (await timers(runtime, case_id))["pickup_window"] == "cancelled"
-    assert [t for t, _ in await stream(runtime, case_id)][-1] == "judicial.handed_over"
+    assert [t for t, _ in await stored(runtime, case_id)][-1] == "judicial.handed_over"
     assert await rejected(client, case_id, "amparo", {"amparo_id": "AR-9",
                                                       "filed_on": today(clock)}) \
         == "person_handed_over"
@@ -327,19 +332,13 @@ async def test_an_order_entered_after_its_window_closed_waits_for_the_handover_e
     """Issue 13: an order typed in after its pickup window had closed in law must not fire
     the expiry (and a release) before the handover, typed in next, can stop it: the clock
     waits JUDICIAL_BACKFILL_GRACE_HOURS (72) after it was recorded."""
-    case_id = await open_case(runtime)
-    await walk_to_grant(client, clock, case_id)
-    clock.set(datetime(2026, 3, 27, tzinfo=LEGAL))
-    assert await run_due_timers(runtime) == 1
+    case_id = await past_the_amparo_window(client, runtime, clock)
     clock.set(datetime(2026, 9, 1, 9, tzinfo=LEGAL))  # the clerk enters it all in September
     await post(client, case_id, "surrender-order", {"ordered_on": "2026-03-27"})
     assert await run_due_timers(runtime) == 0  # overdue since 27 May, but just recorded
     handed = datetime(2026, 4, 20, 15, tzinfo=LEGAL)
     clock.advance(timedelta(hours=2))
-    await feed(runtime, off_kafka("transport", "transport.custody_transferred", {
-        "case_id": case_id, "flight_id": "F-8", "transferred_at": handed.isoformat(),
-        "place": "Toluca", "mexican_officer": "FGR-1", "us_marshal": "USMS-1"}, case_id,
-        at=handed))
+    await custody_transferred(runtime, case_id, "F-8", handed)
     clock.advance(timedelta(hours=80))
     assert await run_due_timers(runtime) == 0
     shown = (await client.get(f"/cases/{case_id}")).json()
@@ -349,10 +348,7 @@ async def test_an_order_entered_after_its_window_closed_waits_for_the_handover_e
 async def test_an_overdue_order_entered_late_and_never_collected_expires_after_the_grace(
     client: httpx.AsyncClient, runtime: ServiceRuntime, clock: ManualClock,
 ) -> None:
-    case_id = await open_case(runtime)
-    await walk_to_grant(client, clock, case_id)
-    clock.set(datetime(2026, 3, 27, tzinfo=LEGAL))
-    assert await run_due_timers(runtime) == 1
+    case_id = await past_the_amparo_window(client, runtime, clock)
     clock.set(datetime(2026, 9, 1, 9, tzinfo=LEGAL))
     await post(client, case_id, "surrender-order", {"ordered_on": "2026-03-27"})
     clock.advance(timedelta(hours=71))
@@ -511,7 +507,7 @@ async def test_provisional_detention_lapses_on_day_60_via_run_due_timers(
     assert shown["status"] == "provisional_detention" and shown["released"] is None
     assert shown["provisional_detention_lapsed"] is True
     assert shown["clocks"] == []
-    assert [t for t, _ in await stream(runtime, case_id)][-2:] == [
+    assert [t for t, _ in await stored(runtime, case_id)][-2:] == [
         "judicial.provisional_detention_lapsed", "judicial.released_from_custody"]
     later = await post(client, case_id, "formal-request", {"received_on": "2026-03-03"})
     assert later["status"] == "formal_request_received"
@@ -545,13 +541,13 @@ async def test_a_stale_if_match_version_is_a_409_and_writes_nothing(
     runtime: ServiceRuntime, client: httpx.AsyncClient, clock: ManualClock
 ) -> None:
     case_id = await open_case(runtime)
-    before = await stream(runtime, case_id)
+    before = await stored(runtime, case_id)
     stale = await client.post(f"/cases/{case_id}/formal-request",
                               json={"received_on": today(clock)}, headers={"If-Match": "0"})
     assert stale.status_code == 409
     assert stale.json()["error"] == "concurrency_conflict"
     assert stale.json()["actual_version"] == len(before)
-    assert await stream(runtime, case_id) == before
+    assert await stored(runtime, case_id) == before
     current = await client.post(f"/cases/{case_id}/formal-request",
                                 json={"received_on": today(clock)},
                                 headers={"If-Match": str(len(before))})
@@ -559,59 +555,3 @@ async def test_a_stale_if_match_version_is_a_409_and_writes_nothing(
     bad = await client.post(f"/cases/{case_id}/hearing", json={"held_on": today(clock)},
                             headers={"If-Match": "latest"})
     assert bad.status_code == 422
-
-
-# PostgreSQL only: SQLite takes its one write lock at BEGIN, so there is no lock order to get
-# wrong, and no pg_locks to see the scheduler wait in.
-@pytest.mark.parametrize("any_store_url", ["postgresql"], indirect=True)
-async def test_a_clerk_and_the_scheduler_on_the_same_timer_never_deadlock(
-    runtime: ServiceRuntime, client: httpx.AsyncClient, clock: ManualClock,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The clerk's formal request stops the provisional-detention clock just as it falls due.
-    The clerk is held between appending and updating the timer row; the scheduler runs then.
-    With two lock orders (clerk: stream then timer; scheduler: timer then stream) PostgreSQL
-    killed one of them with `deadlock detected`; with one order the scheduler leaves the
-    timer to the clerk, and the clerk's command succeeds."""
-    case_id = await open_case(runtime)
-    await post(client, case_id, "provisional-detention", {"ordered_on": "2026-01-02"})
-    clock.set(datetime(2026, 3, 3, tzinfo=LEGAL))  # day 60: the timer is due
-
-    appended, release = asyncio.Event(), asyncio.Event()
-    real_sync = timer_table.sync
-
-    async def held_sync(conn: Any, state: Any, now: datetime) -> None:
-        if state.case_id == case_id and not release.is_set():
-            appended.set()
-            await release.wait()
-        await real_sync(conn, state, now)
-
-    monkeypatch.setattr(timer_table, "sync", held_sync)
-    clerk = asyncio.create_task(client.post(f"/cases/{case_id}/formal-request",
-                                            json={"received_on": "2026-03-02"}))
-    await asyncio.wait_for(appended.wait(), timeout=30)
-    scheduler = asyncio.create_task(run_due_timers(runtime))
-    await wait_for(lambda: _done_or_waiting(runtime, scheduler), timeout=30,
-                   what="the scheduler to finish or to wait for a lock")
-    release.set()
-    response = await asyncio.wait_for(clerk, timeout=60)
-    await asyncio.wait_for(scheduler, timeout=60)
-
-    assert response.status_code == 200, response.text
-    async with runtime.database.connect() as conn:
-        failures = await conn.scalar(sa.text(
-            "SELECT coalesce(sum(failures), 0) FROM judicial_timers WHERE case_id = :c"),
-            {"c": case_id})
-    assert failures == 0, "the scheduler hit an error (a deadlock) on the timer"
-    assert await run_due_timers(runtime) == 0
-    assert await timers(runtime, case_id) == {"provisional_detention": "cancelled"}
-
-
-async def _done_or_waiting(runtime: ServiceRuntime, task: asyncio.Task[int]) -> bool:
-    if task.done():
-        return True
-    async with runtime.database.connect() as conn:
-        waiting = await conn.scalar(sa.text(
-            "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-            "WHERE NOT l.granted AND a.datname = current_database()"))
-    return bool(waiting)
