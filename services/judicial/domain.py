@@ -204,24 +204,45 @@ def _opinion_not_yet_issued(state: State) -> None:
                                          "the judge has already issued the opinion")
 
 
-def _answers_formal_request(state: State, day: date, field: str, now: datetime,
-                            policy: Policy, step: str) -> bool:
-    """The hearing and consent answer the formal request: dated neither in the future nor
-    before it, and each stops the provisional clock (whether it did is returned)."""
-    _not_in_future(day, now, field)
-    _not_before(day, state.formal_request_on, field, "the formal request")
-    return _stops_provisional_clock(state, policy, step, day)
+@dataclass(frozen=True)
+class _FormalAnswer:
+    """An act that answers the formal request, once: the hearing or the person's consent."""
+
+    what: str  # the act, as a refusal names it
+    missing: str  # the refusal while the formal request has not been received
+    once: Rule[Any]
+    repeated: str  # the refusal of a second one
+    field: str  # the command's date
+    step: str  # the event, as provisional_clock_stopped_by names it
+
+
+_HEARING = _FormalAnswer("the hearing",
+                         "the hearing needs the formal request, which has not been received",
+                         rules.HEARING_ALREADY_HELD, "the hearing was already held", "held_on",
+                         "hearing_held")
+_CONSENT = _FormalAnswer(
+    "consent", "the person consents to the formal request, which has not been received",
+    rules.CONSENT_ALREADY_GIVEN, "consent was already given", "given_on", "consent_given")
+
+
+def _answers_formal_request(state: State, answer: _FormalAnswer, recorded: bool, day: date,
+                            now: datetime, policy: Policy) -> bool:
+    """The hearing and consent answer the formal request: a judicial step that needs it, is
+    not `recorded` already and comes before the opinion, dated neither in the future nor
+    before the request; each stops the provisional clock (whether it did is returned)."""
+    _judicial_step(state, answer.what)
+    rules.FORMAL_REQUEST_MISSING.require(state.formal_request_on is not None, answer.missing)
+    answer.once.require(not recorded, answer.repeated)
+    _opinion_not_yet_issued(state)
+    _not_in_future(day, now, answer.field)
+    _not_before(day, state.formal_request_on, answer.field, "the formal request")
+    return _stops_provisional_clock(state, policy, answer.step, day)
 
 
 def hold_hearing(state: State, c: cmd.HoldHearing, now: datetime,
                  policy: Policy) -> list[NewEvent]:
-    _judicial_step(state, "the hearing")
-    rules.FORMAL_REQUEST_MISSING.require(
-        state.formal_request_on is not None,
-        "the hearing needs the formal request, which has not been received")
-    rules.HEARING_ALREADY_HELD.require(state.hearing_on is None, "the hearing was already held")
-    _opinion_not_yet_issued(state)
-    stopped = _answers_formal_request(state, c.held_on, "held_on", now, policy, "hearing_held")
+    stopped = _answers_formal_request(state, _HEARING, state.hearing_on is not None,
+                                      c.held_on, now, policy)
     days = policy.calendar
     return [*_lapsed_before(state, c.held_on), event(ev.HearingHeld(
         case_id=state.case_id, held_on=c.held_on,
@@ -272,14 +293,8 @@ def file_objections(state: State, c: cmd.FileObjections, now: datetime,
 
 def give_consent(state: State, c: cmd.GiveConsent, now: datetime,
                  policy: Policy) -> list[NewEvent]:
-    _judicial_step(state, "consent")
-    rules.FORMAL_REQUEST_MISSING.require(
-        state.formal_request_on is not None,
-        "the person consents to the formal request, which has not been received")
-    rules.CONSENT_ALREADY_GIVEN.require(state.consent_on is None, "consent was already given")
-    _opinion_not_yet_issued(state)
-    stopped = _answers_formal_request(state, c.given_on, "given_on", now, policy,
-                                      "consent_given")
+    stopped = _answers_formal_request(state, _CONSENT, state.consent_on is not None,
+                                      c.given_on, now, policy)
     assert state.legal_basis is not None
     return [*_lapsed_before(state, c.given_on),
             event(ev.ConsentGiven(case_id=state.case_id, given_on=c.given_on,
