@@ -38,6 +38,7 @@ from shared.messaging.kafka import make_consumer, make_producer
 from shared.upcasting import UpcastError, Upcasters, discovered
 from tests.support.infra import create_topics, unique_topic
 from tests.support.kafka_read import wait_for
+from tests.support.kafka_send import send
 
 from . import samples
 from .contracts import messages, schema_of
@@ -306,13 +307,7 @@ async def test_a_consumer_declared_for_v2_receives_a_published_v1_event(
     topic = unique_topic("assurance")
     await create_topics(kafka, [topic, f"{topic}.deadletter"])
     record = to_kafka(stored_v1, topic=topic, key="case-v1", source="/runway/assurance")
-    producer = make_producer(kafka, "test-v1-publisher")
-    await producer.start()
-    try:
-        await producer.send_and_wait(topic, value=record.value, key=record.key,
-                                     headers=record.headers)
-    finally:
-        await producer.stop()
+    await send(kafka, record, client_id="test-v1-publisher")
 
     received: list[ConsumedEvent] = []
 

@@ -19,6 +19,7 @@ from shared.messaging.cloudevents import ConsumedEvent, KafkaRecord, to_kafka
 from shared.messaging.kafka import make_consumer, make_producer
 from tests.support.infra import create_topics, unique_topic
 from tests.support.kafka_read import header, read_topic, wait_for
+from tests.support.kafka_send import send
 
 CONTEXT = EventContext(actor=Actor("operator-1", "operator"))
 
@@ -60,13 +61,7 @@ class Harness:
         return recorded.event_id
 
     async def send_raw(self, record: KafkaRecord) -> None:
-        producer = make_producer(self.kafka, "test-producer")
-        await producer.start()
-        try:
-            await producer.send_and_wait(record.topic, value=record.value, key=record.key,
-                                         headers=record.headers)
-        finally:
-            await producer.stop()
+        await send(self.kafka, record)
 
     def runtime(self, name: str = "test-consumer", max_attempts: int = 3,
                 handler: Handler = record_effect) -> ConsumerRuntime:

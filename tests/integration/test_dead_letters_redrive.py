@@ -37,17 +37,15 @@ from shared.clock import ManualClock
 from shared.consumer import Handler
 from shared.db import Database
 from shared.deadletters import store
-from shared.eventstore import Actor, GlobalPosition, RecordedEvent
-from shared.jsoncanon import canonical_json
-from shared.messaging.cloudevents import ConsumedEvent, to_kafka
-from shared.messaging.kafka import make_producer
+from shared.messaging.cloudevents import ConsumedEvent
 from shared.messaging.topics import dead_letter_topic
 from shared.service import ConsumerSpec, ServiceRuntime, ServiceSpec
 from shared.web.app import create_app
 from tests.integration.transport.test_api import new_case, schedule
 from tests.support.auth import auth_headers
 from tests.support.kafka_read import header, read_topic, wait_for
-from tests.support.service_app import api_client, refused_rule, started_runtime
+from tests.support.kafka_send import send
+from tests.support.service_app import api_client, as_published, refused_rule, started_runtime
 
 NOW = datetime(2025, 8, 12, 15, 0, tzinfo=UTC)
 OFFICER = auth_headers("transport_officer", "officer-9")
@@ -91,22 +89,10 @@ class Transport:
         """`payload` as `source` publishes it, on its events topic, flagged as poison."""
         event_id = uuid.uuid4()
         self.poison.flagged.add(event_id)
-        recorded = RecordedEvent(
-            event_id=event_id, stream_id=case_id, stream_type=f"{source}_case", version=9,
-            event_type=event_type, schema_version=1,
-            payload_json=canonical_json(payload.model_dump(mode="json")),
-            occurred_at=NOW, recorded_at=NOW, actor=Actor("clerk-3", "judicial_clerk"),
-            correlation_id=str(uuid.uuid4()), causation_id=None, prev_hash="0" * 64,
-            hash="1" * 64, position=GlobalPosition(1, 9))
-        record = to_kafka(recorded, topic=self.runtime.events_topic_of(source), key=case_id,
-                          source=f"/runway/{source}")
-        producer = make_producer(self.kafka, "dead-letter-test")
-        await producer.start()
-        try:
-            await producer.send_and_wait(record.topic, value=record.value, key=record.key,
-                                         headers=record.headers)
-        finally:
-            await producer.stop()
+        await send(self.kafka, as_published(
+            source, event_type, payload.model_dump(mode="json"), case_id, at=NOW,
+            topic=self.runtime.events_topic_of(source), version=9, event_id=event_id),
+            client_id="dead-letter-test")
         return event_id
 
     async def dead_letter_of(self, event_id: uuid.UUID) -> dict[str, Any]:

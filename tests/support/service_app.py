@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from shared.clock import Clock, ManualClock
 from shared.eventstore import Actor, GlobalPosition, RecordedEvent
 from shared.jsoncanon import canonical_json
-from shared.messaging.cloudevents import ConsumedEvent, from_kafka, to_kafka
+from shared.messaging.cloudevents import ConsumedEvent, KafkaRecord, from_kafka, to_kafka
 from shared.pii.settings import PiiSettings
 from shared.service import ServiceRuntime, ServiceSpec
 from shared.settings import ServiceSettings
@@ -89,19 +89,38 @@ async def api_client(runtime: ServiceRuntime, headers: dict[str, str]
             yield http
 
 
-def off_kafka(source: str, event_type: str, payload: dict[str, Any], case_id: str, *,
-              at: datetime, version: int = 1, schema_version: int = 1) -> ConsumedEvent:
-    """Another service's event as a consumer reads it: through the real CloudEvents
-    encoding, from a stored-event record of that service."""
+def as_published(source: str, event_type: str, payload: dict[str, Any], case_id: str, *,
+                 at: datetime, topic: str | None = None, version: int = 1,
+                 schema_version: int = 1, event_id: uuid.UUID | None = None) -> KafkaRecord:
+    """Another service's event as its relay puts it on Kafka (on `topic`, by default that
+    service's un-namespaced events topic): a stored-event record of that service through the
+    real CloudEvents encoding."""
     event = RecordedEvent(
-        event_id=uuid.uuid4(), stream_id=case_id, stream_type=f"{source}_case",
+        event_id=event_id or uuid.uuid4(), stream_id=case_id, stream_type=f"{source}_case",
         version=version, event_type=event_type, schema_version=schema_version,
         payload_json=canonical_json(payload), occurred_at=at, recorded_at=at,
         actor=Actor("op-17", "operator"), correlation_id=str(uuid.uuid4()), causation_id=None,
         prev_hash="0" * 64, hash="1" * 64, position=GlobalPosition(1, version))
-    record = to_kafka(event, topic=f"runway.{source}.events", key=case_id,
-                      source=f"/runway/{source}")
+    return to_kafka(event, topic=topic or f"runway.{source}.events", key=case_id,
+                    source=f"/runway/{source}")
+
+
+def off_kafka(source: str, event_type: str, payload: dict[str, Any], case_id: str, *,
+              at: datetime, version: int = 1, schema_version: int = 1) -> ConsumedEvent:
+    """Another service's event as a consumer reads it: through the real CloudEvents
+    encoding, from a stored-event record of that service."""
+    record = as_published(source, event_type, payload, case_id, at=at, version=version,
+                          schema_version=schema_version)
     return from_kafka(record.headers, record.value)
+
+
+async def feed(runtime: ServiceRuntime, event: ConsumedEvent) -> None:
+    """Hand a consumed event to the service's own handler for its type (as wired in its
+    ServiceSpec), inside one database transaction, the way the consumer runtime calls it."""
+    [handler] = [h for spec in runtime.spec.consumers(runtime)
+                 for ce, h in spec.handlers.items() if ce == event.ce_type]
+    async with runtime.database.transaction() as conn:
+        await handler(event, conn)
 
 
 async def stored_with_topics(runtime: ServiceRuntime,

@@ -15,7 +15,6 @@ import pytest
 import sqlalchemy as sa
 
 from services.assurance import rules as assurance_rules
-from services.assurance.service import SPEC
 from services.intake.events import (
     CHARGES_AMENDED,
     REQUEST_SUBMITTED,
@@ -31,7 +30,7 @@ from shared.messaging.cloudevents import ConsumedEvent
 from shared.service import ServiceRuntime
 from tests.support.people import sealed_offline
 from tests.support.requests import assert_refused_filter
-from tests.support.service_app import off_kafka
+from tests.support.service_app import feed, off_kafka
 from tests.support.service_app import refused_rule as rule
 from tests.support.service_app import stored_with_topics as stored
 
@@ -77,13 +76,6 @@ def custody_transferred(case_id: str, at: datetime) -> ConsumedEvent:
     payload = {"case_id": case_id, "transferred_at": at.isoformat(), "flight_id": "FL-7",
                "port": "Toluca", "escort": "USMS"}
     return off_kafka("transport", "transport.custody_transferred", payload, case_id, at=NOW)
-
-
-async def feed(runtime: ServiceRuntime, event: ConsumedEvent) -> None:
-    [handler] = [h for spec in SPEC.consumers(runtime)
-                 for ce, h in spec.handlers.items() if ce == event.ce_type]
-    async with runtime.database.transaction() as conn:
-        await handler(event, conn)
 
 
 async def open_case(runtime: ServiceRuntime, *charges: Charge,

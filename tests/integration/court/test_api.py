@@ -16,7 +16,6 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from services.court.service import SPEC
 from services.court.settings import CourtSettings, configure
 from services.intake.events import (
     REQUEST_SUBMITTED,
@@ -33,7 +32,7 @@ from shared.messaging.cloudevents import ConsumedEvent
 from shared.service import ServiceRuntime
 from tests.support.people import sealed_person
 from tests.support.requests import assert_refused_filter
-from tests.support.service_app import off_kafka
+from tests.support.service_app import feed, off_kafka
 from tests.support.service_app import refused_rule as rule
 from tests.support.service_app import stored_with_topics as stored
 
@@ -104,13 +103,6 @@ def person_landed(case_id: str, at: datetime = LANDED) -> ConsumedEvent:
     payload = {"case_id": case_id, "flight_id": "FLT-0827", "landed_at": at.isoformat(),
                "airport": "JFK", "district": "EDNY", "stop": 1}
     return off_kafka("transport", "transport.person_landed", payload, case_id, at=LANDED)
-
-
-async def feed(runtime: ServiceRuntime, event: ConsumedEvent) -> None:
-    [handler] = [h for spec in SPEC.consumers(runtime)
-                 for ce, h in spec.handlers.items() if ce == event.ce_type]
-    async with runtime.database.transaction() as conn:
-        await handler(event, conn)
 
 
 def new_case_id() -> str:

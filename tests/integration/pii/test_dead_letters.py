@@ -17,15 +17,14 @@ from services.intake.events import REQUEST_SUBMITTED
 from services.transport.inputs import RequestSubmittedView
 from services.transport.service import SPEC as TRANSPORT
 from shared.consumer import ConsumerRuntime
-from shared.eventstore import Actor, GlobalPosition, RecordedEvent
-from shared.jsoncanon import canonical_json
 from shared.logs import JsonFormatter
-from shared.messaging.cloudevents import to_kafka
+from shared.messaging.cloudevents import KafkaRecord
 from shared.messaging.kafka import make_consumer, make_producer
 from shared.service import ServiceRuntime
 from tests.support.infra import create_topics, unique_topic
 from tests.support.kafka_read import read_topic, wait_for
-from tests.support.service_app import started_runtime
+from tests.support.kafka_send import send
+from tests.support.service_app import as_published, started_runtime
 
 GIVEN, FAMILY = "Eleuterio", "Quintanilla Ybarra"
 NOW = datetime(2025, 8, 12, 18, 0, tzinfo=UTC)
@@ -38,28 +37,21 @@ async def transport(pg_url: str, kafka: str) -> AsyncIterator[ServiceRuntime]:
     await runtime.close()
 
 
-def legacy_request(topic: str, case_id: str) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
+def legacy_request(topic: str, case_id: str) -> KafkaRecord:
     """A v1 request whose producer wrote the person as one string: transport's reader
     refuses it, and pydantic's message for that quotes the string."""
     payload = {"case_id": case_id, "legal_basis": "treaty", "requesting_district": "EDNY",
                "person": f"{GIVEN} {FAMILY}"}
-    event = RecordedEvent(
-        event_id=uuid.uuid4(), stream_id=case_id, stream_type="intake_case", version=1,
-        event_type=REQUEST_SUBMITTED, schema_version=1, payload_json=canonical_json(payload),
-        occurred_at=NOW, recorded_at=NOW, actor=Actor("op-17", "operator"),
-        correlation_id=str(uuid.uuid4()), causation_id=None, prev_hash="0" * 64,
-        hash="1" * 64, position=GlobalPosition(1, 1))
-    record = to_kafka(event, topic=topic, key=case_id, source="/runway/intake")
-    return record.key, record.value, record.headers
+    return as_published("intake", REQUEST_SUBMITTED, payload, case_id, at=NOW, topic=topic)
 
 
 async def test_a_failing_v1_request_is_dead_lettered_without_the_name(
         transport: ServiceRuntime, kafka: str, caplog: pytest.LogCaptureFixture) -> None:
     topic, dead_letters = unique_topic("intake"), unique_topic("dlq")
     await create_topics(kafka, [topic, dead_letters])
-    key, value, headers = legacy_request(topic, f"RWY-{uuid.uuid4().hex[:10].upper()}")
+    legacy = legacy_request(topic, f"RWY-{uuid.uuid4().hex[:10].upper()}")
     with pytest.raises(ValidationError) as raised:  # what would have been copied before
-        RequestSubmittedView.model_validate_json(value)
+        RequestSubmittedView.model_validate_json(legacy.value)
     assert GIVEN in str(raised.value) and GIVEN in repr(raised.value)
 
     [handlers] = [c.handlers for c in TRANSPORT.consumers(transport)
@@ -69,12 +61,7 @@ async def test_a_failing_v1_request_is_dead_lettered_without_the_name(
         consumer_factory=lambda: make_consumer(kafka, f"g-{topic}", [topic]),
         producer_factory=lambda: make_producer(kafka, "dlq-test"), handlers=handlers,
         dead_letter_topic=dead_letters, max_attempts=2, first_backoff=0.01)
-    producer = make_producer(kafka, "legacy-intake")
-    await producer.start()
-    try:
-        await producer.send_and_wait(topic, value=value, key=key, headers=headers)
-    finally:
-        await producer.stop()
+    await send(kafka, legacy, client_id="legacy-intake")
 
     caplog.set_level(logging.INFO, logger="runway")
     stop = asyncio.Event()

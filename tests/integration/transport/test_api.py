@@ -30,7 +30,7 @@ from shared.service import ServiceRuntime
 from tests.support.auth import auth_headers
 from tests.support.people import sealed_person
 from tests.support.requests import assert_refused_filter
-from tests.support.service_app import api_client, off_kafka, started_runtime
+from tests.support.service_app import api_client, feed, off_kafka, started_runtime
 from tests.support.service_app import stored_with_topics as stored
 
 OPERATOR = auth_headers("transport_officer", "officer-9")
@@ -61,13 +61,6 @@ def clock(runtime: ServiceRuntime) -> ManualClock:
 
 def consumed(source: str, event_type: str, payload: BaseModel, case_id: str) -> ConsumedEvent:
     return off_kafka(source, event_type, payload.model_dump(mode="json"), case_id, at=NOW)
-
-
-async def feed(runtime: ServiceRuntime, event: ConsumedEvent) -> None:
-    [handler] = [h for spec in SPEC.consumers(runtime)
-                 for ce, h in spec.handlers.items() if ce == event.ce_type]
-    async with runtime.database.transaction() as conn:
-        await handler(event, conn)
 
 
 def judicial_event(payload: judicial.JudicialEvent) -> ConsumedEvent:
