@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,30 +13,19 @@ import pytest
 import sqlalchemy as sa
 
 from services.judicial import timers as timer_table
-from services.judicial.consumers import intake_handlers
 from services.judicial.scheduler import run_due_timers
-from services.judicial.service import SPEC
-from services.judicial.settings import JudicialSettings, configure
 from shared.clock import ManualClock
 from shared.legaltime import zone
 from shared.service import ServiceRuntime
-from tests.support.auth import auth_headers
-from tests.support.infra import fresh_namespace
 from tests.support.kafka_read import wait_for
 from tests.support.people import as_v2
 from tests.support.requests import request
-from tests.support.service_app import api_client, off_kafka, started_runtime
+from tests.support.service_app import feed, off_kafka
 from tests.support.service_app import stored_with_topics as stored
 
-CLERK = auth_headers("judicial_clerk", "clerk-7")
 START = datetime(2026, 1, 2, 12, tzinfo=UTC)
 # The clocks run out at the start of a legal day in the legal time zone (LEGAL_TIMEZONE).
 LEGAL = zone()
-
-
-@pytest.fixture(scope="module")
-def namespace() -> str:
-    return fresh_namespace("tj")
 
 
 @pytest.fixture
@@ -45,34 +33,11 @@ def clock() -> ManualClock:
     return ManualClock(START)
 
 
-@pytest.fixture
-async def runtime(any_store_url: str, kafka: str, namespace: str,
-                  clock: ManualClock) -> AsyncIterator[ServiceRuntime]:
-    rt = await started_runtime(
-        SPEC, any_store_url, kafka, clock=clock, namespace=namespace,
-        configure=lambda rt: configure(rt, JudicialSettings(scheduler_interval_s=0.05)))
-    yield rt
-    await rt.close()
-
-
-@pytest.fixture
-async def client(runtime: ServiceRuntime) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_client(runtime, CLERK) as http:
-        yield http
-
-
 def intake_event(event_type: str, case_id: str, data: dict[str, Any],
                  schema_version: int = 1) -> Any:
     """An intake event as the consumer reads it off Kafka."""
     return off_kafka("intake", event_type, data, case_id, at=START,
                      schema_version=schema_version)
-
-
-async def feed(runtime: ServiceRuntime, consumed: Any) -> None:
-    """Hand a consumed event (intake's or transport's) to judicial's handler for it."""
-    handler = intake_handlers(runtime)[consumed.ce_type]
-    async with runtime.database.transaction() as conn:
-        await handler(consumed, conn)
 
 
 async def open_case(runtime: ServiceRuntime, basis: str = "treaty") -> str:

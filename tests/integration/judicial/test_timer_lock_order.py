@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,23 +22,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.judicial import read_model
 from services.judicial import timers as timer_table
-from services.judicial.consumers import intake_handlers
 from services.judicial.events import STREAM_TYPE
 from services.judicial.scheduler import run_due_timers
-from services.judicial.service import SPEC
-from services.judicial.settings import JudicialSettings, configure
 from shared.clock import ManualClock
 from shared.eventstore import Actor, EventContext, NewEvent
 from shared.retry import is_transient_database_error
 from shared.service import ServiceRuntime
-from tests.support.auth import auth_headers
-from tests.support.infra import fresh_namespace
 from tests.support.kafka_read import wait_for
 from tests.support.people import as_v2
 from tests.support.requests import request
-from tests.support.service_app import api_client, off_kafka, started_runtime
+from tests.support.service_app import feed, off_kafka
 
-CLERK = auth_headers("judicial_clerk", "clerk-lock-order")
 START = datetime(2026, 1, 2, 12, tzinfo=UTC)
 DUE = datetime(2026, 3, 3, 12, tzinfo=UTC)  # day 60 of the provisional detention: timer due
 # Generous for a machine three times slower than this one; nothing here is timed.
@@ -51,19 +45,10 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-async def runtime(pg_url: str, kafka: str, clock: ManualClock
-                  ) -> AsyncIterator[ServiceRuntime]:
-    rt = await started_runtime(
-        SPEC, pg_url, kafka, clock=clock, namespace=fresh_namespace("tlo"),
-        configure=lambda rt: configure(rt, JudicialSettings(scheduler_interval_s=0.05)))
-    yield rt
-    await rt.close()
-
-
-@pytest.fixture
-async def client(runtime: ServiceRuntime) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_client(runtime, CLERK) as http:
-        yield http
+def any_store_url(pg_url: str) -> str:
+    """PostgreSQL only: SQLite takes its one write lock at BEGIN, so it has no lock order to
+    get wrong, and no pg_locks to see a waiter in (the folder's `runtime` runs on this)."""
+    return pg_url
 
 
 async def detained_case(runtime: ServiceRuntime, client: httpx.AsyncClient,
@@ -74,8 +59,7 @@ async def detained_case(runtime: ServiceRuntime, client: httpx.AsyncClient,
     consumed = off_kafka("intake", "intake.request_submitted",
                          as_v2({"case_id": case_id, **request()}), case_id, at=START,
                          schema_version=2)
-    async with runtime.database.transaction() as conn:
-        await intake_handlers(runtime)[consumed.ce_type](consumed, conn)
+    await feed(runtime, consumed)
     ordered = await client.post(f"/cases/{case_id}/provisional-detention",
                                 json={"ordered_on": "2026-01-02"})
     assert ordered.status_code == 200, ordered.text
