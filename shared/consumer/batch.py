@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shared import errortext
 from shared.db import Database
 from shared.messaging.cloudevents import ConsumedEvent
+from shared.retry import is_transient_database_error
 
 from . import inbox
 
@@ -37,6 +38,13 @@ DeadLetter = Callable[[Message, BaseException, int], Awaitable[None]]
 # Failures that say the database is unreachable or busy, not that the message is bad (a pool
 # timeout included: with fixed pools a busy service must not dead-letter a good message).
 OUTAGES = (OperationalError, InterfaceError, ConnectionError, OSError, PoolTimeout)
+
+
+def not_the_message(error: BaseException) -> bool:
+    """The database was unreachable or busy, or rolled the transaction back for its timing
+    (a deadlock or serialization failure against another replica's transaction): running it
+    again is the cure, so the attempt does not count towards dead-lettering the message."""
+    return isinstance(error, OUTAGES) or is_transient_database_error(error)
 
 
 @dataclass(frozen=True)
@@ -118,7 +126,9 @@ class BatchApplier:
             return None
         except HandlerFailed as failure:
             return failure.index
-        except OUTAGES:
+        except Exception as error:
+            if not not_the_message(error):
+                raise
             # Which message met the outage is unknown: the first one waits it out alone.
             return 0
 
@@ -132,21 +142,14 @@ class BatchApplier:
 
     async def _apply_alone(self, item: Routed, stop: asyncio.Event) -> None:
         """One message in its own transaction: retried with backoff, then dead-lettered;
-        database outages are waited out without counting, because the message is not at
-        fault."""
+        database outages, deadlocks and serialization failures are run again without
+        counting, because the message is not at fault."""
         attempt = 0
         while True:
             attempt += 1
             try:
                 await self._commit_together([item])
                 return
-            except OUTAGES as error:
-                attempt -= 1
-                log.warning("database unavailable; retrying",
-                            extra={"error": errortext.describe(error)})
-                if stop.is_set():
-                    raise
-                await asyncio.sleep(min(5.0, self._policy.first_backoff * 20))
             except HandlerFailed as failure:
                 if attempt >= self._policy.max_attempts:
                     await self._dead_letter(item.message, failure.error, attempt)
@@ -157,6 +160,18 @@ class BatchApplier:
                                    "attempt": attempt,
                                    "error": errortext.describe(failure.error)})
                 await asyncio.sleep(self._policy.first_backoff * 2 ** (attempt - 1))
+            except Exception as error:
+                if not not_the_message(error):
+                    raise
+                attempt -= 1
+                await self._wait_database(error, stop)
+
+    async def _wait_database(self, error: BaseException, stop: asyncio.Event) -> None:
+        log.warning("database unavailable or transaction rolled back for its timing; retrying",
+                    extra={"consumer": self._name, "error": errortext.describe(error)})
+        if stop.is_set():
+            raise error
+        await asyncio.sleep(min(5.0, self._policy.first_backoff * 20))
 
 
 async def apply_in(conn: AsyncConnection, consumer: str, items: Sequence[Routed]) -> Outcome:
@@ -172,9 +187,9 @@ async def apply_in(conn: AsyncConnection, consumer: str, items: Sequence[Routed]
         fresh.discard(item.event.event_id)  # the same event twice in one run: once
         try:
             await item.handler(item.event, conn)
-        except OUTAGES:
-            raise
         except Exception as error:
+            if not_the_message(error):
+                raise
             raise HandlerFailed(index, error) from error
         outcome.applied.append(item.event)
     return outcome

@@ -7,6 +7,7 @@ import asyncio
 import uuid
 from datetime import UTC, datetime
 
+import pytest
 import sqlalchemy as sa
 from aiokafka import ConsumerRecord
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -70,3 +71,42 @@ async def test_a_run_of_mostly_failing_messages_applies_the_rest_in_order(
         rows = [row.version for row in await conn.execute(sa.text("SELECT version FROM effects"))]
     assert rows == good
     assert lettered == [offset for offset in range(FAILING + GOOD) if offset % 5 != 0]
+
+
+@pytest.mark.parametrize("sqlstate", ["40P01", "40001"],
+                         ids=["deadlock_detected", "serialization_failure"])
+async def test_a_message_rolled_back_for_its_timing_is_applied_not_dead_lettered(
+    pg_db: Database, sqlstate: str,
+) -> None:
+    """PostgreSQL rolls the message's transaction back (as it does to one of two replicas
+    whose transactions deadlock) more times than the retry budget allows: the message is not
+    at fault, so it is run again until it applies, once, and is never dead-lettered."""
+    async with pg_db.transaction() as conn:
+        await conn.execute(sa.text("CREATE TABLE effects (version int)"))
+    rollbacks = {"left": 5}
+
+    async def handler(event: ConsumedEvent, conn: AsyncConnection) -> None:
+        if rollbacks["left"]:
+            rollbacks["left"] -= 1
+            # A real PostgreSQL error of that SQLSTATE, inside the consumer's transaction.
+            await conn.execute(sa.text(
+                "DO $$ BEGIN RAISE EXCEPTION 'forced by the test' "
+                f"USING ERRCODE = '{sqlstate}'; END $$"))
+        await conn.execute(sa.text("INSERT INTO effects VALUES (:v)"),
+                           {"v": event.stream_version})
+
+    lettered: list[int] = []
+
+    async def dead_letter(message: Message, _error: BaseException, _attempts: int) -> None:
+        lettered.append(message.offset)
+
+    applier = BatchApplier(name="c", database=pg_db, policy=RetryPolicy(2, 0.001),
+                           dead_letter=dead_letter, on_commit=lambda _outcome: None,
+                           on_retry=lambda: None)
+    await asyncio.wait_for(applier.apply([routed(0, handler)], asyncio.Event()), timeout=120)
+
+    assert lettered == []
+    assert rollbacks["left"] == 0
+    async with pg_db.connect() as conn:
+        rows = [row.version for row in await conn.execute(sa.text("SELECT version FROM effects"))]
+    assert rows == [1]
