@@ -27,7 +27,7 @@ from shared.web.app import create_app
 from tests.support.auth import auth_headers
 from tests.support.infra import create_database, drop_database, fresh_namespace
 from tests.support.requests import request
-from tests.support.service_app import off_kafka, started_runtime
+from tests.support.service_app import feed, off_kafka, started_runtime
 
 from .harness import Budget, LoopDriver, Report, Started, fuzz_app
 
@@ -44,13 +44,6 @@ def _case_id() -> str:
 def _event(source: str, event_type: str, payload: dict[str, Any], case_id: str
            ) -> ConsumedEvent:
     return off_kafka(source, event_type, payload, case_id, at=datetime.now(UTC))
-
-
-async def _feed(runtime: ServiceRuntime, event: ConsumedEvent) -> None:
-    [handler] = [h for spec in runtime.spec.consumers(runtime)
-                 for ce, h in spec.handlers.items() if ce == event.ce_type]
-    async with runtime.database.transaction() as conn:
-        await handler(event, conn)
 
 
 def _submitted(case_id: str, *, capital: bool = False) -> ConsumedEvent:
@@ -76,20 +69,20 @@ async def _seed_intake(_rt: ServiceRuntime, http: httpx.AsyncClient) -> dict[str
 
 async def _seed_judicial(rt: ServiceRuntime, _http: httpx.AsyncClient) -> dict[str, str]:
     case_id = _case_id()
-    await _feed(rt, _submitted(case_id))
+    await feed(rt, _submitted(case_id))
     return {"case_id": case_id}
 
 
 async def _seed_assurance(rt: ServiceRuntime, _http: httpx.AsyncClient) -> dict[str, str]:
     case_id = _case_id()
-    await _feed(rt, _submitted(case_id, capital=True))
+    await feed(rt, _submitted(case_id, capital=True))
     return {"case_id": case_id}
 
 
 async def _seed_transport(rt: ServiceRuntime, http: httpx.AsyncClient) -> dict[str, str]:
     case_id = _case_id()
-    await _feed(rt, _submitted(case_id))
-    await _feed(rt, _surrender_ordered(case_id))
+    await feed(rt, _submitted(case_id))
+    await feed(rt, _surrender_ordered(case_id))
     flight = await http.post("/flights", headers=auth_headers("transport_officer"), json={
         "aircraft": "XC-FZZ", "capacity": 4, "departure_base": "Mexico City (AIFA)",
         "scheduled_departure": (datetime.now(UTC) + timedelta(days=2)).isoformat(),
@@ -100,11 +93,11 @@ async def _seed_transport(rt: ServiceRuntime, http: httpx.AsyncClient) -> dict[s
 
 async def _seed_court(rt: ServiceRuntime, _http: httpx.AsyncClient) -> dict[str, str]:
     case_id = _case_id()
-    await _feed(rt, _submitted(case_id))
-    await _feed(rt, _surrender_ordered(case_id))
+    await feed(rt, _submitted(case_id))
+    await feed(rt, _surrender_ordered(case_id))
     landed = {"case_id": case_id, "flight_id": "FLT-FUZZ", "airport": "JFK", "district": "EDNY",
               "landed_at": datetime.now(UTC).isoformat(), "stop": 1}
-    await _feed(rt, _event("transport", "transport.person_landed", landed, case_id))
+    await feed(rt, _event("transport", "transport.person_landed", landed, case_id))
     return {"case_id": case_id}
 
 
