@@ -371,6 +371,10 @@ class Flights:
     async def fly(self, flight_id: str) -> None:
         flight = await self.api.get("transport", f"/flights/{flight_id}")
         assert flight is not None, flight_id
+        if not flight["manifest"]:  # all taken off: an empty flight is cancelled, not flown
+            await self.api.post("transport", f"/flights/{flight_id}/cancellation",
+                                {"reason": "everyone on the manifest was taken off"})
+            return
         for entry in flight["manifest"]:  # each handoff is appended to the flight's stream
             await self.api.post("transport", f"/flights/{flight_id}/custody", {
                 "case_id": entry["case_id"], "transferred_at": self.calendar.at(11),
@@ -436,5 +440,5 @@ async def play(api: ChaosApi, scripts: list[CaseScript], today: date,
         if played.script.removed and played.flight_id is not None:
             await flights.remove(played)
     await _bounded([flights.fly(f) for f in planned], 4)
-    say("  workload: every flight handed over, departed and landed")
+    say("  workload: every flight with anyone aboard handed over, departed and landed")
     return people
