@@ -14,8 +14,8 @@ from shared.audit.hooks import discover_replays
 from shared.audit.replay import ReplayReport, TableSpec, drop, replay, table_rows
 from shared.db import Database
 from shared.demo.api import Api
+from tests.support.journeys import national_security_authorised
 from tests.support.kafka_read import wait_for
-from tests.support.requests import request
 from tests.support.stack import Stack, stack_fixture
 
 SERVICES = ["intake", "judicial", "assurance", "transport", "court"]
@@ -33,12 +33,7 @@ async def api(stack: Stack) -> AsyncIterator[Api]:
 
 async def authorised(api: Api, **overrides: Any) -> str:
     """A national-security case Mexico authorised to transfer; transport has noted it."""
-    created = await api.post("intake", "/cases", request(basis="national_security", **overrides))
-    case_id = str(created["case_id"])
-    await api.wait("judicial", f"/cases/{case_id}", lambda _c: True, "judicial opened")
-    await api.post("judicial", f"/cases/{case_id}/national-security-transfer", {
-        "authorized_at": datetime.now(UTC).isoformat(), "us_request_reference": "US-REQ-9",
-        "authority": "SSPC"})
+    case_id = await national_security_authorised(api, **overrides)
     await api.wait("transport", f"/cases/{case_id}",
                    lambda c: c["facts"]["transfer_authorized_at"] is not None,
                    "transport noted the authorization")

@@ -17,6 +17,7 @@ from shared.demo.scenarios import AUG_2025
 from shared.legaltime import legal_date
 from shared.messaging.cloudevents import ConsumedEvent, from_kafka
 from shared.retry import poll
+from tests.support.journeys import national_security_authorised
 from tests.support.kafka_read import read_topic, wait_for
 from tests.support.requests import request
 from tests.support.stack import Stack, stack_fixture
@@ -109,12 +110,7 @@ async def test_nobody_without_clearance_was_ever_on_a_manifest_by_the_kafka_reco
 
 async def eligible_case(api: Api, stack: Stack, **overrides: Any) -> str:
     """A national-security case, authorised and cleared, that transport may fly."""
-    created = await api.post("intake", "/cases", request(basis="national_security", **overrides))
-    case_id = str(created["case_id"])
-    await api.wait("judicial", f"/cases/{case_id}", lambda _c: True, "judicial opened")
-    await api.post("judicial", f"/cases/{case_id}/national-security-transfer", {
-        "authorized_at": datetime.now(UTC).isoformat(), "us_request_reference": "US-REQ-1",
-        "authority": "SSPC"})
+    case_id = await national_security_authorised(api, **overrides)
     await api.wait("transport", f"/cases/{case_id}",
                    lambda c: bool(c["eligibility"]["eligible"]), "eligible")
     return case_id
