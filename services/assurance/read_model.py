@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.clock import iso_utc
 from shared.dbtypes import UtcDateTime
+from shared.read_models import page, upsert
 
 from . import coverage
 from .state import AssuranceCase
@@ -51,11 +52,7 @@ async def project(conn: AsyncConnection, state: AssuranceCase, at: datetime) -> 
         "transfer_flagged": bool(state.transfer and state.transfer.flagged),
         "view": case_view(state), "updated_at": at,
     }
-    # The event append before this already serialised writers of this case.
-    updated = await conn.execute(cases.update().where(cases.c.case_id == state.case_id)
-                                 .values(**values))
-    if updated.rowcount == 0:
-        await conn.execute(cases.insert().values(case_id=state.case_id, **values))
+    await upsert(conn, cases, {"case_id": state.case_id}, values)
 
 
 async def get_case(conn: AsyncConnection, case_id: str) -> dict[str, Any] | None:
@@ -77,10 +74,7 @@ def _summary(row: Any) -> dict[str, Any]:
 async def list_cases(conn: AsyncConnection, *, cleared: bool | None,
                      transfer_flagged: bool | None, limit: int,
                      offset: int) -> list[dict[str, Any]]:
-    query = sa.select(cases).order_by(cases.c.case_id)
-    if cleared is not None:
-        query = query.where(cases.c.cleared == cleared)
-    if transfer_flagged is not None:
-        query = query.where(cases.c.transfer_flagged == transfer_flagged)
-    rows = await conn.execute(query.limit(limit).offset(offset))
+    rows = await conn.execute(page(
+        sa.select(cases).order_by(cases.c.case_id), (cases.c.cleared, cleared),
+        (cases.c.transfer_flagged, transfer_flagged), limit=limit, offset=offset))
     return [_summary(row) for row in rows]

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shared.clock import iso_utc
 from shared.dbtypes import UtcDateTime
 from shared.pii.names import name_of
+from shared.read_models import page, upsert
 
 from .state import CourtCase
 from .view import case_view, status
@@ -52,11 +53,7 @@ async def project(conn: AsyncConnection, state: CourtCase, at: datetime) -> None
         "proceedings_ended": state.ended is not None, "docket_number": state.docket_number,
         "version": state.seq, "view": case_view(state), "updated_at": at,
     }
-    # The event append before this already serialised writers of this case.
-    updated = await conn.execute(cases.update().where(cases.c.case_id == state.case_id)
-                                 .values(**values))
-    if updated.rowcount == 0:
-        await conn.execute(cases.insert().values(case_id=state.case_id, **values))
+    await upsert(conn, cases, {"case_id": state.case_id}, values)
 
 
 async def named(conn: AsyncConnection, view: dict[str, Any]) -> dict[str, Any]:
@@ -79,14 +76,11 @@ async def list_cases(conn: AsyncConnection, *, district: str | None, status_: st
                      overdue_appearance: bool | None, now: datetime, limit_hours: float,
                      limit: int, offset: int) -> list[dict[str, Any]]:
     query = sa.select(cases).order_by(cases.c.landed_at, cases.c.case_id)
-    if district is not None:
-        query = query.where(cases.c.district == district)
-    if status_ is not None:
-        query = query.where(cases.c.status == status_)
     if overdue_appearance is not None:
         overdue = _overdue(now, limit_hours)
         query = query.where(overdue if overdue_appearance else sa.not_(overdue))
-    rows = await conn.execute(query.limit(limit).offset(offset))
+    rows = await conn.execute(page(query, (cases.c.district, district),
+                                   (cases.c.status, status_), limit=limit, offset=offset))
     return [{
         "case_id": row.case_id, "district": row.district, "legal_basis": row.legal_basis,
         "status": row.status, "landed_at": iso_utc(row.landed_at),

@@ -21,6 +21,7 @@ from shared.dbtypes import UtcDateTime
 from shared.legaltime import TimelineOrder
 from shared.messaging.cloudevents import ConsumedEvent
 from shared.pii.names import person_names, shown_name
+from shared.read_models import page
 
 from .events import LegalBasis, RequestSubmitted
 
@@ -168,12 +169,9 @@ async def get_case(conn: AsyncConnection, case_id: str) -> dict[str, Any] | None
 async def list_cases(conn: AsyncConnection, *, status: CaseStatus | None,
                      clearance: Clearance | None,
                      limit: int, offset: int) -> list[dict[str, Any]]:
-    query = _with_names().order_by(cases.c.submitted_at, cases.c.case_id)
-    if status:
-        query = query.where(cases.c.status == status)
-    if clearance:
-        query = query.where(cases.c.clearance == clearance)
-    rows = await conn.execute(query.limit(limit).offset(offset))
+    rows = await conn.execute(page(
+        _with_names().order_by(cases.c.submitted_at, cases.c.case_id),
+        (cases.c.status, status), (cases.c.clearance, clearance), limit=limit, offset=offset))
     return [case_summary(row) for row in rows]
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shared.clock import iso_utc
 from shared.dbtypes import UtcDateTime
 from shared.legaltime import legal_date
+from shared.read_models import page, upsert
 
 from . import timers
 from .state import State
@@ -41,12 +42,8 @@ async def project(conn: AsyncConnection, state: State, now: datetime,
     values = {"legal_basis": state.legal_basis.value, "status": state.status.value,
               "requesting_district": state.requesting_district, "version": state.version,
               "view": json.dumps(case_view(state, legal_date(now))), "updated_at": now}
-    updated = await conn.execute(cases.update().where(cases.c.case_id == state.case_id)
-                                 .values(values))
-    if not updated.rowcount:
-        await conn.execute(cases.insert().values(case_id=state.case_id,
-                                                 opened_at=opened_at or now,
-                                                 **values))
+    await upsert(conn, cases, {"case_id": state.case_id}, values,
+                 on_insert={"opened_at": opened_at or now})
     await timers.sync(conn, state, now)
 
 
@@ -61,10 +58,9 @@ async def get_case(conn: AsyncConnection, case_id: str) -> dict[str, Any] | None
 
 async def list_cases(conn: AsyncConnection, *, status: str | None, limit: int,
                      offset: int) -> list[dict[str, Any]]:
-    query = sa.select(cases).order_by(cases.c.opened_at, cases.c.case_id)
-    if status is not None:
-        query = query.where(cases.c.status == status)
-    rows = await conn.execute(query.limit(limit).offset(offset))
+    rows = await conn.execute(page(
+        sa.select(cases).order_by(cases.c.opened_at, cases.c.case_id),
+        (cases.c.status, status), limit=limit, offset=offset))
     return [{"case_id": row.case_id, "legal_basis": row.legal_basis, "status": row.status,
              "requesting_district": row.requesting_district, "version": row.version,
              "opened_at": iso_utc(row.opened_at), "updated_at": iso_utc(row.updated_at)}

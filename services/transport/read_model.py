@@ -24,6 +24,7 @@ from shared.dbtypes import UtcDateTime
 from shared.eventstore import RecordedEvent
 from shared.legaltime import legal_date
 from shared.pii.names import name_of, names_of, person_names, shown_name
+from shared.read_models import page, upsert
 
 from . import events as ev
 from . import rules
@@ -83,16 +84,6 @@ manifest = sa.Table(
 )
 
 
-async def _upsert(conn: AsyncConnection, table: sa.Table, key: dict[str, Any],
-                  values: dict[str, Any]) -> None:
-    """Update the row, or insert it. Writers of one stream are already serialised by the
-    event store's version check, so update-then-insert cannot race with itself."""
-    where = [table.c[name] == value for name, value in key.items()]
-    updated = await conn.execute(table.update().where(*where).values(**values))
-    if not updated.rowcount:
-        await conn.execute(table.insert().values(**key, **values))
-
-
 def _clock_deadline(facts: Facts) -> date | None:
     """The pickup deadline the clock's rule reads, when that rule applies to the case."""
     if facts.transfer_authorized_at is not None or not rules.surrender_ground(facts):
@@ -108,7 +99,7 @@ async def project_case(conn: AsyncConnection, state: CaseState,
     facts = state.facts
     view = case_view(state, routes, legal_date(now))
     failing = list(rules.failing_ids(facts, None))
-    await _upsert(conn, cases, {"case_id": state.case_id}, {
+    await upsert(conn, cases, {"case_id": state.case_id}, {
         "status": view["status"], "eligible": not failing, "failing_rules": failing,
         "pickup_deadline_on": _clock_deadline(facts),
         "destination_district": facts.district,
@@ -126,7 +117,7 @@ async def _project_manifest(conn: AsyncConnection, event: RecordedEvent) -> None
         return
     e = model.model_validate(event.payload)
     if isinstance(e, ev.ManifestAssigned):
-        await _upsert(conn, manifest, {"flight_id": e.flight_id, "case_id": e.case_id}, {
+        await upsert(conn, manifest, {"flight_id": e.flight_id, "case_id": e.case_id}, {
             "destination_airport": e.destination_airport,
             "destination_district": e.destination_district, "assigned_at": e.assigned_at,
             "custody": None, "departed_at": None, "landed_airport": None, "landed_at": None,
@@ -161,7 +152,7 @@ def _manifest_change(e: ev.TransportEvent) -> dict[str, Any]:
 
 async def project_flight(conn: AsyncConnection, state: FlightState, now: datetime) -> None:
     assert state.scheduled_departure is not None
-    await _upsert(conn, flights, {"flight_id": state.flight_id}, {
+    await upsert(conn, flights, {"flight_id": state.flight_id}, {
         "status": state.status.value, "aircraft": state.aircraft, "capacity": state.capacity,
         "seats_assigned": len(state.seats), "scheduled_departure": state.scheduled_departure,
         "version": state.version, "view": flight_view(state), "updated_at": now})
@@ -263,10 +254,9 @@ async def get_flight(conn: AsyncConnection, flight_id: str) -> dict[str, Any] | 
 
 async def list_flights(conn: AsyncConnection, *, status: str | None, limit: int,
                        offset: int) -> list[dict[str, Any]]:
-    query = sa.select(flights).order_by(flights.c.scheduled_departure, flights.c.flight_id)
-    if status is not None:
-        query = query.where(flights.c.status == status)
-    rows = await conn.execute(query.limit(limit).offset(offset))
+    rows = await conn.execute(page(
+        sa.select(flights).order_by(flights.c.scheduled_departure, flights.c.flight_id),
+        (flights.c.status, status), limit=limit, offset=offset))
     return [{"flight_id": r.flight_id, "status": r.status, "aircraft": r.aircraft,
              "capacity": r.capacity, "seats_assigned": r.seats_assigned,
              "scheduled_departure": iso(as_utc(r.scheduled_departure)),

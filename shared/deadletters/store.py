@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.clock import as_utc, iso_utc
 from shared.messaging.cloudevents import MalformedEvent, split_ce_type
+from shared.read_models import page
 
 from .schema import DeadLetterStatus, dead_letters
 
@@ -170,9 +171,9 @@ def _summary(row: Any) -> dict[str, Any]:
 
 async def list_letters(conn: AsyncConnection, status: DeadLetterStatus | None, limit: int,
                        offset: int) -> list[dict[str, Any]]:
-    query = sa.select(*_SUMMARY).order_by(dead_letters.c.id).limit(limit).offset(offset)
-    if status is not None:
-        query = query.where(dead_letters.c.status == status.value)
+    query = page(sa.select(*_SUMMARY).order_by(dead_letters.c.id),
+                 (dead_letters.c.status, None if status is None else status.value),
+                 limit=limit, offset=offset)
     return [_summary(row) for row in await conn.execute(query)]
 
 
