@@ -7,7 +7,6 @@ RUNWAY_PORT_OFFSET, as runway-stack moves it).
 
 from __future__ import annotations
 
-import os
 import secrets
 
 from pydantic import AliasChoices, Field
@@ -61,6 +60,8 @@ class ConsoleSettings(BaseSettings):
     topic_namespace: str = Field(default="", validation_alias="RUNWAY_TOPIC_NAMESPACE",
                                  pattern=r"^[a-zA-Z0-9_-]*$")
     legal_timezone: str = Field(default="America/Mexico_City", validation_alias="LEGAL_TIMEZONE")
+    # The services' default ports are moved by it, as runway-stack moves them.
+    port_offset: int = Field(default=0, ge=0, validation_alias="RUNWAY_PORT_OFFSET")
     auth: AuthSettings = Field(default_factory=AuthSettings)
 
     def local_issuer(self) -> bool:
@@ -74,9 +75,8 @@ class ConsoleSettings(BaseSettings):
                     "assurance": self.assurance_url, "transport": self.transport_url,
                     "court": self.court_url}
         described = _stack_urls()
-        offset = int(os.environ.get("RUNWAY_PORT_OFFSET", "0"))
         urls = {name: (explicit[name] or described.get(name)
-                       or f"http://127.0.0.1:{port + offset}").rstrip("/")
+                       or f"http://127.0.0.1:{port + self.port_offset}").rstrip("/")
                 for name, port in DEFAULT_PORTS.items()}
         return {**urls, "audit": self.audit_url.rstrip("/")}
 

@@ -40,6 +40,8 @@ from string import Template
 
 import asyncpg
 import httpx
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared import process, stackfile
 from shared.db import asyncpg_dsn, with_database
@@ -48,7 +50,7 @@ from shared.messaging.topics import ensure_topics, load_topics
 from shared.process import ServiceProcess
 from shared.retry import poll
 from shared.security import AuthSettings
-from shared.settings import REPO_ROOT
+from shared.settings import REPO_ROOT, ToolSettings
 
 DEPLOY = REPO_ROOT / "deploy"
 SERVICES = ("intake", "judicial", "assurance", "transport", "court")
@@ -60,7 +62,20 @@ DEFAULT_PORTS = {"console": 8000, "intake": 8001, "judicial": 8002, "assurance":
 CLUSTER_OFFSET = 10_000
 FIRST_BROKER_PORT = 19_092
 STATS_PORT = 18_999
-BROKER_HEAP = os.environ.get("KAFKA_HEAP_OPTS", "-Xms256m -Xmx512m")
+
+
+class BrokerSettings(BaseSettings):
+    """What the cluster's brokers are started with, as deploy/kafka/kafka.sh reads it too."""
+
+    model_config = SettingsConfigDict(extra="ignore", env_ignore_empty=True)
+
+    heap: str = Field(default="-Xms256m -Xmx512m", validation_alias="KAFKA_HEAP_OPTS")
+    kafka_version: str = Field(default="4.1.1", validation_alias="KAFKA_VERSION")
+    # Where kafka.sh keeps the jars it fetched from Maven Central.
+    cache: Path = Field(default_factory=lambda: Path.home() / ".cache" / "runway",
+                        validation_alias="RUNWAY_CACHE")
+
+
 JVM_OPTS = ["-server", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
             "-XX:+ExitOnOutOfMemoryError", "-Djava.awt.headless=true"]
 REPLICA_POOL = "4"
@@ -125,9 +140,8 @@ def kafka_libs() -> Path:
     """The jars of deploy/kafka (fetched from Maven Central on first use)."""
     subprocess.run([str(DEPLOY / "kafka" / "kafka.sh"), "fetch"], check=True,
                    stdout=sys.stderr)
-    version = os.environ.get("KAFKA_VERSION", "4.1.1")
-    cache = Path(os.environ.get("RUNWAY_CACHE", Path.home() / ".cache" / "runway"))
-    return cache / f"kafka-{version}" / "libs"
+    settings = BrokerSettings()
+    return settings.cache / f"kafka-{settings.kafka_version}" / "libs"
 
 
 def broker_config(layout: Layout, broker: Broker) -> str:
@@ -160,7 +174,7 @@ def _java(libs: Path, log_dir: Path, *args: str) -> list[str]:
     java = shutil.which("java")
     if java is None:
         raise RuntimeError("java not found: apt-get install openjdk-17-jre-headless")
-    return [java, *BROKER_HEAP.split(), *JVM_OPTS,
+    return [java, *BrokerSettings().heap.split(), *JVM_OPTS,
             f"-Dlog4j2.configurationFile={DEPLOY / 'kafka' / 'log4j2.properties'}",
             f"-Dkafka.logs.dir={log_dir}", "-cp", f"{libs}/*", *args]
 
@@ -444,7 +458,7 @@ async def ensure_databases(server_url: str, names: Sequence[str]) -> None:
 
 
 async def up(replicas: int, brokers: int, hold: bool = True) -> int:
-    server = os.environ.get("DATABASE_URL", "")
+    server = ToolSettings().database_url or ""
     if not server.startswith("postgresql"):
         raise RuntimeError("a cluster's replicas share their service's database: set "
                            "DATABASE_URL to a PostgreSQL server (make cluster does)")
