@@ -27,7 +27,21 @@ def service_database_url(server_url: str, service: str, prefix: str = "runway") 
     return with_database(server_url, f"{prefix}_{service}")
 
 
-class ServiceSettings(BaseSettings):
+class KafkaClientSettings(BaseSettings):
+    """Which cluster a Kafka client of Runway joins, how it authenticates, and the prefix of
+    its topics: read alike by every service and by the console's live updates."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    kafka_bootstrap_servers: str = Field(default_factory=default_bootstrap,
+                                         validation_alias="KAFKA_BOOTSTRAP_SERVERS")
+    # Kafka authentication (KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*), read with the rest.
+    kafka_security: KafkaSecuritySettings = Field(default_factory=KafkaSecuritySettings)
+    topic_namespace: str = Field(default="", validation_alias="RUNWAY_TOPIC_NAMESPACE",
+                                 pattern=r"^[a-zA-Z0-9_-]*$")
+
+
+class ServiceSettings(KafkaClientSettings):
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
     service_name: str = Field(default="runway", validation_alias="RUNWAY_SERVICE")
@@ -39,12 +53,6 @@ class ServiceSettings(BaseSettings):
     database_prefix: str = Field(default="runway", validation_alias="RUNWAY_DATABASE_PREFIX",
                                  pattern=r"^[a-z][a-z0-9_]*$")
     data_dir: Path = Field(default=REPO_ROOT / "var" / "data", validation_alias="RUNWAY_DATA_DIR")
-    kafka_bootstrap_servers: str = Field(default_factory=default_bootstrap,
-                                         validation_alias="KAFKA_BOOTSTRAP_SERVERS")
-    # Kafka authentication (KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*), read with the rest.
-    kafka_security: KafkaSecuritySettings = Field(default_factory=KafkaSecuritySettings)
-    topic_namespace: str = Field(default="", validation_alias="RUNWAY_TOPIC_NAMESPACE",
-                                 pattern=r"^[a-zA-Z0-9_-]*$")
     http_host: str = Field(default="127.0.0.1", validation_alias="HTTP_HOST")
     http_port: int | None = Field(default=None, validation_alias="HTTP_PORT")
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")

@@ -10,12 +10,11 @@ from __future__ import annotations
 import secrets
 
 from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from shared import stackfile
-from shared.messaging.kafka import default_bootstrap
-from shared.messaging.security import KafkaSecuritySettings
 from shared.security.settings import AuthSettings
+from shared.settings import KafkaClientSettings
 
 # The services the console calls, and their default ports (services/<name>/service.py). The
 # console imports no service code beyond their rule books, so the ports are restated here.
@@ -25,7 +24,7 @@ DEFAULT_PORT = 8000
 AUDIT_PORT = 8010  # `runway audit serve`'s default
 
 
-class ConsoleSettings(BaseSettings):
+class ConsoleSettings(KafkaClientSettings):
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
     http_host: str = Field(default="127.0.0.1", validation_alias="HTTP_HOST")
@@ -52,13 +51,9 @@ class ConsoleSettings(BaseSettings):
     local_sign_in: bool | None = Field(default=None, validation_alias="CONSOLE_LOCAL_SIGN_IN")
     page_size: int = Field(default=25, ge=5, le=200, validation_alias="CONSOLE_PAGE_SIZE")
     api_timeout_s: float = Field(default=10.0, gt=0, validation_alias="CONSOLE_API_TIMEOUT_S")
-    # Live updates: a subscriber to the services' event topics (off when empty).
+    # Live updates: a subscriber to the services' event topics (the cluster and topic prefix
+    # as KafkaClientSettings reads them).
     live_updates: bool = Field(default=True, validation_alias="CONSOLE_LIVE_UPDATES")
-    kafka_bootstrap_servers: str = Field(default_factory=default_bootstrap,
-                                         validation_alias="KAFKA_BOOTSTRAP_SERVERS")
-    kafka_security: KafkaSecuritySettings = Field(default_factory=KafkaSecuritySettings)
-    topic_namespace: str = Field(default="", validation_alias="RUNWAY_TOPIC_NAMESPACE",
-                                 pattern=r"^[a-zA-Z0-9_-]*$")
     legal_timezone: str = Field(default="America/Mexico_City", validation_alias="LEGAL_TIMEZONE")
     # The services' default ports are moved by it, as runway-stack moves them.
     port_offset: int = Field(default=0, ge=0, validation_alias="RUNWAY_PORT_OFFSET")
