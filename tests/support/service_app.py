@@ -48,12 +48,19 @@ async def started_runtime(spec: ServiceSpec, pg_url: str, kafka: str, *,
     return runtime
 
 
-def clerk_fixtures(spec: ServiceSpec, role: str, actor: str) -> tuple[Any, Any]:
-    """A conftest's `runtime` (the service at the test module's `clock`) and `client` (an HTTP
-    client acting as `actor` in `role`): `runtime, client = clerk_fixtures(SPEC, ...)`."""
+def clerk_fixtures(spec: ServiceSpec, role: str, actor: str, *,
+                   configure: Callable[[ServiceRuntime], None] | None = None
+                   ) -> tuple[Any, Any]:
+    """A conftest's `runtime` (the service on `any_store_url` at the test module's `clock`,
+    `configure`d as started_runtime does, closed after the test) and `client` (an HTTP client
+    acting as `actor` in `role`): `runtime, client = clerk_fixtures(SPEC, ...)`."""
     @pytest.fixture
-    async def runtime(any_store_url: str, kafka: str, clock: ManualClock) -> ServiceRuntime:
-        return await started_runtime(spec, any_store_url, kafka, clock=clock)
+    async def runtime(any_store_url: str, kafka: str,
+                      clock: ManualClock) -> AsyncIterator[ServiceRuntime]:
+        started = await started_runtime(spec, any_store_url, kafka, clock=clock,
+                                        configure=configure)
+        yield started
+        await started.close()
 
     # The token is made in the fixture: a conftest is imported before the root conftest sets
     # up the run's token issuer.
