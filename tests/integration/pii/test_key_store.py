@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -43,9 +44,15 @@ async def vault(pg_url: str, keyring_path: Path) -> AsyncIterator[PersonalDataVa
     await opened.close()
 
 
-async def another_process(pg_url: str, keyring_path: Path) -> PersonalDataVault:
-    """A second service on the same key store and keyring, with its own (empty) cache."""
-    return open_vault(pg_url, keyring_path, clock=SystemClock(), cache_s=0)
+@contextlib.asynccontextmanager
+async def another_process(pg_url: str, keyring_path: Path) -> AsyncIterator[PersonalDataVault]:
+    """A second service on the same key store and keyring, with its own (empty) cache,
+    closed when the block ends."""
+    other = open_vault(pg_url, keyring_path, clock=SystemClock(), cache_s=0)
+    try:
+        yield other
+    finally:
+        await other.close()
 
 
 async def test_sealed_data_opens_in_another_service_and_not_under_another_person(
@@ -53,14 +60,11 @@ async def test_sealed_data_opens_in_another_service_and_not_under_another_person
     alice, bob = new_person_id(), new_person_id()
     sealed = await vault.seal(alice, PERSON_CONTEXT, person("Arturo"))
     await vault.seal(bob, PERSON_CONTEXT, person("Héctor"))
-    other = await another_process(pg_url, keyring_path)
-    try:
+    async with another_process(pg_url, keyring_path) as other:
         assert await other.open(alice, PERSON_CONTEXT, sealed) == person("Arturo")
         # Alice's blob presented as Bob's: another key and another AAD; it does not open.
         moved = await other.open(bob, PERSON_CONTEXT, sealed)
         assert moved == Unreadable(bob, "broken")
-    finally:
-        await other.close()
     async with Database(pg_url).connect() as conn:
         stored = (await conn.execute(sa.text("SELECT * FROM pii_data_keys"))).all()
     assert len(stored) == 2
@@ -72,16 +76,13 @@ async def test_a_new_person_gets_a_fresh_id_and_a_committed_key_that_erasure_del
     first, sealed = await vault.seal_new_person(PERSON_CONTEXT, person("Arturo"))
     second, _ = await vault.seal_new_person(PERSON_CONTEXT, person("Arturo"))
     assert first != second
-    other = await another_process(pg_url, keyring_path)  # reads the key store, not a cache
-    try:
+    async with another_process(pg_url, keyring_path) as other:  # reads the key store, not a cache
         assert await other.open(first, PERSON_CONTEXT, sealed) == person("Arturo")
         await vault.erase(first, case_id="RWY-1", actor=OFFICER, reason="court order 1")
         erasure = await vault.erasure(first)
         assert erasure is not None
         assert await other.open(first, PERSON_CONTEXT, sealed) == Unreadable(
             first, "erased", erasure.erased_at)
-    finally:
-        await other.close()
 
 
 async def test_erasure_makes_the_data_unreadable_at_once_and_records_who_and_why(
@@ -98,12 +99,9 @@ async def test_erasure_makes_the_data_unreadable_at_once_and_records_who_and_why
     opened = await vault.open(someone, PERSON_CONTEXT, sealed)
     assert opened == Unreadable(someone, "erased", erasure.erased_at)
     assert opened.display_name == ERASED
-    other = await another_process(pg_url, keyring_path)
-    try:
+    async with another_process(pg_url, keyring_path) as other:
         elsewhere = await other.open(someone, PERSON_CONTEXT, sealed)
         assert isinstance(elsewhere, Unreadable) and elsewhere.erased
-    finally:
-        await other.close()
     again = await vault.erase(someone, case_id="RWY-1", actor=Actor("x", "privacy_officer"),
                               reason="again")
     assert again == erasure  # the first erasure's record, unchanged
@@ -152,14 +150,11 @@ async def test_rotating_the_master_key_keeps_everyone_readable_and_frees_the_old
     assert await vault.retire_master_key(old_id) == 1  # the straggler re-wrapped first
     assert Keyring(keyring_path).key_ids() == [rotation.new_kek_id]
 
-    fresh = await another_process(pg_url, keyring_path)  # no cached data keys
-    try:
+    async with another_process(pg_url, keyring_path) as fresh:  # no cached data keys
         for pid, data in people.items():
             assert await fresh.open(pid, PERSON_CONTEXT, sealed[pid]) == data
         status = await fresh.status()
         assert status["data_keys_per_master_key"] == {rotation.new_kek_id: len(people) + 1}
-    finally:
-        await fresh.close()
 
 
 async def test_two_services_migrating_the_key_store_at_once_both_start(
@@ -203,11 +198,8 @@ async def test_the_rotation_commands_stage_activate_and_retire(
     code, out = await runway_infra(keyring_path, "pii-keys", *store)
     assert json.loads(out)["data_keys_per_master_key"] == {staged: 1}
 
-    fresh = await another_process(pg_url, keyring_path)
-    try:
+    async with another_process(pg_url, keyring_path) as fresh:
         assert await fresh.open(someone, PERSON_CONTEXT, sealed) == person("Arturo")
-    finally:
-        await fresh.close()
 
 
 async def data_keys_of(pg_url: str, person_id: str) -> int:
@@ -233,8 +225,7 @@ async def test_a_key_row_beside_an_erasure_opens_nothing_and_erasing_again_remov
             kek, key, associated_data(someone, "pii_data_keys"))), SystemClock().now())
     stray = seal(key, person("Arturo").to_bytes(), associated_data(someone, PERSON_CONTEXT))
 
-    other = await another_process(pg_url, keyring_path)
-    try:
+    async with another_process(pg_url, keyring_path) as other:
         for blob in (sealed, stray):
             assert await other.open(someone, PERSON_CONTEXT, blob) == Unreadable(
                 someone, "erased", first.erased_at)
@@ -242,8 +233,6 @@ async def test_a_key_row_beside_an_erasure_opens_nothing_and_erasing_again_remov
             await other.seal(someone, PERSON_CONTEXT, person("Arturo"))
         assert await other.erase(someone, case_id="RWY-1", actor=OFFICER,
                                  reason="again") == first
-    finally:
-        await other.close()
     assert await data_keys_of(pg_url, someone) == 0
 
 
@@ -251,11 +240,8 @@ async def test_a_cached_key_does_not_let_sealing_go_on_once_another_process_eras
         vault: PersonalDataVault, pg_url: str, keyring_path: Path) -> None:
     someone = new_person_id()
     await vault.seal(someone, PERSON_CONTEXT, person("Arturo"))  # the key is cached here
-    other = await another_process(pg_url, keyring_path)
-    try:
+    async with another_process(pg_url, keyring_path) as other:
         await other.erase(someone, case_id="RWY-1", actor=OFFICER, reason="order")
-    finally:
-        await other.close()
     with pytest.raises(PersonErased):
         await vault.seal(someone, PERSON_CONTEXT, person("Arturo"))
     assert await data_keys_of(pg_url, someone) == 0
@@ -267,32 +253,31 @@ async def test_a_sealing_waits_for_an_erasure_in_progress_and_then_refuses(
     and write its key after: a key beside an erasure."""
     someone = new_person_id()
     await vault.ensure_schema()
-    sealer = await another_process(pg_url, keyring_path)
     watcher = Database(pg_url)
-    try:
-        async with vault.database.transaction() as conn:  # an erasure, not yet committed
-            await keystore.lock_person(conn, someone)
-            await keystore.delete_key(conn, someone)
-            await keystore.record_erasure(conn, keystore.Erasure(
-                someone, "RWY-1", SystemClock().now(), "privacy-7", "privacy_officer", "x"))
-            sealing = asyncio.create_task(sealer.seal(someone, PERSON_CONTEXT,
-                                                      person("Arturo")))
+    async with another_process(pg_url, keyring_path) as sealer:
+        try:
+            async with vault.database.transaction() as conn:  # an erasure, not yet committed
+                await keystore.lock_person(conn, someone)
+                await keystore.delete_key(conn, someone)
+                await keystore.record_erasure(conn, keystore.Erasure(
+                    someone, "RWY-1", SystemClock().now(), "privacy-7", "privacy_officer", "x"))
+                sealing = asyncio.create_task(sealer.seal(someone, PERSON_CONTEXT,
+                                                          person("Arturo")))
 
-            async def sealing_waits() -> bool:
-                async with watcher.connect() as look:
-                    waiting = await look.scalar(sa.text(
-                        "SELECT count(*) FROM pg_locks l JOIN pg_database d "
-                        "ON d.oid = l.database WHERE d.datname = current_database() "
-                        "AND l.locktype = 'advisory' AND l.objsubid = 2 AND NOT l.granted"))
-                return bool(waiting) or sealing.done()
+                async def sealing_waits() -> bool:
+                    async with watcher.connect() as look:
+                        waiting = await look.scalar(sa.text(
+                            "SELECT count(*) FROM pg_locks l JOIN pg_database d "
+                            "ON d.oid = l.database WHERE d.datname = current_database() "
+                            "AND l.locktype = 'advisory' AND l.objsubid = 2 AND NOT l.granted"))
+                    return bool(waiting) or sealing.done()
 
-            await wait_for(sealing_waits, timeout=20, what="the sealing to wait")
-            assert not sealing.done(), "the sealing did not wait for the erasure"
-        with pytest.raises(PersonErased):
-            await sealing
-    finally:
-        await sealer.close()
-        await watcher.dispose()
+                await wait_for(sealing_waits, timeout=20, what="the sealing to wait")
+                assert not sealing.done(), "the sealing did not wait for the erasure"
+            with pytest.raises(PersonErased):
+                await sealing
+        finally:
+            await watcher.dispose()
     assert await data_keys_of(pg_url, someone) == 0
 
 
