@@ -22,9 +22,9 @@ from shared.db import Database
 from shared.infra.cluster import Cluster
 from shared.legaltime import legal_date
 from shared.messaging.cloudevents import from_kafka
-from shared.messaging.kafka import make_admin
 from tests.support.auth import auth_headers, service_headers
 from tests.support.cluster import SERVICES, running_cluster
+from tests.support.infra import kafka_admin
 from tests.support.kafka_read import read_topic, wait_for
 from tests.support.requests import request
 
@@ -118,12 +118,8 @@ async def events_reach_kafka(cluster: Cluster, case_id: str, version: int) -> di
 
 async def leader_of(cluster: Cluster, topic: str, key: str) -> int:
     """The node id of the broker leading the partition `key` goes to."""
-    admin = make_admin(cluster.layout.bootstrap)
-    await admin.start()
-    try:
+    async with kafka_admin(cluster.layout.bootstrap) as admin:
         (described,) = await admin.describe_topics([topic])
-    finally:
-        await admin.close()
     partitions = sorted(p["partition"] for p in described["partitions"])
     chosen = DefaultPartitioner()(key.encode(), partitions, partitions)
     return int(next(p["leader"] for p in described["partitions"]
@@ -137,15 +133,11 @@ def replica_urls(cluster: Cluster, service: str) -> list[str]:
 async def test_every_event_topic_lives_on_all_three_brokers(cluster: Cluster) -> None:
     """Replication factor 3 and min.insync.replicas 2: an acknowledged event (acks=all) is on
     at least two brokers, so losing any one of them loses nothing."""
-    admin = make_admin(cluster.layout.bootstrap)
-    await admin.start()
-    try:
-        topics = [f"{cluster.layout.namespace}.runway.{s}.events" for s in SERVICES]
+    topics = [f"{cluster.layout.namespace}.runway.{s}.events" for s in SERVICES]
+    async with kafka_admin(cluster.layout.bootstrap) as admin:
         described = await admin.describe_topics(topics)
         configs = await admin.describe_configs(
             [ConfigResource(ConfigResourceType.TOPIC, topic) for topic in topics])
-    finally:
-        await admin.close()
     replicas = {t["topic"]: {len(p["replicas"]) for p in t["partitions"]} for t in described}
     assert replicas == {topic: {3} for topic in topics}
     min_isr = {resource[3]: entry[1] for response in configs

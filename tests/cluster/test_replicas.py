@@ -21,10 +21,10 @@ from shared.db import Database
 from shared.infra.cluster import Cluster
 from shared.legaltime import legal_date
 from shared.messaging.cloudevents import from_kafka
-from shared.messaging.kafka import make_admin
 from shared.messaging.topics import namespaced
 from tests.support.auth import auth_headers
 from tests.support.cluster import running_cluster
+from tests.support.infra import kafka_admin
 from tests.support.kafka_read import read_topic, wait_for
 from tests.support.requests import request
 
@@ -105,12 +105,8 @@ async def judicial_events_on_kafka(cluster: Cluster, case_id: str) -> dict[str, 
 async def group_partitions(cluster: Cluster) -> list[int]:
     """How many partitions each member of judicial's consumer group holds (Kafka's view)."""
     group = namespaced(cluster.layout.namespace, JUDICIAL_GROUP)
-    admin = make_admin(cluster.layout.bootstrap)
-    await admin.start()
-    try:
+    async with kafka_admin(cluster.layout.bootstrap) as admin:
         (described,) = await admin.describe_consumer_groups([group])
-    finally:
-        await admin.close()
     counts = []
     for _error, _group, state, _protocol_type, _protocol, members in described.groups:
         if state != "Stable":

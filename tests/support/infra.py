@@ -7,13 +7,15 @@ start it (`make infra-up`), so a CI run without Kafka or PostgreSQL can never pa
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import os
 import uuid
+from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
-from aiokafka.admin import NewTopic
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from shared import db
 from shared.db import asyncpg_dsn, with_database
@@ -85,15 +87,25 @@ async def delete_test_topics() -> None:
         await admin.close()
 
 
-async def create_topics(bootstrap: str, names: list[str], partitions: int = 3) -> None:
-    admin = make_admin(bootstrap)
+@contextlib.asynccontextmanager
+async def kafka_admin(bootstrap: str, *, request_timeout_ms: int = 40_000
+                      ) -> AsyncIterator[AIOKafkaAdminClient]:
+    """A started admin client for the block, closed after it however the block ends
+    (aiokafka's admin client is not an async context manager itself; 40 s is its default
+    request timeout)."""
+    admin = make_admin(bootstrap, request_timeout_ms=request_timeout_ms)
     await admin.start()
     try:
+        yield admin
+    finally:
+        await admin.close()
+
+
+async def create_topics(bootstrap: str, names: list[str], partitions: int = 3) -> None:
+    async with kafka_admin(bootstrap) as admin:
         await admin.create_topics(
             [NewTopic(name=n, num_partitions=partitions, replication_factor=1) for n in names]
         )
-    finally:
-        await admin.close()
 
 
 @functools.cache
