@@ -15,10 +15,10 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import TypeVar
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime
 
 from shared.messaging.cloudevents import ConsumedEvent, ce_type
-from shared.messaging.tolerant import Tolerant
+from shared.messaging.tolerant import CaseEvent, Tolerant
 
 from .facts import (
     AmparoDenied,
@@ -49,27 +49,23 @@ CLEARANCE_GRANTED_V1 = ce_type("assurance.death_penalty_clearance_granted", 1)
 CLEARANCE_WITHDRAWN_V1 = ce_type("assurance.death_penalty_clearance_withdrawn", 1)
 
 
-class CaseEventView(Tolerant):
-    case_id: str = Field(min_length=1)
-
-
 class _Person(Tolerant):
     person_id: str | None = None  # v2 only
 
 
-class RequestSubmittedView(CaseEventView):
+class RequestSubmittedView(CaseEvent):
     person: _Person | None = None
     legal_basis: str | None = None
     requesting_district: str | None = None
 
 
-class CaseOpenedView(CaseEventView):
+class CaseOpenedView(CaseEvent):
     person_id: str | None = None
     legal_basis: str | None = None
     requesting_district: str | None = None
 
 
-class SurrenderOrderedView(CaseEventView):
+class SurrenderOrderedView(CaseEvent):
     kind: str
     ordered_on: date
     pickup_deadline_on: date
@@ -77,35 +73,35 @@ class SurrenderOrderedView(CaseEventView):
     return_obligation: bool = False
 
 
-class TransferAuthorizedView(CaseEventView):
+class TransferAuthorizedView(CaseEvent):
     authorized_at: AwareDatetime
     requesting_district: str
 
 
-class AmparoView(CaseEventView):
+class AmparoView(CaseEvent):
     amparo_id: str
     active_suspensions: tuple[str, ...] | None = None
     ruled_on: date | None = None
     pickup_deadline_on: date | None = None
 
 
-class ReleasedView(CaseEventView):
+class ReleasedView(CaseEvent):
     released_on: date
     reason: str = "unknown"
 
 
-class PickupExpiredView(CaseEventView):
+class PickupExpiredView(CaseEvent):
     deadline_on: date
 
 
-class ClearanceView(CaseEventView):
+class ClearanceView(CaseEvent):
     basis: str | None = None
     reason: str | None = None
     charge_ids: tuple[str, ...] = ()
 
 
 Reader = Callable[[dict[str, object]], tuple[str, Fact]]
-V = TypeVar("V", bound=CaseEventView)
+V = TypeVar("V", bound=CaseEvent)
 
 
 def _reader(view: type[V], fact: Callable[[V], Fact]) -> Reader:
