@@ -29,10 +29,10 @@ from services.transport.service import SPEC as TRANSPORT
 from shared.clock import ManualClock
 from shared.eventstore import Actor
 from shared.messaging.cloudevents import ConsumedEvent
-from shared.service import ServiceRuntime, ServiceSpec
+from shared.service import ServiceRuntime
 from tests.support.auth import auth_headers
 from tests.support.people import sealed_person
-from tests.support.service_app import api_client, off_kafka, started_runtime
+from tests.support.service_app import api_client, feed, off_kafka, started_runtime
 
 NOW = datetime(2025, 8, 12, 18, 0, tzinfo=UTC)
 OFFICER = Actor("privacy-7", "privacy_officer")
@@ -43,13 +43,6 @@ CHARGE = Charge(charge_id="c1", statute="21 U.S.C. § 848", description="enterpr
 
 def new_case_id() -> str:
     return f"RWY-{uuid.uuid4().hex[:10].upper()}"
-
-
-async def feed(spec: ServiceSpec, runtime: ServiceRuntime, event: ConsumedEvent) -> None:
-    [handler] = [h for consumer in spec.consumers(runtime)
-                 for ce, h in consumer.handlers.items() if ce == event.ce_type]
-    async with runtime.database.transaction() as conn:
-        await handler(event, conn)
 
 
 def intake(event_type: str, payload: dict[str, Any], case_id: str,
@@ -116,9 +109,9 @@ async def court(pg_url: str, kafka: str) -> AsyncIterator[ServiceRuntime]:
 
 
 async def land_in_court(runtime: ServiceRuntime, request: ConsumedEvent, case_id: str) -> None:
-    await feed(COURT, runtime, request)
-    await feed(COURT, runtime, surrender_ordered(case_id))
-    await feed(COURT, runtime, off_kafka("transport", "transport.person_landed", {
+    await feed(runtime, request)
+    await feed(runtime, surrender_ordered(case_id))
+    await feed(runtime, off_kafka("transport", "transport.person_landed", {
         "case_id": case_id, "flight_id": "FLT-1", "landed_at": NOW.isoformat(),
         "airport": "JFK", "district": "EDNY"}, case_id, at=NOW))
 
@@ -133,10 +126,10 @@ async def test_the_court_shows_the_name_until_it_is_erased(court: ServiceRuntime
                                                               person_id)
         assert await names_in_log(court, "Rafael", "Caro") == []  # court's log: no name
 
-        await feed(COURT, court, await erased(court, case_id, person_id))
+        await feed(court, await erased(court, case_id, person_id))
         assert (await http.get(f"/cases/{case_id}")).json()["person_name"] == "[erased]"
         # The request delivered again (a replay of intake's topic) does not bring it back.
-        await feed(COURT, court, request)
+        await feed(court, request)
         docket = await http.post(f"/cases/{case_id}/docket",
                                  json={"docket_number": "1:25-cr-7"})
         assert docket.status_code == 200 and docket.json()["person_name"] == "[erased]"
@@ -165,8 +158,8 @@ async def test_transport_shows_the_name_until_it_is_erased_and_reads_legacy_requ
         transport: ServiceRuntime) -> None:
     sealed_case, legacy_case = new_case_id(), new_case_id()
     request, person_id = await sealed_request(transport, sealed_case, "Joaquín", "Archivaldo")
-    await feed(TRANSPORT, transport, request)
-    await feed(TRANSPORT, transport, legacy_request(legacy_case, "Ismael", "Zambada"))
+    await feed(transport, request)
+    await feed(transport, legacy_request(legacy_case, "Ismael", "Zambada"))
     async with api_client(transport, auth_headers("transport_officer")) as http:
         async def names() -> dict[str, str | None]:
             cases = (await http.get("/cases")).json()["cases"]
@@ -178,7 +171,7 @@ async def test_transport_shows_the_name_until_it_is_erased_and_reads_legacy_requ
                                  legacy_case: "Ismael Zambada"}
         assert await names_in_log(transport, "Joaquín", "Archivaldo") == []
 
-        await feed(TRANSPORT, transport, await erased(transport, sealed_case, person_id))
+        await feed(transport, await erased(transport, sealed_case, person_id))
         assert (await http.get(f"/cases/{sealed_case}")).json()["person_name"] == "[erased]"
         assert await names() == {sealed_case: "[erased]", legacy_case: "Ismael Zambada"}
     async with transport.database.connect() as conn:
