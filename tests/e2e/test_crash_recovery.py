@@ -14,9 +14,9 @@ from shared.audit.sources import partition_ids
 from shared.consumer import ConsumerRuntime
 from shared.db import Database, asyncpg_dsn
 from shared.eventstore import Actor, EventContext, EventStore, NewEvent
-from shared.messaging.kafka import make_admin, make_consumer, make_producer
+from shared.messaging.kafka import make_consumer, make_producer
 from tests.support import effects, processes
-from tests.support.infra import create_topics, unique_topic
+from tests.support.infra import create_topics, kafka_admin, unique_topic
 from tests.support.kafka_read import wait_for
 
 CONTEXT = EventContext(actor=Actor("operator-1", "operator"))
@@ -54,12 +54,8 @@ async def on_kafka(bootstrap: str, topic: str) -> int:
 
 async def committed_offsets(bootstrap: str, group: str, topic: str) -> int:
     """The sum of the group's committed offsets on `topic`."""
-    admin = make_admin(bootstrap)
-    await admin.start()
-    try:
+    async with kafka_admin(bootstrap) as admin:
         offsets = await admin.list_consumer_group_offsets(group)
-    finally:
-        await admin.close()
     return sum(meta.offset for tp, meta in offsets.items() if tp.topic == topic)
 
 
