@@ -22,8 +22,9 @@ from aiokafka.admin import NewTopic
 from aiokafka.errors import ConsumerStoppedError
 
 from shared.infra.cluster import Cluster, Layout
-from shared.messaging.kafka import make_admin, make_consumer, make_producer
-from tests.support.infra import fresh_namespace
+from shared.messaging.kafka import make_consumer, make_producer
+from shared.retry import poll
+from tests.support.infra import fresh_namespace, kafka_admin
 from tests.support.ports import free_port
 
 pytestmark = pytest.mark.timeout(600)
@@ -50,33 +51,17 @@ async def brokers(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Clu
         await cluster.stop()
 
 
-async def wait_until(condition: object, what: str, within: float) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while not await condition():  # type: ignore[operator]
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out after {within}s waiting for {what}")
-        await asyncio.sleep(0.2)
-
-
 async def leader_of(bootstrap: str, topic: str, partition: int) -> int:
-    admin = make_admin(bootstrap, request_timeout_ms=5000)
-    await admin.start()
-    try:
+    async with kafka_admin(bootstrap, request_timeout_ms=5000) as admin:
         [described] = await admin.describe_topics([topic])
-        return next(int(p["leader"]) for p in described["partitions"]
-                    if p["partition"] == partition)
-    finally:
-        await admin.close()
+    return next(int(p["leader"]) for p in described["partitions"]
+                if p["partition"] == partition)
 
 
 async def create_topic(bootstrap: str, topic: str) -> None:
-    admin = make_admin(bootstrap, request_timeout_ms=10_000)
-    await admin.start()
-    try:
+    async with kafka_admin(bootstrap, request_timeout_ms=10_000) as admin:
         await admin.create_topics([NewTopic(topic, num_partitions=-1, replication_factor=-1,
                                             replica_assignments=ASSIGNMENT)])
-    finally:
-        await admin.close()
 
 
 @contextlib.asynccontextmanager
@@ -117,7 +102,8 @@ async def test_a_partition_taken_over_after_its_leader_moved_is_read(brokers: Cl
         async with polling(staying, seen), polling(leaving, []):
             async def split() -> bool:
                 return len(staying.assignment()) == 1 and len(leaving.assignment()) == 1
-            await wait_until(split, "the two consumers to share the two partitions", SETTLE_S)
+            await poll(split, within=SETTLE_S, every=0.2,
+                       what="the two consumers to share the two partitions")
             [taken_over] = leaving.assignment()
             old_leader = ASSIGNMENT[taken_over.partition][0]
             assert await leader_of(bootstrap, topic, taken_over.partition) == old_leader
@@ -131,7 +117,7 @@ async def test_a_partition_taken_over_after_its_leader_moved_is_read(brokers: Cl
                     return await leader_of(bootstrap, topic, taken_over.partition) not in (
                         old_leader, -1)
                 return False
-            await wait_until(moved, f"a new leader for {taken_over}", SETTLE_S)
+            await poll(moved, within=SETTLE_S, every=0.2, what=f"a new leader for {taken_over}")
             await brokers.restart_broker(old_leader)
 
             producer = make_producer(bootstrap, "failover-producer")
@@ -146,8 +132,8 @@ async def test_a_partition_taken_over_after_its_leader_moved_is_read(brokers: Cl
 
             async def read() -> bool:
                 return (taken_over.partition, b"after the failover") in seen
-            await wait_until(read, f"the staying consumer to read {taken_over} after taking "
-                             "it over", TAKEOVER_S)
+            await poll(read, within=TAKEOVER_S, every=0.2,
+                       what=f"the staying consumer to read {taken_over} after taking it over")
             assert staying.assignment() == {TopicPartition(topic, 0), TopicPartition(topic, 1)}
     finally:
         await staying.stop()
