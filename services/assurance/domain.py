@@ -105,11 +105,16 @@ def _reconcile_clearance(state: AssuranceCase, at: datetime, reason: str) -> lis
             cleared_since=recorded.since), at)]
     if coverage.matches(state, target):
         return []
+    # A clearance takes legal effect on its own date, never earlier: restated when an earlier
+    # act is entered after it (a custody transfer that preceded the DOJ commitment, which
+    # adds the exception), it is still dated at its `since`, so the legal position on a day
+    # between the two shows the person uncleared.
+    effective = max(at, target.since)
     return [_event(ev.CLEARANCE_GRANTED, ev.ClearanceGranted(
         case_id=_case_id(state), basis=target.basis, charge_ids=target.charge_ids,
         assurance_ids=target.assurance_ids,
         doj_commitment_reference=target.doj_commitment_reference, cleared_since=target.since,
-        granted_at=at, exception=target.exception), at)]
+        granted_at=effective, exception=target.exception), effective)]
 
 
 def _review_transfer(state: AssuranceCase, at: datetime) -> list[NewEvent]:

@@ -100,6 +100,31 @@ def test_a_commitment_dated_after_the_custody_is_flagged_naming_both_dates() -> 
     assert case_view(state)["clearance"]["exception"] == "commitment_after_transfer"
 
 
+def test_a_clearance_restated_by_an_earlier_transfer_entered_later_keeps_its_own_date() -> None:
+    """The feb-2025 pattern: the DOJ commitment (22 Jan) is entered before the custody
+    transfer it came after (20 Jan). Noting the transfer restates the clearance with its
+    exception; that restatement is dated at the clearance's own legal date, so the legal
+    position on a day between the two (folding only the events dated by then) is uncleared."""
+    state, _ = commit(ns_case(), date(2026, 1, 22))
+    _, noted = transfer(state)
+    [restated] = [e for e in noted if e.event_type == ev.CLEARANCE_GRANTED]
+    assert restated.payload["exception"] == "commitment_after_transfer"
+    assert restated.occurred_at == start_of_legal_day(date(2026, 1, 22))
+
+    _, committed = commit(ns_case(), date(2026, 1, 22))
+    on_the_21st = domain.initial()
+    for event in [*take_charges_events(), *committed, *noted]:
+        if event.occurred_at is None or legal_date(event.occurred_at) <= date(2026, 1, 21):
+            on_the_21st = domain.preview(on_the_21st, [event])
+    assert case_view(on_the_21st)["clearance"]["cleared"] is False
+    assert case_view(on_the_21st)["transfer"]["flagged"] is True
+
+
+def take_charges_events() -> list[NewEvent]:
+    return domain.take_charges(domain.initial(), submitted(
+        charge("c1"), charge("c2", capital=False), basis="national_security"), ENTERED)
+
+
 # --- each rule on both axes ----------------------------------------------------------------
 
 @pytest.mark.parametrize(("committed_on", "flagged"), [
