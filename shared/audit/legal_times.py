@@ -123,8 +123,10 @@ LEGAL_TIMES: dict[str, LegalTime] = {
     "assurance.assurance_rejected": doc("decided_on"),
     "assurance.assurance_withdrawn": doc("withdrawn_on"),
     "assurance.doj_commitment_recorded": doc("committed_on", "the commitment's date"),
-    "assurance.death_penalty_clearance_granted": with_act(
-        "the assurance accepted or the commitment recorded that clears the case"),
+    "assurance.death_penalty_clearance_granted": doc(
+        "granted_at", "when the clearance takes legal effect: the date of the assurance "
+        "accepted or the commitment recorded that clears the case, also when it is restated "
+        "for a custody transfer of an earlier date entered after it"),
     "assurance.death_penalty_clearance_withdrawn": with_act(
         "the charge identified or the assurance withdrawn that ends the clearance"),
     "assurance.transfer_noted": cause("transferred_at", note="transport's custody transfer"),

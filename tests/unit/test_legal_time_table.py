@@ -129,15 +129,29 @@ def test_a_handoff_at_half_past_eleven_at_night_local_is_that_legal_day() -> Non
 
 def test_a_consequence_takes_the_legal_date_of_the_act_recorded_with_it() -> None:
     recorded = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-    accepted = event("assurance.assurance_accepted", {"decided_on": "2026-01-16"},
-                     occurred=datetime(2026, 1, 16, 6, 0, tzinfo=UTC), recorded=recorded)
-    cleared_then = event("assurance.death_penalty_clearance_granted", {},
-                         occurred=accepted.occurred_at, recorded=recorded, version=2)
-    cleared_now = event("assurance.death_penalty_clearance_granted", {},
-                        occurred=recorded, recorded=recorded, version=2)
-    assert lt.check_stream([accepted, cleared_then], ZONE)[0] == []
-    [detail] = details(lt.check_stream([accepted, cleared_now], ZONE)[0])
-    assert "assurance.assurance_accepted v1" in detail
+    withdrawn = event("assurance.assurance_withdrawn", {"withdrawn_on": "2026-01-16"},
+                      occurred=datetime(2026, 1, 16, 6, 0, tzinfo=UTC), recorded=recorded)
+    ended_then = event("assurance.death_penalty_clearance_withdrawn", {},
+                       occurred=withdrawn.occurred_at, recorded=recorded, version=2)
+    ended_now = event("assurance.death_penalty_clearance_withdrawn", {},
+                      occurred=recorded, recorded=recorded, version=2)
+    assert lt.check_stream([withdrawn, ended_then], ZONE)[0] == []
+    [detail] = details(lt.check_stream([withdrawn, ended_now], ZONE)[0])
+    assert "assurance.assurance_withdrawn v1" in detail
+
+
+def test_a_clearance_is_dated_when_it_takes_legal_effect() -> None:
+    """Its granted_at, the date of the acceptance or commitment that clears the case, also
+    when it is restated with a custody transfer of an earlier date entered after it."""
+    transfer_day = datetime(2026, 1, 20, 16, 0, tzinfo=UTC)
+    effect = "2026-01-22T06:00:00Z"
+    restated = event("assurance.death_penalty_clearance_granted", {"granted_at": effect},
+                     occurred=datetime(2026, 1, 22, 6, 0, tzinfo=UTC), version=2)
+    assert lt.check_stream([restated], ZONE)[0] == []
+    at_the_transfer = event("assurance.death_penalty_clearance_granted",
+                            {"granted_at": effect}, occurred=transfer_day, version=2)
+    [detail] = details(lt.check_stream([at_the_transfer], ZONE)[0])
+    assert "granted_at is 2026-01-22" in detail
 
 
 def test_a_derived_event_is_compared_with_its_cause_in_another_store() -> None:

@@ -24,9 +24,10 @@ from services.assurance import audit, coverage, domain
 from services.assurance import events as ev
 from services.assurance.domain import AssuranceCase
 from services.assurance.view import case_view
+from shared.audit.legal_times import check_stream
 from shared.eventstore import NewEvent
 from shared.legaltime import legal_date, start_of_legal_day
-from tests.support.stored import types
+from tests.support.stored import as_recorded, types
 
 from .helpers import POLICY, assurance, charge, recorded, submitted
 from .helpers import amended as amended_charges
@@ -118,6 +119,9 @@ def test_a_clearance_restated_by_an_earlier_transfer_entered_later_keeps_its_own
             on_the_21st = domain.preview(on_the_21st, [event])
     assert case_view(on_the_21st)["clearance"]["cleared"] is False
     assert case_view(on_the_21st)["transfer"]["flagged"] is True
+    # `runway audit verify` reads the restatement's legal time where the table says it is.
+    stream = as_recorded(noted, stream_id=CASE, stream_type="assurance_case", at=ENTERED)
+    assert check_stream(stream, "America/Mexico_City") == ([], [])
 
 
 def take_charges_events() -> list[NewEvent]:
