@@ -17,10 +17,10 @@ import pytest
 from services.intake.events import LegalBasis
 from shared.clock import ManualClock
 from shared.service import ServiceRuntime
-from tests.support.service_app import off_kafka
+from tests.support.service_app import feed, off_kafka
 from tests.support.service_app import stored_with_topics as stored
 
-from .test_api import charge, feed, open_case, record_commitment
+from .test_api import charge, open_case, record_commitment
 
 ENTERED = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 CUSTODY = datetime(2026, 1, 20, 16, 0, tzinfo=UTC)  # 10:00 on 20 Jan in Mexico City
