@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeAlias
@@ -38,6 +39,11 @@ DeadLetter = Callable[[Message, BaseException, int], Awaitable[None]]
 # Failures that say the database is unreachable or busy, not that the message is bad (a pool
 # timeout included: with fixed pools a busy service must not dead-letter a good message).
 OUTAGES = (OperationalError, InterfaceError, ConnectionError, OSError, PoolTimeout)
+
+
+# A message whose transaction PostgreSQL keeps rolling back for its timing is logged at error
+# level every this many times in a row: two code paths taking locks in opposite orders.
+ROLLBACK_ALARM = 20
 
 
 def not_the_message(error: BaseException) -> bool:
@@ -141,10 +147,11 @@ class BatchApplier:
         return await apply_in(conn, self._name, items)
 
     async def _apply_alone(self, item: Routed, stop: asyncio.Event) -> None:
-        """One message in its own transaction: retried with backoff, then dead-lettered;
-        database outages, deadlocks and serialization failures are run again without
+        """One message in its own transaction: retried with backoff, then dead-lettered.
+        Database outages, deadlocks and serialization failures are run again without
         counting, because the message is not at fault."""
         attempt = 0
+        rollbacks = 0  # in a row, for the transaction's timing
         while True:
             attempt += 1
             try:
@@ -161,17 +168,33 @@ class BatchApplier:
                                    "error": errortext.describe(failure.error)})
                 await asyncio.sleep(self._policy.first_backoff * 2 ** (attempt - 1))
             except Exception as error:
-                if not not_the_message(error):
+                if not not_the_message(error) or stop.is_set():
                     raise
                 attempt -= 1
-                await self._wait_database(error, stop)
+                if is_transient_database_error(error):
+                    rollbacks += 1
+                    await self._after_rollback(item, error, rollbacks)
+                else:
+                    rollbacks = 0
+                    log.warning("database unavailable; retrying",
+                                extra={"consumer": self._name,
+                                       "error": errortext.describe(error)})
+                    await asyncio.sleep(min(5.0, self._policy.first_backoff * 20))
 
-    async def _wait_database(self, error: BaseException, stop: asyncio.Event) -> None:
-        log.warning("database unavailable or transaction rolled back for its timing; retrying",
-                    extra={"consumer": self._name, "error": errortext.describe(error)})
-        if stop.is_set():
-            raise error
-        await asyncio.sleep(min(5.0, self._policy.first_backoff * 20))
+    async def _after_rollback(self, item: Routed, error: BaseException, rollbacks: int) -> None:
+        """PostgreSQL rolled the message's transaction back for its timing (another
+        transaction held what it needed): run it again after a growing wait with jitter, so
+        the two do not meet again in step. Counted as a retry (the consumer's retries metric),
+        never against the message; a message that keeps losing points at a lock-order bug,
+        said at error level every ROLLBACK_ALARM times."""
+        self._on_retry()
+        loud = rollbacks % ROLLBACK_ALARM == 0
+        log.log(logging.ERROR if loud else logging.WARNING,
+                "transaction rolled back for its timing (deadlock or serialization failure); "
+                "retrying", extra={"consumer": self._name, "event_id": str(item.event.event_id),
+                                   "rollbacks": rollbacks, "error": errortext.describe(error)})
+        grown = self._policy.first_backoff * 2 ** min(rollbacks - 1, 6)
+        await asyncio.sleep(min(5.0, grown) * (1 + random.random() / 2))
 
 
 async def apply_in(conn: AsyncConnection, consumer: str, items: Sequence[Routed]) -> Outcome:

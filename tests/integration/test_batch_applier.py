@@ -73,25 +73,29 @@ async def test_a_run_of_mostly_failing_messages_applies_the_rest_in_order(
     assert lettered == [offset for offset in range(FAILING + GOOD) if offset % 5 != 0]
 
 
+async def raise_sqlstate(conn: AsyncConnection, code: str) -> None:
+    """A real PostgreSQL error of that SQLSTATE, inside the consumer's transaction."""
+    await conn.execute(sa.text(
+        f"DO $$ BEGIN RAISE EXCEPTION 'forced by the test' USING ERRCODE = '{code}'; END $$"))
+
+
 @pytest.mark.parametrize("sqlstate", ["40P01", "40001"],
                          ids=["deadlock_detected", "serialization_failure"])
 async def test_a_message_rolled_back_for_its_timing_is_applied_not_dead_lettered(
     pg_db: Database, sqlstate: str,
 ) -> None:
-    """PostgreSQL rolls the message's transaction back (as it does to one of two replicas
-    whose transactions deadlock) more times than the retry budget allows: the message is not
-    at fault, so it is run again until it applies, once, and is never dead-lettered."""
+    """PostgreSQL rolls the transaction of the second message of a run back (as it does to
+    one of two replicas whose transactions deadlock) more times than the retry budget allows:
+    the message is not at fault, so it is run again until it applies; every message of the
+    run applies once, in order, none is dead-lettered, and each rollback shows as a retry."""
     async with pg_db.transaction() as conn:
         await conn.execute(sa.text("CREATE TABLE effects (version int)"))
     rollbacks = {"left": 5}
 
     async def handler(event: ConsumedEvent, conn: AsyncConnection) -> None:
-        if rollbacks["left"]:
+        if event.stream_version == 2 and rollbacks["left"]:
             rollbacks["left"] -= 1
-            # A real PostgreSQL error of that SQLSTATE, inside the consumer's transaction.
-            await conn.execute(sa.text(
-                "DO $$ BEGIN RAISE EXCEPTION 'forced by the test' "
-                f"USING ERRCODE = '{sqlstate}'; END $$"))
+            await raise_sqlstate(conn, sqlstate)
         await conn.execute(sa.text("INSERT INTO effects VALUES (:v)"),
                            {"v": event.stream_version})
 
@@ -100,13 +104,18 @@ async def test_a_message_rolled_back_for_its_timing_is_applied_not_dead_lettered
     async def dead_letter(message: Message, _error: BaseException, _attempts: int) -> None:
         lettered.append(message.offset)
 
+    retries: list[None] = []
     applier = BatchApplier(name="c", database=pg_db, policy=RetryPolicy(2, 0.001),
                            dead_letter=dead_letter, on_commit=lambda _outcome: None,
-                           on_retry=lambda: None)
-    await asyncio.wait_for(applier.apply([routed(0, handler)], asyncio.Event()), timeout=120)
+                           on_retry=lambda: retries.append(None))
+    run = [routed(offset, handler) for offset in range(3)]
+    await asyncio.wait_for(applier.apply(run, asyncio.Event()), timeout=120)
 
     assert lettered == []
     assert rollbacks["left"] == 0
     async with pg_db.connect() as conn:
         rows = [row.version for row in await conn.execute(sa.text("SELECT version FROM effects"))]
-    assert rows == [1]
+    assert rows == [1, 2, 3]
+    # Two rollbacks split the run (the whole run, then the one-message chunk the window
+    # narrowed to); the other three come while the message runs alone, each shown as a retry.
+    assert len(retries) == 3
