@@ -47,13 +47,17 @@ class LegalTime:
     kind: Kind
     fields: tuple[str, ...] = ()   # document: its field; cause: copies of the cause's time
     note: str = ""
+    # A payload field the legal time is never before (a clearance restated with an earlier
+    # act still takes effect on its own date).
+    not_before: str = ""
 
     def describe(self) -> str:
         named = " or ".join(f"`{f}`" for f in self.fields)
         text = {
             Kind.DOCUMENT: f"{named}",
             Kind.CAUSE: "its cause's legal time" + (f" (copied in {named})" if named else ""),
-            Kind.WITH: "the legal time of the act recorded with it",
+            Kind.WITH: "the legal time of the act recorded with it" + (
+                f", or its `{self.not_before}` when that is later" if self.not_before else ""),
             Kind.ENTRY: "when it was entered (no document of its own)",
         }[self.kind]
         return f"{text}: {self.note}" if self.note else text
@@ -67,8 +71,8 @@ def cause(*copies: str, note: str = "") -> LegalTime:
     return LegalTime(Kind.CAUSE, copies, note)
 
 
-def with_act(note: str) -> LegalTime:
-    return LegalTime(Kind.WITH, (), note)
+def with_act(note: str, not_before: str = "") -> LegalTime:
+    return LegalTime(Kind.WITH, (), note, not_before)
 
 
 def entry(note: str) -> LegalTime:
@@ -123,10 +127,10 @@ LEGAL_TIMES: dict[str, LegalTime] = {
     "assurance.assurance_rejected": doc("decided_on"),
     "assurance.assurance_withdrawn": doc("withdrawn_on"),
     "assurance.doj_commitment_recorded": doc("committed_on", "the commitment's date"),
-    "assurance.death_penalty_clearance_granted": doc(
-        "granted_at", "when the clearance takes legal effect: the date of the assurance "
-        "accepted or the commitment recorded that clears the case, also when it is restated "
-        "for a custody transfer of an earlier date entered after it"),
+    "assurance.death_penalty_clearance_granted": with_act(
+        "the assurance accepted or the commitment recorded that clears the case; restated "
+        "with an earlier act entered after it (a custody transfer), it still takes effect on "
+        "its own date", not_before="cleared_since"),
     "assurance.death_penalty_clearance_withdrawn": with_act(
         "the charge identified or the assurance withdrawn that ends the clearance"),
     "assurance.transfer_noted": cause("transferred_at", note="transport's custody transfer"),
@@ -213,6 +217,7 @@ class PendingCause:
 
     event: RecordedEvent
     cause_id: str
+    not_before: date | None = None  # the event's own floor (LegalTime.not_before)
 
 
 def _day(value: Any, zone_name: str) -> date | None:
@@ -252,15 +257,18 @@ def check_stream(stream: Sequence[RecordedEvent], zone_name: str
             if (mismatch := _differs(event, day, label, zone_name)) is not None:
                 found.append(mismatch)
             continue
+        floor = _day(field_value(event.payload, rule.not_before), zone_name) \
+            if rule.not_before else None
         if rule.kind is Kind.WITH and first_of_command is not event:
-            day = legal_date(first_of_command.occurred_at, zone_name)
-            mismatch = _differs(event, day, f"the act recorded with it "
-                                f"({first_of_command.event_type} v{first_of_command.version})",
-                                zone_name)
-            if mismatch is not None:
+            act_day = legal_date(first_of_command.occurred_at, zone_name)
+            source = (f"the act recorded with it "
+                      f"({first_of_command.event_type} v{first_of_command.version})")
+            if floor is not None and floor > act_day:
+                act_day, source = floor, f"its {rule.not_before} (later than {source})"
+            if (mismatch := _differs(event, act_day, source, zone_name)) is not None:
                 found.append(mismatch)
         elif rule.kind in (Kind.CAUSE, Kind.WITH) and event.causation_id:
-            pending.append(PendingCause(event, event.causation_id))
+            pending.append(PendingCause(event, event.causation_id, floor))
     return found, pending
 
 
@@ -274,8 +282,11 @@ def check_causes(pending: Sequence[PendingCause], causes: Mapping[str, tuple[str
         if known is None:
             continue
         cause_type, occurred = known
-        mismatch = _differs(item.event, legal_date(occurred, zone_name),
-                            f"its cause's legal date ({cause_type} {item.cause_id})", zone_name)
+        day = legal_date(occurred, zone_name)
+        source = f"its cause's legal date ({cause_type} {item.cause_id})"
+        if item.not_before is not None and item.not_before > day:
+            day, source = item.not_before, f"its own floor (later than {source})"
+        mismatch = _differs(item.event, day, source, zone_name)
         if mismatch is not None:
             found.append(mismatch)
     return found

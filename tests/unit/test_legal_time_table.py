@@ -57,7 +57,7 @@ def test_every_field_named_is_a_date_or_instant_of_that_schema() -> None:
         event_type, _, version = name.rpartition(".v")
         rule = lt.legal_time_of(event_type, int(version))
         assert rule is not None
-        for field in rule.fields:
+        for field in (*rule.fields, *([rule.not_before] if rule.not_before else [])):
             if field_format(schema, field) not in ("date", "date-time"):
                 wrong.append(f"{name}: {field} is not a date or date-time of the schema")
         if rule.kind is lt.Kind.DOCUMENT:
@@ -140,18 +140,21 @@ def test_a_consequence_takes_the_legal_date_of_the_act_recorded_with_it() -> Non
     assert "assurance.assurance_withdrawn v1" in detail
 
 
-def test_a_clearance_is_dated_when_it_takes_legal_effect() -> None:
-    """Its granted_at, the date of the acceptance or commitment that clears the case, also
-    when it is restated with a custody transfer of an earlier date entered after it."""
-    transfer_day = datetime(2026, 1, 20, 16, 0, tzinfo=UTC)
-    effect = "2026-01-22T06:00:00Z"
-    restated = event("assurance.death_penalty_clearance_granted", {"granted_at": effect},
-                     occurred=datetime(2026, 1, 22, 6, 0, tzinfo=UTC), version=2)
-    assert lt.check_stream([restated], ZONE)[0] == []
-    at_the_transfer = event("assurance.death_penalty_clearance_granted",
-                            {"granted_at": effect}, occurred=transfer_day, version=2)
-    [detail] = details(lt.check_stream([at_the_transfer], ZONE)[0])
-    assert "granted_at is 2026-01-22" in detail
+def test_a_clearance_restated_with_an_earlier_act_keeps_its_own_date() -> None:
+    """Recorded with an earlier custody transfer entered after it, the clearance still takes
+    effect on its cleared_since; one dated at the transfer (as before 5ccd11b) is named."""
+    recorded = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    noted = event("assurance.transfer_noted", {"transferred_at": "2026-01-20T16:00:00Z"},
+                  occurred=datetime(2026, 1, 20, 16, 0, tzinfo=UTC), recorded=recorded)
+    since = {"cleared_since": "2026-01-22T06:00:00Z"}
+    on_its_date = event("assurance.death_penalty_clearance_granted", since,
+                        occurred=datetime(2026, 1, 22, 6, 0, tzinfo=UTC), recorded=recorded,
+                        version=2)
+    at_the_transfer = event("assurance.death_penalty_clearance_granted", since,
+                            occurred=noted.occurred_at, recorded=recorded, version=2)
+    assert lt.check_stream([noted, on_its_date], ZONE)[0] == []
+    [detail] = details(lt.check_stream([noted, at_the_transfer], ZONE)[0])
+    assert "its cleared_since" in detail and "2026-01-22" in detail
 
 
 def test_a_derived_event_is_compared_with_its_cause_in_another_store() -> None:
