@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import httpx
@@ -68,6 +68,8 @@ class Injector:
             try:
                 await asyncio.wait_for(self._do(fault, index), timeout=RECOVER_S)
                 measured.recovery_s = round(time.monotonic() - began, 2)
+                if fault.kind == "postgres":  # and no replica is left behind unnoticed
+                    await self.idle_replicas_ready()
             except Exception as error:  # reported in the fault table, never hidden
                 measured.error = f"{type(error).__name__}: {error}"[:300]
                 self.say(f"  fault {measured.target}: {measured.error}")
@@ -135,17 +137,34 @@ class Injector:
         """Every service answers /readyz through its load balancer again: what a client
         sees. (Waiting for every replica overstated it: a replica another fault had killed
         meanwhile counted as the database's outage.)"""
-        urls = [self.cluster.layout.url(s) for s in self.cluster.layout.services]
-        async with httpx.AsyncClient(timeout=5) as http:
-            async def serving() -> bool:
-                for url in urls:
-                    try:
-                        answer = await http.get(f"{url}/readyz")
-                    except httpx.HTTPError:
-                        return False
-                    if answer.status_code != 200:
-                        return False
-                return True
+        await _all_ready([self.cluster.layout.url(s) for s in self.cluster.layout.services],
+                         "every service serving through its load balancer")
 
-            await poll(serving, within=RECOVER_S, every=0.25,
-                       what="every service serving through its load balancer")
+    async def idle_replicas_ready(self) -> None:
+        """Every replica no other fault holds answers /readyz again: the load balancers
+        serve as soon as one replica of each service is back, and one that never reconnects
+        to the database would otherwise go unseen."""
+        await _all_ready([f"http://127.0.0.1:{port}"
+                          for service, ports in self.cluster.layout.replica_ports.items()
+                          for index, port in enumerate(ports)
+                          if not self._held(service, index)],
+                         "every replica no other fault holds ready again")
+
+    def _held(self, service: str, index: int) -> bool:
+        lock = self.replica_locks.get((service, index))
+        return lock is not None and lock.locked()
+
+
+async def _all_ready(urls: Sequence[str], what: str) -> None:
+    async with httpx.AsyncClient(timeout=5) as http:
+        async def ready() -> bool:
+            for url in urls:
+                try:
+                    answer = await http.get(f"{url}/readyz")
+                except httpx.HTTPError:
+                    return False
+                if answer.status_code != 200:
+                    return False
+            return True
+
+        await poll(ready, within=RECOVER_S, every=0.25, what=what)
