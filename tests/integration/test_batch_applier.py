@@ -38,22 +38,38 @@ def routed(offset: int, handler: object) -> Routed:
     return Routed(message, from_kafka(record.headers, record.value), handler)  # type: ignore[arg-type]
 
 
+class DeadLetters(list[int]):
+    """The offsets dead-lettered, in order; the applier's dead-letter hook."""
+
+    async def __call__(self, message: Message, _error: BaseException, _attempts: int) -> None:
+        self.append(message.offset)
+
+
+async def effects_table(db: Database) -> None:
+    async with db.transaction() as conn:
+        await conn.execute(sa.text("CREATE TABLE effects (version int)"))
+
+
+async def record_effect(event: ConsumedEvent, conn: AsyncConnection) -> None:
+    await conn.execute(sa.text("INSERT INTO effects VALUES (:v)"), {"v": event.stream_version})
+
+
+async def effects(db: Database) -> list[int]:
+    async with db.connect() as conn:
+        return [row.version for row in await conn.execute(sa.text("SELECT version FROM effects"))]
+
+
 async def test_a_run_of_mostly_failing_messages_applies_the_rest_in_order(
     sqlite_db: Database,
 ) -> None:
-    async with sqlite_db.transaction() as conn:
-        await conn.execute(sa.text("CREATE TABLE effects (version int)"))
+    await effects_table(sqlite_db)
 
     async def handler(event: ConsumedEvent, conn: AsyncConnection) -> None:
         if event.data["fails"]:
             raise ValueError("this step cannot be applied")
-        await conn.execute(sa.text("INSERT INTO effects VALUES (:v)"),
-                           {"v": event.stream_version})
+        await record_effect(event, conn)
 
-    lettered: list[int] = []
-
-    async def dead_letter(message: Message, _error: BaseException, _attempts: int) -> None:
-        lettered.append(message.offset)
+    lettered = DeadLetters()
 
     applied: list[int] = []
 
@@ -61,15 +77,13 @@ async def test_a_run_of_mostly_failing_messages_applies_the_rest_in_order(
         applied.extend(event.stream_version for event in outcome.applied)
 
     applier = BatchApplier(name="c", database=sqlite_db, policy=RetryPolicy(1, 0.001),
-                           dead_letter=dead_letter, on_commit=committed, on_retry=lambda: None)
+                           dead_letter=lettered, on_commit=committed, on_retry=lambda: None)
     items = [routed(offset, handler) for offset in range(FAILING + GOOD)]
     await asyncio.wait_for(applier.apply(items, asyncio.Event()), timeout=300)
 
     good = [offset + 1 for offset in range(FAILING + GOOD) if offset % 5 == 0]
     assert applied == good
-    async with sqlite_db.connect() as conn:
-        rows = [row.version for row in await conn.execute(sa.text("SELECT version FROM effects"))]
-    assert rows == good
+    assert await effects(sqlite_db) == good
     assert lettered == [offset for offset in range(FAILING + GOOD) if offset % 5 != 0]
 
 
@@ -88,34 +102,27 @@ async def test_a_message_rolled_back_for_its_timing_is_applied_not_dead_lettered
     one of two replicas whose transactions deadlock) more times than the retry budget allows:
     the message is not at fault, so it is run again until it applies; every message of the
     run applies once, in order, none is dead-lettered, and each rollback shows as a retry."""
-    async with pg_db.transaction() as conn:
-        await conn.execute(sa.text("CREATE TABLE effects (version int)"))
+    await effects_table(pg_db)
     rollbacks = {"left": 5}
 
     async def handler(event: ConsumedEvent, conn: AsyncConnection) -> None:
         if event.stream_version == 2 and rollbacks["left"]:
             rollbacks["left"] -= 1
             await raise_sqlstate(conn, sqlstate)
-        await conn.execute(sa.text("INSERT INTO effects VALUES (:v)"),
-                           {"v": event.stream_version})
+        await record_effect(event, conn)
 
-    lettered: list[int] = []
-
-    async def dead_letter(message: Message, _error: BaseException, _attempts: int) -> None:
-        lettered.append(message.offset)
+    lettered = DeadLetters()
 
     retries: list[None] = []
     applier = BatchApplier(name="c", database=pg_db, policy=RetryPolicy(2, 0.001),
-                           dead_letter=dead_letter, on_commit=lambda _outcome: None,
+                           dead_letter=lettered, on_commit=lambda _outcome: None,
                            on_retry=lambda: retries.append(None))
     run = [routed(offset, handler) for offset in range(3)]
     await asyncio.wait_for(applier.apply(run, asyncio.Event()), timeout=120)
 
     assert lettered == []
     assert rollbacks["left"] == 0
-    async with pg_db.connect() as conn:
-        rows = [row.version for row in await conn.execute(sa.text("SELECT version FROM effects"))]
-    assert rows == [1, 2, 3]
+    assert await effects(pg_db) == [1, 2, 3]
     # Two rollbacks split the run (the whole run, then the one-message chunk the window
     # narrowed to); the other three come while the message runs alone, each shown as a retry.
     assert len(retries) == 3
