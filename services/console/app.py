@@ -47,6 +47,8 @@ log = logging.getLogger("runway.console")
 HERE = Path(__file__).resolve().parent
 LIVE_PING_S = 15.0
 LIVE_CATCH_UP_S = 5.0
+# On a live fragment rendered before intake's timeline showed the event it was asked for.
+CATCHING_UP_HEADER = "Runway-Catching-Up"
 
 
 # A page's forms before any was tried.
@@ -272,8 +274,14 @@ def create_app(settings: ConsoleSettings, apis: Apis | None = None) -> FastAPI:
         return live_stream(request, live.EVERY_CASE)
 
     @app.get("/cases/{case_id}", response_class=HTMLResponse)
-    async def case_page(request: Request, case_id: str) -> Response:
+    async def case_page(request: Request, case_id: str, recorded: str = "",
+                        version: int | None = None) -> Response:
         session = session_of(request)
+        step = STEPS.get(recorded)
+        if step is not None and version is not None:
+            # Just recorded by this user: intake's cross-service timeline learns of it from
+            # Kafka a moment later; wait (boundedly) so the page shows the act it confirms.
+            await _timeline_reaches(call, session, case_id, step.service, version)
         view = await _case_view(call, session, case_id, language(request), settings)
         return render(request, "case.html", **view,
                       steps=on("case", allowed_steps(session.roles, matrix)), open_step=None,
@@ -283,13 +291,16 @@ def create_app(settings: ConsoleSettings, apis: Apis | None = None) -> FastAPI:
     @app.get("/cases/{case_id}/live", response_class=HTMLResponse)
     async def case_live(request: Request, case_id: str, event: str = "") -> Response:
         session = session_of(request)
-        if event:
-            # Kafka told us as soon as the event was published; intake's cross-service
-            # timeline learns of it from the same topic a moment later. Wait (boundedly) for it
-            # there, so the page never shows a status without the event that moved it.
-            await _timeline_shows(call, session, case_id, event)
+        # Kafka told us as soon as the event was published; intake's cross-service timeline
+        # learns of it from the same topic a moment later. Wait (boundedly) for it there, so
+        # the page never shows a status without the event that moved it; if intake is further
+        # behind, the page is told to ask again (console.js) rather than left without it.
+        behind = bool(event) and not await _timeline_shows(call, session, case_id, event)
         view = await _case_view(call, session, case_id, language(request), settings)
-        return render(request, "case_live.html", **view)
+        response = render(request, "case_live.html", **view)
+        if behind:
+            response.headers[CATCHING_UP_HEADER] = event
+        return response
 
     def live_stream(request: Request, case_id: str) -> Response:
         async def stream() -> AsyncIterator[str]:
@@ -352,8 +363,14 @@ def create_app(settings: ConsoleSettings, apis: Apis | None = None) -> FastAPI:
             return await again(session, tried)
         return done(tried.answer)
 
-    def recorded_redirect(page: str, step_id: str, anchor: str = "") -> Response:
-        return RedirectResponse(f"{page}?recorded={step_id}{anchor}", status_code=303)
+    def recorded_redirect(page: str, step_id: str, anchor: str = "",
+                          answer: Any = None) -> Response:
+        """To the page that confirms the step, with the stream version the step reached when
+        the API answers it (the page waits for intake's timeline to reach it)."""
+        version = answer.get("version") if isinstance(answer, dict) else None
+        query = f"recorded={step_id}" + (f"&version={version}" if isinstance(version, int)
+                                         else "")
+        return RedirectResponse(f"{page}?{query}{anchor}", status_code=303)
 
     @app.post("/cases/{case_id}/steps/{step_id}", response_class=HTMLResponse)
     async def take_step(request: Request, case_id: str, step_id: str) -> Response:
@@ -365,8 +382,8 @@ def create_app(settings: ConsoleSettings, apis: Apis | None = None) -> FastAPI:
 
         return await record_step(
             request, step_id, "case", case_id, again=again,
-            done=lambda _answer: recorded_redirect(f"/cases/{quote(case_id)}", step_id,
-                                                   "#recorded"))
+            done=lambda answer: recorded_redirect(f"/cases/{quote(case_id)}", step_id,
+                                                  "#recorded", answer))
 
     # --- submit ------------------------------------------------------------------------------
 
@@ -567,6 +584,24 @@ async def _timeline_shows(call: Any, session: Session, case_id: str, event_id: s
     try:
         return await poll(shows, within=LIVE_CATCH_UP_S, every=0.1)
     except TimeoutError:  # an event intake does not put on the case's timeline
+        return False
+
+
+async def _timeline_reaches(call: Any, session: Session, case_id: str, service: str,
+                            version: int) -> bool:
+    """Whether intake's timeline of the case shows `service`'s stream at `version` or later,
+    asked until LIVE_CATCH_UP_S."""
+    path = f"/cases/{quote(case_id, safe='')}/timeline"
+    source = f"/runway/{service}"
+
+    async def reached() -> bool:
+        timeline = await call(session, "intake", "GET", path)
+        return any(e.get("source") == source and e.get("stream_version", 0) >= version
+                   for e in timeline.get("events", []))
+
+    try:
+        return await poll(reached, within=LIVE_CATCH_UP_S, every=0.1)
+    except TimeoutError:  # shown as intake has it; the live update brings the rest
         return False
 
 

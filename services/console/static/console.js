@@ -13,6 +13,10 @@
 
   var latest = "";
   var latestCase = "";
+  // Intake's timeline was still behind the event when the fragment was made: ask again a few
+  // times, a little later each time, for the same event.
+  var retries = 0;
+  var MAX_RETRIES = 8;
 
   function refresh() {
     if (pending) { again = true; return; }
@@ -24,6 +28,12 @@
     fetch(url, { credentials: "same-origin" })
       .then(function (response) {
         if (!response.ok) { throw new Error(String(response.status)); }
+        if (response.headers.get("Runway-Catching-Up") && retries < MAX_RETRIES) {
+          retries += 1;
+          setTimeout(refresh, 1000 * retries);
+        } else {
+          retries = 0;
+        }
         return response.text();
       })
       .then(function (html) {
