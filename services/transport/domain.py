@@ -24,20 +24,7 @@ from shared.legaltime import legal_date
 from shared.rules import law
 
 from . import events as ev
-from . import rules
-from .facts import (
-    AmparoDenied,
-    AmparoGranted,
-    ClearanceGranted,
-    ClearanceWithdrawn,
-    Input,
-    PersonKnown,
-    PickupExpired,
-    Released,
-    SurrenderOrdered,
-    SuspensionGranted,
-    TransferAuthorized,
-)
+from . import facts, rules
 from .routing import Airport, RouteTable
 from .rules import refuse
 from .state import (
@@ -373,7 +360,7 @@ def cancel(flight: FlightState, cases: Mapping[str, CaseState], reason: str,
 
 # --- facts from the neighbours ------------------------------------------------------------
 
-def note_input(case: CaseState, flight: FlightState | None, item: Input, now: datetime,
+def note_input(case: CaseState, flight: FlightState | None, item: facts.Input, now: datetime,
                routes: RouteTable) -> Outcome:
     """Record a judicial, assurance or intake fact; announce a change of eligibility; and
     take the person off an open manifest when a rule no longer holds. A fact that changes
@@ -395,7 +382,7 @@ def note_input(case: CaseState, flight: FlightState | None, item: Input, now: da
 
 
 def _automatic_removal(case: CaseState, flight: FlightState | None,
-                       failing: tuple[str, ...], item: Input, now: datetime) -> Outcome:
+                       failing: tuple[str, ...], item: facts.Input, now: datetime) -> Outcome:
     assert case.booking is not None
     if (flight is None or flight.flight_id != case.booking.flight_id
             or flight.status is not FlightStatus.SCHEDULED):
@@ -409,7 +396,7 @@ def _automatic_removal(case: CaseState, flight: FlightState | None,
     return _take_off(case, flight, reason, detail, at, failing)
 
 
-def _announcement(case: CaseState, item: Input, now: datetime,
+def _announcement(case: CaseState, item: facts.Input, now: datetime,
                   routes: RouteTable) -> NewEvent | None:
     reasons = rules.failing_ids(case.facts, legal_date(now))
     district = None if reasons else case.facts.district
@@ -427,45 +414,45 @@ def _announcement(case: CaseState, item: Input, now: datetime,
     return event(eligible, item.occurred_at)
 
 
-def _noted(case: CaseState, item: Input, now: datetime) -> ev.Noted:
+def _noted(case: CaseState, item: facts.Input, now: datetime) -> ev.Noted:
     base = {"case_id": item.case_id, "source_event_type": item.source_event_type,
             "source_event_id": item.source_event_id, "noted_at": now}
     fact = item.fact
     suspensions = set(case.facts.suspensions)
     match fact:
-        case PersonKnown():
+        case facts.PersonKnown():
             return ev.CaseNoted(**base, person_name=None, person_id=fact.person_id,
                                 legal_basis=fact.legal_basis,
                                 requesting_district=fact.district)
-        case SurrenderOrdered():
+        case facts.SurrenderOrdered():
             return ev.SurrenderOrderNoted(
                 **base, kind=fact.kind, ordered_on=fact.ordered_on,
                 pickup_deadline_on=fact.pickup_deadline_on,
                 requesting_district=fact.district, return_obligation=fact.return_obligation)
-        case TransferAuthorized():
+        case facts.TransferAuthorized():
             return ev.TransferAuthorizationNoted(**base, authorized_at=fact.authorized_at,
                                                  requesting_district=fact.district)
-        case SuspensionGranted():
+        case facts.SuspensionGranted():
             return ev.AmparoNoted(**base, amparo_id=fact.amparo_id, ruling="suspension_granted",
                                   active_suspensions=tuple(sorted(suspensions
                                                                   | {fact.amparo_id})))
-        case AmparoDenied():
+        case facts.AmparoDenied():
             active = (fact.active_suspensions if fact.active_suspensions is not None
                       else tuple(suspensions - {fact.amparo_id}))
             return ev.AmparoNoted(**base, amparo_id=fact.amparo_id, ruling="denied",
                                   active_suspensions=tuple(sorted(active)),
                                   pickup_deadline_on=fact.pickup_deadline_on)
-        case AmparoGranted():
+        case facts.AmparoGranted():
             return ev.AmparoNoted(**base, amparo_id=fact.amparo_id, ruling="granted",
                                   active_suspensions=tuple(sorted(suspensions)),
                                   ruled_on=fact.ruled_on)
-        case ClearanceGranted():
+        case facts.ClearanceGranted():
             return ev.ClearanceNoted(**base, cleared=True, basis=fact.basis,
                                      charge_ids=fact.charge_ids)
-        case ClearanceWithdrawn():
+        case facts.ClearanceWithdrawn():
             return ev.ClearanceNoted(**base, cleared=False, reason=fact.reason,
                                      charge_ids=fact.charge_ids)
-        case Released():
+        case facts.Released():
             return ev.ReleaseNoted(**base, released_on=fact.released_on, reason=fact.reason)
-        case PickupExpired():
+        case facts.PickupExpired():
             return ev.PickupExpiryNoted(**base, deadline_on=fact.deadline_on)

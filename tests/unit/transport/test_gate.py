@@ -10,20 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.transport import audit, rules
-from services.transport.facts import (
-    AmparoDenied,
-    AmparoGranted,
-    ClearanceGranted,
-    ClearanceWithdrawn,
-    Fact,
-    PersonKnown,
-    PickupExpired,
-    Released,
-    SurrenderOrdered,
-    SuspensionGranted,
-    TransferAuthorized,
-)
+from services.transport import audit, facts, rules
 from services.transport.rules import Refusal
 from shared.rules import Rule, law
 
@@ -32,27 +19,28 @@ from .test_audit import CASE, Log
 
 DEADLINES = st.sampled_from([TODAY - timedelta(days=1), TODAY, TODAY + timedelta(days=1),
                              TODAY + timedelta(days=40)])
-FACTS: st.SearchStrategy[Fact] = st.one_of(
-    st.builds(SurrenderOrdered, kind=st.sampled_from(["full", "temporary", "deferred"]),
+FACTS: st.SearchStrategy[facts.Fact] = st.one_of(
+    st.builds(facts.SurrenderOrdered, kind=st.sampled_from(["full", "temporary", "deferred"]),
               ordered_on=st.just(TODAY - timedelta(days=10)), pickup_deadline_on=DEADLINES,
               district=st.just("EDNY"), return_obligation=st.booleans()),
-    st.just(TransferAuthorized(NOW - timedelta(hours=3), "EDNY")),
-    st.builds(SuspensionGranted, amparo_id=st.sampled_from(["A-1", "A-2"])),
-    st.builds(AmparoDenied, amparo_id=st.sampled_from(["A-1", "A-2"]),
+    st.just(facts.TransferAuthorized(NOW - timedelta(hours=3), "EDNY")),
+    st.builds(facts.SuspensionGranted, amparo_id=st.sampled_from(["A-1", "A-2"])),
+    st.builds(facts.AmparoDenied, amparo_id=st.sampled_from(["A-1", "A-2"]),
               active_suspensions=st.none()),
-    st.builds(AmparoGranted, amparo_id=st.sampled_from(["A-1", "A-2"]), ruled_on=st.none()),
-    st.just(ClearanceGranted("assurances_accepted", ("c1",))),
-    st.just(ClearanceWithdrawn("capital_charge_identified", ("c2",))),
-    st.just(Released(TODAY, "pickup_window_expired")),
-    st.just(PickupExpired(TODAY)),
+    st.builds(facts.AmparoGranted, amparo_id=st.sampled_from(["A-1", "A-2"]), ruled_on=st.none()),
+    st.just(facts.ClearanceGranted("assurances_accepted", ("c1",))),
+    st.just(facts.ClearanceWithdrawn("capital_charge_identified", ("c2",))),
+    st.just(facts.Released(TODAY, "pickup_window_expired")),
+    st.just(facts.PickupExpired(TODAY)),
 )
 
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(FACTS, max_size=8))
-def test_view_announcement_blockers_and_refusal_name_the_same_rules(facts: list[Fact]) -> None:
+def test_view_announcement_blockers_and_refusal_name_the_same_rules(
+        later: list[facts.Fact]) -> None:
     log = Log()
-    log.note(PersonKnown("P-1", "treaty", "EDNY"), *facts)
+    log.note(facts.PersonKnown("P-1", "treaty", "EDNY"), *later)
     world = log.world
     case = world.case(CASE)
     flight_id = world.schedule(("JFK",))
@@ -81,9 +69,9 @@ def test_every_eligibility_rule_is_the_laws_rule_word_for_word() -> None:
             (shared[rule.id].statement, shared[rule.id].source, shared[rule.id].reads)
 
 
-@pytest.mark.parametrize("fact", [ClearanceWithdrawn("assurance_withdrawn", ("c1",)),
-                                  SuspensionGranted("A-7")])
-def test_an_audit_blocker_states_its_rule_as_the_book_does(fact: Fact) -> None:
+@pytest.mark.parametrize("fact", [facts.ClearanceWithdrawn("assurance_withdrawn", ("c1",)),
+                                  facts.SuspensionGranted("A-7")])
+def test_an_audit_blocker_states_its_rule_as_the_book_does(fact: facts.Fact) -> None:
     log = Log()
     log.note(*ready_facts(), fact)
     [blocker] = audit.blockers(log.events)

@@ -17,20 +17,7 @@ from datetime import date, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.transport import domain, planning, rules
-from services.transport.facts import (
-    AmparoDenied,
-    AmparoGranted,
-    ClearanceGranted,
-    ClearanceWithdrawn,
-    Fact,
-    PersonKnown,
-    PickupExpired,
-    Released,
-    SurrenderOrdered,
-    SuspensionGranted,
-    TransferAuthorized,
-)
+from services.transport import domain, facts, planning, rules
 from services.transport.planning import AircraftOffer, TransferRequest
 from services.transport.state import FlightStatus
 from shared.errors import InvalidRequest, NotFound, RuleViolation
@@ -56,23 +43,23 @@ class Truth:
     released: bool = False
     expired: bool = False
 
-    def learn(self, fact: Fact) -> None:
+    def learn(self, fact: facts.Fact) -> None:
         match fact:
-            case SurrenderOrdered():
+            case facts.SurrenderOrdered():
                 self.kind, self.deadline, self.annulled = fact.kind, fact.pickup_deadline_on, False
-            case TransferAuthorized():
+            case facts.TransferAuthorized():
                 self.national_security = True
-            case SuspensionGranted():
+            case facts.SuspensionGranted():
                 self.suspensions.add(fact.amparo_id)
-            case AmparoDenied():
+            case facts.AmparoDenied():
                 self.suspensions.discard(fact.amparo_id)
-            case AmparoGranted():
+            case facts.AmparoGranted():
                 self.annulled = True
-            case ClearanceGranted() | ClearanceWithdrawn():
-                self.cleared = isinstance(fact, ClearanceGranted)
-            case Released():
+            case facts.ClearanceGranted() | facts.ClearanceWithdrawn():
+                self.cleared = isinstance(fact, facts.ClearanceGranted)
+            case facts.Released():
                 self.released = True
-            case PickupExpired():
+            case facts.PickupExpired():
                 self.expired = True
 
     def failing(self, today: date | None) -> set[str]:
@@ -93,24 +80,25 @@ class Truth:
         return failing
 
 
-def fact_for(case_id: str, which: int, choice: int) -> Fact:
+def fact_for(case_id: str, which: int, choice: int) -> facts.Fact:
     district = CASES[case_id]
-    facts: list[Fact] = [
-        PersonKnown(f"Person {case_id}", "treaty", district),
-        SurrenderOrdered(("full", "temporary", "deferred")[choice % 3], TODAY - timedelta(10),
-                         TODAY + timedelta(days=choice % 40 - 5), district, False),
-        TransferAuthorized(NOW - timedelta(hours=choice), district),
-        SuspensionGranted(f"A{choice % 2}"),
-        AmparoDenied(f"A{choice % 2}", None),
-        AmparoGranted(f"A{choice % 2}", TODAY),
-        ClearanceGranted("assurances_accepted", ("c1",)),
-        ClearanceWithdrawn("capital_charge_identified", ("c1",)),
-        Released(TODAY, "extradition_refused"),
-        PickupExpired(TODAY),
+    candidates: list[facts.Fact] = [
+        facts.PersonKnown(f"Person {case_id}", "treaty", district),
+        facts.SurrenderOrdered(("full", "temporary", "deferred")[choice % 3],
+                               TODAY - timedelta(10), TODAY + timedelta(days=choice % 40 - 5),
+                               district, False),
+        facts.TransferAuthorized(NOW - timedelta(hours=choice), district),
+        facts.SuspensionGranted(f"A{choice % 2}"),
+        facts.AmparoDenied(f"A{choice % 2}", None),
+        facts.AmparoGranted(f"A{choice % 2}", TODAY),
+        facts.ClearanceGranted("assurances_accepted", ("c1",)),
+        facts.ClearanceWithdrawn("capital_charge_identified", ("c1",)),
+        facts.Released(TODAY, "extradition_refused"),
+        facts.PickupExpired(TODAY),
     ]
     # Make the facts that lead to eligibility (and to removal) the common ones.
     weights = (0, 1, 1, 1, 1, 2, 3, 4, 4, 5, 6, 6, 6, 6, 7, 8, 9)
-    return facts[weights[which % len(weights)]]
+    return candidates[weights[which % len(weights)]]
 
 
 Step = tuple[str, int, int, int]
