@@ -11,6 +11,7 @@ import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 
@@ -86,19 +87,30 @@ async def _ready(http: httpx.AsyncClient, service: ServiceProcess, deadline: Dea
                give_up=lambda _: ServiceFailed(service, "not ready in time"))
 
 
-async def stop_all(services: Iterable[ServiceProcess], grace: float = 20) -> list[str]:
-    """SIGTERM every service, SIGKILL one still running after `grace` seconds; what was
+class Child(Protocol):
+    """A child process and the name the user knows it by: a service, or a cluster's broker
+    or load balancer."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def process(self) -> asyncio.subprocess.Process: ...
+
+
+async def stop_all(children: Iterable[Child], grace: float = 20) -> list[str]:
+    """SIGTERM every child, SIGKILL one still running after `grace` seconds; what was
     stopped, for the user."""
-    running = list(services)
-    for service in running:
-        if service.process.returncode is None:
-            service.process.send_signal(signal.SIGTERM)
+    running = list(children)
+    for child in running:
+        if child.process.returncode is None:
+            child.process.send_signal(signal.SIGTERM)
     stopped = []
-    for service in running:
+    for child in running:
         try:
-            await asyncio.wait_for(service.process.wait(), timeout=grace)
+            await asyncio.wait_for(child.process.wait(), timeout=grace)
         except TimeoutError:
-            service.process.kill()
-            await service.process.wait()
-        stopped.append(f"{service.name} (pid {service.process.pid})")
+            child.process.kill()
+            await child.process.wait()
+        stopped.append(f"{child.name} (pid {child.process.pid})")
     return stopped

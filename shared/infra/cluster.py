@@ -411,12 +411,12 @@ class Cluster:
     async def stop(self) -> list[str]:
         stopped = []
         if self.balancer is not None:
-            stopped += await _stop([self.balancer], grace=10)
+            stopped += await process.stop_all([self.balancer], grace=10)
         replicas = [r for rs in self.replicas.values() for r in rs]
         await process.stop_all(replicas)
         stopped += [f"{s}-{k + 1} (pid {r.process.pid})"
                     for s, rs in self.replicas.items() for k, r in enumerate(rs)]
-        stopped += await _stop(list(self.brokers.values()), grace=60)
+        stopped += await process.stop_all(self.brokers.values(), grace=60)
         for pid_file in self.run_dir.glob("*.pid"):
             pid_file.unlink()
         return stopped
@@ -424,19 +424,6 @@ class Cluster:
     def _write_pid(self, name: str, pid: int) -> None:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         (self.run_dir / f"{name}.pid").write_text(f"{pid}\n")
-
-
-async def _stop(children: Sequence[Running], grace: float) -> list[str]:
-    for child in children:
-        if child.process.returncode is None:
-            child.process.terminate()
-    for child in children:
-        try:
-            await asyncio.wait_for(child.process.wait(), timeout=grace)
-        except TimeoutError:
-            child.process.kill()
-            await child.process.wait()
-    return [f"{c.name} (pid {c.process.pid})" for c in children]
 
 
 # --- databases -----------------------------------------------------------------------
