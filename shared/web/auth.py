@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shared.security import PermissionMatrix, Principal, Rule, TokenRejected, TokenVerifier
 
+from .asgi import HttpMiddleware
 from .routes import RouteTable
 
 log = logging.getLogger("runway.auth")
@@ -57,16 +58,13 @@ class Denial:
     challenge: str | None = None
 
 
-class AuthMiddleware:
+class AuthMiddleware(HttpMiddleware):
     def __init__(self, app: ASGIApp, *, security: Security, routes: RouteTable) -> None:
-        self.app = app
+        super().__init__(app)
         self.security = security
         self.routes = routes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         # The path as the router sees it: without the root path a proxy mounts the app under.
         template = self.routes.match(scope["method"], get_route_path(scope))
         state = scope.setdefault("state", {})
