@@ -29,8 +29,8 @@ Headers = Sequence[tuple[str, bytes]]
 
 
 @dataclass(frozen=True)
-class Letter:
-    """One dead-lettered message, as the consumer runtime hands it over."""
+class Received:
+    """A message as a consumer received it: which consumer, where from, and the message."""
 
     consumer: str
     topic: str
@@ -39,6 +39,12 @@ class Letter:
     key: bytes | None
     value: bytes | None
     headers: Headers
+
+
+@dataclass(frozen=True)
+class Letter(Received):
+    """One dead-lettered message, as the consumer runtime hands it over."""
+
     error_type: str
     error_message: str
     attempts: int
@@ -46,17 +52,10 @@ class Letter:
 
 
 @dataclass(frozen=True)
-class Stored:
+class Stored(Received):
     """A dead letter read back: enough to replay it through its consumer."""
 
     id: int
-    consumer: str
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    headers: list[tuple[str, bytes]]
     status: DeadLetterStatus
 
 
@@ -199,9 +198,11 @@ async def load(conn: AsyncConnection, letter_id: int, *, lock: bool = False) -> 
     row = (await conn.execute(query)).first()
     if row is None:
         return None
-    return Stored(row.id, row.consumer, row.origin_topic, row.origin_partition,
-                  row.origin_offset, row.message_key, row.message_value,
-                  decode_headers(row.message_headers), DeadLetterStatus(row.status))
+    return Stored(id=row.id, consumer=row.consumer, topic=row.origin_topic,
+                  partition=row.origin_partition, offset=row.origin_offset,
+                  key=row.message_key, value=row.message_value,
+                  headers=decode_headers(row.message_headers),
+                  status=DeadLetterStatus(row.status))
 
 
 async def resolve(conn: AsyncConnection, letter_id: int, status: DeadLetterStatus, *, by: str,
