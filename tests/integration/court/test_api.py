@@ -17,13 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from services.court.settings import CourtSettings, configure
-from services.intake.events import (
-    REQUEST_SUBMITTED,
-    Charge,
-    LegalBasis,
-    Penalty,
-    RequestSubmitted,
-)
+from services.intake import events as intake
 from services.judicial import events as judicial
 from shared.clock import ManualClock
 from shared.dbtypes import UtcDateTime
@@ -46,23 +40,24 @@ def clock() -> ManualClock:
 
 # --- feeding other services' events -------------------------------------------------------
 
-def charge(charge_id: str) -> Charge:
-    return Charge(charge_id=charge_id, statute="21 U.S.C. § 848",
-                  description=f"continuing criminal enterprise ({charge_id})",
-                  max_penalty_us=Penalty(life=True), mx_equivalent_offence="delincuencia",
-                  max_penalty_mx=Penalty(years=40), death_penalty_possible=False)
+def charge(charge_id: str) -> intake.Charge:
+    return intake.Charge(
+        charge_id=charge_id, statute="21 U.S.C. § 848",
+        description=f"continuing criminal enterprise ({charge_id})",
+        max_penalty_us=intake.Penalty(life=True), mx_equivalent_offence="delincuencia",
+        max_penalty_mx=intake.Penalty(years=40), death_penalty_possible=False)
 
 
 async def submitted(runtime: ServiceRuntime, case_id: str, *charge_ids: str,
-                    basis: LegalBasis = LegalBasis.TREATY) -> ConsumedEvent:
+                    basis: intake.LegalBasis = intake.LegalBasis.TREATY) -> ConsumedEvent:
     """intake.request_submitted v2, the person sealed in the key store the court reads."""
-    payload = RequestSubmitted(
+    payload = intake.RequestSubmitted(
         case_id=case_id, legal_basis=basis, requesting_district="EDNY",
         prosecutor_office="USAO EDNY", charges=tuple(charge(c) for c in charge_ids),
         person=await sealed_person(runtime.pii, "Rafael", "Caro Quintero"),
-        us_request_reference="DOJ-NS-1" if basis is LegalBasis.NATIONAL_SECURITY else None)
-    return off_kafka("intake", REQUEST_SUBMITTED, payload.model_dump(mode="json"), case_id,
-                     at=LANDED, schema_version=2)
+        us_request_reference="DOJ-NS-1" if basis is intake.LegalBasis.NATIONAL_SECURITY else None)
+    return off_kafka("intake", intake.REQUEST_SUBMITTED, payload.model_dump(mode="json"),
+                     case_id, at=LANDED, schema_version=2)
 
 
 def from_judicial(payload: judicial.JudicialEvent, case_id: str) -> ConsumedEvent:
@@ -110,10 +105,10 @@ def new_case_id() -> str:
 
 
 async def land(runtime: ServiceRuntime, *charge_ids: str, granted: tuple[str, ...] | None = None,
-               basis: LegalBasis = LegalBasis.TREATY, temporary: bool = False) -> str:
+               basis: intake.LegalBasis = intake.LegalBasis.TREATY, temporary: bool = False) -> str:
     case_id = new_case_id()
     await feed(runtime, await submitted(runtime, case_id, *charge_ids, basis=basis))
-    if basis is LegalBasis.NATIONAL_SECURITY:
+    if basis is intake.LegalBasis.NATIONAL_SECURITY:
         await feed(runtime, ns_authorized(case_id))
     else:
         await feed(runtime, surrender_ordered(case_id, *(granted or charge_ids),
@@ -301,7 +296,7 @@ async def test_national_security_transfers_record_that_specialty_is_unavailable(
     client: httpx.AsyncClient, runtime: ServiceRuntime, clock: ManualClock
 ) -> None:
     clock.set(LANDED + timedelta(hours=20))  # the next morning in New York
-    case_id = await land(runtime, "c1", basis=LegalBasis.NATIONAL_SECURITY)
+    case_id = await land(runtime, "c1", basis=intake.LegalBasis.NATIONAL_SECURITY)
     await ready_to_arraign(client, case_id)
 
     shown = (await client.get(f"/cases/{case_id}")).json()
