@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import date, timedelta
 from typing import Literal
 
@@ -61,17 +62,12 @@ class JudicialSettings(BaseSettings):
         return timedelta(hours=self.backfill_grace_hours)
 
     def policy(self) -> Policy:
-        return Policy(
-            provisional_detention_days=self.provisional_detention_days,
-            provisional_clock_stopped_by=frozenset(self.provisional_clock_stopped_by),
-            amparo_window_days=self.amparo_window_days,
-            amparo_appeal_days=self.amparo_appeal_days,
-            surrender_pickup_days=self.surrender_pickup_days,
-            objections_days=self.objections_days,
-            evidence_days=self.evidence_days,
-            day_counting=self.day_counting,
-            holidays=frozenset(self.holidays),
-        )
+        """Each field of the policy is the setting of the same name; the lists become sets.
+        A policy field without its setting fails here, the first time the policy is built."""
+        values = {field.name: getattr(self, field.name) for field in fields(Policy)}
+        values["provisional_clock_stopped_by"] = frozenset(self.provisional_clock_stopped_by)
+        values["holidays"] = frozenset(self.holidays)
+        return Policy(**values)
 
 
 configure, settings_of = per_runtime(JudicialSettings)
