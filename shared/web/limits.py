@@ -25,6 +25,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .asgi import HttpMiddleware
+
 MIB = 1024 * 1024
 BODY_LIMIT_KEY = "x-runway-body-limit"
 BATCH_BODY: dict[str, Any] = {BODY_LIMIT_KEY: "batch"}
@@ -73,16 +75,13 @@ def route_limit(scope: Scope, settings: BodyLimitSettings) -> int:
     return settings.max_request_bytes
 
 
-class BodyLimitMiddleware:
+class BodyLimitMiddleware(HttpMiddleware):
     def __init__(self, app: ASGIApp, *, settings: BodyLimitSettings) -> None:
-        self.app = app
+        super().__init__(app)
         self.settings = settings
         self.largest = max(settings.max_request_bytes, settings.max_batch_request_bytes)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         refusal = _oversized_head(scope, self.settings)
         declared = _content_length(scope)
         if refusal is None and declared is not None and declared > self.largest:

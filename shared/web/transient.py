@@ -16,23 +16,19 @@ import asyncio
 import json
 import logging
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from shared.retry import is_transient_database_error, transient_delays
+
+from .asgi import HttpMiddleware
 
 log = logging.getLogger("runway.http")
 
 BUSY_RETRY_AFTER_S = 1
 
 
-class TransientRetryMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class TransientRetryMiddleware(HttpMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         body: list[Message] = []  # the request's body as the first attempt read it
         waits = iter(transient_delays())
         attempt = 1
