@@ -24,7 +24,7 @@ SERVICE_ACTOR = Actor.system("assurance")
 
 def intake_handler(runtime: ServiceRuntime) -> Handler:
     async def on_intake_charges(event: ConsumedEvent, conn: AsyncConnection) -> None:
-        intake = inputs.intake_charges(event)
+        intake = inputs.intake_readers.read(event)
         now = runtime.clock.now()
         await handling.run(runtime, conn, intake.case_id,
                            lambda state: domain.take_charges(state, intake, now),
@@ -35,7 +35,7 @@ def intake_handler(runtime: ServiceRuntime) -> Handler:
 
 def transport_handler(runtime: ServiceRuntime) -> Handler:
     async def on_custody_transferred(event: ConsumedEvent, conn: AsyncConnection) -> None:
-        case_id, transferred_at = inputs.custody_transferred(event)
+        case_id, transferred_at = inputs.transport_readers.read(event)
         now = runtime.clock.now()
         # Judged on the handoff's legal instant; when transport recorded it is clerical.
         await handling.run(runtime, conn, case_id,
@@ -48,11 +48,9 @@ def transport_handler(runtime: ServiceRuntime) -> Handler:
 
 
 def consumers(runtime: ServiceRuntime) -> Sequence[ConsumerSpec]:
-    on_intake = intake_handler(runtime)
     return [
-        ConsumerSpec.of_events(runtime, "intake", {
-            inputs.REQUEST_SUBMITTED_V1: on_intake, inputs.REQUEST_SUBMITTED_V2: on_intake,
-            inputs.CHARGES_AMENDED_V1: on_intake}),
-        ConsumerSpec.of_events(runtime, "transport",
-                               {inputs.CUSTODY_TRANSFERRED_V1: transport_handler(runtime)}),
+        ConsumerSpec.of_events(runtime, "intake", dict.fromkeys(
+            inputs.intake_readers.types(), intake_handler(runtime))),
+        ConsumerSpec.of_events(runtime, "transport", dict.fromkeys(
+            inputs.transport_readers.types(), transport_handler(runtime))),
     ]

@@ -1,10 +1,9 @@
 """Tolerant readers of the events this service consumes: only the fields it needs.
 
-Unknown fields are ignored, so producers may add to their payloads without breaking us.
-- intake.request_submitted.v1 and .v2 (v2 seals the person, which assurance never reads) /
-  intake.charges_amended.v1 (services/intake/events.py)
-- transport.custody_transferred.v1: {case_id, transferred_at, ...} (the transport service
-  does not exist yet; this is the shape we rely on)
+Unknown fields are ignored, so producers may add to their payloads without breaking us. Each
+consumed type is declared on its reader, and consumers.py subscribes to the types declared.
+Intake's request v2 seals the person, which assurance never reads, so one reader reads both
+versions. transport.custody_transferred {case_id, transferred_at, ...} is the shape we rely on.
 """
 
 from __future__ import annotations
@@ -13,15 +12,16 @@ from datetime import datetime
 
 from pydantic import AwareDatetime, Field
 
-from shared.messaging.cloudevents import ConsumedEvent, ce_type
+from shared.messaging.cloudevents import ConsumedEvent
+from shared.messaging.readers import Readers
 from shared.messaging.tolerant import CaseEvent, Tolerant
 
 from .domain import ChargeFacts, IntakeCharges
 
-REQUEST_SUBMITTED_V1 = ce_type("intake.request_submitted", 1)
-REQUEST_SUBMITTED_V2 = ce_type("intake.request_submitted", 2)
-CHARGES_AMENDED_V1 = ce_type("intake.charges_amended", 1)
-CUSTODY_TRANSFERRED_V1 = ce_type("transport.custody_transferred", 1)
+# The charge list an intake event carries (a submission or an amendment).
+intake_readers: Readers[IntakeCharges] = Readers()
+# The case and legal instant of a custody transfer.
+transport_readers: Readers[tuple[str, datetime]] = Readers()
 
 
 class IntakeCharge(Tolerant):
@@ -50,20 +50,30 @@ def _facts(charges: tuple[IntakeCharge, ...]) -> tuple[ChargeFacts, ...]:
                              c.death_penalty_law) for c in charges)
 
 
-def intake_charges(event: ConsumedEvent) -> IntakeCharges:
-    """The charge list an intake event carries (a submission or an amendment)."""
-    if event.ce_type in (REQUEST_SUBMITTED_V1, REQUEST_SUBMITTED_V2):
-        submitted = RequestSubmittedView.model_validate(event.data)
-        return IntakeCharges(case_id=submitted.case_id, source="request_submitted",
-                             charges=_facts(submitted.charges), recorded_at=event.time,
-                             intake_event_id=str(event.event_id),
-                             legal_basis=submitted.legal_basis)
+def _charge_list(event: ConsumedEvent, source: str,
+                 view: RequestSubmittedView | ChargesAmendedView, *,
+                 legal_basis: str | None = None,
+                 amendment_reason: str | None = None) -> IntakeCharges:
+    """The charge list a submission or an amendment carries, with what only it says."""
+    return IntakeCharges(case_id=view.case_id, source=source,
+                         charges=_facts(view.charges), recorded_at=event.time,
+                         intake_event_id=str(event.event_id), legal_basis=legal_basis,
+                         amendment_reason=amendment_reason)
+
+
+@intake_readers.on("intake.request_submitted", 1, 2)
+def _submitted_charges(event: ConsumedEvent) -> IntakeCharges:
+    submitted = RequestSubmittedView.model_validate(event.data)
+    return _charge_list(event, "request_submitted", submitted, legal_basis=submitted.legal_basis)
+
+
+@intake_readers.on("intake.charges_amended", 1)
+def _amended_charges(event: ConsumedEvent) -> IntakeCharges:
     amended = ChargesAmendedView.model_validate(event.data)
-    return IntakeCharges(case_id=amended.case_id, source="charges_amended",
-                         charges=_facts(amended.charges), recorded_at=event.time,
-                         intake_event_id=str(event.event_id), amendment_reason=amended.reason)
+    return _charge_list(event, "charges_amended", amended, amendment_reason=amended.reason)
 
 
+@transport_readers.on("transport.custody_transferred", 1)
 def custody_transferred(event: ConsumedEvent) -> tuple[str, datetime]:
     view = CustodyTransferredView.model_validate(event.data)
     return view.case_id, view.transferred_at

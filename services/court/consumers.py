@@ -53,17 +53,18 @@ def intake_handlers(runtime: ServiceRuntime) -> dict[str, Handler]:
     # Both versions of the request; each also puts the name to show in person_names (opened
     # with the person's key), and an erasure blanks it (shared/pii/consume.py).
     return {**personal_data_handlers(on_request, lambda: runtime.pii),
-            inputs.CHARGES_AMENDED_V1: _noting(runtime, inputs.intake_amendment,
-                                               arrival.note_amendment)}
+            **dict.fromkeys(inputs.amendment_readers.types(),
+                            _noting(runtime, inputs.amendment_readers.read,
+                                    arrival.note_amendment))}
 
 
 def judicial_handler(runtime: ServiceRuntime) -> Handler:
-    return _noting(runtime, inputs.judicial_terms, arrival.note_terms)
+    return _noting(runtime, inputs.terms_readers.read, arrival.note_terms)
 
 
 def transport_handler(runtime: ServiceRuntime) -> Handler:
     async def on_landed(event: ConsumedEvent, conn: AsyncConnection) -> None:
-        landing = inputs.landing(event)
+        landing = inputs.landing_readers.read(event)
         await handling.run(runtime, conn, landing.case_id,
                            lambda s: arrival.open_intake(s, landing), event.caused(SERVICE_ACTOR),
                            must_exist=False)
@@ -72,12 +73,10 @@ def transport_handler(runtime: ServiceRuntime) -> Handler:
 
 
 def consumers(runtime: ServiceRuntime) -> Sequence[ConsumerSpec]:
-    on_terms = judicial_handler(runtime)
     return [
         ConsumerSpec.of_events(runtime, "intake", intake_handlers(runtime)),
-        ConsumerSpec.of_events(runtime, "judicial", {
-            inputs.SRE_GRANTED_V1: on_terms, inputs.SURRENDER_ORDERED_V1: on_terms,
-            inputs.NS_TRANSFER_AUTHORIZED_V1: on_terms}),
-        ConsumerSpec.of_events(runtime, "transport",
-                               {inputs.PERSON_LANDED_V1: transport_handler(runtime)}),
+        ConsumerSpec.of_events(runtime, "judicial", dict.fromkeys(
+            inputs.terms_readers.types(), judicial_handler(runtime))),
+        ConsumerSpec.of_events(runtime, "transport", dict.fromkeys(
+            inputs.landing_readers.types(), transport_handler(runtime))),
     ]

@@ -1,13 +1,11 @@
 """Tolerant readers of the events this service consumes: only the fields it needs.
 
-Unknown fields are ignored, so producers may add to their payloads without breaking us.
-- intake.request_submitted.v1 and .v2 / intake.charges_amended.v1
-  (services/intake/events.py); the person is named by id (v2), the name to show goes to
-  person_names (see consumers.py)
-- judicial.sre_extradition_granted.v1, judicial.surrender_ordered.v1,
-  judicial.national_security_transfer_authorized.v1 (services/judicial/events.py)
-- transport.person_landed.v1 {case_id, flight_id, landed_at, airport, district}
-  (the fixed transport contract)
+Unknown fields are ignored, so producers may add to their payloads without breaking us. Each
+consumed type is declared on its reader, and consumers.py subscribes to the types declared.
+Intake's request (.v1 and .v2; v2 names the person by id) is the exception: the handlers of
+shared/pii/consume.py subscribe to both versions and put the name to show in person_names.
+transport.person_landed {case_id, flight_id, landed_at, airport, district} is the fixed
+transport contract.
 """
 
 from __future__ import annotations
@@ -16,18 +14,16 @@ from datetime import date
 
 from pydantic import AwareDatetime, Field
 
-from shared.messaging.cloudevents import ConsumedEvent, ce_type
+from shared.messaging.cloudevents import ConsumedEvent
+from shared.messaging.readers import Readers
 from shared.messaging.tolerant import CaseEvent, Tolerant
 
 from .arrival import IntakeAmendment, IntakeRequest, JudicialTerms, Landing
 from .events import ChargeText, LegalBasis, TermsSource
 
-REQUEST_SUBMITTED_V1 = ce_type("intake.request_submitted", 1)
-CHARGES_AMENDED_V1 = ce_type("intake.charges_amended", 1)
-SRE_GRANTED_V1 = ce_type("judicial.sre_extradition_granted", 1)
-SURRENDER_ORDERED_V1 = ce_type("judicial.surrender_ordered", 1)
-NS_TRANSFER_AUTHORIZED_V1 = ce_type("judicial.national_security_transfer_authorized", 1)
-PERSON_LANDED_V1 = ce_type("transport.person_landed", 1)
+amendment_readers: Readers[IntakeAmendment] = Readers()
+terms_readers: Readers[JudicialTerms] = Readers()
+landing_readers: Readers[Landing] = Readers()
 
 
 class _Charge(Tolerant):
@@ -94,6 +90,7 @@ def intake_request(event: ConsumedEvent) -> IntakeRequest:
                          intake_event_id=str(event.event_id), recorded_at=event.time)
 
 
+@amendment_readers.on("intake.charges_amended", 1)
 def intake_amendment(event: ConsumedEvent) -> IntakeAmendment:
     amendment = _Amendment.model_validate(event.data)
     return IntakeAmendment(case_id=amendment.case_id, charges=_texts(amendment.charges),
@@ -101,27 +98,33 @@ def intake_amendment(event: ConsumedEvent) -> IntakeAmendment:
                            recorded_at=event.time)
 
 
-def judicial_terms(event: ConsumedEvent) -> JudicialTerms:
-    """Surrender terms from whichever of the three judicial events this is."""
-    event_id, recorded_at = str(event.event_id), event.time
-    if event.ce_type == SRE_GRANTED_V1:
-        grant = _Grant.model_validate(event.data)
-        return JudicialTerms(
-            case_id=grant.case_id, source=TermsSource.SRE_EXTRADITION_GRANTED,
-            legal_basis=grant.legal_basis, requesting_district=None,
-            granted_charge_ids=grant.granted_charge_ids, kind=None, return_obligation=False,
-            return_conditions=None, decided_on=grant.decided_on, authorized_at=None,
-            judicial_event_id=event_id, recorded_at=recorded_at)
-    if event.ce_type == SURRENDER_ORDERED_V1:
-        order = _Order.model_validate(event.data)
-        return JudicialTerms(
-            case_id=order.case_id, source=TermsSource.SURRENDER_ORDERED,
-            legal_basis=order.legal_basis, requesting_district=order.requesting_district,
-            granted_charge_ids=order.granted_charge_ids, kind=order.kind,
-            return_obligation=order.return_obligation,
-            return_conditions=order.return_conditions, decided_on=order.ordered_on,
-            authorized_at=None,
-            judicial_event_id=event_id, recorded_at=recorded_at)
+# Surrender terms, from whichever of the three judicial events states them.
+
+@terms_readers.on("judicial.sre_extradition_granted", 1)
+def _granted_terms(event: ConsumedEvent) -> JudicialTerms:
+    grant = _Grant.model_validate(event.data)
+    return JudicialTerms(
+        case_id=grant.case_id, source=TermsSource.SRE_EXTRADITION_GRANTED,
+        legal_basis=grant.legal_basis, requesting_district=None,
+        granted_charge_ids=grant.granted_charge_ids, kind=None, return_obligation=False,
+        return_conditions=None, decided_on=grant.decided_on, authorized_at=None,
+        judicial_event_id=str(event.event_id), recorded_at=event.time)
+
+
+@terms_readers.on("judicial.surrender_ordered", 1)
+def _ordered_terms(event: ConsumedEvent) -> JudicialTerms:
+    order = _Order.model_validate(event.data)
+    return JudicialTerms(
+        case_id=order.case_id, source=TermsSource.SURRENDER_ORDERED,
+        legal_basis=order.legal_basis, requesting_district=order.requesting_district,
+        granted_charge_ids=order.granted_charge_ids, kind=order.kind,
+        return_obligation=order.return_obligation,
+        return_conditions=order.return_conditions, decided_on=order.ordered_on,
+        authorized_at=None, judicial_event_id=str(event.event_id), recorded_at=event.time)
+
+
+@terms_readers.on("judicial.national_security_transfer_authorized", 1)
+def _authorized_terms(event: ConsumedEvent) -> JudicialTerms:
     authorization = _Authorization.model_validate(event.data)
     return JudicialTerms(
         case_id=authorization.case_id,
@@ -129,10 +132,11 @@ def judicial_terms(event: ConsumedEvent) -> JudicialTerms:
         legal_basis=LegalBasis.NATIONAL_SECURITY,
         requesting_district=authorization.requesting_district, granted_charge_ids=None,
         kind=None, return_obligation=False, return_conditions=None, decided_on=None,
-        authorized_at=authorization.authorized_at, judicial_event_id=event_id,
-        recorded_at=recorded_at)
+        authorized_at=authorization.authorized_at, judicial_event_id=str(event.event_id),
+        recorded_at=event.time)
 
 
+@landing_readers.on("transport.person_landed", 1)
 def landing(event: ConsumedEvent) -> Landing:
     landed = _Landed.model_validate(event.data)
     return Landing(case_id=landed.case_id, flight_id=landed.flight_id,

@@ -35,7 +35,7 @@ def _context(event: ConsumedEvent) -> EventContext:
 
 def input_handler(runtime: ServiceRuntime) -> Handler:
     async def on_input(event: ConsumedEvent, conn: AsyncConnection) -> None:
-        item = inputs.read(event)
+        item = inputs.readers.read(event)
         routes = routes_of(runtime)
         session = Session(runtime, conn, _context(event), routes)
         case = await session.case(item.case_id)
