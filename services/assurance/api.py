@@ -19,7 +19,7 @@ from shared.web.steps import Step, register_by_path
 
 from . import domain, handling, read_model, responses
 from .domain import Policy
-from .events import Scope
+from .events import DiplomaticNote, Scope
 from .settings import AssuranceSettings
 from .view import case_view
 
@@ -98,8 +98,9 @@ def _receive(body: AssuranceBody, now: datetime, policy: Policy,
              _ids: Ids) -> handling.Decision:
     received = domain.ReceivedAssurance(
         assurance_id=body.assurance_id, scope=tuple(body.scope),
-        diplomatic_note_reference=body.diplomatic_note_reference,
-        issuing_authority=body.issuing_authority, issued_on=body.issued_on,
+        diplomatic_note=DiplomaticNote(
+            reference=body.diplomatic_note_reference,
+            issuing_authority=body.issuing_authority, issued_on=body.issued_on),
         charge_ids=tuple(body.charge_ids))
     return lambda s: domain.receive_assurance(s, received, policy, now)
 

@@ -258,9 +258,7 @@ def receive_assurance(state: AssuranceCase, received: ReceivedAssurance, policy:
     scope = tuple(dict.fromkeys(received.scope))
     decided = [_event(ev.ASSURANCE_RECEIVED, ev.AssuranceReceived(
         case_id=_case_id(state), assurance_id=received.assurance_id, scope=scope,
-        diplomatic_note=ev.DiplomaticNote(
-            reference=received.diplomatic_note_reference,
-            issuing_authority=received.issuing_authority, issued_on=received.issued_on),
+        diplomatic_note=received.diplomatic_note,
         charge_ids=charges, scope_sufficient=bool(set(scope) & policy.sufficient_scopes)),
         _on(received.issued_on))]
     return _settle(state, decided, _on(received.issued_on), "assurance_received")

@@ -20,7 +20,7 @@ from shared.eventstore import RecordedEvent
 from shared.upcasting import discovered
 
 from . import events as ev
-from .events import ClearanceBasis, ClearanceException, Scope
+from .events import ClearanceBasis, ClearanceException, DiplomaticNote, Scope
 
 NATIONAL_SECURITY = "national_security"
 
@@ -50,14 +50,18 @@ class AssuranceRequest:
 
 @dataclass(frozen=True)
 class ReceivedAssurance:
-    """An assurance as the US gave it (what an officer records)."""
+    """An assurance as the US gave it (what an officer records), its note as the
+    assurance_received event carries it."""
 
     assurance_id: str
     scope: tuple[Scope, ...]
-    diplomatic_note_reference: str
-    issuing_authority: str
-    issued_on: date
+    diplomatic_note: DiplomaticNote
     charge_ids: tuple[str, ...]
+
+    @property
+    def issued_on(self) -> date:
+        """The day the assurance was given: its note's date."""
+        return self.diplomatic_note.issued_on
 
 
 @dataclass(frozen=True)
@@ -182,9 +186,7 @@ def _requested(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
 
 def _received(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
     assert isinstance(e, ev.AssuranceReceived)
-    note = e.diplomatic_note
-    assurance = Assurance(e.assurance_id, e.scope, note.reference,
-                          note.issuing_authority, note.issued_on, e.charge_ids,
+    assurance = Assurance(e.assurance_id, e.scope, e.diplomatic_note, e.charge_ids,
                           _covers(state, e.charge_ids), e.scope_sufficient)
     return replace(state, assurances={**state.assurances, e.assurance_id: assurance})
 

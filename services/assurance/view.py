@@ -45,8 +45,8 @@ def _assurance(state: AssuranceCase, assurance: Assurance) -> dict[str, Any]:
     return {
         "assurance_id": assurance.assurance_id, "status": assurance.status,
         "scope": list(assurance.scope), "scope_sufficient": assurance.scope_sufficient,
-        "diplomatic_note_reference": assurance.diplomatic_note_reference,
-        "issuing_authority": assurance.issuing_authority,
+        "diplomatic_note_reference": assurance.diplomatic_note.reference,
+        "issuing_authority": assurance.diplomatic_note.issuing_authority,
         "issued_on": _day(assurance.issued_on), "charge_ids": list(assurance.charge_ids),
         # Charges it was given for that are still capital in the same form.
         "covers_current_charges": sorted(c for c, _ in assurance.covers & current),

@@ -241,7 +241,7 @@ async def test_stored_v1_events_replay_into_the_current_state(pg_db: Database) -
 
     assert from_v1.state == from_v2.state
     assurance = from_v1.state.assurances["DN-2025-117"]
-    assert (assurance.diplomatic_note_reference, assurance.issuing_authority,
+    assert (assurance.diplomatic_note.reference, assurance.diplomatic_note.issuing_authority,
             assurance.issued_on, assurance.status) == (
         "US Embassy note 2025-117", "US Department of State", date(2025, 7, 1), "accepted")
     assert from_v1.state.clearance.cleared
@@ -287,8 +287,9 @@ def test_new_assurances_are_recorded_as_v2() -> None:
     for event in _history(RECEIVED_V1, 1)[:2]:
         state = evolve(state, _recorded(event.event_type, 1, event.payload))
     [received] = [e for e in domain.receive_assurance(
-        state, domain.ReceivedAssurance("DN-9", (ev.Scope.NOT_IMPOSED,), "note 9",
-                                        "US Department of State", date(2025, 7, 1), ("c2",)),
+        state, domain.ReceivedAssurance("DN-9", (ev.Scope.NOT_IMPOSED,), ev.DiplomaticNote(
+            reference="note 9", issuing_authority="US Department of State",
+            issued_on=date(2025, 7, 1)), ("c2",)),
         domain.Policy(), NOW)
         if e.event_type == RECEIVED]
     assert received.schema_version == 2

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 
 from services.assurance import domain
 from services.assurance.domain import AssuranceCase, ChargeFacts, IntakeCharges
-from services.assurance.events import Scope
+from services.assurance.events import DiplomaticNote, Scope
 from shared.eventstore import NewEvent, RecordedEvent
 from tests.support.stored import as_recorded
 
@@ -58,8 +58,9 @@ def assurance(assurance_id: str, *charge_ids: str,
               issued_on: date = date(2025, 7, 1)) -> domain.ReceivedAssurance:
     return domain.ReceivedAssurance(
         assurance_id=assurance_id, scope=tuple(scope),
-        diplomatic_note_reference=f"DN-{assurance_id}", issuing_authority="US Embassy",
-        issued_on=issued_on, charge_ids=charge_ids)
+        diplomatic_note=DiplomaticNote(reference=f"DN-{assurance_id}",
+                                       issuing_authority="US Embassy", issued_on=issued_on),
+        charge_ids=charge_ids)
 
 
 def receive(state: AssuranceCase, received: domain.ReceivedAssurance,

@@ -204,7 +204,9 @@ def decide(state: AssuranceCase, command: Command, step: int) -> list[NewEvent]:
             return domain.request_assurance(state, ids, DECIDED, None, now)
         case Receive(aid, ids, scope):
             return domain.receive_assurance(state, domain.ReceivedAssurance(
-                aid, scope, f"DN-{aid}", "US Embassy", ISSUED, ids), POLICY, now)
+                aid, scope, ev.DiplomaticNote(reference=f"DN-{aid}",
+                                              issuing_authority="US Embassy", issued_on=ISSUED),
+                ids), POLICY, now)
         case Decide(aid, accepted):
             return domain.decide_assurance(state, aid, accepted, DECIDED, "evaluated", POLICY,
                                            now)
