@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.audit.legal_times import LegalTime, cause, doc, with_act
 from shared.legaltime import legal_date
 
 CASE_OPENED = "assurance.case_opened"
@@ -356,4 +357,34 @@ UPCASTERS = {
     (DOJ_COMMITMENT_RECORDED, 1): doj_commitment_recorded_v1_to_v2,
     (TRANSFER_NOTED, 1): transfer_noted_v1_to_v2,
     (TRANSFER_WITHOUT_CLEARANCE_FLAGGED, 1): transfer_flagged_v1_to_v2,
+}
+
+
+# Which time is each event's legal time (shared/audit/legal_times.py says what the kinds mean;
+# `runway audit verify` checks occurred_at against it, docs/contracts.md lists it). A key
+# "<type>.v<N>" overrides the entry for one schema version.
+LEGAL_TIMES: dict[str, LegalTime] = {
+    "assurance.case_opened": cause(note="intake's request"),
+    "assurance.capital_charge_identified": cause(note="intake's request or amendment"),
+    "assurance.capital_charge_withdrawn": cause(note="intake's amendment"),
+    "assurance.assurance_requested": doc("requested_on"),
+    "assurance.assurance_received": doc("issued_on", "the diplomatic note's date"),
+    "assurance.assurance_received.v2": doc("diplomatic_note.issued_on",
+                                           "the diplomatic note's date"),
+    "assurance.assurance_accepted": doc("decided_on"),
+    "assurance.assurance_rejected": doc("decided_on"),
+    "assurance.assurance_withdrawn": doc("withdrawn_on"),
+    "assurance.doj_commitment_recorded": doc("committed_on", "the commitment's date"),
+    "assurance.death_penalty_clearance_granted": with_act(
+        "the assurance accepted or the commitment recorded that clears the case; restated "
+        "with an earlier act entered after it (a custody transfer), it still takes effect on "
+        "its own date", not_before="cleared_since"),
+    "assurance.death_penalty_clearance_withdrawn": with_act(
+        "the charge identified or the assurance withdrawn that ends the clearance"),
+    "assurance.transfer_noted": cause("transferred_at", note="transport's custody transfer"),
+    "assurance.transfer_without_clearance_flagged": cause(
+        "transferred_at", note="transport's custody transfer"),
+    "assurance.transfer_flag_lifted": with_act(
+        "the commitment or acceptance, recorded after the fact, that dates the clearance on or "
+        "before the custody"),
 }

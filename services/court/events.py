@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.audit.legal_times import LegalTime, cause, doc
 from shared.legalbasis import LegalBasis as LegalBasis  # re-exported: the events name it
 
 # The version every event type is published in, except those listed in SCHEMA_VERSIONS.
@@ -394,4 +395,33 @@ def superseding_indictment_filed_v1_to_v2(payload: Mapping[str, Any]) -> dict[st
 
 UPCASTERS = {
     (SUPERSEDING_INDICTMENT_FILED, 1): superseding_indictment_filed_v1_to_v2,
+}
+
+
+# Which time is each event's legal time (shared/audit/legal_times.py says what the kinds mean;
+# `runway audit verify` checks occurred_at against it, docs/contracts.md lists it). A key
+# "<type>.v<N>" overrides the entry for one schema version.
+LEGAL_TIMES: dict[str, LegalTime] = {
+    "court.request_noted": cause(note="intake's request"),
+    "court.charges_amendment_noted": cause(note="intake's amendment"),
+    "court.surrender_terms_noted": cause("decided_on", "authorized_at",
+                                         note="judicial's grant, order or authorization"),
+    "court.intake_opened": cause("landed_at", note="transport's landing"),
+    "court.docket_assigned": doc("assigned_at"),
+    "court.initial_appearance_held": doc("held_at"),
+    "court.detention_ordered": doc("ordered_on"),
+    "court.released_on_conditions": doc("released_on"),
+    "court.arraigned": doc("arraigned_on"),
+    "court.superseding_indictment_filed": doc("filed_on"),
+    "court.specialty_violation_blocked": doc("filed_on", "the indictment's filing"),
+    "court.specialty_consent_requested": doc("requested_on"),
+    "court.specialty_consent_granted": doc("decided_on"),
+    "court.specialty_consent_refused": doc("decided_on"),
+    "court.specialty_exception_recorded": doc("found_on", "the court's finding"),
+    "court.reextradition_requested": doc("requested_on", "the third state's request"),
+    "court.reextradition_consent_granted": doc("decided_on", "Mexico's answer"),
+    "court.reextradition_consent_refused": doc("decided_on", "Mexico's answer"),
+    "court.onward_surrender_recorded": doc("surrendered_on"),
+    "court.proceedings_ended": doc("ended_on"),
+    "court.return_to_mexico_due": doc("ended_on", "the proceedings' end makes it due"),
 }

@@ -15,6 +15,7 @@ from typing import Generic, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from shared.audit.legal_times import LegalTime, doc, entry
 from shared.legalbasis import LegalBasis as LegalBasis  # re-exported: the events name it
 from shared.pii.person import PERSON_CONTEXT
 from shared.pii.sealing import Sealed
@@ -165,4 +166,16 @@ PAST_MODELS: dict[tuple[str, int], type[Frozen]] = {
 READ_SIDE_BY_SIDE: dict[tuple[str, int], str] = {
     (REQUEST_SUBMITTED, 1): "v2 seals the personal data v1 carried in clear; no pure "
                             "function can seal, so consumers handle v1 and v2 each",
+}
+
+
+# Which time is each event's legal time (shared/audit/legal_times.py says what the kinds mean;
+# `runway audit verify` checks occurred_at against it, docs/contracts.md lists it). A key
+# "<type>.v<N>" overrides the entry for one schema version.
+LEGAL_TIMES: dict[str, LegalTime] = {
+    "intake.request_submitted": doc("requested_on", "the US request's or the diplomatic "
+                                    "note's date, when the operator gave it; else the entry"),
+    "intake.request_submitted.v1": entry("the request as entered by the operator"),
+    "intake.charges_amended": entry("the operator's amendment of the charges"),
+    "intake.personal_data_erased": doc("erased_at", "the erasure is Runway's own act"),
 }

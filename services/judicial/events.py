@@ -14,6 +14,8 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.audit.legal_times import LegalTime, cause, doc
+
 SCHEMA_VERSION = 1
 STREAM_TYPE = "judicial_case"
 
@@ -38,18 +40,26 @@ class ReleaseReason(StrEnum):
 
 
 class JudicialEvent(BaseModel):
-    """A payload. `EVENT_TYPE` is its event type; `ON` names the field holding the date (or
-    instant) of the act, shown as the step's date in the case view."""
+    """A payload. `EVENT_TYPE` is its event type; `LEGAL_TIME` says which time is its legal
+    time (`runway audit verify` checks occurred_at against it, docs/contracts.md lists it).
+    `ON` names the field holding the date (or instant) of the act, shown as the step's date in
+    the case view: the document's field, unless the class names another."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     EVENT_TYPE: ClassVar[str]
-    ON: ClassVar[str]
+    LEGAL_TIME: ClassVar[LegalTime]
+    ON: ClassVar[str] = ""
+
+    @classmethod
+    def act_date_field(cls) -> str:
+        return cls.ON or cls.LEGAL_TIME.fields[0]
 
     case_id: str
 
 
 class CaseOpened(JudicialEvent):
     EVENT_TYPE = "judicial.case_opened"
+    LEGAL_TIME = cause(note="intake's request")
     ON = "opened_at"
     opened_at: datetime
     legal_basis: LegalBasis
@@ -71,6 +81,7 @@ class ChargesAmendmentNoted(JudicialEvent):
     it covers, and `after_sre_grant` warns that new counts are not covered by it."""
 
     EVENT_TYPE = "judicial.charges_amendment_noted"
+    LEGAL_TIME = cause(note="intake's amendment")
     ON = "noted_at"
     noted_at: datetime
     charge_ids: tuple[str, ...]
@@ -82,7 +93,7 @@ class ChargesAmendmentNoted(JudicialEvent):
 
 class ProvisionalDetentionOrdered(JudicialEvent):
     EVENT_TYPE = "judicial.provisional_detention_ordered"
-    ON = "ordered_on"
+    LEGAL_TIME = doc("ordered_on")
     ordered_on: date
     deadline_on: date  # the day the detention lapses unless the clock was stopped before
     days: int
@@ -92,14 +103,14 @@ class ProvisionalDetentionOrdered(JudicialEvent):
 
 class FormalRequestReceived(JudicialEvent):
     EVENT_TYPE = "judicial.formal_request_received"
-    ON = "received_on"
+    LEGAL_TIME = doc("received_on", "the SRE received the note")
     received_on: date
     provisional_clock_stopped: bool
 
 
 class HearingHeld(JudicialEvent):
     EVENT_TYPE = "judicial.hearing_held"
-    ON = "held_on"
+    LEGAL_TIME = doc("held_on")
     held_on: date
     objections_due_on: date
     evidence_due_on: date
@@ -108,7 +119,7 @@ class HearingHeld(JudicialEvent):
 
 class EvidencePeriodExtended(JudicialEvent):
     EVENT_TYPE = "judicial.evidence_period_extended"
-    ON = "extended_on"
+    LEGAL_TIME = doc("extended_on")
     extended_on: date
     additional_days: int
     previous_due_on: date
@@ -118,7 +129,7 @@ class EvidencePeriodExtended(JudicialEvent):
 
 class ObjectionsFiled(JudicialEvent):
     EVENT_TYPE = "judicial.objections_filed"
-    ON = "filed_on"
+    LEGAL_TIME = doc("filed_on")
     filed_on: date
     summary: str
     within_period: bool  # filed by objections_due_on; the judge decides what that means
@@ -126,7 +137,7 @@ class ObjectionsFiled(JudicialEvent):
 
 class ConsentGiven(JudicialEvent):
     EVENT_TYPE = "judicial.consent_given"
-    ON = "given_on"
+    LEGAL_TIME = doc("given_on")
     given_on: date
     legal_basis: LegalBasis
     provisional_clock_stopped: bool
@@ -134,7 +145,7 @@ class ConsentGiven(JudicialEvent):
 
 class JudgeOpinionIssued(JudicialEvent):
     EVENT_TYPE = "judicial.judge_opinion_issued"
-    ON = "issued_on"
+    LEGAL_TIME = doc("issued_on")
     issued_on: date
     favorable: bool
     following: Literal["hearing", "consent"]
@@ -142,7 +153,7 @@ class JudgeOpinionIssued(JudicialEvent):
 
 class SreExtraditionGranted(JudicialEvent):
     EVENT_TYPE = "judicial.sre_extradition_granted"
-    ON = "decided_on"
+    LEGAL_TIME = doc("decided_on", "the SRE's decision")
     legal_basis: LegalBasis
     decided_on: date
     notified_on: date
@@ -159,7 +170,7 @@ RefusalGround = Literal["nationality", "political_or_military_offence", "non_bis
 
 class SreExtraditionRefused(JudicialEvent):
     EVENT_TYPE = "judicial.sre_extradition_refused"
-    ON = "decided_on"
+    LEGAL_TIME = doc("decided_on", "the SRE's decision")
     decided_on: date
     notified_on: date
     reason: str | None = None
@@ -178,7 +189,7 @@ class SreExtraditionRefused(JudicialEvent):
 
 class AmparoFiled(JudicialEvent):
     EVENT_TYPE = "judicial.amparo_filed"
-    ON = "filed_on"
+    LEGAL_TIME = doc("filed_on")
     amparo_id: str
     filed_on: date
     surrender_blocked: bool = True
@@ -186,7 +197,7 @@ class AmparoFiled(JudicialEvent):
 
 class AmparoSuspensionGranted(JudicialEvent):
     EVENT_TYPE = "judicial.amparo_suspension_granted"
-    ON = "granted_on"
+    LEGAL_TIME = doc("granted_on")
     amparo_id: str
     granted_on: date
     suspension_active: bool = True
@@ -198,7 +209,7 @@ class AmparoSuspensionGranted(JudicialEvent):
 
 class AmparoDenied(JudicialEvent):
     EVENT_TYPE = "judicial.amparo_denied"
-    ON = "ruled_on"
+    LEGAL_TIME = doc("ruled_on")
     amparo_id: str
     ruled_on: date
     suspension_lifted: bool
@@ -222,7 +233,7 @@ class AmparoGranted(JudicialEvent):
     matter back (the SRE must decide again)."""
 
     EVENT_TYPE = "judicial.amparo_granted"
-    ON = "ruled_on"
+    LEGAL_TIME = doc("ruled_on")
     amparo_id: str
     ruled_on: date
     notified_on: date | None = Field(
@@ -237,7 +248,7 @@ class AmparoAppealFiled(JudicialEvent):
     is not final until the appeal is decided."""
 
     EVENT_TYPE = "judicial.amparo_appeal_filed"
-    ON = "filed_on"
+    LEGAL_TIME = doc("filed_on", "the recurso de revisión")
     amparo_id: str
     filed_on: date
     appellant: Literal["complainant", "authority"]
@@ -248,7 +259,7 @@ class AmparoAppealDecided(JudicialEvent):
     reopens the SRE's decision (`sre_decision_reopened`)."""
 
     EVENT_TYPE = "judicial.amparo_appeal_decided"
-    ON = "decided_on"
+    LEGAL_TIME = doc("decided_on")
     amparo_id: str
     decided_on: date
     outcome: Literal["denied", "granted"]
@@ -263,7 +274,7 @@ class BasisChanged(JudicialEvent):
     are recorded as overtaken (they no longer hold the person)."""
 
     EVENT_TYPE = "judicial.basis_changed"
-    ON = "changed_on"
+    LEGAL_TIME = doc("changed_on", "the national-security decision")
     changed_on: date
     from_basis: LegalBasis
     to_basis: LegalBasis
@@ -280,6 +291,7 @@ class HandedOver(JudicialEvent):
     nothing may run out or release the person after it."""
 
     EVENT_TYPE = "judicial.handed_over"
+    LEGAL_TIME = cause("handed_over_at", note="transport's custody transfer")
     ON = "handed_over_on"
     handed_over_at: datetime = Field(description="the legal instant of the transfer")
     handed_over_on: date = Field(description="its legal date (LEGAL_TIMEZONE)")
@@ -290,7 +302,7 @@ class HandedOver(JudicialEvent):
 
 class AmparoWindowClosed(JudicialEvent):
     EVENT_TYPE = "judicial.amparo_window_closed"
-    ON = "closed_on"
+    LEGAL_TIME = doc("closed_on", "the day the window ran out")
     notified_on: date
     closed_on: date
 
@@ -299,7 +311,7 @@ class SurrenderOrdered(JudicialEvent):
     """The US may now collect the person: transport's signal on the treaty path."""
 
     EVENT_TYPE = "judicial.surrender_ordered"
-    ON = "ordered_on"
+    LEGAL_TIME = doc("ordered_on")
     legal_basis: LegalBasis
     requesting_district: str
     ordered_on: date
@@ -313,14 +325,14 @@ class SurrenderOrdered(JudicialEvent):
 
 class SurrenderDeferred(JudicialEvent):
     EVENT_TYPE = "judicial.surrender_deferred"
-    ON = "deferred_on"
+    LEGAL_TIME = doc("deferred_on")
     deferred_on: date
     reason: str
 
 
 class TemporarySurrenderAgreed(JudicialEvent):
     EVENT_TYPE = "judicial.temporary_surrender_agreed"
-    ON = "agreed_on"
+    LEGAL_TIME = doc("agreed_on")
     agreed_on: date
     return_conditions: str
     return_obligation: bool = True
@@ -328,7 +340,7 @@ class TemporarySurrenderAgreed(JudicialEvent):
 
 class PickupWindowExpired(JudicialEvent):
     EVENT_TYPE = "judicial.pickup_window_expired"
-    ON = "deadline_on"
+    LEGAL_TIME = doc("deadline_on", "the day the window ran out")
     ordered_on: date
     deadline_on: date
     barred_charge_ids: tuple[str, ...]  # extradition for these offences is barred [U]
@@ -336,7 +348,7 @@ class PickupWindowExpired(JudicialEvent):
 
 class ProvisionalDetentionLapsed(JudicialEvent):
     EVENT_TYPE = "judicial.provisional_detention_lapsed"
-    ON = "deadline_on"
+    LEGAL_TIME = doc("deadline_on", "the day it lapsed")
     ordered_on: date
     deadline_on: date
     days: int
@@ -345,7 +357,7 @@ class ProvisionalDetentionLapsed(JudicialEvent):
 
 class ReleasedFromCustody(JudicialEvent):
     EVENT_TYPE = "judicial.released_from_custody"
-    ON = "released_on"
+    LEGAL_TIME = doc("released_on")
     released_on: date
     reason: ReleaseReason
 
@@ -356,7 +368,7 @@ class NationalSecurityTransferAuthorized(JudicialEvent):
     specialty defence unavailable on this basis, which `is_extradition` makes visible."""
 
     EVENT_TYPE = "judicial.national_security_transfer_authorized"
-    ON = "authorized_at"
+    LEGAL_TIME = doc("authorized_at")
     authorized_at: datetime
     us_request_reference: str
     authority: str
@@ -375,4 +387,9 @@ EVENT_MODELS: dict[str, type[JudicialEvent]] = {
         TemporarySurrenderAgreed, PickupWindowExpired, ProvisionalDetentionLapsed,
         ReleasedFromCustody, NationalSecurityTransferAuthorized, HandedOver, BasisChanged,
     )
+}
+
+# Which time is each event's legal time, as each event class declares it (`LEGAL_TIME`).
+LEGAL_TIMES: dict[str, LegalTime] = {
+    model.EVENT_TYPE: model.LEGAL_TIME for model in EVENT_MODELS.values()
 }

@@ -274,11 +274,12 @@ def apply(state: State, event_type: str, payload: dict[str, Any]) -> State:
     if model is None:
         return replace(state, version=version)
     parsed = model.model_validate(payload)
-    on = payload.get(model.ON)
+    on_field = model.act_date_field()
+    on = payload.get(on_field)
     step = Step(version, event_type.removeprefix("judicial."), None if on is None else str(on))
     moved = _apply(state, parsed)
     return replace(moved, version=version, steps=(*state.steps, step),
-                   last_act_on=_latest(state.last_act_on, getattr(parsed, model.ON, None)))
+                   last_act_on=_latest(state.last_act_on, getattr(parsed, on_field, None)))
 
 
 def _latest(known: date | None, on: date | datetime | None) -> date | None:

@@ -25,6 +25,8 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.audit.legal_times import LegalTime, cause, doc, entry, with_act
+
 SCHEMA_VERSION = 1
 CASE_STREAM = "transport_case"
 FLIGHT_STREAM = "flight"
@@ -257,4 +259,32 @@ FLIGHT_EVENTS: tuple[type[TransportEvent], ...] = (
 )
 EVENT_MODELS: dict[str, type[TransportEvent]] = {
     model.EVENT_TYPE: model for model in (*CASE_EVENTS, *FLIGHT_EVENTS)
+}
+
+
+# Which time is each event's legal time (shared/audit/legal_times.py says what the kinds mean;
+# `runway audit verify` checks occurred_at against it, docs/contracts.md lists it). A key
+# "<type>.v<N>" overrides the entry for one schema version.
+LEGAL_TIMES: dict[str, LegalTime] = {
+    "transport.case_noted": cause(note="intake's request or judicial's case"),
+    "transport.surrender_order_noted": cause("ordered_on", note="judicial's surrender order"),
+    "transport.transfer_authorization_noted": cause(
+        "authorized_at", note="judicial's national-security authorization"),
+    "transport.amparo_noted": cause("ruled_on", note="judicial's amparo ruling"),
+    "transport.clearance_noted": cause(note="assurance's clearance granted or withdrawn"),
+    "transport.release_noted": cause("released_on", note="judicial's release"),
+    "transport.pickup_expiry_noted": cause("deadline_on", note="judicial's pickup expiry"),
+    "transport.case_eligible": with_act("the fact noted (or the removal) that made it eligible"),
+    "transport.case_ineligible": with_act("the fact noted that made it ineligible"),
+    "transport.manifest_assigned": doc("assigned_at"),
+    "transport.removed_from_manifest": doc("removed_at"),
+    "transport.custody_transferred": doc("transferred_at", "the handoff to US Marshals"),
+    "transport.person_departed": doc("departed_at"),
+    "transport.person_landed": doc("landed_at"),
+    "transport.flight_scheduled": entry("a plan; its departure is `scheduled_departure`"),
+    "transport.flight_manifest_changed": doc("changed_at"),
+    "transport.flight_departed": doc("departed_at"),
+    "transport.flight_landed": doc("landed_at"),
+    "transport.flight_diverted": doc("diverted_at"),
+    "transport.flight_cancelled": doc("cancelled_at"),
 }

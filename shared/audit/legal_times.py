@@ -1,8 +1,10 @@
-"""Which time is each event's legal time, written down once per event type.
+"""Which time is each event's legal time, written down once per event type, with the event.
 
 Every event carries `occurred_at`, meant to be the legal instant of its act, and
-`recorded_at`, when Runway stored it. This table says where the legal time comes from, so an
-auditor can check one against the other:
+`recorded_at`, when Runway stored it. Each service's events module declares, in its
+`LEGAL_TIMES` (judicial: each event class's `LEGAL_TIME`), where the legal time of each of its
+event types comes from, in the terms defined here, so an auditor can check one against the
+other:
 
 - `document`: a payload field holds the date (or instant) the act bears on its document,
   e.g. judicial `surrender_ordered.ordered_on`, transport `custody_transferred.transferred_at`;
@@ -13,9 +15,10 @@ auditor can check one against the other:
 - `entry`: Runway's own act with no document of its own (a flight planned, charges retyped):
   the instant it was entered.
 
-The table is rendered into docs/contracts.md (`python -m shared.audit.legal_times`), and a
-test checks it against contracts/schemas/*.json, so it cannot drift from the contract: every
-schema has an entry and every field named is a date or date-time of that schema.
+The table (`legal_times()`) is rendered into docs/contracts.md
+(`python -m shared.audit.legal_times`), and a test checks it against contracts/schemas/*.json,
+so it cannot drift from the contract: every schema has an entry and every field named is a
+date or date-time of that schema.
 `runway audit verify` warns about an event whose occurred_at's legal date differs from the
 date its legal time stands for (see `check_stream` and `check_causes`).
 """
@@ -28,9 +31,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+from shared.discovery import service_modules
 from shared.eventstore import RecordedEvent
 from shared.legaltime import legal_date, legal_day_of
 
@@ -79,116 +84,21 @@ def entry(note: str) -> LegalTime:
     return LegalTime(Kind.ENTRY, (), note)
 
 
-# Keyed by event type; a key "<type>.v<N>" overrides the entry for one schema version.
-LEGAL_TIMES: dict[str, LegalTime] = {
-    # --- intake ---------------------------------------------------------------------------
-    "intake.request_submitted": doc("requested_on", "the US request's or the diplomatic "
-                                    "note's date, when the operator gave it; else the entry"),
-    "intake.request_submitted.v1": entry("the request as entered by the operator"),
-    "intake.charges_amended": entry("the operator's amendment of the charges"),
-    "intake.personal_data_erased": doc("erased_at", "the erasure is Runway's own act"),
-    # --- judicial -------------------------------------------------------------------------
-    "judicial.case_opened": cause(note="intake's request"),
-    "judicial.charges_amendment_noted": cause(note="intake's amendment"),
-    "judicial.provisional_detention_ordered": doc("ordered_on"),
-    "judicial.formal_request_received": doc("received_on", "the SRE received the note"),
-    "judicial.hearing_held": doc("held_on"),
-    "judicial.evidence_period_extended": doc("extended_on"),
-    "judicial.objections_filed": doc("filed_on"),
-    "judicial.consent_given": doc("given_on"),
-    "judicial.judge_opinion_issued": doc("issued_on"),
-    "judicial.sre_extradition_granted": doc("decided_on", "the SRE's decision"),
-    "judicial.sre_extradition_refused": doc("decided_on", "the SRE's decision"),
-    "judicial.amparo_filed": doc("filed_on"),
-    "judicial.amparo_suspension_granted": doc("granted_on"),
-    "judicial.amparo_denied": doc("ruled_on"),
-    "judicial.amparo_granted": doc("ruled_on"),
-    "judicial.amparo_window_closed": doc("closed_on", "the day the window ran out"),
-    "judicial.amparo_appeal_filed": doc("filed_on", "the recurso de revisión"),
-    "judicial.amparo_appeal_decided": doc("decided_on"),
-    "judicial.surrender_ordered": doc("ordered_on"),
-    "judicial.surrender_deferred": doc("deferred_on"),
-    "judicial.temporary_surrender_agreed": doc("agreed_on"),
-    "judicial.pickup_window_expired": doc("deadline_on", "the day the window ran out"),
-    "judicial.provisional_detention_lapsed": doc("deadline_on", "the day it lapsed"),
-    "judicial.released_from_custody": doc("released_on"),
-    "judicial.national_security_transfer_authorized": doc("authorized_at"),
-    "judicial.handed_over": cause("handed_over_at", note="transport's custody transfer"),
-    "judicial.basis_changed": doc("changed_on", "the national-security decision"),
-    # --- assurance ------------------------------------------------------------------------
-    "assurance.case_opened": cause(note="intake's request"),
-    "assurance.capital_charge_identified": cause(note="intake's request or amendment"),
-    "assurance.capital_charge_withdrawn": cause(note="intake's amendment"),
-    "assurance.assurance_requested": doc("requested_on"),
-    "assurance.assurance_received": doc("issued_on", "the diplomatic note's date"),
-    "assurance.assurance_received.v2": doc("diplomatic_note.issued_on",
-                                           "the diplomatic note's date"),
-    "assurance.assurance_accepted": doc("decided_on"),
-    "assurance.assurance_rejected": doc("decided_on"),
-    "assurance.assurance_withdrawn": doc("withdrawn_on"),
-    "assurance.doj_commitment_recorded": doc("committed_on", "the commitment's date"),
-    "assurance.death_penalty_clearance_granted": with_act(
-        "the assurance accepted or the commitment recorded that clears the case; restated "
-        "with an earlier act entered after it (a custody transfer), it still takes effect on "
-        "its own date", not_before="cleared_since"),
-    "assurance.death_penalty_clearance_withdrawn": with_act(
-        "the charge identified or the assurance withdrawn that ends the clearance"),
-    "assurance.transfer_noted": cause("transferred_at", note="transport's custody transfer"),
-    "assurance.transfer_without_clearance_flagged": cause(
-        "transferred_at", note="transport's custody transfer"),
-    "assurance.transfer_flag_lifted": with_act(
-        "the commitment or acceptance, recorded after the fact, that dates the clearance on or "
-        "before the custody"),
-    # --- transport ------------------------------------------------------------------------
-    "transport.case_noted": cause(note="intake's request or judicial's case"),
-    "transport.surrender_order_noted": cause("ordered_on", note="judicial's surrender order"),
-    "transport.transfer_authorization_noted": cause(
-        "authorized_at", note="judicial's national-security authorization"),
-    "transport.amparo_noted": cause("ruled_on", note="judicial's amparo ruling"),
-    "transport.clearance_noted": cause(note="assurance's clearance granted or withdrawn"),
-    "transport.release_noted": cause("released_on", note="judicial's release"),
-    "transport.pickup_expiry_noted": cause("deadline_on", note="judicial's pickup expiry"),
-    "transport.case_eligible": with_act("the fact noted (or the removal) that made it eligible"),
-    "transport.case_ineligible": with_act("the fact noted that made it ineligible"),
-    "transport.manifest_assigned": doc("assigned_at"),
-    "transport.removed_from_manifest": doc("removed_at"),
-    "transport.custody_transferred": doc("transferred_at", "the handoff to US Marshals"),
-    "transport.person_departed": doc("departed_at"),
-    "transport.person_landed": doc("landed_at"),
-    "transport.flight_scheduled": entry("a plan; its departure is `scheduled_departure`"),
-    "transport.flight_manifest_changed": doc("changed_at"),
-    "transport.flight_departed": doc("departed_at"),
-    "transport.flight_landed": doc("landed_at"),
-    "transport.flight_diverted": doc("diverted_at"),
-    "transport.flight_cancelled": doc("cancelled_at"),
-    # --- court ----------------------------------------------------------------------------
-    "court.request_noted": cause(note="intake's request"),
-    "court.charges_amendment_noted": cause(note="intake's amendment"),
-    "court.surrender_terms_noted": cause("decided_on", "authorized_at",
-                                         note="judicial's grant, order or authorization"),
-    "court.intake_opened": cause("landed_at", note="transport's landing"),
-    "court.docket_assigned": doc("assigned_at"),
-    "court.initial_appearance_held": doc("held_at"),
-    "court.detention_ordered": doc("ordered_on"),
-    "court.released_on_conditions": doc("released_on"),
-    "court.arraigned": doc("arraigned_on"),
-    "court.superseding_indictment_filed": doc("filed_on"),
-    "court.specialty_violation_blocked": doc("filed_on", "the indictment's filing"),
-    "court.specialty_consent_requested": doc("requested_on"),
-    "court.specialty_consent_granted": doc("decided_on"),
-    "court.specialty_consent_refused": doc("decided_on"),
-    "court.specialty_exception_recorded": doc("found_on", "the court's finding"),
-    "court.reextradition_requested": doc("requested_on", "the third state's request"),
-    "court.reextradition_consent_granted": doc("decided_on", "Mexico's answer"),
-    "court.reextradition_consent_refused": doc("decided_on", "Mexico's answer"),
-    "court.onward_surrender_recorded": doc("surrendered_on"),
-    "court.proceedings_ended": doc("ended_on"),
-    "court.return_to_mexico_due": doc("ended_on", "the proceedings' end makes it due"),
-}
+
+
+@cache
+def legal_times() -> dict[str, LegalTime]:
+    """Every event type's legal time: each service declares its own with its events
+    (`LEGAL_TIMES` in services/<name>/events.py), so adding an event is one module."""
+    table: dict[str, LegalTime] = {}
+    for events in service_modules("events").values():
+        table.update(events.LEGAL_TIMES)
+    return table
 
 
 def legal_time_of(event_type: str, schema_version: int) -> LegalTime | None:
-    return LEGAL_TIMES.get(f"{event_type}.v{schema_version}") or LEGAL_TIMES.get(event_type)
+    table = legal_times()
+    return table.get(f"{event_type}.v{schema_version}") or table.get(event_type)
 
 
 def field_value(payload: Mapping[str, Any], path: str) -> Any:
