@@ -8,12 +8,11 @@ pure functions of the events, so an auditor can ask them about any past instant.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared.discovery import service_modules
 from shared.eventstore import RecordedEvent
 
 
@@ -45,16 +44,7 @@ def last_of(events: Sequence[RecordedEvent], *event_types: str) -> list[Recorded
 
 
 def _audit_modules() -> dict[str, Any]:
-    import services
-
-    modules: dict[str, Any] = {}
-    for module in pkgutil.iter_modules(services.__path__):
-        try:
-            modules[module.name] = importlib.import_module(f"services.{module.name}.audit")
-        except ModuleNotFoundError as error:
-            if error.name != f"services.{module.name}.audit":
-                raise
-    return modules
+    return service_modules("audit")
 
 
 def discover() -> dict[str, CaseAudit]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import pkgutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -24,8 +23,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-import services
 from shared.consumer import ALL_TYPES
+from shared.discovery import services_with
 from shared.messaging.cloudevents import ce_type
 from shared.messaging.topics import events_topic
 from shared.service import ServiceRuntime, ServiceSpec
@@ -100,8 +99,7 @@ class ServiceContract:
 def service_names() -> list[str]:
     """Every package under services/ with a `service` module (its SPEC), sorted: a new
     service is picked up on its own; the console, which has no events, is not one."""
-    return sorted(m.name for m in pkgutil.iter_modules(services.__path__) if m.ispkg
-                  and importlib.util.find_spec(f"services.{m.name}.service") is not None)
+    return services_with("service")
 
 
 def events_module(service: str) -> ModuleType | None:

@@ -12,19 +12,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
-import importlib.util
 import os
-import pkgutil
 import socket
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import services
 from services.console import launch as console
 from shared import process, stackfile
+from shared.discovery import service_modules
 from shared.infra import cluster
 from shared.messaging.kafka import KafkaSettings, default_bootstrap
 from shared.process import ServiceProcess
@@ -36,10 +33,7 @@ from shared.settings import REPO_ROOT, ServiceSettings, ToolSettings
 
 def discover_services() -> list[ServiceSpec]:
     """Every package under services/ with a `service` module (its SPEC), by port."""
-    specs = []
-    for module in sorted(pkgutil.iter_modules(services.__path__), key=lambda m: m.name):
-        if importlib.util.find_spec(f"services.{module.name}.service") is not None:
-            specs.append(importlib.import_module(f"services.{module.name}.service").SPEC)
+    specs = [module.SPEC for module in service_modules("service").values()]
     return sorted(specs, key=lambda s: s.default_port)
 
 

@@ -159,22 +159,10 @@ def _cell(text: str) -> str:
 
 def books() -> dict[str, RuleBook]:
     """Every service's rule book (services/<name>/rules.py with RULES)."""
-    import importlib
-    import pkgutil
+    from shared.discovery import service_modules
 
-    import services
-
-    found: dict[str, RuleBook] = {}
-    for module in pkgutil.iter_modules(services.__path__):
-        try:
-            loaded = importlib.import_module(f"services.{module.name}.rules")
-        except ModuleNotFoundError as error:
-            if error.name != f"services.{module.name}.rules":
-                raise
-            continue
-        if isinstance(getattr(loaded, "RULES", None), RuleBook):
-            found[module.name] = loaded.RULES
-    return found
+    return {name: module.RULES for name, module in service_modules("rules").items()
+            if isinstance(getattr(module, "RULES", None), RuleBook)}
 
 
 def rendered_docs() -> dict[str, str]:

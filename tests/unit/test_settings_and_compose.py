@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from pathlib import Path
 
 import pytest
 import yaml
 from pydantic_settings import BaseSettings
 
-import services
+from shared.discovery import service_modules
 from shared.service import ServiceSpec
 from shared.settings import ServiceSettings
 
@@ -19,13 +17,8 @@ INFRASTRUCTURE = {"kafka", "postgres"}
 
 
 def service_specs() -> dict[str, ServiceSpec]:
-    specs = {}
-    for module in pkgutil.iter_modules(services.__path__):
-        if importlib.util.find_spec(f"services.{module.name}.service") is None:
-            continue  # the console: a web UI, not an event-sourced service
-        spec = importlib.import_module(f"services.{module.name}.service").SPEC
-        specs[spec.name] = spec
-    return specs
+    # The console, a web UI and not an event-sourced service, has no `service` module.
+    return {module.SPEC.name: module.SPEC for module in service_modules("service").values()}
 
 
 def test_postgres_server_url_gives_each_service_its_own_database(
