@@ -100,30 +100,29 @@ def _reader(view: type[V], fact: Callable[[V], Fact]) -> Callable[[ConsumedEvent
     return read
 
 
-# Every reader is a view and a fact, so they are built by _reader and declared by calling
-# readers.on (what a decorator does) instead of by a def each.
-readers.on("intake.request_submitted", 1, 2)(_reader(RequestSubmittedView, lambda v: PersonKnown(
+# Every reader is a view and the fact it states, so each is built by _reader, not written out.
+readers.add("intake.request_submitted", (1, 2), _reader(RequestSubmittedView, lambda v: PersonKnown(
     v.person.person_id if v.person else None, v.legal_basis, v.requesting_district)))
-readers.on("judicial.case_opened", 1)(_reader(CaseOpenedView, lambda v: PersonKnown(
+readers.add("judicial.case_opened", (1,), _reader(CaseOpenedView, lambda v: PersonKnown(
     v.person_id, v.legal_basis, v.requesting_district)))
-readers.on("judicial.surrender_ordered", 1)(_reader(SurrenderOrderedView, lambda v: (
+readers.add("judicial.surrender_ordered", (1,), _reader(SurrenderOrderedView, lambda v: (
     SurrenderOrdered(v.kind, v.ordered_on, v.pickup_deadline_on, v.requesting_district,
                      v.return_obligation))))
-readers.on("judicial.national_security_transfer_authorized", 1)(_reader(
+readers.add("judicial.national_security_transfer_authorized", (1,), _reader(
     TransferAuthorizedView, lambda v: TransferAuthorized(v.authorized_at, v.requesting_district)))
-readers.on("judicial.amparo_suspension_granted", 1)(_reader(
+readers.add("judicial.amparo_suspension_granted", (1,), _reader(
     AmparoView, lambda v: SuspensionGranted(v.amparo_id)))
-readers.on("judicial.amparo_denied", 1)(_reader(AmparoView, lambda v: AmparoDenied(
+readers.add("judicial.amparo_denied", (1,), _reader(AmparoView, lambda v: AmparoDenied(
     v.amparo_id, v.active_suspensions, v.pickup_deadline_on)))
-readers.on("judicial.amparo_granted", 1)(_reader(
+readers.add("judicial.amparo_granted", (1,), _reader(
     AmparoView, lambda v: AmparoGranted(v.amparo_id, v.ruled_on)))
-readers.on("judicial.released_from_custody", 1)(_reader(
+readers.add("judicial.released_from_custody", (1,), _reader(
     ReleasedView, lambda v: Released(v.released_on, v.reason)))
-readers.on("judicial.pickup_window_expired", 1)(_reader(
+readers.add("judicial.pickup_window_expired", (1,), _reader(
     PickupExpiredView, lambda v: PickupExpired(v.deadline_on)))
-readers.on("assurance.death_penalty_clearance_granted", 1)(_reader(
+readers.add("assurance.death_penalty_clearance_granted", (1,), _reader(
     ClearanceView, lambda v: ClearanceGranted(v.basis, v.charge_ids)))
-readers.on("assurance.death_penalty_clearance_withdrawn", 1)(_reader(
+readers.add("assurance.death_penalty_clearance_withdrawn", (1,), _reader(
     ClearanceView, lambda v: ClearanceWithdrawn(v.reason, v.charge_ids)))
 
 JUDICIAL_TYPES = readers.types("judicial")

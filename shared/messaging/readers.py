@@ -33,13 +33,19 @@ class Readers(Generic[T]):
         """Declares the decorated function the reader of `event_type` in these versions (one
         function may read several versions whose payloads it reads alike)."""
         def declare(read: Callable[[ConsumedEvent], T]) -> Callable[[ConsumedEvent], T]:
-            for each in (version, *versions):
-                key = ce_type(event_type, each)
-                if key in self._by_type:
-                    raise ValueError(f"{key} already has a reader")
-                self._by_type[key] = read
+            self.add(event_type, (version, *versions), read)
             return read
         return declare
+
+    def add(self, event_type: str, versions: tuple[int, ...],
+            read: Callable[[ConsumedEvent], T]) -> None:
+        """Declares `read` the reader of `event_type` in these versions (for a reader built,
+        not written as a def)."""
+        for version in versions:
+            key = ce_type(event_type, version)
+            if key in self._by_type:
+                raise ValueError(f"{key} already has a reader")
+            self._by_type[key] = read
 
     def read(self, event: ConsumedEvent) -> T:
         """What the event says, by its type's reader. A consumer subscribes only to `types()`,
