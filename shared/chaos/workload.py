@@ -18,6 +18,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
+from services.judicial.rules import AMPARO_WINDOW_OPEN
 from shared.legaltime import zone
 from shared.retry import poll
 
@@ -301,7 +302,7 @@ class CaseWalker:
                     "ordered_on": self.calendar.before_flight(TREATY_DAYS["surrender-order"]),
                     "kind": "full"})
             except Refused as refused:
-                if refused.rule == "amparo_window_open":
+                if refused.rule == AMPARO_WINDOW_OPEN.id:
                     return False
                 played.refusals.append(str(refused.rule or refused.status))
             return True
