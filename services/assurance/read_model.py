@@ -25,16 +25,16 @@ metadata = sa.MetaData()
 cases = sa.Table(
     "assurance_cases", metadata,
     sa.Column("case_id", sa.String(200), primary_key=True),
-    sa.Column("legal_basis", sa.String(40)),
-    sa.Column("version", sa.Integer),
-    sa.Column("cleared", sa.Boolean),
+    sa.Column("legal_basis", sa.String(40), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("cleared", sa.Boolean, nullable=False),
     sa.Column("cleared_since", UtcDateTime()),
     sa.Column("basis", sa.String(40)),
     sa.Column("clearance_exception", sa.String(60)),
-    sa.Column("uncovered_charge_ids", sa.JSON),
-    sa.Column("transfer_flagged", sa.Boolean),
-    sa.Column("view", sa.JSON),
-    sa.Column("updated_at", UtcDateTime()),
+    sa.Column("uncovered_charge_ids", sa.JSON, nullable=False),
+    sa.Column("transfer_flagged", sa.Boolean, nullable=False),
+    sa.Column("view", sa.JSON, nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 

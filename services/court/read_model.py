@@ -27,17 +27,17 @@ metadata = sa.MetaData()
 cases = sa.Table(
     "court_cases", metadata,
     sa.Column("case_id", sa.String(200), primary_key=True),
-    sa.Column("district", sa.String(100)),
-    sa.Column("legal_basis", sa.String(40)),
-    sa.Column("status", sa.String(40)),
-    sa.Column("landed_at", UtcDateTime()),
-    sa.Column("appearance_held", sa.Boolean),
-    sa.Column("appearance_late", sa.Boolean),
-    sa.Column("proceedings_ended", sa.Boolean),
+    sa.Column("district", sa.String(100), nullable=False),
+    sa.Column("legal_basis", sa.String(40), nullable=False),
+    sa.Column("status", sa.String(40), nullable=False),
+    sa.Column("landed_at", UtcDateTime(), nullable=False),
+    sa.Column("appearance_held", sa.Boolean, nullable=False),
+    sa.Column("appearance_late", sa.Boolean, nullable=False),
+    sa.Column("proceedings_ended", sa.Boolean, nullable=False),
     sa.Column("docket_number", sa.String(100)),
-    sa.Column("version", sa.Integer),
-    sa.Column("view", sa.JSON),
-    sa.Column("updated_at", UtcDateTime()),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("view", sa.JSON, nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 

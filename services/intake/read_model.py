@@ -30,13 +30,14 @@ metadata = sa.MetaData()
 cases = sa.Table(
     "intake_cases", metadata,
     sa.Column("case_id", sa.String(40), primary_key=True),
-    sa.Column("request_reference", sa.String(200)),
-    sa.Column("legal_basis", sa.String(40)),
-    sa.Column("requesting_district", sa.String(10)),
-    sa.Column("status", sa.String(60)),
-    sa.Column("clearance", sa.String(40)),
-    sa.Column("submitted_at", UtcDateTime()),
-    sa.Column("updated_at", UtcDateTime()),
+    # Unique: a second submission of a reference is refused (api.py reads the violation).
+    sa.Column("request_reference", sa.String(200), unique=True),
+    sa.Column("legal_basis", sa.String(40), nullable=False),
+    sa.Column("requesting_district", sa.String(10), nullable=False),
+    sa.Column("status", sa.String(60), nullable=False),
+    sa.Column("clearance", sa.String(40), nullable=False),
+    sa.Column("submitted_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
     sa.Column("status_at", UtcDateTime()),
     sa.Column("clearance_at", UtcDateTime()),
 )
@@ -44,15 +45,15 @@ cases = sa.Table(
 timeline = sa.Table(
     "intake_timeline", metadata,
     sa.Column("event_id", sa.Uuid, primary_key=True),
-    sa.Column("case_id", sa.String(200)),
-    sa.Column("source", sa.String(100)),
-    sa.Column("event_type", sa.String(200)),
-    sa.Column("schema_version", sa.Integer),
-    sa.Column("stream_version", sa.Integer),
-    sa.Column("occurred_at", UtcDateTime()),
-    sa.Column("recorded_at", UtcDateTime()),
-    sa.Column("actor", sa.String(300)),
-    sa.Column("data", sa.Text),
+    sa.Column("case_id", sa.String(200), nullable=False),
+    sa.Column("source", sa.String(100), nullable=False),
+    sa.Column("event_type", sa.String(200), nullable=False),
+    sa.Column("schema_version", sa.Integer, nullable=False),
+    sa.Column("stream_version", sa.Integer, nullable=False),
+    sa.Column("occurred_at", UtcDateTime(), nullable=False),
+    sa.Column("recorded_at", UtcDateTime(), nullable=False),
+    sa.Column("actor", sa.String(300), nullable=False),
+    sa.Column("data", sa.Text, nullable=False),
 )
 
 # Every status and clearance a case can have: the filters of GET /cases accept only these
