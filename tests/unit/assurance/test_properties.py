@@ -3,18 +3,23 @@
 The model below knows nothing of the domain's code: it follows the product rule directly
 (cleared ⇔ every capital charge covered by an accepted assurance given for it as it stands, or
 national-security basis with a DOJ commitment, or no capital charge) and predicts which
-commands must be refused. After every step the domain must agree with it, no clearance may be
-granted while a capital charge is uncovered, and a refused command must change nothing.
+commands must be refused. Hypothesis drives one case through a state machine whose rules are
+the commands; after every step the domain must agree with the model, no clearance may be
+granted while a capital charge is uncovered, a refused command must change nothing, every
+transfer while not cleared must be flagged, and replaying the stored stream must give the
+same case.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from hypothesis import given, settings
+from hypothesis import settings
 from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from services.assurance import coverage, domain
 from services.assurance import events as ev
@@ -32,53 +37,7 @@ BASES = ("treaty", "simplified", "national_security")
 ISSUED = date(2025, 7, 1)
 DECIDED = date(2025, 7, 15)
 
-
-# --- commands ---------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Amend:
-    charges: tuple[tuple[str, bool, int], ...]  # (charge id, capital, statute variant)
-
-
-@dataclass(frozen=True)
-class Request:
-    charge_ids: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Receive:
-    assurance_id: str
-    charge_ids: tuple[str, ...]
-    scope: tuple[Scope, ...]
-
-
-@dataclass(frozen=True)
-class Decide:
-    assurance_id: str
-    accepted: bool
-
-
-@dataclass(frozen=True)
-class Withdraw:
-    assurance_id: str
-
-
-@dataclass(frozen=True)
-class Doj:
-    pass
-
-
-@dataclass(frozen=True)
-class Transfer:
-    minutes_ago: int
-
-
-@dataclass(frozen=True)
-class Evaluate:
-    pass
-
-
-Command = Amend | Request | Receive | Decide | Withdraw | Doj | Transfer | Evaluate
+Charges = tuple[tuple[str, bool, int], ...]  # (charge id, capital, statute variant)
 
 charge_lists = st.dictionaries(
     st.sampled_from(CHARGE_IDS), st.tuples(st.booleans(), st.integers(0, 1)), max_size=4,
@@ -93,27 +52,7 @@ def some_of(values: list[str], extra: tuple[str, ...]) -> st.SearchStrategy[tupl
                     unique=True).map(tuple)
 
 
-def commands(model: Model) -> st.SearchStrategy[Command]:
-    """Commands drawn with the case in view: mostly about its real charges and assurances."""
-    capital = sorted(model.capital)
-    known = sorted(model.assurances)
-    aid = st.one_of(st.sampled_from(known), st.sampled_from(ASSURANCE_IDS)) if known \
-        else st.sampled_from(ASSURANCE_IDS)
-    return st.one_of(
-        charge_lists.map(Amend),
-        some_of(capital, CHARGE_IDS).map(Request),
-        st.builds(Receive, st.sampled_from(ASSURANCE_IDS), some_of(capital, CHARGE_IDS),
-                  scopes),
-        st.builds(Decide, aid, st.booleans()),
-        st.builds(Decide, aid, st.booleans()),
-        aid.map(Withdraw),
-        st.just(Doj()),
-        st.integers(0, 120).map(Transfer),
-        st.just(Evaluate()),
-    )
-
-
-def facts(charges: tuple[tuple[str, bool, int], ...]) -> tuple[ChargeFacts, ...]:
+def facts(charges: Charges) -> tuple[ChargeFacts, ...]:
     return tuple(ChargeFacts(cid, f"statute-{cid}-{variant}", capital,
                              "18 U.S.C. § 3591" if capital else None)
                  for cid, capital, variant in charges)
@@ -136,7 +75,7 @@ class Model:
     assurances: dict[str, ModelAssurance] = field(default_factory=dict)
     doj: bool = False
 
-    def take(self, charges: tuple[tuple[str, bool, int], ...]) -> None:
+    def take(self, charges: Charges) -> None:
         wanted = {cid: f"statute-{cid}-{v}" for cid, capital, v in charges if capital}
         for cid, (statute, _) in list(self.capital.items()):
             if wanted.get(cid) != statute:
@@ -156,71 +95,11 @@ class Model:
     def cleared(self) -> bool:
         return not self.uncovered()
 
-    def allows(self, command: Command) -> bool:
-        """Whether the rules let this command through."""
-        match command:
-            case Request(ids):
-                return bool(ids) and set(ids) <= set(self.capital)
-            case Receive(aid, ids, _):
-                return aid not in self.assurances and bool(ids) and set(ids) <= set(self.capital)
-            case Decide(aid, accepted):
-                found = self.assurances.get(aid)
-                return found is not None and found.status == "received" and (
-                    not accepted or found.scope_ok)
-            case Withdraw(aid):
-                found = self.assurances.get(aid)
-                return found is not None and found.status != "withdrawn"
-            case Doj():
-                return self.basis == "national_security" and not self.doj
-            case Evaluate():
-                return self.cleared()
-            case _:
-                return True
-
-    def apply(self, command: Command) -> None:
-        match command:
-            case Amend(charges):
-                self.take(charges)
-            case Receive(aid, ids, scope):
-                self.assurances[aid] = ModelAssurance(
-                    {(cid, self.capital[cid][1]) for cid in ids}, "received",
-                    bool({Scope.NOT_IMPOSED, Scope.NOT_CARRIED_OUT} & set(scope)))
-            case Decide(aid, accepted):
-                self.assurances[aid].status = "accepted" if accepted else "rejected"
-            case Withdraw(aid):
-                self.assurances[aid].status = "withdrawn"
-            case Doj():
-                self.doj = True
+    def charges_known(self, ids: tuple[str, ...]) -> bool:
+        return bool(ids) and set(ids) <= set(self.capital)
 
 
-# --- running a command against the domain -----------------------------------------------
-
-def decide(state: AssuranceCase, command: Command, step: int) -> list[NewEvent]:
-    now = NOW + timedelta(hours=step)
-    match command:
-        case Amend(charges):
-            return domain.take_charges(state, amended(*facts(charges)), now)
-        case Request(ids):
-            return domain.request_assurance(state, ids, DECIDED, None, now)
-        case Receive(aid, ids, scope):
-            return domain.receive_assurance(state, domain.ReceivedAssurance(
-                aid, scope, ev.DiplomaticNote(reference=f"DN-{aid}",
-                                              issuing_authority="US Embassy", issued_on=ISSUED),
-                ids), POLICY, now)
-        case Decide(aid, accepted):
-            return domain.decide_assurance(state, aid, accepted, DECIDED, "evaluated", POLICY,
-                                           now)
-        case Withdraw(aid):
-            return domain.withdraw_assurance(state, aid, DECIDED, "retracted", now)
-        case Doj():
-            return domain.record_doj_commitment(state, "DOJ-1", DECIDED, "AG", "no death", now)
-        case Transfer(minutes):
-            return domain.note_transfer(state, CASE, now - timedelta(minutes=minutes),
-                                        f"t-{step}", now)
-        case Evaluate():
-            return domain.evaluate(state, now)
-    raise AssertionError(command)
-
+# --- checking what the domain records ---------------------------------------------------
 
 def oracle_uncovered(state: AssuranceCase) -> set[str]:
     """Straight from the state's facts, without the coverage module."""
@@ -245,71 +124,147 @@ def apply_checked(state: AssuranceCase, events: list[NewEvent]) -> AssuranceCase
     return state
 
 
-def opening(basis: str, first: tuple[tuple[str, bool, int], ...]
-            ) -> tuple[Model, list[NewEvent]]:
-    """The model, and the new case's events, once intake's request with `first` arrives."""
-    model = Model(basis)
-    model.take(first)
-    return model, domain.take_charges(domain.initial(), submitted(*facts(first), basis=basis),
-                                      NOW)
+# --- one case, command by command -------------------------------------------------------
+
+Decision = Callable[[AssuranceCase, datetime], list[NewEvent]]
 
 
-@settings(max_examples=400, deadline=None)
-@given(basis=st.sampled_from(BASES), first=charge_lists, steps=st.integers(0, 30),
-       data=st.data())
-def test_random_sequences_keep_clearance_equal_to_full_coverage(
-    basis: str, first: tuple[tuple[str, bool, int], ...], steps: int, data: st.DataObject
-) -> None:
-    model, history = opening(basis, first)
-    state = apply_checked(domain.initial(), history)
-    assert state.clearance.cleared == model.cleared()
+class AssuranceCaseMachine(RuleBasedStateMachine):
+    """Each rule is one command or input, drawn with the case in view (mostly about its real
+    charges and assurances); the model says whether the rules let it through."""
 
-    for step in range(1, steps + 1):
-        command = data.draw(commands(model), label=f"step {step}")
-        before = copy.deepcopy(state)
-        allowed = model.allows(command)
+    def __init__(self) -> None:
+        super().__init__()
+        self.model = Model("treaty")
+        self.state = domain.initial()
+        self.replayed = domain.initial()  # the stored stream, folded as a repository does
+        self.version = 0
+        self.step = 0
+
+    def attempt(self, allowed: bool, decision: Decision) -> list[NewEvent] | None:
+        """The events the command recorded, or None when it was refused (as the model
+        predicted, and without changing the case)."""
+        self.step += 1
+        before = copy.deepcopy(self.state)
         try:
-            events = decide(state, command, step)
+            events = decision(self.state, NOW + timedelta(hours=self.step))
         except (RuleViolation, NotFound):
-            assert not allowed, f"{command} was refused but the rules allow it"
-            assert state == before, "a refused command changed the case"
-            continue
-        assert allowed, f"{command} went through but the rules forbid it"
-        state = apply_checked(state, events)
-        history += events
-        model.apply(command)
+            assert not allowed, "refused, but the rules allow it"
+            assert self.state == before, "a refused command changed the case"
+            return None
+        assert allowed, "went through, but the rules forbid it"
+        self.state = apply_checked(self.state, events)
+        self.store(events)
+        return events
 
-        assert set(state.capital) == set(model.capital)
-        assert set(coverage.uncovered_charges(state)) == model.uncovered()
-        assert state.clearance.cleared == model.cleared(), (
-            f"after {command}: cleared={state.clearance.cleared}, "
-            f"uncovered={sorted(model.uncovered())}")
-        if state.clearance.cleared:
-            assert state.clearance.charge_ids == tuple(state.capital)
+    def store(self, events: list[NewEvent]) -> None:
+        """Fold the events as stored onto the replay so far (a fold is a left fold: the same
+        as replaying the whole stream)."""
+        self.replayed = aggregate.fold(lambda: self.replayed, domain.evolve,
+                                       recorded(events, start_version=self.version + 1))
+        self.version += len(events)
 
-    # Replaying the stored stream gives the same case.
-    assert aggregate.fold(domain.initial, domain.evolve, recorded(history)) == state
+    def assurance_ids(self) -> st.SearchStrategy[str]:
+        known = sorted(self.model.assurances)
+        strangers = st.sampled_from(ASSURANCE_IDS)
+        return st.one_of(st.sampled_from(known), strangers) if known else strangers
 
+    def capital_ids(self) -> st.SearchStrategy[tuple[str, ...]]:
+        return some_of(sorted(self.model.capital), CHARGE_IDS)
 
-@settings(max_examples=200, deadline=None)
-@given(basis=st.sampled_from(BASES), first=charge_lists, steps=st.integers(0, 20),
-       data=st.data())
-def test_every_transfer_while_not_cleared_is_flagged(
-    basis: str, first: tuple[tuple[str, bool, int], ...], steps: int, data: st.DataObject
-) -> None:
-    model, opened = opening(basis, first)
-    state = domain.preview(domain.initial(), opened)
-    for step in range(1, steps + 1):
-        command = data.draw(commands(model), label=f"step {step}")
-        try:
-            events = decide(state, command, step)
-        except (RuleViolation, NotFound):
-            continue
-        model.apply(command)
-        if isinstance(command, Transfer) and events:
+    @initialize(basis=st.sampled_from(BASES), first=charge_lists)
+    def open_case(self, basis: str, first: Charges) -> None:
+        self.model = Model(basis)
+        self.model.take(first)
+        opened = domain.take_charges(self.state, submitted(*facts(first), basis=basis), NOW)
+        self.state = apply_checked(self.state, opened)
+        self.store(opened)
+
+    @rule(charges=charge_lists)
+    def amend_charges(self, charges: Charges) -> None:
+        self.attempt(True, lambda s, now: domain.take_charges(s, amended(*facts(charges)), now))
+        self.model.take(charges)
+
+    @rule(data=st.data())
+    def request_assurance(self, data: st.DataObject) -> None:
+        ids = data.draw(self.capital_ids(), label="charge_ids")
+        self.attempt(self.model.charges_known(ids),
+                     lambda s, now: domain.request_assurance(s, ids, DECIDED, None, now))
+
+    @rule(assurance_id=st.sampled_from(ASSURANCE_IDS), scope=scopes, data=st.data())
+    def receive_assurance(self, assurance_id: str, scope: tuple[Scope, ...],
+                          data: st.DataObject) -> None:
+        ids = data.draw(self.capital_ids(), label="charge_ids")
+        received = domain.ReceivedAssurance(assurance_id, scope, ev.DiplomaticNote(
+            reference=f"DN-{assurance_id}", issuing_authority="US Embassy", issued_on=ISSUED),
+            ids)
+        allowed = assurance_id not in self.model.assurances and self.model.charges_known(ids)
+        if self.attempt(allowed, lambda s, now: domain.receive_assurance(s, received, POLICY,
+                                                                         now)) is not None:
+            self.model.assurances[assurance_id] = ModelAssurance(
+                {(cid, self.model.capital[cid][1]) for cid in ids}, "received",
+                bool({Scope.NOT_IMPOSED, Scope.NOT_CARRIED_OUT} & set(scope)))
+
+    @rule(accepted=st.booleans(), data=st.data())
+    def decide_assurance(self, accepted: bool, data: st.DataObject) -> None:
+        assurance_id = data.draw(self.assurance_ids(), label="assurance_id")
+        found = self.model.assurances.get(assurance_id)
+        allowed = found is not None and found.status == "received" and (
+            not accepted or found.scope_ok)
+        if self.attempt(allowed, lambda s, now: domain.decide_assurance(
+                s, assurance_id, accepted, DECIDED, "evaluated", POLICY, now)) is not None:
+            assert found is not None
+            found.status = "accepted" if accepted else "rejected"
+
+    @rule(data=st.data())
+    def withdraw_assurance(self, data: st.DataObject) -> None:
+        assurance_id = data.draw(self.assurance_ids(), label="assurance_id")
+        found = self.model.assurances.get(assurance_id)
+        allowed = found is not None and found.status != "withdrawn"
+        if self.attempt(allowed, lambda s, now: domain.withdraw_assurance(
+                s, assurance_id, DECIDED, "retracted", now)) is not None:
+            assert found is not None
+            found.status = "withdrawn"
+
+    @rule()
+    def record_doj_commitment(self) -> None:
+        allowed = self.model.basis == "national_security" and not self.model.doj
+        if self.attempt(allowed, lambda s, now: domain.record_doj_commitment(
+                s, "DOJ-1", DECIDED, "AG", "no death", now)) is not None:
+            self.model.doj = True
+
+    @rule(minutes_ago=st.integers(0, 120))
+    def note_transfer(self, minutes_ago: int) -> None:
+        cleared = self.state.clearance.cleared
+        events = self.attempt(True, lambda s, now: domain.note_transfer(
+            s, CASE, now - timedelta(minutes=minutes_ago), f"t-{self.step}", now))
+        if events:
             flagged = ev.TRANSFER_WITHOUT_CLEARANCE_FLAGGED in [e.event_type for e in events]
-            noted = events[0].payload
-            assert noted["cleared_at_transfer"] is not flagged
-            if not state.clearance.cleared:
-                assert flagged
-        state = domain.preview(state, events)
+            assert events[0].payload["cleared_at_transfer"] is not flagged
+            assert cleared or flagged, "a transfer while not cleared went unflagged"
+
+    @rule()
+    def evaluate(self) -> None:
+        self.attempt(self.model.cleared(), domain.evaluate)
+
+    @invariant()
+    def clearance_is_full_coverage(self) -> None:
+        assert set(self.state.capital) == set(self.model.capital)
+        assert set(coverage.uncovered_charges(self.state)) == self.model.uncovered()
+        assert self.state.clearance.cleared == self.model.cleared(), (
+            f"cleared={self.state.clearance.cleared}, "
+            f"uncovered={sorted(self.model.uncovered())}")
+        if self.state.clearance.cleared:
+            assert self.state.clearance.charge_ids == tuple(self.state.capital)
+
+    @invariant()
+    def replaying_the_stored_stream_gives_the_same_case(self) -> None:
+        assert self.replayed == self.state
+
+
+# Opening the case is a step too: up to 30 random commands follow it. 600 sequences: the
+# 400 + 200 the clearance and the transfer properties ran as two tests before they were one
+# machine.
+AssuranceCaseMachine.TestCase.settings = settings(max_examples=600, stateful_step_count=31,
+                                                  deadline=None)
+TestRandomSequencesKeepClearanceEqualToFullCoverage = AssuranceCaseMachine.TestCase
