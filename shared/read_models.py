@@ -1,5 +1,6 @@
-"""What every service's read model does the same way: write an aggregate's row, and answer
-one page of a list with the filters the caller gave."""
+"""What every service's read model does the same way: key a case's row, keep the projection's
+own columns, write an aggregate's row, and answer one page of a list with the filters the
+caller gave."""
 
 from __future__ import annotations
 
@@ -9,7 +10,23 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shared.dbtypes import UtcDateTime
+
 Query = TypeVar("Query", bound=sa.Select[Any])
+
+
+def case_key(length: int = 200) -> sa.Column[str]:
+    """The key of a read model that keeps one row per case."""
+    return sa.Column("case_id", sa.String(length), primary_key=True)
+
+
+def projected(view: type[sa.types.TypeEngine[Any]] = sa.JSON) -> tuple[sa.Column[Any], ...]:
+    """What every aggregate's row carries: the stream version it reflects, its view as
+    answered (JSON, or text where the service stores the serialised view), and when it was
+    written."""
+    return (sa.Column("version", sa.Integer, nullable=False),
+            sa.Column("view", view, nullable=False),
+            sa.Column("updated_at", UtcDateTime(), nullable=False))
 
 
 async def upsert(conn: AsyncConnection, table: sa.Table, key: Mapping[str, Any],

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.clock import iso_utc
 from shared.dbtypes import UtcDateTime
-from shared.read_models import page, upsert
+from shared.read_models import case_key, page, projected, upsert
 
 from . import coverage
 from .state import AssuranceCase
@@ -24,17 +24,15 @@ metadata = sa.MetaData()
 
 cases = sa.Table(
     "assurance_cases", metadata,
-    sa.Column("case_id", sa.String(200), primary_key=True),
+    case_key(),
     sa.Column("legal_basis", sa.String(40), nullable=False),
-    sa.Column("version", sa.Integer, nullable=False),
     sa.Column("cleared", sa.Boolean, nullable=False),
     sa.Column("cleared_since", UtcDateTime()),
     sa.Column("basis", sa.String(40)),
     sa.Column("clearance_exception", sa.String(60)),
     sa.Column("uncovered_charge_ids", sa.JSON, nullable=False),
     sa.Column("transfer_flagged", sa.Boolean, nullable=False),
-    sa.Column("view", sa.JSON, nullable=False),
-    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    *projected(),
 )
 
 

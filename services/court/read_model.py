@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shared.clock import iso_utc
 from shared.dbtypes import UtcDateTime
 from shared.pii.names import name_of
-from shared.read_models import page, upsert
+from shared.read_models import case_key, page, projected, upsert
 
 from .state import CourtCase
 from .view import case_view, status
@@ -26,7 +26,7 @@ metadata = sa.MetaData()
 
 cases = sa.Table(
     "court_cases", metadata,
-    sa.Column("case_id", sa.String(200), primary_key=True),
+    case_key(),
     sa.Column("district", sa.String(100), nullable=False),
     sa.Column("legal_basis", sa.String(40), nullable=False),
     sa.Column("status", sa.String(40), nullable=False),
@@ -35,9 +35,7 @@ cases = sa.Table(
     sa.Column("appearance_late", sa.Boolean, nullable=False),
     sa.Column("proceedings_ended", sa.Boolean, nullable=False),
     sa.Column("docket_number", sa.String(100)),
-    sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("view", sa.JSON, nullable=False),
-    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    *projected(),
 )
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shared.clock import iso_utc
 from shared.dbtypes import UtcDateTime
 from shared.legaltime import legal_date
-from shared.read_models import page, upsert
+from shared.read_models import case_key, page, projected, upsert
 
 from . import timers
 from .state import State
@@ -23,14 +23,12 @@ metadata = sa.MetaData()
 
 cases = sa.Table(
     "judicial_cases", metadata,
-    sa.Column("case_id", sa.String(200), primary_key=True),
+    case_key(),
     sa.Column("legal_basis", sa.String(40), nullable=False),
     sa.Column("status", sa.String(40), nullable=False),
     sa.Column("requesting_district", sa.String(20), nullable=False),
-    sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("view", sa.Text, nullable=False),
     sa.Column("opened_at", UtcDateTime(), nullable=False),
-    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    *projected(view=sa.Text),
 )
 
 

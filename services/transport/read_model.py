@@ -24,7 +24,7 @@ from shared.dbtypes import UtcDateTime
 from shared.eventstore import RecordedEvent
 from shared.legaltime import legal_date
 from shared.pii.names import name_of, names_of, person_names, shown_name
-from shared.read_models import page, upsert
+from shared.read_models import case_key, page, projected, upsert
 
 from . import events as ev
 from . import rules
@@ -35,17 +35,9 @@ from .view import case_view, flight_view, iso
 metadata = sa.MetaData()
 
 
-def _projected() -> tuple[sa.Column[Any], ...]:
-    """What every aggregate's row carries: the stream version it reflects, its view as
-    answered, and when it was written."""
-    return (sa.Column("version", sa.Integer, nullable=False),
-            sa.Column("view", sa.JSON, nullable=False),
-            sa.Column("updated_at", UtcDateTime(), nullable=False))
-
-
 cases = sa.Table(
     "transport_cases", metadata,
-    sa.Column("case_id", sa.String(200), primary_key=True),
+    case_key(),
     sa.Column("status", sa.String(30), nullable=False),
     sa.Column("eligible", sa.Boolean, nullable=False),
     sa.Column("failing_rules", sa.JSON, nullable=False),
@@ -53,7 +45,7 @@ cases = sa.Table(
     sa.Column("destination_district", sa.String(20), nullable=True),
     sa.Column("destination_airport", sa.String(10), nullable=True),
     sa.Column("flight_id", sa.String(40), nullable=True),
-    *_projected(),
+    *projected(),
 )
 
 flights = sa.Table(
@@ -64,7 +56,7 @@ flights = sa.Table(
     sa.Column("capacity", sa.Integer, nullable=False),
     sa.Column("seats_assigned", sa.Integer, nullable=False),
     sa.Column("scheduled_departure", UtcDateTime(), nullable=False),
-    *_projected(),
+    *projected(),
 )
 
 manifest = sa.Table(

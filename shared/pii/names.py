@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.dbtypes import UtcDateTime
+from shared.read_models import case_key
 
 from .person import ERASED
 
@@ -23,7 +24,7 @@ metadata = sa.MetaData()
 
 person_names = sa.Table(
     "person_names", metadata,
-    sa.Column("case_id", sa.String(200), primary_key=True),
+    case_key(),
     sa.Column("person_id", sa.String(64), nullable=True),
     sa.Column("display_name", sa.String(400), nullable=True),
     sa.Column("erased_at", UtcDateTime(), nullable=True),
