@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.audit.legal_times import LegalTime, cause, doc, with_act
+from shared.legal_time_kinds import LegalTime, cause, doc, with_act
 from shared.legaltime import legal_date
 
 CASE_OPENED = "assurance.case_opened"

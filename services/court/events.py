@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.audit.legal_times import LegalTime, cause, doc
+from shared.legal_time_kinds import LegalTime, cause, doc
 from shared.legalbasis import LegalBasis as LegalBasis  # re-exported: the events name it
 
 # The version every event type is published in, except those listed in SCHEMA_VERSIONS.

@@ -15,7 +15,7 @@ from typing import Generic, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from shared.audit.legal_times import LegalTime, doc, entry
+from shared.legal_time_kinds import LegalTime, doc, entry
 from shared.legalbasis import LegalBasis as LegalBasis  # re-exported: the events name it
 from shared.pii.person import PERSON_CONTEXT
 from shared.pii.sealing import Sealed

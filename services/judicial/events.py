@@ -14,7 +14,7 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.audit.legal_times import LegalTime, cause, doc
+from shared.legal_time_kinds import LegalTime, cause, doc
 
 SCHEMA_VERSION = 1
 STREAM_TYPE = "judicial_case"

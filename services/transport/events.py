@@ -25,7 +25,7 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.audit.legal_times import LegalTime, cause, doc, entry, with_act
+from shared.legal_time_kinds import LegalTime, cause, doc, entry, with_act
 
 SCHEMA_VERSION = 1
 CASE_STREAM = "transport_case"

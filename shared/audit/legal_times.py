@@ -1,26 +1,18 @@
-"""Which time is each event's legal time, written down once per event type, with the event.
+"""Each event's legal time, gathered from where each service declares it, and the check
+`runway audit verify` runs with it.
 
 Every event carries `occurred_at`, meant to be the legal instant of its act, and
 `recorded_at`, when Runway stored it. Each service's events module declares, in its
 `LEGAL_TIMES` (judicial: each event class's `LEGAL_TIME`), where the legal time of each of its
-event types comes from, in the terms defined here, so an auditor can check one against the
-other:
-
-- `document`: a payload field holds the date (or instant) the act bears on its document,
-  e.g. judicial `surrender_ordered.ordered_on`, transport `custody_transferred.transferred_at`;
-- `cause`: the event is derived from another service's event (its `causation_id`) and takes
-  that cause's legal time; some payloads also carry a copy of it, named here;
-- `with`: a consequence the service draws from an act it records in the same command (a
-  clearance granted with the assurance accepted): that act's legal time;
-- `entry`: Runway's own act with no document of its own (a flight planned, charges retyped):
-  the instant it was entered.
+event types comes from, in the terms of shared/legal_time_kinds.py (document, cause, with,
+entry), so an auditor can check one against the other.
 
 The table (`legal_times()`) is rendered into docs/contracts.md
 (`python -m shared.audit.legal_times`), and a test checks it against contracts/schemas/*.json,
 so it cannot drift from the contract: every schema has an entry and every field named is a
-date or date-time of that schema.
-`runway audit verify` warns about an event whose occurred_at's legal date differs from the
-date its legal time stands for (see `check_stream` and `check_causes`).
+date or date-time of that schema. `runway audit verify` warns about an event whose
+occurred_at's legal date differs from the date its legal time stands for (see `check_stream`
+and `check_causes`).
 """
 
 from __future__ import annotations
@@ -30,70 +22,30 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from enum import StrEnum
 from functools import cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from shared.discovery import service_modules
 from shared.eventstore import RecordedEvent
+from shared.legal_time_kinds import Kind, LegalTime
 from shared.legaltime import legal_date, legal_day_of
 
 
-class Kind(StrEnum):
-    DOCUMENT = "document"
-    CAUSE = "cause"
-    WITH = "with"
-    ENTRY = "entry"
-
-
-@dataclass(frozen=True)
-class LegalTime:
-    kind: Kind
-    fields: tuple[str, ...] = ()   # document: its field; cause: copies of the cause's time
-    note: str = ""
-    # A payload field the legal time is never before (a clearance restated with an earlier
-    # act still takes effect on its own date).
-    not_before: str = ""
-
-    def describe(self) -> str:
-        named = " or ".join(f"`{f}`" for f in self.fields)
-        text = {
-            Kind.DOCUMENT: f"{named}",
-            Kind.CAUSE: "its cause's legal time" + (f" (copied in {named})" if named else ""),
-            Kind.WITH: "the legal time of the act recorded with it" + (
-                f", or its `{self.not_before}` when that is later" if self.not_before else ""),
-            Kind.ENTRY: "when it was entered (no document of its own)",
-        }[self.kind]
-        return f"{text}: {self.note}" if self.note else text
-
-
-def doc(field: str, note: str = "") -> LegalTime:
-    return LegalTime(Kind.DOCUMENT, (field,), note)
-
-
-def cause(*copies: str, note: str = "") -> LegalTime:
-    return LegalTime(Kind.CAUSE, copies, note)
-
-
-def with_act(note: str, not_before: str = "") -> LegalTime:
-    return LegalTime(Kind.WITH, (), note, not_before)
-
-
-def entry(note: str) -> LegalTime:
-    return LegalTime(Kind.ENTRY, (), note)
-
-
-
-
 @cache
-def legal_times() -> dict[str, LegalTime]:
+def legal_times() -> Mapping[str, LegalTime]:
     """Every event type's legal time: each service declares its own with its events
-    (`LEGAL_TIMES` in services/<name>/events.py), so adding an event is one module."""
+    (`LEGAL_TIMES` in services/<name>/events.py), so adding an event is one module. A service
+    declares only its own types, each once."""
     table: dict[str, LegalTime] = {}
-    for events in service_modules("events").values():
-        table.update(events.LEGAL_TIMES)
-    return table
+    for service, events in service_modules("events").items():
+        declared: Mapping[str, LegalTime] = events.LEGAL_TIMES
+        for event_type, legal_time in declared.items():
+            if not event_type.startswith(f"{service}.") or event_type in table:
+                raise ValueError(f"{service} declares the legal time of {event_type}")
+            table[event_type] = legal_time
+    return MappingProxyType(table)
 
 
 def legal_time_of(event_type: str, schema_version: int) -> LegalTime | None:

@@ -238,10 +238,10 @@ class AssuranceCaseMachine(RuleBasedStateMachine):
         cleared = self.state.clearance.cleared
         events = self.attempt(True, lambda s, now: domain.note_transfer(
             s, CASE, now - timedelta(minutes=minutes_ago), f"t-{self.step}", now))
-        if events:
-            flagged = ev.TRANSFER_WITHOUT_CLEARANCE_FLAGGED in [e.event_type for e in events]
-            assert events[0].payload["cleared_at_transfer"] is not flagged
-            assert cleared or flagged, "a transfer while not cleared went unflagged"
+        assert events, "a custody transfer was noted with no event"
+        flagged = ev.TRANSFER_WITHOUT_CLEARANCE_FLAGGED in [e.event_type for e in events]
+        assert events[0].payload["cleared_at_transfer"] is not flagged
+        assert cleared or flagged, "a transfer while not cleared went unflagged"
 
     @rule()
     def evaluate(self) -> None:

@@ -8,7 +8,8 @@ from datetime import date, datetime
 import pytest
 
 from services.judicial import events as ev
-from shared.audit.legal_times import Kind, legal_time_of
+from shared.audit.legal_times import legal_time_of
+from shared.legal_time_kinds import Kind
 
 MODELS = sorted(ev.EVENT_MODELS.values(), key=lambda model: model.EVENT_TYPE)
 

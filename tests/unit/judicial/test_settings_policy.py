@@ -27,5 +27,8 @@ def test_every_judicial_period_set_in_the_environment_reaches_the_rules(
         holidays=frozenset({d("2026-03-10"), d("2026-03-11")}))
 
 
-def test_unset_the_rules_count_with_their_defaults() -> None:
+def test_unset_the_rules_count_with_their_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    for field in JudicialSettings.model_fields.values():
+        if isinstance(field.validation_alias, str):
+            monkeypatch.delenv(field.validation_alias, raising=False)
     assert JudicialSettings().policy() == Policy()
