@@ -43,3 +43,13 @@ def test_a_second_reader_of_one_type_is_refused() -> None:
     readers.on("judicial.amparo_denied", 1)(lambda event: "first")
     with pytest.raises(ValueError, match=r"judicial\.amparo_denied\.v1 already has a reader"):
         readers.on("judicial.amparo_denied", 1)(lambda event: "second")
+
+
+def test_transport_reads_every_request_version_it_is_subscribed_to() -> None:
+    # Transport subscribes to intake's requests through the shared person-name consumer
+    # (shared/pii/consume.py); a version it subscribes to without a reader would fail every
+    # message, and a reader for a version it is not subscribed to would never run.
+    from services.transport import inputs
+    from shared.pii.consume import REQUEST_SUBMITTED_TYPES
+
+    assert set(inputs.readers.types("intake")) == set(REQUEST_SUBMITTED_TYPES)
