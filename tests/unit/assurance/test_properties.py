@@ -236,8 +236,18 @@ class AssuranceCaseMachine(RuleBasedStateMachine):
     @rule(minutes_ago=st.integers(0, 120))
     def note_transfer(self, minutes_ago: int) -> None:
         cleared = self.state.clearance.cleared
-        events = self.attempt(True, lambda s, now: domain.note_transfer(
-            s, CASE, now - timedelta(minutes=minutes_ago), f"t-{self.step}", now))
+        last = self.state.transfer
+        at: list[datetime] = []
+
+        def note(state: AssuranceCase, now: datetime) -> list[NewEvent]:
+            at.append(now - timedelta(minutes=minutes_ago))
+            return domain.note_transfer(state, CASE, at[0], f"t-{self.step}", now)
+
+        events = self.attempt(True, note)
+        if last is not None and last.transferred_at == at[0]:
+            # The same handoff delivered again (transport's event redelivered): noted once.
+            assert events == [], "a custody transfer noted again was recorded twice"
+            return
         assert events, "a custody transfer was noted with no event"
         flagged = ev.TRANSFER_WITHOUT_CLEARANCE_FLAGGED in [e.event_type for e in events]
         assert events[0].payload["cleared_at_transfer"] is not flagged
