@@ -12,10 +12,11 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from shared.legal_time_kinds import LegalTime, cause, doc, with_act
 from shared.legaltime import legal_date
+from shared.payloads import Frozen
 
 CASE_OPENED = "assurance.case_opened"
 CAPITAL_CHARGE_IDENTIFIED = "assurance.capital_charge_identified"
@@ -62,10 +63,6 @@ class ClearanceException(StrEnum):
 
     COMMITMENT_AFTER_TRANSFER = "commitment_after_transfer"
     GRANTED_AFTER_TRANSFER = "granted_after_transfer"
-
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class CaseOpened(Frozen):

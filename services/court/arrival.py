@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from shared.eventstore import NewEvent
+from shared.payloads import Frozen
 
 from . import events as ev
 from . import rules as R  # noqa: N812 (the rule book: R.X)
@@ -68,7 +69,7 @@ class Landing:
     transport_event_id: str
 
 
-def new_event(event_type: str, payload: ev.Frozen, occurred_at: datetime | None = None
+def new_event(event_type: str, payload: Frozen, occurred_at: datetime | None = None
               ) -> NewEvent:
     return NewEvent(event_type, payload.model_dump(mode="json"),
                     schema_version=ev.schema_version(event_type),

@@ -16,10 +16,11 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from shared.legal_time_kinds import LegalTime, cause, doc
 from shared.legalbasis import LegalBasis as LegalBasis  # re-exported: the events name it
+from shared.payloads import Frozen, RetiredPersonName, SealedPersonId
 
 # The version every event type is published in, except those listed in SCHEMA_VERSIONS.
 SCHEMA_VERSION = 1
@@ -75,10 +76,6 @@ class ChargeOrigin(StrEnum):
     SUPERSEDING = "superseding"        # added by a superseding indictment in the US court
 
 
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
 class ChargeText(Frozen):
     charge_id: str
     statute: str
@@ -110,15 +107,11 @@ class RequestNoted(Frozen):
     case_id: str
     legal_basis: LegalBasis
     requesting_district: str = Field(description="the charging district")
-    person_name: str | None = Field(
-        default=None, description="no longer filled: names stay sealed in intake's request "
-                                  "(see person_id); older events may carry one")
+    person_name: RetiredPersonName = None
     charges: tuple[ChargeText, ...]
     intake_event_id: str
     noted_at: datetime
-    person_id: str | None = Field(
-        default=None, description="the person's id in intake's sealed request (none for "
-                                  "requests recorded before personal data was sealed)")
+    person_id: SealedPersonId = None
 
 
 class ChargesAmendmentNoted(Frozen):
@@ -166,9 +159,7 @@ class IntakeOpened(Frozen):
     airport: str
     flight_id: str
     legal_basis: LegalBasis
-    person_name: str | None = Field(
-        default=None, description="no longer filled: names stay sealed in intake's request "
-                                  "(see person_id); older events may carry one")
+    person_name: RetiredPersonName = None
     charges: tuple[ChargeText, ...] = Field(description="the charges that may be prosecuted")
     granted_charge_ids: tuple[str, ...]
     terms_source: TermsSource | None = Field(
@@ -180,9 +171,7 @@ class IntakeOpened(Frozen):
     return_obligation: bool
     return_conditions: str | None = None
     transport_event_id: str
-    person_id: str | None = Field(
-        default=None, description="the person's id in intake's sealed request (none for "
-                                  "requests recorded before personal data was sealed)")
+    person_id: SealedPersonId = None
 
 
 class DocketAssigned(Frozen):

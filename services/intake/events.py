@@ -13,10 +13,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Generic, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, Field
 
 from shared.legal_time_kinds import LegalTime, doc, entry
 from shared.legalbasis import LegalBasis as LegalBasis  # re-exported: the events name it
+from shared.payloads import Frozen
 from shared.pii.person import PERSON_CONTEXT
 from shared.pii.sealing import Sealed
 
@@ -32,10 +33,6 @@ SCHEMA_VERSIONS: dict[str, int] = {REQUEST_SUBMITTED: 2}
 def schema_version(event_type: str) -> int:
     """The version this service publishes `event_type` in."""
     return SCHEMA_VERSIONS.get(event_type, SCHEMA_VERSION)
-
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class Penalty(Frozen):

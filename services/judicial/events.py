@@ -12,18 +12,14 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from shared.legal_time_kinds import LegalTime, cause, doc
+from shared.legalbasis import LegalBasis as LegalBasis  # re-exported: the events name it
+from shared.payloads import Frozen, RetiredPersonName, SealedPersonId
 
 SCHEMA_VERSION = 1
 STREAM_TYPE = "judicial_case"
-
-
-class LegalBasis(StrEnum):
-    TREATY = "treaty"
-    SIMPLIFIED = "simplified"
-    NATIONAL_SECURITY = "national_security"
 
 
 class SurrenderKind(StrEnum):
@@ -39,13 +35,12 @@ class ReleaseReason(StrEnum):
     PICKUP_WINDOW_EXPIRED = "pickup_window_expired"
 
 
-class JudicialEvent(BaseModel):
+class JudicialEvent(Frozen):
     """A payload. `EVENT_TYPE` is its event type; `LEGAL_TIME` says which time is its legal
     time (`runway audit verify` checks occurred_at against it, docs/contracts.md lists it).
     `ON` names the field holding the date (or instant) of the act, shown as the step's date in
     the case view: the document's field, unless the class names another."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
     EVENT_TYPE: ClassVar[str]
     LEGAL_TIME: ClassVar[LegalTime]
     ON: ClassVar[str] = ""
@@ -65,15 +60,11 @@ class CaseOpened(JudicialEvent):
     legal_basis: LegalBasis
     requesting_district: str
     provisional_arrest_date: date | None = None
-    person_name: str | None = Field(
-        default=None, description="no longer filled: names stay sealed in intake's request "
-                                  "(see person_id); older events may carry one")
+    person_name: RetiredPersonName = None
     charge_ids: tuple[str, ...] = ()
     us_request_reference: str | None = None
     intake_event_id: str
-    person_id: str | None = Field(
-        default=None, description="the person's id in intake's sealed request (none for "
-                                  "requests recorded before personal data was sealed)")
+    person_id: SealedPersonId = None
 
 
 class ChargesAmendmentNoted(JudicialEvent):

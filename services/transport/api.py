@@ -30,11 +30,11 @@ from shared.web.params import Instant, Offset
 from shared.web.steps import Step, register_by_path
 
 from . import domain, holds, planning, read_model, responses
-from .domain import FlightPlan, Handoff, Outcome
+from .domain import FlightPlan, Outcome
 from .persistence import Session
 from .rules import Refusal
 from .settings import routes_of
-from .state import CaseStatus, FlightState, FlightStatus
+from .state import CaseStatus, Custody, FlightState, FlightStatus
 
 Airport = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -187,7 +187,7 @@ async def _remove(s: Session, flight: FlightState, body: RemovalBody, ids: dict[
 
 async def _custody(s: Session, flight: FlightState, body: CustodyBody, _ids: dict[str, str],
                    now: datetime) -> Outcome:
-    handoff = Handoff(body.transferred_at, body.place, body.mexican_officer, body.us_marshal)
+    handoff = Custody(body.transferred_at, body.place, body.mexican_officer, body.us_marshal)
     await holds.require_not_held(s.conn, [body.case_id])
     return domain.record_custody(await s.existing_case(body.case_id), flight, handoff, now)
 

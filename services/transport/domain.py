@@ -32,6 +32,7 @@ from .state import (
     FLIGHT,
     Announcement,
     CaseState,
+    Custody,
     FlightState,
     FlightStatus,
 )
@@ -224,15 +225,7 @@ def remove(case: CaseState, flight: FlightState, detail: str, now: datetime) -> 
     return _take_off(case, flight, OPERATOR_REMOVAL, detail, now)
 
 
-@dataclass(frozen=True)
-class Handoff:
-    transferred_at: datetime
-    place: str
-    mexican_officer: str
-    us_marshal: str
-
-
-def record_custody(case: CaseState, flight: FlightState, handoff: Handoff,
+def record_custody(case: CaseState, flight: FlightState, handoff: Custody,
                    now: datetime) -> Outcome:
     """Mexican officers hand the person to the US Marshals, before the flight leaves."""
     _require_open(flight)

@@ -23,17 +23,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from shared.legal_time_kinds import LegalTime, cause, doc, entry, with_act
+from shared.payloads import Frozen
 
 SCHEMA_VERSION = 1
 CASE_STREAM = "transport_case"
 FLIGHT_STREAM = "flight"
 
 
-class TransportEvent(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class TransportEvent(Frozen):
     EVENT_TYPE: ClassVar[str]
 
 
@@ -178,16 +178,14 @@ class PickupExpiryNoted(Noted):
 
 # --- flight events ---------------------------------------------------------------------------
 
-class Stop(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class Stop(Frozen):
     airport: str
     district: str | None = Field(description="the district the stop serves (the first, "
                                              "alphabetically, when the airport serves several)")
     city: str | None = Field(default=None, description="additive")
 
 
-class Seat(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class Seat(Frozen):
     case_id: str
     destination_airport: str
     destination_district: str

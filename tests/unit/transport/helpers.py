@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from services.transport import domain
-from services.transport.domain import FlightPlan, Handoff, Outcome
+from services.transport.domain import FlightPlan, Outcome
 from services.transport.facts import (
     ClearanceGranted,
     Fact,
@@ -19,7 +19,7 @@ from services.transport.facts import (
     TransferAuthorized,
 )
 from services.transport.routing import RouteTable
-from services.transport.state import CaseState, FlightState
+from services.transport.state import CaseState, Custody, FlightState
 
 NOW = datetime(2025, 8, 11, 9, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -52,8 +52,8 @@ def ready_facts(district: str = "EDNY", *, national_security: bool = False,
     return [PersonKnown(f"Person {district}", basis, district), ground, cleared()]
 
 
-def handoff(at: datetime = NOW) -> Handoff:
-    return Handoff(transferred_at=at, place="aboard the aircraft at AIFA",
+def handoff(at: datetime = NOW) -> Custody:
+    return Custody(transferred_at=at, place="aboard the aircraft at AIFA",
                    mexican_officer="FGR agent 12", us_marshal="Deputy US Marshal 7")
 
 
