@@ -203,14 +203,14 @@ def _one_aircraft(body: dict[str, Any]) -> dict[str, Any]:
 
 # The transport officer's acts: scheduling and planning (the flights page), and each flight's
 # manifest, custody, departure and landings (the flight's page).
+# A flight's aircraft and departure, as both the plan and the schedule forms ask for them.
+FLIGHT = (Input("aircraft", "text"), Input("capacity", "int"), Input("departure_base", "text"),
+          Input("scheduled_departure", "instant"))
 TRANSPORT = (
     Step("transport.plan", "transport", "/transfers/plan",
-         (Input("case_ids", "list"), Input("aircraft", "text"),
-          Input("capacity", "int"), Input("departure_base", "text"),
-          Input("scheduled_departure", "instant")), subject="fleet", shape=_one_aircraft),
-    Step("transport.schedule", "transport", "/flights",
-         (Input("aircraft", "text"), Input("capacity", "int"), Input("departure_base", "text"),
-          Input("scheduled_departure", "instant"), Input("stops", "list")), subject="fleet"),
+         (Input("case_ids", "list"), *FLIGHT), subject="fleet", shape=_one_aircraft),
+    Step("transport.schedule", "transport", "/flights", (*FLIGHT, Input("stops", "list")),
+         subject="fleet"),
     Step("transport.manifest", "transport", "/flights/{flight_id}/manifest",
          (Input("case_id", "text"),), subject="flight"),
     Step("transport.removal", "transport", "/flights/{flight_id}/manifest/{case_id}/removal",

@@ -13,17 +13,7 @@ from services.judicial import commands as cmd
 from services.judicial.state import ClockKind, State, Status
 from services.judicial.view import case_view
 
-from .support import (
-    amparo,
-    at,
-    d,
-    fire,
-    granted_treaty_case,
-    rule_of,
-    run,
-    sre,
-    surrender,
-)
+from .support import amparo, at, d, fire, granted_treaty_case, rule_of, run, sre, surrender
 
 LATE = at("2026-12-01", 12)
 WINDOW_CLOSED = at("2026-03-24")

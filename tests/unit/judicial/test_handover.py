@@ -10,17 +10,7 @@ from services.judicial.events import HandedOver
 from services.judicial.state import ClockKind, State, Status
 from services.judicial.view import case_view
 
-from .support import (
-    amparo,
-    at,
-    d,
-    fire,
-    granted_treaty_case,
-    rule_of,
-    run,
-    surrender,
-    suspension,
-)
+from .support import amparo, at, d, fire, granted_treaty_case, rule_of, run, surrender, suspension
 
 LATE = at("2026-12-01", 12)
 
