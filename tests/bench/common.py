@@ -71,6 +71,7 @@ class Config:
     raw_kafka_warmup_messages: int = 2_000
     profile: bool = True
     experiments: bool = True
+    quick: bool = False
 
 
 CPU_SAMPLE_S = 0.5  # how long one "is the box quiet?" CPU sample lasts
@@ -541,7 +542,8 @@ def config() -> Config:
         parser.add_argument("--no-profile", action="store_true")
         parser.add_argument("--no-experiments", action="store_true")
         args, _ = parser.parse_known_args(sys.argv[1:])
-        cfg = Config(profile=not args.no_profile, experiments=not args.no_experiments)
+        cfg = Config(profile=not args.no_profile, experiments=not args.no_experiments,
+                     quick=args.quick)
         if args.quick:
             cfg = replace(cfg, warmup_s=0.3, measure_s=1.0, relay_events=5_000,
                           relay_warmup_events=1_000, latency_events=200,
@@ -549,3 +551,9 @@ def config() -> Config:
                           raw_kafka_warmup_messages=500)
         _CONFIG = cfg
     return _CONFIG
+
+
+def sized(full_and_quick: tuple[int, int]) -> int:
+    """A figure's own size: the first for a full run, the second with --quick."""
+    full, quick = full_and_quick
+    return quick if config().quick else full

@@ -2,10 +2,10 @@
 JSON document (progress on stderr).
 
 The five services run as their own processes on fresh PostgreSQL databases and topics, intake is
-given CASES requests over its batch API (judicial, assurance and transport open them from Kafka;
-court answers 404 until a landing, as for any case not yet in the US), and the console runs as
-its own process (as `make run` starts it). One signed-in auditor then asks, one
-request at a time:
+given 1,000 requests (100 with --quick) over its batch API (judicial, assurance and transport
+open them from Kafka; court answers 404 until a landing, as for any case not yet in the US), and
+the console runs as its own process (as `make run` starts it). One signed-in auditor then asks,
+one request at a time:
     cases_list          GET /cases on the console: every case from intake's list, assurance's
                         flagged cases, search/filter/sort/page, rendered (the default page)
     case_page           GET /cases/{id} on the console, rotating over the cases: intake's case
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -29,14 +28,14 @@ from typing import Any
 import httpx
 
 from shared.retry import poll
-from tests.bench.common import percentiles
+from tests.bench.common import percentiles, sized
 from tests.bench.load import running_stack, say, token
 from tests.browser.stack import SERVICES, start_console, stop_console
 from tests.support.requests import request
 
-QUICK = "--quick" in sys.argv
-CASES = 100 if QUICK else 1000
-SAMPLES = 20 if QUICK else 200
+# (full run, --quick run)
+CASES = (1000, 100)
+SAMPLES = (200, 20)
 WARM_UP = 5
 GOAL_P95_MS = 300.0
 API_PAGE = 1000  # the console reads intake's list in pages of this size (services/console/api)
@@ -98,7 +97,8 @@ def figure(page: dict[str, float], raw: dict[str, float], what: str) -> dict[str
             "meets_goal": page["p95"] < GOAL_P95_MS}
 
 
-async def measure(console_url: str, urls: dict[str, str], ids: list[str]) -> dict[str, Any]:
+async def measure(console_url: str, urls: dict[str, str], ids: list[str],
+                  samples: int) -> dict[str, Any]:
     bearer = token("bench-auditor", "auditor")
     api = httpx.AsyncClient(headers={"Authorization": f"Bearer {bearer}"}, timeout=60)
     page = httpx.AsyncClient(base_url=console_url, timeout=60)
@@ -137,22 +137,23 @@ async def measure(console_url: str, urls: dict[str, str], ids: list[str]) -> dic
                 f"{urls['intake']}{case}", f"{urls['intake']}{case}/timeline",
                 *(f"{urls[s]}{case}" for s in ("judicial", "assurance", "transport", "court")))))
 
-        say(f"cases list: {SAMPLES} renders, each followed by its raw API reads")
-        listing = figure(*await timed(SAMPLES, list_page, list_raw),
+        say(f"cases list: {samples} renders, each followed by its raw API reads")
+        listing = figure(*await timed(samples, list_page, list_raw),
                          "GET /cases (default page: 25 of every case, newest first)")
-        say(f"case page: {SAMPLES} renders, each followed by its raw API reads")
-        case = figure(*await timed(SAMPLES, case_page, case_raw), "GET /cases/{id}")
+        say(f"case page: {samples} renders, each followed by its raw API reads")
+        case = figure(*await timed(samples, case_page, case_raw), "GET /cases/{id}")
     finally:
         await api.aclose()
         await page.aclose()
-    return {"cases_loaded": len(ids), "samples": SAMPLES, "sequential": True,
+    return {"cases_loaded": len(ids), "samples": samples, "sequential": True,
             "goal_p95_ms": GOAL_P95_MS, "cases_list": listing, "case_page": case}
 
 
 async def main() -> dict[str, Any]:
+    cases, samples = sized(CASES), sized(SAMPLES)
     async with running_stack(SERVICES) as stack:
-        say(f"seeding {CASES} cases")
-        ids = await seed(stack.url("intake"), CASES)
+        say(f"seeding {cases} cases")
+        ids = await seed(stack.url("intake"), cases)
         headers = {"Authorization": f"Bearer {token('bench-auditor', 'auditor')}"}
 
         async def opened_everywhere() -> bool:
@@ -165,7 +166,8 @@ async def main() -> dict[str, Any]:
                    what="judicial, assurance and transport opened the last case")
         console = await start_console(stack)
         try:
-            return await measure(console.url, {s: stack.url(s) for s in SERVICES}, ids)
+            return await measure(console.url, {s: stack.url(s) for s in SERVICES}, ids,
+                                 samples)
         finally:
             await stop_console(console)
 
