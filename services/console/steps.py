@@ -201,11 +201,12 @@ def _one_aircraft(body: dict[str, Any]) -> dict[str, Any]:
     return {**body, "aircraft": [aircraft]}
 
 
-# The transport officer's acts: scheduling and planning (the flights page), and each flight's
-# manifest, custody, departure and landings (the flight's page).
 # A flight's aircraft and departure, as both the plan and the schedule forms ask for them.
 FLIGHT = (Input("aircraft", "text"), Input("capacity", "int"), Input("departure_base", "text"),
           Input("scheduled_departure", "instant"))
+
+# The transport officer's acts: scheduling and planning (the flights page), and each flight's
+# manifest, custody, departure and landings (the flight's page).
 TRANSPORT = (
     Step("transport.plan", "transport", "/transfers/plan",
          (Input("case_ids", "list"), *FLIGHT), subject="fleet", shape=_one_aircraft),
