@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from shared.web.responses import IsoDay, IsoInstant, ResponseBody
+from shared.web.responses import IsoDay, IsoInstant, ResponseBody, ShownName
 
 from .events import LegalBasis, Plea, SpecialtyException, TermsSource
 
@@ -142,7 +142,7 @@ class CaseView(ResponseBody):
     district: str | None
     legal_basis: LegalBasis | None
     person_id: str | None
-    person_name: str | None = Field(description='"[erased]" once erased; null when unknown')
+    person_name: ShownName
     intake: IntakeView | None
     docket_number: str | None
     initial_appearance: AppearanceView

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from shared.web.responses import EventPayload, IsoInstant, ResponseBody
+from shared.web.responses import EventPayload, IsoInstant, ResponseBody, ShownName
 
 from .events import Charge, DocumentRef, LegalBasis
 from .read_model import CaseStatus, Clearance
@@ -66,7 +66,7 @@ class Erased(ResponseBody):
 
 class CaseSummary(ResponseBody):
     case_id: str
-    full_name: str | None = Field(description='"[erased]" once erased; null when unknown')
+    full_name: ShownName
     legal_basis: LegalBasis
     requesting_district: str
     status: CaseStatus

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from shared.web.responses import IsoDay, IsoInstant, ResponseBody
+from shared.web.responses import IsoDay, IsoInstant, ResponseBody, ShownName
 
 from .state import CaseStatus, FlightStatus
 
@@ -163,7 +163,7 @@ class CaseView(ResponseBody):
     version: int
     status: CaseStatus
     person_id: str | None
-    person_name: str | None = Field(description='"[erased]" once erased; null when unknown')
+    person_name: ShownName
     legal_basis: str | None
     eligibility: Eligibility
     destination: Destination

@@ -24,7 +24,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from enum import StrEnum
 from typing import Any, TypeVar
 
 from shared.clock import SystemClock, iso_utc
@@ -44,9 +43,8 @@ from .sources import AuditTarget
 T = TypeVar("T")
 
 
-class Axis(StrEnum):
-    RECORDED = "recorded"
-    LEGAL = "legal"
+# A question is asked along one of the two axes a timeline is read along (shared.legaltime).
+Axis = TimelineOrder
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.pii.person import ERASED
+
 IsoInstant = Annotated[str, Field(json_schema_extra={"format": "date-time"},
                                   description="an instant in UTC, ISO 8601 "
                                               "(e.g. 2025-08-12T18:00:00.000000Z)")]
@@ -23,6 +25,8 @@ IsoDay = Annotated[str, Field(json_schema_extra={"format": "date"},
 EventPayload = Annotated[dict[str, Any], Field(
     description="the event's payload, as contracts/schemas/<event_type>.v<schema_version>.json "
                 "describes it")]
+# The person's name as a service shows it (from person_names, never from its audited tables).
+ShownName = Annotated[str | None, Field(description=f'"{ERASED}" once erased; null when unknown')]
 
 
 class ResponseBody(BaseModel):
