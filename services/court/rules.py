@@ -18,6 +18,7 @@ from shared.rules.law import DATE_IN_FUTURE as DATE_IN_FUTURE
 from shared.rules.law import DATE_OUT_OF_ORDER as DATE_OUT_OF_ORDER
 from shared.rules.law import RECORD
 
+from . import events as ev
 from . import specialty
 from .events import SpecialtyException
 from .specialty import Count, Onward
@@ -29,7 +30,7 @@ TREATY_17 = "US-Mexico Extradition Treaty (1978) art. 17"
 INTAKE_NOT_OPENED: Rule[Any] = Rule(
     "intake_not_opened",
     "the person has not landed: no intake record is open in the charging district", RECORD,
-    Reads.NONE, satisfied_by=("court.intake_opened",),
+    Reads.NONE, satisfied_by=(ev.INTAKE_OPENED,),
     blocks=lambda state: state.intake is None)
 PROCEEDINGS_ENDED: Rule[Any] = Rule(
     "proceedings_ended", "the US proceedings have ended: nothing more can be recorded",
@@ -48,14 +49,14 @@ DOCKET_ALREADY_ASSIGNED: Rule[Any] = Rule(
     "docket_already_assigned", "a case has one docket number", RECORD, Reads.NONE)
 DOCKET_NOT_ASSIGNED: Rule[Any] = Rule(
     "docket_not_assigned", "arraignment needs the case's docket number", RECORD, Reads.NONE,
-    satisfied_by=("court.docket_assigned",))
+    satisfied_by=(ev.DOCKET_ASSIGNED,))
 INITIAL_APPEARANCE_OVERDUE: Rule[Any] = Rule(
     "initial_appearance_overdue",
     "the person is brought before a magistrate judge without unnecessary delay after arrival: "
     "an appearance later than INITIAL_APPEARANCE_LIMIT_HOURS after the landing is flagged "
     "late (a duty, not a bar)",
     "Fed. R. Crim. P. 5(a)(1)(B)", Reads.LEGAL,
-    satisfied_by=("court.initial_appearance_held",))
+    satisfied_by=(ev.INITIAL_APPEARANCE_HELD,))
 INITIAL_APPEARANCE_ALREADY_HELD: Rule[Any] = Rule(
     "initial_appearance_already_held", "the initial appearance is held once", RECORD,
     Reads.NONE)
@@ -63,13 +64,13 @@ INITIAL_APPEARANCE_REQUIRED: Rule[Any] = Rule(
     "initial_appearance_required",
     "the detention hearing and the arraignment follow the initial appearance",
     "Fed. R. Crim. P. 5; 18 U.S.C. § 3142(f) (detention hearing at or after the first "
-    "appearance)", Reads.NONE, satisfied_by=("court.initial_appearance_held",))
+    "appearance)", Reads.NONE, satisfied_by=(ev.INITIAL_APPEARANCE_HELD,))
 DETENTION_ALREADY_DECIDED: Rule[Any] = Rule(
     "detention_already_decided", "detention is decided once", RECORD, Reads.NONE)
 DETENTION_HEARING_REQUIRED: Rule[Any] = Rule(
     "detention_hearing_required", "arraignment follows the detention hearing",
     "Runway's record: the order of the court's steps", Reads.NONE,
-    satisfied_by=("court.detention_ordered", "court.released_on_conditions"))
+    satisfied_by=(ev.DETENTION_ORDERED, ev.RELEASED_ON_CONDITIONS))
 RELEASE_CONDITIONS_REQUIRED: Rule[Any] = Rule(
     "release_conditions_required", "a release on conditions states the conditions",
     "18 U.S.C. § 3142(c), (h) (the release order states its conditions)", Reads.NONE)
@@ -102,20 +103,20 @@ SPECIALTY_CONSENT_REQUIRED: Rule[Any] = Rule(
     "a count outside Mexico's grant that was flagged, or for which consent was sought, may "
     "not be prosecuted until Mexico's consent is recorded",
     f"{TREATY_17}(1)(c)", Reads.NONE,
-    satisfied_by=("court.specialty_consent_requested", "court.specialty_consent_granted"),
+    satisfied_by=(ev.SPECIALTY_CONSENT_REQUESTED, ev.SPECIALTY_CONSENT_GRANTED),
     blocks=lambda count: specialty.awaiting_consent(count.state, count.charge_id))
 SPECIALTY_CHARGE_NOT_GRANTED: Rule[Any] = Rule(
     "specialty_charge_not_granted",
     "the person may be tried only for the offences extradition was granted for (or one of "
     "them re-described on the same facts), unless Mexico consents or an exception of art. 17 "
     "applies", f"{TREATY_17}(1)", Reads.NONE,
-    satisfied_by=("court.specialty_consent_granted", "court.specialty_exception_recorded"),
+    satisfied_by=(ev.SPECIALTY_CONSENT_GRANTED, ev.SPECIALTY_EXCEPTION_RECORDED),
     blocks=lambda count: (specialty.applies(count.state)
                           and not specialty.prosecutable(count.state, count.charge_id)
                           and not specialty.awaiting_consent(count.state, count.charge_id)))
 CHARGE_NOT_IN_CASE: Rule[Any] = Rule(
     "charge_not_in_case", "a count must be a charge of the case", RECORD, Reads.NONE,
-    satisfied_by=("court.superseding_indictment_filed",),
+    satisfied_by=(ev.SUPERSEDING_INDICTMENT_FILED,),
     blocks=lambda count: count.charge_id not in count.state.charges)
 SPECIALTY_CONSENT_NOT_NEEDED: Rule[Any] = Rule(
     "specialty_consent_not_needed",
@@ -128,7 +129,7 @@ SPECIALTY_CONSENT_ALREADY_REQUESTED: Rule[Any] = Rule(
 SPECIALTY_CONSENT_NOT_REQUESTED: Rule[Any] = Rule(
     "specialty_consent_not_requested",
     "Mexico answers only a pending request for consent", RECORD, Reads.NONE,
-    satisfied_by=("court.specialty_consent_requested",))
+    satisfied_by=(ev.SPECIALTY_CONSENT_REQUESTED,))
 
 # What lifts the bar: a re-described offence on the same facts, and the exceptions.
 SPECIALTY_SAME_FACTS: Rule[Any] = Rule(
@@ -146,18 +147,18 @@ SPECIALTY_EXCEPTION_STAYED: Rule[Any] = Rule(
     "specialty_exception_stayed_after_free_to_leave",
     "the person did not leave the US within 60 days after being free to do so: the rule of "
     "specialty no longer bars prosecution or onward extradition on any count",
-    f"{TREATY_17}(1)(b)", Reads.LEGAL, satisfied_by=("court.specialty_exception_recorded",))
+    f"{TREATY_17}(1)(b)", Reads.LEGAL, satisfied_by=(ev.SPECIALTY_EXCEPTION_RECORDED,))
 SPECIALTY_EXCEPTION_RETURNED: Rule[Any] = Rule(
     "specialty_exception_left_and_returned",
     "the person left the US after the extradition and came back voluntarily: the rule of "
     "specialty no longer bars prosecution or onward extradition on any count",
-    f"{TREATY_17}(1)(a)", Reads.LEGAL, satisfied_by=("court.specialty_exception_recorded",))
+    f"{TREATY_17}(1)(a)", Reads.LEGAL, satisfied_by=(ev.SPECIALTY_EXCEPTION_RECORDED,))
 SPECIALTY_EXCEPTION_LATER_OFFENCE: Rule[Any] = Rule(
     "specialty_exception_offence_after_extradition",
     "the rule of specialty does not cover an offence committed after the extradition: such a "
     "count may be prosecuted without Mexico's consent",
     f"{TREATY_17} (offences committed after the extradition)", Reads.LEGAL,
-    satisfied_by=("court.specialty_exception_recorded",))
+    satisfied_by=(ev.SPECIALTY_EXCEPTION_RECORDED,))
 SPECIALTY_EXCEPTION_TOO_EARLY: Rule[Any] = Rule(
     "specialty_exception_too_early",
     "the 60 days after the person became free to leave have not passed on the day of the "
@@ -177,14 +178,14 @@ SPECIALTY_EXCEPTION_DETAILS_REQUIRED: Rule[Any] = Rule(
 REEXTRADITION_NOT_REQUESTED: Rule[Any] = Rule(
     "reextradition_not_requested",
     "onward extradition, and Mexico's answer on it, follow a third state's recorded request",
-    RECORD, Reads.NONE, satisfied_by=("court.reextradition_requested",),
+    RECORD, Reads.NONE, satisfied_by=(ev.REEXTRADITION_REQUESTED,),
     blocks=lambda onward: onward.requesting_state not in onward.state.reextraditions)
 REEXTRADITION_CONSENT_MISSING: Rule[Any] = Rule(
     "reextradition_consent_missing",
     "an extradited person may not be surrendered on to a third state without Mexico's "
     "consent, unless an exception of art. 17 lifts the rule for the whole case",
     f"{TREATY_17}(1) (\"nor be extradited by that Party to a third State\")", Reads.NONE,
-    satisfied_by=("court.reextradition_consent_granted", "court.specialty_exception_recorded"),
+    satisfied_by=(ev.REEXTRADITION_CONSENT_GRANTED, ev.SPECIALTY_EXCEPTION_RECORDED),
     blocks=lambda onward: specialty.onward_surrender_ground(
         onward.state, onward.requesting_state) is None)
 REEXTRADITION_ALREADY_REQUESTED: Rule[Any] = Rule(

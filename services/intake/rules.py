@@ -15,6 +15,8 @@ from shared.rules.law import CHARGES_REQUIRED as CHARGES_REQUIRED
 from shared.rules.law import DATE_IN_FUTURE as DATE_IN_FUTURE
 from shared.rules.law import RECORD
 
+from .events import REQUEST_SUBMITTED
+
 TREATY = "US-Mexico Extradition Treaty (1978)"
 PERSONAL_DATA = "Runway's personal-data policy (docs/personal-data.md)"
 
@@ -64,7 +66,7 @@ REQUEST_REFERENCE_UNIQUE: Rule[Any] = Rule(
 
 CASE_MUST_EXIST: Rule[Any] = Rule(
     "case_must_exist", "the command needs the case's request", RECORD, Reads.NONE,
-    satisfied_by=("intake.request_submitted",))
+    satisfied_by=(REQUEST_SUBMITTED,))
 AMENDMENT_CHANGES_NOTHING: Rule[Any] = Rule(
     "amendment_changes_nothing", "an amendment of the charges changes them", RECORD,
     Reads.NONE)
