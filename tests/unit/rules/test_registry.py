@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.contracts import readme
+from shared.contracts import readme, registry
 from shared.errors import RuleViolation
 from shared.rules import Gate, Reads, Rule, RuleBook, books
 
@@ -48,3 +48,14 @@ def test_a_gate_refuses_under_its_first_failing_rule_and_lists_them_all() -> Non
         gate.enforce(3)
     assert refused.value.rule == "odd"
     gate.enforce(12)
+
+
+def test_every_satisfying_event_is_one_a_service_publishes() -> None:
+    """`satisfied_by` is what the case view and `explain` tell a clerk to wait for: a
+    misspelt or retired event type there would send them waiting for nothing."""
+    published = {message.event_type for name in registry.service_names()
+                 for message in registry.messages_of(name, registry.events_module(name))}
+    unknown = {f"{service}.{rule.id}: {event_type}"
+               for service, book in books().items() for rule in book
+               for event_type in rule.satisfied_by if event_type not in published}
+    assert not unknown, f"rules wait for events no service publishes: {sorted(unknown)}"
