@@ -1,7 +1,8 @@
 """Judicial decisions: pure functions from (state, command, now, policy) to new events.
 
-Each decision either returns the events the step produces or raises
-RuleViolation("<rule>", "<what is missing>"); a rejected command changes nothing.
+Each decision either returns the events the step produces or refuses under a rule of
+rules.py (`rule.refuse(detail)`, a RuleViolation naming the rule: HTTP 409); a rejected command
+changes nothing.
 
 Paths, by legal basis (fixed when the case opens):
 
