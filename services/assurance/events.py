@@ -357,31 +357,28 @@ UPCASTERS = {
 }
 
 
-# Which time is each event's legal time (shared/audit/legal_times.py says what the kinds mean;
-# `runway audit verify` checks occurred_at against it, docs/contracts.md lists it). A key
-# "<type>.v<N>" overrides the entry for one schema version.
+# Which time is each event's legal time (see shared/audit/legal_times.legal_times).
 LEGAL_TIMES: dict[str, LegalTime] = {
-    "assurance.case_opened": cause(note="intake's request"),
-    "assurance.capital_charge_identified": cause(note="intake's request or amendment"),
-    "assurance.capital_charge_withdrawn": cause(note="intake's amendment"),
-    "assurance.assurance_requested": doc("requested_on"),
-    "assurance.assurance_received": doc("issued_on", "the diplomatic note's date"),
-    "assurance.assurance_received.v2": doc("diplomatic_note.issued_on",
-                                           "the diplomatic note's date"),
-    "assurance.assurance_accepted": doc("decided_on"),
-    "assurance.assurance_rejected": doc("decided_on"),
-    "assurance.assurance_withdrawn": doc("withdrawn_on"),
-    "assurance.doj_commitment_recorded": doc("committed_on", "the commitment's date"),
-    "assurance.death_penalty_clearance_granted": with_act(
+    CASE_OPENED: cause(note="intake's request"),
+    CAPITAL_CHARGE_IDENTIFIED: cause(note="intake's request or amendment"),
+    CAPITAL_CHARGE_WITHDRAWN: cause(note="intake's amendment"),
+    ASSURANCE_REQUESTED: doc("requested_on"),
+    ASSURANCE_RECEIVED: doc("issued_on", "the diplomatic note's date"),
+    f"{ASSURANCE_RECEIVED}.v2": doc("diplomatic_note.issued_on", "the diplomatic note's date"),
+    ASSURANCE_ACCEPTED: doc("decided_on"),
+    ASSURANCE_REJECTED: doc("decided_on"),
+    ASSURANCE_WITHDRAWN: doc("withdrawn_on"),
+    DOJ_COMMITMENT_RECORDED: doc("committed_on", "the commitment's date"),
+    CLEARANCE_GRANTED: with_act(
         "the assurance accepted or the commitment recorded that clears the case; restated "
         "with an earlier act entered after it (a custody transfer), it still takes effect on "
         "its own date", not_before="cleared_since"),
-    "assurance.death_penalty_clearance_withdrawn": with_act(
+    CLEARANCE_WITHDRAWN: with_act(
         "the charge identified or the assurance withdrawn that ends the clearance"),
-    "assurance.transfer_noted": cause("transferred_at", note="transport's custody transfer"),
-    "assurance.transfer_without_clearance_flagged": cause(
-        "transferred_at", note="transport's custody transfer"),
-    "assurance.transfer_flag_lifted": with_act(
+    TRANSFER_NOTED: cause("transferred_at", note="transport's custody transfer"),
+    TRANSFER_WITHOUT_CLEARANCE_FLAGGED: cause("transferred_at",
+                                              note="transport's custody transfer"),
+    TRANSFER_FLAG_LIFTED: with_act(
         "the commitment or acceptance, recorded after the fact, that dates the clearance on or "
         "before the custody"),
 }

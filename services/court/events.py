@@ -387,30 +387,28 @@ UPCASTERS = {
 }
 
 
-# Which time is each event's legal time (shared/audit/legal_times.py says what the kinds mean;
-# `runway audit verify` checks occurred_at against it, docs/contracts.md lists it). A key
-# "<type>.v<N>" overrides the entry for one schema version.
+# Which time is each event's legal time (see shared/audit/legal_times.legal_times).
 LEGAL_TIMES: dict[str, LegalTime] = {
-    "court.request_noted": cause(note="intake's request"),
-    "court.charges_amendment_noted": cause(note="intake's amendment"),
-    "court.surrender_terms_noted": cause("decided_on", "authorized_at",
+    REQUEST_NOTED: cause(note="intake's request"),
+    CHARGES_AMENDMENT_NOTED: cause(note="intake's amendment"),
+    SURRENDER_TERMS_NOTED: cause("decided_on", "authorized_at",
                                          note="judicial's grant, order or authorization"),
-    "court.intake_opened": cause("landed_at", note="transport's landing"),
-    "court.docket_assigned": doc("assigned_at"),
-    "court.initial_appearance_held": doc("held_at"),
-    "court.detention_ordered": doc("ordered_on"),
-    "court.released_on_conditions": doc("released_on"),
-    "court.arraigned": doc("arraigned_on"),
-    "court.superseding_indictment_filed": doc("filed_on"),
-    "court.specialty_violation_blocked": doc("filed_on", "the indictment's filing"),
-    "court.specialty_consent_requested": doc("requested_on"),
-    "court.specialty_consent_granted": doc("decided_on"),
-    "court.specialty_consent_refused": doc("decided_on"),
-    "court.specialty_exception_recorded": doc("found_on", "the court's finding"),
-    "court.reextradition_requested": doc("requested_on", "the third state's request"),
-    "court.reextradition_consent_granted": doc("decided_on", "Mexico's answer"),
-    "court.reextradition_consent_refused": doc("decided_on", "Mexico's answer"),
-    "court.onward_surrender_recorded": doc("surrendered_on"),
-    "court.proceedings_ended": doc("ended_on"),
-    "court.return_to_mexico_due": doc("ended_on", "the proceedings' end makes it due"),
+    INTAKE_OPENED: cause("landed_at", note="transport's landing"),
+    DOCKET_ASSIGNED: doc("assigned_at"),
+    INITIAL_APPEARANCE_HELD: doc("held_at"),
+    DETENTION_ORDERED: doc("ordered_on"),
+    RELEASED_ON_CONDITIONS: doc("released_on"),
+    ARRAIGNED: doc("arraigned_on"),
+    SUPERSEDING_INDICTMENT_FILED: doc("filed_on"),
+    SPECIALTY_VIOLATION_BLOCKED: doc("filed_on", "the indictment's filing"),
+    SPECIALTY_CONSENT_REQUESTED: doc("requested_on"),
+    SPECIALTY_CONSENT_GRANTED: doc("decided_on"),
+    SPECIALTY_CONSENT_REFUSED: doc("decided_on"),
+    SPECIALTY_EXCEPTION_RECORDED: doc("found_on", "the court's finding"),
+    REEXTRADITION_REQUESTED: doc("requested_on", "the third state's request"),
+    REEXTRADITION_CONSENT_GRANTED: doc("decided_on", "Mexico's answer"),
+    REEXTRADITION_CONSENT_REFUSED: doc("decided_on", "Mexico's answer"),
+    ONWARD_SURRENDER_RECORDED: doc("surrendered_on"),
+    PROCEEDINGS_ENDED: doc("ended_on"),
+    RETURN_TO_MEXICO_DUE: doc("ended_on", "the proceedings' end makes it due"),
 }

@@ -166,13 +166,11 @@ READ_SIDE_BY_SIDE: dict[tuple[str, int], str] = {
 }
 
 
-# Which time is each event's legal time (shared/audit/legal_times.py says what the kinds mean;
-# `runway audit verify` checks occurred_at against it, docs/contracts.md lists it). A key
-# "<type>.v<N>" overrides the entry for one schema version.
+# Which time is each event's legal time (see shared/audit/legal_times.legal_times).
 LEGAL_TIMES: dict[str, LegalTime] = {
-    "intake.request_submitted": doc("requested_on", "the US request's or the diplomatic "
+    REQUEST_SUBMITTED: doc("requested_on", "the US request's or the diplomatic "
                                     "note's date, when the operator gave it; else the entry"),
-    "intake.request_submitted.v1": entry("the request as entered by the operator"),
-    "intake.charges_amended": entry("the operator's amendment of the charges"),
-    "intake.personal_data_erased": doc("erased_at", "the erasure is Runway's own act"),
+    f"{REQUEST_SUBMITTED}.v1": entry("the request as entered by the operator"),
+    CHARGES_AMENDED: entry("the operator's amendment of the charges"),
+    PERSONAL_DATA_ERASED: doc("erased_at", "the erasure is Runway's own act"),
 }

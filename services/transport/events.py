@@ -260,29 +260,27 @@ EVENT_MODELS: dict[str, type[TransportEvent]] = {
 }
 
 
-# Which time is each event's legal time (shared/audit/legal_times.py says what the kinds mean;
-# `runway audit verify` checks occurred_at against it, docs/contracts.md lists it). A key
-# "<type>.v<N>" overrides the entry for one schema version.
+# Which time is each event's legal time (see shared/audit/legal_times.legal_times).
 LEGAL_TIMES: dict[str, LegalTime] = {
-    "transport.case_noted": cause(note="intake's request or judicial's case"),
-    "transport.surrender_order_noted": cause("ordered_on", note="judicial's surrender order"),
-    "transport.transfer_authorization_noted": cause(
+    CaseNoted.EVENT_TYPE: cause(note="intake's request or judicial's case"),
+    SurrenderOrderNoted.EVENT_TYPE: cause("ordered_on", note="judicial's surrender order"),
+    TransferAuthorizationNoted.EVENT_TYPE: cause(
         "authorized_at", note="judicial's national-security authorization"),
-    "transport.amparo_noted": cause("ruled_on", note="judicial's amparo ruling"),
-    "transport.clearance_noted": cause(note="assurance's clearance granted or withdrawn"),
-    "transport.release_noted": cause("released_on", note="judicial's release"),
-    "transport.pickup_expiry_noted": cause("deadline_on", note="judicial's pickup expiry"),
-    "transport.case_eligible": with_act("the fact noted (or the removal) that made it eligible"),
-    "transport.case_ineligible": with_act("the fact noted that made it ineligible"),
-    "transport.manifest_assigned": doc("assigned_at"),
-    "transport.removed_from_manifest": doc("removed_at"),
-    "transport.custody_transferred": doc("transferred_at", "the handoff to US Marshals"),
-    "transport.person_departed": doc("departed_at"),
-    "transport.person_landed": doc("landed_at"),
-    "transport.flight_scheduled": entry("a plan; its departure is `scheduled_departure`"),
-    "transport.flight_manifest_changed": doc("changed_at"),
-    "transport.flight_departed": doc("departed_at"),
-    "transport.flight_landed": doc("landed_at"),
-    "transport.flight_diverted": doc("diverted_at"),
-    "transport.flight_cancelled": doc("cancelled_at"),
+    AmparoNoted.EVENT_TYPE: cause("ruled_on", note="judicial's amparo ruling"),
+    ClearanceNoted.EVENT_TYPE: cause(note="assurance's clearance granted or withdrawn"),
+    ReleaseNoted.EVENT_TYPE: cause("released_on", note="judicial's release"),
+    PickupExpiryNoted.EVENT_TYPE: cause("deadline_on", note="judicial's pickup expiry"),
+    CaseEligible.EVENT_TYPE: with_act("the fact noted (or the removal) that made it eligible"),
+    CaseIneligible.EVENT_TYPE: with_act("the fact noted that made it ineligible"),
+    ManifestAssigned.EVENT_TYPE: doc("assigned_at"),
+    RemovedFromManifest.EVENT_TYPE: doc("removed_at"),
+    CustodyTransferred.EVENT_TYPE: doc("transferred_at", "the handoff to US Marshals"),
+    PersonDeparted.EVENT_TYPE: doc("departed_at"),
+    PersonLanded.EVENT_TYPE: doc("landed_at"),
+    FlightScheduled.EVENT_TYPE: entry("a plan; its departure is `scheduled_departure`"),
+    FlightManifestChanged.EVENT_TYPE: doc("changed_at"),
+    FlightDeparted.EVENT_TYPE: doc("departed_at"),
+    FlightLanded.EVENT_TYPE: doc("landed_at"),
+    FlightDiverted.EVENT_TYPE: doc("diverted_at"),
+    FlightCancelled.EVENT_TYPE: doc("cancelled_at"),
 }

@@ -43,16 +43,12 @@ def last_of(events: Sequence[RecordedEvent], *event_types: str) -> list[Recorded
     return [e for e in events if e.event_type in event_types]
 
 
-def _audit_modules() -> dict[str, Any]:
-    return service_modules("audit")
-
-
 def discover() -> dict[str, CaseAudit]:
-    return {name: module.AUDIT for name, module in _audit_modules().items()
+    return {name: module.AUDIT for name, module in service_modules("audit").items()
             if hasattr(module, "AUDIT")}
 
 
 def discover_replays() -> dict[str, Any]:
     """service -> ReadModelReplay, for the services whose read models can be rebuilt."""
-    return {name: module.REPLAY for name, module in _audit_modules().items()
+    return {name: module.REPLAY for name, module in service_modules("audit").items()
             if hasattr(module, "REPLAY")}

@@ -37,7 +37,9 @@ from shared.legaltime import legal_date, legal_day_of
 def legal_times() -> Mapping[str, LegalTime]:
     """Every event type's legal time: each service declares its own with its events
     (`LEGAL_TIMES` in services/<name>/events.py), so adding an event is one module. A service
-    declares only its own types, each once."""
+    declares only its own types, each once; a key "<type>.v<N>" overrides the type's entry for
+    that one schema version. The kinds are those of shared/legal_time_kinds.py, and
+    `runway audit verify` checks each event's occurred_at against its entry."""
     table: dict[str, LegalTime] = {}
     for service, events in service_modules("events").items():
         declared: Mapping[str, LegalTime] = events.LEGAL_TIMES
