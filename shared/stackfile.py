@@ -8,17 +8,18 @@ another file (tests use one of their own).
 
 from __future__ import annotations
 
-import json
 import os
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Final, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from shared.settings import REPO_ROOT, ToolSettings
 
 STACK_FILE_ENV = "RUNWAY_STACK_FILE"
-FORMAT = 1
+FORMAT: Final = 1  # written into the file; another number is another layout
 
 
 def stack_file() -> Path:
@@ -31,25 +32,29 @@ class StackFileError(Exception):
     """The description exists but can't be used; the message says which file and why."""
 
 
-@dataclass(frozen=True)
-class StackService:
+class _Stored(BaseModel):
+    # A file that names a field this version does not know, or lacks one, is not ours to guess.
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class StackService(_Stored):
     url: str
     store: str
     log: str
 
 
-@dataclass(frozen=True)
-class StackDescription:
+class StackDescription(_Stored):
+    format: Literal[1] = FORMAT
     services: dict[str, StackService]
     kafka_bootstrap: str
     topic_namespace: str
-    backend: str                    # "sqlite" or "postgresql"
+    backend: Literal["sqlite", "postgresql"]
     auth_dir: str                   # the local token issuer the services trust
     pid: int                        # the runway-stack process
     started_at: str
     broker_started: bool = False    # whether the stack started the Kafka broker itself
     stopped_at: str | None = None
-    stopped: list[str] = field(default_factory=list)
+    stopped: tuple[str, ...] = ()
 
     @property
     def running(self) -> bool:
@@ -58,8 +63,8 @@ class StackDescription:
     def stores(self) -> dict[str, str]:
         return {name: service.store for name, service in self.services.items()}
 
-    def marked_stopped(self, stopped: list[str]) -> StackDescription:
-        return replace(self, stopped_at=_now(), stopped=stopped)
+    def marked_stopped(self, stopped: Sequence[str]) -> StackDescription:
+        return self.model_copy(update={"stopped_at": _now(), "stopped": tuple(stopped)})
 
 
 def _now() -> str:
@@ -84,8 +89,7 @@ def write(description: StackDescription, path: Path | None = None) -> Path:
     partial = target.with_suffix(".json.partial")
     descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as out:
-        json.dump({"format": FORMAT, **asdict(description)}, out, indent=2)
-        out.write("\n")
+        out.write(description.model_dump_json(indent=2) + "\n")
     os.replace(partial, target)
     return target
 
@@ -94,17 +98,11 @@ def read(path: Path | None = None) -> StackDescription | None:
     """The description, or None when no stack has written one."""
     source = path or stack_file()
     try:
-        data = json.loads(source.read_text(encoding="utf-8"))
-        return _parse(data)
+        return StackDescription.model_validate_json(source.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
-    except (ValueError, KeyError, TypeError) as error:
-        raise StackFileError(f"{source} is not a stack description ({error}): remove it, "
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'the file'}: {e['msg']}"
+                             for e in error.errors())
+        raise StackFileError(f"{source} is not a stack description ({problems}): remove it, "
                              f"or start the stack again with make run") from error
-
-
-def _parse(data: dict[str, Any]) -> StackDescription:
-    if data.pop("format") != FORMAT:
-        raise ValueError("unknown format")
-    services = {name: StackService(**service) for name, service in data.pop("services").items()}
-    return StackDescription(services=services, **data)

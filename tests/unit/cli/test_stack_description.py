@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from shared import stackfile
+from shared.cli.failures import CommandFailed
 from shared.cli.main import parser
 from shared.cli.where import resolve
 
@@ -18,8 +19,8 @@ def described(tmp_path: Path, backend: str = "sqlite") -> stackfile.StackDescrip
             return f"sqlite+aiosqlite:///{tmp_path / f'{name}.db'}"
         return f"postgresql+asyncpg://runway:runway@db.example:5432/runway_{name}"
 
-    services = {name: stackfile.StackService(f"http://127.0.0.1:{port}", store(name),
-                                             f"var/log/{name}.log")
+    services = {name: stackfile.StackService(url=f"http://127.0.0.1:{port}", store=store(name),
+                                             log=f"var/log/{name}.log")
                 for name, port in (("intake", 18001), ("judicial", 18002))}
     return stackfile.StackDescription(
         services=services, kafka_bootstrap="127.0.0.1:19092", topic_namespace="demo",
@@ -79,3 +80,23 @@ def test_a_stopped_stack_says_so_and_how_to_start_it(tmp_path: Path, stack_file:
 
     assert where.stack is not None and not where.stack.running
     assert "stopped at" in where.stack_hint() and "make run" in where.stack_hint()
+
+
+def test_a_damaged_description_names_the_field_and_how_to_recover(
+        tmp_path: Path, stack_file: Path) -> None:
+    stackfile.write(described(tmp_path))
+    damaged = stack_file.read_text().replace(f'"pid": {os.getpid()}', '"pid": "not a number"')
+    stack_file.write_text(damaged)
+
+    with pytest.raises(CommandFailed) as refused:
+        resolve(parser().parse_args(["list"]))
+
+    assert "pid" in str(refused.value) and "make run" in str(refused.value)
+
+
+def test_a_description_round_trips_through_its_file(tmp_path: Path, stack_file: Path) -> None:
+    description = described(tmp_path, "postgresql").marked_stopped(["intake (pid 1)"])
+
+    stackfile.write(description)
+
+    assert stackfile.read() == description
