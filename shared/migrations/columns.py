@@ -30,6 +30,14 @@ def timestamp(name: str, *, nullable: bool = False) -> sa.Column[object]:
     return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
 
 
+def projected() -> tuple[sa.Column[object], ...]:
+    """A read model row's last columns, as court's and transport's first migrations created
+    them: the stream version it reflects, its view as JSON, and when it was written."""
+    return (sa.Column("version", sa.Integer, nullable=False),
+            sa.Column("view", sa.JSON, nullable=False),
+            timestamp("updated_at"))
+
+
 def partial_index(name: str, table: str, columns: Sequence[str], where: str) -> None:
     """An index over the rows `where` holds only, on both backends (a worker that only ever
     looks at pending rows reads a small index)."""

@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from alembic import op
 
-from shared.migrations.columns import case_key, partial_index, timestamp
+from shared.migrations.columns import case_key, partial_index, projected, timestamp
 
 revision = "court_0001"
 down_revision = "0001_platform"
@@ -21,9 +21,7 @@ def upgrade() -> None:
         sa.Column("appearance_late", sa.Boolean, nullable=False),
         sa.Column("proceedings_ended", sa.Boolean, nullable=False),
         sa.Column("docket_number", sa.String(100), nullable=True),
-        sa.Column("version", sa.Integer, nullable=False),
-        sa.Column("view", sa.JSON, nullable=False),
-        timestamp("updated_at"),
+        *projected(),
     )
     op.create_index("ix_court_cases_district", "court_cases", ["district", "landed_at"])
     # The overdue-appearance list only looks at intakes still waiting for their appearance.

@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from alembic import op
 
-from shared.migrations.columns import case_key, timestamp
+from shared.migrations.columns import case_key, projected, timestamp
 
 revision = "transport_0001"
 down_revision = "0001_platform"
@@ -21,9 +21,7 @@ def upgrade() -> None:
         sa.Column("destination_airport", sa.String(10), nullable=True),
         sa.Column("flight_id", sa.String(40), nullable=True),
         sa.Column("person_name", sa.String(400), nullable=True),
-        sa.Column("version", sa.Integer, nullable=False),
-        sa.Column("view", sa.JSON, nullable=False),
-        timestamp("updated_at"),
+        *projected(),
     )
     op.create_index("ix_transport_cases_status", "transport_cases", ["status", "case_id"])
     op.create_index("ix_transport_cases_eligible", "transport_cases", ["eligible", "case_id"])
@@ -35,9 +33,7 @@ def upgrade() -> None:
         sa.Column("capacity", sa.Integer, nullable=False),
         sa.Column("seats_assigned", sa.Integer, nullable=False),
         timestamp("scheduled_departure"),
-        sa.Column("version", sa.Integer, nullable=False),
-        sa.Column("view", sa.JSON, nullable=False),
-        timestamp("updated_at"),
+        *projected(),
     )
     op.create_index("ix_transport_flights_status", "transport_flights",
                     ["status", "scheduled_departure"])
