@@ -8,6 +8,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
+# A 64-bit identity on PostgreSQL; INTEGER on SQLite, where only an INTEGER PRIMARY KEY is an
+# alias of the rowid and so autoincrements. Released migrations create tables with it too
+# (shared/migrations/columns.py): never change what it produces.
+BigIntId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
 
 class UtcDateTime(sa.types.TypeDecorator[datetime]):
     """An instant, always UTC-aware in Python whatever the driver hands back.

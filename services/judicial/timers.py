@@ -16,13 +16,12 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shared.dbtypes import UtcDateTime
+from shared.dbtypes import BigIntId, UtcDateTime
 
 from .days import start_of
 from .state import ClockKind, State
 
 metadata = sa.MetaData()
-BigIntId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 timers = sa.Table(
     "judicial_timers", metadata,

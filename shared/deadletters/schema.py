@@ -6,7 +6,7 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 
-from shared.eventstore.schema import BigIntId
+from shared.dbtypes import BigIntId
 
 metadata = sa.MetaData()
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-metadata = sa.MetaData()
+from shared.dbtypes import BigIntId
 
-# BIGINT on PostgreSQL; INTEGER on SQLite so that the key is an alias of the rowid.
-BigIntId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+metadata = sa.MetaData()
 
 events = sa.Table(
     "events",

@@ -12,8 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-# A 64-bit identity on PostgreSQL; SQLite autoincrements only an INTEGER PRIMARY KEY.
-BigIntId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+from shared.dbtypes import BigIntId as BigIntId  # the migrations import it from here
 
 
 def on_postgres() -> bool:
