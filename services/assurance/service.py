@@ -2,6 +2,7 @@
 
 from shared.deadletters.api import with_dead_letters
 from shared.service import ServiceSpec
+from shared.topology import DEFAULT_PORTS
 
 from .api import routes
 from .consumers import consumers
@@ -10,7 +11,7 @@ from .settings import AssuranceSettings
 SPEC = ServiceSpec(
     name="assurance",
     title="Runway Death-penalty assurance",
-    default_port=8003,
+    default_port=DEFAULT_PORTS["assurance"],
     # Service settings are read here, when the runtime builds its routes: not at import.
     routers=with_dead_letters(lambda runtime: routes(runtime, AssuranceSettings())),
     consumers=consumers,

@@ -27,6 +27,7 @@ from starlette.responses import StreamingResponse
 from shared.legaltime import legal_date
 from shared.retry import poll
 from shared.security import load_matrix
+from shared.topology import DEFAULT_PORTS
 
 from . import batch, i18n, listing, live, rule_texts, submission
 from .api import LIST_CEILING, LIST_PAGE, ApiError, Apis, Unreachable
@@ -40,7 +41,7 @@ from .session import (
     local_session,
     session_from_token,
 )
-from .settings import DEFAULT_PORTS, ConsoleSettings
+from .settings import ConsoleSettings
 from .steps import STEPS, FormProblem, allowed_steps, body_of, may, on
 
 log = logging.getLogger("runway.console")

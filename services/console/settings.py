@@ -15,12 +15,9 @@ from pydantic_settings import SettingsConfigDict
 from shared import stackfile
 from shared.security.settings import AuthSettings
 from shared.settings import KafkaClientSettings
+from shared.topology import CONSOLE_PORT, DEFAULT_PORTS
 
-# The services the console calls, and their default ports (services/<name>/service.py). The
-# console imports no service code beyond their rule books, so the ports are restated here.
-DEFAULT_PORTS = {"intake": 8001, "judicial": 8002, "assurance": 8003, "transport": 8004,
-                 "court": 8005}
-DEFAULT_PORT = 8000
+DEFAULT_PORT = CONSOLE_PORT
 AUDIT_PORT = 8010  # `runway audit serve`'s default
 
 

@@ -9,10 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shared.consumer import ALL_TYPES
 from shared.messaging.cloudevents import ConsumedEvent
 from shared.service import ConsumerSpec, ServiceRuntime
+from shared.topology import SERVICES
 
 from . import read_model
-
-TIMELINE_SOURCES = ("intake", "judicial", "assurance", "transport", "court")
 
 
 async def on_case_event(event: ConsumedEvent, conn: AsyncConnection) -> None:
@@ -21,5 +20,5 @@ async def on_case_event(event: ConsumedEvent, conn: AsyncConnection) -> None:
 
 def consumers(runtime: ServiceRuntime) -> Sequence[ConsumerSpec]:
     return [ConsumerSpec(name="intake.timeline",
-                         topics=[runtime.events_topic_of(s) for s in TIMELINE_SOURCES],
+                         topics=[runtime.events_topic_of(s) for s in SERVICES],
                          handlers={ALL_TYPES: on_case_event})]

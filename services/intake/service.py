@@ -3,11 +3,13 @@ reconciler."""
 
 from shared.deadletters.api import with_dead_letters
 from shared.service import ServiceSpec
+from shared.topology import DEFAULT_PORTS
 
 from .api import routes
 from .consumers import consumers
 from .erasure import background
 
-SPEC = ServiceSpec(name="intake", title="Runway Operator intake", default_port=8001,
-                   routers=with_dead_letters(routes), consumers=consumers, background=background,
+SPEC = ServiceSpec(name="intake", title="Runway Operator intake",
+                   default_port=DEFAULT_PORTS["intake"], routers=with_dead_letters(routes),
+                   consumers=consumers, background=background,
                    migrations=("services.intake:migrations/versions",))

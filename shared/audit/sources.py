@@ -21,8 +21,7 @@ from shared.messaging.kafka import make_admin
 from shared.messaging.security import PLAINTEXT, KafkaSecurity, options
 from shared.messaging.topics import events_topic
 from shared.settings import service_database_url
-
-SERVICES = ("intake", "judicial", "assurance", "transport", "court")
+from shared.topology import SERVICES
 
 
 @dataclass(frozen=True)

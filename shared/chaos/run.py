@@ -23,10 +23,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from shared.infra.cluster import SERVICES, Cluster, Layout
+from shared.infra.cluster import Cluster, Layout
 from shared.legaltime import legal_date
 from shared.security import AuthSettings
 from shared.settings import REPO_ROOT
+from shared.topology import SERVICES
 
 from . import checks, schedule
 from .checks import Check, Target

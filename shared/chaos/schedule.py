@@ -11,7 +11,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-SERVICES = ("intake", "judicial", "assurance", "transport", "court")
+from shared.topology import SERVICES
+
 # Of every 100 faults: most kill service replicas (a relay leader among them), a few brokers,
 # one or two PostgreSQL restarts; each of the last two stops everything for tens of seconds.
 BROKER_SHARE = 0.05

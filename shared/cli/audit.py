@@ -19,12 +19,13 @@ from shared.audit.asof import Question, case_as_of, explain, explain_text
 from shared.audit.export import case_events, write_export
 from shared.audit.hooks import discover_replays
 from shared.audit.replay import replay
-from shared.audit.sources import SERVICES, AuditTarget
+from shared.audit.sources import AuditTarget
 from shared.audit.verify import verify
 from shared.cli.failures import EXIT_USAGE, CommandFailed
 from shared.cli.where import resolve
 from shared.clock import parse_iso_utc
 from shared.legaltime import TimelineOrder, configured_zone_name
+from shared.topology import SERVICES
 
 
 class Progress:

@@ -14,16 +14,15 @@ role that re-drives and discards), unless --role names another (e.g. auditor, to
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
 from typing import Any
 
 import httpx
 
-from shared.audit.sources import SERVICES
 from shared.cli.failures import EXIT_REFUSED, EXIT_USAGE, CommandFailed
 from shared.cli.where import running_stack
+from shared.topology import DEFAULT_PORTS, SERVICES
 
 OPERATIONS_ROLE = "operations"
 STATUSES = ("waiting", "redriven", "discarded")
@@ -36,7 +35,7 @@ def service_url(args: argparse.Namespace, service: str) -> str:
     stack = running_stack()
     if stack is not None and service in stack.services:
         return stack.services[service].url
-    port = importlib.import_module(f"services.{service}.service").SPEC.default_port
+    port = DEFAULT_PORTS[service]
     return f"http://127.0.0.1:{port}"
 
 

@@ -12,14 +12,15 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from shared import stackfile
-from shared.audit.sources import SERVICES, AuditTarget
+from shared.audit.sources import AuditTarget
 from shared.cli.failures import EXIT_UNREACHABLE, CommandFailed
 from shared.cli.settings import CliSettings
 from shared.messaging.kafka import KafkaSettings
 from shared.messaging.security import security_from_env
 from shared.settings import ServiceSettings, ToolSettings, service_database_url
+from shared.topology import SERVICES, default_url
 
-DEFAULT_INTAKE_URL = "http://127.0.0.1:8001"
+DEFAULT_INTAKE_URL = default_url("intake")
 DEFAULT_SERVER = "postgresql+asyncpg://runway:runway@127.0.0.1:5433/runway"
 
 

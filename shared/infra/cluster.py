@@ -43,7 +43,7 @@ import httpx
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared import process, stackfile
+from shared import process, stackfile, topology
 from shared.db import asyncpg_dsn, with_database
 from shared.messaging.kafka import make_admin
 from shared.messaging.topics import ensure_topics, load_topics
@@ -51,12 +51,10 @@ from shared.process import ServiceProcess
 from shared.retry import poll
 from shared.security import AuthSettings
 from shared.settings import REPO_ROOT, ToolSettings
+from shared.topology import CONSOLE, CONSOLE_PORT, SERVICES
 
 DEPLOY = REPO_ROOT / "deploy"
-SERVICES = ("intake", "judicial", "assurance", "transport", "court")
-CONSOLE = "console"
-DEFAULT_PORTS = {"console": 8000, "intake": 8001, "judicial": 8002, "assurance": 8003,
-                 "transport": 8004, "court": 8005}
+DEFAULT_PORTS = {CONSOLE: CONSOLE_PORT, **topology.DEFAULT_PORTS}
 # `make cluster` beside `make run`: load balancers on 18000-18005, replica k on +100*k,
 # brokers on 19092/19094/19096 (controllers one above), HAProxy's stats on 18999.
 CLUSTER_OFFSET = 10_000

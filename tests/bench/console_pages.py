@@ -28,9 +28,10 @@ from typing import Any
 import httpx
 
 from shared.retry import poll
+from shared.topology import SERVICES
 from tests.bench.common import percentiles, sized
 from tests.bench.load import running_stack, say, token
-from tests.browser.stack import SERVICES, start_console, stop_console
+from tests.browser.stack import start_console, stop_console
 from tests.support.requests import request
 
 # (full run, --quick run)

@@ -24,11 +24,11 @@ from shared.demo import august_2025 as demo
 from shared.demo.api import Api
 from shared.demo.defendants import NATIONAL_SECURITY, Defendant, request_body
 from shared.legaltime import legal_date
+from shared.topology import SERVICES
 from tests.bench.load import running_stack, say
 
 PEOPLE = 37
 GOAL_S = 5.0
-SERVICES = ("intake", "judicial", "assurance", "transport", "court")
 AIRCRAFT = [{"aircraft": "FAM 3527 (Boeing 737-800)", "capacity": 14},
             {"aircraft": "JPATS N-5025 (Boeing 737-400)", "capacity": 14},
             {"aircraft": "JPATS N-5026 (Boeing 737-400)", "capacity": 14}]

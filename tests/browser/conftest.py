@@ -17,8 +17,8 @@ import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
 from shared.settings import REPO_ROOT
+from shared.topology import SERVICES
 from tests.browser.stack import (
-    SERVICES,
     Console,
     start_audit,
     start_console,

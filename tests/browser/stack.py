@@ -14,10 +14,9 @@ from shared import process
 from shared.process import ServiceFailed, ServiceProcess
 from shared.retry import poll
 from shared.settings import REPO_ROOT
+from shared.topology import SERVICES
 from tests.support.ports import free_port
 from tests.support.stack import Stack
-
-SERVICES = ["intake", "judicial", "assurance", "transport", "court"]
 
 
 @dataclass

@@ -37,6 +37,7 @@ import pytest
 from shared import stackfile
 from shared.db import asyncpg_dsn, with_database
 from shared.infra.stack import discover_services
+from shared.topology import SERVICES
 from tests.support.infra import fresh_namespace
 from tests.support.ports import free_offset
 
@@ -150,7 +151,7 @@ async def _stop(process: asyncio.subprocess.Process) -> str:
     return out.decode()
 
 
-SERVICE_DATABASES = ("intake", "judicial", "assurance", "transport", "court", "keys")
+SERVICE_DATABASES = (*SERVICES, "keys")
 
 
 @contextlib.asynccontextmanager

@@ -14,12 +14,10 @@ from shared.audit.hooks import discover_replays
 from shared.audit.replay import ReplayReport, TableSpec, drop, replay, table_rows
 from shared.db import Database
 from shared.demo.api import Api
+from shared.topology import SERVICES
 from tests.support.journeys import national_security_authorised
 from tests.support.kafka_read import wait_for
 from tests.support.stack import Stack, stack_fixture
-
-SERVICES = ["intake", "judicial", "assurance", "transport", "court"]
-
 
 stack = stack_fixture(SERVICES)
 

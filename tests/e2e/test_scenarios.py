@@ -12,9 +12,9 @@ from datetime import date
 
 from shared.demo import transfer
 from shared.demo.scenarios import AUG_2025, FEB_2025, JAN_2026, Scenario
+from shared.topology import SERVICES
 from tests.support.stack import Stack, stack_fixture
 
-SERVICES = ["intake", "judicial", "assurance", "transport", "court"]
 AIRPORT_OF = {"EDNY": "JFK", "SDNY": "JFK", "CDCA": "LAX", "SDCA": "SAN", "WDTX": "SAT",
               "SDTX": "IAH", "NDIL": "ORD", "DDC": "IAD"}
 

@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+from shared.topology import SERVICES
 from tests.support.ports import free_offset, free_port
 
 BIN = Path(sys.executable).parent
@@ -79,7 +80,7 @@ async def test_make_run_is_found_without_flags_and_ctrl_c_stops_the_broker_it_st
     printed = out.decode()
     stopped = [line for line in printed.splitlines() if line.startswith("Stopped: ")]
     assert len(stopped) == 1, printed
-    for name in ("intake", "judicial", "assurance", "transport", "court"):
+    for name in SERVICES:
         assert f"{name} (pid " in stopped[0]
     assert stopped[0].endswith(f"the Kafka broker at 127.0.0.1:{kafka_port}")
     assert not answers(kafka_port)

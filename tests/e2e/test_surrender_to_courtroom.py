@@ -17,12 +17,12 @@ from shared.demo.scenarios import AUG_2025
 from shared.legaltime import legal_date
 from shared.messaging.cloudevents import ConsumedEvent, from_kafka
 from shared.retry import poll
+from shared.topology import SERVICES
 from tests.support.journeys import national_security_authorised
 from tests.support.kafka_read import read_topic, wait_for
 from tests.support.requests import request
 from tests.support.stack import Stack, stack_fixture
 
-SERVICES = ["intake", "judicial", "assurance", "transport", "court"]
 AIRPORT_OF = {"EDNY": "JFK", "SDNY": "JFK", "CDCA": "LAX", "SDCA": "SAN", "WDTX": "SAT",
               "SDTX": "IAH", "NDIL": "ORD", "DDC": "IAD"}
 

@@ -37,11 +37,10 @@ from shared.messaging.kafka import make_admin, make_consumer, make_producer
 from shared.messaging.topics import ensure_topics, events_topic, load_topics, namespaced
 from shared.service import ServiceRuntime
 from shared.settings import REPO_ROOT, ServiceSettings
+from shared.topology import SERVICES
 from tests.support.infra import fresh_namespace
 from tests.support.kafka_read import wait_for
 from tests.support.secure_kafka import SecureKafka, start_secure_kafka, stop_secure_kafka
-
-SERVICES = ("intake", "judicial", "assurance", "transport", "court")
 
 
 @pytest.fixture(scope="module")

@@ -18,13 +18,13 @@ from fastapi import FastAPI
 from shared.audit.http import create_audit_app
 from shared.audit.sources import AuditTarget
 from shared.security import load_matrix
+from shared.topology import SERVICES
 from shared.web.app import create_app
 from shared.web.routes import RouteTable
 from tests.support import infra
 from tests.support.auth import auth_headers
 from tests.support.service_app import started_runtime
 
-SERVICES = ("intake", "judicial", "assurance", "transport", "court")
 NOBODY = "(no token)"
 
 

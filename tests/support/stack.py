@@ -56,7 +56,7 @@ class Stack:
         assert process.returncode == 0, err.decode()
         return json.loads(out)
 
-    async def start(self, names: list[str], env: dict[str, str] | None = None) -> None:
+    async def start(self, names: Sequence[str], env: dict[str, str] | None = None) -> None:
         log_dir = REPO_ROOT / "var" / "log" / "e2e" / self.namespace
         if self.keystore_url is None:
             self.keystore_url = await create_database(self.pg_server)

@@ -16,8 +16,7 @@ from shared.infra.acls import (
     derive_acls,
 )
 from shared.messaging.topics import load_topics
-
-SERVICES = {"intake", "judicial", "assurance", "transport", "court"}
+from shared.topology import SERVICES
 
 
 def acls_of(acls: list[AclBinding], service: str, operation: str) -> set[str]:

@@ -10,6 +10,7 @@ from services.console import submission
 from services.console.steps import STEPS, FormProblem, allowed_steps, body_of, may
 from shared.security import load_matrix
 from shared.settings import REPO_ROOT
+from shared.topology import SERVICES
 
 
 def test_each_clerk_or_officer_sees_the_steps_of_the_service_they_record() -> None:
@@ -123,7 +124,7 @@ def test_every_act_the_apis_offer_by_post_has_a_form() -> None:
     offered = {(s.service, s.path) for s in STEPS.values()}
     offered |= {("intake", "/cases"), ("intake", "/cases/batch")}  # the submit page
     wanted = set()
-    for service in ("intake", "judicial", "assurance", "transport", "court"):
+    for service in SERVICES:
         document = json.loads((REPO_ROOT / "contracts" / "openapi" / f"{service}.json")
                               .read_text(encoding="utf-8"))
         wanted |= {(service, path) for path, methods in document["paths"].items()

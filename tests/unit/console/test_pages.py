@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from services.console.api import Apis
 from services.console.app import create_app
 from services.console.settings import ConsoleSettings
+from shared.topology import SERVICES
 
 CASE = {"case_id": "RWY-1", "full_name": "Rafael Caro Quintero", "legal_basis": "treaty",
         "requesting_district": "EDNY", "status": "in_judicial_process", "clearance": "cleared",
@@ -52,7 +53,7 @@ def answer(request: httpx.Request) -> httpx.Response:
 def client() -> TestClient:
     settings = ConsoleSettings(live_updates=False, cookie_secret="s" * 32)
     urls = {name: f"http://{name}" for name in
-            ("intake", "judicial", "assurance", "transport", "court", "audit")}
+            (*SERVICES, "audit")}
     app = create_app(settings, Apis(urls, transport=httpx.MockTransport(answer)))
     return TestClient(app, base_url="http://console.test")
 

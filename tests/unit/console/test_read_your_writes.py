@@ -16,6 +16,7 @@ from services.console import app as console_app
 from services.console.api import Apis
 from services.console.app import create_app
 from services.console.settings import ConsoleSettings
+from shared.topology import SERVICES
 
 from .test_pages import DETAIL, sign_in
 
@@ -46,7 +47,7 @@ class Intake:
 def client_for(intake: Intake) -> TestClient:
     settings = ConsoleSettings(live_updates=False, cookie_secret="s" * 32)
     urls = {name: f"http://{name}" for name in
-            ("intake", "judicial", "assurance", "transport", "court", "audit")}
+            (*SERVICES, "audit")}
     app = create_app(settings, Apis(urls, transport=httpx.MockTransport(intake)))
     return TestClient(app, base_url="http://console.test")
 

@@ -14,12 +14,12 @@ from shared.security import load_matrix
 from shared.security.permissions import render_markdown
 from shared.service import ServiceRuntime
 from shared.settings import ServiceSettings
+from shared.topology import SERVICES
 from shared.web.app import create_app
 from shared.web.auth import MissingPermissionRule, Security
 from shared.web.routes import RouteTable
 from tests.support.auth import auth_headers
 
-SERVICES = ("intake", "judicial", "assurance", "transport", "court")
 REQUIRED_ROLES = {"operator", "judicial_clerk", "assurance_officer", "transport_officer",
                   "court_clerk", "auditor", "service"}
 
