@@ -18,14 +18,13 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.envsettings import EnvSettings
 
 DEFAULT_LEGAL_TIMEZONE = "America/Mexico_City"
 
 
-class LegalTimeSettings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
-
+class LegalTimeSettings(EnvSettings):
     legal_timezone: str = Field(default=DEFAULT_LEGAL_TIMEZONE,
                                 validation_alias="LEGAL_TIMEZONE")
 

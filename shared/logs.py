@@ -9,7 +9,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from shared.envsettings import EnvSettings
 
 # Attributes every record has, and uvicorn's ANSI-coloured duplicate of the message.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
@@ -35,11 +37,10 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-class LogSettings(BaseSettings):
+class LogSettings(EnvSettings):
     """LOG_LEVEL (INFO): for the tools; a service reads it with its ServiceSettings."""
 
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True,
-                                      env_ignore_empty=True)
+    model_config = SettingsConfigDict(env_ignore_empty=True)  # empty means unset
 
     level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.db import with_database
+from shared.envsettings import EnvSettings
 from shared.messaging.kafka import default_bootstrap
 from shared.messaging.security import KafkaSecuritySettings
 from shared.pii.settings import PiiSettings
@@ -27,11 +27,9 @@ def service_database_url(server_url: str, service: str, prefix: str = "runway") 
     return with_database(server_url, f"{prefix}_{service}")
 
 
-class KafkaClientSettings(BaseSettings):
+class KafkaClientSettings(EnvSettings):
     """Which cluster a Kafka client of Runway joins, how it authenticates, and the prefix of
     its topics: read alike by every service and by the console's live updates."""
-
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
     kafka_bootstrap_servers: str = Field(default_factory=default_bootstrap,
                                          validation_alias="KAFKA_BOOTSTRAP_SERVERS")
@@ -42,8 +40,6 @@ class KafkaClientSettings(BaseSettings):
 
 
 class ServiceSettings(KafkaClientSettings):
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
-
     service_name: str = Field(default="runway", validation_alias="RUNWAY_SERVICE")
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
     service_database_url: str | None = Field(default=None,
@@ -89,11 +85,9 @@ class ServiceSettings(KafkaClientSettings):
         return self.pii.resolved_keystore_url(self.database_url, self.data_dir)
 
 
-class ToolSettings(BaseSettings):
+class ToolSettings(EnvSettings):
     """What Runway's command-line tools (runway, runway-stack, runway-infra, runway-relay)
     read from the environment beside Kafka's settings; the services read ServiceSettings."""
-
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
     # None when unset: the `runway` commands then take the running stack's namespace.

@@ -8,15 +8,14 @@ default treaty art. 8's "not_imposed" and "not_carried_out". A scope of only "no
 from __future__ import annotations
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.envsettings import EnvSettings
 
 from .domain import TREATY_SUFFICIENT_SCOPES, Policy
 from .events import Scope
 
 
-class AssuranceSettings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
-
+class AssuranceSettings(EnvSettings):
     sufficient_scopes: frozenset[Scope] = Field(default=TREATY_SUFFICIENT_SCOPES, min_length=1,
                                                 validation_alias="ASSURANCE_SUFFICIENT_SCOPES")
 

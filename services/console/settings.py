@@ -10,7 +10,6 @@ from __future__ import annotations
 import secrets
 
 from pydantic import AliasChoices, Field
-from pydantic_settings import SettingsConfigDict
 
 from shared import stackfile
 from shared.security.settings import AuthSettings
@@ -22,8 +21,6 @@ AUDIT_PORT = 8010  # `runway audit serve`'s default
 
 
 class ConsoleSettings(KafkaClientSettings):
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
-
     http_host: str = Field(default="127.0.0.1", validation_alias="HTTP_HOST")
     http_port: int = Field(default=DEFAULT_PORT, ge=1, le=65535,
                            validation_alias=AliasChoices("CONSOLE_HTTP_PORT", "HTTP_PORT"))

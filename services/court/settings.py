@@ -13,17 +13,15 @@ temporarily surrendered person is due back in Mexico.
 from __future__ import annotations
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.envsettings import EnvSettings
 from shared.legaltime import LegalTimeSettings
 from shared.runtime_settings import per_runtime
 
 from .domain import Policy
 
 
-class CourtSettings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
-
+class CourtSettings(EnvSettings):
     initial_appearance_limit_hours: float = Field(
         default=48.0, gt=0, le=24 * 30, validation_alias="INITIAL_APPEARANCE_LIMIT_HOURS")
     return_to_mexico_due_days: int = Field(default=0, ge=0, le=365,

@@ -7,14 +7,12 @@
 from __future__ import annotations
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.envsettings import EnvSettings
 from shared.runtime_settings import per_runtime
 
 
-class IntakeSettings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
-
+class IntakeSettings(EnvSettings):
     # How often the erasure reconciler looks for erasures whose event is missing, and how old
     # an erasure must be before it does (an erasure request still in flight is left alone).
     erasure_reconcile_interval_s: float = Field(

@@ -11,8 +11,8 @@ from datetime import date, timedelta
 from typing import Literal
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.envsettings import EnvSettings
 from shared.runtime_settings import per_runtime
 
 from .days import MEXICAN_HOLIDAYS, DayCounting, Policy
@@ -24,9 +24,7 @@ def _default_stopper() -> list[Stopper]:
     return ["formal_request_received"]
 
 
-class JudicialSettings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
-
+class JudicialSettings(EnvSettings):
     provisional_detention_days: int = Field(default=60, ge=1, le=365,
                                             validation_alias="PROVISIONAL_DETENTION_DAYS")
     # A JSON list, e.g. '["hearing_held", "consent_given"]'; the first of these steps

@@ -13,8 +13,8 @@ TRANSPORT_DEFAULT_AIRPORT: optional {"airport", "city"} for districts not in the
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.envsettings import EnvSettings
 from shared.runtime_settings import per_runtime
 from shared.service import ServiceRuntime
 
@@ -27,9 +27,7 @@ class AirportSetting(BaseModel):
     city: str = Field(min_length=1, max_length=100)
 
 
-class TransportSettings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
-
+class TransportSettings(EnvSettings):
     district_airports: dict[str, AirportSetting] = Field(
         default_factory=dict, validation_alias="TRANSPORT_DISTRICT_AIRPORTS")
     default_airport: AirportSetting | None = Field(

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.envsettings import EnvSettings
 
 
-class CliSettings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
-
+class CliSettings(EnvSettings):
     actor: str | None = Field(default=None, validation_alias="RUNWAY_ACTOR")
     user: str = Field(default="operator", validation_alias="USER")
     role: str = Field(default="operator", validation_alias="RUNWAY_ROLE")

@@ -24,9 +24,9 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.transport.planning import AircraftOffer as Aircraft  # what transport plans with
+from shared.envsettings import EnvSettings
 from shared.legaltime import legal_date, zone
 
 from .defendants import DEFENDANTS, NATIONAL_SECURITY, Defendant
@@ -174,10 +174,8 @@ def named(key: str) -> Scenario:
     return found
 
 
-class DemoSettings(BaseSettings):
+class DemoSettings(EnvSettings):
     """Which scenario `make run` plays: `make run SCENARIO=feb-2025` sets RUNWAY_SCENARIO."""
-
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
     scenario: str = Field(default=DEFAULT, validation_alias="RUNWAY_SCENARIO")
 

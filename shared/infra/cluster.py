@@ -41,10 +41,11 @@ from string import Template
 import asyncpg
 import httpx
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from shared import process, stackfile, topology
 from shared.db import asyncpg_dsn, with_database
+from shared.envsettings import EnvSettings
 from shared.messaging.kafka import make_admin
 from shared.messaging.topics import ensure_topics, load_topics
 from shared.process import ServiceProcess
@@ -62,10 +63,10 @@ FIRST_BROKER_PORT = 19_092
 STATS_PORT = 18_999
 
 
-class BrokerSettings(BaseSettings):
+class BrokerSettings(EnvSettings):
     """What the cluster's brokers are started with, as deploy/kafka/kafka.sh reads it too."""
 
-    model_config = SettingsConfigDict(extra="ignore", env_ignore_empty=True)
+    model_config = SettingsConfigDict(env_ignore_empty=True)  # empty means unset
 
     heap: str = Field(default="-Xms256m -Xmx512m", validation_alias="KAFKA_HEAP_OPTS")
     kafka_version: str = Field(default="4.1.1", validation_alias="KAFKA_VERSION")

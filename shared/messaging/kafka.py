@@ -9,17 +9,17 @@ from __future__ import annotations
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
+from shared.envsettings import EnvSettings
 from shared.messaging.security import KafkaSecurity, options
 
 
-class KafkaSettings(BaseSettings):
+class KafkaSettings(EnvSettings):
     """Where the cluster is: KAFKA_BOOTSTRAP_SERVERS, else the local broker of
     deploy/kafka/kafka.sh on KAFKA_PORT (9092). Empty counts as unset."""
 
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True,
-                                      env_ignore_empty=True)
+    model_config = SettingsConfigDict(env_ignore_empty=True)  # empty means unset
 
     bootstrap_servers: str = Field(default="", validation_alias="KAFKA_BOOTSTRAP_SERVERS")
     port: int = Field(default=9092, ge=1, le=65535, validation_alias="KAFKA_PORT")

@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.envsettings import EnvSettings
 
 Protocol = Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"]
 Mechanism = Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"]
@@ -98,10 +99,8 @@ def options(security: KafkaSecurity | None) -> dict[str, Any]:
     return security.client_options() if security is not None else {}
 
 
-class KafkaSecuritySettings(BaseSettings):
+class KafkaSecuritySettings(EnvSettings):
     """The environment's Kafka security settings, before the password file is read."""
-
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
     protocol: Protocol = Field(default="PLAINTEXT", validation_alias="KAFKA_SECURITY_PROTOCOL")
     mechanism: Mechanism = Field(default="SCRAM-SHA-512", validation_alias="KAFKA_SASL_MECHANISM")

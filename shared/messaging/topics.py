@@ -9,8 +9,9 @@ import yaml
 from aiokafka.admin import NewTopic
 from aiokafka.errors import TopicAlreadyExistsError, for_code
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
+from shared.envsettings import EnvSettings
 from shared.messaging.kafka import make_admin
 from shared.messaging.security import KafkaSecurity
 
@@ -26,12 +27,11 @@ class TopicSpec:
     config: dict[str, str] = field(default_factory=dict)
 
 
-class TopicSettings(BaseSettings):
+class TopicSettings(EnvSettings):
     """Where the topic declarations are (RUNWAY_CONTRACTS_DIR, else <repo>/contracts) and how
     many partitions each topic gets (RUNWAY_TOPIC_PARTITIONS, else what topics.yaml says)."""
 
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True,
-                                      env_ignore_empty=True)
+    model_config = SettingsConfigDict(env_ignore_empty=True)  # empty means unset
 
     contracts_dir: Path = Field(default=Path(__file__).resolve().parents[2] / "contracts",
                                 validation_alias="RUNWAY_CONTRACTS_DIR")

@@ -11,17 +11,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.db import with_database
+from shared.envsettings import EnvSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 KEYSTORE_DATABASE = "runway_keys"
 
 
-class PiiSettings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
-
+class PiiSettings(EnvSettings):
     keystore_url: str | None = Field(default=None, validation_alias="RUNWAY_KEYSTORE_URL")
     keyring_path: Path = Field(default=REPO_ROOT / "var" / "keys" / "keyring.json",
                                validation_alias="RUNWAY_PII_KEYRING")

@@ -10,15 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.envsettings import EnvSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LOCAL_ISSUER = "runway-local"
 
 
-class AuthSettings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
-
+class AuthSettings(EnvSettings):
     issuer: str = Field(default=LOCAL_ISSUER, validation_alias="RUNWAY_AUTH_ISSUER")
     audience: str = Field(default="runway", validation_alias="RUNWAY_AUTH_AUDIENCE")
     jwks: str | None = Field(default=None, validation_alias="RUNWAY_AUTH_JWKS",

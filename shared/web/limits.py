@@ -21,9 +21,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.envsettings import EnvSettings
 
 from .asgi import HttpMiddleware
 
@@ -33,9 +34,7 @@ BATCH_BODY: dict[str, Any] = {BODY_LIMIT_KEY: "batch"}
 """`openapi_extra` of a route whose body may be as large as the batch limit."""
 
 
-class BodyLimitSettings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
-
+class BodyLimitSettings(EnvSettings):
     max_request_bytes: int = Field(default=MIB, ge=1, validation_alias="RUNWAY_MAX_REQUEST_BYTES")
     max_batch_request_bytes: int = Field(default=8 * MIB, ge=1,
                                          validation_alias="RUNWAY_MAX_BATCH_REQUEST_BYTES")
