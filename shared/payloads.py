@@ -14,8 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class Frozen(BaseModel):
-    """A payload, or a part of one: immutable once built, and refusing a field it does not
-    declare (a producer's typo fails where it is made, not in a consumer)."""
+    """A payload, or a part of one, or a file Runway writes and reads back: immutable once
+    built, and refusing a field it does not declare (a producer's typo fails where it is made,
+    not in a consumer)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 

@@ -14,8 +14,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
+from shared.payloads import Frozen
 from shared.settings import REPO_ROOT, ToolSettings
 
 STACK_FILE_ENV = "RUNWAY_STACK_FILE"
@@ -32,18 +33,13 @@ class StackFileError(Exception):
     """The description exists but can't be used; the message says which file and why."""
 
 
-class _Stored(BaseModel):
-    # A file that names a field this version does not know, or lacks one, is not ours to guess.
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class StackService(_Stored):
+class StackService(Frozen):
     url: str
     store: str
     log: str
 
 
-class StackDescription(_Stored):
+class StackDescription(Frozen):
     format: Literal[1] = FORMAT
     services: dict[str, StackService]
     kafka_bootstrap: str

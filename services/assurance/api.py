@@ -8,13 +8,14 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
+from pydantic import Field, StrictBool, StringConstraints
 
 from shared.eventstore import EventContext
 from shared.service import ServiceRuntime
 from shared.web.app import Runtime
 from shared.web.params import Offset
 from shared.web.reads import add_show
+from shared.web.requests import ChargeId, RequestBody, ShortText
 from shared.web.steps import Step, register_by_path
 
 from . import domain, handling, read_model, responses
@@ -23,18 +24,12 @@ from .events import DiplomaticNote, Scope
 from .settings import AssuranceSettings
 from .view import case_view
 
-ChargeId = Annotated[str, StringConstraints(min_length=1, max_length=40)]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=300)]
 Reason = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
 CaseId = Annotated[str, Path(min_length=1, max_length=200)]
 AssuranceId = Annotated[str, Path(min_length=1, max_length=100)]
 
 
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class AssuranceRequestBody(Body):
+class AssuranceRequestBody(RequestBody):
     """Mexico (or the OIA on its behalf) asked the US for assurances on these charges."""
 
     charge_ids: list[ChargeId] = Field(min_length=1, max_length=100)
@@ -42,21 +37,21 @@ class AssuranceRequestBody(Body):
     note: str | None = Field(default=None, max_length=2000)
 
 
-class AssuranceBody(Body):
+class AssuranceBody(RequestBody):
     """A US assurance received by diplomatic note."""
 
     assurance_id: str = Field(min_length=1, max_length=100,
                               pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
     scope: list[Scope] = Field(min_length=1, max_length=3,
                                description="not_sought | not_imposed | not_carried_out")
-    diplomatic_note_reference: Text
-    issuing_authority: Text
+    diplomatic_note_reference: ShortText
+    issuing_authority: ShortText
     issued_on: date
     charge_ids: list[ChargeId] = Field(min_length=1, max_length=100,
                                        description="the capital charges it covers")
 
 
-class DecisionBody(Body):
+class DecisionBody(RequestBody):
     """Mexico's evaluation of an assurance."""
 
     accepted: StrictBool
@@ -64,21 +59,21 @@ class DecisionBody(Body):
     reason: Reason
 
 
-class WithdrawalBody(Body):
+class WithdrawalBody(RequestBody):
     """The US withdrew the assurance, or Mexico revoked its acceptance."""
 
     withdrawn_on: date
     reason: Reason
 
 
-class DojCommitmentBody(Body):
+class DojCommitmentBody(RequestBody):
     """National-security basis: a written commitment not to seek death, with its scope as
     data. It clears only the counts it covers, of the prosecution it binds, and nothing if it
     seeks death."""
 
-    reference: Text
+    reference: ShortText
     committed_on: date = Field(description="the commitment's legal date")
-    authority: Text
+    authority: ShortText
     scope: Reason = Field(description="the commitment's words")
     charge_ids: list[ChargeId] | None = Field(
         default=None, min_length=1, max_length=100,
@@ -112,7 +107,7 @@ CASE = ("case_id", CaseId)
 ASSURANCE = (CASE, ("assurance_id", AssuranceId))
 
 
-def _step(path: str, command: type[Body], operation: str, summary: str, prepare: Prepare,
+def _step(path: str, command: type[RequestBody], operation: str, summary: str, prepare: Prepare,
           *, ids: tuple[tuple[str, Any], ...] = (CASE,), status_code: int = 200,
           takes_body: bool = True) -> Step:
     return Step(f"/{{case_id}}/{path}", command, operation, summary, prepare,
@@ -142,7 +137,7 @@ STEPS: tuple[Step, ...] = (
               s, b.reference, b.committed_on, b.authority, b.scope, now,
               charge_ids=b.charge_ids, prosecuting_authority=b.prosecuting_authority,
               seeks_death=b.seeks_death), status_code=201),
-    _step("clearance/evaluation", Body, "evaluate",
+    _step("clearance/evaluation", RequestBody, "evaluate",
           "Re-evaluate clearance; 409 capital_charge_uncovered names the gaps",
           lambda _b, now, _p, _i: lambda s: domain.evaluate(s, now), takes_body=False),
 )
@@ -152,7 +147,7 @@ def routes(runtime: ServiceRuntime, settings: AssuranceSettings) -> Sequence[API
     policy = settings.policy()
     router = APIRouter(prefix="/cases", tags=["cases"])
 
-    async def run_step(rt: ServiceRuntime, ids: Ids, body: Body | None,
+    async def run_step(rt: ServiceRuntime, ids: Ids, body: RequestBody | None,
                        context: EventContext, step: Step) -> dict[str, Any]:
         """One step: one transaction that loads the case, decides, appends and projects."""
         decide = step.decide(body, rt.clock.now(), policy, ids)

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
+from pydantic import Field, StrictBool, StringConstraints
 
 from shared.errors import InvalidRequest, Problem
 from shared.eventstore import EventContext, NewEvent
@@ -22,6 +22,7 @@ from shared.service import ServiceRuntime
 from shared.web.app import Runtime
 from shared.web.params import Instant, Offset
 from shared.web.reads import add_show
+from shared.web.requests import ChargeId, RequestBody, ShortText
 from shared.web.steps import Step, register
 
 from . import domain, handling, read_model, responses
@@ -31,8 +32,6 @@ from .events import ChargeText, Plea, SpecialtyException
 from .settings import settings_of
 from .view import as_of, case_view
 
-ChargeId = Annotated[str, StringConstraints(min_length=1, max_length=40)]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=300)]
 LongText = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
 CaseId = Annotated[str, Path(min_length=1, max_length=200)]
 ChargeIds = Annotated[list[ChargeId], Field(min_length=1, max_length=100)]
@@ -41,24 +40,20 @@ Result = dict[str, Any]
 DISTRICT = r"^[A-Z]{2,5}$"
 
 
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class DocketBody(Body):
+class DocketBody(RequestBody):
     docket_number: str = Field(min_length=1, max_length=100,
                                pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._:/()-]*$",
                                examples=["1:09-cr-00466"])
 
 
-class InitialAppearanceBody(Body):
+class InitialAppearanceBody(RequestBody):
     """Rule 5: the person before a magistrate judge in the charging district."""
 
     held_at: Instant = Field(description="when the appearance took place (with offset)")
-    magistrate: Text
+    magistrate: ShortText
 
 
-class DetentionBody(Body):
+class DetentionBody(RequestBody):
     """The detention hearing's result: detained, or released on conditions."""
 
     decided_on: date
@@ -68,15 +63,15 @@ class DetentionBody(Body):
     grounds: LongText | None = Field(default=None, description="why detention was ordered")
 
 
-class ArraignmentBody(Body):
+class ArraignmentBody(RequestBody):
     arraigned_on: date
     plea: Plea = Field(description="guilty | not_guilty | nolo_contendere")
     charge_ids: ChargeIds
 
 
-class ChargeBody(Body):
+class ChargeBody(RequestBody):
     charge_id: ChargeId
-    statute: Text
+    statute: ShortText
     description: LongText
     facts_of: ChargeId | None = Field(
         default=None, description="the charge of the case whose facts (as the extradition "
@@ -85,34 +80,34 @@ class ChargeBody(Body):
         "its facts, any other rests on other facts and needs Mexico's consent")
 
 
-class SupersedingIndictmentBody(Body):
+class SupersedingIndictmentBody(RequestBody):
     filed_on: date
     charges: list[ChargeBody] = Field(min_length=1, max_length=100)
 
 
-class ConsentRequestBody(Body):
+class ConsentRequestBody(RequestBody):
     """The US asked Mexico to consent to prosecution on charges outside the grant."""
 
     requested_on: date
     charge_ids: ChargeIds
-    diplomatic_note_reference: Text | None = None
+    diplomatic_note_reference: ShortText | None = None
 
 
-class ConsentBody(Body):
+class ConsentBody(RequestBody):
     """Mexico's answer by diplomatic note."""
 
     granted: StrictBool
     decided_on: date
-    diplomatic_note_reference: Text
+    diplomatic_note_reference: ShortText
     charge_ids: ChargeIds
 
 
-class SpecialtyExceptionBody(Body):
+class SpecialtyExceptionBody(RequestBody):
     """A finding that an exception of treaty art. 17 applies (each exception its own facts)."""
 
     exception: SpecialtyException
     found_on: date
-    reference: Text = Field(description="the court's finding or order")
+    reference: ShortText = Field(description="the court's finding or order")
     free_to_leave_on: date | None = Field(default=None,
                                           description="stayed_after_free_to_leave")
     left_on: date | None = Field(default=None, description="left_and_returned")
@@ -122,31 +117,31 @@ class SpecialtyExceptionBody(Body):
                                        description="offence_after_extradition: the counts")
 
 
-class ReextraditionRequestBody(Body):
+class ReextraditionRequestBody(RequestBody):
     """A third state asked the US for the person."""
 
-    requesting_state: Text
+    requesting_state: ShortText
     requested_on: date
-    reference: Text | None = None
+    reference: ShortText | None = None
 
 
-class ReextraditionConsentBody(Body):
+class ReextraditionConsentBody(RequestBody):
     """Mexico's answer by diplomatic note on onward extradition to a third state."""
 
-    requesting_state: Text
+    requesting_state: ShortText
     granted: StrictBool
     decided_on: date
-    diplomatic_note_reference: Text
+    diplomatic_note_reference: ShortText
 
 
-class OnwardSurrenderBody(Body):
-    requesting_state: Text
+class OnwardSurrenderBody(RequestBody):
+    requesting_state: ShortText
     surrendered_on: date
 
 
-class ProceedingsEndedBody(Body):
+class ProceedingsEndedBody(RequestBody):
     ended_on: date
-    outcome: Text = Field(examples=["convicted", "acquitted", "dismissed"])
+    outcome: ShortText = Field(examples=["convicted", "acquitted", "dismissed"])
 
 
 def _detention_detail(body: DetentionBody) -> str | None:
@@ -214,7 +209,7 @@ def _fields(decide: Callable[..., list[NewEvent]], *fields: str,
     return prepare
 
 
-def _step(path: str, command: type[Body], operation: str, summary: str, prepare: Prepare,
+def _step(path: str, command: type[RequestBody], operation: str, summary: str, prepare: Prepare,
           *, status_code: int = 200) -> Step:
     return Step(f"/{{case_id}}/{path}", command, operation, summary, prepare,
                 responses.CaseView, ids=(("case_id", CaseId),), status_code=status_code)
@@ -265,7 +260,7 @@ STEPS: tuple[Step, ...] = (
 )
 
 
-async def run_step(rt: ServiceRuntime, case_id: str, body: Body, context: EventContext,
+async def run_step(rt: ServiceRuntime, case_id: str, body: RequestBody, context: EventContext,
                    step: Step) -> Result:
     """One clerk step: one transaction that loads the case, decides, appends and projects;
     the answer is the case's view as of now."""

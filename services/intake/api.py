@@ -13,7 +13,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from shared.errors import InvalidRequest, NotFound, RuleViolation
@@ -26,6 +26,7 @@ from shared.web.actor import Context
 from shared.web.app import Runtime
 from shared.web.limits import BATCH_BODY
 from shared.web.params import CaseIdPath, Offset
+from shared.web.requests import RequestBody
 
 from . import domain, read_model, responses
 from . import rules as R  # noqa: N812 (the rule book: R.X)
@@ -50,10 +51,8 @@ class SubmittedPerson(Person):
         default=(), max_length=10)
 
 
-class Submission(BaseModel):
+class Submission(RequestBody):
     """An extradition request as an operator submits it."""
-
-    model_config = ConfigDict(extra="forbid")
 
     request_reference: str | None = Field(
         default=None, max_length=200,
@@ -72,21 +71,18 @@ class Submission(BaseModel):
         "from the moment it is entered")
 
 
-class Batch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Batch(RequestBody):
     requests: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_BATCH)
 
 
-class Erasure(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Erasure(RequestBody):
     reason: str = Field(min_length=1, max_length=2000,
                         description="the legal ground (e.g. a court order's reference); it is "
                                     "recorded in the log, so it must not contain the person's "
                                     "personal data")
 
 
-class Amendment(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Amendment(RequestBody):
     charges: tuple[Charge, ...] = Field(max_length=MAX_CHARGES)
     reason: str = Field(min_length=1, max_length=2000)
     expected_version: int | None = Field(

@@ -8,7 +8,6 @@ from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     StrictBool,
@@ -17,6 +16,7 @@ from pydantic import (
 )
 
 from shared.web.params import Instant
+from shared.web.requests import RequestBody
 
 from .events import RefusalGround, SurrenderKind
 
@@ -25,8 +25,8 @@ AmparoId = Annotated[str, Field(min_length=1, max_length=100,
 Text = Annotated[str, Field(min_length=1, max_length=4000)]
 
 
-class Command(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class Command(RequestBody):
+    model_config = ConfigDict(frozen=True)
 
 
 class OrderProvisionalDetention(Command):

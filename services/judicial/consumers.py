@@ -20,13 +20,13 @@ import logging
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.consumer import Handler
 from shared.eventstore import Actor, EventContext, NewEvent
 from shared.legaltime import configured_zone_name, legal_date
 from shared.messaging.cloudevents import ConsumedEvent
+from shared.messaging.tolerant import Tolerant
 from shared.service import ConsumerSpec, ServiceRuntime
 
 from . import domain
@@ -42,19 +42,15 @@ CHARGES_AMENDED_V1 = "intake.charges_amended.v1"
 CUSTODY_TRANSFERRED_V1 = "transport.custody_transferred.v1"
 
 
-class _Tolerant(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class _Person(_Tolerant):
+class _Person(Tolerant):
     person_id: str | None = None  # v2 only
 
 
-class _Charge(_Tolerant):
+class _Charge(Tolerant):
     charge_id: str
 
 
-class IntakeRequest(_Tolerant):
+class IntakeRequest(Tolerant):
     case_id: str
     legal_basis: LegalBasis
     requesting_district: str
@@ -64,13 +60,13 @@ class IntakeRequest(_Tolerant):
     us_request_reference: str | None = None
 
 
-class IntakeAmendment(_Tolerant):
+class IntakeAmendment(Tolerant):
     case_id: str
     charges: tuple[_Charge, ...]
     reason: str = ""
 
 
-class CustodyTransfer(_Tolerant):
+class CustodyTransfer(Tolerant):
     case_id: str
     flight_id: str
     transferred_at: datetime

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints, field_validator
 
 from shared.errors import NotFound, RuleViolation
 from shared.eventstore import EventContext
@@ -27,6 +27,7 @@ from shared.web.actor import Context
 from shared.web.app import Runtime
 from shared.web.lists import add_list_by_status
 from shared.web.params import Instant, Offset
+from shared.web.requests import RequestBody
 from shared.web.steps import Step, register_by_path
 
 from . import domain, holds, planning, read_model, responses
@@ -46,10 +47,6 @@ CaseIdPath = Annotated[str, Path(min_length=1, max_length=200)]
 Result = dict[str, Any]
 
 
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
 def _unique(values: list[str], what: str) -> list[str]:
     repeated = sorted({v for v in values if values.count(v) > 1})
     if repeated:
@@ -57,7 +54,7 @@ def _unique(values: list[str], what: str) -> list[str]:
     return values
 
 
-class ScheduleBody(Body):
+class ScheduleBody(RequestBody):
     aircraft: Name = Field(description="registration or name, e.g. XC-MGA")
     capacity: Capacity = Field(description="seats for people in custody")
     departure_base: Name = Field(description='e.g. "Mexico City (AIFA)"')
@@ -71,15 +68,15 @@ class ScheduleBody(Body):
         return _unique(value, "stops")
 
 
-class AssignBody(Body):
+class AssignBody(RequestBody):
     case_id: CaseId
 
 
-class RemovalBody(Body):
+class RemovalBody(RequestBody):
     detail: Text = Field(description="why the operator takes the person off")
 
 
-class CustodyBody(Body):
+class CustodyBody(RequestBody):
     case_id: CaseId
     transferred_at: Instant
     place: Name = Field(description="e.g. aboard the aircraft at AIFA")
@@ -87,31 +84,31 @@ class CustodyBody(Body):
     us_marshal: Name
 
 
-class DepartureBody(Body):
+class DepartureBody(RequestBody):
     departed_at: Instant
 
 
-class LandingBody(Body):
+class LandingBody(RequestBody):
     airport: Airport
     landed_at: Instant
 
 
-class DiversionBody(Body):
+class DiversionBody(RequestBody):
     diverted_to: Airport
     reason: Text
     diverted_at: Instant | None = Field(default=None, description="default: now")
 
 
-class CancellationBody(Body):
+class CancellationBody(RequestBody):
     reason: Text
 
 
-class AircraftBody(Body):
+class AircraftBody(RequestBody):
     aircraft: Name
     capacity: Capacity
 
 
-class PlanBody(Body):
+class PlanBody(RequestBody):
     case_ids: list[CaseId] = Field(min_length=1, max_length=500)
     aircraft: list[AircraftBody] = Field(min_length=1, max_length=50)
     departure_base: Name
@@ -219,7 +216,7 @@ FLIGHT_AND_CASE: tuple[tuple[str, Any], ...] = (("flight_id", FlightIdPath),
                                                  ("case_id", CaseIdPath))
 
 
-def _step(path: str, command: type[Body], operation: str, summary: str,
+def _step(path: str, command: type[RequestBody], operation: str, summary: str,
           decide: FlightDecision, ids: tuple[tuple[str, Any], ...] = FLIGHT) -> Step:
     return Step(f"/flights/{{flight_id}}/{path}", command, operation, summary, decide,
                 responses.FlightView, ids)

@@ -16,12 +16,13 @@ from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from shared.errors import NotFound
 from shared.service import ServiceRuntime
 from shared.web.actor import Context
 from shared.web.params import Offset
+from shared.web.requests import RequestBody
 from shared.web.responses import IsoInstant, ResponseBody
 
 from . import redrive as decisions
@@ -75,8 +76,7 @@ class RedriveResult(ResponseBody):
     dead_letter: DeadLetter
 
 
-class DiscardBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class DiscardBody(RequestBody):
     reason: str = Field(min_length=3, max_length=2000,
                         description="why the message is not to be applied (kept on the row)")
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.consumer import Handler
 from shared.messaging.cloudevents import ConsumedEvent, ce_type
+from shared.messaging.tolerant import CaseEvent
 
 from . import names
 from .person import PERSON_CONTEXT, PersonRef, person_of_request
@@ -26,12 +26,7 @@ REQUEST_SUBMITTED_TYPES = (ce_type(REQUEST_SUBMITTED, 1), ce_type(REQUEST_SUBMIT
 PERSONAL_DATA_ERASED_V1 = ce_type("intake.personal_data_erased", 1)
 
 
-class _Case(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-    case_id: str = Field(min_length=1)
-
-
-class _Erasure(_Case):
+class _Erasure(CaseEvent):
     person_id: str | None = None
     erased_at: datetime
 
@@ -49,7 +44,7 @@ def recording_names(handler: Handler, vault: Callable[[], PersonalDataVault]) ->
     """`handler` for intake.request_submitted, plus the person's name into person_names."""
     async def on_request(event: ConsumedEvent, conn: AsyncConnection) -> None:
         await handler(event, conn)
-        case_id = _Case.model_validate(event.data).case_id
+        case_id = CaseEvent.model_validate(event.data).case_id
         person = person_of_request(event.data, event.schema_version)
         name = await display_name(vault(), person)
         await names.record_name(conn, case_id, person.person_id, name)

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from shared.jsoncanon import canonical_json
+from shared.messaging.tolerant import Tolerant
+from shared.payloads import Frozen
 
 from .sealing import Sealed
 
@@ -30,10 +32,8 @@ def new_person_id() -> str:
     return f"PER-{secrets.token_hex(10).upper()}"
 
 
-class PersonalData(BaseModel):
+class PersonalData(Frozen):
     """What identifies a person, sealed as one JSON document."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     given_names: str = Field(min_length=1, max_length=200)
     family_names: str = Field(min_length=1, max_length=200)
@@ -61,21 +61,17 @@ class PersonRef:
     legacy_name: str | None = None
 
 
-class _Tolerant(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class _ClearPerson(_Tolerant):
+class _ClearPerson(Tolerant):
     given_names: str = ""
     family_names: str = ""
 
 
-class _SealedPerson(_Tolerant):
+class _SealedPerson(Tolerant):
     person_id: str = Field(min_length=1)
     sealed: Sealed
 
 
-class _Request(_Tolerant):
+class _Request(Tolerant):
     person: dict[str, Any] | None = None
 
 

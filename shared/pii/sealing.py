@@ -14,9 +14,10 @@ from typing import Literal
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from shared.jsoncanon import canonical_json
+from shared.payloads import Frozen
 
 KEY_BYTES = 32    # AES-256
 NONCE_BYTES = 12  # GCM's standard nonce; random per sealing (a DEK seals very few blobs)
@@ -28,10 +29,8 @@ class SealBroken(ValueError):
     person or field, or sealed under another key."""
 
 
-class Sealed(BaseModel):
+class Sealed(Frozen):
     """Ciphertext of a person's personal data (JSON), AES-256-GCM under the person's data key."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     alg: Literal["A256GCM"] = Field(default="A256GCM",
                                     description="AES-256-GCM (NIST SP 800-38D)")
