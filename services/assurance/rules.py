@@ -21,7 +21,7 @@ from . import coverage
 from . import events as ev
 from .state import AssuranceCase
 
-TREATY_ART_8 = "US-Mexico Extradition Treaty (1978) art. 8"
+TREATY_ART_8 = f"{law.TREATY} art. 8"
 DOJ = "the DOJ's written commitment not to seek death (national-security basis)"
 RECORD = law.RECORD
 

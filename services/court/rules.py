@@ -16,14 +16,14 @@ from shared.rules import Gate, Reads, Rule, RuleBook
 from shared.rules.law import CHARGES_REQUIRED as CHARGES_REQUIRED
 from shared.rules.law import DATE_IN_FUTURE as DATE_IN_FUTURE
 from shared.rules.law import DATE_OUT_OF_ORDER as DATE_OUT_OF_ORDER
-from shared.rules.law import RECORD
+from shared.rules.law import NATIONAL_SECURITY_LAW, RECORD, TREATY
 
 from . import events as ev
 from . import specialty
 from .events import SpecialtyException
 from .specialty import Count, Onward
 
-TREATY_17 = "US-Mexico Extradition Treaty (1978) art. 17"
+TREATY_17 = f"{TREATY} art. 17"
 
 # --- the record and the order of the steps ------------------------------------------------
 
@@ -96,7 +96,7 @@ SPECIALTY_DEFENCE_UNAVAILABLE: Rule[Any] = Rule(
     "superseding counts need no consent from Mexico",
     "United States v. Valencia-Trujillo, 573 F.3d 1171 (11th Cir. 2009); Ker v. Illinois, "
     "119 U.S. 436 (1886) and Frisbie v. Collins, 342 U.S. 519 (1952) (Ker-Frisbie); United "
-    "States v. Alvarez-Machain, 504 U.S. 655 (1992); Ley de Seguridad Nacional",
+    f"States v. Alvarez-Machain, 504 U.S. 655 (1992); {NATIONAL_SECURITY_LAW}",
     Reads.NONE, satisfied_by=("judicial.national_security_transfer_authorized",))
 SPECIALTY_CONSENT_REQUIRED: Rule[Any] = Rule(
     "specialty_consent_required",

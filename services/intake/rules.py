@@ -13,11 +13,10 @@ from typing import Any
 from shared.rules import Reads, Rule, RuleBook
 from shared.rules.law import CHARGES_REQUIRED as CHARGES_REQUIRED
 from shared.rules.law import DATE_IN_FUTURE as DATE_IN_FUTURE
-from shared.rules.law import RECORD
+from shared.rules.law import NATIONAL_SECURITY_LAW, RECORD, TREATY
 
 from .events import REQUEST_SUBMITTED
 
-TREATY = "US-Mexico Extradition Treaty (1978)"
 PERSONAL_DATA = "Runway's personal-data policy (docs/personal-data.md)"
 
 # --- the request ---------------------------------------------------------------------------
@@ -48,7 +47,7 @@ CONSENT_STATEMENT_REQUIRED: Rule[Any] = Rule(
 WRITTEN_US_REQUEST_REQUIRED: Rule[Any] = Rule(
     "written_us_request_required",
     "a national-security transfer follows a written US request",
-    "Ley de Seguridad Nacional (transfers of 27 Feb 2025, 12 Aug 2025, 20 Jan 2026 each "
+    f"{NATIONAL_SECURITY_LAW} (transfers of 27 Feb 2025, 12 Aug 2025, 20 Jan 2026 each "
     "answered a written US request)", Reads.NONE)
 DATES_IN_ORDER: Rule[Any] = Rule(
     "dates_in_order",

@@ -19,15 +19,13 @@ from datetime import date, timedelta
 from typing import Any
 
 from shared.rules import Gate, Reads, Rule, RuleBook, law
+from shared.rules.law import AMPARO_LAW, NATIONAL_SECURITY_LAW, RECORD, TREATY
 
 from . import events as ev
 from .events import SurrenderKind
 from .state import State
 
-RECORD = law.RECORD
-TREATY = "US-Mexico Extradition Treaty (1978)"
 LEI = "Ley de Extradición Internacional (LEI)"
-AMPARO_LAW = "Ley de Amparo"
 
 
 @dataclass(frozen=True)
@@ -61,7 +59,7 @@ BASIS_CHANGE_NOT_ALLOWED: Rule[Any] = Rule(
     "before the handover; the change stops every clock, keeps the earlier proceedings in the "
     "record and records the amparo suspensions in force as overtaken (they no longer hold "
     "the person: the transfer is not an extradition, and the suits' pending state is kept)",
-    "Ley de Seguridad Nacional (transfer decision); Runway's record", Reads.NONE,
+    f"{NATIONAL_SECURITY_LAW} (transfer decision); Runway's record", Reads.NONE,
     satisfied_by=())
 PERSON_HANDED_OVER: Rule[OnDay] = Rule(
     "person_handed_over",
@@ -74,7 +72,7 @@ NATIONAL_SECURITY_HAS_NO_JUDICIAL_STEPS: Rule[OnDay] = Rule(
     "national_security_has_no_judicial_steps",
     "a national-security transfer has no judge, SRE decision or amparo steps: only the "
     "transfer authorisation is recorded",
-    "Ley de Seguridad Nacional (a transfer decision on a written US request, not an "
+    f"{NATIONAL_SECURITY_LAW} (a transfer decision on a written US request, not an "
     "extradition)", Reads.NONE,
     blocks=lambda s: _judicial(s.state) and s.state.national_security)
 
@@ -300,7 +298,7 @@ TEMPORARY_SURRENDER_ALREADY_AGREED: Rule[Any] = Rule(
     f"{TREATY} art. 15 and its 1997 protocol; {RECORD}", Reads.NONE)
 TRANSFER_ALREADY_AUTHORIZED: Rule[Any] = Rule(
     "transfer_already_authorized", "a national-security transfer is authorised once",
-    f"Ley de Seguridad Nacional; {RECORD}", Reads.NONE)
+    f"{NATIONAL_SECURITY_LAW}; {RECORD}", Reads.NONE)
 
 # What holds a person in Mexico, as the audit and transport read it (judged over judicial's
 # own state here).

@@ -162,8 +162,8 @@ UNPROCESSED_SAFETY_FACT: Rule[Sequence[object]] = Rule(
     "clearance, a release, an annulled order) was dead-lettered and waits unprocessed: the "
     "person is held until an operator re-drives or discards it",
     "Runway's fail-closed policy (issue 16): nobody is handed over on facts transport could "
-    "not apply; the facts it guards are those of US-Mexico Extradition Treaty (1978) art. 8, "
-    "Ley de Amparo arts. 125-128 and LEI arts. 33-35",
+    f"not apply; the facts it guards are those of {law.TREATY} art. 8, "
+    f"{law.AMPARO_LAW} arts. 125-128 and LEI arts. 33-35",
     Reads.RECORDED, blocks=lambda held: bool(held))
 
 RULES = RuleBook("transport", [

@@ -15,6 +15,10 @@ from . import Reads, Rule
 # --- the record itself ------------------------------------------------------------------------
 
 RECORD = "Runway's record: it states only acts that happened, in their order"
+# The laws the rules cite, named once so that every rule book cites them alike.
+TREATY = "US-Mexico Extradition Treaty (1978)"
+AMPARO_LAW = "Ley de Amparo"
+NATIONAL_SECURITY_LAW = "Ley de Seguridad Nacional"
 
 CASE_NOT_OPENED: Rule[Any] = Rule(
     "case_not_opened", "the case has not been opened in this service yet", RECORD, Reads.NONE,
@@ -27,10 +31,10 @@ DATE_OUT_OF_ORDER: Rule[Any] = Rule(
     Reads.LEGAL)
 CHARGES_REQUIRED: Rule[Any] = Rule(
     "charges_required", "a case names at least one charge",
-    "US-Mexico Extradition Treaty (1978) art. 10: the request states the offences", Reads.NONE)
+    f"{TREATY} art. 10: the request states the offences", Reads.NONE)
 BASIS_MISMATCH: Rule[Any] = Rule(
     "basis_mismatch", "the step belongs to another legal basis than the case's",
-    "LEI (treaty and simplified paths); Ley de Seguridad Nacional (national-security "
+    f"LEI (treaty and simplified paths); {NATIONAL_SECURITY_LAW} (national-security "
     "transfers)", Reads.NONE)
 
 # --- what holds a person in Mexico -------------------------------------------------------------
@@ -39,20 +43,20 @@ SURRENDER_NOT_ORDERED: Rule[Any] = Rule(
     "surrender_not_ordered",
     "Mexico has not authorised the handover: no full or temporary surrender order in force, "
     "and no national-security transfer authorisation",
-    "LEI arts. 33-34 (surrender order after the SRE's grant); Ley de Seguridad Nacional "
+    f"LEI arts. 33-34 (surrender order after the SRE's grant); {NATIONAL_SECURITY_LAW} "
     "(transfer authorisation)", Reads.NONE,
     satisfied_by=("judicial.surrender_ordered",
                   "judicial.national_security_transfer_authorized"))
 AMPARO_SUSPENSION_ACTIVE: Rule[Any] = Rule(
     "amparo_suspension_active",
     "an amparo suspension is in force: the person may not be surrendered",
-    "Ley de Amparo arts. 125-128 (suspension of the act claimed)", Reads.NONE,
+    f"{AMPARO_LAW} arts. 125-128 (suspension of the act claimed)", Reads.NONE,
     satisfied_by=("judicial.amparo_denied",))
 DEATH_PENALTY_CLEARANCE_MISSING: Rule[Any] = Rule(
     "death_penalty_clearance_missing",
     "a capital-eligible charge lacks an accepted assurance (treaty basis) or a DOJ commitment "
     "not to seek death (national-security basis)",
-    "US-Mexico Extradition Treaty (1978) art. 8; DOJ commitment on the national-security "
+    f"{TREATY} art. 8; DOJ commitment on the national-security "
     "basis", Reads.NONE,
     satisfied_by=("assurance.death_penalty_clearance_granted",))
 PICKUP_WINDOW_EXPIRED: Rule[Any] = Rule(
