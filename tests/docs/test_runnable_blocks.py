@@ -37,13 +37,13 @@ import pytest
 from shared import stackfile
 from shared.db import asyncpg_dsn, with_database
 from shared.infra.stack import discover_services
+from shared.settings import REPO_ROOT
 from shared.topology import SERVICES
 from tests.support.infra import fresh_namespace
 from tests.support.ports import free_offset
 
-ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+PAGES = [REPO_ROOT / "README.md", *sorted((REPO_ROOT / "docs").glob("*.md"))]
 
 # Five services starting and migrating their SQLite stores, then the whole scenario (about a
 # minute on a quiet machine), on a loaded one.
@@ -68,7 +68,7 @@ class Block:
 
     @property
     def name(self) -> str:
-        return f"{self.page.relative_to(ROOT)}:{self.line}"
+        return f"{self.page.relative_to(REPO_ROOT)}:{self.line}"
 
 
 def parse(page: Path) -> tuple[list[Block], list[str]]:
@@ -85,7 +85,7 @@ def parse(page: Path) -> tuple[list[Block], list[str]]:
             at += 1
         fence = FENCE.fullmatch(lines[at].strip()) if at < len(lines) else None
         end = next((i for i in range(at + 1, len(lines)) if lines[i].strip() == "```"), None)
-        where = f"{page.relative_to(ROOT)}:{index + 1}"
+        where = f"{page.relative_to(REPO_ROOT)}:{index + 1}"
         if fence is None or end is None:
             problems.append(f"{where}: {MARKER} must be followed by its expect lines and a "
                             "closed ```sh, ```bash or ```python block")
@@ -197,7 +197,7 @@ async def _doc_stack(kafka: str, tmp_path_factory: pytest.TempPathFactory,
                RUNWAY_DATA_DIR=str(home / "data"), RUNWAY_STACK_FILE=str(home / "stack.json"),
                PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", **store_env)
     process = await asyncio.create_subprocess_exec(
-        str(BIN / "runway-stack"), "up", "--scenario", cwd=ROOT, env=env,
+        str(BIN / "runway-stack"), "up", "--scenario", cwd=REPO_ROOT, env=env,
         start_new_session=True, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
     printed: list[str] = []
     try:
@@ -222,8 +222,9 @@ async def run(block: Block, stack: DocStack) -> tuple[int, str, str]:
         command = ["bash", "-c", f"set -euo pipefail\n[ ! -f {state} ] || . {state}\n"
                                  f"trap 'export -p > {state}' EXIT\nset -a\n{text}"]
     process = await asyncio.create_subprocess_exec(
-        *command, cwd=ROOT, env=stack.env, start_new_session=True, stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        *command, cwd=REPO_ROOT, env=stack.env, start_new_session=True,
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE)
     try:
         out, err = await asyncio.wait_for(process.communicate(), timeout=BLOCK_DEADLINE_S)
     except TimeoutError:

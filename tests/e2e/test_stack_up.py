@@ -13,11 +13,11 @@ import sys
 import time
 from pathlib import Path
 
+from shared.settings import REPO_ROOT
 from shared.topology import SERVICES
 from tests.support.ports import free_offset, free_port
 
 BIN = Path(sys.executable).parent
-ROOT = Path(__file__).resolve().parents[2]
 # Broker start (a JVM) plus five services migrating their SQLite stores, on a loaded machine.
 START_DEADLINE_S = 240
 POLL_S = 0.2
@@ -43,7 +43,7 @@ def stack_env(tmp_path: Path, kafka_port: int) -> dict[str, str]:
 
 async def run(*command: str, env: dict[str, str]) -> tuple[int, str, str]:
     process = await asyncio.create_subprocess_exec(
-        *command, env=env, cwd=ROOT, stdout=asyncio.subprocess.PIPE,
+        *command, env=env, cwd=REPO_ROOT, stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE)
     out, err = await asyncio.wait_for(process.communicate(), timeout=120)
     return process.returncode or 0, out.decode(), err.decode()

@@ -8,15 +8,15 @@ import signal
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from shared.settings import REPO_ROOT
 
 
 async def start(*args: str, env: dict[str, str] | None = None) -> asyncio.subprocess.Process:
     """Start `python -m ...` or a console script from the venv, with the repo on the path."""
-    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    full_env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), **(env or {})}
     command = [sys.executable, *args]
     return await asyncio.create_subprocess_exec(
-        *command, cwd=ROOT, env=full_env,
+        *command, cwd=REPO_ROOT, env=full_env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
 
 
@@ -25,9 +25,9 @@ def console_script(name: str) -> str:
 
 
 async def start_script(name: str, *args: str) -> asyncio.subprocess.Process:
-    full_env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    full_env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     return await asyncio.create_subprocess_exec(
-        console_script(name), *args, cwd=ROOT, env=full_env,
+        console_script(name), *args, cwd=REPO_ROOT, env=full_env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
 
 

@@ -10,9 +10,8 @@ from pydantic_settings import BaseSettings
 
 from shared.discovery import service_modules
 from shared.service import ServiceSpec
-from shared.settings import ServiceSettings
+from shared.settings import REPO_ROOT, ServiceSettings
 
-ROOT = Path(__file__).resolve().parents[2]
 INFRASTRUCTURE = {"kafka", "postgres"}
 
 
@@ -41,7 +40,7 @@ def test_without_database_url_the_embedded_sqlite_is_used(
 
 
 def test_compose_runs_exactly_the_services_in_the_repository() -> None:
-    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    compose = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
     named = set(compose["services"]) - INFRASTRUCTURE
     assert named == set(service_specs())
 
@@ -59,7 +58,7 @@ def setting_names(settings: type[BaseSettings]) -> set[object]:
 
 
 def test_compose_uses_the_local_ports_and_variable_names() -> None:
-    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    compose = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
     aliases = setting_names(ServiceSettings)
     for name, spec in service_specs().items():
         entry = compose["services"][name]
