@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
 
@@ -46,6 +46,16 @@ def as_utc(value: datetime) -> datetime:
 def iso_utc(value: datetime) -> str:
     """The one textual form of an instant used in hashes and on the wire."""
     return as_utc(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def iso_instant(value: datetime | None) -> str | None:
+    """An instant as a case view answers it (iso_utc), or None when there is none."""
+    return None if value is None else iso_utc(value)
+
+
+def iso_day(value: date | None) -> str | None:
+    """A day as a case view answers it (ISO 8601, 2025-08-12), or None when there is none."""
+    return None if value is None else value.isoformat()
 
 
 def parse_iso_utc(text: str) -> datetime:

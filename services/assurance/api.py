@@ -7,13 +7,13 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path
 from pydantic import Field, StrictBool, StringConstraints
 
 from shared.eventstore import EventContext
 from shared.service import ServiceRuntime
 from shared.web.app import Runtime
-from shared.web.params import Offset
+from shared.web.params import Limit, Offset
 from shared.web.reads import add_show
 from shared.web.requests import ChargeId, RequestBody, ShortText
 from shared.web.steps import Step, register_by_path
@@ -167,7 +167,7 @@ def routes(runtime: ServiceRuntime, settings: AssuranceSettings) -> Sequence[API
         rt: Runtime,
         cleared: bool | None = None,
         transfer_flagged: bool | None = None,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        limit: Limit = 100,
         offset: Offset = 0,
     ) -> dict[str, Any]:
         async with rt.database.connect() as conn:

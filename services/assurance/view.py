@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
-from shared.clock import iso_utc
+from shared.clock import iso_day, iso_instant
 
 from . import coverage, rules
 from .state import (
@@ -16,14 +15,6 @@ from .state import (
     DojCommitment,
     Transfer,
 )
-
-
-def _day(value: date | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-def _instant(value: datetime | None) -> str | None:
-    return None if value is None else iso_utc(value)
 
 
 def _charge(state: AssuranceCase, charge: CapitalCharge) -> dict[str, Any]:
@@ -47,18 +38,18 @@ def _assurance(state: AssuranceCase, assurance: Assurance) -> dict[str, Any]:
         "scope": list(assurance.scope), "scope_sufficient": assurance.scope_sufficient,
         "diplomatic_note_reference": assurance.diplomatic_note.reference,
         "issuing_authority": assurance.diplomatic_note.issuing_authority,
-        "issued_on": _day(assurance.issued_on), "charge_ids": list(assurance.charge_ids),
+        "issued_on": iso_day(assurance.issued_on), "charge_ids": list(assurance.charge_ids),
         # Charges it was given for that are still capital in the same form.
         "covers_current_charges": sorted(c for c, _ in assurance.covers & current),
-        "decided_on": _day(assurance.decided_on), "decision_reason": assurance.decision_reason,
-        "withdrawn_on": _day(assurance.withdrawn_on),
+        "decided_on": iso_day(assurance.decided_on), "decision_reason": assurance.decision_reason,
+        "withdrawn_on": iso_day(assurance.withdrawn_on),
         "withdrawal_reason": assurance.withdrawal_reason,
     }
 
 
 def _request(request: AssuranceRequest) -> dict[str, Any]:
     return {"charge_ids": list(request.charge_ids),
-            "requested_on": _day(request.requested_on), "note": request.note}
+            "requested_on": iso_day(request.requested_on), "note": request.note}
 
 
 def _clearance(state: AssuranceCase) -> dict[str, Any]:
@@ -69,11 +60,11 @@ def _clearance(state: AssuranceCase) -> dict[str, Any]:
         "uncovered_charge_ids": list(coverage.uncovered_charges(state)),
         "detail": rules.blocked_detail(state)}
     return {
-        "cleared": recorded.cleared, "since": _instant(recorded.since),
+        "cleared": recorded.cleared, "since": iso_instant(recorded.since),
         "basis": recorded.basis, "exception": recorded.exception,
         "charge_ids": list(recorded.charge_ids), "assurance_ids": list(recorded.assurance_ids),
         "doj_commitment_reference": recorded.doj_commitment_reference,
-        "withdrawn_at": _instant(recorded.withdrawn_at),
+        "withdrawn_at": iso_instant(recorded.withdrawn_at),
         "withdrawal_reason": recorded.withdrawal_reason,
         "blocked": blocked,
     }
@@ -81,7 +72,7 @@ def _clearance(state: AssuranceCase) -> dict[str, Any]:
 
 def _commitment(state: AssuranceCase, doj: DojCommitment) -> dict[str, Any]:
     return {
-        "reference": doj.reference, "committed_on": _day(doj.committed_on),
+        "reference": doj.reference, "committed_on": iso_day(doj.committed_on),
         "authority": doj.authority, "scope": doj.scope,
         "charge_ids": None if doj.charge_ids is None else list(doj.charge_ids),
         "prosecuting_authority": doj.prosecuting_authority, "seeks_death": doj.seeks_death,
@@ -96,15 +87,15 @@ def _transfer(state: AssuranceCase, transfer: Transfer) -> dict[str, Any]:
     handoff, or a commitment relied on, was entered on a later day than its legal date."""
     late = rules.RECORDED_AFTER_THE_FACT.blocking(state)
     return {
-        "transferred_at": _instant(transfer.transferred_at),
-        "transfer_legal_date": _day(transfer.transfer_on),
+        "transferred_at": iso_instant(transfer.transferred_at),
+        "transfer_legal_date": iso_day(transfer.transfer_on),
         "cleared_at_transfer": transfer.cleared_at_transfer,
         "flagged": transfer.flagged, "flag_reason": transfer.flag_reason,
         "flag": None if not transfer.flagged else {
             "rule": transfer.flag_reason,
             "statement": rules.RULES.statement(str(transfer.flag_reason)),
-            "transfer_legal_date": _day(transfer.transfer_on),
-            "clearance_legal_date": _day(transfer.clearance_on)},
+            "transfer_legal_date": iso_day(transfer.transfer_on),
+            "clearance_legal_date": iso_day(transfer.clearance_on)},
         "recorded_after_the_fact": late}
 
 

@@ -20,7 +20,7 @@ from shared.errors import InvalidRequest, Problem
 from shared.eventstore import EventContext, NewEvent
 from shared.service import ServiceRuntime
 from shared.web.app import Runtime
-from shared.web.params import Instant, Offset
+from shared.web.params import Instant, Limit, Offset
 from shared.web.reads import add_show
 from shared.web.requests import ChargeId, RequestBody, ShortText
 from shared.web.steps import Step, register
@@ -294,7 +294,7 @@ def routes(_runtime: ServiceRuntime) -> Sequence[APIRouter]:
             pattern=DISTRICT, description="a US district's abbreviation, e.g. EDNY")] = None,
         status: Annotated[responses.CourtStatus | None, Query()] = None,
         overdue_appearance: bool | None = None,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        limit: Limit = 100,
         offset: Offset = 0,
     ) -> dict[str, Any]:
         async with rt.database.connect() as conn:

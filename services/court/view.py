@@ -6,22 +6,14 @@ depends on the service clock and configuration (is the initial appearance overdu
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from shared.clock import iso_utc, parse_iso_utc
+from shared.clock import iso_day, iso_instant, parse_iso_utc
 
 from . import rules as R  # noqa: N812 (the rule book: R.X)
 from . import specialty
 from .state import Charge, CourtCase
-
-
-def _day(value: date | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-def _instant(value: datetime | None) -> str | None:
-    return None if value is None else iso_utc(value)
 
 
 def status(state: CourtCase) -> str:
@@ -56,8 +48,8 @@ def _charge(state: CourtCase, charge: Charge) -> dict[str, Any]:
         "flagged": charge.charge_id in state.flagged,
         "arraigned": charge.charge_id in state.arraigned_charge_ids,
         "consent": None if consent is None else {
-            "status": consent.status, "requested_on": _day(consent.requested_on),
-            "decided_on": _day(consent.decided_on),
+            "status": consent.status, "requested_on": iso_day(consent.requested_on),
+            "decided_on": iso_day(consent.decided_on),
             "diplomatic_note_reference": consent.diplomatic_note_reference},
     }
 
@@ -66,8 +58,8 @@ def _appearance(state: CourtCase) -> dict[str, Any]:
     held = state.appearance
     landed_at = state.intake.landed_at if state.intake else None
     return {
-        "status": "held" if held else "pending", "landed_at": _instant(landed_at),
-        "held_at": _instant(held.held_at) if held else None,
+        "status": "held" if held else "pending", "landed_at": iso_instant(landed_at),
+        "held_at": iso_instant(held.held_at) if held else None,
         "magistrate": held.magistrate if held else None,
         "hours_elapsed": held.hours_elapsed if held else None,
         "limit_hours": held.limit_hours if held else None,
@@ -90,7 +82,7 @@ def _specialty(state: CourtCase) -> dict[str, Any]:
                                         if specialty.awaiting_consent(state, c)],
         "exceptions": [{
             "exception": found.exception.value, "rule": R.EXCEPTIONS[found.exception].id,
-            "found_on": _day(found.found_on), "charge_ids": list(found.charge_ids)}
+            "found_on": iso_day(found.found_on), "charge_ids": list(found.charge_ids)}
             for found in state.exceptions],
     }
 
@@ -98,10 +90,10 @@ def _specialty(state: CourtCase) -> dict[str, Any]:
 def _reextraditions(state: CourtCase) -> list[dict[str, Any]]:
     """Third states' requests for the person, Mexico's answers, and what holds each back."""
     return [{
-        "requesting_state": name, "requested_on": _day(request.requested_on),
-        "consent": request.consent, "decided_on": _day(request.decided_on),
+        "requesting_state": name, "requested_on": iso_day(request.requested_on),
+        "consent": request.consent, "decided_on": iso_day(request.decided_on),
         "diplomatic_note_reference": request.diplomatic_note_reference,
-        "surrendered_on": _day(request.surrendered_on),
+        "surrendered_on": iso_day(request.surrendered_on),
         "blocked_by": [] if request.surrendered_on else R.onward_blocked_by(state, name),
     } for name, request in state.reextraditions.items()]
 
@@ -113,7 +105,7 @@ def _return(state: CourtCase) -> dict[str, Any]:
         "obligation": bool(intake and intake.return_obligation),
         "surrender_kind": intake.surrender_kind if intake else None,
         "conditions": intake.return_conditions if intake else None,
-        "due": due is not None, "due_on": _day(due.due_on) if due else None,
+        "due": due is not None, "due_on": iso_day(due.due_on) if due else None,
     }
 
 
@@ -125,26 +117,26 @@ def case_view(state: CourtCase) -> dict[str, Any]:
         "district": intake.district if intake else state.requesting_district,
         "legal_basis": state.legal_basis, "person_id": state.person_id,
         "intake": None if intake is None else {
-            "landed_at": _instant(intake.landed_at), "airport": intake.airport,
+            "landed_at": iso_instant(intake.landed_at), "airport": intake.airport,
             "flight_id": intake.flight_id, "landing_district": intake.landing_district,
             "landed_in_charging_district": intake.landing_district == intake.district},
         "docket_number": state.docket_number,
         "initial_appearance": _appearance(state),
         "detention": None if detention is None else {
-            "outcome": detention.outcome, "decided_on": _day(detention.decided_on),
+            "outcome": detention.outcome, "decided_on": iso_day(detention.decided_on),
             "detail": detention.detail},
-        "arraignments": [{"arraigned_on": _day(a.arraigned_on), "plea": a.plea.value,
+        "arraignments": [{"arraigned_on": iso_day(a.arraigned_on), "plea": a.plea.value,
                           "charge_ids": list(a.charge_ids)} for a in state.arraignments],
         "charges": [_charge(state, c) for c in state.charges.values()],
         "specialty": _specialty(state),
         "superseding_indictments": [{
-            "indictment_number": i.number, "filed_on": _day(i.filed_on),
+            "indictment_number": i.number, "filed_on": iso_day(i.filed_on),
             "charge_ids": list(i.charge_ids), "added_charge_ids": list(i.added_charge_ids),
             "specialty_block_applies": i.specialty_block_applies} for i in state.indictments],
         "return_to_mexico": _return(state),
         "reextraditions": _reextraditions(state),
         "proceedings": {"ended": state.ended is not None,
-                        "ended_on": _day(state.ended.ended_on) if state.ended else None,
+                        "ended_on": iso_day(state.ended.ended_on) if state.ended else None,
                         "outcome": state.ended.outcome if state.ended else None},
     }
 
@@ -155,7 +147,7 @@ def as_of(view: dict[str, Any], now: datetime, limit_hours: float) -> dict[str, 
     landed_at = appearance.get("landed_at")
     due_by = None if landed_at is None else \
         parse_iso_utc(landed_at) + timedelta(hours=limit_hours)
-    appearance["due_by"] = _instant(due_by)
+    appearance["due_by"] = iso_instant(due_by)
     appearance["overdue"] = bool(due_by and appearance["status"] == "pending"
                                  and not view["proceedings"]["ended"] and now > due_by)
     return {**view, "initial_appearance": appearance}

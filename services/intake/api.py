@@ -25,7 +25,7 @@ from shared.service import ServiceRuntime
 from shared.web.actor import Context
 from shared.web.app import Runtime
 from shared.web.limits import BATCH_BODY
-from shared.web.params import CaseIdPath, Offset
+from shared.web.params import CaseIdPath, Limit, Offset
 from shared.web.requests import RequestBody
 
 from . import domain, read_model, responses
@@ -253,7 +253,7 @@ def routes(runtime: ServiceRuntime) -> Sequence[APIRouter]:
         rt: Runtime,
         status: Annotated[read_model.CaseStatus | None, Query()] = None,
         clearance: Annotated[read_model.Clearance | None, Query()] = None,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        limit: Limit = 100,
         offset: Offset = 0,
     ) -> dict[str, Any]:
         async with rt.database.connect() as conn:

@@ -6,12 +6,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from shared.clock import iso_day
+
 from . import rules
 from .state import Amparo, Clock, State
-
-
-def _iso(day: date | None) -> str | None:
-    return None if day is None else day.isoformat()
 
 
 def _clock(clock: Clock) -> dict[str, Any]:
@@ -25,7 +23,7 @@ def _hearing_periods(state: State) -> list[dict[str, Any]]:
     enforced by the scheduler (the judge rules on late filings)."""
     if state.hearing_on is None or state.opinion_on is not None or state.closed:
         return []
-    return [{"kind": kind, "started_on": state.hearing_on.isoformat(), "due_on": _iso(due),
+    return [{"kind": kind, "started_on": state.hearing_on.isoformat(), "due_on": iso_day(due),
              "day_counting": "calendar", "enforced": False}
             for kind, due in (("objections_period", state.objections_due_on),
                               ("evidence_period", state.evidence_due_on))]
@@ -56,9 +54,9 @@ def surrender_blocked_by(state: State, today: date | None = None) -> list[str]:
 def _amparo(amparo: Amparo, day: date | None) -> dict[str, Any]:
     return {"amparo_id": amparo.amparo_id, "filed_on": amparo.filed_on.isoformat(),
             "suspension_active": amparo.suspension_active, "outcome": amparo.outcome,
-            "ruled_on": _iso(amparo.ruled_on),
-            "appeal_period_closes_on": _iso(amparo.appeal_closes_on),
-            "appeal_filed_on": _iso(amparo.appeal_filed_on),
+            "ruled_on": iso_day(amparo.ruled_on),
+            "appeal_period_closes_on": iso_day(amparo.appeal_closes_on),
+            "appeal_filed_on": iso_day(amparo.appeal_filed_on),
             "appeal_outcome": amparo.appeal_outcome,
             "final": day is not None and amparo.final_on(day)}
 
@@ -74,7 +72,7 @@ def case_view(state: State, today: date | None = None) -> dict[str, Any]:
         "status": state.status.value,
         "version": state.version,
         "requesting_district": state.requesting_district,
-        "provisional_arrest_date": _iso(state.provisional_arrest_date),
+        "provisional_arrest_date": iso_day(state.provisional_arrest_date),
         "charge_ids": list(state.charge_ids),
         "granted_charge_ids": None if state.granted_charge_ids is None
         else list(state.granted_charge_ids),
@@ -83,9 +81,9 @@ def case_view(state: State, today: date | None = None) -> dict[str, Any]:
         "active_suspensions": list(state.active_suspensions),
         "surrender_blocked_by": surrender_blocked_by(state, today),
         "amparos": [_amparo(a, day) for a in state.amparos],
-        "formal_request_received_on": _iso(state.formal_request_on),
-        "hearing_held_on": _iso(state.hearing_on),
-        "consent_given_on": _iso(state.consent_on),
+        "formal_request_received_on": iso_day(state.formal_request_on),
+        "hearing_held_on": iso_day(state.hearing_on),
+        "consent_given_on": iso_day(state.consent_on),
         "judge_opinion": None if state.opinion_on is None else {
             "issued_on": state.opinion_on.isoformat(), "favorable": state.opinion_favorable},
         "sre_decision": None if sre is None else {
@@ -93,15 +91,15 @@ def case_view(state: State, today: date | None = None) -> dict[str, Any]:
             "decided_on": sre.decided_on.isoformat(), "notified_on": sre.notified_on.isoformat()},
         "surrender": None if surrender is None else {
             "kind": surrender.kind.value, "ordered_on": surrender.ordered_on.isoformat(),
-            "pickup_deadline_on": _iso(state.pickup.due_on if state.pickup else None),
-            "pickup_paused_since": _iso(state.pickup_paused_on),
+            "pickup_deadline_on": iso_day(state.pickup.due_on if state.pickup else None),
+            "pickup_paused_since": iso_day(state.pickup_paused_on),
             "return_conditions": surrender.return_conditions},
         "deferral": None if state.deferral is None else {
             "deferred_on": state.deferral[0].isoformat(), "reason": state.deferral[1]},
-        "temporary_surrender_agreed_on": _iso(state.temporary_agreed_on),
+        "temporary_surrender_agreed_on": iso_day(state.temporary_agreed_on),
         "transfer_authorized_at": None if state.transfer_authorized_at is None
         else state.transfer_authorized_at.isoformat(),
-        "handed_over_on": _iso(state.handed_over_on),
+        "handed_over_on": iso_day(state.handed_over_on),
         "provisional_detention_lapsed": state.provisional_lapsed,
         "released": None if released is None else {
             "released_on": released[0].isoformat(), "reason": released[1].value},

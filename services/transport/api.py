@@ -26,7 +26,7 @@ from shared.service import ServiceRuntime
 from shared.web.actor import Context
 from shared.web.app import Runtime
 from shared.web.lists import add_list_by_status
-from shared.web.params import Instant, Offset
+from shared.web.params import Instant, Limit, Offset
 from shared.web.requests import RequestBody
 from shared.web.steps import Step, register_by_path
 
@@ -326,7 +326,7 @@ def _read_routes(router: APIRouter) -> None:
         rt: Runtime,
         eligible: bool | None = None,
         status: Annotated[CaseStatus | None, Query()] = None,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        limit: Limit = 100,
         offset: Offset = 0,
     ) -> Result:
         async with rt.database.connect() as conn:

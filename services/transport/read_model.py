@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shared.clock import as_utc
+from shared.clock import iso_instant
 from shared.dbtypes import UtcDateTime
 from shared.eventstore import RecordedEvent
 from shared.legaltime import legal_date
@@ -30,7 +30,7 @@ from . import events as ev
 from . import rules
 from .routing import RouteTable
 from .state import CaseState, CaseStatus, Facts, FlightState
-from .view import case_view, flight_view, iso
+from .view import case_view, flight_view
 
 metadata = sa.MetaData()
 
@@ -132,7 +132,7 @@ def _manifest_change(e: ev.TransportEvent) -> dict[str, Any]:
             return {"removed_at": e.removed_at, "removal_reason": e.reason,
                     "removal_detail": e.detail}
         case ev.CustodyTransferred():
-            return {"custody": {"transferred_at": iso(e.transferred_at), "place": e.place,
+            return {"custody": {"transferred_at": iso_instant(e.transferred_at), "place": e.place,
                                 "mexican_officer": e.mexican_officer,
                                 "us_marshal": e.us_marshal}}
         case ev.PersonDeparted():
@@ -225,10 +225,10 @@ def _manifest_entry(row: Any, names: dict[str, str | None]) -> dict[str, Any]:
     return {"case_id": row.case_id, "person_name": names.get(row.case_id),
             "destination_airport": row.destination_airport,
             "destination_district": row.destination_district,
-            "assigned_at": iso(as_utc(row.assigned_at)), "custody": row.custody,
-            "departed_at": None if row.departed_at is None else iso(as_utc(row.departed_at)),
+            "assigned_at": iso_instant(row.assigned_at), "custody": row.custody,
+            "departed_at": iso_instant(row.departed_at),
             "landed": None if row.landed_at is None else {
-                "airport": row.landed_airport, "landed_at": iso(as_utc(row.landed_at))}}
+                "airport": row.landed_airport, "landed_at": iso_instant(row.landed_at)}}
 
 
 async def get_flight(conn: AsyncConnection, flight_id: str) -> dict[str, Any] | None:
@@ -240,7 +240,7 @@ async def get_flight(conn: AsyncConnection, flight_id: str) -> dict[str, Any] | 
     names = await names_of(conn, (r.case_id for r in rows if r.removed_at is None))
     aboard = [_manifest_entry(r, names) for r in rows if r.removed_at is None]
     removed = [{"case_id": r.case_id, "reason": r.removal_reason, "detail": r.removal_detail,
-                "removed_at": iso(as_utc(r.removed_at))} for r in rows if r.removed_at]
+                "removed_at": iso_instant(r.removed_at)} for r in rows if r.removed_at]
     return {**dict(view), "manifest": aboard, "removed": removed}
 
 
@@ -251,6 +251,6 @@ async def list_flights(conn: AsyncConnection, *, status: str | None, limit: int,
         (flights.c.status, status), limit=limit, offset=offset))
     return [{"flight_id": r.flight_id, "status": r.status, "aircraft": r.aircraft,
              "capacity": r.capacity, "seats_assigned": r.seats_assigned,
-             "scheduled_departure": iso(as_utc(r.scheduled_departure)),
+             "scheduled_departure": iso_instant(r.scheduled_departure),
              "route": [s["airport"] for s in r.view["route"]], "version": r.version}
             for r in rows]

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from shared.clock import iso_utc
+from shared.clock import iso_day, iso_instant
 
 from . import rules
 from .routing import RouteTable
 from .state import Booking, CaseState, CaseStatus, FlightState
-
-
-def iso(value: datetime | None) -> str | None:
-    return None if value is None else iso_utc(value)
-
-
-def _day(value: date | None) -> str | None:
-    return None if value is None else value.isoformat()
 
 
 def case_status(state: CaseState, failing: tuple[str, ...]) -> CaseStatus:
@@ -34,13 +26,13 @@ def booking_view(booking: Booking | None) -> dict[str, Any] | None:
     return {
         "flight_id": booking.flight_id, "destination_airport": booking.destination_airport,
         "destination_district": booking.destination_district,
-        "assigned_at": iso(booking.assigned_at),
+        "assigned_at": iso_instant(booking.assigned_at),
         "custody": None if custody is None else {
-            "transferred_at": iso(custody.transferred_at), "place": custody.place,
+            "transferred_at": iso_instant(custody.transferred_at), "place": custody.place,
             "mexican_officer": custody.mexican_officer, "us_marshal": custody.us_marshal},
-        "departed_at": iso(booking.departed_at),
+        "departed_at": iso_instant(booking.departed_at),
         "landed": None if booking.landed is None else {
-            "airport": booking.landed[0], "landed_at": iso(booking.landed[1]),
+            "airport": booking.landed[0], "landed_at": iso_instant(booking.landed[1]),
             "diverted": booking.landed[2]},
     }
 
@@ -66,10 +58,10 @@ def case_view(state: CaseState, routes: RouteTable, today: date) -> dict[str, An
                         "city": None if airport is None else airport.city},
         "facts": {
             "surrender": None if facts.surrender_kind is None else {
-                "kind": facts.surrender_kind, "ordered_on": _day(facts.surrender_ordered_on),
-                "pickup_deadline_on": _day(facts.pickup_deadline_on),
+                "kind": facts.surrender_kind, "ordered_on": iso_day(facts.surrender_ordered_on),
+                "pickup_deadline_on": iso_day(facts.pickup_deadline_on),
                 "annulled_by_amparo": facts.surrender_annulled_by},
-            "transfer_authorized_at": iso(facts.transfer_authorized_at),
+            "transfer_authorized_at": iso_instant(facts.transfer_authorized_at),
             "death_penalty_clearance": {"cleared": facts.cleared,
                                         "basis": facts.clearance_basis,
                                         "withdrawal_reason": facts.clearance_withdrawal},
@@ -80,7 +72,7 @@ def case_view(state: CaseState, routes: RouteTable, today: date) -> dict[str, An
         },
         "current_flight": booking_view(state.booking),
         "removals": [{"flight_id": r.flight_id, "reason": r.reason,
-                      "removed_at": iso(r.removed_at)} for r in state.removals],
+                      "removed_at": iso_instant(r.removed_at)} for r in state.removals],
     }
 
 
@@ -95,14 +87,14 @@ def flight_view(state: FlightState) -> dict[str, Any]:
         "seats_assigned": len(state.seats),
         "seats_free": max(state.capacity - len(state.seats), 0),
         "departure_base": state.departure_base,
-        "scheduled_departure": iso(state.scheduled_departure),
+        "scheduled_departure": iso_instant(state.scheduled_departure),
         "route": [{"airport": s.airport, "district": s.district, "city": s.city,
-                   "landed_at": iso(state.landed_at(s.airport))} for s in state.stops],
-        "departed_at": iso(state.departed_at),
+                   "landed_at": iso_instant(state.landed_at(s.airport))} for s in state.stops],
+        "departed_at": iso_instant(state.departed_at),
         "diversion": None if diversion is None else {
             "diverted_to": diversion[0], "reason": diversion[1],
-            "diverted_at": iso(diversion[2]),
-            "landed_at": iso(state.landed_at(diversion[0]))},
+            "diverted_at": iso_instant(diversion[2]),
+            "landed_at": iso_instant(state.landed_at(diversion[0]))},
         "cancellation": None if cancellation is None else {
-            "reason": cancellation[0], "cancelled_at": iso(cancellation[1])},
+            "reason": cancellation[0], "cancelled_at": iso_instant(cancellation[1])},
     }

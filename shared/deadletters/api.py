@@ -21,7 +21,7 @@ from pydantic import Field
 from shared.errors import NotFound
 from shared.service import ServiceRuntime
 from shared.web.actor import Context
-from shared.web.params import Offset
+from shared.web.params import Limit, Offset
 from shared.web.requests import RequestBody
 from shared.web.responses import IsoInstant, ResponseBody
 
@@ -103,7 +103,7 @@ def dead_letter_routes() -> APIRouter:
     async def list_dead_letters(
         request: Request,
         status: Annotated[DeadLetterStatus | None, Query()] = None,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        limit: Limit = 100,
         offset: Offset = 0,
     ) -> dict[str, Any]:
         async with _runtime(request).database.connect() as conn:

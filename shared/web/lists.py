@@ -20,12 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.service import ServiceRuntime
 from shared.web.app import Runtime
-from shared.web.params import Offset
+from shared.web.params import Limit, Offset
 
 Row = dict[str, Any]
 # The read model's listing: (conn, status value or None, limit, offset) by keyword.
 ListPage = Callable[..., Awaitable[list[Row]]]
-Limit = Annotated[int, Query(ge=1, le=1000)]
 
 
 def add_list_by_status(router: APIRouter, path: str, *, name: str, summary: str,

@@ -15,6 +15,7 @@ CaseIdPath = Annotated[str, Path(min_length=1, max_length=200, description="the 
 
 MAX_OFFSET = 1_000_000
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="rows to skip")]
+Limit = Annotated[int, Query(ge=1, le=1000)]  # rows in one page of a list
 
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
