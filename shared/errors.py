@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 
 class RuleViolation(Exception):
     """The case's state forbids the command (HTTP 409). `rule` names the rule."""
@@ -40,3 +42,22 @@ class InvalidRequest(Exception):
         self.problems = problems
         super().__init__("; ".join(f"{'.'.join(map(str, p.loc))}: {p.message}"
                                    for p in problems))
+
+
+def error_chain(error: BaseException) -> Iterator[BaseException]:
+    """The error and every error it wraps, nearest first, each once: chained exceptions
+    (`__cause__`, `__context__`), a driver's exception that SQLAlchemy wraps (`orig`), and
+    the members of an exception group."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop(0)
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        orig = getattr(current, "orig", None)
+        pending += [current.__cause__, current.__context__,
+                    orig if isinstance(orig, BaseException) else None]
+        if isinstance(current, BaseExceptionGroup):
+            pending += list(current.exceptions)

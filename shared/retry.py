@@ -20,6 +20,8 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from typing import TypeVar
 
+from shared.errors import error_chain
+
 T = TypeVar("T")
 
 
@@ -107,22 +109,6 @@ TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
 # each other do not meet again in step): about 1.5 s in all before giving up.
 TRANSIENT_ATTEMPTS = 5
 TRANSIENT_FIRST_DELAY_S = 0.05
-
-
-def error_chain(error: BaseException) -> Iterator[BaseException]:
-    """The error and every error it wraps: a driver's exception sits on SQLAlchemy's wrapper
-    as `orig`, and below either as `__cause__` or `__context__`; each is given once."""
-    seen: set[int] = set()
-    pending: list[BaseException | None] = [error]
-    while pending:
-        current = pending.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        orig = getattr(current, "orig", None)
-        pending += [orig if isinstance(orig, BaseException) else None,
-                    current.__cause__, current.__context__]
 
 
 def is_transient_database_error(error: BaseException) -> bool:

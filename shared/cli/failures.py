@@ -12,8 +12,9 @@ Exit codes (README "Exit codes"):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
+
+from shared.errors import error_chain
 
 if TYPE_CHECKING:
     from shared.cli.where import Where
@@ -35,29 +36,12 @@ class CommandFailed(Exception):
         self.code = code
 
 
-def causes(error: BaseException) -> Iterator[BaseException]:
-    """The error and what it wraps: chained exceptions and SQLAlchemy's driver error."""
-    seen: set[int] = set()
-    pending: list[BaseException | None] = [error]
-    while pending:
-        current = pending.pop(0)
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        orig = getattr(current, "orig", None)
-        pending += [current.__cause__, current.__context__,
-                    orig if isinstance(orig, BaseException) else None]
-        if isinstance(current, BaseExceptionGroup):
-            pending += list(current.exceptions)
-
-
 def explain(error: BaseException, where: Where | None) -> CommandFailed:
     """The user's line for a failure; an unknown one is reported as a bug."""
     if isinstance(error, CommandFailed):
         return error
     hint = where.stack_hint() if where else "start the stack with make run"
-    for cause in causes(error):
+    for cause in error_chain(error):
         found = _explain_one(cause, where, hint)
         if found is not None:
             return found

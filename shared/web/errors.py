@@ -15,9 +15,8 @@ from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from shared.errors import InvalidRequest, NotFound, RuleViolation
+from shared.errors import InvalidRequest, NotFound, RuleViolation, error_chain
 from shared.eventstore import ConcurrencyConflict
-from shared.retry import error_chain
 
 from .storable import MAX_DEPTH, echoable, nested_deeper_than, printable
 
