@@ -22,6 +22,22 @@ from shared.settings import REPO_ROOT
 READY_POLL_S = 0.2
 
 
+def alive(pid: int) -> bool:
+    """Whether process `pid` runs: it exists (ours, or someone else's that we may not signal)
+    and has not exited unreaped (a zombie)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:  # no /proc (not Linux): existing is all we can tell
+        return True
+
+
 def stop_on_signals(stop: asyncio.Event) -> None:
     """SIGTERM and SIGINT ask for a graceful stop: work in hand finishes, nothing new starts."""
     loop = asyncio.get_running_loop()

@@ -17,6 +17,7 @@ from typing import Final, Literal
 from pydantic import ValidationError
 
 from shared.payloads import Frozen
+from shared.process import alive
 from shared.settings import REPO_ROOT, ToolSettings
 
 STACK_FILE_ENV = "RUNWAY_STACK_FILE"
@@ -54,7 +55,7 @@ class StackDescription(Frozen):
 
     @property
     def running(self) -> bool:
-        return self.stopped_at is None and _alive(self.pid)
+        return self.stopped_at is None and alive(self.pid)
 
     def stores(self) -> dict[str, str]:
         return {name: service.store for name, service in self.services.items()}
@@ -65,16 +66,6 @@ class StackDescription(Frozen):
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process: alive, though not ours to signal
-        return True
-    return True
 
 
 def write(description: StackDescription, path: Path | None = None) -> Path:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import sys
 import time
 from pathlib import Path
@@ -33,25 +32,12 @@ from shared.messaging.security import (
     KafkaSecuritySettings,
     security_from_env,
 )
+from shared.process import alive
 from shared.retry import Deadline, poll
 
 
 class BrokerExited(Exception):
     """The local broker process we were waiting on is gone: waiting longer cannot help."""
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie is not alive
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return True
 
 
 def _security(args: argparse.Namespace) -> KafkaSecurity:
@@ -111,7 +97,7 @@ async def main() -> int:
     async def described() -> dict[str, Any] | None:
         nonlocal attempts, last_error
         attempts += 1
-        if args.pid is not None and not _alive(args.pid):
+        if args.pid is not None and not alive(args.pid):
             raise BrokerExited
         try:
             per_try = max(1.0, min(10.0, deadline.remaining()))
