@@ -40,3 +40,13 @@ async def migrate(database: Database, extra_version_locations: Sequence[str] = (
 
     async with database.transaction() as conn:
         await conn.run_sync(upgrade)
+
+
+async def migrate_url(url: str, extra_version_locations: Sequence[str] = ()) -> None:
+    """Bring the database at `url` to the newest schema over a connection of its own, closed
+    afterwards."""
+    database = Database(url, pool_size=1)
+    try:
+        await migrate(database, extra_version_locations)
+    finally:
+        await database.dispose()

@@ -13,7 +13,7 @@ import pytest
 from shared.clock import SystemClock
 from shared.db import Database
 from shared.eventstore import EventStore
-from shared.migrate import migrate
+from shared.migrate import migrate, migrate_url
 from shared.security.keys import LocalIssuerKeys
 from tests.support import infra
 
@@ -69,9 +69,7 @@ async def pg_template(pg_server: str) -> AsyncIterator[str]:
     """A database migrated once per run; each test copies it, which is much faster than
     migrating every time and still leaves every test a private database."""
     url = await infra.create_database(pg_server)
-    database = Database(url)
-    await migrate(database)
-    await database.dispose()
+    await migrate_url(url)
     yield url.rsplit("/", 1)[-1]
     await infra.drop_database(pg_server, url)
 

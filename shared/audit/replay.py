@@ -38,7 +38,7 @@ from shared.clock import parse_iso_utc
 from shared.db import Database, driver_connection, drop_database, with_database
 from shared.eventstore import Actor, GlobalPosition, RecordedEvent, schema
 from shared.messaging.cloudevents import ConsumedEvent
-from shared.migrate import migrate
+from shared.migrate import migrate_url
 
 from .sources import AuditTarget, Message, read_to_checkpoint, stored_streams
 
@@ -255,11 +255,7 @@ async def _fresh_database(replay: ReadModelReplay, service: str, server_url: str
     else:
         url_text = with_database(server_url, f"replay_{service}_{uuid.uuid4().hex[:10]}")
         await _create_postgres_database(server_url, url_text)
-    database = Database(url_text, pool_size=1)
-    try:
-        await migrate(database, replay.migrations)
-    finally:
-        await database.dispose()
+    await migrate_url(url_text, replay.migrations)
     return url_text
 
 

@@ -10,11 +10,10 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
-from shared.db import Database
 from shared.messaging.kafka import default_bootstrap
 from shared.messaging.security import KafkaSecurity, security_from_env
 from shared.messaging.topics import ensure_topics, load_topics
-from shared.migrate import migrate
+from shared.migrate import migrate_url
 from shared.pii import admin as pii_admin
 from shared.settings import ToolSettings
 
@@ -30,11 +29,7 @@ async def _create_topics(bootstrap: str, security: KafkaSecurity) -> None:
 
 
 async def _migrate(url: str) -> None:
-    database = Database(url)
-    try:
-        await migrate(database)
-    finally:
-        await database.dispose()
+    await migrate_url(url)
     print(f"migrated {url.split('@')[-1]}")
 
 

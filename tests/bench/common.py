@@ -35,7 +35,7 @@ from shared.eventstore import (
     RecordedEvent,
 )
 from shared.jsoncanon import canonical_json
-from shared.migrate import migrate
+from shared.migrate import migrate_url
 from tests.support.infra import (
     create_database,
     create_topics,
@@ -465,11 +465,7 @@ class Cleanup:
 @contextlib.asynccontextmanager
 async def migrated_template(server: str, cleanup: Cleanup) -> AsyncIterator[str]:
     url = await cleanup.database(server)
-    database = Database(url)
-    try:
-        await migrate(database)
-    finally:
-        await database.dispose()
+    await migrate_url(url)
     yield url.rsplit("/", 1)[-1].split("?")[0]
 
 
