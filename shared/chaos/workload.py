@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 from services.judicial.rules import AMPARO_WINDOW_OPEN
+from shared.demo import treaty
 from shared.legaltime import zone
 from shared.retry import poll
 
@@ -52,13 +53,6 @@ DISTRICTS = ("EDNY", "SDNY", "DDC", "WDTX", "SDTX", "NDIL", "CDCA", "SDCA")
 REMOVED_SHARE = 0.05  # of the people planned onto a flight, taken off again by an operator
 SEATS = 40
 
-# Days before the flight of each act of a walked treaty case (as the demo's, shared/demo):
-# the amparo window (30 business days after the SRE's notification) has closed before the
-# surrender order, and the flight falls inside the 60-day pickup window.
-TREATY_DAYS = {"request": 118, "formal-request": 114, "hearing": 99, "judge-opinion": 95,
-               "sre-decided": 78, "sre-notified": 77, "amparo": 63, "amparo-suspension": 61,
-               "assurance-requested": 100, "assurance-issued": 70, "assurance-decided": 53,
-               "surrender-order": 15, "amended": 116}
 # A provisional detention whose 60-day clock has not run out, stopped by the formal request.
 PROVISIONAL_DAYS = {"arrest": 20, "formal-request": 10, "hearing": 5}
 LAPSED_DAYS = 61
@@ -182,7 +176,7 @@ def request_body(script: CaseScript, calendar: Calendar) -> dict[str, Any]:
     elif script.kind == Kind.PROVISIONAL_LAPSED:
         body["provisional_arrest_date"] = body["requested_on"] = calendar.ago(LAPSED_DAYS)
     else:
-        body["requested_on"] = calendar.before_flight(TREATY_DAYS["request"])
+        body["requested_on"] = calendar.before_flight(treaty.TREATY_DAYS["request"])
     return body
 
 
@@ -249,48 +243,23 @@ class CaseWalker:
                 "seeks_death": False})
 
     async def treaty(self, played: Played) -> None:
-        def on(act: str) -> str:
-            return self.calendar.before_flight(TREATY_DAYS[act])
-
         kind = played.script.kind
         if kind == Kind.TREATY_AMENDED:
             await self.api.post("intake", f"/cases/{played.case_id}/charges", {
                 "charges": charges(False, "conspiracy to import controlled substances"),
                 "reason": "superseding indictment narrowed the count"}, method="PUT")
-        steps: list[tuple[str, dict[str, Any]]] = [
-            ("formal-request", {"received_on": on("formal-request")}),
-            ("hearing", {"held_on": on("hearing")}),
-            ("judge-opinion", {"issued_on": on("judge-opinion"), "favorable": True}),
-            ("sre-decision", {"decision": "granted", "decided_on": on("sre-decided"),
-                              "notified_on": on("sre-notified")})]
-        if kind == Kind.TREATY_AMPARO_SUSPENSION:
-            steps += [("amparo", {"amparo_id": "AMP-1", "filed_on": on("amparo")}),
-                      ("amparo-suspension", {"amparo_id": "AMP-1",
-                                             "granted_on": on("amparo-suspension")})]
-        for step, body in steps:
+        suspended = kind == Kind.TREATY_AMPARO_SUSPENSION
+        for step, body in treaty.judicial_steps(self.calendar.before_flight, suspended=suspended):
             await self.judicial(played, step, body)
         if played.script.capital:
             await self.assurance(played, accept=kind == Kind.TREATY_ASSURANCE_ACCEPTED)
         await self.order_surrender(played)
 
     async def assurance(self, played: Played, *, accept: bool) -> None:
-        def on(act: str) -> str:
-            return self.calendar.before_flight(TREATY_DAYS[act])
-
-        case = f"/cases/{played.case_id}"
         await self.opened(str(played.case_id), "assurance")
-        await self.api.post("assurance", f"{case}/assurance-requests", {
-            "charge_ids": ["c2"], "requested_on": on("assurance-requested")})
-        await self.api.post("assurance", f"{case}/assurances", {
-            "assurance_id": "A-1", "scope": ["not_imposed", "not_carried_out"] if accept
-            else ["not_sought", "not_carried_out"],
-            "diplomatic_note_reference": f"US Embassy note {played.case_id}",
-            "issuing_authority": "US Department of State",
-            "issued_on": on("assurance-issued"), "charge_ids": ["c2"]})
-        await self.api.post("assurance", f"{case}/assurances/A-1/decision", {
-            "accepted": accept, "decided_on": on("assurance-decided"),
-            "reason": "sufficient under treaty art. 8" if accept
-            else "the note does not bind the sentencing court"})
+        for path, body in treaty.assurance_steps(str(played.case_id), self.calendar.before_flight,
+                                                 accept=accept):
+            await self.api.post("assurance", path, body)
 
     async def order_surrender(self, played: Played) -> None:
         """Once judicial's scheduler has closed the amparo window; a refusal by another rule
@@ -298,9 +267,8 @@ class CaseWalker:
 
         async def attempt() -> bool:
             try:
-                await self.judicial(played, "surrender-order", {
-                    "ordered_on": self.calendar.before_flight(TREATY_DAYS["surrender-order"]),
-                    "kind": "full"})
+                await self.judicial(played, "surrender-order",
+                                    treaty.surrender_order(self.calendar.before_flight))
             except Refused as refused:
                 if refused.rule == AMPARO_WINDOW_OPEN.id:
                     return False

@@ -12,7 +12,7 @@ Finally assurance is asked which transfers it flagged and on which dates.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -22,6 +22,7 @@ from shared.legaltime import legal_date
 from shared.retry import poll
 from shared.rules import Rule, books, law
 
+from . import treaty
 from .api import Api, ApiError
 from .defendants import (
     NATIONAL_SECURITY,
@@ -65,14 +66,9 @@ async def submit_batch(api: Api, scenario: Scenario, say: Say) -> list[Person]:
     say(f"[1/7] Submitting {len(people_)} extradition requests in one batch")
     # A run tag keeps request references unique when the demo runs again on the same data.
     tag = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
-    body = {"requests": [request_body(d, i + 1, None, tag, scenario.reference_prefix,
-                                      scenario.us_request, _requested_on(scenario, d))
-                         for i, d in enumerate(people_)]}
-    result = await api.post("intake", "/cases/batch", body)
-    failed = [r for r in result["results"] if r["outcome"] != "created"]
-    if failed:
-        raise RuntimeError(f"intake refused part of the batch: {failed}")
-    people = [Person(d, r["case_id"]) for d, r in zip(people_, result["results"], strict=True)]
+    people = await post_batch(api, people_, [
+        request_body(d, i + 1, None, tag, scenario.reference_prefix, scenario.us_request,
+                     _requested_on(scenario, d)) for i, d in enumerate(people_)])
     async def opened_in(service: str) -> None:
         # One reader per service, case after case: by the time it reaches a case that one is
         # usually open, and the services are not polled by a reader per person.
@@ -86,12 +82,23 @@ async def submit_batch(api: Api, scenario: Scenario, say: Say) -> list[Person]:
     return people
 
 
+async def post_batch(api: Api, defendants: Sequence[Defendant],
+                     requests: list[dict[str, Any]]) -> list[Person]:
+    """Submit the defendants' requests to intake in one batch: their cases, in order. A
+    request intake refuses stops the run (the transfer would be missing someone)."""
+    result = await api.post("intake", "/cases/batch", {"requests": requests})
+    failed = [r for r in result["results"] if r["outcome"] != "created"]
+    if failed:
+        raise RuntimeError(f"intake refused part of the batch: {failed[:3]}")
+    return [Person(d, r["case_id"]) for d, r in zip(defendants, result["results"], strict=True)]
+
+
 def _requested_on(scenario: Scenario, defendant: Defendant) -> str:
     """The request's legal date: the US written request, or a treaty case's diplomatic note
     asking for provisional arrest."""
     if defendant.path == NATIONAL_SECURITY:
         return scenario.day(scenario.requested_on)
-    return scenario.before_flight(TREATY_DAYS["request"])
+    return scenario.before_flight(treaty.TREATY_DAYS["request"])
 
 
 async def national_security_path(api: Api, scenario: Scenario, person: Person) -> None:
@@ -109,66 +116,21 @@ async def national_security_path(api: Api, scenario: Scenario, person: Person) -
             "charge_ids": ["c2"], "prosecuting_authority": "federal", "seeks_death": False})
 
 
-# Days before the flight of each act of a treaty case: the amparo window (30 business days
-# after the SRE's notification) closed before the surrender order, and the flight inside the
-# 60-day pickup window. The person is arrested on the formal request, with no provisional
-# detention (treaty art. 11 makes it optional): entered after the fact, a provisional
-# detention's 60-day clock is already due when it is recorded, and judicial's scheduler lapses
-# it (closing the case) before the formal request that stopped it in law can be entered
-# (issue 13: judicial's clocks run on the entry day; a race the demo must not depend on).
-TREATY_DAYS = {"request": 118, "formal-request": 114, "hearing": 99,
-               "judge-opinion": 95, "sre-decided": 78, "sre-notified": 77, "amparo": 63,
-               "amparo-suspension": 61, "assurance-requested": 100, "assurance-issued": 70,
-               "assurance-decided": 53, "surrender-order": 15}
-
-
 async def treaty_path(api: Api, scenario: Scenario, person: Person) -> None:
-    case = f"/cases/{person.case_id}"
-
-    def on(act: str) -> str:
-        return scenario.before_flight(TREATY_DAYS[act])
-
-    steps: list[tuple[str, dict[str, Any]]] = [
-        ("formal-request", {"received_on": on("formal-request")}),
-        ("hearing", {"held_on": on("hearing")}),
-        ("judge-opinion", {"issued_on": on("judge-opinion"), "favorable": True}),
-        ("sre-decision", {"decision": "granted", "decided_on": on("sre-decided"),
-                          "notified_on": on("sre-notified")}),
-    ]
-    if person.defendant.path == TREATY_AMPARO_SUSPENSION:
-        steps += [("amparo", {"amparo_id": "AMP-1", "filed_on": on("amparo")}),
-                  ("amparo-suspension", {"amparo_id": "AMP-1",
-                                         "granted_on": on("amparo-suspension")})]
+    suspended = person.defendant.path == TREATY_AMPARO_SUSPENSION
     try:
-        for step, body in steps:
-            await api.post("judicial", f"{case}/{step}", body)
+        for step, body in treaty.judicial_steps(scenario.before_flight, suspended=suspended):
+            await api.post("judicial", f"/cases/{person.case_id}/{step}", body)
         if person.defendant.capital:
-            await assurance(api, scenario, person,
-                            accept=person.defendant.path != TREATY_ASSURANCE_REJECTED)
+            accept = person.defendant.path != TREATY_ASSURANCE_REJECTED
+            for path, body in treaty.assurance_steps(person.case_id, scenario.before_flight,
+                                                     accept=accept):
+                await api.post("assurance", path, body)
     except ApiError as refused:
         # A step Mexico's record refuses (e.g. the case closed) is why the person stays.
         person.held_by.append(str(refused.rule or refused.status))
         return
     await order_surrender(api, scenario, person)
-
-
-async def assurance(api: Api, scenario: Scenario, person: Person, *, accept: bool) -> None:
-    case = f"/cases/{person.case_id}"
-    await api.post("assurance", f"{case}/assurance-requests", {
-        "charge_ids": ["c2"], "requested_on": scenario.before_flight(
-            TREATY_DAYS["assurance-requested"])})
-    await api.post("assurance", f"{case}/assurances", {
-        "assurance_id": "A-1", "scope": ["not_imposed", "not_carried_out"] if accept
-        else ["not_sought", "not_carried_out"],
-        "diplomatic_note_reference": f"US Embassy note {person.case_id}",
-        "issuing_authority": "US Department of State",
-        "issued_on": scenario.before_flight(TREATY_DAYS["assurance-issued"]),
-        "charge_ids": ["c2"]})
-    await api.post("assurance", f"{case}/assurances/A-1/decision", {
-        "accepted": accept,
-        "decided_on": scenario.before_flight(TREATY_DAYS["assurance-decided"]),
-        "reason": "sufficient under treaty art. 8" if accept
-        else "the note does not bind the sentencing court"})
 
 
 async def order_surrender(api: Api, scenario: Scenario, person: Person) -> None:
@@ -177,9 +139,8 @@ async def order_surrender(api: Api, scenario: Scenario, person: Person) -> None:
 
     async def attempt() -> bool:
         try:
-            await api.post("judicial", f"/cases/{person.case_id}/surrender-order", {
-                "ordered_on": scenario.before_flight(TREATY_DAYS["surrender-order"]),
-                "kind": "full"})
+            await api.post("judicial", f"/cases/{person.case_id}/surrender-order",
+                           treaty.surrender_order(scenario.before_flight))
         except ApiError as error:
             if error.rule == AMPARO_WINDOW_OPEN.id:
                 return False  # the scheduler has not recorded the window's closing yet

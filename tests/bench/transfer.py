@@ -23,6 +23,7 @@ from typing import Any
 from shared.demo import august_2025 as demo
 from shared.demo.api import Api
 from shared.demo.defendants import NATIONAL_SECURITY, Defendant, request_body
+from shared.demo.transfer import post_batch
 from shared.legaltime import legal_date
 from shared.topology import SERVICES
 from tests.bench.load import running_stack, say
@@ -64,14 +65,8 @@ class Phases:
 async def submit(api: Api, people: list[Defendant]) -> list[demo.Person]:
     tag = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
     arrested = (legal_date(datetime.now(UTC)) - timedelta(days=2)).isoformat()
-    body = {"requests": [request_body(d, i + 1, arrested, f"JAN2026-{tag}")
-                         for i, d in enumerate(people)]}
-    result = await api.post("intake", "/cases/batch", body)
-    failed = [r for r in result["results"] if r["outcome"] != "created"]
-    if failed:
-        raise RuntimeError(f"intake refused part of the batch: {failed[:3]}")
-    return [demo.Person(d, r["case_id"]) for d, r in zip(people, result["results"],
-                                                         strict=True)]
+    return await post_batch(api, people, [request_body(d, i + 1, arrested, f"JAN2026-{tag}")
+                                          for i, d in enumerate(people)])
 
 
 async def listed(api: Api, service: str, people: list[demo.Person], query: str = "") -> None:
