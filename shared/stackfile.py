@@ -85,7 +85,8 @@ def read(path: Path | None = None) -> StackDescription | None:
     """The description, or None when no stack has written one."""
     source = path or stack_file()
     try:
-        return StackDescription.model_validate_json(source.read_text(encoding="utf-8"))
+        # Bytes, so that a file that is not UTF-8 JSON is a validation error like any other.
+        return StackDescription.model_validate_json(source.read_bytes())
     except FileNotFoundError:
         return None
     except ValidationError as error:

@@ -94,6 +94,15 @@ def test_a_damaged_description_names_the_field_and_how_to_recover(
     assert "pid" in str(refused.value) and "make run" in str(refused.value)
 
 
+def test_a_file_that_is_not_a_description_says_how_to_recover(stack_file: Path) -> None:
+    stack_file.write_bytes(b"\xff\xfe not json")
+
+    with pytest.raises(CommandFailed) as refused:
+        resolve(parser().parse_args(["list"]))
+
+    assert str(stack_file) in str(refused.value) and "make run" in str(refused.value)
+
+
 def test_a_description_round_trips_through_its_file(tmp_path: Path, stack_file: Path) -> None:
     description = described(tmp_path, "postgresql").marked_stopped(["intake (pid 1)"])
 
