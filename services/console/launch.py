@@ -8,8 +8,7 @@ from pathlib import Path
 from shared import process
 from shared.process import ServiceProcess
 from shared.settings import ToolSettings
-
-from .settings import DEFAULT_PORT
+from shared.topology import CONSOLE_PORT
 
 NAME = "console"
 
@@ -18,6 +17,6 @@ async def start(services: Iterable[ServiceProcess], log_dir: Path) -> ServicePro
     """The console as a child process, told where each service answers; on port 8000, moved
     by RUNWAY_PORT_OFFSET like the services' ports."""
     urls = {f"RUNWAY_{s.name.upper()}_URL": s.url for s in services}
-    port = DEFAULT_PORT + ToolSettings().port_offset
+    port = CONSOLE_PORT + ToolSettings().port_offset
     return await process.start_service(NAME, port=port, database_url="",
                                        log=log_dir / f"{NAME}.log", env=urls)

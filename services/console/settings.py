@@ -17,13 +17,12 @@ from shared.security.settings import AuthSettings
 from shared.settings import KafkaClientSettings
 from shared.topology import CONSOLE_PORT, DEFAULT_PORTS
 
-DEFAULT_PORT = CONSOLE_PORT
 AUDIT_PORT = 8010  # `runway audit serve`'s default
 
 
 class ConsoleSettings(KafkaClientSettings):
     http_host: str = Field(default="127.0.0.1", validation_alias="HTTP_HOST")
-    http_port: int = Field(default=DEFAULT_PORT, ge=1, le=65535,
+    http_port: int = Field(default=CONSOLE_PORT, ge=1, le=65535,
                            validation_alias=AliasChoices("CONSOLE_HTTP_PORT", "HTTP_PORT"))
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
     intake_url: str | None = Field(default=None, validation_alias="RUNWAY_INTAKE_URL")
