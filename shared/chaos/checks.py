@@ -169,10 +169,32 @@ async def _fetch(url: str, sql: str) -> list[asyncpg.Record]:
         await conn.close()
 
 
+async def caught_up(target: Target) -> bool:
+    """Whether nothing is still on its way: every stored event is on Kafka and in the inbox
+    of every consumer that handles its type. The last fault's replica answers before its
+    consumer groups have finished rebalancing, so the checks wait for this first."""
+    lost, _, _ = await _events(target)
+    return not lost
+
+
 async def events_check(target: Target) -> tuple[Check, Check, dict[str, Any]]:
     """No event lost (every stored event on its topic; every consumer's inbox holds every
     event of each topic it reads, bar dead letters) and none applied twice (no two events of
     one stream and type caused by the same message)."""
+    lost, numbers, twice = await _events(target)
+    stored_total = sum(n["stored"] for n in numbers.values())
+    return (Check("no event lost", not lost,
+                  f"{stored_total} events stored, all on Kafka and in every consumer's inbox"
+                  if not lost else "; ".join(lost)[:600]),
+            Check("no effect applied twice", not twice,
+                  "no message caused the same event twice" if not twice
+                  else "; ".join(twice[:5])),
+            numbers)
+
+
+async def _events(target: Target) -> tuple[list[str], dict[str, Any], list[str]]:
+    """What events_check judges: the events lost (as lines), the counts, and the effects
+    applied twice (as lines)."""
     on_kafka = {s: await topic_events(target.bootstrap, events_topic(s, target.namespace))
                 for s in target.stores}
     lost, numbers, twice = [], {}, []
@@ -207,14 +229,7 @@ async def events_check(target: Target) -> tuple[Check, Check, dict[str, Any]]:
                                     "stream_id, event_type, causation_id HAVING count(*) > 1")
         twice += [f"{service}: {r['stream_id']} {r['event_type']} x{r['n']} "
                   f"(caused by {r['causation_id']})" for r in doubles]
-    stored_total = sum(n["stored"] for n in numbers.values())
-    return (Check("no event lost", not lost,
-                  f"{stored_total} events stored, all on Kafka and in every consumer's inbox"
-                  if not lost else "; ".join(lost)[:600]),
-            Check("no effect applied twice", not twice,
-                  "no message caused the same event twice" if not twice
-                  else "; ".join(twice[:5])),
-            numbers)
+    return lost, numbers, twice
 
 
 async def dead_letter_check(target: Target) -> tuple[Check, dict[str, int]]:
