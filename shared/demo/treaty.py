@@ -25,12 +25,15 @@ BeforeFlight = Callable[[int], str]
 Step = tuple[str, dict[str, Any]]
 
 
+def _dated(before_flight: BeforeFlight) -> Callable[[str], str]:
+    """The legal date of an act of TREATY_DAYS, by the act's name."""
+    return lambda act: before_flight(TREATY_DAYS[act])
+
+
 def judicial_steps(before_flight: BeforeFlight, *, suspended: bool) -> list[Step]:
     """Judicial's steps up to the SRE's grant (path under the case, body); when `suspended`,
     then an amparo whose suspension holds the surrender."""
-    def on(act: str) -> str:
-        return before_flight(TREATY_DAYS[act])
-
+    on = _dated(before_flight)
     steps: list[Step] = [
         ("formal-request", {"received_on": on("formal-request")}),
         ("hearing", {"held_on": on("hearing")}),
@@ -48,9 +51,7 @@ def judicial_steps(before_flight: BeforeFlight, *, suspended: bool) -> list[Step
 def assurance_steps(case_id: str, before_flight: BeforeFlight, *, accept: bool) -> list[Step]:
     """Assurance's posts for the capital count c2 (path, body): the request, the US note, and
     Mexico's decision on it, which `accept`s it or finds it insufficient."""
-    def on(act: str) -> str:
-        return before_flight(TREATY_DAYS[act])
-
+    on = _dated(before_flight)
     case = f"/cases/{case_id}"
     return [
         (f"{case}/assurance-requests", {"charge_ids": ["c2"],
@@ -70,4 +71,4 @@ def assurance_steps(case_id: str, before_flight: BeforeFlight, *, accept: bool) 
 
 def surrender_order(before_flight: BeforeFlight) -> dict[str, Any]:
     """The body of the full surrender order, once the amparo window has closed."""
-    return {"ordered_on": before_flight(TREATY_DAYS["surrender-order"]), "kind": "full"}
+    return {"ordered_on": _dated(before_flight)("surrender-order"), "kind": "full"}
