@@ -11,13 +11,13 @@ America/Mexico_City, where the Mexican acts and the handovers take place): a cus
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
+from pydantic_settings import SettingsConfigDict
 
 from shared.envsettings import EnvSettings
 
@@ -25,6 +25,10 @@ DEFAULT_LEGAL_TIMEZONE = "America/Mexico_City"
 
 
 class LegalTimeSettings(EnvSettings):
+    # An empty LEGAL_TIMEZONE (`LEGAL_TIMEZONE= runway audit …`) means the default zone, for
+    # the services and the audit tools alike.
+    model_config = SettingsConfigDict(env_ignore_empty=True)
+
     legal_timezone: str = Field(default=DEFAULT_LEGAL_TIMEZONE,
                                 validation_alias="LEGAL_TIMEZONE")
 
@@ -48,17 +52,7 @@ def configured_zone_name() -> str:
     """LEGAL_TIMEZONE as set now (default America/Mexico_City), checked against the tz
     database: the zone every legal date an auditor is shown is computed in. Read per call
     (not cached) so a process started with another zone, or a test, sees its own."""
-    name = os.environ.get("LEGAL_TIMEZONE", "") or DEFAULT_LEGAL_TIMEZONE
-    return name if _known(name) else LegalTimeSettings().legal_timezone  # raises, naming it
-
-
-@lru_cache(maxsize=16)
-def _known(name: str) -> bool:
-    try:
-        zone(name)
-    except (ZoneInfoNotFoundError, ModuleNotFoundError, ValueError):
-        return False
-    return True
+    return LegalTimeSettings().legal_timezone  # an unknown zone raises, naming it
 
 
 def legal_date(instant: datetime, zone_name: str = DEFAULT_LEGAL_TIMEZONE) -> date:

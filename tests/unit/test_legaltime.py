@@ -45,6 +45,16 @@ def test_the_audit_tools_read_the_configured_zone_and_refuse_an_unknown_one(
         configured_zone_name()
 
 
+def test_an_empty_legal_timezone_means_the_default_everywhere(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from shared.legaltime import configured_zone_name
+
+    monkeypatch.setenv("LEGAL_TIMEZONE", "")
+    assert LegalTimeSettings().legal_timezone == "America/Mexico_City"
+    assert configured_zone_name() == "America/Mexico_City"
+
+
 @pytest.mark.parametrize(("value", "day"), [
     ("2026-01-20", date(2026, 1, 20)),
     ("2026-01-21T05:30:00Z", date(2026, 1, 20)),
