@@ -36,7 +36,7 @@ class LegalTimeSettings(EnvSettings):
     @classmethod
     def _known_zone(cls, value: str) -> str:
         try:
-            zone(value)
+            _zone(value)
         except (ZoneInfoNotFoundError, ModuleNotFoundError, ValueError) as unknown:
             raise ValueError(f"LEGAL_TIMEZONE {value!r} is not a time zone of the tz "
                              "database (e.g. America/Mexico_City)") from unknown
@@ -44,25 +44,33 @@ class LegalTimeSettings(EnvSettings):
 
 
 @lru_cache(maxsize=16)
-def zone(name: str = DEFAULT_LEGAL_TIMEZONE) -> ZoneInfo:
+def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
-def configured_zone_name() -> str:
-    """LEGAL_TIMEZONE as set now (default America/Mexico_City), checked against the tz
-    database: the zone every legal date an auditor is shown is computed in. Read per call
-    (not cached) so a process started with another zone, or a test, sees its own."""
+@lru_cache(maxsize=1)
+def legal_zone_name() -> str:
+    """This process's legal time zone: LEGAL_TIMEZONE (default America/Mexico_City), checked
+    against the tz database. Every legal date a service, the console or the audit tools
+    compute is a day in it, so it is read once per process (the services read it as they
+    start, so a zone that names none stops them there, naming the variable). A test that
+    sets LEGAL_TIMEZONE clears this cache (tests/conftest.py does after every test)."""
     return LegalTimeSettings().legal_timezone  # an unknown zone raises, naming it
 
 
-def legal_date(instant: datetime, zone_name: str = DEFAULT_LEGAL_TIMEZONE) -> date:
+def zone(name: str | None = None) -> ZoneInfo:
+    """The time zone `name`, by default the legal time zone."""
+    return _zone(name or legal_zone_name())
+
+
+def legal_date(instant: datetime, zone_name: str | None = None) -> date:
     """The legal date of an instant: its calendar day in the legal time zone."""
     if instant.tzinfo is None:
         instant = instant.replace(tzinfo=UTC)
     return instant.astimezone(zone(zone_name)).date()
 
 
-def legal_day_of(value: date | datetime | str, zone_name: str = DEFAULT_LEGAL_TIMEZONE) -> date:
+def legal_day_of(value: date | datetime | str, zone_name: str | None = None) -> date:
     """The legal date a payload's date or instant stands for: a date is itself; an instant
     (or its ISO text, Z or offset) is its day in the legal time zone."""
     if isinstance(value, str):
@@ -74,7 +82,7 @@ def legal_day_of(value: date | datetime | str, zone_name: str = DEFAULT_LEGAL_TI
     return value
 
 
-def start_of_legal_day(day: date, zone_name: str = DEFAULT_LEGAL_TIMEZONE) -> datetime:
+def start_of_legal_day(day: date, zone_name: str | None = None) -> datetime:
     """The first instant of a legal date, in UTC: the instant an act dated only by its day
     is taken to have happened at."""
     return datetime.combine(day, time.min, tzinfo=zone(zone_name)).astimezone(UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,7 @@ import pytest
 from shared.clock import SystemClock
 from shared.db import Database
 from shared.eventstore import EventStore
+from shared.legaltime import legal_zone_name
 from shared.migrate import migrate, migrate_url
 from shared.security.keys import LocalIssuerKeys
 from tests.support import infra
@@ -47,6 +48,25 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     for directory in _made_for_this_run.values():
         shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def legal_zone_read_afresh() -> None:
+    """The legal time zone is read once per process (shared/legaltime): each test reads
+    LEGAL_TIMEZONE as it finds it, whatever a test before it set."""
+    legal_zone_name.cache_clear()
+
+
+@pytest.fixture
+def legal_timezone(monkeypatch: pytest.MonkeyPatch) -> Callable[[str | None], None]:
+    """Set LEGAL_TIMEZONE (None: unset it) for the rest of the test."""
+    def use(name: str | None) -> None:
+        if name is None:
+            monkeypatch.delenv("LEGAL_TIMEZONE", raising=False)
+        else:
+            monkeypatch.setenv("LEGAL_TIMEZONE", name)
+        legal_zone_name.cache_clear()
+    return use
 
 
 @pytest.fixture(scope="session", autouse=True)

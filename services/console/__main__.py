@@ -7,6 +7,7 @@ import logging
 
 import uvicorn
 
+from shared.legaltime import legal_zone_name
 from shared.logs import configure_logging
 from shared.web.serve import _GracefulServer
 
@@ -19,6 +20,7 @@ log = logging.getLogger("runway.console")
 async def serve() -> None:
     settings = ConsoleSettings()
     configure_logging("console", settings.log_level)
+    legal_zone_name()  # a LEGAL_TIMEZONE that names no zone stops the console here, named
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per API call is noise
     config = uvicorn.Config(create_app(settings), host=settings.http_host,
                             port=settings.http_port, log_config=None, access_log=False,

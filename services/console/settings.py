@@ -12,7 +12,7 @@ import secrets
 from pydantic import AliasChoices, Field
 
 from shared import stackfile
-from shared.legaltime import DEFAULT_LEGAL_TIMEZONE
+from shared.legaltime import legal_zone_name
 from shared.security.settings import AuthSettings
 from shared.settings import KafkaClientSettings
 from shared.topology import CONSOLE_PORT, DEFAULT_PORTS
@@ -48,10 +48,15 @@ class ConsoleSettings(KafkaClientSettings):
     # Live updates: a subscriber to the services' event topics (the cluster and topic prefix
     # as KafkaClientSettings reads them).
     live_updates: bool = Field(default=True, validation_alias="CONSOLE_LIVE_UPDATES")
-    legal_timezone: str = Field(default=DEFAULT_LEGAL_TIMEZONE, validation_alias="LEGAL_TIMEZONE")
     # The services' default ports are moved by it, as runway-stack moves them.
     port_offset: int = Field(default=0, ge=0, validation_alias="RUNWAY_PORT_OFFSET")
     auth: AuthSettings = Field(default_factory=AuthSettings)
+
+    @property
+    def legal_timezone(self) -> str:
+        """LEGAL_TIMEZONE: the zone of legal dates and of the times typed into forms, as every
+        service reads it (shared/legaltime)."""
+        return legal_zone_name()
 
     def local_issuer(self) -> bool:
         """Whether users sign in by picking a role (tokens minted by the local issuer)."""

@@ -189,7 +189,7 @@ def _specialty_exception(body: SpecialtyExceptionBody, now: datetime,
         returned_on=body.returned_on, committed_on=body.committed_on,
         charge_ids=tuple(body.charge_ids))
     return lambda s: domain.record_specialty_exception(
-        s, body.exception, facts, body.found_on, body.reference, now, policy)
+        s, body.exception, facts, body.found_on, body.reference, now)
 
 
 # A row's decision takes the body, the clock's now and the court's policy, and answers the

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from shared.errors import NotFound
 from shared.eventstore import NewEvent
-from shared.legaltime import DEFAULT_LEGAL_TIMEZONE, legal_date
+from shared.legaltime import legal_date
 from shared.rules import Rule
 
 from . import events as ev
@@ -37,7 +37,6 @@ class Policy:
 
     initial_appearance_limit_hours: float = 48.0
     return_to_mexico_due_days: int = 0
-    legal_timezone: str = DEFAULT_LEGAL_TIMEZONE  # LEGAL_TIMEZONE: the landing's legal day
 
 
 def preview(state: CourtCase, new_events: Sequence[NewEvent]) -> CourtCase:
@@ -383,7 +382,7 @@ def _check_exception(state: CourtCase, exception: SpecialtyException, facts: Exc
 
 def record_specialty_exception(state: CourtCase, exception: SpecialtyException,
                                facts: ExceptionFacts, found_on: date, reference: str,
-                               now: datetime, policy: Policy) -> list[NewEvent]:
+                               now: datetime) -> list[NewEvent]:
     """The court found an exception of art. 17: it lifts the specialty bar on the whole case
     (stayed 60 days after being free to leave; left and came back) or on the counts named
     (offences committed after the extradition)."""
@@ -393,7 +392,7 @@ def record_specialty_exception(state: CourtCase, exception: SpecialtyException,
             f"case {state.case_id} is on the national_security basis: the rule of specialty "
             "does not bind it, so no exception to it is needed")
     _not_in_future(found_on, now, "found_on")
-    landed_on = legal_date(intake.landed_at, policy.legal_timezone)
+    landed_on = legal_date(intake.landed_at)
     counts = _check_exception(state, exception, facts, found_on, landed_on)
     return [new_event(ev.SPECIALTY_EXCEPTION_RECORDED, ev.SpecialtyExceptionRecorded(
         case_id=_case_id(state), exception=exception, found_on=found_on, charge_ids=counts,

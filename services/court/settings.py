@@ -15,7 +15,6 @@ from __future__ import annotations
 from pydantic import Field
 
 from shared.envsettings import EnvSettings
-from shared.legaltime import LegalTimeSettings
 from shared.runtime_settings import per_runtime
 
 from .domain import Policy
@@ -29,8 +28,7 @@ class CourtSettings(EnvSettings):
 
     def policy(self) -> Policy:
         return Policy(initial_appearance_limit_hours=self.initial_appearance_limit_hours,
-                      return_to_mexico_due_days=self.return_to_mexico_due_days,
-                      legal_timezone=LegalTimeSettings().legal_timezone)
+                      return_to_mexico_due_days=self.return_to_mexico_due_days)
 
 
 configure, settings_of = per_runtime(CourtSettings)

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from shared.errors import InvalidRequest, NotFound, RuleViolation
 from shared.eventstore import ConcurrencyConflict, EventContext
-from shared.legaltime import LegalTimeSettings, TimelineOrder, legal_date
+from shared.legaltime import TimelineOrder, legal_date
 from shared.pii.names import record_new_name
 from shared.pii.person import PERSON_CONTEXT, PersonalData
 from shared.service import ServiceRuntime
@@ -93,14 +93,13 @@ async def submit(runtime: ServiceRuntime, submission: Submission,
                  context: EventContext) -> str:
     repo = case_repository(runtime)
     request = domain.ClearRequest(case_id=domain.new_case_id(), **submission.model_dump())
-    zone = LegalTimeSettings().legal_timezone
-    domain.check_submission(request, legal_date(runtime.clock.now(), zone))
+    domain.check_submission(request, legal_date(runtime.clock.now()))
     person = request.person
     personal = PersonalData(given_names=person.given_names, family_names=person.family_names,
                             aliases=person.aliases, date_of_birth=person.date_of_birth)
     # The person's key is created (and committed) before the event that needs it exists.
     person_id, sealed = await runtime.pii.seal_new_person(PERSON_CONTEXT, personal)
-    events = domain.submitted(request, person_id, sealed, zone)
+    events = domain.submitted(request, person_id, sealed)
     duplicate = RuleViolation(R.REQUEST_REFERENCE_UNIQUE.id,
                               f"request_reference {submission.request_reference!r} was "
                               "already submitted")

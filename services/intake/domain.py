@@ -16,7 +16,7 @@ from datetime import date, datetime
 
 from shared.errors import InvalidRequest, Problem
 from shared.eventstore import NewEvent, RecordedEvent
-from shared.legaltime import DEFAULT_LEGAL_TIMEZONE, start_of_legal_day
+from shared.legaltime import start_of_legal_day
 from shared.pii.sealing import Sealed
 
 from . import rules as R  # noqa: N812 (the rule book: R.X)
@@ -171,8 +171,7 @@ def check_submission(request: ClearRequest, today: date) -> None:
         raise InvalidRequest(problems)
 
 
-def submitted(request: ClearRequest, person_id: str, sealed: Sealed,
-              legal_zone: str = DEFAULT_LEGAL_TIMEZONE) -> list[NewEvent]:
+def submitted(request: ClearRequest, person_id: str, sealed: Sealed) -> list[NewEvent]:
     """The request as recorded: everything but the person's identity in clear. It happened
     on its legal date (the US request's or the diplomatic note's), not when it was typed in,
     so a timeline in legal order puts it before the acts it started; without a date given,
@@ -181,7 +180,7 @@ def submitted(request: ClearRequest, person_id: str, sealed: Sealed,
                           sealed=sealed)
     event = RequestSubmitted(**{**dict(request), "person": person})
     occurred_at = (None if request.requested_on is None
-                   else start_of_legal_day(request.requested_on, legal_zone))
+                   else start_of_legal_day(request.requested_on))
     return [NewEvent(REQUEST_SUBMITTED, event.model_dump(mode="json"),
                      schema_version=schema_version(REQUEST_SUBMITTED),
                      occurred_at=occurred_at)]

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.consumer import Handler
 from shared.eventstore import Actor, EventContext, NewEvent
-from shared.legaltime import configured_zone_name, legal_date
+from shared.legaltime import legal_date
 from shared.messaging.cloudevents import ConsumedEvent
 from shared.messaging.tolerant import Tolerant
 from shared.service import ConsumerSpec, ServiceRuntime
@@ -113,7 +113,7 @@ def intake_handlers(runtime: ServiceRuntime) -> dict[str, Handler]:
         transfer = CustodyTransfer.model_validate(event.data)
         handover = HandedOver(
             case_id=transfer.case_id, handed_over_at=transfer.transferred_at,
-            handed_over_on=legal_date(transfer.transferred_at, configured_zone_name()),
+            handed_over_on=legal_date(transfer.transferred_at),
             flight_id=transfer.flight_id, place=transfer.place,
             custody_transfer_event_id=str(event.event_id))
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from shared.clock import iso_utc
 from shared.eventstore import RecordedEvent
-from shared.legaltime import DEFAULT_LEGAL_TIMEZONE, configured_zone_name, legal_date
+from shared.legaltime import legal_date, legal_zone_name
 
 from .export import case_events
 from .sources import AuditTarget
@@ -28,7 +28,7 @@ class Action:
 
     @classmethod
     def of(cls, service: str, event: RecordedEvent,
-           zone: str = DEFAULT_LEGAL_TIMEZONE) -> Action:
+           zone: str | None = None) -> Action:
         return cls(recorded_at=iso_utc(event.recorded_at), occurred_at=iso_utc(event.occurred_at),
                    legal_date=legal_date(event.occurred_at, zone).isoformat(),
                    service=service, version=event.version,
@@ -43,7 +43,7 @@ async def case_actions(target: AuditTarget, case_id: str) -> list[Action]:
     if not events:
         raise LookupError(f"no events for case {case_id}")
     ordered = sorted(events, key=lambda pair: (pair[1].recorded_at, pair[0], pair[1].version))
-    zone = configured_zone_name()
+    zone = legal_zone_name()
     return [Action.of(service, event, zone) for service, event in ordered]
 
 

@@ -22,7 +22,7 @@ event of a date asked instead, and the later-timed events it had to take are nam
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
@@ -30,10 +30,9 @@ from shared.clock import SystemClock, iso_utc
 from shared.db import Database
 from shared.eventstore import EventStore, RecordedEvent
 from shared.legaltime import (
-    DEFAULT_LEGAL_TIMEZONE,
     TimelineOrder,
-    configured_zone_name,
     legal_date,
+    legal_zone_name,
     timeline_key,
 )
 
@@ -55,17 +54,17 @@ class Question:
     axis: Axis
     known_at: datetime
     on: date | None = None       # the legal date (legal axis only)
-    zone: str = DEFAULT_LEGAL_TIMEZONE
+    zone: str = field(default_factory=legal_zone_name)
 
     @classmethod
     def recorded(cls, at: datetime | None = None, zone: str | None = None) -> Question:
-        return cls(Axis.RECORDED, at or datetime.now(UTC), zone=zone or configured_zone_name())
+        return cls(Axis.RECORDED, at or datetime.now(UTC), zone=zone or legal_zone_name())
 
     @classmethod
     def legal(cls, on: date, known_at: datetime | None = None,
               zone: str | None = None) -> Question:
         return cls(Axis.LEGAL, known_at or datetime.now(UTC), on,
-                   zone or configured_zone_name())
+                   zone or legal_zone_name())
 
     def keeps(self, event: RecordedEvent) -> bool:
         if self.axis is Axis.RECORDED or self.on is None:
@@ -148,7 +147,7 @@ def _rested_on(service: str, selection: Selection, zone: str) -> list[dict[str, 
 
 
 def timeline(streams: dict[str, list[RecordedEvent]], order: TimelineOrder = TimelineOrder.LEGAL,
-             zone: str = DEFAULT_LEGAL_TIMEZONE) -> list[dict[str, Any]]:
+             zone: str | None = None) -> list[dict[str, Any]]:
     """Every service's events of the case in one list, by legal time (default) or by recorded
     time, each with both times and its legal date."""
     entries = [(service, e) for service, events in streams.items() for e in events]

@@ -11,7 +11,7 @@ from shared.clock import SystemClock, iso_utc
 from shared.db import Database
 from shared.eventstore import EventStore, RecordedEvent
 from shared.eventstore.hashing import content_record
-from shared.legaltime import TimelineOrder, configured_zone_name, legal_date, timeline_key
+from shared.legaltime import TimelineOrder, legal_date, legal_zone_name, timeline_key
 
 from .sources import AuditTarget
 
@@ -44,7 +44,7 @@ def report_text(case_id: str, events: list[tuple[str, RecordedEvent]]) -> str:
     for service, head in streams.items():
         lines.append(f"  {service:<10} {head.stream_type:<16} {head.version:>3} events, "
                      f"head hash {head.hash}")
-    zone = configured_zone_name()
+    zone = legal_zone_name()
     lines += ["", f"Events in the order they happened in law (legal date in {zone}, then "
                   "when Runway recorded it):"]
     ordered = sorted(events, key=lambda p: timeline_key(

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from shared.eventstore import RecordedEvent, verify_stream
-from shared.legaltime import configured_zone_name
+from shared.legaltime import legal_zone_name
 from shared.messaging.cloudevents import to_kafka
 
 from .custody import CustodyCheck
@@ -128,8 +128,8 @@ def _warning(service: str, mismatch: Mismatch) -> Finding:
 async def verify(target: AuditTarget, progress: Callable[[int], None] | None = None
                  ) -> VerifyReport:
     report = VerifyReport()
-    legal = _LegalTimes(configured_zone_name())
-    custody = CustodyCheck(configured_zone_name())
+    legal = _LegalTimes(legal_zone_name())
+    custody = CustodyCheck(legal_zone_name())
     for service, url in target.stores.items():
         await _verify_service(report, service, url, target, progress, legal, custody)
     await legal.check_causes(report, target.stores)

@@ -24,7 +24,7 @@ from shared.audit.verify import verify
 from shared.cli.failures import EXIT_USAGE, CommandFailed
 from shared.cli.where import resolve
 from shared.clock import parse_iso_utc
-from shared.legaltime import TimelineOrder, configured_zone_name
+from shared.legaltime import TimelineOrder, legal_zone_name
 from shared.topology import SERVICES
 
 
@@ -54,7 +54,7 @@ def target(args: argparse.Namespace) -> AuditTarget:
     (var/stack.json), else a local PostgreSQL run's (shared/cli/where.py). Every command
     starts here, so a LEGAL_TIMEZONE that names no zone is refused before any work."""
     try:
-        configured_zone_name()
+        legal_zone_name()
     except ValidationError as error:
         raise CommandFailed(error.errors()[0]["msg"].removeprefix("Value error, "),
                             EXIT_USAGE) from None

@@ -10,6 +10,7 @@ from collections.abc import Generator
 
 import uvicorn
 
+from shared.legaltime import legal_zone_name
 from shared.logs import configure_logging
 from shared.service import ServiceRuntime, ServiceSpec
 from shared.settings import ServiceSettings
@@ -37,6 +38,7 @@ class _GracefulServer(uvicorn.Server):
 
 async def _serve(spec: ServiceSpec) -> None:
     settings = ServiceSettings(service_name=spec.name)
+    legal_zone_name()  # a LEGAL_TIMEZONE that names no zone stops the service here, named
     configure_logging(spec.name, settings.log_level)
     runtime = ServiceRuntime(spec, settings)
     await runtime.prestart()

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 import pytest
 from pydantic import ValidationError
 
-from shared.legaltime import LegalTimeSettings, legal_date, start_of_legal_day
+from shared.legaltime import (
+    LegalTimeSettings,
+    legal_date,
+    legal_day_of,
+    legal_zone_name,
+    start_of_legal_day,
+)
 
 
 def test_a_handoff_at_half_past_eleven_at_night_local_is_that_day_not_the_next() -> None:
@@ -31,28 +38,30 @@ def test_another_legal_timezone_can_be_configured(monkeypatch: pytest.MonkeyPatc
         LegalTimeSettings()
 
 
-def test_the_audit_tools_read_the_configured_zone_and_refuse_an_unknown_one(
-    monkeypatch: pytest.MonkeyPatch,
+def test_every_legal_date_is_a_day_in_the_configured_zone_and_an_unknown_one_is_refused(
+    legal_timezone: Callable[[str | None], None],
 ) -> None:
-    from shared.legaltime import configured_zone_name
-
-    monkeypatch.delenv("LEGAL_TIMEZONE", raising=False)
-    assert configured_zone_name() == "America/Mexico_City"
-    monkeypatch.setenv("LEGAL_TIMEZONE", "America/Tijuana")
-    assert configured_zone_name() == "America/Tijuana"
-    monkeypatch.setenv("LEGAL_TIMEZONE", "Mars/Olympus")
+    # 23:30 on 20 January in Tijuana (UTC-8) is 01:30 on the 21st in Mexico City (UTC-6).
+    handoff = datetime(2026, 1, 21, 7, 30, tzinfo=UTC)
+    legal_timezone(None)
+    assert legal_zone_name() == "America/Mexico_City"
+    assert legal_date(handoff) == date(2026, 1, 21)
+    legal_timezone("America/Tijuana")
+    assert legal_zone_name() == "America/Tijuana"
+    assert legal_date(handoff) == date(2026, 1, 20)
+    assert legal_day_of("2026-01-21T07:30:00Z") == date(2026, 1, 20)
+    assert start_of_legal_day(date(2026, 1, 20)) == datetime(2026, 1, 20, 8, 0, tzinfo=UTC)
+    legal_timezone("Mars/Olympus")
     with pytest.raises(ValidationError, match="LEGAL_TIMEZONE 'Mars/Olympus'"):
-        configured_zone_name()
+        legal_date(handoff)
 
 
 def test_an_empty_legal_timezone_means_the_default_everywhere(
-    monkeypatch: pytest.MonkeyPatch,
+    legal_timezone: Callable[[str | None], None],
 ) -> None:
-    from shared.legaltime import configured_zone_name
-
-    monkeypatch.setenv("LEGAL_TIMEZONE", "")
+    legal_timezone("")
     assert LegalTimeSettings().legal_timezone == "America/Mexico_City"
-    assert configured_zone_name() == "America/Mexico_City"
+    assert legal_zone_name() == "America/Mexico_City"
 
 
 @pytest.mark.parametrize(("value", "day"), [
@@ -67,3 +76,14 @@ def test_a_payload_s_date_or_instant_stands_for_a_legal_date(value: date | str, 
     from shared.legaltime import legal_day_of
 
     assert legal_day_of(value, "America/Mexico_City") == day
+
+
+async def test_a_service_with_an_unknown_legal_time_zone_stops_before_it_serves(
+    legal_timezone: Callable[[str | None], None],
+) -> None:
+    from shared.infra.stack import discover_services
+    from shared.web.serve import _serve
+
+    legal_timezone("Mars/Olympus")
+    with pytest.raises(ValidationError, match="LEGAL_TIMEZONE 'Mars/Olympus'"):
+        await _serve(discover_services()[0])

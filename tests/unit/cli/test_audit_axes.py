@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -147,12 +147,12 @@ def test_a_bad_or_double_axis_is_refused_naming_the_flag(
 
 
 def test_the_export_report_and_the_actors_show_legal_dates_in_the_legal_time_zone(
-    monkeypatch: pytest.MonkeyPatch,
+    legal_timezone: Callable[[str | None], None],
 ) -> None:
     from shared.audit.actors import Action, actions_text
     from shared.audit.export import report_text
 
-    monkeypatch.delenv("LEGAL_TIMEZONE", raising=False)
+    legal_timezone(None)
     report = report_text("RWY-1", [("transport", HANDOFF), ("judicial", HEARING)])
     happened = report.split("order they happened in law")[1].splitlines()[1:]
     assert happened[0].startswith("  2026-01-19  recorded 2026-01-19T17:00:00  judicial")
@@ -160,7 +160,7 @@ def test_the_export_report_and_the_actors_show_legal_dates_in_the_legal_time_zon
     action = Action.of("transport", HANDOFF, ZONE)
     assert action.legal_date == "2026-01-20"
     assert "2026-01-25T16:00:00  2026-01-20" in actions_text("RWY-1", [action])
-    monkeypatch.setenv("LEGAL_TIMEZONE", "UTC")
+    legal_timezone("UTC")
     assert "  2026-01-21  recorded 2026-01-25T16:00:00  transport" in report_text(
         "RWY-1", [("transport", HANDOFF)])
 

@@ -23,7 +23,6 @@ from tests.support.stored import types
 
 from .helpers import (
     LANDED,
-    POLICY,
     arraign,
     fold,
     ready_to_arraign,
@@ -130,7 +129,7 @@ def blocked_count(basis: LegalBasis = LegalBasis.TREATY) -> CourtCase:
 def except_(state: CourtCase, exception: SpecialtyException, found_on: date,
             **facts: Any) -> list[NewEvent]:
     return domain.record_specialty_exception(state, exception, ExceptionFacts(**facts),
-                                             found_on, "Order 2026-14", LATER, POLICY)
+                                             found_on, "Order 2026-14", LATER)
 
 
 def test_staying_60_days_after_being_free_to_leave_lifts_the_bar() -> None:

@@ -20,7 +20,6 @@ from shared.eventstore import NewEvent
 
 from .helpers import (
     NOW,
-    POLICY,
     arraign,
     decide_consent,
     ready_to_arraign,
@@ -95,11 +94,11 @@ def _exception(state: CourtCase, kind: str, ids: list[str]) -> list[NewEvent]:
         return domain.record_specialty_exception(
             state, SpecialtyException.STAYED_AFTER_FREE_TO_LEAVE,
             domain.ExceptionFacts(free_to_leave_on=NOW.date()),
-            (NOW + timedelta(days=60)).date(), "order", LATER, POLICY)
+            (NOW + timedelta(days=60)).date(), "order", LATER)
     return domain.record_specialty_exception(
         state, SpecialtyException.OFFENCE_AFTER_EXTRADITION,
         domain.ExceptionFacts(committed_on=NOW.date(), charge_ids=tuple(ids)),
-        NOW.date(), "order", LATER, POLICY)
+        NOW.date(), "order", LATER)
 
 
 def _refused_with(state: CourtCase, *charge_ids: str) -> str | None:

@@ -3,6 +3,7 @@ given by the operator; the request_submitted event happened then, not when it wa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 from services.intake.domain import ClearRequest, check_request, submitted
@@ -19,11 +20,19 @@ def clear(**overrides: object) -> ClearRequest:
 
 
 def test_the_request_happened_on_its_legal_date_in_the_legal_time_zone() -> None:
-    [event] = submitted(clear(requested_on="2025-07-30"), "PER-1", SEALED,
-                        "America/Mexico_City")
+    [event] = submitted(clear(requested_on="2025-07-30"), "PER-1", SEALED)
     # 00:00 in Mexico City on 30 July is 06:00 UTC: the day is the legal day, not UTC's.
     assert event.occurred_at == datetime(2025, 7, 30, 6, 0, tzinfo=UTC)
     assert event.payload["requested_on"] == "2025-07-30"
+
+
+def test_the_request_happened_at_the_start_of_its_day_in_the_configured_zone(
+    legal_timezone: Callable[[str | None], None],
+) -> None:
+    legal_timezone("America/Tijuana")
+    [event] = submitted(clear(requested_on="2025-07-30"), "PER-1", SEALED)
+    # Tijuana is on UTC-7 in July: its 30 July starts at 07:00 UTC.
+    assert event.occurred_at == datetime(2025, 7, 30, 7, 0, tzinfo=UTC)
 
 
 def test_without_a_legal_date_the_request_counts_from_its_entry() -> None:
