@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from shared.clock import iso_utc
 from shared.eventstore import RecordedEvent
-from shared.legaltime import legal_date, legal_zone_name
+from shared.legaltime import legal_date
 
 from .export import case_events
 from .sources import AuditTarget
@@ -43,8 +43,7 @@ async def case_actions(target: AuditTarget, case_id: str) -> list[Action]:
     if not events:
         raise LookupError(f"no events for case {case_id}")
     ordered = sorted(events, key=lambda pair: (pair[1].recorded_at, pair[0], pair[1].version))
-    zone = legal_zone_name()
-    return [Action.of(service, event, zone) for service, event in ordered]
+    return [Action.of(service, event) for service, event in ordered]
 
 
 def actions_text(case_id: str, actions: list[Action]) -> str:
