@@ -102,5 +102,5 @@ soak: setup  ## a long chaos run: SOAK_CASES (5000) cases under SOAK_KILLS (1000
 	@command -v haproxy >/dev/null || test -x /usr/sbin/haproxy || apt-get install -y -qq haproxy
 	$(PY) -m shared.chaos.run --seed $(SEED) --kills $(SOAK_KILLS) --cases $(SOAK_CASES)
 
-clean:  ## remove local state (databases of the embedded run, logs); keeps caches
+clean: kafka-down  ## stop the local broker, then remove everything under var/ (see docs/operations.md)
 	rm -rf var

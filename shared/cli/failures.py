@@ -7,6 +7,7 @@ Exit codes (README "Exit codes"):
   3   something the command needs isn't there: a service, PostgreSQL, a store, Kafka
   70  a bug in runway: the line names the exception; RUNWAY_DEBUG=1 shows the traceback
   130 interrupted (Ctrl-C)
+  141 the reader of its output went away (`runway … | head`), as a tool stopped by SIGPIPE
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ EXIT_USAGE = 2
 EXIT_UNREACHABLE = 3
 EXIT_BUG = 70
 EXIT_INTERRUPTED = 130
+EXIT_OUTPUT_CLOSED = 141  # 128 + SIGPIPE: what the shell reports for tools it stops
 
 _ADDRESS = re.compile(r"\('([^']+)', (\d+)")
 

@@ -13,7 +13,7 @@ the local issuer's key (local runs), a token is signed for --actor and --role.
 With no flags, the commands find the running stack in var/stack.json (written by `make run`).
 A failure is one line naming the cause and the fix; exit codes: 0 done, 1 refused or problems
 found, 2 usage (or a batch partly refused), 3 a service, store or Kafka isn't there,
-70 a bug (RUNWAY_DEBUG=1 shows the traceback), 130 interrupted.
+70 a bug (RUNWAY_DEBUG=1 shows the traceback), 130 interrupted, 141 output closed.
 """
 
 from __future__ import annotations
@@ -31,7 +31,13 @@ import yaml
 
 from shared.cli.audit import add_audit_commands
 from shared.cli.dlq import add_dlq_commands
-from shared.cli.failures import EXIT_INTERRUPTED, EXIT_USAGE, CommandFailed, explain
+from shared.cli.failures import (
+    EXIT_INTERRUPTED,
+    EXIT_OUTPUT_CLOSED,
+    EXIT_USAGE,
+    CommandFailed,
+    explain,
+)
 from shared.cli.settings import CliSettings
 from shared.cli.token import add_token_command
 from shared.cli.where import resolve
@@ -195,10 +201,17 @@ def run(args: argparse.Namespace) -> int:
         where = resolve(args)
         if where.stack is not None:  # sign tokens with the key the stack's services trust
             os.environ.setdefault("RUNWAY_AUTH_DIR", where.stack.auth_dir)
-        return int(args.run(args))
+        code = int(args.run(args))
+        sys.stdout.flush()  # a reader gone by now is caught below, not at the exit's flush
+        return code
     except KeyboardInterrupt:
         print("runway: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # Nobody reads the rest (`runway audit export … | head`): not a failure to report.
+        # Python's documented remedy: point stdout at /dev/null, or the flush at exit fails too.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OUTPUT_CLOSED
     except Exception as error:  # every failure is reported, as one line
         if debug:
             raise

@@ -119,13 +119,20 @@ class Options:
     keep_broker: bool = False
 
 
+def _backend() -> str:
+    if ToolSettings().postgres:
+        return "PostgreSQL"
+    data_dir = ServiceSettings().data_dir  # RUNWAY_DATA_DIR, as the services read it
+    shown = data_dir.relative_to(REPO_ROOT) if data_dir.is_relative_to(REPO_ROOT) else data_dir
+    return f"embedded SQLite ({shown})"
+
+
 async def up(options: Options) -> int:
     log_dir = REPO_ROOT / "var" / "log"
     log_dir.mkdir(parents=True, exist_ok=True)
     specs = discover_services()  # before the broker starts: a broken service stops us here
     broker = await start_broker() if options.start_broker else None
-    backend = "PostgreSQL" if ToolSettings().postgres else "embedded SQLite (var/data)"
-    print(f"Starting {len(specs)} services and the console; databases: {backend}", flush=True)
+    print(f"Starting {len(specs)} services and the console; databases: {_backend()}", flush=True)
     auth = AuthSettings()
     if not auth.jwks:  # no identity provider configured: the services trust the local issuer
         LocalIssuerKeys(auth.local_dir).ensure()

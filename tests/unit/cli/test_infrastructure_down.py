@@ -55,9 +55,11 @@ def test_operator_commands_name_the_missing_intake_service(
     assert "make run" in line and "--intake-url" in line
 
 
+# Replay from its default source, Kafka, names a missing broker first: from the stores, it
+# needs PostgreSQL only, so the test holds with or without a broker on this machine.
 @pytest.mark.parametrize("command", [
-    ["verify"], ["replay"], ["export", CASE], ["as-of", CASE], ["explain", CASE],
-    ["actors", CASE]])
+    ["verify"], ["replay", "--source", "stores"], ["export", CASE], ["as-of", CASE],
+    ["explain", CASE], ["actors", CASE]])
 def test_audit_commands_name_the_missing_postgresql(command: list[str], closed_port: int) -> None:
     server = f"postgresql+asyncpg://runway:runway@127.0.0.1:{closed_port}/runway"
     code, err = runway("audit", "--database-url", server, *command)
