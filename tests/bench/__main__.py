@@ -29,6 +29,7 @@ from tests.bench import (
     replay,
     transfer,
 )
+from tests.bench.common import size_flags
 
 Figure = Callable[[], Awaitable[dict[str, Any]]]
 
@@ -70,8 +71,9 @@ FIGURES: tuple[tuple[str, Figure], ...] = (
 
 
 def _only(argv: list[str]) -> set[str]:
-    parser = argparse.ArgumentParser(prog="python -m tests.bench")
-    parser.add_argument("--only", default="", help="comma-separated figure names")
+    parser = size_flags(argparse.ArgumentParser(prog="python -m tests.bench"))
+    parser.add_argument("--only", default="", help="comma-separated figure names, e.g. "
+                        "relay,latency")
     args, _ = parser.parse_known_args(argv)  # the figures read their own flags
     names = {n.strip() for n in args.only.split(",") if n.strip()}
     unknown = names - {name for name, _ in FIGURES}

@@ -528,16 +528,23 @@ def _contended(node: Any, path: str = "") -> set[str]:
 _CONFIG: Config | None = None
 
 
+def size_flags(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The flags every figure reads (config()), on `parser`."""
+    parser.add_argument("--quick", action="store_true", help="small sizes, a smoke test")
+    parser.add_argument("--no-profile", action="store_true",
+                        help="skip the cProfile pass of the relay")
+    parser.add_argument("--no-experiments", action="store_true",
+                        help="figures and baselines only")
+    return parser
+
+
 def config() -> Config:
     """The run's sizes, from the command line (`--quick`, `--no-experiments`, `--no-profile`),
     read when a figure first asks, so that each figure module keeps `async def main()`."""
     global _CONFIG
     if _CONFIG is None:
-        parser = argparse.ArgumentParser(prog="python -m tests.bench")
-        parser.add_argument("--quick", action="store_true", help="small sizes, a smoke test")
-        parser.add_argument("--no-profile", action="store_true")
-        parser.add_argument("--no-experiments", action="store_true")
-        args, _ = parser.parse_known_args(sys.argv[1:])
+        args, _ = size_flags(argparse.ArgumentParser(prog="python -m tests.bench")
+                             ).parse_known_args(sys.argv[1:])
         cfg = Config(profile=not args.no_profile, experiments=not args.no_experiments,
                      quick=args.quick)
         if args.quick:
