@@ -54,7 +54,7 @@ def legal_zone_name() -> str:
     against the tz database. Every legal date a service, the console or the audit tools
     compute is a day in it, so it is read once per process (the services read it as they
     start, so a zone that names none stops them there, naming the variable). A test that
-    sets LEGAL_TIMEZONE clears this cache (tests/conftest.py does after every test)."""
+    sets LEGAL_TIMEZONE clears this cache (tests/conftest.py does before every test)."""
     return LegalTimeSettings().legal_timezone  # an unknown zone raises, naming it
 
 
