@@ -16,7 +16,7 @@ from enum import StrEnum
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.envsettings import EnvSettings
@@ -56,6 +56,16 @@ def legal_zone_name() -> str:
     start, so a zone that names none stops them there, naming the variable). A test that
     sets LEGAL_TIMEZONE clears this cache (tests/conftest.py does before every test)."""
     return LegalTimeSettings().legal_timezone  # an unknown zone raises, naming it
+
+
+def legal_zone_refusal() -> str | None:
+    """The one line that refuses LEGAL_TIMEZONE when it names no zone, else None: what the
+    commands and runners print before any work, instead of failing on the first legal date."""
+    try:
+        legal_zone_name()
+    except ValidationError as error:
+        return str(error.errors()[0]["msg"]).removeprefix("Value error, ")
+    return None
 
 
 def zone(name: str | None = None) -> ZoneInfo:

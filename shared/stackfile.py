@@ -16,6 +16,7 @@ from typing import Final, Literal
 
 from pydantic import ValidationError
 
+from shared.legaltime import DEFAULT_LEGAL_TIMEZONE
 from shared.payloads import Frozen
 from shared.process import alive
 from shared.settings import REPO_ROOT, ToolSettings
@@ -47,6 +48,9 @@ class StackDescription(Frozen):
     topic_namespace: str
     backend: Literal["sqlite", "postgresql"]
     auth_dir: str                   # the local token issuer the services trust
+    # The services' legal time zone: the `runway` commands compute legal dates in it too.
+    # A description written before it was recorded: the default the services used then.
+    legal_timezone: str = DEFAULT_LEGAL_TIMEZONE
     pid: int                        # the runway-stack process
     started_at: str
     broker_started: bool = False    # whether the stack started the Kafka broker itself

@@ -38,6 +38,10 @@ def pytest_configure(config: pytest.Config) -> None:
     if "RUNWAY_STACK_FILE" not in os.environ:
         stacks = _made_for_this_run["stack"] = tempfile.mkdtemp(prefix="runway-stack-")
         os.environ["RUNWAY_STACK_FILE"] = str(Path(stacks) / "none.json")
+    # The tests' dates are in the default legal time zone, the services' too (child processes
+    # inherit this environment): a developer's exported LEGAL_TIMEZONE must not move them. A
+    # test of another zone sets it (the legal_timezone fixture).
+    os.environ.pop("LEGAL_TIMEZONE", None)
     # Personal data is sealed under master keys of a keyring made for this run (created on
     # first use, by whichever process gets there first: they all read this one file).
     if "RUNWAY_PII_KEYRING" not in os.environ:
@@ -51,9 +55,11 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(autouse=True)
-def legal_zone_read_afresh() -> None:
-    """The legal time zone is read once per process (shared/legaltime): each test reads
-    LEGAL_TIMEZONE as it finds it, whatever a test before it set."""
+def default_legal_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts in the default legal time zone, whatever a test before it (or an
+    in-process `runway` command, from a stack description) set; the zone is read once per
+    process (shared/legaltime), so its cache is cleared too."""
+    monkeypatch.delenv("LEGAL_TIMEZONE", raising=False)
     legal_zone_name.cache_clear()
 
 

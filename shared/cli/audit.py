@@ -12,8 +12,6 @@ from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from shared.audit.actors import actions_text, case_actions
 from shared.audit.asof import Question, case_as_of, explain, explain_text
 from shared.audit.export import case_events, write_export
@@ -24,7 +22,7 @@ from shared.audit.verify import verify
 from shared.cli.failures import EXIT_USAGE, CommandFailed
 from shared.cli.where import resolve
 from shared.clock import parse_iso_utc
-from shared.legaltime import TimelineOrder, legal_zone_name
+from shared.legaltime import TimelineOrder, legal_zone_refusal
 from shared.topology import SERVICES
 
 
@@ -53,11 +51,9 @@ def target(args: argparse.Namespace) -> AuditTarget:
     """The stores and Kafka under audit: flags, else the environment, else the running stack
     (var/stack.json), else a local PostgreSQL run's (shared/cli/where.py). Every command
     starts here, so a LEGAL_TIMEZONE that names no zone is refused before any work."""
-    try:
-        legal_zone_name()
-    except ValidationError as error:
-        raise CommandFailed(error.errors()[0]["msg"].removeprefix("Value error, "),
-                            EXIT_USAGE) from None
+    refusal = legal_zone_refusal()
+    if refusal:
+        raise CommandFailed(refusal, EXIT_USAGE)
     return resolve(args).audit_target()
 
 

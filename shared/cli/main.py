@@ -22,6 +22,7 @@ import argparse
 import json
 import logging
 import os
+import select
 import sys
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,7 @@ from shared.cli.failures import (
 )
 from shared.cli.settings import CliSettings
 from shared.cli.token import add_token_command
-from shared.cli.where import resolve
+from shared.cli.where import Where, resolve
 from shared.security import AuthSettings, TokenIssuer
 from shared.security.keys import LocalIssuerKeys
 
@@ -187,7 +188,14 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
-    sys.exit(run(args))
+    code = run(args)
+    if code == EXIT_OUTPUT_CLOSED:
+        # What is left in stdout's buffer would fail again as the interpreter exits: send it
+        # to /dev/null (Python's documented remedy for a closed pipe).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    sys.exit(code)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -199,25 +207,42 @@ def run(args: argparse.Namespace) -> int:
         logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
     try:
         where = resolve(args)
-        if where.stack is not None:  # sign tokens with the key the stack's services trust
+        if where.stack is not None:  # sign tokens with the key the stack's services trust,
+            # and read legal dates in the zone its services read them in
             os.environ.setdefault("RUNWAY_AUTH_DIR", where.stack.auth_dir)
+            os.environ.setdefault("LEGAL_TIMEZONE", where.stack.legal_timezone)
         code = int(args.run(args))
         sys.stdout.flush()  # a reader gone by now is caught below, not at the exit's flush
         return code
     except KeyboardInterrupt:
         print("runway: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except BrokenPipeError:
+    except BrokenPipeError as error:
+        if not _reader_gone():  # another pipe or socket broke: a failure like any other
+            return _failed(error, where, debug)
         # Nobody reads the rest (`runway audit export … | head`): not a failure to report.
-        # Python's documented remedy: point stdout at /dev/null, or the flush at exit fails too.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OUTPUT_CLOSED
     except Exception as error:  # every failure is reported, as one line
-        if debug:
-            raise
-        failure = explain(error, where)
-        print(f"runway: {failure}", file=sys.stderr)
-        return failure.code
+        return _failed(error, where, debug)
+
+
+def _failed(error: Exception, where: Where | None, debug: bool) -> int:
+    if debug:
+        raise error
+    failure = explain(error, where)
+    print(f"runway: {failure}", file=sys.stderr)
+    return failure.code
+
+
+def _reader_gone() -> bool:
+    """Whether stdout is a pipe whose reader has closed it (poll reports an error on it)."""
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a file (a test's StringIO), or closed
+        return False
+    poller = select.poll()
+    poller.register(descriptor, select.POLLOUT)
+    return any(events & select.POLLERR for _, events in poller.poll(0))
 
 
 if __name__ == "__main__":

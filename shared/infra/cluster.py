@@ -46,6 +46,7 @@ from pydantic_settings import SettingsConfigDict
 from shared import process, stackfile, topology
 from shared.db import asyncpg_dsn, with_database
 from shared.envsettings import EnvSettings
+from shared.legaltime import legal_zone_name, legal_zone_refusal
 from shared.messaging.kafka import make_admin
 from shared.messaging.topics import ensure_topics, load_topics
 from shared.process import ServiceProcess
@@ -491,7 +492,8 @@ def _description(cluster: Cluster, server: str, auth: AuthSettings
                 for s in cluster.layout.services if s != CONSOLE}
     return stackfile.StackDescription(
         services=services, kafka_bootstrap=cluster.layout.bootstrap, topic_namespace="",
-        backend="postgresql", auth_dir=str(auth.local_dir), pid=os.getpid(),
+        backend="postgresql", auth_dir=str(auth.local_dir), legal_timezone=legal_zone_name(),
+        pid=os.getpid(),
         started_at=datetime.now(UTC).isoformat(timespec="seconds"))
 
 
@@ -551,6 +553,9 @@ def main() -> None:
     if args.command == "down":
         print("Stopped: " + (", ".join(down()) or "nothing was running"))
         return
+    refusal = legal_zone_refusal()  # before any broker or service starts
+    if refusal:
+        sys.exit(f"cluster: {refusal}")
     run_up(args.replicas, args.brokers, hold=not args.no_hold)
 
 

@@ -23,6 +23,7 @@ from services.console import launch as console
 from shared import process, stackfile
 from shared.discovery import service_modules
 from shared.infra import cluster
+from shared.legaltime import legal_zone_name, legal_zone_refusal
 from shared.messaging.kafka import KafkaSettings, default_bootstrap
 from shared.process import ServiceProcess
 from shared.security import AuthSettings
@@ -97,7 +98,7 @@ def describe(running: list[ServiceProcess], broker: Broker | None,
     return stackfile.StackDescription(
         services=services_, kafka_bootstrap=broker.bootstrap if broker else default_bootstrap(),
         topic_namespace=ToolSettings().topic_namespace or "", backend=backend,
-        auth_dir=str(auth.local_dir), pid=os.getpid(),
+        auth_dir=str(auth.local_dir), legal_timezone=legal_zone_name(), pid=os.getpid(),
         started_at=datetime.now(UTC).isoformat(timespec="seconds"),
         broker_started=bool(broker and broker.started))
 
@@ -218,6 +219,9 @@ def main() -> None:
     start.add_argument("--brokers", type=int,
                        help="with --replicas: the cluster's Kafka brokers (3)")
     args = parser.parse_args()
+    refusal = legal_zone_refusal()  # before any broker or service starts
+    if refusal:
+        sys.exit(f"runway-stack: {refusal}")
     if args.replicas is not None or args.brokers is not None:
         if args.scenario or args.start_broker or args.keep_broker:
             parser.error("--replicas/--brokers start a cluster of their own: no --scenario or "

@@ -10,7 +10,7 @@ from collections.abc import Generator
 
 import uvicorn
 
-from shared.legaltime import legal_zone_name
+from shared.legaltime import legal_zone_refusal
 from shared.logs import configure_logging
 from shared.service import ServiceRuntime, ServiceSpec
 from shared.settings import ServiceSettings
@@ -38,7 +38,9 @@ class _GracefulServer(uvicorn.Server):
 
 async def _serve(spec: ServiceSpec) -> None:
     settings = ServiceSettings(service_name=spec.name)
-    legal_zone_name()  # a LEGAL_TIMEZONE that names no zone stops the service here, named
+    refusal = legal_zone_refusal()  # a LEGAL_TIMEZONE that names no zone stops the service
+    if refusal:
+        raise SystemExit(f"{spec.name}: {refusal}")
     configure_logging(spec.name, settings.log_level)
     runtime = ServiceRuntime(spec, settings)
     await runtime.prestart()

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -85,5 +89,27 @@ async def test_a_service_with_an_unknown_legal_time_zone_stops_before_it_serves(
     from shared.web.serve import _serve
 
     legal_timezone("Mars/Olympus")
-    with pytest.raises(ValidationError, match="LEGAL_TIMEZONE 'Mars/Olympus'"):
+    with pytest.raises(SystemExit, match="LEGAL_TIMEZONE 'Mars/Olympus' is not a time zone"):
         await _serve(discover_services()[0])
+
+
+RUNNERS = [
+    (["runway-stack", "up", "--no-hold", "--start-broker"], "runway-stack"),
+    (["runway-stack", "up", "--no-hold", "--replicas", "2"], "runway-stack"),
+    (["python", "-m", "shared.infra.cluster", "up", "--no-hold"], "cluster"),
+    (["python", "-m", "shared.chaos.run", "--kills", "1", "--cases", "1"], "chaos"),
+]
+
+
+@pytest.mark.parametrize(("command", "name"), RUNNERS)
+def test_the_runners_refuse_an_unknown_zone_before_starting_anything(
+        command: list[str], name: str) -> None:
+    program = sys.executable if command[0] == "python" else str(
+        Path(sys.executable).parent / command[0])
+    done = subprocess.run([program, *command[1:]], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "LEGAL_TIMEZONE": "Mars/Olympus"}, check=False)
+
+    assert done.returncode == 1
+    assert done.stderr.strip() == (f"{name}: LEGAL_TIMEZONE 'Mars/Olympus' is not a time "
+                                   "zone of the tz database (e.g. America/Mexico_City)")
+    assert done.stdout == ""  # no broker, service or cluster was started

@@ -8,7 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from shared.cli.failures import EXIT_OUTPUT_CLOSED
+import pytest
+
+from shared.cli.failures import EXIT_BUG, EXIT_OUTPUT_CLOSED
 
 RUNWAY = str(Path(sys.executable).parent / "runway")
 
@@ -23,3 +25,16 @@ def test_a_closed_output_is_not_reported_as_a_bug() -> None:
         os.close(write_end)
     assert done.returncode == EXIT_OUTPUT_CLOSED
     assert done.stderr == ""
+
+
+def test_a_broken_pipe_elsewhere_is_reported_like_any_failure(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from shared.cli.main import parser, run
+
+    def command(_: object) -> int:
+        raise BrokenPipeError(32, "Broken pipe")  # a socket or another pipe, not stdout
+
+    args = parser().parse_args(["list"])
+    args.run = command
+    assert run(args) == EXIT_BUG
+    assert "BrokenPipeError" in capsys.readouterr().err

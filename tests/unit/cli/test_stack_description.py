@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -109,3 +110,32 @@ def test_a_description_round_trips_through_its_file(tmp_path: Path, stack_file: 
     stackfile.write(description)
 
     assert stackfile.read() == description
+
+
+def test_commands_read_legal_dates_in_the_zone_of_the_running_stack(
+        tmp_path: Path, stack_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from shared.cli.main import run
+    from shared.legaltime import legal_zone_name
+
+    monkeypatch.setattr(os, "environ", dict(os.environ))  # run() sets the stack's variables
+    stackfile.write(described(tmp_path).model_copy(update={"legal_timezone": "America/Tijuana"}))
+    args = parser().parse_args(["list"])
+    seen: list[str] = []
+
+    def command(_: object) -> int:
+        seen.append(legal_zone_name())
+        return 0
+
+    args.run = command
+    assert run(args) == 0
+    assert seen == ["America/Tijuana"]
+
+
+def test_a_description_written_before_the_zone_was_recorded_reads_as_the_default(
+        tmp_path: Path, stack_file: Path) -> None:
+    old = described(tmp_path).model_dump(mode="json")
+    del old["legal_timezone"]
+    stack_file.write_text(json.dumps(old))
+
+    assert stackfile.read() == described(tmp_path)
+    assert described(tmp_path).legal_timezone == "America/Mexico_City"
