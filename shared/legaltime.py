@@ -68,6 +68,14 @@ def legal_zone_refusal() -> str | None:
     return None
 
 
+def stop_unless_legal_zone(program: str) -> None:
+    """Stop `program` (a runner, a service, the console) with that line before it starts
+    anything, when LEGAL_TIMEZONE names no zone."""
+    refusal = legal_zone_refusal()
+    if refusal:
+        raise SystemExit(f"{program}: {refusal}")
+
+
 def zone(name: str | None = None) -> ZoneInfo:
     """The time zone `name`, by default the legal time zone."""
     return _zone(name or legal_zone_name())

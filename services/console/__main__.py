@@ -7,7 +7,7 @@ import logging
 
 import uvicorn
 
-from shared.legaltime import legal_zone_refusal
+from shared.legaltime import stop_unless_legal_zone
 from shared.logs import configure_logging
 from shared.web.serve import _GracefulServer
 
@@ -20,9 +20,7 @@ log = logging.getLogger("runway.console")
 async def serve() -> None:
     settings = ConsoleSettings()
     configure_logging("console", settings.log_level)
-    refusal = legal_zone_refusal()  # a LEGAL_TIMEZONE that names no zone stops the console
-    if refusal:
-        raise SystemExit(f"console: {refusal}")
+    stop_unless_legal_zone("console")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per API call is noise
     config = uvicorn.Config(create_app(settings), host=settings.http_host,
                             port=settings.http_port, log_config=None, access_log=False,

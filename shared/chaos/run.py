@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.infra.cluster import Cluster, Layout
-from shared.legaltime import legal_date, legal_zone_refusal
+from shared.legaltime import legal_date, stop_unless_legal_zone
 from shared.retry import poll
 from shared.security import AuthSettings
 from shared.settings import REPO_ROOT
@@ -190,9 +190,7 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=checks.SETTLE_S,
                         help="seconds the cases get to reach the oracle's state at the end")
     args = parser.parse_args()
-    refusal = legal_zone_refusal()  # before the cluster is built, not minutes into the run
-    if refusal:
-        sys.exit(f"chaos: {refusal}")
+    stop_unless_legal_zone("chaos")  # before the cluster is built, not minutes into the run
     checks.SETTLE_S = args.settle
     root = REPORTS / f"cluster-{args.seed}"
     shutil.rmtree(root, ignore_errors=True)  # a fresh cluster: brokers formatted anew

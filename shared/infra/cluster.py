@@ -46,7 +46,7 @@ from pydantic_settings import SettingsConfigDict
 from shared import process, stackfile, topology
 from shared.db import asyncpg_dsn, with_database
 from shared.envsettings import EnvSettings
-from shared.legaltime import legal_zone_name, legal_zone_refusal
+from shared.legaltime import legal_zone_name, stop_unless_legal_zone
 from shared.messaging.kafka import make_admin
 from shared.messaging.topics import ensure_topics, load_topics
 from shared.process import ServiceProcess
@@ -553,9 +553,7 @@ def main() -> None:
     if args.command == "down":
         print("Stopped: " + (", ".join(down()) or "nothing was running"))
         return
-    refusal = legal_zone_refusal()  # before any broker or service starts
-    if refusal:
-        sys.exit(f"cluster: {refusal}")
+    stop_unless_legal_zone("cluster")  # before any broker or service starts
     run_up(args.replicas, args.brokers, hold=not args.no_hold)
 
 

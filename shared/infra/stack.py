@@ -23,7 +23,7 @@ from services.console import launch as console
 from shared import process, stackfile
 from shared.discovery import service_modules
 from shared.infra import cluster
-from shared.legaltime import legal_zone_name, legal_zone_refusal
+from shared.legaltime import legal_zone_name, stop_unless_legal_zone
 from shared.messaging.kafka import KafkaSettings, default_bootstrap
 from shared.process import ServiceProcess
 from shared.security import AuthSettings
@@ -219,9 +219,7 @@ def main() -> None:
     start.add_argument("--brokers", type=int,
                        help="with --replicas: the cluster's Kafka brokers (3)")
     args = parser.parse_args()
-    refusal = legal_zone_refusal()  # before any broker or service starts
-    if refusal:
-        sys.exit(f"runway-stack: {refusal}")
+    stop_unless_legal_zone("runway-stack")  # before any broker or service starts
     if args.replicas is not None or args.brokers is not None:
         if args.scenario or args.start_broker or args.keep_broker:
             parser.error("--replicas/--brokers start a cluster of their own: no --scenario or "

@@ -10,7 +10,7 @@ from collections.abc import Generator
 
 import uvicorn
 
-from shared.legaltime import legal_zone_refusal
+from shared.legaltime import stop_unless_legal_zone
 from shared.logs import configure_logging
 from shared.service import ServiceRuntime, ServiceSpec
 from shared.settings import ServiceSettings
@@ -38,9 +38,7 @@ class _GracefulServer(uvicorn.Server):
 
 async def _serve(spec: ServiceSpec) -> None:
     settings = ServiceSettings(service_name=spec.name)
-    refusal = legal_zone_refusal()  # a LEGAL_TIMEZONE that names no zone stops the service
-    if refusal:
-        raise SystemExit(f"{spec.name}: {refusal}")
+    stop_unless_legal_zone(spec.name)
     configure_logging(spec.name, settings.log_level)
     runtime = ServiceRuntime(spec, settings)
     await runtime.prestart()
