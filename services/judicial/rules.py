@@ -130,7 +130,10 @@ JUDGE_OPINION_DAYS, JUDGE_OPINION_AFTER_CONSENT_DAYS, SRE_DECISION_DAYS = 5, 3, 
 
 
 def duties(state: State) -> list[tuple[str, Rule[OnDay], date, int]]:
-    """The duties running now: (kind, rule, started on, days)."""
+    """The duties running now: (kind, rule, first day counted, days). "Within N days after"
+    an act counts from the day after it, so the duty is overdue from that day + N: the Nth day
+    after the act is still in time. (`evidence_due_on` is already the first day after the
+    evidence period.)"""
     if state.closed or state.handed_over_on is not None or state.national_security:
         return []
     found: list[tuple[str, Rule[OnDay], date, int]] = []
@@ -139,12 +142,16 @@ def duties(state: State) -> list[tuple[str, Rule[OnDay], date, int]]:
             found.append(("judge_opinion_due", JUDGE_OPINION_OVERDUE, state.evidence_due_on,
                           JUDGE_OPINION_DAYS))
         elif state.consent_on is not None:
-            found.append(("judge_opinion_due", JUDGE_OPINION_OVERDUE, state.consent_on,
-                          JUDGE_OPINION_AFTER_CONSENT_DAYS))
+            found.append(("judge_opinion_due", JUDGE_OPINION_OVERDUE,
+                          _day_after(state.consent_on), JUDGE_OPINION_AFTER_CONSENT_DAYS))
     elif state.sre is None:
-        found.append(("sre_decision_due", SRE_DECISION_OVERDUE, state.opinion_on,
+        found.append(("sre_decision_due", SRE_DECISION_OVERDUE, _day_after(state.opinion_on),
                       SRE_DECISION_DAYS))
     return found
+
+
+def _day_after(act_on: date) -> date:
+    return act_on + timedelta(days=1)
 
 
 def _overdue(kind: str) -> Any:
@@ -156,14 +163,14 @@ def _overdue(kind: str) -> Any:
 
 JUDGE_OPINION_OVERDUE: Rule[OnDay] = Rule(
     "judge_opinion_overdue",
-    "the judge's opinion is overdue: due 5 days after the evidence period (3 after the "
-    "person's consent); a duty, not a bar: a late opinion is accepted",
+    "the judge's opinion is overdue: due within the 5 days after the evidence period (3 after "
+    "the person's consent); a duty, not a bar: a late opinion is accepted",
     f"{LEI} arts. 27-28 [U: to confirm]", Reads.LEGAL,
     satisfied_by=(ev.JudgeOpinionIssued.EVENT_TYPE,), blocks=_overdue("judge_opinion_due"))
 SRE_DECISION_OVERDUE: Rule[OnDay] = Rule(
     "sre_decision_overdue",
-    "the SRE's decision is overdue: due 20 days after the judge's opinion; a duty, not a "
-    "bar: a late decision is accepted",
+    "the SRE's decision is overdue: due within the 20 days after the judge's opinion; a duty, "
+    "not a bar: a late decision is accepted",
     f"{LEI} art. 30 [U: to confirm]", Reads.LEGAL,
     satisfied_by=(ev.SreExtraditionGranted.EVENT_TYPE, ev.SreExtraditionRefused.EVENT_TYPE),
     blocks=_overdue("sre_decision_due"))

@@ -38,11 +38,13 @@ def test_the_judges_opinion_is_due_5_days_after_the_evidence_period() -> None:
 
 
 def test_a_late_opinion_is_accepted_and_starts_the_sres_20_days() -> None:
+    """Opinion 1 Mar: the 20 days after it are 2-21 Mar, so a decision on the 21st is in time."""
     late = run(heard(), opinion("2026-03-01"), now=LATE)
     assert late.opinion_on == d("2026-03-01")
-    assert duty(late, "2026-03-20", "sre_decision_due")["overdue"] is False
-    assert duty(late, "2026-03-21", "sre_decision_due")["due_on"] == "2026-03-21"
-    assert duty(late, "2026-03-21", "sre_decision_due")["overdue"] is True
+    assert duty(late, "2026-03-21", "sre_decision_due")["overdue"] is False
+    assert duty(late, "2026-03-22", "sre_decision_due")["started_on"] == "2026-03-02"
+    assert duty(late, "2026-03-22", "sre_decision_due")["due_on"] == "2026-03-22"
+    assert duty(late, "2026-03-22", "sre_decision_due")["overdue"] is True
     decided = run(late, sre(on="2026-04-15", notified="2026-04-15"), now=LATE)
     assert decided.granted
     assert [c["kind"] for c in case_view(decided, date(2026, 4, 16))["clocks"]] \
@@ -50,9 +52,10 @@ def test_a_late_opinion_is_accepted_and_starts_the_sres_20_days() -> None:
 
 
 def test_after_consent_the_opinion_is_due_in_3_days() -> None:
+    """Consent 8 Jan: the 3 days after it are 9-11 Jan; the opinion is overdue from the 12th."""
     consented = run(opened(), formal(), cmd.GiveConsent(given_on=d("2026-01-08")), now=LATE)
-    assert duty(consented, "2026-01-10", "judge_opinion_due")["overdue"] is False
-    assert duty(consented, "2026-01-11", "judge_opinion_due")["overdue"] is True
+    assert duty(consented, "2026-01-11", "judge_opinion_due")["overdue"] is False
+    assert duty(consented, "2026-01-12", "judge_opinion_due")["overdue"] is True
 
 
 def test_a_formal_request_after_the_lapse_proceeds_with_the_person_free() -> None:
