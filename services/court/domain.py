@@ -359,10 +359,13 @@ def _check_exception(state: CourtCase, exception: SpecialtyException, facts: Exc
     if exception is SpecialtyException.STAYED_AFTER_FREE_TO_LEAVE:
         free = _given(facts.free_to_leave_on, "free_to_leave_on", exception)
         _not_before(free, landed_on, "free_to_leave_on", "the landing")
+        # The 60 days after the day the person became free run from the next day; the person
+        # may still leave on the 60th, so the exception holds from the 61st.
+        last_day = free + timedelta(days=60)
         R.SPECIALTY_EXCEPTION_TOO_EARLY.require(
-            found_on >= free + timedelta(days=60),
-            f"free to leave on {free}: the 60 days run until {free + timedelta(days=60)}, "
-            f"after the finding ({found_on})")
+            found_on > last_day,
+            f"free to leave on {free}: the 60 days run until {last_day} inclusive; the "
+            f"finding ({found_on}) can be dated from {last_day + timedelta(days=1)}")
         return ()
     if exception is SpecialtyException.LEFT_AND_RETURNED:
         left = _given(facts.left_on, "left_on", exception)

@@ -133,20 +133,21 @@ def except_(state: CourtCase, exception: SpecialtyException, found_on: date,
 
 
 def test_staying_60_days_after_being_free_to_leave_lifts_the_bar() -> None:
+    """Free on 1 Oct: the 60 days after are 2 Oct-30 Nov, and on the 30th the person may still
+    leave in time; the exception holds from 1 Dec."""
     state = blocked_count()
     free = date(2025, 10, 1)
     stayed = SpecialtyException.STAYED_AFTER_FREE_TO_LEAVE
-    assert rule_of(lambda: except_(state, stayed, free + timedelta(days=59),
+    assert rule_of(lambda: except_(state, stayed, date(2025, 11, 30),
                                    free_to_leave_on=free)) == "specialty_exception_too_early"
-    state = step(state, except_(state, stayed, free + timedelta(days=60),
-                                free_to_leave_on=free))
+    state = step(state, except_(state, stayed, date(2025, 12, 1), free_to_leave_on=free))
     assert shown(state, "c9")["status"] == "specialty_exception"
     assert shown(state, "c9")["blocked_by"] == []
     assert arraign(state, "c9")
     assert case_view(state)["specialty"]["exceptions"] == [{
         "exception": "stayed_after_free_to_leave",
         "rule": "specialty_exception_stayed_after_free_to_leave",
-        "found_on": "2025-11-30", "charge_ids": []}]
+        "found_on": "2025-12-01", "charge_ids": []}]
     # Counts added later are not held back either.
     assert types(supersede(state, "c1", "c9", "c8")) == [ev.SUPERSEDING_INDICTMENT_FILED]
 
@@ -237,7 +238,7 @@ def test_an_exception_for_the_whole_case_allows_onward_surrender_without_consent
     state = asked(ready_to_arraign("c1"))
     free = date(2025, 9, 1)
     state = step(state, except_(state, SpecialtyException.STAYED_AFTER_FREE_TO_LEAVE,
-                                free + timedelta(days=60), free_to_leave_on=free))
+                                free + timedelta(days=61), free_to_leave_on=free))
     [surrendered] = onward(state)
     assert surrendered.payload["under"] == "stayed_after_free_to_leave"
 
