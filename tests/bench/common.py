@@ -251,9 +251,12 @@ class CpuMeter:
 
 
 def _kafka_pid() -> int | None:
+    """The local broker's pid, as deploy/kafka/kafka.sh records it (same RUNWAY_VAR, instance)."""
     var = Path(os.environ.get("RUNWAY_VAR") or Path(__file__).resolve().parents[2] / "var")
+    secure = os.environ.get("RUNWAY_KAFKA_SECURITY") == "sasl_scram"
+    instance = os.environ.get("KAFKA_INSTANCE") or ("kafka-sasl" if secure else "kafka")
     try:
-        pid = int((var / "run" / "kafka.pid").read_text().strip())
+        pid = int((var / "run" / f"{instance}.pid").read_text().strip())
     except (OSError, ValueError):
         return None
     return pid if Path(f"/proc/{pid}").exists() else None
