@@ -164,9 +164,14 @@ class CourtCase:
 
     @property
     def effective_terms(self) -> Terms | None:
-        """The surrender order if seen, else the SRE grant, else the NS authorization."""
-        for source in (TermsSource.SURRENDER_ORDERED, TermsSource.SRE_EXTRADITION_GRANTED,
-                       TermsSource.NATIONAL_SECURITY_TRANSFER_AUTHORIZED):
+        """The surrender order if seen, else the NS authorization, else the SRE grant. A
+        treaty case the SRE granted can still be overtaken by a national-security transfer
+        (judicial.basis_changed, then the authorization; Caro Quintero, 27 Feb 2025): the
+        authorization then decides. Judicial refuses a basis change after a surrender order,
+        so an order and an authorization never meet."""
+        for source in (TermsSource.SURRENDER_ORDERED,
+                       TermsSource.NATIONAL_SECURITY_TRANSFER_AUTHORIZED,
+                       TermsSource.SRE_EXTRADITION_GRANTED):
             found = self.terms.get(source)
             if found is not None:
                 return found

@@ -371,6 +371,22 @@ def test_national_security_basis_records_that_the_specialty_defence_is_unavailab
     assert "Alvarez-Machain" in view["note"]
 
 
+def test_a_treaty_case_overtaken_by_a_national_security_transfer_opens_on_that_basis() -> None:
+    """Caro Quintero: the SRE had granted, an amparo was pending, and Mexico transferred him on
+    the national-security basis. The landing must not wait for a surrender order that will
+    never come, and the court records that the specialty defence is unavailable."""
+    state = domain.initial()
+    state = step(state, arrival.note_request(state, request("c1", "c2"), NOW))
+    state = step(state, arrival.note_terms(state, sre_grant("c1", "c2"), NOW))
+    assert state.legal_basis is LegalBasis.TREATY
+    state = step(state, arrival.note_terms(state, ns_authorization(), NOW))
+    assert state.legal_basis is LegalBasis.NATIONAL_SECURITY
+    opened = only(arrival.open_intake(state, landing()), ev.INTAKE_OPENED)
+    assert opened["legal_basis"] == "national_security"
+    assert opened["terms_source"] == "national_security_transfer_authorized"
+    assert opened["specialty_defence_available"] is False
+
+
 def test_a_national_security_landing_needs_no_authorization_event() -> None:
     state = domain.initial()
     state = step(state, arrival.note_request(
