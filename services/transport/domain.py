@@ -449,3 +449,8 @@ def _noted(case: CaseState, item: facts.Input, now: datetime) -> ev.Noted:
             return ev.ReleaseNoted(**base, released_on=fact.released_on, reason=fact.reason)
         case facts.PickupExpired():
             return ev.PickupExpiryNoted(**base, deadline_on=fact.deadline_on)
+        case facts.BasisChanged():
+            return ev.BasisChangeNoted(
+                **base, legal_basis=fact.legal_basis, changed_on=fact.changed_on,
+                overtaken_suspensions=fact.overtaken_suspensions,
+                active_suspensions=tuple(sorted(suspensions - set(fact.overtaken_suspensions))))

@@ -157,6 +157,17 @@ class AmparoNoted(Noted):
         default=None, description="the pickup deadline, moved by the days a suspension paused it")
 
 
+class BasisChangeNoted(Noted):
+    """Judicial moved a treaty case to the national-security basis: the suspensions it
+    overtook no longer hold the person."""
+
+    EVENT_TYPE = "transport.basis_change_noted"
+    legal_basis: str = Field(description="the basis the case moved to")
+    changed_on: date
+    overtaken_suspensions: tuple[str, ...]
+    active_suspensions: tuple[str, ...] = Field(description="suspensions in force afterwards")
+
+
 class ClearanceNoted(Noted):
     EVENT_TYPE = "transport.clearance_noted"
     cleared: bool
@@ -249,7 +260,7 @@ class FlightCancelled(TransportEvent):
 CASE_EVENTS: tuple[type[TransportEvent], ...] = (
     CaseEligible, CaseIneligible, ManifestAssigned, RemovedFromManifest, CustodyTransferred,
     PersonDeparted, PersonLanded, CaseNoted, SurrenderOrderNoted, TransferAuthorizationNoted,
-    AmparoNoted, ClearanceNoted, ReleaseNoted, PickupExpiryNoted,
+    AmparoNoted, ClearanceNoted, ReleaseNoted, PickupExpiryNoted, BasisChangeNoted,
 )
 FLIGHT_EVENTS: tuple[type[TransportEvent], ...] = (
     FlightScheduled, FlightManifestChanged, FlightDeparted, FlightLanded, FlightDiverted,
@@ -270,6 +281,7 @@ LEGAL_TIMES: dict[str, LegalTime] = {
     ClearanceNoted.EVENT_TYPE: cause(note="assurance's clearance granted or withdrawn"),
     ReleaseNoted.EVENT_TYPE: cause("released_on", note="judicial's release"),
     PickupExpiryNoted.EVENT_TYPE: cause("deadline_on", note="judicial's pickup expiry"),
+    BasisChangeNoted.EVENT_TYPE: cause("changed_on", note="judicial's basis change"),
     CaseEligible.EVENT_TYPE: with_act("the fact noted (or the removal) that made it eligible"),
     CaseIneligible.EVENT_TYPE: with_act("the fact noted that made it ineligible"),
     ManifestAssigned.EVENT_TYPE: doc("assigned_at"),

@@ -79,8 +79,19 @@ class PickupExpired:
     deadline_on: date
 
 
+@dataclass(frozen=True)
+class BasisChanged:
+    """A treaty case overtaken by a national-security transfer: the suspensions that were in
+    force no longer hold the person (judicial records them as overtaken)."""
+
+    legal_basis: str
+    changed_on: date
+    overtaken_suspensions: tuple[str, ...]
+
+
 Fact = (PersonKnown | SurrenderOrdered | TransferAuthorized | SuspensionGranted | AmparoDenied
-        | AmparoGranted | ClearanceGranted | ClearanceWithdrawn | Released | PickupExpired)
+        | AmparoGranted | ClearanceGranted | ClearanceWithdrawn | Released | PickupExpired
+        | BasisChanged)
 
 
 @dataclass(frozen=True)

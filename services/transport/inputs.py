@@ -22,6 +22,7 @@ from shared.messaging.tolerant import CaseEvent, Tolerant
 from .facts import (
     AmparoDenied,
     AmparoGranted,
+    BasisChanged,
     ClearanceGranted,
     ClearanceWithdrawn,
     Fact,
@@ -80,6 +81,12 @@ class PickupExpiredView(CaseEvent):
     deadline_on: date
 
 
+class BasisChangedView(CaseEvent):
+    to_basis: str
+    changed_on: date
+    overtaken_suspensions: tuple[str, ...] = ()
+
+
 class ClearanceView(CaseEvent):
     basis: str | None = None
     reason: str | None = None
@@ -120,6 +127,8 @@ readers.add("judicial.released_from_custody", (1,), _reader(
     ReleasedView, lambda v: Released(v.released_on, v.reason)))
 readers.add("judicial.pickup_window_expired", (1,), _reader(
     PickupExpiredView, lambda v: PickupExpired(v.deadline_on)))
+readers.add("judicial.basis_changed", (1,), _reader(BasisChangedView, lambda v: BasisChanged(
+    v.to_basis, v.changed_on, v.overtaken_suspensions)))
 readers.add("assurance.death_penalty_clearance_granted", (1,), _reader(
     ClearanceView, lambda v: ClearanceGranted(v.basis, v.charge_ids)))
 readers.add("assurance.death_penalty_clearance_withdrawn", (1,), _reader(

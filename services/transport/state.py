@@ -175,6 +175,9 @@ def _apply_case(state: CaseState, e: ev.TransportEvent) -> CaseState:
             return _facts(state, released=(e.released_on, e.reason))
         case ev.PickupExpiryNoted():
             return _facts(state, pickup_expired=True, pickup_expired_on=e.deadline_on)
+        case ev.BasisChangeNoted():
+            return _facts(state, legal_basis=e.legal_basis,
+                          suspensions=tuple(sorted(e.active_suspensions)))
         case _:
             return _apply_movement(state, e)
 

@@ -13,12 +13,14 @@ from services.transport.domain import FlightPlan
 from services.transport.facts import (
     AmparoDenied,
     AmparoGranted,
+    BasisChanged,
     ClearanceWithdrawn,
     Fact,
     PersonKnown,
     PickupExpired,
     Released,
     SuspensionGranted,
+    TransferAuthorized,
 )
 from services.transport.planning import AircraftOffer, TransferRequest, Traveller, pack
 from services.transport.routing import Airport, RouteTable
@@ -375,6 +377,35 @@ def test_after_departure_a_new_suspension_is_only_noted() -> None:
     assert types(outcome, "RWY-1") == ["transport.amparo_noted", "transport.case_ineligible"]
     assert flight_id not in outcome.flights
     assert world.case("RWY-1").booked_status() is CaseStatus.IN_TRANSIT
+
+
+def test_a_basis_change_overtakes_the_suspensions_and_the_authorized_transfer_may_fly() -> None:
+    """Caro Quintero: a treaty case held by an amparo suspension is moved to the
+    national-security basis and transferred. The suspensions judicial marks as overtaken no
+    longer hold him; one granted after the change still would."""
+    world = World()
+    world.note("RWY-1", PersonKnown("P-1", "treaty", "EDNY"), cleared(),
+               SuspensionGranted("AMP-1"), SuspensionGranted("AMP-2"))
+    assert world.case("RWY-1").facts.suspensions == ("AMP-1", "AMP-2")
+
+    outcome = world.note("RWY-1", BasisChanged("national_security", TODAY, ("AMP-1", "AMP-2")),
+                         TransferAuthorized(NOW, "EDNY"))
+
+    assert payload(outcome, "RWY-1", "transport.basis_change_noted")["active_suspensions"] == []
+    facts = world.case("RWY-1").facts
+    assert (facts.legal_basis, facts.suspensions) == ("national_security", ())
+    assert rules.failing_ids(facts, TODAY) == ()
+    flight_id = world.schedule(("JFK",))
+    assert types(world.assign("RWY-1", flight_id), "RWY-1") == ["transport.manifest_assigned"]
+
+
+def test_a_basis_change_leaves_a_suspension_it_did_not_overtake() -> None:
+    world = World()
+    world.note("RWY-1", PersonKnown("P-1", "treaty", "EDNY"), cleared(),
+               SuspensionGranted("AMP-1"), SuspensionGranted("AMP-9"),
+               BasisChanged("national_security", TODAY, ("AMP-1",)),
+               TransferAuthorized(NOW, "EDNY"))
+    assert rules.failing_ids(world.case("RWY-1").facts, TODAY) == ("amparo_suspension_active",)
 
 
 # --- packing -----------------------------------------------------------------------------------
