@@ -1,4 +1,5 @@
-"""Kafka handlers: intake's charges and transport's custody transfers drive the case.
+"""Kafka handlers: intake's charges, judicial's basis changes and transport's custody
+transfers drive the case.
 
 Each runs in the consumer's transaction with its inbox row, so a redelivered event has no
 second effect; the decisions are also idempotent on their own (same charges, same transfer:
@@ -47,10 +48,22 @@ def transport_handler(runtime: ServiceRuntime) -> Handler:
     return on_custody_transferred
 
 
+def judicial_handler(runtime: ServiceRuntime) -> Handler:
+    async def on_basis_changed(event: ConsumedEvent, conn: AsyncConnection) -> None:
+        change = inputs.judicial_readers.read(event)
+        await handling.run(runtime, conn, change.case_id,
+                           lambda state: domain.note_basis_change(state, change),
+                           event.caused(SERVICE_ACTOR), must_exist=False)
+
+    return on_basis_changed
+
+
 def consumers(runtime: ServiceRuntime) -> Sequence[ConsumerSpec]:
     return [
         ConsumerSpec.of_events(runtime, "intake", dict.fromkeys(
             inputs.intake_readers.types(), intake_handler(runtime))),
         ConsumerSpec.of_events(runtime, "transport", dict.fromkeys(
             inputs.transport_readers.types(), transport_handler(runtime))),
+        ConsumerSpec.of_events(runtime, "judicial", dict.fromkeys(
+            inputs.judicial_readers.types(), judicial_handler(runtime))),
     ]

@@ -65,6 +65,16 @@ class IntakeCharges:
     amendment_reason: str | None = None
 
 
+@dataclass(frozen=True)
+class BasisChange:
+    """judicial.basis_changed, as far as assurance reads it."""
+
+    case_id: str
+    to_basis: str
+    changed_on: date
+    judicial_event_id: str
+
+
 def _event(event_type: str, payload: BaseModel, occurred_at: datetime | None = None) -> NewEvent:
     return NewEvent(event_type, payload.model_dump(mode="json"),
                     schema_version=ev.schema_version(event_type), occurred_at=occurred_at)
@@ -209,6 +219,22 @@ def _charge_changes(state: AssuranceCase, intake: IntakeCharges) -> list[NewEven
 
 
 # --- transfer ---------------------------------------------------------------------------
+
+def note_basis_change(state: AssuranceCase, change: BasisChange) -> list[NewEvent]:
+    """Judicial moved the case to another basis; on the national-security basis a DOJ
+    commitment may now clear it. Dated at the decision's legal date; the same change again
+    (a redelivery) decides nothing."""
+    if not state.exists:
+        law.CASE_NOT_OPENED.refuse(f"case {change.case_id} is unknown here yet; the basis "
+                                   "change is retried")
+    if state.legal_basis == change.to_basis:
+        return []
+    at = _on(change.changed_on)
+    decided = [_event(ev.BASIS_CHANGED, ev.BasisChanged(
+        case_id=change.case_id, from_basis=str(state.legal_basis), to_basis=change.to_basis,
+        changed_on=change.changed_on, judicial_event_id=change.judicial_event_id), at)]
+    return _settle(state, decided, at, "basis_changed")
+
 
 def note_transfer(state: AssuranceCase, case_id: str, transferred_at: datetime,
                   transport_event_id: str, now: datetime,

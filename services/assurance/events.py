@@ -32,6 +32,7 @@ CLEARANCE_WITHDRAWN = "assurance.death_penalty_clearance_withdrawn"
 TRANSFER_NOTED = "assurance.transfer_noted"
 TRANSFER_WITHOUT_CLEARANCE_FLAGGED = "assurance.transfer_without_clearance_flagged"
 TRANSFER_FLAG_LIFTED = "assurance.transfer_flag_lifted"
+BASIS_CHANGED = "assurance.basis_changed"
 
 # The version every event type is published in, except those listed in SCHEMA_VERSIONS.
 SCHEMA_VERSION = 1
@@ -73,6 +74,19 @@ class CaseOpened(Frozen):
     charge_ids: tuple[str, ...] = Field(description="every charge of the request")
     submitted_at: datetime = Field(description="when intake recorded the request")
     intake_event_id: str
+
+
+class BasisChanged(Frozen):
+    """Judicial moved the case to another basis (judicial.basis_changed): a treaty case
+    overtaken by a national-security transfer, where a DOJ commitment not to seek death plays
+    the role of the treaty's assurances. Assurances already accepted still cover their
+    counts."""
+
+    case_id: str
+    from_basis: str
+    to_basis: str
+    changed_on: date = Field(description="the national-security decision's date")
+    judicial_event_id: str
 
 
 class CapitalChargeIdentified(Frozen):
@@ -339,6 +353,7 @@ EVENT_MODELS: dict[str, type[Frozen]] = {
     TRANSFER_NOTED: TransferNoted,
     TRANSFER_WITHOUT_CLEARANCE_FLAGGED: TransferWithoutClearanceFlagged,
     TRANSFER_FLAG_LIFTED: TransferFlagLifted,
+    BASIS_CHANGED: BasisChanged,
 }
 
 # Earlier versions, still readable (stored, and on the topic): their models, for the published
@@ -360,6 +375,7 @@ UPCASTERS = {
 # Which time is each event's legal time (see shared/audit/legal_times.legal_times).
 LEGAL_TIMES: dict[str, LegalTime] = {
     CASE_OPENED: cause(note="intake's request"),
+    BASIS_CHANGED: cause("changed_on", note="judicial's basis change"),
     CAPITAL_CHARGE_IDENTIFIED: cause(note="intake's request or amendment"),
     CAPITAL_CHARGE_WITHDRAWN: cause(note="intake's amendment"),
     ASSURANCE_REQUESTED: doc("requested_on"),

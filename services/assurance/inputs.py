@@ -8,7 +8,7 @@ versions. transport.custody_transferred {case_id, transferred_at, ...} is the sh
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import AwareDatetime, Field
 
@@ -16,12 +16,14 @@ from shared.messaging.cloudevents import ConsumedEvent
 from shared.messaging.readers import Readers
 from shared.messaging.tolerant import CaseEvent, Tolerant
 
-from .domain import ChargeFacts, IntakeCharges
+from .domain import BasisChange, ChargeFacts, IntakeCharges
 
 # The charge list an intake event carries (a submission or an amendment).
 intake_readers: Readers[IntakeCharges] = Readers()
 # The case and legal instant of a custody transfer.
 transport_readers: Readers[tuple[str, datetime]] = Readers()
+# A case moved to another basis (a treaty case overtaken by a national-security transfer).
+judicial_readers: Readers[BasisChange] = Readers()
 
 
 class IntakeCharge(Tolerant):
@@ -43,6 +45,11 @@ class ChargesAmendedView(CaseEvent):
 
 class CustodyTransferredView(CaseEvent):
     transferred_at: AwareDatetime
+
+
+class BasisChangedView(CaseEvent):
+    to_basis: str
+    changed_on: date
 
 
 def _facts(charges: tuple[IntakeCharge, ...]) -> tuple[ChargeFacts, ...]:
@@ -77,3 +84,9 @@ def _amended_charges(event: ConsumedEvent) -> IntakeCharges:
 def custody_transferred(event: ConsumedEvent) -> tuple[str, datetime]:
     view = CustodyTransferredView.model_validate(event.data)
     return view.case_id, view.transferred_at
+
+
+@judicial_readers.on("judicial.basis_changed", 1)
+def basis_changed(event: ConsumedEvent) -> BasisChange:
+    view = BasisChangedView.model_validate(event.data)
+    return BasisChange(view.case_id, view.to_basis, view.changed_on, str(event.event_id))

@@ -161,6 +161,11 @@ def _opened(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
     return replace(state, case_id=e.case_id, legal_basis=e.legal_basis)
 
 
+def _basis_changed(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
+    assert isinstance(e, ev.BasisChanged)
+    return replace(state, legal_basis=e.to_basis)
+
+
 def _identified(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
     assert isinstance(e, ev.CapitalChargeIdentified)
     charge = CapitalCharge(e.charge_id, e.statute, e.death_penalty_law, e.generation)
@@ -263,6 +268,7 @@ def _lifted(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
 
 _APPLIERS = {
     ev.CASE_OPENED: _opened,
+    ev.BASIS_CHANGED: _basis_changed,
     ev.CAPITAL_CHARGE_IDENTIFIED: _identified,
     ev.CAPITAL_CHARGE_WITHDRAWN: _charge_withdrawn,
     ev.ASSURANCE_REQUESTED: _requested,

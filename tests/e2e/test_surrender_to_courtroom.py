@@ -232,3 +232,59 @@ async def test_superseding_count_is_blocked_until_mexico_consents(
     assert types.index("court.specialty_violation_blocked") < types.index(
         "court.specialty_consent_granted") < types.index("court.arraigned")
 
+
+
+async def test_a_treaty_case_overtaken_by_a_national_security_transfer_flies_to_court(
+    api: Api, stack: Stack
+) -> None:
+    """Caro Quintero (27 Feb 2025): the SRE had granted and an amparo suspension held him when
+    Mexico moved his case to the national-security basis and transferred him. Each service
+    must follow the change: transport lets the overtaken suspension go, assurance takes the
+    DOJ's commitment for the capital count, and the court opens intake on that basis."""
+    created = await api.post("intake", "/cases", request(capital=True, given="Rafael",
+                                                         family="Overtaken Quintero"))
+    case_id = str(created["case_id"])
+    case = f"/cases/{case_id}"
+    await api.wait("judicial", case, lambda _c: True, "judicial opened")
+    day = legal_date(datetime.now(UTC))
+    for step, body in (("formal-request", {"received_on": str(day - timedelta(days=80))}),
+                       ("hearing", {"held_on": str(day - timedelta(days=78))}),
+                       ("judge-opinion", {"issued_on": str(day - timedelta(days=75)),
+                                          "favorable": True}),
+                       ("sre-decision", {"decision": "granted",
+                                         "decided_on": str(day - timedelta(days=72)),
+                                         "notified_on": str(day - timedelta(days=71))}),
+                       ("amparo", {"amparo_id": "AMP-CQ", "filed_on": str(day - timedelta(
+                           days=60))}),
+                       ("amparo-suspension", {"amparo_id": "AMP-CQ",
+                                              "granted_on": str(day - timedelta(days=59))})):
+        await api.post("judicial", f"{case}/{step}", body)
+    await api.wait("transport", case, lambda c: "amparo_suspension_active" in c[
+        "eligibility"]["failing_rules"], "held by the suspension")
+
+    await api.post("judicial", f"{case}/basis-change", {
+        "changed_on": str(day), "to_basis": "national_security", "authority": "SSPC",
+        "reason": "transferred under the Ley de Seguridad Nacional"})
+    await api.post("judicial", f"{case}/national-security-transfer", {
+        "authorized_at": datetime.now(UTC).isoformat(), "us_request_reference": "US-REQ-CQ",
+        "authority": "SSPC"})
+    await api.wait("assurance", case, lambda c: c["legal_basis"] == "national_security",
+                   "assurance on the national-security basis")
+    await api.post("assurance", f"{case}/doj-commitment", {
+        "reference": "DOJ-CQ-1", "committed_on": str(day), "authority": "Attorney General",
+        "scope": "will not seek the death penalty"})
+    await api.wait("transport", case, lambda c: bool(c["eligibility"]["eligible"]), "eligible")
+
+    flight_id = await schedule(api)
+    await api.post("transport", f"/flights/{flight_id}/manifest", {"case_id": case_id})
+    now = datetime.now(UTC).isoformat()
+    await api.post("transport", f"/flights/{flight_id}/custody", {
+        "case_id": case_id, "transferred_at": now, "place": "AIFA",
+        "mexican_officer": "FGR 1", "us_marshal": "USMS 2"})
+    await api.post("transport", f"/flights/{flight_id}/departure", {"departed_at": now})
+    await api.post("transport", f"/flights/{flight_id}/landing",
+                   {"airport": "JFK", "landed_at": datetime.now(UTC).isoformat()})
+    court = await api.wait("court", case, lambda c: c["status"] == "intake_opened",
+                           "court intake")
+    assert court["legal_basis"] == "national_security"
+    assert court["specialty"]["defence_available"] is False

@@ -16,9 +16,11 @@ from services.assurance.settings import AssuranceSettings
 from services.assurance.view import case_view
 from shared.errors import NotFound, RuleViolation
 from shared.eventstore import NewEvent
+from shared.legaltime import legal_date
 from tests.support.stored import types
 
 from .helpers import (
+    CASE,
     NOW,
     POLICY,
     amended,
@@ -303,6 +305,46 @@ def test_a_doj_commitment_on_another_basis_is_refused(basis: str) -> None:
         domain.record_doj_commitment(state, "DOJ-1", date(2025, 8, 8), "AG", "no death", NOW)
     assert refused.value.rule == "basis_mismatch"
     assert basis in refused.value.message
+
+
+def basis_change(to_basis: str = "national_security",
+                 changed_on: date = date(2025, 2, 20)) -> domain.BasisChange:
+    return domain.BasisChange(CASE, to_basis, changed_on, "judicial-evt-1")
+
+
+def test_a_treaty_case_overtaken_by_a_national_security_transfer_takes_a_doj_commitment() -> None:
+    """Caro Quintero: the treaty case moved to the national-security basis, where the DOJ's
+    commitment not to seek death, refused before, now clears the capital count."""
+    state = opened(charge("c1"), basis="treaty")
+    changed = domain.note_basis_change(state, basis_change())
+    assert types(changed) == [ev.BASIS_CHANGED]
+    assert changed[0].payload["from_basis"] == "treaty"
+    assert changed[0].occurred_at is not None
+    assert legal_date(changed[0].occurred_at) == date(2025, 2, 20)
+    state = fold(state, changed)
+    assert state.legal_basis == "national_security"
+    assert domain.note_basis_change(state, basis_change()) == []  # a redelivery
+
+    events = domain.record_doj_commitment(state, "DOJ-1", date(2025, 8, 8), "AG", "no death",
+                                          NOW)
+    assert types(events) == [ev.DOJ_COMMITMENT_RECORDED, ev.CLEARANCE_GRANTED]
+    assert fold(state, events).clearance.basis == "doj_commitment"
+
+
+def test_an_assurance_accepted_before_the_basis_change_still_covers_its_count() -> None:
+    state = opened(charge("c1"), basis="treaty")
+    state = receive(state, assurance("A-1", "c1"))
+    state, _ = decide(state, "A-1", accepted=True)
+    assert state.clearance.cleared
+    changed = domain.note_basis_change(state, basis_change())
+    assert types(changed) == [ev.BASIS_CHANGED]  # no withdrawal: the count stays covered
+    assert fold(state, changed).clearance.cleared
+
+
+def test_a_basis_change_before_the_case_is_known_is_retried() -> None:
+    with pytest.raises(RuleViolation) as refused:
+        domain.note_basis_change(domain.initial(), basis_change())
+    assert refused.value.rule == "case_not_opened"
 
 
 def test_a_second_doj_commitment_is_refused() -> None:
