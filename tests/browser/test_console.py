@@ -180,6 +180,8 @@ async def test_an_operator_submits_and_a_clerk_records_steps_through_the_pages(
     due = date.fromisoformat(
         await clock.locator("td").nth(2).locator("time").get_attribute("datetime") or "")
     await expect(clock.locator("td").nth(3)).to_have_text(f"{(due - TODAY).days} days")
+    # The API's due_on is the first day out of time, so it is not labelled as the last day.
+    await expect(clerk.get_by_role("columnheader", name="Out of time from")).to_be_visible()
 
     # In Spanish: the labels and the rule's statement from the Spanish catalogue.
     await clerk.get_by_label("Language").select_option("es")
