@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -124,21 +124,29 @@ async def schedule(api: Api, airport: str = "JFK") -> str:
     return str(flight["flight_id"])
 
 
-async def test_a_suspension_after_assignment_takes_the_person_off_the_manifest(
-    api: Api, stack: Stack
-) -> None:
-    created = await api.post("intake", "/cases", request(given="Late", family="Amparo"))
+async def sre_granted(api: Api, day: date, **overrides: Any) -> str:
+    """A treaty request (`overrides` go to its body) through the formal request, hearing,
+    opinion and the SRE's grant, notified 71 days before `day`; its case id."""
+    created = await api.post("intake", "/cases", request(**overrides))
     case_id = str(created["case_id"])
     await api.wait("judicial", f"/cases/{case_id}", lambda _c: True, "judicial opened")
-    day = legal_date(datetime.now(UTC))
     for step, body in (("formal-request", {"received_on": str(day - timedelta(days=80))}),
                        ("hearing", {"held_on": str(day - timedelta(days=78))}),
                        ("judge-opinion", {"issued_on": str(day - timedelta(days=75)),
                                           "favorable": True}),
                        ("sre-decision", {"decision": "granted",
                                          "decided_on": str(day - timedelta(days=72)),
-                                         "notified_on": str(day - timedelta(days=71))}),
-                       ("amparo", {"amparo_id": "AMP-7",
+                                         "notified_on": str(day - timedelta(days=71))})):
+        await api.post("judicial", f"/cases/{case_id}/{step}", body)
+    return case_id
+
+
+async def test_a_suspension_after_assignment_takes_the_person_off_the_manifest(
+    api: Api, stack: Stack
+) -> None:
+    day = legal_date(datetime.now(UTC))
+    case_id = await sre_granted(api, day, given="Late", family="Amparo")
+    for step, body in (("amparo", {"amparo_id": "AMP-7",
                                    "filed_on": str(day - timedelta(days=35))}),
                        ("amparo-ruling", {"amparo_id": "AMP-7", "outcome": "denied",
                                           "ruled_on": str(day - timedelta(days=25))}),
@@ -241,24 +249,14 @@ async def test_a_treaty_case_overtaken_by_a_national_security_transfer_flies_to_
     Mexico moved his case to the national-security basis and transferred him. Each service
     must follow the change: transport lets the overtaken suspension go, assurance takes the
     DOJ's commitment for the capital count, and the court opens intake on that basis."""
-    created = await api.post("intake", "/cases", request(capital=True, given="Rafael",
-                                                         family="Overtaken Quintero"))
-    case_id = str(created["case_id"])
-    case = f"/cases/{case_id}"
-    await api.wait("judicial", case, lambda _c: True, "judicial opened")
     day = legal_date(datetime.now(UTC))
-    for step, body in (("formal-request", {"received_on": str(day - timedelta(days=80))}),
-                       ("hearing", {"held_on": str(day - timedelta(days=78))}),
-                       ("judge-opinion", {"issued_on": str(day - timedelta(days=75)),
-                                          "favorable": True}),
-                       ("sre-decision", {"decision": "granted",
-                                         "decided_on": str(day - timedelta(days=72)),
-                                         "notified_on": str(day - timedelta(days=71))}),
-                       ("amparo", {"amparo_id": "AMP-CQ", "filed_on": str(day - timedelta(
-                           days=60))}),
-                       ("amparo-suspension", {"amparo_id": "AMP-CQ",
-                                              "granted_on": str(day - timedelta(days=59))})):
-        await api.post("judicial", f"{case}/{step}", body)
+    case_id = await sre_granted(api, day, capital=True, given="Rafael",
+                                family="Overtaken Quintero")
+    case = f"/cases/{case_id}"
+    await api.post("judicial", f"{case}/amparo", {
+        "amparo_id": "AMP-CQ", "filed_on": str(day - timedelta(days=60))})
+    await api.post("judicial", f"{case}/amparo-suspension", {
+        "amparo_id": "AMP-CQ", "granted_on": str(day - timedelta(days=59))})
     await api.wait("transport", case, lambda c: "amparo_suspension_active" in c[
         "eligibility"]["failing_rules"], "held by the suspension")
 
