@@ -218,7 +218,7 @@ def _charge_changes(state: AssuranceCase, intake: IntakeCharges) -> list[NewEven
     return changes
 
 
-# --- transfer ---------------------------------------------------------------------------
+# --- judicial ---------------------------------------------------------------------------
 
 def note_basis_change(state: AssuranceCase, change: BasisChange) -> list[NewEvent]:
     """Judicial moved the case to another basis; on the national-security basis a DOJ
@@ -235,6 +235,8 @@ def note_basis_change(state: AssuranceCase, change: BasisChange) -> list[NewEven
         changed_on=change.changed_on, judicial_event_id=change.judicial_event_id), at)]
     return _settle(state, decided, at, "basis_changed")
 
+
+# --- transfer ---------------------------------------------------------------------------
 
 def note_transfer(state: AssuranceCase, case_id: str, transferred_at: datetime,
                   transport_event_id: str, now: datetime,
