@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from shared.errors import NotFound
 from shared.eventstore import NewEvent
-from shared.legaltime import legal_date
+from shared.legaltime import legal_date, start_of_legal_day
 from shared.rules import Rule
 
 from . import events as ev
@@ -46,8 +46,11 @@ def preview(state: CourtCase, new_events: Sequence[NewEvent]) -> CourtCase:
 
 
 def _on(day: date) -> datetime:
-    """The instant a dated court record stands for on the timeline: its date, 00:00 UTC."""
-    return datetime.combine(day, time(0), tzinfo=UTC)
+    """The instant a dated court record stands for: the start of its legal day (in
+    LEGAL_TIMEZONE), as in every other service, so its legal date is the record's date.
+    (00:00 UTC, used before, is the evening before in Mexico City: the timeline showed each
+    record a day early and `runway audit verify` reported it.)"""
+    return start_of_legal_day(day)
 
 
 # --- guards -----------------------------------------------------------------------------

@@ -5,15 +5,17 @@ time intake published it with), the intake record at the landing's instant."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from services.court import arrival, domain, inputs
 from services.court import events as ev
+from shared.audit.legal_times import check_stream
 from shared.eventstore import Actor, GlobalPosition, RecordedEvent
 from shared.jsoncanon import canonical_json
+from shared.legaltime import legal_date, legal_zone_name
 from shared.messaging.cloudevents import ConsumedEvent, from_kafka, to_kafka
 
-from .helpers import CASE, LANDED, fold, surrender_order
+from .helpers import CASE, LANDED, arraign, fold, ready_to_arraign, recorded, surrender_order
 
 REQUESTED = datetime(2025, 7, 30, 6, 0, tzinfo=UTC)  # 30 July, 00:00 in Mexico City
 NOW = LANDED + timedelta(days=5)  # the consumer is days behind
@@ -53,3 +55,13 @@ def test_the_request_is_noted_at_its_legal_date_and_the_intake_at_the_landing() 
     # In legal order the request (30 July) comes before the landing (12 August), though
     # intake recorded it a day after the landing.
     assert noted.occurred_at < opened.occurred_at
+
+
+def test_a_dated_court_record_falls_on_its_own_legal_date() -> None:
+    """An arraignment dated 15 Aug stands at the start of 15 Aug in the legal zone, so the
+    check `runway audit verify` runs finds nothing (at 00:00 UTC it was the 14th there)."""
+    state = ready_to_arraign("c1")
+    [arraigned] = recorded(arraign(state, "c1"))
+    assert legal_date(arraigned.occurred_at) == date.fromisoformat(
+        arraigned.payload["arraigned_on"])
+    assert check_stream([arraigned], legal_zone_name()) == ([], [])
