@@ -45,14 +45,6 @@ def preview(state: CourtCase, new_events: Sequence[NewEvent]) -> CourtCase:
     return state
 
 
-def _on(day: date) -> datetime:
-    """The instant a dated court record stands for: the start of its legal day (in
-    LEGAL_TIMEZONE), as in every other service, so its legal date is the record's date.
-    (00:00 UTC, used before, is the evening before in Mexico City: the timeline showed each
-    record a day early and `runway audit verify` reported it.)"""
-    return start_of_legal_day(day)
-
-
 # --- guards -----------------------------------------------------------------------------
 
 def _not_in_future(day: date, now: datetime, field: str) -> None:
@@ -139,9 +131,10 @@ def decide_detention(state: CourtCase, outcome: str, decided_on: date, detail: s
         assert detail is not None
         return [new_event(ev.RELEASED_ON_CONDITIONS, ev.ReleasedOnConditions(
             case_id=_case_id(state), released_on=decided_on, conditions=detail),
-            _on(decided_on))]
+            start_of_legal_day(decided_on))]
     return [new_event(ev.DETENTION_ORDERED, ev.DetentionOrdered(
-        case_id=_case_id(state), ordered_on=decided_on, grounds=detail), _on(decided_on))]
+        case_id=_case_id(state), ordered_on=decided_on, grounds=detail),
+        start_of_legal_day(decided_on))]
 
 
 # --- arraignment and specialty ----------------------------------------------------------
@@ -169,7 +162,7 @@ def arraign(state: CourtCase, arraigned_on: date, plea: Plea, charge_ids: Sequen
     assert state.docket_number is not None
     return [new_event(ev.ARRAIGNED, ev.Arraigned(
         case_id=_case_id(state), arraigned_on=arraigned_on, plea=plea, charge_ids=wanted,
-        docket_number=state.docket_number), _on(arraigned_on))]
+        docket_number=state.docket_number), start_of_legal_day(arraigned_on))]
 
 
 def _check_specialty(state: CourtCase, charge_ids: tuple[str, ...]) -> None:
@@ -238,7 +231,8 @@ def file_superseding_indictment(state: CourtCase, filed_on: date,
         added_charge_ids=tuple(c.charge_id for c in counts if c.charge_id not in state.charges),
         restated_charge_ids=tuple(c.charge_id for c in counts if c.charge_id in state.charges),
         specialty_block_applies=binding,
-        specialty_note=None if binding else specialty.NATIONAL_SECURITY_NOTE), _on(filed_on))
+        specialty_note=None if binding else specialty.NATIONAL_SECURITY_NOTE),
+        start_of_legal_day(filed_on))
     if not binding:
         return [filed]
     after = preview(state, [filed])
@@ -249,7 +243,7 @@ def file_superseding_indictment(state: CourtCase, filed_on: date,
     return [filed, new_event(ev.SPECIALTY_VIOLATION_BLOCKED, ev.SpecialtyViolationBlocked(
         case_id=_case_id(state), charge_ids=blocked, indictment_number=number,
         filed_on=filed_on, granted_charge_ids=specialty.granted_charge_ids(state)),
-        _on(filed_on))]
+        start_of_legal_day(filed_on))]
 
 
 def request_consent(state: CourtCase, charge_ids: Sequence[str], requested_on: date,
@@ -271,7 +265,7 @@ def request_consent(state: CourtCase, charge_ids: Sequence[str], requested_on: d
     _not_in_future(requested_on, now, "requested_on")
     return [new_event(ev.SPECIALTY_CONSENT_REQUESTED, ev.SpecialtyConsentRequested(
         case_id=_case_id(state), charge_ids=wanted, requested_on=requested_on,
-        diplomatic_note_reference=diplomatic_note_reference), _on(requested_on))]
+        diplomatic_note_reference=diplomatic_note_reference), start_of_legal_day(requested_on))]
 
 
 def decide_consent(state: CourtCase, granted: bool, charge_ids: Sequence[str],
@@ -291,7 +285,7 @@ def decide_consent(state: CourtCase, granted: bool, charge_ids: Sequence[str],
         case_id=_case_id(state), charge_ids=wanted, decided_on=decided_on,
         diplomatic_note_reference=diplomatic_note_reference)
     event_type = ev.SPECIALTY_CONSENT_GRANTED if granted else ev.SPECIALTY_CONSENT_REFUSED
-    return [new_event(event_type, payload, _on(decided_on))]
+    return [new_event(event_type, payload, start_of_legal_day(decided_on))]
 
 
 def _case_charges(state: CourtCase, charge_ids: Sequence[str]) -> tuple[str, ...]:
@@ -315,12 +309,12 @@ def end_proceedings(state: CourtCase, ended_on: date, outcome: str, now: datetim
     _not_before(ended_on, last_step, "ended_on", "the last arraignment")
     decided = [new_event(ev.PROCEEDINGS_ENDED, ev.ProceedingsEnded(
         case_id=_case_id(state), ended_on=ended_on, outcome=outcome,
-        return_obligation=intake.return_obligation), _on(ended_on))]
+        return_obligation=intake.return_obligation), start_of_legal_day(ended_on))]
     if intake.return_obligation:
         due_on = ended_on + timedelta(days=policy.return_to_mexico_due_days)
         decided.append(new_event(ev.RETURN_TO_MEXICO_DUE, ev.ReturnToMexicoDue(
             case_id=_case_id(state), due_on=due_on, conditions=intake.return_conditions,
-            ended_on=ended_on, outcome=outcome), _on(ended_on)))
+            ended_on=ended_on, outcome=outcome), start_of_legal_day(ended_on)))
     return decided
 
 
@@ -404,7 +398,7 @@ def record_specialty_exception(state: CourtCase, exception: SpecialtyException,
         case_id=_case_id(state), exception=exception, found_on=found_on, charge_ids=counts,
         free_to_leave_on=facts.free_to_leave_on, left_on=facts.left_on,
         returned_on=facts.returned_on, committed_on=facts.committed_on, landed_on=landed_on,
-        reference=reference), _on(found_on))]
+        reference=reference), start_of_legal_day(found_on))]
 
 
 def request_reextradition(state: CourtCase, requesting_state: str, requested_on: date,
@@ -417,7 +411,7 @@ def request_reextradition(state: CourtCase, requesting_state: str, requested_on:
     _not_in_future(requested_on, now, "requested_on")
     return [new_event(ev.REEXTRADITION_REQUESTED, ev.ReextraditionRequested(
         case_id=_case_id(state), requesting_state=requesting_state, requested_on=requested_on,
-        reference=reference), _on(requested_on))]
+        reference=reference), start_of_legal_day(requested_on))]
 
 
 def decide_reextradition_consent(state: CourtCase, requesting_state: str, granted: bool,
@@ -438,7 +432,7 @@ def decide_reextradition_consent(state: CourtCase, requesting_state: str, grante
                   else ev.REEXTRADITION_CONSENT_REFUSED)
     return [new_event(event_type, ev.ReextraditionConsentDecided(
         case_id=_case_id(state), requesting_state=requesting_state, decided_on=decided_on,
-        diplomatic_note_reference=diplomatic_note_reference), _on(decided_on))]
+        diplomatic_note_reference=diplomatic_note_reference), start_of_legal_day(decided_on))]
 
 
 def surrender_onward(state: CourtCase, requesting_state: str, surrendered_on: date,
@@ -460,4 +454,4 @@ def surrender_onward(state: CourtCase, requesting_state: str, surrendered_on: da
     assert ground is not None
     return [new_event(ev.ONWARD_SURRENDER_RECORDED, ev.OnwardSurrenderRecorded(
         case_id=_case_id(state), requesting_state=requesting_state,
-        surrendered_on=surrendered_on, under=ground), _on(surrendered_on))]
+        surrendered_on=surrendered_on, under=ground), start_of_legal_day(surrendered_on))]
