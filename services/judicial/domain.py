@@ -39,11 +39,11 @@ of the surrender order or of the charges barred when the pickup window expires.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from shared.eventstore import NewEvent
 from shared.legaltime import legal_date
@@ -474,18 +474,34 @@ def rule_on_amparo(state: State, c: cmd.RuleOnAmparo, now: datetime,
         return [event(ev.AmparoGranted(case_id=state.case_id, amparo_id=c.amparo_id,
                                        ruled_on=c.ruled_on, notified_on=notified_on,
                                        appeal_period_closes_on=appeal_closes_on), c.ruled_on)]
-    suspensions = tuple(a for a in state.active_suspensions if a != c.amparo_id)
+    # Its suspension, if any, holds until the denial is final (`amparo_suspension_lifted`):
+    # the pickup window stays paused meanwhile.
     pending = tuple(a for a in state.pending_amparos if a != c.amparo_id)
-    resumes = state.pickup_paused and not suspensions
     return [event(ev.AmparoDenied(
         case_id=state.case_id, amparo_id=c.amparo_id, ruled_on=c.ruled_on,
-        suspension_lifted=c.amparo_id in state.active_suspensions,
-        active_suspensions=suspensions, pending_amparos=pending,
+        suspension_lifted=False, active_suspensions=state.active_suspensions,
+        pending_amparos=pending,
         # Not final on the ruling day: the appeal period has just begun.
-        surrender_blocked=bool(suspensions or pending or appeal_closes_on > c.ruled_on
-                               or state.amparo_window_open_on(c.ruled_on)),
-        pickup_deadline_on=resumed_pickup_due_on(state, c.ruled_on) if resumes else None,
-        notified_on=notified_on, appeal_period_closes_on=appeal_closes_on), c.ruled_on)]
+        surrender_blocked=True, notified_on=notified_on,
+        appeal_period_closes_on=appeal_closes_on,
+        appeal_period_days=policy.amparo_appeal_days), c.ruled_on)]
+
+
+def _suspensions_lifted(state: State, amparo_ids: Sequence[str], on: date,
+                        cause: Literal["appeal_period_passed", "appeal_decided"]
+                        ) -> list[NewEvent]:
+    """The end of these suits' suspensions, their denials final on `on`; the last one to end
+    resumes a paused pickup window, moved by the days it was paused."""
+    remaining = list(state.active_suspensions)
+    lifted = []
+    for amparo_id in amparo_ids:
+        remaining.remove(amparo_id)
+        resumes = state.pickup_paused and not remaining
+        lifted.append(event(ev.AmparoSuspensionLifted(
+            case_id=state.case_id, amparo_id=amparo_id, lifted_on=on, cause=cause,
+            active_suspensions=tuple(remaining),
+            pickup_deadline_on=resumed_pickup_due_on(state, on) if resumes else None), on))
+    return lifted
 
 
 def _ruled_amparo(state: State, amparo_id: str) -> State:
@@ -527,9 +543,13 @@ def decide_amparo_appeal(state: State, c: cmd.DecideAmparoAppeal, now: datetime,
         amparo.appeal_outcome is None, f"the appeal in amparo {c.amparo_id!r} was already decided")
     _not_in_future(c.decided_on, now, "decided_on")
     _not_before(c.decided_on, amparo.appeal_filed_on, "decided_on", "the appeal")
-    return [event(ev.AmparoAppealDecided(
+    decided = [event(ev.AmparoAppealDecided(
         case_id=state.case_id, amparo_id=c.amparo_id, decided_on=c.decided_on,
         outcome=c.outcome, sre_decision_reopened=c.outcome == "granted"), c.decided_on)]
+    if c.outcome == "denied" and amparo.suspension_active:  # the denial is final now
+        return decided + _suspensions_lifted(state, (c.amparo_id,), c.decided_on,
+                                             "appeal_decided")
+    return decided
 
 
 # --- surrender ------------------------------------------------------------------------------
@@ -540,8 +560,8 @@ def _surrender_refusal(state: State, day: date) -> Callable[[Rule[rules.OnDay]],
     subject = rules.OnDay(state, day)
     specific: dict[str, str] = {
         rules.AMPARO_SUSPENSION_ACTIVE.id:
-            f"amparo suspension active in {', '.join(state.active_suspensions)}: surrender is "
-            "frozen until the suit is decided",
+            f"amparo suspension active in {', '.join(state.suspensions_in_force_on(day))}: "
+            "surrender is frozen until the suit is decided for good",
         rules.AMPARO_PENDING.id: f"amparo {', '.join(state.pending_amparos)} is pending a ruling",
         rules.AMPARO_NOT_FINAL.id:
             f"the ruling in amparo {', '.join(state.amparos_not_final_on(day))} is not final: "
@@ -738,6 +758,10 @@ def _run_out(state: State, kind: ClockKind, due_on: date) -> list[NewEvent]:
         assert state.sre is not None
         return [event(ev.AmparoWindowClosed(case_id=case_id, notified_on=state.sre.notified_on,
                                             closed_on=due_on), due_on)]
+    if kind is ClockKind.AMPARO_APPEAL_PERIOD:
+        final = [a.amparo_id for a in state.amparos
+                 if a.awaits_unappealed_finality and a.appeal_closes_on == due_on]
+        return _suspensions_lifted(state, final, due_on, "appeal_period_passed")
     assert state.surrender is not None and state.granted_charge_ids is not None
     return [event(ev.PickupWindowExpired(case_id=case_id,
                                          ordered_on=state.surrender.ordered_on,

@@ -199,12 +199,17 @@ class AmparoSuspensionGranted(JudicialEvent):
 
 
 class AmparoDenied(JudicialEvent):
+    """A first-instance denial. A suspension granted in the suit holds on until the denial is
+    final (`amparo_suspension_lifted` then records its end); rulings recorded before that rule
+    lifted it at once, and `suspension_lifted` / `active_suspensions` say which was done."""
+
     EVENT_TYPE = "judicial.amparo_denied"
     LEGAL_TIME = doc("ruled_on")
     amparo_id: str
     ruled_on: date
     suspension_lifted: bool
-    active_suspensions: tuple[str, ...]
+    active_suspensions: tuple[str, ...] = Field(
+        description="the suits whose suspension holds the person after this ruling")
     pending_amparos: tuple[str, ...]
     surrender_blocked: bool
     # Set when this ruling lifts the last suspension of a paused pickup window: the window
@@ -217,6 +222,26 @@ class AmparoDenied(JudicialEvent):
                                   "de revisión, Amparo Law arts. 81, 86: 10 business days "
                                   "from the day after its notification); absent on rulings "
                                   "recorded before appeals were, which were final at once")
+    appeal_period_days: int | None = Field(
+        default=None, description="the appeal period's length in business days (absent on "
+                                  "rulings recorded before it was)")
+
+
+class AmparoSuspensionLifted(JudicialEvent):
+    """A denied suit's suspension ends: the denial became final, because its appeal period
+    passed unappealed (recorded by the scheduler) or the appeal was decided against the
+    person. When it was the last suspension, a paused pickup window resumes."""
+
+    EVENT_TYPE = "judicial.amparo_suspension_lifted"
+    LEGAL_TIME = doc("lifted_on", "the day the denial became final")
+    amparo_id: str
+    lifted_on: date
+    cause: Literal["appeal_period_passed", "appeal_decided"]
+    active_suspensions: tuple[str, ...] = Field(
+        description="the suits whose suspension still holds the person")
+    # Set when this lifts the last suspension of a paused pickup window: the window resumes
+    # and now runs out on this day (the old deadline plus the days it was paused).
+    pickup_deadline_on: date | None = None
 
 
 class AmparoGranted(JudicialEvent):
@@ -373,8 +398,8 @@ EVENT_MODELS: dict[str, type[JudicialEvent]] = {
         CaseOpened, ChargesAmendmentNoted, ProvisionalDetentionOrdered, FormalRequestReceived,
         HearingHeld, EvidencePeriodExtended, ObjectionsFiled, ConsentGiven, JudgeOpinionIssued,
         SreExtraditionGranted, SreExtraditionRefused, AmparoFiled, AmparoSuspensionGranted,
-        AmparoDenied, AmparoGranted, AmparoAppealFiled, AmparoAppealDecided,
-        AmparoWindowClosed, SurrenderOrdered, SurrenderDeferred,
+        AmparoDenied, AmparoSuspensionLifted, AmparoGranted, AmparoAppealFiled,
+        AmparoAppealDecided,        AmparoWindowClosed, SurrenderOrdered, SurrenderDeferred,
         TemporarySurrenderAgreed, PickupWindowExpired, ProvisionalDetentionLapsed,
         ReleasedFromCustody, NationalSecurityTransferAuthorized, HandedOver, BasisChanged,
     )

@@ -240,7 +240,7 @@ PICKUP_WINDOW_PASSED: Rule[Any] = Rule(
     f"{LEI} art. 35", Reads.LEGAL)
 
 AMPARO_SUSPENSION_ACTIVE: Rule[OnDay] = law.AMPARO_SUSPENSION_ACTIVE.over(
-    lambda s: bool(s.state.active_suspensions))
+    lambda s: bool(s.state.suspensions_in_force_on(s.day)))
 AMPARO_PENDING: Rule[OnDay] = Rule(
     "amparo_pending",
     "an amparo suit is pending a ruling: a suspension may still be granted in it",

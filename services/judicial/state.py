@@ -36,10 +36,14 @@ class Status(StrEnum):
 
 
 class ClockKind(StrEnum):
-    """The clocks the scheduler enforces (each started at most once per case)."""
+    """The clocks the scheduler enforces (at most one of each kind runs in a case at a time)."""
 
     PROVISIONAL_DETENTION = "provisional_detention"
     AMPARO_WINDOW = "amparo_window"
+    # A denied suit's suspension holds until the denial is final: when the appeal period
+    # passes unappealed, the scheduler records the suspension's end. One clock per case: the
+    # earliest such period; the next one is armed after it.
+    AMPARO_APPEAL_PERIOD = "amparo_appeal_period"
     PICKUP_WINDOW = "pickup_window"
 
 
@@ -59,6 +63,8 @@ class Amparo:
     suspension_active: bool = False
     outcome: str | None = None  # the first-instance ruling: "denied" | "granted"
     ruled_on: date | None = None
+    notified_on: date | None = None  # the ruling's notification, where its appeal period starts
+    appeal_days: int | None = None  # the appeal period's business days, where recorded
     # The first day the ruling can no longer be appealed; None: final once ruled (rulings
     # recorded before appeals were).
     appeal_closes_on: date | None = None
@@ -85,6 +91,20 @@ class Amparo:
             return day >= self.appeal_decided_on
         return self.appeal_filed_on is None and (self.appeal_closes_on is None
                                                  or day >= self.appeal_closes_on)
+
+    def suspension_in_force_on(self, day: date) -> bool:
+        """A granted suspension holds until the suit is decided for good: a denial ends it
+        only once final (rules.AMPARO_SUSPENSION_ACTIVE). Asked by day, like the amparo
+        window, so a denial that became final today no longer holds the person although the
+        scheduler has not yet recorded `amparo_suspension_lifted`."""
+        return self.suspension_active and not (self.standing_outcome == "denied"
+                                               and self.final_on(day))
+
+    @property
+    def awaits_unappealed_finality(self) -> bool:
+        """A denial whose suspension holds until its appeal period passes, no appeal filed."""
+        return (self.suspension_active and self.outcome == "denied"
+                and self.appeal_filed_on is None and self.appeal_closes_on is not None)
 
 
 @dataclass(frozen=True)
@@ -186,6 +206,24 @@ class State:
     def active_suspensions(self) -> tuple[str, ...]:
         return tuple(a.amparo_id for a in self.amparos if a.suspension_active)
 
+    def suspensions_in_force_on(self, day: date) -> tuple[str, ...]:
+        return tuple(a.amparo_id for a in self.amparos if a.suspension_in_force_on(day))
+
+    @property
+    def amparo_appeal_period(self) -> Clock | None:
+        """The clock of the earliest appeal period a held suspension waits on (see ClockKind)."""
+        waiting = [a for a in self.amparos if a.awaits_unappealed_finality]
+        if not waiting:
+            return None
+        first = min(waiting, key=lambda a: (a.appeal_closes_on or date.max, a.amparo_id))
+        assert first.appeal_closes_on is not None and first.ruled_on is not None
+        started_on = first.notified_on or first.ruled_on
+        if first.appeal_days is None:  # not recorded: the span in calendar days
+            return Clock(ClockKind.AMPARO_APPEAL_PERIOD, started_on, first.appeal_closes_on,
+                         (first.appeal_closes_on - started_on).days, "calendar")
+        return Clock(ClockKind.AMPARO_APPEAL_PERIOD, started_on, first.appeal_closes_on,
+                     first.appeal_days, "business")
+
     def amparos_not_final_on(self, day: date) -> tuple[str, ...]:
         """Suits ruled at first instance whose ruling can still be (or has been) appealed."""
         return tuple(a.amparo_id for a in self.amparos
@@ -240,6 +278,7 @@ class State:
             return ()
         running = ((self.provisional, self.provisional_clock_running),
                    (self.amparo_window, self.amparo_window_clock_running),
+                   (self.amparo_appeal_period, not self.closed),
                    (self.pickup, self.pickup_running))
         return tuple(clock for clock, on in running if clock is not None and on)
 
@@ -344,14 +383,23 @@ def _apply(state: State, event: ev.JudicialEvent) -> State:
                 moved = replace(moved, pickup_paused_on=event.granted_on)
             return moved
         case ev.AmparoDenied():
+            # Whether the suspension still holds is the event's own word: rulings recorded
+            # before finality was awaited lifted it at once.
             return _lift_suspension(_with_amparo(
-                state, event.amparo_id, suspension_active=False, outcome="denied",
-                ruled_on=event.ruled_on, appeal_closes_on=event.appeal_period_closes_on),
+                state, event.amparo_id, outcome="denied", ruled_on=event.ruled_on,
+                notified_on=event.notified_on, appeal_closes_on=event.appeal_period_closes_on,
+                appeal_days=event.appeal_period_days,
+                suspension_active=event.amparo_id in event.active_suspensions),
                 event.pickup_deadline_on)
+        case ev.AmparoSuspensionLifted():
+            return _lift_suspension(_with_amparo(state, event.amparo_id,
+                                                 suspension_active=False),
+                                    event.pickup_deadline_on)
         case ev.AmparoGranted():
             # The ruling ends the suspension (the act it froze is annulled instead).
             return _with_amparo(state, event.amparo_id, suspension_active=False,
                                 outcome="granted", ruled_on=event.ruled_on,
+                                notified_on=event.notified_on,
                                 appeal_closes_on=event.appeal_period_closes_on)
         case ev.AmparoAppealFiled():
             return _with_amparo(state, event.amparo_id, appeal_filed_on=event.filed_on)

@@ -90,12 +90,13 @@ async def due_ids(conn: AsyncConnection, now: datetime, limit: int,
     """Pending timers that are due, soonest first, skipping failed ones until their retry.
 
     A pickup window that had already run out when it was recorded (an order entered after the
-    fact) waits `backfill_grace` after its recording before it fires: the handover that
+    fact) waits `backfill_grace` after its recording before it fires (so does an amparo
+    appeal period): the handover that
     stopped it in time is likely still being typed in, and an expiry recorded before it
     would put a release of a person in US custody in the record. (The amparo window's closing
     records no release; a lapsed provisional detention no longer closes the case.)"""
     not_backing_off = sa.or_(timers.c.retry_at.is_(None), timers.c.retry_at <= now)
-    live_or_settled = sa.or_(timers.c.kind != BACKFILL_GRACE_KIND,
+    live_or_settled = sa.or_(timers.c.kind.not_in(BACKFILL_GRACE_KINDS),
                              timers.c.due_at >= timers.c.created_at,
                              timers.c.created_at <= now - backfill_grace)
     rows = await conn.execute(sa.select(timers.c.id)
@@ -105,7 +106,9 @@ async def due_ids(conn: AsyncConnection, now: datetime, limit: int,
     return [int(row.id) for row in rows]
 
 
-BACKFILL_GRACE_KIND = ClockKind.PICKUP_WINDOW.value
+# An amparo denial entered after its appeal period closed waits too: the appeal that keeps
+# its suspension in force may still be typed in.
+BACKFILL_GRACE_KINDS = (ClockKind.PICKUP_WINDOW.value, ClockKind.AMPARO_APPEAL_PERIOD.value)
 RETRY_FIRST = timedelta(seconds=30)
 RETRY_MAX = timedelta(hours=1)
 

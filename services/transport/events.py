@@ -150,7 +150,9 @@ class TransferAuthorizationNoted(Noted):
 class AmparoNoted(Noted):
     EVENT_TYPE = "transport.amparo_noted"
     amparo_id: str
-    ruling: Literal["suspension_granted", "denied", "granted"]
+    ruling: Literal["suspension_granted", "denied", "granted"] = Field(
+        description="denied: a first-instance denial (its suspension holds until final), or, "
+                    "noted from judicial.amparo_suspension_lifted, the denial become final")
     active_suspensions: tuple[str, ...] = Field(description="suspensions in force afterwards")
     ruled_on: date | None = None
     pickup_deadline_on: date | None = Field(

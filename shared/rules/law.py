@@ -50,8 +50,9 @@ SURRENDER_NOT_ORDERED: Rule[Any] = Rule(
 AMPARO_SUSPENSION_ACTIVE: Rule[Any] = Rule(
     "amparo_suspension_active",
     "an amparo suspension is in force: the person may not be surrendered",
-    f"{AMPARO_LAW} arts. 125-128 (suspension of the act claimed)", Reads.NONE,
-    satisfied_by=("judicial.amparo_denied",))
+    f"{AMPARO_LAW} arts. 125-128 (suspension of the act claimed; a denial ends it only once "
+    "final, arts. 81, 86: its appeal period passed, or the appeal was decided)",
+    Reads.LEGAL, satisfied_by=("judicial.amparo_suspension_lifted",))
 DEATH_PENALTY_CLEARANCE_MISSING: Rule[Any] = Rule(
     "death_penalty_clearance_missing",
     "a capital-eligible charge lacks an accepted assurance (treaty basis) or a DOJ commitment "

@@ -174,6 +174,39 @@ async def test_a_suspension_after_assignment_takes_the_person_off_the_manifest(
     assert refused.value.status == 409
 
 
+async def test_a_denied_suspension_holds_the_person_until_the_denial_is_final(
+    api: Api, stack: Stack
+) -> None:
+    """An amparo against the surrender's execution, its suspension granted, then denied: the
+    person stays off flights while the denial can be appealed; the appeal decided against
+    them lifts it (Amparo Law arts. 81, 86). A second suit's suspension, granted after the
+    denial, is the point at which transport has surely read the denial (one case's events
+    arrive in order)."""
+    day = legal_date(datetime.now(UTC))
+    case_id = await sre_granted(api, day, given="Held", family="Until Final")
+    await api.post("judicial", f"/cases/{case_id}/surrender-order",
+                   {"ordered_on": str(day), "kind": "full"})
+    steps = (("amparo", {"amparo_id": "AMP-9", "filed_on": str(day)}),
+             ("amparo-suspension", {"amparo_id": "AMP-9", "granted_on": str(day)}),
+             ("amparo-ruling", {"amparo_id": "AMP-9", "outcome": "denied",
+                                "ruled_on": str(day)}),
+             ("amparo", {"amparo_id": "AMP-10", "filed_on": str(day)}),
+             ("amparo-suspension", {"amparo_id": "AMP-10", "granted_on": str(day)}))
+    for step, body in steps:
+        await api.post("judicial", f"/cases/{case_id}/{step}", body)
+    await api.wait("transport", f"/cases/{case_id}",
+                   lambda c: c["facts"]["active_suspensions"] == ["AMP-10", "AMP-9"],
+                   "both suspensions holding after the first-instance denial")
+
+    await api.post("judicial", f"/cases/{case_id}/amparo-appeal",
+                   {"amparo_id": "AMP-9", "filed_on": str(day), "appellant": "complainant"})
+    await api.post("judicial", f"/cases/{case_id}/amparo-appeal-ruling",
+                   {"amparo_id": "AMP-9", "decided_on": str(day), "outcome": "denied"})
+    await api.wait("transport", f"/cases/{case_id}",
+                   lambda c: c["facts"]["active_suspensions"] == ["AMP-10"],
+                   "AMP-9's suspension lifted by the final denial")
+
+
 async def test_a_cancelled_flight_returns_its_people_who_can_fly_later(
     api: Api, stack: Stack
 ) -> None:

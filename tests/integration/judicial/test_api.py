@@ -212,14 +212,20 @@ async def test_surrender_during_an_amparo_suspension_is_a_409(
 
     await post(client, case_id, "amparo-ruling",
                {"amparo_id": "AR-118/2026", "outcome": "denied", "ruled_on": today(clock)})
-    # Denied inside the window: the window (to 26 Mar) still blocks surrender, and its timer
-    # was not cancelled by the suit.
-    assert await rejected(client, case_id, "surrender-order",
-                          {"ordered_on": today(clock)}) == "amparo_window_open"
+    # Denied inside the window: the suspension holds until the denial is final, the window
+    # (to 26 Mar) blocks surrender too, and its timer was not cancelled by the suit.
+    refused = await client.post(f"/cases/{case_id}/surrender-order",
+                                json={"ordered_on": today(clock)})
+    assert refused.status_code == 409
+    assert refused.json()["rule"] == "amparo_suspension_active"
+    assert "amparo_window_open" in refused.json()["detail"]
     assert await timers(runtime, case_id) == {"provisional_detention": "cancelled",
-                                              "amparo_window": "pending"}
+                                              "amparo_window": "pending",
+                                              "amparo_appeal_period": "pending"}
     clock.set(datetime(2026, 3, 27, tzinfo=LEGAL))
-    assert await run_due_timers(runtime) == 1
+    assert await run_due_timers(runtime) == 2  # the appeal period, then the window
+    shown = (await client.get(f"/cases/{case_id}")).json()
+    assert shown["active_suspensions"] == [] and shown["clocks"] == []
     ordered = await post(client, case_id, "surrender-order", {"ordered_on": today(clock)})
     assert ordered["status"] == "surrender_ordered"
 
@@ -358,18 +364,31 @@ async def test_a_suspension_after_the_order_pauses_the_pickup_timer_and_a_count_
     assert shown["status"] == "amparo_pending"
     assert shown["surrender"]["pickup_paused_since"] == "2026-04-01"
 
-    # Lifted on 1 Jun after 61 days: the closing moves from 27 May to 27 Jul.
+    # Denied Mon 1 Jun: the suspension holds while the denial can be appealed (to 15 Jun),
+    # and the scheduler lifts it on 16 Jun, after 76 days: the closing moves from 27 May to
+    # 11 Aug.
     await post(client, case_id, "amparo-ruling",
                {"amparo_id": "AR-7", "outcome": "denied", "ruled_on": "2026-06-01"})
     shown = (await client.get(f"/cases/{case_id}")).json()
-    assert shown["surrender"]["pickup_deadline_on"] == "2026-07-27"
-    assert (await timers(runtime, case_id))["pickup_window"] == "pending"
-    clock.set(datetime(2026, 7, 26, 23, 59, tzinfo=LEGAL))
+    assert shown["surrender"]["pickup_paused_since"] == "2026-04-01"
+    assert await timers(runtime, case_id) == {"provisional_detention": "cancelled",
+                                              "amparo_window": "fired",
+                                              "pickup_window": "cancelled",
+                                              "amparo_appeal_period": "pending"}
+    clock.set(datetime(2026, 6, 15, 23, 59, tzinfo=LEGAL))
     assert await run_due_timers(runtime) == 0
-    clock.set(datetime(2026, 7, 27, tzinfo=LEGAL))
+    clock.set(datetime(2026, 6, 16, tzinfo=LEGAL))
     assert await run_due_timers(runtime) == 1
     shown = (await client.get(f"/cases/{case_id}")).json()
-    assert shown["released"] == {"released_on": "2026-07-27",
+    assert shown["active_suspensions"] == []
+    assert shown["surrender"]["pickup_deadline_on"] == "2026-08-11"
+    assert (await timers(runtime, case_id))["pickup_window"] == "pending"
+    clock.set(datetime(2026, 8, 10, 23, 59, tzinfo=LEGAL))
+    assert await run_due_timers(runtime) == 0
+    clock.set(datetime(2026, 8, 11, tzinfo=LEGAL))
+    assert await run_due_timers(runtime) == 1
+    shown = (await client.get(f"/cases/{case_id}")).json()
+    assert shown["released"] == {"released_on": "2026-08-11",
                                  "reason": "pickup_window_expired"}
 
 

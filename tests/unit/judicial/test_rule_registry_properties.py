@@ -66,26 +66,33 @@ def amparo_holds(history: History, today: date) -> set[str]:
     """The amparo rules holding a surrender back on `today`, read from the events alone."""
     window_due: date | None = None
     pending: set[str] = set()
-    suspended: set[str] = set()
+    # Suspensions in force: until the day the denial is final (None: no denial yet).
+    suspended: dict[str, date | None] = {}
     appealable: dict[str, date | None] = {}  # ruled suits: the day their ruling is final
     granted: set[str] = set()
     for name, payload in history:
+        amparo = payload.get("amparo_id", "")
         if name == "sre_extradition_granted":  # a (new) decision: its own window and suits
             window_due = date.fromisoformat(payload["amparo_window_closes_on"])
-            pending, suspended, appealable, granted = set(), set(), {}, set()
+            pending, suspended, appealable, granted = set(), {}, {}, set()
         elif name == "amparo_filed":
-            pending.add(payload["amparo_id"])
+            pending.add(amparo)
         elif name == "amparo_suspension_granted":
-            suspended.add(payload["amparo_id"])
+            suspended[amparo] = None
+        elif name == "amparo_suspension_lifted":
+            suspended.pop(amparo, None)
         elif name in ("amparo_denied", "amparo_granted"):
-            pending.discard(payload["amparo_id"])
-            suspended.discard(payload["amparo_id"])
+            pending.discard(amparo)
             closes = payload.get("appeal_period_closes_on")
-            appealable[payload["amparo_id"]] = None if closes is None else date.fromisoformat(
-                closes)
-            if name == "amparo_granted":
-                granted.add(payload["amparo_id"])
-    holds = {"amparo_suspension_active": bool(suspended), "amparo_pending": bool(pending),
+            appealable[amparo] = None if closes is None else date.fromisoformat(closes)
+            if name == "amparo_granted":  # the act it suspended is annulled instead
+                suspended.pop(amparo, None)
+                granted.add(amparo)
+            elif amparo in suspended:  # held until the denial is final
+                suspended[amparo] = appealable[amparo]
+    holds = {"amparo_suspension_active": any(final is None or today < final
+                                             for final in suspended.values()),
+             "amparo_pending": bool(pending),
              "amparo_window_open": window_due is not None and today < window_due,
              "amparo_not_final": any(final is not None and today < final
                                      for final in appealable.values()),

@@ -122,11 +122,47 @@ def test_a_pending_amparo_blocks_surrender_and_its_denial_lifts_the_block() -> N
         is Status.SURRENDER_ORDERED
 
 
-def test_a_denied_amparo_lifts_its_suspension() -> None:
-    case = run(granted_treaty_case(), amparo(), suspension(), ruling("denied"))
-    assert case.active_suspensions == ()
-    closed = fire(case, ClockKind.AMPARO_WINDOW, WINDOW_CLOSED)
-    assert run(closed, surrender("2026-04-16")).status is Status.SURRENDER_ORDERED
+def test_a_denied_amparos_suspension_holds_until_the_denial_is_final() -> None:
+    """Denied Wed 1 Apr: the suspension holds while the denial can be appealed (to Wed 15 Apr)
+    and ends on Thu 16 Apr, when the scheduler records it; a surrender order that day is
+    not held back by it even before that record (the law, not the scheduler, decides)."""
+    closed = fire(run(granted_treaty_case(), amparo(), suspension()), ClockKind.AMPARO_WINDOW,
+                  WINDOW_CLOSED)
+    denied = run(closed, ruling("denied"))
+    assert denied.active_suspensions == ("A-1",)
+    assert rule_of(denied, surrender("2026-04-15")) == "amparo_suspension_active"
+    assert case_view(denied, d("2026-04-15"))["active_suspensions"] == ["A-1"]
+    [period] = denied.running_clocks()
+    assert (period.kind, period.due_on, period.days) == (
+        ClockKind.AMPARO_APPEAL_PERIOD, d("2026-04-16"), 10)
+    assert case_view(denied, d("2026-04-16"))["active_suspensions"] == []
+    assert run(denied, surrender("2026-04-16")).status is Status.SURRENDER_ORDERED
+    assert decide_timer(denied, ClockKind.AMPARO_APPEAL_PERIOD,
+                        at("2026-04-15", 23, 59)).action is TimerAction.WAIT
+    [lifted] = decide_timer(denied, ClockKind.AMPARO_APPEAL_PERIOD, at("2026-04-16")).events
+    assert lifted.event_type == "judicial.amparo_suspension_lifted"
+    assert (lifted.payload["lifted_on"], lifted.payload["cause"],
+            lifted.payload["active_suspensions"]) == ("2026-04-16", "appeal_period_passed", [])
+    assert replay(denied, [lifted]).running_clocks() == ()
+
+
+def test_an_appeal_keeps_the_suspension_until_it_is_decided_against_the_person() -> None:
+    appeal = cmd.FileAmparoAppeal.model_validate(
+        {"amparo_id": "A-1", "filed_on": "2026-04-10", "appellant": "complainant"})
+    closed = fire(run(granted_treaty_case(), amparo(), suspension()), ClockKind.AMPARO_WINDOW,
+                  WINDOW_CLOSED)
+    appealed = run(closed, ruling("denied"), appeal)
+    assert appealed.running_clocks() == ()  # no period left to wait out: the appeal decides
+    assert appealed.suspensions_in_force_on(d("2026-06-01")) == ("A-1",)
+    decision = cmd.DecideAmparoAppeal.model_validate(
+        {"amparo_id": "A-1", "decided_on": "2026-06-01", "outcome": "denied"})
+    assert types(appealed, decision) == ["judicial.amparo_appeal_decided",
+                                         "judicial.amparo_suspension_lifted"]
+    assert run(appealed, decision).active_suspensions == ()
+    # Reversed on appeal (amparo granted): the suspension goes on holding the person.
+    reversed_ = run(appealed, cmd.DecideAmparoAppeal.model_validate(
+        {"amparo_id": "A-1", "decided_on": "2026-06-01", "outcome": "granted"}))
+    assert reversed_.suspensions_in_force_on(d("2026-06-02")) == ("A-1",)
 
 
 def test_an_amparo_denied_inside_the_window_does_not_open_the_way_to_surrender() -> None:
@@ -496,28 +532,40 @@ def test_a_suspension_after_the_surrender_order_pauses_the_pickup_window() -> No
 def test_lifting_the_suspension_resumes_the_pickup_window_moved_by_the_paused_days() -> None:
     suspended = run(_ordered(), amparo("A-9", "2026-05-01"), suspension("A-9", "2026-05-05"),
                     now=LATER)
-    # Paused 5 May, lifted 4 Jun: 30 days paused, so the 10 Jun closing moves to 10 Jul.
-    [denied] = decide(suspended, ruling("denied", "A-9", "2026-06-04"), LATER, Policy())
-    assert denied.payload["pickup_deadline_on"] == "2026-07-10"
-    resumed = replay(suspended, [denied])
+    # Denied Thu 4 Jun: appealable to Thu 18 Jun, so the suspension ends on Fri 19 Jun.
+    denied = run(suspended, ruling("denied", "A-9", "2026-06-04"), now=LATER)
+    assert denied.pickup_paused_on == d("2026-05-05")
+    assert [c.kind for c in denied.running_clocks()] == [ClockKind.AMPARO_APPEAL_PERIOD]
+    # Paused 5 May, lifted 19 Jun: 45 days paused, so the 10 Jun closing moves to 25 Jul.
+    [lifted] = decide_timer(denied, ClockKind.AMPARO_APPEAL_PERIOD, at("2026-06-19")).events
+    assert lifted.payload["pickup_deadline_on"] == "2026-07-25"
+    resumed = replay(denied, [lifted])
     assert resumed.pickup_paused_on is None
-    assert resumed.pickup is not None and resumed.pickup.due_on == d("2026-07-10")
-    assert case_view(resumed)["surrender"]["pickup_deadline_on"] == "2026-07-10"
+    assert resumed.pickup is not None and resumed.pickup.due_on == d("2026-07-25")
+    assert case_view(resumed)["surrender"]["pickup_deadline_on"] == "2026-07-25"
     assert decide_timer(resumed, ClockKind.PICKUP_WINDOW,
-                        at("2026-07-09", 23, 59, 59)).action is TimerAction.WAIT
-    expired = fire(resumed, ClockKind.PICKUP_WINDOW, at("2026-07-10"))
-    assert expired.released == (d("2026-07-10"), "pickup_window_expired")
+                        at("2026-07-24", 23, 59, 59)).action is TimerAction.WAIT
+    expired = fire(resumed, ClockKind.PICKUP_WINDOW, at("2026-07-25"))
+    assert expired.released == (d("2026-07-25"), "pickup_window_expired")
 
 
 def test_the_pickup_window_resumes_only_when_the_last_suspension_is_lifted() -> None:
     both = run(_ordered(), amparo("A-8", "2026-05-01"), amparo("A-9", "2026-05-01"),
-               suspension("A-8", "2026-05-05"), suspension("A-9", "2026-05-10"), now=LATER)
-    one_left = run(both, ruling("denied", "A-8", "2026-05-20"), now=LATER)
+               suspension("A-8", "2026-05-05"), suspension("A-9", "2026-05-10"),
+               ruling("denied", "A-8", "2026-05-20"), ruling("denied", "A-9", "2026-06-14"),
+               now=LATER)
+    # A-8's denial is final on Thu 4 Jun, A-9's on Sat 27 Jun: one clock, the earlier first.
+    [first] = both.running_clocks()
+    assert (first.kind, first.due_on) == (ClockKind.AMPARO_APPEAL_PERIOD, d("2026-06-04"))
+    one_left = fire(both, ClockKind.AMPARO_APPEAL_PERIOD, at("2026-06-04"))
+    assert one_left.active_suspensions == ("A-9",)
     assert one_left.pickup_paused_on == d("2026-05-05")
     assert decide_timer(one_left, ClockKind.PICKUP_WINDOW, at("2026-08-01")).action \
         is TimerAction.CANCEL
-    resumed = run(one_left, ruling("denied", "A-9", "2026-06-14"), now=LATER)
-    assert resumed.pickup is not None and resumed.pickup.due_on == d("2026-07-20")  # +40
+    [second] = one_left.running_clocks()
+    assert second.due_on == d("2026-06-27")
+    resumed = fire(one_left, ClockKind.AMPARO_APPEAL_PERIOD, at("2026-06-27"))
+    assert resumed.pickup is not None and resumed.pickup.due_on == d("2026-08-02")  # +53
 
 
 def test_a_suspension_after_the_pickup_deadline_is_refused() -> None:

@@ -91,7 +91,7 @@ def test_a_withdrawn_clearance_is_cited_as_the_evidence() -> None:
     assert "withdrawn (assurance_withdrawn)" in held.detail
 
 
-def test_an_amparo_suspension_is_named_until_the_amparo_is_denied() -> None:
+def test_an_amparo_suspension_is_named_until_the_denial_is_final() -> None:
     log = Log()
     log.note(PersonKnown("Ana", "treaty", "EDNY"), surrender(), cleared())
     suspended = log.note(SuspensionGranted("A-7"))
@@ -101,9 +101,11 @@ def test_an_amparo_suspension_is_named_until_the_amparo_is_denied() -> None:
     [noted] = [e for e in suspended if e.event_type == "transport.amparo_noted"]
     assert held.evidence == (f"transport.amparo_noted {noted.event_id} (v{noted.version})",)
     assert held.missing == ("transport.amparo_noted lifting the suspension of amparo A-7 "
-                            "(from judicial.amparo_denied)",)
+                            "(from judicial.amparo_suspension_lifted)",)
 
-    log.note(AmparoDenied("A-7", ()))
+    log.note(AmparoDenied("A-7", ("A-7",)))  # at first instance: the suspension holds
+    assert [b.rule for b in audit.blockers(log.events)] == ["amparo_suspension_active"]
+    log.note(AmparoDenied("A-7", ()))  # the denial final: judicial lifts the suspension
     assert audit.blockers(log.events) == []
 
 
