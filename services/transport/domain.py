@@ -368,7 +368,7 @@ def note_input(case: CaseState, flight: FlightState | None, item: facts.Input, n
         recorded.append(announcement)
         after = fold_case(after, (announcement,))
     outcome = Outcome(cases={item.case_id: tuple(recorded)})
-    failing = rules.failing_ids(after.facts, legal_date(now))
+    failing = rules.failing_ids(after.facts, after.judged_on(legal_date(now)))
     if after.on_open_manifest and failing:
         outcome += _automatic_removal(after, flight, failing, item, now)
     return outcome
@@ -391,7 +391,7 @@ def _automatic_removal(case: CaseState, flight: FlightState | None,
 
 def _announcement(case: CaseState, item: facts.Input, now: datetime,
                   routes: RouteTable) -> NewEvent | None:
-    reasons = rules.failing_ids(case.facts, legal_date(now))
+    reasons = rules.failing_ids(case.facts, case.judged_on(legal_date(now)))
     district = None if reasons else case.facts.district
     if case.announced == Announcement(reasons, district):
         return None

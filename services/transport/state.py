@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from shared.folds import Fold
+from shared.legaltime import legal_date
 
 from . import events as ev
 
@@ -103,6 +104,14 @@ class CaseState:
     def on_open_manifest(self) -> bool:
         """Booked on a flight that has not left: the manifest can still change."""
         return self.booking is not None and self.booking.departed_at is None
+
+    def judged_on(self, today: date) -> date:
+        """The legal date Mexico's rules are judged on: today, or for a person already in the
+        US Marshals' custody the day custody passed. The pickup window ends at the handover
+        (domain brief, corrections), so an expiry or release dated after it, however soon
+        judicial's event arrives, does not reach a person the US already holds."""
+        custody = None if self.booking is None else self.booking.custody
+        return today if custody is None else min(today, legal_date(custody.transferred_at))
 
     @property
     def transported(self) -> bool:

@@ -531,3 +531,40 @@ def test_a_suspension_lifted_with_a_moved_pickup_deadline_keeps_the_person_eligi
     case = world.case("RWY-1")
     assert case.facts.pickup_deadline_on == TODAY + timedelta(days=9)
     assert rules.failing_rules(case.facts, TODAY) == ()
+
+
+def test_an_expiry_recorded_after_the_handover_does_not_unbook_a_person_in_us_custody() -> None:
+    """Custody passed on the window's last day (11 Aug, Mexico City); judicial's expiry and
+    release, dated 12 Aug, arrive after it: the pickup window had ended at the handover, so
+    the person stays aboard and the flight leaves with them."""
+    world = World()
+    deadline = TODAY + timedelta(days=1)
+    world.eligible("RWY-1", deadline=deadline)
+    flight_id = world.schedule(("JFK",))
+    world.assign("RWY-1", flight_id)
+    world.custody("RWY-1", flight_id)
+    world.now = DEPARTURE  # 12 Aug: the window has run out since midnight
+
+    outcome = world.note("RWY-1", PickupExpired(deadline),
+                         Released(deadline, "pickup_window_expired"))
+
+    assert "transport.removed_from_manifest" not in types(outcome, "RWY-1")
+    assert "transport.case_ineligible" not in types(outcome, "RWY-1")
+    assert world.flights[flight_id].manifest == ("RWY-1",)
+    assert world.case("RWY-1").booked_status() is CaseStatus.CUSTODY_TRANSFERRED
+    world.depart(flight_id)
+    assert world.case("RWY-1").booked_status() is CaseStatus.IN_TRANSIT
+
+
+def test_an_expiry_still_unbooks_a_person_not_yet_handed_over() -> None:
+    world = World()
+    deadline = TODAY + timedelta(days=1)
+    world.eligible("RWY-1", deadline=deadline)
+    flight_id = world.schedule(("JFK",))
+    world.assign("RWY-1", flight_id)
+    world.now = DEPARTURE
+
+    outcome = world.note("RWY-1", PickupExpired(deadline))
+
+    assert "transport.removed_from_manifest" in types(outcome, "RWY-1")
+    assert world.flights[flight_id].manifest == ()
