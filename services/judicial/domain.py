@@ -160,7 +160,23 @@ def note_handover(state: State, handover: ev.HandedOver) -> list[NewEvent]:
     arrives). A fact, not a clerk's command: recorded once; on an unknown case dropped."""
     if not state.opened or state.handed_over_on is not None:
         return []
-    return [event(handover, handover.handed_over_at)]
+    return [event(handover, handover.handed_over_at), *_void_late_expiry(state, handover)]
+
+
+def _void_late_expiry(state: State, handover: ev.HandedOver) -> list[NewEvent]:
+    """An expiry dated after the handover, recorded because the custody transfer reached
+    judicial late (a consumer lag across midnight), was void: the window ended at the
+    handover. Say so in the record, with the release it brought."""
+    if not state.pickup_expired or state.pickup is None:
+        return []
+    if handover.handed_over_on >= state.pickup.due_on:
+        return []
+    release = (state.released is not None
+               and state.released[1] is ReleaseReason.PICKUP_WINDOW_EXPIRED)
+    return [event(ev.PickupExpiryVoided(
+        case_id=state.case_id, handed_over_at=handover.handed_over_at,
+        handed_over_on=handover.handed_over_on, deadline_on=state.pickup.due_on,
+        release_voided=release), handover.handed_over_at)]
 
 
 # --- the judicial path ------------------------------------------------------------------------

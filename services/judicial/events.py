@@ -378,6 +378,21 @@ class ReleasedFromCustody(JudicialEvent):
     reason: ReleaseReason
 
 
+class PickupExpiryVoided(JudicialEvent):
+    """The pickup window had ended at the handover (LEI art. 35; domain brief, corrections):
+    an expiry, and the release recorded with it, that the scheduler recorded before
+    transport's custody transfer reached judicial did not hold. Both stay in the record; this
+    event, recorded with the late handover, says they were void."""
+
+    EVENT_TYPE = "judicial.pickup_expiry_voided"
+    LEGAL_TIME = cause("handed_over_at", note="transport's custody transfer")
+    ON = "handed_over_on"
+    handed_over_at: datetime
+    handed_over_on: date
+    deadline_on: date = Field(description="the expiry's date, after the handover")
+    release_voided: bool = Field(description="a release for the expiry was voided with it")
+
+
 class NationalSecurityTransferAuthorized(JudicialEvent):
     """A transfer under Mexico's National Security Law: no judge, SRE decision or amparo.
     Mexico's attorney general said it is "not an extradition"; US courts have held the
@@ -402,6 +417,7 @@ EVENT_MODELS: dict[str, type[JudicialEvent]] = {
         AmparoAppealDecided,        AmparoWindowClosed, SurrenderOrdered, SurrenderDeferred,
         TemporarySurrenderAgreed, PickupWindowExpired, ProvisionalDetentionLapsed,
         ReleasedFromCustody, NationalSecurityTransferAuthorized, HandedOver, BasisChanged,
+        PickupExpiryVoided,
     )
 }
 

@@ -437,6 +437,9 @@ def _apply(state: State, event: ev.JudicialEvent) -> State:
                                          for a in state.amparos))
         case ev.HandedOver():
             return replace(state, handed_over_on=event.handed_over_on)
+        case ev.PickupExpiryVoided():
+            return replace(state, pickup_expired=False,
+                           released=None if event.release_voided else state.released)
         case ev.NationalSecurityTransferAuthorized():
             return replace(state, transfer_authorized_at=event.authorized_at)
     return state

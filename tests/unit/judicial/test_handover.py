@@ -71,3 +71,30 @@ def test_a_handover_during_a_paused_pickup_window_stops_it_for_good() -> None:
 
 def test_a_handover_on_a_case_judicial_never_opened_is_dropped() -> None:
     assert note_handover(State(), handover(at("2026-05-02"))) == []
+
+
+def test_an_expiry_recorded_before_a_late_handover_is_voided_with_its_release() -> None:
+    """Custody passed at 21:00 on 9 Jun, the window's last day; judicial's consumer lagged past
+    midnight, so the scheduler recorded the expiry and a release on 10 Jun first. The
+    handover, when it arrives, says they were void: the window had ended at the handover."""
+    expired = fire(ordered(), ClockKind.PICKUP_WINDOW, at("2026-06-10", 0, 0, 30))
+    assert expired.released == (d("2026-06-10"), "pickup_window_expired")
+    late = handover(at("2026-06-09", 21)).model_copy(
+        update={"handed_over_on": d("2026-06-09")})  # its legal date in Mexico City
+    recorded = note_handover(expired, late)
+    assert [e.event_type for e in recorded] == ["judicial.handed_over",
+                                                "judicial.pickup_expiry_voided"]
+    assert (recorded[1].payload["deadline_on"], recorded[1].payload["release_voided"]) == (
+        "2026-06-10", True)
+    case = replay(expired, recorded)
+    assert case.status is Status.SURRENDERED
+    assert case.released is None and not case.pickup_expired
+    view = case_view(case)
+    assert view["released"] is None and view["handed_over_on"] == "2026-06-09"
+
+
+def test_a_handover_after_the_window_ran_out_voids_nothing() -> None:
+    expired = fire(ordered(), ClockKind.PICKUP_WINDOW, at("2026-06-10"))
+    recorded = note_handover(expired, handover(at("2026-06-10", 9)))
+    assert [e.event_type for e in recorded] == ["judicial.handed_over"]
+    assert replay(expired, recorded).released == (d("2026-06-10"), "pickup_window_expired")
