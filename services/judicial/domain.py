@@ -489,7 +489,8 @@ def rule_on_amparo(state: State, c: cmd.RuleOnAmparo, now: datetime,
     if c.outcome == "granted":
         return [event(ev.AmparoGranted(case_id=state.case_id, amparo_id=c.amparo_id,
                                        ruled_on=c.ruled_on, notified_on=notified_on,
-                                       appeal_period_closes_on=appeal_closes_on), c.ruled_on)]
+                                       appeal_period_closes_on=appeal_closes_on,
+                                       pickup_paused=state.pickup_running), c.ruled_on)]
     # Its suspension, if any, holds until the denial is final (`amparo_suspension_lifted`):
     # the pickup window stays paused meanwhile.
     pending = tuple(a for a in state.pending_amparos if a != c.amparo_id)
@@ -512,7 +513,7 @@ def _suspensions_lifted(state: State, amparo_ids: Sequence[str], on: date,
     lifted = []
     for amparo_id in amparo_ids:
         remaining.remove(amparo_id)
-        resumes = state.pickup_paused and not remaining
+        resumes = state.pickup_paused and not remaining and not state.granted_amparos
         lifted.append(event(ev.AmparoSuspensionLifted(
             case_id=state.case_id, amparo_id=amparo_id, lifted_on=on, cause=cause,
             active_suspensions=tuple(remaining),
@@ -559,9 +560,19 @@ def decide_amparo_appeal(state: State, c: cmd.DecideAmparoAppeal, now: datetime,
         amparo.appeal_outcome is None, f"the appeal in amparo {c.amparo_id!r} was already decided")
     _not_in_future(c.decided_on, now, "decided_on")
     _not_before(c.decided_on, amparo.appeal_filed_on, "decided_on", "the appeal")
+    granted = c.outcome == "granted"
+    # A grant annuls the act instead of suspending it: its own suspension ends with it.
+    suspensions = tuple(a for a in state.active_suspensions if not granted or a != c.amparo_id)
+    # A grant reversed on appeal no longer holds the surrender's execution: a pickup window
+    # it paused resumes when nothing else holds it.
+    reversed_grant = not granted and amparo.outcome == "granted"
+    resumes = (reversed_grant and state.pickup_paused and not suspensions
+               and state.granted_amparos == (c.amparo_id,))
     decided = [event(ev.AmparoAppealDecided(
         case_id=state.case_id, amparo_id=c.amparo_id, decided_on=c.decided_on,
-        outcome=c.outcome, sre_decision_reopened=c.outcome == "granted"), c.decided_on)]
+        outcome=c.outcome, sre_decision_reopened=granted, active_suspensions=suspensions,
+        pickup_deadline_on=resumed_pickup_due_on(state, c.decided_on) if resumes else None),
+        c.decided_on)]
     if c.outcome == "denied" and amparo.suspension_active:  # the denial is final now
         return decided + _suspensions_lifted(state, (c.amparo_id,), c.decided_on,
                                              "appeal_decided")

@@ -246,7 +246,9 @@ class AmparoSuspensionLifted(JudicialEvent):
 
 class AmparoGranted(JudicialEvent):
     """A ruling granting the amparo. It does not close the case: once final it sends the
-    matter back (the SRE must decide again)."""
+    matter back (the SRE must decide again). Against a surrender order's execution it holds
+    the order meanwhile: the pickup window pauses until the grant is reversed on appeal, and
+    stops for good once the grant is final."""
 
     EVENT_TYPE = "judicial.amparo_granted"
     LEGAL_TIME = doc("ruled_on")
@@ -257,6 +259,9 @@ class AmparoGranted(JudicialEvent):
     appeal_period_closes_on: date | None = Field(
         default=None, description="the first day the ruling can no longer be appealed; absent "
                                   "on rulings recorded before appeals were (final at once)")
+    pickup_paused: bool = Field(
+        default=False, description="the ruling paused a running pickup window (absent on "
+                                   "rulings recorded before it did)")
 
 
 class AmparoAppealFiled(JudicialEvent):
@@ -280,6 +285,13 @@ class AmparoAppealDecided(JudicialEvent):
     decided_on: date
     outcome: Literal["denied", "granted"]
     sre_decision_reopened: bool
+    active_suspensions: tuple[str, ...] | None = Field(
+        default=None, description="the suits whose suspension holds the person after it (a "
+                                  "grant ends its own suspension: the act is annulled "
+                                  "instead); absent on decisions recorded before it was said")
+    pickup_deadline_on: date | None = Field(
+        default=None, description="set when a grant reversed on appeal frees a paused pickup "
+                                  "window: it resumes and now runs out on this day")
 
 
 class BasisChanged(JudicialEvent):

@@ -396,16 +396,23 @@ def _apply(state: State, event: ev.JudicialEvent) -> State:
                                                  suspension_active=False),
                                     event.pickup_deadline_on)
         case ev.AmparoGranted():
-            # The ruling ends the suspension (the act it froze is annulled instead).
-            return _with_amparo(state, event.amparo_id, suspension_active=False,
-                                outcome="granted", ruled_on=event.ruled_on,
-                                notified_on=event.notified_on,
-                                appeal_closes_on=event.appeal_period_closes_on)
+            # The ruling ends the suspension (the act it froze is annulled instead), and holds
+            # a running pickup window until it is reversed or final.
+            moved = _with_amparo(state, event.amparo_id, suspension_active=False,
+                                 outcome="granted", ruled_on=event.ruled_on,
+                                 notified_on=event.notified_on,
+                                 appeal_closes_on=event.appeal_period_closes_on)
+            if event.pickup_paused:
+                moved = replace(moved, pickup_paused_on=event.ruled_on)
+            return moved
         case ev.AmparoAppealFiled():
             return _with_amparo(state, event.amparo_id, appeal_filed_on=event.filed_on)
         case ev.AmparoAppealDecided():
-            return _with_amparo(state, event.amparo_id, appeal_outcome=event.outcome,
-                                appeal_decided_on=event.decided_on)
+            moved = _with_amparo(state, event.amparo_id, appeal_outcome=event.outcome,
+                                 appeal_decided_on=event.decided_on)
+            if event.outcome == "granted":  # annulled instead: its suspension ends
+                moved = _with_amparo(moved, event.amparo_id, suspension_active=False)
+            return _lift_suspension(moved, event.pickup_deadline_on)
         case ev.AmparoWindowClosed():
             return replace(state, amparo_window_closed=True)
         case ev.SurrenderOrdered():
@@ -450,16 +457,20 @@ def _reopened(state: State) -> State:
     first are kept as the record; the new decision starts its own window and suits."""
     if state.sre is None:
         return state
+    # A surrender order the final grant annulled goes with them: the new decision leads to a
+    # new order, with its own pickup window.
     return replace(state, earlier_amparos=(*state.earlier_amparos, *state.amparos), amparos=(),
-                   amparo_window=None, amparo_window_closed=False, granted_charge_ids=None)
+                   amparo_window=None, amparo_window_closed=False, granted_charge_ids=None,
+                   surrender=None, pickup=None, pickup_paused_on=None)
 
 
 def _lift_suspension(state: State, pickup_deadline_on: date | None) -> State:
-    """When the last suspension ends, a paused pickup window resumes with the deadline the
-    decision computed (moved by the days it was paused; see domain.resumed_pickup_due_on)."""
-    if not state.pickup_paused or state.active_suspensions:
+    """When nothing holds the surrender's execution any more (no suspension, no grant), a
+    paused pickup window resumes with the deadline the decision computed and recorded (moved
+    by the days it was paused; see domain.resumed_pickup_due_on)."""
+    if pickup_deadline_on is None or not state.pickup_paused:
         return state
-    assert state.pickup is not None and pickup_deadline_on is not None
+    assert state.pickup is not None
     return replace(state, pickup_paused_on=None,
                    pickup=replace(state.pickup, due_on=pickup_deadline_on))
 

@@ -436,8 +436,10 @@ def _noted(case: CaseState, item: facts.Input, now: datetime) -> ev.Noted:
                                   active_suspensions=tuple(sorted(active)),
                                   pickup_deadline_on=fact.pickup_deadline_on)
         case facts.AmparoGranted():
+            # As in judicial, a grant ends its own suspension: the order is annulled instead.
             return ev.AmparoNoted(**base, amparo_id=fact.amparo_id, ruling="granted",
-                                  active_suspensions=tuple(sorted(suspensions)),
+                                  active_suspensions=tuple(sorted(suspensions
+                                                                  - {fact.amparo_id})),
                                   ruled_on=fact.ruled_on)
         case facts.ClearanceGranted():
             return ev.ClearanceNoted(**base, cleared=True, basis=fact.basis,

@@ -70,6 +70,16 @@ class AmparoView(CaseEvent):
     active_suspensions: tuple[str, ...] | None = None
     ruled_on: date | None = None
     pickup_deadline_on: date | None = None
+    outcome: str | None = None  # an appeal's decision
+    decided_on: date | None = None
+
+
+def _appeal_decided(v: AmparoView) -> AmparoDenied | AmparoGranted:
+    """The appeal's decision read as the ruling that now stands: a denial (a grant reversed
+    frees the order it held) or a grant (the order annulled)."""
+    if v.outcome == "granted":
+        return AmparoGranted(v.amparo_id, v.decided_on)
+    return AmparoDenied(v.amparo_id, v.active_suspensions, v.pickup_deadline_on)
 
 
 class ReleasedView(CaseEvent):
@@ -125,6 +135,7 @@ readers.add("judicial.amparo_suspension_lifted", (1,), _reader(AmparoView, lambd
     v.amparo_id, v.active_suspensions, v.pickup_deadline_on)))
 readers.add("judicial.amparo_granted", (1,), _reader(
     AmparoView, lambda v: AmparoGranted(v.amparo_id, v.ruled_on)))
+readers.add("judicial.amparo_appeal_decided", (1,), _reader(AmparoView, _appeal_decided))
 readers.add("judicial.released_from_custody", (1,), _reader(
     ReleasedView, lambda v: Released(v.released_on, v.reason)))
 readers.add("judicial.pickup_window_expired", (1,), _reader(

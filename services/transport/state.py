@@ -173,7 +173,11 @@ def _apply_case(state: CaseState, e: ev.TransportEvent) -> CaseState:
             return _facts(state, transfer_authorized_at=e.authorized_at,
                           district=e.requesting_district)
         case ev.AmparoNoted():
-            annulled = e.amparo_id if e.ruling == "granted" else state.facts.surrender_annulled_by
+            annulled = state.facts.surrender_annulled_by
+            if e.ruling == "granted":
+                annulled = e.amparo_id
+            elif e.ruling == "denied" and annulled == e.amparo_id:  # the grant reversed on appeal
+                annulled = None
             deadline = e.pickup_deadline_on or state.facts.pickup_deadline_on
             return _facts(state, suspensions=tuple(sorted(e.active_suspensions)),
                           surrender_annulled_by=annulled, pickup_deadline_on=deadline)

@@ -207,6 +207,41 @@ async def test_a_denied_suspension_holds_the_person_until_the_denial_is_final(
                    "AMP-9's suspension lifted by the final denial")
 
 
+async def test_a_grant_against_the_order_holds_the_person_until_reversed_on_appeal(
+    api: Api, stack: Stack
+) -> None:
+    """An amparo granted against the surrender order's execution holds the person (the order
+    is annulled unless the grant is reversed); the appeal reverses it, and transport may fly
+    the person again, by a pickup deadline moved by the days the grant held the order."""
+    day = legal_date(datetime.now(UTC))
+    two_days_ago, yesterday = str(day - timedelta(days=2)), str(day - timedelta(days=1))
+    case_id = await sre_granted(api, day, given="Granted", family="Then Reversed")
+    for step, body in (("surrender-order", {"ordered_on": two_days_ago, "kind": "full"}),
+                       ("amparo", {"amparo_id": "AMP-11", "filed_on": two_days_ago}),
+                       ("amparo-ruling", {"amparo_id": "AMP-11", "outcome": "granted",
+                                          "ruled_on": yesterday})):
+        await api.post("judicial", f"/cases/{case_id}/{step}", body)
+    held = await api.wait("transport", f"/cases/{case_id}",
+                          lambda c: (c["facts"]["surrender"] or {}).get("annulled_by_amparo")
+                          == "AMP-11",
+                          "the order held by the grant")
+    assert held["eligibility"]["failing_rules"] == ["surrender_not_ordered"]
+
+    await api.post("judicial", f"/cases/{case_id}/amparo-appeal",
+                   {"amparo_id": "AMP-11", "filed_on": str(day), "appellant": "authority"})
+    await api.post("judicial", f"/cases/{case_id}/amparo-appeal-ruling",
+                   {"amparo_id": "AMP-11", "decided_on": str(day), "outcome": "denied"})
+    freed = await api.wait("transport", f"/cases/{case_id}",
+                           lambda c: bool(c["eligibility"]["eligible"]), "the order freed")
+    judicial = await api.get("judicial", f"/cases/{case_id}")
+    assert judicial is not None
+    # Ordered two days ago, the window's first closed day was day + 59; the grant held it
+    # from yesterday to today, so it moves by one day.
+    moved = str(day + timedelta(days=60))
+    assert judicial["surrender"]["pickup_deadline_on"] == moved
+    assert freed["facts"]["surrender"]["pickup_deadline_on"] == moved
+
+
 async def test_a_cancelled_flight_returns_its_people_who_can_fly_later(
     api: Api, stack: Stack
 ) -> None:

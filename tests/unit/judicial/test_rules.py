@@ -159,10 +159,12 @@ def test_an_appeal_keeps_the_suspension_until_it_is_decided_against_the_person()
     assert types(appealed, decision) == ["judicial.amparo_appeal_decided",
                                          "judicial.amparo_suspension_lifted"]
     assert run(appealed, decision).active_suspensions == ()
-    # Reversed on appeal (amparo granted): the suspension goes on holding the person.
+    # Reversed on appeal (amparo granted): the act is annulled instead of suspended, and the
+    # grant holds surrender until the SRE decides again.
     reversed_ = run(appealed, cmd.DecideAmparoAppeal.model_validate(
         {"amparo_id": "A-1", "decided_on": "2026-06-01", "outcome": "granted"}))
-    assert reversed_.suspensions_in_force_on(d("2026-06-02")) == ("A-1",)
+    assert reversed_.active_suspensions == ()
+    assert rule_of(reversed_, surrender("2026-06-02")) == "amparo_granted"
 
 
 def test_an_amparo_denied_inside_the_window_does_not_open_the_way_to_surrender() -> None:

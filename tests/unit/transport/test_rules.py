@@ -568,3 +568,20 @@ def test_an_expiry_still_unbooks_a_person_not_yet_handed_over() -> None:
 
     assert "transport.removed_from_manifest" in types(outcome, "RWY-1")
     assert world.flights[flight_id].manifest == ()
+
+
+def test_a_grant_against_the_order_holds_the_person_until_reversed_on_appeal() -> None:
+    """Judicial's appeal decision reaches transport as the ruling that now stands: a grant
+    reversed frees the order (with the pickup deadline moved by the days it held), and the
+    grant's own suspension ended with the grant."""
+    world = World()
+    world.eligible("RWY-1")
+    world.note("RWY-1", SuspensionGranted("X-1"), AmparoGranted("X-1", TODAY))
+    facts = world.case("RWY-1").facts
+    assert rules.failing_ids(facts, TODAY) == ("surrender_not_ordered",)
+    assert facts.suspensions == ()
+
+    world.note("RWY-1", AmparoDenied("X-1", (), TODAY + timedelta(days=49)))
+    facts = world.case("RWY-1").facts
+    assert rules.failing_ids(facts, TODAY) == ()
+    assert facts.pickup_deadline_on == TODAY + timedelta(days=49)
