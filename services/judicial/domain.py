@@ -571,7 +571,8 @@ def decide_amparo_appeal(state: State, c: cmd.DecideAmparoAppeal, now: datetime,
     decided = [event(ev.AmparoAppealDecided(
         case_id=state.case_id, amparo_id=c.amparo_id, decided_on=c.decided_on,
         outcome=c.outcome, sre_decision_reopened=granted, active_suspensions=suspensions,
-        pickup_deadline_on=resumed_pickup_due_on(state, c.decided_on) if resumes else None),
+        pickup_deadline_on=resumed_pickup_due_on(state, c.decided_on) if resumes else None,
+        pickup_paused=granted and state.pickup_running),
         c.decided_on)]
     if c.outcome == "denied" and amparo.suspension_active:  # the denial is final now
         return decided + _suspensions_lifted(state, (c.amparo_id,), c.decided_on,

@@ -292,6 +292,9 @@ class AmparoAppealDecided(JudicialEvent):
     pickup_deadline_on: date | None = Field(
         default=None, description="set when a grant reversed on appeal frees a paused pickup "
                                   "window: it resumes and now runs out on this day")
+    pickup_paused: bool = Field(
+        default=False, description="a grant on appeal stopped a running pickup window: the "
+                                   "order it held is annulled")
 
 
 class BasisChanged(JudicialEvent):

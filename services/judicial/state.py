@@ -412,6 +412,8 @@ def _apply(state: State, event: ev.JudicialEvent) -> State:
                                  appeal_decided_on=event.decided_on)
             if event.outcome == "granted":  # annulled instead: its suspension ends
                 moved = _with_amparo(moved, event.amparo_id, suspension_active=False)
+            if event.pickup_paused:
+                moved = replace(moved, pickup_paused_on=event.decided_on)
             return _lift_suspension(moved, event.pickup_deadline_on)
         case ev.AmparoWindowClosed():
             return replace(state, amparo_window_closed=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from hypothesis import HealthCheck, event, given, settings
@@ -26,7 +26,8 @@ from .support import at
 
 AMEND = "amend"  # intake's charge amendment (a fact, not a clerk's command)
 COMMANDS = ("provisional", "formal", "hearing", "extend", "objections", "consent", "opinion",
-            "sre", "amparo", "suspension", "ruling", "surrender", "temporary", "ns")
+            "sre", "amparo", "suspension", "ruling", "appeal", "appeal_ruling", "surrender",
+            "temporary", "ns")
 # The step a case on the ordinary path would see next, so that sequences get deep.
 NEXT_STEP = {
     Status.OPENED: "formal", Status.PROVISIONAL_DETENTION: "formal",
@@ -39,9 +40,14 @@ NEXT_STEP = {
 Action = tuple[str, int, int]  # (what, days back for the act's date, a free choice)
 
 _next = st.tuples(st.just("next"), st.integers(0, 3), st.integers(0, 11))
+# The amparo steps in their order, drawn often enough that suits are ruled, appealed and
+# decided, before and after a surrender order.
+_amparo_steps = st.tuples(st.sampled_from(["amparo", "suspension", "ruling", "appeal",
+                                           "appeal_ruling"]),
+                          st.integers(0, 3), st.integers(0, 11))
 actions = st.one_of(
     st.tuples(st.sampled_from(COMMANDS), st.integers(0, 3), st.integers(0, 11)),
-    _next, _next,
+    _next, _next, _amparo_steps,
     st.tuples(st.just("advance"), st.integers(1, 45), st.just(0)),
     st.tuples(st.just("tick"), st.just(0), st.just(0)),
     st.tuples(st.just(AMEND), st.just(0), st.integers(0, 11)),
@@ -76,7 +82,13 @@ def build(name: str, back: int, choice: int, now: datetime) -> cmd.ClerkCommand:
         "amparo": lambda: cmd.FileAmparo(amparo_id=amparo_id, filed_on=day),
         "suspension": lambda: cmd.GrantAmparoSuspension(amparo_id=amparo_id, granted_on=day),
         "ruling": lambda: cmd.RuleOnAmparo(amparo_id=amparo_id, ruled_on=day,
-                                           outcome="granted" if choice == 0 else "denied"),
+                                           outcome="granted" if choice % 3 == 0 else "denied"),
+        "appeal": lambda: cmd.FileAmparoAppeal(
+            amparo_id=amparo_id, filed_on=day,
+            appellant="authority" if choice % 4 == 0 else "complainant"),
+        "appeal_ruling": lambda: cmd.DecideAmparoAppeal(
+            amparo_id=amparo_id, decided_on=day,
+            outcome="granted" if choice % 3 == 0 else "denied"),
         "surrender": lambda: cmd.OrderSurrender(ordered_on=day, kind=kind,
                                                 reason="Mexican trial"),
         "temporary": lambda: cmd.AgreeTemporarySurrender(agreed_on=day,
@@ -157,22 +169,52 @@ def check_decision_order(basis: str, history: list[tuple[str, dict[str, Any]]]) 
         seen.add(name)
 
 
+def holding(history: list[tuple[str, dict[str, Any]]],
+            on: date | None = None) -> tuple[set[str], set[str]]:
+    """The suits whose suspension holds the person (on the legal date `on`, if given), and
+    those whose grant holds the order, after `history`: a suspension holds until the suit is
+    granted (the act annulled instead) or its denial is final (from the day its appeal period
+    closes unappealed, recorded or not; or the appeal decided); a grant holds until reversed
+    on appeal or the SRE decides again."""
+    suspended: dict[str, date | None] = {}  # the day a denial is final, unless appealed
+    granted: set[str] = set()
+    for name, payload in history:
+        amparo = payload.get("amparo_id", "")
+        if name == "sre_extradition_granted":
+            suspended, granted = {}, set()
+        elif name == "amparo_suspension_granted":
+            suspended[amparo] = None
+        elif name == "amparo_denied" and amparo in suspended:
+            suspended[amparo] = date.fromisoformat(payload["appeal_period_closes_on"])
+        elif name == "amparo_appeal_filed" and amparo in suspended:
+            suspended[amparo] = None
+        elif name == "amparo_suspension_lifted" or name == "amparo_granted" or (
+                name == "amparo_appeal_decided" and payload["outcome"] == "granted"):
+            suspended.pop(amparo, None)
+            if name != "amparo_suspension_lifted":
+                granted.add(amparo)
+        elif name == "amparo_appeal_decided":
+            granted.discard(amparo)
+        elif name == "basis_changed":
+            suspended = {}
+    return {a for a, final in suspended.items()
+            if on is None or final is None or on < final}, granted
+
+
 def check_amparo_block(history: list[tuple[str, dict[str, Any]]]) -> None:
-    suspended: set[str] = set()
     pending: set[str] = set()
     window_over = False
-    for name, payload in history:
+    for i, (name, payload) in enumerate(history):
         if name == "amparo_filed":
             pending.add(payload["amparo_id"])  # the window stays open until its due date
-        elif name == "amparo_suspension_granted":
-            suspended.add(payload["amparo_id"])
         elif name in ("amparo_denied", "amparo_granted"):
-            suspended.discard(payload["amparo_id"])
             pending.discard(payload["amparo_id"])
         elif name == "amparo_window_closed":
             window_over = True
         elif name == "surrender_ordered":
+            suspended, granted = holding(history[:i], date.fromisoformat(payload["ordered_on"]))
             assert not suspended, "surrender ordered while a suspension is active"
+            assert not granted, "surrender ordered while a grant annuls it"
             assert not pending, "surrender ordered while an amparo is pending"
             assert window_over, "surrender ordered while the amparo window is open"
 
@@ -191,15 +233,13 @@ def check_specialty(history: list[tuple[str, dict[str, Any]]]) -> None:
 
 
 def check_pickup_pause(history: list[tuple[str, dict[str, Any]]]) -> None:
-    """The pickup window never runs out while a suspension freezes the surrender."""
-    suspended: set[str] = set()
-    for name, payload in history:
-        if name == "amparo_suspension_granted":
-            suspended.add(payload["amparo_id"])
-        elif name in ("amparo_denied", "amparo_granted"):
-            suspended.discard(payload["amparo_id"])
-        elif name == "pickup_window_expired":
+    """The pickup window never runs out while a suspension freezes the surrender or a grant
+    holds the order."""
+    for i, (name, _) in enumerate(history):
+        if name == "pickup_window_expired":
+            suspended, granted = holding(history[:i])
             assert not suspended, "pickup window expired during an amparo suspension"
+            assert not granted, "pickup window expired while a grant held the order"
 
 
 def check_shape(basis: str, history: list[tuple[str, dict[str, Any]]]) -> None:
@@ -214,12 +254,15 @@ def check_shape(basis: str, history: list[tuple[str, dict[str, Any]]]) -> None:
         and payload["reason"] != "provisional_detention_lapsed"]
     if closing:
         assert closing[0] == len(names) - 1, "something happened after release"
-    for once in ("surrender_ordered", "judge_opinion_issued", "hearing_held",
-                 "formal_request_received"):
+    for once in ("judge_opinion_issued", "hearing_held", "formal_request_received"):
         assert names.count(once) <= 1
-    # The SRE decides again only after an amparo against its decision was granted.
+    # The SRE decides again only after an amparo against its decision was granted (at first
+    # instance or on appeal), and each of its grants leads to one surrender order at most.
     decisions = [n for n in names if n.startswith("sre_extradition_")]
-    assert len(decisions) <= 1 + names.count("amparo_granted")
+    reversals = sum(1 for name, payload in history
+                    if name == "amparo_appeal_decided" and payload["outcome"] == "granted")
+    assert len(decisions) <= 1 + names.count("amparo_granted") + reversals
+    assert names.count("surrender_ordered") <= max(names.count("sre_extradition_granted"), 1)
     if "pickup_window_expired" in names:
         assert names.index("surrender_ordered") < names.index("pickup_window_expired")
 
@@ -258,3 +301,43 @@ def test_a_rejected_command_leaves_the_case_unchanged(basis: str, steps: list[Ac
         decide(run.state, build(what, back, choice, run.now), run.now, run.policy)
     except RuleViolation:
         assert run.state is before and case_view(run.state) == snapshot
+
+
+# Suits against a surrender order's execution: from an order, any mix of suits (filed, most
+# with a suspension, ruled), appeals (filed, decided), clock ticks, time passing, the SRE
+# deciding again and a new order. Choices 1, 3, 5, 7 name suit A-1; 3 rules it granted.
+ORDERED = [("next", 0, 1)] * 4 + [("advance", 50, 0), ("tick", 0, 0), ("surrender", 0, 0)]
+_after_order = st.tuples(st.sampled_from(["suit", "appealed", "advance", "tick", "sre",
+                                          "surrender"]),
+                         st.integers(0, 3), st.sampled_from([1, 3, 5, 7]))
+
+
+def unfold(action: Action) -> list[Action]:
+    what, back, choice = action
+    if what == "suit":
+        held = [("suspension", back, choice)] if choice > 3 else []  # 3: granted, unsuspended
+        return [("amparo", back, choice), *held, ("advance", choice, 0), ("ruling", 0, choice)]
+    if what == "appealed":
+        return [("appeal", back, choice), ("advance", 2 * choice, 0), ("appeal_ruling", 0, choice)]
+    return [("advance", 5 * choice, 0)] if what == "advance" else [action]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps=st.lists(_after_order, min_size=3, max_size=25))
+def test_suits_against_an_order_never_let_its_window_run_out_while_they_hold(
+    steps: list[Action]
+) -> None:
+    run = play("treaty", Policy(), [*ORDERED, *(step for a in steps for step in unfold(a))])
+    names = [name for name, _ in run.history]
+    assert "surrender_ordered" in names
+    event("appeal decided" if "amparo_appeal_decided" in names else "no appeal decided")
+    event("ordered again" if names.count("surrender_ordered") > 1 else "one order")
+    event("expired" if "pickup_window_expired" in names else "not expired")
+    check_amparo_block(run.history)
+    check_pickup_pause(run.history)
+    check_shape("treaty", run.history)
+    replayed = initial()
+    for name, payload in run.history:
+        replayed = apply(replayed, f"judicial.{name}", payload)
+    assert replayed == run.state
+    json.dumps(case_view(run.state))

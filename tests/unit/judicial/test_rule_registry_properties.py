@@ -30,7 +30,8 @@ GATE_IDS = {rule.id for rule in SURRENDER.rules}
 # numbers), most with a suspension, so suspensions, pending suits and rulings inside and after
 # the window are common.
 _next = st.tuples(st.just("next"), st.integers(0, 1), st.integers(1, 11))
-_amparo = st.tuples(st.sampled_from(["suit", "suit", "suspension", "ruling"]), st.just(0),
+_amparo = st.tuples(st.sampled_from(["suit", "suit", "suspension", "ruling", "appeal",
+                                     "appeal_ruling"]), st.just(0),
                     st.integers(0, 5))
 steps_strategy = st.one_of(actions, _next, _amparo, _amparo,
                            st.tuples(st.just("advance"), st.integers(1, 8), st.just(0)))
@@ -90,6 +91,17 @@ def amparo_holds(history: History, today: date) -> set[str]:
                 granted.add(amparo)
             elif amparo in suspended:  # held until the denial is final
                 suspended[amparo] = appealable[amparo]
+        elif name == "amparo_appeal_filed":  # final only once decided
+            appealable[amparo] = date.max
+            if amparo in suspended:
+                suspended[amparo] = date.max
+        elif name == "amparo_appeal_decided":
+            appealable[amparo] = date.fromisoformat(payload["decided_on"])
+            if payload["outcome"] == "granted":
+                suspended.pop(amparo, None)
+                granted.add(amparo)
+            else:
+                granted.discard(amparo)
     holds = {"amparo_suspension_active": any(final is None or today < final
                                              for final in suspended.values()),
              "amparo_pending": bool(pending),
