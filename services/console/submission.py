@@ -57,7 +57,8 @@ def charge_fields(slot: int) -> tuple[Field, ...]:
             Field(prefix + "mx_equivalent_offence", "text", first),
             Field(prefix + "max_penalty_mx.years", "text"),
             Field(prefix + "death_penalty_possible", "bool", first),
-            Field(prefix + "death_penalty_law", "text"))
+            Field(prefix + "death_penalty_law", "text"),
+            Field(prefix + "sentence_remaining.years", "text"))
 
 
 def document_fields(slot: int) -> tuple[Field, ...]:
@@ -108,6 +109,8 @@ def _charge(value: Any, slot: int) -> dict[str, Any] | None:
     }
     if value(p + "death_penalty_law"):
         charge["death_penalty_law"] = value(p + "death_penalty_law")
+    if value(p + "sentence_remaining.years"):
+        charge["sentence_remaining"] = _penalty(value(p + "sentence_remaining.years"), False)
     return charge
 
 

@@ -43,8 +43,10 @@ class ClearRequest(RequestSubmittedV1):
 
     requested_on: date | None = None
 
-# Treaty arts. 1-2: each offence punishable by at least a year in both countries.
+# Treaty arts. 1-2: each offence punishable by at least a year in both countries; a sentence
+# is enforced only with at least six months of it left to serve.
 MIN_PENALTY_YEARS = 1.0
+MIN_SENTENCE_REMAINING_YEARS = 0.5
 
 
 def new_case_id() -> str:
@@ -70,6 +72,11 @@ def check_charges(charges: tuple[Charge, ...], loc: str = "charges") -> list[Pro
                     (*where, side), R.DUAL_CRIMINALITY.id,
                     f"the offence must carry at least {MIN_PENALTY_YEARS:g} year in {country} "
                     "(treaty arts. 1-2)"))
+        remaining = charge.sentence_remaining
+        if remaining is not None and not remaining.at_least(MIN_SENTENCE_REMAINING_YEARS):
+            problems.append(Problem(
+                (*where, "sentence_remaining"), R.SENTENCE_REMAINING_TOO_SHORT.id,
+                "at least six months of the sentence must be left to serve (treaty art. 2)"))
         if charge.death_penalty_possible and not charge.death_penalty_law:
             problems.append(Problem((*where, "death_penalty_law"), R.DEATH_PENALTY_LAW_REQUIRED.id,
                                     "name the law under which death is a possible sentence"))

@@ -56,6 +56,10 @@ class Charge(Frozen):
     death_penalty_possible: bool = Field(description="death is a possible sentence in the US")
     death_penalty_law: str | None = Field(default=None, max_length=300,
                                           description="the law that allows death, if possible")
+    sentence_remaining: Penalty | None = Field(
+        default=None, description="when the US asks for the person to serve a sentence already "
+                                  "passed on this charge: the part left to serve (absent: the "
+                                  "person is wanted for prosecution)")
 
 
 class Person(Frozen):

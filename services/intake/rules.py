@@ -27,6 +27,10 @@ DUAL_CRIMINALITY: Rule[Any] = Rule(
     "dual_criminality",
     "each offence carries a maximum of at least one year in both countries",
     f"{TREATY} arts. 1-2", Reads.NONE)
+SENTENCE_REMAINING_TOO_SHORT: Rule[Any] = Rule(
+    "sentence_remaining_too_short",
+    "a request to enforce a sentence needs at least six months of it left to serve",
+    f"{TREATY} art. 2", Reads.NONE)
 DEATH_PENALTY_LAW_REQUIRED: Rule[Any] = Rule(
     "death_penalty_law_required",
     "a charge for which death is a possible sentence names the law that allows it (assurance "
@@ -79,7 +83,8 @@ PERSONAL_DATA_NOT_SEALED: Rule[Any] = Rule(
 
 RULES = RuleBook("intake", [
     CHARGES_REQUIRED, DATE_IN_FUTURE, CHARGE_ID_UNIQUE, DUAL_CRIMINALITY,
-    DEATH_PENALTY_LAW_REQUIRED, ARREST_WARRANT_REQUIRED, DIPLOMATIC_NOTE_OR_PROVISIONAL_ARREST,
+    SENTENCE_REMAINING_TOO_SHORT, DEATH_PENALTY_LAW_REQUIRED, ARREST_WARRANT_REQUIRED,
+    DIPLOMATIC_NOTE_OR_PROVISIONAL_ARREST,
     CONSENT_STATEMENT_REQUIRED, WRITTEN_US_REQUEST_REQUIRED, DATES_IN_ORDER, KNOWN_US_DISTRICT,
     REQUEST_REFERENCE_UNIQUE, CASE_MUST_EXIST, AMENDMENT_CHANGES_NOTHING,
     PERSONAL_DATA_ALREADY_ERASED, PERSONAL_DATA_NOT_SEALED,

@@ -36,13 +36,15 @@ async def test_submitted_request_becomes_a_case_with_an_event_for_kafka(
 async def test_invalid_request_names_every_field_and_rule_and_writes_nothing(
     client: httpx.AsyncClient, runtime: ServiceRuntime
 ) -> None:
-    bad = request(charges=[charge("c1", mx_years=0.5)], requesting_district="ZZZZ",
+    enforced = {**charge("c2"), "sentence_remaining": {"years": 0.25}}  # 3 months left
+    bad = request(charges=[charge("c1", mx_years=0.5), enforced], requesting_district="ZZZZ",
                   documents=[])
     response = await client.post("/cases", json=bad)
     assert response.status_code == 422
     found = {(tuple(p["loc"]), p["type"]) for p in response.json()["detail"]}
     assert found == {
         (("body", "charges", 0, "max_penalty_mx"), "dual_criminality"),
+        (("body", "charges", 1, "sentence_remaining"), "sentence_remaining_too_short"),
         (("body", "requesting_district"), "known_us_district"),
         (("body", "documents"), "arrest_warrant_required"),
         (("body", "documents"), "diplomatic_note_or_provisional_arrest"),

@@ -86,9 +86,13 @@ def test_the_request_form_becomes_intakes_body() -> None:
         "charges.0.max_penalty_us.life": "true", "charges.0.mx_equivalent_offence": "homicidio",
         "charges.0.max_penalty_mx.years": "60", "charges.0.death_penalty_possible": "true",
         "charges.0.death_penalty_law": "18 U.S.C. § 3591",
+        "charges.1.charge_id": "c2", "charges.1.sentence_remaining.years": "2.5",
         "documents.0.kind": "arrest_warrant", "documents.0.reference": "W-1"})
     assert body["person"]["aliases"] == ["El Narco de Narcos", "RCQ"]
-    assert len(body["charges"]) == 1  # the empty second slot is no charge
+    assert len(body["charges"]) == 2
+    assert len(submission.body_of({"charges.0.charge_id": "c1"})["charges"]) == 1  # empty slot
+    assert "sentence_remaining" not in body["charges"][0]
+    assert body["charges"][1]["sentence_remaining"] == {"life": False, "years": 2.5}
     assert body["charges"][0]["max_penalty_us"] == {"life": True}
     assert body["charges"][0]["max_penalty_mx"] == {"life": False, "years": 60.0}
     assert body["documents"] == [{"kind": "arrest_warrant", "reference": "W-1"}]

@@ -36,6 +36,21 @@ def test_life_imprisonment_satisfies_dual_criminality() -> None:
     assert problems(charges=[charge("c1", us_years=None, life=True)]) == set()
 
 
+TOO_SHORT = "sentence_remaining_too_short"
+
+
+@pytest.mark.parametrize(("remaining", "rule"), [
+    ({"years": 0.25}, TOO_SHORT), ({"years": 0.49}, TOO_SHORT), ({"years": 0.5}, None),
+    ({"years": 4}, None), ({"life": True}, None)])
+def test_a_sentence_is_enforced_only_with_six_months_left_to_serve(
+    remaining: dict[str, Any], rule: str | None
+) -> None:
+    """Treaty art. 2: the US asks for a person to serve the rest of a 5-year sentence."""
+    enforced = {**charge("c1", us_years=5), "sentence_remaining": remaining}
+    expected = set() if rule is None else {(("charges", 0, "sentence_remaining"), rule)}
+    assert problems(charges=[enforced]) == expected
+
+
 def test_capital_charge_must_name_its_law() -> None:
     capital = {**charge("c1", capital=True), "death_penalty_law": None}
     assert problems(charges=[capital]) == {(("charges", 0, "death_penalty_law"),
