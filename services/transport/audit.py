@@ -67,7 +67,7 @@ def _surrender_evidence(events: Sequence[RecordedEvent], state: CaseState) -> li
     if facts.surrender_annulled_by is not None:
         return [e for e in last_of(events, ev.AmparoNoted.EVENT_TYPE)
                 if e.payload.get("ruling") == "granted"
-                and e.payload.get("amparo_id") == facts.surrender_annulled_by][-1:]
+                and e.payload.get("amparo_id") in facts.annulments][-len(facts.annulments):]
     if facts.surrender_kind is not None:  # deferred: an order that does not count
         return last_of(events, ev.SurrenderOrderNoted.EVENT_TYPE)[-1:]
     return []

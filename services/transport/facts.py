@@ -50,7 +50,8 @@ class AmparoDenied:
 
 @dataclass(frozen=True)
 class AmparoGranted:
-    """The suit succeeded: the extradition is annulled (judicial also releases the person)."""
+    """The suit succeeded: the surrender order is annulled, unless the grant is reversed on
+    appeal (judicial then sends the matter back to the SRE)."""
 
     amparo_id: str
     ruled_on: date | None

@@ -203,8 +203,10 @@ failing_rules = failing_ids  # the name the tests and older callers use
 def explain(rule: str, facts: Facts) -> str:
     """What is missing, in words an operator can act on."""
     if rule == SURRENDER_NOT_ORDERED.id:
-        if facts.surrender_annulled_by is not None:
-            return f"amparo {facts.surrender_annulled_by} was granted: the extradition is annulled"
+        if facts.annulments:
+            suits = "amparos" if len(facts.annulments) > 1 else "amparo"
+            return (f"{suits} {facts.surrender_annulled_by} granted: the surrender order is "
+                    "annulled unless the grant is reversed on appeal")
         if facts.surrender_kind == "deferred":
             return "surrender was deferred (treaty art. 15); it must be ordered full or temporary"
         return ("no surrender order (full or temporary) and no national-security transfer "

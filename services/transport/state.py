@@ -32,7 +32,9 @@ class Facts:
     surrender_kind: str | None = None
     surrender_ordered_on: date | None = None
     pickup_deadline_on: date | None = None
-    surrender_annulled_by: str | None = None  # an amparo granted annuls the extradition
+    # The amparos whose standing grant annuls the surrender order: each holds the person
+    # until reversed on appeal (or a new order is made), whatever the others do.
+    annulments: tuple[str, ...] = ()
     transfer_authorized_at: datetime | None = None
     suspensions: tuple[str, ...] = ()  # amparo ids with a suspension in force, sorted
     cleared: bool = False
@@ -41,6 +43,10 @@ class Facts:
     released: tuple[date, str] | None = None  # (released_on, reason)
     pickup_expired: bool = False
     pickup_expired_on: date | None = None  # the legal date judicial's expiry is dated at
+
+    @property
+    def surrender_annulled_by(self) -> str | None:
+        return ", ".join(self.annulments) if self.annulments else None
 
 
 @dataclass(frozen=True)
@@ -168,19 +174,21 @@ def _apply_case(state: CaseState, e: ev.TransportEvent) -> CaseState:
         case ev.SurrenderOrderNoted():
             return _facts(state, surrender_kind=e.kind, surrender_ordered_on=e.ordered_on,
                           pickup_deadline_on=e.pickup_deadline_on,
-                          district=e.requesting_district, surrender_annulled_by=None)
+                          district=e.requesting_district, annulments=())
         case ev.TransferAuthorizationNoted():
             return _facts(state, transfer_authorized_at=e.authorized_at,
                           district=e.requesting_district)
         case ev.AmparoNoted():
-            annulled = state.facts.surrender_annulled_by
+            annulled = state.facts.annulments
+            others = tuple(a for a in annulled if a != e.amparo_id)
+            # A grant annuls; a denial of the same suit is its grant reversed on appeal.
             if e.ruling == "granted":
-                annulled = e.amparo_id
-            elif e.ruling == "denied" and annulled == e.amparo_id:  # the grant reversed on appeal
-                annulled = None
+                annulled = (*others, e.amparo_id)
+            elif e.ruling == "denied":
+                annulled = others
             deadline = e.pickup_deadline_on or state.facts.pickup_deadline_on
             return _facts(state, suspensions=tuple(sorted(e.active_suspensions)),
-                          surrender_annulled_by=annulled, pickup_deadline_on=deadline)
+                          annulments=annulled, pickup_deadline_on=deadline)
         case ev.ClearanceNoted():
             return _facts(state, cleared=e.cleared, clearance_basis=e.basis,
                           clearance_withdrawal=None if e.cleared else e.reason)

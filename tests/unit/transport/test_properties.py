@@ -36,7 +36,7 @@ class Truth:
 
     kind: str | None = None
     deadline: date | None = None
-    annulled: str | None = None  # the amparo whose grant annulled the order
+    annulled: set[str] = field(default_factory=set)  # the suits whose grant annuls the order
     national_security: bool = False
     suspensions: set[str] = field(default_factory=set)
     cleared: bool = False
@@ -46,18 +46,17 @@ class Truth:
     def learn(self, fact: facts.Fact) -> None:
         match fact:
             case facts.SurrenderOrdered():
-                self.kind, self.deadline, self.annulled = fact.kind, fact.pickup_deadline_on, None
+                self.kind, self.deadline, self.annulled = fact.kind, fact.pickup_deadline_on, set()
             case facts.TransferAuthorized():
                 self.national_security = True
             case facts.SuspensionGranted():
                 self.suspensions.add(fact.amparo_id)
             case facts.AmparoDenied():  # at first instance, final, or a grant reversed
                 self.suspensions.discard(fact.amparo_id)
-                if self.annulled == fact.amparo_id:
-                    self.annulled = None
+                self.annulled.discard(fact.amparo_id)
             case facts.AmparoGranted():  # annulled instead of suspended
                 self.suspensions.discard(fact.amparo_id)
-                self.annulled = fact.amparo_id
+                self.annulled.add(fact.amparo_id)
             case facts.ClearanceGranted() | facts.ClearanceWithdrawn():
                 self.cleared = isinstance(fact, facts.ClearanceGranted)
             case facts.Released():
@@ -66,7 +65,7 @@ class Truth:
                 self.expired = True
 
     def failing(self, today: date | None) -> set[str]:
-        ordered = self.kind in COUNTING and self.annulled is None
+        ordered = self.kind in COUNTING and not self.annulled
         failing = set()
         if not ordered and not self.national_security:
             failing.add("surrender_not_ordered")

@@ -86,7 +86,7 @@ def test_each_eligibility_rule_alone_blocks_assignment_with_its_name(rule: str) 
 
 @pytest.mark.parametrize(("fact", "words"), [
     (None, "deferred"),
-    (AmparoGranted("AMP-9", TODAY), "AMP-9 was granted"),
+    (AmparoGranted("AMP-9", TODAY), "amparo AMP-9 granted"),
 ])
 def test_a_deferred_or_annulled_surrender_does_not_count(fact: Fact | None, words: str) -> None:
     world = World()
@@ -585,3 +585,15 @@ def test_a_grant_against_the_order_holds_the_person_until_reversed_on_appeal() -
     facts = world.case("RWY-1").facts
     assert rules.failing_ids(facts, TODAY) == ()
     assert facts.pickup_deadline_on == TODAY + timedelta(days=49)
+
+
+def test_each_standing_grant_holds_the_order_until_it_is_reversed() -> None:
+    world = World()
+    world.eligible("RWY-1")
+    world.note("RWY-1", AmparoGranted("X-1", TODAY), AmparoGranted("X-2", TODAY))
+    world.note("RWY-1", AmparoDenied("X-2", ()))  # X-2 reversed on appeal; X-1 stands
+    facts = world.case("RWY-1").facts
+    assert rules.failing_ids(facts, TODAY) == ("surrender_not_ordered",)
+    assert rules.explain("surrender_not_ordered", facts).startswith("amparo X-1 granted")
+    world.note("RWY-1", AmparoDenied("X-1", ()))
+    assert rules.failing_ids(world.case("RWY-1").facts, TODAY) == ()
