@@ -64,15 +64,19 @@ async def sync(conn: AsyncConnection, state: State, now: datetime) -> None:
         await conn.execute(timers.insert(), started)
     for kind, clock in running.items():
         row = known.get(kind)
+        if row is None:
+            continue
         due_at = start_of(clock.due_on)
-        moved = row is not None and _utc(row.due_at) != due_at
-        # A fired row whose clock runs again with another due date is a new clock of that
-        # kind: the amparo window of a new SRE decision after a final amparo grant.
-        if row is not None and (moved or (row.fired_at is None and row.cancelled_at is not None)):
+        moved = _utc(row.due_at) != due_at
+        # A fired row whose clock runs (firing stops a clock, so this is a new clock of that
+        # kind: the amparo window of a new SRE decision, the appeal period of another denied
+        # suit, even one closing the same day) or a cancelled row whose clock runs again is
+        # re-armed, as new: the backfill grace reads its creation.
+        if moved or row.fired_at is not None or row.cancelled_at is not None:
             await conn.execute(timers.update().where(
                 timers.c.case_id == state.case_id, timers.c.kind == kind)
                 .values(due_at=due_at, cancelled_at=None, fired_at=None, failures=0,
-                        last_error=None, retry_at=None))
+                        last_error=None, retry_at=None, created_at=now))
     stopped = pending - set(running)
     if stopped:
         await conn.execute(timers.update().where(

@@ -539,3 +539,38 @@ async def test_a_stale_if_match_version_is_a_409_and_writes_nothing(
     bad = await client.post(f"/cases/{case_id}/hearing", json={"held_on": today(clock)},
                             headers={"If-Match": "latest"})
     assert bad.status_code == 422
+
+
+async def test_a_denial_typed_in_after_the_same_days_appeal_period_fired_still_lifts_its_suspension(
+    client: httpx.AsyncClient, runtime: ServiceRuntime, clock: ManualClock,
+) -> None:
+    """Two suits with suspensions, both denied on Wed 1 Apr (final from Thu 16 Apr). AR-1's
+    denial is entered that day and its appeal period's timer fires on the 16th; AR-2's is
+    typed in afterwards. Its period closes the same day: the timer is armed again, waits the
+    backfill grace (an appeal filed in time may still be typed in), then lifts it."""
+    case_id = await open_case(runtime)
+    await walk_to_grant(client, clock, case_id)
+    for suit in ("AR-1", "AR-2"):
+        await post(client, case_id, "amparo", {"amparo_id": suit, "filed_on": today(clock)})
+        await post(client, case_id, "amparo-suspension",
+                   {"amparo_id": suit, "granted_on": today(clock)})
+    clock.set(datetime(2026, 4, 1, 9, tzinfo=LEGAL))
+    assert await run_due_timers(runtime) == 1  # the amparo window
+    denial = {"outcome": "denied", "ruled_on": "2026-04-01"}
+    await post(client, case_id, "amparo-ruling", {"amparo_id": "AR-1", **denial})
+    clock.set(datetime(2026, 4, 16, 9, tzinfo=LEGAL))
+    assert await run_due_timers(runtime) == 1
+    assert (await client.get(f"/cases/{case_id}")).json()["active_suspensions"] == ["AR-2"]
+
+    await post(client, case_id, "amparo-ruling", {"amparo_id": "AR-2", **denial})
+    assert (await timers(runtime, case_id))["amparo_appeal_period"] == "pending"
+    clock.advance(timedelta(hours=71))
+    assert await run_due_timers(runtime) == 0
+    clock.advance(timedelta(hours=2))
+    assert await run_due_timers(runtime) == 1
+    async with runtime.database.connect() as conn:
+        lifted = (await conn.execute(sa.text(
+            "SELECT payload FROM events WHERE stream_id = :c "
+            "AND event_type = 'judicial.amparo_suspension_lifted' ORDER BY version"),
+            {"c": case_id})).scalars().all()
+    assert [json.loads(p)["amparo_id"] for p in lifted] == ["AR-1", "AR-2"]
