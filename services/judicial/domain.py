@@ -364,9 +364,13 @@ def decide_extradition(state: State, c: cmd.DecideExtradition, now: datetime,
     _not_in_future(c.notified_on, now, "notified_on")
     _not_before(c.decided_on, after, "decided_on", "the step the SRE decides on")
     _not_before(c.notified_on, c.decided_on, "notified_on", "the decision")
+    # Deciding again after a final grant: suits against the annulled order's execution have
+    # lost their object, and their suspensions end (said, so transport stops holding on them).
+    overtaken = _suspensions_lifted(state, state.active_suspensions, c.decided_on,
+                                    "sre_decided_again")
     if c.decision == "refused":
         _require_refusal_ground(c)
-        return [event(ev.SreExtraditionRefused(
+        return [*overtaken, event(ev.SreExtraditionRefused(
             case_id=state.case_id, decided_on=c.decided_on, notified_on=c.notified_on,
             reason=c.reason, ground=c.ground, person_is_mexican=c.person_is_mexican,
             domestic_prosecution_referred_on=c.domestic_prosecution_referred_on), c.decided_on),
@@ -375,7 +379,7 @@ def decide_extradition(state: State, c: cmd.DecideExtradition, now: datetime,
     # Amparo Law arts. 17 fr. I, 18, 19: 30 business days counted from the day after the
     # notification; a suit filed on the last of them is in time.
     window = policy.amparo_window
-    return [event(ev.SreExtraditionGranted(
+    return [*overtaken, event(ev.SreExtraditionGranted(
         case_id=state.case_id, legal_basis=state.legal_basis, decided_on=c.decided_on,
         notified_on=c.notified_on, amparo_window_days=policy.amparo_window_days,
         amparo_window_closes_on=window.closes_on(c.notified_on, policy.amparo_window_days),
@@ -504,9 +508,11 @@ def rule_on_amparo(state: State, c: cmd.RuleOnAmparo, now: datetime,
         appeal_period_days=policy.amparo_appeal_days), c.ruled_on)]
 
 
+LiftCause = Literal["appeal_period_passed", "appeal_decided", "sre_decided_again"]
+
+
 def _suspensions_lifted(state: State, amparo_ids: Sequence[str], on: date,
-                        cause: Literal["appeal_period_passed", "appeal_decided"]
-                        ) -> list[NewEvent]:
+                        cause: LiftCause) -> list[NewEvent]:
     """The end of these suits' suspensions, their denials final on `on`; the last one to end
     resumes a paused pickup window, moved by the days it was paused."""
     remaining = list(state.active_suspensions)

@@ -230,13 +230,15 @@ class AmparoDenied(JudicialEvent):
 class AmparoSuspensionLifted(JudicialEvent):
     """A denied suit's suspension ends: the denial became final, because its appeal period
     passed unappealed (recorded by the scheduler) or the appeal was decided against the
-    person. When it was the last suspension, a paused pickup window resumes."""
+    person; or the SRE decided again after a final grant, and suits against the annulled
+    order's execution lost their object. When it was the last suspension, a paused pickup
+    window resumes."""
 
     EVENT_TYPE = "judicial.amparo_suspension_lifted"
     LEGAL_TIME = doc("lifted_on", "the day the denial became final")
     amparo_id: str
     lifted_on: date
-    cause: Literal["appeal_period_passed", "appeal_decided"]
+    cause: Literal["appeal_period_passed", "appeal_decided", "sre_decided_again"]
     active_suspensions: tuple[str, ...] = Field(
         description="the suits whose suspension still holds the person")
     # Set when this lifts the last suspension of a paused pickup window: the window resumes

@@ -642,3 +642,18 @@ def test_a_final_grant_lets_the_sre_decide_again_and_order_surrender_anew() -> N
     reordered = run(closed, surrender("2026-07-08"), now=LATER)
     assert reordered.status is Status.SURRENDER_ORDERED
     assert reordered.pickup is not None and reordered.pickup.due_on == d("2026-09-07")
+
+
+def test_deciding_again_ends_the_suspensions_of_suits_against_the_annulled_order() -> None:
+    """X-1's grant is final; X-2, against the same order's execution, holds a suspension. The
+    SRE's new decision leaves X-2 without its object: its suspension ends, in the record."""
+    held = run(_granted_against_execution(amparo("X-2", "2026-04-20"),
+                                          suspension("X-2", "2026-04-21")),
+               _appeal_ruling("granted"), now=LATER)
+    assert held.active_suspensions == ("X-2",)
+    recorded = decide(held, sre(on="2026-05-25", notified="2026-05-25"), LATER, Policy())
+    assert [e.event_type for e in recorded] == ["judicial.amparo_suspension_lifted",
+                                                "judicial.sre_extradition_granted"]
+    assert (recorded[0].payload["amparo_id"], recorded[0].payload["cause"],
+            recorded[0].payload["pickup_deadline_on"]) == ("X-2", "sre_decided_again", None)
+    assert replay(held, recorded).active_suspensions == ()
