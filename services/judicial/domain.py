@@ -550,8 +550,15 @@ def file_amparo_appeal(state: State, c: cmd.FileAmparoAppeal, now: datetime,
         amparo.appeal_closes_on is not None and c.filed_on < amparo.appeal_closes_on,
         f"the period to appeal amparo {c.amparo_id!r}'s ruling closed on "
         f"{amparo.appeal_closes_on or amparo.ruled_on}: the ruling is final")
-    return [event(ev.AmparoAppealFiled(case_id=state.case_id, amparo_id=c.amparo_id,
-                                       filed_on=c.filed_on, appellant=c.appellant), c.filed_on)]
+    filed = [event(ev.AmparoAppealFiled(case_id=state.case_id, amparo_id=c.amparo_id,
+                                        filed_on=c.filed_on, appellant=c.appellant), c.filed_on)]
+    if amparo.lapsed_on is None or amparo.suspension_active:
+        return filed
+    # Filed in time, entered after the scheduler ended the suspension: it never ended.
+    return [*filed, event(ev.AmparoSuspensionReinstated(
+        case_id=state.case_id, amparo_id=c.amparo_id, appeal_filed_on=c.filed_on,
+        lifted_on=amparo.lapsed_on, active_suspensions=(*state.active_suspensions, c.amparo_id),
+        pickup_paused=state.pickup_running), c.filed_on)]
 
 
 def decide_amparo_appeal(state: State, c: cmd.DecideAmparoAppeal, now: datetime,

@@ -246,6 +246,21 @@ class AmparoSuspensionLifted(JudicialEvent):
     pickup_deadline_on: date | None = None
 
 
+class AmparoSuspensionReinstated(JudicialEvent):
+    """An appeal filed in time but entered after the scheduler recorded the appeal period's
+    end: the denial was never final, so the suspension it lifted holds again (it held all
+    along in law), and a pickup window that resumed pauses again from that day."""
+
+    EVENT_TYPE = "judicial.amparo_suspension_reinstated"
+    LEGAL_TIME = doc("appeal_filed_on", "the appeal that kept the suspension in force")
+    amparo_id: str
+    appeal_filed_on: date
+    lifted_on: date = Field(description="the recorded end of the suspension that did not hold")
+    active_suspensions: tuple[str, ...] = Field(
+        description="the suits whose suspension holds the person after it")
+    pickup_paused: bool = Field(description="a resumed pickup window pauses again")
+
+
 class AmparoGranted(JudicialEvent):
     """A ruling granting the amparo. It does not close the case: once final it sends the
     matter back (the SRE must decide again). Against a surrender order's execution it holds
@@ -430,7 +445,8 @@ EVENT_MODELS: dict[str, type[JudicialEvent]] = {
         CaseOpened, ChargesAmendmentNoted, ProvisionalDetentionOrdered, FormalRequestReceived,
         HearingHeld, EvidencePeriodExtended, ObjectionsFiled, ConsentGiven, JudgeOpinionIssued,
         SreExtraditionGranted, SreExtraditionRefused, AmparoFiled, AmparoSuspensionGranted,
-        AmparoDenied, AmparoSuspensionLifted, AmparoGranted, AmparoAppealFiled,
+        AmparoDenied, AmparoSuspensionLifted, AmparoSuspensionReinstated, AmparoGranted,
+        AmparoAppealFiled,
         AmparoAppealDecided,        AmparoWindowClosed, SurrenderOrdered, SurrenderDeferred,
         TemporarySurrenderAgreed, PickupWindowExpired, ProvisionalDetentionLapsed,
         ReleasedFromCustody, NationalSecurityTransferAuthorized, HandedOver, BasisChanged,

@@ -65,6 +65,9 @@ class Amparo:
     ruled_on: date | None = None
     notified_on: date | None = None  # the ruling's notification, where its appeal period starts
     appeal_days: int | None = None  # the appeal period's business days, where recorded
+    # The day the scheduler recorded the end of its suspension, the appeal period having
+    # passed: an appeal filed in time and entered later reinstates it.
+    lapsed_on: date | None = None
     # The first day the ruling can no longer be appealed; None: final once ruled (rulings
     # recorded before appeals were).
     appeal_closes_on: date | None = None
@@ -392,9 +395,15 @@ def _apply(state: State, event: ev.JudicialEvent) -> State:
                 suspension_active=event.amparo_id in event.active_suspensions),
                 event.pickup_deadline_on)
         case ev.AmparoSuspensionLifted():
+            lapsed = event.lifted_on if event.cause == "appeal_period_passed" else None
             return _lift_suspension(_with_amparo(state, event.amparo_id,
-                                                 suspension_active=False),
+                                                 suspension_active=False, lapsed_on=lapsed),
                                     event.pickup_deadline_on)
+        case ev.AmparoSuspensionReinstated():
+            moved = _with_amparo(state, event.amparo_id, suspension_active=True, lapsed_on=None)
+            if event.pickup_paused:
+                moved = replace(moved, pickup_paused_on=event.lifted_on)
+            return moved
         case ev.AmparoGranted():
             # The ruling ends the suspension (the act it froze is annulled instead), and holds
             # a running pickup window until it is reversed or final.

@@ -133,6 +133,8 @@ readers.add("judicial.amparo_denied", (1,), _reader(AmparoView, lambda v: Amparo
     v.amparo_id, v.active_suspensions, v.pickup_deadline_on)))
 readers.add("judicial.amparo_suspension_lifted", (1,), _reader(AmparoView, lambda v: AmparoDenied(
     v.amparo_id, v.active_suspensions, v.pickup_deadline_on)))
+readers.add("judicial.amparo_suspension_reinstated", (1,), _reader(
+    AmparoView, lambda v: SuspensionGranted(v.amparo_id)))
 readers.add("judicial.amparo_granted", (1,), _reader(
     AmparoView, lambda v: AmparoGranted(v.amparo_id, v.ruled_on)))
 readers.add("judicial.amparo_appeal_decided", (1,), _reader(AmparoView, _appeal_decided))

@@ -657,3 +657,27 @@ def test_deciding_again_ends_the_suspensions_of_suits_against_the_annulled_order
     assert (recorded[0].payload["amparo_id"], recorded[0].payload["cause"],
             recorded[0].payload["pickup_deadline_on"]) == ("X-2", "sre_decided_again", None)
     assert replay(held, recorded).active_suspensions == ()
+
+
+def test_an_appeal_filed_in_time_but_entered_after_the_period_reinstates_the_suspension() -> None:
+    """Denied Thu 4 Jun, appealable to Thu 18 Jun: the scheduler ends the suspension on the
+    19th and the pickup window resumes (to 25 Jul). The appeal, filed on the 18th, is typed
+    in on the 20th: the denial was never final, so the suspension holds again and the window
+    pauses again from the 19th; the appeal decided on 1 Jul ends it for good, 57 days after
+    the first pause (5 May), so the 10 Jun closing moves to 6 Aug."""
+    denied = run(_ordered(), amparo("A-9", "2026-05-01"), suspension("A-9", "2026-05-05"),
+                 ruling("denied", "A-9", "2026-06-04"), now=LATER)
+    lapsed = fire(denied, ClockKind.AMPARO_APPEAL_PERIOD, at("2026-06-19"))
+    assert lapsed.pickup is not None and lapsed.pickup.due_on == d("2026-07-25")
+    appeal = cmd.FileAmparoAppeal.model_validate(
+        {"amparo_id": "A-9", "filed_on": "2026-06-18", "appellant": "complainant"})
+    assert [e.event_type for e in decide(lapsed, appeal, LATER, Policy())] == [
+        "judicial.amparo_appeal_filed", "judicial.amparo_suspension_reinstated"]
+    appealed = run(lapsed, appeal, now=LATER)
+    assert appealed.active_suspensions == ("A-9",)
+    assert appealed.pickup_paused_on == d("2026-06-19")
+    assert appealed.running_clocks() == ()
+    decided = run(appealed, cmd.DecideAmparoAppeal.model_validate(
+        {"amparo_id": "A-9", "decided_on": "2026-07-01", "outcome": "denied"}), now=LATER)
+    assert decided.active_suspensions == ()
+    assert decided.pickup is not None and decided.pickup.due_on == d("2026-08-06")
