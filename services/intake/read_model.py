@@ -88,6 +88,8 @@ STATUS_AFTER: dict[str, CaseStatus] = {
     "judicial.provisional_detention_lapsed": "released",
     "judicial.released_from_custody": "released",
     "judicial.pickup_window_expired": "released",
+    # An expiry recorded before a custody transfer dated earlier reached judicial: void.
+    "judicial.pickup_expiry_voided": "in_us_custody",
     "transport.manifest_assigned": "on_manifest",
     "transport.removed_from_manifest": "awaiting_transport",
     "transport.custody_transferred": "in_us_custody",
