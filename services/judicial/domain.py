@@ -650,7 +650,7 @@ def order_surrender(state: State, c: cmd.OrderSurrender, now: datetime,
     # that yet, record it first so the history never shows a surrender inside an open window.
     closing = _run_out(state, ClockKind.AMPARO_WINDOW, state.amparo_window.due_on) \
         if state.amparo_window_clock_running else []
-    return [*closing, event(ev.SurrenderOrdered(
+    return [*closing, *_lapsed_by(state, c.ordered_on), event(ev.SurrenderOrdered(
         case_id=state.case_id, legal_basis=state.legal_basis,
         requesting_district=state.requesting_district, ordered_on=c.ordered_on, kind=c.kind,
         pickup_days=policy.surrender_pickup_days,
@@ -660,6 +660,23 @@ def order_surrender(state: State, c: cmd.OrderSurrender, now: datetime,
         return_obligation=temporary,
         return_conditions=state.temporary_return_conditions if temporary else None,
         granted_charge_ids=state.granted_charge_ids), c.ordered_on)]
+
+
+def _lapsed_by(state: State, day: date) -> list[NewEvent]:
+    """Suspensions of denials whose appeal period passed unappealed by `day`, whose end the
+    scheduler has not recorded yet: recorded first (as the window's closing is), so the
+    history never shows an order while a suspension is recorded as holding."""
+    recorded: list[NewEvent] = []
+    due = sorted((a for a in state.amparos if a.awaits_unappealed_finality
+                  and a.appeal_closes_on is not None and a.appeal_closes_on <= day),
+                 key=lambda a: (a.appeal_closes_on or day, a.amparo_id))
+    for amparo in due:
+        assert amparo.appeal_closes_on is not None
+        lifted = _suspensions_lifted(state, (amparo.amparo_id,), amparo.appeal_closes_on,
+                                     "appeal_period_passed")
+        recorded += lifted
+        state = replay(state, lifted)
+    return recorded
 
 
 def _defer_surrender(state: State, c: cmd.OrderSurrender, now: datetime) -> list[NewEvent]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from hypothesis import HealthCheck, event, given, settings
@@ -169,36 +169,29 @@ def check_decision_order(basis: str, history: list[tuple[str, dict[str, Any]]]) 
         seen.add(name)
 
 
-def holding(history: list[tuple[str, dict[str, Any]]],
-            on: date | None = None) -> tuple[set[str], set[str]]:
-    """The suits whose suspension holds the person (on the legal date `on`, if given), and
-    those whose grant holds the order, after `history`: a suspension holds until the suit is
-    granted (the act annulled instead) or its denial is final (from the day its appeal period
-    closes unappealed, recorded or not; or the appeal decided); a grant holds until reversed
-    on appeal or the SRE decides again."""
-    suspended: dict[str, date | None] = {}  # the day a denial is final, unless appealed
+def holding(history: list[tuple[str, dict[str, Any]]]) -> tuple[set[str], set[str]]:
+    """The suits whose suspension is recorded as holding the person, and those whose grant
+    holds the order, after `history`: a suspension holds until the suit is granted (the act
+    annulled instead) or its end is recorded (`amparo_suspension_lifted`: the denial final);
+    a grant holds until reversed on appeal or the SRE decides again."""
+    suspended: set[str] = set()
     granted: set[str] = set()
     for name, payload in history:
         amparo = payload.get("amparo_id", "")
         if name == "sre_extradition_granted":
-            suspended, granted = {}, set()
-        elif name == "amparo_suspension_granted":
-            suspended[amparo] = None
-        elif name == "amparo_denied" and amparo in suspended:
-            suspended[amparo] = date.fromisoformat(payload["appeal_period_closes_on"])
-        elif name == "amparo_appeal_filed" and amparo in suspended:
-            suspended[amparo] = None
+            suspended, granted = set(), set()
+        elif name in ("amparo_suspension_granted", "amparo_suspension_reinstated"):
+            suspended.add(amparo)
         elif name == "amparo_suspension_lifted" or name == "amparo_granted" or (
                 name == "amparo_appeal_decided" and payload["outcome"] == "granted"):
-            suspended.pop(amparo, None)
+            suspended.discard(amparo)
             if name != "amparo_suspension_lifted":
                 granted.add(amparo)
         elif name == "amparo_appeal_decided":
             granted.discard(amparo)
         elif name == "basis_changed":
-            suspended = {}
-    return {a for a, final in suspended.items()
-            if on is None or final is None or on < final}, granted
+            suspended = set()
+    return suspended, granted
 
 
 def check_amparo_block(history: list[tuple[str, dict[str, Any]]]) -> None:
@@ -212,7 +205,9 @@ def check_amparo_block(history: list[tuple[str, dict[str, Any]]]) -> None:
         elif name == "amparo_window_closed":
             window_over = True
         elif name == "surrender_ordered":
-            suspended, granted = holding(history[:i], date.fromisoformat(payload["ordered_on"]))
+            # As recorded: the order records first the end of a suspension whose denial is
+            # final by its date, so none is recorded as holding.
+            suspended, granted = holding(history[:i])
             assert not suspended, "surrender ordered while a suspension is active"
             assert not granted, "surrender ordered while a grant annuls it"
             assert not pending, "surrender ordered while an amparo is pending"

@@ -137,6 +137,9 @@ def test_a_denied_amparos_suspension_holds_until_the_denial_is_final() -> None:
         ClockKind.AMPARO_APPEAL_PERIOD, d("2026-04-16"), 10)
     assert case_view(denied, d("2026-04-16"))["active_suspensions"] == []
     assert run(denied, surrender("2026-04-16")).status is Status.SURRENDER_ORDERED
+    # The order records the suspension's end first, as it does the window's closing.
+    assert types(denied, surrender("2026-04-16")) == ["judicial.amparo_suspension_lifted",
+                                                      "judicial.surrender_ordered"]
     assert decide_timer(denied, ClockKind.AMPARO_APPEAL_PERIOD,
                         at("2026-04-15", 23, 59)).action is TimerAction.WAIT
     [lifted] = decide_timer(denied, ClockKind.AMPARO_APPEAL_PERIOD, at("2026-04-16")).events
