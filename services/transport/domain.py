@@ -369,9 +369,20 @@ def note_input(case: CaseState, flight: FlightState | None, item: facts.Input, n
         after = fold_case(after, (announcement,))
     outcome = Outcome(cases={item.case_id: tuple(recorded)})
     failing = rules.failing_ids(after.facts, after.judged_on(legal_date(now)))
-    if after.on_open_manifest and failing:
+    if after.on_open_manifest and failing and not _after_the_handover(after, item):
         outcome += _automatic_removal(after, flight, failing, item, now)
     return outcome
+
+
+def _after_the_handover(case: CaseState, item: facts.Input) -> bool:
+    """Mexico's act (judicial's) dated a day after the US Marshals took custody: the surrender
+    was complete then, so it is noted but no longer takes the person off the flight (judicial,
+    once it knows of the handover, refuses such acts). An act of the handover's own legal date
+    (most are dated by day) counts as before it. A US act, such as a withdrawn assurance,
+    still takes the person off until departure: nobody leaves without clearance."""
+    custody = None if case.booking is None else case.booking.custody
+    return (custody is not None and item.source_event_type.startswith("judicial.")
+            and legal_date(item.occurred_at) > legal_date(custody.transferred_at))
 
 
 def _automatic_removal(case: CaseState, flight: FlightState | None,

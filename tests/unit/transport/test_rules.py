@@ -4,7 +4,7 @@ departure, cancellation, automatic removal, and the packing of a mass transfer."
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -16,6 +16,7 @@ from services.transport.facts import (
     BasisChanged,
     ClearanceWithdrawn,
     Fact,
+    Input,
     PersonKnown,
     PickupExpired,
     Released,
@@ -597,3 +598,36 @@ def test_each_standing_grant_holds_the_order_until_it_is_reversed() -> None:
     assert rules.explain("surrender_not_ordered", facts).startswith("amparo X-1 granted")
     world.note("RWY-1", AmparoDenied("X-1", ()))
     assert rules.failing_ids(world.case("RWY-1").facts, TODAY) == ()
+
+
+def _noted_from(world: World, source: str, fact: Fact, at: datetime) -> list[str]:
+    case = world.case("RWY-1")
+    assert case.booking is not None
+    flight = world.flights[case.booking.flight_id]
+    noted = Input(case_id="RWY-1", fact=fact, source_event_type=source,
+                  source_event_id="e-1", occurred_at=at)
+    return types(world.apply(domain.note_input(case, flight, noted, world.now, world.routes)),
+                 "RWY-1")
+
+
+@pytest.mark.parametrize(("source", "fact", "after", "removed"), [
+    # Mexico's act dated after the handover's day: the surrender was complete, only noted.
+    ("judicial.amparo_suspension_granted.v1", SuspensionGranted("AMP-9"), True, False),
+    # ... dated on the handover's own day: it may have come first, so it still holds them.
+    ("judicial.amparo_suspension_granted.v1", SuspensionGranted("AMP-9"), False, True),
+    # A US act before departure: nobody leaves without clearance.
+    ("assurance.death_penalty_clearance_withdrawn.v1",
+     ClearanceWithdrawn("assurance_withdrawn", ("c1",)), True, True),
+])
+def test_after_the_handover_only_a_us_act_takes_the_person_off_the_flight(
+    source: str, fact: Fact, after: bool, removed: bool
+) -> None:
+    world = World()
+    world.eligible("RWY-1")
+    flight_id = world.schedule(("JFK",))
+    world.assign("RWY-1", flight_id)
+    world.custody("RWY-1", flight_id)  # at NOW
+    at = NOW + timedelta(days=1) if after else NOW + timedelta(hours=1)
+    recorded = _noted_from(world, source, fact, at)
+    assert ("transport.removed_from_manifest" in recorded) is removed
+    assert (world.flights[flight_id].manifest == ("RWY-1",)) is not removed
