@@ -513,8 +513,9 @@ LiftCause = Literal["appeal_period_passed", "appeal_decided", "sre_decided_again
 
 def _suspensions_lifted(state: State, amparo_ids: Sequence[str], on: date,
                         cause: LiftCause) -> list[NewEvent]:
-    """The end of these suits' suspensions, their denials final on `on`; the last one to end
-    resumes a paused pickup window, moved by the days it was paused."""
+    """The end of these suits' suspensions on `on` (their denials final, or the SRE deciding
+    again); the last one to end resumes a paused pickup window, moved by the days it was
+    paused, unless a grant still holds the order."""
     remaining = list(state.active_suspensions)
     lifted = []
     for amparo_id in amparo_ids:
@@ -669,7 +670,7 @@ def _lapsed_by(state: State, day: date) -> list[NewEvent]:
     recorded: list[NewEvent] = []
     due = sorted((a for a in state.amparos if a.awaits_unappealed_finality
                   and a.appeal_closes_on is not None and a.appeal_closes_on <= day),
-                 key=lambda a: (a.appeal_closes_on or day, a.amparo_id))
+                 key=lambda a: (a.appeal_closes_on, a.amparo_id))
     for amparo in due:
         assert amparo.appeal_closes_on is not None
         lifted = _suspensions_lifted(state, (amparo.amparo_id,), amparo.appeal_closes_on,
