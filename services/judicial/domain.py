@@ -494,7 +494,8 @@ def rule_on_amparo(state: State, c: cmd.RuleOnAmparo, now: datetime,
         return [event(ev.AmparoGranted(case_id=state.case_id, amparo_id=c.amparo_id,
                                        ruled_on=c.ruled_on, notified_on=notified_on,
                                        appeal_period_closes_on=appeal_closes_on,
-                                       pickup_paused=state.pickup_running), c.ruled_on)]
+                                       pickup_paused=_pauses_pickup(state, c.ruled_on)),
+                      c.ruled_on)]
     # Its suspension, if any, holds until the denial is final (`amparo_suspension_lifted`):
     # the pickup window stays paused meanwhile.
     pending = tuple(a for a in state.pending_amparos if a != c.amparo_id)
@@ -506,6 +507,12 @@ def rule_on_amparo(state: State, c: cmd.RuleOnAmparo, now: datetime,
         surrender_blocked=True, notified_on=notified_on,
         appeal_period_closes_on=appeal_closes_on,
         appeal_period_days=policy.amparo_appeal_days), c.ruled_on)]
+
+
+def _pauses_pickup(state: State, on: date) -> bool:
+    """A grant dated `on` holds a running pickup window, unless the window had already run
+    out by then (as for a suspension: rules.PICKUP_WINDOW_PASSED): the expiry came first."""
+    return state.pickup_running and state.pickup is not None and on < state.pickup.due_on
 
 
 LiftCause = Literal["appeal_period_passed", "appeal_decided", "sre_decided_again"]
@@ -586,7 +593,7 @@ def decide_amparo_appeal(state: State, c: cmd.DecideAmparoAppeal, now: datetime,
         case_id=state.case_id, amparo_id=c.amparo_id, decided_on=c.decided_on,
         outcome=c.outcome, sre_decision_reopened=granted, active_suspensions=suspensions,
         pickup_deadline_on=resumed_pickup_due_on(state, c.decided_on) if resumes else None,
-        pickup_paused=granted and state.pickup_running),
+        pickup_paused=granted and _pauses_pickup(state, c.decided_on)),
         c.decided_on)]
     if c.outcome == "denied" and amparo.suspension_active:  # the denial is final now
         return decided + _suspensions_lifted(state, (c.amparo_id,), c.decided_on,

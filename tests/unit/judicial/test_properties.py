@@ -169,26 +169,26 @@ def check_decision_order(basis: str, history: list[tuple[str, dict[str, Any]]]) 
         seen.add(name)
 
 
-def holding(history: list[tuple[str, dict[str, Any]]]) -> tuple[set[str], set[str]]:
+def holding(history: list[tuple[str, dict[str, Any]]]) -> tuple[set[str], dict[str, str]]:
     """The suits whose suspension is recorded as holding the person, and those whose grant
     holds the order, after `history`: a suspension holds until the suit is granted (the act
     annulled instead) or its end is recorded (`amparo_suspension_lifted`: the denial final);
-    a grant holds until reversed on appeal or the SRE decides again."""
+    a grant (by its date) holds until reversed on appeal or the SRE decides again."""
     suspended: set[str] = set()
-    granted: set[str] = set()
+    granted: dict[str, str] = {}
     for name, payload in history:
         amparo = payload.get("amparo_id", "")
         if name == "sre_extradition_granted":
-            suspended, granted = set(), set()
+            suspended, granted = set(), {}
         elif name in ("amparo_suspension_granted", "amparo_suspension_reinstated"):
             suspended.add(amparo)
         elif name == "amparo_suspension_lifted" or name == "amparo_granted" or (
                 name == "amparo_appeal_decided" and payload["outcome"] == "granted"):
             suspended.discard(amparo)
             if name != "amparo_suspension_lifted":
-                granted.add(amparo)
+                granted[amparo] = payload.get("ruled_on") or payload["decided_on"]
         elif name == "amparo_appeal_decided":
-            granted.discard(amparo)
+            granted.pop(amparo, None)
         elif name == "basis_changed":
             suspended = set()
     return suspended, granted
@@ -229,12 +229,13 @@ def check_specialty(history: list[tuple[str, dict[str, Any]]]) -> None:
 
 def check_pickup_pause(history: list[tuple[str, dict[str, Any]]]) -> None:
     """The pickup window never runs out while a suspension freezes the surrender or a grant
-    holds the order."""
-    for i, (name, _) in enumerate(history):
+    dated before it ran out holds the order (a later grant comes too late)."""
+    for i, (name, payload) in enumerate(history):
         if name == "pickup_window_expired":
             suspended, granted = holding(history[:i])
             assert not suspended, "pickup window expired during an amparo suspension"
-            assert not granted, "pickup window expired while a grant held the order"
+            assert all(day >= payload["deadline_on"] for day in granted.values()), \
+                "pickup window expired while a grant held the order"
 
 
 def check_shape(basis: str, history: list[tuple[str, dict[str, Any]]]) -> None:

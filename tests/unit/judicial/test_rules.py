@@ -684,3 +684,16 @@ def test_an_appeal_filed_in_time_but_entered_after_the_period_reinstates_the_sus
         {"amparo_id": "A-9", "decided_on": "2026-07-01", "outcome": "denied"}), now=LATER)
     assert decided.active_suspensions == ()
     assert decided.pickup is not None and decided.pickup.due_on == d("2026-08-06")
+
+
+def test_a_grant_dated_after_the_window_ran_out_does_not_pause_it() -> None:
+    """Ordered 10 Apr, so 10 Jun is the first closed day; a grant ruled on 10 Jun (entered
+    before the scheduler recorded the expiry) comes too late: the window still runs out."""
+    late = run(_ordered(), amparo("X-1", "2026-04-15"), ruling("granted", "X-1", "2026-06-10"),
+               now=LATER)
+    assert late.pickup_paused_on is None
+    expired = fire(late, ClockKind.PICKUP_WINDOW, at("2026-06-10", 0, 5))
+    assert expired.released == (d("2026-06-10"), "pickup_window_expired")
+    in_time = run(_ordered(), amparo("X-1", "2026-04-15"), ruling("granted", "X-1", "2026-06-09"),
+                  now=LATER)
+    assert in_time.pickup_paused_on == d("2026-06-09")
