@@ -95,13 +95,13 @@ class Amparo:
         return self.appeal_filed_on is None and (self.appeal_closes_on is None
                                                  or day >= self.appeal_closes_on)
 
-    def suspension_in_force_on(self, day: date) -> bool:
+    def suspension_in_force_on(self, day: date | None) -> bool:
         """A granted suspension holds until the suit is decided for good: a denial ends it
         only once final (rules.AMPARO_SUSPENSION_ACTIVE). Asked by day, like the amparo
         window, so a denial that became final today no longer holds the person although the
-        scheduler has not yet recorded `amparo_suspension_lifted`."""
+        scheduler has not yet recorded `amparo_suspension_lifted`; with no day, as recorded."""
         return self.suspension_active and not (self.standing_outcome == "denied"
-                                               and self.final_on(day))
+                                               and day is not None and self.final_on(day))
 
     @property
     def awaits_unappealed_finality(self) -> bool:
@@ -209,7 +209,7 @@ class State:
     def active_suspensions(self) -> tuple[str, ...]:
         return tuple(a.amparo_id for a in self.amparos if a.suspension_active)
 
-    def suspensions_in_force_on(self, day: date) -> tuple[str, ...]:
+    def suspensions_in_force_on(self, day: date | None) -> tuple[str, ...]:
         return tuple(a.amparo_id for a in self.amparos if a.suspension_in_force_on(day))
 
     @property

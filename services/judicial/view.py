@@ -53,8 +53,7 @@ def surrender_blocked_by(state: State, today: date | None = None) -> list[str]:
 
 def _amparo(amparo: Amparo, day: date | None) -> dict[str, Any]:
     return {"amparo_id": amparo.amparo_id, "filed_on": amparo.filed_on.isoformat(),
-            "suspension_active": amparo.suspension_active if day is None
-            else amparo.suspension_in_force_on(day), "outcome": amparo.outcome,
+            "suspension_active": amparo.suspension_in_force_on(day), "outcome": amparo.outcome,
             "ruled_on": iso_day(amparo.ruled_on),
             "appeal_period_closes_on": iso_day(amparo.appeal_closes_on),
             "appeal_filed_on": iso_day(amparo.appeal_filed_on),
@@ -79,8 +78,7 @@ def case_view(state: State, today: date | None = None) -> dict[str, Any]:
         else list(state.granted_charge_ids),
         "clocks": ([_clock(c) for c in state.running_clocks()] + _hearing_periods(state)
                    + _duties(state, day)),
-        "active_suspensions": list(state.active_suspensions if day is None
-                                   else state.suspensions_in_force_on(day)),
+        "active_suspensions": list(state.suspensions_in_force_on(day)),
         "surrender_blocked_by": surrender_blocked_by(state, today),
         "amparos": [_amparo(a, day) for a in state.amparos],
         "formal_request_received_on": iso_day(state.formal_request_on),
