@@ -53,10 +53,9 @@ def view(events: Sequence[RecordedEvent]) -> dict[str, Any]:
     if today is None:
         return {}
     state = fold(events)
-    stored = SimpleNamespace(
-        view=case_view(state, _routes(), today),
-        failing_rules=list(rules.failing_ids(state.facts, None)),
-        pickup_deadline_on=read_model._clock_deadline(state.facts))
+    stored_view = case_view(state, _routes(), today)
+    stored = SimpleNamespace(view=stored_view,
+                             **read_model.eligibility_columns(state, stored_view))
     return read_model._live(stored, today)
 
 

@@ -76,11 +76,23 @@ manifest = sa.Table(
 )
 
 
-def _clock_deadline(facts: Facts) -> date | None:
-    """The pickup deadline the clock's rule reads, when that rule applies to the case."""
-    if facts.transfer_authorized_at is not None or not rules.surrender_ground(facts):
+def clock_deadline(state: CaseState) -> date | None:
+    """The pickup deadline the clock's rule reads, when that rule applies to the case: not on
+    the national-security path, nor once the US Marshals hold the person (the window ended at
+    the handover)."""
+    facts = state.facts
+    if (facts.transfer_authorized_at is not None or not rules.surrender_ground(facts)
+            or state.custody_on is not None):
         return None
     return facts.pickup_deadline_on
+
+
+def eligibility_columns(state: CaseState, view: dict[str, Any]) -> dict[str, Any]:
+    """What a case row stores of eligibility: the view's failing rules, and the pickup
+    deadline `_live` judges the clock's rule by as the days go by."""
+    failing = view["eligibility"]["failing_rules"]
+    return {"eligible": not failing, "failing_rules": failing,
+            "pickup_deadline_on": clock_deadline(state)}
 
 
 # --- projections --------------------------------------------------------------------------
@@ -90,10 +102,8 @@ async def project_case(conn: AsyncConnection, state: CaseState,
                        now: datetime) -> None:
     facts = state.facts
     view = case_view(state, routes, legal_date(now))
-    failing = list(rules.failing_ids(facts, None))
     await upsert(conn, cases, {"case_id": state.case_id}, {
-        "status": view["status"], "eligible": not failing, "failing_rules": failing,
-        "pickup_deadline_on": _clock_deadline(facts),
+        "status": view["status"], **eligibility_columns(state, view),
         "destination_district": facts.district,
         "destination_airport": view["destination"]["airport"],
         "flight_id": None if state.booking is None else state.booking.flight_id,

@@ -111,13 +111,18 @@ class CaseState:
         """Booked on a flight that has not left: the manifest can still change."""
         return self.booking is not None and self.booking.departed_at is None
 
+    @property
+    def custody_on(self) -> date | None:
+        """The legal date the US Marshals took custody, if they have."""
+        custody = None if self.booking is None else self.booking.custody
+        return None if custody is None else legal_date(custody.transferred_at)
+
     def judged_on(self, today: date) -> date:
         """The legal date Mexico's rules are judged on: today, or for a person already in the
         US Marshals' custody the day custody passed. The pickup window ends at the handover
         (domain brief, corrections), so an expiry or release dated after it, however soon
         judicial's event arrives, does not reach a person the US already holds."""
-        custody = None if self.booking is None else self.booking.custody
-        return today if custody is None else min(today, legal_date(custody.transferred_at))
+        return today if self.custody_on is None else min(today, self.custody_on)
 
     @property
     def transported(self) -> bool:

@@ -38,14 +38,16 @@ def booking_view(booking: Booking | None) -> dict[str, Any] | None:
 
 
 def case_view(state: CaseState, routes: RouteTable, today: date) -> dict[str, Any]:
-    """The case with the rules failing by its facts only; the read model adds the clock's."""
+    """The case with the rules failing by its facts only; the read model adds the clock's.
+    A person in US custody is judged on the day custody passed, clock included: the pickup
+    window ended at the handover, so a later expiry is not theirs to fail."""
     facts = state.facts
-    failing = rules.failing_ids(facts, None)
+    failing = rules.failing_ids(facts, state.custody_on)
     airport = routes.airport_for(facts.district)
     return {
         "case_id": state.case_id,
         "version": state.version,
-        "status": case_status(state, rules.failing_ids(facts, today)).value,
+        "status": case_status(state, rules.failing_ids(facts, state.judged_on(today))).value,
         "person_id": facts.person_id,
         "legal_basis": facts.legal_basis,
         "eligibility": {

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from services.transport import domain, planning, rules
+from services.transport import domain, planning, read_model, rules
 from services.transport.domain import FlightPlan
 from services.transport.facts import (
     AmparoDenied,
@@ -27,6 +27,7 @@ from services.transport.planning import AircraftOffer, TransferRequest, Travelle
 from services.transport.routing import Airport, RouteTable
 from services.transport.rules import Refusal
 from services.transport.state import CaseStatus, FlightStatus
+from services.transport.view import case_view
 from shared.errors import InvalidRequest
 
 from .helpers import DEPARTURE, NOW, TODAY, World, cleared, payload, ready_facts, surrender, types
@@ -555,6 +556,26 @@ def test_an_expiry_recorded_after_the_handover_does_not_unbook_a_person_in_us_cu
     assert world.case("RWY-1").booked_status() is CaseStatus.CUSTODY_TRANSFERRED
     world.depart(flight_id)
     assert world.case("RWY-1").booked_status() is CaseStatus.IN_TRANSIT
+
+
+def test_the_view_of_a_person_in_us_custody_does_not_list_a_later_expiry() -> None:
+    """The view an officer reads agrees with the domain: custody passed on 11 Aug, the window
+    ran out on 12 Aug, so the pickup rule is not among the case's failing rules, and the read
+    model stores no pickup clock to add it back as the days go by."""
+    world = World()
+    deadline = TODAY + timedelta(days=1)
+    world.eligible("RWY-1", deadline=deadline)
+    flight_id = world.schedule(("JFK",))
+    world.assign("RWY-1", flight_id)
+    world.custody("RWY-1", flight_id)
+    world.note("RWY-1", PickupExpired(deadline), Released(deadline, "pickup_window_expired"))
+
+    case = world.case("RWY-1")
+    later = deadline + timedelta(days=30)
+    view = case_view(case, world.routes, later)
+    assert view["eligibility"]["failing_rules"] == []
+    assert view["status"] == CaseStatus.CUSTODY_TRANSFERRED.value
+    assert read_model.clock_deadline(case) is None
 
 
 def test_an_expiry_still_unbooks_a_person_not_yet_handed_over() -> None:
