@@ -134,6 +134,18 @@ class OrderSurrender(Command):
                              "waits for")
         return value
 
+    placed_at_disposal_on: date | None = Field(
+        default=None, description="the day the person was placed at the US's disposal (the "
+        "SRE's notice to the embassy), when later than the order; LEI art. 35's 60 days to "
+        "collect them run from the day after (default: the order's date)")
+
+    @field_validator("placed_at_disposal_on")
+    @classmethod
+    def _deferral_places_nobody(cls, value: date | None, info: ValidationInfo) -> date | None:
+        if info.data.get("kind") is SurrenderKind.DEFERRED and value is not None:
+            raise ValueError("a deferred surrender places nobody at the US's disposal")
+        return value
+
 
 class AgreeTemporarySurrender(Command):
     agreed_on: date

@@ -652,6 +652,9 @@ def order_surrender(state: State, c: cmd.OrderSurrender, now: datetime,
     _not_in_future(c.ordered_on, now, "ordered_on")
     _not_before(c.ordered_on, state.sre.notified_on, "ordered_on",
                 "the notification of the grant")
+    placed_on = c.placed_at_disposal_on or c.ordered_on
+    _not_in_future(placed_on, now, "placed_at_disposal_on")
+    _not_before(placed_on, c.ordered_on, "placed_at_disposal_on", "the surrender order")
     temporary = c.kind is SurrenderKind.TEMPORARY
     assert state.granted_charge_ids is not None and state.amparo_window is not None
     # The window ran out in law before the order's date; if the scheduler has not recorded
@@ -661,10 +664,10 @@ def order_surrender(state: State, c: cmd.OrderSurrender, now: datetime,
     return [*closing, *_lapsed_by(state, c.ordered_on), event(ev.SurrenderOrdered(
         case_id=state.case_id, legal_basis=state.legal_basis,
         requesting_district=state.requesting_district, ordered_on=c.ordered_on, kind=c.kind,
-        pickup_days=policy.surrender_pickup_days,
-        # LEI art. 35: 60 calendar days from the day after the order; the last is in time.
-        pickup_deadline_on=policy.calendar.closes_on(c.ordered_on,
-                                                     policy.surrender_pickup_days),
+        pickup_days=policy.surrender_pickup_days, placed_at_disposal_on=placed_on,
+        # LEI art. 35: 60 calendar days from the day after the person is placed at the US's
+        # disposal; the last is in time.
+        pickup_deadline_on=policy.calendar.closes_on(placed_on, policy.surrender_pickup_days),
         return_obligation=temporary,
         return_conditions=state.temporary_return_conditions if temporary else None,
         granted_charge_ids=state.granted_charge_ids), c.ordered_on)]

@@ -369,6 +369,10 @@ class SurrenderOrdered(JudicialEvent):
     return_obligation: bool
     return_conditions: str | None = None
     granted_charge_ids: tuple[str, ...]
+    # Absent from events recorded before it existed: the window ran from the order's date.
+    placed_at_disposal_on: date | None = Field(
+        default=None, description="the day the person was placed at the US's disposal; the "
+        "pickup window counts from the day after (null: the order's date)")
 
 
 class SurrenderDeferred(JudicialEvent):

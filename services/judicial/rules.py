@@ -236,7 +236,8 @@ SUSPENSION_ALREADY_ACTIVE: Rule[Any] = Rule(
 PICKUP_WINDOW_PASSED: Rule[Any] = Rule(
     "pickup_window_passed",
     "a suspension granted after the pickup window (60 calendar days from the day after the "
-    "surrender order, the last of them in time) ran out comes too late to pause it",
+    "person was placed at the US's disposal, the last of them in time) ran out comes too late "
+    "to pause it",
     f"{LEI} art. 35", Reads.LEGAL)
 
 AMPARO_SUSPENSION_ACTIVE: Rule[OnDay] = law.AMPARO_SUSPENSION_ACTIVE.over(

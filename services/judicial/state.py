@@ -429,7 +429,8 @@ def _apply(state: State, event: ev.JudicialEvent) -> State:
         case ev.SurrenderOrdered():
             return replace(state, surrender=Surrender(event.kind, event.ordered_on,
                                                       event.return_conditions),
-                           pickup=Clock(ClockKind.PICKUP_WINDOW, event.ordered_on,
+                           pickup=Clock(ClockKind.PICKUP_WINDOW,
+                                        event.placed_at_disposal_on or event.ordered_on,
                                         event.pickup_deadline_on, event.pickup_days,
                                         "calendar"))
         case ev.SurrenderDeferred():

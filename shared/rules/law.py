@@ -63,7 +63,8 @@ DEATH_PENALTY_CLEARANCE_MISSING: Rule[Any] = Rule(
 PICKUP_WINDOW_EXPIRED: Rule[Any] = Rule(
     "pickup_window_expired",
     "the requesting state did not collect the person within 60 calendar days from the day "
-    "after the surrender order",
+    "after they were placed at its disposal (by the surrender order, unless a later day is "
+    "recorded)",
     "LEI art. 35", Reads.LEGAL)
 RELEASED_FROM_CUSTODY: Rule[Any] = Rule(
     "released_from_custody", "Mexico released the person: nobody is held to hand over",

@@ -180,6 +180,32 @@ async def test_a_treaty_case_walks_to_surrender_ordered(
     assert runtime.events_topic.endswith("runway.judicial.events")
 
 
+async def test_the_pickup_window_counts_from_a_later_placement_at_the_us_disposal(
+    client: httpx.AsyncClient, runtime: ServiceRuntime, clock: ManualClock,
+) -> None:
+    """Ordered 27 Mar, the person placed at the US's disposal on 2 Apr (LEI art. 35): the
+    60 days run 3 Apr to 1 Jun, closed from 2 Jun. A placement dated before the order is a
+    409 naming the field, and writes nothing."""
+    case_id = await open_case(runtime)
+    await walk_to_grant(client, clock, case_id)
+    clock.set(datetime(2026, 4, 2, 12, tzinfo=LEGAL))
+    assert await run_due_timers(runtime) == 1  # the amparo window, closed since 27 Mar
+    before = len(await stored(runtime, case_id))
+    response = await client.post(f"/cases/{case_id}/surrender-order", json={
+        "ordered_on": "2026-03-27", "placed_at_disposal_on": "2026-03-26"})
+    assert response.status_code == 409, response.text
+    assert response.json()["rule"] == "date_out_of_order"
+    assert "placed_at_disposal_on" in response.json()["detail"]
+    assert len(await stored(runtime, case_id)) == before
+
+    await post(client, case_id, "surrender-order",
+               {"ordered_on": "2026-03-27", "placed_at_disposal_on": "2026-04-02"})
+    shown = (await client.get(f"/cases/{case_id}")).json()
+    assert shown["surrender"]["pickup_deadline_on"] == "2026-06-02"
+    assert [(c["kind"], c["started_on"], c["due_on"]) for c in shown["clocks"]] == [
+        ("pickup_window", "2026-04-02", "2026-06-02")]
+
+
 async def test_sre_before_the_opinion_is_a_409_and_writes_nothing(
     client: httpx.AsyncClient, runtime: ServiceRuntime, clock: ManualClock,
 ) -> None:
@@ -468,6 +494,9 @@ async def test_a_bad_body_is_a_422_naming_the_field(client: httpx.AsyncClient,
         == {("body", "notified_on")}
     assert await fields("surrender-order", {"ordered_on": "2026-01-05", "kind": "deferred"}) \
         == {("body", "reason")}
+    assert await fields("surrender-order", {
+        "ordered_on": "2026-01-05", "kind": "deferred", "reason": "a Mexican trial",
+        "placed_at_disposal_on": "2026-01-05"}) == {("body", "placed_at_disposal_on")}
     assert ("body", "surprise") in await fields("formal-request", {
         "received_on": "2026-01-01", "surprise": 1})
     listing = await client.get("/cases", params={"status": "nonsense"})

@@ -3,6 +3,7 @@ events an allowed one records."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -94,6 +95,48 @@ def test_surrender_once_the_window_closed_without_an_amparo() -> None:
     assert ordered.status is Status.SURRENDER_ORDERED
     # 60 calendar days from the day after the order: 26 Mar to 24 May; closed from 25 May.
     assert ordered.pickup is not None and ordered.pickup.due_on == d("2026-05-25")
+
+
+def test_the_pickup_window_runs_from_the_day_the_person_was_placed_at_the_us_disposal() -> None:
+    """LEI art. 35 counts the 60 days from the day after the person is placed at the
+    requesting state's disposal: ordered 25 Mar, placed at disposal (the SRE's notice to the
+    embassy) on 6 Apr, so 7 Apr to 5 Jun are in time and the window is closed from 6 Jun."""
+    closed = fire(granted_treaty_case(), ClockKind.AMPARO_WINDOW, WINDOW_CLOSED)
+    order = cmd.OrderSurrender.model_validate(
+        {"ordered_on": "2026-03-25", "placed_at_disposal_on": "2026-04-06"})
+    [recorded] = decide(closed, order, NOW, Policy())
+    assert recorded.payload["placed_at_disposal_on"] == "2026-04-06"
+    assert recorded.payload["pickup_deadline_on"] == "2026-06-06"
+    ordered = replay(closed, [recorded])
+    assert ordered.pickup is not None
+    assert (ordered.pickup.started_on, ordered.pickup.due_on) == (d("2026-04-06"), d("2026-06-06"))
+    assert case_view(ordered)["clocks"][-1]["due_on"] == "2026-06-06"
+
+
+def test_a_placement_at_disposal_before_the_order_or_in_the_future_is_refused() -> None:
+    closed = fire(granted_treaty_case(), ClockKind.AMPARO_WINDOW, WINDOW_CLOSED)
+
+    def placed(on: str) -> cmd.OrderSurrender:
+        return cmd.OrderSurrender.model_validate(
+            {"ordered_on": "2026-03-25", "placed_at_disposal_on": on})
+
+    assert rule_of(closed, placed("2026-03-24")) == "date_out_of_order"
+    assert rule_of(closed, placed("2026-06-02")) == "date_in_future"  # NOW is 1 Jun
+    with pytest.raises(ValueError, match="places nobody"):
+        cmd.OrderSurrender.model_validate({"ordered_on": "2026-03-25", "kind": "deferred",
+                                           "reason": "a Mexican trial",
+                                           "placed_at_disposal_on": "2026-03-25"})
+
+
+def test_an_order_recorded_before_placement_existed_runs_its_window_from_the_order() -> None:
+    """Events recorded before `placed_at_disposal_on` existed lack it: they still read."""
+    closed = fire(granted_treaty_case(), ClockKind.AMPARO_WINDOW, WINDOW_CLOSED)
+    [recorded] = decide(closed, surrender("2026-03-25"), NOW, Policy())
+    old = replace(recorded, payload={k: v for k, v in recorded.payload.items()
+                                     if k != "placed_at_disposal_on"})
+    ordered = replay(closed, [old])
+    assert ordered.pickup is not None
+    assert (ordered.pickup.started_on, ordered.pickup.due_on) == (d("2026-03-25"), d("2026-05-25"))
 
 
 def test_no_surrender_while_a_suspension_is_active_even_after_the_window() -> None:
