@@ -535,16 +535,22 @@ def test_a_suspension_lifted_with_a_moved_pickup_deadline_keeps_the_person_eligi
     assert rules.failing_rules(case.facts, TODAY) == ()
 
 
-def test_an_expiry_recorded_after_the_handover_does_not_unbook_a_person_in_us_custody() -> None:
-    """Custody passed on the window's last day (11 Aug, Mexico City); judicial's expiry and
-    release, dated 12 Aug, arrive after it: the pickup window had ended at the handover, so
-    the person stays aboard and the flight leaves with them."""
+def _in_us_custody_on_the_last_day() -> tuple[World, str, date]:
+    """RWY-1 on a flight, handed to the US Marshals on 11 Aug, the pickup window's last day."""
     world = World()
     deadline = TODAY + timedelta(days=1)
     world.eligible("RWY-1", deadline=deadline)
     flight_id = world.schedule(("JFK",))
     world.assign("RWY-1", flight_id)
     world.custody("RWY-1", flight_id)
+    return world, flight_id, deadline
+
+
+def test_an_expiry_recorded_after_the_handover_does_not_unbook_a_person_in_us_custody() -> None:
+    """Custody passed on the window's last day (11 Aug, Mexico City); judicial's expiry and
+    release, dated 12 Aug, arrive after it: the pickup window had ended at the handover, so
+    the person stays aboard and the flight leaves with them."""
+    world, flight_id, deadline = _in_us_custody_on_the_last_day()
     world.now = DEPARTURE  # 12 Aug: the window has run out since midnight
 
     outcome = world.note("RWY-1", PickupExpired(deadline),
@@ -562,12 +568,7 @@ def test_the_view_of_a_person_in_us_custody_does_not_list_a_later_expiry() -> No
     """The view an officer reads agrees with the domain: custody passed on 11 Aug, the window
     ran out on 12 Aug, so the pickup rule is not among the case's failing rules, and the read
     model stores no pickup clock to add it back as the days go by."""
-    world = World()
-    deadline = TODAY + timedelta(days=1)
-    world.eligible("RWY-1", deadline=deadline)
-    flight_id = world.schedule(("JFK",))
-    world.assign("RWY-1", flight_id)
-    world.custody("RWY-1", flight_id)
+    world, _, deadline = _in_us_custody_on_the_last_day()
     world.note("RWY-1", PickupExpired(deadline), Released(deadline, "pickup_window_expired"))
 
     case = world.case("RWY-1")
