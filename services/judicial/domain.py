@@ -466,9 +466,12 @@ def grant_amparo_suspension(state: State, c: cmd.GrantAmparoSuspension, now: dat
 
 
 def resumed_pickup_due_on(state: State, lifted_on: date) -> date:
-    """The paused pickup window's new deadline: moved by the days the suspension lasted."""
+    """The paused pickup window's new deadline: moved by the days the suspension held it. A
+    suit against the order may be suspended before the person was placed at the US's
+    disposal; the window did not run before that day, so those days move nothing."""
     assert state.pickup is not None and state.pickup_paused_on is not None
-    paused_days = max((lifted_on - state.pickup_paused_on).days, 0)
+    held_from = max(state.pickup_paused_on, state.pickup.started_on)
+    paused_days = max((lifted_on - held_from).days, 0)
     return state.pickup.due_on + timedelta(days=paused_days)
 
 

@@ -89,8 +89,11 @@ def build(name: str, back: int, choice: int, now: datetime) -> cmd.ClerkCommand:
         "appeal_ruling": lambda: cmd.DecideAmparoAppeal(
             amparo_id=amparo_id, decided_on=day,
             outcome="granted" if choice % 3 == 0 else "denied"),
-        "surrender": lambda: cmd.OrderSurrender(ordered_on=day, kind=kind,
-                                                reason="Mexican trial"),
+        "surrender": lambda: cmd.OrderSurrender(
+            ordered_on=day, kind=kind, reason="Mexican trial",
+            # placed at the US's disposal on the order's day or up to 3 days after it
+            placed_at_disposal_on=None if kind == "deferred"
+            else day + timedelta(days=min(choice % 4, back))),
         "temporary": lambda: cmd.AgreeTemporarySurrender(agreed_on=day,
                                                          return_conditions="after trial"),
         "ns": lambda: cmd.AuthorizeNationalSecurityTransfer(

@@ -597,6 +597,20 @@ def test_lifting_the_suspension_resumes_the_pickup_window_moved_by_the_paused_da
     assert expired.released == (d("2026-07-25"), "pickup_window_expired")
 
 
+def test_days_held_before_the_placement_at_disposal_do_not_move_the_pickup_deadline() -> None:
+    """Ordered 10 Apr, placed at the US's disposal on 20 Apr (the window is closed from 20
+    Jun). A suit against the order is suspended on 15 Apr and lifted on 19 Jun: the window
+    was held from 20 Apr only, 60 days, so the closing moves to 19 Aug, not to 24 Aug."""
+    order = cmd.OrderSurrender.model_validate(
+        {"ordered_on": "2026-04-10", "placed_at_disposal_on": "2026-04-20"})
+    ordered = run(fire(granted_treaty_case(), ClockKind.AMPARO_WINDOW, WINDOW_CLOSED), order)
+    assert ordered.pickup is not None and ordered.pickup.due_on == d("2026-06-20")
+    suspended = run(ordered, amparo("A-9", "2026-04-12"), suspension("A-9", "2026-04-15"),
+                    ruling("denied", "A-9", "2026-06-04"), now=LATER)
+    [lifted] = decide_timer(suspended, ClockKind.AMPARO_APPEAL_PERIOD, at("2026-06-19")).events
+    assert lifted.payload["pickup_deadline_on"] == "2026-08-19"
+
+
 def test_the_pickup_window_resumes_only_when_the_last_suspension_is_lifted() -> None:
     both = run(_ordered(), amparo("A-8", "2026-05-01"), amparo("A-9", "2026-05-01"),
                suspension("A-8", "2026-05-05"), suspension("A-9", "2026-05-10"),
