@@ -466,11 +466,14 @@ def grant_amparo_suspension(state: State, c: cmd.GrantAmparoSuspension, now: dat
 
 
 def resumed_pickup_due_on(state: State, lifted_on: date) -> date:
-    """The paused pickup window's new deadline: moved by the days the suspension held it. A
-    suit against the order may be suspended before the person was placed at the US's
-    disposal; the window did not run before that day, so those days move nothing."""
+    """The paused pickup window's new deadline: moved by the window's days the hold took
+    (from the day it began to the day before it ended). The window's first day is the day
+    after the person was placed at the US's disposal; a hold that began earlier (a suit
+    against the order, suspended before the placement or on the order's own day) takes no
+    days before that first day."""
     assert state.pickup is not None and state.pickup_paused_on is not None
-    held_from = max(state.pickup_paused_on, state.pickup.started_on)
+    first_day = state.pickup.started_on + timedelta(days=1)
+    held_from = max(state.pickup_paused_on, first_day)
     paused_days = max((lifted_on - held_from).days, 0)
     return state.pickup.due_on + timedelta(days=paused_days)
 

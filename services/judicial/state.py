@@ -269,8 +269,9 @@ class State:
 
     @property
     def pickup_running(self) -> bool:
-        """The pickup window runs from the surrender order until it expires, except while an
-        amparo suspension freezes the surrender's execution."""
+        """The pickup window runs from the surrender order (its days from the day after the
+        person was placed at the US's disposal) until it expires, except while an amparo
+        suspension or a grant holds the surrender's execution."""
         return (self.pickup is not None and not self.pickup_expired and not self.closed
                 and not self.pickup_paused)
 

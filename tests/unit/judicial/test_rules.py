@@ -598,9 +598,10 @@ def test_lifting_the_suspension_resumes_the_pickup_window_moved_by_the_paused_da
 
 
 def test_days_held_before_the_placement_at_disposal_do_not_move_the_pickup_deadline() -> None:
-    """Ordered 10 Apr, placed at the US's disposal on 20 Apr (the window is closed from 20
-    Jun). A suit against the order is suspended on 15 Apr and lifted on 19 Jun: the window
-    was held from 20 Apr only, 60 days, so the closing moves to 19 Aug, not to 24 Aug."""
+    """Ordered 10 Apr, placed at the US's disposal on 20 Apr: the window's days are 21 Apr to
+    19 Jun. A suit against the order is suspended on 15 Apr and lifted on 19 Jun: it took
+    all 60 days from 21 Apr, so they run again from 19 Jun and the window is closed from 18
+    Aug, as if the hold had begun on 21 Apr (not from 24 Aug, counting from the 15th)."""
     order = cmd.OrderSurrender.model_validate(
         {"ordered_on": "2026-04-10", "placed_at_disposal_on": "2026-04-20"})
     ordered = run(fire(granted_treaty_case(), ClockKind.AMPARO_WINDOW, WINDOW_CLOSED), order)
@@ -608,7 +609,11 @@ def test_days_held_before_the_placement_at_disposal_do_not_move_the_pickup_deadl
     suspended = run(ordered, amparo("A-9", "2026-04-12"), suspension("A-9", "2026-04-15"),
                     ruling("denied", "A-9", "2026-06-04"), now=LATER)
     [lifted] = decide_timer(suspended, ClockKind.AMPARO_APPEAL_PERIOD, at("2026-06-19")).events
-    assert lifted.payload["pickup_deadline_on"] == "2026-08-19"
+    assert lifted.payload["pickup_deadline_on"] == "2026-08-18"
+    on_day_one = run(ordered, amparo("A-9", "2026-04-12"), suspension("A-9", "2026-04-21"),
+                     ruling("denied", "A-9", "2026-06-04"), now=LATER)
+    [lifted] = decide_timer(on_day_one, ClockKind.AMPARO_APPEAL_PERIOD, at("2026-06-19")).events
+    assert lifted.payload["pickup_deadline_on"] == "2026-08-18"
 
 
 def test_the_pickup_window_resumes_only_when_the_last_suspension_is_lifted() -> None:
