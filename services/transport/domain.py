@@ -139,7 +139,7 @@ def admissible(case: CaseState, case_id: str, on: date, routes: RouteTable) -> A
         raise refuse(rules.UNKNOWN_CASE, f"transport has heard nothing of case {case_id}",
                      (case_id,))
     _require_unbooked(case)
-    rules.require_eligible(case.case_id, case.facts, on)
+    rules.require_eligible(case.case_id, case.facts, case.judged_on(on))
     return destination(case, routes)
 
 
@@ -380,9 +380,8 @@ def _after_the_handover(case: CaseState, item: facts.Input) -> bool:
     once it knows of the handover, refuses such acts). An act of the handover's own legal date
     (most are dated by day) counts as before it. A US act, such as a withdrawn assurance,
     still takes the person off until departure: nobody leaves without clearance."""
-    custody = None if case.booking is None else case.booking.custody
-    return (custody is not None and item.source_event_type.startswith("judicial.")
-            and legal_date(item.occurred_at) > legal_date(custody.transferred_at))
+    return (case.custody_on is not None and item.source_event_type.startswith("judicial.")
+            and legal_date(item.occurred_at) > case.custody_on)
 
 
 def _automatic_removal(case: CaseState, flight: FlightState | None,

@@ -170,6 +170,10 @@ class CaseView(ResponseBody):
     facts: Facts
     current_flight: BookingView | None
     removals: list[RemovalView]
+    us_custody: CustodyView | None = Field(
+        default=None, description="the US Marshals' custody once Mexico handed the person "
+        "over; kept if they come off that flight (a cancellation, a withdrawn assurance), and "
+        "carried to their next booking")
 
 
 class CaseSummary(ResponseBody):

@@ -101,6 +101,10 @@ class CaseState:
     eligible_since: datetime | None = None
     booking: Booking | None = None
     removals: tuple[Removal, ...] = ()
+    # The US Marshals' custody, kept apart from the booking: Mexico's handover is not undone
+    # when the person comes off that flight (a cancellation, a withdrawn assurance); a later
+    # booking carries it.
+    custody: Custody | None = None
 
     @property
     def exists(self) -> bool:
@@ -114,8 +118,7 @@ class CaseState:
     @property
     def custody_on(self) -> date | None:
         """The legal date the US Marshals took custody, if they have."""
-        custody = None if self.booking is None else self.booking.custody
-        return None if custody is None else legal_date(custody.transferred_at)
+        return None if self.custody is None else legal_date(self.custody.transferred_at)
 
     def judged_on(self, today: date) -> date:
         """The legal date Mexico's rules are judged on: today, or for a person already in the
@@ -218,13 +221,14 @@ def _apply_movement(state: CaseState, e: ev.TransportEvent) -> CaseState:
                            eligible_since=None)
         case ev.ManifestAssigned():
             return replace(state, booking=Booking(e.flight_id, e.destination_airport,
-                                                  e.destination_district, e.assigned_at))
+                                                  e.destination_district, e.assigned_at,
+                                                  custody=state.custody))
         case ev.RemovedFromManifest():
             removal = Removal(e.flight_id, e.reason, e.removed_at)
             return replace(state, booking=None, removals=(*state.removals, removal))
         case ev.CustodyTransferred():
-            return _with_booking(state, custody=Custody(e.transferred_at, e.place,
-                                                        e.mexican_officer, e.us_marshal))
+            custody = Custody(e.transferred_at, e.place, e.mexican_officer, e.us_marshal)
+            return replace(_with_booking(state, custody=custody), custody=custody)
         case ev.PersonDeparted():
             return _with_booking(state, departed_at=e.departed_at)
         case ev.PersonLanded():

@@ -9,7 +9,7 @@ from shared.clock import iso_day, iso_instant
 
 from . import rules
 from .routing import RouteTable
-from .state import Booking, CaseState, CaseStatus, FlightState
+from .state import Booking, CaseState, CaseStatus, Custody, FlightState
 
 
 def case_status(state: CaseState, failing: tuple[str, ...]) -> CaseStatus:
@@ -19,17 +19,20 @@ def case_status(state: CaseState, failing: tuple[str, ...]) -> CaseStatus:
     return CaseStatus.NOT_ELIGIBLE if failing else CaseStatus.ELIGIBLE
 
 
+def custody_view(custody: Custody | None) -> dict[str, Any] | None:
+    return None if custody is None else {
+        "transferred_at": iso_instant(custody.transferred_at), "place": custody.place,
+        "mexican_officer": custody.mexican_officer, "us_marshal": custody.us_marshal}
+
+
 def booking_view(booking: Booking | None) -> dict[str, Any] | None:
     if booking is None:
         return None
-    custody = booking.custody
     return {
         "flight_id": booking.flight_id, "destination_airport": booking.destination_airport,
         "destination_district": booking.destination_district,
         "assigned_at": iso_instant(booking.assigned_at),
-        "custody": None if custody is None else {
-            "transferred_at": iso_instant(custody.transferred_at), "place": custody.place,
-            "mexican_officer": custody.mexican_officer, "us_marshal": custody.us_marshal},
+        "custody": custody_view(booking.custody),
         "departed_at": iso_instant(booking.departed_at),
         "landed": None if booking.landed is None else {
             "airport": booking.landed[0], "landed_at": iso_instant(booking.landed[1]),
@@ -73,6 +76,7 @@ def case_view(state: CaseState, routes: RouteTable, today: date) -> dict[str, An
             "pickup_window_expired": facts.pickup_expired,
         },
         "current_flight": booking_view(state.booking),
+        "us_custody": custody_view(state.custody),
         "removals": [{"flight_id": r.flight_id, "reason": r.reason,
                       "removed_at": iso_instant(r.removed_at)} for r in state.removals],
     }

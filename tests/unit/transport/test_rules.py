@@ -579,6 +579,35 @@ def test_the_view_of_a_person_in_us_custody_does_not_list_a_later_expiry() -> No
     assert read_model.clock_deadline(case) is None
 
 
+def test_a_person_in_us_custody_keeps_it_when_their_flight_is_cancelled() -> None:
+    """Handed over on 11 Aug, the window's last day; the expiry dated 12 Aug arrives; then
+    the aircraft fails and the flight is cancelled. The US Marshals still hold the person:
+    the case keeps the custody, is judged on its day (nothing fails), and goes on the next
+    flight with it, which may leave without a second handover."""
+    world, flight_id, deadline = _in_us_custody_on_the_last_day()
+    world.now = DEPARTURE
+    world.note("RWY-1", PickupExpired(deadline), Released(deadline, "pickup_window_expired"))
+    world.cancel(flight_id)
+
+    case = world.case("RWY-1")
+    assert case.booking is None and case.custody_on == TODAY
+    view = case_view(case, world.routes, deadline + timedelta(days=3))
+    assert view["eligibility"]["failing_rules"] == []
+    assert view["us_custody"]["us_marshal"] and view["current_flight"] is None
+    assert read_model.clock_deadline(case) is None
+
+    next_flight = world.schedule(("JFK",))
+    world.assign("RWY-1", next_flight)
+    assert refused_custody(world, "RWY-1", next_flight) == "custody_already_transferred"
+    assert "transport.person_departed" in types(world.depart(next_flight), "RWY-1")
+
+
+def refused_custody(world: World, case_id: str, flight_id: str) -> str:
+    with pytest.raises(Refusal) as refusal:
+        world.custody(case_id, flight_id)
+    return refusal.value.rule
+
+
 def test_an_expiry_still_unbooks_a_person_not_yet_handed_over() -> None:
     world = World()
     deadline = TODAY + timedelta(days=1)
