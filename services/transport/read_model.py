@@ -30,7 +30,7 @@ from . import events as ev
 from . import rules
 from .routing import RouteTable
 from .state import CaseState, CaseStatus, Facts, FlightState
-from .view import case_view, flight_view
+from .view import case_view, custody_view, flight_view
 
 metadata = sa.MetaData()
 
@@ -110,10 +110,11 @@ async def project_case(conn: AsyncConnection, state: CaseState,
         "version": state.version, "view": view,
         "updated_at": now})
     for event in recorded:
-        await _project_manifest(conn, event)
+        await _project_manifest(conn, event, state)
 
 
-async def _project_manifest(conn: AsyncConnection, event: RecordedEvent) -> None:
+async def _project_manifest(conn: AsyncConnection, event: RecordedEvent,
+                            state: CaseState) -> None:
     model = ev.EVENT_MODELS.get(event.event_type)
     if model is None or model not in _MANIFEST_EVENTS:
         return
@@ -122,7 +123,9 @@ async def _project_manifest(conn: AsyncConnection, event: RecordedEvent) -> None
         await upsert(conn, manifest, {"flight_id": e.flight_id, "case_id": e.case_id}, {
             "destination_airport": e.destination_airport,
             "destination_district": e.destination_district, "assigned_at": e.assigned_at,
-            "custody": None, "departed_at": None, "landed_airport": None, "landed_at": None,
+            # a person the US Marshals already hold (off an earlier flight) boards with it
+            "custody": custody_view(state.custody), "departed_at": None,
+            "landed_airport": None, "landed_at": None,
             "removed_at": None, "removal_reason": None, "removal_detail": None})
         return
     assert isinstance(e, ev.RemovedFromManifest | ev.CustodyTransferred | ev.PersonDeparted

@@ -305,8 +305,17 @@ async def test_cancellation_returns_people_to_the_pool_for_another_flight(
         again = await client.post(f"/flights/{replacement}/manifest",
                                   json={"case_id": case_id})
         assert again.status_code == 200, again.text
-    assert (await client.get(f"/cases/{first}")).json()["current_flight"]["flight_id"] == \
-        replacement
+    shown = (await client.get(f"/cases/{first}")).json()
+    assert shown["current_flight"]["flight_id"] == replacement
+    # The US Marshals took `first` before the cancellation: they still hold them, and the
+    # replacement flight carries that custody instead of a second handover.
+    assert shown["us_custody"]["us_marshal"] == "Deputy US Marshal 7"
+    assert shown["current_flight"]["custody"] == shown["us_custody"]
+    manifest = (await client.get(f"/flights/{replacement}")).json()["manifest"]
+    assert {m["case_id"]: m["custody"] is not None for m in manifest} == {first: True,
+                                                                        second: False}
+    again = await client.post(f"/flights/{replacement}/custody", json=custody_body(first))
+    assert refusal(again)["rules"] == ["custody_already_transferred"]
     closed = await client.post(f"/flights/{cancelled}/manifest", json={"case_id": first})
     assert refusal(closed)["rules"] == ["flight_not_open"]
 
