@@ -147,6 +147,13 @@ class OrderSurrender(Command):
         return value
 
 
+class RecordPlacementAtDisposal(Command):
+    placed_on: date = Field(
+        description="the day the person was placed at the US's disposal (the SRE's notice to "
+        "the embassy), after the surrender order; LEI art. 35's 60 days to collect them run "
+        "from the day after")
+
+
 class AgreeTemporarySurrender(Command):
     agreed_on: date
     return_conditions: Text = Field(description="when and how the US returns the person")
@@ -173,6 +180,6 @@ ClerkCommand = (
     OrderProvisionalDetention | ReceiveFormalRequest | HoldHearing | ExtendEvidencePeriod
     | FileObjections | GiveConsent | IssueOpinion | DecideExtradition | FileAmparo
     | GrantAmparoSuspension | RuleOnAmparo | FileAmparoAppeal | DecideAmparoAppeal
-    | OrderSurrender | AgreeTemporarySurrender
+    | OrderSurrender | RecordPlacementAtDisposal | AgreeTemporarySurrender
     | AuthorizeNationalSecurityTransfer | ChangeBasis
 )

@@ -670,13 +670,40 @@ def order_surrender(state: State, c: cmd.OrderSurrender, now: datetime,
     return [*closing, *_lapsed_by(state, c.ordered_on), event(ev.SurrenderOrdered(
         case_id=state.case_id, legal_basis=state.legal_basis,
         requesting_district=state.requesting_district, ordered_on=c.ordered_on, kind=c.kind,
-        pickup_days=policy.surrender_pickup_days, placed_at_disposal_on=placed_on,
+        pickup_days=policy.surrender_pickup_days,
+        placed_at_disposal_on=c.placed_at_disposal_on,
         # LEI art. 35: 60 calendar days from the day after the person is placed at the US's
         # disposal; the last is in time.
         pickup_deadline_on=policy.calendar.closes_on(placed_on, policy.surrender_pickup_days),
         return_obligation=temporary,
         return_conditions=state.temporary_return_conditions if temporary else None,
         granted_charge_ids=state.granted_charge_ids), c.ordered_on)]
+
+
+def record_placement_at_disposal(state: State, c: cmd.RecordPlacementAtDisposal,
+                                 now: datetime, policy: Policy) -> list[NewEvent]:
+    """LEI art. 35: the pickup window counts from the day after the person is placed at the
+    US's disposal. Recorded after the order, the day moves the window's start; holds the
+    window has come out of count only for their days inside the moved window, and one still
+    holding it counts at its end from the window's new first day."""
+    _judicial_step(state, "a placement at the US's disposal")
+    surrender = state.surrender
+    rules.SURRENDER_NOT_ORDERED.require(
+        surrender is not None, "nobody is placed at the US's disposal without a surrender "
+        "order (full or temporary)")
+    assert surrender is not None and state.pickup is not None
+    rules.PLACEMENT_ALREADY_RECORDED.require(
+        surrender.placed_on is None,
+        f"the person was placed at the US's disposal on {surrender.placed_on}")
+    _not_in_future(c.placed_on, now, "placed_on")
+    _not_before(c.placed_on, surrender.ordered_on, "placed_on", "the surrender order")
+    first_day = c.placed_on + timedelta(days=1)
+    held = sum(max((until - max(began, first_day)).days, 0)
+               for began, until in state.pickup_holds)
+    deadline = policy.calendar.closes_on(c.placed_on, state.pickup.days)
+    return [event(ev.PlacedAtDisposal(case_id=state.case_id, placed_on=c.placed_on,
+                                      pickup_deadline_on=deadline + timedelta(days=held)),
+                  c.placed_on)]
 
 
 def _lapsed_by(state: State, day: date) -> list[NewEvent]:
@@ -784,6 +811,7 @@ DECISIONS: dict[type[cmd.Command], Decision] = {
     cmd.FileAmparoAppeal: file_amparo_appeal,
     cmd.DecideAmparoAppeal: decide_amparo_appeal,
     cmd.OrderSurrender: order_surrender,
+    cmd.RecordPlacementAtDisposal: record_placement_at_disposal,
     cmd.AgreeTemporarySurrender: agree_temporary_surrender,
     cmd.AuthorizeNationalSecurityTransfer: authorize_transfer,
     cmd.ChangeBasis: change_basis,

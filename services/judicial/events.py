@@ -369,10 +369,22 @@ class SurrenderOrdered(JudicialEvent):
     return_obligation: bool
     return_conditions: str | None = None
     granted_charge_ids: tuple[str, ...]
-    # Absent from events recorded before it existed: the window ran from the order's date.
     placed_at_disposal_on: date | None = Field(
-        default=None, description="the day the person was placed at the US's disposal; the "
-        "pickup window counts from the day after (null: the order's date)")
+        default=None, description="the day the person was placed at the US's disposal, given "
+        "with the order; the pickup window counts from the day after. Null: not given (and "
+        "absent from orders recorded before it existed): the window counts from the order's "
+        "date until judicial.placed_at_disposal records a later day")
+
+
+class PlacedAtDisposal(JudicialEvent):
+    """The person was placed at the US's disposal after the surrender order: the pickup
+    window now counts from the day after, to the deadline given (moved by any days an amparo
+    has held it since)."""
+
+    EVENT_TYPE = "judicial.placed_at_disposal"
+    LEGAL_TIME = doc("placed_on")
+    placed_on: date
+    pickup_deadline_on: date
 
 
 class SurrenderDeferred(JudicialEvent):
@@ -451,7 +463,8 @@ EVENT_MODELS: dict[str, type[JudicialEvent]] = {
         SreExtraditionGranted, SreExtraditionRefused, AmparoFiled, AmparoSuspensionGranted,
         AmparoDenied, AmparoSuspensionLifted, AmparoSuspensionReinstated, AmparoGranted,
         AmparoAppealFiled,
-        AmparoAppealDecided,        AmparoWindowClosed, SurrenderOrdered, SurrenderDeferred,
+        AmparoAppealDecided,        AmparoWindowClosed, SurrenderOrdered, PlacedAtDisposal,
+        SurrenderDeferred,
         TemporarySurrenderAgreed, PickupWindowExpired, ProvisionalDetentionLapsed,
         ReleasedFromCustody, NationalSecurityTransferAuthorized, HandedOver, BasisChanged,
         PickupExpiryVoided,

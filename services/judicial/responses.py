@@ -91,6 +91,9 @@ class SurrenderView(ResponseBody):
     pickup_deadline_on: IsoDay | None
     pickup_paused_since: IsoDay | None
     return_conditions: str | None
+    placed_at_disposal_on: IsoDay | None = Field(
+        default=None, description="the day the person was placed at the US's disposal, when "
+        "recorded; null: the pickup window counts from the order's date")
 
 
 class DeferralView(ResponseBody):

@@ -293,6 +293,11 @@ AMPARO_WINDOW_OPEN: Rule[OnDay] = Rule(
 SURRENDER_ALREADY_ORDERED: Rule[OnDay] = Rule(
     "surrender_already_ordered", "surrender is ordered once", f"{LEI} art. 33; {RECORD}",
     Reads.NONE, blocks=lambda s: s.state.surrender is not None)
+PLACEMENT_ALREADY_RECORDED: Rule[Any] = Rule(
+    "placement_already_recorded",
+    "the person is placed at the US's disposal once: the day is given with the surrender "
+    "order or recorded after it, and the pickup window counts from the day after",
+    f"{LEI} art. 35; {RECORD}", Reads.NONE)
 SURRENDER_ALREADY_DEFERRED: Rule[Any] = Rule(
     "surrender_already_deferred", "surrender is deferred once", f"{TREATY} art. 15",
     Reads.NONE)
@@ -344,7 +349,8 @@ RULES = RuleBook("judicial", [
     SUSPENSION_ALREADY_ACTIVE, PICKUP_WINDOW_PASSED, AMPARO_NOT_RULED,
     AMPARO_APPEAL_ALREADY_FILED, AMPARO_APPEAL_PERIOD_PASSED, AMPARO_APPEAL_NOT_FILED,
     AMPARO_APPEAL_ALREADY_DECIDED, *AMPARO_HOLDS,
-    SURRENDER_ALREADY_ORDERED, SURRENDER_ALREADY_DEFERRED, TEMPORARY_SURRENDER_NOT_AGREED,
-    TEMPORARY_SURRENDER_ALREADY_AGREED, TRANSFER_ALREADY_AUTHORIZED,
+    SURRENDER_ALREADY_ORDERED, PLACEMENT_ALREADY_RECORDED, SURRENDER_ALREADY_DEFERRED,
+    TEMPORARY_SURRENDER_NOT_AGREED, TEMPORARY_SURRENDER_ALREADY_AGREED,
+    TRANSFER_ALREADY_AUTHORIZED,
     SURRENDER_NOT_ORDERED, RELEASED_FROM_CUSTODY,
 ], gates=[SURRENDER, SURRENDER_DEFERRAL])

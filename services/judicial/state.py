@@ -129,6 +129,7 @@ class Surrender:
     kind: SurrenderKind
     ordered_on: date
     return_conditions: str | None
+    placed_on: date | None = None  # recorded with the order or after it; None: not yet
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,8 @@ class State:
     # The day an amparo suspension against the surrender's execution paused the pickup
     # window; None while it runs (see `_lift_suspension`).
     pickup_paused_on: date | None = None
+    # The holds the pickup window has come out of: (the day each began, the day it ended).
+    pickup_holds: tuple[tuple[date, date], ...] = ()
     pickup_expired: bool = False
     transfer_authorized_at: datetime | None = None
     released: tuple[date, ReleaseReason] | None = None
@@ -394,12 +397,12 @@ def _apply(state: State, event: ev.JudicialEvent) -> State:
                 notified_on=event.notified_on, appeal_closes_on=event.appeal_period_closes_on,
                 appeal_days=event.appeal_period_days,
                 suspension_active=event.amparo_id in event.active_suspensions),
-                event.pickup_deadline_on)
+                event.pickup_deadline_on, event.ruled_on)
         case ev.AmparoSuspensionLifted():
             lapsed = event.lifted_on if event.cause == "appeal_period_passed" else None
             return _lift_suspension(_with_amparo(state, event.amparo_id,
                                                  suspension_active=False, lapsed_on=lapsed),
-                                    event.pickup_deadline_on)
+                                    event.pickup_deadline_on, event.lifted_on)
         case ev.AmparoSuspensionReinstated():
             moved = _with_amparo(state, event.amparo_id, suspension_active=True, lapsed_on=None)
             if event.pickup_paused:
@@ -424,16 +427,22 @@ def _apply(state: State, event: ev.JudicialEvent) -> State:
                 moved = _with_amparo(moved, event.amparo_id, suspension_active=False)
             if event.pickup_paused:
                 moved = replace(moved, pickup_paused_on=event.decided_on)
-            return _lift_suspension(moved, event.pickup_deadline_on)
+            return _lift_suspension(moved, event.pickup_deadline_on, event.decided_on)
         case ev.AmparoWindowClosed():
             return replace(state, amparo_window_closed=True)
         case ev.SurrenderOrdered():
             return replace(state, surrender=Surrender(event.kind, event.ordered_on,
-                                                      event.return_conditions),
+                                                      event.return_conditions,
+                                                      event.placed_at_disposal_on),
                            pickup=Clock(ClockKind.PICKUP_WINDOW,
                                         event.placed_at_disposal_on or event.ordered_on,
                                         event.pickup_deadline_on, event.pickup_days,
-                                        "calendar"))
+                                        "calendar"), pickup_holds=())
+        case ev.PlacedAtDisposal():
+            assert state.surrender is not None and state.pickup is not None
+            return replace(state, surrender=replace(state.surrender, placed_on=event.placed_on),
+                           pickup=replace(state.pickup, started_on=event.placed_on,
+                                          due_on=event.pickup_deadline_on))
         case ev.SurrenderDeferred():
             return replace(state, deferral=(event.deferred_on, event.reason))
         case ev.TemporarySurrenderAgreed():
@@ -474,17 +483,18 @@ def _reopened(state: State) -> State:
     # new order, with its own pickup window.
     return replace(state, earlier_amparos=(*state.earlier_amparos, *state.amparos), amparos=(),
                    amparo_window=None, amparo_window_closed=False, granted_charge_ids=None,
-                   surrender=None, pickup=None, pickup_paused_on=None)
+                   surrender=None, pickup=None, pickup_paused_on=None, pickup_holds=())
 
 
-def _lift_suspension(state: State, pickup_deadline_on: date | None) -> State:
+def _lift_suspension(state: State, pickup_deadline_on: date | None, on: date) -> State:
     """When nothing holds the surrender's execution any more (no suspension, no grant), a
-    paused pickup window resumes with the deadline the decision computed and recorded (moved
-    by the days it was paused; see domain.resumed_pickup_due_on)."""
+    paused pickup window resumes on `on` with the deadline the decision computed and recorded
+    (moved by the days it was paused; see domain.resumed_pickup_due_on)."""
     if pickup_deadline_on is None or not state.pickup_paused:
         return state
-    assert state.pickup is not None
+    assert state.pickup is not None and state.pickup_paused_on is not None
     return replace(state, pickup_paused_on=None,
+                   pickup_holds=(*state.pickup_holds, (state.pickup_paused_on, on)),
                    pickup=replace(state.pickup, due_on=pickup_deadline_on))
 
 

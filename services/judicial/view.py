@@ -91,6 +91,7 @@ def case_view(state: State, today: date | None = None) -> dict[str, Any]:
             "decided_on": sre.decided_on.isoformat(), "notified_on": sre.notified_on.isoformat()},
         "surrender": None if surrender is None else {
             "kind": surrender.kind.value, "ordered_on": surrender.ordered_on.isoformat(),
+            "placed_at_disposal_on": iso_day(surrender.placed_on),
             "pickup_deadline_on": iso_day(state.pickup.due_on if state.pickup else None),
             "pickup_paused_since": iso_day(state.pickup_paused_on),
             "return_conditions": surrender.return_conditions},

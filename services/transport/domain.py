@@ -461,6 +461,9 @@ def _noted(case: CaseState, item: facts.Input, now: datetime) -> ev.Noted:
             return ev.ReleaseNoted(**base, released_on=fact.released_on, reason=fact.reason)
         case facts.PickupExpired():
             return ev.PickupExpiryNoted(**base, deadline_on=fact.deadline_on)
+        case facts.PlacedAtDisposal():
+            return ev.PlacementNoted(**base, placed_on=fact.placed_on,
+                                     pickup_deadline_on=fact.pickup_deadline_on)
         case facts.BasisChanged():
             return ev.BasisChangeNoted(
                 **base, legal_basis=fact.legal_basis, changed_on=fact.changed_on,

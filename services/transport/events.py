@@ -189,6 +189,13 @@ class PickupExpiryNoted(Noted):
     deadline_on: date
 
 
+class PlacementNoted(Noted):
+    EVENT_TYPE = "transport.placement_noted"
+    placed_on: date = Field(description="judicial's day the person was placed at the US's "
+                                        "disposal")
+    pickup_deadline_on: date = Field(description="the pickup deadline from then on")
+
+
 # --- flight events ---------------------------------------------------------------------------
 
 class Stop(Frozen):
@@ -262,7 +269,8 @@ class FlightCancelled(TransportEvent):
 CASE_EVENTS: tuple[type[TransportEvent], ...] = (
     CaseEligible, CaseIneligible, ManifestAssigned, RemovedFromManifest, CustodyTransferred,
     PersonDeparted, PersonLanded, CaseNoted, SurrenderOrderNoted, TransferAuthorizationNoted,
-    AmparoNoted, ClearanceNoted, ReleaseNoted, PickupExpiryNoted, BasisChangeNoted,
+    AmparoNoted, ClearanceNoted, ReleaseNoted, PickupExpiryNoted, PlacementNoted,
+    BasisChangeNoted,
 )
 FLIGHT_EVENTS: tuple[type[TransportEvent], ...] = (
     FlightScheduled, FlightManifestChanged, FlightDeparted, FlightLanded, FlightDiverted,
@@ -283,6 +291,7 @@ LEGAL_TIMES: dict[str, LegalTime] = {
     ClearanceNoted.EVENT_TYPE: cause(note="assurance's clearance granted or withdrawn"),
     ReleaseNoted.EVENT_TYPE: cause("released_on", note="judicial's release"),
     PickupExpiryNoted.EVENT_TYPE: cause("deadline_on", note="judicial's pickup expiry"),
+    PlacementNoted.EVENT_TYPE: cause("placed_on", note="judicial's placement at disposal"),
     BasisChangeNoted.EVENT_TYPE: cause("changed_on", note="judicial's basis change"),
     CaseEligible.EVENT_TYPE: with_act("the fact noted (or the removal) that made it eligible"),
     CaseIneligible.EVENT_TYPE: with_act("the fact noted that made it ineligible"),

@@ -81,6 +81,14 @@ class PickupExpired:
 
 
 @dataclass(frozen=True)
+class PlacedAtDisposal:
+    """Placed at the US's disposal after the order: the pickup window's deadline moves."""
+
+    placed_on: date
+    pickup_deadline_on: date
+
+
+@dataclass(frozen=True)
 class BasisChanged:
     """A treaty case overtaken by a national-security transfer: the suspensions that were in
     force no longer hold the person (judicial records them as overtaken)."""
@@ -92,7 +100,7 @@ class BasisChanged:
 
 Fact = (PersonKnown | SurrenderOrdered | TransferAuthorized | SuspensionGranted | AmparoDenied
         | AmparoGranted | ClearanceGranted | ClearanceWithdrawn | Released | PickupExpired
-        | BasisChanged)
+        | PlacedAtDisposal | BasisChanged)
 
 
 @dataclass(frozen=True)

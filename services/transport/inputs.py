@@ -29,6 +29,7 @@ from .facts import (
     Input,
     PersonKnown,
     PickupExpired,
+    PlacedAtDisposal,
     Released,
     SurrenderOrdered,
     SuspensionGranted,
@@ -91,6 +92,11 @@ class PickupExpiredView(CaseEvent):
     deadline_on: date
 
 
+class PlacedAtDisposalView(CaseEvent):
+    placed_on: date
+    pickup_deadline_on: date
+
+
 class BasisChangedView(CaseEvent):
     to_basis: str
     changed_on: date
@@ -142,6 +148,8 @@ readers.add("judicial.released_from_custody", (1,), _reader(
     ReleasedView, lambda v: Released(v.released_on, v.reason)))
 readers.add("judicial.pickup_window_expired", (1,), _reader(
     PickupExpiredView, lambda v: PickupExpired(v.deadline_on)))
+readers.add("judicial.placed_at_disposal", (1,), _reader(
+    PlacedAtDisposalView, lambda v: PlacedAtDisposal(v.placed_on, v.pickup_deadline_on)))
 readers.add("judicial.basis_changed", (1,), _reader(BasisChangedView, lambda v: BasisChanged(
     v.to_basis, v.changed_on, v.overtaken_suspensions)))
 readers.add("assurance.death_penalty_clearance_granted", (1,), _reader(

@@ -204,6 +204,8 @@ def _apply_case(state: CaseState, e: ev.TransportEvent) -> CaseState:
             return _facts(state, released=(e.released_on, e.reason))
         case ev.PickupExpiryNoted():
             return _facts(state, pickup_expired=True, pickup_expired_on=e.deadline_on)
+        case ev.PlacementNoted():
+            return _facts(state, pickup_deadline_on=e.pickup_deadline_on)
         case ev.BasisChangeNoted():
             return _facts(state, legal_basis=e.legal_basis,
                           suspensions=tuple(sorted(e.active_suspensions)))

@@ -27,7 +27,7 @@ from .support import at
 AMEND = "amend"  # intake's charge amendment (a fact, not a clerk's command)
 COMMANDS = ("provisional", "formal", "hearing", "extend", "objections", "consent", "opinion",
             "sre", "amparo", "suspension", "ruling", "appeal", "appeal_ruling", "surrender",
-            "temporary", "ns")
+            "placement", "temporary", "ns")
 # The step a case on the ordinary path would see next, so that sequences get deep.
 NEXT_STEP = {
     Status.OPENED: "formal", Status.PROVISIONAL_DETENTION: "formal",
@@ -91,9 +91,11 @@ def build(name: str, back: int, choice: int, now: datetime) -> cmd.ClerkCommand:
             outcome="granted" if choice % 3 == 0 else "denied"),
         "surrender": lambda: cmd.OrderSurrender(
             ordered_on=day, kind=kind, reason="Mexican trial",
-            # placed at the US's disposal on the order's day or up to 3 days after it
-            placed_at_disposal_on=None if kind == "deferred"
-            else day + timedelta(days=min(choice % 4, back))),
+            # some orders give the day the person was placed at the US's disposal (the
+            # order's or the next); the others may record it later ("placement")
+            placed_at_disposal_on=day + timedelta(days=min(choice % 3, back))
+            if kind != "deferred" and choice % 4 == 1 else None),
+        "placement": lambda: cmd.RecordPlacementAtDisposal(placed_on=day),
         "temporary": lambda: cmd.AgreeTemporarySurrender(agreed_on=day,
                                                          return_conditions="after trial"),
         "ns": lambda: cmd.AuthorizeNationalSecurityTransfer(
@@ -307,7 +309,7 @@ def test_a_rejected_command_leaves_the_case_unchanged(basis: str, steps: list[Ac
 # deciding again and a new order. Choices 1, 3, 5, 7 name suit A-1; 3 rules it granted.
 ORDERED = [("next", 0, 1)] * 4 + [("advance", 50, 0), ("tick", 0, 0), ("surrender", 0, 0)]
 _after_order = st.tuples(st.sampled_from(["suit", "appealed", "advance", "tick", "sre",
-                                          "surrender"]),
+                                          "surrender", "placement"]),
                          st.integers(0, 3), st.sampled_from([1, 3, 5, 7]))
 
 

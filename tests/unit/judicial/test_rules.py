@@ -128,6 +128,39 @@ def test_a_placement_at_disposal_before_the_order_or_in_the_future_is_refused() 
                                            "placed_at_disposal_on": "2026-03-25"})
 
 
+def test_a_placement_recorded_after_the_order_moves_the_pickup_window() -> None:
+    """Ordered 25 Mar (the window would close from 25 May); the SRE's notice placing the person
+    at the US's disposal went on 6 Apr, recorded later: the window closes from 6 Jun."""
+    closed = fire(granted_treaty_case(), ClockKind.AMPARO_WINDOW, WINDOW_CLOSED)
+    ordered = run(closed, surrender("2026-03-25"))
+    assert case_view(ordered)["surrender"]["placed_at_disposal_on"] is None
+    placed = run(ordered, cmd.RecordPlacementAtDisposal(placed_on=d("2026-04-06")))
+    assert placed.pickup is not None
+    assert (placed.pickup.started_on, placed.pickup.due_on) == (d("2026-04-06"), d("2026-06-06"))
+    shown = case_view(placed)["surrender"]
+    assert (shown["placed_at_disposal_on"], shown["pickup_deadline_on"]) == ("2026-04-06",
+                                                                               "2026-06-06")
+
+
+def test_a_placement_needs_an_order_and_is_recorded_once() -> None:
+    closed = fire(granted_treaty_case(), ClockKind.AMPARO_WINDOW, WINDOW_CLOSED)
+
+    def placement(on: str) -> cmd.RecordPlacementAtDisposal:
+        return cmd.RecordPlacementAtDisposal(placed_on=d(on))
+
+    assert rule_of(closed, placement("2026-04-06")) == "surrender_not_ordered"
+    deferred = run(closed, surrender("2026-03-25", "deferred", "a Mexican trial"))
+    assert rule_of(deferred, placement("2026-04-06")) == "surrender_not_ordered"
+    ordered = run(closed, surrender("2026-03-25"))
+    assert rule_of(ordered, placement("2026-03-24")) == "date_out_of_order"
+    assert rule_of(ordered, placement("2026-06-02")) == "date_in_future"
+    placed = run(ordered, placement("2026-04-06"))
+    assert rule_of(placed, placement("2026-04-07")) == "placement_already_recorded"
+    given = run(closed, cmd.OrderSurrender.model_validate(
+        {"ordered_on": "2026-03-25", "placed_at_disposal_on": "2026-03-25"}))
+    assert rule_of(given, placement("2026-04-06")) == "placement_already_recorded"
+
+
 def test_an_order_recorded_before_placement_existed_runs_its_window_from_the_order() -> None:
     """Events recorded before `placed_at_disposal_on` existed lack it: they still read."""
     closed = fire(granted_treaty_case(), ClockKind.AMPARO_WINDOW, WINDOW_CLOSED)

@@ -6,7 +6,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from services.judicial import events as judicial
-from services.transport.facts import AmparoDenied, AmparoGranted, SuspensionGranted
+from services.transport.facts import (
+    AmparoDenied,
+    AmparoGranted,
+    PlacedAtDisposal,
+    SuspensionGranted,
+)
 from services.transport.inputs import readers
 from tests.support.service_app import off_kafka
 
@@ -44,3 +49,9 @@ def test_an_appeal_decision_reads_as_the_ruling_that_now_stands() -> None:
 
     assert read(decided("denied")) == AmparoDenied("X-1", (), date(2026, 6, 29))
     assert read(decided("granted")) == AmparoGranted("X-1", date(2026, 5, 20))
+
+
+def test_a_placement_after_the_order_moves_the_pickup_deadline() -> None:
+    placed = judicial.PlacedAtDisposal(case_id="RWY-1", placed_on=date(2026, 4, 6),
+                                       pickup_deadline_on=date(2026, 6, 6))
+    assert read(placed) == PlacedAtDisposal(date(2026, 4, 6), date(2026, 6, 6))

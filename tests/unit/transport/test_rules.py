@@ -19,6 +19,7 @@ from services.transport.facts import (
     Input,
     PersonKnown,
     PickupExpired,
+    PlacedAtDisposal,
     Released,
     SuspensionGranted,
     TransferAuthorized,
@@ -533,6 +534,20 @@ def test_a_suspension_lifted_with_a_moved_pickup_deadline_keeps_the_person_eligi
     case = world.case("RWY-1")
     assert case.facts.pickup_deadline_on == TODAY + timedelta(days=9)
     assert rules.failing_rules(case.facts, TODAY) == ()
+
+
+def test_a_placement_recorded_after_the_order_reopens_the_pickup_window() -> None:
+    """The window counted from the order ran out today; judicial then records that the person
+    was placed at the US's disposal later, so the window runs 30 more days: eligible again."""
+    world = World()
+    world.eligible("RWY-1", deadline=TODAY)
+    assert rules.failing_ids(world.case("RWY-1").facts, TODAY) == ("pickup_window_expired",)
+    outcome = world.note("RWY-1", PlacedAtDisposal(TODAY - timedelta(days=30),
+                                                   TODAY + timedelta(days=30)))
+    assert types(outcome, "RWY-1")[0] == "transport.placement_noted"
+    facts = world.case("RWY-1").facts
+    assert facts.pickup_deadline_on == TODAY + timedelta(days=30)
+    assert rules.failing_ids(facts, TODAY) == ()
 
 
 def _in_us_custody_on_the_last_day() -> tuple[World, str, date]:
