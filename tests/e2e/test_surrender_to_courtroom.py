@@ -242,6 +242,27 @@ async def test_a_grant_against_the_order_holds_the_person_until_reversed_on_appe
     assert freed["facts"]["surrender"]["pickup_deadline_on"] == moved
 
 
+async def test_a_placement_recorded_after_the_order_moves_transports_pickup_deadline(
+    api: Api, stack: Stack
+) -> None:
+    """Ordered two days ago; the person was placed at the US's disposal yesterday, recorded
+    now: judicial's window counts from today, and transport's deadline follows it."""
+    day = legal_date(datetime.now(UTC))
+    two_days_ago, yesterday = str(day - timedelta(days=2)), str(day - timedelta(days=1))
+    case_id = await sre_granted(api, day, given="Placed", family="Later On")
+    await api.post("judicial", f"/cases/{case_id}/surrender-order",
+                   {"ordered_on": two_days_ago, "kind": "full"})
+    await api.post("judicial", f"/cases/{case_id}/placement-at-disposal",
+                   {"placed_on": yesterday})
+    moved = str(day + timedelta(days=60))  # 60 days from today; closed from the day after
+    judicial = await api.get("judicial", f"/cases/{case_id}")
+    assert judicial is not None
+    assert judicial["surrender"]["pickup_deadline_on"] == moved
+    await api.wait("transport", f"/cases/{case_id}",
+                   lambda c: (c["facts"]["surrender"] or {}).get("pickup_deadline_on") == moved,
+                   "transport's deadline moved by the placement")
+
+
 async def test_a_cancelled_flight_returns_its_people_who_can_fly_later(
     api: Api, stack: Stack
 ) -> None:

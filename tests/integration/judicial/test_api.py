@@ -206,6 +206,33 @@ async def test_the_pickup_window_counts_from_a_later_placement_at_the_us_disposa
         ("pickup_window", "2026-04-02", "2026-06-02")]
 
 
+async def test_a_placement_recorded_after_the_order_moves_the_pickup_timer(
+    client: httpx.AsyncClient, runtime: ServiceRuntime, clock: ManualClock,
+) -> None:
+    """Ordered 27 Mar with no placement (the window would close from 27 May); the person is
+    placed at the US's disposal on 2 Apr and the clerk records it: the timer now fires on 2
+    Jun, not on 27 May. A second placement is a 409."""
+    case_id = await open_case(runtime)
+    await walk_to_grant(client, clock, case_id)
+    clock.set(datetime(2026, 4, 2, 12, tzinfo=LEGAL))
+    assert await run_due_timers(runtime) == 1  # the amparo window, closed since 27 Mar
+    await post(client, case_id, "surrender-order", {"ordered_on": "2026-03-27"})
+    await post(client, case_id, "placement-at-disposal", {"placed_on": "2026-04-02"})
+    assert await rejected(client, case_id, "placement-at-disposal",
+                          {"placed_on": "2026-04-02"}) == "placement_already_recorded"
+    shown = (await client.get(f"/cases/{case_id}")).json()
+    assert (shown["surrender"]["placed_at_disposal_on"],
+            shown["surrender"]["pickup_deadline_on"]) == ("2026-04-02", "2026-06-02")
+
+    clock.set(datetime(2026, 5, 27, 12, tzinfo=LEGAL))
+    assert await run_due_timers(runtime) == 0
+    clock.set(datetime(2026, 6, 2, tzinfo=LEGAL))
+    assert await run_due_timers(runtime) == 1
+    assert [t for t, _ in await stored(runtime, case_id)][-3:] == [
+        "judicial.placed_at_disposal", "judicial.pickup_window_expired",
+        "judicial.released_from_custody"]
+
+
 async def test_sre_before_the_opinion_is_a_409_and_writes_nothing(
     client: httpx.AsyncClient, runtime: ServiceRuntime, clock: ManualClock,
 ) -> None:
