@@ -92,8 +92,16 @@ def _evidence(rule: str, events: Sequence[RecordedEvent],
         return _suspension_evidence(events, state)
     if rule == rules.PICKUP_WINDOW_EXPIRED.id:
         return (last_of(events, ev.PickupExpiryNoted.EVENT_TYPE)[-1:]
-                or last_of(events, ev.SurrenderOrderNoted.EVENT_TYPE)[-1:])
+                or _deadline_setters(events)[-1:])
     return last_of(events, ev.ReleaseNoted.EVENT_TYPE)
+
+
+def _deadline_setters(events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
+    """The noted facts that set the pickup deadline: the order, a placement at the US's
+    disposal after it, and an amparo ruling that moved it (an order held, then freed)."""
+    return [e for e in last_of(events, ev.SurrenderOrderNoted.EVENT_TYPE,
+                               ev.PlacementNoted.EVENT_TYPE, ev.AmparoNoted.EVENT_TYPE)
+            if e.event_type != ev.AmparoNoted.EVENT_TYPE or e.payload.get("pickup_deadline_on")]
 
 
 # How transport notes each event that satisfies an eligibility rule (the rule's satisfied_by).
@@ -117,7 +125,8 @@ def _missing(rule: str, state: CaseState) -> tuple[str, ...]:
                      f"(from {source})" for amparo in facts.suspensions)
     if rule == rules.PICKUP_WINDOW_EXPIRED.id:
         later = () if facts.pickup_expired else (
-            "transport.surrender_order_noted with a later pickup_deadline_on",)
+            "transport.surrender_order_noted, placement_noted or amparo_noted with a later "
+            "pickup_deadline_on",)
         return (*later, "transport.transfer_authorization_noted (a national-security "
                         "transfer has no pickup window)")
     return _satisfied_by(rules.RULES[rule])  # none for a release: it is final
@@ -136,15 +145,17 @@ def blockers(events: Sequence[RecordedEvent]) -> list[Blocker]:
     """One Blocker per eligibility rule failing on the case stream's facts, the pickup window
     read on the day of the last event given (see `_today`). With no events transport has
     heard nothing: the rules failing on no facts are named. Once the person has departed,
-    eligibility holds nobody back any more."""
+    eligibility holds nobody back any more; a person the US Marshals hold is judged on the
+    handover's day, as the service judges them."""
     state = fold(events)
     if state.booking is not None and state.booking.departed_at is not None:
         return []
     today = _today(events)
+    judged = None if today is None else state.judged_on(today)
     return [Blocker(rule, _detail(rule, state, today),
                     evidence=tuple(cite(e) for e in _evidence(rule, events, state)),
                     missing=_missing(rule, state))
-            for rule in rules.failing_ids(state.facts, today)]
+            for rule in rules.failing_ids(state.facts, judged)]
 
 
 AUDIT = CaseAudit(view=view, blockers=blockers)

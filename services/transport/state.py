@@ -230,7 +230,10 @@ def _apply_movement(state: CaseState, e: ev.TransportEvent) -> CaseState:
             return replace(state, booking=None, removals=(*state.removals, removal))
         case ev.CustodyTransferred():
             custody = Custody(e.transferred_at, e.place, e.mexican_officer, e.us_marshal)
-            return replace(_with_booking(state, custody=custody), custody=custody)
+            # The first handover is Mexico's (streams recorded before custody outlived the
+            # booking may hold a second one, on a later flight).
+            return replace(_with_booking(state, custody=custody),
+                           custody=state.custody or custody)
         case ev.PersonDeparted():
             return _with_booking(state, departed_at=e.departed_at)
         case ev.PersonLanded():

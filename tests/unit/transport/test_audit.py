@@ -14,6 +14,8 @@ from services.transport.facts import (
     ClearanceWithdrawn,
     Fact,
     PersonKnown,
+    PickupExpired,
+    PlacedAtDisposal,
     SuspensionGranted,
     TransferAuthorized,
 )
@@ -33,10 +35,10 @@ class Log:
     events: list[RecordedEvent] = field(default_factory=list)
 
     def note(self, *facts: Fact, at: datetime = NOW) -> list[RecordedEvent]:
-        added = [self._record(self.world.note(CASE, fact), at) for fact in facts]
+        added = [self.record(self.world.note(CASE, fact), at) for fact in facts]
         return [e for batch in added for e in batch]
 
-    def _record(self, outcome: Outcome, at: datetime) -> list[RecordedEvent]:
+    def record(self, outcome: Outcome, at: datetime) -> list[RecordedEvent]:
         batch = [RecordedEvent(
             event_id=e.event_id, stream_id=CASE, stream_type=CASE_STREAM,
             version=len(self.events) + i + 1, event_type=e.event_type,
@@ -124,6 +126,37 @@ def test_the_pickup_window_is_read_on_the_day_of_the_last_event() -> None:
     view = audit.view(log.events)
     assert view["status"] == "not_eligible"
     assert view["eligibility"]["failing_rules"] == ["pickup_window_expired"]
+
+
+def test_a_placement_after_the_order_is_cited_for_the_deadline_it_set() -> None:
+    log = Log()
+    log.note(PersonKnown("Ana", "treaty", "EDNY"), surrender(deadline=TODAY), cleared())
+    placed = log.note(PlacedAtDisposal(TODAY - timedelta(days=58), TODAY + timedelta(days=2)))
+    assert audit.blockers(log.events) == []
+    log.note(PersonKnown("Ana María", None, None), at=NOW + timedelta(days=2))
+    [held] = audit.blockers(log.events)
+    assert held.rule == "pickup_window_expired"
+    [noted] = [e for e in placed if e.event_type == "transport.placement_noted"]
+    assert held.evidence == (f"transport.placement_noted {noted.event_id} (v{noted.version})",)
+
+
+def test_a_person_in_us_custody_off_a_cancelled_flight_is_blocked_by_nothing() -> None:
+    """Handed over on the window's last day, then the flight was cancelled: the audit judges
+    the person on the handover's day, as the service does, so an expiry noted later and
+    the days since block nothing."""
+    log = Log()
+    deadline = TODAY + timedelta(days=1)
+    log.note(PersonKnown("Ana", "treaty", "EDNY"), surrender(deadline=deadline), cleared())
+    flight_id = log.world.schedule(("JFK",))
+    for outcome in (log.world.assign(CASE, flight_id), log.world.custody(CASE, flight_id),
+                    log.world.cancel(flight_id)):
+        log.record(outcome, NOW)
+    log.note(PickupExpired(deadline), at=NOW + timedelta(days=3))
+
+    assert audit.blockers(log.events) == []
+    view = audit.view(log.events)
+    assert view["eligibility"]["failing_rules"] == []
+    assert view["us_custody"] is not None and view["current_flight"] is None
 
 
 def test_a_case_transport_never_heard_of_lacks_an_order_and_a_clearance() -> None:

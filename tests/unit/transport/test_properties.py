@@ -14,13 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from services.transport import domain, facts, planning, rules
 from services.transport.planning import AircraftOffer, TransferRequest
 from services.transport.state import FlightStatus
 from shared.errors import InvalidRequest, NotFound, RuleViolation
+from shared.legaltime import legal_date
 
 from .helpers import DEPARTURE, NOW, TODAY, World, handoff
 
@@ -42,6 +43,14 @@ class Truth:
     cleared: bool = False
     released: bool = False
     expired: bool = False
+    custody_on: date | None = None  # the first handover to the US Marshals, once recorded
+
+    def judged(self, day: date) -> date:
+        """A person the US Marshals hold is judged on the handover's day, however late."""
+        return day if self.custody_on is None else min(day, self.custody_on)
+
+    def handed_over(self, on: date) -> None:
+        self.custody_on = self.custody_on or on
 
     def learn(self, fact: facts.Fact) -> None:
         match fact:
@@ -63,6 +72,8 @@ class Truth:
                 self.released = True
             case facts.PickupExpired():
                 self.expired = True
+            case facts.PlacedAtDisposal():
+                self.deadline = fact.pickup_deadline_on
 
     def failing(self, today: date | None) -> set[str]:
         ordered = self.kind in COUNTING and not self.annulled
@@ -97,9 +108,10 @@ def fact_for(case_id: str, which: int, choice: int) -> facts.Fact:
         facts.ClearanceWithdrawn("capital_charge_identified", ("c1",)),
         facts.Released(TODAY, "extradition_refused"),
         facts.PickupExpired(TODAY),
+        facts.PlacedAtDisposal(TODAY - timedelta(5), TODAY + timedelta(days=choice % 40 - 4)),
     ]
     # Make the facts that lead to eligibility (and to removal) the common ones.
-    weights = (0, 1, 1, 1, 1, 2, 3, 4, 4, 5, 6, 6, 6, 6, 7, 8, 9)
+    weights = (0, 1, 1, 1, 1, 2, 3, 4, 4, 5, 6, 6, 6, 6, 7, 8, 9, 10)
     return candidates[weights[which % len(weights)]]
 
 
@@ -129,7 +141,7 @@ class Run:
         """For an assignment, mostly someone free to fly; otherwise anyone."""
         today = self.boarding_day()
         free = [c for c in CASE_IDS if kind == "assign" and self.world.case(c).booking is None
-                and not self.truth[c].failing(today)]
+                and not self.truth[c].failing(self.truth[c].judged(today))]
         pool = free if free and choice % 4 else list(CASE_IDS)
         return pool[index % len(pool)]
 
@@ -160,9 +172,10 @@ class Run:
             [case_id] = refusal.case_ids
             # A custody handoff is judged on its own legal date; a place on a flight on the
             # boarding day.
+            truth = self.truth[case_id]
             day = self.world.now.date() if kind in ("custody", "depart") \
-                else self.boarding_day()
-            assert set(refusal.rules) == self.truth[case_id].failing(day)
+                else truth.judged(self.boarding_day())
+            assert set(refusal.rules) == truth.failing(day)
 
     def _do(self, kind: str, a: int, b: int, c: int) -> None:
         world = self.world
@@ -190,9 +203,11 @@ class Run:
         own_flight = booking.flight_id if booking is not None and c % 2 else flight_id
         if kind == "assign":
             world.assign(case_id, flight_id)
-            assert not self.truth[case_id].failing(self.boarding_day())
+            truth = self.truth[case_id]
+            assert not truth.failing(truth.judged(self.boarding_day()))
         elif kind == "custody":
             world.custody(case_id, own_flight)
+            self.truth[case_id].handed_over(legal_date(world.now))
         elif kind == "depart":
             if c % 4:
                 self._hand_over_everyone(flight_id)
@@ -218,6 +233,7 @@ class Run:
                 self.world.apply(domain.record_custody(
                     case, self.world.flights[flight_id], handoff(self.world.now),
                     self.world.now))
+                self.truth[case_id].handed_over(legal_date(self.world.now))
 
     def _plan(self, a: int, b: int, c: int) -> None:
         chosen = tuple(cid for bit, cid in enumerate(CASE_IDS) if a >> bit & 1) or CASE_IDS
@@ -227,11 +243,11 @@ class Run:
                                       self.world.routes, self.world.new_flight_id)
         self.world.apply(plan.outcome)
         for result in plan.results:
+            truth = self.truth[result.case_id]
             if result.outcome == "assigned":
-                assert not self.truth[result.case_id].failing(self.boarding_day())
+                assert not truth.failing(truth.judged(self.boarding_day()))
             if result.outcome == "not_eligible" and result.rules[0] in rules.ELIGIBILITY_RULES:
-                assert set(result.rules) == self.truth[result.case_id].failing(
-                    self.boarding_day())
+                assert set(result.rules) == truth.failing(truth.judged(self.boarding_day()))
 
     def check_invariants(self) -> None:
         world = self.world
@@ -253,8 +269,17 @@ class Run:
                 assert seats_of.get(case_id) == [case.booking.flight_id]
 
 
+# Handed over on the pickup window's last day, the flight cancelled, re-booked the next day:
+# the US Marshals still hold the person, judged on the handover's day.
+REBOOKED_IN_CUSTODY = [("fact", 0, 0, 0), ("fact", 0, 1, 6), ("fact", 0, 10, 1),
+                       ("schedule", 0, 0, 1), ("assign", 0, 0, 1), ("custody", 0, 0, 1),
+                       ("cancel", 0, 0, 1), ("advance", 1, 0, 0), ("schedule", 0, 0, 1),
+                       ("assign", 0, 1, 1)]
+
+
 @settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(steps, min_size=1, max_size=60))
+@example(REBOOKED_IN_CUSTODY)
 def test_no_sequence_breaks_the_manifest_rules(sequence: list[Step]) -> None:
     run = Run()
     for step in sequence:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -27,7 +28,7 @@ from services.transport.facts import (
 from services.transport.planning import AircraftOffer, TransferRequest, Traveller, pack
 from services.transport.routing import Airport, RouteTable
 from services.transport.rules import Refusal
-from services.transport.state import CaseStatus, FlightStatus
+from services.transport.state import CaseState, CaseStatus, FlightStatus, apply_case
 from services.transport.view import case_view
 from shared.errors import InvalidRequest
 
@@ -621,6 +622,27 @@ def refused_custody(world: World, case_id: str, flight_id: str) -> str:
     with pytest.raises(Refusal) as refusal:
         world.custody(case_id, flight_id)
     return refusal.value.rule
+
+
+def test_a_stream_with_two_handovers_keeps_the_first_as_mexicos() -> None:
+    """Streams recorded before custody outlived the booking could hand a person over again on
+    a later flight; the handover judicial recorded, and the rules read, is the first."""
+    def handed(flight_id: str, at: datetime) -> list[tuple[str, dict[str, Any]]]:
+        return [("transport.manifest_assigned", {
+                    "case_id": "RWY-1", "flight_id": flight_id, "destination_airport": "JFK",
+                    "destination_district": "EDNY", "assigned_at": at.isoformat()}),
+                ("transport.custody_transferred", {
+                    "case_id": "RWY-1", "flight_id": flight_id, "transferred_at": at.isoformat(),
+                    "place": "AIFA", "mexican_officer": "FGR 1", "us_marshal": "USMS 2"})]
+    removed = ("transport.removed_from_manifest", {
+        "case_id": "RWY-1", "flight_id": "F-1", "reason": "flight_cancelled", "detail": "",
+        "removed_at": NOW.isoformat()})
+    case = CaseState()
+    for event_type, body in [*handed("F-1", NOW), removed,
+                             *handed("F-2", NOW + timedelta(days=2))]:
+        case = apply_case(case, event_type, body)
+    assert case.custody_on == TODAY
+    assert case.booking is not None and case.booking.flight_id == "F-2"
 
 
 def test_an_expiry_still_unbooks_a_person_not_yet_handed_over() -> None:
