@@ -568,11 +568,15 @@ def file_amparo_appeal(state: State, c: cmd.FileAmparoAppeal, now: datetime,
                                         filed_on=c.filed_on, appellant=c.appellant), c.filed_on)]
     if amparo.lapsed_on is None or amparo.suspension_active:
         return filed
-    # Filed in time, entered after the scheduler ended the suspension: it never ended.
+    # Filed in time, entered after the scheduler ended the suspension: it never ended. It
+    # holds the pickup window again from the day it was lifted: a running window pauses, and
+    # one another suspension paused since then is held from that earlier day.
+    held_since_later = (state.pickup_paused and state.pickup_paused_on is not None
+                        and state.pickup_paused_on > amparo.lapsed_on)
     return [*filed, event(ev.AmparoSuspensionReinstated(
         case_id=state.case_id, amparo_id=c.amparo_id, appeal_filed_on=c.filed_on,
         lifted_on=amparo.lapsed_on, active_suspensions=(*state.active_suspensions, c.amparo_id),
-        pickup_paused=state.pickup_running), c.filed_on)]
+        pickup_paused=state.pickup_running or held_since_later), c.filed_on)]
 
 
 def decide_amparo_appeal(state: State, c: cmd.DecideAmparoAppeal, now: datetime,

@@ -249,7 +249,8 @@ class AmparoSuspensionLifted(JudicialEvent):
 class AmparoSuspensionReinstated(JudicialEvent):
     """An appeal filed in time but entered after the scheduler recorded the appeal period's
     end: the denial was never final, so the suspension it lifted holds again (it held all
-    along in law), and a pickup window that resumed pauses again from that day."""
+    along in law), and the pickup window is held again from that day: one that resumed
+    pauses, one another suspension paused since is held from the earlier day."""
 
     EVENT_TYPE = "judicial.amparo_suspension_reinstated"
     LEGAL_TIME = doc("appeal_filed_on", "the appeal that kept the suspension in force")
@@ -258,7 +259,8 @@ class AmparoSuspensionReinstated(JudicialEvent):
     lifted_on: date = Field(description="the recorded end of the suspension that did not hold")
     active_suspensions: tuple[str, ...] = Field(
         description="the suits whose suspension holds the person after it")
-    pickup_paused: bool = Field(description="a resumed pickup window pauses again")
+    pickup_paused: bool = Field(description="the pickup window is held again from lifted_on "
+                                            "(it had resumed, or was paused only later)")
 
 
 class AmparoGranted(JudicialEvent):

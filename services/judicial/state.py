@@ -405,8 +405,9 @@ def _apply(state: State, event: ev.JudicialEvent) -> State:
                                     event.pickup_deadline_on, event.lifted_on)
         case ev.AmparoSuspensionReinstated():
             moved = _with_amparo(state, event.amparo_id, suspension_active=True, lapsed_on=None)
-            if event.pickup_paused:
-                moved = replace(moved, pickup_paused_on=event.lifted_on)
+            if event.pickup_paused:  # held again from the lift (an earlier day than a pause since)
+                moved = replace(moved, pickup_paused_on=min(
+                    state.pickup_paused_on or event.lifted_on, event.lifted_on))
             return moved
         case ev.AmparoGranted():
             # The ruling ends the suspension (the act it froze is annulled instead), and holds

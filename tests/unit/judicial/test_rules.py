@@ -781,6 +781,31 @@ def test_an_appeal_filed_in_time_but_entered_after_the_period_reinstates_the_sus
     assert decided.pickup is not None and decided.pickup.due_on == d("2026-08-06")
 
 
+def test_a_reinstated_suspension_holds_the_window_from_its_lift_under_a_later_pause() -> None:
+    """As above, A-9's suspension is ended by the scheduler on 19 Jun and the window resumes;
+    A-8's suspension pauses it again on 25 Jun; A-9's appeal, filed on the 18th, is typed in
+    after: A-9 held the window all along, so it is held from the 19th, not from the 25th.
+    A-9's appeal is decided on 1 Jul; A-8, denied that day, holds until its appeal period
+    ends (16 Jul): the window, at 25 Jul after the first hold, moves by the 27 days from 19
+    Jun, to 21 Aug (from the 25th it would have been 15 Aug)."""
+    denied = run(_ordered(), amparo("A-9", "2026-05-01"), suspension("A-9", "2026-05-05"),
+                 amparo("A-8", "2026-05-02"),
+                 ruling("denied", "A-9", "2026-06-04"), now=LATER)
+    lapsed = fire(denied, ClockKind.AMPARO_APPEAL_PERIOD, at("2026-06-19"))
+    paused_again = run(lapsed, suspension("A-8", "2026-06-25"), now=LATER)
+    assert paused_again.pickup_paused_on == d("2026-06-25")
+    appealed = run(paused_again, cmd.FileAmparoAppeal.model_validate(
+        {"amparo_id": "A-9", "filed_on": "2026-06-18", "appellant": "complainant"}), now=LATER)
+    assert appealed.pickup_paused_on == d("2026-06-19")
+    decided = run(appealed, ruling("denied", "A-8", "2026-07-01"),
+                  cmd.DecideAmparoAppeal.model_validate(
+                      {"amparo_id": "A-9", "decided_on": "2026-07-01", "outcome": "denied"}),
+                  now=LATER)
+    assert decided.pickup_paused_on == d("2026-06-19")
+    resumed = fire(decided, ClockKind.AMPARO_APPEAL_PERIOD, at("2026-07-16"))
+    assert resumed.pickup is not None and resumed.pickup.due_on == d("2026-08-21")
+
+
 def test_a_grant_dated_after_the_window_ran_out_does_not_pause_it() -> None:
     """Ordered 10 Apr, so 10 Jun is the first closed day; a grant ruled on 10 Jun (entered
     before the scheduler recorded the expiry) comes too late: the window still runs out."""
