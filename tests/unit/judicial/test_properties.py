@@ -203,7 +203,11 @@ def check_amparo_block(history: list[tuple[str, dict[str, Any]]]) -> None:
     pending: set[str] = set()
     window_over = False
     for i, (name, payload) in enumerate(history):
-        if name == "amparo_filed":
+        if name == "sre_extradition_granted":
+            # A new decision (after a final grant annulled the first) opens its own window;
+            # suits against the first lost their object, as `holding` reads their holds.
+            pending, window_over = set(), False
+        elif name == "amparo_filed":
             pending.add(payload["amparo_id"])  # the window stays open until its due date
         elif name in ("amparo_denied", "amparo_granted"):
             pending.discard(payload["amparo_id"])
