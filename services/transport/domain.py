@@ -357,10 +357,12 @@ def note_input(case: CaseState, flight: FlightState | None, item: facts.Input, n
                routes: RouteTable) -> Outcome:
     """Record a judicial, assurance or intake fact; announce a change of eligibility; and
     take the person off an open manifest when a rule no longer holds. A fact that changes
-    nothing (a redelivery, a clearance re-issued on the same terms) records nothing."""
-    noted = event(_noted(case, item, now), item.occurred_at)
+    nothing (a redelivery, a clearance re-issued on the same terms) records nothing; a
+    judicial act dated after the handover is recorded, and changes nothing."""
+    late = _after_the_handover(case, item)
+    noted = event(_noted(case, item, now, late), item.occurred_at)
     after = fold_case(case, (noted,))
-    if after.facts == case.facts:
+    if after.facts == case.facts and not late:
         return Outcome()
     recorded = [noted]
     announcement = _announcement(after, item, now, routes)
@@ -369,17 +371,18 @@ def note_input(case: CaseState, flight: FlightState | None, item: facts.Input, n
         after = fold_case(after, (announcement,))
     outcome = Outcome(cases={item.case_id: tuple(recorded)})
     failing = rules.failing_ids(after.facts, after.judged_on(legal_date(now)))
-    if after.on_open_manifest and failing and not _after_the_handover(after, item):
+    if after.on_open_manifest and failing:
         outcome += _automatic_removal(after, flight, failing, item, now)
     return outcome
 
 
 def _after_the_handover(case: CaseState, item: facts.Input) -> bool:
     """Mexico's act (judicial's) dated a day after the US Marshals took custody: the surrender
-    was complete then, so it is noted but no longer takes the person off the flight (judicial,
-    once it knows of the handover, refuses such acts). An act of the handover's own legal date
-    (most are dated by day) counts as before it. A US act, such as a withdrawn assurance,
-    still takes the person off until departure: nobody leaves without clearance."""
+    was complete then, so it is noted but changes no fact: it takes nobody off a flight, nor
+    keeps them off the next one (judicial, once it knows of the handover, refuses such acts).
+    An act of the handover's own legal date (most are dated by day) counts as before it. A US
+    act, such as a withdrawn assurance, still takes the person off until departure: nobody
+    leaves without clearance."""
     return (case.custody_on is not None and item.source_event_type.startswith("judicial.")
             and legal_date(item.occurred_at) > case.custody_on)
 
@@ -417,9 +420,9 @@ def _announcement(case: CaseState, item: facts.Input, now: datetime,
     return event(eligible, item.occurred_at)
 
 
-def _noted(case: CaseState, item: facts.Input, now: datetime) -> ev.Noted:
+def _noted(case: CaseState, item: facts.Input, now: datetime, late: bool) -> ev.Noted:
     base = {"case_id": item.case_id, "source_event_type": item.source_event_type,
-            "source_event_id": item.source_event_id, "noted_at": now}
+            "source_event_id": item.source_event_id, "noted_at": now, "after_handover": late}
     fact = item.fact
     suspensions = set(case.facts.suspensions)
     match fact:

@@ -118,6 +118,9 @@ class Noted(TransportEvent):
                                                "judicial.surrender_ordered.v1")
     source_event_id: str
     noted_at: datetime
+    after_handover: bool = Field(
+        default=False, description="a judicial act dated after the US Marshals took custody: "
+        "noted, but it changes no fact (Mexico's surrender was complete)")
 
 
 class CaseNoted(Noted):

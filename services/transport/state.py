@@ -173,6 +173,8 @@ def _with_booking(state: CaseState, **changes: Any) -> CaseState:
 
 
 def _apply_case(state: CaseState, e: ev.TransportEvent) -> CaseState:
+    if isinstance(e, ev.Noted) and e.after_handover:
+        return state  # Mexico's act after its surrender was complete: on record, no fact
     match e:
         case ev.CaseNoted():
             f = state.facts

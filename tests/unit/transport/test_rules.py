@@ -624,6 +624,23 @@ def refused_custody(world: World, case_id: str, flight_id: str) -> str:
     return refusal.value.rule
 
 
+def test_a_suspension_dated_after_the_handover_neither_unbooks_nor_strands_the_person() -> None:
+    """Handed over on 11 Aug; a suspension dated 12 Aug reaches transport before judicial has
+    seen the handover. It is recorded as after the handover and changes no fact: the person
+    stays aboard, and if the flight is then cancelled the next one may take them."""
+    world, flight_id, _ = _in_us_custody_on_the_last_day()
+    recorded = _noted_from(world, "judicial.amparo_suspension_granted.v1",
+                           SuspensionGranted("AMP-9"), DEPARTURE)
+    assert recorded == ["transport.amparo_noted"]
+    assert world.case("RWY-1").facts.suspensions == ()
+    assert world.flights[flight_id].manifest == ("RWY-1",)
+    world.now = DEPARTURE
+    world.cancel(flight_id)
+    next_flight = world.schedule(("JFK",))
+    world.assign("RWY-1", next_flight)
+    assert world.case("RWY-1").booking is not None
+
+
 def test_a_stream_with_two_handovers_keeps_the_first_as_mexicos() -> None:
     """Streams recorded before custody outlived the booking could hand a person over again on
     a later flight; the handover judicial recorded, and the rules read, is the first."""
