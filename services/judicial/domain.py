@@ -465,17 +465,19 @@ def grant_amparo_suspension(state: State, c: cmd.GrantAmparoSuspension, now: dat
         pickup_paused=state.pickup_running), c.granted_on)]
 
 
+def _window_days_held(placed_on: date, began: date, ended: date) -> int:
+    """The pickup window's days a hold took: from the day it began to the day before it
+    ended. The window's first day is the day after the person was placed at the US's
+    disposal; a hold that began earlier (a suit against the order, suspended before the
+    placement or on the order's own day) takes no days before that first day."""
+    return max((ended - max(began, placed_on + timedelta(days=1))).days, 0)
+
+
 def resumed_pickup_due_on(state: State, lifted_on: date) -> date:
-    """The paused pickup window's new deadline: moved by the window's days the hold took
-    (from the day it began to the day before it ended). The window's first day is the day
-    after the person was placed at the US's disposal; a hold that began earlier (a suit
-    against the order, suspended before the placement or on the order's own day) takes no
-    days before that first day."""
+    """The paused pickup window's new deadline: moved by the window's days the hold took."""
     assert state.pickup is not None and state.pickup_paused_on is not None
-    first_day = state.pickup.started_on + timedelta(days=1)
-    held_from = max(state.pickup_paused_on, first_day)
-    paused_days = max((lifted_on - held_from).days, 0)
-    return state.pickup.due_on + timedelta(days=paused_days)
+    held = _window_days_held(state.pickup.started_on, state.pickup_paused_on, lifted_on)
+    return state.pickup.due_on + timedelta(days=held)
 
 
 def _appeal_closes_on(policy: Policy, notified_on: date) -> date:
@@ -701,9 +703,8 @@ def record_placement_at_disposal(state: State, c: cmd.RecordPlacementAtDisposal,
         f"the person was placed at the US's disposal on {surrender.placed_on}")
     _not_in_future(c.placed_on, now, "placed_on")
     _not_before(c.placed_on, surrender.ordered_on, "placed_on", "the surrender order")
-    first_day = c.placed_on + timedelta(days=1)
-    held = sum(max((until - max(began, first_day)).days, 0)
-               for began, until in state.pickup_holds)
+    held = sum(_window_days_held(c.placed_on, began, ended)
+               for began, ended in state.pickup_holds)
     deadline = policy.calendar.closes_on(c.placed_on, state.pickup.days)
     return [event(ev.PlacedAtDisposal(case_id=state.case_id, placed_on=c.placed_on,
                                       pickup_deadline_on=deadline + timedelta(days=held)),
