@@ -230,11 +230,10 @@ def record_custody(case: CaseState, flight: FlightState, handoff: Custody,
     """Mexican officers hand the person to the US Marshals, before the flight leaves."""
     _require_open(flight)
     _on_manifest(case, flight)
-    assert case.booking is not None
-    if case.booking.custody is not None:
+    if case.custody is not None:
         raise refuse(rules.CUSTODY_ALREADY_TRANSFERRED,
                      f"custody of case {case.case_id} was transferred at "
-                     f"{case.booking.custody.transferred_at.isoformat()}", (case.case_id,))
+                     f"{case.custody.transferred_at.isoformat()}", (case.case_id,))
     _not_in_future(handoff.transferred_at, now, "transferred_at")
     rules.require_eligible(case.case_id, case.facts, legal_date(handoff.transferred_at))
     transferred = ev.CustodyTransferred(
@@ -263,14 +262,14 @@ def depart(flight: FlightState, cases: Mapping[str, CaseState], departed_at: dat
     if not flight.seats:
         raise refuse(rules.MANIFEST_EMPTY, f"flight {flight.flight_id} has nobody on its manifest")
     aboard = _manifest_cases(flight, cases, flight.manifest)
-    missing = [c.case_id for c in aboard if c.booking and c.booking.custody is None]
+    missing = [c.case_id for c in aboard if c.custody is None]
     if missing:
         raise refuse(rules.CUSTODY_NOT_TRANSFERRED, "custody has not been transferred to the US "
                      f"Marshals for {', '.join(missing)}", missing)
     _not_in_future(departed_at, now, "departed_at")
     for case in aboard:
-        assert case.booking is not None and case.booking.custody is not None
-        _not_before(departed_at, case.booking.custody.transferred_at, "departed_at",
+        assert case.custody is not None
+        _not_before(departed_at, case.custody.transferred_at, "departed_at",
                     f"the custody handoff of {case.case_id}")
     departed = ev.FlightDeparted(flight_id=flight.flight_id, departed_at=departed_at,
                                  case_ids=flight.manifest)

@@ -63,7 +63,6 @@ class Booking:
     destination_airport: str
     destination_district: str
     assigned_at: datetime
-    custody: Custody | None = None
     departed_at: datetime | None = None
     landed: tuple[str, datetime, bool] | None = None  # (airport, landed_at, diverted)
 
@@ -101,9 +100,9 @@ class CaseState:
     eligible_since: datetime | None = None
     booking: Booking | None = None
     removals: tuple[Removal, ...] = ()
-    # The US Marshals' custody, kept apart from the booking: Mexico's handover is not undone
-    # when the person comes off that flight (a cancellation, a withdrawn assurance); a later
-    # booking carries it.
+    # The US Marshals' custody, the case's, not the booking's: Mexico's handover is not undone
+    # when the person comes off that flight (a cancellation, a withdrawn assurance), and their
+    # next flight carries it.
     custody: Custody | None = None
 
     @property
@@ -139,7 +138,7 @@ class CaseState:
             return CaseStatus.LANDED
         if booking.departed_at is not None:
             return CaseStatus.IN_TRANSIT
-        if booking.custody is not None:
+        if self.custody is not None:
             return CaseStatus.CUSTODY_TRANSFERRED
         return CaseStatus.ON_MANIFEST
 
@@ -225,17 +224,15 @@ def _apply_movement(state: CaseState, e: ev.TransportEvent) -> CaseState:
                            eligible_since=None)
         case ev.ManifestAssigned():
             return replace(state, booking=Booking(e.flight_id, e.destination_airport,
-                                                  e.destination_district, e.assigned_at,
-                                                  custody=state.custody))
+                                                  e.destination_district, e.assigned_at))
         case ev.RemovedFromManifest():
             removal = Removal(e.flight_id, e.reason, e.removed_at)
             return replace(state, booking=None, removals=(*state.removals, removal))
         case ev.CustodyTransferred():
-            custody = Custody(e.transferred_at, e.place, e.mexican_officer, e.us_marshal)
             # The first handover is Mexico's (streams recorded before custody outlived the
             # booking may hold a second one, on a later flight).
-            return replace(_with_booking(state, custody=custody),
-                           custody=state.custody or custody)
+            return replace(state, custody=state.custody or Custody(
+                e.transferred_at, e.place, e.mexican_officer, e.us_marshal))
         case ev.PersonDeparted():
             return _with_booking(state, departed_at=e.departed_at)
         case ev.PersonLanded():

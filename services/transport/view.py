@@ -25,14 +25,14 @@ def custody_view(custody: Custody | None) -> dict[str, Any] | None:
         "mexican_officer": custody.mexican_officer, "us_marshal": custody.us_marshal}
 
 
-def booking_view(booking: Booking | None) -> dict[str, Any] | None:
+def booking_view(booking: Booking | None, custody: Custody | None) -> dict[str, Any] | None:
     if booking is None:
         return None
     return {
         "flight_id": booking.flight_id, "destination_airport": booking.destination_airport,
         "destination_district": booking.destination_district,
         "assigned_at": iso_instant(booking.assigned_at),
-        "custody": custody_view(booking.custody),
+        "custody": custody_view(custody),
         "departed_at": iso_instant(booking.departed_at),
         "landed": None if booking.landed is None else {
             "airport": booking.landed[0], "landed_at": iso_instant(booking.landed[1]),
@@ -75,7 +75,7 @@ def case_view(state: CaseState, routes: RouteTable, today: date) -> dict[str, An
                 "released_on": facts.released[0].isoformat(), "reason": facts.released[1]},
             "pickup_window_expired": facts.pickup_expired,
         },
-        "current_flight": booking_view(state.booking),
+        "current_flight": booking_view(state.booking, state.custody),
         "us_custody": custody_view(state.custody),
         "removals": [{"flight_id": r.flight_id, "reason": r.reason,
                       "removed_at": iso_instant(r.removed_at)} for r in state.removals],

@@ -30,8 +30,8 @@ def test_a_flight_that_left_inside_the_window_takes_the_person_though_entered_af
     flight = world.schedule(("JFK",))  # departs 12 Aug 2025 (DEPARTURE)
     world.assign(CASE, flight)
     world.custody(CASE, flight, at=DEPARTURE - timedelta(hours=2))
-    booking = world.case(CASE).booking
-    assert booking is not None and booking.custody is not None
+    case = world.case(CASE)
+    assert case.booking is not None and case.custody is not None
 
 
 def test_judicials_expiry_and_release_dated_after_the_flight_do_not_hold_it_back() -> None:

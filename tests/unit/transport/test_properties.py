@@ -229,7 +229,7 @@ class Run:
     def _hand_over_everyone(self, flight_id: str) -> None:
         for case_id in self.world.flights[flight_id].manifest:
             case = self.world.case(case_id)
-            if case.booking is not None and case.booking.custody is None:
+            if case.booking is not None and case.custody is None:
                 self.world.apply(domain.record_custody(
                     case, self.world.flights[flight_id], handoff(self.world.now),
                     self.world.now))
