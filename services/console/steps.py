@@ -99,7 +99,7 @@ JUDICIAL = (
           Input("reason", "textarea", required=False),
           Input("placed_at_disposal_on", "date", required=False))),
     Step("judicial.placement_at_disposal", "judicial", "/cases/{case_id}/placement-at-disposal",
-         (_day("placed_on"),)),
+         (_day("placed_on"), Input("correction_reason", "textarea", required=False))),
     Step("judicial.temporary_surrender", "judicial", "/cases/{case_id}/temporary-surrender",
          (_day("agreed_on"), Input("return_conditions", "textarea"))),
     Step("judicial.national_security_transfer", "judicial",

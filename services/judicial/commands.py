@@ -152,6 +152,9 @@ class RecordPlacementAtDisposal(Command):
         description="the day the person was placed at the US's disposal (the SRE's notice to "
         "the embassy), after the surrender order; LEI art. 35's 60 days to collect them run "
         "from the day after")
+    correction_reason: Text | None = Field(
+        default=None, description="why the day changes: required to correct a placement day "
+        "recorded earlier (with the order or by this step); the record keeps both days")
 
 
 class AgreeTemporarySurrender(Command):

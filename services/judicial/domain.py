@@ -698,17 +698,32 @@ def record_placement_at_disposal(state: State, c: cmd.RecordPlacementAtDisposal,
         surrender is not None, "nobody is placed at the US's disposal without a surrender "
         "order (full or temporary)")
     assert surrender is not None and state.pickup is not None
-    rules.PLACEMENT_ALREADY_RECORDED.require(
-        surrender.placed_on is None,
-        f"the person was placed at the US's disposal on {surrender.placed_on}")
+    _require_placement_changes(surrender.placed_on, c)
     _not_in_future(c.placed_on, now, "placed_on")
     _not_before(c.placed_on, surrender.ordered_on, "placed_on", "the surrender order")
     held = sum(_window_days_held(c.placed_on, began, ended)
                for began, ended in state.pickup_holds)
     deadline = policy.calendar.closes_on(c.placed_on, state.pickup.days)
     return [event(ev.PlacedAtDisposal(case_id=state.case_id, placed_on=c.placed_on,
-                                      pickup_deadline_on=deadline + timedelta(days=held)),
+                                      pickup_deadline_on=deadline + timedelta(days=held),
+                                      corrects_placed_on=surrender.placed_on,
+                                      correction_reason=c.correction_reason),
                   c.placed_on)]
+
+
+def _require_placement_changes(recorded_on: date | None, c: cmd.RecordPlacementAtDisposal) -> None:
+    """A day already recorded is replaced only by another day, with the reason it was wrong
+    (the record keeps both, so an auditor sees which deadline held when)."""
+    if recorded_on is None:
+        return
+    rules.PLACEMENT_ALREADY_RECORDED.require(
+        c.correction_reason is not None,
+        f"the person was placed at the US's disposal on {recorded_on}; to correct that day, "
+        "give correction_reason")
+    rules.PLACEMENT_ALREADY_RECORDED.require(
+        c.placed_on != recorded_on,
+        f"the person was placed at the US's disposal on {recorded_on} already: nothing to "
+        "correct")
 
 
 def _lapsed_by(state: State, day: date) -> list[NewEvent]:

@@ -381,12 +381,17 @@ class SurrenderOrdered(JudicialEvent):
 class PlacedAtDisposal(JudicialEvent):
     """The person was placed at the US's disposal after the surrender order: the pickup
     window now counts from the day after, to the deadline given (moved by any days an amparo
-    has held it since)."""
+    has held it since). A later one corrects a day recorded wrongly, naming it."""
 
     EVENT_TYPE = "judicial.placed_at_disposal"
     LEGAL_TIME = doc("placed_on")
     placed_on: date
     pickup_deadline_on: date
+    # A correction of a day recorded wrongly: the day it replaces, and why (additive).
+    corrects_placed_on: date | None = Field(
+        default=None, description="the placement day recorded earlier that this one "
+        "corrects; null: none was (the window counted from the order's date)")
+    correction_reason: str | None = None
 
 
 class SurrenderDeferred(JudicialEvent):

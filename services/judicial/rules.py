@@ -296,7 +296,8 @@ SURRENDER_ALREADY_ORDERED: Rule[OnDay] = Rule(
 PLACEMENT_ALREADY_RECORDED: Rule[Any] = Rule(
     "placement_already_recorded",
     "the person is placed at the US's disposal once: the day is given with the surrender "
-    "order or recorded after it, and the pickup window counts from the day after",
+    "order or recorded after it, and the pickup window counts from the day after; a day "
+    "recorded wrongly is corrected to another day, with the reason",
     f"{LEI} art. 35; {RECORD}", Reads.NONE)
 SURRENDER_ALREADY_DEFERRED: Rule[Any] = Rule(
     "surrender_already_deferred", "surrender is deferred once", f"{TREATY} art. 15",

@@ -246,14 +246,16 @@ async def test_a_placement_recorded_after_the_order_moves_transports_pickup_dead
     api: Api, stack: Stack
 ) -> None:
     """Ordered two days ago; the person was placed at the US's disposal yesterday, recorded
-    now: judicial's window counts from today, and transport's deadline follows it."""
+    now, first as today by mistake, then corrected: judicial's window counts from today, and
+    transport's deadline follows the correction."""
     day = legal_date(datetime.now(UTC))
     two_days_ago, yesterday = str(day - timedelta(days=2)), str(day - timedelta(days=1))
     case_id = await sre_granted(api, day, given="Placed", family="Later On")
     await api.post("judicial", f"/cases/{case_id}/surrender-order",
                    {"ordered_on": two_days_ago, "kind": "full"})
+    await api.post("judicial", f"/cases/{case_id}/placement-at-disposal", {"placed_on": str(day)})
     await api.post("judicial", f"/cases/{case_id}/placement-at-disposal",
-                   {"placed_on": yesterday})
+                   {"placed_on": yesterday, "correction_reason": "the SRE's note is of yesterday"})
     moved = str(day + timedelta(days=60))  # 60 days from today; closed from the day after
     judicial = await api.get("judicial", f"/cases/{case_id}")
     assert judicial is not None

@@ -210,27 +210,33 @@ async def test_a_placement_recorded_after_the_order_moves_the_pickup_timer(
     client: httpx.AsyncClient, runtime: ServiceRuntime, clock: ManualClock,
 ) -> None:
     """Ordered 27 Mar with no placement (the window would close from 27 May); the person is
-    placed at the US's disposal on 2 Apr and the clerk records it: the timer now fires on 2
-    Jun, not on 27 May. A second placement is a 409."""
+    placed at the US's disposal on 2 Apr, which the clerk first records as 29 Mar: a second
+    placement is a 409, a correction with its reason is taken. The timer now fires on 2 Jun,
+    not on 27 May or 29 May."""
     case_id = await open_case(runtime)
     await walk_to_grant(client, clock, case_id)
     clock.set(datetime(2026, 4, 2, 12, tzinfo=LEGAL))
     assert await run_due_timers(runtime) == 1  # the amparo window, closed since 27 Mar
     await post(client, case_id, "surrender-order", {"ordered_on": "2026-03-27"})
-    await post(client, case_id, "placement-at-disposal", {"placed_on": "2026-04-02"})
+    await post(client, case_id, "placement-at-disposal", {"placed_on": "2026-03-29"})
     assert await rejected(client, case_id, "placement-at-disposal",
                           {"placed_on": "2026-04-02"}) == "placement_already_recorded"
+    await post(client, case_id, "placement-at-disposal",
+               {"placed_on": "2026-04-02", "correction_reason": "the SRE's note is of 2 Apr"})
     shown = (await client.get(f"/cases/{case_id}")).json()
     assert (shown["surrender"]["placed_at_disposal_on"],
             shown["surrender"]["pickup_deadline_on"]) == ("2026-04-02", "2026-06-02")
+    corrected = await surrender_payload(runtime, case_id, "judicial.placed_at_disposal")
+    assert (corrected["corrects_placed_on"], corrected["correction_reason"]) == (
+        "2026-03-29", "the SRE's note is of 2 Apr")
 
-    clock.set(datetime(2026, 5, 27, 12, tzinfo=LEGAL))
+    clock.set(datetime(2026, 5, 29, 12, tzinfo=LEGAL))
     assert await run_due_timers(runtime) == 0
     clock.set(datetime(2026, 6, 2, tzinfo=LEGAL))
     assert await run_due_timers(runtime) == 1
-    assert [t for t, _ in await stored(runtime, case_id)][-3:] == [
-        "judicial.placed_at_disposal", "judicial.pickup_window_expired",
-        "judicial.released_from_custody"]
+    assert [t for t, _ in await stored(runtime, case_id)][-4:] == [
+        "judicial.placed_at_disposal", "judicial.placed_at_disposal",
+        "judicial.pickup_window_expired", "judicial.released_from_custody"]
 
 
 async def test_sre_before_the_opinion_is_a_409_and_writes_nothing(
@@ -383,11 +389,13 @@ async def test_an_overdue_order_entered_late_and_never_collected_expires_after_t
     assert released == {"released_on": "2026-05-27", "reason": "pickup_window_expired"}
 
 
-async def surrender_payload(runtime: ServiceRuntime, case_id: str) -> dict[str, Any]:
+async def surrender_payload(runtime: ServiceRuntime, case_id: str,
+                            event_type: str = "judicial.surrender_ordered") -> dict[str, Any]:
+    """The payload of the case's last event of `event_type` (by default its surrender order)."""
     async with runtime.database.connect() as conn:
         payload = await conn.scalar(sa.text(
-            "SELECT payload FROM events WHERE stream_id = :c "
-            "AND event_type = 'judicial.surrender_ordered'"), {"c": case_id})
+            "SELECT payload FROM events WHERE stream_id = :c AND event_type = :t "
+            "ORDER BY version DESC LIMIT 1"), {"c": case_id, "t": event_type})
     found: dict[str, Any] = json.loads(payload)
     return found
 

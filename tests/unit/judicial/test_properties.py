@@ -95,7 +95,9 @@ def build(name: str, back: int, choice: int, now: datetime) -> cmd.ClerkCommand:
             # order's or the next); the others may record it later ("placement")
             placed_at_disposal_on=day + timedelta(days=min(choice % 3, back))
             if kind != "deferred" and choice % 4 == 1 else None),
-        "placement": lambda: cmd.RecordPlacementAtDisposal(placed_on=day),
+        # odd choices give a reason: a correction when a day is recorded already
+        "placement": lambda: cmd.RecordPlacementAtDisposal(
+            placed_on=day, correction_reason="misread" if choice % 2 else None),
         "temporary": lambda: cmd.AgreeTemporarySurrender(agreed_on=day,
                                                          return_conditions="after trial"),
         "ns": lambda: cmd.AuthorizeNationalSecurityTransfer(

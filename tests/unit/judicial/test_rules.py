@@ -161,6 +161,43 @@ def test_a_placement_needs_an_order_and_is_recorded_once() -> None:
     assert rule_of(given, placement("2026-04-06")) == "placement_already_recorded"
 
 
+def test_a_placement_day_recorded_wrongly_is_corrected_with_its_reason() -> None:
+    """The clerk typed 16 Apr for the SRE's notice of 6 Apr: the window would close from 16
+    Jun, ten days after the person is free in law. The correction moves it back to 6 Jun, and
+    the event names the day it replaces and why."""
+    closed = fire(granted_treaty_case(), ClockKind.AMPARO_WINDOW, WINDOW_CLOSED)
+    placed = run(run(closed, surrender("2026-03-25")),
+                 cmd.RecordPlacementAtDisposal(placed_on=d("2026-04-16")))
+    assert placed.pickup is not None and placed.pickup.due_on == d("2026-06-16")
+    fix = cmd.RecordPlacementAtDisposal(placed_on=d("2026-04-06"),
+                                        correction_reason="the SRE's note is dated 6 Apr")
+    [corrected] = decide(placed, fix, NOW, Policy())
+    assert (corrected.payload["corrects_placed_on"], corrected.payload["correction_reason"],
+            corrected.payload["pickup_deadline_on"]) == ("2026-04-16",
+                                                         "the SRE's note is dated 6 Apr",
+                                                         "2026-06-06")
+    shown = case_view(replay(placed, [corrected]))["surrender"]
+    assert (shown["placed_at_disposal_on"], shown["pickup_deadline_on"]) == ("2026-04-06",
+                                                                               "2026-06-06")
+
+
+def test_a_correction_names_another_day_and_is_judged_like_the_first() -> None:
+    closed = fire(granted_treaty_case(), ClockKind.AMPARO_WINDOW, WINDOW_CLOSED)
+    given = run(closed, cmd.OrderSurrender.model_validate(
+        {"ordered_on": "2026-03-25", "placed_at_disposal_on": "2026-03-30"}))
+
+    def correction(on: str) -> cmd.RecordPlacementAtDisposal:
+        return cmd.RecordPlacementAtDisposal(placed_on=d(on), correction_reason="misread")
+
+    assert rule_of(given, correction("2026-03-30")) == "placement_already_recorded"
+    assert rule_of(given, correction("2026-03-24")) == "date_out_of_order"
+    assert rule_of(given, correction("2026-06-02")) == "date_in_future"
+    corrected = run(given, correction("2026-03-27"))
+    assert corrected.pickup is not None
+    assert (corrected.pickup.started_on, corrected.pickup.due_on) == (d("2026-03-27"),
+                                                                      d("2026-05-27"))
+
+
 def test_an_order_recorded_before_placement_existed_runs_its_window_from_the_order() -> None:
     """Events recorded before `placed_at_disposal_on` existed lack it: they still read."""
     closed = fire(granted_treaty_case(), ClockKind.AMPARO_WINDOW, WINDOW_CLOSED)
