@@ -260,11 +260,13 @@ def hold_hearing(state: State, c: cmd.HoldHearing, now: datetime,
                  policy: Policy) -> list[NewEvent]:
     stopped = _answers_formal_request(state, _HEARING, state.hearing_on is not None,
                                       c.held_on, now, policy)
+    # Both periods run from the day after the hearing, as every period here does (the act's
+    # day is day 0): objections on the 3rd day after it, an extension on the 20th, are in time.
     days = policy.calendar
     return [*_lapsed_before(state, c.held_on), event(ev.HearingHeld(
         case_id=state.case_id, held_on=c.held_on,
-        objections_due_on=days.add_days(c.held_on, policy.objections_days),
-        evidence_due_on=days.add_days(c.held_on, policy.evidence_days),
+        objections_due_on=days.closes_on(c.held_on, policy.objections_days),
+        evidence_due_on=days.closes_on(c.held_on, policy.evidence_days),
         provisional_clock_stopped=stopped), c.held_on)]
 
 

@@ -110,8 +110,11 @@ HEARING_NOT_HELD: Rule[Any] = Rule(
     f"{LEI} art. 25 (3 days for objections, 20 days, extendable, to prove them)", Reads.NONE,
     satisfied_by=(ev.HearingHeld.EVENT_TYPE,))
 EVIDENCE_PERIOD_OVER: Rule[Any] = Rule(
-    "evidence_period_over", "the evidence period can only be extended while it runs",
-    f"{LEI} art. 25", Reads.LEGAL)
+    "evidence_period_over",
+    "the evidence period (20 days from the day after the hearing) can only be extended while "
+    "it runs: on its last day at the latest",
+    f"{LEI} art. 25; periods run from the day after the act (CFPP art. 71, supplementary) "
+    "[U: to confirm]", Reads.LEGAL)
 OPINION_ALREADY_ISSUED: Rule[Any] = Rule(
     "opinion_already_issued",
     "the judge has issued the opinion: the hearing, objections, consent and extensions that "

@@ -25,16 +25,17 @@ def duty(state: State, day: str, kind: str) -> dict[str, Any]:
 
 
 def heard() -> State:
-    """Hearing 10 Jan: the evidence period (20 days) ends 30 Jan; the opinion is due by 4 Feb."""
+    """Hearing 10 Jan: the evidence period's 20 days are 11-30 Jan; the opinion's 5 days
+    after it are 31 Jan-4 Feb, so it is overdue from 5 Feb."""
     return run(opened(), formal(), hearing("2026-01-10"), now=LATE)
 
 
 def test_the_judges_opinion_is_due_5_days_after_the_evidence_period() -> None:
     case = heard()
-    assert duty(case, "2026-02-03", "judge_opinion_due") == {
-        "kind": "judge_opinion_due", "started_on": "2026-01-30", "due_on": "2026-02-04",
+    assert duty(case, "2026-02-04", "judge_opinion_due") == {
+        "kind": "judge_opinion_due", "started_on": "2026-01-31", "due_on": "2026-02-05",
         "days": 5, "day_counting": "calendar", "enforced": False, "overdue": False}
-    assert duty(case, "2026-02-04", "judge_opinion_due")["overdue"] is True
+    assert duty(case, "2026-02-05", "judge_opinion_due")["overdue"] is True
 
 
 def test_a_late_opinion_is_accepted_and_starts_the_sres_20_days() -> None:

@@ -541,16 +541,20 @@ def test_the_amparo_window_length_is_configuration() -> None:
 # --- hearing periods, dates, charges ----------------------------------------------------------
 
 def test_the_hearing_sets_the_objection_and_evidence_periods_and_evidence_extends() -> None:
+    """Held 10 Jan: the periods run from 11 Jan, so objections on 13 Jan (the 3rd day) and an
+    extension on 30 Jan (the 20th) are in time; 14 Jan and 31 Jan are out of time."""
     case = run(opened(), formal(), hearing("2026-01-10"))
-    assert (case.objections_due_on, case.evidence_due_on) == (d("2026-01-13"), d("2026-01-30"))
-    extended = run(case, cmd.ExtendEvidencePeriod(extended_on=d("2026-01-20"),
-                                                  additional_days=10, reason="translations"))
-    assert extended.evidence_due_on == d("2026-02-09")
-    late = cmd.ExtendEvidencePeriod(extended_on=d("2026-01-30"), additional_days=1, reason="x")
+    assert (case.objections_due_on, case.evidence_due_on) == (d("2026-01-14"), d("2026-01-31"))
+    last_day = cmd.ExtendEvidencePeriod(extended_on=d("2026-01-30"), additional_days=10,
+                                        reason="translations")
+    assert run(case, last_day).evidence_due_on == d("2026-02-10")
+    late = cmd.ExtendEvidencePeriod(extended_on=d("2026-01-31"), additional_days=1, reason="x")
     assert rule_of(case, late) == "evidence_period_over"
-    [objections] = decide(case, cmd.FileObjections(filed_on=d("2026-01-14"), summary="x"),
-                          NOW, Policy())
-    assert objections.payload["within_period"] is False
+
+    def objections_on(day: str) -> bool:
+        [filed] = decide(case, cmd.FileObjections(filed_on=d(day), summary="x"), NOW, Policy())
+        return bool(filed.payload["within_period"])
+    assert (objections_on("2026-01-13"), objections_on("2026-01-14")) == (True, False)
 
 
 def test_dates_cannot_be_in_the_future_or_before_the_step_they_follow() -> None:
