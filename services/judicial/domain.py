@@ -29,8 +29,9 @@ are brought in it; the scheduler records its closing. Surrender may be ordered o
 has closed and no suit is pending or suspends it. After it, only the execution of a surrender
 order can still be challenged; a suspension in such a suit pauses the pickup window: while any
 suspension is active the window does not run out, and when the last one is lifted (the suit
-denied) it resumes with its deadline moved by the calendar days it was paused (lifted on -
-paused on; a suspension lifted the day it was granted moves nothing).
+denied) it resumes with its deadline recounted over every hold it had (`pickup_closes_on`:
+overlapping holds take a day once, a hold typed in with an earlier date moves the pause back,
+and one that began after the window had closed takes nothing).
 
 Specialty: the SRE grants extradition for the charges the case has at the grant. That set is
 frozen then (`State.granted_charge_ids`); a count intake adds later is noted but is never part
@@ -39,7 +40,7 @@ of the surrender order or of the charges barred when the pickup window expires.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -464,22 +465,47 @@ def grant_amparo_suspension(state: State, c: cmd.GrantAmparoSuspension, now: dat
     return [event(ev.AmparoSuspensionGranted(
         case_id=state.case_id, amparo_id=c.amparo_id, granted_on=c.granted_on,
         active_suspensions=(*state.active_suspensions, c.amparo_id),
-        pickup_paused=state.pickup_running), c.granted_on)]
+        pickup_paused=_holds_pickup(state, c.granted_on)), c.granted_on)]
 
 
-def _window_days_held(placed_on: date, began: date, ended: date) -> int:
-    """The pickup window's days a hold took: from the day it began to the day before it
-    ended. The window's first day is the day after the person was placed at the US's
-    disposal; a hold that began earlier (a suit against the order, suspended before the
-    placement or on the order's own day) takes no days before that first day."""
-    return max((ended - max(began, placed_on + timedelta(days=1))).days, 0)
+Hold = tuple[date, date | None]  # (first day held, first day free again); None: still held
+
+
+def pickup_closes_on(placed_on: date, days: int, holds: Iterable[Hold]) -> date | None:
+    """LEI art. 35: the first day the pickup window is closed. Its `days` are the calendar days
+    after the person was placed at the US's disposal that no hold took (a hold takes the days
+    from the one it began to the one before it ended; overlapping holds take a day once). A
+    hold that began only after the window had closed takes none. None: a hold still in force
+    began while the window ran, so it is paused."""
+    counting_from, left = placed_on + timedelta(days=1), days
+    for began, ended in sorted(holds, key=lambda hold: hold[0]):
+        if ended is not None and ended <= counting_from:
+            continue  # over before the days still to count (or inside an earlier hold)
+        free = max((began - counting_from).days, 0)
+        if free >= left:
+            break  # the window closed before this hold (and every later one) began
+        left -= free
+        if ended is None:
+            return None
+        counting_from = max(counting_from, ended)
+    return counting_from + timedelta(days=left)
+
+
+def _holds_of(state: State, lifted_on: date | None = None) -> list[Hold]:
+    """The holds the window has had: those over, and the one in force (ended `lifted_on`)."""
+    held: list[Hold] = list(state.pickup_holds)
+    if state.pickup_paused_on is not None:
+        held.append((state.pickup_paused_on, lifted_on))
+    return held
 
 
 def resumed_pickup_due_on(state: State, lifted_on: date) -> date:
-    """The paused pickup window's new deadline: moved by the window's days the hold took."""
+    """The paused pickup window's new deadline, once the hold in force ends on `lifted_on`."""
     assert state.pickup is not None and state.pickup_paused_on is not None
-    held = _window_days_held(state.pickup.started_on, state.pickup_paused_on, lifted_on)
-    return state.pickup.due_on + timedelta(days=held)
+    closes = pickup_closes_on(state.pickup.started_on, state.pickup.days,
+                              _holds_of(state, lifted_on))
+    assert closes is not None
+    return closes
 
 
 def _appeal_closes_on(policy: Policy, notified_on: date) -> date:
@@ -504,7 +530,7 @@ def rule_on_amparo(state: State, c: cmd.RuleOnAmparo, now: datetime,
         return [event(ev.AmparoGranted(case_id=state.case_id, amparo_id=c.amparo_id,
                                        ruled_on=c.ruled_on, notified_on=notified_on,
                                        appeal_period_closes_on=appeal_closes_on,
-                                       pickup_paused=_pauses_pickup(state, c.ruled_on)),
+                                       pickup_paused=_holds_pickup(state, c.ruled_on)),
                       c.ruled_on)]
     # Its suspension, if any, holds until the denial is final (`amparo_suspension_lifted`):
     # the pickup window stays paused meanwhile.
@@ -519,10 +545,16 @@ def rule_on_amparo(state: State, c: cmd.RuleOnAmparo, now: datetime,
         appeal_period_days=policy.amparo_appeal_days), c.ruled_on)]
 
 
-def _pauses_pickup(state: State, on: date) -> bool:
-    """A grant dated `on` holds a running pickup window, unless the window had already run
-    out by then (as for a suspension: rules.PICKUP_WINDOW_PASSED): the expiry came first."""
-    return state.pickup_running and state.pickup is not None and on < state.pickup.due_on
+def _holds_pickup(state: State, on: date) -> bool:
+    """Whether a hold beginning `on` (a suspension, a grant against the order's execution)
+    holds the pickup window from that day: the window ran then, unless it had already run out
+    (the expiry came first: rules.PICKUP_WINDOW_PASSED) or another hold held it already. A
+    hold dated before the one in force (typed in late) moves the pause back to its day."""
+    if state.pickup is None or state.pickup_expired or state.closed:
+        return False
+    if state.pickup_paused_on is not None and state.pickup_paused_on <= on:
+        return False
+    return on < state.pickup.due_on
 
 
 LiftCause = Literal["appeal_period_passed", "appeal_decided", "sre_decided_again"]
@@ -575,12 +607,10 @@ def file_amparo_appeal(state: State, c: cmd.FileAmparoAppeal, now: datetime,
     # Filed in time, entered after the scheduler ended the suspension: it never ended. It
     # holds the pickup window again from the day it was lifted: a running window pauses, and
     # one another suspension paused since then is held from that earlier day.
-    held_since_later = (state.pickup_paused and state.pickup_paused_on is not None
-                        and state.pickup_paused_on > amparo.lapsed_on)
     return [*filed, event(ev.AmparoSuspensionReinstated(
         case_id=state.case_id, amparo_id=c.amparo_id, appeal_filed_on=c.filed_on,
         lifted_on=amparo.lapsed_on, active_suspensions=(*state.active_suspensions, c.amparo_id),
-        pickup_paused=state.pickup_running or held_since_later), c.filed_on)]
+        pickup_paused=_holds_pickup(state, amparo.lapsed_on)), c.filed_on)]
 
 
 def decide_amparo_appeal(state: State, c: cmd.DecideAmparoAppeal, now: datetime,
@@ -607,7 +637,7 @@ def decide_amparo_appeal(state: State, c: cmd.DecideAmparoAppeal, now: datetime,
         case_id=state.case_id, amparo_id=c.amparo_id, decided_on=c.decided_on,
         outcome=c.outcome, sre_decision_reopened=granted, active_suspensions=suspensions,
         pickup_deadline_on=resumed_pickup_due_on(state, c.decided_on) if resumes else None,
-        pickup_paused=granted and _pauses_pickup(state, c.decided_on)),
+        pickup_paused=granted and _holds_pickup(state, c.decided_on)),
         c.decided_on)]
     if c.outcome == "denied" and amparo.suspension_active:  # the denial is final now
         return decided + _suspensions_lifted(state, (c.amparo_id,), c.decided_on,
@@ -689,7 +719,7 @@ def order_surrender(state: State, c: cmd.OrderSurrender, now: datetime,
 
 
 def record_placement_at_disposal(state: State, c: cmd.RecordPlacementAtDisposal,
-                                 now: datetime, policy: Policy) -> list[NewEvent]:
+                                 now: datetime, _policy: Policy) -> list[NewEvent]:
     """LEI art. 35: the pickup window counts from the day after the person is placed at the
     US's disposal. Recorded after the order, the day moves the window's start; holds the
     window has come out of count only for their days inside the moved window, and one still
@@ -703,11 +733,13 @@ def record_placement_at_disposal(state: State, c: cmd.RecordPlacementAtDisposal,
     _require_placement_changes(surrender.placed_on, c)
     _not_in_future(c.placed_on, now, "placed_on")
     _not_before(c.placed_on, surrender.ordered_on, "placed_on", "the surrender order")
-    held = sum(_window_days_held(c.placed_on, began, ended)
-               for began, ended in state.pickup_holds)
-    deadline = policy.calendar.closes_on(c.placed_on, state.pickup.days)
+    # Under a hold in force the deadline is the one it resumes from; one the window closed
+    # before that hold began is final (state.py then no longer reads the window as paused).
+    deadline = (pickup_closes_on(c.placed_on, state.pickup.days, _holds_of(state))
+                or pickup_closes_on(c.placed_on, state.pickup.days, state.pickup_holds))
+    assert deadline is not None
     return [event(ev.PlacedAtDisposal(case_id=state.case_id, placed_on=c.placed_on,
-                                      pickup_deadline_on=deadline + timedelta(days=held),
+                                      pickup_deadline_on=deadline,
                                       corrects_placed_on=surrender.placed_on,
                                       correction_reason=c.correction_reason),
                   c.placed_on)]

@@ -386,8 +386,10 @@ def _apply(state: State, event: ev.JudicialEvent) -> State:
                                            Amparo(event.amparo_id, event.filed_on)))
         case ev.AmparoSuspensionGranted():
             moved = _with_amparo(state, event.amparo_id, suspension_active=True)
-            if state.pickup_running:
-                moved = replace(moved, pickup_paused_on=event.granted_on)
+            # Streams recorded before a hold could be dated before the one in force say
+            # pickup_paused only when the window ran: the same day then.
+            if event.pickup_paused or state.pickup_running:
+                moved = _held_from(moved, event.granted_on)
             return moved
         case ev.AmparoDenied():
             # Whether the suspension still holds is the event's own word: rulings recorded
@@ -406,8 +408,7 @@ def _apply(state: State, event: ev.JudicialEvent) -> State:
         case ev.AmparoSuspensionReinstated():
             moved = _with_amparo(state, event.amparo_id, suspension_active=True, lapsed_on=None)
             if event.pickup_paused:  # held again from the lift (an earlier day than a pause since)
-                moved = replace(moved, pickup_paused_on=min(
-                    state.pickup_paused_on or event.lifted_on, event.lifted_on))
+                moved = _held_from(moved, event.lifted_on)
             return moved
         case ev.AmparoGranted():
             # The ruling ends the suspension (the act it froze is annulled instead), and holds
@@ -417,7 +418,7 @@ def _apply(state: State, event: ev.JudicialEvent) -> State:
                                  notified_on=event.notified_on,
                                  appeal_closes_on=event.appeal_period_closes_on)
             if event.pickup_paused:
-                moved = replace(moved, pickup_paused_on=event.ruled_on)
+                moved = _held_from(moved, event.ruled_on)
             return moved
         case ev.AmparoAppealFiled():
             return _with_amparo(state, event.amparo_id, appeal_filed_on=event.filed_on)
@@ -427,7 +428,7 @@ def _apply(state: State, event: ev.JudicialEvent) -> State:
             if event.outcome == "granted":  # annulled instead: its suspension ends
                 moved = _with_amparo(moved, event.amparo_id, suspension_active=False)
             if event.pickup_paused:
-                moved = replace(moved, pickup_paused_on=event.decided_on)
+                moved = _held_from(moved, event.decided_on)
             return _lift_suspension(moved, event.pickup_deadline_on, event.decided_on)
         case ev.AmparoWindowClosed():
             return replace(state, amparo_window_closed=True)
@@ -441,9 +442,15 @@ def _apply(state: State, event: ev.JudicialEvent) -> State:
                                         "calendar"), pickup_holds=())
         case ev.PlacedAtDisposal():
             assert state.surrender is not None and state.pickup is not None
+            # A window that (counted from this day) closed before the hold in force began
+            # is not held by it: it ran out on its deadline.
+            paused_on = state.pickup_paused_on
+            if paused_on is not None and event.pickup_deadline_on <= paused_on:
+                paused_on = None
             return replace(state, surrender=replace(state.surrender, placed_on=event.placed_on),
                            pickup=replace(state.pickup, started_on=event.placed_on,
-                                          due_on=event.pickup_deadline_on))
+                                          due_on=event.pickup_deadline_on),
+                           pickup_paused_on=paused_on)
         case ev.SurrenderDeferred():
             return replace(state, deferral=(event.deferred_on, event.reason))
         case ev.TemporarySurrenderAgreed():
@@ -485,6 +492,13 @@ def _reopened(state: State) -> State:
     return replace(state, earlier_amparos=(*state.earlier_amparos, *state.amparos), amparos=(),
                    amparo_window=None, amparo_window_closed=False, granted_charge_ids=None,
                    surrender=None, pickup=None, pickup_paused_on=None, pickup_holds=())
+
+
+def _held_from(state: State, on: date) -> State:
+    """The pickup window held from `on`: paused then, or since `on` when a hold in force began
+    later (one dated earlier but typed in after it)."""
+    paused_on = on if state.pickup_paused_on is None else min(state.pickup_paused_on, on)
+    return replace(state, pickup_paused_on=paused_on)
 
 
 def _lift_suspension(state: State, pickup_deadline_on: date | None, on: date) -> State:

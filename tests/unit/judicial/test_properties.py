@@ -176,28 +176,31 @@ def check_decision_order(basis: str, history: list[tuple[str, dict[str, Any]]]) 
         seen.add(name)
 
 
-def holding(history: list[tuple[str, dict[str, Any]]]) -> tuple[set[str], dict[str, str]]:
+def holding(history: list[tuple[str, dict[str, Any]]]) -> tuple[dict[str, str], dict[str, str]]:
     """The suits whose suspension is recorded as holding the person, and those whose grant
-    holds the order, after `history`: a suspension holds until the suit is granted (the act
-    annulled instead) or its end is recorded (`amparo_suspension_lifted`: the denial final);
-    a grant (by its date) holds until reversed on appeal or the SRE decides again."""
-    suspended: set[str] = set()
+    holds the order, each with the day its hold began, after `history`: a suspension holds
+    until the suit is granted (the act annulled instead) or its end is recorded
+    (`amparo_suspension_lifted`: the denial final); a grant holds until reversed on appeal
+    or the SRE decides again."""
+    suspended: dict[str, str] = {}
     granted: dict[str, str] = {}
     for name, payload in history:
         amparo = payload.get("amparo_id", "")
         if name == "sre_extradition_granted":
-            suspended, granted = set(), {}
-        elif name in ("amparo_suspension_granted", "amparo_suspension_reinstated"):
-            suspended.add(amparo)
+            suspended, granted = {}, {}
+        elif name == "amparo_suspension_granted":
+            suspended[amparo] = payload["granted_on"]
+        elif name == "amparo_suspension_reinstated":
+            suspended[amparo] = payload["lifted_on"]  # it never ended
         elif name == "amparo_suspension_lifted" or name == "amparo_granted" or (
                 name == "amparo_appeal_decided" and payload["outcome"] == "granted"):
-            suspended.discard(amparo)
+            suspended.pop(amparo, None)
             if name != "amparo_suspension_lifted":
                 granted[amparo] = payload.get("ruled_on") or payload["decided_on"]
         elif name == "amparo_appeal_decided":
             granted.pop(amparo, None)
         elif name == "basis_changed":
-            suspended = set()
+            suspended = {}
     return suspended, granted
 
 
@@ -239,12 +242,14 @@ def check_specialty(history: list[tuple[str, dict[str, Any]]]) -> None:
 
 
 def check_pickup_pause(history: list[tuple[str, dict[str, Any]]]) -> None:
-    """The pickup window never runs out while a suspension freezes the surrender or a grant
-    dated before it ran out holds the order (a later grant comes too late)."""
+    """The pickup window never runs out while a suspension or a grant dated before it ran
+    out holds the order (a later one comes too late: a placement day corrected to an earlier
+    one can close the window before a hold began)."""
     for i, (name, payload) in enumerate(history):
         if name == "pickup_window_expired":
             suspended, granted = holding(history[:i])
-            assert not suspended, "pickup window expired during an amparo suspension"
+            assert all(day >= payload["deadline_on"] for day in suspended.values()), \
+                "pickup window expired during an amparo suspension"
             assert all(day >= payload["deadline_on"] for day in granted.values()), \
                 "pickup window expired while a grant held the order"
 

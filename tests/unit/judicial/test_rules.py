@@ -847,6 +847,31 @@ def test_a_reinstated_suspension_holds_the_window_from_its_lift_under_a_later_pa
     assert resumed.pickup is not None and resumed.pickup.due_on == d("2026-08-21")
 
 
+def test_a_hold_inside_a_reinstated_suspensions_takes_no_days_of_its_own() -> None:
+    """As above, with a grant (A-7) holding the order 20-23 Jun, between A-9's recorded end
+    (19 Jun) and A-8's pause: A-9 held the window all along, so A-7's days are A-9's too and
+    the window still closes on 21 Aug, not three days later."""
+    denied = run(_ordered(), amparo("A-9", "2026-05-01"), suspension("A-9", "2026-05-05"),
+                 amparo("A-8", "2026-05-02"), amparo("A-7", "2026-05-02"),
+                 ruling("denied", "A-9", "2026-06-04"), now=LATER)
+    lapsed = fire(denied, ClockKind.AMPARO_APPEAL_PERIOD, at("2026-06-19"))
+    held_by_a7 = run(lapsed, ruling("granted", "A-7", "2026-06-20"),
+                     cmd.FileAmparoAppeal.model_validate(
+                         {"amparo_id": "A-7", "filed_on": "2026-06-20", "appellant": "authority"}),
+                     cmd.DecideAmparoAppeal.model_validate(
+                         {"amparo_id": "A-7", "decided_on": "2026-06-23", "outcome": "denied"}),
+                     suspension("A-8", "2026-06-25"),
+                     cmd.FileAmparoAppeal.model_validate(
+                         {"amparo_id": "A-9", "filed_on": "2026-06-18",
+                          "appellant": "complainant"}),
+                     ruling("denied", "A-8", "2026-07-01"),
+                     cmd.DecideAmparoAppeal.model_validate(
+                         {"amparo_id": "A-9", "decided_on": "2026-07-01", "outcome": "denied"}),
+                     now=LATER)
+    resumed = fire(held_by_a7, ClockKind.AMPARO_APPEAL_PERIOD, at("2026-07-16"))
+    assert resumed.pickup is not None and resumed.pickup.due_on == d("2026-08-21")
+
+
 def test_a_grant_dated_after_the_window_ran_out_does_not_pause_it() -> None:
     """Ordered 10 Apr, so 10 Jun is the first closed day; a grant ruled on 10 Jun (entered
     before the scheduler recorded the expiry) comes too late: the window still runs out."""
