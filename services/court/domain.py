@@ -8,6 +8,7 @@ forbids raises RuleViolation naming the rule and decides nothing.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -21,7 +22,7 @@ from . import events as ev
 from . import rules as R  # noqa: N812 (the rule book, as the rules are written: R.X)
 from . import specialty
 from .arrival import new_event
-from .events import ChargeText, Plea, SpecialtyException
+from .events import ChargeOrigin, ChargeText, Plea, SpecialtyException
 from .specialty import Count, Onward
 from .state import CourtCase, Intake, apply, evolve, initial
 
@@ -109,7 +110,9 @@ def hold_initial_appearance(state: CourtCase, held_at: datetime, magistrate: str
     return [new_event(ev.INITIAL_APPEARANCE_HELD, ev.InitialAppearanceHeld(
         case_id=_case_id(state), held_at=held_at, magistrate=magistrate,
         district=intake.district, landed_at=intake.landed_at,
-        hours_elapsed=round(elapsed, 2), limit_hours=limit, late=elapsed > limit), held_at)]
+        # Rounded up: a late appearance never shows as held at the limit itself.
+        hours_elapsed=math.ceil(elapsed * 100) / 100, limit_hours=limit, late=elapsed > limit),
+        held_at)]
 
 
 def decide_detention(state: CourtCase, outcome: str, decided_on: date, detail: str | None,
@@ -157,12 +160,35 @@ def arraign(state: CourtCase, arraigned_on: date, plea: Plea, charge_ids: Sequen
     wanted = tuple(dict.fromkeys(charge_ids))
     R.CHARGES_REQUIRED.require(bool(wanted), "name at least one charge to arraign on")
     _check_specialty(state, wanted)
+    for charge_id in wanted:
+        since, what = _prosecutable_since(state, charge_id)
+        _not_before(arraigned_on, since, "arraigned_on", f"{what} ({charge_id})")
     again = [c for c in wanted if c in state.arraigned_charge_ids]
     R.CHARGE_ALREADY_ARRAIGNED.require(not again, f"already arraigned on {', '.join(again)}")
     assert state.docket_number is not None
     return [new_event(ev.ARRAIGNED, ev.Arraigned(
         case_id=_case_id(state), arraigned_on=arraigned_on, plea=plea, charge_ids=wanted,
         docket_number=state.docket_number), start_of_legal_day(arraigned_on))]
+
+
+def _prosecutable_since(state: CourtCase, charge_id: str) -> tuple[date | None, str]:
+    """The latest act a count waited for before it could be tried: the indictment that
+    brought it, and for a count outside the grant Mexico's consent or the court's finding of
+    an exception (the earliest of those that lifts it)."""
+    charge = state.charges[charge_id]
+    filed = next((i.filed_on for i in state.indictments if i.number == charge.indictment),
+                 None)
+    if not specialty.applies(state) or specialty.facts_granted(state, charge_id):
+        return filed, "the indictment that brought the count"
+    lifts = [found.found_on for found in state.exceptions
+             if not found.charge_ids or charge_id in found.charge_ids]
+    consent = state.consents.get(charge_id)
+    if consent is not None and consent.status == "granted" and consent.decided_on is not None:
+        lifts.append(consent.decided_on)
+    lifted_on = min(lifts, default=None)
+    if lifted_on is None or (filed is not None and filed > lifted_on):
+        return filed, "the indictment that brought the count"
+    return lifted_on, "Mexico's consent or the exception that lifted the specialty bar"
 
 
 def _check_specialty(state: CourtCase, charge_ids: tuple[str, ...]) -> None:
@@ -226,24 +252,34 @@ def file_superseding_indictment(state: CourtCase, filed_on: date,
     R.CHARGES_REQUIRED.require(bool(counts), "a superseding indictment has counts")
     number = len(state.indictments) + 1
     binding = specialty.applies(state)
+    lapsed = tuple(c.charge_id for c in counts if _new_offence_of_asked_count(state, c))
     filed = new_event(ev.SUPERSEDING_INDICTMENT_FILED, ev.SupersedingIndictmentFiled(
         case_id=_case_id(state), indictment_number=number, filed_on=filed_on, charges=counts,
         added_charge_ids=tuple(c.charge_id for c in counts if c.charge_id not in state.charges),
         restated_charge_ids=tuple(c.charge_id for c in counts if c.charge_id in state.charges),
         specialty_block_applies=binding,
-        specialty_note=None if binding else specialty.NATIONAL_SECURITY_NOTE),
+        specialty_note=None if binding else specialty.NATIONAL_SECURITY_NOTE,
+        consents_lapsed=lapsed if binding else ()),
         start_of_legal_day(filed_on))
     if not binding:
         return [filed]
     after = preview(state, [filed])
     blocked = tuple(c.charge_id for c in counts if not specialty.prosecutable(after, c.charge_id)
-                    and c.charge_id not in state.flagged)
+                    and (c.charge_id not in state.flagged or c.charge_id in lapsed))
     if not blocked:
         return [filed]
     return [filed, new_event(ev.SPECIALTY_VIOLATION_BLOCKED, ev.SpecialtyViolationBlocked(
         case_id=_case_id(state), charge_ids=blocked, indictment_number=number,
         filed_on=filed_on, granted_charge_ids=specialty.granted_charge_ids(state)),
         start_of_legal_day(filed_on))]
+
+
+def _new_offence_of_asked_count(state: CourtCase, count: ev.CountText) -> bool:
+    """A count Mexico was asked about, restated under a new statute naming no facts: a new
+    offence (as it is for a granted count), so the consent, asked or given, was for another."""
+    known = state.charges.get(count.charge_id)
+    return (known is not None and count.charge_id in state.consents
+            and known.statute != count.statute and count.facts_of is None)
 
 
 def request_consent(state: CourtCase, charge_ids: Sequence[str], requested_on: date,
@@ -274,8 +310,10 @@ def decide_consent(state: CourtCase, granted: bool, charge_ids: Sequence[str],
     """Mexico's answer by diplomatic note; refused consent keeps the counts blocked."""
     _open_intake(state)
     wanted = _case_charges(state, charge_ids)
-    unasked = [c for c in wanted if specialty.charge_status(state, c) !=
-               specialty.CONSENT_REQUESTED]
+    # Asked of the consent itself: a count an exception lifted since the request still has
+    # Mexico's answer to record.
+    unasked = [c for c in wanted if c not in state.consents
+               or state.consents[c].status != "requested"]
     R.SPECIALTY_CONSENT_NOT_REQUESTED.require(not unasked,
         f"no pending request for Mexico's consent on {', '.join(unasked)}")
     _not_in_future(decided_on, now, "decided_on")
@@ -305,6 +343,11 @@ def end_proceedings(state: CourtCase, ended_on: date, outcome: str, now: datetim
     intake = _open_intake(state)
     _not_in_future(ended_on, now, "ended_on")
     _not_before(ended_on, legal_date(intake.landed_at), "ended_on", "the landing")
+    if state.appearance is not None:
+        _not_before(ended_on, legal_date(state.appearance.held_at), "ended_on",
+                    "the initial appearance")
+    if state.detention is not None:
+        _not_before(ended_on, state.detention.decided_on, "ended_on", "the detention hearing")
     last_step = max((a.arraigned_on for a in state.arraignments), default=None)
     _not_before(ended_on, last_step, "ended_on", "the last arraignment")
     decided = [new_event(ev.PROCEEDINGS_ENDED, ev.ProceedingsEnded(
@@ -356,6 +399,7 @@ def _check_exception(state: CourtCase, exception: SpecialtyException, facts: Exc
     if exception is SpecialtyException.STAYED_AFTER_FREE_TO_LEAVE:
         free = _given(facts.free_to_leave_on, "free_to_leave_on", exception)
         _not_before(free, landed_on, "free_to_leave_on", "the landing")
+        _free_by_the_record(state, free)
         # The 60 days after the day the person became free run from the next day; the person
         # may still leave on the 60th, so the exception holds from the 61st.
         last_day = free + timedelta(days=60)
@@ -373,11 +417,27 @@ def _check_exception(state: CourtCase, exception: SpecialtyException, facts: Exc
         return ()
     committed = _given(facts.committed_on, "committed_on", exception)
     counts = _case_charges(state, facts.charge_ids)
+    requested = [c for c in counts if state.charges[c].origin is not ChargeOrigin.SUPERSEDING]
+    R.OFFENCE_NOT_AFTER_EXTRADITION.require(
+        not requested, f"{', '.join(requested)} came with the extradition request: an offence "
+        "described before the extradition was not committed after it")
     R.OFFENCE_NOT_AFTER_EXTRADITION.require(
         committed > landed_on, f"committed_on {committed} is not after the landing's legal "
         f"day ({landed_on})")
     _not_before(found_on, committed, "found_on", "the offence")
     return counts
+
+
+def _free_by_the_record(state: CourtCase, free: date) -> None:
+    """Free to leave, by the record: not while held (ordered detained, the proceedings not
+    ended), nor before the proceedings ended."""
+    ended = state.ended.ended_on if state.ended is not None else None
+    detained = state.detention is not None and state.detention.outcome == "detained"
+    R.DATE_OUT_OF_ORDER.require(
+        ended is not None or not detained,
+        f"free_to_leave_on {free}: the person was ordered detained and the proceedings have "
+        "not ended; record their end first")
+    _not_before(free, ended, "free_to_leave_on", "the end of the proceedings")
 
 
 def record_specialty_exception(state: CourtCase, exception: SpecialtyException,
@@ -452,6 +512,11 @@ def surrender_onward(state: CourtCase, requesting_state: str, surrendered_on: da
                 "the third state's request")
     ground = specialty.onward_surrender_ground(state, requesting_state)
     assert ground is not None
+    if ground == "mexico_consent":
+        _not_before(surrendered_on, request.decided_on, "surrendered_on", "Mexico's consent")
+    elif ground != specialty.NO_SPECIALTY:
+        found_on = min(f.found_on for f in state.exceptions if not f.charge_ids)
+        _not_before(surrendered_on, found_on, "surrendered_on", f"the exception ({ground})")
     return [new_event(ev.ONWARD_SURRENDER_RECORDED, ev.OnwardSurrenderRecorded(
         case_id=_case_id(state), requesting_state=requesting_state,
         surrendered_on=surrendered_on, under=ground), start_of_legal_day(surrendered_on))]

@@ -245,6 +245,10 @@ class SupersedingIndictmentFiled(Frozen):
     restated_charge_ids: tuple[str, ...]
     specialty_block_applies: bool
     specialty_note: str | None = None
+    consents_lapsed: tuple[str, ...] = Field(
+        default=(), description="additive: counts Mexico had been asked about, restated under "
+        "a new statute that names no facts: a new offence, which Mexico's answer on the old "
+        "one does not cover")
 
 
 class SpecialtyViolationBlocked(Frozen):

@@ -283,7 +283,10 @@ def _superseding(state: CourtCase, e: BaseModel) -> CourtCase:
     indictment = Indictment(e.indictment_number, e.filed_on,
                             tuple(c.charge_id for c in e.charges), e.added_charge_ids,
                             e.specialty_block_applies)
-    return replace(state, charges=charges, indictments=(*state.indictments, indictment))
+    consents = {c: consent for c, consent in state.consents.items()
+                if c not in e.consents_lapsed}
+    return replace(state, charges=charges, indictments=(*state.indictments, indictment),
+                   consents=consents)
 
 
 def _blocked(state: CourtCase, e: BaseModel) -> CourtCase:

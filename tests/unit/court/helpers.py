@@ -112,8 +112,9 @@ def ready_to_arraign(*charge_ids: str, basis: LegalBasis = LegalBasis.TREATY,
                                                "risk of flight", NOW))
 
 
-def arraign(state: CourtCase, *charge_ids: str) -> list[NewEvent]:
-    return domain.arraign(state, NOW.date(), Plea.NOT_GUILTY, charge_ids, NOW)
+def arraign(state: CourtCase, *charge_ids: str, now: datetime = NOW) -> list[NewEvent]:
+    """Arraigned on `now`'s day (the day after the detention hearing by default)."""
+    return domain.arraign(state, now.date(), Plea.NOT_GUILTY, charge_ids, now)
 
 
 def supersede(state: CourtCase, *charge_ids: str) -> list[NewEvent]:

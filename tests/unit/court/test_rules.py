@@ -419,8 +419,8 @@ def test_temporary_surrender_falls_due_for_return_when_proceedings_end() -> None
 def test_the_return_due_date_is_configurable() -> None:
     state = ready_to_arraign("c1", kind="temporary")
     policy = CourtSettings(RETURN_TO_MEXICO_DUE_DAYS=30).policy()
-    events = domain.end_proceedings(state, date(2025, 8, 14), "acquitted", NOW, policy)
-    assert only(events, ev.RETURN_TO_MEXICO_DUE)["due_on"] == "2025-09-13"
+    events = domain.end_proceedings(state, date(2025, 8, 15), "acquitted", NOW, policy)
+    assert only(events, ev.RETURN_TO_MEXICO_DUE)["due_on"] == "2025-09-14"
 
 
 def test_full_surrender_creates_no_return_obligation() -> None:

@@ -23,8 +23,12 @@ from tests.support.stored import types
 
 from .helpers import (
     LANDED,
+    NOW,
+    POLICY,
+    appeared,
     arraign,
     fold,
+    landed,
     ready_to_arraign,
     recorded,
     step,
@@ -83,7 +87,7 @@ def test_a_new_count_on_a_granted_charges_facts_is_inside_the_grant() -> None:
     assert shown(state, "c9")["status"] == "re_described"
     assert shown(state, "c9")["facts_of"] == "c1"
     assert shown(state, "c9")["blocked_by"] == []
-    assert arraign(state, "c9")
+    assert arraign(state, "c9", now=LATER)
 
 
 def test_a_new_count_on_an_ungranted_charges_facts_is_outside_the_grant() -> None:
@@ -126,6 +130,11 @@ def blocked_count(basis: LegalBasis = LegalBasis.TREATY) -> CourtCase:
     return step(state, supersede(state, "c1", "c9"))
 
 
+def ended(state: CourtCase, on: date) -> CourtCase:
+    """The proceedings ended (an acquittal): a person held until then is free to leave."""
+    return step(state, domain.end_proceedings(state, on, "acquitted", LATER, POLICY))
+
+
 def except_(state: CourtCase, exception: SpecialtyException, found_on: date,
             **facts: Any) -> list[NewEvent]:
     return domain.record_specialty_exception(state, exception, ExceptionFacts(**facts),
@@ -133,9 +142,9 @@ def except_(state: CourtCase, exception: SpecialtyException, found_on: date,
 
 
 def test_staying_60_days_after_being_free_to_leave_lifts_the_bar() -> None:
-    """Free on 1 Oct: the 60 days after are 2 Oct-30 Nov, and on the 30th the person may still
-    leave in time; the exception holds from 1 Dec."""
-    state = blocked_count()
+    """Acquitted and free on 1 Oct: the 60 days after are 2 Oct-30 Nov, and on the 30th the
+    person may still leave in time; the exception holds from 1 Dec."""
+    state = ended(blocked_count(), date(2025, 10, 1))
     free = date(2025, 10, 1)
     stayed = SpecialtyException.STAYED_AFTER_FREE_TO_LEAVE
     assert rule_of(lambda: except_(state, stayed, date(2025, 11, 30),
@@ -143,13 +152,36 @@ def test_staying_60_days_after_being_free_to_leave_lifts_the_bar() -> None:
     state = step(state, except_(state, stayed, date(2025, 12, 1), free_to_leave_on=free))
     assert shown(state, "c9")["status"] == "specialty_exception"
     assert shown(state, "c9")["blocked_by"] == []
-    assert arraign(state, "c9")
     assert case_view(state)["specialty"]["exceptions"] == [{
         "exception": "stayed_after_free_to_leave",
         "rule": "specialty_exception_stayed_after_free_to_leave",
         "found_on": "2025-12-01", "charge_ids": []}]
-    # Counts added later are not held back either.
-    assert types(supersede(state, "c1", "c9", "c8")) == [ev.SUPERSEDING_INDICTMENT_FILED]
+
+
+def test_counts_added_after_an_exception_for_the_whole_case_are_not_held_back() -> None:
+    """Released on conditions (not held), free to leave on 1 Oct, still in the US on 1 Dec:
+    a superseding indictment's new counts then need no consent."""
+    state = appeared(step(landed("c1"), domain.assign_docket(landed("c1"), "1:09-cr-1", NOW)))
+    state = step(state, domain.decide_detention(state, "released_on_conditions", NOW.date(),
+                                                "bond; stay in the district", NOW))
+    state = step(state, except_(state, SpecialtyException.STAYED_AFTER_FREE_TO_LEAVE,
+                                date(2025, 12, 1), free_to_leave_on=date(2025, 10, 1)))
+    filed = supersede(state, "c1", "c9", "c8")
+    assert types(filed) == [ev.SUPERSEDING_INDICTMENT_FILED]
+    assert arraign(step(state, filed), "c9", "c8", now=LATER)
+
+
+def test_free_to_leave_is_not_while_held_nor_before_the_proceedings_ended() -> None:
+    """Ordered detained on 15 Aug: free to leave is refused until the proceedings' end is
+    recorded (acquitted 30 Sep), and then cannot be dated before it."""
+    stayed = SpecialtyException.STAYED_AFTER_FREE_TO_LEAVE
+    held = blocked_count()
+    assert rule_of(lambda: except_(held, stayed, date(2025, 12, 1),
+                                   free_to_leave_on=date(2025, 8, 15))) == "date_out_of_order"
+    acquitted = ended(held, date(2025, 9, 30))
+    assert rule_of(lambda: except_(acquitted, stayed, date(2025, 12, 1),
+                                   free_to_leave_on=date(2025, 8, 15))) == "date_out_of_order"
+    assert except_(acquitted, stayed, date(2025, 11, 30), free_to_leave_on=date(2025, 9, 30))
 
 
 def test_leaving_and_coming_back_lifts_the_bar_dates_in_order() -> None:
@@ -181,7 +213,7 @@ def test_an_offence_after_the_extradition_lifts_the_bar_on_its_counts_only() -> 
     state = step(state, except_(state, later, date(2025, 12, 1),
                                 committed_on=date(2025, 9, 1), charge_ids=("c9",)))
     assert specialty_blocked(state) == ["c8"]
-    assert arraign(state, "c9")
+    assert arraign(state, "c9", now=LATER)
 
 
 def test_on_the_national_security_basis_there_is_no_bar_to_lift() -> None:
@@ -235,8 +267,8 @@ def test_consent_for_one_state_does_not_cover_another() -> None:
 
 
 def test_an_exception_for_the_whole_case_allows_onward_surrender_without_consent() -> None:
-    state = asked(ready_to_arraign("c1"))
     free = date(2025, 9, 1)
+    state = asked(ended(ready_to_arraign("c1"), free))
     state = step(state, except_(state, SpecialtyException.STAYED_AFTER_FREE_TO_LEAVE,
                                 free + timedelta(days=61), free_to_leave_on=free))
     [surrendered] = onward(state)
