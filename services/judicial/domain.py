@@ -373,6 +373,9 @@ def decide_extradition(state: State, c: cmd.DecideExtradition, now: datetime,
                                     "sre_decided_again")
     if c.decision == "refused":
         _require_refusal_ground(c)
+        if c.domestic_prosecution_referred_on is not None:  # a record of an act done, not planned
+            _not_in_future(c.domestic_prosecution_referred_on, now,
+                           "domestic_prosecution_referred_on")
         return [*overtaken, event(ev.SreExtraditionRefused(
             case_id=state.case_id, decided_on=c.decided_on, notified_on=c.notified_on,
             reason=c.reason, ground=c.ground, person_is_mexican=c.person_is_mexican,
@@ -818,11 +821,18 @@ def change_basis(state: State, c: cmd.ChangeBasis, now: datetime,
         + ": only a treaty or consent case not yet surrendered can move to national security")
     _not_in_future(c.changed_on, now, "changed_on")
     _not_before(c.changed_on, state.last_act_on, "changed_on", "the case's last act")
-    return [event(ev.BasisChanged(
+    # A provisional detention whose deadline came before the change had lapsed in law: its
+    # lapse is recorded first, as for every step (`_lapsed_before`), and the change cannot
+    # claim to have stopped it (stopping it would cancel the timer, and the lapse would never
+    # be recorded). Likewise any clock whose due day had come had run out before the change:
+    # it is not listed as stopped by it.
+    lapsed = _lapsed_before(state, c.changed_on)
+    stopped = tuple(clock.kind.value for clock in replay(state, lapsed).running_clocks()
+                    if c.changed_on < clock.due_on)
+    return [*lapsed, event(ev.BasisChanged(
         case_id=state.case_id, changed_on=c.changed_on, from_basis=state.legal_basis,
         to_basis=LegalBasis(c.to_basis), reason=c.reason, authority=c.authority,
-        stopped_clocks=tuple(clock.kind.value for clock in state.running_clocks()),
-        overtaken_suspensions=state.active_suspensions,
+        stopped_clocks=stopped, overtaken_suspensions=state.active_suspensions,
         pending_amparos=state.pending_amparos), c.changed_on)]
 
 

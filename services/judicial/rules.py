@@ -14,6 +14,7 @@ order's date, the view on the day it is projected, the audit on the day of the l
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -132,25 +133,44 @@ HEARING_OR_CONSENT_REQUIRED: Rule[Any] = Rule(
 JUDGE_OPINION_DAYS, JUDGE_OPINION_AFTER_CONSENT_DAYS, SRE_DECISION_DAYS = 5, 3, 20
 
 
+def judicial_path_stopped(state: State) -> bool:
+    """Mexico's judicial path no longer runs: the case closed, the person is in US custody
+    (LEI art. 34), or the case is on the national-security basis, which has no judge (also
+    when a basis change overtook a treaty case). Its duties and the hearing's periods are not
+    shown then (`duties` here, `view._hearing_periods`)."""
+    return state.closed or state.handed_over_on is not None or state.national_security
+
+
 def duties(state: State) -> list[tuple[str, Rule[OnDay], date, int]]:
     """The duties running now: (kind, rule, first day counted, days). "Within N days after"
     an act counts from the day after it, so the duty is overdue from that day + N: the Nth day
     after the act is still in time. (`evidence_due_on` is already the first day after the
-    evidence period.)"""
-    if state.closed or state.handed_over_on is not None or state.national_security:
+    evidence period.) Once the SRE has decided, neither duty runs: on the simplified basis
+    it may decide on the consent alone, and no opinion is due after its decision."""
+    if judicial_path_stopped(state) or state.sre is not None:
         return []
-    found: list[tuple[str, Rule[OnDay], date, int]] = []
-    if state.opinion_on is None:
-        if state.hearing_on is not None and state.evidence_due_on is not None:
-            found.append(("judge_opinion_due", JUDGE_OPINION_OVERDUE, state.evidence_due_on,
-                          JUDGE_OPINION_DAYS))
-        elif state.consent_on is not None:
-            found.append(("judge_opinion_due", JUDGE_OPINION_OVERDUE,
-                          _day_after(state.consent_on), JUDGE_OPINION_AFTER_CONSENT_DAYS))
-    elif state.sre is None:
-        found.append(("sre_decision_due", SRE_DECISION_OVERDUE, _day_after(state.opinion_on),
-                      SRE_DECISION_DAYS))
-    return found
+    if state.opinion_on is not None:
+        return [("sre_decision_due", SRE_DECISION_OVERDUE, _day_after(state.opinion_on),
+                 SRE_DECISION_DAYS)]
+    due = _opinion_due(state)
+    return [] if due is None else [("judge_opinion_due", JUDGE_OPINION_OVERDUE, *due)]
+
+
+def _opinion_due(state: State) -> tuple[date, int] | None:
+    """The judge's opinion duty: (first day counted, days), whichever ends first.
+
+    Our reading of "5 days after the evidence period; 3 if the person consents" (LEI arts. 27
+    and 28 [U]): the 5 days follow the evidence period (art. 27); consent ends the
+    proceedings without further steps (art. 28: the judge opines within 3 days, with no
+    evidence to wait for), so consent after the hearing brings the opinion forward to the 3
+    days after it. It never puts it off: consent given when the 5-day duty ends sooner (late
+    in, or after, the evidence period) leaves that duty's day. So the earlier of the two."""
+    found: list[tuple[date, int]] = []
+    if state.hearing_on is not None and state.evidence_due_on is not None:
+        found.append((state.evidence_due_on, JUDGE_OPINION_DAYS))
+    if state.consent_on is not None:
+        found.append((_day_after(state.consent_on), JUDGE_OPINION_AFTER_CONSENT_DAYS))
+    return min(found, key=lambda due: due[0] + timedelta(days=due[1]), default=None)
 
 
 def _day_after(act_on: date) -> date:
@@ -243,14 +263,30 @@ PICKUP_WINDOW_PASSED: Rule[Any] = Rule(
     "to pause it",
     f"{LEI} art. 35", Reads.LEGAL)
 
+
+def _amparo_holds_person(state: State) -> bool:
+    """Amparo suits hold a person only while the SRE's grant carries the case in Mexico. A
+    case overtaken by a national-security transfer (BASIS_CHANGE_NOT_ALLOWED: not an
+    extradition; the suits challenge a grant that no longer carries it) or a person handed
+    over (in US custody) is held by no suit, suspension, ruling or window: they stay in the
+    record only. Every rule of AMPARO_HOLDS asks this, so the view, the domain's refusal and
+    the audit name the same rules."""
+    return not state.national_security and state.handed_over_on is None
+
+
+def _amparo_hold(blocks: Callable[[OnDay], bool]) -> Callable[[OnDay], bool]:
+    """An amparo rule's predicate, judged only while amparo suits can hold the person."""
+    return lambda s: _amparo_holds_person(s.state) and blocks(s)
+
+
 AMPARO_SUSPENSION_ACTIVE: Rule[OnDay] = law.AMPARO_SUSPENSION_ACTIVE.over(
-    lambda s: bool(s.state.suspensions_in_force_on(s.day)))
+    _amparo_hold(lambda s: bool(s.state.suspensions_in_force_on(s.day))))
 AMPARO_PENDING: Rule[OnDay] = Rule(
     "amparo_pending",
     "an amparo suit is pending a ruling: a suspension may still be granted in it",
     f"{AMPARO_LAW} arts. 125-128 (suspension until the suit is decided)", Reads.NONE,
     satisfied_by=(ev.AmparoDenied.EVENT_TYPE,),
-    blocks=lambda s: bool(s.state.pending_amparos))
+    blocks=_amparo_hold(lambda s: bool(s.state.pending_amparos)))
 APPEAL = (f"{AMPARO_LAW} arts. 81, 86 (recurso de revisión: 10 business days from the day "
           "after the ruling's notification)")
 AMPARO_NOT_RULED: Rule[Any] = Rule(
@@ -274,7 +310,7 @@ AMPARO_NOT_FINAL: Rule[OnDay] = Rule(
     "surrender needs the amparo denied for good",
     APPEAL, Reads.LEGAL,
     satisfied_by=(ev.AmparoAppealDecided.EVENT_TYPE,),
-    blocks=lambda s: bool(s.state.amparos_not_final_on(s.day)))
+    blocks=_amparo_hold(lambda s: bool(s.state.amparos_not_final_on(s.day))))
 AMPARO_GRANTED: Rule[OnDay] = Rule(
     "amparo_granted",
     "an amparo was granted against the SRE's decision: no surrender on it; once the grant "
@@ -282,14 +318,14 @@ AMPARO_GRANTED: Rule[OnDay] = Rule(
     f"{AMPARO_LAW} art. 77 (a granted amparo restores the person's rights: the act is "
     "annulled and the authority acts anew)", Reads.NONE,
     satisfied_by=(ev.AmparoAppealDecided.EVENT_TYPE, ev.SreExtraditionGranted.EVENT_TYPE),
-    blocks=lambda s: bool(s.state.granted_amparos))
+    blocks=_amparo_hold(lambda s: bool(s.state.granted_amparos)))
 AMPARO_WINDOW_OPEN: Rule[OnDay] = Rule(
     "amparo_window_open",
     "the amparo window is open (30 business days from the day after the grant's "
     "notification, its last day included): surrender waits until it has passed, whatever "
     "suits were brought in it (a second suit may still be filed)", AMPARO_WINDOW, Reads.LEGAL,
     satisfied_by=(ev.AmparoWindowClosed.EVENT_TYPE,),
-    blocks=lambda s: s.state.amparo_window_open_on(s.day))
+    blocks=_amparo_hold(lambda s: s.state.amparo_window_open_on(s.day)))
 
 # --- surrender -----------------------------------------------------------------------------------
 

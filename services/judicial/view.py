@@ -19,9 +19,12 @@ def _clock(clock: Clock) -> dict[str, Any]:
 
 
 def _hearing_periods(state: State) -> list[dict[str, Any]]:
-    """The objections and evidence periods: shown while the judge has not opined, but not
-    enforced by the scheduler (the judge rules on late filings)."""
-    if state.hearing_on is None or state.opinion_on is not None or state.closed:
+    """The objections and evidence periods: shown while the judge has not opined and the
+    judicial path runs (not once the case is on the national-security basis, which has no
+    judge, or the person is handed over: rules.judicial_path_stopped, as for the duties), but
+    not enforced by the scheduler (the judge rules on late filings)."""
+    if state.hearing_on is None or state.opinion_on is not None \
+            or rules.judicial_path_stopped(state):
         return []
     return [{"kind": kind, "started_on": state.hearing_on.isoformat(), "due_on": iso_day(due),
              "day_counting": "calendar", "enforced": False}
@@ -30,9 +33,10 @@ def _hearing_periods(state: State) -> list[dict[str, Any]]:
 
 
 def _duties(state: State, day: date | None) -> list[dict[str, Any]]:
-    """The judge's opinion (5 days after the evidence period; 3 after consent) and the SRE's
-    decision (20 days after the opinion): duties, not bars (rules.JUDGE_OPINION_OVERDUE,
-    rules.SRE_DECISION_OVERDUE); shown with `overdue` once passed."""
+    """The judge's opinion (5 days after the evidence period, or 3 after consent if that ends
+    sooner) and the SRE's decision (20 days after the opinion): duties, not bars
+    (rules.JUDGE_OPINION_OVERDUE, rules.SRE_DECISION_OVERDUE); shown with `overdue` once
+    passed."""
     duties = []
     for kind, rule, start, days in rules.duties(state):
         due = start + timedelta(days=days)

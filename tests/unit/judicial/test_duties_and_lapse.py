@@ -68,3 +68,40 @@ def test_a_formal_request_after_the_lapse_proceeds_with_the_person_free() -> Non
     assert view["provisional_detention_lapsed"] is True and view["released"] is None
     assert [s["step"] for s in view["steps"]][-3:] == [
         "provisional_detention_lapsed", "released_from_custody", "formal_request_received"]
+
+
+def opinion_duties(state: State, day: str) -> list[dict[str, Any]]:
+    return [c for c in case_view(state, date.fromisoformat(day))["clocks"]
+            if c["kind"] == "judge_opinion_due"]
+
+
+def test_no_opinion_is_due_once_the_sre_has_decided_on_the_consent_alone() -> None:
+    """Review s10 #1. Simplified basis: consent 6 Jan, the SRE grants on 7 Jan without an
+    opinion (allowed). The 3 days after consent end on 9 Jan, but the SRE has decided: the
+    opinion is no longer due, on 1 Feb or on any later day."""
+    consented = run(opened("simplified"), formal("2026-01-05"),
+                    cmd.GiveConsent(given_on=d("2026-01-06")), now=LATE)
+    assert opinion_duties(consented, "2026-01-07") != []
+    granted = run(consented, sre(on="2026-01-07", notified="2026-01-07"), now=LATE)
+    assert granted.granted
+    assert opinion_duties(granted, "2026-02-01") == []
+    assert [c["kind"] for c in case_view(granted, date(2026, 2, 1))["clocks"]] \
+        == ["amparo_window"]
+
+
+def test_consent_after_the_hearing_brings_the_opinion_forward_to_3_days_after_it() -> None:
+    """Review s10 #2. Hearing 10 Jan (5-day duty: overdue from 5 Feb), consent 12 Jan: the 3
+    days after it are 13-15 Jan, so the opinion is overdue from the 16th."""
+    consented = run(heard(), cmd.GiveConsent(given_on=d("2026-01-12")), now=LATE)
+    assert duty(consented, "2026-01-15", "judge_opinion_due")["overdue"] is False
+    assert duty(consented, "2026-01-20", "judge_opinion_due") == {
+        "kind": "judge_opinion_due", "started_on": "2026-01-13", "due_on": "2026-01-16",
+        "days": 3, "day_counting": "calendar", "enforced": False, "overdue": True}
+
+
+def test_consent_late_in_the_evidence_period_does_not_put_the_opinion_off() -> None:
+    """Consent on 3 Feb, after the evidence period (11-30 Jan): the 3 days after it would end
+    on 6 Feb, but the 5-day duty already ends on 5 Feb, and that day stands."""
+    consented = run(heard(), cmd.GiveConsent(given_on=d("2026-02-03")), now=LATE)
+    shown = duty(consented, "2026-02-05", "judge_opinion_due")
+    assert (shown["due_on"], shown["days"], shown["overdue"]) == ("2026-02-05", 5, True)

@@ -57,3 +57,16 @@ def test_the_nationality_ground_needs_a_national_and_the_domestic_prosecution_re
 def test_an_unknown_ground_is_a_422_naming_the_field() -> None:
     with pytest.raises(ValueError, match="ground"):
         refusal(ground="mood")
+
+
+def test_a_domestic_prosecution_referral_dated_in_the_future_is_refused() -> None:
+    """Review s10 #6: the referral is the record of an act done (treaty art. 9(2)); a future
+    day is refused like every other step date, and nothing is recorded."""
+    assert rule_of(opined(), refusal(ground="nationality", person_is_mexican=True,
+                                     domestic_prosecution_referred_on="2030-01-01")) \
+        == "date_in_future"
+    today = NOW.date().isoformat()  # today is not the future
+    [refused, _] = decide(opined(), refusal(ground="nationality", person_is_mexican=True,
+                                            domestic_prosecution_referred_on=today),
+                          NOW, Policy())
+    assert refused.payload["domestic_prosecution_referred_on"] == today
