@@ -12,6 +12,7 @@ from typing import TypeAlias
 
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.errors import KafkaConnectionError, NodeNotReadyError, RequestTimedOutError
 
 from shared.clock import as_utc
 from shared.db import Database
@@ -20,6 +21,7 @@ from shared.eventstore.store import EVENT_COLUMNS, row_to_event
 from shared.messaging.kafka import make_admin
 from shared.messaging.security import PLAINTEXT, KafkaSecurity, options
 from shared.messaging.topics import events_topic
+from shared.retry import retry
 from shared.settings import service_database_url
 from shared.topology import SERVICES
 
@@ -110,16 +112,25 @@ def _is_uuid(text: str) -> bool:
     return True
 
 
+# What a broker that died under the reader gives: the admin client asked a node it can no
+# longer reach. A fresh client bootstraps from the brokers still up, so ask again.
+BROKER_GONE = (NodeNotReadyError, KafkaConnectionError, RequestTimedOutError)
+BROKER_GONE_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0)
+
+
 async def partition_ids(bootstrap: str, topic: str,
                         security: KafkaSecurity | None = None) -> list[int]:
-    """A topic's partitions, asked of the cluster (a consumer's metadata can be stale)."""
-    admin = make_admin(bootstrap, security=security)
-    await admin.start()
-    try:
-        [description] = await admin.describe_topics([topic])
-        return sorted(p["partition"] for p in description.get("partitions", []))
-    finally:
-        await admin.close()
+    """A topic's partitions, asked of the cluster (a consumer's metadata can be stale), again
+    from the brokers still up when the one asked died (an audit during a broker failure)."""
+    async def ask() -> list[int]:
+        admin = make_admin(bootstrap, security=security)
+        await admin.start()
+        try:
+            [description] = await admin.describe_topics([topic])
+            return sorted(p["partition"] for p in description.get("partitions", []))
+        finally:
+            await admin.close()
+    return await retry(ask, on=BROKER_GONE, delays=BROKER_GONE_DELAYS)
 
 
 Message: TypeAlias = ConsumerRecord[bytes, bytes]
