@@ -67,10 +67,9 @@ async def rebuild(conn: AsyncConnection, data: ReplayInput) -> None:
 
 
 def _move(case: dict[str, Any], event: RecordedEvent) -> None:
-    for column, mapping in (("status", read_model.STATUS_AFTER),
-                            ("clearance", read_model.CLEARANCE_AFTER)):
-        if event.event_type in mapping and case[f"{column}_at"] <= event.recorded_at:
-            case[column] = mapping[event.event_type]
+    for column, value in read_model.moves(event.event_type, event.payload).items():
+        if case[f"{column}_at"] <= event.recorded_at:
+            case[column] = value
             case[f"{column}_at"] = event.recorded_at
             case["updated_at"] = max(case["updated_at"], event.recorded_at)
 

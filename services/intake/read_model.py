@@ -9,6 +9,7 @@ these tables (an audit replay rebuilds them from ciphertext): it is in person_na
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal
 
@@ -105,6 +106,18 @@ CLEARANCE_AFTER: dict[str, Clearance] = {
 }
 
 
+def moves(event_type: str, data: Mapping[str, Any]) -> dict[str, str]:
+    """The status and clearance an event moves the case to. A person taken off a flight
+    after Mexico handed them over stays in the US Marshals' custody, not awaiting transport."""
+    moved: dict[str, str] = {}
+    if event_type in STATUS_AFTER:
+        moved["status"] = ("in_us_custody" if event_type == "transport.removed_from_manifest"
+                           and data.get("in_us_custody") else STATUS_AFTER[event_type])
+    if event_type in CLEARANCE_AFTER:
+        moved["clearance"] = CLEARANCE_AFTER[event_type]
+    return moved
+
+
 async def record_submission(conn: AsyncConnection, request: RequestSubmitted,
                             at: datetime) -> None:
     """The case row, from the request event alone (so a replay rebuilds it exactly)."""
@@ -135,14 +148,12 @@ async def apply_to_timeline(conn: AsyncConnection, event: ConsumedEvent) -> None
         data=event.data_json).on_conflict_do_nothing())
     # Events of different services arrive in no fixed order; the most recently recorded one
     # decides, so the status is the same whatever the arrival order (and after a replay).
-    for column, mapping in (("status", STATUS_AFTER), ("clearance", CLEARANCE_AFTER)):
-        if event.event_type not in mapping:
-            continue
+    for column, value in moves(event.event_type, event.data).items():
         stamp = cases.c[f"{column}_at"]
         await conn.execute(
             cases.update()
             .where(cases.c.case_id == case_id, stamp <= event.recorded_at)
-            .values({column: mapping[event.event_type], stamp.name: event.recorded_at,
+            .values({column: value, stamp.name: event.recorded_at,
                      "updated_at": sa.case((cases.c.updated_at > event.recorded_at,
                                             cases.c.updated_at), else_=event.recorded_at)}))
 

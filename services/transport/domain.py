@@ -210,7 +210,8 @@ def assign(case: CaseState, flight: FlightState, now: datetime,
 def _take_off(case: CaseState, flight: FlightState, reason: str, detail: str,
               now: datetime, failed: tuple[str, ...] = ()) -> Outcome:
     removed = ev.RemovedFromManifest(case_id=case.case_id, flight_id=flight.flight_id,
-                                     reason=reason, detail=detail, removed_at=now, rules=failed)
+                                     reason=reason, detail=detail, removed_at=now, rules=failed,
+                                     in_us_custody=case.custody is not None)
     changed = ev.FlightManifestChanged(
         flight_id=flight.flight_id, removed=(case.case_id,), reason=reason, changed_at=now,
         manifest_size=len(flight.seats) - 1)
@@ -346,7 +347,8 @@ def cancel(flight: FlightState, cases: Mapping[str, CaseState], reason: str,
                                    case_ids=flight.manifest, cancelled_at=now)
     people = {c.case_id: (event(ev.RemovedFromManifest(
         case_id=c.case_id, flight_id=flight.flight_id, reason=FLIGHT_CANCELLED,
-        detail=reason, removed_at=now), now),) for c in aboard}
+        detail=reason, removed_at=now, in_us_custody=c.custody is not None), now),)
+        for c in aboard}
     return Outcome(cases=people, flights={flight.flight_id: (event(cancelled, now),)})
 
 

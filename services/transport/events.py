@@ -79,6 +79,8 @@ class RemovedFromManifest(TransportEvent):
     removed_at: datetime
     rules: tuple[str, ...] = Field(default=(), description="additive: the eligibility rules "
                                                            "that failed, by their stable names")
+    in_us_custody: bool = Field(default=False, description="additive: Mexico had handed the "
+                                "person over, so the US Marshals keep them off the flight")
 
 
 class CustodyTransferred(TransportEvent):

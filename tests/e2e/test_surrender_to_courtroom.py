@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -268,21 +269,28 @@ async def test_a_placement_recorded_after_the_order_moves_transports_pickup_dead
 async def test_a_cancelled_flight_returns_its_people_who_can_fly_later(
     api: Api, stack: Stack
 ) -> None:
+    """The first person was handed to the US Marshals before the cancellation: they stay in
+    US custody (intake says so) and fly on the second flight without a second handover."""
     people = [await eligible_case(api, stack, given=f"Pool {i}") for i in range(2)]
+    handed_over, waiting = people
     first = await schedule(api)
     for case_id in people:
         await api.post("transport", f"/flights/{first}/manifest", {"case_id": case_id})
+    custody = {"transferred_at": datetime.now(UTC).isoformat(), "place": "Toluca",
+               "mexican_officer": "FGR 1", "us_marshal": "USMS 2"}
+    await api.post("transport", f"/flights/{first}/custody", {"case_id": handed_over, **custody})
     await api.post("transport", f"/flights/{first}/cancellation", {"reason": "weather"})
     for case_id in people:
         view = await api.wait("transport", f"/cases/{case_id}",
                               lambda c: bool(c["eligibility"]["eligible"]), "back in the pool")
         assert view["eligibility"]["eligible"]
+    for case_id, status in ((handed_over, "in_us_custody"), (waiting, "awaiting_transport")):
+        await api.wait("intake", f"/cases/{case_id}", partial(has_status, status),
+                       f"intake's status {status}")
     second = await schedule(api)
     for case_id in people:
         await api.post("transport", f"/flights/{second}/manifest", {"case_id": case_id})
-        await api.post("transport", f"/flights/{second}/custody", {
-            "case_id": case_id, "transferred_at": datetime.now(UTC).isoformat(),
-            "place": "Toluca", "mexican_officer": "FGR 1", "us_marshal": "USMS 2"})
+    await api.post("transport", f"/flights/{second}/custody", {"case_id": waiting, **custody})
     await api.post("transport", f"/flights/{second}/departure",
                    {"departed_at": datetime.now(UTC).isoformat()})
     await api.post("transport", f"/flights/{second}/landing",
@@ -293,6 +301,10 @@ async def test_a_cancelled_flight_returns_its_people_who_can_fly_later(
                if e.event_type == "transport.removed_from_manifest"
                and e.data["case_id"] in people]
     assert {e.data["reason"] for e in removed} == {"flight_cancelled"}
+
+
+def has_status(status: str, case: dict[str, Any]) -> bool:
+    return bool(case["status"] == status)
 
 
 async def test_superseding_count_is_blocked_until_mexico_consents(

@@ -333,6 +333,10 @@ def test_cancellation_returns_everyone_to_the_pool_for_another_flight() -> None:
         ["RWY-1", "RWY-2"]
     removed = payload(outcome, "RWY-1", "transport.removed_from_manifest")
     assert (removed["reason"], removed["detail"]) == ("flight_cancelled", "crew unavailable")
+    # RWY-1 was handed over: the Marshals keep them (intake shows them in US custody).
+    assert (removed["in_us_custody"],
+            payload(outcome, "RWY-2", "transport.removed_from_manifest")["in_us_custody"]) \
+        == (True, False)
     assert world.case("RWY-1").booking is None
     assert world.flights[cancelled].status is FlightStatus.CANCELLED
     replacement = world.schedule(("JFK",))
