@@ -10,22 +10,29 @@ prosecuting authority: a count under a state's law needs that state's own commit
 authority prosecutes a count is read from its statute: a count citing the U.S. Code is
 federal, any other a state's [U: intake does not carry the prosecuting authority per count].
 
-Time: clearance is dated in law. `cleared_since` is the legal instant of the act the coverage
-rests on (the acceptance's date, the commitment's date), never when Runway recorded it, and a
-transfer is judged by comparing legal dates (shared.legaltime.legal_date).
+Time: clearance is dated in law. Each generation of a capital count is in force over legal
+days, each instrument covers over legal days (an acceptance until its withdrawal, a commitment
+from its date on), so whether the case was cleared can be asked of any legal date
+(`cleared_on`). `cleared_since` is the first day of the uninterrupted clearance that holds
+now, and a transfer is judged by whether the case was cleared on the transfer's legal date
+(shared.legaltime.legal_date), re-judged both ways whenever an act dated before it is
+recorded after it. Never when Runway recorded an act.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from shared.legaltime import legal_date, start_of_legal_day
 
+from .authorities import FEDERAL as FEDERAL  # re-exported: the domain's and rules' name
 from .events import ClearanceBasis, ClearanceException
-from .state import AssuranceCase, CapitalCharge, Cover, DojCommitment
+from .state import Assurance, AssuranceCase, CapitalCharge, Cover, DojCommitment
 
-FEDERAL = "federal"
+# The start of a clearance that held on every legal day before: no capital count was ever in
+# force uncovered, so the clearance dates from the case's own start.
+ALWAYS = date.min
 
 
 def accepted_covers(state: AssuranceCase) -> frozenset[Cover]:
@@ -52,14 +59,24 @@ def commitment_covers(commitment: DojCommitment, charge: CapitalCharge) -> bool:
         return False
     if commitment.charge_ids is not None and charge.charge_id not in commitment.charge_ids:
         return False
+    # A named count re-charged after the commitment is a new capital count it was not given
+    # for (the commitment's scope must cover every capital-eligible count).
+    if commitment.covers is not None and charge.cover not in commitment.covers:
+        return False
     return federal(charge) == (commitment.prosecuting_authority == FEDERAL)
 
 
-def doj_covering(state: AssuranceCase, charge: CapitalCharge) -> DojCommitment | None:
-    """The DOJ (or state) commitment covering the count, on the national-security basis."""
+def commitments_covering(state: AssuranceCase,
+                         charge: CapitalCharge) -> tuple[DojCommitment, ...]:
+    """The DOJ (or state) commitments covering the count, on the national-security basis."""
     if not state.national_security:
-        return None
-    return next((c for c in state.commitments.values() if commitment_covers(c, charge)), None)
+        return ()
+    return tuple(c for c in state.commitments.values() if commitment_covers(c, charge))
+
+
+def doj_covering(state: AssuranceCase, charge: CapitalCharge) -> DojCommitment | None:
+    """The first commitment covering the count, on the national-security basis."""
+    return next(iter(commitments_covering(state, charge)), None)
 
 
 def doj_covers(state: AssuranceCase) -> bool:
@@ -95,45 +112,71 @@ def clearance_basis(state: AssuranceCase) -> ClearanceBasis | None:
     return ClearanceBasis.DOJ_COMMITMENT
 
 
-def _acceptance_day(state: AssuranceCase, charge: CapitalCharge) -> date | None:
-    return min((a.decided_on for a in state.assurances.values()
-                if a.status == "accepted" and a.decided_on is not None
-                and charge.cover in a.covers), default=None)
+# --- coverage over legal days -------------------------------------------------------------
+
+Span = tuple[date, date | None]  # legal days [first, end), end None: still
 
 
-def _covered_on(state: AssuranceCase, charge: CapitalCharge) -> date | None:
-    """The legal date from which the count is covered: its earliest accepted assurance, or
-    the commitment covering it, whichever came first."""
-    doj = doj_covering(state, charge)
-    days = [d for d in (_acceptance_day(state, charge), doj and doj.committed_on) if d]
-    return min(days, default=None)
+def _spans(state: AssuranceCase, charge: CapitalCharge) -> list[Span]:
+    """The legal days each instrument covered this generation: an accepted assurance from its
+    acceptance until its withdrawal (a withdrawal says it covers nothing from its date on),
+    a commitment from its date on."""
+    spans: list[Span] = [(a.accepted_on, a.withdrawn_on) for a in state.assurances.values()
+                         if a.accepted_on is not None and charge.cover in a.covers]
+    return spans + [(c.committed_on, None) for c in commitments_covering(state, charge)]
 
 
-def clearable_since(state: AssuranceCase) -> datetime | None:
-    """The legal instant the current coverage holds from: the latest of the dates from
-    which each capital count is covered. None with no capital count (the cause's time then)
-    or while one is uncovered."""
-    days = [_covered_on(state, c) for c in state.capital.values()]
-    if not days or any(d is None for d in days):
+def _covered_on(state: AssuranceCase, charge: CapitalCharge, day: date) -> bool:
+    return any(first <= day and (end is None or day < end)
+               for first, end in _spans(state, charge))
+
+
+def cleared_on(state: AssuranceCase, day: date) -> bool:
+    """Whether the case was cleared in law on this legal date: every capital count in force
+    that day was covered that day (a day with none in force needs nothing)."""
+    return all(_covered_on(state, g, day) for g in state.history.values()
+               if g.in_force_on(day))
+
+
+def _turning_days(state: AssuranceCase) -> list[date]:
+    """The legal days on which coverage can change, ascending: between two of them the case
+    is cleared on every day or on none."""
+    days: set[date] = set()
+    for generation in state.history.values():
+        days |= {d for d in (generation.since, generation.until) if d is not None}
+        days |= {d for span in _spans(state, generation) for d in span if d is not None}
+    return sorted(days)
+
+
+def cleared_from(state: AssuranceCase, day: date | None = None) -> date | None:
+    """The first legal day of the uninterrupted clearance that holds on `day` (None: now, i.e.
+    after every act's date); ALWAYS when it held on every day before; None when the case was
+    not cleared that day."""
+    turning = [d for d in _turning_days(state) if day is None or d <= day]
+    probe = day if day is not None else (turning[-1] if turning else date.max)
+    if not cleared_on(state, probe):
         return None
-    return start_of_legal_day(max(d for d in days if d is not None))
+    start = probe
+    for turn in reversed(turning):
+        if not cleared_on(state, turn):
+            return start
+        start = turn
+    before = turning[0] - timedelta(days=1) if turning else None
+    return ALWAYS if before is None or cleared_on(state, before) else start
 
 
 def cleared_since(state: AssuranceCase, at: datetime) -> datetime:
-    """The start of the uninterrupted clearance, in legal time: the coverage's own date (or
-    `at`, the legal time of the act that cleared a case with no capital count), kept earlier
-    while the recorded clearance has not been interrupted."""
-    fresh = clearable_since(state) or at
+    """The start of the uninterrupted clearance, in legal time: the first day from which every
+    capital count in force was covered without a gap. When that holds on every day (no capital
+    count was ever in force uncovered), the recorded clearance's start, else `at`, the legal
+    time of the act that cleared the case."""
+    start = cleared_from(state)
+    if start is not None and start != ALWAYS:
+        return start_of_legal_day(start)
     recorded = state.clearance
     if recorded.cleared and recorded.since is not None:
-        return min(recorded.since, fresh)
-    return fresh
-
-
-def needed_clearance(state: AssuranceCase) -> bool:
-    """Whether the case ever had a capital count: one that never did needed nothing cleared,
-    so its transfer is never flagged."""
-    return bool(state.generations)
+        return min(recorded.since, at)
+    return at
 
 
 @dataclass(frozen=True)
@@ -147,25 +190,31 @@ class Finding:
 
 def transfer_finding(state: AssuranceCase, since: datetime | None,
                      not_cleared: str, cleared_after: str) -> Finding | None:
-    """The flag the transfer deserves, given the clearance's start `since` (None: not
-    cleared now). Only legal dates are compared: a handoff at 23:30 local time is that day.
-    A transfer once found cleared in time stays so: a later withdrawal does not reach back."""
+    """The flag the transfer deserves: none when the case was cleared in law on the
+    transfer's legal date (a handoff at 23:30 local time is that day), else cleared after it
+    when the clearance `since` (None: not cleared now) holds from a later date, else not
+    cleared. Judged on the acts' dates whatever order they were recorded in, so an act dated
+    before the transfer but recorded after it may set a flag as well as lift one."""
     transfer = state.transfer
-    if transfer is None or transfer.cleared_at_transfer or not needed_clearance(state):
+    if transfer is None or cleared_on(state, transfer.transfer_on):
         return None
-    if since is None:
-        return Finding(not_cleared, transfer.transfer_on, None)
-    cleared_on = legal_date(since)
-    if cleared_on > transfer.transfer_on:
-        return Finding(cleared_after, transfer.transfer_on, cleared_on)
-    return None
+    if since is not None and legal_date(since) > transfer.transfer_on:
+        return Finding(cleared_after, transfer.transfer_on, legal_date(since))
+    return Finding(not_cleared, transfer.transfer_on, None)
+
+
+def clearance_on_day(state: AssuranceCase, day: date) -> date:
+    """The legal date of the clearance that held on `day` (the day itself when no capital
+    count was ever in force uncovered before it); `day` must be a cleared day."""
+    start = cleared_from(state, day)
+    return day if start is None or start == ALWAYS else start
 
 
 def clearance_exception(state: AssuranceCase, basis: ClearanceBasis,
                         since: datetime) -> ClearanceException | None:
     """A clearance that did not exist in law when the person left Mexico must say so."""
     transfer = state.transfer
-    if transfer is None or transfer.cleared_at_transfer or not needed_clearance(state):
+    if transfer is None or cleared_on(state, transfer.transfer_on):
         return None
     if legal_date(since) <= transfer.transfer_on:
         return None
@@ -219,20 +268,30 @@ def matches(state: AssuranceCase, target: Target) -> bool:
 
 
 def charge_status(state: AssuranceCase, charge: CapitalCharge) -> str:
-    """uncovered | requested | received | accepted | rejected, for this charge generation.
+    """accepted | doj_commitment | received | requested | rejected | withdrawn | uncovered,
+    for this charge generation.
 
-    A request made after the last rejection shows as "requested" again: the officers are
-    waiting for a new assurance.
+    A covered count names what covers it (as the view's `covered_by` does), so the two never
+    disagree. Otherwise a request made after the last assurance ended (rejected or withdrawn)
+    shows as "requested" again: the officers are waiting for a new assurance; with none
+    since, the count shows how its last assurance ended.
     """
-    mine = [a for a in state.assurances.values() if charge.cover in a.covers]
-    if any(a.status == "accepted" for a in mine):
+    if covered_by_assurance(state, charge):
         return "accepted"
+    if doj_covering(state, charge) is not None:
+        return "doj_commitment"
+    mine = [a for a in state.assurances.values() if charge.cover in a.covers]
     if any(a.status == "received" for a in mine):
         return "received"
-    last_rejection = max((a.decided_seq or 0 for a in mine if a.status == "rejected"),
-                         default=None)
+    ended = max(((_ended_seq(a), a.status) for a in mine
+                 if a.status in ("rejected", "withdrawn")), default=None)
     last_request = max((r.seq for r in state.requests if charge.cover in r.covers),
                        default=None)
-    if last_request is not None and (last_rejection is None or last_request > last_rejection):
+    if last_request is not None and (ended is None or last_request > ended[0]):
         return "requested"
-    return "rejected" if last_rejection is not None else "uncovered"
+    return ended[1] if ended is not None else "uncovered"
+
+
+def _ended_seq(assurance: Assurance) -> int:
+    """When the assurance stopped being a prospect: its withdrawal, else its rejection."""
+    return assurance.withdrawn_seq or assurance.decided_seq or 0

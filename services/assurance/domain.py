@@ -24,7 +24,7 @@ from shared.eventstore import NewEvent
 from shared.legaltime import legal_date, start_of_legal_day
 from shared.rules import law
 
-from . import coverage, rules
+from . import authorities, coverage, rules
 from . import events as ev
 from .events import Scope
 from .state import Assurance, AssuranceCase, ReceivedAssurance, apply, evolve, initial
@@ -144,10 +144,13 @@ def _review_transfer(state: AssuranceCase, at: datetime) -> list[NewEvent]:
             transfer_legal_date=finding.transfer_on, clearance_legal_date=finding.clearance_on,
             uncovered_charge_ids=coverage.uncovered_charges(state), reason=finding.rule,
             cleared_since=since), transfer.transferred_at)]
-    if finding is None and flagged is not None and since is not None:
+    if finding is None and flagged is not None:
+        # Cleared in law on the transfer's date, though perhaps not now (a count added since):
+        # the flag names the clearance that held that day.
         return [_event(ev.TRANSFER_FLAG_LIFTED, ev.TransferFlagLifted(
             case_id=_case_id(state), transfer_legal_date=transfer.transfer_on,
-            clearance_legal_date=legal_date(since), reason=str(transfer.flag_reason)), at)]
+            clearance_legal_date=coverage.clearance_on_day(state, transfer.transfer_on),
+            reason=str(transfer.flag_reason)), at)]
     return []
 
 
@@ -242,22 +245,20 @@ def note_transfer(state: AssuranceCase, case_id: str, transferred_at: datetime,
                   transport_event_id: str, now: datetime,
                   recorded_at: datetime | None = None) -> list[NewEvent]:
     """Custody passed to the US (at `transferred_at`, its legal instant; transport recorded it
-    at `recorded_at`). It is judged on legal dates: flagged only when the clearance's legal
-    date is after the transfer's (or there is none); entered late is only clerical."""
+    at `recorded_at`). It is judged on legal dates: cleared at the transfer when the case was
+    cleared in law on its legal date, whatever was recorded since (an amendment dated after
+    it does not reach back); entered late is only clerical."""
     if not state.exists:
         law.CASE_NOT_OPENED.refuse(f"case {case_id} is unknown here yet; the transfer is "
                                    "retried")
     if state.transfer is not None and state.transfer.transferred_at == transferred_at:
         return []
     transfer_on = legal_date(transferred_at)
-    recorded = state.clearance
-    cleared_then = not coverage.needed_clearance(state) or (
-        recorded.cleared and recorded.since is not None
-        and legal_date(recorded.since) <= transfer_on)
     late = legal_date(recorded_at or now) > transfer_on
     decided = [_event(ev.TRANSFER_NOTED, ev.TransferNoted(
         case_id=case_id, transferred_at=transferred_at, transfer_legal_date=transfer_on,
-        cleared_at_transfer=cleared_then, transport_event_id=transport_event_id,
+        cleared_at_transfer=coverage.cleared_on(state, transfer_on),
+        transport_event_id=transport_event_id,
         recorded_after_the_fact=late), transferred_at)]
     return _settle(state, decided, transferred_at, "transfer_noted")
 
@@ -287,8 +288,8 @@ def receive_assurance(state: AssuranceCase, received: ReceivedAssurance, policy:
     decided = [_event(ev.ASSURANCE_RECEIVED, ev.AssuranceReceived(
         case_id=_case_id(state), assurance_id=received.assurance_id, scope=scope,
         diplomatic_note=received.diplomatic_note,
-        charge_ids=charges, scope_sufficient=bool(set(scope) & policy.sufficient_scopes)),
-        _on(received.issued_on))]
+        charge_ids=charges, scope_sufficient=bool(set(scope) & policy.sufficient_scopes),
+        charges_as_dated=True), _on(received.issued_on))]
     return _settle(state, decided, _on(received.issued_on), "assurance_received")
 
 
@@ -344,12 +345,14 @@ def record_doj_commitment(state: AssuranceCase, reference: str, committed_on: da
     """National-security basis only: a written commitment not to seek death, with its scope
     as data: the counts it covers (None: every count), the prosecuting authority it binds
     (federal, or a state for that state's counts) and whether it seeks death after all. It is
-    recorded as it is; whether it clears the case is coverage's question."""
+    recorded as it is, naming the counts as they stand on its date; whether it clears the case
+    is coverage's question."""
     _require_case(state)
     law.BASIS_MISMATCH.require(
         state.national_security,
         f"a DOJ commitment replaces assurances only on the national_security basis; case "
         f"{state.case_id} is on the {state.legal_basis} basis and needs accepted assurances")
+    prosecuting_authority = _authority(prosecuting_authority)
     earlier = state.commitments.get(prosecuting_authority)
     if earlier is not None:
         rules.DOJ_COMMITMENT_ALREADY_RECORDED.refuse(
@@ -364,8 +367,21 @@ def record_doj_commitment(state: AssuranceCase, reference: str, committed_on: da
         prosecuting_authority=prosecuting_authority, seeks_death=seeks_death,
         after_transfer=transfer is not None and committed_on > transfer.transfer_on,
         transferred_at=transfer.transferred_at if transfer else None,
-        recorded_after_the_fact=legal_date(now) > committed_on), _on(committed_on))]
+        recorded_after_the_fact=legal_date(now) > committed_on, charges_as_dated=True),
+        _on(committed_on))]
     return _settle(state, decided, _on(committed_on), "doj_commitment_recorded")
+
+
+def _authority(text: str) -> str:
+    """The prosecution a commitment binds, in its one spelling: a state's count needs that
+    state's own commitment, so a text that names neither federal nor a state is refused."""
+    found = authorities.recognised(text)
+    if found is None:
+        rules.PROSECUTING_AUTHORITY_UNKNOWN.refuse(
+            f"prosecuting_authority {text!r} names neither the federal prosecution nor a US "
+            "state: enter \"federal\" for the DOJ's commitment, or the state's name (e.g. "
+            "California) for a state prosecutor's own")
+    return found
 
 
 # --- guards -----------------------------------------------------------------------------

@@ -140,6 +140,10 @@ class AssuranceReceived(Frozen):
     charge_ids: tuple[str, ...]
     scope_sufficient: bool = Field(description="whether Mexico could accept it under the "
                                                "configured sufficient scopes, at receipt")
+    charges_as_dated: bool = Field(
+        default=False, description="it covers each charge it names as the charge stood on "
+        "the note's date (a count re-charged later needs a new assurance). False, as in "
+        "events recorded before this field: as the charge stood when it was recorded")
 
 
 class AssuranceReceivedV1(Frozen):
@@ -215,6 +219,10 @@ class DojCommitmentRecorded(Frozen):
     transferred_at: datetime | None = None
     recorded_after_the_fact: bool = Field(
         default=False, description="clerical: entered on a later legal day than committed_on")
+    charges_as_dated: bool = Field(
+        default=False, description="the counts it names (charge_ids) are covered as they stood "
+        "on committed_on (a count re-charged later is not). False, as in events recorded "
+        "before this field: the named counts in any form")
 
 
 class DojCommitmentRecordedV1(Frozen):

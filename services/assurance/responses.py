@@ -18,7 +18,10 @@ class CapitalChargeView(ResponseBody):
     death_penalty_law: str | None
     generation: int = Field(description="a charge that stops and again becomes capital is a "
                                         "new generation; older assurances do not cover it")
-    coverage: Literal["uncovered", "requested", "received", "accepted", "rejected"]
+    coverage: Literal["uncovered", "requested", "received", "accepted", "doj_commitment",
+                      "rejected", "withdrawn"] = Field(
+        description="where the count's cover stands; a covered count names what covers it "
+                    "(accepted, doj_commitment), as covered_by does")
     covered: bool
     covered_by: Literal["assurance", "doj_commitment"] | None
     assurance_ids: list[str]

@@ -73,6 +73,9 @@ def commitment_gaps(case: AssuranceCase, charge_id: str) -> str:
             gaps.append(f"{commitment.reference} says death will be sought")
         elif commitment.charge_ids is not None and charge_id not in commitment.charge_ids:
             gaps.append(f"{commitment.reference} names only {', '.join(commitment.charge_ids)}")
+        elif commitment.covers is not None and charge.cover not in commitment.covers:
+            gaps.append(f"{commitment.reference} names {charge_id} as it stood on "
+                        f"{commitment.committed_on}, not as now charged ({charge.statute})")
         elif coverage.federal(charge) != (commitment.prosecuting_authority == coverage.FEDERAL):
             kind = "federal" if coverage.federal(charge) else "state"
             gaps.append(f"{commitment.reference} binds the {commitment.prosecuting_authority} "
@@ -114,6 +117,12 @@ ASSURANCE_WITHDRAWN: Rule[Any] = Rule(
     Reads.NONE)
 ASSURANCE_ALREADY_DECIDED: Rule[Any] = Rule(
     "assurance_already_decided", "Mexico decides on an assurance once", RECORD, Reads.NONE)
+PROSECUTING_AUTHORITY_UNKNOWN: Rule[Any] = Rule(
+    "prosecuting_authority_unknown",
+    "a DOJ commitment names the prosecution it binds: federal, or a US state by name; a text "
+    "that names neither is refused, never taken for a state's",
+    f"{DOJ}; domain brief, corrections: a state prosecution needs its own commitment [U]",
+    Reads.NONE)
 DOJ_COMMITMENT_ALREADY_RECORDED: Rule[Any] = Rule(
     "doj_commitment_already_recorded", "a case's DOJ commitment is recorded once", RECORD,
     Reads.NONE)
@@ -150,6 +159,6 @@ RULES = RuleBook("assurance", [
     law.CASE_NOT_OPENED, law.BASIS_MISMATCH, law.DATE_IN_FUTURE,
     CHARGE_NOT_CAPITAL_ELIGIBLE, ASSURANCE_ALREADY_RECORDED, DATE_BEFORE_ISSUE,
     ASSURANCE_SCOPE_INSUFFICIENT, ASSURANCE_ALREADY_WITHDRAWN, ASSURANCE_WITHDRAWN,
-    ASSURANCE_ALREADY_DECIDED, DOJ_COMMITMENT_ALREADY_RECORDED,
+    ASSURANCE_ALREADY_DECIDED, PROSECUTING_AUTHORITY_UNKNOWN, DOJ_COMMITMENT_ALREADY_RECORDED,
     NOT_CLEARED, CLEARED_AFTER_TRANSFER, RECORDED_AFTER_THE_FACT,
 ], gates=[CLEARANCE])

@@ -4,6 +4,10 @@ Coverage is tied to a *generation* of a capital charge: when a charge stops bein
 its statute or death-penalty law changes, and it later becomes capital again, it gets a new
 generation, and assurances given for an earlier generation no longer cover it (Mexico judged
 the assurance against the offence as it was then).
+
+Every generation keeps the legal days it was in force (`history`), and every instrument the
+legal days it covered, so that coverage can be asked of any legal date (coverage.cleared_on):
+a transfer is judged on its own date whatever order the acts were recorded in.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from pydantic import BaseModel
 
 from shared.aggregate import EventTable
 from shared.eventstore import RecordedEvent
+from shared.legaltime import legal_date
 from shared.upcasting import discovered
 
 from . import events as ev
@@ -33,10 +38,19 @@ class CapitalCharge:
     statute: str
     death_penalty_law: str | None
     generation: int
+    # The legal days this generation is in force: from `since` (None: a count of the request
+    # itself, which predates the request; assurances for it are often dated earlier) until
+    # `until`, exclusive (None: still capital). An amendment's generation starts on its date.
+    since: date | None = None
+    until: date | None = None
 
     @property
     def cover(self) -> Cover:
         return (self.charge_id, self.generation)
+
+    def in_force_on(self, day: date) -> bool:
+        return (self.since is None or self.since <= day) and (self.until is None
+                                                               or day < self.until)
 
 
 @dataclass(frozen=True)
@@ -76,6 +90,12 @@ class Assurance(ReceivedAssurance):
     decided_seq: int | None = None
     withdrawn_on: date | None = None
     withdrawal_reason: str | None = None
+    withdrawn_seq: int | None = None
+    # Kept after a withdrawal: the legal day from which it covered (until withdrawn_on).
+    accepted_on: date | None = None
+    # It covers the named charges as they stood on its note's date (see _bind_as_dated);
+    # false for events recorded before that: as they stood when it was recorded.
+    as_dated: bool = False
 
 
 @dataclass(frozen=True)
@@ -88,6 +108,11 @@ class DojCommitment:
     prosecuting_authority: str = "federal"
     seeks_death: bool = False
     recorded_after_the_fact: bool = False  # clerical only
+    # The generations of the named counts it was given for: those in force on committed_on
+    # (see _bind_as_dated). None: any generation (every count, or an event recorded before
+    # commitments were bound to the counts' form).
+    covers: frozenset[Cover] | None = None
+    as_dated: bool = False
 
 
 @dataclass(frozen=True)
@@ -123,6 +148,7 @@ class AssuranceCase:
     seq: int = 0  # events folded so far (= stream version)
     capital: Mapping[str, CapitalCharge] = field(default_factory=dict)
     generations: Mapping[str, int] = field(default_factory=dict)  # survives withdrawal
+    history: Mapping[Cover, CapitalCharge] = field(default_factory=dict)  # every generation
     requests: tuple[AssuranceRequest, ...] = ()
     assurances: Mapping[str, Assurance] = field(default_factory=dict)
     # The commitments not to seek death (national-security basis), by prosecuting authority:
@@ -168,14 +194,45 @@ def _basis_changed(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
 
 def _identified(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
     assert isinstance(e, ev.CapitalChargeIdentified)
-    charge = CapitalCharge(e.charge_id, e.statute, e.death_penalty_law, e.generation)
-    return replace(state, capital={**state.capital, e.charge_id: charge},
-                   generations={**state.generations, e.charge_id: e.generation})
+    # The request's own counts were charged before Runway heard of them; a count an
+    # amendment makes capital (or re-charges) exists in law from the amendment on.
+    original = e.source == "request_submitted" and e.generation == 1
+    charge = CapitalCharge(e.charge_id, e.statute, e.death_penalty_law, e.generation,
+                           since=None if original else legal_date(e.identified_at))
+    return _bind_as_dated(replace(
+        state, capital={**state.capital, e.charge_id: charge},
+        generations={**state.generations, e.charge_id: e.generation},
+        history={**state.history, charge.cover: charge}))
 
 
 def _charge_withdrawn(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
     assert isinstance(e, ev.CapitalChargeWithdrawn)
-    return replace(state, capital={k: v for k, v in state.capital.items() if k != e.charge_id})
+    history = dict(state.history)
+    current = state.capital.get(e.charge_id)
+    if current is not None and current.cover in history:
+        history[current.cover] = replace(history[current.cover],
+                                         until=legal_date(e.withdrawn_at))
+    return _bind_as_dated(replace(
+        state, capital={k: v for k, v in state.capital.items() if k != e.charge_id},
+        history=history))
+
+
+def _bind_as_dated(state: AssuranceCase) -> AssuranceCase:
+    """Bind each instrument recorded as dated to the generations of the counts it names that
+    were in force on its own date. Recomputed whenever a generation starts or ends, so an
+    amendment consumed after the instrument (topics are not ordered with each other) binds
+    the same as one consumed before it."""
+    assurances = {k: replace(a, covers=_in_force(state, a.charge_ids, a.issued_on))
+                  if a.as_dated else a for k, a in state.assurances.items()}
+    commitments = {k: replace(c, covers=_in_force(state, c.charge_ids, c.committed_on))
+                   if c.as_dated and c.charge_ids is not None else c
+                   for k, c in state.commitments.items()}
+    return replace(state, assurances=assurances, commitments=commitments)
+
+
+def _in_force(state: AssuranceCase, charge_ids: tuple[str, ...], day: date) -> frozenset[Cover]:
+    return frozenset(g.cover for g in state.history.values()
+                     if g.charge_id in charge_ids and g.in_force_on(day))
 
 
 def _covers(state: AssuranceCase, charge_ids: tuple[str, ...]) -> frozenset[Cover]:
@@ -191,9 +248,12 @@ def _requested(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
 
 def _received(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
     assert isinstance(e, ev.AssuranceReceived)
+    # Before `charges_as_dated`, an assurance covered the generations current when recorded.
     assurance = Assurance(e.assurance_id, e.scope, e.diplomatic_note, e.charge_ids,
-                          _covers(state, e.charge_ids), e.scope_sufficient)
-    return replace(state, assurances={**state.assurances, e.assurance_id: assurance})
+                          _covers(state, e.charge_ids), e.scope_sufficient,
+                          as_dated=e.charges_as_dated)
+    return _bind_as_dated(replace(state, assurances={**state.assurances,
+                                                     e.assurance_id: assurance}))
 
 
 def _with_assurance(state: AssuranceCase, assurance_id: str, **changes: Any) -> AssuranceCase:
@@ -204,7 +264,8 @@ def _with_assurance(state: AssuranceCase, assurance_id: str, **changes: Any) -> 
 def _accepted(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
     assert isinstance(e, ev.AssuranceAccepted)
     return _with_assurance(state, e.assurance_id, status="accepted", decided_on=e.decided_on,
-                           decision_reason=e.reason, decided_seq=state.seq)
+                           decision_reason=e.reason, decided_seq=state.seq,
+                           accepted_on=e.decided_on)
 
 
 def _rejected(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
@@ -216,16 +277,17 @@ def _rejected(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
 def _assurance_withdrawn(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
     assert isinstance(e, ev.AssuranceWithdrawn)
     return _with_assurance(state, e.assurance_id, status="withdrawn",
-                           withdrawn_on=e.withdrawn_on, withdrawal_reason=e.reason)
+                           withdrawn_on=e.withdrawn_on, withdrawal_reason=e.reason,
+                           withdrawn_seq=state.seq)
 
 
 def _doj(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
     assert isinstance(e, ev.DojCommitmentRecorded)
     commitment = DojCommitment(e.reference, e.committed_on, e.authority, e.scope, e.charge_ids,
                                e.prosecuting_authority, e.seeks_death,
-                               e.recorded_after_the_fact)
-    return replace(state, commitments={**state.commitments,
-                                       e.prosecuting_authority: commitment})
+                               e.recorded_after_the_fact, as_dated=e.charges_as_dated)
+    return _bind_as_dated(replace(state, commitments={**state.commitments,
+                                                      e.prosecuting_authority: commitment}))
 
 
 def _granted(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
@@ -253,7 +315,10 @@ def _flagged(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
     assert isinstance(e, ev.TransferWithoutClearanceFlagged)
     if state.transfer is None:
         return state
-    return replace(state, transfer=replace(state.transfer, flagged=True, flag_reason=e.reason,
+    # A flag says the transfer was not cleared in law (also one found cleared when noted,
+    # re-judged on an act dated before it but recorded after).
+    return replace(state, transfer=replace(state.transfer, cleared_at_transfer=False,
+                                           flagged=True, flag_reason=e.reason,
                                            clearance_on=e.clearance_legal_date))
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -178,7 +178,10 @@ def test_an_acceptance_counts_from_its_decision_date(entered: datetime, decided_
 def test_a_withdrawal_after_a_transfer_found_cleared_does_not_reach_back() -> None:
     state, _ = commit(ns_case(), COMMITTED, charge_ids=["c1"])
     state, _ = transfer(state)
-    amended = domain.take_charges(state, amended_charges(charge("c1"), charge("c2")), ENTERED)
+    # The amendment is dated when intake recorded it (ENTERED, after the custody): an
+    # amendment dated before the custody would reach back (test_review_s10).
+    amendment = replace(amended_charges(charge("c1"), charge("c2")), recorded_at=ENTERED)
+    amended = domain.take_charges(state, amendment, ENTERED)
     state = domain.preview(state, amended)
     # c2 became capital later and the commitment names only c1: the clearance is withdrawn,
     # but at the custody's legal date the case was cleared, so no flag.

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from hypothesis import settings
@@ -28,14 +28,22 @@ from services.assurance.events import Scope
 from shared import aggregate
 from shared.errors import NotFound, RuleViolation
 from shared.eventstore import NewEvent
+from shared.legaltime import legal_date
 
 from .helpers import CASE, NOW, POLICY, amended, recorded, submitted
 
 CHARGE_IDS = ("c1", "c2", "c3", "c4")
 ASSURANCE_IDS = ("A1", "A2", "A3", "A4", "A5")
 BASES = ("treaty", "simplified", "national_security")
-ISSUED = date(2025, 7, 1)
-DECIDED = date(2025, 7, 15)
+
+
+def dated(now: datetime) -> date:
+    """Each step is its own legal day and its documents are dated that day: an assurance
+    covers a charge as it stood on the note's date, so one received after an amendment is
+    given for the charge as amended and one received before it is not (as the model binds
+    them); acts of one day could not be ordered by their dates."""
+    return legal_date(now)
+
 
 Charges = tuple[tuple[str, bool, int], ...]  # (charge id, capital, statute variant)
 
@@ -147,7 +155,7 @@ class AssuranceCaseMachine(RuleBasedStateMachine):
         self.step += 1
         before = copy.deepcopy(self.state)
         try:
-            events = decision(self.state, NOW + timedelta(hours=self.step))
+            events = decision(self.state, NOW + timedelta(days=self.step))
         except (RuleViolation, NotFound):
             assert not allowed, "refused, but the rules allow it"
             assert self.state == before, "a refused command changed the case"
@@ -182,25 +190,28 @@ class AssuranceCaseMachine(RuleBasedStateMachine):
 
     @rule(charges=charge_lists)
     def amend_charges(self, charges: Charges) -> None:
-        self.attempt(True, lambda s, now: domain.take_charges(s, amended(*facts(charges)), now))
+        self.attempt(True, lambda s, now: domain.take_charges(
+            s, replace(amended(*facts(charges)), recorded_at=now), now))
         self.model.take(charges)
 
     @rule(data=st.data())
     def request_assurance(self, data: st.DataObject) -> None:
         ids = data.draw(self.capital_ids(), label="charge_ids")
         self.attempt(self.model.charges_known(ids),
-                     lambda s, now: domain.request_assurance(s, ids, DECIDED, None, now))
+                     lambda s, now: domain.request_assurance(s, ids, dated(now), None, now))
 
     @rule(assurance_id=st.sampled_from(ASSURANCE_IDS), scope=scopes, data=st.data())
     def receive_assurance(self, assurance_id: str, scope: tuple[Scope, ...],
                           data: st.DataObject) -> None:
         ids = data.draw(self.capital_ids(), label="charge_ids")
-        received = domain.ReceivedAssurance(assurance_id, scope, ev.DiplomaticNote(
-            reference=f"DN-{assurance_id}", issuing_authority="US Embassy", issued_on=ISSUED),
-            ids)
+        def received(now: datetime) -> domain.ReceivedAssurance:
+            return domain.ReceivedAssurance(assurance_id, scope, ev.DiplomaticNote(
+                reference=f"DN-{assurance_id}", issuing_authority="US Embassy",
+                issued_on=dated(now)), ids)
+
         allowed = assurance_id not in self.model.assurances and self.model.charges_known(ids)
-        if self.attempt(allowed, lambda s, now: domain.receive_assurance(s, received, POLICY,
-                                                                         now)) is not None:
+        if self.attempt(allowed, lambda s, now: domain.receive_assurance(
+                s, received(now), POLICY, now)) is not None:
             self.model.assurances[assurance_id] = ModelAssurance(
                 {(cid, self.model.capital[cid][1]) for cid in ids}, "received",
                 bool({Scope.NOT_IMPOSED, Scope.NOT_CARRIED_OUT} & set(scope)))
@@ -212,7 +223,7 @@ class AssuranceCaseMachine(RuleBasedStateMachine):
         allowed = found is not None and found.status == "received" and (
             not accepted or found.scope_ok)
         if self.attempt(allowed, lambda s, now: domain.decide_assurance(
-                s, assurance_id, accepted, DECIDED, "evaluated", POLICY, now)) is not None:
+                s, assurance_id, accepted, dated(now), "evaluated", POLICY, now)) is not None:
             assert found is not None
             found.status = "accepted" if accepted else "rejected"
 
@@ -222,7 +233,7 @@ class AssuranceCaseMachine(RuleBasedStateMachine):
         found = self.model.assurances.get(assurance_id)
         allowed = found is not None and found.status != "withdrawn"
         if self.attempt(allowed, lambda s, now: domain.withdraw_assurance(
-                s, assurance_id, DECIDED, "retracted", now)) is not None:
+                s, assurance_id, dated(now), "retracted", now)) is not None:
             assert found is not None
             found.status = "withdrawn"
 
@@ -230,7 +241,7 @@ class AssuranceCaseMachine(RuleBasedStateMachine):
     def record_doj_commitment(self) -> None:
         allowed = self.model.basis == "national_security" and not self.model.doj
         if self.attempt(allowed, lambda s, now: domain.record_doj_commitment(
-                s, "DOJ-1", DECIDED, "AG", "no death", now)) is not None:
+                s, "DOJ-1", dated(now), "AG", "no death", now)) is not None:
             self.model.doj = True
 
     @rule(minutes_ago=st.integers(0, 120))
