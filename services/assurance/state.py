@@ -231,8 +231,17 @@ def _bind_as_dated(state: AssuranceCase) -> AssuranceCase:
 
 
 def _in_force(state: AssuranceCase, charge_ids: tuple[str, ...], day: date) -> frozenset[Cover]:
-    return frozenset(g.cover for g in state.history.values()
-                     if g.charge_id in charge_ids and g.in_force_on(day))
+    """Per count named, the generation in force on `day`; for a count that was not capital
+    that day, the next generation to come: Runway dates an amendment by when intake entered
+    it, so a note for a new count is often dated before that entry, and it was given for it."""
+    covers: set[Cover] = set()
+    for charge_id in charge_ids:
+        mine = sorted((g for g in state.history.values() if g.charge_id == charge_id),
+                      key=lambda g: g.generation)
+        now = [g.cover for g in mine if g.in_force_on(day)]
+        after = [g.cover for g in mine if g.since is not None and g.since > day]
+        covers.update(now or after[:1])
+    return frozenset(covers)
 
 
 def _covers(state: AssuranceCase, charge_ids: tuple[str, ...]) -> frozenset[Cover]:

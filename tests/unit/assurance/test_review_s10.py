@@ -288,3 +288,26 @@ def test_overlapping_assurances_keep_the_clearance_uninterrupted() -> None:
     state = withdraw(state, "A", date(2025, 6, 25))
     assert state.clearance.since is not None
     assert legal_date(state.clearance.since) == date(2025, 6, 10)
+
+
+# --- a note for a count added later: Runway dates the amendment by its entry ------------------
+
+def test_an_assurance_for_a_new_count_dated_before_intake_entered_it_covers_it() -> None:
+    """A superseding indictment adds capital count c2; intake enters it on 5 Jul. The US
+    note for c2 is dated 3 Jul and accepted on 8 Jul: it was given for that count, so it
+    covers it and the case is cleared (the person is not held by a note that predates the
+    amendment's entry)."""
+    state = accept(opened(charge("c1")), "A", "c1", issued=date(2025, 6, 5),
+                   decided=date(2025, 6, 6))
+    state = amend(state, charge("c1"), charge("c2"), on=date(2025, 7, 5))
+    state = accept(state, "B", "c2", issued=date(2025, 7, 3), decided=date(2025, 7, 8))
+    shown = {c["charge_id"]: c for c in case_view(state)["capital_charges"]}
+    assert shown["c2"]["assurance_ids"] == ["B"]
+    assert state.clearance.cleared
+
+
+def test_a_commitment_naming_a_count_entered_after_it_covers_that_count() -> None:
+    state = opened(charge("c1"), charge("c2", capital=False), basis="national_security")
+    state = commit(state, date(2025, 7, 3), charge_ids=["c1", "c2"])
+    state = amend(state, charge("c1"), charge("c2"), on=date(2025, 7, 5))
+    assert state.clearance.cleared, case_view(state)["clearance"]["blocked"]
