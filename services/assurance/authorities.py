@@ -38,6 +38,40 @@ _STATES = (
 )
 
 
+# How a state's statutes are cited (Bluebook), besides the state's own name: "Cal. Penal Code
+# § 187", "Tex. Penal Code Ann. § 19.03", "N.Y. Penal Law § 125.27", "W. Va. Code § 61-2-1".
+_CITED_AS = {
+    "Alabama": "Ala.", "Arizona": "Ariz.", "Arkansas": "Ark.", "California": "Cal.",
+    "Colorado": "Colo.", "Connecticut": "Conn.", "Delaware": "Del.", "Florida": "Fla.",
+    "Georgia": "Ga.", "Hawaii": "Haw.", "Illinois": "Ill.", "Indiana": "Ind.",
+    "Kansas": "Kan.", "Kentucky": "Ky.", "Louisiana": "La.", "Maine": "Me.",
+    "Maryland": "Md.", "Massachusetts": "Mass.", "Michigan": "Mich.", "Minnesota": "Minn.",
+    "Mississippi": "Miss.", "Missouri": "Mo.", "Montana": "Mont.", "Nebraska": "Neb.",
+    "Nevada": "Nev.", "New Hampshire": "N.H.", "New Jersey": "N.J.", "New Mexico": "N.M.",
+    "New York": "N.Y.", "North Carolina": "N.C.", "North Dakota": "N.D.", "Oklahoma": "Okla.",
+    "Oregon": "Or.", "Pennsylvania": "Pa.", "Rhode Island": "R.I.", "South Carolina": "S.C.",
+    "South Dakota": "S.D.", "Tennessee": "Tenn.", "Texas": "Tex.", "Vermont": "Vt.",
+    "Virginia": "Va.", "Washington": "Wash.", "West Virginia": "W. Va.", "Wisconsin": "Wis.",
+    "Wyoming": "Wyo.", "District of Columbia": "D.C.", "Puerto Rico": "P.R.",
+    "U.S. Virgin Islands": "V.I.", "Northern Mariana Islands": "N. Mar. I.",
+}
+
+
+def state_citing(statute: str) -> str | None:
+    """The state whose law a (non-federal) statute cites, read from how it begins: the
+    state's name or its citation form; None when it names none (then no state's commitment
+    is taken to bind it: a count is never guessed to be a state's)."""
+    words = _key(statute).split()
+
+    def cites(prefix: str) -> bool:
+        head = _key(prefix).split()
+        return words[:len(head)] == head
+
+    found = [state for state in _STATES
+             if cites(state) or (state in _CITED_AS and cites(_CITED_AS[state]))]
+    return max(found, key=len, default=None)  # the longest: "West Virginia", not "Virginia"
+
+
 def _key(text: str) -> str:
     return " ".join(text.replace(".", "").split()).casefold()
 

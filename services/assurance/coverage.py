@@ -8,7 +8,9 @@ A DOJ commitment covers a count only as far as its scope says (domain brief, cor
 must name the count (or every count), must not seek death, and must come from the count's
 prosecuting authority: a count under a state's law needs that state's own commitment. Which
 authority prosecutes a count is read from its statute: a count citing the U.S. Code is
-federal, any other a state's [U: intake does not carry the prosecuting authority per count].
+federal, one whose statute begins with a state's name or citation form ("Cal. Penal Code") is
+that state's, and one that names neither is covered by no state's commitment [U: intake does
+not carry the prosecuting authority per count].
 
 Time: clearance is dated in law. Each generation of a capital count is in force over legal
 days, each instrument covers over legal days (an acceptance until its withdrawal, a commitment
@@ -26,6 +28,7 @@ from datetime import date, datetime, timedelta
 
 from shared.legaltime import legal_date, start_of_legal_day
 
+from . import authorities
 from .authorities import FEDERAL as FEDERAL  # re-exported: the domain's and rules' name
 from .events import ClearanceBasis, ClearanceException
 from .state import Assurance, AssuranceCase, CapitalCharge, Cover, DojCommitment
@@ -52,6 +55,16 @@ def federal(charge: CapitalCharge) -> bool:
     return "U.S.C." in charge.statute or "U.S.C." in (charge.death_penalty_law or "")
 
 
+def prosecutor(charge: CapitalCharge) -> str | None:
+    """Which prosecution brings the count: `federal` for the U.S. Code, else the state its
+    statute (or its death-penalty law) cites; None when it cites none we know [U]."""
+    if federal(charge):
+        return FEDERAL
+    return authorities.state_citing(charge.statute) or (
+        authorities.state_citing(charge.death_penalty_law) if charge.death_penalty_law
+        else None)
+
+
 def commitment_covers(commitment: DojCommitment, charge: CapitalCharge) -> bool:
     """Whether the commitment's scope covers the count: it names it (or every count), does
     not seek death, and binds the count's prosecuting authority."""
@@ -63,7 +76,8 @@ def commitment_covers(commitment: DojCommitment, charge: CapitalCharge) -> bool:
     # for (the commitment's scope must cover every capital-eligible count).
     if commitment.covers is not None and charge.cover not in commitment.covers:
         return False
-    return federal(charge) == (commitment.prosecuting_authority == FEDERAL)
+    # A state prosecution needs that state's own commitment (domain brief, corrections).
+    return prosecutor(charge) == commitment.prosecuting_authority
 
 
 def commitments_covering(state: AssuranceCase,

@@ -76,10 +76,14 @@ def commitment_gaps(case: AssuranceCase, charge_id: str) -> str:
         elif commitment.covers is not None and charge.cover not in commitment.covers:
             gaps.append(f"{commitment.reference} names {charge_id} as it stood on "
                         f"{commitment.committed_on}, not as now charged ({charge.statute})")
-        elif coverage.federal(charge) != (commitment.prosecuting_authority == coverage.FEDERAL):
+        elif coverage.prosecutor(charge) != commitment.prosecuting_authority:
             kind = "federal" if coverage.federal(charge) else "state"
+            whose = "" if kind == "federal" else (
+                f", {coverage.prosecutor(charge)}'s" if coverage.prosecutor(charge)
+                else ", whose statute names no state")
             gaps.append(f"{commitment.reference} binds the {commitment.prosecuting_authority} "
-                        f"prosecution, not the {kind} count {charge_id} ({charge.statute})")
+                        f"prosecution, not the {kind} count {charge_id} "
+                        f"({charge.statute}{whose})")
     return "; ".join(gaps)
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from services.assurance import domain
+from services.assurance import authorities, domain
 from services.assurance import events as ev
 from services.assurance.api import DojCommitmentBody
 from services.assurance.domain import AssuranceCase, ChargeFacts, IntakeCharges
@@ -311,3 +311,28 @@ def test_a_commitment_naming_a_count_entered_after_it_covers_that_count() -> Non
     state = commit(state, date(2025, 7, 3), charge_ids=["c1", "c2"])
     state = amend(state, charge("c1"), charge("c2"), on=date(2025, 7, 5))
     assert state.clearance.cleared, case_view(state)["clearance"]["blocked"]
+
+
+# --- a state's commitment binds that state's own counts ---------------------------------------
+
+def test_one_states_commitment_does_not_clear_another_states_count() -> None:
+    """A California capital murder count: Texas's commitment does not clear it, and the
+    refusal says whose count it is; California's own does."""
+    def with_commitment(authority: str) -> AssuranceCase:
+        return commit(opened(charge("c1", statute=STATE_MURDER, law=STATE_DEATH_LAW),
+                             basis="national_security"), date(2025, 8, 1), authority)
+    texas = with_commitment("Texas")
+    assert not texas.clearance.cleared
+    assert "not the state count c1 (Cal. Penal Code § 187, California's)" in \
+        case_view(texas)["clearance"]["blocked"]["detail"]
+    assert with_commitment("California").clearance.cleared
+
+
+@pytest.mark.parametrize(("statute", "state"), [
+    ("Cal. Penal Code § 187", "California"), ("Tex. Penal Code Ann. § 19.03", "Texas"),
+    ("N.Y. Penal Law § 125.27", "New York"), ("W. Va. Code § 61-2-1", "West Virginia"),
+    ("Va. Code Ann. § 18.2-31", "Virginia"), ("Ohio Rev. Code § 2903.01", "Ohio"),
+    ("Penal Code § 187", None), ("18 U.S.C. § 1111", None)])
+def test_the_state_a_statute_cites_is_read_from_how_it_begins(statute: str,
+                                                              state: str | None) -> None:
+    assert authorities.state_citing(statute) == state
