@@ -20,7 +20,7 @@ from datetime import date, datetime
 
 from shared.errors import InvalidRequest, NotFound, Problem
 from shared.eventstore import NewEvent
-from shared.legaltime import legal_date
+from shared.legaltime import legal_date, start_of_legal_day
 from shared.rules import law
 
 from . import events as ev
@@ -39,6 +39,7 @@ from .state import (
 
 OPERATOR_REMOVAL = "removed_by_operator"
 FLIGHT_CANCELLED = "flight_cancelled"
+DESTINATION_CHANGED = "destination_changed"
 
 
 # --- outcomes ---------------------------------------------------------------------------
@@ -236,12 +237,25 @@ def record_custody(case: CaseState, flight: FlightState, handoff: Custody,
                      f"custody of case {case.case_id} was transferred at "
                      f"{case.custody.transferred_at.isoformat()}", (case.case_id,))
     _not_in_future(handoff.transferred_at, now, "transferred_at")
+    _not_before_surrender(case, handoff.transferred_at)
     rules.require_eligible(case.case_id, case.facts, legal_date(handoff.transferred_at))
     transferred = ev.CustodyTransferred(
         case_id=case.case_id, flight_id=flight.flight_id,
         transferred_at=handoff.transferred_at, place=handoff.place,
         mexican_officer=handoff.mexican_officer, us_marshal=handoff.us_marshal)
     return Outcome(cases={case.case_id: (event(transferred, handoff.transferred_at),)})
+
+
+def _not_before_surrender(case: CaseState, transferred_at: datetime) -> None:
+    """Custody passes on Mexico's authority: not before the surrender order's legal day, nor
+    before the national-security transfer's authorisation. (A handover dated earlier would
+    make every later judicial act read as after it, and change nothing.)"""
+    facts = case.facts
+    if facts.surrender_ordered_on is not None:
+        _not_before(transferred_at, start_of_legal_day(facts.surrender_ordered_on),
+                    "transferred_at", "the surrender order")
+    _not_before(transferred_at, facts.transfer_authorized_at, "transferred_at",
+                "the transfer's authorisation")
 
 
 def _manifest_cases(flight: FlightState, cases: Mapping[str, CaseState],
@@ -325,6 +339,7 @@ def land(flight: FlightState, cases: Mapping[str, CaseState], airport: str,
         if flight.landed_at(airport) is not None:
             raise refuse(rules.STOP_ALREADY_LANDED, f"flight {flight.flight_id} already landed at "
                                                 f"{airport}")
+        _earlier_stops_landed(flight, airport)
         getting_off = tuple(s for s in flight.aboard if s.airport == airport)
         district = stop.district
     _not_in_future(landed_at, now, "landed_at")
@@ -336,6 +351,18 @@ def land(flight: FlightState, cases: Mapping[str, CaseState], airport: str,
         case_id=s.case_id, flight_id=flight.flight_id, landed_at=landed_at, airport=airport,
         district=s.district, diverted=diverted), landed_at),) for s in getting_off}
     return Outcome(cases=people, flights={flight.flight_id: (event(landed, landed_at),)})
+
+
+def _earlier_stops_landed(flight: FlightState, airport: str) -> None:
+    """Stops are landed at in the route's order; one with nobody left for it may be passed."""
+    for stop in flight.stops:
+        if stop.airport == airport:
+            return
+        waiting = [s.case_id for s in flight.aboard if s.airport == stop.airport]
+        if waiting and flight.landed_at(stop.airport) is None:
+            raise refuse(rules.STOP_OUT_OF_ORDER,
+                         f"flight {flight.flight_id} has not landed at {stop.airport}, the "
+                         f"earlier stop of {', '.join(waiting)}")
 
 
 def cancel(flight: FlightState, cases: Mapping[str, CaseState], reason: str,
@@ -374,7 +401,30 @@ def note_input(case: CaseState, flight: FlightState | None, item: facts.Input, n
     failing = rules.failing_ids(after.facts, after.judged_on(legal_date(now)))
     if after.on_open_manifest and failing:
         outcome += _automatic_removal(after, flight, failing, item, now)
+    elif after.on_open_manifest and _destination_changed(after):
+        outcome += _rerouted(after, flight, item)
     return outcome
+
+
+def _destination_changed(case: CaseState) -> bool:
+    """Judicial now names another charging district than the one the person is booked to."""
+    assert case.booking is not None
+    district = case.facts.district
+    return district is not None and district != case.booking.destination_district
+
+
+def _rerouted(case: CaseState, flight: FlightState | None, item: facts.Input) -> Outcome:
+    """Each person goes to their own charging district: booked for another, they come off the
+    flight (and may be booked again, to the new district's airport)."""
+    assert case.booking is not None
+    if flight is None or flight.flight_id != case.booking.flight_id:
+        raise RuntimeError(f"case {case.case_id} is booked on open flight "
+                           f"{case.booking.flight_id}, which was not loaded as open")
+    detail = (f"the charging district is now {case.facts.district}, not "
+              f"{case.booking.destination_district} (after {item.source_event_type} "
+              f"{item.source_event_id})")
+    return _take_off(case, flight, DESTINATION_CHANGED, detail,
+                     max(item.occurred_at, case.booking.assigned_at))
 
 
 def _after_the_handover(case: CaseState, item: facts.Input) -> bool:

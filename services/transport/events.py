@@ -74,7 +74,7 @@ class RemovedFromManifest(TransportEvent):
     reason: str = Field(description="amparo_suspension_active | clearance_withdrawn | "
                                     "released_from_custody | pickup_window_expired | "
                                     "surrender_not_ordered | flight_cancelled | "
-                                    "removed_by_operator")
+                                    "removed_by_operator | destination_changed")
     detail: str
     removed_at: datetime
     rules: tuple[str, ...] = Field(default=(), description="additive: the eligibility rules "

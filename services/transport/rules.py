@@ -150,6 +150,9 @@ FLIGHT_ALREADY_DIVERTED = _command("flight_already_diverted", "a flight is diver
 AIRPORT_NOT_ON_ROUTE = _command("airport_not_on_route",
                                 "a flight lands at a stop of its route or where it was diverted")
 STOP_ALREADY_LANDED = _command("stop_already_landed", "a flight lands at each stop once")
+STOP_OUT_OF_ORDER = _command("stop_out_of_order",
+                             "a flight lands at its stops in the route's order: not at a "
+                             "later one while people for an earlier one are still aboard")
 
 # --- failing closed on a fact transport could not apply --------------------------------------
 
@@ -171,7 +174,7 @@ RULES = RuleBook("transport", [
     UNKNOWN_CASE, FLIGHT_NOT_OPEN, ALREADY_ON_MANIFEST, ALREADY_TRANSPORTED,
     NO_AIRPORT_FOR_DISTRICT, DESTINATION_NOT_ON_ROUTE, FLIGHT_FULL, NOT_ON_MANIFEST,
     CUSTODY_ALREADY_TRANSFERRED, CUSTODY_NOT_TRANSFERRED, MANIFEST_EMPTY, FLIGHT_NOT_IN_AIR,
-    FLIGHT_ALREADY_DIVERTED, AIRPORT_NOT_ON_ROUTE, STOP_ALREADY_LANDED,
+    FLIGHT_ALREADY_DIVERTED, AIRPORT_NOT_ON_ROUTE, STOP_ALREADY_LANDED, STOP_OUT_OF_ORDER,
     UNPROCESSED_SAFETY_FACT,
 ], gates=[ELIGIBILITY])
 

@@ -312,6 +312,16 @@ class FlightState:
         return next((lg.landed_at for lg in self.landings if lg.airport == airport), None)
 
     @property
+    def diversion_landed_at(self) -> datetime | None:
+        """The landing where the flight was diverted to: one after the diversion (the flight
+        may have landed at that airport before, as an earlier stop)."""
+        if self.diversion is None:
+            return None
+        airport, _reason, diverted_at = self.diversion
+        return next((lg.landed_at for lg in self.landings
+                     if lg.airport == airport and lg.landed_at >= diverted_at), None)
+
+    @property
     def status(self) -> FlightStatus:
         if not self.exists:
             return FlightStatus.NOT_SCHEDULED

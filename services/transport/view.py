@@ -100,7 +100,7 @@ def flight_view(state: FlightState) -> dict[str, Any]:
         "diversion": None if diversion is None else {
             "diverted_to": diversion[0], "reason": diversion[1],
             "diverted_at": iso_instant(diversion[2]),
-            "landed_at": iso_instant(state.landed_at(diversion[0]))},
+            "landed_at": iso_instant(state.diversion_landed_at)},
         "cancellation": None if cancellation is None else {
             "reason": cancellation[0], "cancelled_at": iso_instant(cancellation[1])},
     }
