@@ -49,13 +49,16 @@ class SubmittedPerson(Person):
 
     aliases: tuple[Annotated[str, Field(min_length=1, max_length=100)], ...] = Field(
         default=(), max_length=10)
+    # The name shown is "given family": 199 + 1 + 199 fits the 400 characters it is kept in.
+    given_names: str = Field(min_length=1, max_length=199)
+    family_names: str = Field(min_length=1, max_length=199)
 
 
 class Submission(RequestBody):
     """An extradition request as an operator submits it."""
 
     request_reference: str | None = Field(
-        default=None, max_length=200,
+        default=None, min_length=1, max_length=200,
         description="the requester's own reference (e.g. an OIA file number); unique")
     person: SubmittedPerson
     legal_basis: LegalBasis

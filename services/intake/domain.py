@@ -77,7 +77,7 @@ def check_charges(charges: tuple[Charge, ...], loc: str = "charges") -> list[Pro
             problems.append(Problem(
                 (*where, "sentence_remaining"), R.SENTENCE_REMAINING_TOO_SHORT.id,
                 "at least six months of the sentence must be left to serve (treaty art. 2)"))
-        if charge.death_penalty_possible and not charge.death_penalty_law:
+        if charge.death_penalty_possible and not (charge.death_penalty_law or "").strip():
             problems.append(Problem((*where, "death_penalty_law"), R.DEATH_PENALTY_LAW_REQUIRED.id,
                                     "name the law under which death is a possible sentence"))
     return problems
@@ -104,7 +104,8 @@ def check_basis(request: ClearRequest) -> list[Problem]:
         problems.append(Problem(("documents",), R.CONSENT_STATEMENT_REQUIRED.id,
                                 "the simplified basis rests on the person's consent (a "
                                 "document of kind 'consent_statement')"))
-    if request.legal_basis is LegalBasis.NATIONAL_SECURITY and not request.us_request_reference:
+    if request.legal_basis is LegalBasis.NATIONAL_SECURITY \
+            and not (request.us_request_reference or "").strip():
         problems.append(Problem(("us_request_reference",), R.WRITTEN_US_REQUEST_REQUIRED.id,
                                 "a national-security transfer needs the written US request"))
     return problems
@@ -123,6 +124,9 @@ def check_dates(request: ClearRequest, today: date) -> list[Problem]:
     if born and arrested and arrested <= born:
         problems.append(Problem(("provisional_arrest_date",), R.DATES_IN_ORDER.id,
                                 "the provisional arrest must come after the date of birth"))
+    if born and request.requested_on and request.requested_on <= born:
+        problems.append(Problem(("requested_on",), R.DATES_IN_ORDER.id,
+                                "the request's date must come after the date of birth"))
     if request.requested_on and request.requested_on > today:
         problems.append(Problem(("requested_on",), R.DATE_IN_FUTURE.id,
                                 f"the request's date {request.requested_on} is after today's "

@@ -106,13 +106,23 @@ CLEARANCE_AFTER: dict[str, Clearance] = {
 }
 
 
+# Removals that follow a judicial act (transport's automatic removal): the act's own status
+# (released, amparo_suspension, ...) stands, though the removal is recorded after it.
+REMOVED_BY_JUDICIAL_ACT = frozenset({"amparo_suspension_active", "released_from_custody",
+                                     "pickup_window_expired", "surrender_not_ordered"})
+
+
 def moves(event_type: str, data: Mapping[str, Any]) -> dict[str, str]:
     """The status and clearance an event moves the case to. A person taken off a flight
-    after Mexico handed them over stays in the US Marshals' custody, not awaiting transport."""
+    after Mexico handed them over stays in the US Marshals' custody, not awaiting transport;
+    one taken off because of a judicial act keeps the status that act gave."""
     moved: dict[str, str] = {}
-    if event_type in STATUS_AFTER:
-        moved["status"] = ("in_us_custody" if event_type == "transport.removed_from_manifest"
-                           and data.get("in_us_custody") else STATUS_AFTER[event_type])
+    removal = event_type == "transport.removed_from_manifest"
+    if removal and data.get("reason") in REMOVED_BY_JUDICIAL_ACT:
+        pass
+    elif event_type in STATUS_AFTER:
+        moved["status"] = ("in_us_custody" if removal and data.get("in_us_custody")
+                           else STATUS_AFTER[event_type])
     if event_type in CLEARANCE_AFTER:
         moved["clearance"] = CLEARANCE_AFTER[event_type]
     return moved

@@ -3,6 +3,8 @@ audit rebuild both ask `read_model.moves`)."""
 
 from __future__ import annotations
 
+import pytest
+
 from services.intake.read_model import moves
 
 
@@ -16,3 +18,13 @@ def test_a_person_off_a_flight_awaits_transport_unless_the_us_marshals_hold_them
 def test_events_that_move_nothing_and_clearance_events() -> None:
     assert moves("transport.flight_scheduled", {}) == {}
     assert moves("assurance.death_penalty_clearance_withdrawn", {}) == {"clearance": "withdrawn"}
+
+
+@pytest.mark.parametrize("reason", ["released_from_custody", "pickup_window_expired",
+                                    "amparo_suspension_active", "surrender_not_ordered"])
+def test_a_removal_that_follows_a_judicial_act_keeps_that_acts_status(reason: str) -> None:
+    """Transport takes the person off because of a judicial act (recorded after it): the
+    case stays released or suspended, not awaiting transport."""
+    assert moves("transport.removed_from_manifest", {"reason": reason}) == {}
+    assert moves("transport.removed_from_manifest", {"reason": "removed_by_operator"}) \
+        == {"status": "awaiting_transport"}
