@@ -6,7 +6,9 @@ from datetime import date
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
+from services.intake import api
 from services.intake.domain import ClearRequest, check_request
 from tests.support.requests import charge, request
 
@@ -87,3 +89,33 @@ def test_each_basis_requires_its_documents() -> None:
 def test_district_must_be_a_us_district() -> None:
     assert problems(requesting_district="XXNY") == {(("requesting_district",),
                                                      "known_us_district")}
+
+
+# --- blank text, dates before birth, and what the database could not keep (review of 5 Dec) -
+
+def test_a_blank_death_penalty_law_does_not_name_one() -> None:
+    capital = {**charge("c1", capital=True), "death_penalty_law": "   "}
+    assert problems(charges=[capital]) == {(("charges", 0, "death_penalty_law"),
+                                            "death_penalty_law_required")}
+
+
+def test_a_blank_written_us_request_is_not_one() -> None:
+    ns = request(basis="national_security")
+    assert problems(**{**ns, "us_request_reference": "  "}) == {
+        (("us_request_reference",), "written_us_request_required")}
+
+
+def test_a_request_dated_before_the_person_was_born_is_refused() -> None:
+    assert (("requested_on",), "dates_in_order") in problems(requested_on="1975-08-01")
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    (request(request_reference=""), ("request_reference",)),
+    (request(given="G" * 200, family="F"), ("person", "given_names")),
+])
+def test_an_empty_reference_and_a_name_too_long_to_show_are_422s(
+        body: dict[str, object], field: tuple[str, ...]) -> None:
+    with pytest.raises(ValidationError) as refused:
+        api.Submission.model_validate(body)
+    assert [tuple(e["loc"]) for e in refused.value.errors()] == [field]
+    assert api.Submission.model_validate(request(given="G" * 199, family="F" * 199))
