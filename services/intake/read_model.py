@@ -113,19 +113,25 @@ REMOVED_BY_JUDICIAL_ACT = frozenset({"amparo_suspension_active", "released_from_
 
 
 def moves(event_type: str, data: Mapping[str, Any]) -> dict[str, str]:
-    """The status and clearance an event moves the case to. A person taken off a flight
-    after Mexico handed them over stays in the US Marshals' custody, not awaiting transport;
-    one taken off because of a judicial act keeps the status that act gave."""
+    """The status and clearance an event moves the case to."""
     moved: dict[str, str] = {}
-    removal = event_type == "transport.removed_from_manifest"
-    if removal and data.get("reason") in REMOVED_BY_JUDICIAL_ACT:
-        pass
-    elif event_type in STATUS_AFTER:
-        moved["status"] = ("in_us_custody" if removal and data.get("in_us_custody")
-                           else STATUS_AFTER[event_type])
+    status = _status_after(event_type, data)
+    if status is not None:
+        moved["status"] = status
     if event_type in CLEARANCE_AFTER:
         moved["clearance"] = CLEARANCE_AFTER[event_type]
     return moved
+
+
+def _status_after(event_type: str, data: Mapping[str, Any]) -> str | None:
+    """A person taken off a flight after Mexico handed them over stays in the US Marshals'
+    custody, not awaiting transport; one taken off because of a judicial act keeps the status
+    that act gave (None: the status does not move)."""
+    if event_type != "transport.removed_from_manifest":
+        return STATUS_AFTER.get(event_type)
+    if data.get("reason") in REMOVED_BY_JUDICIAL_ACT:
+        return None
+    return "in_us_custody" if data.get("in_us_custody") else STATUS_AFTER[event_type]
 
 
 async def record_submission(conn: AsyncConnection, request: RequestSubmitted,

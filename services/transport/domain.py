@@ -400,7 +400,7 @@ def note_input(case: CaseState, flight: FlightState | None, item: facts.Input, n
     outcome = Outcome(cases={item.case_id: tuple(recorded)})
     failing = rules.failing_ids(after.facts, after.judged_on(legal_date(now)))
     if after.on_open_manifest and failing:
-        outcome += _automatic_removal(after, flight, failing, item, now)
+        outcome += _automatic_removal(after, flight, failing, item)
     elif after.on_open_manifest and _destination_changed(after):
         outcome += _rerouted(after, flight, item)
     return outcome
@@ -417,14 +417,23 @@ def _rerouted(case: CaseState, flight: FlightState | None, item: facts.Input) ->
     """Each person goes to their own charging district: booked for another, they come off the
     flight (and may be booked again, to the new district's airport)."""
     assert case.booking is not None
-    if flight is None or flight.flight_id != case.booking.flight_id:
+    return _taken_off_after(case, flight, item, DESTINATION_CHANGED,
+                            f"the charging district is now {case.facts.district}, not "
+                            f"{case.booking.destination_district}")
+
+
+def _taken_off_after(case: CaseState, flight: FlightState | None, item: facts.Input,
+                     reason: str, why: str, failing: tuple[str, ...] = ()) -> Outcome:
+    """Take the person off their open flight because of a neighbour's fact: dated at its
+    legal time, never before the booking, and naming the event."""
+    assert case.booking is not None
+    if (flight is None or flight.flight_id != case.booking.flight_id
+            or flight.status is not FlightStatus.SCHEDULED):
         raise RuntimeError(f"case {case.case_id} is booked on open flight "
                            f"{case.booking.flight_id}, which was not loaded as open")
-    detail = (f"the charging district is now {case.facts.district}, not "
-              f"{case.booking.destination_district} (after {item.source_event_type} "
-              f"{item.source_event_id})")
-    return _take_off(case, flight, DESTINATION_CHANGED, detail,
-                     max(item.occurred_at, case.booking.assigned_at))
+    detail = f"{why} (after {item.source_event_type} {item.source_event_id})"
+    return _take_off(case, flight, reason, detail,
+                     max(item.occurred_at, case.booking.assigned_at), failing)
 
 
 def _after_the_handover(case: CaseState, item: facts.Input) -> bool:
@@ -439,18 +448,9 @@ def _after_the_handover(case: CaseState, item: facts.Input) -> bool:
 
 
 def _automatic_removal(case: CaseState, flight: FlightState | None,
-                       failing: tuple[str, ...], item: facts.Input, now: datetime) -> Outcome:
-    assert case.booking is not None
-    if (flight is None or flight.flight_id != case.booking.flight_id
-            or flight.status is not FlightStatus.SCHEDULED):
-        raise RuntimeError(f"case {case.case_id} is booked on open flight "
-                           f"{case.booking.flight_id}, which was not loaded as open")
-    reason = rules.REMOVAL_REASON.get(failing[0], failing[0])
-    detail = (f"{rules.explain_all(failing, case.facts)} (after {item.source_event_type} "
-              f"{item.source_event_id})")
-    # Derived from the neighbour's event: dated at its legal time, never before the booking.
-    at = max(item.occurred_at, case.booking.assigned_at)
-    return _take_off(case, flight, reason, detail, at, failing)
+                       failing: tuple[str, ...], item: facts.Input) -> Outcome:
+    return _taken_off_after(case, flight, item, rules.REMOVAL_REASON.get(failing[0], failing[0]),
+                            rules.explain_all(failing, case.facts), failing)
 
 
 def _announcement(case: CaseState, item: facts.Input, now: datetime,
