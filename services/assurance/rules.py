@@ -23,7 +23,6 @@ from .state import AssuranceCase
 
 TREATY_ART_8 = f"{law.TREATY} art. 8"
 DOJ = "the DOJ's written commitment not to seek death (national-security basis)"
-RECORD = law.RECORD
 
 ACCEPTED = ev.ASSURANCE_ACCEPTED
 DOJ_RECORDED = ev.DOJ_COMMITMENT_RECORDED
@@ -102,34 +101,30 @@ CHARGE_NOT_CAPITAL_ELIGIBLE: Rule[Any] = Rule(
     "charge_not_capital_eligible",
     "an assurance or its request names only capital-eligible charges of the case",
     TREATY_ART_8, Reads.NONE)
-ASSURANCE_ALREADY_RECORDED: Rule[Any] = Rule(
-    "assurance_already_recorded", "an assurance is recorded once", RECORD, Reads.NONE)
-DATE_BEFORE_ISSUE: Rule[Any] = Rule(
+ASSURANCE_ALREADY_RECORDED = law.record_rule(
+    "assurance_already_recorded", "an assurance is recorded once")
+DATE_BEFORE_ISSUE = law.record_rule(
     "date_before_issue",
-    "an assurance cannot be decided on or withdrawn before the date it was issued",
-    RECORD, Reads.LEGAL)
+    "an assurance cannot be decided on or withdrawn before the date it was issued", Reads.LEGAL)
 ASSURANCE_SCOPE_INSUFFICIENT: Rule[Any] = Rule(
     "assurance_scope_insufficient",
     "Mexico may accept only an assurance that death will not be imposed, or if imposed not "
     "carried out (the configured sufficient scopes)",
     TREATY_ART_8, Reads.NONE)
-ASSURANCE_ALREADY_WITHDRAWN: Rule[Any] = Rule(
-    "assurance_already_withdrawn", "a withdrawn assurance cannot be withdrawn again",
-    RECORD, Reads.NONE)
-ASSURANCE_WITHDRAWN: Rule[Any] = Rule(
-    "assurance_withdrawn", "a withdrawn assurance can no longer be evaluated", RECORD,
-    Reads.NONE)
-ASSURANCE_ALREADY_DECIDED: Rule[Any] = Rule(
-    "assurance_already_decided", "Mexico decides on an assurance once", RECORD, Reads.NONE)
+ASSURANCE_ALREADY_WITHDRAWN = law.record_rule(
+    "assurance_already_withdrawn", "a withdrawn assurance cannot be withdrawn again")
+ASSURANCE_WITHDRAWN = law.record_rule(
+    "assurance_withdrawn", "a withdrawn assurance can no longer be evaluated")
+ASSURANCE_ALREADY_DECIDED = law.record_rule(
+    "assurance_already_decided", "Mexico decides on an assurance once")
 PROSECUTING_AUTHORITY_UNKNOWN: Rule[Any] = Rule(
     "prosecuting_authority_unknown",
     "a DOJ commitment names the prosecution it binds: federal, or a US state by name; a text "
     "that names neither is refused, never taken for a state's",
     f"{DOJ}; domain brief, corrections: a state prosecution needs its own commitment [U]",
     Reads.NONE)
-DOJ_COMMITMENT_ALREADY_RECORDED: Rule[Any] = Rule(
-    "doj_commitment_already_recorded", "a case's DOJ commitment is recorded once", RECORD,
-    Reads.NONE)
+DOJ_COMMITMENT_ALREADY_RECORDED = law.record_rule(
+    "doj_commitment_already_recorded", "a case's DOJ commitment is recorded once")
 
 # --- what is found about a transfer (recorded, never refused) ------------------------------
 
@@ -146,10 +141,10 @@ CLEARED_AFTER_TRANSFER: Rule[Any] = Rule(
     "the custody transfer's legal date: flagged for auditors, naming both dates",
     f"{TREATY_ART_8}; {DOJ}", Reads.LEGAL,
     blocks=lambda case: _flagged_under(case, CLEARED_AFTER_TRANSFER))
-RECORDED_AFTER_THE_FACT: Rule[Any] = Rule(
+RECORDED_AFTER_THE_FACT = law.record_rule(
     "recorded_after_the_fact",
     "clerical: the custody handoff or a commitment was recorded in Runway on a later legal "
-    "day than its own; shown, never a legal flag", RECORD, Reads.RECORDED,
+    "day than its own; shown, never a legal flag", Reads.RECORDED,
     blocks=lambda case: bool(case.transfer and case.transfer.recorded_after_the_fact) or any(
         c.recorded_after_the_fact for c in case.commitments.values()))
 

@@ -16,7 +16,7 @@ from shared.rules import Gate, Reads, Rule, RuleBook
 from shared.rules.law import CHARGES_REQUIRED as CHARGES_REQUIRED
 from shared.rules.law import DATE_IN_FUTURE as DATE_IN_FUTURE
 from shared.rules.law import DATE_OUT_OF_ORDER as DATE_OUT_OF_ORDER
-from shared.rules.law import NATIONAL_SECURITY_LAW, RECORD, TREATY
+from shared.rules.law import NATIONAL_SECURITY_LAW, TREATY, record_rule
 
 from . import events as ev
 from . import specialty
@@ -27,28 +27,25 @@ TREATY_17 = f"{TREATY} art. 17"
 
 # --- the record and the order of the steps ------------------------------------------------
 
-INTAKE_NOT_OPENED: Rule[Any] = Rule(
+INTAKE_NOT_OPENED = record_rule(
     "intake_not_opened",
-    "the person has not landed: no intake record is open in the charging district", RECORD,
-    Reads.NONE, satisfied_by=(ev.INTAKE_OPENED,),
-    blocks=lambda state: state.intake is None)
-PROCEEDINGS_ENDED: Rule[Any] = Rule(
+    "the person has not landed: no intake record is open in the charging district",
+    satisfied_by=(ev.INTAKE_OPENED,), blocks=lambda state: state.intake is None)
+PROCEEDINGS_ENDED = record_rule(
     "proceedings_ended", "the US proceedings have ended: nothing more can be recorded",
-    RECORD, Reads.NONE, blocks=lambda state: state.ended is not None)
-REQUEST_NOT_SEEN: Rule[Any] = Rule(
+    blocks=lambda state: state.ended is not None)
+REQUEST_NOT_SEEN = record_rule(
     "request_not_seen",
     "intake's request has not been seen yet: the court never guesses a case's charges "
-    "(the event is retried until it has)", RECORD, Reads.NONE,
-    satisfied_by=("intake.request_submitted",))
+    "(the event is retried until it has)", satisfied_by=("intake.request_submitted",))
 SURRENDER_ORDER_NOT_SEEN: Rule[Any] = Rule(
     "surrender_order_not_seen",
     "on the treaty and simplified bases the landing waits for judicial's surrender order, "
     "which names the granted charges", "LEI arts. 33-34 (the surrender order)", Reads.NONE,
     satisfied_by=("judicial.surrender_ordered",))
-DOCKET_ALREADY_ASSIGNED: Rule[Any] = Rule(
-    "docket_already_assigned", "a case has one docket number", RECORD, Reads.NONE)
-DOCKET_NOT_ASSIGNED: Rule[Any] = Rule(
-    "docket_not_assigned", "arraignment needs the case's docket number", RECORD, Reads.NONE,
+DOCKET_ALREADY_ASSIGNED = record_rule("docket_already_assigned", "a case has one docket number")
+DOCKET_NOT_ASSIGNED = record_rule(
+    "docket_not_assigned", "arraignment needs the case's docket number",
     satisfied_by=(ev.DOCKET_ASSIGNED,))
 INITIAL_APPEARANCE_OVERDUE: Rule[Any] = Rule(
     "initial_appearance_overdue",
@@ -57,16 +54,14 @@ INITIAL_APPEARANCE_OVERDUE: Rule[Any] = Rule(
     "late (a duty, not a bar)",
     "Fed. R. Crim. P. 5(a)(1)(B)", Reads.LEGAL,
     satisfied_by=(ev.INITIAL_APPEARANCE_HELD,))
-INITIAL_APPEARANCE_ALREADY_HELD: Rule[Any] = Rule(
-    "initial_appearance_already_held", "the initial appearance is held once", RECORD,
-    Reads.NONE)
+INITIAL_APPEARANCE_ALREADY_HELD = record_rule(
+    "initial_appearance_already_held", "the initial appearance is held once")
 INITIAL_APPEARANCE_REQUIRED: Rule[Any] = Rule(
     "initial_appearance_required",
     "the detention hearing and the arraignment follow the initial appearance",
     "Fed. R. Crim. P. 5; 18 U.S.C. § 3142(f) (detention hearing at or after the first "
     "appearance)", Reads.NONE, satisfied_by=(ev.INITIAL_APPEARANCE_HELD,))
-DETENTION_ALREADY_DECIDED: Rule[Any] = Rule(
-    "detention_already_decided", "detention is decided once", RECORD, Reads.NONE)
+DETENTION_ALREADY_DECIDED = record_rule("detention_already_decided", "detention is decided once")
 DETENTION_HEARING_REQUIRED: Rule[Any] = Rule(
     "detention_hearing_required", "arraignment follows the detention hearing",
     "Runway's record: the order of the court's steps", Reads.NONE,
@@ -74,18 +69,15 @@ DETENTION_HEARING_REQUIRED: Rule[Any] = Rule(
 RELEASE_CONDITIONS_REQUIRED: Rule[Any] = Rule(
     "release_conditions_required", "a release on conditions states the conditions",
     "18 U.S.C. § 3142(c), (h) (the release order states its conditions)", Reads.NONE)
-CHARGE_ALREADY_ARRAIGNED: Rule[Any] = Rule(
-    "charge_already_arraigned", "a count is arraigned once", RECORD, Reads.NONE)
+CHARGE_ALREADY_ARRAIGNED = record_rule("charge_already_arraigned", "a count is arraigned once")
 
 # 422 types of the court's request bodies (published: the ids stay as they were).
 CONDITIONS_MISSING: Rule[Any] = Rule(
     "missing", "a release on conditions must state the conditions (body field `conditions`)",
     "18 U.S.C. § 3142(c), (h)", Reads.NONE)
-CONDITIONS_NOT_ALLOWED: Rule[Any] = Rule(
-    "not_allowed", "conditions belong to a release on conditions only (body field "
-    "`conditions`)", RECORD, Reads.NONE)
-COUNT_DUPLICATE: Rule[Any] = Rule(
-    "duplicate", "a superseding indictment names each count once", RECORD, Reads.NONE)
+CONDITIONS_NOT_ALLOWED = record_rule(
+    "not_allowed", "conditions belong to a release on conditions only (body field `conditions`)")
+COUNT_DUPLICATE = record_rule("duplicate", "a superseding indictment names each count once")
 
 # --- specialty (treaty art. 17) -----------------------------------------------------------
 
@@ -114,21 +106,19 @@ SPECIALTY_CHARGE_NOT_GRANTED: Rule[Any] = Rule(
     blocks=lambda count: (specialty.applies(count.state)
                           and not specialty.prosecutable(count.state, count.charge_id)
                           and not specialty.awaiting_consent(count.state, count.charge_id)))
-CHARGE_NOT_IN_CASE: Rule[Any] = Rule(
-    "charge_not_in_case", "a count must be a charge of the case", RECORD, Reads.NONE,
+CHARGE_NOT_IN_CASE = record_rule(
+    "charge_not_in_case", "a count must be a charge of the case",
     satisfied_by=(ev.SUPERSEDING_INDICTMENT_FILED,),
     blocks=lambda count: count.charge_id not in count.state.charges)
 SPECIALTY_CONSENT_NOT_NEEDED: Rule[Any] = Rule(
     "specialty_consent_not_needed",
     "Mexico's consent is sought only for counts the person may not yet be tried on, and "
     "never on the national-security basis", TREATY_17, Reads.NONE)
-SPECIALTY_CONSENT_ALREADY_REQUESTED: Rule[Any] = Rule(
+SPECIALTY_CONSENT_ALREADY_REQUESTED = record_rule(
     "specialty_consent_already_requested",
-    "Mexico's consent for a count is requested once while the request is pending", RECORD,
-    Reads.NONE)
-SPECIALTY_CONSENT_NOT_REQUESTED: Rule[Any] = Rule(
-    "specialty_consent_not_requested",
-    "Mexico answers only a pending request for consent", RECORD, Reads.NONE,
+    "Mexico's consent for a count is requested once while the request is pending")
+SPECIALTY_CONSENT_NOT_REQUESTED = record_rule(
+    "specialty_consent_not_requested", "Mexico answers only a pending request for consent",
     satisfied_by=(ev.SPECIALTY_CONSENT_REQUESTED,))
 
 # What lifts the bar: a re-described offence on the same facts, and the exceptions.
@@ -139,10 +129,9 @@ SPECIALTY_SAME_FACTS: Rule[Any] = Rule(
     "facts it re-describes (facts_of); a count restated under a new statute that names none "
     "is a new offence and needs Mexico's consent",
     f"{TREATY_17}(2)(a) (the same facts as the request and its documents)", Reads.NONE)
-FACTS_NOT_IN_CASE: Rule[Any] = Rule(
+FACTS_NOT_IN_CASE = record_rule(
     "facts_not_in_case",
-    "a count re-describes the facts of a charge of the case (facts_of names one)", RECORD,
-    Reads.NONE)
+    "a count re-describes the facts of a charge of the case (facts_of names one)")
 SPECIALTY_EXCEPTION_STAYED: Rule[Any] = Rule(
     "specialty_exception_stayed_after_free_to_leave",
     "the person did not leave the US within 60 days after being free to do so: the rule of "
@@ -175,10 +164,10 @@ SPECIALTY_EXCEPTION_DETAILS_REQUIRED: Rule[Any] = Rule(
     TREATY_17, Reads.NONE)
 
 # Onward extradition to a third state.
-REEXTRADITION_NOT_REQUESTED: Rule[Any] = Rule(
+REEXTRADITION_NOT_REQUESTED = record_rule(
     "reextradition_not_requested",
     "onward extradition, and Mexico's answer on it, follow a third state's recorded request",
-    RECORD, Reads.NONE, satisfied_by=(ev.REEXTRADITION_REQUESTED,),
+    satisfied_by=(ev.REEXTRADITION_REQUESTED,),
     blocks=lambda onward: onward.requesting_state not in onward.state.reextraditions)
 REEXTRADITION_CONSENT_MISSING: Rule[Any] = Rule(
     "reextradition_consent_missing",
@@ -188,15 +177,12 @@ REEXTRADITION_CONSENT_MISSING: Rule[Any] = Rule(
     satisfied_by=(ev.REEXTRADITION_CONSENT_GRANTED, ev.SPECIALTY_EXCEPTION_RECORDED),
     blocks=lambda onward: specialty.onward_surrender_ground(
         onward.state, onward.requesting_state) is None)
-REEXTRADITION_ALREADY_REQUESTED: Rule[Any] = Rule(
-    "reextradition_already_requested", "a third state's request is recorded once", RECORD,
-    Reads.NONE)
-REEXTRADITION_ALREADY_ANSWERED: Rule[Any] = Rule(
-    "reextradition_already_answered", "Mexico answers a third state's request once", RECORD,
-    Reads.NONE)
-ONWARD_SURRENDER_ALREADY_RECORDED: Rule[Any] = Rule(
-    "onward_surrender_already_recorded", "the person is surrendered on once", RECORD,
-    Reads.NONE)
+REEXTRADITION_ALREADY_REQUESTED = record_rule(
+    "reextradition_already_requested", "a third state's request is recorded once")
+REEXTRADITION_ALREADY_ANSWERED = record_rule(
+    "reextradition_already_answered", "Mexico answers a third state's request once")
+ONWARD_SURRENDER_ALREADY_RECORDED = record_rule(
+    "onward_surrender_already_recorded", "the person is surrendered on once")
 
 # The guarded act: prosecuting (arraigning on) one count. Order = the refusal's order.
 ARRAIGNMENT_GATE: Gate[Count] = Gate(

@@ -13,7 +13,7 @@ from typing import Any
 from shared.rules import Reads, Rule, RuleBook
 from shared.rules.law import CHARGES_REQUIRED as CHARGES_REQUIRED
 from shared.rules.law import DATE_IN_FUTURE as DATE_IN_FUTURE
-from shared.rules.law import NATIONAL_SECURITY_LAW, RECORD, TREATY
+from shared.rules.law import NATIONAL_SECURITY_LAW, TREATY, record_rule
 
 from .events import REQUEST_SUBMITTED
 
@@ -21,8 +21,7 @@ PERSONAL_DATA = "Runway's personal-data policy (docs/personal-data.md)"
 
 # --- the request ---------------------------------------------------------------------------
 
-CHARGE_ID_UNIQUE: Rule[Any] = Rule(
-    "charge_id_unique", "each charge of a request has its own charge_id", RECORD, Reads.NONE)
+CHARGE_ID_UNIQUE = record_rule("charge_id_unique", "each charge of a request has its own charge_id")
 DUAL_CRIMINALITY: Rule[Any] = Rule(
     "dual_criminality",
     "each offence carries a maximum of at least one year in both countries",
@@ -53,26 +52,23 @@ WRITTEN_US_REQUEST_REQUIRED: Rule[Any] = Rule(
     "a national-security transfer follows a written US request",
     f"{NATIONAL_SECURITY_LAW} (transfers of 27 Feb 2025, 12 Aug 2025, 20 Jan 2026 each "
     "answered a written US request)", Reads.NONE)
-DATES_IN_ORDER: Rule[Any] = Rule(
+DATES_IN_ORDER = record_rule(
     "dates_in_order",
     "the date of birth is in the past, the provisional arrest not in the future and after "
-    "the birth", RECORD, Reads.LEGAL)
+    "the birth", Reads.LEGAL)
 KNOWN_US_DISTRICT: Rule[Any] = Rule(
     "known_us_district",
     "the charging district is a US district court, named by its abbreviation (EDNY, SDCA, "
     "DDC)", "28 U.S.C. §§ 81-131 (the judicial districts)", Reads.NONE)
-REQUEST_REFERENCE_UNIQUE: Rule[Any] = Rule(
-    "request_reference_unique",
-    "a requester's reference (e.g. an OIA file number) opens one case", RECORD, Reads.NONE)
+REQUEST_REFERENCE_UNIQUE = record_rule(
+    "request_reference_unique", "a requester's reference (e.g. an OIA file number) opens one case")
 
 # --- the case afterwards --------------------------------------------------------------------
 
-CASE_MUST_EXIST: Rule[Any] = Rule(
-    "case_must_exist", "the command needs the case's request", RECORD, Reads.NONE,
-    satisfied_by=(REQUEST_SUBMITTED,))
-AMENDMENT_CHANGES_NOTHING: Rule[Any] = Rule(
-    "amendment_changes_nothing", "an amendment of the charges changes them", RECORD,
-    Reads.NONE)
+CASE_MUST_EXIST = record_rule(
+    "case_must_exist", "the command needs the case's request", satisfied_by=(REQUEST_SUBMITTED,))
+AMENDMENT_CHANGES_NOTHING = record_rule(
+    "amendment_changes_nothing", "an amendment of the charges changes them")
 PERSONAL_DATA_ALREADY_ERASED: Rule[Any] = Rule(
     "personal_data_already_erased", "a person's personal data is erased once", PERSONAL_DATA,
     Reads.NONE)

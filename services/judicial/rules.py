@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from shared.rules import Gate, Reads, Rule, RuleBook, law
-from shared.rules.law import AMPARO_LAW, NATIONAL_SECURITY_LAW, RECORD, TREATY
+from shared.rules.law import AMPARO_LAW, NATIONAL_SECURITY_LAW, RECORD, TREATY, record_rule
 
 from . import events as ev
 from .events import SurrenderKind
@@ -236,12 +236,11 @@ SRE_GRANT_REQUIRED: Rule[OnDay] = Rule(
 
 # --- amparo ------------------------------------------------------------------------------------
 
-AMPARO_ALREADY_FILED: Rule[Any] = Rule(
-    "amparo_already_filed", "an amparo suit is filed once under its file number", RECORD,
-    Reads.NONE)
-AMPARO_NOT_FILED: Rule[Any] = Rule(
-    "amparo_not_filed", "a suspension or a ruling needs the amparo suit it belongs to", RECORD,
-    Reads.NONE, satisfied_by=(ev.AmparoFiled.EVENT_TYPE,))
+AMPARO_ALREADY_FILED = record_rule(
+    "amparo_already_filed", "an amparo suit is filed once under its file number")
+AMPARO_NOT_FILED = record_rule(
+    "amparo_not_filed", "a suspension or a ruling needs the amparo suit it belongs to",
+    satisfied_by=(ev.AmparoFiled.EVENT_TYPE,))
 AMPARO_ALREADY_DECIDED: Rule[Any] = Rule(
     "amparo_already_decided", "a decided amparo takes no suspension and no second ruling",
     f"{AMPARO_LAW}; {RECORD}", Reads.NONE)

@@ -38,7 +38,6 @@ from .state import Facts
 
 SURRENDER_KINDS_THAT_COUNT = frozenset({"full", "temporary"})
 NATIONAL_SECURITY = "national_security"
-RECORD = law.RECORD
 
 
 @dataclass(frozen=True)
@@ -119,39 +118,39 @@ REMOVAL_REASON = {CLEARANCE_MISSING.id: "clearance_withdrawn"}
 # --- the flight commands --------------------------------------------------------------------
 
 
-def _command(rule_id: str, statement: str, reads: Reads = Reads.NONE) -> Rule[Any]:
-    return Rule(rule_id, statement, RECORD, reads)
-
-
-UNKNOWN_CASE = _command("unknown_case", "transport has heard of the case from its neighbours")
-FLIGHT_NOT_OPEN = _command("flight_not_open",
-                           "a manifest changes only while its flight is scheduled")
-ALREADY_ON_MANIFEST = _command("already_on_manifest", "a person is on one manifest at a time")
-ALREADY_TRANSPORTED = _command("already_transported", "a person who landed is not flown again")
+UNKNOWN_CASE = law.record_rule(
+    "unknown_case", "transport has heard of the case from its neighbours")
+FLIGHT_NOT_OPEN = law.record_rule(
+    "flight_not_open", "a manifest changes only while its flight is scheduled")
+ALREADY_ON_MANIFEST = law.record_rule(
+    "already_on_manifest", "a person is on one manifest at a time")
+ALREADY_TRANSPORTED = law.record_rule(
+    "already_transported", "a person who landed is not flown again")
 NO_AIRPORT_FOR_DISTRICT: Rule[Any] = Rule(
     "no_airport_for_district",
     "a person is flown to the airport configured for their charging district",
     "Fed. R. Crim. P. 5 (appearance in the charging district); TRANSPORT_DISTRICT_AIRPORTS",
     Reads.NONE)
-DESTINATION_NOT_ON_ROUTE = _command("destination_not_on_route",
-                                    "the flight stops at the person's destination airport")
-FLIGHT_FULL = _command("flight_full", "a flight carries at most its capacity")
-NOT_ON_MANIFEST = _command("not_on_manifest", "the person is on the flight's manifest")
-CUSTODY_ALREADY_TRANSFERRED = _command("custody_already_transferred",
-                                       "custody passes to the US Marshals once")
+DESTINATION_NOT_ON_ROUTE = law.record_rule(
+    "destination_not_on_route", "the flight stops at the person's destination airport")
+FLIGHT_FULL = law.record_rule("flight_full", "a flight carries at most its capacity")
+NOT_ON_MANIFEST = law.record_rule("not_on_manifest", "the person is on the flight's manifest")
+CUSTODY_ALREADY_TRANSFERRED = law.record_rule(
+    "custody_already_transferred", "custody passes to the US Marshals once")
 CUSTODY_NOT_TRANSFERRED: Rule[Any] = Rule(
     "custody_not_transferred",
     "a flight leaves only with everyone aboard in the US Marshals' custody",
     "LEI art. 34 (handover to the requesting state's agents)", Reads.NONE)
-MANIFEST_EMPTY = _command("manifest_empty", "a flight leaves with somebody aboard")
-FLIGHT_NOT_IN_AIR = _command("flight_not_in_air",
-                             "only a flight in the air can land or be diverted")
-FLIGHT_ALREADY_DIVERTED = _command("flight_already_diverted", "a flight is diverted once")
-AIRPORT_NOT_ON_ROUTE = _command("airport_not_on_route",
-                                "a flight lands at a stop of its route or where it was diverted")
-STOP_ALREADY_LANDED = _command("stop_already_landed", "a flight lands at each stop once")
-STOP_OUT_OF_ORDER = _command("stop_out_of_order",
-                             "a flight lands at its stops in the route's order: not at a "
+MANIFEST_EMPTY = law.record_rule("manifest_empty", "a flight leaves with somebody aboard")
+FLIGHT_NOT_IN_AIR = law.record_rule(
+    "flight_not_in_air", "only a flight in the air can land or be diverted")
+FLIGHT_ALREADY_DIVERTED = law.record_rule("flight_already_diverted", "a flight is diverted once")
+AIRPORT_NOT_ON_ROUTE = law.record_rule(
+    "airport_not_on_route", "a flight lands at a stop of its route or where it was diverted")
+STOP_ALREADY_LANDED = law.record_rule("stop_already_landed", "a flight lands at each stop once")
+STOP_OUT_OF_ORDER = law.record_rule(
+    "stop_out_of_order",
+    "a flight lands at its stops in the route's order: not at a "
                              "later one while people for an earlier one are still aboard")
 
 # --- failing closed on a fact transport could not apply --------------------------------------

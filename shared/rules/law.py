@@ -8,6 +8,7 @@ source and time it answers with are these, word for word.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from . import Reads, Rule
@@ -20,15 +21,22 @@ TREATY = "US-Mexico Extradition Treaty (1978)"
 AMPARO_LAW = "Ley de Amparo"
 NATIONAL_SECURITY_LAW = "Ley de Seguridad Nacional"
 
-CASE_NOT_OPENED: Rule[Any] = Rule(
-    "case_not_opened", "the case has not been opened in this service yet", RECORD, Reads.NONE,
+
+def record_rule(rule_id: str, statement: str, reads: Reads = Reads.NONE,
+                satisfied_by: tuple[str, ...] = (),
+                blocks: Callable[[Any], bool] | None = None) -> Rule[Any]:
+    """A rule of Runway's own record (an act happens once, in its order, on a case that
+    exists), not of a law: its source is RECORD, and most read no time at all."""
+    return Rule(rule_id, statement, RECORD, reads, satisfied_by, blocks)
+
+
+CASE_NOT_OPENED = record_rule(
+    "case_not_opened", "the case has not been opened in this service yet",
     satisfied_by=("intake.request_submitted",))
-DATE_IN_FUTURE: Rule[Any] = Rule(
-    "date_in_future", "an act cannot be dated after the moment it is recorded", RECORD,
-    Reads.RECORDED)
-DATE_OUT_OF_ORDER: Rule[Any] = Rule(
-    "date_out_of_order", "an act cannot be dated before the act it follows", RECORD,
-    Reads.LEGAL)
+DATE_IN_FUTURE = record_rule(
+    "date_in_future", "an act cannot be dated after the moment it is recorded", Reads.RECORDED)
+DATE_OUT_OF_ORDER = record_rule(
+    "date_out_of_order", "an act cannot be dated before the act it follows", Reads.LEGAL)
 CHARGES_REQUIRED: Rule[Any] = Rule(
     "charges_required", "a case names at least one charge",
     f"{TREATY} art. 10: the request states the offences", Reads.NONE)
