@@ -320,24 +320,27 @@ def _transfer(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
         recorded_after_the_fact=e.recorded_after_the_fact))
 
 
-def _flagged(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
-    assert isinstance(e, ev.TransferWithoutClearanceFlagged)
+def _noted_transfer_changed(state: AssuranceCase, **changes: Any) -> AssuranceCase:
+    """The case with its noted transfer changed; a flag event with no transfer noted (never
+    written by this service) changes nothing."""
     if state.transfer is None:
         return state
+    return replace(state, transfer=replace(state.transfer, **changes))
+
+
+def _flagged(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
+    assert isinstance(e, ev.TransferWithoutClearanceFlagged)
     # A flag says the transfer was not cleared in law (also one found cleared when noted,
     # re-judged on an act dated before it but recorded after).
-    return replace(state, transfer=replace(state.transfer, cleared_at_transfer=False,
-                                           flagged=True, flag_reason=e.reason,
-                                           clearance_on=e.clearance_legal_date))
+    return _noted_transfer_changed(state, cleared_at_transfer=False, flagged=True,
+                                   flag_reason=e.reason, clearance_on=e.clearance_legal_date)
 
 
 def _lifted(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
     assert isinstance(e, ev.TransferFlagLifted)
-    if state.transfer is None:
-        return state
     # No flag stands, so no compared date either (the event names it, for auditors).
-    return replace(state, transfer=replace(state.transfer, cleared_at_transfer=True,
-                                           flagged=False, flag_reason=None, clearance_on=None))
+    return _noted_transfer_changed(state, cleared_at_transfer=True, flagged=False,
+                                   flag_reason=None, clearance_on=None)
 
 
 _APPLIERS = {
