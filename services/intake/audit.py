@@ -47,7 +47,7 @@ async def rebuild(conn: AsyncConnection, data: ReplayInput) -> None:
             "requesting_district": request.requesting_district, "status": "submitted",
             "clearance": "pending", "submitted_at": first.recorded_at,
             "updated_at": first.recorded_at, "status_at": first.recorded_at,
-            "clearance_at": first.recorded_at}
+            "clearance_at": first.recorded_at, "legal_basis_at": first.recorded_at}
     rows = []
     for service, event in data.everything:
         # Intake's own streams are cases; other events name theirs (as the live consumer reads).

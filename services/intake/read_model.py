@@ -41,6 +41,8 @@ cases = sa.Table(
     sa.Column("updated_at", UtcDateTime(), nullable=False),
     sa.Column("status_at", UtcDateTime()),
     sa.Column("clearance_at", UtcDateTime()),
+    # The basis the case is on now: the request's, until judicial records a basis change.
+    sa.Column("legal_basis_at", UtcDateTime()),
 )
 
 timeline = sa.Table(
@@ -64,7 +66,8 @@ CaseStatus = Literal[
     "submitted", "in_judicial_process", "provisional_detention", "formal_request_received",
     "judicial_hearing", "judge_opinion_issued", "extradition_granted", "extradition_refused",
     "amparo_pending", "amparo_suspension", "amparo_granted", "surrender_ordered",
-    "surrender_deferred", "temporary_surrender", "transfer_authorized", "released",
+    "surrender_deferred", "temporary_surrender", "basis_changed", "transfer_authorized",
+    "released",
     "on_manifest", "awaiting_transport", "in_us_custody", "in_transit", "landed",
     "in_us_court", "return_to_mexico_due"]
 Clearance = Literal["pending", "cleared", "withdrawn"]
@@ -85,6 +88,7 @@ STATUS_AFTER: dict[str, CaseStatus] = {
     "judicial.surrender_ordered": "surrender_ordered",
     "judicial.surrender_deferred": "surrender_deferred",
     "judicial.temporary_surrender_agreed": "temporary_surrender",
+    "judicial.basis_changed": "basis_changed",
     "judicial.national_security_transfer_authorized": "transfer_authorized",
     "judicial.provisional_detention_lapsed": "released",
     "judicial.released_from_custody": "released",
@@ -99,6 +103,8 @@ STATUS_AFTER: dict[str, CaseStatus] = {
     "court.intake_opened": "in_us_court",
     "court.return_to_mexico_due": "return_to_mexico_due",
 }
+# Judicial's act that puts a case on another legal basis (treaty -> national security).
+BASIS_CHANGED = "judicial.basis_changed"
 CLEARANCE_AFTER: dict[str, Clearance] = {
     "assurance.capital_charge_identified": "pending",
     "assurance.death_penalty_clearance_granted": "cleared",
@@ -113,13 +119,15 @@ REMOVED_BY_JUDICIAL_ACT = frozenset({"amparo_suspension_active", "released_from_
 
 
 def moves(event_type: str, data: Mapping[str, Any]) -> dict[str, str]:
-    """The status and clearance an event moves the case to."""
+    """The status, clearance and legal basis an event moves the case to."""
     moved: dict[str, str] = {}
     status = _status_after(event_type, data)
     if status is not None:
         moved["status"] = status
     if event_type in CLEARANCE_AFTER:
         moved["clearance"] = CLEARANCE_AFTER[event_type]
+    if event_type == BASIS_CHANGED and data.get("to_basis"):
+        moved["legal_basis"] = str(data["to_basis"])
     return moved
 
 
@@ -143,7 +151,7 @@ async def record_submission(conn: AsyncConnection, request: RequestSubmitted,
         "legal_basis": request.legal_basis.value,
         "requesting_district": request.requesting_district, "status": "submitted",
         "clearance": "pending", "submitted_at": at, "updated_at": at, "status_at": at,
-        "clearance_at": at})
+        "clearance_at": at, "legal_basis_at": at})
 
 
 async def case_for_reference(conn: AsyncConnection, reference: str) -> str | None:

@@ -67,7 +67,9 @@ class Erased(ResponseBody):
 class CaseSummary(ResponseBody):
     case_id: str
     full_name: ShownName
-    legal_basis: LegalBasis
+    legal_basis: LegalBasis = Field(
+        description="the basis the case is on now: the request's, until judicial records a "
+        "basis change (judicial.basis_changed)")
     requesting_district: str
     status: CaseStatus
     clearance: Clearance

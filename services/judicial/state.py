@@ -23,6 +23,9 @@ class Status(StrEnum):
     REFUSED = "refused"
     RELEASED = "released"
     TRANSFER_AUTHORIZED = "transfer_authorized"
+    # Overtaken by a national-security decision, the transfer not yet authorised: any amparo
+    # suits are still pending in court, but their suspensions no longer hold the person.
+    BASIS_CHANGED = "basis_changed"
     AMPARO_PENDING = "amparo_pending"
     SURRENDER_ORDERED = "surrender_ordered"
     SURRENDER_DEFERRED = "surrender_deferred"
@@ -300,6 +303,7 @@ class State:
             (Status.REFUSED, self.sre is not None and not self.sre.granted),
             (Status.RELEASED, self.closed),
             (Status.TRANSFER_AUTHORIZED, self.transfer_authorized_at is not None),
+            (Status.BASIS_CHANGED, self.basis_changed is not None),
             (Status.AMPARO_PENDING, bool(self.pending_amparos)),
             (Status.SURRENDER_ORDERED, self.surrender is not None),
             (Status.SURRENDER_DEFERRED, self.deferral is not None),

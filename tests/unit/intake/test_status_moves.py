@@ -28,3 +28,14 @@ def test_a_removal_that_follows_a_judicial_act_keeps_that_acts_status(reason: st
     assert moves("transport.removed_from_manifest", {"reason": reason}) == {}
     assert moves("transport.removed_from_manifest", {"reason": "removed_by_operator"}) \
         == {"status": "awaiting_transport"}
+
+
+def test_a_basis_change_moves_the_cases_basis_and_status_until_the_transfer_is_authorized(
+) -> None:
+    """Caro Quintero's case: the treaty case overtaken by a national-security decision is on
+    that basis from then on, in the operator's list too, not on the request's."""
+    changed = {"from_basis": "treaty", "to_basis": "national_security"}
+    assert moves("judicial.basis_changed", changed) \
+        == {"status": "basis_changed", "legal_basis": "national_security"}
+    assert moves("judicial.national_security_transfer_authorized", {}) \
+        == {"status": "transfer_authorized"}

@@ -73,6 +73,9 @@ def test_after_the_change_no_clock_runs_and_the_transfer_may_be_authorized() -> 
     view = case_view(case)
     assert "amparo_filed" in [s["step"] for s in view["steps"]]
     assert view["legal_basis"] == "national_security"
+    # The amparo suit is still pending in court, but it no longer holds the person: the case
+    # waits for the transfer's authorisation, not for the amparo.
+    assert case.pending_amparos and case.status is Status.BASIS_CHANGED
     authorized = run(case, cmd.AuthorizeNationalSecurityTransfer(
         authorized_at=datetime(2026, 2, 27, 9, tzinfo=UTC), us_request_reference="DOJ-1",
         authority="SSPC"), now=LATE)
