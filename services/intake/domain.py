@@ -221,13 +221,18 @@ def erase_personal_data(state: CaseState, erased_at: datetime, reason: str) -> l
                      schema_version=schema_version(PERSONAL_DATA_ERASED))]
 
 
+def _by_id(charges: tuple[Charge, ...]) -> dict[str, Charge]:
+    """Charges as a case holds them: each by its id (unique), in no order."""
+    return {c.charge_id: c for c in charges}
+
+
 def amend_charges(state: CaseState, charges: tuple[Charge, ...], reason: str) -> list[NewEvent]:
     if state.request is None or state.case_id is None:
         R.CASE_MUST_EXIST.refuse("there is no request to amend")
     problems = check_charges(charges)
     if problems:
         raise InvalidRequest(problems)
-    if charges == state.request.charges:
+    if _by_id(charges) == _by_id(state.request.charges):
         R.AMENDMENT_CHANGES_NOTHING.refuse("the charges are unchanged")
     payload = ChargesAmended(case_id=state.case_id, charges=charges, reason=reason)
     return [NewEvent(CHARGES_AMENDED, payload.model_dump(mode="json"))]

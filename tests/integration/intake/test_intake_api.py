@@ -98,6 +98,12 @@ async def test_amending_with_a_stale_version_is_a_409(client: httpx.AsyncClient)
         "charges": amended, "reason": "again"})
     assert unchanged.status_code == 409
     assert unchanged.json()["rule"] == "amendment_changes_nothing"
+    # The same counts in another order are the same charges: nothing to record.
+    reordered = await client.put(f"/cases/{case_id}/charges", json={
+        "charges": amended[::-1], "reason": "reordered"})
+    assert reordered.status_code == 409
+    assert reordered.json()["rule"] == "amendment_changes_nothing"
+    assert (await client.get(f"/cases/{case_id}")).json()["version"] == 2
 
 
 async def test_unknown_case_is_a_404(client: httpx.AsyncClient) -> None:
