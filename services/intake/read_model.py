@@ -9,7 +9,7 @@ these tables (an audit replay rebuilds them from ciphertext): it is in person_na
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, Literal
 
@@ -118,6 +118,39 @@ REMOVED_BY_JUDICIAL_ACT = frozenset({"amparo_suspension_active", "released_from_
                                      "pickup_window_expired", "surrender_not_ordered"})
 
 
+# An amparo act after which no suspension holds and no suit awaits its ruling: the case stands
+# where it stood before its amparo, at the latest judicial stage recorded before the act (a
+# marker `moves` returns; the caller looks that stage up in the case's timeline).
+BEFORE_THE_AMPARO = "before_the_amparo"
+AMPARO_STAGES = frozenset({"judicial.amparo_filed", "judicial.amparo_suspension_granted",
+                           "judicial.amparo_granted"})
+JUDICIAL_STAGES = frozenset(t for t in STATUS_AFTER
+                            if t.startswith("judicial.") and t not in AMPARO_STAGES)
+# A ruling, or the end of a suspension, says which suits hold the person after it.
+AMPARO_ENDINGS = frozenset({"judicial.amparo_denied", "judicial.amparo_suspension_lifted",
+                            "judicial.amparo_appeal_decided"})
+
+
+def _amparo_status(event_type: str, data: Mapping[str, Any]) -> str | None:
+    if event_type == "judicial.amparo_suspension_reinstated":
+        return "amparo_suspension"
+    if event_type not in AMPARO_ENDINGS or data.get("active_suspensions") is None:
+        return None  # an appeal decision recorded before it named the suspensions
+    if event_type == "judicial.amparo_appeal_decided" and data.get("outcome") == "granted":
+        return "amparo_granted"
+    if data["active_suspensions"]:
+        return "amparo_suspension"
+    return "amparo_pending" if data.get("pending_amparos") else BEFORE_THE_AMPARO
+
+
+def stage_before(stages: Iterable[tuple[datetime, str]], before: datetime) -> str:
+    """The status of the latest judicial stage event (recorded time, type) recorded before
+    `before`: where a case stood before its amparo."""
+    earlier = [(at, event_type) for at, event_type in stages
+               if at < before and event_type in JUDICIAL_STAGES]
+    return STATUS_AFTER[max(earlier)[1]] if earlier else "in_judicial_process"
+
+
 def moves(event_type: str, data: Mapping[str, Any]) -> dict[str, str]:
     """The status, clearance and legal basis an event moves the case to."""
     moved: dict[str, str] = {}
@@ -136,7 +169,7 @@ def _status_after(event_type: str, data: Mapping[str, Any]) -> str | None:
     custody, not awaiting transport; one taken off because of a judicial act keeps the status
     that act gave (None: the status does not move)."""
     if event_type != "transport.removed_from_manifest":
-        return STATUS_AFTER.get(event_type)
+        return STATUS_AFTER.get(event_type) or _amparo_status(event_type, data)
     if data.get("reason") in REMOVED_BY_JUDICIAL_ACT:
         return None
     return "in_us_custody" if data.get("in_us_custody") else STATUS_AFTER[event_type]
@@ -173,6 +206,8 @@ async def apply_to_timeline(conn: AsyncConnection, event: ConsumedEvent) -> None
     # Events of different services arrive in no fixed order; the most recently recorded one
     # decides, so the status is the same whatever the arrival order (and after a replay).
     for column, value in moves(event.event_type, event.data).items():
+        if value == BEFORE_THE_AMPARO:
+            value = await _stage_before(conn, case_id, event.recorded_at)
         stamp = cases.c[f"{column}_at"]
         await conn.execute(
             cases.update()
@@ -180,6 +215,14 @@ async def apply_to_timeline(conn: AsyncConnection, event: ConsumedEvent) -> None
             .values({column: value, stamp.name: event.recorded_at,
                      "updated_at": sa.case((cases.c.updated_at > event.recorded_at,
                                             cases.c.updated_at), else_=event.recorded_at)}))
+
+
+async def _stage_before(conn: AsyncConnection, case_id: str, before: datetime) -> str:
+    rows = await conn.execute(
+        sa.select(timeline.c.recorded_at, timeline.c.event_type)
+        .where(timeline.c.case_id == case_id, timeline.c.event_type.in_(JUDICIAL_STAGES),
+               timeline.c.recorded_at < before))
+    return stage_before(((r.recorded_at, r.event_type) for r in rows), before)
 
 
 def _with_names() -> sa.Select[Any]:

@@ -1,0 +1,83 @@
+"""The operator's status through an amparo, on both stores: suspended while a suspension
+holds, and back where the case stood once nothing holds the person; the audit's rebuild of
+intake's read model gives the same row as the live consumer."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+
+from services.intake.audit import REPLAY
+from services.intake.consumers import on_case_event
+from shared.audit.replay import ReplayInput, recorded_from
+from shared.audit.sources import stored_streams
+from shared.db import Database
+from shared.messaging.cloudevents import ConsumedEvent
+from shared.migrate import migrate
+from shared.service import ServiceRuntime
+from tests.support.requests import request
+from tests.support.service_app import off_kafka
+
+AMPARO: list[tuple[str, dict[str, Any]]] = [
+    ("judicial.case_opened", {}),
+    ("judicial.sre_extradition_granted", {}),
+    ("judicial.amparo_filed", {"amparo_id": "A-1"}),
+    ("judicial.amparo_suspension_granted", {"amparo_id": "A-1"}),
+    # Denied, the suspension holding until the denial is final ...
+    ("judicial.amparo_denied", {"amparo_id": "A-1", "active_suspensions": ["A-1"],
+                                "pending_amparos": []}),
+    # ... which it became: nothing holds the person any more.
+    ("judicial.amparo_suspension_lifted", {"amparo_id": "A-1", "active_suspensions": []}),
+]
+
+
+async def status(client: httpx.AsyncClient, case_id: str) -> str:
+    answer: str = (await client.get(f"/cases/{case_id}")).json()["status"]
+    return answer
+
+
+async def test_the_status_follows_the_amparo_and_returns_to_the_stage_before_it(
+        client: httpx.AsyncClient, runtime: ServiceRuntime, tmp_path: Path) -> None:
+    case_id = (await client.post("/cases", json=request())).json()["case_id"]
+    start = datetime.now(UTC)  # judicial's acts are recorded after intake's submission
+    consumed: list[ConsumedEvent] = []
+    seen: list[str] = []
+    for hours, (event_type, payload) in enumerate(AMPARO):
+        event = off_kafka("judicial", event_type, {"case_id": case_id, **payload}, case_id,
+                          at=start + timedelta(hours=hours), version=hours + 1)
+        async with runtime.database.transaction() as conn:
+            await on_case_event(event, conn)
+        consumed.append(event)
+        seen.append(await status(client, case_id))
+    assert seen == ["in_judicial_process", "extradition_granted", "amparo_pending",
+                    "amparo_suspension", "amparo_suspension", "extradition_granted"]
+
+    # The audit rebuilds the same row from the logs alone.
+    live_row = await case_row(runtime.database, case_id)
+    [intake_stream] = [s async for s in stored_streams(runtime.database.url)
+                       if s[0].stream_id == case_id]
+    judicial = [recorded_from(e) for e in consumed]
+    everything = sorted([("intake", e) for e in intake_stream]
+                        + [("judicial", e) for e in judicial], key=lambda p: p[1].recorded_at)
+    rebuilt = Database(f"sqlite+aiosqlite:///{tmp_path / 'rebuilt.db'}")
+    try:
+        await migrate(rebuilt, REPLAY.migrations)
+        async with rebuilt.transaction() as conn:
+            await REPLAY.rebuild(conn, ReplayInput("intake", {case_id: intake_stream},
+                                                   everything))
+        assert await case_row(rebuilt, case_id) == live_row
+    finally:
+        await rebuilt.dispose()
+
+
+async def case_row(database: Database, case_id: str) -> dict[str, Any]:
+    async with database.connect() as conn:
+        row = (await conn.execute(sa.text(
+            "SELECT status, legal_basis, status_at FROM intake_cases WHERE case_id = :c"),
+            {"c": case_id})).one()
+    return {"status": row.status, "legal_basis": row.legal_basis,
+            "status_at": str(row.status_at)[:19]}
