@@ -331,9 +331,11 @@ def issue_opinion(state: State, c: cmd.IssueOpinion, now: datetime,
         "the judge's opinion follows the hearing, or the person's consent; neither has been "
         "recorded")
     _not_in_future(c.issued_on, now, "issued_on")
-    following = "hearing" if state.hearing_on is not None else "consent"
-    _not_before(c.issued_on, state.hearing_on or state.consent_on, "issued_on",
-                f"the {following}")
+    # Both lead to the opinion, so it follows the later of them (consent after the hearing:
+    # the 3-day opinion after consent).
+    after, following = max((day, act) for day, act in (
+        (state.hearing_on, "hearing"), (state.consent_on, "consent")) if day is not None)
+    _not_before(c.issued_on, after, "issued_on", f"the {following}")
     return [event(ev.JudgeOpinionIssued(case_id=state.case_id, issued_on=c.issued_on,
                                         favorable=c.favorable, following=following),
                   c.issued_on)]

@@ -8,10 +8,12 @@ from datetime import date
 from typing import Any
 
 from services.judicial import commands as cmd
+from services.judicial.days import Policy
+from services.judicial.domain import decide
 from services.judicial.state import State, Status
 from services.judicial.view import case_view
 
-from .support import at, d, formal, hearing, opened, opinion, run, sre
+from .support import at, d, formal, hearing, opened, opinion, rule_of, run, sre
 
 LATE = at("2026-12-01", 12)
 
@@ -105,3 +107,13 @@ def test_consent_late_in_the_evidence_period_does_not_put_the_opinion_off() -> N
     consented = run(heard(), cmd.GiveConsent(given_on=d("2026-02-03")), now=LATE)
     shown = duty(consented, "2026-02-05", "judge_opinion_due")
     assert (shown["due_on"], shown["days"], shown["overdue"]) == ("2026-02-05", 5, True)
+
+
+def test_after_a_hearing_and_a_later_consent_the_opinion_follows_the_consent() -> None:
+    """Review s10, left open then. Hearing 10 Jan, consent 12 Jan: both lead to the opinion,
+    so one dated 11 Jan, between them, is out of order, and one on the 13th follows the
+    consent (the 3-day opinion)."""
+    consented = run(heard(), cmd.GiveConsent(given_on=d("2026-01-12")), now=LATE)
+    assert rule_of(consented, opinion("2026-01-11"), now=LATE) == "date_out_of_order"
+    [issued] = decide(consented, opinion("2026-01-13"), LATE, Policy())
+    assert issued.payload["following"] == "consent"
