@@ -65,11 +65,9 @@ def prosecutor(charge: CapitalCharge) -> str | None:
         else None)
 
 
-def commitment_covers(commitment: DojCommitment, charge: CapitalCharge) -> bool:
-    """Whether the commitment's scope covers the count: it names it (or every count), does
-    not seek death, and binds the count's prosecuting authority."""
-    if commitment.seeks_death:
-        return False
+def speaks_to(commitment: DojCommitment, charge: CapitalCharge) -> bool:
+    """Whether the commitment is its prosecution's word on the count: it names it (or every
+    count) as charged when it was given, and binds the count's prosecuting authority."""
     if commitment.charge_ids is not None and charge.charge_id not in commitment.charge_ids:
         return False
     # A named count re-charged after the commitment is a new capital count it was not given
@@ -80,12 +78,32 @@ def commitment_covers(commitment: DojCommitment, charge: CapitalCharge) -> bool:
     return prosecutor(charge) == commitment.prosecuting_authority
 
 
+def commitment_covers(commitment: DojCommitment, charge: CapitalCharge) -> bool:
+    """Whether the commitment's scope covers the count: it speaks to it and does not seek
+    death (a later one of the same prosecution may still end that cover: commitment_spans)."""
+    return not commitment.seeks_death and speaks_to(commitment, charge)
+
+
+def commitment_spans(state: AssuranceCase,
+                     charge: CapitalCharge) -> list[tuple[DojCommitment, date | None]]:
+    """Each commitment covering the count, with the legal day its cover ends (None: it still
+    covers). The prosecution's words on the count are read in the order of their dates (the
+    order recorded on the same day): one that does not seek death covers from its date until
+    a later one that seeks death, which ends it from that one's date."""
+    if not state.national_security:
+        return []
+    words = sorted((c for c in state.commitments.values() if speaks_to(c, charge)),
+                   key=lambda c: c.committed_on)
+    return [(c, next((later.committed_on for later in words[i + 1:] if later.seeks_death),
+                     None))
+            for i, c in enumerate(words) if not c.seeks_death]
+
+
 def commitments_covering(state: AssuranceCase,
                          charge: CapitalCharge) -> tuple[DojCommitment, ...]:
-    """The DOJ (or state) commitments covering the count, on the national-security basis."""
-    if not state.national_security:
-        return ()
-    return tuple(c for c in state.commitments.values() if commitment_covers(c, charge))
+    """The DOJ (or state) commitments covering the count now, on the national-security
+    basis."""
+    return tuple(c for c, end in commitment_spans(state, charge) if end is None)
 
 
 def doj_covering(state: AssuranceCase, charge: CapitalCharge) -> DojCommitment | None:
@@ -134,10 +152,10 @@ Span = tuple[date, date | None]  # legal days [first, end), end None: still
 def _spans(state: AssuranceCase, charge: CapitalCharge) -> list[Span]:
     """The legal days each instrument covered this generation: an accepted assurance from its
     acceptance until its withdrawal (a withdrawal says it covers nothing from its date on),
-    a commitment from its date on."""
+    a commitment from its date until its prosecution seeks death after all."""
     spans: list[Span] = [(a.accepted_on, a.withdrawn_on) for a in state.assurances.values()
                          if a.accepted_on is not None and charge.cover in a.covers]
-    return spans + [(c.committed_on, None) for c in commitments_covering(state, charge)]
+    return spans + [(c.committed_on, end) for c, end in commitment_spans(state, charge)]
 
 
 def _covered_on(state: AssuranceCase, charge: CapitalCharge, day: date) -> bool:

@@ -353,11 +353,10 @@ def record_doj_commitment(state: AssuranceCase, reference: str, committed_on: da
         f"a DOJ commitment replaces assurances only on the national_security basis; case "
         f"{state.case_id} is on the {state.legal_basis} basis and needs accepted assurances")
     prosecuting_authority = _authority(prosecuting_authority)
-    earlier = state.commitments.get(prosecuting_authority)
-    if earlier is not None:
-        rules.DOJ_COMMITMENT_ALREADY_RECORDED.refuse(
-            f"the commitment {earlier.reference} of the {prosecuting_authority} prosecution "
-            "is already recorded")
+    rules.DOJ_COMMITMENT_ALREADY_RECORDED.require(
+        reference not in state.commitments,
+        f"the commitment {reference} is already recorded; a further commitment (for counts "
+        "charged since, or withdrawing it) is recorded under its own reference")
     _not_future("committed_on", committed_on, now)
     transfer = state.transfer
     decided = [_event(ev.DOJ_COMMITMENT_RECORDED, ev.DojCommitmentRecorded(

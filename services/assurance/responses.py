@@ -112,10 +112,11 @@ class CaseView(ResponseBody):
     capital_charges: list[CapitalChargeView]
     assurance_requests: list[AssuranceRequestView]
     assurances: list[AssuranceView]
-    doj_commitment: DojCommitmentView | None = Field(description="the federal commitment, "
-                                                                 "else the first recorded")
-    doj_commitments: list[DojCommitmentView] = Field(description="every commitment, one per "
-                                                                 "prosecuting authority")
+    doj_commitment: DojCommitmentView | None = Field(
+        description="the first federal commitment, else the first recorded")
+    doj_commitments: list[DojCommitmentView] = Field(
+        description="every commitment, in the order recorded (a prosecution may give further "
+        "ones: for counts charged since, or seeking death after all)")
     transfer: TransferView | None
     clearance: ClearanceView
 

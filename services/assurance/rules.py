@@ -124,7 +124,8 @@ PROSECUTING_AUTHORITY_UNKNOWN: Rule[Any] = Rule(
     f"{DOJ}; domain brief, corrections: a state prosecution needs its own commitment [U]",
     Reads.NONE)
 DOJ_COMMITMENT_ALREADY_RECORDED = law.record_rule(
-    "doj_commitment_already_recorded", "a case's DOJ commitment is recorded once")
+    "doj_commitment_already_recorded",
+    "each DOJ or state commitment, by its reference, is recorded once")
 
 # --- what is found about a transfer (recorded, never refused) ------------------------------
 

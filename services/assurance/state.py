@@ -151,8 +151,9 @@ class AssuranceCase:
     history: Mapping[Cover, CapitalCharge] = field(default_factory=dict)  # every generation
     requests: tuple[AssuranceRequest, ...] = ()
     assurances: Mapping[str, Assurance] = field(default_factory=dict)
-    # The commitments not to seek death (national-security basis), by prosecuting authority:
-    # the DOJ's ("federal") and a state's own for its counts.
+    # The commitments not to seek death (national-security basis), by reference, in the order
+    # recorded: the DOJ's ("federal") and a state's own for its counts; a prosecution's later
+    # commitment may name counts charged since, or seek death after all (coverage.py).
     commitments: Mapping[str, DojCommitment] = field(default_factory=dict)
     transfer: Transfer | None = None
     clearance: Clearance = field(default_factory=Clearance)
@@ -163,9 +164,10 @@ class AssuranceCase:
 
     @property
     def doj(self) -> DojCommitment | None:
-        """The federal commitment, else the first recorded."""
-        found = self.commitments.get("federal")
-        return found or next(iter(self.commitments.values()), None)
+        """The first federal commitment, else the first recorded."""
+        recorded = list(self.commitments.values())
+        return next((c for c in recorded if c.prosecuting_authority == "federal"),
+                    next(iter(recorded), None))
 
     @property
     def national_security(self) -> bool:
@@ -296,7 +298,7 @@ def _doj(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
                                e.prosecuting_authority, e.seeks_death,
                                e.recorded_after_the_fact, as_dated=e.charges_as_dated)
     return _bind_as_dated(replace(state, commitments={**state.commitments,
-                                                      e.prosecuting_authority: commitment}))
+                                                      e.reference: commitment}))
 
 
 def _granted(state: AssuranceCase, e: BaseModel) -> AssuranceCase:

@@ -186,9 +186,16 @@ async def test_a_national_security_case_is_cleared_by_the_doj_commitment(
     assert shown["clearance"]["exception"] is None
     assert shown["doj_commitment"]["reference"] == "DOJ-2025-08-11"
     assert shown["capital_charges"][0]["covered_by"] == "doj_commitment"
-    second = await client.post(f"/cases/{case_id}/doj-commitment", json={
+    again = await client.post(f"/cases/{case_id}/doj-commitment", json={
+        "reference": "DOJ-2025-08-11", "committed_on": "2025-08-09", "authority": "AG",
+        "scope": "x"})
+    assert rule(again) == "doj_commitment_already_recorded"
+    # A further commitment of the same prosecution, under its own reference, is recorded.
+    further = await client.post(f"/cases/{case_id}/doj-commitment", json={
         "reference": "DOJ-2", "committed_on": "2025-08-09", "authority": "AG", "scope": "x"})
-    assert rule(second) == "doj_commitment_already_recorded"
+    assert further.status_code < 300, further.text
+    shown = (await client.get(f"/cases/{case_id}")).json()
+    assert [c["reference"] for c in shown["doj_commitments"]] == ["DOJ-2025-08-11", "DOJ-2"]
 
 
 async def test_a_commitment_after_the_transfer_is_flagged_and_shown_as_an_exception(

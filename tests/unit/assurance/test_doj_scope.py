@@ -13,13 +13,13 @@ from typing import Any
 
 import pytest
 
-from services.assurance import audit, domain, rules
+from services.assurance import audit, coverage, domain, rules
 from services.assurance import events as ev
 from services.assurance.domain import AssuranceCase
 from services.assurance.view import case_view
 from shared.errors import RuleViolation
 
-from .helpers import NOW, charge, recorded, submitted
+from .helpers import NOW, amended, charge, recorded, submitted
 
 STATE_MURDER = "Cal. Penal Code § 187"
 STATE_DEATH_LAW = "Cal. Penal Code § 190.2"
@@ -87,12 +87,49 @@ def test_a_state_prosecution_needs_its_own_commitment() -> None:
         ["federal", "California"]
 
 
-def test_one_commitment_per_prosecuting_authority() -> None:
+def test_a_commitment_is_recorded_once_under_its_reference() -> None:
     state, log = ns_case(charge("c1"))
     state = commit(state, log)
     with pytest.raises(RuleViolation) as refused:
-        commit(state, log, reference="DOJ-2")
+        commit(state, log)
     assert refused.value.rule == "doj_commitment_already_recorded"
+
+
+def commit_on(state: AssuranceCase, log: list[Any], reference: str, on: date,
+              **scope: Any) -> AssuranceCase:
+    events = domain.record_doj_commitment(state, reference, on, "US DOJ", "words", NOW,
+                                          **scope)
+    log += events
+    return domain.preview(state, events)
+
+
+def test_a_further_commitment_of_the_same_prosecution_covers_a_count_charged_since() -> None:
+    """Review s10, left open then: a superseding indictment adds a capital count after the
+    DOJ's commitment; the DOJ's new commitment for it was refused as a second one, and the
+    case could never be cleared again."""
+    state, log = ns_case(charge("c1"))
+    state = commit_on(state, log, "DOJ-1", date(2025, 8, 1), charge_ids=["c1"])
+    assert state.clearance.cleared
+    events = domain.take_charges(state, amended(charge("c1"), charge("c2")), NOW)
+    state = domain.preview(state, events)
+    assert not state.clearance.cleared and coverage.uncovered_charges(state) == ("c2",)
+
+    state = commit_on(state, log, "DOJ-2", date(2025, 8, 10), charge_ids=["c2"])
+    assert state.clearance.cleared
+    assert [c["reference"] for c in case_view(state)["doj_commitments"]] == ["DOJ-1", "DOJ-2"]
+
+
+def test_a_later_commitment_that_seeks_death_ends_the_earlier_cover_from_its_date() -> None:
+    state, log = ns_case(charge("c1"))
+    state = commit_on(state, log, "DOJ-1", date(2025, 8, 1))
+    state = commit_on(state, log, "DOJ-2", date(2025, 8, 6), seeks_death=True)
+    assert not state.clearance.cleared
+    assert coverage.cleared_on(state, date(2025, 8, 5))
+    assert not coverage.cleared_on(state, date(2025, 8, 6))
+    assert "DOJ-2 says death will be sought" in refusal(state).message
+    # The prosecution's next word, not seeking death, covers again from its own date.
+    state = commit_on(state, log, "DOJ-3", date(2025, 8, 8))
+    assert state.clearance.cleared and coverage.cleared_from(state) == date(2025, 8, 8)
 
 
 def test_a_commitment_naming_every_count_covers_a_count_identified_later() -> None:

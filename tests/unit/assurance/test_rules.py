@@ -347,12 +347,12 @@ def test_a_basis_change_before_the_case_is_known_is_retried() -> None:
     assert refused.value.rule == "case_not_opened"
 
 
-def test_a_second_doj_commitment_is_refused() -> None:
+def test_the_same_doj_commitment_is_refused_a_second_time() -> None:
     state = opened(charge("c1"), basis="national_security")
     state = fold(state, domain.record_doj_commitment(state, "DOJ-1", date(2025, 8, 8), "AG",
                                                      "no death", NOW))
     with pytest.raises(RuleViolation) as refused:
-        domain.record_doj_commitment(state, "DOJ-2", date(2025, 8, 9), "AG", "no death", NOW)
+        domain.record_doj_commitment(state, "DOJ-1", date(2025, 8, 9), "AG", "no death", NOW)
     assert refused.value.rule == "doj_commitment_already_recorded"
 
 
