@@ -88,6 +88,9 @@ class Erasure(RequestBody):
 class Amendment(RequestBody):
     charges: tuple[Charge, ...] = Field(max_length=MAX_CHARGES)
     reason: str = Field(min_length=1, max_length=2000)
+    amended_on: date | None = Field(
+        default=None, description="the amendment's legal date: the superseding indictment's "
+        "or the amended request's; omitted: it counts from its entry")
     expected_version: int | None = Field(
         default=None, ge=1, description="the case version you read; a stale one is a 409")
 
@@ -210,7 +213,8 @@ def routes(runtime: ServiceRuntime) -> Sequence[APIRouter]:
             if amendment.expected_version not in (None, loaded.version):
                 raise ConcurrencyConflict(case_id, amendment.expected_version or 0,
                                           loaded.version)
-            events = domain.amend_charges(loaded.state, amendment.charges, amendment.reason)
+            events = domain.amend_charges(loaded.state, amendment.charges, amendment.reason,
+                                          amendment.amended_on, legal_date(rt.clock.now()))
             _, recorded = await repo.append(conn, loaded, events, context)
         return {"case_id": case_id, "version": recorded[-1].version}
 

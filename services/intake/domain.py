@@ -16,7 +16,7 @@ from datetime import date, datetime
 
 from shared.errors import InvalidRequest, Problem
 from shared.eventstore import NewEvent, RecordedEvent
-from shared.legaltime import start_of_legal_day
+from shared.legaltime import legal_date, start_of_legal_day
 from shared.pii.sealing import Sealed
 
 from . import rules as R  # noqa: N812 (the rule book: R.X)
@@ -149,6 +149,8 @@ class CaseState:
     # v2 (the person sealed), or v1 for a case submitted before personal data was sealed.
     request: RequestSubmitted | RequestSubmittedV1 | None = None
     personal_data_erased_at: datetime | None = None
+    # The legal date of the charges as they stand: the request's, or the last amendment's.
+    charges_dated: date | None = None
 
     @property
     def person_id(self) -> str | None:
@@ -165,11 +167,12 @@ def evolve(state: CaseState, event: RecordedEvent) -> CaseState:
     if event.event_type == REQUEST_SUBMITTED:
         model = RequestSubmittedV1 if event.schema_version == 1 else RequestSubmitted
         request = model.model_validate_json(event.payload_json)
-        return CaseState(case_id=request.case_id, request=request)
+        return CaseState(case_id=request.case_id, request=request,
+                         charges_dated=legal_date(event.occurred_at))
     if event.event_type == CHARGES_AMENDED and state.request is not None:
         amended = ChargesAmended.model_validate_json(event.payload_json)
         return replace(state, request=state.request.model_copy(
-            update={"charges": amended.charges}))
+            update={"charges": amended.charges}), charges_dated=legal_date(event.occurred_at))
     if event.event_type == PERSONAL_DATA_ERASED:
         erased = PersonalDataErased.model_validate_json(event.payload_json)
         return replace(state, personal_data_erased_at=erased.erased_at)
@@ -226,13 +229,35 @@ def _by_id(charges: tuple[Charge, ...]) -> dict[str, Charge]:
     return {c.charge_id: c for c in charges}
 
 
-def amend_charges(state: CaseState, charges: tuple[Charge, ...], reason: str) -> list[NewEvent]:
+def amend_charges(state: CaseState, charges: tuple[Charge, ...], reason: str,
+                  amended_on: date | None, today: date) -> list[NewEvent]:
+    """The charges replaced. The amendment happened on its legal date when the operator gave
+    it (the superseding indictment's), so the counts it adds are charged from that day in
+    every service; without one, from its entry."""
     if state.request is None or state.case_id is None:
         R.CASE_MUST_EXIST.refuse("there is no request to amend")
-    problems = check_charges(charges)
+    problems = [*check_charges(charges), *_amendment_date_problems(state, amended_on, today)]
     if problems:
         raise InvalidRequest(problems)
     if _by_id(charges) == _by_id(state.request.charges):
         R.AMENDMENT_CHANGES_NOTHING.refuse("the charges are unchanged")
-    payload = ChargesAmended(case_id=state.case_id, charges=charges, reason=reason)
-    return [NewEvent(CHARGES_AMENDED, payload.model_dump(mode="json"))]
+    payload = ChargesAmended(case_id=state.case_id, charges=charges, reason=reason,
+                             amended_on=amended_on)
+    occurred_at = None if amended_on is None else start_of_legal_day(amended_on)
+    return [NewEvent(CHARGES_AMENDED, payload.model_dump(mode="json"),
+                     occurred_at=occurred_at)]
+
+
+def _amendment_date_problems(state: CaseState, amended_on: date | None,
+                             today: date) -> list[Problem]:
+    if amended_on is None:
+        return []
+    if amended_on > today:
+        return [Problem(("amended_on",), R.DATE_IN_FUTURE.id,
+                        f"the amendment's date {amended_on} is after today's legal date "
+                        f"({today})")]
+    if state.charges_dated is not None and amended_on < state.charges_dated:
+        return [Problem(("amended_on",), R.DATES_IN_ORDER.id,
+                        f"the amendment's date {amended_on} is before the date of the charges "
+                        f"it replaces ({state.charges_dated})")]
+    return []

@@ -139,6 +139,11 @@ class ChargesAmended(Frozen):
     case_id: str
     charges: tuple[Charge, ...]
     reason: str
+    amended_on: date | None = Field(
+        default=None, description=(
+            "the amendment's legal date as the operator gave it: the superseding indictment's "
+            "or the amended request's. Absent (as in events recorded before it existed): none "
+            "was given, and the amendment counts from when it was entered (occurred_at)"))
 
 
 class PersonalDataErased(Frozen):
@@ -175,6 +180,7 @@ LEGAL_TIMES: dict[str, LegalTime] = {
     REQUEST_SUBMITTED: doc("requested_on", "the US request's or the diplomatic "
                                     "note's date, when the operator gave it; else the entry"),
     f"{REQUEST_SUBMITTED}.v1": entry("the request as entered by the operator"),
-    CHARGES_AMENDED: entry("the operator's amendment of the charges"),
+    CHARGES_AMENDED: doc("amended_on", "the superseding indictment's or amended request's "
+                                       "date, when the operator gave it; else the entry"),
     PERSONAL_DATA_ERASED: doc("erased_at", "the erasure is Runway's own act"),
 }

@@ -97,14 +97,15 @@ def intake_handlers(runtime: ServiceRuntime) -> dict[str, Handler]:
 
     async def on_charges_amended(event: ConsumedEvent, conn: AsyncConnection) -> None:
         amendment = IntakeAmendment.model_validate(event.data)
-        now = runtime.clock.now()
 
         def note(state: State) -> list[NewEvent]:
             if not state.opened:
                 log.warning("charges amended on a case judicial never opened",
                             extra={"case_id": amendment.case_id})
+            # Dated at the amendment's legal time (the superseding indictment's date when
+            # intake was given it), as its cause: not when judicial heard of it.
             return domain.note_charges(state, tuple(c.charge_id for c in amendment.charges),
-                                       amendment.reason, now)
+                                       amendment.reason, event.time)
 
         await execute(runtime, conn, amendment.case_id, note, _context(event),
                       must_exist=False)

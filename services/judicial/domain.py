@@ -143,17 +143,17 @@ def open_case(state: State, opened: ev.CaseOpened) -> list[NewEvent]:
 
 
 def note_charges(state: State, charge_ids: tuple[str, ...], reason: str,
-                 now: datetime) -> list[NewEvent]:
-    """Record intake's charge amendment. A fact from intake, not a clerk's command: it is
-    recorded even on a closed case; on an unknown case it is dropped."""
+                 amended_at: datetime) -> list[NewEvent]:
+    """Record intake's charge amendment, at its legal time. A fact from intake, not a clerk's
+    command: it is recorded even on a closed case; on an unknown case it is dropped."""
     if not state.opened:
         return []
     before, after = set(state.charge_ids), set(charge_ids)
     return [event(ev.ChargesAmendmentNoted(
-        case_id=state.case_id, noted_at=now, charge_ids=charge_ids,
+        case_id=state.case_id, noted_at=amended_at, charge_ids=charge_ids,
         added_charge_ids=tuple(sorted(after - before)),
         removed_charge_ids=tuple(sorted(before - after)), reason=reason,
-        after_sre_grant=state.granted), now)]
+        after_sre_grant=state.granted), amended_at)]
 
 
 def note_handover(state: State, handover: ev.HandedOver) -> list[NewEvent]:

@@ -16,7 +16,7 @@ from shared.jsoncanon import canonical_json
 from shared.legaltime import LegalTimeSettings, legal_date, start_of_legal_day
 from shared.messaging.cloudevents import from_kafka, to_kafka
 from shared.service import ServiceRuntime
-from tests.support.requests import request
+from tests.support.requests import charge, request
 
 
 def _landing(case_id: str, runtime: ServiceRuntime) -> RecordedEvent:
@@ -89,3 +89,37 @@ async def test_a_legal_date_after_today_is_a_422_naming_the_field(
     assert response.status_code == 422
     assert [(p["loc"], p["type"]) for p in response.json()["detail"]] == [
         (["body", "requested_on"], "date_in_future")]
+
+
+async def test_an_amendment_happened_on_the_superseding_indictments_date(
+    client: httpx.AsyncClient, runtime: ServiceRuntime
+) -> None:
+    """Review s10, left open then: an amendment counted from its entry, so a neighbour judged
+    the counts it added as charged days after the superseding indictment that added them."""
+    zone = LegalTimeSettings().legal_timezone
+    today = legal_date(runtime.clock.now(), zone)
+    requested_on = today - timedelta(days=20)
+    case_id = (await client.post("/cases", json=request(
+        requested_on=requested_on.isoformat()))).json()["case_id"]
+    counts = [charge("c1"), charge("c2", capital=True)]
+
+    def amendment(on: object) -> dict[str, object]:
+        return {"charges": counts, "reason": "superseding indictment", "amended_on": str(on)}
+
+    refused = [await client.put(f"/cases/{case_id}/charges", json=amendment(on))
+               for on in (today + timedelta(days=1), requested_on - timedelta(days=1))]
+    assert [[(p["loc"], p["type"]) for p in r.json()["detail"]] for r in refused] == [
+        [(["body", "amended_on"], "date_in_future")],
+        [(["body", "amended_on"], "dates_in_order")]]
+
+    indicted_on = today - timedelta(days=5)
+    answer = await client.put(f"/cases/{case_id}/charges", json=amendment(indicted_on))
+    assert answer.status_code == 200, answer.text
+    async with runtime.database.connect() as conn:
+        [_, amended] = await runtime.store.read_stream(conn, case_id)
+    assert amended.occurred_at == start_of_legal_day(indicted_on, zone)
+    assert amended.payload["amended_on"] == indicted_on.isoformat()
+    # A later amendment may not be dated before this one: the charges it replaces.
+    earlier = await client.put(f"/cases/{case_id}/charges", json={
+        **amendment(indicted_on - timedelta(days=1)), "charges": [charge("c1")]})
+    assert earlier.status_code == 422 and "dates_in_order" in earlier.text

@@ -131,12 +131,19 @@ async def test_intake_request_opens_the_case_once_and_amendments_are_noted(
     assert opened["person_id"].startswith("PER-") and opened["person_name"] is None
     assert shown["charge_ids"] == ["c1"] and shown["requesting_district"] == "EDNY"
 
-    await feed(runtime, intake_event("intake.charges_amended", case_id, {
+    # A superseding indictment entered days later (judicial's clock: 2 Jan 12:00) is noted at
+    # its legal time, as its cause is dated, not when judicial heard of it.
+    indicted = START - timedelta(hours=6)
+    await feed(runtime, off_kafka("intake", "intake.charges_amended", {
         "case_id": case_id, "charges": [{"charge_id": "c1"}, {"charge_id": "c9"}],
-        "reason": "superseding indictment"}))
+        "reason": "superseding indictment", "amended_on": "2026-01-02"}, case_id, at=indicted))
     shown = (await client.get(f"/cases/{case_id}")).json()
     assert shown["charge_ids"] == ["c1", "c9"]
     assert [s["step"] for s in shown["steps"]] == ["case_opened", "charges_amendment_noted"]
+    async with runtime.database.connect() as conn:
+        [noted] = [e for e in await runtime.store.read_stream(conn, case_id)
+                   if e.event_type == "judicial.charges_amendment_noted"]
+    assert noted.occurred_at == indicted
 
 
 async def test_a_treaty_case_walks_to_surrender_ordered(

@@ -20,13 +20,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.assurance import audit, coverage, domain
+from services.assurance import audit, coverage, domain, inputs
 from services.assurance import events as ev
 from services.assurance.domain import AssuranceCase
 from services.assurance.view import case_view
 from shared.audit.legal_times import check_stream
 from shared.eventstore import NewEvent
 from shared.legaltime import legal_date, start_of_legal_day
+from tests.support.service_app import off_kafka
 from tests.support.stored import as_recorded, types
 
 from .helpers import POLICY, assurance, charge, recorded, submitted
@@ -270,3 +271,27 @@ def test_the_same_legal_facts_in_any_order_at_any_recorded_time_give_the_same_ju
     judged_transfer = expected[1]
     assert isinstance(judged_transfer, tuple)
     assert judged_transfer[3] is (acted > DAY)
+
+
+def test_a_count_added_by_a_superseding_indictment_is_charged_from_its_date() -> None:
+    """Review s10, left open then: intake dated an amendment when it was entered, so an
+    assurance accepted between the superseding indictment and that entry did not cover the
+    count it added. Intake now dates the event at `amended_on` (its integration test), and
+    assurance charges the count from that time, whenever the event is recorded."""
+    state = domain.initial()
+    state = domain.preview(state, domain.take_charges(
+        state, submitted(charge("c1", capital=False)), datetime(2025, 6, 2, tzinfo=UTC)))
+    counts = [{"charge_id": c, "statute": f"18 U.S.C. § 1114 ({c})",
+               "death_penalty_possible": True, "death_penalty_law": "18 U.S.C. § 3591"}
+              for c in ("c1", "c2")]
+    amended = off_kafka("intake", "intake.charges_amended", {
+        "case_id": state.case_id, "charges": counts, "reason": "superseding indictment",
+        "amended_on": "2025-07-01"}, str(state.case_id), at=start_of_legal_day(date(2025, 7, 1)))
+    state = domain.preview(state, domain.take_charges(
+        state, inputs.intake_readers.read(amended), ENTERED))
+    state = domain.preview(state, domain.receive_assurance(
+        state, assurance("A-1", "c1", "c2", issued_on=date(2025, 7, 3)), POLICY, ENTERED))
+    state = domain.preview(state, domain.decide_assurance(
+        state, "A-1", True, date(2025, 7, 5), "sufficient", POLICY, ENTERED))
+    assert state.clearance.cleared
+    assert coverage.cleared_from(state) == date(2025, 7, 5)
