@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from shared.rules import Gate, Reads, Rule, RuleBook, law
+from shared.rules.law import record_rule
 
 from . import coverage
 from . import events as ev
@@ -101,9 +102,9 @@ CHARGE_NOT_CAPITAL_ELIGIBLE: Rule[Any] = Rule(
     "charge_not_capital_eligible",
     "an assurance or its request names only capital-eligible charges of the case",
     TREATY_ART_8, Reads.NONE)
-ASSURANCE_ALREADY_RECORDED = law.record_rule(
+ASSURANCE_ALREADY_RECORDED = record_rule(
     "assurance_already_recorded", "an assurance is recorded once")
-DATE_BEFORE_ISSUE = law.record_rule(
+DATE_BEFORE_ISSUE = record_rule(
     "date_before_issue",
     "an assurance cannot be decided on or withdrawn before the date it was issued", Reads.LEGAL)
 ASSURANCE_SCOPE_INSUFFICIENT: Rule[Any] = Rule(
@@ -111,11 +112,11 @@ ASSURANCE_SCOPE_INSUFFICIENT: Rule[Any] = Rule(
     "Mexico may accept only an assurance that death will not be imposed, or if imposed not "
     "carried out (the configured sufficient scopes)",
     TREATY_ART_8, Reads.NONE)
-ASSURANCE_ALREADY_WITHDRAWN = law.record_rule(
+ASSURANCE_ALREADY_WITHDRAWN = record_rule(
     "assurance_already_withdrawn", "a withdrawn assurance cannot be withdrawn again")
-ASSURANCE_WITHDRAWN = law.record_rule(
+ASSURANCE_WITHDRAWN = record_rule(
     "assurance_withdrawn", "a withdrawn assurance can no longer be evaluated")
-ASSURANCE_ALREADY_DECIDED = law.record_rule(
+ASSURANCE_ALREADY_DECIDED = record_rule(
     "assurance_already_decided", "Mexico decides on an assurance once")
 PROSECUTING_AUTHORITY_UNKNOWN: Rule[Any] = Rule(
     "prosecuting_authority_unknown",
@@ -123,7 +124,7 @@ PROSECUTING_AUTHORITY_UNKNOWN: Rule[Any] = Rule(
     "that names neither is refused, never taken for a state's",
     f"{DOJ}; domain brief, corrections: a state prosecution needs its own commitment [U]",
     Reads.NONE)
-DOJ_COMMITMENT_ALREADY_RECORDED = law.record_rule(
+DOJ_COMMITMENT_ALREADY_RECORDED = record_rule(
     "doj_commitment_already_recorded",
     "each DOJ or state commitment, by its reference, is recorded once")
 
@@ -142,7 +143,7 @@ CLEARED_AFTER_TRANSFER: Rule[Any] = Rule(
     "the custody transfer's legal date: flagged for auditors, naming both dates",
     f"{TREATY_ART_8}; {DOJ}", Reads.LEGAL,
     blocks=lambda case: _flagged_under(case, CLEARED_AFTER_TRANSFER))
-RECORDED_AFTER_THE_FACT = law.record_rule(
+RECORDED_AFTER_THE_FACT = record_rule(
     "recorded_after_the_fact",
     "clerical: the custody handoff or a commitment was recorded in Runway on a later legal "
     "day than its own; shown, never a legal flag", Reads.RECORDED,

@@ -33,6 +33,7 @@ from typing import Any
 from shared.errors import RuleViolation
 from shared.legaltime import legal_date
 from shared.rules import Gate, Reads, Rule, RuleBook, law
+from shared.rules.law import record_rule
 
 from .state import Facts
 
@@ -118,37 +119,34 @@ REMOVAL_REASON = {CLEARANCE_MISSING.id: "clearance_withdrawn"}
 # --- the flight commands --------------------------------------------------------------------
 
 
-UNKNOWN_CASE = law.record_rule(
-    "unknown_case", "transport has heard of the case from its neighbours")
-FLIGHT_NOT_OPEN = law.record_rule(
+UNKNOWN_CASE = record_rule("unknown_case", "transport has heard of the case from its neighbours")
+FLIGHT_NOT_OPEN = record_rule(
     "flight_not_open", "a manifest changes only while its flight is scheduled")
-ALREADY_ON_MANIFEST = law.record_rule(
-    "already_on_manifest", "a person is on one manifest at a time")
-ALREADY_TRANSPORTED = law.record_rule(
-    "already_transported", "a person who landed is not flown again")
+ALREADY_ON_MANIFEST = record_rule("already_on_manifest", "a person is on one manifest at a time")
+ALREADY_TRANSPORTED = record_rule("already_transported", "a person who landed is not flown again")
 NO_AIRPORT_FOR_DISTRICT: Rule[Any] = Rule(
     "no_airport_for_district",
     "a person is flown to the airport configured for their charging district",
     "Fed. R. Crim. P. 5 (appearance in the charging district); TRANSPORT_DISTRICT_AIRPORTS",
     Reads.NONE)
-DESTINATION_NOT_ON_ROUTE = law.record_rule(
+DESTINATION_NOT_ON_ROUTE = record_rule(
     "destination_not_on_route", "the flight stops at the person's destination airport")
-FLIGHT_FULL = law.record_rule("flight_full", "a flight carries at most its capacity")
-NOT_ON_MANIFEST = law.record_rule("not_on_manifest", "the person is on the flight's manifest")
-CUSTODY_ALREADY_TRANSFERRED = law.record_rule(
+FLIGHT_FULL = record_rule("flight_full", "a flight carries at most its capacity")
+NOT_ON_MANIFEST = record_rule("not_on_manifest", "the person is on the flight's manifest")
+CUSTODY_ALREADY_TRANSFERRED = record_rule(
     "custody_already_transferred", "custody passes to the US Marshals once")
 CUSTODY_NOT_TRANSFERRED: Rule[Any] = Rule(
     "custody_not_transferred",
     "a flight leaves only with everyone aboard in the US Marshals' custody",
     "LEI art. 34 (handover to the requesting state's agents)", Reads.NONE)
-MANIFEST_EMPTY = law.record_rule("manifest_empty", "a flight leaves with somebody aboard")
-FLIGHT_NOT_IN_AIR = law.record_rule(
+MANIFEST_EMPTY = record_rule("manifest_empty", "a flight leaves with somebody aboard")
+FLIGHT_NOT_IN_AIR = record_rule(
     "flight_not_in_air", "only a flight in the air can land or be diverted")
-FLIGHT_ALREADY_DIVERTED = law.record_rule("flight_already_diverted", "a flight is diverted once")
-AIRPORT_NOT_ON_ROUTE = law.record_rule(
+FLIGHT_ALREADY_DIVERTED = record_rule("flight_already_diverted", "a flight is diverted once")
+AIRPORT_NOT_ON_ROUTE = record_rule(
     "airport_not_on_route", "a flight lands at a stop of its route or where it was diverted")
-STOP_ALREADY_LANDED = law.record_rule("stop_already_landed", "a flight lands at each stop once")
-STOP_OUT_OF_ORDER = law.record_rule(
+STOP_ALREADY_LANDED = record_rule("stop_already_landed", "a flight lands at each stop once")
+STOP_OUT_OF_ORDER = record_rule(
     "stop_out_of_order",
     "a flight lands at its stops in the route's order: not at a "
                              "later one while people for an earlier one are still aboard")
