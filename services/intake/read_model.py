@@ -23,6 +23,7 @@ from shared.legaltime import TimelineOrder
 from shared.messaging.cloudevents import ConsumedEvent
 from shared.pii.names import person_names, shown_name
 from shared.read_models import page
+from shared.rules import law
 
 from .events import LegalBasis, RequestSubmitted
 
@@ -114,8 +115,9 @@ CLEARANCE_AFTER: dict[str, Clearance] = {
 
 # Removals that follow a judicial act (transport's automatic removal): the act's own status
 # (released, amparo_suspension, ...) stands, though the removal is recorded after it.
-REMOVED_BY_JUDICIAL_ACT = frozenset({"amparo_suspension_active", "released_from_custody",
-                                     "pickup_window_expired", "surrender_not_ordered"})
+REMOVED_BY_JUDICIAL_ACT = frozenset(rule.id for rule in (
+    law.AMPARO_SUSPENSION_ACTIVE, law.RELEASED_FROM_CUSTODY, law.PICKUP_WINDOW_EXPIRED,
+    law.SURRENDER_NOT_ORDERED))
 
 
 # An amparo act after which no suspension holds and no suit awaits its ruling: the case stands
