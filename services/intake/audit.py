@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -48,7 +47,8 @@ async def rebuild(conn: AsyncConnection, data: ReplayInput) -> None:
             "requesting_district": request.requesting_district, "status": "submitted",
             "clearance": "pending", "submitted_at": first.recorded_at,
             "updated_at": first.recorded_at, "status_at": first.recorded_at,
-            "clearance_at": first.recorded_at, "legal_basis_at": first.recorded_at}
+            "clearance_at": first.recorded_at, "legal_basis_at": first.recorded_at,
+            "amparo_status": None, "amparo_status_at": first.recorded_at}
     rows: list[dict[str, Any]] = []
     for service, event in data.everything:
         # Intake's own streams are cases; other events name theirs (as the live consumer reads).
@@ -60,24 +60,16 @@ async def rebuild(conn: AsyncConnection, data: ReplayInput) -> None:
                      "occurred_at": event.occurred_at, "recorded_at": event.recorded_at,
                      "actor": f"{event.actor.subject} ({event.actor.role})",
                      "data": event.payload_json})
-    stages: dict[str, list[tuple[datetime, str]]] = {}
-    for row in rows:
-        stages.setdefault(row["case_id"], []).append((row["recorded_at"], row["event_type"]))
-    for row, (_, event) in zip(rows, data.everything, strict=True):
-        case = cases.get(row["case_id"])
+        case = cases.get(case_id)
         if case is not None:
-            _move(case, event, stages[row["case_id"]])
+            _move(case, event)
     await bulk_insert(conn, read_model.cases, list(cases.values()))
     await bulk_insert(conn, read_model.timeline, rows)
 
 
-def _move(case: dict[str, Any], event: RecordedEvent,
-          stages: list[tuple[datetime, str]]) -> None:
-    """The live consumer's update (read_model.apply_to_timeline), on the rebuilt row; `stages`
-    is the case's timeline, for a status that returns to the stage before an amparo."""
+def _move(case: dict[str, Any], event: RecordedEvent) -> None:
+    """The live consumer's update (read_model.apply_to_timeline), on the rebuilt row."""
     for column, value in read_model.moves(event.event_type, event.payload).items():
-        if value == read_model.BEFORE_THE_AMPARO:
-            value = read_model.stage_before(stages, event.recorded_at)
         if case[f"{column}_at"] <= event.recorded_at:
             case[column] = value
             case[f"{column}_at"] = event.recorded_at

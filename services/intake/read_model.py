@@ -9,7 +9,7 @@ these tables (an audit replay rebuilds them from ciphertext): it is in person_na
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal
 
@@ -44,6 +44,10 @@ cases = sa.Table(
     sa.Column("clearance_at", UtcDateTime()),
     # The basis the case is on now: the request's, until judicial records a basis change.
     sa.Column("legal_basis_at", UtcDateTime()),
+    # What holds the case back (amparo_pending, amparo_suspension; null: nothing), shown over
+    # its stage in `status` (see shown_status).
+    sa.Column("amparo_status", sa.String(40)),
+    sa.Column("amparo_status_at", UtcDateTime()),
 )
 
 timeline = sa.Table(
@@ -83,8 +87,6 @@ STATUS_AFTER: dict[str, CaseStatus] = {
     "judicial.judge_opinion_issued": "judge_opinion_issued",
     "judicial.sre_extradition_granted": "extradition_granted",
     "judicial.sre_extradition_refused": "extradition_refused",
-    "judicial.amparo_filed": "amparo_pending",
-    "judicial.amparo_suspension_granted": "amparo_suspension",
     "judicial.amparo_granted": "amparo_granted",
     "judicial.surrender_ordered": "surrender_ordered",
     "judicial.surrender_deferred": "surrender_deferred",
@@ -114,51 +116,64 @@ CLEARANCE_AFTER: dict[str, Clearance] = {
 
 
 # Removals that follow a judicial act (transport's automatic removal): the act's own status
-# (released, amparo_suspension, ...) stands, though the removal is recorded after it.
+# (released, ...) stands, though the removal is recorded after it. One because of a suspension
+# leaves the person awaiting transport, which the suspension is shown over while it holds.
 REMOVED_BY_JUDICIAL_ACT = frozenset(rule.id for rule in (
-    law.AMPARO_SUSPENSION_ACTIVE, law.RELEASED_FROM_CUSTODY, law.PICKUP_WINDOW_EXPIRED,
-    law.SURRENDER_NOT_ORDERED))
+    law.RELEASED_FROM_CUSTODY, law.PICKUP_WINDOW_EXPIRED, law.SURRENDER_NOT_ORDERED))
 
-
-# An amparo act after which no suspension holds and no suit awaits its ruling: the case stands
-# where it stood before its amparo, at the latest judicial stage recorded before the act (a
-# marker `moves` returns; the caller looks that stage up in the case's timeline).
-BEFORE_THE_AMPARO = "before_the_amparo"
-AMPARO_STAGES = frozenset({"judicial.amparo_filed", "judicial.amparo_suspension_granted",
-                           "judicial.amparo_granted"})
-JUDICIAL_STAGES = frozenset(t for t in STATUS_AFTER
-                            if t.startswith("judicial.") and t not in AMPARO_STAGES)
-# A ruling, or the end of a suspension, says which suits hold the person after it.
-AMPARO_ENDINGS = frozenset({"judicial.amparo_denied", "judicial.amparo_suspension_lifted",
+# --- amparo: what holds the case back, shown over its stage ------------------------------
+# An amparo suit is not a stage of the case but something that holds it back, so its status
+# is kept apart (`amparo_status`, stamped like the others) and shown over the stage while it
+# holds; once a ruling or the end of a suspension leaves nothing holding the person, the
+# stage shows again, with whatever happened meanwhile (a flight assigned while a suit without
+# suspension was pending). Each column is moved by the newest event that speaks to it, so the
+# answer is the same in any arrival order and in the audit's rebuild.
+AMPARO_HOLDS: dict[str, CaseStatus] = {
+    "judicial.amparo_suspension_granted": "amparo_suspension",
+    "judicial.amparo_suspension_reinstated": "amparo_suspension",
+}
+# A filing, a ruling or the end of a suspension says which suits hold the person after it.
+AMPARO_ENDINGS = frozenset({"judicial.amparo_denied", "judicial.amparo_granted",
+                            "judicial.amparo_suspension_lifted",
                             "judicial.amparo_appeal_decided"})
+AMPARO_FILED = "judicial.amparo_filed"
+# Stages no amparo holds back: shown whatever amparo status is recorded.
+BEYOND_AN_AMPARO = frozenset({
+    "released", "extradition_refused", "basis_changed", "transfer_authorized",
+    "in_us_custody", "in_transit", "landed", "in_us_court", "return_to_mexico_due"})
 
 
-def _amparo_status(event_type: str, data: Mapping[str, Any]) -> str | None:
-    if event_type == "judicial.amparo_suspension_reinstated":
-        return "amparo_suspension"
+def _amparo_hold(event_type: str, data: Mapping[str, Any]) -> tuple[bool, str | None]:
+    """(whether the event speaks to what holds the case, the amparo status after it; None:
+    nothing holds it)."""
+    if event_type in AMPARO_HOLDS:
+        return True, AMPARO_HOLDS[event_type]
+    if event_type == AMPARO_FILED:  # a suit is pending now, whatever else holds the person
+        return True, "amparo_suspension" if data.get("active_suspensions") else "amparo_pending"
     if event_type not in AMPARO_ENDINGS or data.get("active_suspensions") is None:
-        return None  # an appeal decision recorded before it named the suspensions
-    if event_type == "judicial.amparo_appeal_decided" and data.get("outcome") == "granted":
-        return "amparo_granted"
+        return False, None  # recorded before the rulings named what holds the person
     if data["active_suspensions"]:
-        return "amparo_suspension"
-    return "amparo_pending" if data.get("pending_amparos") else BEFORE_THE_AMPARO
+        return True, "amparo_suspension"
+    return True, "amparo_pending" if data.get("pending_amparos") else None
 
 
-def stage_before(stages: Iterable[tuple[datetime, str]], before: datetime) -> str:
-    """The status of the latest judicial stage event (recorded time, type) recorded before
-    `before`: where a case stood before its amparo."""
-    earlier = [(at, event_type) for at, event_type in stages
-               if at < before and event_type in JUDICIAL_STAGES]
-    return STATUS_AFTER[max(earlier)[1]] if earlier else "in_judicial_process"
+def shown_status(stage: str, amparo_status: str | None) -> str:
+    """The operator's status: what holds the case back, while it does, else its stage."""
+    if amparo_status is None or stage in BEYOND_AN_AMPARO:
+        return stage
+    return amparo_status
 
 
-def moves(event_type: str, data: Mapping[str, Any]) -> dict[str, str]:
-    """The status, clearance and legal basis an event moves the case to."""
-    moved: dict[str, str] = {}
+def moves(event_type: str, data: Mapping[str, Any]) -> dict[str, str | None]:
+    """The stage (`status`), amparo status, clearance and legal basis an event moves the case
+    to (a None amparo status: nothing holds it any more)."""
+    moved: dict[str, str | None] = {}
     status = _status_after(event_type, data)
     if status is not None:
         moved["status"] = status
+    speaks, holds = _amparo_hold(event_type, data)
+    if speaks:
+        moved["amparo_status"] = holds
     if event_type in CLEARANCE_AFTER:
         moved["clearance"] = CLEARANCE_AFTER[event_type]
     if event_type == BASIS_CHANGED and data.get("to_basis"):
@@ -171,7 +186,7 @@ def _status_after(event_type: str, data: Mapping[str, Any]) -> str | None:
     custody, not awaiting transport; one taken off because of a judicial act keeps the status
     that act gave (None: the status does not move)."""
     if event_type != "transport.removed_from_manifest":
-        return STATUS_AFTER.get(event_type) or _amparo_status(event_type, data)
+        return STATUS_AFTER.get(event_type)
     if data.get("reason") in REMOVED_BY_JUDICIAL_ACT:
         return None
     return "in_us_custody" if data.get("in_us_custody") else STATUS_AFTER[event_type]
@@ -186,7 +201,8 @@ async def record_submission(conn: AsyncConnection, request: RequestSubmitted,
         "legal_basis": request.legal_basis.value,
         "requesting_district": request.requesting_district, "status": "submitted",
         "clearance": "pending", "submitted_at": at, "updated_at": at, "status_at": at,
-        "clearance_at": at, "legal_basis_at": at})
+        "clearance_at": at, "legal_basis_at": at, "amparo_status": None,
+        "amparo_status_at": at})
 
 
 async def case_for_reference(conn: AsyncConnection, reference: str) -> str | None:
@@ -208,8 +224,6 @@ async def apply_to_timeline(conn: AsyncConnection, event: ConsumedEvent) -> None
     # Events of different services arrive in no fixed order; the most recently recorded one
     # decides, so the status is the same whatever the arrival order (and after a replay).
     for column, value in moves(event.event_type, event.data).items():
-        if value == BEFORE_THE_AMPARO:
-            value = await _stage_before(conn, case_id, event.recorded_at)
         stamp = cases.c[f"{column}_at"]
         await conn.execute(
             cases.update()
@@ -219,12 +233,10 @@ async def apply_to_timeline(conn: AsyncConnection, event: ConsumedEvent) -> None
                                             cases.c.updated_at), else_=event.recorded_at)}))
 
 
-async def _stage_before(conn: AsyncConnection, case_id: str, before: datetime) -> str:
-    rows = await conn.execute(
-        sa.select(timeline.c.recorded_at, timeline.c.event_type)
-        .where(timeline.c.case_id == case_id, timeline.c.event_type.in_(JUDICIAL_STAGES),
-               timeline.c.recorded_at < before))
-    return stage_before(((r.recorded_at, r.event_type) for r in rows), before)
+# shown_status in SQL, for the list's filter.
+_shown_status = sa.case(
+    (sa.and_(cases.c.amparo_status.is_not(None), cases.c.status.not_in(BEYOND_AN_AMPARO)),
+     cases.c.amparo_status), else_=cases.c.status)
 
 
 def _with_names() -> sa.Select[Any]:
@@ -238,7 +250,8 @@ def case_summary(row: Any) -> dict[str, Any]:
     return {
         "case_id": row.case_id, "full_name": row.full_name,
         "legal_basis": LegalBasis(row.legal_basis).value,
-        "requesting_district": row.requesting_district, "status": row.status,
+        "requesting_district": row.requesting_district,
+        "status": shown_status(row.status, row.amparo_status),
         "clearance": row.clearance, "request_reference": row.request_reference,
         "submitted_at": iso_utc(row.submitted_at), "updated_at": iso_utc(row.updated_at),
     }
@@ -254,7 +267,7 @@ async def list_cases(conn: AsyncConnection, *, status: CaseStatus | None,
                      limit: int, offset: int) -> list[dict[str, Any]]:
     rows = await conn.execute(page(
         _with_names().order_by(cases.c.submitted_at, cases.c.case_id),
-        (cases.c.status, status), (cases.c.clearance, clearance), limit=limit, offset=offset))
+        (_shown_status, status), (cases.c.clearance, clearance), limit=limit, offset=offset))
     return [case_summary(row) for row in rows]
 
 

@@ -439,7 +439,8 @@ def file_amparo(state: State, c: cmd.FileAmparo, now: datetime,
         f"the amparo window closed on {state.amparo_window.due_on}; after it only the execution of"
         " a surrender order can be challenged")
     return [event(ev.AmparoFiled(case_id=state.case_id, amparo_id=c.amparo_id,
-                                 filed_on=c.filed_on), c.filed_on)]
+                                 filed_on=c.filed_on,
+                                 active_suspensions=state.active_suspensions), c.filed_on)]
 
 
 def _pending_amparo(state: State, amparo_id: str) -> date:
@@ -531,15 +532,17 @@ def rule_on_amparo(state: State, c: cmd.RuleOnAmparo, now: datetime,
     _not_before(c.ruled_on, filed_on, "ruled_on", "the amparo filing")
     _not_before(notified_on, c.ruled_on, "notified_on", "the ruling")
     appeal_closes_on = _appeal_closes_on(policy, notified_on)
+    pending = tuple(a for a in state.pending_amparos if a != c.amparo_id)
     if c.outcome == "granted":
-        return [event(ev.AmparoGranted(case_id=state.case_id, amparo_id=c.amparo_id,
-                                       ruled_on=c.ruled_on, notified_on=notified_on,
-                                       appeal_period_closes_on=appeal_closes_on,
-                                       pickup_paused=_holds_pickup(state, c.ruled_on)),
-                      c.ruled_on)]
+        # The grant ends its own suspension (the act is annulled instead).
+        return [event(ev.AmparoGranted(
+            case_id=state.case_id, amparo_id=c.amparo_id, ruled_on=c.ruled_on,
+            notified_on=notified_on, appeal_period_closes_on=appeal_closes_on,
+            pickup_paused=_holds_pickup(state, c.ruled_on),
+            active_suspensions=tuple(a for a in state.active_suspensions if a != c.amparo_id),
+            pending_amparos=pending), c.ruled_on)]
     # Its suspension, if any, holds until the denial is final (`amparo_suspension_lifted`):
     # the pickup window stays paused meanwhile.
-    pending = tuple(a for a in state.pending_amparos if a != c.amparo_id)
     return [event(ev.AmparoDenied(
         case_id=state.case_id, amparo_id=c.amparo_id, ruled_on=c.ruled_on,
         suspension_lifted=False, active_suspensions=state.active_suspensions,
@@ -577,7 +580,7 @@ def _suspensions_lifted(state: State, amparo_ids: Sequence[str], on: date,
         resumes = state.pickup_paused and not remaining and not state.granted_amparos
         lifted.append(event(ev.AmparoSuspensionLifted(
             case_id=state.case_id, amparo_id=amparo_id, lifted_on=on, cause=cause,
-            active_suspensions=tuple(remaining),
+            active_suspensions=tuple(remaining), pending_amparos=state.pending_amparos,
             pickup_deadline_on=resumed_pickup_due_on(state, on) if resumes else None), on))
     return lifted
 
@@ -641,6 +644,7 @@ def decide_amparo_appeal(state: State, c: cmd.DecideAmparoAppeal, now: datetime,
     decided = [event(ev.AmparoAppealDecided(
         case_id=state.case_id, amparo_id=c.amparo_id, decided_on=c.decided_on,
         outcome=c.outcome, sre_decision_reopened=granted, active_suspensions=suspensions,
+        pending_amparos=state.pending_amparos,
         pickup_deadline_on=resumed_pickup_due_on(state, c.decided_on) if resumes else None,
         pickup_paused=granted and _holds_pickup(state, c.decided_on)),
         c.decided_on)]

@@ -184,6 +184,9 @@ class AmparoFiled(JudicialEvent):
     amparo_id: str
     filed_on: date
     surrender_blocked: bool = True
+    active_suspensions: tuple[str, ...] | None = Field(
+        default=None, description="the other suits whose suspension holds the person (absent "
+                                  "on filings recorded before it was said)")
 
 
 class AmparoSuspensionGranted(JudicialEvent):
@@ -241,6 +244,9 @@ class AmparoSuspensionLifted(JudicialEvent):
     cause: Literal["appeal_period_passed", "appeal_decided", "sre_decided_again"]
     active_suspensions: tuple[str, ...] = Field(
         description="the suits whose suspension still holds the person")
+    pending_amparos: tuple[str, ...] | None = Field(
+        default=None, description="the suits still awaiting their first ruling (absent on "
+                                  "events recorded before it was said)")
     # Set when this lifts the last suspension of a paused pickup window: the window resumes
     # and now runs out on this day (the old deadline plus the days it was paused).
     pickup_deadline_on: date | None = None
@@ -281,6 +287,12 @@ class AmparoGranted(JudicialEvent):
     pickup_paused: bool = Field(
         default=False, description="the ruling paused a running pickup window (absent on "
                                    "rulings recorded before it did)")
+    active_suspensions: tuple[str, ...] | None = Field(
+        default=None, description="the other suits whose suspension holds the person after "
+                                  "it (absent on rulings recorded before it was said)")
+    pending_amparos: tuple[str, ...] | None = Field(
+        default=None, description="the suits still awaiting their first ruling (absent on "
+                                  "rulings recorded before it was said)")
 
 
 class AmparoAppealFiled(JudicialEvent):
@@ -308,6 +320,9 @@ class AmparoAppealDecided(JudicialEvent):
         default=None, description="the suits whose suspension holds the person after it (a "
                                   "grant ends its own suspension: the act is annulled "
                                   "instead); absent on decisions recorded before it was said")
+    pending_amparos: tuple[str, ...] | None = Field(
+        default=None, description="the suits still awaiting their first ruling (absent on "
+                                  "decisions recorded before it was said)")
     pickup_deadline_on: date | None = Field(
         default=None, description="set when a grant reversed on appeal frees a paused pickup "
                                   "window: it resumes and now runs out on this day")

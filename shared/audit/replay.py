@@ -60,6 +60,7 @@ class ReplayInput:
     service: str
     streams: dict[str, list[RecordedEvent]]        # this service's own streams
     everything: list[tuple[str, RecordedEvent]]    # every service's events, by recorded time
+    #                                                (ties: each stream in its order)
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,14 @@ async def read_kafka(target: AuditTarget, service: str,
     checkpoint = await read_to_checkpoint(target.bootstrap, target.topic(service), keep,
                                           security=target.security)
     return list(events.values()), checkpoint
+
+
+def recorded_order(item: tuple[str, RecordedEvent]) -> tuple[Any, ...]:
+    """By recorded time; the events one command records share it, so each stream's are then
+    in their own order, as the live consumers apply them (a random tie-break let a rebuild
+    take another of them as the newest)."""
+    service, event = item
+    return (event.recorded_at, service, event.stream_id, event.version)
 
 
 def by_stream(events: Sequence[RecordedEvent]) -> dict[str, list[RecordedEvent]]:
@@ -409,7 +418,7 @@ async def replay(target: AuditTarget, replays: dict[str, ReadModelReplay], serve
         events = await load_events(target, source, report, progress)
         report.phases["read"] = time.monotonic() - started
         everything = sorted(((s, e) for s, evs in events.items() for e in evs),
-                            key=lambda p: (p[1].recorded_at, str(p[1].event_id)))
+                            key=recorded_order)
         for service, spec in audited.items():
             data = ReplayInput(service, by_stream(events.get(service, [])), everything)
             phase = time.monotonic()

@@ -5,11 +5,13 @@ from before the basis moved takes it from the timeline."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import sqlalchemy as sa
 from alembic import command
 from sqlalchemy import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.intake.consumers import on_case_event
 from services.intake.service import SPEC
@@ -56,33 +58,52 @@ def _to(config_url: str, revision: str, connection: Connection, *, down: bool = 
     (command.downgrade if down else command.upgrade)(config, revision)
 
 
-async def test_a_case_changed_before_the_migration_takes_its_basis_from_the_timeline(
+async def _timeline_row(conn: AsyncConnection, event_type: str,
+                        payload: dict[str, object], at: datetime, version: int) -> None:
+    event = off_kafka("judicial", event_type, {"case_id": "RWY-CARO", **payload}, "RWY-CARO",
+                      at=at)
+    await conn.execute(sa.text(
+        "INSERT INTO intake_timeline (event_id, case_id, source, event_type, schema_version, "
+        "stream_version, occurred_at, recorded_at, actor, data) VALUES (:e, 'RWY-CARO', "
+        "'/runway/judicial', :type, 1, :v, :t, :t, 'op-17 (operator)', :d)"),
+        {"e": event.event_id.hex, "type": event_type, "v": version, "t": at,
+         "d": event.data_json})
+
+
+async def _case(conn: AsyncConnection) -> Any:
+    return (await conn.execute(sa.text(
+        "SELECT legal_basis, status, status_at, amparo_status, amparo_status_at, updated_at "
+        "FROM intake_cases WHERE case_id = 'RWY-CARO'"))).one()
+
+
+async def test_a_case_changed_before_the_migrations_takes_its_basis_and_status_from_the_timeline(
         any_store_url: str) -> None:
+    """Recorded before intake_0004/0005: the SRE's grant, an amparo (the status then said
+    amparo_pending), and the basis change (which moved nothing then)."""
     database = Database(any_store_url)
-    at = datetime(2025, 2, 27, 15, tzinfo=UTC)
+    granted, filed, changed = (datetime(2025, 2, day, 15, tzinfo=UTC) for day in (3, 10, 27))
     try:
         async with database.transaction() as conn:
             await conn.run_sync(lambda c: _to(any_store_url, "intake_0003", c))
             await conn.execute(sa.text(
                 "INSERT INTO intake_cases (case_id, legal_basis, requesting_district, status, "
                 "clearance, submitted_at, updated_at, status_at, clearance_at) VALUES "
-                "(:c, 'treaty', 'EDNY', 'amparo_suspension', 'pending', :t, :t, :t, :t)"),
-                {"c": "RWY-CARO", "t": at.replace(year=2024)})
-            event = off_kafka("judicial", "judicial.basis_changed",
-                              {"case_id": "RWY-CARO", **CHANGED}, "RWY-CARO", at=at)
-            await conn.execute(sa.text(
-                "INSERT INTO intake_timeline (event_id, case_id, source, event_type, "
-                "schema_version, stream_version, occurred_at, recorded_at, actor, data) VALUES "
-                "(:e, 'RWY-CARO', '/runway/judicial', 'judicial.basis_changed', 1, 9, :t, :t, "
-                "'op-17 (operator)', :d)"), {"e": event.event_id.hex, "t": at,
-                                             "d": event.data_json})
+                "('RWY-CARO', 'treaty', 'EDNY', 'amparo_pending', 'pending', :s, :t, :t, :s)"),
+                {"s": granted.replace(day=1), "t": filed})
+            await _timeline_row(conn, "judicial.sre_extradition_granted", {}, granted, 5)
+            await _timeline_row(conn, "judicial.amparo_filed", {"amparo_id": "A-1"}, filed, 6)
+            await _timeline_row(conn, "judicial.basis_changed", CHANGED, changed, 7)
             await conn.run_sync(lambda c: _to(any_store_url, "heads", c))
-            basis = await conn.scalar(sa.text(
-                "SELECT legal_basis FROM intake_cases WHERE case_id = 'RWY-CARO'"))
-            assert basis == "national_security"
+            row = await _case(conn)
+            assert (row.legal_basis, row.status, row.amparo_status) == (
+                "national_security", "basis_changed", "amparo_pending")
+            # Stamped as the consumer now stamps them (what the audit's rebuild compares).
+            assert [str(v)[:16] for v in (row.status_at, row.amparo_status_at,
+                                          row.updated_at)] == [
+                str(changed)[:16], str(filed)[:16], str(changed)[:16]]
             await conn.run_sync(lambda c: _to(any_store_url, "intake_0003", c, down=True))
-            basis = await conn.scalar(sa.text(
-                "SELECT legal_basis FROM intake_cases WHERE case_id = 'RWY-CARO'"))
-            assert basis == "treaty"
+            row = (await conn.execute(sa.text(
+                "SELECT legal_basis, status FROM intake_cases WHERE case_id = 'RWY-CARO'"))).one()
+            assert tuple(row) == ("treaty", "basis_changed")
     finally:
         await database.dispose()

@@ -1,0 +1,279 @@
+"""Intake's operator status as its live consumer leaves it and as the audit's rebuild makes
+it, side by side on the same case's events (a throw-away SQLite file, as
+tests/unit/test_dbtypes.py uses): each command's events share one recorded_at, each stream in
+its order. Written by review s11, which found the rebuild's tie-break and the amparo's status
+wrong; they fail on the code before its fixes."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from services.intake import audit as intake_audit
+from services.intake import domain as intake_domain
+from services.intake import read_model
+from services.intake.events import RequestSubmitted
+from services.judicial import commands as cmd
+from services.judicial.domain import decide, decide_timer, replay
+from services.judicial.state import ClockKind, State, Status
+from shared.audit.replay import ReplayInput, recorded_order
+from shared.db import Database
+from shared.eventstore import Actor, GlobalPosition, NewEvent, RecordedEvent
+from shared.jsoncanon import canonical_json
+from shared.messaging.cloudevents import ConsumedEvent
+from shared.pii.sealing import Sealed
+from tests.support.requests import request
+from tests.unit.judicial.support import (
+    POLICY,
+    amparo,
+    at,
+    d,
+    fire,
+    granted_treaty_case,
+    opened,
+    ruling,
+    run,
+    suspension,
+)
+
+CASE = "RWY-J1"  # the judicial support's case id
+LATE = at("2026-12-01", 12)
+SEALED = Sealed(nonce="bm9uY2Vub25jZTEy", ciphertext="Y2lwaGVydGV4dGFuZHRhZ3RhZw")
+ACTOR = Actor("tester", "test")
+
+
+# --- a case's events, stored, as intake's live consumer and its audit rebuild see them -------
+
+class History:
+    """Every service's events of one case as stored: each command's events share one
+    recorded_at (the store stamps a command once), numbered in stream order."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, RecordedEvent]] = []
+        self._versions: dict[str, int] = {}
+        self._clock = datetime(2026, 1, 1, 12, tzinfo=UTC)
+        # Event ids that sort (as text) against the stream order inside one command, as
+        # uuid4 ids do half of the time: the rebuild's tie-break is str(event_id).
+        self._ids = iter(range(10**9, 0, -1))
+
+    def command(self, service: str, stream_id: str, events: Sequence[NewEvent],
+                recorded_at: datetime | None = None) -> datetime:
+        self._clock = recorded_at or self._clock + timedelta(hours=1)
+        version = self._versions.get(stream_id, 0)
+        for new in events:
+            version += 1
+            self.events.append((service, RecordedEvent(
+                event_id=uuid.UUID(int=next(self._ids)), stream_id=stream_id,
+                stream_type=f"{service}_case", version=version, event_type=new.event_type,
+                schema_version=new.schema_version, payload_json=canonical_json(new.payload),
+                occurred_at=new.occurred_at or self._clock, recorded_at=self._clock,
+                actor=ACTOR, correlation_id="c", causation_id=None, prev_hash="0" * 64,
+                hash="0" * 64, position=GlobalPosition(0, version))))
+        self._versions[stream_id] = version
+        return self._clock
+
+
+def submission(case_id: str = CASE) -> NewEvent:
+    clear = intake_domain.ClearRequest.model_validate({"case_id": case_id, **request()})
+    [event] = intake_domain.submitted(clear, "PER-1", SEALED)
+    return event
+
+
+def consumed(service: str, event: RecordedEvent) -> ConsumedEvent:
+    return ConsumedEvent(
+        event_id=event.event_id, source=f"/runway/{service}", event_type=event.event_type,
+        schema_version=event.schema_version, subject=event.stream_id, time=event.occurred_at,
+        data=event.payload, data_json=event.payload_json, actor=event.actor,
+        correlation_id=event.correlation_id, causation_id=event.causation_id,
+        stream_id=event.stream_id, stream_type=event.stream_type,
+        stream_version=event.version, recorded_at=event.recorded_at, event_hash=event.hash,
+        prev_hash=event.prev_hash)
+
+
+async def _case_rows(database: Database) -> dict[str, dict[str, Any]]:
+    async with database.connect() as conn:
+        rows = await conn.execute(sa.select(read_model.cases))
+        return {r.case_id: dict(r._mapping) for r in rows}
+
+
+async def _live_and_rebuilt(history: History, folder: Path
+                            ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The case row as the live consumer leaves it (each service's events in their stream's
+    order, as Kafka delivers them) and as `runway audit`'s rebuild makes it (every event by
+    (recorded_at, str(event_id)), as shared/audit/replay.py sorts `everything`)."""
+    live = Database(f"sqlite+aiosqlite:///{folder / 'live.db'}")
+    rebuilt = Database(f"sqlite+aiosqlite:///{folder / 'rebuilt.db'}")
+    try:
+        for database in (live, rebuilt):
+            async with database.transaction() as conn:
+                await conn.run_sync(read_model.metadata.create_all)
+        for service, event in history.events:
+            async with live.transaction() as conn:
+                if service == "intake" and event.event_type == "intake.request_submitted":
+                    await read_model.record_submission(
+                        conn, RequestSubmitted.model_validate_json(event.payload_json),
+                        event.recorded_at)
+                await read_model.apply_to_timeline(conn, consumed(service, event))
+        everything = sorted(history.events, key=recorded_order)
+        streams: dict[str, list[RecordedEvent]] = {}
+        for service, event in history.events:
+            if service == "intake":
+                streams.setdefault(event.stream_id, []).append(event)
+        async with rebuilt.transaction() as conn:
+            await intake_audit.rebuild(conn, ReplayInput("intake", streams, everything))
+        return (await _case_rows(live))[CASE], (await _case_rows(rebuilt))[CASE]
+    finally:
+        await live.dispose()
+        await rebuilt.dispose()
+
+
+def live_and_rebuilt(history: History, folder: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    return asyncio.run(_live_and_rebuilt(history, folder))
+
+
+class JudicialCase:
+    """A judicial case driven by its clerk's commands and timers, each recorded in History."""
+
+    def __init__(self, history: History, state: State | None = None) -> None:
+        self.history = history
+        self.state = state if state is not None else opened()
+
+    def record(self, events: Sequence[NewEvent]) -> list[NewEvent]:
+        self.history.command("judicial", CASE, events)
+        self.state = replay(self.state, list(events))
+        return list(events)
+
+    def run(self, *commands: cmd.ClerkCommand) -> None:
+        for command in commands:
+            self.record(decide(self.state, command, LATE, POLICY))
+
+    def fire(self, kind: ClockKind, now: datetime) -> list[NewEvent]:
+        return self.record(list(decide_timer(self.state, kind, now).events))
+
+
+def judicial_opened_history() -> tuple[History, JudicialCase]:
+    """intake's submission, then judicial's opening and the path to the SRE's grant, each
+    step a command of its own (the support's states are replayed from their events)."""
+    history = History()
+    history.command("intake", CASE, [submission()])
+    case = JudicialCase(history, State())
+    from services.judicial.domain import open_case
+    from services.judicial.events import CaseOpened, LegalBasis
+    case.record(open_case(State(), CaseOpened(
+        case_id=CASE, opened_at=at("2025-12-01"), legal_basis=LegalBasis.TREATY,
+        requesting_district="EDNY", charge_ids=("c1", "c2"), intake_event_id="e-1")))
+    return history, case
+
+
+def granted(case: JudicialCase) -> None:
+    from tests.unit.judicial.support import formal, hearing, opinion, sre
+    case.run(formal(), hearing(), opinion(), sre())
+
+
+def test_a_suspension_lifted_while_another_suit_awaits_its_ruling_shows_amparo_pending(
+) -> None:
+    """Review s11: the lift (and an appeal decided) did not say which suits still await
+    their ruling, so intake read "nothing holds the person" while suit A-2 did (judicial's
+    own status: amparo_pending)."""
+    case = run(granted_treaty_case(), amparo("A-1", "2026-02-10"), amparo("A-2", "2026-02-12"),
+               suspension("A-1", "2026-02-11"))
+    case = fire(case, ClockKind.AMPARO_WINDOW, at("2026-03-24"))
+    case = run(case, ruling("denied", "A-1", "2026-04-01"), now=LATE)
+    [lifted] = decide_timer(case, ClockKind.AMPARO_APPEAL_PERIOD, LATE).events
+    assert replay(case, [lifted]).status is Status.AMPARO_PENDING  # judicial: A-2 pending
+    assert read_model.moves(lifted.event_type, lifted.payload) \
+        == {"amparo_status": "amparo_pending"}
+
+
+def test_an_appeal_decided_while_another_suit_awaits_its_ruling_shows_amparo_pending() -> None:
+    case = run(granted_treaty_case(), amparo("A-1", "2026-02-10"), amparo("A-2", "2026-02-12"))
+    case = fire(case, ClockKind.AMPARO_WINDOW, at("2026-03-24"))
+    case = run(case, ruling("denied", "A-1", "2026-04-01"),
+               cmd.FileAmparoAppeal.model_validate(
+                   {"amparo_id": "A-1", "filed_on": "2026-04-03", "appellant": "complainant"}),
+               now=LATE)
+    [decided] = decide(case, cmd.DecideAmparoAppeal.model_validate(
+        {"amparo_id": "A-1", "decided_on": "2026-06-01", "outcome": "denied"}), LATE, POLICY)
+    assert replay(case, [decided]).status is Status.AMPARO_PENDING
+    assert read_model.moves(decided.event_type, decided.payload) \
+        == {"amparo_status": "amparo_pending"}
+
+
+def test_an_appeal_denied_for_good_shows_the_same_status_live_and_rebuilt(
+        tmp_path: Path) -> None:
+    """decide_amparo_appeal (denied, the suit suspended) records amparo_appeal_decided
+    (active_suspensions [A-1] -> amparo_suspension) and amparo_suspension_lifted (nothing
+    holds -> the stage before) in one command: one recorded_at. Live, Kafka delivers them in
+    stream order and the lift wins (`..._at <= recorded_at`). Review s11: the rebuild sorted
+    `everything` by (recorded_at, event id), random uuids, so half of the time the appeal
+    decision won and `runway audit` reported differences; the ids here sort against the
+    stream order."""
+    history, case = judicial_opened_history()
+    granted(case)
+    case.run(amparo("A-1", "2026-02-10"), suspension("A-1", "2026-02-11"))
+    case.fire(ClockKind.AMPARO_WINDOW, at("2026-03-24"))
+    case.run(ruling("denied", "A-1", "2026-04-01"), cmd.FileAmparoAppeal.model_validate(
+        {"amparo_id": "A-1", "filed_on": "2026-04-03", "appellant": "complainant"}))
+    case.run(cmd.DecideAmparoAppeal.model_validate(
+        {"amparo_id": "A-1", "decided_on": "2026-06-01", "outcome": "denied"}))
+    assert case.state.status is Status.EXTRADITION_GRANTED
+    live, rebuilt = live_and_rebuilt(history, tmp_path)
+    assert (live["status"], live["amparo_status"]) == ("extradition_granted", None)
+    assert rebuilt == live
+
+
+def test_a_basis_change_that_records_a_lapse_first_shows_the_same_status_live_and_rebuilt(
+        tmp_path: Path) -> None:
+    """change_basis dated on/after an unrecorded provisional deadline records
+    provisional_detention_lapsed + released_from_custody (-> released) and basis_changed
+    (-> basis_changed) in one command. Live: basis_changed (judicial's status too);
+    rebuilt: whichever uuid sorts last."""
+    history, case = judicial_opened_history()
+    case.run(cmd.OrderProvisionalDetention(ordered_on=d("2026-01-02")))
+    assert case.state.provisional is not None
+    due = case.state.provisional.due_on
+    case.run(cmd.ChangeBasis(changed_on=due + timedelta(days=1), to_basis="national_security",
+                             reason="overtaken", authority="SSPC"))
+    assert case.state.status is Status.BASIS_CHANGED
+    live, rebuilt = live_and_rebuilt(history, tmp_path)
+    assert live["status"] == "basis_changed"
+    assert rebuilt == live
+
+
+@pytest.mark.parametrize("manifest_first", [True, False])
+def test_a_denied_execution_amparo_leaves_the_case_on_its_manifest(
+        manifest_first: bool, tmp_path: Path) -> None:
+    """Surrender ordered; an amparo against the order's execution is filed and denied with
+    no suspension ever granted, so transport never took the person off the flight's
+    manifest (transport holds only on a suspension). `stage_before` looks at judicial
+    stages only, so the denial shows surrender_ordered: with the manifest assigned before
+    the filing the case does not return to where it stood (on_manifest); assigned while the
+    suit was pending, the denial even moves the case BACK from on_manifest to
+    surrender_ordered. Either way it drops out of the on_manifest list while the person is
+    on the manifest. (Review s11: the amparo was a stage, and its end went back to the
+    judicial stage before it.)"""
+    history, case = judicial_opened_history()
+    granted(case)
+    case.fire(ClockKind.AMPARO_WINDOW, at("2026-03-24"))
+    case.run(cmd.OrderSurrender.model_validate({"ordered_on": "2026-04-10", "kind": "full"}))
+    manifest = [NewEvent("transport.manifest_assigned",
+                         {"case_id": CASE, "flight_id": "FLIGHT-1"})]
+    if manifest_first:
+        history.command("transport", "FLIGHT-1", manifest)
+    case.run(amparo("A-9", "2026-04-12"))
+    if not manifest_first:
+        history.command("transport", "FLIGHT-1", manifest)
+    case.run(ruling("denied", "A-9", "2026-05-01"))
+    assert not case.state.active_suspensions and not case.state.pending_amparos
+    live, rebuilt = live_and_rebuilt(history, tmp_path)
+    assert read_model.shown_status(live["status"], live["amparo_status"]) == "on_manifest"
+    assert rebuilt == live
+
+
