@@ -71,8 +71,10 @@ def speaks_to(commitment: DojCommitment, charge: CapitalCharge) -> bool:
     if commitment.charge_ids is not None and charge.charge_id not in commitment.charge_ids:
         return False
     # A named count re-charged after the commitment is a new capital count it was not given
-    # for (the commitment's scope must cover every capital-eligible count).
-    if commitment.covers is not None and charge.cover not in commitment.covers:
+    # for (the commitment's scope must cover every capital-eligible count). Seeking death is
+    # the prosecution's word on the count whatever it is charged as since: never narrowed.
+    if (commitment.covers is not None and not commitment.seeks_death
+            and charge.cover not in commitment.covers):
         return False
     # A state prosecution needs that state's own commitment (domain brief, corrections).
     return prosecutor(charge) == commitment.prosecuting_authority

@@ -354,7 +354,7 @@ def record_doj_commitment(state: AssuranceCase, reference: str, committed_on: da
         f"{state.case_id} is on the {state.legal_basis} basis and needs accepted assurances")
     prosecuting_authority = _authority(prosecuting_authority)
     rules.DOJ_COMMITMENT_ALREADY_RECORDED.require(
-        reference not in state.commitments,
+        all(c.reference != reference for c in state.commitments.values()),
         f"the commitment {reference} is already recorded; a further commitment (for counts "
         "charged since, or withdrawing it) is recorded under its own reference")
     _not_future("committed_on", committed_on, now)

@@ -151,10 +151,12 @@ class AssuranceCase:
     history: Mapping[Cover, CapitalCharge] = field(default_factory=dict)  # every generation
     requests: tuple[AssuranceRequest, ...] = ()
     assurances: Mapping[str, Assurance] = field(default_factory=dict)
-    # The commitments not to seek death (national-security basis), by reference, in the order
-    # recorded: the DOJ's ("federal") and a state's own for its counts; a prosecution's later
-    # commitment may name counts charged since, or seek death after all (coverage.py).
-    commitments: Mapping[str, DojCommitment] = field(default_factory=dict)
+    # The commitments not to seek death (national-security basis), by (reference,
+    # prosecuting authority), in the order recorded: the DOJ's ("federal") and a state's own
+    # for its counts; a prosecution's later commitment may name counts charged since, or seek
+    # death after all (coverage.py). Streams from when one was allowed per authority may hold
+    # a federal and a state commitment under one reference: both are kept.
+    commitments: Mapping[tuple[str, str], DojCommitment] = field(default_factory=dict)
     transfer: Transfer | None = None
     clearance: Clearance = field(default_factory=Clearance)
 
@@ -297,8 +299,8 @@ def _doj(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
     commitment = DojCommitment(e.reference, e.committed_on, e.authority, e.scope, e.charge_ids,
                                e.prosecuting_authority, e.seeks_death,
                                e.recorded_after_the_fact, as_dated=e.charges_as_dated)
-    return _bind_as_dated(replace(state, commitments={**state.commitments,
-                                                      e.reference: commitment}))
+    key = (e.reference, e.prosecuting_authority)
+    return _bind_as_dated(replace(state, commitments={**state.commitments, key: commitment}))
 
 
 def _granted(state: AssuranceCase, e: BaseModel) -> AssuranceCase:

@@ -77,7 +77,7 @@ def _commitment(state: AssuranceCase, doj: DojCommitment) -> dict[str, Any]:
         "charge_ids": None if doj.charge_ids is None else list(doj.charge_ids),
         "prosecuting_authority": doj.prosecuting_authority, "seeks_death": doj.seeks_death,
         "covers_charge_ids": [c.charge_id for c in state.capital.values()
-                              if coverage.commitment_covers(doj, c)],
+                              if doj in coverage.commitments_covering(state, c)],
         "after_transfer": coverage.commitment_after_transfer(state, doj),
         "recorded_after_the_fact": doj.recorded_after_the_fact}
 

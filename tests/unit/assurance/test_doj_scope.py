@@ -18,6 +18,7 @@ from services.assurance import events as ev
 from services.assurance.domain import AssuranceCase
 from services.assurance.view import case_view
 from shared.errors import RuleViolation
+from shared.eventstore import NewEvent
 
 from .helpers import NOW, amended, charge, recorded, submitted
 
@@ -154,3 +155,48 @@ def test_the_rule_is_in_the_book_and_holds_the_clearance_gate_first() -> None:
 
 def coverage_of(state: AssuranceCase) -> list[str]:
     return list(case_view(state)["clearance"]["blocked"]["uncovered_charge_ids"])
+
+
+def test_re_charging_a_count_the_prosecution_seeks_death_on_does_not_clear_the_case() -> None:
+    """Review s11. DOJ-1 (1 Aug, every count) is ended for c1 by DOJ-2 (5 Aug, seeks death on
+    c1). A superseding indictment restates c1 under another statute: seeking death is the
+    prosecution's word on c1 whatever it is charged as, so DOJ-1 does not cover it again."""
+    state, log = ns_case(charge("c1"))
+    state = commit_on(state, log, "DOJ-1", date(2025, 8, 1))
+    state = commit_on(state, log, "DOJ-2", date(2025, 8, 5), charge_ids=["c1"],
+                      seeks_death=True)
+    restated = charge("c1", statute="18 U.S.C. § 1111 (c1)")
+    state = domain.preview(state, domain.take_charges(state, amended(restated), NOW))
+    assert state.capital["c1"].generation == 2
+    assert not state.clearance.cleared
+
+
+def test_the_view_does_not_say_a_commitment_covers_a_count_a_later_one_seeks_death_on(
+) -> None:
+    """Review s11: the view asked the commitment's scope alone."""
+    state, log = ns_case(charge("c1"), charge("c2"))
+    state = commit_on(state, log, "DOJ-1", date(2025, 8, 1))
+    state = commit_on(state, log, "DOJ-2", date(2025, 8, 6), charge_ids=["c1"],
+                      seeks_death=True)
+    view = case_view(state)
+    assert view["clearance"]["blocked"]["uncovered_charge_ids"] == ["c1"]
+    [doj_1] = [c for c in view["doj_commitments"] if c["reference"] == "DOJ-1"]
+    assert doj_1["covers_charge_ids"] == ["c2"]
+
+
+def test_commitments_recorded_under_one_reference_for_two_prosecutions_are_both_kept() -> None:
+    """Review s11. When one commitment was allowed per prosecuting authority, a stream could
+    hold the federal and a state's under the same reference: replayed, both still count."""
+    state, _ = ns_case(charge("c1"), charge("c2", statute=STATE_MURDER, law=STATE_DEATH_LAW))
+    for authority in ("federal", "California"):
+        recorded_then = ev.DojCommitmentRecorded(
+            case_id=str(state.case_id), reference="2025-001", committed_on=date(2025, 8, 1),
+            authority="prosecutor", scope="no death", charge_ids=None,
+            prosecuting_authority=authority, seeks_death=False, after_transfer=False,
+            transferred_at=None, recorded_after_the_fact=True, charges_as_dated=True)
+        state = domain.preview(state, [NewEvent(
+            ev.DOJ_COMMITMENT_RECORDED, recorded_then.model_dump(mode="json"),
+            schema_version=ev.schema_version(ev.DOJ_COMMITMENT_RECORDED))])
+    assert sorted(c.prosecuting_authority for c in state.commitments.values()) == [
+        "California", "federal"]
+    assert coverage.uncovered_charges(state) == ()
