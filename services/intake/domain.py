@@ -149,8 +149,8 @@ class CaseState:
     # v2 (the person sealed), or v1 for a case submitted before personal data was sealed.
     request: RequestSubmitted | RequestSubmittedV1 | None = None
     personal_data_erased_at: datetime | None = None
-    # The legal date of the charges as they stand: the request's, or the last amendment's.
-    charges_dated: date | None = None
+    # The legal time of the charges as they stand: the request's, or the last amendment's.
+    charges_at: datetime | None = None
 
     @property
     def person_id(self) -> str | None:
@@ -168,11 +168,11 @@ def evolve(state: CaseState, event: RecordedEvent) -> CaseState:
         model = RequestSubmittedV1 if event.schema_version == 1 else RequestSubmitted
         request = model.model_validate_json(event.payload_json)
         return CaseState(case_id=request.case_id, request=request,
-                         charges_dated=legal_date(event.occurred_at))
+                         charges_at=event.occurred_at)
     if event.event_type == CHARGES_AMENDED and state.request is not None:
         amended = ChargesAmended.model_validate_json(event.payload_json)
         return replace(state, request=state.request.model_copy(
-            update={"charges": amended.charges}), charges_dated=legal_date(event.occurred_at))
+            update={"charges": amended.charges}), charges_at=event.occurred_at)
     if event.event_type == PERSONAL_DATA_ERASED:
         erased = PersonalDataErased.model_validate_json(event.payload_json)
         return replace(state, personal_data_erased_at=erased.erased_at)
@@ -243,7 +243,7 @@ def amend_charges(state: CaseState, charges: tuple[Charge, ...], reason: str,
         R.AMENDMENT_CHANGES_NOTHING.refuse("the charges are unchanged")
     payload = ChargesAmended(case_id=state.case_id, charges=charges, reason=reason,
                              amended_on=amended_on)
-    occurred_at = None if amended_on is None else start_of_legal_day(amended_on)
+    occurred_at = None if amended_on is None else _amended_at(state, amended_on)
     return [NewEvent(CHARGES_AMENDED, payload.model_dump(mode="json"),
                      occurred_at=occurred_at)]
 
@@ -256,8 +256,16 @@ def _amendment_date_problems(state: CaseState, amended_on: date | None,
         return [Problem(("amended_on",), R.DATE_IN_FUTURE.id,
                         f"the amendment's date {amended_on} is after today's legal date "
                         f"({today})")]
-    if state.charges_dated is not None and amended_on < state.charges_dated:
+    replaced_on = None if state.charges_at is None else legal_date(state.charges_at)
+    if replaced_on is not None and amended_on < replaced_on:
         return [Problem(("amended_on",), R.DATES_IN_ORDER.id,
                         f"the amendment's date {amended_on} is before the date of the charges "
-                        f"it replaces ({state.charges_dated})")]
+                        f"it replaces ({replaced_on})")]
     return []
+
+
+def _amended_at(state: CaseState, amended_on: date) -> datetime:
+    """The start of its legal day, but never before the charges it replaces: on the day of a
+    request dated by its entry, the amendment comes after it, not at midnight before it."""
+    start = start_of_legal_day(amended_on)
+    return start if state.charges_at is None else max(start, state.charges_at)

@@ -79,7 +79,9 @@ class ChargesAmendmentNoted(JudicialEvent):
     added_charge_ids: tuple[str, ...]
     removed_charge_ids: tuple[str, ...]
     reason: str
-    after_sre_grant: bool
+    after_sre_grant: bool = Field(description=(
+        "the SRE had already granted when judicial learnt of the amendment, so its granted "
+        "charges cannot include the counts added, whatever the amendment's legal date"))
 
 
 class ProvisionalDetentionOrdered(JudicialEvent):
