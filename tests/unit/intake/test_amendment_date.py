@@ -15,7 +15,8 @@ ENTERED = datetime(2025, 8, 12, 21, 0, tzinfo=UTC)  # 15:00 in Mexico City
 
 def entered_request() -> domain.CaseState:
     clear = domain.ClearRequest.model_validate({"case_id": "RWY-1", **request()})
-    submitted = domain.submitted(clear, "PER-1", Sealed(nonce="bm9uY2Vub25jZTEy", ciphertext="Y2lwaGVydGV4dGFuZHRhZ3RhZw"))
+    sealed = Sealed(nonce="bm9uY2Vub25jZTEy", ciphertext="Y2lwaGVydGV4dGFuZHRhZ3RhZw")
+    submitted = domain.submitted(clear, "PER-1", sealed)
     [stored] = as_recorded(submitted, stream_id="RWY-1", stream_type="intake_case", at=ENTERED)
     return domain.evolve(domain.initial(), stored)
 

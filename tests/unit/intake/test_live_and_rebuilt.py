@@ -23,11 +23,10 @@ from services.intake.events import RequestSubmitted
 from services.judicial import commands as cmd
 from services.judicial.domain import decide, decide_timer, replay
 from services.judicial.state import ClockKind, State, Status
-from shared.audit.replay import ReplayInput, recorded_order
+from shared.audit.replay import ReplayInput, consumed_from, recorded_order
 from shared.db import Database
 from shared.eventstore import Actor, GlobalPosition, NewEvent, RecordedEvent
 from shared.jsoncanon import canonical_json
-from shared.messaging.cloudevents import ConsumedEvent
 from shared.pii.sealing import Sealed
 from tests.support.requests import request
 from tests.unit.judicial.support import (
@@ -86,17 +85,6 @@ def submission(case_id: str = CASE) -> NewEvent:
     return event
 
 
-def consumed(service: str, event: RecordedEvent) -> ConsumedEvent:
-    return ConsumedEvent(
-        event_id=event.event_id, source=f"/runway/{service}", event_type=event.event_type,
-        schema_version=event.schema_version, subject=event.stream_id, time=event.occurred_at,
-        data=event.payload, data_json=event.payload_json, actor=event.actor,
-        correlation_id=event.correlation_id, causation_id=event.causation_id,
-        stream_id=event.stream_id, stream_type=event.stream_type,
-        stream_version=event.version, recorded_at=event.recorded_at, event_hash=event.hash,
-        prev_hash=event.prev_hash)
-
-
 async def _case_rows(database: Database) -> dict[str, dict[str, Any]]:
     async with database.connect() as conn:
         rows = await conn.execute(sa.select(read_model.cases))
@@ -120,7 +108,7 @@ async def _live_and_rebuilt(history: History, folder: Path
                     await read_model.record_submission(
                         conn, RequestSubmitted.model_validate_json(event.payload_json),
                         event.recorded_at)
-                await read_model.apply_to_timeline(conn, consumed(service, event))
+                await read_model.apply_to_timeline(conn, consumed_from(service, event))
         everything = sorted(history.events, key=recorded_order)
         streams: dict[str, list[RecordedEvent]] = {}
         for service, event in history.events:
