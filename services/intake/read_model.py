@@ -87,7 +87,6 @@ STATUS_AFTER: dict[str, CaseStatus] = {
     "judicial.judge_opinion_issued": "judge_opinion_issued",
     "judicial.sre_extradition_granted": "extradition_granted",
     "judicial.sre_extradition_refused": "extradition_refused",
-    "judicial.amparo_granted": "amparo_granted",
     "judicial.surrender_ordered": "surrender_ordered",
     "judicial.surrender_deferred": "surrender_deferred",
     "judicial.temporary_surrender_agreed": "temporary_surrender",
@@ -128,15 +127,23 @@ REMOVED_BY_JUDICIAL_ACT = frozenset(rule.id for rule in (
 # stage shows again, with whatever happened meanwhile (a flight assigned while a suit without
 # suspension was pending). Each column is moved by the newest event that speaks to it, so the
 # answer is the same in any arrival order and in the audit's rebuild.
+AMPARO_STATUSES: tuple[CaseStatus, ...] = ("amparo_pending", "amparo_suspension",
+                                          "amparo_granted")
 AMPARO_HOLDS: dict[str, CaseStatus] = {
     "judicial.amparo_suspension_granted": "amparo_suspension",
     "judicial.amparo_suspension_reinstated": "amparo_suspension",
+    # A grant holds the SRE's decision it annuls until the SRE decides again.
+    "judicial.amparo_granted": "amparo_granted",
 }
-# A filing, a ruling or the end of a suspension says which suits hold the person after it.
-AMPARO_ENDINGS = frozenset({"judicial.amparo_denied", "judicial.amparo_granted",
-                            "judicial.amparo_suspension_lifted",
+# A ruling, or the end of a suspension, says which suits hold the person after it.
+AMPARO_ENDINGS = frozenset({"judicial.amparo_denied", "judicial.amparo_suspension_lifted",
                             "judicial.amparo_appeal_decided"})
 AMPARO_FILED = "judicial.amparo_filed"
+# Acts after which no suit of the case holds it: the SRE deciding again (suits can only be
+# brought against its grant, so a decision after one is always a new one: the suits against
+# the annulled decision lose their object), and a basis change (it overtakes them).
+AMPARO_SET_ASIDE = frozenset({"judicial.sre_extradition_granted",
+                              "judicial.sre_extradition_refused", BASIS_CHANGED})
 # Stages no amparo holds back: shown whatever amparo status is recorded.
 BEYOND_AN_AMPARO = frozenset({
     "released", "extradition_refused", "basis_changed", "transfer_authorized",
@@ -148,10 +155,14 @@ def _amparo_hold(event_type: str, data: Mapping[str, Any]) -> tuple[bool, str | 
     nothing holds it)."""
     if event_type in AMPARO_HOLDS:
         return True, AMPARO_HOLDS[event_type]
+    if event_type in AMPARO_SET_ASIDE:
+        return True, None
     if event_type == AMPARO_FILED:  # a suit is pending now, whatever else holds the person
         return True, "amparo_suspension" if data.get("active_suspensions") else "amparo_pending"
     if event_type not in AMPARO_ENDINGS or data.get("active_suspensions") is None:
         return False, None  # recorded before the rulings named what holds the person
+    if event_type == "judicial.amparo_appeal_decided" and data.get("outcome") == "granted":
+        return True, "amparo_granted"
     if data["active_suspensions"]:
         return True, "amparo_suspension"
     return True, "amparo_pending" if data.get("pending_amparos") else None

@@ -574,13 +574,15 @@ def _suspensions_lifted(state: State, amparo_ids: Sequence[str], on: date,
     again); the last one to end resumes a paused pickup window, moved by the days it was
     paused, unless a grant still holds the order."""
     remaining = list(state.active_suspensions)
+    # Deciding again sets every suit of the annulled decision aside: none awaits a ruling.
+    pending = () if cause == "sre_decided_again" else state.pending_amparos
     lifted = []
     for amparo_id in amparo_ids:
         remaining.remove(amparo_id)
         resumes = state.pickup_paused and not remaining and not state.granted_amparos
         lifted.append(event(ev.AmparoSuspensionLifted(
             case_id=state.case_id, amparo_id=amparo_id, lifted_on=on, cause=cause,
-            active_suspensions=tuple(remaining), pending_amparos=state.pending_amparos,
+            active_suspensions=tuple(remaining), pending_amparos=pending,
             pickup_deadline_on=resumed_pickup_due_on(state, on) if resumes else None), on))
     return lifted
 

@@ -60,14 +60,15 @@ def _to(config_url: str, revision: str, connection: Connection, *, down: bool = 
 
 async def _timeline_row(conn: AsyncConnection, event_type: str,
                         payload: dict[str, object], at: datetime, version: int) -> None:
-    event = off_kafka("judicial", event_type, {"case_id": "RWY-CARO", **payload}, "RWY-CARO",
+    source = event_type.split(".")[0]
+    event = off_kafka(source, event_type, {"case_id": "RWY-CARO", **payload}, "RWY-CARO",
                       at=at)
     await conn.execute(sa.text(
         "INSERT INTO intake_timeline (event_id, case_id, source, event_type, schema_version, "
         "stream_version, occurred_at, recorded_at, actor, data) VALUES (:e, 'RWY-CARO', "
-        "'/runway/judicial', :type, 1, :v, :t, :t, 'op-17 (operator)', :d)"),
-        {"e": event.event_id.hex, "type": event_type, "v": version, "t": at,
-         "d": event.data_json})
+        ":source, :type, 1, :v, :t, :t, 'op-17 (operator)', :d)"),
+        {"e": event.event_id.hex, "source": f"/runway/{source}", "type": event_type,
+         "v": version, "t": at, "d": event.data_json})
 
 
 async def _case(conn: AsyncConnection) -> Any:
@@ -95,15 +96,48 @@ async def test_a_case_changed_before_the_migrations_takes_its_basis_and_status_f
             await _timeline_row(conn, "judicial.basis_changed", CHANGED, changed, 7)
             await conn.run_sync(lambda c: _to(any_store_url, "heads", c))
             row = await _case(conn)
+            # The basis change set the suit aside: nothing holds the case.
             assert (row.legal_basis, row.status, row.amparo_status) == (
-                "national_security", "basis_changed", "amparo_pending")
+                "national_security", "basis_changed", None)
             # Stamped as the consumer now stamps them (what the audit's rebuild compares).
             assert [str(v)[:16] for v in (row.status_at, row.amparo_status_at,
-                                          row.updated_at)] == [
-                str(changed)[:16], str(filed)[:16], str(changed)[:16]]
+                                          row.updated_at)] == [str(changed)[:16]] * 3
             await conn.run_sync(lambda c: _to(any_store_url, "intake_0003", c, down=True))
             row = (await conn.execute(sa.text(
                 "SELECT legal_basis, status FROM intake_cases WHERE case_id = 'RWY-CARO'"))).one()
             assert tuple(row) == ("treaty", "basis_changed")
     finally:
         await database.dispose()
+
+
+async def test_a_suspended_person_taken_off_a_flight_before_the_migration_awaits_transport(
+        any_store_url: str) -> None:
+    """Before intake_0005 the suspension was the status, and the removal it caused moved
+    nothing; moved over, the suspension is shown over the stage the removal left, awaiting
+    transport, which shows again once the suspension ends."""
+    database = Database(any_store_url)
+    ordered, assigned, filed, suspended, removed = (
+        datetime(2026, 4, day, 15, tzinfo=UTC) for day in (10, 11, 12, 13, 14))
+    try:
+        async with database.transaction() as conn:
+            await conn.run_sync(lambda c: _to(any_store_url, "intake_0003", c))
+            await conn.execute(sa.text(
+                "INSERT INTO intake_cases (case_id, legal_basis, requesting_district, status, "
+                "clearance, submitted_at, updated_at, status_at, clearance_at) VALUES "
+                "('RWY-CARO', 'treaty', 'EDNY', 'amparo_suspension', 'pending', :s, :t, :t, "
+                ":s)"), {"s": datetime(2026, 1, 5, tzinfo=UTC), "t": suspended})
+            await _timeline_row(conn, "judicial.surrender_ordered", {}, ordered, 8)
+            await _timeline_row(conn, "transport.manifest_assigned", {}, assigned, 1)
+            await _timeline_row(conn, "judicial.amparo_filed", {"amparo_id": "A-9"}, filed, 9)
+            await _timeline_row(conn, "judicial.amparo_suspension_granted",
+                                {"amparo_id": "A-9", "active_suspensions": ["A-9"]},
+                                suspended, 10)
+            await _timeline_row(conn, "transport.removed_from_manifest",
+                                {"reason": "amparo_suspension_active"}, removed, 2)
+            await conn.run_sync(lambda c: _to(any_store_url, "heads", c))
+            row = await _case(conn)
+    finally:
+        await database.dispose()
+    assert (row.status, row.amparo_status) == ("awaiting_transport", "amparo_suspension")
+    assert [str(v)[:16] for v in (row.status_at, row.amparo_status_at, row.updated_at)] == [
+        str(removed)[:16], str(suspended)[:16], str(removed)[:16]]

@@ -133,8 +133,7 @@ async def test_an_unknown_filter_value_is_a_422_naming_the_parameter(
 
 
 async def test_every_filter_value_a_case_can_have_is_accepted(client: httpx.AsyncClient) -> None:
-    statuses = {"submitted", *read_model.STATUS_AFTER.values(), "amparo_pending",
-                *read_model.AMPARO_HOLDS.values()}
+    statuses = {"submitted", *read_model.STATUS_AFTER.values(), *read_model.AMPARO_STATUSES}
     clearances = {"pending", *read_model.CLEARANCE_AFTER.values()}
     assert statuses == set(get_args(read_model.CaseStatus))
     assert clearances == set(get_args(read_model.Clearance))

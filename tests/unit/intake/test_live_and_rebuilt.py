@@ -39,6 +39,7 @@ from tests.unit.judicial.support import (
     opened,
     ruling,
     run,
+    sre,
     suspension,
 )
 
@@ -265,3 +266,131 @@ def test_a_denied_execution_amparo_leaves_the_case_on_its_manifest(
     assert rebuilt == live
 
 
+# --- review s11b -------------------------------------------------------------------------
+
+def shown(row: dict[str, Any]) -> str:
+    return read_model.shown_status(row["status"], row["amparo_status"])
+
+
+def appeal(amparo_id: str, on: str, appellant: str = "complainant") -> cmd.FileAmparoAppeal:
+    return cmd.FileAmparoAppeal.model_validate(
+        {"amparo_id": amparo_id, "filed_on": on, "appellant": appellant})
+
+
+def appeal_decided(amparo_id: str, on: str, outcome: str) -> cmd.DecideAmparoAppeal:
+    return cmd.DecideAmparoAppeal.model_validate(
+        {"amparo_id": amparo_id, "decided_on": on, "outcome": outcome})
+
+
+def manifest(history: History) -> None:
+    history.command("transport", "FLIGHT-1", [NewEvent(
+        "transport.manifest_assigned", {"case_id": CASE, "flight_id": "FLIGHT-1"})])
+
+
+# =============================================================================================
+# 1. `amparo_granted` is a stage only a first-instance grant sets; appeal decisions never move it
+# =============================================================================================
+
+def test_a_grant_reversed_on_appeal_no_longer_shows_amparo_granted(tmp_path: Path) -> None:
+    """A-1 granted at first instance (stage amparo_granted), the authority appeals, the appeal
+    reverses the grant: the SRE's grant stands again (judicial: extradition_granted, and a
+    surrender may now be ordered), but amparo_appeal_decided moves only amparo_status, so the
+    case keeps showing amparo_granted until some later stage event. (Review s11b: the grant was
+    a stage that appeal decisions never moved.)"""
+    history, case = judicial_opened_history()
+    granted(case)
+    case.run(amparo("A-1", "2026-02-10"), ruling("granted", "A-1", "2026-03-01"),
+             appeal("A-1", "2026-03-03", "authority"),
+             appeal_decided("A-1", "2026-05-01", "denied"))
+    assert case.state.status is Status.EXTRADITION_GRANTED and not case.state.granted_amparos
+    live, rebuilt = live_and_rebuilt(history, tmp_path)
+    assert rebuilt == live
+    assert shown(live) == "extradition_granted"
+
+
+def test_an_amparo_granted_on_appeal_shows_amparo_granted(tmp_path: Path) -> None:
+    """The mirror image: denied at first instance, granted on appeal (final at once: the SRE
+    must decide again). A first-instance grant shows amparo_granted; this one shows
+    extradition_granted, as if the SRE's annulled grant stood. (41854f3 showed amparo_granted.)"""
+    history, case = judicial_opened_history()
+    granted(case)
+    case.run(amparo("A-1", "2026-02-10"), ruling("denied", "A-1", "2026-03-01"),
+             appeal("A-1", "2026-03-03"), appeal_decided("A-1", "2026-05-01", "granted"))
+    assert case.state.granted_amparos == ("A-1",)
+    live, rebuilt = live_and_rebuilt(history, tmp_path)
+    assert rebuilt == live
+    assert shown(live) == "amparo_granted"
+
+
+# =============================================================================================
+# 2. The SRE deciding again after a final grant leaves the old suits' amparo status shown
+# =============================================================================================
+
+@pytest.mark.parametrize("other_suit_suspended", [False, True])
+def test_the_sre_deciding_again_leaves_no_amparo_status_behind(
+        other_suit_suspended: bool, tmp_path: Path) -> None:
+    """A-1 granted (final), A-2 still unruled. The SRE decides again: _reopened moves every
+    suit of the annulled decision to earlier_amparos, so judicial shows extradition_granted.
+    Intake: without a suspension nothing speaks to amparo_status, and the filing's
+    amparo_pending stays; with A-2 suspended, the sre_decided_again lift carries
+    pending_amparos of the state BEFORE the reopening (A-2), so it writes amparo_pending.
+    Either way the case shows amparo_pending, and keeps showing it over surrender_ordered and
+    on_manifest until the person is handed over."""
+    history, case = judicial_opened_history()
+    granted(case)
+    case.run(amparo("A-1", "2026-02-10"), amparo("A-2", "2026-02-12"))
+    if other_suit_suspended:
+        case.run(suspension("A-2", "2026-02-13"))
+    case.run(ruling("granted", "A-1", "2026-03-01"))
+    case.fire(ClockKind.AMPARO_WINDOW, at("2026-03-24"))
+    case.run(sre("granted", "2026-04-20", "2026-04-21"))
+    assert case.state.status is Status.EXTRADITION_GRANTED
+    assert not case.state.pending_amparos and not case.state.active_suspensions
+    live, rebuilt = live_and_rebuilt(history, tmp_path)
+    assert rebuilt == live
+    assert shown(live) == "extradition_granted"
+
+
+# =============================================================================================
+# 3. BEYOND_AN_AMPARO: a national-security transfer's flight shows the overtaken suit
+# =============================================================================================
+
+def test_a_transfer_after_a_basis_change_shows_on_manifest(tmp_path: Path) -> None:
+    """A-1 suspended, then the case goes to national security (the suspension is overtaken:
+    transport drops it), the transfer is authorised and transport puts the person on a
+    flight. on_manifest is not in BEYOND_AN_AMPARO and nothing cleared amparo_status, so the
+    case shows amparo_suspension while the person is on a manifest (judicial:
+    transfer_authorized)."""
+    history, case = judicial_opened_history()
+    granted(case)
+    case.run(amparo("A-1", "2026-02-10"), suspension("A-1", "2026-02-11"))
+    case.run(cmd.ChangeBasis(changed_on=d("2026-02-27"), to_basis="national_security",
+                             reason="overtaken", authority="SSPC"))
+    case.run(cmd.AuthorizeNationalSecurityTransfer.model_validate(
+        {"authorized_at": "2026-03-01T12:00:00Z", "us_request_reference": "X",
+         "authority": "SSPC"}))
+    manifest(history)
+    assert case.state.status is Status.TRANSFER_AUTHORIZED
+    live, rebuilt = live_and_rebuilt(history, tmp_path)
+    assert rebuilt == live
+    assert shown(live) == "on_manifest"
+
+
+def _strip(events: list[NewEvent], *fields: str) -> list[NewEvent]:
+    return [NewEvent(e.event_type, {k: v for k, v in e.payload.items() if k not in fields},
+                     schema_version=e.schema_version, occurred_at=e.occurred_at)
+            for e in events]
+
+
+def test_a_grant_recorded_before_rulings_named_what_holds_the_case_shows_amparo_granted(
+        tmp_path: Path) -> None:
+    """Review s11b: filings and grants recorded before the rulings named the suits holding
+    the person; the grant must still show."""
+    history, case = judicial_opened_history()
+    granted(case)
+    for command in (amparo("A-1", "2026-02-10"), ruling("granted", "A-1", "2026-03-01")):
+        events = decide(case.state, command, LATE, POLICY)
+        case.record(_strip(events, "active_suspensions", "pending_amparos"))
+    live, rebuilt = live_and_rebuilt(history, tmp_path)
+    assert rebuilt == live
+    assert shown(live) == "amparo_granted"

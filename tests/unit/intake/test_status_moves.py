@@ -35,8 +35,9 @@ def test_a_basis_change_moves_the_cases_basis_and_status_until_the_transfer_is_a
     """Caro Quintero's case: the treaty case overtaken by a national-security decision is on
     that basis from then on, in the operator's list too, not on the request's."""
     changed = {"from_basis": "treaty", "to_basis": "national_security"}
-    assert moves("judicial.basis_changed", changed) \
-        == {"status": "basis_changed", "legal_basis": "national_security"}
+    # ... and its suits no longer hold it (the basis change overtakes them).
+    assert moves("judicial.basis_changed", changed) == {
+        "status": "basis_changed", "legal_basis": "national_security", "amparo_status": None}
     assert moves("judicial.national_security_transfer_authorized", {}) \
         == {"status": "transfer_authorized"}
 
@@ -58,11 +59,16 @@ def test_an_amparo_ruling_or_the_end_of_a_suspension_says_what_holds_the_person_
         == {"amparo_status": "amparo_pending"}
     assert moves("judicial.amparo_suspension_reinstated", {"active_suspensions": ["A-1"]}) \
         == {"amparo_status": "amparo_suspension"}
-    assert moves("judicial.amparo_granted", {"active_suspensions": [], "pending_amparos": []}) \
-        == {"status": "amparo_granted", "amparo_status": None}
+    # A grant holds the SRE's decision it annuls until the SRE decides again (which sets
+    # every suit of the annulled decision aside), or an appeal reverses it.
+    assert moves("judicial.amparo_granted", {}) == {"amparo_status": "amparo_granted"}
+    assert moves("judicial.sre_extradition_granted", {}) == {
+        "status": "extradition_granted", "amparo_status": None}
+    assert moves("judicial.amparo_appeal_decided", {
+        "outcome": "denied", "active_suspensions": [], "pending_amparos": []}) == {
+        "amparo_status": None}
     # Recorded before the rulings named the suspensions: nothing to go on, nothing moves.
     assert moves("judicial.amparo_appeal_decided", {"outcome": "denied"}) == {}
-    assert moves("judicial.amparo_granted", {}) == {"status": "amparo_granted"}
 
 
 def test_the_amparo_is_shown_over_the_stage_until_the_stage_is_beyond_it() -> None:
