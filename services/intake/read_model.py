@@ -115,10 +115,11 @@ CLEARANCE_AFTER: dict[str, Clearance] = {
 
 
 # Removals that follow a judicial act (transport's automatic removal): the act's own status
-# (released, ...) stands, though the removal is recorded after it. One because of a suspension
-# leaves the person awaiting transport, which the suspension is shown over while it holds.
+# (released) stands, though the removal is recorded after it. One because of a suspension, or
+# of a grant that annuls the order, leaves the person awaiting transport, which the amparo is
+# shown over while it holds.
 REMOVED_BY_JUDICIAL_ACT = frozenset(rule.id for rule in (
-    law.RELEASED_FROM_CUSTODY, law.PICKUP_WINDOW_EXPIRED, law.SURRENDER_NOT_ORDERED))
+    law.RELEASED_FROM_CUSTODY, law.PICKUP_WINDOW_EXPIRED))
 
 # --- amparo: what holds the case back, shown over its stage ------------------------------
 # An amparo suit is not a stage of the case but something that holds it back, so its status
@@ -132,9 +133,10 @@ AMPARO_STATUSES: tuple[CaseStatus, ...] = ("amparo_pending", "amparo_suspension"
 AMPARO_HOLDS: dict[str, CaseStatus] = {
     "judicial.amparo_suspension_granted": "amparo_suspension",
     "judicial.amparo_suspension_reinstated": "amparo_suspension",
-    # A grant holds the SRE's decision it annuls until the SRE decides again.
-    "judicial.amparo_granted": "amparo_granted",
 }
+# A grant holds the SRE's decision it annuls until the SRE decides again or an appeal
+# reverses it; while one stands it is what the case shows, whatever other suits do.
+AMPARO_GRANTED = "judicial.amparo_granted"
 # A ruling, or the end of a suspension, says which suits hold the person after it.
 AMPARO_ENDINGS = frozenset({"judicial.amparo_denied", "judicial.amparo_suspension_lifted",
                             "judicial.amparo_appeal_decided"})
@@ -152,14 +154,21 @@ BEYOND_AN_AMPARO = frozenset({
 
 def _amparo_hold(event_type: str, data: Mapping[str, Any]) -> tuple[bool, str | None]:
     """(whether the event speaks to what holds the case, the amparo status after it; None:
-    nothing holds it)."""
-    if event_type in AMPARO_HOLDS:
-        return True, AMPARO_HOLDS[event_type]
+    nothing holds it). The judicial acts name the suits that hold the person after them:
+    a grant standing, then a suspension, then a suit awaiting its ruling."""
     if event_type in AMPARO_SET_ASIDE:
         return True, None
+    if event_type == AMPARO_GRANTED:
+        return True, "amparo_granted"
+    if event_type not in (*AMPARO_HOLDS, AMPARO_FILED, *AMPARO_ENDINGS):
+        return False, None
+    if data.get("granted_amparos"):
+        return True, "amparo_granted"
+    if event_type in AMPARO_HOLDS:
+        return True, AMPARO_HOLDS[event_type]
     if event_type == AMPARO_FILED:  # a suit is pending now, whatever else holds the person
         return True, "amparo_suspension" if data.get("active_suspensions") else "amparo_pending"
-    if event_type not in AMPARO_ENDINGS or data.get("active_suspensions") is None:
+    if data.get("active_suspensions") is None:
         return False, None  # recorded before the rulings named what holds the person
     if event_type == "judicial.amparo_appeal_decided" and data.get("outcome") == "granted":
         return True, "amparo_granted"

@@ -440,7 +440,8 @@ def file_amparo(state: State, c: cmd.FileAmparo, now: datetime,
         " a surrender order can be challenged")
     return [event(ev.AmparoFiled(case_id=state.case_id, amparo_id=c.amparo_id,
                                  filed_on=c.filed_on,
-                                 active_suspensions=state.active_suspensions), c.filed_on)]
+                                 active_suspensions=state.active_suspensions,
+                                 granted_amparos=state.granted_amparos), c.filed_on)]
 
 
 def _pending_amparo(state: State, amparo_id: str) -> date:
@@ -471,6 +472,7 @@ def grant_amparo_suspension(state: State, c: cmd.GrantAmparoSuspension, now: dat
     return [event(ev.AmparoSuspensionGranted(
         case_id=state.case_id, amparo_id=c.amparo_id, granted_on=c.granted_on,
         active_suspensions=(*state.active_suspensions, c.amparo_id),
+        granted_amparos=state.granted_amparos,
         pickup_paused=_holds_pickup(state, c.granted_on)), c.granted_on)]
 
 
@@ -546,7 +548,7 @@ def rule_on_amparo(state: State, c: cmd.RuleOnAmparo, now: datetime,
     return [event(ev.AmparoDenied(
         case_id=state.case_id, amparo_id=c.amparo_id, ruled_on=c.ruled_on,
         suspension_lifted=False, active_suspensions=state.active_suspensions,
-        pending_amparos=pending,
+        pending_amparos=pending, granted_amparos=state.granted_amparos,
         # Not final on the ruling day: the appeal period has just begun.
         surrender_blocked=True, notified_on=notified_on,
         appeal_period_closes_on=appeal_closes_on,
@@ -574,8 +576,11 @@ def _suspensions_lifted(state: State, amparo_ids: Sequence[str], on: date,
     again); the last one to end resumes a paused pickup window, moved by the days it was
     paused, unless a grant still holds the order."""
     remaining = list(state.active_suspensions)
-    # Deciding again sets every suit of the annulled decision aside: none awaits a ruling.
-    pending = () if cause == "sre_decided_again" else state.pending_amparos
+    # Deciding again sets every suit of the annulled decision aside: none awaits a ruling,
+    # no grant stands.
+    aside = cause == "sre_decided_again"
+    pending = () if aside else state.pending_amparos
+    standing = () if aside else state.granted_amparos
     lifted = []
     for amparo_id in amparo_ids:
         remaining.remove(amparo_id)
@@ -583,6 +588,7 @@ def _suspensions_lifted(state: State, amparo_ids: Sequence[str], on: date,
         lifted.append(event(ev.AmparoSuspensionLifted(
             case_id=state.case_id, amparo_id=amparo_id, lifted_on=on, cause=cause,
             active_suspensions=tuple(remaining), pending_amparos=pending,
+            granted_amparos=standing,
             pickup_deadline_on=resumed_pickup_due_on(state, on) if resumes else None), on))
     return lifted
 
@@ -620,6 +626,7 @@ def file_amparo_appeal(state: State, c: cmd.FileAmparoAppeal, now: datetime,
     return [*filed, event(ev.AmparoSuspensionReinstated(
         case_id=state.case_id, amparo_id=c.amparo_id, appeal_filed_on=c.filed_on,
         lifted_on=amparo.lapsed_on, active_suspensions=(*state.active_suspensions, c.amparo_id),
+        granted_amparos=state.granted_amparos,
         pickup_paused=_holds_pickup(state, amparo.lapsed_on)), c.filed_on)]
 
 
@@ -647,6 +654,8 @@ def decide_amparo_appeal(state: State, c: cmd.DecideAmparoAppeal, now: datetime,
         case_id=state.case_id, amparo_id=c.amparo_id, decided_on=c.decided_on,
         outcome=c.outcome, sre_decision_reopened=granted, active_suspensions=suspensions,
         pending_amparos=state.pending_amparos,
+        granted_amparos=(*(a for a in state.granted_amparos if a != c.amparo_id),
+                         *((c.amparo_id,) if granted else ())),
         pickup_deadline_on=resumed_pickup_due_on(state, c.decided_on) if resumes else None,
         pickup_paused=granted and _holds_pickup(state, c.decided_on)),
         c.decided_on)]

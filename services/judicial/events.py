@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -33,6 +33,12 @@ class ReleaseReason(StrEnum):
     EXTRADITION_REFUSED = "extradition_refused"
     AMPARO_GRANTED = "amparo_granted"
     PICKUP_WINDOW_EXPIRED = "pickup_window_expired"
+
+
+def _grants_standing() -> Any:
+    """The field of an amparo act naming the suits whose grant stands after it."""
+    return Field(default=None, description="the suits whose grant stands after it (absent on "
+                                           "events recorded before it was said)")
 
 
 class JudicialEvent(Frozen):
@@ -189,6 +195,7 @@ class AmparoFiled(JudicialEvent):
     active_suspensions: tuple[str, ...] | None = Field(
         default=None, description="the other suits whose suspension holds the person (absent "
                                   "on filings recorded before it was said)")
+    granted_amparos: tuple[str, ...] | None = _grants_standing()
 
 
 class AmparoSuspensionGranted(JudicialEvent):
@@ -201,6 +208,7 @@ class AmparoSuspensionGranted(JudicialEvent):
     # True when the suspension froze a running pickup window (an amparo against the
     # execution of a surrender order): its clock stops until the last suspension is lifted.
     pickup_paused: bool = False
+    granted_amparos: tuple[str, ...] | None = _grants_standing()
 
 
 class AmparoDenied(JudicialEvent):
@@ -230,6 +238,7 @@ class AmparoDenied(JudicialEvent):
     appeal_period_days: int | None = Field(
         default=None, description="the appeal period's length in business days (absent on "
                                   "rulings recorded before it was)")
+    granted_amparos: tuple[str, ...] | None = _grants_standing()
 
 
 class AmparoSuspensionLifted(JudicialEvent):
@@ -252,6 +261,7 @@ class AmparoSuspensionLifted(JudicialEvent):
     # Set when this lifts the last suspension of a paused pickup window: the window resumes
     # and now runs out on this day (the old deadline plus the days it was paused).
     pickup_deadline_on: date | None = None
+    granted_amparos: tuple[str, ...] | None = _grants_standing()
 
 
 class AmparoSuspensionReinstated(JudicialEvent):
@@ -269,6 +279,7 @@ class AmparoSuspensionReinstated(JudicialEvent):
         description="the suits whose suspension holds the person after it")
     pickup_paused: bool = Field(description="the pickup window is held again from lifted_on "
                                             "(it had resumed, or was paused only later)")
+    granted_amparos: tuple[str, ...] | None = _grants_standing()
 
 
 class AmparoGranted(JudicialEvent):
@@ -331,6 +342,7 @@ class AmparoAppealDecided(JudicialEvent):
     pickup_paused: bool = Field(
         default=False, description="a grant on appeal stopped a running pickup window: the "
                                    "order it held is annulled")
+    granted_amparos: tuple[str, ...] | None = _grants_standing()
 
 
 class BasisChanged(JudicialEvent):

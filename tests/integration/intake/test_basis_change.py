@@ -71,6 +71,17 @@ async def _timeline_row(conn: AsyncConnection, event_type: str,
          "v": version, "t": at, "d": event.data_json})
 
 
+async def _case_at_intake_0003(url: str, conn: AsyncConnection, status: str, *,
+                               submitted: datetime, moved: datetime) -> None:
+    """A database at intake_0003 holding case RWY-CARO as the consumer then left it."""
+    await conn.run_sync(lambda c: _to(url, "intake_0003", c))
+    await conn.execute(sa.text(
+        "INSERT INTO intake_cases (case_id, legal_basis, requesting_district, status, "
+        "clearance, submitted_at, updated_at, status_at, clearance_at) VALUES "
+        "('RWY-CARO', 'treaty', 'EDNY', :status, 'pending', :s, :t, :t, :s)"),
+        {"status": status, "s": submitted, "t": moved})
+
+
 async def _case(conn: AsyncConnection) -> Any:
     return (await conn.execute(sa.text(
         "SELECT legal_basis, status, status_at, amparo_status, amparo_status_at, updated_at "
@@ -85,12 +96,8 @@ async def test_a_case_changed_before_the_migrations_takes_its_basis_and_status_f
     granted, filed, changed = (datetime(2025, 2, day, 15, tzinfo=UTC) for day in (3, 10, 27))
     try:
         async with database.transaction() as conn:
-            await conn.run_sync(lambda c: _to(any_store_url, "intake_0003", c))
-            await conn.execute(sa.text(
-                "INSERT INTO intake_cases (case_id, legal_basis, requesting_district, status, "
-                "clearance, submitted_at, updated_at, status_at, clearance_at) VALUES "
-                "('RWY-CARO', 'treaty', 'EDNY', 'amparo_pending', 'pending', :s, :t, :t, :s)"),
-                {"s": granted.replace(day=1), "t": filed})
+            await _case_at_intake_0003(any_store_url, conn, "amparo_pending",
+                                       submitted=granted.replace(day=1), moved=filed)
             await _timeline_row(conn, "judicial.sre_extradition_granted", {}, granted, 5)
             await _timeline_row(conn, "judicial.amparo_filed", {"amparo_id": "A-1"}, filed, 6)
             await _timeline_row(conn, "judicial.basis_changed", CHANGED, changed, 7)
@@ -120,12 +127,9 @@ async def test_a_suspended_person_taken_off_a_flight_before_the_migration_awaits
         datetime(2026, 4, day, 15, tzinfo=UTC) for day in (10, 11, 12, 13, 14))
     try:
         async with database.transaction() as conn:
-            await conn.run_sync(lambda c: _to(any_store_url, "intake_0003", c))
-            await conn.execute(sa.text(
-                "INSERT INTO intake_cases (case_id, legal_basis, requesting_district, status, "
-                "clearance, submitted_at, updated_at, status_at, clearance_at) VALUES "
-                "('RWY-CARO', 'treaty', 'EDNY', 'amparo_suspension', 'pending', :s, :t, :t, "
-                ":s)"), {"s": datetime(2026, 1, 5, tzinfo=UTC), "t": suspended})
+            await _case_at_intake_0003(any_store_url, conn, "amparo_suspension",
+                                       submitted=datetime(2026, 1, 5, tzinfo=UTC),
+                                       moved=suspended)
             await _timeline_row(conn, "judicial.surrender_ordered", {}, ordered, 8)
             await _timeline_row(conn, "transport.manifest_assigned", {}, assigned, 1)
             await _timeline_row(conn, "judicial.amparo_filed", {"amparo_id": "A-9"}, filed, 9)

@@ -394,3 +394,93 @@ def test_a_grant_recorded_before_rulings_named_what_holds_the_case_shows_amparo_
     live, rebuilt = live_and_rebuilt(history, tmp_path)
     assert rebuilt == live
     assert shown(live) == "amparo_granted"
+
+
+# --- review s11c -------------------------------------------------------------------------
+
+def _two_suits_one_granted(path: str) -> tuple[History, JudicialCase]:
+    history, case = judicial_opened_history()
+    granted(case)
+    if path == "other_denied_after_the_grant":
+        # A-1 and A-2 pending; A-1 granted (shows amparo_granted), then A-2 denied.
+        case.run(amparo("A-1", "2026-02-10"), amparo("A-2", "2026-02-12"),
+                 ruling("granted", "A-1", "2026-03-01"), ruling("denied", "A-2", "2026-03-05"))
+    elif path == "other_filed_after_the_grant":
+        # A-1 granted; A-2 filed in the window afterwards (amparo_pending), then denied.
+        case.run(amparo("A-1", "2026-02-10"), ruling("granted", "A-1", "2026-03-01"),
+                 amparo("A-2", "2026-03-02"), ruling("denied", "A-2", "2026-03-05"))
+    elif path == "other_suspension_ends_after_the_grant":
+        # A-2 suspended; A-1 granted; A-2 denied (its suspension holds until final); the
+        # appeal period passes unappealed: the scheduler's lift.
+        case.run(amparo("A-1", "2026-02-10"), amparo("A-2", "2026-02-12"),
+                 suspension("A-2", "2026-02-13"), ruling("granted", "A-1", "2026-03-01"),
+                 ruling("denied", "A-2", "2026-03-05"))
+        case.fire(ClockKind.AMPARO_APPEAL_PERIOD, LATE)
+    elif path == "other_grant_reversed_on_appeal":
+        # A-1 and A-2 both granted; the authority's appeal reverses A-2 only.
+        case.run(amparo("A-1", "2026-02-10"), amparo("A-2", "2026-02-12"),
+                 ruling("granted", "A-1", "2026-03-01"), ruling("granted", "A-2", "2026-03-02"),
+                 appeal("A-2", "2026-03-04", "authority"),
+                 appeal_decided("A-2", "2026-05-01", "denied"))
+    return history, case
+
+
+@pytest.mark.parametrize("path", [
+    "other_denied_after_the_grant", "other_filed_after_the_grant",
+    "other_suspension_ends_after_the_grant", "other_grant_reversed_on_appeal"])
+def test_a_standing_grant_still_shows_after_another_suit_ends(path: str,
+                                                              tmp_path: Path) -> None:
+    """README: a grant shows (`amparo_granted`) "until the SRE decides again or an appeal
+    reverses it". Here A-1's grant stands (judicial: granted_amparos == ('A-1',), surrender
+    refused with amparo_granted, the SRE may decide again once it is final). Review s11c:
+    the ending of the OTHER suit did not say the grant stood, so intake read "nothing holds"
+    and showed extradition_granted; in the other order the same facts showed the grant."""
+    history, case = _two_suits_one_granted(path)
+    assert case.state.granted_amparos == ("A-1",)
+    assert not case.state.pending_amparos and not case.state.active_suspensions
+    live, rebuilt = live_and_rebuilt(history, tmp_path)
+    assert rebuilt == live
+    assert shown(live) == "amparo_granted"
+
+
+def test_the_same_two_rulings_in_the_other_order_show_amparo_granted(tmp_path: Path) -> None:
+    """The same facts, the grant ruled last."""
+    history, case = judicial_opened_history()
+    granted(case)
+    case.run(amparo("A-1", "2026-02-10"), amparo("A-2", "2026-02-12"),
+             ruling("denied", "A-2", "2026-02-28"), ruling("granted", "A-1", "2026-03-01"))
+    live, rebuilt = live_and_rebuilt(history, tmp_path)
+    assert rebuilt == live
+    assert shown(live) == "amparo_granted"
+
+
+
+def test_a_reversed_execution_grant_does_not_show_the_flight_the_person_was_taken_off(
+        tmp_path: Path) -> None:
+    """Surrender ordered, the person put on a flight (on_manifest). An amparo against the
+    order's execution is filed (no suspension: the person stays on the manifest) and granted:
+    transport's AmparoGranted fact annuls the order and takes the person off with reason
+    `surrender_not_ordered` (checked against services/transport/domain.note_input: the first
+    failing rule of ELIGIBILITY). intake's REMOVED_BY_JUDICIAL_ACT holds that reason, so the
+    stage stays `on_manifest` under the amparo_granted overlay. The authority's appeal reverses
+    the grant: the overlay goes (amparo_status None) and the case shows on_manifest, though
+    nobody re-booked the person (transport: eligible, on no flight; judicial:
+    surrender_ordered). Review s11c: the removal moved nothing, so the flight showed again."""
+    history, case = judicial_opened_history()
+    granted(case)
+    case.fire(ClockKind.AMPARO_WINDOW, at("2026-03-24"))
+    case.run(cmd.OrderSurrender.model_validate({"ordered_on": "2026-04-10", "kind": "full"}))
+    manifest(history)
+    case.run(amparo("A-9", "2026-04-12"), ruling("granted", "A-9", "2026-04-20"))
+    history.command("transport", f"T-{CASE}", [NewEvent("transport.removed_from_manifest", {
+        "case_id": CASE, "flight_id": "FLIGHT-1", "reason": "surrender_not_ordered",
+        "detail": "surrender_not_ordered: amparo A-9 granted: the surrender order is annulled "
+                  "unless the grant is reversed on appeal",
+        "removed_at": "2026-04-20T18:00:00Z", "rules": ["surrender_not_ordered"],
+        "in_us_custody": False})])
+    case.run(appeal("A-9", "2026-04-22", "authority"),
+             appeal_decided("A-9", "2026-05-10", "denied"))
+    assert case.state.status is Status.SURRENDER_ORDERED and not case.state.granted_amparos
+    live, rebuilt = live_and_rebuilt(history, tmp_path)
+    assert rebuilt == live
+    assert shown(live) != "on_manifest"

@@ -20,8 +20,7 @@ def test_events_that_move_nothing_and_clearance_events() -> None:
     assert moves("assurance.death_penalty_clearance_withdrawn", {}) == {"clearance": "withdrawn"}
 
 
-@pytest.mark.parametrize("reason", ["released_from_custody", "pickup_window_expired",
-                                    "surrender_not_ordered"])
+@pytest.mark.parametrize("reason", ["released_from_custody", "pickup_window_expired"])
 def test_a_removal_that_follows_a_judicial_act_keeps_that_acts_status(reason: str) -> None:
     """Transport takes the person off because of a judicial act (recorded after it): the
     case stays released, not awaiting transport."""
@@ -76,6 +75,8 @@ def test_the_amparo_is_shown_over_the_stage_until_the_stage_is_beyond_it() -> No
     assert shown_status("on_manifest", None) == "on_manifest"
     assert shown_status("released", "amparo_suspension") == "released"
     assert shown_status("basis_changed", "amparo_suspension") == "basis_changed"
-    # A removal because of a suspension leaves the person awaiting transport underneath.
-    assert moves("transport.removed_from_manifest", {"reason": "amparo_suspension_active"}) \
-        == {"status": "awaiting_transport"}
+    # A removal because of a suspension, or of a grant annulling the order, leaves the person
+    # awaiting transport underneath (review s11c: the flight showed again after a reversal).
+    for reason in ("amparo_suspension_active", "surrender_not_ordered"):
+        assert moves("transport.removed_from_manifest", {"reason": reason}) \
+            == {"status": "awaiting_transport"}

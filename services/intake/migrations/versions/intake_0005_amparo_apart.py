@@ -44,11 +44,9 @@ STAGE_AFTER = {
     "court.intake_opened": "in_us_court",
     "court.return_to_mexico_due": "return_to_mexico_due",
 }
-KEEPS_THE_ACTS_STAGE = {"released_from_custody", "pickup_window_expired",
-                        "surrender_not_ordered"}
+KEEPS_THE_ACTS_STAGE = {"released_from_custody", "pickup_window_expired"}
 HOLDS = {"judicial.amparo_suspension_granted": "amparo_suspension",
-         "judicial.amparo_suspension_reinstated": "amparo_suspension",
-         "judicial.amparo_granted": "amparo_granted"}
+         "judicial.amparo_suspension_reinstated": "amparo_suspension"}
 SET_ASIDE = {"judicial.sre_extradition_granted", "judicial.sre_extradition_refused",
              "judicial.basis_changed"}
 ENDINGS = {"judicial.amparo_denied", "judicial.amparo_suspension_lifted",
@@ -65,13 +63,19 @@ def _stage(event_type: str, data: dict[str, Any]) -> str | None:
 
 
 def _holds(event_type: str, data: dict[str, Any]) -> object:
-    if event_type in HOLDS:
-        return HOLDS[event_type]
     if event_type in SET_ASIDE:
         return None
+    if event_type == "judicial.amparo_granted":
+        return "amparo_granted"
+    if event_type not in (*HOLDS, "judicial.amparo_filed", *ENDINGS):
+        return NOTHING
+    if data.get("granted_amparos"):
+        return "amparo_granted"
+    if event_type in HOLDS:
+        return HOLDS[event_type]
     if event_type == "judicial.amparo_filed":
         return "amparo_suspension" if data.get("active_suspensions") else "amparo_pending"
-    if event_type not in ENDINGS or data.get("active_suspensions") is None:
+    if data.get("active_suspensions") is None:
         return NOTHING
     if event_type == "judicial.amparo_appeal_decided" and data.get("outcome") == "granted":
         return "amparo_granted"
