@@ -41,14 +41,7 @@ async def rebuild(conn: AsyncConnection, data: ReplayInput) -> None:
         model: type[RequestSubmitted | RequestSubmittedV1] = (
             RequestSubmittedV1 if first.schema_version == 1 else RequestSubmitted)
         request = model.model_validate_json(first.payload_json)
-        cases[request.case_id] = {
-            "case_id": request.case_id, "request_reference": request.request_reference,
-            "legal_basis": request.legal_basis.value,
-            "requesting_district": request.requesting_district, "status": "submitted",
-            "clearance": "pending", "submitted_at": first.recorded_at,
-            "updated_at": first.recorded_at, "status_at": first.recorded_at,
-            "clearance_at": first.recorded_at, "legal_basis_at": first.recorded_at,
-            "amparo_status": None, "amparo_status_at": first.recorded_at}
+        cases[request.case_id] = read_model.submitted_row(request, first.recorded_at)
     rows: list[dict[str, Any]] = []
     for service, event in data.everything:
         # Intake's own streams are cases; other events name theirs (as the live consumer reads).

@@ -25,7 +25,7 @@ from shared.pii.names import person_names, shown_name
 from shared.read_models import page
 from shared.rules import law
 
-from .events import LegalBasis, RequestSubmitted
+from .events import LegalBasis, RequestSubmitted, RequestSubmittedV1
 
 metadata = sa.MetaData()
 
@@ -212,17 +212,24 @@ def _status_after(event_type: str, data: Mapping[str, Any]) -> str | None:
     return "in_us_custody" if data.get("in_us_custody") else STATUS_AFTER[event_type]
 
 
-async def record_submission(conn: AsyncConnection, request: RequestSubmitted,
-                            at: datetime) -> None:
-    """The case row, from the request event alone (so a replay rebuilds it exactly)."""
-    # Parameters apart from the statement, so it is compiled once (see shared/pii/keystore).
-    await conn.execute(cases.insert(), {
+def submitted_row(request: RequestSubmitted | RequestSubmittedV1,
+                  at: datetime) -> dict[str, Any]:
+    """The case row a request opens, from the request event alone (the live consumer and the
+    audit's rebuild both start from it); either version: only fields both carry in clear."""
+    return {
         "case_id": request.case_id, "request_reference": request.request_reference,
         "legal_basis": request.legal_basis.value,
         "requesting_district": request.requesting_district, "status": "submitted",
         "clearance": "pending", "submitted_at": at, "updated_at": at, "status_at": at,
         "clearance_at": at, "legal_basis_at": at, "amparo_status": None,
-        "amparo_status_at": at})
+        "amparo_status_at": at}
+
+
+async def record_submission(conn: AsyncConnection, request: RequestSubmitted,
+                            at: datetime) -> None:
+    """The case row, from the request event alone (so a replay rebuilds it exactly)."""
+    # Parameters apart from the statement, so it is compiled once (see shared/pii/keystore).
+    await conn.execute(cases.insert(), submitted_row(request, at))
 
 
 async def case_for_reference(conn: AsyncConnection, reference: str) -> str | None:
