@@ -136,7 +136,7 @@ def create_app(settings: ConsoleSettings, apis: Apis | None = None) -> FastAPI:
                                                matrix)),
             "may_audit": bool(session and may(session.roles, "audit", "GET", "/verify",
                                               matrix)),
-            **context})
+            "page_url": _page_url(request), **context})
 
     async def call(session: Session, service: str, method: str, path: str, **kw: Any) -> Any:
         try:
@@ -193,11 +193,15 @@ def create_app(settings: ConsoleSettings, apis: Apis | None = None) -> FastAPI:
 
     # --- signing in and out, language ----------------------------------------------------
 
+    # The roles a person signs in as here: those the matrix lets read the case list (not the
+    # services' own, nor operations, whose dead letters have no page here).
+    console_roles = [role for role in matrix.roles
+                     if may([role], "intake", "GET", "/cases", matrix) and role != "service"]
+
     @app.get("/sign-in", response_class=HTMLResponse)
     async def sign_in_page(request: Request, next: str = "/cases") -> Response:
         return render(request, "sign_in.html", local=settings.local_issuer(),
-                      roles=list(matrix.roles), next=_local_path(next), problem=None,
-                      values={})
+                      roles=console_roles, next=_local_path(next), problem=None, values={})
 
     @app.post("/sign-in")
     async def sign_in(request: Request) -> Response:
@@ -209,7 +213,7 @@ def create_app(settings: ConsoleSettings, apis: Apis | None = None) -> FastAPI:
             subject, role = form.get("subject", "").strip(), form.get("role", "")
             if not subject:
                 problem = "sign_in.subject_required"
-            elif role not in matrix.roles or role == "service":
+            elif role not in console_roles:
                 problem = "sign_in.role_required"
             else:
                 session = local_session(settings.auth, subject, role)
@@ -221,7 +225,7 @@ def create_app(settings: ConsoleSettings, apis: Apis | None = None) -> FastAPI:
                 problem = "sign_in.token_invalid"
         if session is None:
             return render(request, "sign_in.html", 422, local=settings.local_issuer(),
-                          roles=list(matrix.roles), next=target, problem=problem,
+                          roles=console_roles, next=target, problem=problem,
                           values=form)
         response = RedirectResponse(target, status_code=303)
         response.set_cookie(COOKIE, encode_cookie(session, settings.cookie_secret),
@@ -342,10 +346,10 @@ def create_app(settings: ConsoleSettings, apis: Apis | None = None) -> FastAPI:
             problems[problem.name] = [{"msg_key": problem.message_key}]
         except ApiError as error:
             if error.status == 422:
-                for p in error.problems():
+                for p in rule_texts.with_statements(error.problems(), language(request)):
                     loc = [str(x) for x in p.get("loc", []) if x != "body"]
-                    problems.setdefault(loc[0] if loc else "", []).append(p)
-            elif error.status in (403, 409):
+                    problems.setdefault(step.form_field(loc), []).append(p)
+            elif error.status in (403, 404, 409):  # 404: an id in the form names nothing
                 refusal = {"status": error.status, "rule": error.rule,
                            "shown": rule_texts.shown(error.rule, language(request))
                            if error.rule else None, "detail": error.detail}
@@ -404,11 +408,14 @@ def create_app(settings: ConsoleSettings, apis: Apis | None = None) -> FastAPI:
             return RedirectResponse(f"/cases/{created['case_id']}?recorded=submitted",
                                     status_code=303)
         except ApiError as error:
+            lang = language(request)
             if error.status == 422:
-                placed, general = submission.place_problems(error.problems(),
-                                                            submission.all_names())
+                placed, general = submission.place_problems(
+                    rule_texts.with_statements(error.problems(), lang), submission.all_names())
             elif error.status in (403, 409):
-                placed, general = {}, [{"msg": error.detail, "rule": error.rule}]
+                placed, general = {}, [{"msg": error.detail, "rule": error.rule,
+                                        "shown": rule_texts.shown(error.rule, lang)
+                                        if error.rule else None}]
             else:
                 raise
         return render(request, "submit.html", 422, values=form, placed=placed,
@@ -448,8 +455,8 @@ def create_app(settings: ConsoleSettings, apis: Apis | None = None) -> FastAPI:
 
     async def flights_page(request: Request, session: Session, code: int = 200,
                            **state: Any) -> Response:
-        listed = await call(session, "transport", "GET", "/flights")
-        return render(request, "flights.html", code, flights=listed["flights"],
+        listed = await _every(call, session, "transport", "/flights", "flights")
+        return render(request, "flights.html", code, flights=listed,
                       steps=on("fleet", allowed_steps(session.roles, matrix)),
                       **{**NO_STEP, **state})
 
@@ -566,6 +573,15 @@ async def _form(request: Request) -> dict[str, str]:
     return dict(parse_qsl(raw, keep_blank_values=True))
 
 
+def _page_url(request: Request) -> str:
+    """The page a user is on, to come back to (after switching language): a page rendered
+    in answer to a form's post is the page the form is on (the post's URL takes no GET)."""
+    path = request.url.path
+    if request.method == "GET":
+        return path + (f"?{request.url.query}" if request.url.query else "")
+    return path.split("/steps/")[0].removesuffix("/batch") or "/cases"
+
+
 def _local_path(target: str) -> str:
     """Only a path on this site may be a redirect target (no open redirect)."""
     parts = urlsplit(target)
@@ -586,6 +602,10 @@ async def _timeline_shows(call: Any, session: Session, case_id: str, event_id: s
         return await poll(shows, within=LIVE_CATCH_UP_S, every=0.1)
     except TimeoutError:  # an event intake does not put on the case's timeline
         return False
+    except ApiError as error:
+        if error.status == 404:  # no such case (yet): the list shows what intake has
+            return False
+        raise
 
 
 async def _timeline_reaches(call: Any, session: Session, case_id: str, service: str,
@@ -606,31 +626,32 @@ async def _timeline_reaches(call: Any, session: Session, case_id: str, service: 
         return False
 
 
-async def _all_cases(call: Any, session: Session) -> list[dict[str, Any]]:
+async def _every(call: Any, session: Session, service: str, path: str, key: str,
+                 **params: str) -> list[dict[str, Any]]:
+    """Every item of a service's paged list (up to LIST_CEILING), page after page."""
     found: list[dict[str, Any]] = []
     while len(found) < LIST_CEILING:
-        page = (await call(session, "intake", "GET", "/cases",
-                           params={"limit": LIST_PAGE, "offset": len(found)}))["cases"]
+        page = (await call(session, service, "GET", path,
+                           params={**params, "limit": LIST_PAGE, "offset": len(found)}))[key]
         found += page
         if len(page) < LIST_PAGE:
             break
     return found
 
 
+async def _all_cases(call: Any, session: Session) -> list[dict[str, Any]]:
+    return await _every(call, session, "intake", "/cases", "cases")
+
+
 async def _flagged_cases(call: Any, session: Session) -> set[str]:
     """The cases assurance flags (custody passed without clearance); none if it can't say."""
-    found: set[str] = set()
     try:
-        while len(found) < LIST_CEILING:
-            page = (await call(session, "assurance", "GET", "/cases",
-                               params={"transfer_flagged": "true", "limit": LIST_PAGE,
-                                       "offset": len(found)}))["cases"]
-            found |= {case["case_id"] for case in page}
-            if len(page) < LIST_PAGE:
-                break
+        flagged = await _every(call, session, "assurance", "/cases", "cases",
+                               transfer_flagged="true")
     except (ApiError, Unreachable):  # the list still shows; the filter then finds none
         log.warning("assurance's flagged cases unavailable", exc_info=True)
-    return found
+        return set()
+    return {case["case_id"] for case in flagged}
 
 
 async def _case_view(call: Any, session: Session, case_id: str, language: str,

@@ -85,17 +85,19 @@ class Hub:
 
 
 def cases_named(key: bytes | None, value: bytes | None) -> set[str]:
-    """The cases an event concerns: its key, and the data's case_id / case_ids if any."""
-    found = {key.decode("utf-8", "replace")} if key else set()
+    """The cases an event concerns: the data's case_id / case_ids, or else its key (a
+    flight's events are keyed by the flight, which is no case)."""
+    keyed = {key.decode("utf-8", "replace")} if key else set()
     try:
         data: Any = json.loads(value) if value else None
     except ValueError:
-        return found
-    if isinstance(data, dict):
-        if isinstance(data.get("case_id"), str):
-            found.add(data["case_id"])
-        found |= {c for c in data.get("case_ids") or () if isinstance(c, str)}
-    return found
+        return keyed
+    if not isinstance(data, dict):
+        return keyed
+    found = {c for c in data.get("case_ids") or () if isinstance(c, str)}
+    if isinstance(data.get("case_id"), str):
+        found.add(data["case_id"])
+    return found or keyed
 
 
 def change_of(headers: Iterable[tuple[str, bytes]]) -> Change:

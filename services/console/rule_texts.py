@@ -54,6 +54,16 @@ def shown(rule_id: str, language: str, rules: dict[str, Rule[Any]] | None = None
     return ShownRule(rule_id, statement, rule.source, rule.satisfied_by)
 
 
+def with_statements(problems: list[dict[str, Any]], language: str) -> list[dict[str, Any]]:
+    """An API's problems, each naming a registry rule (its `type`) given the rule's statement
+    in the user's language where that is not the API's own (English) wording."""
+    if language == "en":
+        return problems
+    rules = registry()
+    return [{**p, "statement": shown(str(p["type"]), language, rules).statement}
+            if p.get("type") in rules else p for p in problems]
+
+
 def missing_spanish() -> list[str]:
     """The rules in the registry without a Spanish statement."""
     return sorted(set(registry()) - set(spanish()))

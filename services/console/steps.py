@@ -8,7 +8,7 @@ API still decides; the matrix only keeps forms a user could never submit off the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -42,6 +42,9 @@ class Step:
     subject: Subject = "case"
     # Reshapes the form's flat body where the API nests it (a plan's aircraft list).
     shape: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    # The body's fields (dotted paths) that `shape` makes out of a form field of another name:
+    # the API's 422 names the body's field, and its problem goes beside the form's.
+    shaped_from: Mapping[str, str] = field(default_factory=dict)
 
     def url(self, subject_id: str, form: Mapping[str, str] | None = None) -> str:
         """The route with the case or flight, and any other path parameter (an assurance id,
@@ -56,6 +59,16 @@ class Step:
 
     def in_path(self, item: Input) -> bool:
         return f"{{{item.name}}}" in self.path
+
+    def form_field(self, loc: Sequence[str]) -> str:
+        """The form field an API problem at body path `loc` goes beside ("": above the form,
+        for a field the form has no control of its own for)."""
+        for end in range(len(loc), 0, -1):
+            name = self.shaped_from.get(".".join(loc[:end]))
+            if name is not None:
+                return name
+        name = loc[0] if loc else ""
+        return name if any(item.name == name for item in self.inputs) else ""
 
 
 def _day(name: str) -> Input:
@@ -80,14 +93,21 @@ JUDICIAL = (
          (_day("issued_on"), Input("favorable", "bool"))),
     Step("judicial.sre_decision", "judicial", "/cases/{case_id}/sre-decision",
          (Input("decision", "choice", choices=("granted", "refused")), _day("decided_on"),
-          _day("notified_on"), Input("reason", "textarea", required=False))),
+          _day("notified_on"), Input("reason", "textarea", required=False),
+          # A refusal names its ground; the nationality ground, the person's nationality and
+          # the day the case went to Mexico's prosecutors (judicial rules).
+          Input("ground", "choice", required=False, choices=(
+              "nationality", "political_or_military_offence", "non_bis_in_idem",
+              "lapse_of_time", "other")),
+          Input("person_is_mexican", "bool", required=False),
+          Input("domestic_prosecution_referred_on", "date", required=False))),
     Step("judicial.amparo", "judicial", "/cases/{case_id}/amparo",
          (AMPARO_ID, _day("filed_on"))),
     Step("judicial.amparo_suspension", "judicial", "/cases/{case_id}/amparo-suspension",
          (AMPARO_ID, _day("granted_on"))),
     Step("judicial.amparo_ruling", "judicial", "/cases/{case_id}/amparo-ruling",
          (AMPARO_ID, Input("outcome", "choice", choices=("denied", "granted")),
-          _day("ruled_on"))),
+          _day("ruled_on"), Input("notified_on", "date", required=False))),
     Step("judicial.amparo_appeal", "judicial", "/cases/{case_id}/amparo-appeal",
          (AMPARO_ID, _day("filed_on"),
           Input("appellant", "choice", choices=("complainant", "authority")))),
@@ -95,7 +115,8 @@ JUDICIAL = (
          (AMPARO_ID, _day("decided_on"),
           Input("outcome", "choice", choices=("denied", "granted")))),
     Step("judicial.surrender_order", "judicial", "/cases/{case_id}/surrender-order",
-         (_day("ordered_on"), Input("kind", "choice", choices=("full", "deferred", "temporary")),
+         (_day("ordered_on"),
+          Input("kind", "choice", required=False, choices=("full", "deferred", "temporary")),
           Input("reason", "textarea", required=False),
           Input("placed_at_disposal_on", "date", required=False))),
     Step("judicial.placement_at_disposal", "judicial", "/cases/{case_id}/placement-at-disposal",
@@ -119,7 +140,9 @@ ASSURANCE = (
     Step("assurance.assurance_request", "assurance", "/cases/{case_id}/assurance-requests",
          (CHARGE_IDS, _day("requested_on"), Input("note", "textarea", required=False))),
     Step("assurance.assurance", "assurance", "/cases/{case_id}/assurances",
-         (ASSURANCE_ID, Input("scope", "list"), Input("diplomatic_note_reference", "text"),
+         (ASSURANCE_ID,
+          Input("scope", "list", choices=("not_sought", "not_imposed", "not_carried_out")),
+          Input("diplomatic_note_reference", "text"),
           Input("issuing_authority", "text"), _day("issued_on"), CHARGE_IDS)),
     Step("assurance.decision", "assurance",
          "/cases/{case_id}/assurances/{assurance_id}/decision",
@@ -180,7 +203,8 @@ COURT = (
     Step("court.proceedings_ended", "court", "/cases/{case_id}/proceedings-ended",
          (_day("ended_on"), Input("outcome", "text"))),
     Step("court.superseding_indictment", "court", "/cases/{case_id}/superseding-indictment",
-         (_day("filed_on"), Input("counts", "textarea")), shape=_counts),
+         (_day("filed_on"), Input("counts", "textarea")), shape=_counts,
+         shaped_from={"charges": "counts"}),
     Step("court.specialty_exception", "court", "/cases/{case_id}/specialty-exceptions",
          (Input("exception", "choice", choices=("stayed_after_free_to_leave", "left_and_returned",
                                                 "offence_after_extradition")),
@@ -212,7 +236,8 @@ FLIGHT = (Input("aircraft", "text"), Input("capacity", "int"), Input("departure_
 # manifest, custody, departure and landings (the flight's page).
 TRANSPORT = (
     Step("transport.plan", "transport", "/transfers/plan",
-         (Input("case_ids", "list"), *FLIGHT), subject="fleet", shape=_one_aircraft),
+         (Input("case_ids", "list"), *FLIGHT), subject="fleet", shape=_one_aircraft,
+         shaped_from={"aircraft.0.capacity": "capacity", "aircraft": "aircraft"}),
     Step("transport.schedule", "transport", "/flights", (*FLIGHT, Input("stops", "list")),
          subject="fleet"),
     Step("transport.manifest", "transport", "/flights/{flight_id}/manifest",

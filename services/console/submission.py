@@ -44,7 +44,9 @@ REQUEST = (Field("legal_basis", "choice", True, LEGAL_BASES),
            Field("requesting_district", "text", True),
            Field("prosecutor_office", "text", True),
            Field("request_reference", "text"), Field("us_request_reference", "text"),
-           Field("provisional_arrest_date", "date"))
+           Field("requested_on", "date"), Field("provisional_arrest_date", "date"))
+OPTIONAL = ("request_reference", "us_request_reference", "requested_on",
+            "provisional_arrest_date")
 
 
 def charge_fields(slot: int) -> tuple[Field, ...]:
@@ -83,14 +85,23 @@ def body_of(form: Mapping[str, str]) -> dict[str, Any]:
     body: dict[str, Any] = {"person": person, "legal_basis": value("legal_basis"),
                             "requesting_district": value("requesting_district"),
                             "prosecutor_office": value("prosecutor_office"),
-                            "charges": [c for c in (_charge(value, slot)
-                                                    for slot in range(CHARGE_SLOTS)) if c],
-                            "documents": [d for d in (_document(value, slot)
-                                                      for slot in range(DOCUMENT_SLOTS)) if d]}
-    for optional in ("request_reference", "us_request_reference", "provisional_arrest_date"):
+                            "charges": [c for c in (_charge(value, slot) for slot in
+                                                    slots(form, "charges", CHARGE_SLOTS)) if c],
+                            "documents": [d for d in (_document(value, slot) for slot in
+                                                      slots(form, "documents", DOCUMENT_SLOTS))
+                                          if d]}
+    for optional in OPTIONAL:
         if value(optional):
             body[optional] = value(optional)
     return body
+
+
+def slots(form: Mapping[str, str], group: str, page_slots: int) -> list[int]:
+    """The numbered slots of `group` to read, in order: the page's own, and any other a CSV
+    row's columns name (charges.2.statute ...), so no charge it names is left out."""
+    named = {int(parts[1]) for parts in (name.split(".") for name in form)
+             if len(parts) > 2 and parts[0] == group and parts[1].isdigit()}
+    return sorted(named | set(range(page_slots)))
 
 
 def _charge(value: Any, slot: int) -> dict[str, Any] | None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
 from services.console import submission
-from services.console.steps import STEPS, FormProblem, allowed_steps, body_of, may
+from services.console.steps import STEPS, FormProblem, Input, Step, allowed_steps, body_of, may
 from shared.security import load_matrix
 from shared.settings import REPO_ROOT
 from shared.topology import SERVICES
@@ -150,3 +151,51 @@ def test_a_superseding_indictment_takes_its_counts_one_a_line() -> None:
     with pytest.raises(FormProblem) as problem:
         body_of(step, {"filed_on": "2026-11-02", "counts": "c1 only"}, "America/Mexico_City")
     assert (problem.value.name, problem.value.message_key) == ("counts", "form.counts")
+
+
+def _openapi(service: str) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(
+        (REPO_ROOT / "contracts" / "openapi" / f"{service}.json").read_text(encoding="utf-8"))
+    return document
+
+
+def _schema(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].split("/")[-1]]
+    return schema
+
+
+def _choices(document: dict[str, Any], schema: dict[str, Any]) -> set[str]:
+    """The values a body field takes, when it names them (an enum, or a list of one)."""
+    schema = _schema(document, schema)
+    found = set(schema.get("enum", ())) | ({schema["const"]} if "const" in schema else set())
+    for part in (*schema.get("anyOf", ()), *([schema["items"]] if "items" in schema else ())):
+        found |= _choices(document, part)
+    return found
+
+
+def _body_fields(step: Step) -> dict[str, Input]:
+    """The API body's top-level fields the form fills, each with the input that fills it."""
+    fields = {}
+    for item in step.inputs:
+        if not step.in_path(item):
+            shaped = [body for body, form in step.shaped_from.items() if form == item.name]
+            fields[shaped[0].split(".")[0] if shaped else item.name] = item
+    return fields
+
+
+def test_each_form_takes_every_field_its_api_takes_and_the_values_it_names() -> None:
+    """A field the form lacks is an act the console cannot record as the law has it (an SRE
+    refusal needs its ground; a ruling's appeal period runs from its notification)."""
+    for step in STEPS.values():
+        document = _openapi(step.service)
+        request_body = document["paths"][step.path]["post"].get("requestBody")
+        schema = _schema(document, request_body["content"]["application/json"]["schema"]) \
+            if request_body else {}
+        taken, required = schema.get("properties", {}), set(schema.get("required", ()))
+        fields = _body_fields(step)
+        assert sorted(set(taken) ^ set(fields)) == [], step.id
+        for name, item in fields.items():
+            assert item.required == (name in required), (step.id, name)
+            if item.kind in ("choice", "list") and not step.shaped_from:
+                assert set(item.choices) == _choices(document, taken[name]), (step.id, name)

@@ -9,6 +9,7 @@ from pathlib import Path
 from services.console import i18n, rule_texts, submission
 from services.console.steps import STEPS
 from services.intake.read_model import CaseStatus
+from services.judicial.responses import DutyView, PeriodView
 from services.judicial.state import ClockKind, Status
 
 TEMPLATES = Path(i18n.__file__).resolve().parent / "templates"
@@ -39,6 +40,9 @@ def test_every_status_and_clock_the_apis_answer_has_a_label() -> None:
     wanted = {f"status.{s}" for s in typing.get_args(CaseStatus)}
     wanted |= {f"judicial_status.{s.value}" for s in Status}
     wanted |= {f"clock.{k.value}" for k in ClockKind}
+    # judicial's clocks list shows its hearing periods and duties too
+    for shown in (PeriodView, DutyView):
+        wanted |= {f"clock.{k}" for k in typing.get_args(shown.model_fields["kind"].annotation)}
     assert sorted(wanted - keys) == []
 
 

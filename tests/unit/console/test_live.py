@@ -31,7 +31,9 @@ async def test_a_stalled_page_misses_updates_instead_of_holding_them() -> None:
 def test_an_event_names_its_case_by_key_or_in_its_data() -> None:
     assert cases_named(b"RWY-1", b'{"case_id": "RWY-1"}') == {"RWY-1"}
     flight = json.dumps({"flight_id": "F-1", "case_id": "RWY-2", "case_ids": ["RWY-3"]})
-    assert cases_named(b"F-1", flight.encode()) == {"F-1", "RWY-2", "RWY-3"}
+    # a flight's events are keyed by the flight, which is no case: its data names them
+    assert cases_named(b"F-1", flight.encode()) == {"RWY-2", "RWY-3"}
+    assert cases_named(b"RWY-4", b'{"reason": "x"}') == {"RWY-4"}
     assert cases_named(None, b"not json") == set()
     assert change_of([("ce_id", b"1"), ("ce_type", b"intake.request_submitted.v2")]) == \
         Change("intake.request_submitted.v2", "1")

@@ -10,22 +10,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from services.console.api import Apis
-from services.console.app import create_app
-from services.console.settings import ConsoleSettings
-from shared.topology import SERVICES
-
-CASE = {"case_id": "RWY-1", "full_name": "Rafael Caro Quintero", "legal_basis": "treaty",
-        "requesting_district": "EDNY", "status": "in_judicial_process", "clearance": "cleared",
-        "request_reference": "OIA-1", "submitted_at": "2025-02-01T00:00:00Z",
-        "updated_at": "2025-02-02T00:00:00Z"}
-DETAIL = {**CASE, "version": 1, "request": {
-    "case_id": "RWY-1", "legal_basis": "treaty", "requesting_district": "EDNY",
-    "prosecutor_office": "USAO", "charges": [], "provisional_arrest_date": None,
-    "documents": [], "us_request_reference": None, "request_reference": "OIA-1",
-    "person": {"person_id": "P", "given_names": "Rafael", "family_names": "Caro Quintero",
-               "aliases": [], "date_of_birth": None, "nationality": "Mexican",
-               "personal_data": "sealed", "erased_at": None}}}
+from .stand_ins import CASE, DETAIL, console, sign_in
 
 
 def answer(request: httpx.Request) -> httpx.Response:
@@ -51,18 +36,7 @@ def answer(request: httpx.Request) -> httpx.Response:
 
 @pytest.fixture
 def client() -> TestClient:
-    settings = ConsoleSettings(live_updates=False, cookie_secret="s" * 32)
-    urls = {name: f"http://{name}" for name in
-            (*SERVICES, "audit")}
-    app = create_app(settings, Apis(urls, transport=httpx.MockTransport(answer)))
-    return TestClient(app, base_url="http://console.test")
-
-
-def sign_in(client: TestClient, role: str, next_page: str = "/cases") -> httpx.Response:
-    response: httpx.Response = client.post(
-        "/sign-in", data={"subject": "luz", "role": role, "next": next_page},
-        follow_redirects=False)
-    return response
+    return console(answer)
 
 
 def test_a_page_sends_a_stranger_to_sign_in_and_back(client: TestClient) -> None:

@@ -13,12 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.console import app as console_app
-from services.console.api import Apis
-from services.console.app import create_app
-from services.console.settings import ConsoleSettings
-from shared.topology import SERVICES
 
-from .test_pages import DETAIL, sign_in
+from .stand_ins import DETAIL, console, sign_in
 
 HEARING = {"event_id": "e-2", "source": "/runway/judicial", "event_type": "judicial.hearing_held",
            "schema_version": 1, "stream_version": 2, "occurred_at": "2025-03-01T06:00:00Z",
@@ -45,11 +41,7 @@ class Intake:
 
 
 def client_for(intake: Intake) -> TestClient:
-    settings = ConsoleSettings(live_updates=False, cookie_secret="s" * 32)
-    urls = {name: f"http://{name}" for name in
-            (*SERVICES, "audit")}
-    app = create_app(settings, Apis(urls, transport=httpx.MockTransport(intake)))
-    return TestClient(app, base_url="http://console.test")
+    return console(intake)
 
 
 def test_the_page_after_a_step_shows_the_act_intake_learns_of_later() -> None:
