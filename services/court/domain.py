@@ -178,7 +178,11 @@ def _prosecutable_since(state: CourtCase, charge_id: str) -> tuple[date | None, 
     charge = state.charges[charge_id]
     filed = next((i.filed_on for i in state.indictments if i.number == charge.indictment),
                  None)
-    if not specialty.applies(state) or specialty.facts_granted(state, charge_id):
+    if not specialty.applies(state):
+        return filed, "the indictment that brought the count"
+    if specialty.facts_granted(state, charge_id):
+        if charge.facts_since is not None and (filed is None or charge.facts_since > filed):
+            return charge.facts_since, "the indictment that re-described the count"
         return filed, "the indictment that brought the count"
     lifts = [found.found_on for found in state.exceptions
              if not found.charge_ids or charge_id in found.charge_ids]
@@ -350,6 +354,8 @@ def end_proceedings(state: CourtCase, ended_on: date, outcome: str, now: datetim
         _not_before(ended_on, state.detention.decided_on, "ended_on", "the detention hearing")
     last_step = max((a.arraigned_on for a in state.arraignments), default=None)
     _not_before(ended_on, last_step, "ended_on", "the last arraignment")
+    _not_before(ended_on, state.indictments[-1].filed_on if state.indictments else None,
+                "ended_on", "the last superseding indictment")
     decided = [new_event(ev.PROCEEDINGS_ENDED, ev.ProceedingsEnded(
         case_id=_case_id(state), ended_on=ended_on, outcome=outcome,
         return_obligation=intake.return_obligation), start_of_legal_day(ended_on))]
@@ -395,8 +401,15 @@ def _given(value: date | None, field: str, exception: SpecialtyException) -> dat
 
 def _check_exception(state: CourtCase, exception: SpecialtyException, facts: ExceptionFacts,
                      found_on: date, landed_on: date) -> tuple[str, ...]:
-    """The counts the exception lifts the bar on (none named: the whole case)."""
+    """The counts the exception lifts the bar on (none named: the whole case). Its dates are
+    not after the finding (checked by the caller), so none is in the future."""
+    for field, day in (("free_to_leave_on", facts.free_to_leave_on),
+                       ("left_on", facts.left_on), ("returned_on", facts.returned_on),
+                       ("committed_on", facts.committed_on)):
+        if day is not None:
+            _not_before(found_on, day, "found_on", field)
     if exception is SpecialtyException.STAYED_AFTER_FREE_TO_LEAVE:
+        _not_held_for_return(state)
         free = _given(facts.free_to_leave_on, "free_to_leave_on", exception)
         _not_before(free, landed_on, "free_to_leave_on", "the landing")
         _free_by_the_record(state, free)
@@ -417,15 +430,43 @@ def _check_exception(state: CourtCase, exception: SpecialtyException, facts: Exc
         return ()
     committed = _given(facts.committed_on, "committed_on", exception)
     counts = _case_charges(state, facts.charge_ids)
-    requested = [c for c in counts if state.charges[c].origin is not ChargeOrigin.SUPERSEDING]
+    requested = [c for c in counts if _described_before_the_extradition(state, c)]
     R.OFFENCE_NOT_AFTER_EXTRADITION.require(
-        not requested, f"{', '.join(requested)} came with the extradition request: an offence "
-        "described before the extradition was not committed after it")
+        not requested, f"{', '.join(requested)} came with the extradition request or rests "
+        "on the facts of a charge that did: an offence described before the extradition was "
+        "not committed after it")
     R.OFFENCE_NOT_AFTER_EXTRADITION.require(
         committed > landed_on, f"committed_on {committed} is not after the landing's legal "
         f"day ({landed_on})")
-    _not_before(found_on, committed, "found_on", "the offence")
+    for count in counts:  # an indictment charges an offence already committed
+        _not_before(_charged_on(state, count), committed, "the indictment charging "
+                    f"{count}", "the offence's committed_on")
     return counts
+
+
+def _described_before_the_extradition(state: CourtCase, charge_id: str) -> bool:
+    """A charge of the request (or its amendments), or a count resting on the facts of one."""
+    charge = state.charges[charge_id]
+    rests_on = state.charges.get(charge.facts_of) if charge.facts_of is not None else None
+    return charge.origin is not ChargeOrigin.SUPERSEDING or (
+        rests_on is not None and rests_on.origin is not ChargeOrigin.SUPERSEDING)
+
+
+def _charged_on(state: CourtCase, charge_id: str) -> date:
+    """The filing day of the superseding indictment that brought the count."""
+    number = state.charges[charge_id].indictment
+    return next(i.filed_on for i in state.indictments if i.number == number)
+
+
+def _not_held_for_return(state: CourtCase) -> None:
+    """A person lent by temporary surrender is held for return to Mexico when the US
+    proceedings end (rule 7): never free to leave, so the 60 days of art. 17(1)(b) do not
+    run. (Leaving and coming back, art. 17(1)(a), stays open: the return is a leaving.)"""
+    assert state.intake is not None
+    R.HELD_FOR_RETURN_TO_MEXICO.require(
+        not state.intake.return_obligation,
+        "the person was surrendered temporarily and is held for return to Mexico when the "
+        "proceedings end, so was never free to leave; Mexico's consent is needed instead")
 
 
 def _free_by_the_record(state: CourtCase, free: date) -> None:
@@ -451,7 +492,7 @@ def record_specialty_exception(state: CourtCase, exception: SpecialtyException,
         R.SPECIALTY_DEFENCE_UNAVAILABLE.refuse(
             f"case {state.case_id} is on the national_security basis: the rule of specialty "
             "does not bind it, so no exception to it is needed")
-    _not_in_future(found_on, now, "found_on")
+    _not_in_future(found_on, now, "found_on")  # and, by _check_exception, every date given
     landed_on = legal_date(intake.landed_at)
     counts = _check_exception(state, exception, facts, found_on, landed_on)
     return [new_event(ev.SPECIALTY_EXCEPTION_RECORDED, ev.SpecialtyExceptionRecorded(

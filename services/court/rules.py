@@ -157,6 +157,13 @@ OFFENCE_NOT_AFTER_EXTRADITION: Rule[Any] = Rule(
     "the offence was not committed after the extradition: it must be dated after the legal "
     "day of the landing (the handover precedes it, perhaps the same day)",
     f"{TREATY_17} (offences committed after the extradition)", Reads.LEGAL)
+HELD_FOR_RETURN_TO_MEXICO: Rule[Any] = Rule(
+    "held_for_return_to_mexico",
+    "a person surrendered temporarily is held for return to Mexico when the US proceedings "
+    "end: never free to leave, so the 60 days of art. 17(1)(b) do not run; trying them on "
+    "other counts, or sending them to a third state, needs Mexico's consent",
+    f"{TREATY} art. 15 and its 1997 protocol (temporary surrender); {TREATY_17}(1)(b)",
+    Reads.NONE)
 SPECIALTY_EXCEPTION_DETAILS_REQUIRED: Rule[Any] = Rule(
     "specialty_exception_details_required",
     "an exception states its facts: free_to_leave_on (stayed 60 days), left_on and "
@@ -205,7 +212,7 @@ RULES = RuleBook("court", [
     CHARGE_NOT_IN_CASE, SPECIALTY_CONSENT_NOT_NEEDED, SPECIALTY_CONSENT_ALREADY_REQUESTED,
     SPECIALTY_CONSENT_NOT_REQUESTED, SPECIALTY_SAME_FACTS, FACTS_NOT_IN_CASE,
     SPECIALTY_EXCEPTION_STAYED, SPECIALTY_EXCEPTION_RETURNED, SPECIALTY_EXCEPTION_LATER_OFFENCE,
-    SPECIALTY_EXCEPTION_TOO_EARLY, OFFENCE_NOT_AFTER_EXTRADITION,
+    SPECIALTY_EXCEPTION_TOO_EARLY, OFFENCE_NOT_AFTER_EXTRADITION, HELD_FOR_RETURN_TO_MEXICO,
     SPECIALTY_EXCEPTION_DETAILS_REQUIRED, REEXTRADITION_NOT_REQUESTED,
     REEXTRADITION_CONSENT_MISSING, REEXTRADITION_ALREADY_REQUESTED, REEXTRADITION_ALREADY_ANSWERED,
     ONWARD_SURRENDER_ALREADY_RECORDED,

@@ -80,17 +80,11 @@ def granted_charge_ids(state: CourtCase) -> tuple[str, ...]:
 def facts_granted(state: CourtCase, charge_id: str) -> bool:
     """Whether the count rests on the facts of a charge Mexico granted: the charge itself, or
     a granted offence re-described under a new statute on the same facts (art. 17(2)), also
-    through counts that re-described it before. A count restated with a new statute or
-    description that names no facts rests on none."""
-    granted = granted_charge_ids(state)
-    seen: set[str] = set()
+    through counts that re-described it before (the fold keeps the facts a count rested on
+    when it was filed). A count restated with a new statute that names no facts rests on
+    none."""
     charge = state.charges.get(charge_id)
-    while charge is not None and charge.facts_of is not None and charge.facts_of not in seen:
-        if charge.facts_of in granted:
-            return True
-        seen.add(charge.facts_of)
-        charge = state.charges.get(charge.facts_of)
-    return False
+    return charge is not None and charge.facts_of in granted_charge_ids(state)
 
 
 def lifted(state: CourtCase, charge_id: str) -> bool:

@@ -29,8 +29,11 @@ class Charge:
     in_request: bool = True        # still in intake's latest charge list
     indictment: int | None = None  # the superseding indictment that added it
     # The charge whose facts (the conduct in the extradition request) this count rests on:
-    # itself for the request's charges; for a superseding count what the indictment said.
+    # itself for the request's charges; for a superseding count what the indictment said,
+    # as that charge's facts stood on its filing (never a chain read later).
     facts_of: str | None = None
+    # The filing day of the indictment that made it rest on those facts (None: the request).
+    facts_since: date | None = None
 
     def text(self) -> ChargeText:
         return ChargeText(charge_id=self.charge_id, statute=self.statute,
@@ -218,8 +221,12 @@ def _amended(state: CourtCase, e: BaseModel) -> CourtCase:
     for charge_id, charge in state.charges.items():
         text = listed.get(charge_id)
         if text is not None:
+            # After the landing the grant is settled: a charge the request now puts under
+            # another statute is another offence (as a superseding count naming no facts).
+            facts = None if e.after_intake_opened and text.statute != charge.statute \
+                else charge.facts_of
             charge = replace(charge, statute=text.statute, description=text.description,
-                             in_request=True)
+                             in_request=True, facts_of=facts)
         elif charge.origin is not ChargeOrigin.SUPERSEDING:
             charge = replace(charge, in_request=False)
         charges[charge_id] = charge
@@ -277,9 +284,16 @@ def _superseding(state: CourtCase, e: BaseModel) -> CourtCase:
     charges = dict(state.charges)
     for text in e.charges:
         known = charges.get(text.charge_id)
-        charges[text.charge_id] = _charge(text, ChargeOrigin.SUPERSEDING, e.indictment_number) \
-            if known is None else replace(known, statute=text.statute,
-                                          description=text.description, facts_of=text.facts_of)
+        facts = _facts_on_filing(state, text.facts_of)
+        if known is None:
+            charges[text.charge_id] = replace(
+                _charge(text, ChargeOrigin.SUPERSEDING, e.indictment_number), facts_of=facts,
+                facts_since=e.filed_on)
+        else:
+            since = known.facts_since if facts == known.facts_of else e.filed_on
+            charges[text.charge_id] = replace(known, statute=text.statute,
+                                              description=text.description, facts_of=facts,
+                                              facts_since=since)
     indictment = Indictment(e.indictment_number, e.filed_on,
                             tuple(c.charge_id for c in e.charges), e.added_charge_ids,
                             e.specialty_block_applies)
@@ -287,6 +301,15 @@ def _superseding(state: CourtCase, e: BaseModel) -> CourtCase:
                 if c not in e.consents_lapsed}
     return replace(state, charges=charges, indictments=(*state.indictments, indictment),
                    consents=consents)
+
+
+def _facts_on_filing(state: CourtCase, named: str | None) -> str | None:
+    """The charge whose facts a count naming `named`'s rests on: the facts `named` itself
+    rested on when the count was filed (its own, a granted charge's it re-described, or none),
+    so re-describing `named` later moves no count filed on it before (treaty art. 17(2)(a):
+    the facts set forth in the request)."""
+    known = state.charges.get(named) if named is not None else None
+    return named if known is None else known.facts_of
 
 
 def _blocked(state: CourtCase, e: BaseModel) -> CourtCase:

@@ -37,6 +37,8 @@ from .helpers import (
 )
 
 LANDED_ON = date(2025, 8, 12)  # 18:00 UTC is 12:00 in Mexico City: the same legal day
+# After the landing, before the superseding indictment of 15 Aug that charged it.
+COMMITTED = date(2025, 8, 14)
 LATER = LANDED + timedelta(days=400)  # the clock, long after the landing
 NEW_STATUTE = ChargeText(charge_id="c1", statute="18 U.S.C. § 1959",
                          description="violent crime in aid of racketeering")
@@ -209,9 +211,13 @@ def test_an_offence_after_the_extradition_lifts_the_bar_on_its_counts_only() -> 
     assert rule_of(lambda: except_(state, later, date(2025, 12, 1), committed_on=LANDED_ON,
                                    charge_ids=("c9",))) == "offence_not_after_extradition"
     assert rule_of(lambda: except_(state, later, date(2025, 12, 1),
-                                   committed_on=date(2025, 9, 1))) == "charges_required"
+                                   committed_on=COMMITTED)) == "charges_required"
+    # the indictment of 15 Aug cannot charge an offence committed after it
+    assert rule_of(lambda: except_(state, later, date(2025, 12, 1),
+                                   committed_on=date(2025, 9, 1), charge_ids=("c9",))) \
+        == "date_out_of_order"
     state = step(state, except_(state, later, date(2025, 12, 1),
-                                committed_on=date(2025, 9, 1), charge_ids=("c9",)))
+                                committed_on=COMMITTED, charge_ids=("c9",)))
     assert specialty_blocked(state) == ["c8"]
     assert arraign(state, "c9", now=LATER)
 
@@ -278,7 +284,7 @@ def test_an_exception_for_the_whole_case_allows_onward_surrender_without_consent
 def test_a_later_offence_does_not_allow_onward_surrender() -> None:
     state = asked(blocked_count())
     state = step(state, except_(state, SpecialtyException.OFFENCE_AFTER_EXTRADITION,
-                                date(2025, 12, 1), committed_on=date(2025, 9, 1),
+                                date(2025, 12, 1), committed_on=COMMITTED,
                                 charge_ids=("c9",)))
     assert rule_of(lambda: onward(state)) == "reextradition_consent_missing"
 
