@@ -330,13 +330,12 @@ def _read_routes(router: APIRouter) -> None:
         offset: Offset = 0,
     ) -> Result:
         async with rt.database.connect() as conn:
+            # Held people are filtered in the query, so pages and counts stay whole.
+            held = await holds.holding(conn, None)
             found = await read_model.list_cases(conn, eligible=eligible, status=status,
                                                 today=legal_date(rt.clock.now()), limit=limit,
-                                                offset=offset)
-            held = await holds.holding(conn, [c["case_id"] for c in found])
+                                                offset=offset, held=holds.blocking(held))
         found = [holds.listed_held(c, held.get(c["case_id"], [])) for c in found]
-        if eligible or status is CaseStatus.ELIGIBLE:
-            found = [c for c in found if c["case_id"] not in held]
         return {"cases": found, "count": len(found)}
 
     @router.get("/routes", summary="The district → arrival airport table in force",

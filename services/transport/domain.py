@@ -73,7 +73,7 @@ class Outcome:
         return tuple(self.flights.get(flight_id, ()))
 
 
-def event(model: ev.TransportEvent, occurred_at: datetime) -> NewEvent:
+def event(model: ev.TransportEvent, occurred_at: datetime | None) -> NewEvent:
     return NewEvent(model.EVENT_TYPE, model.model_dump(mode="json"),
                     schema_version=ev.SCHEMA_VERSION, occurred_at=occurred_at)
 
@@ -177,7 +177,9 @@ def schedule_flight(flight_id: str, plan: FlightPlan, routes: RouteTable) -> Out
         flight_id=flight_id, aircraft=plan.aircraft, capacity=plan.capacity,
         departure_base=plan.departure_base, scheduled_departure=plan.scheduled_departure,
         stops=stops)
-    return Outcome(flights={flight_id: (event(scheduled, plan.scheduled_departure),)})
+    # Dated when it was entered (its legal time, events.LEGAL_TIMES): the departure it plans
+    # is in the payload, and may be days ahead.
+    return Outcome(flights={flight_id: (event(scheduled, None),)})
 
 
 def assign(case: CaseState, flight: FlightState, now: datetime,
@@ -492,7 +494,8 @@ def _noted(case: CaseState, item: facts.Input, now: datetime, late: bool) -> ev.
         case facts.SuspensionGranted():
             return ev.AmparoNoted(**base, amparo_id=fact.amparo_id, ruling="suspension_granted",
                                   active_suspensions=tuple(sorted(suspensions
-                                                                  | {fact.amparo_id})))
+                                                                  | {fact.amparo_id})),
+                                  pickup_paused=fact.pickup_paused)
         case facts.AmparoDenied():
             active = (fact.active_suspensions if fact.active_suspensions is not None
                       else tuple(suspensions - {fact.amparo_id}))

@@ -162,6 +162,9 @@ class AmparoNoted(Noted):
     ruled_on: date | None = None
     pickup_deadline_on: date | None = Field(
         default=None, description="the pickup deadline, moved by the days a suspension paused it")
+    pickup_paused: bool = Field(
+        default=False, description="a granted suspension paused the pickup window (judicial's "
+        "pickup_paused): it does not run out until a later act moves its deadline")
 
 
 class BasisChangeNoted(Noted):

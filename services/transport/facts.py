@@ -38,6 +38,7 @@ class TransferAuthorized:
 @dataclass(frozen=True)
 class SuspensionGranted:
     amparo_id: str
+    pickup_paused: bool = False  # judicial paused the pickup window for it
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ The hold is not recorded as an event: it is about Runway's own processing, not a
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -31,12 +31,19 @@ HOLDING_EVENT_TYPES: frozenset[str] = frozenset(
 RULE = rules.UNPROCESSED_SAFETY_FACT
 
 
-async def holding(conn: AsyncConnection, case_ids: Collection[str]) -> dict[str, list[Waiting]]:
-    """The waiting dead letters that hold each of these cases (cases not held are absent)."""
+async def holding(conn: AsyncConnection, case_ids: Collection[str] | None
+                  ) -> dict[str, list[Waiting]]:
+    """The waiting dead letters that hold each of these cases (None: every case; cases not
+    held are absent)."""
     held: dict[str, list[Waiting]] = {}
     for letter in await store.waiting_for(conn, case_ids, HOLDING_EVENT_TYPES):
         held.setdefault(letter.case_id, []).append(letter)
     return held
+
+
+def blocking(held: Mapping[str, Sequence[Waiting]]) -> set[str]:
+    """The cases whose waiting dead letters keep the person off a flight."""
+    return {case_id for case_id, letters in held.items() if RULE.blocking(letters)}
 
 
 def explain(letters: Sequence[Waiting]) -> str:

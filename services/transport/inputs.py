@@ -71,6 +71,7 @@ class AmparoView(CaseEvent):
     active_suspensions: tuple[str, ...] | None = None
     ruled_on: date | None = None
     pickup_deadline_on: date | None = None
+    pickup_paused: bool = False  # a suspension's: it paused the pickup window
     outcome: str | None = None  # an appeal's decision
     decided_on: date | None = None
 
@@ -134,13 +135,13 @@ readers.add("judicial.surrender_ordered", (1,), _reader(SurrenderOrderedView, la
 readers.add("judicial.national_security_transfer_authorized", (1,), _reader(
     TransferAuthorizedView, lambda v: TransferAuthorized(v.authorized_at, v.requesting_district)))
 readers.add("judicial.amparo_suspension_granted", (1,), _reader(
-    AmparoView, lambda v: SuspensionGranted(v.amparo_id)))
+    AmparoView, lambda v: SuspensionGranted(v.amparo_id, v.pickup_paused)))
 readers.add("judicial.amparo_denied", (1,), _reader(AmparoView, lambda v: AmparoDenied(
     v.amparo_id, v.active_suspensions, v.pickup_deadline_on)))
 readers.add("judicial.amparo_suspension_lifted", (1,), _reader(AmparoView, lambda v: AmparoDenied(
     v.amparo_id, v.active_suspensions, v.pickup_deadline_on)))
 readers.add("judicial.amparo_suspension_reinstated", (1,), _reader(
-    AmparoView, lambda v: SuspensionGranted(v.amparo_id)))
+    AmparoView, lambda v: SuspensionGranted(v.amparo_id, v.pickup_paused)))
 readers.add("judicial.amparo_granted", (1,), _reader(
     AmparoView, lambda v: AmparoGranted(v.amparo_id, v.ruled_on)))
 readers.add("judicial.amparo_appeal_decided", (1,), _reader(AmparoView, _appeal_decided))

@@ -137,8 +137,11 @@ class Plan:
 
 
 def _deadline(case: CaseState) -> date:
+    """How urgent the person is: the pickup deadline, which ends at the handover (a person
+    already in the Marshals' custody faces none, as read_model.clock_deadline says)."""
     facts = case.facts
-    if facts.transfer_authorized_at is not None or facts.pickup_deadline_on is None:
+    if facts.transfer_authorized_at is not None or facts.pickup_deadline_on is None \
+            or case.custody is not None:
         return NO_DEADLINE
     return facts.pickup_deadline_on
 

@@ -12,7 +12,7 @@ which the intake consumer fills and an erasure blanks.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -82,7 +82,7 @@ def clock_deadline(state: CaseState) -> date | None:
     the handover)."""
     facts = state.facts
     if (facts.transfer_authorized_at is not None or not rules.surrender_ground(facts)
-            or state.custody_on is not None):
+            or state.custody_on is not None or facts.pickup_paused):
         return None
     return facts.pickup_deadline_on
 
@@ -193,19 +193,25 @@ def _clock_open(today: date) -> sa.ColumnElement[bool]:
     return sa.or_(cases.c.pickup_deadline_on.is_(None), cases.c.pickup_deadline_on > today)
 
 
-def _case_filters(eligible: bool | None, status: CaseStatus | None,
-                  today: date) -> list[sa.ColumnElement[bool]]:
+def _case_filters(eligible: bool | None, status: CaseStatus | None, today: date,
+                  held: Collection[str] = ()) -> list[sa.ColumnElement[bool]]:
+    """`held`: the cases a waiting dead letter holds (holds.py), eligible by their row but
+    not to fly."""
     filters: list[sa.ColumnElement[bool]] = []
+    is_held = cases.c.case_id.in_(list(held))
     if eligible is True:
-        filters.append(sa.and_(cases.c.eligible.is_(True), _clock_open(today)))
+        filters.append(sa.and_(cases.c.eligible.is_(True), _clock_open(today),
+                               sa.not_(is_held)))
     elif eligible is False:
-        filters.append(sa.or_(cases.c.eligible.is_(False), sa.not_(_clock_open(today))))
+        filters.append(sa.or_(cases.c.eligible.is_(False), sa.not_(_clock_open(today)),
+                              is_held))
     is_eligible = cases.c.status == CaseStatus.ELIGIBLE.value
     if status is CaseStatus.ELIGIBLE:
-        filters.append(sa.and_(is_eligible, _clock_open(today)))
+        filters.append(sa.and_(is_eligible, _clock_open(today), sa.not_(is_held)))
     elif status is CaseStatus.NOT_ELIGIBLE:
         filters.append(sa.or_(cases.c.status == status.value,
-                              sa.and_(is_eligible, sa.not_(_clock_open(today)))))
+                              sa.and_(is_eligible, sa.or_(sa.not_(_clock_open(today)),
+                                                          is_held))))
     elif status is not None:
         filters.append(cases.c.status == status.value)
     return filters
@@ -213,11 +219,11 @@ def _case_filters(eligible: bool | None, status: CaseStatus | None,
 
 async def list_cases(conn: AsyncConnection, *, eligible: bool | None,
                      status: CaseStatus | None, today: date, limit: int,
-                     offset: int) -> list[dict[str, Any]]:
+                     offset: int, held: Collection[str] = ()) -> list[dict[str, Any]]:
     query = (sa.select(cases, shown_name().label("person_name"))
              .select_from(cases.outerjoin(person_names,
                                           person_names.c.case_id == cases.c.case_id))
-             .where(*_case_filters(eligible, status, today))
+             .where(*_case_filters(eligible, status, today, held))
              .order_by(cases.c.case_id).limit(limit).offset(offset))
     found = []
     for row in await conn.execute(query):

@@ -19,8 +19,9 @@ events; their ids are used in 409 answers, in `case_ineligible.reasons` and in
 * released_from_custody: judicial has not released the person.
 
 The gate judges an `Eligibility`: the facts and the legal date they are read on (`today`,
-None to leave out the clock's rule). An assignment is judged on the legal date of now, a
-custody handoff on the legal date of its own instant (shared.legaltime.legal_date).
+None to leave out the clock's rule). An assignment is judged on the legal date of now, or
+the flight's scheduled departure date when earlier (`judged_on`), a custody handoff on the
+legal date of its own instant (shared.legaltime.legal_date).
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ def surrender_ground(facts: Facts) -> bool:
 def _pickup_passed(facts: Facts, today: date | None) -> bool:
     if facts.transfer_authorized_at is not None:
         return False  # a national-security transfer has no pickup window
+    if facts.pickup_paused and not facts.pickup_expired:
+        return False  # a suspension holds it: judicial moves the deadline when it ends
     deadline = facts.pickup_deadline_on
     if facts.pickup_expired:
         # Judicial recorded the expiry, dated (in law) at the deadline: on a legal date before

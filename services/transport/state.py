@@ -43,6 +43,9 @@ class Facts:
     released: tuple[date, str] | None = None  # (released_on, reason)
     pickup_expired: bool = False
     pickup_expired_on: date | None = None  # the legal date judicial's expiry is dated at
+    # A suspension paused the pickup window (LEI art. 35, frozen while it holds): it does not
+    # run out until judicial moves the deadline on when the last suspension ends.
+    pickup_paused: bool = False
 
     @property
     def surrender_annulled_by(self) -> str | None:
@@ -171,14 +174,26 @@ def _with_booking(state: CaseState, **changes: Any) -> CaseState:
     return replace(state, booking=replace(state.booking, **changes))
 
 
+def _pickup_paused(facts: Facts, e: ev.AmparoNoted) -> bool:
+    """Paused by a suspension judicial said paused it; running again once judicial moves the
+    deadline on, or no suspension holds."""
+    if e.ruling == "suspension_granted" and e.pickup_paused:
+        return True
+    if e.pickup_deadline_on is not None or not e.active_suspensions:
+        return False
+    return facts.pickup_paused
+
+
 def _apply_case(state: CaseState, e: ev.TransportEvent) -> CaseState:
     if isinstance(e, ev.Noted) and e.after_handover:
         return state  # Mexico's act after its surrender was complete: on record, no fact
     match e:
         case ev.CaseNoted():
             f = state.facts
+            # The request's basis, unless a basis change was noted first (topics are not
+            # ordered between services): only a basis change moves it.
             return _facts(state, person_id=e.person_id or f.person_id,
-                          legal_basis=e.legal_basis or f.legal_basis,
+                          legal_basis=f.legal_basis or e.legal_basis,
                           district=e.requesting_district or f.district)
         case ev.SurrenderOrderNoted():
             return _facts(state, surrender_kind=e.kind, surrender_ordered_on=e.ordered_on,
@@ -197,7 +212,8 @@ def _apply_case(state: CaseState, e: ev.TransportEvent) -> CaseState:
                 annulled = others
             deadline = e.pickup_deadline_on or state.facts.pickup_deadline_on
             return _facts(state, suspensions=tuple(sorted(e.active_suspensions)),
-                          annulments=annulled, pickup_deadline_on=deadline)
+                          annulments=annulled, pickup_deadline_on=deadline,
+                          pickup_paused=_pickup_paused(state.facts, e))
         case ev.ClearanceNoted():
             return _facts(state, cleared=e.cleared, clearance_basis=e.basis,
                           clearance_withdrawal=None if e.cleared else e.reason)

@@ -230,17 +230,19 @@ class Waiting:
     consumer: str
 
 
-async def waiting_for(conn: AsyncConnection, case_ids: Collection[str],
+async def waiting_for(conn: AsyncConnection, case_ids: Collection[str] | None,
                       event_types: Collection[str]) -> list[Waiting]:
-    """The waiting dead letters about these cases whose event type is one of `event_types`
-    (any version), or whose type could not be read at all (fail closed)."""
-    if not case_ids:
+    """The waiting dead letters about these cases (None: about any case) whose event type is
+    one of `event_types` (any version), or whose type could not be read at all (fail
+    closed)."""
+    if case_ids is not None and not case_ids:
         return []
+    about = dead_letters.c.case_id.in_(list(case_ids)) if case_ids is not None \
+        else dead_letters.c.case_id.is_not(None)
     rows = await conn.execute(
         sa.select(dead_letters.c.id, dead_letters.c.case_id, dead_letters.c.ce_type,
                   dead_letters.c.consumer)
-        .where(dead_letters.c.status == DeadLetterStatus.WAITING.value,
-               dead_letters.c.case_id.in_(list(case_ids)))
+        .where(dead_letters.c.status == DeadLetterStatus.WAITING.value, about)
         .order_by(dead_letters.c.id))
     wanted = set(event_types)
     return [Waiting(r.id, r.case_id, r.ce_type, r.consumer) for r in rows

@@ -36,7 +36,7 @@ def test_a_reinstated_suspension_holds_the_person_again() -> None:
     reinstated = judicial.AmparoSuspensionReinstated(
         case_id="RWY-1", amparo_id="A-9", appeal_filed_on=date(2026, 6, 18),
         lifted_on=date(2026, 6, 19), active_suspensions=("A-9",), pickup_paused=True)
-    assert read(reinstated) == SuspensionGranted("A-9")
+    assert read(reinstated) == SuspensionGranted("A-9", pickup_paused=True)
 
 
 def test_an_appeal_decision_reads_as_the_ruling_that_now_stands() -> None:

@@ -1,0 +1,148 @@
+"""Transport off the common path (review of 5 Dec 2026): a plan ranks people by a pickup
+deadline they still face, a person held by a dead letter is among those who may not fly, a
+window a suspension paused is not shown as closed, a late request does not undo a basis change,
+and a flight is scheduled when it was entered. Pure unit tests, and for the case list the route
+itself on an in-process SQLite database."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from services.transport import api, domain, read_model
+from services.transport.domain import FlightPlan
+from services.transport.facts import (
+    BasisChanged,
+    PersonKnown,
+    SuspensionGranted,
+)
+from services.transport.planning import AircraftOffer, TransferRequest, plan_transfer
+from services.transport.view import case_view
+from shared.deadletters.schema import dead_letters
+from shared.deadletters.schema import metadata as dead_letter_tables
+from shared.pii.names import metadata as name_tables
+
+from .helpers import DEPARTURE, NOW, ROUTES, TODAY, World
+
+# --- a plan ranks people by the pickup deadline they still face ---------------------------
+
+def test_a_plan_does_not_give_the_last_seat_to_a_person_already_in_us_custody_by_a_dead_deadline(
+        ) -> None:
+    """README "Planning": urgency is the pickup deadline. Domain brief, corrections, "Pickup
+    window": the window ends when the handover is recorded, never after; read_model.
+    clock_deadline already says so (no deadline once the US Marshals hold the person). A stays
+    in US custody whatever happens; tomorrow is the last day B may be collected, after which B
+    must be released and may not be detained again for that offence (LEI art. 35)."""
+    world = World()
+    # A: handed over, then their flight was cancelled; their old deadline (tomorrow) is moot.
+    world.eligible("A", deadline=TODAY + timedelta(days=1))
+    first = world.schedule(("JFK",))
+    world.assign("A", first)
+    world.custody("A", first)
+    world.cancel(first)
+    assert world.case("A").custody is not None and world.case("A").booking is None
+    assert read_model.clock_deadline(world.case("A")) is None  # transport: no window any more
+    # B: not handed over yet; the window's last day is tomorrow (first closed day: D+2).
+    world.eligible("B", deadline=TODAY + timedelta(days=2))
+
+    plan = plan_transfer(world.cases, TransferRequest(
+        ("A", "B"), (AircraftOffer("XC-ONE", 1),), "Mexico City (AIFA)",
+        NOW + timedelta(hours=6)), NOW, ROUTES, world.new_flight_id)
+
+    outcome = {r.case_id: r.outcome for r in plan.results}
+    assert outcome["B"] == "assigned", outcome
+
+
+# --- a held person is among those who may not fly ------------------------------------------
+
+async def test_a_held_person_is_listed_among_those_who_may_not_fly() -> None:
+    """docs/operations.md "Transport fails closed": the case view, "GET /cases too", lists
+    unprocessed_safety_fact among the failing rules; docs/clerks-and-officers.md shows
+    `GET /cases?eligible=false` as "who may not fly, and why" (HELD was in neither list)."""
+    engine = create_async_engine("sqlite+aiosqlite:///:memory:")
+    world = World()
+    world.eligible("HELD")
+    world.eligible("FREE")
+    world.note("BLOCKED", PersonKnown("P-3", "treaty", "EDNY"))
+    async with engine.begin() as conn:
+        for tables in (read_model.metadata, dead_letter_tables, name_tables):
+            await conn.run_sync(tables.create_all)
+        for case_id in ("HELD", "FREE", "BLOCKED"):
+            await read_model.project_case(conn, world.case(case_id), [], ROUTES, NOW)
+        # A suspension transport could not apply waits as a dead letter: HELD is held.
+        await conn.execute(dead_letters.insert().values(
+            consumer="transport.judicial-events", origin_topic="runway.judicial.events",
+            origin_partition=0, origin_offset=7, ce_type="judicial.amparo_suspension_granted.v1",
+            case_id="HELD", message_headers=[], error_type="ValueError", error_message="boom",
+            attempts=3, failed_at=NOW, status="waiting"))
+    runtime = SimpleNamespace(database=SimpleNamespace(connect=engine.connect),
+                              clock=SimpleNamespace(now=lambda: NOW))
+    [router] = api.routes(None)  # type: ignore[arg-type]
+    endpoints: dict[tuple[str, str], Any] = {
+        (r.path, m): r.endpoint for r in router.routes for m in r.methods}  # type: ignore[attr-defined]
+    list_cases = endpoints[("/cases", "GET")]
+    show_case = endpoints[("/cases/{case_id}", "GET")]
+    found: dict[str, list[str]] = {}
+    for label, eligible in (("all", None), ("eligible", True), ("not_eligible", False)):
+        answer = await list_cases(rt=runtime, eligible=eligible, status=None, limit=100,
+                                  offset=0)
+        found[label] = [c["case_id"] for c in answer["cases"]]
+    shown = await show_case(case_id="HELD", rt=runtime)
+    found["held_view_rules"] = shown["eligibility"]["failing_rules"]
+    await engine.dispose()
+    assert found["held_view_rules"] == ["unprocessed_safety_fact"]
+    assert "HELD" in found["all"]
+    assert "HELD" not in found["eligible"]
+    assert "HELD" in found["not_eligible"], found
+
+
+# --- a pickup window paused by a suspension is not shown as closed ---------------------------
+
+def test_a_pickup_window_paused_by_a_suspension_is_not_shown_as_expired() -> None:
+    """Judicial (events.AmparoSuspensionGranted.pickup_paused): a suspension against the
+    order's execution freezes the pickup window until the last suspension is lifted, which
+    then names the moved deadline. Transport keeps the old deadline, so once that day passes
+    the case (view, announcement, audit) says 'the pickup window closed ... the US may no
+    longer collect the person', which judicial never said and which is false."""
+    world = World()
+    world.eligible("D", deadline=TODAY + timedelta(days=2))
+    world.note("D", SuspensionGranted("AMP-2", pickup_paused=True))  # judicial paused it
+    later = TODAY + timedelta(days=5)  # the old deadline has passed, the suspension holds
+    case = world.case("D")
+    stored = case_view(case, world.routes, later)
+    row = SimpleNamespace(view=stored, **read_model.eligibility_columns(case, stored))
+    shown = read_model._live(row, later)
+    assert shown["eligibility"]["failing_rules"] == ["amparo_suspension_active"], \
+        shown["eligibility"]
+
+
+# --- a late intake request does not undo a basis change ------------------------------------
+
+def test_a_late_intake_request_does_not_undo_the_basis_change() -> None:
+    """Consumers' docstring: topics are not ordered with each other, any fact may come first.
+    Brief, corrections: a treaty case may be overtaken by a national-security transfer, and
+    refusal texts on that basis name the DOJ commitment, not treaty art. 8. Intake's request
+    (basis treaty) read after judicial's basis_changed must not put the case back on treaty."""
+    world = World()
+    world.note("F", PersonKnown("P-6", "treaty", "EDNY"),                  # judicial.case_opened
+               BasisChanged("national_security", TODAY, ()))             # judicial.basis_changed
+    world.note("F", PersonKnown("P-6", "treaty", "EDNY"))                  # intake, read late
+    facts = world.case("F").facts
+    assert facts.legal_basis == "national_security", facts.legal_basis
+
+
+# --- flight_scheduled is dated when it was entered, not at the planned departure -----------
+
+def test_flight_scheduled_is_dated_when_it_was_entered() -> None:
+    """events.LEGAL_TIMES / docs/contracts.md: transport.flight_scheduled's legal time is
+    "when it was entered (no document of its own)", as intake's request (occurred_at None ->
+    recorded_at). Dated at scheduled_departure, a future instant, a flight stood in legal
+    order 'scheduled' after its own manifest, custody and even departure."""
+    outcome = domain.schedule_flight("FLT-X", FlightPlan(
+        "XC-MGA", 3, "Mexico City (AIFA)", DEPARTURE, ("JFK",)), ROUTES)
+    [scheduled] = outcome.flight_events("FLT-X")
+    assert scheduled.occurred_at is None or scheduled.occurred_at <= NOW, \
+        scheduled.occurred_at
