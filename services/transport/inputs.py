@@ -134,14 +134,16 @@ readers.add("judicial.surrender_ordered", (1,), _reader(SurrenderOrderedView, la
                      v.return_obligation))))
 readers.add("judicial.national_security_transfer_authorized", (1,), _reader(
     TransferAuthorizedView, lambda v: TransferAuthorized(v.authorized_at, v.requesting_district)))
-readers.add("judicial.amparo_suspension_granted", (1,), _reader(
-    AmparoView, lambda v: SuspensionGranted(v.amparo_id, v.pickup_paused)))
-readers.add("judicial.amparo_denied", (1,), _reader(AmparoView, lambda v: AmparoDenied(
-    v.amparo_id, v.active_suspensions, v.pickup_deadline_on)))
-readers.add("judicial.amparo_suspension_lifted", (1,), _reader(AmparoView, lambda v: AmparoDenied(
-    v.amparo_id, v.active_suspensions, v.pickup_deadline_on)))
-readers.add("judicial.amparo_suspension_reinstated", (1,), _reader(
-    AmparoView, lambda v: SuspensionGranted(v.amparo_id, v.pickup_paused)))
+# A suspension granted, or reinstated by an appeal filed in time, holds the person; a denial,
+# or the end of a suspension (its denial final), says which suspensions hold them after it.
+_SUSPENDS = _reader(AmparoView, lambda v: SuspensionGranted(v.amparo_id, v.pickup_paused))
+_ENDS = _reader(AmparoView, lambda v: AmparoDenied(v.amparo_id, v.active_suspensions,
+                                                   v.pickup_deadline_on))
+for _type, _read in (("judicial.amparo_suspension_granted", _SUSPENDS),
+                     ("judicial.amparo_suspension_reinstated", _SUSPENDS),
+                     ("judicial.amparo_denied", _ENDS),
+                     ("judicial.amparo_suspension_lifted", _ENDS)):
+    readers.add(_type, (1,), _read)
 readers.add("judicial.amparo_granted", (1,), _reader(
     AmparoView, lambda v: AmparoGranted(v.amparo_id, v.ruled_on)))
 readers.add("judicial.amparo_appeal_decided", (1,), _reader(AmparoView, _appeal_decided))
