@@ -478,6 +478,7 @@ def _noted(case: CaseState, item: facts.Input, now: datetime, late: bool) -> ev.
             "source_event_id": item.source_event_id, "noted_at": now, "after_handover": late}
     fact = item.fact
     suspensions = set(case.facts.suspensions)
+    amparo_act = {**base, "act_on": legal_date(item.occurred_at)}
     match fact:
         case facts.PersonKnown():
             return ev.CaseNoted(**base, person_name=None, person_id=fact.person_id,
@@ -492,19 +493,20 @@ def _noted(case: CaseState, item: facts.Input, now: datetime, late: bool) -> ev.
             return ev.TransferAuthorizationNoted(**base, authorized_at=fact.authorized_at,
                                                  requesting_district=fact.district)
         case facts.SuspensionGranted():
-            return ev.AmparoNoted(**base, amparo_id=fact.amparo_id, ruling="suspension_granted",
+            return ev.AmparoNoted(**amparo_act, amparo_id=fact.amparo_id,
+                                  ruling="suspension_granted",
                                   active_suspensions=tuple(sorted(suspensions
                                                                   | {fact.amparo_id})),
                                   pickup_paused=fact.pickup_paused)
         case facts.AmparoDenied():
             active = (fact.active_suspensions if fact.active_suspensions is not None
                       else tuple(suspensions - {fact.amparo_id}))
-            return ev.AmparoNoted(**base, amparo_id=fact.amparo_id, ruling="denied",
+            return ev.AmparoNoted(**amparo_act, amparo_id=fact.amparo_id, ruling="denied",
                                   active_suspensions=tuple(sorted(active)),
                                   pickup_deadline_on=fact.pickup_deadline_on)
         case facts.AmparoGranted():
             # As in judicial, a grant ends its own suspension: the order is annulled instead.
-            return ev.AmparoNoted(**base, amparo_id=fact.amparo_id, ruling="granted",
+            return ev.AmparoNoted(**amparo_act, amparo_id=fact.amparo_id, ruling="granted",
                                   active_suspensions=tuple(sorted(suspensions
                                                                   - {fact.amparo_id})),
                                   ruled_on=fact.ruled_on)

@@ -165,6 +165,10 @@ class AmparoNoted(Noted):
     pickup_paused: bool = Field(
         default=False, description="a granted suspension paused the pickup window (judicial's "
         "pickup_paused): it does not run out until a later act moves its deadline")
+    act_on: date | None = Field(
+        default=None, description="the legal date of the amparo act (its cause's legal time), "
+        "so a suspension's span is known: a handover dated inside it is refused. Null in "
+        "events noted before it was kept")
 
 
 class BasisChangeNoted(Noted):

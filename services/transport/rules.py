@@ -55,6 +55,13 @@ def surrender_ground(facts: Facts) -> bool:
             and facts.surrender_annulled_by is None)
 
 
+def _suspended(facts: Facts, day: date | None) -> bool:
+    """A suspension in force now, or one that held on `day` (a handover entered after the
+    fact, dated while a suspension since lifted held the surrender)."""
+    return bool(facts.suspensions) or (day is not None and any(
+        start <= day and (end is None or day < end) for _, start, end in facts.suspension_spans))
+
+
 def _pickup_passed(facts: Facts, today: date | None) -> bool:
     if facts.transfer_authorized_at is not None:
         return False  # a national-security transfer has no pickup window
@@ -104,7 +111,7 @@ SURRENDER_NOT_ORDERED: Rule[Eligibility] = law.SURRENDER_NOT_ORDERED.over(
 CLEARANCE_MISSING: Rule[Eligibility] = law.DEATH_PENALTY_CLEARANCE_MISSING.over(
     lambda e: not e.facts.cleared)
 SUSPENSION_ACTIVE: Rule[Eligibility] = law.AMPARO_SUSPENSION_ACTIVE.over(
-    lambda e: bool(e.facts.suspensions))
+    lambda e: _suspended(e.facts, e.today))
 PICKUP_WINDOW_EXPIRED: Rule[Eligibility] = law.PICKUP_WINDOW_EXPIRED.over(
     lambda e: _pickup_passed(e.facts, e.today))
 RELEASED: Rule[Eligibility] = law.RELEASED_FROM_CUSTODY.over(

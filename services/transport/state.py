@@ -37,6 +37,9 @@ class Facts:
     annulments: tuple[str, ...] = ()
     transfer_authorized_at: datetime | None = None
     suspensions: tuple[str, ...] = ()  # amparo ids with a suspension in force, sorted
+    # When each suspension held: (amparo id, from, until; None while it holds), from the
+    # acts' legal dates (those noted before they were kept have none).
+    suspension_spans: tuple[tuple[str, date, date | None], ...] = ()
     cleared: bool = False
     clearance_basis: str | None = None
     clearance_withdrawal: str | None = None  # why it was last withdrawn
@@ -184,6 +187,20 @@ def _pickup_paused(facts: Facts, e: ev.AmparoNoted) -> bool:
     return facts.pickup_paused
 
 
+def _spans(facts: Facts, e: ev.AmparoNoted | ev.BasisChangeNoted
+           ) -> tuple[tuple[str, date, date | None], ...]:
+    """The suspensions' spans after an act on its legal date: one begins for a suspension now
+    in force that was not; the open one ends for a suspension no longer in force (a basis
+    change overtakes them)."""
+    on = e.changed_on if isinstance(e, ev.BasisChangeNoted) else e.act_on
+    if on is None:
+        return facts.suspension_spans
+    before, after = set(facts.suspensions), set(e.active_suspensions)
+    spans = tuple((amparo, start, on if end is None and amparo in before - after else end)
+                  for amparo, start, end in facts.suspension_spans)
+    return (*spans, *((amparo, on, None) for amparo in sorted(after - before)))
+
+
 def _apply_case(state: CaseState, e: ev.TransportEvent) -> CaseState:
     if isinstance(e, ev.Noted) and e.after_handover:
         return state  # Mexico's act after its surrender was complete: on record, no fact
@@ -213,7 +230,8 @@ def _apply_case(state: CaseState, e: ev.TransportEvent) -> CaseState:
             deadline = e.pickup_deadline_on or state.facts.pickup_deadline_on
             return _facts(state, suspensions=tuple(sorted(e.active_suspensions)),
                           annulments=annulled, pickup_deadline_on=deadline,
-                          pickup_paused=_pickup_paused(state.facts, e))
+                          pickup_paused=_pickup_paused(state.facts, e),
+                          suspension_spans=_spans(state.facts, e))
         case ev.ClearanceNoted():
             return _facts(state, cleared=e.cleared, clearance_basis=e.basis,
                           clearance_withdrawal=None if e.cleared else e.reason)
@@ -225,7 +243,8 @@ def _apply_case(state: CaseState, e: ev.TransportEvent) -> CaseState:
             return _facts(state, pickup_deadline_on=e.pickup_deadline_on)
         case ev.BasisChangeNoted():
             return _facts(state, legal_basis=e.legal_basis,
-                          suspensions=tuple(sorted(e.active_suspensions)))
+                          suspensions=tuple(sorted(e.active_suspensions)),
+                          suspension_spans=_spans(state.facts, e))
         case _:
             return _apply_movement(state, e)
 

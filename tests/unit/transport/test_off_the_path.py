@@ -6,16 +6,21 @@ itself on an in-process SQLite database."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import uuid
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from services.transport import api, domain, read_model
+from services.transport import api, domain, read_model, rules
 from services.transport.domain import FlightPlan
 from services.transport.facts import (
+    AmparoDenied,
     BasisChanged,
+    Fact,
+    Input,
     PersonKnown,
     SuspensionGranted,
 )
@@ -23,6 +28,7 @@ from services.transport.planning import AircraftOffer, TransferRequest, plan_tra
 from services.transport.view import case_view
 from shared.deadletters.schema import dead_letters
 from shared.deadletters.schema import metadata as dead_letter_tables
+from shared.legaltime import start_of_legal_day
 from shared.pii.names import metadata as name_tables
 
 from .helpers import DEPARTURE, NOW, ROUTES, TODAY, World
@@ -54,6 +60,32 @@ def test_a_plan_does_not_give_the_last_seat_to_a_person_already_in_us_custody_by
 
     outcome = {r.case_id: r.outcome for r in plan.results}
     assert outcome["B"] == "assigned", outcome
+
+
+# --- no handover dated while a suspension since lifted held the surrender -------------------
+
+def _note_at(world: World, case_id: str, fact: Fact, at: datetime) -> None:
+    """Note one of judicial's facts dated (in law) at `at`, as the consumer does."""
+    item = Input(case_id=case_id, fact=fact, source_event_type="judicial.test.v1",
+                 source_event_id=str(uuid.uuid4()), occurred_at=at)
+    world.apply(domain.note_input(world.case(case_id), None, item, world.now, world.routes))
+
+
+def test_a_custody_handoff_dated_inside_a_since_lifted_suspension_is_refused() -> None:
+    """A transfer entered after the fact: the suspension held from D-10 to D-1 (rule 4: no
+    surrender while a suspension is active), so a handoff dated D-5 was a surrender during it
+    and is refused on its own legal date; one dated today is not."""
+    world = World()
+    world.eligible("C")  # surrender ordered D-30, cleared
+    _note_at(world, "C", SuspensionGranted("AMP-1"),
+             start_of_legal_day(TODAY - timedelta(days=10)))
+    _note_at(world, "C", AmparoDenied("AMP-1", ()), start_of_legal_day(TODAY - timedelta(days=1)))
+    flight = world.schedule(("JFK",))
+    world.assign("C", flight)
+    with pytest.raises(rules.Refusal) as refused:
+        world.custody("C", flight, at=NOW - timedelta(days=5))
+    assert refused.value.rules == ("amparo_suspension_active",)
+    world.custody("C", flight, at=NOW)
 
 
 # --- a held person is among those who may not fly ------------------------------------------
