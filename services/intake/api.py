@@ -75,7 +75,9 @@ class Submission(RequestBody):
 
 
 class Batch(RequestBody):
-    requests: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_BATCH)
+    # Any item: one that is not a request object is answered `invalid` on its own row, so a
+    # bad item never sinks the rest.
+    requests: list[Any] = Field(min_length=1, max_length=MAX_BATCH)
 
 
 class Erasure(RequestBody):
@@ -128,7 +130,7 @@ async def submit(runtime: ServiceRuntime, submission: Submission,
     return request.case_id
 
 
-def _batch_item_result(index: int, raw: dict[str, Any]) -> Submission | dict[str, Any]:
+def _batch_item_result(index: int, raw: Any) -> Submission | dict[str, Any]:
     try:
         return Submission.model_validate(raw)
     except ValidationError as error:
@@ -137,7 +139,7 @@ def _batch_item_result(index: int, raw: dict[str, Any]) -> Submission | dict[str
             for e in error.errors()]}
 
 
-async def _submit_item(runtime: ServiceRuntime, index: int, raw: dict[str, Any],
+async def _submit_item(runtime: ServiceRuntime, index: int, raw: Any,
                        context: EventContext) -> dict[str, Any]:
     parsed = _batch_item_result(index, raw)
     if isinstance(parsed, dict):
@@ -157,7 +159,7 @@ async def _submit_item(runtime: ServiceRuntime, index: int, raw: dict[str, Any],
                 "detail": str(error)}
 
 
-async def submit_all(runtime: ServiceRuntime, items: list[dict[str, Any]],
+async def submit_all(runtime: ServiceRuntime, items: list[Any],
                      context: EventContext) -> list[dict[str, Any]]:
     """Each item in its own transaction, BATCH_CONCURRENCY at a time: one after another, a
     batch of 37 spent nearly all its time waiting for each commit's round trips and flush.
@@ -167,7 +169,7 @@ async def submit_all(runtime: ServiceRuntime, items: list[dict[str, Any]],
     first: list[int] = []
     repeats: list[int] = []
     for index, raw in enumerate(items):
-        reference = raw.get("request_reference")
+        reference = raw.get("request_reference") if isinstance(raw, dict) else None
         key = reference if isinstance(reference, str) else None
         (repeats if key is not None and key in seen else first).append(index)
         if key is not None:

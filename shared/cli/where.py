@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 
 from shared import stackfile
 from shared.audit.sources import AuditTarget
-from shared.cli.failures import EXIT_UNREACHABLE, CommandFailed
+from shared.cli.failures import EXIT_UNREACHABLE, EXIT_USAGE, CommandFailed
 from shared.cli.settings import CliSettings
 from shared.messaging.kafka import KafkaSettings
 from shared.messaging.security import security_from_env
@@ -85,6 +85,10 @@ def _stores(args: argparse.Namespace, stack: stackfile.StackDescription | None
             ) -> dict[str, str]:
     flags = getattr(args, "store", None) or []
     if flags:
+        wrong = [item for item in flags if "=" not in item or not item.split("=", 1)[1]]
+        if wrong:
+            raise CommandFailed(f"--store {wrong[0]}: give SERVICE=URL, e.g. "
+                                "--store intake=sqlite+aiosqlite:///runway-intake.db", EXIT_USAGE)
         return dict(item.split("=", 1) for item in flags)
     services = tuple(getattr(args, "services", None) or SERVICES)
     if isinstance(getattr(args, "services", None), str):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import get_args
+from typing import Any, get_args
 
 import httpx
 import pytest
@@ -64,14 +64,16 @@ async def test_missing_field_is_a_422_naming_it(client: httpx.AsyncClient) -> No
 async def test_batch_reports_each_item_and_one_bad_item_does_not_sink_the_rest(
     client: httpx.AsyncClient,
 ) -> None:
-    items = [request(given=f"Person {i}", reference=f"B-{i}") for i in range(26)]
+    items: list[dict[str, Any] | None] = [request(given=f"Person {i}", reference=f"B-{i}")
+                                          for i in range(26)]
     items[3] = request(charges=[charge("c1", us_years=0.1)])
     items[7] = {"person": "not a person"}
     items[9] = request(reference="B-8")  # same reference as item 8
+    items[11] = None  # not a request at all (a script's empty row): that item only
     response = await client.post("/cases/batch", json={"requests": items})
     assert response.status_code == 200
     body = response.json()
-    assert (body["created"], body["failed"]) == (23, 3)
+    assert (body["created"], body["failed"]) == (22, 4)
     outcomes = {r["index"]: r for r in body["results"]}
     assert outcomes[3]["outcome"] == "invalid"
     assert outcomes[3]["errors"][0]["loc"] == ["body", "requests", 3, "charges", 0,
@@ -80,8 +82,10 @@ async def test_batch_reports_each_item_and_one_bad_item_does_not_sink_the_rest(
     assert outcomes[9] | {"detail": None} == {"index": 9, "outcome": "rejected",
                                               "rule": "request_reference_unique",
                                               "detail": None}
+    assert outcomes[11]["outcome"] == "invalid"
+    assert outcomes[11]["errors"][0]["loc"] == ["body", "requests", 11]
     listed = (await client.get("/cases", params={"status": "submitted"})).json()
-    assert listed["count"] == 23
+    assert listed["count"] == 22
 
 
 async def test_amending_with_a_stale_version_is_a_409(client: httpx.AsyncClient) -> None:

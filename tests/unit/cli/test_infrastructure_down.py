@@ -130,3 +130,11 @@ def test_submit_names_a_file_that_is_not_there(tmp_path: Path) -> None:
 
     assert one_line(err) == f"runway: {tmp_path / 'missing.yaml'}: No such file or directory"
     assert code == EXIT_USAGE
+
+
+@pytest.mark.parametrize("store", ["intake", "intake="])
+def test_a_store_without_its_url_is_a_wrong_command_line(store: str) -> None:
+    code, err = runway("audit", "--store", store, "as-of", CASE)
+
+    assert one_line(err).startswith(f"runway: --store {store}: give SERVICE=URL")
+    assert code == EXIT_USAGE
