@@ -11,18 +11,21 @@ from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.eventstore import EventContext
+from shared.legaltime import legal_date
 from shared.service import ServiceRuntime
 from shared.web.lists import add_list_by_status
-from shared.web.reads import add_show
+from shared.web.reads import Load, add_show
 from shared.web.steps import Step, register
 
 from . import commands as cmd
 from . import domain, read_model, responses
-from .persistence import execute
+from .persistence import case_repository, execute
 from .settings import settings_of
 from .state import Status
+from .view import case_view
 
 PREFIX = "/cases"
 Result = dict[str, Any]
@@ -90,9 +93,23 @@ async def run_step(runtime: ServiceRuntime, case_id: str, command: cmd.Command,
             "events": [{"event_type": e.event_type, "version": e.version} for e in recorded]}
 
 
-def _read_routes(router: APIRouter) -> None:
+def _shown_today(runtime: ServiceRuntime) -> Load:
+    """The case as it stands on today's legal date. The stored row says that it exists and
+    when it last changed; its view is judged again today, since the days alone move it (a
+    ruling becomes final, a duty overdue) while nothing is recorded."""
+    async def load(conn: AsyncConnection, case_id: str) -> Result | None:
+        stored = await read_model.get_case(conn, case_id)
+        if stored is None:
+            return None
+        loaded = await case_repository(runtime).load(conn, case_id)
+        today = legal_date(runtime.clock.now())
+        return {**case_view(loaded.state, today), "updated_at": stored["updated_at"]}
+    return load
+
+
+def _read_routes(router: APIRouter, runtime: ServiceRuntime) -> None:
     add_show(router, summary="Where the case stands in Mexico's phase",
-             response_model=responses.CaseView, load=read_model.get_case,
+             response_model=responses.CaseView, load=_shown_today(runtime),
              missing="judicial case")
 
     add_list_by_status(router, "", name="list_cases",
@@ -101,8 +118,8 @@ def _read_routes(router: APIRouter) -> None:
                        load=read_model.list_cases)
 
 
-def routes(_runtime: ServiceRuntime) -> Sequence[APIRouter]:
+def routes(runtime: ServiceRuntime) -> Sequence[APIRouter]:
     router = APIRouter(prefix=PREFIX, tags=["judicial cases"])
-    _read_routes(router)
+    _read_routes(router, runtime)
     register(router, STEPS, run_step)
     return [router]

@@ -216,10 +216,13 @@ def receive_formal_request(state: State, c: cmd.ReceiveFormalRequest, now: datet
 
 
 def _opinion_not_yet_issued(state: State) -> None:
-    """The hearing, objections, consent and extensions lead to the opinion: once it is issued
-    they are over."""
+    """The hearing, objections, consent and extensions lead to the opinion, and the opinion to
+    the SRE's decision: once either is made they are over (on the simplified basis the SRE may
+    decide on the consent alone)."""
     rules.OPINION_ALREADY_ISSUED.require(state.opinion_on is None,
                                          "the judge has already issued the opinion")
+    rules.SRE_ALREADY_DECIDED.require(
+        state.sre is None, "the SRE has already decided: the judicial steps before it are over")
 
 
 @dataclass(frozen=True)
@@ -434,8 +437,10 @@ def file_amparo(state: State, c: cmd.FileAmparo, now: datetime,
     _not_before(c.filed_on, state.sre.notified_on, "filed_on", "the notification of the grant")
     # After the window the grant itself is final, but the execution of a surrender order is
     # a new act that can still be challenged (and suspended) until the person leaves.
+    # An order made after the suit was filed was not what it challenged: judged on the filing.
     rules.AMPARO_FILED_AFTER_WINDOW.require(
-        c.filed_on < state.amparo_window.due_on or state.surrender is not None,
+        c.filed_on < state.amparo_window.due_on
+        or (state.surrender is not None and c.filed_on >= state.surrender.ordered_on),
         f"the amparo window closed on {state.amparo_window.due_on}; after it only the execution of"
         " a surrender order can be challenged")
     return [event(ev.AmparoFiled(case_id=state.case_id, amparo_id=c.amparo_id,
@@ -713,9 +718,13 @@ def order_surrender(state: State, c: cmd.OrderSurrender, now: datetime,
         rules.TEMPORARY_SURRENDER_NOT_AGREED.require(
             state.temporary_agreed_on is not None,
             "a temporary surrender needs the governments' agreement, which has not been recorded")
+        _not_before(c.ordered_on, state.temporary_agreed_on, "ordered_on",
+                    "the governments' agreement on a temporary surrender")
     _not_in_future(c.ordered_on, now, "ordered_on")
     _not_before(c.ordered_on, state.sre.notified_on, "ordered_on",
                 "the notification of the grant")
+    _not_before(c.ordered_on, state.deferral[0] if state.deferral else None, "ordered_on",
+                "the deferral it follows")
     placed_on = c.placed_at_disposal_on or c.ordered_on
     _not_in_future(placed_on, now, "placed_at_disposal_on")
     _not_before(placed_on, c.ordered_on, "placed_at_disposal_on", "the surrender order")
@@ -868,6 +877,9 @@ def authorize_transfer(state: State, c: cmd.AuthorizeNationalSecurityTransfer, n
     rules.DATE_IN_FUTURE.require(
         c.authorized_at <= now,
         f"authorized_at {c.authorized_at.isoformat()} is after now ({now.isoformat()})")
+    _not_before(legal_date(c.authorized_at),
+                state.basis_changed[1] if state.basis_changed else None, "authorized_at",
+                "the basis change it follows")
     return [event(ev.NationalSecurityTransferAuthorized(
         case_id=state.case_id, authorized_at=c.authorized_at,
         us_request_reference=c.us_request_reference, authority=c.authority,
@@ -901,8 +913,15 @@ DECISIONS: dict[type[cmd.Command], Decision] = {
 
 def decide(state: State, command: cmd.ClerkCommand, now: datetime,
            policy: Policy) -> list[NewEvent]:
-    """The events a clerk's command produces on this case, or a RuleViolation."""
-    return DECISIONS[type(command)](state, command, now, policy)
+    """The events a clerk's command produces on this case, or a RuleViolation. Whatever the
+    step, one dated on or after a provisional deadline the scheduler has not recorded yet
+    records the lapse first (a step that stops the clock does so itself)."""
+    decided = DECISIONS[type(command)](state, command, now, policy)
+    lapsed = ev.ProvisionalDetentionLapsed.EVENT_TYPE
+    dated = [e.occurred_at for e in decided if e.occurred_at is not None]
+    if not dated or any(e.event_type == lapsed for e in decided):
+        return decided
+    return [*_lapsed_before(state, legal_date(min(dated))), *decided]
 
 
 # --- clocks -----------------------------------------------------------------------------------

@@ -53,4 +53,4 @@ def add_show(router: APIRouter, *, summary: str, response_model: type[BaseModel]
                          response_model=response_model)
 
 
-__all__ = ["add_show"]
+__all__ = ["Load", "add_show"]

@@ -68,9 +68,8 @@ def today(clock: ManualClock) -> str:
     return clock.now().date().isoformat()
 
 
-async def walk_to_grant(client: httpx.AsyncClient, clock: ManualClock, case_id: str) -> None:
-    """Detained 2 Jan 2026, formal request 12 Jan, hearing 17 Jan, opinion and grant 11 Feb
-    (notified the same day: the amparo window's 30 business days end on 26 Mar)."""
+async def walk_to_opinion(client: httpx.AsyncClient, clock: ManualClock, case_id: str) -> None:
+    """Detained 2 Jan 2026, formal request 12 Jan, hearing 17 Jan, favourable opinion 11 Feb."""
     await post(client, case_id, "provisional-detention", {"ordered_on": today(clock)})
     clock.advance(timedelta(days=10))
     await post(client, case_id, "formal-request", {"received_on": today(clock)})
@@ -78,6 +77,12 @@ async def walk_to_grant(client: httpx.AsyncClient, clock: ManualClock, case_id: 
     await post(client, case_id, "hearing", {"held_on": today(clock)})
     clock.advance(timedelta(days=25))
     await post(client, case_id, "judge-opinion", {"issued_on": today(clock), "favorable": True})
+
+
+async def walk_to_grant(client: httpx.AsyncClient, clock: ManualClock, case_id: str) -> None:
+    """walk_to_opinion, then the SRE's grant on 11 Feb (notified the same day: the amparo
+    window's 30 business days end on 26 Mar)."""
+    await walk_to_opinion(client, clock, case_id)
     result = await post(client, case_id, "sre-decision", {
         "decision": "granted", "decided_on": today(clock), "notified_on": today(clock)})
     assert result["status"] == "extradition_granted"

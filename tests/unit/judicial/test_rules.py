@@ -38,6 +38,11 @@ from .support import (
 WINDOW_CLOSED = at("2026-03-24")
 
 
+def window_closed_case() -> State:
+    """The treaty case granted on 6 Feb, its amparo window closed."""
+    return fire(granted_treaty_case(), ClockKind.AMPARO_WINDOW, WINDOW_CLOSED)
+
+
 def types(state: State, command: cmd.ClerkCommand) -> list[str]:
     return [e.event_type for e in decide(state, command, NOW, Policy())]
 
@@ -364,13 +369,13 @@ def test_a_temporary_surrender_needs_the_agreement_and_carries_the_return_obliga
 
 
 def test_surrender_is_ordered_once() -> None:
-    ordered = run(fire(granted_treaty_case(), ClockKind.AMPARO_WINDOW, WINDOW_CLOSED),
+    ordered = run(window_closed_case(),
                   surrender())
     assert rule_of(ordered, surrender()) == "surrender_already_ordered"
 
 
 def test_the_pickup_window_expires_on_day_60_and_releases_the_person() -> None:
-    ordered = run(fire(granted_treaty_case(), ClockKind.AMPARO_WINDOW, WINDOW_CLOSED),
+    ordered = run(window_closed_case(),
                   surrender("2026-04-10"))
     assert decide_timer(ordered, ClockKind.PICKUP_WINDOW,
                         at("2026-06-09", 23, 59, 59)).action is TimerAction.WAIT
@@ -633,7 +638,7 @@ def test_the_pickup_expiry_bars_the_granted_charges_not_later_ones() -> None:
 
 def _ordered() -> State:
     """Surrender ordered on 2026-04-10: the pickup window's last day is 2026-06-09."""
-    return run(fire(granted_treaty_case(), ClockKind.AMPARO_WINDOW, WINDOW_CLOSED),
+    return run(window_closed_case(),
                surrender("2026-04-10"))
 
 
@@ -678,7 +683,7 @@ def test_days_held_before_the_placement_at_disposal_do_not_move_the_pickup_deadl
     Aug, as if the hold had begun on 21 Apr (not from 24 Aug, counting from the 15th)."""
     order = cmd.OrderSurrender.model_validate(
         {"ordered_on": "2026-04-10", "placed_at_disposal_on": "2026-04-20"})
-    ordered = run(fire(granted_treaty_case(), ClockKind.AMPARO_WINDOW, WINDOW_CLOSED), order)
+    ordered = run(window_closed_case(), order)
     assert ordered.pickup is not None and ordered.pickup.due_on == d("2026-06-20")
     suspended = run(ordered, amparo("A-9", "2026-04-12"), suspension("A-9", "2026-04-15"),
                     ruling("denied", "A-9", "2026-06-04"), now=LATER)
@@ -883,3 +888,83 @@ def test_a_grant_dated_after_the_window_ran_out_does_not_pause_it() -> None:
     in_time = run(_ordered(), amparo("X-1", "2026-04-15"), ruling("granted", "X-1", "2026-06-09"),
                   now=LATER)
     assert in_time.pickup_paused_on == d("2026-06-09")
+
+
+# --- acts in the order the law has them (review of 5 Dec 2026) --------------------------------
+
+LATE = at("2026-12-01", 12)
+
+
+def test_amparo_dated_after_the_window_but_before_the_order_is_refused() -> None:
+    """rules.AMPARO_FILED_AFTER_WINDOW: after the window 'only the execution of a surrender
+    order can still be challenged'. On 1 Apr (window closed 24 Mar) no order existed (it is
+    dated 10 Apr), so a suit filed that day challenges the final grant and must be refused.
+   """
+    ordered = run(window_closed_case(), surrender("2026-04-10"), now=LATE)
+    assert rule_of(ordered, amparo("X", "2026-04-01"), now=LATE) == "amparo_filed_after_window"
+
+
+def test_temporary_surrender_order_dated_before_the_agreement_is_refused() -> None:
+    """TEMPORARY_SURRENDER_NOT_AGREED: 'a temporary surrender needs the governments'
+    agreement'; date_out_of_order: 'an act cannot be dated before the act it follows'. An
+    order of 10 Apr rests on an agreement of 20 Apr: on its date there was none."""
+    agreed = run(window_closed_case(), cmd.AgreeTemporarySurrender(
+        agreed_on=d("2026-04-20"), return_conditions="returned after the US trial"), now=LATE)
+    assert rule_of(agreed, surrender("2026-04-10", kind="temporary"), now=LATE) \
+        == "date_out_of_order"
+
+
+def test_full_surrender_order_dated_before_the_deferral_is_refused() -> None:
+    """The same for a deferral (treaty art. 15): deferred on 1 May to wait for Mexican
+    proceedings, then a full order dated 20 Apr is refused: the record would show the person
+    surrendered before the deferral that was to hold them."""
+    deferred = run(window_closed_case(),
+                   surrender("2026-05-01", kind="deferred", reason="Mexican trial"), now=LATE)
+    assert rule_of(deferred, surrender("2026-04-20"), now=LATE) == "date_out_of_order"
+
+
+def test_transfer_authorised_before_the_basis_change_is_refused() -> None:
+    """README 'Basis change': the status is basis_changed 'until the transfer authorisation
+    follows'; date_out_of_order: 'an act cannot be dated before the act it follows'. A
+    transfer authorised on 1 Feb after a change dated 27 Feb is refused."""
+    changed = run(granted_treaty_case(), cmd.ChangeBasis(
+        changed_on=d("2026-02-27"), to_basis="national_security", reason="NS decision",
+        authority="SSPC"), now=LATE)
+    authorize = cmd.AuthorizeNationalSecurityTransfer(
+        authorized_at=at("2026-02-01", 10), us_request_reference="US-1", authority="SSPC")
+    assert rule_of(changed, authorize, now=LATE) == "date_out_of_order"
+
+
+def _simplified_granted() -> State:
+    return run(opened("simplified"), formal(), cmd.GiveConsent(given_on=d("2026-01-08")),
+               sre(on="2026-01-09", notified="2026-01-09"), now=LATE)
+
+
+def test_opinion_after_the_sre_decided_is_refused() -> None:
+    """Brief rule 3 and LEI (opinion sent to the SRE): the opinion precedes the decision;
+    rules.duties: 'no opinion is due after its decision'. On the simplified basis the SRE
+    decided on consent (9 Jan); an unfavourable opinion dated 12 Jan is refused."""
+    assert rule_of(_simplified_granted(), opinion("2026-01-12", favorable=False), now=LATE) \
+        == "sre_already_decided"
+
+
+def test_hearing_after_the_sre_decided_is_refused() -> None:
+    """Same for the hearing: accepted after the grant, and the view then shows objections
+    and evidence periods running on a case already granted."""
+    granted = _simplified_granted()
+    assert rule_of(granted, hearing("2026-01-12"), now=LATE) == "sre_already_decided"
+
+
+def test_any_step_after_the_provisional_deadline_records_the_lapse_first() -> None:
+    """README: 'a step dated on or after the deadline the scheduler has not recorded yet
+    records the lapse first'. With PROVISIONAL_CLOCK_STOPPED_BY=["consent_given"] (a
+    documented setting) the clock still runs after the hearing: an opinion dated 10 Mar
+    (deadline 2 Mar) is recorded after the lapse."""
+    policy = Policy(provisional_clock_stopped_by=frozenset({"consent_given"}))
+    case = run(opened(), cmd.OrderProvisionalDetention(ordered_on=d("2026-01-01")),
+               formal("2026-01-05"), hearing("2026-01-10"), now=LATE, policy=policy)
+    assert case.provisional is not None and case.provisional.due_on == d("2026-03-02")
+    recorded = decide(case, opinion("2026-03-10"), LATE, policy)
+    assert [e.event_type for e in recorded[:2]] == [
+        "judicial.provisional_detention_lapsed", "judicial.released_from_custody"]
+    assert recorded[2].event_type == "judicial.judge_opinion_issued"
