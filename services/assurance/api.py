@@ -138,7 +138,7 @@ STEPS: tuple[Step, ...] = (
               charge_ids=b.charge_ids, prosecuting_authority=b.prosecuting_authority,
               seeks_death=b.seeks_death), status_code=201),
     _step("clearance/evaluation", RequestBody, "evaluate",
-          "Re-evaluate clearance; 409 capital_charge_uncovered names the gaps",
+          "Re-evaluate clearance; a 409 names the rule holding it back and the gaps",
           lambda _b, now, _p, _i: lambda s: domain.evaluate(s, now), takes_body=False),
 )
 

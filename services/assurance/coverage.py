@@ -51,8 +51,10 @@ def covered_by_assurance(state: AssuranceCase, charge: CapitalCharge) -> bool:
 
 
 def federal(charge: CapitalCharge) -> bool:
-    """A count citing the U.S. Code is prosecuted federally; any other by a state [U]."""
-    return "U.S.C." in charge.statute or "U.S.C." in (charge.death_penalty_law or "")
+    """A count citing the U.S. Code (however dotted: 18 U.S.C. § 1114, 18 USC 1114) is
+    prosecuted federally; any other by a state [U]."""
+    return authorities.cites_us_code(charge.statute) or authorities.cites_us_code(
+        charge.death_penalty_law or "")
 
 
 def prosecutor(charge: CapitalCharge) -> str | None:
@@ -195,7 +197,7 @@ def cleared_from(state: AssuranceCase, day: date | None = None) -> date | None:
         if not cleared_on(state, turn):
             return start
         start = turn
-    before = turning[0] - timedelta(days=1) if turning else None
+    before = turning[0] - timedelta(days=1) if turning and turning[0] > date.min else None
     return ALWAYS if before is None or cleared_on(state, before) else start
 
 

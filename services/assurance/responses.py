@@ -86,8 +86,9 @@ class TransferView(ResponseBody):
 
 
 class Blocked(ResponseBody):
-    rule: str = Field(description="the rule holding the clearance back (services/assurance/"
-                                  "rules.py CLEARANCE): capital_charge_uncovered")
+    rule: str = Field(description="the rule holding the clearance back, the first of the "
+                                  "gate (services/assurance/rules.py CLEARANCE): "
+                                  "doj_commitment_insufficient, capital_charge_uncovered")
     uncovered_charge_ids: list[str]
     detail: str
 

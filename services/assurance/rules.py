@@ -69,7 +69,7 @@ def commitment_gaps(case: AssuranceCase, charge_id: str) -> str:
     charge = case.capital[charge_id]
     gaps = []
     for commitment in case.commitments.values():
-        if commitment.seeks_death:
+        if commitment.seeks_death and coverage.speaks_to(commitment, charge):
             gaps.append(f"{commitment.reference} says death will be sought")
         elif commitment.charge_ids is not None and charge_id not in commitment.charge_ids:
             gaps.append(f"{commitment.reference} names only {', '.join(commitment.charge_ids)}")

@@ -200,3 +200,34 @@ def test_commitments_recorded_under_one_reference_for_two_prosecutions_are_both_
     assert sorted(c.prosecuting_authority for c in state.commitments.values()) == [
         "California", "federal"]
     assert coverage.uncovered_charges(state) == ()
+
+
+@pytest.mark.parametrize("statute", ["18 USC 1114", "21 U.S.C § 848(e)", "18 u.s.c. 1114"])
+def test_a_federal_count_however_its_code_is_dotted_is_the_dojs_to_commit_on(
+        statute: str) -> None:
+    """README: 'a count that cites no U.S. Code section is taken as a state's'. A citation
+    without the dots (the console's CSV writes 18 USC 1114) cites it: the DOJ's commitment
+    covers it (review of 5 Dec: it was read as a state count nobody could clear)."""
+    state, log = ns_case(charge("c1", statute=statute, law="18 USC 3591"))
+    state = commit(state, log)
+    assert coverage.uncovered_charges(state) == ()
+    assert coverage.prosecutor(state.capital["c1"]) == coverage.FEDERAL
+
+
+def test_a_gap_names_only_the_commitments_that_speak_to_the_count() -> None:
+    """A California commitment that seeks death on its own count is no reason a federal count
+    is uncovered: the federal count simply has no federal commitment."""
+    state, log = ns_case(charge("f1"), charge("s1", statute=STATE_MURDER, law=STATE_DEATH_LAW))
+    state = commit(state, log, "CA-1", charge_ids=["s1"], prosecuting_authority="California",
+                   seeks_death=True)
+    assert "says death will be sought" not in rules.commitment_gaps(state, "f1")
+    assert "CA-1 says death will be sought" in rules.commitment_gaps(state, "s1")
+
+
+def test_a_commitment_on_the_first_day_of_the_calendar_is_no_crash() -> None:
+    """A date of 0001-01-01 reached `date - 1 day` in the clearance's history: an
+    OverflowError, answered 500. It is judged like any other day."""
+    state, log = ns_case(charge("c1"))
+    state = commit_on(state, log, "DOJ-1", date(1, 1, 1))
+    assert coverage.uncovered_charges(state) == ()
+    assert coverage.cleared_from(state) is not None
