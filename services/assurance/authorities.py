@@ -11,8 +11,6 @@ neither is refused (rules.PROSECUTING_AUTHORITY_UNKNOWN), never guessed to be a 
 
 from __future__ import annotations
 
-import re
-
 FEDERAL = "federal"
 
 # What officers write for the federal prosecution, compared without case, dots or extra
@@ -76,11 +74,6 @@ def state_citing(statute: str) -> str | None:
 
 def _key(text: str) -> str:
     return " ".join(text.replace(".", "").split()).casefold()
-
-
-def cites_us_code(text: str) -> bool:
-    """Whether a citation is to the U.S. Code, however written (U.S.C., USC, u.s.c)."""
-    return re.search(r"\busc\b", _key(text)) is not None
 
 
 def recognised(text: str) -> str | None:

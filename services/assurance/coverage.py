@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from shared import citations
 from shared.legaltime import legal_date, start_of_legal_day
 
 from . import authorities
@@ -53,7 +54,7 @@ def covered_by_assurance(state: AssuranceCase, charge: CapitalCharge) -> bool:
 def federal(charge: CapitalCharge) -> bool:
     """A count citing the U.S. Code (however dotted: 18 U.S.C. § 1114, 18 USC 1114) is
     prosecuted federally; any other by a state [U]."""
-    return authorities.cites_us_code(charge.statute) or authorities.cites_us_code(
+    return citations.cites_us_code(charge.statute) or citations.cites_us_code(
         charge.death_penalty_law or "")
 
 

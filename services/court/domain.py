@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from shared import citations
 from shared.errors import NotFound
 from shared.eventstore import NewEvent
 from shared.legaltime import legal_date, start_of_legal_day
@@ -231,7 +232,7 @@ def _facts(state: CourtCase, text: ChargeText, given: str | None) -> ev.CountTex
             given in state.charges, f"count {text.charge_id} names the facts of {given}, "
             f"which is not a charge of case {state.case_id}")
         facts: str | None = given
-    elif known is not None and known.statute == text.statute:
+    elif known is not None and citations.same(known.statute, text.statute):
         facts = known.facts_of
     else:
         facts = None
@@ -283,7 +284,7 @@ def _new_offence_of_asked_count(state: CourtCase, count: ev.CountText) -> bool:
     offence (as it is for a granted count), so the consent, asked or given, was for another."""
     known = state.charges.get(count.charge_id)
     return (known is not None and count.charge_id in state.consents
-            and known.statute != count.statute and count.facts_of is None)
+            and not citations.same(known.statute, count.statute) and count.facts_of is None)
 
 
 def request_consent(state: CourtCase, charge_ids: Sequence[str], requested_on: date,

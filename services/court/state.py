@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel
 
+from shared import citations
 from shared.aggregate import EventTable
 
 from . import events as ev
@@ -223,8 +224,8 @@ def _amended(state: CourtCase, e: BaseModel) -> CourtCase:
         if text is not None:
             # After the landing the grant is settled: a charge the request now puts under
             # another statute is another offence (as a superseding count naming no facts).
-            facts = None if e.after_intake_opened and text.statute != charge.statute \
-                else charge.facts_of
+            moved = not citations.same(text.statute, charge.statute)
+            facts = None if e.after_intake_opened and moved else charge.facts_of
             charge = replace(charge, statute=text.statute, description=text.description,
                              in_request=True, facts_of=facts)
         elif charge.origin is not ChargeOrigin.SUPERSEDING:

@@ -118,8 +118,8 @@ def _lapsed_before(state: State, day: date) -> list[NewEvent]:
     """A step dated on or after the provisional deadline the scheduler has not recorded yet:
     record the lapse (and the release from the detention) first, so the history never shows
     a detention running past its deadline."""
-    if state.provisional_clock_running and state.provisional is not None \
-            and day >= state.provisional.due_on:
+    running = any(c.kind is ClockKind.PROVISIONAL_DETENTION for c in state.running_clocks())
+    if running and state.provisional is not None and day >= state.provisional.due_on:
         return _run_out(state, ClockKind.PROVISIONAL_DETENTION, state.provisional.due_on)
     return []
 
@@ -215,14 +215,15 @@ def receive_formal_request(state: State, c: cmd.ReceiveFormalRequest, now: datet
                                            provisional_clock_stopped=stopped), c.received_on)]
 
 
-def _opinion_not_yet_issued(state: State) -> None:
+def _opinion_not_yet_issued(state: State, day: date) -> None:
     """The hearing, objections, consent and extensions lead to the opinion, and the opinion to
     the SRE's decision: once either is made they are over (on the simplified basis the SRE may
-    decide on the consent alone)."""
+    decide on the consent alone), unless a final amparo grant sent the matter back to it."""
     rules.OPINION_ALREADY_ISSUED.require(state.opinion_on is None,
                                          "the judge has already issued the opinion")
     rules.SRE_ALREADY_DECIDED.require(
-        state.sre is None, "the SRE has already decided: the judicial steps before it are over")
+        state.sre is None or state.sre_reopened_on(day),
+        "the SRE has already decided: the judicial steps before it are over")
 
 
 @dataclass(frozen=True)
@@ -254,7 +255,7 @@ def _answers_formal_request(state: State, answer: _FormalAnswer, recorded: bool,
     _judicial_step(state, answer.what)
     rules.FORMAL_REQUEST_MISSING.require(state.formal_request_on is not None, answer.missing)
     answer.once.require(not recorded, answer.repeated)
-    _opinion_not_yet_issued(state)
+    _opinion_not_yet_issued(state, day)
     _not_in_future(day, now, answer.field)
     _not_before(day, state.formal_request_on, answer.field, "the formal request")
     return _stops_provisional_clock(state, policy, answer.step, day)
@@ -283,7 +284,7 @@ def _during_hearing_periods(state: State, what: str, day: date, field: str,
     rules.HEARING_NOT_HELD.require(
         state.hearing_on is not None,
         f"{what} needs the hearing, which has not been held")
-    _opinion_not_yet_issued(state)
+    _opinion_not_yet_issued(state, day)
     _not_in_future(day, now, field)
     _not_before(day, state.hearing_on, field, "the hearing")
 
@@ -328,7 +329,7 @@ def give_consent(state: State, c: cmd.GiveConsent, now: datetime,
 def issue_opinion(state: State, c: cmd.IssueOpinion, now: datetime,
                   _policy: Policy) -> list[NewEvent]:
     _judicial_step(state, "the judge's opinion")
-    _opinion_not_yet_issued(state)
+    _opinion_not_yet_issued(state, c.issued_on)
     rules.HEARING_OR_CONSENT_REQUIRED.require(
         state.hearing_on is not None or state.consent_on is not None,
         "the judge's opinion follows the hearing, or the person's consent; neither has been "

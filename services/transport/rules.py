@@ -58,8 +58,15 @@ def surrender_ground(facts: Facts) -> bool:
 def _suspended(facts: Facts, day: date | None) -> bool:
     """A suspension in force now, or one that held on `day` (a handover entered after the
     fact, dated while a suspension since lifted held the surrender)."""
-    return bool(facts.suspensions) or (day is not None and any(
-        start <= day and (end is None or day < end) for _, start, end in facts.suspension_spans))
+    return bool(facts.suspensions) or bool(_held_on(facts, day))
+
+
+def _held_on(facts: Facts, day: date | None) -> list[str]:
+    """The suspensions that held on `day`, by their spans."""
+    if day is None:
+        return []
+    return [amparo for amparo, start, end in facts.suspension_spans
+            if start <= day and (end is None or day < end)]
 
 
 def _pickup_passed(facts: Facts, today: date | None) -> bool:
@@ -210,8 +217,8 @@ def failing_ids(facts: Facts, today: date | None) -> tuple[str, ...]:
 failing_rules = failing_ids  # the name the tests and older callers use
 
 
-def explain(rule: str, facts: Facts) -> str:
-    """What is missing, in words an operator can act on."""
+def explain(rule: str, facts: Facts, day: date | None = None) -> str:
+    """What is missing, in words an operator can act on (`day`: the legal date judged)."""
     if rule == SURRENDER_NOT_ORDERED.id:
         if facts.annulments:
             suits = "amparos" if len(facts.annulments) > 1 else "amparo"
@@ -230,7 +237,10 @@ def explain(rule: str, facts: Facts) -> str:
         return ("no death-penalty clearance has been granted by assurance: a capital count "
                 "lacks an accepted assurance (treaty art. 8)")
     if rule == SUSPENSION_ACTIVE.id:
-        return f"amparo suspension in force in {', '.join(facts.suspensions)}"
+        if facts.suspensions:
+            return f"amparo suspension in force in {', '.join(facts.suspensions)}"
+        return (f"amparo suspension in force on {day} in {', '.join(_held_on(facts, day))} "
+                "(lifted since)")
     if rule == PICKUP_WINDOW_EXPIRED.id:
         return (f"the pickup window closed on {facts.pickup_deadline_on}: the US may no longer "
                 "collect the person under this surrender order")
@@ -241,8 +251,8 @@ def explain(rule: str, facts: Facts) -> str:
     return RULES.statement(rule)
 
 
-def explain_all(rules: Sequence[str], facts: Facts) -> str:
-    return "; ".join(f"{rule}: {explain(rule, facts)}" for rule in rules)
+def explain_all(rules: Sequence[str], facts: Facts, day: date | None = None) -> str:
+    return "; ".join(f"{rule}: {explain(rule, facts, day)}" for rule in rules)
 
 
 def require_eligible(case_id: str, facts: Facts, today: date) -> None:
@@ -251,4 +261,4 @@ def require_eligible(case_id: str, facts: Facts, today: date) -> None:
     failing = failing_ids(facts, today)
     if failing:
         raise Refusal(failing, f"case {case_id} may not be put on a manifest: "
-                               f"{explain_all(failing, facts)}", (case_id,))
+                               f"{explain_all(failing, facts, today)}", (case_id,))

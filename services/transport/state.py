@@ -201,6 +201,15 @@ def _spans(facts: Facts, e: ev.AmparoNoted | ev.BasisChangeNoted
     return (*spans, *((amparo, on, None) for amparo in sorted(after - before)))
 
 
+def _pause_holds(facts: Facts, deadline: date) -> bool:
+    """Whether a paused window stays paused under a moved deadline: as judicial holds it, only
+    if the hold began before the deadline (one moved back before it ran out unpauses)."""
+    began = [start for _, start, end in facts.suspension_spans if end is None]
+    if not facts.pickup_paused or not began:
+        return facts.pickup_paused  # no span known (noted before they were kept): as it was
+    return min(began) < deadline
+
+
 def _apply_case(state: CaseState, e: ev.TransportEvent) -> CaseState:
     if isinstance(e, ev.Noted) and e.after_handover:
         return state  # Mexico's act after its surrender was complete: on record, no fact
@@ -240,7 +249,8 @@ def _apply_case(state: CaseState, e: ev.TransportEvent) -> CaseState:
         case ev.PickupExpiryNoted():
             return _facts(state, pickup_expired=True, pickup_expired_on=e.deadline_on)
         case ev.PlacementNoted():
-            return _facts(state, pickup_deadline_on=e.pickup_deadline_on)
+            return _facts(state, pickup_deadline_on=e.pickup_deadline_on,
+                          pickup_paused=_pause_holds(state.facts, e.pickup_deadline_on))
         case ev.BasisChangeNoted():
             return _facts(state, legal_basis=e.legal_basis,
                           suspensions=tuple(sorted(e.active_suspensions)),

@@ -202,7 +202,8 @@ def test_commitments_recorded_under_one_reference_for_two_prosecutions_are_both_
     assert coverage.uncovered_charges(state) == ()
 
 
-@pytest.mark.parametrize("statute", ["18 USC 1114", "21 U.S.C § 848(e)", "18 u.s.c. 1114"])
+@pytest.mark.parametrize("statute", ["18 USC 1114", "21 U.S.C § 848(e)", "18 u.s.c. 1114",
+                                     "18 U.S.C.A. § 1114", "18 U.S.C.S. § 1114"])
 def test_a_federal_count_however_its_code_is_dotted_is_the_dojs_to_commit_on(
         statute: str) -> None:
     """README: 'a count that cites no U.S. Code section is taken as a state's'. A citation

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from services.court import arrival, domain
+from services.court import arrival, domain, specialty
 from services.court.arrival import IntakeAmendment
 from services.court.domain import CourtCase, ExceptionFacts
 from services.court.events import ChargeText, Plea, SpecialtyException
@@ -216,3 +216,20 @@ def test_an_intake_amendment_after_the_landing_cannot_turn_a_granted_count_into_
     state = step(state, events)
     assert shown(state, "c1")["statute"] == "18 U.S.C. § 1111"
     assert shown(state, "c1")["prosecutable"] is False, shown(state, "c1")["status"]
+
+
+def test_an_amendment_that_only_re_dots_the_statute_keeps_the_granted_count_triable() -> None:
+    """Mexico granted c1 and c2 (21 U.S.C. § 841 / § 842). After the landing intake's charge
+    list is replaced (PUT /cases/{id}/charges) with c1 written '21 USC 841': the same statute,
+    the same offence, still granted (shared.citations: one citation however dotted; the
+    rule is for an amendment that 'puts a charge under another statute')."""
+    state = ready_to_arraign("c1", "c2")
+    assert specialty.prosecutable(state, "c1")
+    redotted = ChargeText(charge_id="c1", statute="21 USC 841", description="count c1")
+    events = arrival.note_amendment(state, IntakeAmendment(
+        case_id=CASE, charges=(redotted, text("c2")), reason="retyped",
+        intake_event_id="ev-amend-9", recorded_at=NOW), NOW)
+    assert events and events[0].payload["after_intake_opened"] is True
+    amended = step(state, events)
+    assert specialty.prosecutable(amended, "c1"), \
+        specialty.charge_status(amended, "c1")

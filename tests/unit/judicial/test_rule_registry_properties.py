@@ -76,6 +76,9 @@ def amparo_holds(history: History, today: date) -> set[str]:
         if name == "sre_extradition_granted":  # a (new) decision: its own window and suits
             window_due = date.fromisoformat(payload["amparo_window_closes_on"])
             pending, suspended, appealable, granted = set(), {}, {}, set()
+        elif name == "sre_extradition_refused":  # decided again after a final grant: the
+            # suits against the annulled grant lost their object, and the case is closed
+            window_due, pending, suspended, appealable, granted = None, set(), {}, {}, set()
         elif name == "amparo_filed":
             pending.add(amparo)
         elif name == "amparo_suspension_granted":

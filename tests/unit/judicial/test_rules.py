@@ -968,3 +968,53 @@ def test_any_step_after_the_provisional_deadline_records_the_lapse_first() -> No
     assert [e.event_type for e in recorded[:2]] == [
         "judicial.provisional_detention_lapsed", "judicial.released_from_custody"]
     assert recorded[2].event_type == "judicial.judge_opinion_issued"
+
+
+def test_a_transfer_after_a_basis_change_does_not_record_a_lapse_the_change_stopped() -> None:
+    """Treaty case, provisional detention ordered 1 Jan (deadline 2 Mar). On 20 Feb the case is
+    overtaken by a national-security decision: judicial.basis_changed says
+    stopped_clocks=["provisional_detention"] (domain.change_basis lists only clocks it stopped
+    before their due day), and State.running_clocks() is () from then on, so the scheduler never
+    fires that clock. The transfer is authorised on 5 Mar.
+
+    A step after an unrecorded deadline records the lapse first, but not of a clock the
+    change stopped: that lapse and release never happened (the record would contradict its
+    own basis_changed event, and the release would go out to transport and intake)."""
+    case = run(opened(), cmd.OrderProvisionalDetention(ordered_on=d("2026-01-01")), now=LATE)
+    changed = run(case, cmd.ChangeBasis(changed_on=d("2026-02-20"), to_basis="national_security",
+                                        reason="National Security Law decision",
+                                        authority="SSPC"), now=LATE)
+    basis_changed = changed.steps[-1]
+    assert basis_changed.step == "basis_changed"
+    assert changed.running_clocks() == ()  # the scheduler has no provisional clock to fire
+    change_events = decide(case, cmd.ChangeBasis(
+        changed_on=d("2026-02-20"), to_basis="national_security", reason="x", authority="SSPC"),
+        LATE, Policy())
+    assert change_events[-1].payload["stopped_clocks"] == ["provisional_detention"]
+
+    authorised = decide(changed, cmd.AuthorizeNationalSecurityTransfer(
+        authorized_at=at("2026-03-05", 10), us_request_reference="US-1", authority="SSPC"),
+        LATE, Policy())
+    assert [e.event_type for e in authorised] == [
+        "judicial.national_security_transfer_authorized"], [e.event_type for e in authorised]
+
+
+def test_after_a_final_amparo_grant_the_opinion_is_not_refused_as_after_the_sres_decision(
+        ) -> None:
+    """Simplified basis: consent 8 Jan, SRE grant 9 Jan (on the consent alone), amparo A-1
+    granted 20 Jan and final once its appeal period passed (5 Feb). Domain brief, corrections:
+    'A granted amparo sends the matter back (e.g. the SRE must decide again)';
+    State.sre_reopened_on() is True and decide_extradition accepts a new decision on that very
+    ground. The matter is back before the SRE, so 'the SRE has already decided: the judicial
+    steps before it are over' is untrue; on this basis the new decision may rest on the judge's
+    opinion (SRE_REQUIRES_CONSENT_OR_OPINION)."""
+    case = run(opened("simplified"), formal(), cmd.GiveConsent(given_on=d("2026-01-08")),
+               sre(on="2026-01-09", notified="2026-01-09"), amparo("A-1", "2026-01-12"),
+               ruling("granted", "A-1", "2026-01-20"), now=LATE)
+    assert case.sre_reopened_on(d("2026-03-01"))
+    # The SRE may decide again on 1 Mar (the matter is back before it) ...
+    assert decide(case, sre(on="2026-03-01", notified="2026-03-01"), LATE, Policy())
+    # ... so the SRE has not "already decided" the matter on that day.
+    opinion = cmd.IssueOpinion(issued_on=d("2026-03-01"), favorable=True)
+    assert [e.event_type for e in decide(case, opinion, LATE, Policy())] == [
+        "judicial.judge_opinion_issued"]

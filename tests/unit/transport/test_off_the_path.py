@@ -14,22 +14,32 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from services.judicial import commands as cmd
+from services.judicial.domain import decide
+from services.judicial.state import ClockKind
 from services.transport import api, domain, read_model, rules
 from services.transport.domain import FlightPlan
 from services.transport.facts import (
     AmparoDenied,
     BasisChanged,
+    ClearanceGranted,
     Fact,
     Input,
     PersonKnown,
     SuspensionGranted,
 )
+from services.transport.inputs import readers
 from services.transport.planning import AircraftOffer, TransferRequest, plan_transfer
 from services.transport.view import case_view
 from shared.deadletters.schema import dead_letters
 from shared.deadletters.schema import metadata as dead_letter_tables
+from shared.eventstore import NewEvent
 from shared.legaltime import start_of_legal_day
 from shared.pii.names import metadata as name_tables
+from tests.support.service_app import off_kafka
+from tests.unit.judicial.support import POLICY as JUDICIAL_POLICY
+from tests.unit.judicial.support import amparo, d, fire, granted_treaty_case, run, suspension
+from tests.unit.judicial.support import at as jat
 
 from .helpers import DEPARTURE, NOW, ROUTES, TODAY, World
 
@@ -85,6 +95,7 @@ def test_a_custody_handoff_dated_inside_a_since_lifted_suspension_is_refused() -
     with pytest.raises(rules.Refusal) as refused:
         world.custody("C", flight, at=NOW - timedelta(days=5))
     assert refused.value.rules == ("amparo_suspension_active",)
+    assert "AMP-1" in str(refused.value)  # the suspension that held that day
     world.custody("C", flight, at=NOW)
 
 
@@ -178,3 +189,44 @@ def test_flight_scheduled_is_dated_when_it_was_entered() -> None:
     [scheduled] = outcome.flight_events("FLT-X")
     assert scheduled.occurred_at is None or scheduled.occurred_at <= NOW, \
         scheduled.occurred_at
+
+
+# --- a placement moved back before the hold began ends transport's pause too ---------------
+
+def test_a_placement_that_closes_the_window_before_the_hold_ends_transports_pause() -> None:
+    """Judicial: order 10 Apr placing the person at the US's disposal on 20 Apr (deadline 20
+    Jun); a suspension granted 15 Jun against the order's execution pauses the window. The
+    clerk corrects the placement to 10 Apr: counted from then the window closed on 10 Jun,
+    before the hold began, so judicial un-pauses it (its clock is due 10 Jun). Transport reads
+    the same events through its readers: the window is held only 'while a suspension judicial
+    says paused the window holds' (README), so on 16 Jun it has closed."""
+    now = jat("2026-06-16", 12)
+    closed = fire(granted_treaty_case(), ClockKind.AMPARO_WINDOW, jat("2026-03-24"))
+    order = cmd.OrderSurrender.model_validate(
+        {"ordered_on": "2026-04-10", "placed_at_disposal_on": "2026-04-20"})
+    placement = cmd.RecordPlacementAtDisposal(placed_on=d("2026-04-10"),
+                                              correction_reason="placed the day it was ordered")
+    judicial: list[NewEvent] = []
+    state = closed
+    for command in (order, amparo("X-1", "2026-06-12"), suspension("X-1", "2026-06-15"),
+                    placement):
+        made = decide(state, command, now, JUDICIAL_POLICY)
+        judicial += made
+        state = run(state, command, now=now)
+    assert state.pickup_paused_on is None and state.pickup is not None
+    assert state.pickup.due_on == d("2026-06-10")
+
+    world = World(now=now)
+    world.note("RWY-J1", PersonKnown("P-1", "treaty", "EDNY"),
+               ClearanceGranted(basis="assurances_accepted", charge_ids=("c1",)))
+    for new in judicial:  # those transport subscribes to, as its consumer reads them
+        consumed = off_kafka("judicial", new.event_type, new.payload, "RWY-J1",
+                             at=new.occurred_at or now)
+        if consumed.ce_type not in readers.types("judicial"):
+            continue
+        world.apply(domain.note_input(world.case("RWY-J1"), None, readers.read(consumed), now,
+                                      world.routes))
+    case = world.case("RWY-J1")
+    assert case.facts.pickup_deadline_on == d("2026-06-10")
+    assert "pickup_window_expired" in rules.failing_ids(case.facts, d("2026-06-16"))
+    assert read_model.clock_deadline(case) == d("2026-06-10")
