@@ -1,13 +1,16 @@
 """judicial_0003 on both stores: a case whose basis changed before the `basis_changed` status
-existed shows it once migrated, in the list and in its view; a migration back gives it the
-status the older code showed (here `amparo_pending`), which that code can read."""
+existed shows it once migrated, in its stored row and view and in the list; a migration back
+gives it the status the older code showed (here `amparo_pending`), which that code can read.
+(GET /cases/{id} judges the case from its events on the day it is read.)"""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from alembic import command
 from sqlalchemy import Connection
 
@@ -34,9 +37,16 @@ async def _migrate(runtime: ServiceRuntime, revision: str, *, down: bool = False
         await conn.run_sync(run)
 
 
-async def _shown(client: httpx.AsyncClient, case_id: str) -> tuple[str, set[str]]:
-    """The case's status in its view, and the cases the list shows under that status."""
-    status: str = (await client.get(f"/cases/{case_id}")).json()["status"]
+async def _shown(client: httpx.AsyncClient, runtime: ServiceRuntime,
+                 case_id: str) -> tuple[str, set[str]]:
+    """The case's stored status (its row and its stored view agree on it), and the cases the
+    list shows under that status."""
+    async with runtime.database.connect() as conn:
+        row = (await conn.execute(sa.text(
+            "SELECT status, view FROM judicial_cases WHERE case_id = :case_id"),
+            {"case_id": case_id})).one()
+    status: str = row.status
+    assert json.loads(row.view)["status"] == status
     listed = (await client.get("/cases", params={"status": status})).json()["cases"]
     return status, {case["case_id"] for case in listed}
 
@@ -58,10 +68,10 @@ async def test_a_case_changed_before_the_status_existed_moves_to_it_and_back(
 
     await _migrate(runtime, "judicial_0002", down=True)
     # As the code before the status showed them: the suit unruled holds the status.
-    assert await _shown(client, changed) == ("amparo_pending", {changed, untouched})
-    assert (await _shown(client, authorized))[0] == "transfer_authorized"
+    assert await _shown(client, runtime, changed) == ("amparo_pending", {changed, untouched})
+    assert (await _shown(client, runtime, authorized))[0] == "transfer_authorized"
 
     await _migrate(runtime, "heads")
-    assert await _shown(client, changed) == ("basis_changed", {changed})
-    assert await _shown(client, untouched) == ("amparo_pending", {untouched})
-    assert (await _shown(client, authorized))[0] == "transfer_authorized"
+    assert await _shown(client, runtime, changed) == ("basis_changed", {changed})
+    assert await _shown(client, runtime, untouched) == ("amparo_pending", {untouched})
+    assert (await _shown(client, runtime, authorized))[0] == "transfer_authorized"
