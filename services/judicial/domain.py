@@ -922,7 +922,7 @@ def decide(state: State, command: cmd.ClerkCommand, now: datetime,
     dated = [e.occurred_at for e in decided if e.occurred_at is not None]
     if not dated or any(e.event_type == lapsed for e in decided):
         return decided
-    return [*_lapsed_before(state, legal_date(min(dated))), *decided]
+    return [*_lapsed_before(state, legal_date(max(dated))), *decided]
 
 
 # --- clocks -----------------------------------------------------------------------------------
