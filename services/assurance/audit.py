@@ -25,7 +25,18 @@ def fold(events: Sequence[RecordedEvent]) -> AssuranceCase:
 
 
 def view(events: Sequence[RecordedEvent]) -> dict[str, Any]:
-    return case_view(fold(events)) if events else {}
+    """The case as these events leave it. On the legal axis they are the acts dated up to a
+    day, and a clearance recorded later for an earlier day (or a gap learnt of later) is not
+    among them: whether the case was cleared is then read from what those acts cover, as the
+    domain reads it (coverage), beside what Runway had recorded by then."""
+    if not events:
+        return {}
+    state = fold(events)
+    shown = case_view(state)
+    clearance = shown["clearance"]
+    shown["clearance"] = {**clearance, "cleared": not uncovered_charges(state),
+                          "recorded_cleared": clearance["cleared"]}
+    return shown
 
 
 def _about(event: RecordedEvent, charge_id: str) -> bool:
@@ -63,7 +74,9 @@ def blockers(events: Sequence[RecordedEvent]) -> list[Blocker]:
                         missing=(ev.CASE_OPENED,))]
     state = fold(events)
     rule = rules.DEATH_PENALTY_CLEARANCE_MISSING
-    if not rule.blocking(state):
+    # Held back while a capital charge these acts leave is uncovered, whatever clearance
+    # was recorded by then (see `view`).
+    if not uncovered_charges(state):
         return []
     found = []
     for charge_id in uncovered_charges(state):

@@ -295,3 +295,33 @@ def test_a_count_added_by_a_superseding_indictment_is_charged_from_its_date() ->
         state, "A-1", True, date(2025, 7, 5), "sufficient", POLICY, ENTERED))
     assert state.clearance.cleared
     assert coverage.cleared_from(state) == date(2025, 7, 5)
+
+
+def test_the_legal_position_on_a_day_reads_what_the_acts_dated_up_to_it_cover() -> None:
+    """c1 is cleared by A1 (accepted 10 Jul) until A1's withdrawal on 5 Aug; then a superseding
+    indictment dated 6 Jul, learnt of after that, adds capital count c2. In law c2 was
+    uncovered on 20 Jul: the case was not cleared that day (product rule 1), though the grant
+    of 10 Jul is among the acts dated up to it and no withdrawal is. The auditors' view and
+    explain on that legal date say so (they said cleared, with no blocker)."""
+    state, log = domain.initial(), []
+
+    def go(events: list[NewEvent]) -> None:
+        nonlocal state
+        log.extend(events)
+        state = domain.preview(state, events)
+
+    go(domain.take_charges(state, submitted(charge("c1")), ENTERED))
+    go(domain.receive_assurance(state, assurance("A1", "c1"), POLICY, ENTERED))
+    go(domain.decide_assurance(state, "A1", True, date(2025, 7, 10), "sufficient", POLICY,
+                               ENTERED))
+    go(domain.withdraw_assurance(state, "A1", date(2025, 8, 5), "retracted", ENTERED))
+    superseding = replace(amended_charges(charge("c1"), charge("c2")),
+                          recorded_at=start_of_legal_day(date(2025, 7, 6)))
+    go(domain.take_charges(state, superseding, ENTERED))
+    assert not coverage.cleared_on(state, date(2025, 7, 20))
+
+    day = [e for e in recorded(log) if legal_date(e.occurred_at) <= date(2025, 7, 20)]
+    shown = audit.view(day)["clearance"]
+    assert (shown["cleared"], shown["recorded_cleared"]) == (False, True)
+    assert shown["blocked"]["uncovered_charge_ids"] == ["c2"]
+    assert [b.rule for b in audit.blockers(day)] == ["death_penalty_clearance_missing"]
