@@ -41,6 +41,8 @@ def _sqlite_serialised_writes(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # A deleted row (an erased person's data key) is overwritten, not left in free space.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -109,6 +111,18 @@ class Database:
         async with self.engine.connect() as conn:
             await conn.execution_options(isolation_level="AUTOCOMMIT")
             yield conn
+
+    async def purge_deleted(self) -> None:
+        """SQLite: move the write-ahead log into the database file and empty it, so a deleted
+        row (with secure_delete, overwritten there) leaves no copy in the log. PostgreSQL
+        reclaims dead rows with its own vacuum."""
+        if self.is_postgres:
+            return
+        async with self.engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            driver = raw.driver_connection  # outside any transaction: a checkpoint needs that
+            assert driver is not None
+            await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

@@ -12,6 +12,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.envsettings import EnvSettings
+from shared.errortext import traceback_text
 
 # Attributes every record has, and uvicorn's ANSI-coloured duplicate of the message.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
@@ -32,8 +33,10 @@ class JsonFormatter(logging.Formatter):
         }
         # Anything passed with `extra=` becomes a field of its own.
         entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
-        if record.exc_info:
-            entry["error"] = self.formatException(record.exc_info)
+        if record.exc_info and record.exc_info[1] is not None:
+            # Never the data that failed: a statement error's parameters, a validation
+            # error's input (personal data among them; docs/personal-data.md).
+            entry["error"] = traceback_text(record.exc_info[1])
         return json.dumps(entry, default=str)
 
 

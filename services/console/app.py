@@ -275,7 +275,10 @@ def create_app(settings: ConsoleSettings, apis: Apis | None = None) -> FastAPI:
 
     @app.get("/cases/events")
     async def every_case_events(request: Request) -> Response:
-        session_of(request)
+        # The stream calls no API itself: intake first checks that this token may read the
+        # cases (its 401 sends the user to sign in, its 403 is the error page), as every
+        # page does by reading them.
+        await call(session_of(request), "intake", "GET", "/cases", params={"limit": 1})
         return live_stream(request, live.EVERY_CASE)
 
     @app.get("/cases/{case_id}", response_class=HTMLResponse)
@@ -324,7 +327,9 @@ def create_app(settings: ConsoleSettings, apis: Apis | None = None) -> FastAPI:
 
     @app.get("/cases/{case_id}/events")
     async def case_events(request: Request, case_id: str) -> Response:
-        session_of(request)
+        # As for every case's stream: intake checks the token may read this case first.
+        await call(session_of(request), "intake", "GET",
+                   f"/cases/{quote(case_id, safe='')}")
         return live_stream(request, case_id)
 
     async def attempt(request: Request, session: Session, step_id: str, subject: str,

@@ -220,6 +220,7 @@ class PersonalDataVault:
                 raise
         finally:
             self._cache.pop(person_id, None)
+        await self.database.purge_deleted()
         if earlier is not None:
             return earlier
         log.info("personal data erased", extra={"person_id": person_id, "case_id": case_id})

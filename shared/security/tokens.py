@@ -95,6 +95,8 @@ class TokenVerifier:
         if not _fits(algorithm, key):
             raise TokenRejected("signing algorithm does not match the key")
         claims = self._decode(token, key, algorithm)
+        if not str(claims["sub"]).strip():  # every event records who acted
+            raise TokenRejected("token's 'sub' claim is empty")
         return Principal(
             subject=str(claims["sub"]),
             roles=frozenset(roles_of(claims, self.settings.roles_claim)),

@@ -94,7 +94,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, error: RequestValidationError) -> JSONResponse:
-        detail = [{**e, "loc": [printable(p) if isinstance(p, str) else p for p in e["loc"]],
+        # A field's name is input too (an unknown key): echoed within the same bound.
+        detail = [{**e, "loc": [bounded_input(p) if isinstance(p, str) else p
+                                for p in e["loc"]],
                    **({"input": bounded_input(e["input"])} if "input" in e else {})}
                   for e in error.errors()]
         return invalid_request(jsonable_encoder(detail))
