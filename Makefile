@@ -52,8 +52,9 @@ test: infra-up  ## lint, type-check, then every test against real Kafka and Post
 test-unit: setup  ## only the tests that need no infrastructure
 	$(VENV)/bin/pytest -q tests/unit
 
-contracts: setup  ## regenerate contracts/ (event schemas, AsyncAPI, OpenAPI) from the code
+contracts: setup  ## regenerate contracts/ (event schemas, AsyncAPI, OpenAPI) and docs' generated tables
 	$(PY) -m shared.contracts generate
+	$(PY) -m shared.audit.legal_times
 
 bench: setup  ## throughput and latency figures as one JSON document, with raw baselines
 	@$(MAKE) -s infra-up >&2
