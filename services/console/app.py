@@ -50,6 +50,8 @@ LIVE_PING_S = 15.0
 LIVE_CATCH_UP_S = 5.0
 # On a live fragment rendered before intake's timeline showed the event it was asked for.
 CATCHING_UP_HEADER = "Runway-Catching-Up"
+# On a live fragment whose session ended: where its page's script sends the user to sign in.
+SIGN_IN_HEADER = "Runway-Sign-In"
 
 
 # A page's forms before any was tried.
@@ -148,11 +150,17 @@ def create_app(settings: ConsoleSettings, apis: Apis | None = None) -> FastAPI:
 
     @app.exception_handler(SignInNeeded)
     async def _sign_in(request: Request, _error: SignInNeeded) -> Response:
-        # Back to the page after signing in: for a form's post, the page the form was on.
+        # Back to the page after signing in: for a form's post, the page the form was on; for
+        # a live fragment, the page it is part of (its script goes there: a redirect would
+        # put the sign-in page inside the page).
+        fragment = request.url.path.endswith("/live")
         back = str(request.url) if request.method == "GET" else \
             request.headers.get("referer", "/cases")
+        if fragment:
+            back = request.url.path.removesuffix("/live") or "/cases"
         target = "/sign-in?next=" + quote(_local_path(back), safe="")
-        response = RedirectResponse(target, status_code=303)
+        response: Response = Response(status_code=401, headers={SIGN_IN_HEADER: target}) \
+            if fragment else RedirectResponse(target, status_code=303)
         response.delete_cookie(COOKIE)
         return response
 
@@ -163,7 +171,8 @@ def create_app(settings: ConsoleSettings, apis: Apis | None = None) -> FastAPI:
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, error: ApiError) -> Response:
-        key = {403: "error.forbidden", 404: "error.not_found"}.get(error.status, "error.api")
+        key = {403: "error.forbidden", 404: "error.not_found"}.get(
+            error.status, "error.failed" if error.status >= 500 else "error.api")
         return render(request, "error.html", error.status if error.status < 500 else 502,
                       message_key=key, service=error.service, detail=error.detail)
 
@@ -260,10 +269,12 @@ def create_app(settings: ConsoleSettings, apis: Apis | None = None) -> FastAPI:
         # Intake's list and assurance's flags at once: the page waits for the slower only.
         everything, flagged = await asyncio.gather(_all_cases(call, session),
                                                    _flagged_cases(call, session))
-        everything = [{**case, "flagged": case["case_id"] in flagged} for case in everything]
+        everything = [{**case, "flagged": case["case_id"] in (flagged or ())}
+                      for case in everything]
         query = listing.CaseQuery.of(dict(request.query_params))
         shown = listing.select(everything, query, settings.page_size)
-        return {"listed": shown, "query": query, "everything": len(everything)}
+        return {"listed": shown, "query": query, "everything": len(everything),
+                "flags_unavailable": flagged is None}
 
     @app.get("/cases/live", response_class=HTMLResponse)
     async def cases_live(request: Request, event: str = "", case: str = "") -> Response:
@@ -648,14 +659,15 @@ async def _all_cases(call: Any, session: Session) -> list[dict[str, Any]]:
     return await _every(call, session, "intake", "/cases", "cases")
 
 
-async def _flagged_cases(call: Any, session: Session) -> set[str]:
-    """The cases assurance flags (custody passed without clearance); none if it can't say."""
+async def _flagged_cases(call: Any, session: Session) -> set[str] | None:
+    """The cases assurance flags (custody passed without clearance); None if it can't say (the
+    list still shows, and says the flags are unknown)."""
     try:
         flagged = await _every(call, session, "assurance", "/cases", "cases",
                                transfer_flagged="true")
-    except (ApiError, Unreachable):  # the list still shows; the filter then finds none
+    except (ApiError, Unreachable):
         log.warning("assurance's flagged cases unavailable", exc_info=True)
-        return set()
+        return None
     return {case["case_id"] for case in flagged}
 
 
@@ -663,8 +675,10 @@ async def _case_view(call: Any, session: Session, case_id: str, language: str,
                      settings: ConsoleSettings) -> dict[str, Any]:
     """Everything a case page shows, read from every service at once."""
     path = f"/cases/{quote(case_id, safe='')}"
+    silent: list[str] = []  # services that did not answer: what they hold is unknown
 
     async def optional(service: str, suffix: str = "") -> Any:
+        """The service's view of the case; None when the case has not reached it (404)."""
         try:
             return await call(session, service, "GET", path + suffix)
         except ApiError as error:
@@ -672,6 +686,7 @@ async def _case_view(call: Any, session: Session, case_id: str, language: str,
                 return None
             raise
         except Unreachable:
+            silent.append(service)
             return None
 
     intake, timeline, judicial, assurance, transport, court = await asyncio.gather(
@@ -679,11 +694,12 @@ async def _case_view(call: Any, session: Session, case_id: str, language: str,
         optional("judicial"), optional("assurance"), optional("transport"), optional("court"))
     today = legal_date(datetime.now(UTC), settings.legal_timezone)
     rules = rule_texts.registry()
-    return {"case": intake, "judicial": judicial, "assurance": assurance,
-            "transport": transport, "court": court,
+    views = {"judicial": judicial, "assurance": assurance, "transport": transport,
+             "court": court}
+    return {"case": intake, **views, "silent": sorted(set(silent)),
             "timeline": _timeline(timeline, settings.legal_timezone),
             "clocks": _clocks(judicial, today), "today": today.isoformat(),
-            "holds": _holds(judicial, assurance, transport, language, rules),
+            "holds": _holds(views, language, rules),
             "capital": {c["charge_id"]: c for c in (assurance or {}).get("capital_charges", [])}}
 
 
@@ -705,9 +721,13 @@ def _clocks(judicial: Any, today: date) -> list[dict[str, Any]]:
     return clocks
 
 
-def _holds(judicial: Any, assurance: Any, transport: Any, language: str,
+def _holds(views: dict[str, Any], language: str,
            rules: dict[str, Any]) -> list[dict[str, Any]]:
-    """What holds the case back, each rule once, with where the service said so."""
+    """What holds the case back, each rule once, with where the service said so: judicial's
+    bars to a surrender order (while one is still to come), assurance's clearance and the
+    transfer it flags, transport's eligibility, and the court's bars to each count."""
+    judicial, assurance = views["judicial"] or {}, views["assurance"] or {}
+    transport, court = views["transport"] or {}, views["court"] or {}
     found: dict[str, dict[str, Any]] = {}
 
     def add(rule_id: str, service: str, act: str, detail: str | None = None) -> None:
@@ -717,12 +737,30 @@ def _holds(judicial: Any, assurance: Any, transport: Any, language: str,
         if detail and detail not in entry["details"]:
             entry["details"].append(detail)
 
-    for rule_id in (judicial or {}).get("surrender_blocked_by", []):
-        add(rule_id, "judicial", "surrender")
-    blocked = ((assurance or {}).get("clearance") or {}).get("blocked")
+    if _surrender_to_come(judicial):
+        for rule_id in judicial.get("surrender_blocked_by", []):
+            add(rule_id, "judicial", "surrender")
+    blocked = (assurance.get("clearance") or {}).get("blocked")
     if blocked:
         add(blocked["rule"], "assurance", "clearance", blocked.get("detail"))
-    eligibility = (transport or {}).get("eligibility") or {}
+    flag = (assurance.get("transfer") or {}).get("flag")
+    if flag:  # custody passed without the clearance: shown though cleared since
+        add(flag["rule"], "assurance", "transfer", i18n.translator(language)(
+            "case.flag_dates", transfer=flag.get("transfer_legal_date"),
+            clearance=flag.get("clearance_legal_date") or "—"))
+    eligibility = transport.get("eligibility") or {}
     for rule_id in eligibility.get("failing_rules", []):
         add(rule_id, "transport", "manifest", eligibility.get("explanations", {}).get(rule_id))
+    for charge in court.get("charges", []):
+        for rule_id in charge.get("blocked_by", []):
+            add(rule_id, "court", "arraignment", charge["charge_id"])
     return list(found.values())
+
+
+def _surrender_to_come(judicial: dict[str, Any]) -> bool:
+    """Whether judicial's bars to a surrender order hold a case back: not once the order is
+    made, the person handed over or the transfer authorised, nor on the national-security
+    basis, which has no order (transport says what that path waits for)."""
+    done = ("surrender", "handed_over_on", "transfer_authorized_at")
+    return bool(judicial) and judicial.get("legal_basis") != "national_security" \
+        and not any(judicial.get(key) for key in done)

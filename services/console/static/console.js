@@ -27,6 +27,11 @@
     if (latestCase) { url += join + "case=" + encodeURIComponent(latestCase); }
     fetch(url, { credentials: "same-origin" })
       .then(function (response) {
+        var signIn = response.headers.get("Runway-Sign-In");
+        if (response.status === 401 && signIn) {  // the session ended: sign in, then back
+          window.location.assign(signIn);
+          throw new Error("sign-in");
+        }
         if (!response.ok) { throw new Error(String(response.status)); }
         if (response.headers.get("Runway-Catching-Up") && retries < MAX_RETRIES) {
           retries += 1;

@@ -35,6 +35,39 @@ def console(answer: Callable[[httpx.Request], httpx.Response]) -> TestClient:
     return TestClient(app, base_url="http://console.test")
 
 
+Handler = Callable[[httpx.Request], httpx.Response | None]
+
+
+def one_case(request: httpx.Request) -> httpx.Response | None:
+    """Intake's one case (its list, detail and an empty timeline) and no flagged case; other
+    calls are passed on."""
+    host, path = request.url.host, request.url.path
+    if request.method != "GET":
+        return None
+    if host == "intake" and path == "/cases":
+        return httpx.Response(200, json={"cases": [CASE], "count": 1})
+    if host == "assurance" and path == "/cases":
+        return httpx.Response(200, json={"cases": [], "count": 0})
+    if host == "intake" and path == "/cases/RWY-1":
+        return httpx.Response(200, json=DETAIL)
+    if host == "intake" and path == "/cases/RWY-1/timeline":
+        return httpx.Response(200, json={"case_id": "RWY-1", "order": "legal", "events": []})
+    return None
+
+
+def console_with(*handlers: Handler | None) -> TestClient:
+    """The console; each handler in turn answers a call or passes it on (None); a call none
+    answers is a 404, as a service answers for a case it does not have."""
+    def answer(request: httpx.Request) -> httpx.Response:
+        for handler in handlers:
+            found = handler(request) if handler else None
+            if found is not None:
+                return found
+        return httpx.Response(404, json={"error": "not_found", "detail": request.url.path})
+
+    return console(answer)
+
+
 def sign_in(client: TestClient, role: str, next_page: str = "/cases") -> httpx.Response:
     response: httpx.Response = client.post(
         "/sign-in", data={"subject": "luz", "role": role, "next": next_page},

@@ -23,7 +23,7 @@ from shared.errors import RuleViolation
 from shared.security import load_matrix
 
 from . import stand_ins
-from .stand_ins import CASE, DETAIL, ORIGIN, sign_in
+from .stand_ins import ORIGIN, sign_in
 
 JUDICIAL = {"case_id": "RWY-1", "status": "opinion_issued", "version": 5, "clocks": [],
             "surrender_blocked_by": []}
@@ -45,16 +45,9 @@ def standard(request: httpx.Request) -> httpx.Response | None:
     """What every test's stand-in answers unless it answers first: one case, its timeline,
     no flags, a judicial view, and transport's flights with transport's own paging."""
     host, path = request.url.host, request.url.path
-    if request.method != "GET":
-        return None
-    if host == "intake" and path == "/cases":
-        return httpx.Response(200, json={"cases": [CASE], "count": 1})
-    if host == "assurance" and path == "/cases":
-        return httpx.Response(200, json={"cases": [], "count": 0})
-    if host == "intake" and path == "/cases/RWY-1":
-        return httpx.Response(200, json=DETAIL)
-    if host == "intake" and path == "/cases/RWY-1/timeline":
-        return httpx.Response(200, json={"case_id": "RWY-1", "events": []})
+    case = stand_ins.one_case(request)
+    if case is not None or request.method != "GET":
+        return case
     if host == "judicial" and path == "/cases/RWY-1":
         return httpx.Response(200, json=JUDICIAL)
     if host == "transport" and path == "/flights":
@@ -69,14 +62,7 @@ def standard(request: httpx.Request) -> httpx.Response | None:
 
 def console(handler: Handler | None = None) -> TestClient:
     """The console; `handler` answers first, then the standard stand-ins, then 404."""
-    def answer(request: httpx.Request) -> httpx.Response:
-        for h in (handler, standard):
-            found = h(request) if h else None
-            if found is not None:
-                return found
-        return httpx.Response(404, json={"error": "not_found", "detail": request.url.path})
-
-    return stand_ins.console(answer)
+    return stand_ins.console_with(handler, standard)
 
 
 # --- The SRE decision form cannot record a refusal --------------------------------------
