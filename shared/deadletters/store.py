@@ -72,7 +72,7 @@ def _case_id(value: bytes | None, headers: Headers, key: bytes | None) -> str | 
     event could not be parsed, so that transport can hold the person all the same."""
     try:
         data = json.loads(value or b"")
-    except ValueError:
+    except (ValueError, RecursionError):  # unreadable, or nested past the parser's depth
         data = None
     if isinstance(data, dict) and isinstance(data.get("case_id"), str):
         return str(data["case_id"])[:200]
@@ -106,15 +106,25 @@ def encode_headers(headers: Headers) -> list[dict[str, str]]:
     encoded = []
     for name, value in headers:
         try:
-            encoded.append({"name": name, "text": value.decode("utf-8")})
+            text = value.decode("utf-8")
         except UnicodeDecodeError:
+            text = None
+        if text is None or "\x00" in text:  # PostgreSQL's JSON holds no NUL character
             encoded.append({"name": name, "base64": base64.b64encode(value).decode("ascii")})
+        else:
+            encoded.append({"name": name, "text": text})
     return encoded
 
 
 def decode_headers(stored: list[dict[str, str]]) -> list[tuple[str, bytes]]:
     return [(h["name"], h["text"].encode("utf-8") if "text" in h
              else base64.b64decode(h["base64"])) for h in stored]
+
+
+def _storable(text: str | None) -> str | None:
+    """Text a column can hold: PostgreSQL's text holds no NUL character, and a message that
+    carries one must still be dead-lettered (its bytes are kept whole beside it)."""
+    return None if text is None else text.replace("\x00", "\ufffd")
 
 
 def _insert(conn: AsyncConnection) -> Any:
@@ -128,11 +138,13 @@ async def record(conn: AsyncConnection, letter: Letter) -> int:
     row = {
         "consumer": letter.consumer, "origin_topic": letter.topic,
         "origin_partition": letter.partition, "origin_offset": letter.offset,
-        "event_id": _event_id(letter.headers), "ce_type": ce_type[:200] if ce_type else None,
-        "case_id": _case_id(letter.value, letter.headers, letter.key),
+        "event_id": _storable(_event_id(letter.headers)),
+        "ce_type": _storable(ce_type[:200] if ce_type else None),
+        "case_id": _storable(_case_id(letter.value, letter.headers, letter.key)),
         "message_key": letter.key, "message_value": letter.value,
         "message_headers": encode_headers(letter.headers),
-        "error_type": letter.error_type[:200], "error_message": letter.error_message,
+        "error_type": _storable(letter.error_type[:200]),
+        "error_message": _storable(letter.error_message),
         "attempts": letter.attempts, "failed_at": letter.failed_at,
         "status": DeadLetterStatus.WAITING.value,
     }

@@ -145,8 +145,10 @@ def from_kafka(headers: Sequence[tuple[str, bytes]], value: bytes | None) -> Con
         )
     except MalformedEvent:
         raise
-    except (ValueError, UnicodeDecodeError) as error:
-        raise MalformedEvent(f"unreadable event: {error}") from error
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
+        # RecursionError: JSON nested deeper than the parser goes, unreadable like the rest
+        raise MalformedEvent(f"unreadable event: {type(error).__name__}: {error}"[:500]) \
+            from error
 
 
 def _required(attrs: dict[str, str], name: str) -> str:
