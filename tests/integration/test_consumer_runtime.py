@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator
 
@@ -51,14 +52,18 @@ class Harness:
 
     async def publish(self, stream: str, version: int, **data: object) -> uuid.UUID:
         """Record an event in the store, then put it on the topic as the relay would."""
+        record = await self.record(stream, version, **data)
+        await self.send_raw(record)
+        return uuid.UUID(dict(record.headers)["ce_id"].decode())
+
+    async def record(self, stream: str, version: int, **data: object) -> KafkaRecord:
+        """Record an event in the store; the message the relay would send for it."""
         async with self.db.transaction() as conn:
             [recorded] = await self.store.append(
                 conn, stream_id=stream, stream_type="case", expected_version=version - 1,
                 events=[NewEvent("test.step_recorded", dict(data))], context=CONTEXT,
                 topic=None)
-        await self.send_raw(to_kafka(recorded, topic=self.topic, key=stream,
-                                     source="/runway/test"))
-        return recorded.event_id
+        return to_kafka(recorded, topic=self.topic, key=stream, source="/runway/test")
 
     async def send_raw(self, record: KafkaRecord) -> None:
         await send(self.kafka, record)
@@ -273,3 +278,40 @@ async def test_a_newer_version_than_the_consumer_reads_is_dead_lettered_not_igno
     assert runtime.stats.ignored == 0
     [letter] = await read_topic(harness.kafka, harness.dlq)
     assert "not v2" in (header(letter, "dlq_error") or "")
+
+
+# --- hostile messages: dead-lettered, and the partition goes on (review of 5 Dec 2026) -----
+
+async def _the_partition_goes_on_after(harness: Harness, poison: KafkaRecord) -> None:
+    """`poison` then a good message on its partition (its key): the poison is dead-lettered
+    and the good one applied. Before, each poison below crashed the partition's worker and
+    the consumer restarted on the same message for ever."""
+    good = dataclasses.replace(await harness.record("case-1", 1, step=1), key=poison.key)
+    await harness.send_raw(poison)
+    await harness.send_raw(good)
+    runtime = harness.runtime(max_attempts=2)
+
+    async def settled() -> bool:
+        return await harness.effects() == [("case-1", 1)] and runtime.stats.dead_lettered == 1
+
+    await run_until(runtime, settled, "the poison dead-lettered, the next message applied")
+
+
+async def test_a_message_keyed_with_a_nul_character_is_dead_lettered(harness: Harness) -> None:
+    # PostgreSQL's text holds no NUL: the dead letter's case id could not be recorded.
+    await _the_partition_goes_on_after(harness, KafkaRecord(
+        harness.topic, b"RWY-\x00-1", b"not json", [("ce_type", b"test.step_recorded.v1")]))
+
+
+async def test_a_failing_event_whose_case_id_holds_a_nul_character_is_dead_lettered(
+        harness: Harness) -> None:
+    await _the_partition_goes_on_after(harness, await harness.record(
+        "case-0", 1, case_id="RWY-\u0000-2", explode=True))
+
+
+async def test_json_nested_past_the_parsers_depth_is_dead_lettered(harness: Harness) -> None:
+    template = await harness.record("case-0", 1, step=0)
+    depth = 100_000  # json.loads raises RecursionError, not a ValueError
+    deep = b'{"a": ' + b"[" * depth + b"]" * depth + b"}"
+    await _the_partition_goes_on_after(harness, dataclasses.replace(template, value=deep))
+    assert len(await read_topic(harness.kafka, harness.dlq)) == 1
