@@ -85,9 +85,10 @@ async def run_step(runtime: ServiceRuntime, case_id: str, command: cmd.Command,
     """One clerk step: one transaction that loads the case, decides, appends and projects."""
     policy = settings_of(runtime).policy()
     now = runtime.clock.now()
+    decision = domain.lapse_first(step.decide)  # as domain.decide decides every step
     async with runtime.command() as conn:
         state, recorded = await execute(
-            runtime, conn, case_id, lambda current: step.decide(current, command, now, policy),
+            runtime, conn, case_id, lambda current: decision(current, command, now, policy),
             context)
     return {"case_id": case_id, "version": state.version, "status": state.status.value,
             "events": [{"event_type": e.event_type, "version": e.version} for e in recorded]}

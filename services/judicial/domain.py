@@ -210,8 +210,7 @@ def receive_formal_request(state: State, c: cmd.ReceiveFormalRequest, now: datet
     _not_before(c.received_on, state.provisional.started_on if state.provisional else None,
                 "received_on", "the provisional detention order")
     stopped = _stops_provisional_clock(state, policy, "formal_request_received", c.received_on)
-    return [*_lapsed_before(state, c.received_on),
-            event(ev.FormalRequestReceived(case_id=state.case_id, received_on=c.received_on,
+    return [event(ev.FormalRequestReceived(case_id=state.case_id, received_on=c.received_on,
                                            provisional_clock_stopped=stopped), c.received_on)]
 
 
@@ -268,7 +267,7 @@ def hold_hearing(state: State, c: cmd.HoldHearing, now: datetime,
     # Both periods run from the day after the hearing, as every period here does (the act's
     # day is day 0): objections on the 3rd day after it, an extension on the 20th, are in time.
     days = policy.calendar
-    return [*_lapsed_before(state, c.held_on), event(ev.HearingHeld(
+    return [event(ev.HearingHeld(
         case_id=state.case_id, held_on=c.held_on,
         objections_due_on=days.closes_on(c.held_on, policy.objections_days),
         evidence_due_on=days.closes_on(c.held_on, policy.evidence_days),
@@ -320,8 +319,7 @@ def give_consent(state: State, c: cmd.GiveConsent, now: datetime,
     stopped = _answers_formal_request(state, _CONSENT, state.consent_on is not None,
                                       c.given_on, now, policy)
     assert state.legal_basis is not None
-    return [*_lapsed_before(state, c.given_on),
-            event(ev.ConsentGiven(case_id=state.case_id, given_on=c.given_on,
+    return [event(ev.ConsentGiven(case_id=state.case_id, given_on=c.given_on,
                                   legal_basis=state.legal_basis,
                                   provisional_clock_stopped=stopped), c.given_on)]
 
@@ -912,17 +910,25 @@ DECISIONS: dict[type[cmd.Command], Decision] = {
 }
 
 
+def lapse_first(decision: Decision) -> Decision:
+    """The decision, with one rule for every clerk step (here and in the API's runner):
+    a step dated on or after a provisional deadline the scheduler has not recorded yet
+    records the lapse first (`_lapsed_before`; a basis change, which needs the lapse to know
+    which clocks it stops, records it itself)."""
+    def decided(state: State, command: Any, now: datetime, policy: Policy) -> list[NewEvent]:
+        made = decision(state, command, now, policy)
+        lapsed = ev.ProvisionalDetentionLapsed.EVENT_TYPE
+        dated = [e.occurred_at for e in made if e.occurred_at is not None]
+        if not dated or any(e.event_type == lapsed for e in made):
+            return made
+        return [*_lapsed_before(state, legal_date(max(dated))), *made]
+    return decided
+
+
 def decide(state: State, command: cmd.ClerkCommand, now: datetime,
            policy: Policy) -> list[NewEvent]:
-    """The events a clerk's command produces on this case, or a RuleViolation. Whatever the
-    step, one dated on or after a provisional deadline the scheduler has not recorded yet
-    records the lapse first (a step that stops the clock does so itself)."""
-    decided = DECISIONS[type(command)](state, command, now, policy)
-    lapsed = ev.ProvisionalDetentionLapsed.EVENT_TYPE
-    dated = [e.occurred_at for e in decided if e.occurred_at is not None]
-    if not dated or any(e.event_type == lapsed for e in decided):
-        return decided
-    return [*_lapsed_before(state, legal_date(max(dated))), *decided]
+    """The events a clerk's command produces on this case, or a RuleViolation."""
+    return lapse_first(DECISIONS[type(command)])(state, command, now, policy)
 
 
 # --- clocks -----------------------------------------------------------------------------------

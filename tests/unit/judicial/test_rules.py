@@ -9,8 +9,16 @@ from datetime import timedelta
 import pytest
 
 from services.judicial import commands as cmd
+from services.judicial.api import STEPS
 from services.judicial.days import Calendar, DayCounting, Policy
-from services.judicial.domain import TimerAction, decide, decide_timer, note_charges, replay
+from services.judicial.domain import (
+    TimerAction,
+    decide,
+    decide_timer,
+    lapse_first,
+    note_charges,
+    replay,
+)
 from services.judicial.state import ClockKind, State, Status
 from services.judicial.view import case_view
 
@@ -968,6 +976,11 @@ def test_any_step_after_the_provisional_deadline_records_the_lapse_first() -> No
     assert [e.event_type for e in recorded[:2]] == [
         "judicial.provisional_detention_lapsed", "judicial.released_from_custody"]
     assert recorded[2].event_type == "judicial.judge_opinion_issued"
+    # The API's runner decides the step the same way (it was the bare step's decision).
+    [step] = [s for s in STEPS if s.command is cmd.IssueOpinion]
+    by_runner = lapse_first(step.decide)(case, opinion("2026-03-10"), LATE, policy)
+    assert [(e.event_type, e.payload) for e in by_runner] == [
+        (e.event_type, e.payload) for e in recorded]
 
 
 def test_a_transfer_after_a_basis_change_does_not_record_a_lapse_the_change_stopped() -> None:
