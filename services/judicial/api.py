@@ -99,12 +99,12 @@ def _shown_today(runtime: ServiceRuntime) -> Load:
     when it last changed; its view is judged again today, since the days alone move it (a
     ruling becomes final, a duty overdue) while nothing is recorded."""
     async def load(conn: AsyncConnection, case_id: str) -> Result | None:
-        stored = await read_model.get_case(conn, case_id)
-        if stored is None:
+        updated_at = await read_model.last_changed(conn, case_id)
+        if updated_at is None:
             return None
         loaded = await case_repository(runtime).load(conn, case_id)
         today = legal_date(runtime.clock.now())
-        return {**case_view(loaded.state, today), "updated_at": stored["updated_at"]}
+        return {**case_view(loaded.state, today), "updated_at": updated_at}
     return load
 
 

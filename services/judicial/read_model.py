@@ -45,13 +45,12 @@ async def project(conn: AsyncConnection, state: State, now: datetime,
     await timers.sync(conn, state, now)
 
 
-async def get_case(conn: AsyncConnection, case_id: str) -> dict[str, Any] | None:
-    row = (await conn.execute(sa.select(cases.c.view, cases.c.updated_at)
-                              .where(cases.c.case_id == case_id))).first()
-    if row is None:
-        return None
-    view: dict[str, Any] = json.loads(row.view)
-    return {**view, "updated_at": iso_utc(row.updated_at)}
+async def last_changed(conn: AsyncConnection, case_id: str) -> str | None:
+    """When the case's row last changed (ISO, UTC); None: no such case. The stored view is
+    not read: GET /cases/{id} judges the case again from its events (api._shown_today)."""
+    updated = await conn.scalar(sa.select(cases.c.updated_at)
+                                .where(cases.c.case_id == case_id))
+    return None if updated is None else iso_utc(updated)
 
 
 async def list_cases(conn: AsyncConnection, *, status: str | None, limit: int,
