@@ -177,8 +177,7 @@ def _prosecutable_since(state: CourtCase, charge_id: str) -> tuple[date | None, 
     brought it, and for a count outside the grant Mexico's consent or the court's finding of
     an exception (the earliest of those that lifts it)."""
     charge = state.charges[charge_id]
-    filed = next((i.filed_on for i in state.indictments if i.number == charge.indictment),
-                 None)
+    filed = _charged_on(state, charge_id)
     if not specialty.applies(state):
         return filed, "the indictment that brought the count"
     if specialty.facts_granted(state, charge_id):
@@ -440,8 +439,10 @@ def _check_exception(state: CourtCase, exception: SpecialtyException, facts: Exc
         committed > landed_on, f"committed_on {committed} is not after the landing's legal "
         f"day ({landed_on})")
     for count in counts:  # an indictment charges an offence already committed
-        _not_before(_charged_on(state, count), committed, "the indictment charging "
-                    f"{count}", "the offence's committed_on")
+        charged = _charged_on(state, count)
+        assert charged is not None  # a charge of the request was refused above
+        _not_before(charged, committed, f"the indictment charging {count}",
+                    "the offence's committed_on")
     return counts
 
 
@@ -453,10 +454,11 @@ def _described_before_the_extradition(state: CourtCase, charge_id: str) -> bool:
         rests_on is not None and rests_on.origin is not ChargeOrigin.SUPERSEDING)
 
 
-def _charged_on(state: CourtCase, charge_id: str) -> date:
-    """The filing day of the superseding indictment that brought the count."""
+def _charged_on(state: CourtCase, charge_id: str) -> date | None:
+    """The filing day of the superseding indictment that brought the count (None: it came
+    with the request)."""
     number = state.charges[charge_id].indictment
-    return next(i.filed_on for i in state.indictments if i.number == number)
+    return next((i.filed_on for i in state.indictments if i.number == number), None)
 
 
 def _not_held_for_return(state: CourtCase) -> None:
