@@ -23,6 +23,7 @@ from . import events as ev
 from . import rules as R  # noqa: N812 (the rule book, as the rules are written: R.X)
 from . import specialty
 from .arrival import new_event
+from .district_calendar import court_date
 from .events import ChargeOrigin, ChargeText, Plea, SpecialtyException
 from .specialty import Count, Onward
 from .state import CourtCase, Intake, apply, evolve, initial
@@ -49,8 +50,18 @@ def preview(state: CourtCase, new_events: Sequence[NewEvent]) -> CourtCase:
 
 # --- guards -----------------------------------------------------------------------------
 
-def _not_in_future(day: date, now: datetime, field: str) -> None:
-    today = legal_date(now)
+def _not_in_future(state: CourtCase, day: date, now: datetime, field: str) -> None:
+    """An act of the US court or the US government: not after today in the court's district."""
+    assert state.intake is not None
+    _not_after(day, court_date(now, state.intake.district), field)
+
+
+def _not_in_future_in_mexico(day: date, now: datetime, field: str) -> None:
+    """An act of Mexico's (a diplomatic note): not after today on the legal calendar."""
+    _not_after(day, legal_date(now), field)
+
+
+def _not_after(day: date, today: date, field: str) -> None:
     R.DATE_IN_FUTURE.require(day <= today, f"{field} {day} is after today ({today})")
 
 
@@ -119,7 +130,7 @@ def hold_initial_appearance(state: CourtCase, held_at: datetime, magistrate: str
 def decide_detention(state: CourtCase, outcome: str, decided_on: date, detail: str | None,
                      now: datetime) -> list[NewEvent]:
     """The detention hearing: detained, or released on conditions (`detail`)."""
-    _open_intake(state)
+    intake = _open_intake(state)
     appearance = state.appearance
     R.INITIAL_APPEARANCE_REQUIRED.require(appearance is not None,
         "the detention hearing follows the initial appearance, which has not been held")
@@ -127,8 +138,9 @@ def decide_detention(state: CourtCase, outcome: str, decided_on: date, detail: s
     previous = state.detention
     R.DETENTION_ALREADY_DECIDED.require(previous is None,
         f"detention was already decided ({previous.outcome if previous else ''})")
-    _not_in_future(decided_on, now, "decided_on")
-    _not_before(decided_on, legal_date(appearance.held_at), "decided_on", "the initial appearance")
+    _not_in_future(state, decided_on, now, "decided_on")
+    _not_before(decided_on, court_date(appearance.held_at, intake.district), "decided_on",
+                "the initial appearance")
     if outcome == RELEASED_ON_CONDITIONS:
         R.RELEASE_CONDITIONS_REQUIRED.require(bool(detail),
             "a release on conditions must state the conditions")
@@ -145,7 +157,7 @@ def decide_detention(state: CourtCase, outcome: str, decided_on: date, detail: s
 
 def arraign(state: CourtCase, arraigned_on: date, plea: Plea, charge_ids: Sequence[str],
             now: datetime) -> list[NewEvent]:
-    _open_intake(state)
+    intake = _open_intake(state)
     R.INITIAL_APPEARANCE_REQUIRED.require(state.appearance is not None,
         "arraignment follows the initial appearance, which has not been held")
     R.DETENTION_HEARING_REQUIRED.require(state.detention is not None,
@@ -153,9 +165,9 @@ def arraign(state: CourtCase, arraigned_on: date, plea: Plea, charge_ids: Sequen
     R.DOCKET_NOT_ASSIGNED.require(state.docket_number is not None,
         "arraignment needs the case's docket number, which has not been recorded")
     assert state.appearance is not None and state.detention is not None
-    _not_in_future(arraigned_on, now, "arraigned_on")
-    _not_before(arraigned_on, legal_date(state.appearance.held_at), "arraigned_on",
-                "the initial appearance")
+    _not_in_future(state, arraigned_on, now, "arraigned_on")
+    _not_before(arraigned_on, court_date(state.appearance.held_at, intake.district),
+                "arraigned_on", "the initial appearance")
     _not_before(arraigned_on, state.detention.decided_on, "arraigned_on",
                 "the detention hearing")
     wanted = tuple(dict.fromkeys(charge_ids))
@@ -247,7 +259,7 @@ def file_superseding_indictment(state: CourtCase, filed_on: date,
     basis they are recorded without a block, and the record says why. `facts_of` names, per
     count, the charge whose facts it re-describes (rules.SPECIALTY_SAME_FACTS)."""
     _open_intake(state)
-    _not_in_future(filed_on, now, "filed_on")
+    _not_in_future(state, filed_on, now, "filed_on")
     previous = state.indictments[-1].filed_on if state.indictments else None
     _not_before(filed_on, previous, "filed_on", "the previous superseding indictment")
     named = facts_of or {}
@@ -302,7 +314,7 @@ def request_consent(state: CourtCase, charge_ids: Sequence[str], requested_on: d
                specialty.CONSENT_REQUESTED]
     R.SPECIALTY_CONSENT_ALREADY_REQUESTED.require(not pending,
         f"Mexico's consent for {', '.join(pending)} was already requested and is pending")
-    _not_in_future(requested_on, now, "requested_on")
+    _not_in_future(state, requested_on, now, "requested_on")
     return [new_event(ev.SPECIALTY_CONSENT_REQUESTED, ev.SpecialtyConsentRequested(
         case_id=_case_id(state), charge_ids=wanted, requested_on=requested_on,
         diplomatic_note_reference=diplomatic_note_reference), start_of_legal_day(requested_on))]
@@ -320,7 +332,7 @@ def decide_consent(state: CourtCase, granted: bool, charge_ids: Sequence[str],
                or state.consents[c].status != "requested"]
     R.SPECIALTY_CONSENT_NOT_REQUESTED.require(not unasked,
         f"no pending request for Mexico's consent on {', '.join(unasked)}")
-    _not_in_future(decided_on, now, "decided_on")
+    _not_in_future_in_mexico(decided_on, now, "decided_on")
     asked_on = max(state.consents[c].requested_on for c in wanted)
     _not_before(decided_on, asked_on, "decided_on", "the consent request")
     payload = ev.SpecialtyConsentDecided(
@@ -345,10 +357,10 @@ def _case_charges(state: CourtCase, charge_ids: Sequence[str]) -> tuple[str, ...
 def end_proceedings(state: CourtCase, ended_on: date, outcome: str, now: datetime,
                     policy: Policy) -> list[NewEvent]:
     intake = _open_intake(state)
-    _not_in_future(ended_on, now, "ended_on")
-    _not_before(ended_on, legal_date(intake.landed_at), "ended_on", "the landing")
+    _not_in_future(state, ended_on, now, "ended_on")
+    _not_before(ended_on, court_date(intake.landed_at, intake.district), "ended_on", "the landing")
     if state.appearance is not None:
-        _not_before(ended_on, legal_date(state.appearance.held_at), "ended_on",
+        _not_before(ended_on, court_date(state.appearance.held_at, intake.district), "ended_on",
                     "the initial appearance")
     if state.detention is not None:
         _not_before(ended_on, state.detention.decided_on, "ended_on", "the detention hearing")
@@ -436,8 +448,8 @@ def _check_exception(state: CourtCase, exception: SpecialtyException, facts: Exc
         "on the facts of a charge that did: an offence described before the extradition was "
         "not committed after it")
     R.OFFENCE_NOT_AFTER_EXTRADITION.require(
-        committed > landed_on, f"committed_on {committed} is not after the landing's legal "
-        f"day ({landed_on})")
+        committed > landed_on, f"committed_on {committed} is not after the landing's day in the "
+        f"court's district ({landed_on})")
     for count in counts:  # an indictment charges an offence already committed
         charged = _charged_on(state, count)
         assert charged is not None  # a charge of the request was refused above
@@ -495,8 +507,8 @@ def record_specialty_exception(state: CourtCase, exception: SpecialtyException,
         R.SPECIALTY_DEFENCE_UNAVAILABLE.refuse(
             f"case {state.case_id} is on the national_security basis: the rule of specialty "
             "does not bind it, so no exception to it is needed")
-    _not_in_future(found_on, now, "found_on")  # and, by _check_exception, every date given
-    landed_on = legal_date(intake.landed_at)
+    _not_in_future(state, found_on, now, "found_on")  # and, by _check_exception, every date given
+    landed_on = court_date(intake.landed_at, intake.district)
     counts = _check_exception(state, exception, facts, found_on, landed_on)
     return [new_event(ev.SPECIALTY_EXCEPTION_RECORDED, ev.SpecialtyExceptionRecorded(
         case_id=_case_id(state), exception=exception, found_on=found_on, charge_ids=counts,
@@ -512,7 +524,7 @@ def request_reextradition(state: CourtCase, requesting_state: str, requested_on:
     R.REEXTRADITION_ALREADY_REQUESTED.require(
         requesting_state not in state.reextraditions,
         f"{requesting_state}'s request was already recorded")
-    _not_in_future(requested_on, now, "requested_on")
+    _not_in_future(state, requested_on, now, "requested_on")
     return [new_event(ev.REEXTRADITION_REQUESTED, ev.ReextraditionRequested(
         case_id=_case_id(state), requesting_state=requesting_state, requested_on=requested_on,
         reference=reference), start_of_legal_day(requested_on))]
@@ -530,7 +542,7 @@ def decide_reextradition_consent(state: CourtCase, requesting_state: str, grante
     R.REEXTRADITION_ALREADY_ANSWERED.require(
         request.consent == "pending", f"Mexico already answered {requesting_state}'s request "
         f"({request.consent} on {request.decided_on})")
-    _not_in_future(decided_on, now, "decided_on")
+    _not_in_future_in_mexico(decided_on, now, "decided_on")
     _not_before(decided_on, request.requested_on, "decided_on", "the third state's request")
     event_type = (ev.REEXTRADITION_CONSENT_GRANTED if granted
                   else ev.REEXTRADITION_CONSENT_REFUSED)
@@ -551,7 +563,7 @@ def surrender_onward(state: CourtCase, requesting_state: str, surrendered_on: da
     R.ONWARD_SURRENDER_ALREADY_RECORDED.require(
         request.surrendered_on is None,
         f"the person was surrendered to {requesting_state} on {request.surrendered_on}")
-    _not_in_future(surrendered_on, now, "surrendered_on")
+    _not_in_future(state, surrendered_on, now, "surrendered_on")
     _not_before(surrendered_on, request.requested_on, "surrendered_on",
                 "the third state's request")
     ground = specialty.onward_surrender_ground(state, requesting_state)

@@ -314,8 +314,9 @@ class SpecialtyExceptionRecorded(Frozen):
                                      description="left_and_returned: came back voluntarily")
     committed_on: date | None = Field(
         default=None, description="offence_after_extradition: when the offence was committed")
-    landed_on: date = Field(description="the legal date of the landing the extradition ended "
-                                        "with (what 'after the extradition' is measured from)")
+    landed_on: date = Field(description="the day of the landing the extradition ended with, "
+                                        "in the court's district (what 'after the extradition' "
+                                        "is measured from)")
     reference: str = Field(description="the court's finding or order")
 
 
