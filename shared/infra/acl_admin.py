@@ -30,7 +30,10 @@ def _wire(acl: ClusterAcl) -> tuple[Any, ...]:
             acl.operation, acl.permission)
 
 
-# aiokafka is untyped here (Any), hence the ignores on subclassing its Request.
+# aiokafka is untyped here (Any), hence the ignores on subclassing its Request. Each request
+# subclasses Request[Struct] alone and states its own __init__ and build: aiokafka picks the
+# wire version from that single generic base and refuses a class with a second base (a
+# shared mixin) or without API_KEY (a shared parent).
 class CreateAcls(Request[CreateAclsRequest_v1]):  # type: ignore[misc]
     API_KEY = 30
 
