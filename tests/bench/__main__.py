@@ -27,6 +27,7 @@ from tests.bench import (
     latency,
     relay,
     replay,
+    service_reads,
     transfer,
 )
 from tests.bench.common import size_flags
@@ -67,6 +68,7 @@ FIGURES: tuple[tuple[str, Figure], ...] = (
     ("http", http_load.main),
     ("transfer", transfer.main),
     ("console", console_pages.main),
+    ("reads", service_reads.main),
 )
 
 
