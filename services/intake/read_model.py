@@ -97,6 +97,8 @@ STATUS_AFTER: dict[str, CaseStatus] = {
     "judicial.pickup_window_expired": "released",
     # An expiry recorded before a custody transfer dated earlier reached judicial: void.
     "judicial.pickup_expiry_voided": "in_us_custody",
+    # An appeal filed in time showed an expiry void: the order stands, held by the suspension.
+    "judicial.pickup_expiry_voided_by_appeal": "surrender_ordered",
     "transport.manifest_assigned": "on_manifest",
     "transport.removed_from_manifest": "awaiting_transport",
     "transport.custody_transferred": "in_us_custody",

@@ -608,6 +608,8 @@ def _ruled_amparo(state: State, amparo_id: str) -> State:
 
 def file_amparo_appeal(state: State, c: cmd.FileAmparoAppeal, now: datetime,
                        _policy: Policy) -> list[NewEvent]:
+    voided = _expiry_voided_by_appeal(state, c)
+    state = replay(state, voided)  # the case as the law has it: open again, if it was void
     _judicial_step(state, "an amparo appeal")
     _ruled_amparo(state, c.amparo_id)
     amparo = state.amparo(c.amparo_id)
@@ -626,12 +628,35 @@ def file_amparo_appeal(state: State, c: cmd.FileAmparoAppeal, now: datetime,
         return filed
     # Filed in time, entered after the scheduler ended the suspension: it never ended. It
     # holds the pickup window again from the day it was lifted: a running window pauses, and
-    # one another suspension paused since then is held from that earlier day.
+    # one another suspension paused since then is held from that earlier day. An expiry it
+    # voids is recorded after it, so no reader sees the person free in between.
     return [*filed, event(ev.AmparoSuspensionReinstated(
         case_id=state.case_id, amparo_id=c.amparo_id, appeal_filed_on=c.filed_on,
         lifted_on=amparo.lapsed_on, active_suspensions=(*state.active_suspensions, c.amparo_id),
         granted_amparos=state.granted_amparos,
-        pickup_paused=_holds_pickup(state, amparo.lapsed_on)), c.filed_on)]
+        pickup_paused=_holds_pickup(state, amparo.lapsed_on)), c.filed_on), *voided]
+
+
+def _expiry_voided_by_appeal(state: State, c: cmd.FileAmparoAppeal) -> list[NewEvent]:
+    """The pickup window's expiry, and the release recorded with it, that an appeal filed in
+    time shows void: the scheduler had ended the suit's suspension (its denial unappealed, as
+    far as the record knew) before the window's deadline, so the window resumed and ran
+    out; but the suspension held all along and the window with it. Nothing when the appeal
+    is out of time (refused below) or the window ran out on its own."""
+    amparo = state.amparo(c.amparo_id)
+    if (amparo is None or amparo.lapsed_on is None or amparo.appeal_filed_on is not None
+            or amparo.appeal_closes_on is None or c.filed_on >= amparo.appeal_closes_on
+            or not state.pickup_expired or state.pickup is None
+            or amparo.lapsed_on >= state.pickup.due_on):
+        return []
+    released = state.released
+    voids_release = released is not None and released[1] is ReleaseReason.PICKUP_WINDOW_EXPIRED
+    return [event(ev.PickupExpiryVoidedByAppeal(
+        case_id=state.case_id, amparo_id=c.amparo_id, appeal_filed_on=c.filed_on,
+        lifted_on=amparo.lapsed_on, deadline_on=state.pickup.due_on,
+        release_voided=voids_release,
+        released_on=released[0] if released is not None and voids_release else None),
+        c.filed_on)]
 
 
 def decide_amparo_appeal(state: State, c: cmd.DecideAmparoAppeal, now: datetime,

@@ -477,6 +477,24 @@ class PickupExpiryVoided(JudicialEvent):
     release_voided: bool = Field(description="a release for the expiry was voided with it")
 
 
+class PickupExpiryVoidedByAppeal(JudicialEvent):
+    """An appeal filed in time but entered after the scheduler had ended its suit's suspension,
+    resumed the pickup window and let it run out: the denial was never final, so the
+    suspension held all along and the window with it (Amparo Law arts. 81, 86; LEI art. 35).
+    The expiry, and the release recorded with it, did not hold in law. Both stay in the record;
+    this event, recorded with the appeal, says they were void. A release carried out in fact
+    meanwhile is the authorities' to undo: the case view names it (`release_voided_on`)."""
+
+    EVENT_TYPE = "judicial.pickup_expiry_voided_by_appeal"
+    LEGAL_TIME = doc("appeal_filed_on", "the appeal that kept the suspension in force")
+    amparo_id: str
+    appeal_filed_on: date
+    lifted_on: date = Field(description="the recorded end of the suspension that did not hold")
+    deadline_on: date = Field(description="the expiry's date, which did not hold")
+    release_voided: bool = Field(description="a release for the expiry was voided with it")
+    released_on: date | None = Field(description="the voided release's date; null: none")
+
+
 class NationalSecurityTransferAuthorized(JudicialEvent):
     """A transfer under Mexico's National Security Law: no judge, SRE decision or amparo.
     Mexico's attorney general said it is "not an extradition"; US courts have held the
@@ -503,7 +521,7 @@ EVENT_MODELS: dict[str, type[JudicialEvent]] = {
         SurrenderDeferred,
         TemporarySurrenderAgreed, PickupWindowExpired, ProvisionalDetentionLapsed,
         ReleasedFromCustody, NationalSecurityTransferAuthorized, HandedOver, BasisChanged,
-        PickupExpiryVoided,
+        PickupExpiryVoided, PickupExpiryVoidedByAppeal,
     )
 }
 

@@ -136,6 +136,10 @@ class CaseView(ResponseBody):
     temporary_surrender_agreed_on: IsoDay | None
     transfer_authorized_at: IsoInstant | None
     released: ReleaseView | None
+    release_voided_on: IsoDay | None = Field(
+        default=None, description="a release recorded for a pickup expiry that an appeal "
+        "filed in time showed void (judicial.pickup_expiry_voided_by_appeal): the person is "
+        "held again in law; if the release was carried out, the authorities must act on it")
     provisional_detention_lapsed: bool = Field(
         description="the person was released from a lapsed provisional detention; the case "
                     "stays open and a later formal request proceeds")

@@ -176,6 +176,9 @@ class State:
     pickup_expired: bool = False
     transfer_authorized_at: datetime | None = None
     released: tuple[date, ReleaseReason] | None = None
+    # A release for a pickup expiry that an appeal filed in time showed void: the day it
+    # was recorded for, so the case view can name it (it may have been carried out).
+    release_voided_on: date | None = None
     # The basis the case had before a recorded basis change, and the day of the change.
     basis_changed: tuple[LegalBasis, date] | None = None
     # The legal date the person passed into the requesting state's custody (transport's
@@ -481,6 +484,10 @@ def _apply(state: State, event: ev.JudicialEvent) -> State:
         case ev.PickupExpiryVoided():
             return replace(state, pickup_expired=False,
                            released=None if event.release_voided else state.released)
+        case ev.PickupExpiryVoidedByAppeal():
+            return replace(state, pickup_expired=False,
+                           released=None if event.release_voided else state.released,
+                           release_voided_on=event.released_on)
         case ev.NationalSecurityTransferAuthorized():
             return replace(state, transfer_authorized_at=event.authorized_at)
     return state

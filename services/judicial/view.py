@@ -108,5 +108,6 @@ def case_view(state: State, today: date | None = None) -> dict[str, Any]:
         "provisional_detention_lapsed": state.provisional_lapsed,
         "released": None if released is None else {
             "released_on": released[0].isoformat(), "reason": released[1].value},
+        "release_voided_on": iso_day(state.release_voided_on),
         "steps": [{"version": s.version, "step": s.step, "on": s.on} for s in state.steps],
     }

@@ -520,6 +520,10 @@ def _noted(case: CaseState, item: facts.Input, now: datetime, late: bool) -> ev.
             return ev.ReleaseNoted(**base, released_on=fact.released_on, reason=fact.reason)
         case facts.PickupExpired():
             return ev.PickupExpiryNoted(**base, deadline_on=fact.deadline_on)
+        case facts.ExpiryVoided():
+            return ev.PickupExpiryVoidNoted(**base, deadline_on=fact.deadline_on,
+                                            release_voided=fact.release_voided,
+                                            appeal_filed_on=fact.appeal_filed_on)
         case facts.PlacedAtDisposal():
             return ev.PlacementNoted(**base, placed_on=fact.placed_on,
                                      pickup_deadline_on=fact.pickup_deadline_on)

@@ -201,6 +201,16 @@ class PickupExpiryNoted(Noted):
     deadline_on: date
 
 
+class PickupExpiryVoidNoted(Noted):
+    """Judicial voided its expiry (and the release with it, when `release_voided`): an appeal
+    filed in time kept the suspension, and the window with it, in force."""
+
+    EVENT_TYPE = "transport.pickup_expiry_void_noted"
+    deadline_on: date = Field(description="the voided expiry's date")
+    release_voided: bool
+    appeal_filed_on: date = Field(description="the appeal that kept the suspension in force")
+
+
 class PlacementNoted(Noted):
     EVENT_TYPE = "transport.placement_noted"
     placed_on: date = Field(description="judicial's day the person was placed at the US's "
@@ -281,8 +291,8 @@ class FlightCancelled(TransportEvent):
 CASE_EVENTS: tuple[type[TransportEvent], ...] = (
     CaseEligible, CaseIneligible, ManifestAssigned, RemovedFromManifest, CustodyTransferred,
     PersonDeparted, PersonLanded, CaseNoted, SurrenderOrderNoted, TransferAuthorizationNoted,
-    AmparoNoted, ClearanceNoted, ReleaseNoted, PickupExpiryNoted, PlacementNoted,
-    BasisChangeNoted,
+    AmparoNoted, ClearanceNoted, ReleaseNoted, PickupExpiryNoted, PickupExpiryVoidNoted,
+    PlacementNoted, BasisChangeNoted,
 )
 FLIGHT_EVENTS: tuple[type[TransportEvent], ...] = (
     FlightScheduled, FlightManifestChanged, FlightDeparted, FlightLanded, FlightDiverted,
@@ -303,6 +313,8 @@ LEGAL_TIMES: dict[str, LegalTime] = {
     ClearanceNoted.EVENT_TYPE: cause(note="assurance's clearance granted or withdrawn"),
     ReleaseNoted.EVENT_TYPE: cause("released_on", note="judicial's release"),
     PickupExpiryNoted.EVENT_TYPE: cause("deadline_on", note="judicial's pickup expiry"),
+    PickupExpiryVoidNoted.EVENT_TYPE: cause(
+        "appeal_filed_on", note="judicial's expiry voided by an appeal filed in time"),
     PlacementNoted.EVENT_TYPE: cause("placed_on", note="judicial's placement at disposal"),
     BasisChangeNoted.EVENT_TYPE: cause("changed_on", note="judicial's basis change"),
     CaseEligible.EVENT_TYPE: with_act("the fact noted (or the removal) that made it eligible"),

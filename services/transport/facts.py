@@ -82,6 +82,16 @@ class PickupExpired:
 
 
 @dataclass(frozen=True)
+class ExpiryVoided:
+    """An appeal filed in time showed judicial's expiry (and its release) void: the suspension
+    it had ended held the window all along."""
+
+    deadline_on: date
+    release_voided: bool
+    appeal_filed_on: date
+
+
+@dataclass(frozen=True)
 class PlacedAtDisposal:
     """Placed at the US's disposal after the order: the pickup window's deadline moves."""
 
@@ -101,7 +111,7 @@ class BasisChanged:
 
 Fact = (PersonKnown | SurrenderOrdered | TransferAuthorized | SuspensionGranted | AmparoDenied
         | AmparoGranted | ClearanceGranted | ClearanceWithdrawn | Released | PickupExpired
-        | PlacedAtDisposal | BasisChanged)
+        | ExpiryVoided | PlacedAtDisposal | BasisChanged)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from .facts import (
     BasisChanged,
     ClearanceGranted,
     ClearanceWithdrawn,
+    ExpiryVoided,
     Fact,
     Input,
     PersonKnown,
@@ -93,6 +94,12 @@ class PickupExpiredView(CaseEvent):
     deadline_on: date
 
 
+class ExpiryVoidedView(CaseEvent):
+    deadline_on: date
+    release_voided: bool
+    appeal_filed_on: date
+
+
 class PlacedAtDisposalView(CaseEvent):
     placed_on: date
     pickup_deadline_on: date
@@ -151,6 +158,8 @@ readers.add("judicial.released_from_custody", (1,), _reader(
     ReleasedView, lambda v: Released(v.released_on, v.reason)))
 readers.add("judicial.pickup_window_expired", (1,), _reader(
     PickupExpiredView, lambda v: PickupExpired(v.deadline_on)))
+readers.add("judicial.pickup_expiry_voided_by_appeal", (1,), _reader(
+    ExpiryVoidedView, lambda v: ExpiryVoided(v.deadline_on, v.release_voided, v.appeal_filed_on)))
 readers.add("judicial.placed_at_disposal", (1,), _reader(
     PlacedAtDisposalView, lambda v: PlacedAtDisposal(v.placed_on, v.pickup_deadline_on)))
 readers.add("judicial.basis_changed", (1,), _reader(BasisChangedView, lambda v: BasisChanged(

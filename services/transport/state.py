@@ -248,6 +248,9 @@ def _apply_case(state: CaseState, e: ev.TransportEvent) -> CaseState:
             return _facts(state, released=(e.released_on, e.reason))
         case ev.PickupExpiryNoted():
             return _facts(state, pickup_expired=True, pickup_expired_on=e.deadline_on)
+        case ev.PickupExpiryVoidNoted():
+            return _facts(state, pickup_expired=False, pickup_expired_on=None,
+                          released=None if e.release_voided else state.facts.released)
         case ev.PlacementNoted():
             return _facts(state, pickup_deadline_on=e.pickup_deadline_on,
                           pickup_paused=_pause_holds(state.facts, e.pickup_deadline_on))

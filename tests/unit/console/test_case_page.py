@@ -308,3 +308,21 @@ def test_a_services_internal_error_is_not_shown_as_a_refusal() -> None:
     response = client.get("/cases/RWY-1")
     assert response.status_code == 502
     assert "refused the request" not in response.text
+
+
+# --- A release an appeal filed in time showed void is named on the page ---------------------
+
+def test_a_release_voided_by_a_late_entered_appeal_is_named_on_the_case_page() -> None:
+    """Judicial's own view after the appeal (tests/unit/judicial/test_late_appeal_voids_expiry):
+    the person is held by the suspension again (transport says so, once it has read it), and
+    the release recorded for 25 Jul was void; if it was carried out, someone must act, so the
+    page says so."""
+    from tests.unit.judicial.test_late_appeal_voids_expiry import appeal, expired_after_the_lift
+    state = judicial.run(expired_after_the_lift(), appeal("2026-06-18"),
+                         now=judicial.at("2026-09-01", 12))
+    client = console(answers("judicial", "/cases/RWY-1", judicial_answer(state,
+                                                                       date(2026, 9, 1))))
+    sign_in(client, "judicial_clerk")
+    page = client.get("/cases/RWY-1").text
+    notice = page.split('id="release-voided"')[1].split("</p>")[0]
+    assert "2026-07-25" in notice and "void" in notice
