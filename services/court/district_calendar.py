@@ -51,7 +51,7 @@ DISTRICT_ZONES: Mapping[str, str] = _zones({
     "America/Puerto_Rico": ("DPR",),
     "America/St_Thomas": ("DVI",),
     "Pacific/Guam": ("DGU",),
-    "Pacific/Saipan": ("DNMI",),
+    "Pacific/Saipan": ("DMP",),
 })
 
 

@@ -154,8 +154,8 @@ SPECIALTY_EXCEPTION_TOO_EARLY: Rule[Any] = Rule(
     "finding", f"{TREATY_17}(1)(b)", Reads.LEGAL)
 OFFENCE_NOT_AFTER_EXTRADITION: Rule[Any] = Rule(
     "offence_not_after_extradition",
-    "the offence was not committed after the extradition: it must be dated after the legal "
-    "day of the landing (the handover precedes it, perhaps the same day)",
+    "the offence was not committed after the extradition: it must be dated after the day of "
+    "the landing in the court's district (the handover precedes it, perhaps the same day)",
     f"{TREATY_17} (offences committed after the extradition)", Reads.LEGAL)
 HELD_FOR_RETURN_TO_MEXICO: Rule[Any] = Rule(
     "held_for_return_to_mexico",

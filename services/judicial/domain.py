@@ -656,7 +656,7 @@ def _expiry_voided_by_appeal(state: State, c: cmd.FileAmparoAppeal) -> list[NewE
         lifted_on=amparo.lapsed_on, deadline_on=state.pickup.due_on,
         release_voided=voids_release,
         released_on=released[0] if released is not None and voids_release else None),
-        c.filed_on)]
+        state.pickup.due_on)]
 
 
 def decide_amparo_appeal(state: State, c: cmd.DecideAmparoAppeal, now: datetime,

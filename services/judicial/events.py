@@ -486,9 +486,10 @@ class PickupExpiryVoidedByAppeal(JudicialEvent):
     meanwhile is the authorities' to undo: the case view names it (`release_voided_on`)."""
 
     EVENT_TYPE = "judicial.pickup_expiry_voided_by_appeal"
-    LEGAL_TIME = doc("appeal_filed_on", "the appeal that kept the suspension in force")
+    # Dated at the expiry it voids: read as of an earlier day, there was nothing to void.
+    LEGAL_TIME = doc("deadline_on", "the expiry voided, void from the day it was dated")
     amparo_id: str
-    appeal_filed_on: date
+    appeal_filed_on: date = Field(description="the appeal that kept the suspension in force")
     lifted_on: date = Field(description="the recorded end of the suspension that did not hold")
     deadline_on: date = Field(description="the expiry's date, which did not hold")
     release_voided: bool = Field(description="a release for the expiry was voided with it")

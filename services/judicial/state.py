@@ -464,7 +464,8 @@ def _apply(state: State, event: ev.JudicialEvent) -> State:
             return replace(state, temporary_agreed_on=event.agreed_on,
                            temporary_return_conditions=event.return_conditions)
         case ev.PickupWindowExpired():
-            return replace(state, pickup_expired=True)
+            # A voided release is no longer the case's news once the window runs out again.
+            return replace(state, pickup_expired=True, release_voided_on=None)
         case ev.ProvisionalDetentionLapsed():
             return replace(state, provisional_lapsed=True)
         case ev.ReleasedFromCustody():
@@ -472,7 +473,8 @@ def _apply(state: State, event: ev.JudicialEvent) -> State:
                 # Released from the provisional detention only: the case stays open, and a
                 # formal request arriving later proceeds (older streams read the same way).
                 return replace(state, provisional_lapsed=True)
-            return replace(state, released=(event.released_on, event.reason))
+            return replace(state, released=(event.released_on, event.reason),
+                           release_voided_on=None)
         case ev.BasisChanged():
             # Suspensions in force are overtaken: kept in the record, no longer holding.
             return replace(state, legal_basis=event.to_basis,
@@ -480,7 +482,7 @@ def _apply(state: State, event: ev.JudicialEvent) -> State:
                            amparos=tuple(replace(a, suspension_active=False)
                                          for a in state.amparos))
         case ev.HandedOver():
-            return replace(state, handed_over_on=event.handed_over_on)
+            return replace(state, handed_over_on=event.handed_over_on, release_voided_on=None)
         case ev.PickupExpiryVoided():
             return replace(state, pickup_expired=False,
                            released=None if event.release_voided else state.released)

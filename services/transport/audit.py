@@ -91,9 +91,15 @@ def _evidence(rule: str, events: Sequence[RecordedEvent],
     if rule == rules.SUSPENSION_ACTIVE.id:
         return _suspension_evidence(events, state)
     if rule == rules.PICKUP_WINDOW_EXPIRED.id:
-        return (last_of(events, ev.PickupExpiryNoted.EVENT_TYPE)[-1:]
-                or _deadline_setters(events)[-1:])
+        return _standing_expiry(events) or _deadline_setters(events)[-1:]
     return last_of(events, ev.ReleaseNoted.EVENT_TYPE)
+
+
+def _standing_expiry(events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
+    """Judicial's last expiry noted, unless judicial voided it since (an appeal filed in
+    time): a window that runs out again after the void is shown by what set its deadline."""
+    noted = last_of(events, ev.PickupExpiryNoted.EVENT_TYPE, ev.PickupExpiryVoidNoted.EVENT_TYPE)
+    return noted[-1:] if noted and noted[-1].event_type == ev.PickupExpiryNoted.EVENT_TYPE else []
 
 
 def _deadline_setters(events: Sequence[RecordedEvent]) -> list[RecordedEvent]:

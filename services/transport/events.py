@@ -314,7 +314,7 @@ LEGAL_TIMES: dict[str, LegalTime] = {
     ReleaseNoted.EVENT_TYPE: cause("released_on", note="judicial's release"),
     PickupExpiryNoted.EVENT_TYPE: cause("deadline_on", note="judicial's pickup expiry"),
     PickupExpiryVoidNoted.EVENT_TYPE: cause(
-        "appeal_filed_on", note="judicial's expiry voided by an appeal filed in time"),
+        "deadline_on", note="judicial's expiry voided by an appeal filed in time"),
     PlacementNoted.EVENT_TYPE: cause("placed_on", note="judicial's placement at disposal"),
     BasisChangeNoted.EVENT_TYPE: cause("changed_on", note="judicial's basis change"),
     CaseEligible.EVENT_TYPE: with_act("the fact noted (or the removal) that made it eligible"),

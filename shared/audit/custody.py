@@ -4,7 +4,9 @@ custody after being handed over to the US (issue 14).
 Judicial learns of the handover from transport's custody transfer and refuses any release
 after it; this check proves it from the logs alone, whatever the order the events were
 recorded in: a judicial `released_from_custody` whose legal date is on or after the legal date
-of the case's custody transfer is a false record (the person was already in US custody)."""
+of the case's custody transfer is a false record (the person was already in US custody),
+unless judicial's own record voids it: an expiry that a late-arriving handover or an appeal
+filed in time showed void takes the release recorded with it (`release_voided`)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,9 @@ from shared.legaltime import legal_date
 
 HANDOVER = "transport.custody_transferred"
 RELEASE = "judicial.released_from_custody"
+# Judicial's voids of an expiry, and the payload field holding the day of the release voided.
+VOIDS = {"judicial.pickup_expiry_voided": "deadline_on",
+         "judicial.pickup_expiry_voided_by_appeal": "released_on"}
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,7 @@ class CustodyCheck:
     zone: str
     handovers: dict[str, RecordedEvent] = field(default_factory=dict)
     releases: list[RecordedEvent] = field(default_factory=list)
+    voided: set[tuple[str, str]] = field(default_factory=set)  # (case id, release day, ISO)
 
     def see(self, stream: list[RecordedEvent]) -> None:
         for event in stream:
@@ -47,6 +53,9 @@ class CustodyCheck:
                     self.handovers[case_id] = event
             elif event.event_type == RELEASE:
                 self.releases.append(event)
+            elif event.event_type in VOIDS and event.payload.get("release_voided"):
+                day = event.payload.get(VOIDS[event.event_type])
+                self.voided.add((str(case_id), str(day)))
 
     def violations(self) -> list[ReleasedInUsCustody]:
         found: list[ReleasedInUsCustody] = []
@@ -55,6 +64,8 @@ class CustodyCheck:
             if handover is None:
                 continue
             released_on = legal_date(release.occurred_at, self.zone)
+            if (str(release.payload.get("case_id")), released_on.isoformat()) in self.voided:
+                continue  # judicial's record says this release did not hold
             handed_over_on = legal_date(handover.occurred_at, self.zone)
             if released_on >= handed_over_on:
                 found.append(ReleasedInUsCustody(release, released_on, handed_over_on,

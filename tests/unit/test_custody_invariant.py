@@ -45,3 +45,18 @@ def test_a_release_the_same_legal_day_as_the_handover_is_a_violation() -> None:
 def test_a_release_before_the_handover_is_not() -> None:
     # A provisional detention lapsed in June; the case went on to a handover in August.
     assert _check(datetime(2025, 6, 1, 12, tzinfo=UTC)) == []
+
+
+def test_a_release_judicial_voided_with_the_late_handover_is_not() -> None:
+    """The scheduler released the person at the expiry (26 Sep) before transport's custody
+    transfer of 12 Aug reached judicial; judicial then voided the expiry and its release."""
+    void = NewEvent("judicial.pickup_expiry_voided", {
+        "case_id": CASE, "deadline_on": "2025-09-26", "release_voided": True},
+        occurred_at=HANDOVER_AT)
+    check = CustodyCheck(DEFAULT_LEGAL_TIMEZONE)
+    check.see(_release(datetime(2025, 9, 26, 6, tzinfo=UTC)))
+    check.see(_handover())
+    assert check.violations()
+    check.see(as_recorded([void], stream_id=CASE, stream_type="judicial_case",
+                          at=datetime(2026, 12, 3, tzinfo=UTC), start_version=2))
+    assert check.violations() == []

@@ -14,6 +14,7 @@ from services.court import arrival, domain
 from services.court.district_calendar import DISTRICT_ZONES, court_date
 from services.court.domain import CourtCase, ExceptionFacts
 from services.court.events import SpecialtyException
+from services.intake.districts import US_DISTRICTS
 from services.transport.routing import DEFAULT_DISTRICT_AIRPORTS
 from shared.errors import RuleViolation
 from shared.legaltime import legal_date
@@ -133,6 +134,8 @@ def test_every_district_transport_flies_to_has_a_court_calendar(district: str) -
 
 
 def test_the_table_names_the_94_districts_once_each_in_real_zones() -> None:
-    assert len(DISTRICT_ZONES) == 94
+    """Exactly the districts intake accepts (the Northern Mariana Islands are DMP)."""
+    assert set(DISTRICT_ZONES) == US_DISTRICTS
+    assert court_date(datetime(2025, 8, 12, 16, 0, tzinfo=UTC), "DMP") == date(2025, 8, 13)
     for zone in set(DISTRICT_ZONES.values()):
         ZoneInfo(zone)

@@ -5,11 +5,17 @@ expiry and its release are void; the case is open again, held by the suspension.
 
 from __future__ import annotations
 
+from datetime import date
+
+from services.judicial import audit as judicial_audit
 from services.judicial import commands as cmd
-from services.judicial.domain import decide
+from services.judicial.domain import decide, decide_timer, replay
 from services.judicial.events import ReleaseReason
 from services.judicial.state import ClockKind, State
 from services.judicial.view import case_view
+from shared.audit.asof import Question, Selection
+from shared.eventstore import NewEvent
+from tests.support.stored import as_recorded
 
 from .support import (
     POLICY,
@@ -99,3 +105,44 @@ def test_a_window_that_ran_out_before_the_suspension_was_lifted_is_not_voided() 
     expired = fire(late_suit, ClockKind.PICKUP_WINDOW, at("2026-06-10", 1))
     assert expired.pickup_expired
     assert rule_of(expired, appeal("2026-06-18"), LATER) == "case_closed"
+
+
+def test_a_later_valid_release_is_not_shown_as_voided() -> None:
+    """The appeal decided on 1 Sep, the resumed window runs out on 7 Oct: that release stands,
+    and the view no longer names the earlier void as the case's news."""
+    appealed = run(expired_after_the_lift(), appeal("2026-06-18"), now=LATER)
+    decided = run(appealed, cmd.DecideAmparoAppeal.model_validate(
+        {"amparo_id": "A-9", "decided_on": "2026-09-01", "outcome": "denied"}), now=LATER)
+    again = fire(decided, ClockKind.PICKUP_WINDOW, at("2026-10-07", 1))
+    assert again.released == (d("2026-10-07"), ReleaseReason.PICKUP_WINDOW_EXPIRED)
+    assert case_view(again, d("2026-10-08"))["release_voided_on"] is None
+
+
+def test_the_void_is_dated_at_the_expiry_it_voids() -> None:
+    """Read as of 20 Jun (after the appeal's filing, before the expiry of 25 Jul), there was no
+    release to void; as of 26 Jul the case is open, the release void."""
+    events: list[NewEvent] = []
+
+    def record(state: State, new: list[NewEvent]) -> State:
+        events.extend(new)
+        return replay(state, new)
+
+    state = record(granted_treaty_case(), list(decide_timer(
+        granted_treaty_case(), ClockKind.AMPARO_WINDOW, at("2026-03-24")).events))
+    for command in (surrender("2026-04-10"), amparo("A-9", "2026-05-01"),
+                    suspension("A-9", "2026-05-05"), ruling("denied", "A-9", "2026-06-04")):
+        state = record(state, decide(state, command, LATER, POLICY))
+    for kind, when in ((ClockKind.AMPARO_APPEAL_PERIOD, at("2026-06-19")),
+                       (ClockKind.PICKUP_WINDOW, at("2026-07-25", 1))):
+        state = record(state, list(decide_timer(state, kind, when).events))
+    record(state, decide(state, appeal("2026-06-18"), LATER, POLICY))
+    stream = as_recorded(events, stream_id="RWY-J1", stream_type="judicial_case", at=LATER)
+
+    def as_of(day: date) -> dict[str, object]:
+        view, _ = Selection.of(Question.legal(day, zone="America/Mexico_City"),
+                               stream).fold(judicial_audit.view)
+        return dict(view)
+
+    assert as_of(d("2026-06-20"))["release_voided_on"] is None
+    after = as_of(d("2026-07-26"))
+    assert after["release_voided_on"] == "2026-07-25" and after["released"] is None

@@ -5,12 +5,21 @@ by the suspension (never free in between), and may fly again once the appeal is 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from services.judicial import commands as cmd
 from services.judicial.domain import decide, decide_timer, replay
 from services.judicial.state import ClockKind, State
+from services.transport import audit as transport_audit
 from services.transport import rules
+from services.transport.facts import (
+    AmparoDenied,
+    ExpiryVoided,
+    PersonKnown,
+    PickupExpired,
+    Released,
+    SuspensionGranted,
+)
 from services.transport.inputs import readers
 from shared.eventstore import NewEvent
 from tests.support.service_app import off_kafka
@@ -25,7 +34,9 @@ from tests.unit.judicial.support import (
     suspension,
 )
 
-from .helpers import World, cleared
+from .helpers import NOW, TODAY, World, cleared
+from .helpers import surrender as surrender_fact
+from .test_audit import Log
 
 CASE = "RWY-J1"  # judicial's test case
 LATER = at("2026-09-01", 12)
@@ -90,3 +101,21 @@ def test_transport_holds_the_person_by_the_suspension_and_frees_them_with_the_ap
     assert world.case(CASE).facts.pickup_deadline_on == date(2026, 10, 7)
     assert failing(world, "2026-09-02") == ()
     assert failing(world, "2026-10-07") == ("pickup_window_expired",)
+
+
+def test_explain_does_not_cite_a_voided_expiry_once_the_resumed_window_runs_out() -> None:
+    """Judicial voided the expiry of D1; the appeal's decision moved the window to D2, which
+    ran out in turn: the evidence is what set D2, not the voided expiry."""
+    d1, d2 = TODAY + timedelta(days=40), TODAY + timedelta(days=70)
+    log = Log()
+    log.note(PersonKnown("Ana", "treaty", "EDNY"), surrender_fact(), cleared(),
+             SuspensionGranted("A-9", pickup_paused=True),
+             AmparoDenied("A-9", (), pickup_deadline_on=d1),  # the scheduler's lift
+             PickupExpired(d1), Released(d1, "pickup_window_expired"),
+             SuspensionGranted("A-9", pickup_paused=True),    # reinstated by the appeal
+             ExpiryVoided(d1, True, TODAY + timedelta(days=5)))
+    log.note(AmparoDenied("A-9", (), pickup_deadline_on=d2), at=NOW + timedelta(days=71))
+    [blocker] = [b for b in transport_audit.blockers(log.events)
+                 if b.rule == "pickup_window_expired"]
+    assert not any(e.startswith("transport.pickup_expiry_noted") for e in blocker.evidence)
+    assert any(e.startswith("transport.amparo_noted") for e in blocker.evidence)
