@@ -5,6 +5,7 @@ tests' stacks both start, wait on and stop their services here."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -126,7 +127,8 @@ async def stop_all(children: Iterable[Child], grace: float = 20) -> list[str]:
         try:
             await asyncio.wait_for(child.process.wait(), timeout=grace)
         except TimeoutError:
-            child.process.kill()
+            with contextlib.suppress(ProcessLookupError):  # it exited just now after all
+                child.process.kill()
             await child.process.wait()
         stopped.append(f"{child.name} (pid {child.process.pid})")
     return stopped

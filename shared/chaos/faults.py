@@ -1,6 +1,7 @@
 """Carry out a fault schedule on a running cluster and measure each fault's recovery time:
-from the fault until the part is back and serving (a replica answering /readyz, every broker
-registered, every service answering through its load balancer after PostgreSQL came back)."""
+from the fault until the part is back and serving (a replica answering /readyz; a broker
+answering on its own port, registered again and back in every partition's in-sync replicas;
+every service answering through its load balancer after PostgreSQL came back)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ from .schedule import Fault
 
 RECOVER_S = 600.0
 BROKER_DOWN_S = 3.0  # a killed broker stays down this long: producers and leaders move on
+# Kafka's internal topics, replicated like Runway's: a consumer group needs __consumer_offsets.
+INTERNAL_TOPICS = ("__consumer_offsets", "__transaction_state")
 _LEADER = re.compile(r"^runway_relay_leader\S*\s+1(\.0)?$", re.MULTILINE)
 
 
@@ -45,13 +48,20 @@ class Injector:
         self.measured: list[Measured] = []
 
     async def run(self, faults: list[Fault], started: float) -> None:
-        tasks = []
-        for fault in faults:
-            delay = started + fault.at - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)  # the schedule's own clock
-            tasks.append(asyncio.create_task(self.fire(fault, started)))
-        await asyncio.gather(*tasks)
+        """Fire each fault at its time. Cancelled, it cancels the faults in hand too, and
+        ends only once they have: none may kill or restart a part after that."""
+        tasks: list[asyncio.Task[None]] = []
+        try:
+            for fault in faults:
+                delay = started + fault.at - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)  # the schedule's own clock
+                tasks.append(asyncio.create_task(self.fire(fault, started)))
+            await asyncio.gather(*tasks)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     async def fire(self, fault: Fault, started: float) -> None:
         index = fault.index
@@ -76,13 +86,7 @@ class Injector:
 
     async def _do(self, fault: Fault, index: int) -> None:
         if fault.kind == "broker":
-            await self.cluster.kill_broker(fault.index)
-            await asyncio.sleep(BROKER_DOWN_S)
-            await self.cluster.restart_broker(fault.index)
-            # Registered is not caught up: killing the next broker before the restarted one
-            # is back in every ISR would leave partitions below min.insync.replicas.
-            await poll(self.fully_replicated, within=RECOVER_S, every=1.0,
-                       what="every partition back to a full ISR")
+            await self.broker_fault(fault.index)
         elif fault.kind == "postgres":
             await self.postgres.crash()
             await self.postgres.start()
@@ -90,6 +94,22 @@ class Injector:
         else:
             await self.cluster.kill_replica(fault.service, index)
             await self.restart_replica(fault.service, index)
+
+    async def broker_fault(self, node_id: int) -> None:
+        """SIGKILL a broker and start it again, recovered only once it is whole again.
+
+        Until the controllers fence the killed broker (broker.session.timeout.ms) they still
+        list it and every ISR still holds it, so "every broker registered, every ISR whole"
+        held the moment the new JVM was spawned. Waiting for the fencing first (which also
+        drops it from the ISRs) makes both mean what they say after the restart."""
+        await self.cluster.kill_broker(node_id)
+        await asyncio.sleep(BROKER_DOWN_S)  # the fault's length, not a synchronisation
+        await self.cluster.wait_broker_gone(node_id, within=RECOVER_S)
+        await self.cluster.restart_broker(node_id)
+        # Registered is not caught up: killing the next broker before the restarted one
+        # is back in every ISR would leave partitions below min.insync.replicas.
+        await poll(self.fully_replicated, within=RECOVER_S, every=1.0,
+                   what="every partition back to a full ISR")
 
     async def restart_replica(self, service: str, index: int) -> None:
         """Start the replica again; one that dies starting (PostgreSQL or a broker was down
@@ -111,7 +131,8 @@ class Injector:
         try:
             await asyncio.wait_for(admin.start(), timeout=15)
             names = [t for t in await admin.list_topics()
-                     if t.startswith(f"{self.cluster.layout.namespace}.")]
+                     if t.startswith(f"{self.cluster.layout.namespace}.")
+                     or t in INTERNAL_TOPICS]
             described = await asyncio.wait_for(admin.describe_topics(names), timeout=30)
         except Exception:  # a broker still electing: the deadline decides
             return False

@@ -52,6 +52,10 @@ TREATY_WALK = frozenset({Kind.TREATY, Kind.TREATY_AMENDED, Kind.TREATY_ASSURANCE
 DISTRICTS = ("EDNY", "SDNY", "DDC", "WDTX", "SDTX", "NDIL", "CDCA", "SDCA")
 REMOVED_SHARE = 0.05  # of the people planned onto a flight, taken off again by an operator
 SEATS = 40
+# A departure or cancellation retried after its answer was lost finds the flight no longer
+# open: its own doing (shared/chaos/client.py, applied_if).
+FLIGHT_CLOSED = frozenset({"flight_not_open"})
+LANDED = frozenset({"flight_not_in_air"})  # its last landing retried: the flight has landed
 
 # A provisional detention whose 60-day clock has not run out, stopped by the formal request.
 PROVISIONAL_DAYS = {"arrest": 20, "formal-request": 10, "hearing": 5}
@@ -247,7 +251,8 @@ class CaseWalker:
         if kind == Kind.TREATY_AMENDED:
             await self.api.post("intake", f"/cases/{played.case_id}/charges", {
                 "charges": charges(False, "conspiracy to import controlled substances"),
-                "reason": "superseding indictment narrowed the count"}, method="PUT")
+                "reason": "superseding indictment narrowed the count"}, method="PUT",
+                applied_if=frozenset({"amendment_changes_nothing"}))
         suspended = kind == Kind.TREATY_AMPARO_SUSPENSION
         for step, body in treaty.judicial_steps(self.calendar.before_flight, suspended=suspended):
             await self.judicial(played, step, body)
@@ -335,14 +340,16 @@ class Flights:
     async def remove(self, played: Played) -> None:
         await self.api.post("transport", f"/flights/{played.flight_id}/manifest/"
                             f"{played.case_id}/removal",
-                            {"detail": "medical hold ordered by the operator"})
+                            {"detail": "medical hold ordered by the operator"},
+                            applied_if=frozenset({"not_on_manifest"}))
 
     async def fly(self, flight_id: str) -> None:
         flight = await self.api.get("transport", f"/flights/{flight_id}")
         assert flight is not None, flight_id
         if not flight["manifest"]:  # all taken off: an empty flight is cancelled, not flown
             await self.api.post("transport", f"/flights/{flight_id}/cancellation",
-                                {"reason": "everyone on the manifest was taken off"})
+                                {"reason": "everyone on the manifest was taken off"},
+                                applied_if=FLIGHT_CLOSED)
             return
         for entry in flight["manifest"]:  # each handoff is appended to the flight's stream
             await self.api.post("transport", f"/flights/{flight_id}/custody", {
@@ -350,10 +357,11 @@ class Flights:
                 "place": "Mexico City (AIFA)", "mexican_officer": "FGR agent 0412",
                 "us_marshal": "Deputy US Marshal 7781"})
         await self.api.post("transport", f"/flights/{flight_id}/departure",
-                            {"departed_at": self.calendar.at(12)})
+                            {"departed_at": self.calendar.at(12)}, applied_if=FLIGHT_CLOSED)
         for hour, stop in enumerate(flight["route"], start=16):
             await self.api.post("transport", f"/flights/{flight_id}/landing",
-                                {"airport": stop["airport"], "landed_at": self.calendar.at(hour)})
+                                {"airport": stop["airport"], "landed_at": self.calendar.at(hour)},
+                                applied_if=LANDED)
 
 
 async def _bounded(work: list[Awaitable[None]], limit: int) -> None:

@@ -17,10 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from shared.messaging.security import KafkaSecuritySettings
 from shared.messaging.topics import TopicSpec, namespaced
+
+if TYPE_CHECKING:  # shared.service imports the web stack: only when declaring consumers
+    from shared.service import ConsumerSpec
 
 ResourceType = Literal["TOPIC", "GROUP", "CLUSTER"]
 PatternType = Literal["LITERAL", "PREFIXED"]
@@ -89,7 +92,15 @@ def derive_acls(topics: Sequence[TopicSpec], uses: Iterable[KafkaUse],
 
 
 def declared_uses(namespace: str = "") -> list[KafkaUse]:
-    """Every service's consumed topics and consumer groups, read off its ServiceSpec.
+    """Every service's consumed topics and consumer groups, read off its ServiceSpec."""
+    return [KafkaUse(service=service,
+                     consumes=tuple(sorted({t for c in consumers for t in c.topics})),
+                     groups=tuple(sorted(namespaced(namespace, c.name) for c in consumers)))
+            for service, consumers in declared_consumers(namespace).items()]
+
+
+def declared_consumers(namespace: str = "") -> dict[str, Sequence[ConsumerSpec]]:
+    """Every service's ConsumerSpecs (topics, handlers), by service.
 
     The consumers are declared against a runtime, so one is built per service: on an in-memory
     SQLite URL and plaintext settings, it does no I/O (nothing connects until started)."""
@@ -97,7 +108,7 @@ def declared_uses(namespace: str = "") -> list[KafkaUse]:
     from shared.service import ServiceRuntime
     from shared.settings import ServiceSettings
 
-    uses = []
+    declared = {}
     for spec in discover_services():
         settings = ServiceSettings(
             service_name=spec.name, service_database_url="sqlite+aiosqlite://",
@@ -105,12 +116,8 @@ def declared_uses(namespace: str = "") -> list[KafkaUse]:
             kafka_security=KafkaSecuritySettings(protocol="PLAINTEXT", username=None,
                                                  password=None, password_file=None,
                                                  ssl_cafile=None))
-        consumers = spec.consumers(ServiceRuntime(spec, settings))
-        uses.append(KafkaUse(
-            service=spec.name,
-            consumes=tuple(sorted({t for c in consumers for t in c.topics})),
-            groups=tuple(sorted(namespaced(namespace, c.name) for c in consumers))))
-    return uses
+        declared[spec.name] = spec.consumers(ServiceRuntime(spec, settings))
+    return declared
 
 
 def acl_table(acls: Sequence[AclBinding]) -> str:

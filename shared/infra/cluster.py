@@ -1,7 +1,8 @@
 """`make cluster`: Runway as a cluster on one machine.
 
 Three KRaft Kafka brokers (each broker and controller, its own JVM, ports and data under
-var/cluster/), every topic with replication factor 3 and min.insync.replicas 2; PostgreSQL as
+var/cluster/), every topic with replication factor 3 and min.insync.replicas 2 (fewer brokers,
+`--brokers 1|2`, scale both down to what they can meet); PostgreSQL as
 for `make run` (one database per service, shared by that service's replicas); N replicas of
 every service, each its own process on its own port; and HAProxy in front of each service's
 replicas, sending requests only to a replica whose /readyz answers. The broker jars are the
@@ -29,10 +30,12 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -82,6 +85,20 @@ REPLICA_POOL = "4"
 # A broker's first start formats its log dir and elects a controller: on a slow box, a minute.
 BROKER_START_S = 180.0
 SERVICE_START_S = 180.0
+# `make cluster-down`: a broker's controlled shutdown takes seconds, a slow box's up to a minute;
+# past this it is SIGKILLed, and given this long more to be gone.
+DOWN_GRACE_S = 60.0
+KILLED_GONE_S = 10.0
+# Marks a replica's environment with its cluster's root, so `cluster-down` can tell it apart
+# from another cluster's replica (or anything else) that a stale pid file now names.
+ROOT_MARK = "RUNWAY_CLUSTER_ROOT"
+
+
+def check_size(replicas: int, brokers: int) -> None:
+    """ValueError unless the cluster has a replica of each service and a broker."""
+    if replicas < 1 or brokers < 1:
+        raise ValueError("a cluster needs at least one replica and one broker "
+                         f"(--replicas {replicas} --brokers {brokers})")
 
 
 @dataclass(frozen=True)
@@ -110,8 +127,7 @@ class Layout:
               port: Callable[[int], int] = lambda wanted: wanted) -> Layout:
         """`port(wanted)` gives the port to use for the one `make cluster` would use (the
         tests pass a picker of free ports)."""
-        if replicas < 1 or brokers < 1:
-            raise ValueError("a cluster needs at least one replica and one broker")
+        check_size(replicas, brokers)
         nodes = tuple(Broker(i + 1, port(FIRST_BROKER_PORT + 2 * i),
                              port(FIRST_BROKER_PORT + 2 * i + 1)) for i in range(brokers))
         base = {s: DEFAULT_PORTS[s] + CLUSTER_OFFSET for s in services}
@@ -124,6 +140,30 @@ class Layout:
     @property
     def bootstrap(self) -> str:
         return ",".join(f"127.0.0.1:{b.port}" for b in self.brokers)
+
+    @property
+    def replication_factor(self) -> int:
+        """Every partition on every broker, at most three (internal topics too)."""
+        return min(3, len(self.brokers))
+
+    @property
+    def min_insync(self) -> int:
+        """Two copies before a write is acknowledged, or all there are with fewer brokers:
+        a setting the brokers cannot meet would refuse every acks=all write."""
+        return min(2, len(self.brokers))
+
+    def broker_ports(self) -> dict[int, str]:
+        """Each broker's and controller's port, with what listens there."""
+        return {**{b.port: f"broker-{b.node_id}" for b in self.brokers},
+                **{b.controller_port: f"broker-{b.node_id}'s controller" for b in self.brokers}}
+
+    def ports(self) -> dict[int, str]:
+        """Every port the cluster listens on, with what listens there."""
+        replicas = {port: self.replica_name(s, k) for s, ports in self.replica_ports.items()
+                    for k, port in enumerate(ports)}
+        balancers = {port: f"{s}'s load balancer" for s, port in self.balancer_ports.items()}
+        return {**self.broker_ports(), **replicas, **balancers,
+                self.stats_port: "HAProxy's stats"}
 
     def url(self, service: str) -> str:
         """The load balancer's URL of a service."""
@@ -149,7 +189,31 @@ def broker_config(layout: Layout, broker: Broker) -> str:
     template = Template((DEPLOY / "cluster" / "broker.properties").read_text())
     return template.substitute(node_id=broker.node_id, voters=voters, port=broker.port,
                                controller_port=broker.controller_port,
-                               data_dir=layout.root / f"broker-{broker.node_id}" / "data")
+                               data_dir=layout.root / f"broker-{broker.node_id}" / "data",
+                               replication_factor=layout.replication_factor,
+                               min_insync=layout.min_insync)
+
+
+def refuse_ports_in_use(ports: Mapping[int, str]) -> None:
+    """RuntimeError naming the first port something already listens on. A broker started on
+    a taken port exits, while the one already there (a killed run's) answers in its place."""
+    for port, what in ports.items():
+        if not _bindable(port):
+            raise RuntimeError(
+                f"port {port} ({what}) is already in use: a cluster a killed run left behind? "
+                "`make cluster-down` stops it; otherwise free the port")
+
+
+def _bindable(port: int) -> bool:
+    # SO_REUSEADDR as the JVM and HAProxy set it: a listener makes the bind fail, a
+    # connection of a stopped process lingering in TIME_WAIT does not.
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def _cluster_id(layout: Layout) -> str:
@@ -188,6 +252,21 @@ class Running:
     log: Path
 
 
+async def registered_brokers(bootstrap: str) -> frozenset[int] | None:
+    """The node ids of the brokers the controllers list as alive (a fenced one is not),
+    asked at `bootstrap`; None when nothing there answers."""
+    admin = make_admin(bootstrap, request_timeout_ms=5000)
+    try:
+        await asyncio.wait_for(admin.start(), timeout=10)
+        described = await asyncio.wait_for(admin.describe_cluster(), timeout=10)
+        return frozenset(int(b["node_id"]) for b in described.get("brokers", []))
+    except Exception:  # not up yet (or going down): the caller's deadline decides
+        return None
+    finally:
+        with contextlib.suppress(Exception):
+            await admin.close()
+
+
 # --- the cluster ---------------------------------------------------------------------
 
 
@@ -214,6 +293,7 @@ class Cluster:
 
     async def start(self) -> None:
         """Brokers, topics, replicas, load balancer: each ready before the next starts."""
+        refuse_ports_in_use(self.layout.ports())
         await self.start_brokers()
         await self.create_topics()
         await self.start_replicas()
@@ -222,10 +302,11 @@ class Cluster:
     # brokers
 
     async def start_brokers(self) -> None:
+        refuse_ports_in_use(self.layout.broker_ports())
         self._libs = await asyncio.to_thread(kafka_libs)
         for broker in self.layout.brokers:
             await self.start_broker(broker.node_id)
-        await self.wait_brokers(len(self.layout.brokers))
+        await self.wait_brokers()
 
     async def start_broker(self, node_id: int) -> None:
         broker = next(b for b in self.layout.brokers if b.node_id == node_id)
@@ -258,45 +339,67 @@ class Cluster:
         if await child.wait() != 0:
             raise RuntimeError(f"{' '.join(command[-5:])} failed; see {out}")
 
-    async def wait_brokers(self, count: int, within: float = BROKER_START_S) -> None:
-        """Until `count` brokers are registered with the controllers."""
-        async def registered() -> bool:
-            for running in self.brokers.values():
-                if running.process.returncode is not None:
-                    raise RuntimeError(f"{running.name} exited with "
-                                       f"{running.process.returncode}; see {running.log}")
-            return await self.live_brokers() >= count
+    async def wait_brokers(self, node_ids: Iterable[int] | None = None,
+                           within: float = BROKER_START_S) -> None:
+        """Until each broker (by default every one) answers on its own port and is registered
+        with the controllers. Counting the brokers the bootstrap lists was not enough: a
+        killed broker stays listed until its session times out, and a leftover one answers
+        for a new one that could not bind its port."""
+        chosen = None if node_ids is None else set(node_ids)
+        wanted = [b for b in self.layout.brokers if chosen is None or b.node_id in chosen]
 
-        await poll(registered, within=within, every=0.5,
-                   what=f"{count} Kafka brokers at {self.layout.bootstrap}")
+        async def serving() -> bool:
+            self._raise_if_exited()
+            return all([await self.serves(broker) for broker in wanted])
+
+        await poll(serving, within=within, every=0.5,
+                   what=f"Kafka brokers {[b.node_id for b in wanted]} at "
+                        f"{self.layout.bootstrap}")
+
+    def _raise_if_exited(self) -> None:
+        for running in self.brokers.values():
+            if running.process.returncode is not None:
+                raise RuntimeError(f"{running.name} exited with "
+                                   f"{running.process.returncode}; see {running.log}")
+
+    async def serves(self, broker: Broker) -> bool:
+        """Whether the broker answers a metadata request on its own port and the controllers
+        list it as alive (a broker answers once it is unfenced)."""
+        registered = await registered_brokers(f"127.0.0.1:{broker.port}")
+        return registered is not None and broker.node_id in registered
 
     async def live_brokers(self) -> int:
-        admin = make_admin(self.layout.bootstrap, request_timeout_ms=5000)
-        try:
-            await asyncio.wait_for(admin.start(), timeout=10)
-            described = await asyncio.wait_for(admin.describe_cluster(), timeout=10)
-            return len(described.get("brokers", []))
-        except Exception:  # not up yet (or going down): the caller's deadline decides
-            return 0
-        finally:
-            with contextlib.suppress(Exception):
-                await admin.close()
+        """How many brokers the controllers list as alive (0 when none answers)."""
+        return len(await registered_brokers(self.layout.bootstrap) or ())
+
+    async def wait_broker_gone(self, node_id: int, within: float = BROKER_START_S) -> None:
+        """Until the controllers no longer list a stopped broker: it is fenced, and out of
+        every partition's in-sync replicas."""
+        async def gone() -> bool:
+            registered = await registered_brokers(self.layout.bootstrap)
+            return registered is not None and node_id not in registered
+
+        await poll(gone, within=within, every=0.5,
+                   what=f"the controllers to fence broker {node_id}")
 
     async def restart_broker(self, node_id: int) -> None:
-        """Start a stopped broker again and wait until every broker is registered."""
+        """Start a stopped broker again and wait until it serves on its own port and is
+        registered again."""
         await self.start_broker(node_id)
-        await self.wait_brokers(len(self.layout.brokers))
+        await self.wait_brokers([node_id])
 
     async def kill_broker(self, node_id: int) -> None:
         """SIGKILL: the broker gets no chance to hand its partitions over."""
         running = self.brokers[node_id]
-        running.process.kill()
+        with contextlib.suppress(ProcessLookupError):  # it had died on its own
+            running.process.kill()
         await running.process.wait()
 
     async def create_topics(self) -> list[str]:
         """Runway's topics, each partition on every broker (at most 3). min.insync.replicas
-        comes from the brokers (2). The services find them made and leave them as they are."""
-        factor = min(3, len(self.layout.brokers))
+        comes from the brokers (2, or 1 on one broker). The services find them made and leave
+        them as they are."""
+        factor = self.layout.replication_factor
         specs = [replace(spec, replication_factor=factor)
                  for spec in load_topics(namespace=self.layout.namespace)]
         return await ensure_topics(self.layout.bootstrap, specs)
@@ -306,7 +409,7 @@ class Cluster:
     def replica_env(self, service: str) -> dict[str, str]:
         env = {"PYTHONPATH": str(REPO_ROOT), "KAFKA_BOOTSTRAP_SERVERS": self.layout.bootstrap,
                "RUNWAY_TOPIC_NAMESPACE": self.layout.namespace, "DB_POOL_SIZE": REPLICA_POOL,
-               **self.env}
+               ROOT_MARK: str(self.layout.root), **self.env}
         if service == CONSOLE:  # it reaches the services through their load balancers
             env |= {f"RUNWAY_{s.upper()}_URL": self.layout.url(s)
                     for s in self.layout.services if s != CONSOLE}
@@ -319,10 +422,12 @@ class Cluster:
         database at startup, and two migrating a fresh database at once collide
         (shared/migrate.py takes no lock), so the others start on a migrated one."""
         for k in range(self.layout.replicas):
-            started = [await self._start_replica(service, k)
-                       for service in self.layout.services]
-            for replica in started:
-                self.replicas.setdefault(replica.name, []).append(replica)
+            started = []
+            for service in self.layout.services:
+                replica = await self._start_replica(service, k)
+                # recorded at once: stop() must find it even if the next one fails to start
+                self.replicas.setdefault(service, []).append(replica)
+                started.append(replica)
             await self.wait_replicas(started)
 
     async def _start_replica(self, service: str, index: int) -> ServiceProcess:
@@ -343,7 +448,8 @@ class Cluster:
 
     async def kill_replica(self, service: str, index: int) -> None:
         replica = self.replicas[service][index]
-        replica.process.kill()
+        with contextlib.suppress(ProcessLookupError):  # it had died on its own
+            replica.process.kill()
         await replica.process.wait()
 
     async def restart_replica(self, service: str, index: int) -> None:
@@ -409,14 +515,18 @@ class Cluster:
     # stopping
 
     async def stop(self) -> list[str]:
-        stopped = []
-        if self.balancer is not None:
-            stopped += await process.stop_all([self.balancer], grace=10)
-        replicas = [r for rs in self.replicas.values() for r in rs]
-        await process.stop_all(replicas)
-        stopped += [f"{s}-{k + 1} (pid {r.process.pid})"
-                    for s, rs in self.replicas.items() for k, r in enumerate(rs)]
-        stopped += await process.stop_all(self.brokers.values(), grace=60)
+        """HAProxy, the replicas, then the brokers; the brokers are stopped even when
+        stopping the others failed."""
+        stopped: list[str] = []
+        try:
+            if self.balancer is not None:
+                stopped += await process.stop_all([self.balancer], grace=10)
+            replicas = [r for rs in self.replicas.values() for r in rs]
+            await process.stop_all(replicas)
+            stopped += [f"{s}-{k + 1} (pid {r.process.pid})"
+                        for s, rs in self.replicas.items() for k, r in enumerate(rs)]
+        finally:
+            stopped += await process.stop_all(self.brokers.values(), grace=60)
         for pid_file in self.run_dir.glob("*.pid"):
             pid_file.unlink()
         return stopped
@@ -503,8 +613,8 @@ def _print_urls(cluster: Cluster, description: Path) -> None:
     for service in layout.services:
         ports = ", ".join(str(p) for p in layout.replica_ports[service])
         print(f"  {service:<11} {layout.url(service):<24} {ports}")
-    print(f"\n  Kafka: {layout.bootstrap} (replication factor {min(3, len(layout.brokers))}, "
-          f"min.insync.replicas 2)")
+    print(f"\n  Kafka: {layout.bootstrap} (replication factor {layout.replication_factor}, "
+          f"min.insync.replicas {layout.min_insync})")
     print(f"  HAProxy stats: http://127.0.0.1:{layout.stats_port}/")
     print(f"  Stack description: {_shown(description)} "
           f"(RUNWAY_STACK_FILE={_shown(description)} runway ...)")
@@ -515,28 +625,91 @@ def _shown(path: Path) -> str:
     return str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
 
 
-def down(root: Path | None = None) -> list[str]:
+@dataclass
+class Down:
+    """What `cluster-down` stopped, and what it could not."""
+
+    stopped: list[str] = field(default_factory=list)
+    running: list[str] = field(default_factory=list)
+
+
+def down(root: Path | None = None, grace: float = DOWN_GRACE_S) -> Down:
     """Stop what a cluster run left behind (it was killed before it could stop them): each
-    pid in var/cluster/run whose process still runs from this checkout's cluster."""
-    run_dir = (root or REPO_ROOT / "var" / "cluster") / "run"
-    stopped = []
-    for pid_file in sorted(run_dir.glob("*.pid")):
-        pid = int(pid_file.read_text().strip() or 0)
-        if pid and _ours(pid):
+    pid in <root>/run whose process is still this cluster's. SIGTERM, up to `grace` seconds
+    to exit, then SIGKILL; a pid file goes only once its process is gone, so a process that
+    outlived all that is reported, and the next cluster-down still finds it."""
+    root = root or REPO_ROOT / "var" / "cluster"
+    signalled: dict[Path, int] = {}
+    for pid_file in sorted((root / "run").glob("*.pid")):
+        pid = _read_pid(pid_file)
+        if pid is not None and _ours(pid, pid_file.stem, root):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
-                stopped.append(f"{pid_file.stem} (pid {pid})")
+            signalled[pid_file] = pid
+        else:  # gone, or the pid is another process's now: nothing of ours to stop
+            pid_file.unlink()
+    stubborn = _still_running(signalled.values(), within=grace)
+    for pid in stubborn:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    left = _still_running(stubborn, within=KILLED_GONE_S)
+    return _report(signalled, stubborn, left, grace)
+
+
+def _report(signalled: Mapping[Path, int], stubborn: set[int], left: set[int],
+            grace: float) -> Down:
+    result = Down()
+    for pid_file, pid in signalled.items():
+        if pid in left:
+            result.running.append(f"{pid_file.stem} (pid {pid}, survived SIGKILL)")
+            continue
+        how = f", SIGKILLed after {grace:g} s" if pid in stubborn else ""
+        result.stopped.append(f"{pid_file.stem} (pid {pid}{how})")
         pid_file.unlink()
-    return stopped
+    return result
 
 
-def _ours(pid: int) -> bool:
-    """Not a recycled pid: the process is a broker, HAProxy or Runway service."""
+def _read_pid(pid_file: Path) -> int | None:
     try:
-        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        pid = int(pid_file.read_text().strip())
+    except ValueError:  # empty or garbled: a run killed while writing it
+        return None
+    return pid if pid > 0 else None
+
+
+def _still_running(pids: Iterable[int], within: float) -> set[int]:
+    """The pids still running after waiting up to `within` seconds for them to exit."""
+    waiting = set(pids)
+    deadline = time.monotonic() + within
+    while True:
+        waiting = {pid for pid in waiting if process.alive(pid)}
+        if not waiting or time.monotonic() >= deadline:
+            return waiting
+        time.sleep(0.1)  # they are not our children: no wait() to block on
+
+
+def _ours(pid: int, name: str, root: Path) -> bool:
+    """Not a recycled pid: the process is this cluster's `name`, told by what only this
+    cluster's would name. A broker's and HAProxy's command lines name their configuration
+    under `root`; a replica's environment names `root` (ROOT_MARK)."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
         return False
-    return any(mark in command for mark in ("kafka.Kafka", "haproxy", "-m services."))
+    words = [w.decode(errors="replace") for w in command]
+    if name.startswith("broker-"):
+        return "kafka.Kafka" in words and str(root / name / "server.properties") in words
+    if name == "haproxy":
+        return str(root / "haproxy.cfg") in words
+    return any(w.startswith("services.") for w in words) and _environ_names(pid, root)
+
+
+def _environ_names(pid: int, root: Path) -> bool:
+    try:
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:  # another user's process: not one we started
+        return False
+    return f"{ROOT_MARK}={root}".encode() in environ
 
 
 def main() -> None:
@@ -551,10 +724,22 @@ def main() -> None:
     commands.add_parser("down", help="stop what a killed `up` left running")
     args = parser.parse_args()
     if args.command == "down":
-        print("Stopped: " + (", ".join(down()) or "nothing was running"))
-        return
+        sys.exit(_say_down(down()))
+    try:
+        check_size(args.replicas, args.brokers)
+    except ValueError as error:
+        parser.error(str(error))
     stop_unless_legal_zone("cluster")  # before any broker or service starts
     run_up(args.replicas, args.brokers, hold=not args.no_hold)
+
+
+def _say_down(result: Down) -> int:
+    """Print what cluster-down did; 1 when something is still running."""
+    print("Stopped: " + (", ".join(result.stopped) or "nothing was running"))
+    if result.running:
+        print("Still running: " + ", ".join(result.running))
+        return 1
+    return 0
 
 
 def run_up(replicas: int, brokers: int, hold: bool) -> None:

@@ -142,7 +142,8 @@ async def up(options: Options) -> int:
     running: list[ServiceProcess] = []
     description = None
     try:
-        running += [await start_service(spec, log_dir) for spec in specs]
+        for spec in specs:  # each recorded at once: shut_down stops what did start
+            running.append(await start_service(spec, log_dir))
         running.append(await console.start(running, log_dir))
         await process.wait_ready(running, within=90)
         description = describe([s for s in running if s.name != console.NAME], broker,
@@ -224,7 +225,7 @@ def main() -> None:
         if args.scenario or args.start_broker or args.keep_broker:
             parser.error("--replicas/--brokers start a cluster of their own: no --scenario or "
                          "--start-broker/--keep-broker with them")
-        cluster.run_up(args.replicas or 2, args.brokers or 3, hold=not args.no_hold)
+        cluster.run_up(*_cluster_size(parser, args), hold=not args.no_hold)
     options = Options(hold=not args.no_hold, scenario=args.scenario,
                       start_broker=args.start_broker, keep_broker=args.keep_broker)
     try:
@@ -233,6 +234,19 @@ def main() -> None:
         sys.exit(130)
     except RuntimeError as error:  # a service or the broker failed to start; the log says why
         sys.exit(f"runway-stack: {error}")
+
+
+def _cluster_size(parser: argparse.ArgumentParser, args: argparse.Namespace
+                  ) -> tuple[int, int]:
+    """--replicas and --brokers (2 and 3 when not given), refused as `python -m
+    shared.infra.cluster up` refuses them: 0 is a size, not "the default"."""
+    replicas = 2 if args.replicas is None else args.replicas
+    brokers = 3 if args.brokers is None else args.brokers
+    try:
+        cluster.check_size(replicas, brokers)
+    except ValueError as error:
+        parser.error(str(error))
+    return replicas, brokers
 
 
 if __name__ == "__main__":
