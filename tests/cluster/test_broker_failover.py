@@ -21,11 +21,11 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import NewTopic
 from aiokafka.errors import ConsumerStoppedError
 
-from shared.infra.cluster import Cluster, Layout
+from shared.infra.cluster import Cluster
 from shared.messaging.kafka import make_consumer, make_producer
 from shared.retry import poll
-from tests.support.infra import fresh_namespace, kafka_admin
-from tests.support.ports import free_port
+from tests.cluster.brokers import brokers_only
+from tests.support.infra import kafka_admin
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -40,15 +40,8 @@ SETTLE_S = 120.0
 
 @pytest.fixture(scope="module")
 async def brokers(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Cluster]:
-    root = Path(tmp_path_factory.mktemp("brokers"))
-    layout = Layout.build(root, services=(), brokers=3, namespace=fresh_namespace("failover"),
-                          port=lambda _wanted: free_port())
-    cluster = Cluster(layout, database_url=lambda service: "")
-    try:
-        await cluster.start_brokers()
+    async with brokers_only(Path(tmp_path_factory.mktemp("brokers")), "failover") as cluster:
         yield cluster
-    finally:
-        await cluster.stop()
 
 
 async def leader_of(bootstrap: str, topic: str, partition: int) -> int:

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from shared.chaos.faults import Injector
-from shared.infra.cluster import Cluster, Layout
+from shared.infra.cluster import Cluster
 from shared.messaging.kafka import make_consumer, make_producer
 from shared.messaging.topics import events_topic
-from tests.support.infra import fresh_namespace, kafka_admin
-from tests.support.ports import free_port
+from tests.cluster.brokers import brokers_only
+from tests.support.infra import kafka_admin
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -25,16 +25,9 @@ SEND_S = 120.0
 
 @pytest.fixture(scope="module")
 async def brokers(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Cluster]:
-    root = Path(tmp_path_factory.mktemp("broker-faults"))
-    layout = Layout.build(root, services=(), brokers=3, namespace=fresh_namespace("faults"),
-                          port=lambda _wanted: free_port())
-    cluster = Cluster(layout, database_url=lambda service: "")
-    try:
-        await cluster.start_brokers()
-        await cluster.create_topics()
+    async with brokers_only(Path(tmp_path_factory.mktemp("broker-faults")), "faults",
+                            topics=True) as cluster:
         yield cluster
-    finally:
-        await cluster.stop()
 
 
 async def _use_a_consumer_group(cluster: Cluster) -> None:

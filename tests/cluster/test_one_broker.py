@@ -9,12 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from shared.infra.cluster import Cluster, Layout
 from shared.messaging.kafka import make_consumer, make_producer
 from shared.messaging.topics import events_topic
 from shared.retry import poll
-from tests.support.infra import fresh_namespace
-from tests.support.ports import free_port
+from tests.cluster.brokers import brokers_only
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -24,14 +22,10 @@ ATTEMPT_S = 30.0
 
 
 async def test_a_consumer_group_reads_on_a_one_broker_cluster(tmp_path: Path) -> None:
-    layout = Layout.build(tmp_path, services=(), brokers=1, namespace=fresh_namespace("one"),
-                          port=lambda _wanted: free_port())
-    cluster = Cluster(layout, database_url=lambda service: "")
-    topic = events_topic("intake", layout.namespace)
-    try:
-        await cluster.start_brokers()
-        await cluster.create_topics()
-        producer = make_producer(layout.bootstrap, "one-broker")
+    async with brokers_only(tmp_path, "one", count=1, topics=True) as cluster:
+        bootstrap, namespace = cluster.layout.bootstrap, cluster.layout.namespace
+        topic = events_topic("intake", namespace)
+        producer = make_producer(bootstrap, "one-broker")
         await producer.start()
         try:
             # min.insync.replicas above the brokers there are refuses it for ever
@@ -39,7 +33,7 @@ async def test_a_consumer_group_reads_on_a_one_broker_cluster(tmp_path: Path) ->
                                    READ_S)
         finally:
             await producer.stop()
-        consumer = make_consumer(layout.bootstrap, f"{layout.namespace}.judicial", [topic])
+        consumer = make_consumer(bootstrap, f"{namespace}.judicial", [topic])
         read: list[bytes | None] = []
 
         async def has_read() -> bool:
@@ -57,5 +51,3 @@ async def test_a_consumer_group_reads_on_a_one_broker_cluster(tmp_path: Path) ->
         finally:
             await consumer.stop()
         assert read == [b"an event"]
-    finally:
-        await cluster.stop()
