@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import httpx
@@ -33,6 +33,7 @@ from tests.bench.common import percentiles, sized
 from tests.bench.load import running_stack, say, token
 from tests.browser.stack import start_console, stop_console
 from tests.support.requests import request
+from tests.support.stack import Stack
 
 # (full run, --quick run)
 CASES = (1000, 100)
@@ -150,21 +151,27 @@ async def measure(console_url: str, urls: dict[str, str], ids: list[str],
             "goal_p95_ms": GOAL_P95_MS, "cases_list": listing, "case_page": case}
 
 
+async def seeded_and_opened(stack: Stack, cases: int, opened_by: Sequence[str]) -> list[str]:
+    """`cases` requests seeded over intake's batch API, once the services named have opened
+    the last of them from Kafka: the ids, in the order submitted."""
+    say(f"seeding {cases} cases")
+    ids = await seed(stack.url("intake"), cases)
+    headers = {"Authorization": f"Bearer {token('bench-auditor', 'auditor')}"}
+
+    async def opened_everywhere() -> bool:
+        async with httpx.AsyncClient(headers=headers, timeout=30) as http:
+            answers = [await http.get(f"{stack.url(s)}/cases/{ids[-1]}") for s in opened_by]
+        return all(a.status_code == 200 for a in answers)
+
+    await poll(opened_everywhere, within=300, every=1.0,
+               what=f"{', '.join(opened_by)} opened the last case")
+    return ids
+
+
 async def main() -> dict[str, Any]:
     cases, samples = sized(CASES), sized(SAMPLES)
     async with running_stack(SERVICES) as stack:
-        say(f"seeding {cases} cases")
-        ids = await seed(stack.url("intake"), cases)
-        headers = {"Authorization": f"Bearer {token('bench-auditor', 'auditor')}"}
-
-        async def opened_everywhere() -> bool:
-            async with httpx.AsyncClient(headers=headers, timeout=30) as http:
-                answers = [await http.get(f"{stack.url(s)}/cases/{ids[-1]}")
-                           for s in ("judicial", "assurance", "transport")]
-            return all(a.status_code == 200 for a in answers)
-
-        await poll(opened_everywhere, within=300, every=1.0,
-                   what="judicial, assurance and transport opened the last case")
+        ids = await seeded_and_opened(stack, cases, ("judicial", "assurance", "transport"))
         console = await start_console(stack)
         try:
             return await measure(console.url, {s: stack.url(s) for s in SERVICES}, ids,

@@ -47,7 +47,7 @@ from shared.deadletters import store
 from shared.legaltime import legal_date
 from shared.retry import poll
 from tests.bench.common import percentiles, ratio, sized, stopwatch
-from tests.bench.console_pages import WARM_UP, percentiles_p95, seed
+from tests.bench.console_pages import WARM_UP, percentiles_p95, seeded_and_opened
 from tests.bench.load import running_stack, say, token
 from tests.support.stack import Stack
 
@@ -136,17 +136,6 @@ async def walk(judicial: str, case_ids: Sequence[str]) -> None:
                      ).raise_for_status()
 
         await asyncio.gather(*(walker() for _ in range(WALKERS)))
-
-
-async def opened(stack: Stack, ids: Sequence[str]) -> None:
-    """Until judicial and transport both hold the last seeded case."""
-    async def both() -> bool:
-        async with httpx.AsyncClient(headers=bearer("auditor"), timeout=30) as http:
-            answers = [await http.get(f"{stack.url(s)}/cases/{ids[-1]}")
-                       for s in ("judicial", "transport")]
-        return all(a.status_code == 200 for a in answers)
-
-    await poll(both, within=300, every=1.0, what="judicial and transport opened the cases")
 
 
 async def walks_applied(transport: str, walked: Sequence[str]) -> None:
@@ -301,9 +290,7 @@ async def measure(stack: Stack, ids: Sequence[str], walked: Sequence[str],
 async def main() -> dict[str, Any]:
     cases, samples = sized(CASES), sized(SAMPLES)
     async with running_stack(SERVICES) as stack:
-        say(f"seeding {cases} cases")
-        ids = await seed(stack.url("intake"), cases)
-        await opened(stack, ids)
+        ids = await seeded_and_opened(stack, cases, ("judicial", "transport"))
         walked = await treaty_cases(stack.url("judicial"), sized(WALKED))
         say(f"walking {len(walked)} treaty cases through judicial's steps")
         await walk(stack.url("judicial"), walked)
