@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from services.intake.rules import REQUEST_REFERENCE_UNIQUE
 from shared.demo.api import ROLES, local_tokens
 
 RETRY_STATUSES = frozenset({502, 503, 504})
@@ -25,7 +26,7 @@ FIRST_PAUSE_S = 0.2
 MAX_PAUSE_S = 3.0
 # Refusals of an act already recorded that do not say "already" in their rule id: intake's
 # second case for one requester's reference.
-RECORDED_RULES = frozenset({"request_reference_unique"})
+RECORDED_RULES = frozenset({REQUEST_REFERENCE_UNIQUE.id})
 
 
 def means_recorded(rule: str, also: frozenset[str] = frozenset()) -> bool:

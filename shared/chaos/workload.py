@@ -18,7 +18,9 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
+from services.intake.rules import AMENDMENT_CHANGES_NOTHING
 from services.judicial.rules import AMPARO_WINDOW_OPEN
+from services.transport.rules import FLIGHT_NOT_IN_AIR, FLIGHT_NOT_OPEN, NOT_ON_MANIFEST
 from shared.demo import treaty
 from shared.legaltime import zone
 from shared.retry import poll
@@ -54,8 +56,8 @@ REMOVED_SHARE = 0.05  # of the people planned onto a flight, taken off again by 
 SEATS = 40
 # A departure or cancellation retried after its answer was lost finds the flight no longer
 # open: its own doing (shared/chaos/client.py, applied_if).
-FLIGHT_CLOSED = frozenset({"flight_not_open"})
-LANDED = frozenset({"flight_not_in_air"})  # its last landing retried: the flight has landed
+FLIGHT_CLOSED = frozenset({FLIGHT_NOT_OPEN.id})
+LANDED = frozenset({FLIGHT_NOT_IN_AIR.id})  # its last landing retried: the flight has landed
 
 # A provisional detention whose 60-day clock has not run out, stopped by the formal request.
 PROVISIONAL_DAYS = {"arrest": 20, "formal-request": 10, "hearing": 5}
@@ -252,7 +254,7 @@ class CaseWalker:
             await self.api.post("intake", f"/cases/{played.case_id}/charges", {
                 "charges": charges(False, "conspiracy to import controlled substances"),
                 "reason": "superseding indictment narrowed the count"}, method="PUT",
-                applied_if=frozenset({"amendment_changes_nothing"}))
+                applied_if=frozenset({AMENDMENT_CHANGES_NOTHING.id}))
         suspended = kind == Kind.TREATY_AMPARO_SUSPENSION
         for step, body in treaty.judicial_steps(self.calendar.before_flight, suspended=suspended):
             await self.judicial(played, step, body)
@@ -341,7 +343,7 @@ class Flights:
         await self.api.post("transport", f"/flights/{played.flight_id}/manifest/"
                             f"{played.case_id}/removal",
                             {"detail": "medical hold ordered by the operator"},
-                            applied_if=frozenset({"not_on_manifest"}))
+                            applied_if=frozenset({NOT_ON_MANIFEST.id}))
 
     async def fly(self, flight_id: str) -> None:
         flight = await self.api.get("transport", f"/flights/{flight_id}")
