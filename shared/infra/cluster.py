@@ -29,11 +29,9 @@ import logging
 import os
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -49,6 +47,7 @@ from pydantic_settings import SettingsConfigDict
 from shared import process, stackfile, topology
 from shared.db import asyncpg_dsn, with_database
 from shared.envsettings import EnvSettings
+from shared.infra.cluster_down import ROOT_MARK, down, say_down
 from shared.legaltime import legal_zone_name, stop_unless_legal_zone
 from shared.messaging.kafka import make_admin
 from shared.messaging.topics import ensure_topics, load_topics
@@ -85,13 +84,6 @@ REPLICA_POOL = "4"
 # A broker's first start formats its log dir and elects a controller: on a slow box, a minute.
 BROKER_START_S = 180.0
 SERVICE_START_S = 180.0
-# `make cluster-down`: a broker's controlled shutdown takes seconds, a slow box's up to a minute;
-# past this it is SIGKILLed, and given this long more to be gone.
-DOWN_GRACE_S = 60.0
-KILLED_GONE_S = 10.0
-# Marks a replica's environment with its cluster's root, so `cluster-down` can tell it apart
-# from another cluster's replica (or anything else) that a stale pid file now names.
-ROOT_MARK = "RUNWAY_CLUSTER_ROOT"
 
 
 def check_size(replicas: int, brokers: int) -> None:
@@ -625,93 +617,6 @@ def _shown(path: Path) -> str:
     return str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
 
 
-@dataclass
-class Down:
-    """What `cluster-down` stopped, and what it could not."""
-
-    stopped: list[str] = field(default_factory=list)
-    running: list[str] = field(default_factory=list)
-
-
-def down(root: Path | None = None, grace: float = DOWN_GRACE_S) -> Down:
-    """Stop what a cluster run left behind (it was killed before it could stop them): each
-    pid in <root>/run whose process is still this cluster's. SIGTERM, up to `grace` seconds
-    to exit, then SIGKILL; a pid file goes only once its process is gone, so a process that
-    outlived all that is reported, and the next cluster-down still finds it."""
-    root = root or REPO_ROOT / "var" / "cluster"
-    signalled: dict[Path, int] = {}
-    for pid_file in sorted((root / "run").glob("*.pid")):
-        pid = _read_pid(pid_file)
-        if pid is not None and _ours(pid, pid_file.stem, root):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGTERM)
-            signalled[pid_file] = pid
-        else:  # gone, or the pid is another process's now: nothing of ours to stop
-            pid_file.unlink()
-    stubborn = _still_running(signalled.values(), within=grace)
-    for pid in stubborn:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-    left = _still_running(stubborn, within=KILLED_GONE_S)
-    return _report(signalled, stubborn, left, grace)
-
-
-def _report(signalled: Mapping[Path, int], stubborn: set[int], left: set[int],
-            grace: float) -> Down:
-    result = Down()
-    for pid_file, pid in signalled.items():
-        if pid in left:
-            result.running.append(f"{pid_file.stem} (pid {pid}, survived SIGKILL)")
-            continue
-        how = f", SIGKILLed after {grace:g} s" if pid in stubborn else ""
-        result.stopped.append(f"{pid_file.stem} (pid {pid}{how})")
-        pid_file.unlink()
-    return result
-
-
-def _read_pid(pid_file: Path) -> int | None:
-    try:
-        pid = int(pid_file.read_text().strip())
-    except ValueError:  # empty or garbled: a run killed while writing it
-        return None
-    return pid if pid > 0 else None
-
-
-def _still_running(pids: Iterable[int], within: float) -> set[int]:
-    """The pids still running after waiting up to `within` seconds for them to exit."""
-    waiting = set(pids)
-    deadline = time.monotonic() + within
-    while True:
-        waiting = {pid for pid in waiting if process.alive(pid)}
-        if not waiting or time.monotonic() >= deadline:
-            return waiting
-        time.sleep(0.1)  # they are not our children: no wait() to block on
-
-
-def _ours(pid: int, name: str, root: Path) -> bool:
-    """Not a recycled pid: the process is this cluster's `name`, told by what only this
-    cluster's would name. A broker's and HAProxy's command lines name their configuration
-    under `root`; a replica's environment names `root` (ROOT_MARK)."""
-    try:
-        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except OSError:
-        return False
-    words = [w.decode(errors="replace") for w in command]
-    if name.startswith("broker-"):
-        return "kafka.Kafka" in words and str(root / name / "server.properties") in words
-    if name == "haproxy":
-        return str(root / "haproxy.cfg") in words
-    return any(w.startswith("services.") for w in words) and _environ_names(pid, root)
-
-
-def _environ_names(pid: int, root: Path) -> bool:
-    try:
-        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
-    except OSError:  # another user's process: not one we started
-        return False
-    return f"{ROOT_MARK}={root}".encode() in environ
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m shared.infra.cluster",
                                      description=__doc__,
@@ -724,22 +629,13 @@ def main() -> None:
     commands.add_parser("down", help="stop what a killed `up` left running")
     args = parser.parse_args()
     if args.command == "down":
-        sys.exit(_say_down(down()))
+        sys.exit(say_down(down()))
     try:
         check_size(args.replicas, args.brokers)
     except ValueError as error:
         parser.error(str(error))
     stop_unless_legal_zone("cluster")  # before any broker or service starts
     run_up(args.replicas, args.brokers, hold=not args.no_hold)
-
-
-def _say_down(result: Down) -> int:
-    """Print what cluster-down did; 1 when something is still running."""
-    print("Stopped: " + (", ".join(result.stopped) or "nothing was running"))
-    if result.running:
-        print("Still running: " + ", ".join(result.running))
-        return 1
-    return 0
 
 
 def run_up(replicas: int, brokers: int, hold: bool) -> None:

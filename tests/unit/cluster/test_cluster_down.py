@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from shared import process
-from shared.infra.cluster import ROOT_MARK, down
+from shared.infra.cluster_down import ROOT_MARK, down
 
 # The stand-in says "ready" once its SIGTERM handling is in place.
 _STUBBORN = ("import signal, sys; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
