@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from shared.infra.cluster import Cluster, Layout
+from shared.infra.cluster import Cluster, Layout, bindable
 from shared.legaltime import legal_date, stop_unless_legal_zone
 from shared.retry import poll
 from shared.security import AuthSettings
@@ -178,17 +178,10 @@ def passed(report: dict[str, Any]) -> bool:
 
 def _port(wanted: int) -> int:
     """The wanted port when free, else the next free one above it."""
-    import socket
     for candidate in range(wanted, wanted + 2000):
-        if candidate in _given:
-            continue
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", candidate))
-            except OSError:
-                continue
-        _given.add(candidate)
-        return candidate
+        if candidate not in _given and bindable(candidate):
+            _given.add(candidate)
+            return candidate
     raise RuntimeError(f"no free port from {wanted}")
 
 

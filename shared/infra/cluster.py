@@ -190,13 +190,14 @@ def refuse_ports_in_use(ports: Mapping[int, str]) -> None:
     """RuntimeError naming the first port something already listens on. A broker started on
     a taken port exits, while the one already there (a killed run's) answers in its place."""
     for port, what in ports.items():
-        if not _bindable(port):
+        if not bindable(port):
             raise RuntimeError(
                 f"port {port} ({what}) is already in use: a cluster a killed run left behind? "
                 "`make cluster-down` stops it; otherwise free the port")
 
 
-def _bindable(port: int) -> bool:
+def bindable(port: int) -> bool:
+    """Whether a listener could bind 127.0.0.1:`port` now."""
     # SO_REUSEADDR as the JVM and HAProxy set it: a listener makes the bind fail, a
     # connection of a stopped process lingering in TIME_WAIT does not.
     with socket.socket() as probe:

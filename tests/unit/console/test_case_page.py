@@ -32,6 +32,7 @@ from tests.unit.console import stand_ins
 from tests.unit.console.stand_ins import DETAIL, sign_in
 from tests.unit.court import helpers as court
 from tests.unit.judicial import support as judicial
+from tests.unit.judicial.test_late_appeal_voids_expiry import appeal, expired_after_the_lift
 
 Handler = Callable[[httpx.Request], httpx.Response | None]
 
@@ -317,7 +318,6 @@ def test_a_release_voided_by_a_late_entered_appeal_is_named_on_the_case_page() -
     the person is held by the suspension again (transport says so, once it has read it), and
     the release recorded for 25 Jul was void; if it was carried out, someone must act, so the
     page says so."""
-    from tests.unit.judicial.test_late_appeal_voids_expiry import appeal, expired_after_the_lift
     state = judicial.run(expired_after_the_lift(), appeal("2026-06-18"),
                          now=judicial.at("2026-09-01", 12))
     client = console(answers("judicial", "/cases/RWY-1", judicial_answer(state,
