@@ -99,6 +99,8 @@ STATUS_AFTER: dict[str, CaseStatus] = {
     "judicial.pickup_expiry_voided": "in_us_custody",
     # An appeal filed in time showed an expiry void: the order stands, held by the suspension.
     "judicial.pickup_expiry_voided_by_appeal": "surrender_ordered",
+    # An act dated before the expiry, entered after it, held or moved the window: void too.
+    "judicial.pickup_expiry_voided_by_earlier_act": "surrender_ordered",
     "transport.manifest_assigned": "on_manifest",
     "transport.removed_from_manifest": "awaiting_transport",
     "transport.custody_transferred": "in_us_custody",

@@ -4,8 +4,8 @@ naming the field."""
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Literal
+from datetime import date, datetime
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import (
     ConfigDict,
@@ -15,6 +15,7 @@ from pydantic import (
     field_validator,
 )
 
+from shared.legaltime import legal_date
 from shared.web.params import Instant
 from shared.web.requests import RequestBody
 
@@ -27,42 +28,57 @@ Text = Annotated[str, Field(min_length=1, max_length=4000)]
 
 class Command(RequestBody):
     model_config = ConfigDict(frozen=True)
+    # The field holding the legal date of the act the command records (a day, or an instant
+    # read on Mexico's calendar): what had run out in law by then is recorded first.
+    ACT_DATE: ClassVar[str]
+
+    def acted_on(self) -> date:
+        value = getattr(self, self.ACT_DATE)
+        return legal_date(value) if isinstance(value, datetime) else value
 
 
 class OrderProvisionalDetention(Command):
+    ACT_DATE = "ordered_on"
     ordered_on: date = Field(description="the day the judge ordered provisional detention "
                                          "(the arrest on the urgent US request)")
 
 
 class ReceiveFormalRequest(Command):
+    ACT_DATE = "received_on"
     received_on: date = Field(description="the day the SRE received the formal request")
 
 
 class HoldHearing(Command):
+    ACT_DATE = "held_on"
     held_on: date
 
 
 class ExtendEvidencePeriod(Command):
+    ACT_DATE = "extended_on"
     extended_on: date
     additional_days: int = Field(ge=1, le=180)
     reason: Text
 
 
 class FileObjections(Command):
+    ACT_DATE = "filed_on"
     filed_on: date
     summary: Text
 
 
 class GiveConsent(Command):
+    ACT_DATE = "given_on"
     given_on: date = Field(description="the day the person consented before the judge")
 
 
 class IssueOpinion(Command):
+    ACT_DATE = "issued_on"
     issued_on: date
     favorable: StrictBool = Field(description="whether the judge finds extradition lawful")
 
 
 class DecideExtradition(Command):
+    ACT_DATE = "decided_on"
     decision: Literal["granted", "refused"]
     decided_on: date
     notified_on: date = Field(description="the day the decision was notified to the person")
@@ -86,16 +102,19 @@ class DecideExtradition(Command):
 
 
 class FileAmparo(Command):
+    ACT_DATE = "filed_on"
     amparo_id: AmparoId
     filed_on: date
 
 
 class GrantAmparoSuspension(Command):
+    ACT_DATE = "granted_on"
     amparo_id: AmparoId
     granted_on: date
 
 
 class RuleOnAmparo(Command):
+    ACT_DATE = "ruled_on"
     amparo_id: AmparoId
     outcome: Literal["denied", "granted"]
     ruled_on: date
@@ -105,6 +124,7 @@ class RuleOnAmparo(Command):
 
 
 class FileAmparoAppeal(Command):
+    ACT_DATE = "filed_on"
     amparo_id: AmparoId
     filed_on: date
     appellant: Literal["complainant", "authority"] = Field(
@@ -112,6 +132,7 @@ class FileAmparoAppeal(Command):
 
 
 class DecideAmparoAppeal(Command):
+    ACT_DATE = "decided_on"
     amparo_id: AmparoId
     decided_on: date
     outcome: Literal["denied", "granted"] = Field(
@@ -120,6 +141,7 @@ class DecideAmparoAppeal(Command):
 
 
 class OrderSurrender(Command):
+    ACT_DATE = "ordered_on"
     ordered_on: date
     kind: SurrenderKind = SurrenderKind.FULL
     reason: Annotated[str, Field(max_length=4000)] | None = Field(
@@ -148,6 +170,7 @@ class OrderSurrender(Command):
 
 
 class RecordPlacementAtDisposal(Command):
+    ACT_DATE = "placed_on"
     placed_on: date = Field(
         description="the day the person was placed at the US's disposal (the SRE's notice to "
         "the embassy), after the surrender order; LEI art. 35's 60 days to collect them run "
@@ -158,11 +181,13 @@ class RecordPlacementAtDisposal(Command):
 
 
 class AgreeTemporarySurrender(Command):
+    ACT_DATE = "agreed_on"
     agreed_on: date
     return_conditions: Text = Field(description="when and how the US returns the person")
 
 
 class AuthorizeNationalSecurityTransfer(Command):
+    ACT_DATE = "authorized_at"
     authorized_at: Instant
     us_request_reference: Annotated[str, Field(min_length=1, max_length=300)]
     authority: Annotated[str, Field(min_length=1, max_length=300,
@@ -170,6 +195,7 @@ class AuthorizeNationalSecurityTransfer(Command):
 
 
 class ChangeBasis(Command):
+    ACT_DATE = "changed_on"
     changed_on: date
     to_basis: Literal["national_security"] = Field(
         description="the basis the case moves to (a treaty or consent case overtaken by a "

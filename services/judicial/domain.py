@@ -104,14 +104,37 @@ def _not_before(day: date, earlier: date | None, field: str, what: str) -> None:
         f"{field} {day} is before {what} ({earlier})")
 
 
-def _stops_provisional_clock(state: State, policy: Policy, step: str, day: date) -> bool:
-    """Whether this step stops the provisional clock. One on or after the deadline comes too
-    late to stop it: the detention has lapsed in law (see `_lapsed_before`), and the step is
+def _stops_provisional_clock(state: State, step: str, day: date) -> bool:
+    """Whether this step stops the provisional clock: one of the steps its order recorded
+    (the setting in force then, not today's). One on or after the deadline comes too late to
+    stop it: the detention has lapsed in law (see `_lapsed_before`), and the step is
     recorded all the same (the case goes on without the person detained)."""
-    if step not in policy.provisional_clock_stopped_by or not state.provisional_clock_running:
+    if step not in state.provisional_stopped_by or not state.provisional_clock_running:
         return False
     assert state.provisional is not None
     return day < state.provisional.due_on
+
+
+def _stopping_step(state: State, step: str, day: date) -> tuple[bool, list[NewEvent]]:
+    """Whether a step stops the provisional clock, and the void of a lapse it shows was not
+    one (recorded after the step): a step in time stops the clock even if entered late."""
+    voided = _provisional_lapse_voided(state, step, day)
+    return bool(voided) or _stops_provisional_clock(state, step, day), voided
+
+
+def _provisional_lapse_voided(state: State, step: str, day: date) -> list[NewEvent]:
+    """The lapse, and its release, that a step stopping the provisional clock shows void: the
+    step is dated before the deadline but was entered after the scheduler recorded the lapse.
+    Recorded after the step, dated at the lapse it voids (as `_expiry_voided_by_appeal`)."""
+    provisional = state.provisional
+    if (provisional is None or not state.provisional_lapsed or state.closed
+            or state.provisional_stopped_on is not None
+            or step not in state.provisional_stopped_by or day >= provisional.due_on):
+        return []
+    released_on = state.provisional_released_on
+    return [event(ev.ProvisionalLapseVoided(
+        case_id=state.case_id, deadline_on=provisional.due_on, stopped_by=step, stopped_on=day,
+        release_voided=released_on is not None, released_on=released_on), provisional.due_on)]
 
 
 def _lapsed_before(state: State, day: date) -> list[NewEvent]:
@@ -209,9 +232,10 @@ def receive_formal_request(state: State, c: cmd.ReceiveFormalRequest, now: datet
     _not_in_future(c.received_on, now, "received_on")
     _not_before(c.received_on, state.provisional.started_on if state.provisional else None,
                 "received_on", "the provisional detention order")
-    stopped = _stops_provisional_clock(state, policy, "formal_request_received", c.received_on)
+    stopped, voided = _stopping_step(state, "formal_request_received", c.received_on)
     return [event(ev.FormalRequestReceived(case_id=state.case_id, received_on=c.received_on,
-                                           provisional_clock_stopped=stopped), c.received_on)]
+                                           provisional_clock_stopped=stopped), c.received_on),
+            *voided]
 
 
 def _opinion_not_yet_issued(state: State, day: date) -> None:
@@ -221,7 +245,7 @@ def _opinion_not_yet_issued(state: State, day: date) -> None:
     rules.OPINION_ALREADY_ISSUED.require(state.opinion_on is None,
                                          "the judge has already issued the opinion")
     rules.SRE_ALREADY_DECIDED.require(
-        state.sre is None or state.sre_reopened_on(day),
+        not rules.sre_has_decided(state, day),
         "the SRE has already decided: the judicial steps before it are over")
 
 
@@ -247,23 +271,23 @@ _CONSENT = _FormalAnswer(
 
 
 def _answers_formal_request(state: State, answer: _FormalAnswer, recorded: bool, day: date,
-                            now: datetime, policy: Policy) -> bool:
+                            now: datetime) -> tuple[bool, list[NewEvent]]:
     """The hearing and consent answer the formal request: a judicial step that needs it, is
     not `recorded` already and comes before the opinion, dated neither in the future nor
-    before the request; each stops the provisional clock (whether it did is returned)."""
+    before the request; each may stop the provisional clock (`_stopping_step`)."""
     _judicial_step(state, answer.what)
     rules.FORMAL_REQUEST_MISSING.require(state.formal_request_on is not None, answer.missing)
     answer.once.require(not recorded, answer.repeated)
     _opinion_not_yet_issued(state, day)
     _not_in_future(day, now, answer.field)
     _not_before(day, state.formal_request_on, answer.field, "the formal request")
-    return _stops_provisional_clock(state, policy, answer.step, day)
+    return _stopping_step(state, answer.step, day)
 
 
 def hold_hearing(state: State, c: cmd.HoldHearing, now: datetime,
                  policy: Policy) -> list[NewEvent]:
-    stopped = _answers_formal_request(state, _HEARING, state.hearing_on is not None,
-                                      c.held_on, now, policy)
+    stopped, voided = _answers_formal_request(state, _HEARING, state.hearing_on is not None,
+                                              c.held_on, now)
     # Both periods run from the day after the hearing, as every period here does (the act's
     # day is day 0): objections on the 3rd day after it, an extension on the 20th, are in time.
     days = policy.calendar
@@ -271,7 +295,7 @@ def hold_hearing(state: State, c: cmd.HoldHearing, now: datetime,
         case_id=state.case_id, held_on=c.held_on,
         objections_due_on=days.closes_on(c.held_on, policy.objections_days),
         evidence_due_on=days.closes_on(c.held_on, policy.evidence_days),
-        provisional_clock_stopped=stopped), c.held_on)]
+        provisional_clock_stopped=stopped), c.held_on), *voided]
 
 
 def _during_hearing_periods(state: State, what: str, day: date, field: str,
@@ -316,12 +340,12 @@ def file_objections(state: State, c: cmd.FileObjections, now: datetime,
 
 def give_consent(state: State, c: cmd.GiveConsent, now: datetime,
                  policy: Policy) -> list[NewEvent]:
-    stopped = _answers_formal_request(state, _CONSENT, state.consent_on is not None,
-                                      c.given_on, now, policy)
+    stopped, voided = _answers_formal_request(state, _CONSENT, state.consent_on is not None,
+                                              c.given_on, now)
     assert state.legal_basis is not None
     return [event(ev.ConsentGiven(case_id=state.case_id, given_on=c.given_on,
                                   legal_basis=state.legal_basis,
-                                  provisional_clock_stopped=stopped), c.given_on)]
+                                  provisional_clock_stopped=stopped), c.given_on), *voided]
 
 
 def issue_opinion(state: State, c: cmd.IssueOpinion, now: datetime,
@@ -364,7 +388,7 @@ def decide_extradition(state: State, c: cmd.DecideExtradition, now: datetime,
                        policy: Policy) -> list[NewEvent]:
     _judicial_step(state, "the SRE decision")
     rules.SRE_ALREADY_DECIDED.require(
-        state.sre is None or state.sre_reopened_on(c.decided_on),
+        not rules.sre_has_decided(state, c.decided_on),
         "the SRE has already decided (only a final amparo grant sends the matter back to it)")
     after = _require_sre_may_decide(state)
     _not_in_future(c.decided_on, now, "decided_on")
@@ -460,6 +484,9 @@ def _pending_amparo(state: State, amparo_id: str) -> date:
 
 def grant_amparo_suspension(state: State, c: cmd.GrantAmparoSuspension, now: datetime,
                             _policy: Policy) -> list[NewEvent]:
+    voided = _expiry_voided_by_earlier_act(state, "amparo_suspension_granted", c.granted_on,
+                                           c.amparo_id)
+    state = replay(state, voided)  # the case as the law has it: open again, if it was void
     _judicial_step(state, "an amparo suspension")
     filed_on = _pending_amparo(state, c.amparo_id)
     rules.SUSPENSION_ALREADY_ACTIVE.require(
@@ -477,7 +504,7 @@ def grant_amparo_suspension(state: State, c: cmd.GrantAmparoSuspension, now: dat
         case_id=state.case_id, amparo_id=c.amparo_id, granted_on=c.granted_on,
         active_suspensions=(*state.active_suspensions, c.amparo_id),
         granted_amparos=state.granted_amparos,
-        pickup_paused=_holds_pickup(state, c.granted_on)), c.granted_on)]
+        pickup_paused=_holds_pickup(state, c.granted_on)), c.granted_on), *voided]
 
 
 Hold = tuple[date, date | None]  # (first day held, first day free again); None: still held
@@ -530,12 +557,18 @@ def rule_on_amparo(state: State, c: cmd.RuleOnAmparo, now: datetime,
     """A first-instance ruling. It is final only once its appeal period passes unappealed or
     the appeal is decided; a grant no longer releases the person: once final it sends the
     matter back to the SRE (`decide_extradition` may then decide again)."""
+    voided = _expiry_voided_by_earlier_act(state, "amparo_granted", c.ruled_on, c.amparo_id) \
+        if c.outcome == "granted" else []
+    state = replay(state, voided)  # the case as the law has it: open again, if it was void
     _judicial_step(state, "an amparo ruling")
     filed_on = _pending_amparo(state, c.amparo_id)
     notified_on = c.notified_on or c.ruled_on
     _not_in_future(c.ruled_on, now, "ruled_on")
     _not_in_future(notified_on, now, "notified_on")
     _not_before(c.ruled_on, filed_on, "ruled_on", "the amparo filing")
+    suit = state.amparo(c.amparo_id)
+    _not_before(c.ruled_on, suit.suspension_granted_on if suit else None, "ruled_on",
+                "the suspension granted in the suit")
     _not_before(notified_on, c.ruled_on, "notified_on", "the ruling")
     appeal_closes_on = _appeal_closes_on(policy, notified_on)
     pending = tuple(a for a in state.pending_amparos if a != c.amparo_id)
@@ -546,7 +579,7 @@ def rule_on_amparo(state: State, c: cmd.RuleOnAmparo, now: datetime,
             notified_on=notified_on, appeal_period_closes_on=appeal_closes_on,
             pickup_paused=_holds_pickup(state, c.ruled_on),
             active_suspensions=tuple(a for a in state.active_suspensions if a != c.amparo_id),
-            pending_amparos=pending), c.ruled_on)]
+            pending_amparos=pending), c.ruled_on), *voided]
     # Its suspension, if any, holds until the denial is final (`amparo_suspension_lifted`):
     # the pickup window stays paused meanwhile.
     return [event(ev.AmparoDenied(
@@ -657,6 +690,31 @@ def _expiry_voided_by_appeal(state: State, c: cmd.FileAmparoAppeal) -> list[NewE
         release_voided=voids_release,
         released_on=released[0] if released is not None and voids_release else None),
         state.pickup.due_on)]
+
+
+LateAct = Literal["amparo_suspension_granted", "amparo_granted", "placed_at_disposal"]
+
+
+def _expiry_voided_by_earlier_act(state: State, act: LateAct, act_on: date,
+                                  amparo_id: str | None = None) -> list[NewEvent]:
+    """The pickup window's expiry, and the release recorded with it, that an act dated before
+    it but entered after it shows void: a hold beginning while the window ran (a suspension,
+    a grant against the order's execution; `_holds_pickup`) or a placement at the US's
+    disposal moving the window past the expiry (`act_on` is then the moved deadline's
+    cause, checked by the caller). Recorded after the act, dated at the expiry it voids;
+    the act is decided on the case as the law has it (open). Nothing when the window ran out
+    on its own before the act, or the case closed for another reason."""
+    pickup, released = state.pickup, state.released
+    if not state.pickup_expired or pickup is None or state.handed_over_on is not None:
+        return []
+    if released is not None and released[1] is not ReleaseReason.PICKUP_WINDOW_EXPIRED:
+        return []
+    if act != "placed_at_disposal" and act_on >= pickup.due_on:
+        return []
+    return [event(ev.PickupExpiryVoidedByEarlierAct(
+        case_id=state.case_id, act=act, act_on=act_on, amparo_id=amparo_id,
+        deadline_on=pickup.due_on, release_voided=released is not None,
+        released_on=None if released is None else released[0]), pickup.due_on)]
 
 
 def decide_amparo_appeal(state: State, c: cmd.DecideAmparoAppeal, now: datetime,
@@ -776,7 +834,13 @@ def record_placement_at_disposal(state: State, c: cmd.RecordPlacementAtDisposal,
     """LEI art. 35: the pickup window counts from the day after the person is placed at the
     US's disposal. Recorded after the order, the day moves the window's start; holds the
     window has come out of count only for their days inside the moved window, and one still
-    holding it counts at its end from the window's new first day."""
+    holding it counts at its end from the window's new first day. A day that moves the
+    window past an expiry already recorded shows that expiry void (entered late)."""
+    moves_past = state.pickup is not None \
+        and _moved_pickup_deadline(state, c.placed_on) > state.pickup.due_on
+    voided = _expiry_voided_by_earlier_act(state, "placed_at_disposal", c.placed_on) \
+        if moves_past else []
+    state = replay(state, voided)  # the case as the law has it: open again, if it was void
     _judicial_step(state, "a placement at the US's disposal")
     surrender = state.surrender
     rules.SURRENDER_NOT_ORDERED.require(
@@ -786,16 +850,24 @@ def record_placement_at_disposal(state: State, c: cmd.RecordPlacementAtDisposal,
     _require_placement_changes(surrender.placed_on, c)
     _not_in_future(c.placed_on, now, "placed_on")
     _not_before(c.placed_on, surrender.ordered_on, "placed_on", "the surrender order")
-    # Under a hold in force the deadline is the one it resumes from; one the window closed
-    # before that hold began is final (state.py then no longer reads the window as paused).
-    deadline = (pickup_closes_on(c.placed_on, state.pickup.days, _holds_of(state))
-                or pickup_closes_on(c.placed_on, state.pickup.days, state.pickup_holds))
-    assert deadline is not None
     return [event(ev.PlacedAtDisposal(case_id=state.case_id, placed_on=c.placed_on,
-                                      pickup_deadline_on=deadline,
+                                      pickup_deadline_on=_moved_pickup_deadline(state,
+                                                                                c.placed_on),
                                       corrects_placed_on=surrender.placed_on,
                                       correction_reason=c.correction_reason),
-                  c.placed_on)]
+                  c.placed_on), *voided]
+
+
+def _moved_pickup_deadline(state: State, placed_on: date) -> date:
+    """The pickup deadline counted from a placement on `placed_on`. Under a hold in force it
+    is the one the window resumes from; one the window closed before that hold began is
+    final (state.py then no longer reads the window as paused). No window: date.min."""
+    if state.pickup is None:
+        return date.min
+    deadline = (pickup_closes_on(placed_on, state.pickup.days, _holds_of(state))
+                or pickup_closes_on(placed_on, state.pickup.days, state.pickup_holds))
+    assert deadline is not None
+    return deadline
 
 
 def _require_placement_changes(recorded_on: date | None, c: cmd.RecordPlacementAtDisposal) -> None:
@@ -936,17 +1008,27 @@ DECISIONS: dict[type[cmd.Command], Decision] = {
 
 
 def lapse_first(decision: Decision) -> Decision:
-    """The decision, with one rule for every clerk step (here and in the API's runner):
-    a step dated on or after a provisional deadline the scheduler has not recorded yet
-    records the lapse first (`_lapsed_before`; a basis change, which needs the lapse to know
-    which clocks it stops, records it itself)."""
-    def decided(state: State, command: Any, now: datetime, policy: Policy) -> list[NewEvent]:
+    """The decision, with one rule for every clerk step (here and in the API's runner): what
+    had run out in law by the step's date, but the scheduler has not recorded yet, is
+    recorded first, so the step is decided on the case as the law had it that day.
+    - Suspensions whose denial became final unappealed by then (`_lapsed_by`): the step is
+      decided again on the case after them. A hold dated after such an end starts its own
+      pause instead of stretching the ended one, and a grant reversed after it finds no
+      stale suspension keeping the window paused (the scheduler waits a grace before
+      recording such ends, so clerks do type in steps meanwhile).
+    - A provisional deadline (`_lapsed_before`; a basis change, which needs the lapse to know
+      which clocks it stops, records it itself). The step is not decided again: it is
+      recorded as it came, the case going on without the person detained."""
+    def decided(state: State, command: cmd.Command, now: datetime,
+                policy: Policy) -> list[NewEvent]:
         made = decision(state, command, now, policy)
-        lapsed = ev.ProvisionalDetentionLapsed.EVENT_TYPE
-        dated = [e.occurred_at for e in made if e.occurred_at is not None]
-        if not dated or any(e.event_type == lapsed for e in made):
+        day = command.acted_on()
+        ended = _lapsed_by(state, day)
+        if ended:
+            made = [*ended, *decision(replay(state, ended), command, now, policy)]
+        if any(e.event_type == ev.ProvisionalDetentionLapsed.EVENT_TYPE for e in made):
             return made
-        return [*_lapsed_before(state, legal_date(max(dated))), *made]
+        return [*_lapsed_before(state, day), *made]
     return decided
 
 

@@ -496,6 +496,46 @@ class PickupExpiryVoidedByAppeal(JudicialEvent):
     released_on: date | None = Field(description="the voided release's date; null: none")
 
 
+class PickupExpiryVoidedByEarlierAct(JudicialEvent):
+    """An act dated before the pickup window's expiry but entered after the scheduler recorded
+    it, which held or moved the window: a suspension granted on its last days, a grant
+    against the order's execution, or the day the person was placed at the US's disposal
+    moving the window's start. The expiry, and the release recorded with it, did not hold in
+    law (LEI art. 35; Amparo Law arts. 77, 128). Both stay in the record; this event,
+    recorded with the act, says they were void. A release carried out in fact meanwhile is
+    the authorities' to undo: the case view names it (`release_voided_on`)."""
+
+    EVENT_TYPE = "judicial.pickup_expiry_voided_by_earlier_act"
+    # Dated at the expiry it voids: read as of an earlier day, there was nothing to void.
+    LEGAL_TIME = doc("deadline_on", "the expiry voided, void from the day it was dated")
+    act: Literal["amparo_suspension_granted", "amparo_granted", "placed_at_disposal"] = Field(
+        description="the act entered late (its event type without the judicial. prefix)")
+    act_on: date = Field(description="the act's date, before the expiry")
+    amparo_id: str | None = Field(description="the suit of a suspension or grant; null: none")
+    deadline_on: date = Field(description="the expiry's date, which did not hold")
+    release_voided: bool = Field(description="a release for the expiry was voided with it")
+    released_on: date | None = Field(description="the voided release's date; null: none")
+
+
+class ProvisionalLapseVoided(JudicialEvent):
+    """A step that stops the provisional clock (the formal request, or another step the
+    detention's order named), dated before the deadline but entered after the scheduler had
+    recorded the lapse: the detention never lapsed (treaty art. 11; LEI art. 17). The lapse,
+    and the release recorded with it, did not hold in law. Both stay in the record; this
+    event, recorded with the step, says they were void. A release carried out in fact
+    meanwhile is the authorities' to undo: the case view names it (`release_voided_on`)."""
+
+    EVENT_TYPE = "judicial.provisional_lapse_voided"
+    # Dated at the lapse it voids: read as of an earlier day, there was nothing to void.
+    LEGAL_TIME = doc("deadline_on", "the lapse voided, void from the day it was dated")
+    deadline_on: date = Field(description="the lapse's date, which did not hold")
+    stopped_by: str = Field(description="the step that stopped the clock in time, as the "
+                            "order's clock_stopped_by names it")
+    stopped_on: date = Field(description="that step's date, before the deadline")
+    release_voided: bool = Field(description="a release for the lapse was voided with it")
+    released_on: date | None = Field(description="the voided release's date; null: none")
+
+
 class NationalSecurityTransferAuthorized(JudicialEvent):
     """A transfer under Mexico's National Security Law: no judge, SRE decision or amparo.
     Mexico's attorney general said it is "not an extradition"; US courts have held the
@@ -518,11 +558,12 @@ EVENT_MODELS: dict[str, type[JudicialEvent]] = {
         SreExtraditionGranted, SreExtraditionRefused, AmparoFiled, AmparoSuspensionGranted,
         AmparoDenied, AmparoSuspensionLifted, AmparoSuspensionReinstated, AmparoGranted,
         AmparoAppealFiled,
-        AmparoAppealDecided,        AmparoWindowClosed, SurrenderOrdered, PlacedAtDisposal,
+        AmparoAppealDecided, AmparoWindowClosed, SurrenderOrdered, PlacedAtDisposal,
         SurrenderDeferred,
         TemporarySurrenderAgreed, PickupWindowExpired, ProvisionalDetentionLapsed,
         ReleasedFromCustody, NationalSecurityTransferAuthorized, HandedOver, BasisChanged,
-        PickupExpiryVoided, PickupExpiryVoidedByAppeal,
+        PickupExpiryVoided, PickupExpiryVoidedByAppeal, PickupExpiryVoidedByEarlierAct,
+        ProvisionalLapseVoided,
     )
 }
 

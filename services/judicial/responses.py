@@ -137,9 +137,17 @@ class CaseView(ResponseBody):
     transfer_authorized_at: IsoInstant | None
     released: ReleaseView | None
     release_voided_on: IsoDay | None = Field(
-        default=None, description="a release recorded for a pickup expiry that an appeal "
-        "filed in time showed void (judicial.pickup_expiry_voided_by_appeal): the person is "
-        "held again in law; if the release was carried out, the authorities must act on it")
+        default=None, description="a release that an act entered late showed void "
+        "(release_voided_cause says which): the person is held again in law; if the release "
+        "was carried out, the authorities must act on it")
+    release_voided_cause: Literal["appeal_in_time", "act_in_time",
+                                  "provisional_stopped_in_time"] | None = Field(
+        default=None, description="why the release was void: an amparo appeal filed in time "
+        "kept the suspension, and the pickup window, in force "
+        "(judicial.pickup_expiry_voided_by_appeal); a suspension, grant or placement dated "
+        "before the pickup window's expiry held or moved it "
+        "(judicial.pickup_expiry_voided_by_earlier_act); a step dated before the provisional "
+        "deadline stopped that clock (judicial.provisional_lapse_voided)")
     provisional_detention_lapsed: bool = Field(
         description="the person was released from a lapsed provisional detention; the case "
                     "stays open and a later formal request proceeds")

@@ -141,6 +141,20 @@ def judicial_path_stopped(state: State) -> bool:
     return state.closed or state.handed_over_on is not None or state.national_security
 
 
+def sre_has_decided(state: State, day: date) -> bool:
+    """The SRE's decision stands on `day`: it decides once, unless a final amparo grant
+    annulled its decision and sent the matter back (SRE_ALREADY_DECIDED)."""
+    return state.sre is not None and not state.sre_reopened_on(day)
+
+
+def steps_before_sre_over(state: State, day: date) -> bool:
+    """The hearing, objections, consent and extensions lead to the opinion, and the opinion to
+    the SRE's decision: once either is made they are over (OPINION_ALREADY_ISSUED,
+    SRE_ALREADY_DECIDED; on the simplified basis the SRE may decide on the consent alone).
+    The domain refuses those steps then, and the view no longer shows their periods."""
+    return state.opinion_on is not None or sre_has_decided(state, day)
+
+
 def duties(state: State) -> list[tuple[str, Rule[OnDay], date, int]]:
     """The duties running now: (kind, rule, first day counted, days). "Within N days after"
     an act counts from the day after it, so the duty is overdue from that day + N: the Nth day

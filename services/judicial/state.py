@@ -64,6 +64,7 @@ class Amparo:
     amparo_id: str
     filed_on: date
     suspension_active: bool = False
+    suspension_granted_on: date | None = None  # the suit's suspension, once granted
     outcome: str | None = None  # the first-instance ruling: "denied" | "granted"
     ruled_on: date | None = None
     notified_on: date | None = None  # the ruling's notification, where its appeal period starts
@@ -147,6 +148,9 @@ class State:
     # `charge_ids` but never widens what Mexico agreed to surrender the person for.
     granted_charge_ids: tuple[str, ...] | None = None
     provisional: Clock | None = None
+    # The steps that stop the provisional clock, as its order recorded them (configuration
+    # chosen when the detention was ordered: a later change of setting does not move them).
+    provisional_stopped_by: frozenset[str] = frozenset()
     provisional_stopped_on: date | None = None
     provisional_lapsed: bool = False  # the person is free of the provisional detention
     formal_request_on: date | None = None
@@ -179,6 +183,12 @@ class State:
     # A release for a pickup expiry that an appeal filed in time showed void: the day it
     # was recorded for, so the case view can name it (it may have been carried out).
     release_voided_on: date | None = None
+    # Why it was void: "appeal_in_time" (a late-entered appeal kept the suspension, and the
+    # pickup window, in force) or "provisional_stopped_in_time" (a step entered late had
+    # stopped the provisional clock before its deadline).
+    release_voided_cause: str | None = None
+    # The day a lapsed provisional detention released the person (the case stays open).
+    provisional_released_on: date | None = None
     # The basis the case had before a recorded basis change, and the day of the change.
     basis_changed: tuple[LegalBasis, date] | None = None
     # The legal date the person passed into the requesting state's custody (transport's
@@ -359,7 +369,7 @@ def _apply(state: State, event: ev.JudicialEvent) -> State:
         case ev.ProvisionalDetentionOrdered():
             return replace(state, provisional=Clock(
                 ClockKind.PROVISIONAL_DETENTION, event.ordered_on, event.deadline_on, event.days,
-                event.day_counting))
+                event.day_counting), provisional_stopped_by=frozenset(event.clock_stopped_by))
         case ev.FormalRequestReceived():
             return _stop_clock(replace(state, formal_request_on=event.received_on),
                                event.provisional_clock_stopped, event.received_on)
@@ -392,7 +402,8 @@ def _apply(state: State, event: ev.JudicialEvent) -> State:
             return replace(state, amparos=(*state.amparos,
                                            Amparo(event.amparo_id, event.filed_on)))
         case ev.AmparoSuspensionGranted():
-            moved = _with_amparo(state, event.amparo_id, suspension_active=True)
+            moved = _with_amparo(state, event.amparo_id, suspension_active=True,
+                                 suspension_granted_on=event.granted_on)
             # Streams recorded before a hold could be dated before the one in force say
             # pickup_paused only when the window ran: the same day then.
             if event.pickup_paused or state.pickup_running:
@@ -465,16 +476,18 @@ def _apply(state: State, event: ev.JudicialEvent) -> State:
                            temporary_return_conditions=event.return_conditions)
         case ev.PickupWindowExpired():
             # A voided release is no longer the case's news once the window runs out again.
-            return replace(state, pickup_expired=True, release_voided_on=None)
+            return replace(state, pickup_expired=True, release_voided_on=None,
+                           release_voided_cause=None)
         case ev.ProvisionalDetentionLapsed():
             return replace(state, provisional_lapsed=True)
         case ev.ReleasedFromCustody():
             if event.reason is ReleaseReason.PROVISIONAL_DETENTION_LAPSED:
                 # Released from the provisional detention only: the case stays open, and a
                 # formal request arriving later proceeds (older streams read the same way).
-                return replace(state, provisional_lapsed=True)
+                return replace(state, provisional_lapsed=True,
+                               provisional_released_on=event.released_on)
             return replace(state, released=(event.released_on, event.reason),
-                           release_voided_on=None)
+                           release_voided_on=None, release_voided_cause=None)
         case ev.BasisChanged():
             # Suspensions in force are overtaken: kept in the record, no longer holding.
             return replace(state, legal_basis=event.to_basis,
@@ -482,14 +495,28 @@ def _apply(state: State, event: ev.JudicialEvent) -> State:
                            amparos=tuple(replace(a, suspension_active=False)
                                          for a in state.amparos))
         case ev.HandedOver():
-            return replace(state, handed_over_on=event.handed_over_on, release_voided_on=None)
+            return replace(state, handed_over_on=event.handed_over_on, release_voided_on=None,
+                           release_voided_cause=None)
         case ev.PickupExpiryVoided():
             return replace(state, pickup_expired=False,
                            released=None if event.release_voided else state.released)
         case ev.PickupExpiryVoidedByAppeal():
             return replace(state, pickup_expired=False,
                            released=None if event.release_voided else state.released,
-                           release_voided_on=event.released_on)
+                           release_voided_on=event.released_on,
+                           release_voided_cause="appeal_in_time" if event.released_on else None)
+        case ev.PickupExpiryVoidedByEarlierAct():
+            voided = event.released_on if event.release_voided else None
+            return replace(state, pickup_expired=False,
+                           released=None if event.release_voided else state.released,
+                           release_voided_on=voided,
+                           release_voided_cause="act_in_time" if voided else None)
+        case ev.ProvisionalLapseVoided():
+            voided = event.released_on if event.release_voided else None
+            return replace(state, provisional_lapsed=False, provisional_released_on=None,
+                           release_voided_on=voided or state.release_voided_on,
+                           release_voided_cause="provisional_stopped_in_time" if voided
+                           else state.release_voided_cause)
         case ev.NationalSecurityTransferAuthorized():
             return replace(state, transfer_authorized_at=event.authorized_at)
     return state

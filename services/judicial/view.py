@@ -18,12 +18,13 @@ def _clock(clock: Clock) -> dict[str, Any]:
             "day_counting": clock.day_counting, "enforced": True}
 
 
-def _hearing_periods(state: State) -> list[dict[str, Any]]:
-    """The objections and evidence periods: shown while the judge has not opined and the
-    judicial path runs (not once the case is on the national-security basis, which has no
-    judge, or the person is handed over: rules.judicial_path_stopped, as for the duties), but
-    not enforced by the scheduler (the judge rules on late filings)."""
-    if state.hearing_on is None or state.opinion_on is not None \
+def _hearing_periods(state: State, day: date | None) -> list[dict[str, Any]]:
+    """The objections and evidence periods: shown while the steps they lead to are not over
+    (no opinion, no SRE decision standing: rules.steps_before_sre_over, as the domain's
+    refusals) and the judicial path runs (not once the case is on the national-security
+    basis, which has no judge, or the person is handed over: rules.judicial_path_stopped, as
+    for the duties), but not enforced by the scheduler (the judge rules on late filings)."""
+    if state.hearing_on is None or day is None or rules.steps_before_sre_over(state, day) \
             or rules.judicial_path_stopped(state):
         return []
     return [{"kind": kind, "started_on": state.hearing_on.isoformat(), "due_on": iso_day(due),
@@ -80,7 +81,7 @@ def case_view(state: State, today: date | None = None) -> dict[str, Any]:
         "charge_ids": list(state.charge_ids),
         "granted_charge_ids": None if state.granted_charge_ids is None
         else list(state.granted_charge_ids),
-        "clocks": ([_clock(c) for c in state.running_clocks()] + _hearing_periods(state)
+        "clocks": ([_clock(c) for c in state.running_clocks()] + _hearing_periods(state, day)
                    + _duties(state, day)),
         "active_suspensions": list(state.suspensions_in_force_on(day)),
         "surrender_blocked_by": surrender_blocked_by(state, today),
@@ -109,5 +110,6 @@ def case_view(state: State, today: date | None = None) -> dict[str, Any]:
         "released": None if released is None else {
             "released_on": released[0].isoformat(), "reason": released[1].value},
         "release_voided_on": iso_day(state.release_voided_on),
+        "release_voided_cause": state.release_voided_cause,
         "steps": [{"version": s.version, "step": s.step, "on": s.on} for s in state.steps],
     }

@@ -5,8 +5,9 @@ Judicial learns of the handover from transport's custody transfer and refuses an
 after it; this check proves it from the logs alone, whatever the order the events were
 recorded in: a judicial `released_from_custody` whose legal date is on or after the legal date
 of the case's custody transfer is a false record (the person was already in US custody),
-unless judicial's own record voids it: an expiry that a late-arriving handover or an appeal
-filed in time showed void takes the release recorded with it (`release_voided`)."""
+unless judicial's own record voids it: an expiry (or a provisional lapse) that a late-arriving
+handover, an appeal filed in time or another act dated before it showed void takes the release
+recorded with it (`release_voided`)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ HANDOVER = "transport.custody_transferred"
 RELEASE = "judicial.released_from_custody"
 # Judicial's voids of an expiry, and the payload field holding the day of the release voided.
 VOIDS = {"judicial.pickup_expiry_voided": "deadline_on",
-         "judicial.pickup_expiry_voided_by_appeal": "released_on"}
+         "judicial.pickup_expiry_voided_by_appeal": "released_on",
+         "judicial.pickup_expiry_voided_by_earlier_act": "released_on",
+         "judicial.provisional_lapse_voided": "released_on"}
 
 
 @dataclass(frozen=True)

@@ -148,7 +148,9 @@ async def test_a_scheduler_holding_a_timer_and_a_clerk_never_deadlock(
     """The scheduler has claimed the due timer (the case lock, then the timer row) and is held
     there. A second scheduler leaves the case alone; the clerk's formal request waits for the
     case lock before it reads the case. Released, the scheduler records the lapse; the clerk's
-    command then decides on the case as it now stands and answers normally."""
+    command then decides on the case as it now stands and answers normally: the request was
+    received on 2 Mar, the day before the deadline, so it stops the clock and records the
+    lapse void (`provisional_lapse_voided`)."""
     case_id = await detained_case(runtime, client, clock)
     claimed, release = asyncio.Event(), asyncio.Event()
     real_claim = timer_table.claim
@@ -175,7 +177,8 @@ async def test_a_scheduler_holding_a_timer_and_a_clerk_never_deadlock(
     assert answer.status_code == 200, answer.text
     recorded = await event_types(runtime, case_id)
     assert recorded.count("judicial.provisional_detention_lapsed") == 1, recorded
-    assert recorded[-1] == "judicial.formal_request_received", recorded
+    assert recorded[-2:] == ["judicial.formal_request_received",
+                             "judicial.provisional_lapse_voided"], recorded
     assert answer.json()["version"] == len(recorded)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from services.console import i18n, rule_texts, submission
 from services.console.steps import STEPS
 from services.intake.read_model import CaseStatus
-from services.judicial.responses import DutyView, PeriodView
+from services.judicial.responses import CaseView, DutyView, PeriodView
 from services.judicial.state import ClockKind, Status
 
 TEMPLATES = Path(i18n.__file__).resolve().parent / "templates"
@@ -25,6 +25,9 @@ def test_every_label_is_written_in_english_and_spanish() -> None:
 def test_every_label_a_page_or_form_names_exists() -> None:
     keys = set(i18n.catalogue())
     named = {m for path in TEMPLATES.glob("*.html") for m in LITERAL_KEY.findall(path.read_text())}
+    # A prefix the page completes (`"case.release_voided." ~ cause`): the keys it completes
+    # to are checked with the values the API answers, below.
+    named = {key for key in named if not key.endswith(".")}
     named |= {f"step.{step.id}" for step in STEPS.values()}
     named |= {f"field.{item.name}" for step in STEPS.values() for item in step.inputs}
     fields = [*submission.PERSON, *submission.REQUEST, *submission.charge_fields(0),
@@ -43,6 +46,9 @@ def test_every_status_and_clock_the_apis_answer_has_a_label() -> None:
     # judicial's clocks list shows its hearing periods and duties too
     for shown in (PeriodView, DutyView):
         wanted |= {f"clock.{k}" for k in typing.get_args(shown.model_fields["kind"].annotation)}
+    # the case page's notice of a void release, one text per cause judicial names
+    causes = typing.get_args(CaseView.model_fields["release_voided_cause"].annotation)
+    wanted |= {f"case.release_voided.{c}" for c in typing.get_args(causes[0])}
     assert sorted(wanted - keys) == []
 
 

@@ -254,16 +254,22 @@ def check_pickup_pause(history: list[tuple[str, dict[str, Any]]]) -> None:
                 "pickup window expired while a grant held the order"
 
 
+EXPIRY_VOIDS = {"pickup_expiry_voided", "pickup_expiry_voided_by_appeal",
+                "pickup_expiry_voided_by_earlier_act"}
+
+
 def check_shape(basis: str, history: list[tuple[str, dict[str, Any]]]) -> None:
     # Intake's amendments are facts noted whatever the case's state (even after release).
     names = [name for name, _ in history if name != "charges_amendment_noted"]
     if basis == "national_security":
         assert set(names) <= {"case_opened", "national_security_transfer_authorized"}
-    # A release closes the case, except the release from a lapsed provisional detention.
-    closing = [i for i, (name, payload) in enumerate(
-        (n, p) for n, p in history if n != "charges_amendment_noted")
-        if name == "released_from_custody"
-        and payload["reason"] != "provisional_detention_lapsed"]
+    # A release closes the case, except the release from a lapsed provisional detention, and
+    # one a later act entered late showed void (its expiry did not hold in law).
+    acts = [(n, p) for n, p in history if n != "charges_amendment_noted"]
+    closing = [i for i, (name, payload) in enumerate(acts)
+               if name == "released_from_custody"
+               and payload["reason"] != "provisional_detention_lapsed"
+               and not any(later in EXPIRY_VOIDS for later, _ in acts[i + 1:])]
     if closing:
         assert closing[0] == len(names) - 1, "something happened after release"
     for once in ("judge_opinion_issued", "hearing_held", "formal_request_received"):

@@ -708,10 +708,11 @@ def test_the_pickup_window_resumes_only_when_the_last_suspension_is_lifted() -> 
                suspension("A-8", "2026-05-05"), suspension("A-9", "2026-05-10"),
                ruling("denied", "A-8", "2026-05-20"), ruling("denied", "A-9", "2026-06-14"),
                now=LATER)
-    # A-8's denial is final on Thu 4 Jun, A-9's on Sat 27 Jun: one clock, the earlier first.
-    [first] = both.running_clocks()
-    assert (first.kind, first.due_on) == (ClockKind.AMPARO_APPEAL_PERIOD, d("2026-06-04"))
-    one_left = fire(both, ClockKind.AMPARO_APPEAL_PERIOD, at("2026-06-04"))
+    # A-8's denial is final on Thu 4 Jun, A-9's on Sat 27 Jun. A-9's ruling, dated after the
+    # 4th, records A-8's end first (the law had it so that day): the pause runs on under A-9.
+    one_left = both
+    a8 = one_left.amparo("A-8")
+    assert a8 is not None and a8.lapsed_on == d("2026-06-04")
     assert one_left.active_suspensions == ("A-9",)
     assert one_left.pickup_paused_on == d("2026-05-05")
     assert decide_timer(one_left, ClockKind.PICKUP_WINDOW, at("2026-08-01")).action \
@@ -1031,3 +1032,43 @@ def test_after_a_final_amparo_grant_the_opinion_is_not_refused_as_after_the_sres
     opinion = cmd.IssueOpinion(issued_on=d("2026-03-01"), favorable=True)
     assert [e.event_type for e in decide(case, opinion, LATE, Policy())] == [
         "judicial.judge_opinion_issued"]
+
+
+# --- review s14: the order's own terms, the view after the SRE, a ruling before its suspension
+
+def test_the_provisional_clock_is_stopped_by_the_steps_its_order_recorded() -> None:
+    """Ordered under the default setting (the formal request stops the clock; the event says
+    so). The setting then changes to the hearing and the service restarts: the formal
+    request on day 27 still stops this detention's clock, as its order recorded."""
+    detained = run(opened(), cmd.OrderProvisionalDetention(ordered_on=d("2026-01-05")),
+                   now=at("2026-01-05", 12))
+    changed = Policy(provisional_clock_stopped_by=frozenset({"hearing_held"}))
+    received = run(detained, formal("2026-02-01"), now=at("2026-02-01", 12), policy=changed)
+    assert received.provisional_stopped_on == d("2026-02-01")
+    assert not received.provisional_clock_running
+
+
+def test_the_view_shows_no_hearing_periods_once_the_sre_has_decided() -> None:
+    """Simplified basis: hearing 10 Jan, consent 12 Jan, the SRE grants on the consent alone on
+    14 Jan. An extension is refused (`sre_already_decided`), so the view no longer lists the
+    objections and evidence periods (it used to, due 31 Jan)."""
+    granted = run(opened("simplified"), formal("2026-01-05"), hearing("2026-01-10"),
+                  cmd.GiveConsent(given_on=d("2026-01-12")),
+                  sre(on="2026-01-14", notified="2026-01-15"))
+    extension = cmd.ExtendEvidencePeriod(extended_on=d("2026-01-20"), additional_days=5,
+                                         reason="more evidence")
+    assert rule_of(granted, extension) == "sre_already_decided"
+    kinds = [clock["kind"] for clock in case_view(granted, d("2026-01-20"))["clocks"]]
+    assert "evidence_period" not in kinds and "objections_period" not in kinds, kinds
+
+
+def test_a_ruling_dated_before_its_suits_suspension_is_refused() -> None:
+    """Entered the other way round, the suspension is refused (`amparo_already_decided`); a
+    denial dated before the suspension it would end is refused too."""
+    later = at("2026-09-01", 12)
+    held = run(granted_treaty_case(), surrender("2026-04-10"), amparo("A-9", "2026-05-01"),
+               suspension("A-9", "2026-05-20"), now=later)
+    assert rule_of(held, ruling("denied", "A-9", "2026-05-10"), now=later) \
+        == "date_out_of_order"
+    assert run(held, ruling("denied", "A-9", "2026-05-20"), now=later).amparo("A-9") \
+        is not None
