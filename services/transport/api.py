@@ -186,7 +186,8 @@ async def _custody(s: Session, flight: FlightState, body: CustodyBody, _ids: dic
                    now: datetime) -> Outcome:
     handoff = Custody(body.transferred_at, body.place, body.mexican_officer, body.us_marshal)
     await holds.require_not_held(s.conn, [body.case_id])
-    return domain.record_custody(await s.existing_case(body.case_id), flight, handoff, now)
+    return domain.record_custody(await s.existing_case(body.case_id), flight, handoff, now,
+                                 s.routes)
 
 
 async def _depart(s: Session, flight: FlightState, body: DepartureBody, _ids: dict[str, str],
@@ -201,9 +202,10 @@ async def _land(s: Session, flight: FlightState, body: LandingBody, _ids: dict[s
                        now, s.routes)
 
 
-async def _divert(_s: Session, flight: FlightState, body: DiversionBody, _ids: dict[str, str],
+async def _divert(s: Session, flight: FlightState, body: DiversionBody, _ids: dict[str, str],
                   now: datetime) -> Outcome:
-    return domain.divert(flight, body.diverted_to, body.reason, body.diverted_at or now, now)
+    return domain.divert(flight, body.diverted_to, body.reason, body.diverted_at or now, now,
+                         s.routes)
 
 
 async def _cancel(s: Session, flight: FlightState, body: CancellationBody,

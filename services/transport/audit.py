@@ -27,7 +27,7 @@ from . import events as ev
 from . import read_model, rules
 from .routing import RouteTable
 from .settings import TransportSettings
-from .state import CASE, FLIGHT, CaseState
+from .state import CASE, FLIGHT, CaseState, overtaken
 from .view import case_view
 
 
@@ -80,6 +80,18 @@ def _suspension_evidence(events: Sequence[RecordedEvent],
     return granted or last_of(events, ev.AmparoNoted.EVENT_TYPE)[-1:]
 
 
+def _in_force(events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
+    """The events that may prove a rule: all but the facts noted after newer events of their
+    source stream had set all they state (a dead letter re-driven late: on record, they
+    changed no fact, so a re-driven grant never stands as the clearance last noted)."""
+    state, kept = CASE.initial(), []
+    for e in events:
+        if not overtaken(state.facts, e.event_type, e.payload):
+            kept.append(e)
+        state = CASE.evolve(state, e)
+    return kept
+
+
 def _evidence(rule: str, events: Sequence[RecordedEvent],
               state: CaseState) -> list[RecordedEvent]:
     if rule == rules.SURRENDER_NOT_ORDERED.id:
@@ -97,8 +109,10 @@ def _evidence(rule: str, events: Sequence[RecordedEvent],
 
 def _standing_expiry(events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
     """Judicial's last expiry noted, unless judicial voided it since (an appeal filed in
-    time): a window that runs out again after the void is shown by what set its deadline."""
-    noted = last_of(events, ev.PickupExpiryNoted.EVENT_TYPE, ev.PickupExpiryVoidNoted.EVENT_TYPE)
+    time, an earlier act entered late, the handover): a window that runs out again after the
+    void is shown by what set its deadline."""
+    noted = last_of(events, ev.PickupExpiryNoted.EVENT_TYPE, ev.PickupExpiryVoidNoted.EVENT_TYPE,
+                    ev.PickupExpiryVoidByActNoted.EVENT_TYPE)
     return noted[-1:] if noted and noted[-1].event_type == ev.PickupExpiryNoted.EVENT_TYPE else []
 
 
@@ -158,8 +172,9 @@ def blockers(events: Sequence[RecordedEvent]) -> list[Blocker]:
         return []
     today = _today(events)
     judged = None if today is None else state.judged_on(today)
+    in_force = _in_force(events)
     return [Blocker(rule, _detail(rule, state, today),
-                    evidence=tuple(cite(e) for e in _evidence(rule, events, state)),
+                    evidence=tuple(cite(e) for e in _evidence(rule, in_force, state)),
                     missing=_missing(rule, state))
             for rule in rules.failing_ids(state.facts, judged)]
 

@@ -35,6 +35,7 @@ from .state import (
     Custody,
     FlightState,
     FlightStatus,
+    superseded,
 )
 
 OPERATOR_REMOVAL = "removed_by_operator"
@@ -187,8 +188,13 @@ def assign(case: CaseState, flight: FlightState, now: datetime,
     """Put a person on a flight: every eligibility rule holds (the pickup window by the
     service clock), the flight is open, stops at their district's airport and has a seat."""
     _require_open(flight)
-    airport = admissible(case, case.case_id,
-                         rules.judged_on(now, flight.scheduled_departure), routes)
+    return _seat(case, flight, now, routes, rules.judged_on(now, flight.scheduled_departure))
+
+
+def _seat(case: CaseState, flight: FlightState, now: datetime, routes: RouteTable,
+          on: date) -> Outcome:
+    """The place on an open flight, every eligibility rule judged on the legal date `on`."""
+    airport = admissible(case, case.case_id, on, routes)
     if flight.stop(airport.code) is None:
         route = ", ".join(s.airport for s in flight.stops)
         raise refuse(rules.DESTINATION_NOT_ON_ROUTE,
@@ -230,22 +236,49 @@ def remove(case: CaseState, flight: FlightState, detail: str, now: datetime) -> 
 
 
 def record_custody(case: CaseState, flight: FlightState, handoff: Custody,
-                   now: datetime) -> Outcome:
-    """Mexican officers hand the person to the US Marshals, before the flight leaves."""
+                   now: datetime, routes: RouteTable) -> Outcome:
+    """Mexican officers hand the person to the US Marshals, before the flight leaves.
+
+    A handover entered after a neighbour's fact took the person off this flight re-seats them
+    on it first (`_reseatable`), when they may fly judged on the handover's own legal date and
+    the flight still has a seat: the window ends at the handover (domain brief, corrections),
+    so an expiry or release dated after it, entered first, does not keep it off the record.
+    Judicial, told of the handover, then voids such an expiry and its release."""
     _require_open(flight)
-    _on_manifest(case, flight)
+    reseat = _reseatable(case, flight)
+    if not reseat:
+        _on_manifest(case, flight)
     if case.custody is not None:
         raise refuse(rules.CUSTODY_ALREADY_TRANSFERRED,
                      f"custody of case {case.case_id} was transferred at "
                      f"{case.custody.transferred_at.isoformat()}", (case.case_id,))
     _not_in_future(handoff.transferred_at, now, "transferred_at")
     _not_before_surrender(case, handoff.transferred_at)
-    rules.require_eligible(case.case_id, case.facts, legal_date(handoff.transferred_at))
+    handed_over_on = legal_date(handoff.transferred_at)
+    rules.require_eligible(case.case_id, case.facts, handed_over_on)
+    seated = _seat(case, flight, now, routes, handed_over_on) if reseat else Outcome()
     transferred = ev.CustodyTransferred(
         case_id=case.case_id, flight_id=flight.flight_id,
         transferred_at=handoff.transferred_at, place=handoff.place,
         mexican_officer=handoff.mexican_officer, us_marshal=handoff.us_marshal)
-    return Outcome(cases={case.case_id: (event(transferred, handoff.transferred_at),)})
+    outcome = seated + Outcome(cases={case.case_id: (event(transferred,
+                                                           handoff.transferred_at),)})
+    # From now on the person is judged on the handover's day: an expiry or release dated
+    # later, announced as holding them, no longer does.
+    announcement = _announce(fold_case(case, outcome.case_events(case.case_id)),
+                             handoff.transferred_at, now, routes)
+    if announcement is not None:
+        outcome += Outcome(cases={case.case_id: (announcement,)})
+    return outcome
+
+
+def _reseatable(case: CaseState, flight: FlightState) -> bool:
+    """On no flight, never handed over, and last taken off this one by a neighbour's fact
+    (not by an operator, whose removal stands): the handover may put them back on it."""
+    last = case.removals[-1] if case.removals else None
+    return (case.booking is None and case.custody is None and last is not None
+            and last.flight_id == flight.flight_id and last.reason != OPERATOR_REMOVAL
+            and flight.seat(case.case_id) is None)
 
 
 def _not_before_surrender(case: CaseState, transferred_at: datetime) -> None:
@@ -304,8 +337,10 @@ def _last_movement(flight: FlightState) -> datetime | None:
 
 
 def divert(flight: FlightState, diverted_to: str, reason: str, diverted_at: datetime,
-           now: datetime) -> Outcome:
-    """The aircraft in the air goes elsewhere: everyone still aboard gets off there."""
+           now: datetime, routes: RouteTable) -> Outcome:
+    """The aircraft in the air goes elsewhere: everyone still aboard gets off there, as
+    landed in the US. So it goes only to an airport a US district arrives at (the route
+    table): an aircraft turning back to Mexico is refused, not recorded as an arrival."""
     if flight.status is FlightStatus.DIVERTED:
         assert flight.diversion is not None
         raise refuse(rules.FLIGHT_ALREADY_DIVERTED, f"flight {flight.flight_id} was diverted to "
@@ -313,6 +348,11 @@ def divert(flight: FlightState, diverted_to: str, reason: str, diverted_at: date
     if flight.status is not FlightStatus.DEPARTED:
         raise refuse(rules.FLIGHT_NOT_IN_AIR, f"flight {flight.flight_id} is "
                                           f"{flight.status.value}")
+    if not routes.serves(diverted_to):
+        raise refuse(rules.DIVERSION_AIRPORT_NOT_SERVED,
+                     f"no US district arrives at {diverted_to} (TRANSPORT_DISTRICT_AIRPORTS): "
+                     f"flight {flight.flight_id} would land everyone aboard there as in the US; "
+                     "an aircraft that turns back to Mexico is not a diversion")
     _not_in_future(diverted_at, now, "diverted_at")
     _not_before(diverted_at, _last_movement(flight), "diverted_at", "the flight's last movement")
     diverted = ev.FlightDiverted(flight_id=flight.flight_id, diverted_to=diverted_to,
@@ -390,9 +430,12 @@ def note_input(case: CaseState, flight: FlightState | None, item: facts.Input, n
     nothing (a redelivery, a clearance re-issued on the same terms) records nothing; a
     judicial act dated after the handover is recorded, and changes nothing."""
     late = _after_the_handover(case, item)
-    noted = event(_noted(case, item, now, late), item.occurred_at)
+    model = _noted(case, item, now, late)
+    noted = event(model, item.occurred_at)
     after = fold_case(case, (noted,))
-    if after.facts == case.facts and not late:
+    # A fact older than one its source stream already gave (a re-driven dead letter) is
+    # recorded, so the audit sees it arrived, though the fold lets it change nothing.
+    if after.facts == case.facts and not late and not superseded(case.facts, model):
         return Outcome()
     recorded = [noted]
     announcement = _announcement(after, item, now, routes)
@@ -400,12 +443,22 @@ def note_input(case: CaseState, flight: FlightState | None, item: facts.Input, n
         recorded.append(announcement)
         after = fold_case(after, (announcement,))
     outcome = Outcome(cases={item.case_id: tuple(recorded)})
-    failing = rules.failing_ids(after.facts, after.judged_on(legal_date(now)))
+    failing = rules.failing_ids(after.facts, after.judged_on(_booked_on(after, flight, now)))
     if after.on_open_manifest and failing:
         outcome += _automatic_removal(after, flight, failing, item)
     elif after.on_open_manifest and _destination_changed(after):
         outcome += _rerouted(after, flight, item)
     return outcome
+
+
+def _booked_on(case: CaseState, flight: FlightState | None, now: datetime) -> date:
+    """The legal date a person on an open manifest is judged on again: the day their place
+    was judged on (`rules.judged_on`: today, or the flight's departure date when earlier), so
+    a fact unrelated to the window does not take someone off a flight entered after the fact
+    for a window that was open the day it flew. Anyone else: today."""
+    if case.on_open_manifest and flight is not None:
+        return rules.judged_on(now, flight.scheduled_departure)
+    return legal_date(now)
 
 
 def _destination_changed(case: CaseState) -> bool:
@@ -457,25 +510,34 @@ def _automatic_removal(case: CaseState, flight: FlightState | None,
 
 def _announcement(case: CaseState, item: facts.Input, now: datetime,
                   routes: RouteTable) -> NewEvent | None:
+    return _announce(case, item.occurred_at, now, routes)
+
+
+def _announce(case: CaseState, at: datetime, now: datetime,
+              routes: RouteTable) -> NewEvent | None:
+    """`case_eligible` / `case_ineligible` when what holds the person back, judged today (a
+    person in US custody: on the handover's day), differs from the last announced; dated `at`,
+    the legal time of the act that changed it."""
     reasons = rules.failing_ids(case.facts, case.judged_on(legal_date(now)))
     district = None if reasons else case.facts.district
     if case.announced == Announcement(reasons, district):
         return None
     if reasons:
-        return event(ev.CaseIneligible(case_id=item.case_id, reasons=reasons), item.occurred_at)
+        return event(ev.CaseIneligible(case_id=case.case_id, reasons=reasons), at)
     airport = routes.airport_for(district)
     by_surrender = case.facts.transfer_authorized_at is None
     eligible = ev.CaseEligible(
-        case_id=item.case_id, destination_district=district,
+        case_id=case.case_id, destination_district=district,
         destination_airport=None if airport is None else airport.code,
-        eligible_since=item.occurred_at,
+        eligible_since=at,
         pickup_deadline_on=case.facts.pickup_deadline_on if by_surrender else None)
-    return event(eligible, item.occurred_at)
+    return event(eligible, at)
 
 
 def _noted(case: CaseState, item: facts.Input, now: datetime, late: bool) -> ev.Noted:
     base = {"case_id": item.case_id, "source_event_type": item.source_event_type,
-            "source_event_id": item.source_event_id, "noted_at": now, "after_handover": late}
+            "source_event_id": item.source_event_id, "noted_at": now, "after_handover": late,
+            "source_stream": item.source_stream, "source_version": item.source_version}
     fact = item.fact
     suspensions = set(case.facts.suspensions)
     amparo_act = {**base, "act_on": legal_date(item.occurred_at)}
@@ -521,9 +583,13 @@ def _noted(case: CaseState, item: facts.Input, now: datetime, late: bool) -> ev.
         case facts.PickupExpired():
             return ev.PickupExpiryNoted(**base, deadline_on=fact.deadline_on)
         case facts.ExpiryVoided():
-            return ev.PickupExpiryVoidNoted(**base, deadline_on=fact.deadline_on,
-                                            release_voided=fact.release_voided,
-                                            appeal_filed_on=fact.appeal_filed_on)
+            if fact.cause == "appeal":
+                return ev.PickupExpiryVoidNoted(**base, deadline_on=fact.deadline_on,
+                                                release_voided=fact.release_voided,
+                                                appeal_filed_on=fact.act_on)
+            return ev.PickupExpiryVoidByActNoted(
+                **base, deadline_on=fact.deadline_on, release_voided=fact.release_voided,
+                cause=fact.cause, act_on=fact.act_on)
         case facts.PlacedAtDisposal():
             return ev.PlacementNoted(**base, placed_on=fact.placed_on,
                                      pickup_deadline_on=fact.pickup_deadline_on)

@@ -123,6 +123,15 @@ class Noted(TransportEvent):
     after_handover: bool = Field(
         default=False, description="a judicial act dated after the US Marshals took custody: "
         "noted, but it changes no fact (Mexico's surrender was complete)")
+    source_stream: str | None = Field(
+        default=None, description="additive: the consumed event's stream, as "
+        "'<stream type>:<stream id>' (e.g. judicial_case:RWY-1); null in events noted before "
+        "it was kept")
+    source_version: int | None = Field(
+        default=None, description="additive: the consumed event's version in that stream. A "
+        "fact noted after a newer event of the same stream (a dead letter re-driven late) is "
+        "on record, but changes none of the facts the newer one stated; null in events noted "
+        "before it was kept")
 
 
 class CaseNoted(Noted):
@@ -211,6 +220,19 @@ class PickupExpiryVoidNoted(Noted):
     appeal_filed_on: date = Field(description="the appeal that kept the suspension in force")
 
 
+class PickupExpiryVoidByActNoted(Noted):
+    """Judicial voided its expiry (and the release with it, when `release_voided`) for another
+    act than an appeal: one dated before the expiry and entered after it that held or moved
+    the window (`earlier_act`: a suspension, a grant against the order's execution, a
+    placement at the US's disposal), or the handover, which came before it (`handover`)."""
+
+    EVENT_TYPE = "transport.pickup_expiry_void_by_act_noted"
+    deadline_on: date = Field(description="the voided expiry's date")
+    release_voided: bool
+    cause: Literal["earlier_act", "handover"] = Field(description="what showed it void")
+    act_on: date = Field(description="that act's date, before the expiry")
+
+
 class PlacementNoted(Noted):
     EVENT_TYPE = "transport.placement_noted"
     placed_on: date = Field(description="judicial's day the person was placed at the US's "
@@ -292,7 +314,7 @@ CASE_EVENTS: tuple[type[TransportEvent], ...] = (
     CaseEligible, CaseIneligible, ManifestAssigned, RemovedFromManifest, CustodyTransferred,
     PersonDeparted, PersonLanded, CaseNoted, SurrenderOrderNoted, TransferAuthorizationNoted,
     AmparoNoted, ClearanceNoted, ReleaseNoted, PickupExpiryNoted, PickupExpiryVoidNoted,
-    PlacementNoted, BasisChangeNoted,
+    PickupExpiryVoidByActNoted, PlacementNoted, BasisChangeNoted,
 )
 FLIGHT_EVENTS: tuple[type[TransportEvent], ...] = (
     FlightScheduled, FlightManifestChanged, FlightDeparted, FlightLanded, FlightDiverted,
@@ -315,6 +337,8 @@ LEGAL_TIMES: dict[str, LegalTime] = {
     PickupExpiryNoted.EVENT_TYPE: cause("deadline_on", note="judicial's pickup expiry"),
     PickupExpiryVoidNoted.EVENT_TYPE: cause(
         "deadline_on", note="judicial's expiry voided by an appeal filed in time"),
+    PickupExpiryVoidByActNoted.EVENT_TYPE: cause(
+        "deadline_on", note="judicial's expiry voided by an earlier act or the handover"),
     PlacementNoted.EVENT_TYPE: cause("placed_on", note="judicial's placement at disposal"),
     BasisChangeNoted.EVENT_TYPE: cause("changed_on", note="judicial's basis change"),
     CaseEligible.EVENT_TYPE: with_act("the fact noted (or the removal) that made it eligible"),

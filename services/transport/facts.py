@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -83,12 +84,15 @@ class PickupExpired:
 
 @dataclass(frozen=True)
 class ExpiryVoided:
-    """An appeal filed in time showed judicial's expiry (and its release) void: the suspension
-    it had ended held the window all along."""
+    """Judicial showed its expiry (and its release) void: an appeal filed in time kept the
+    suspension it had ended in force (`appeal`), an act dated before the expiry and entered
+    after it held or moved the window (`earlier_act`), or the handover came first
+    (`handover`). `act_on` is that act's date."""
 
     deadline_on: date
     release_voided: bool
-    appeal_filed_on: date
+    act_on: date
+    cause: Literal["appeal", "earlier_act", "handover"] = "appeal"
 
 
 @dataclass(frozen=True)
@@ -121,3 +125,8 @@ class Input:
     source_event_type: str  # the ce_type, e.g. "judicial.surrender_ordered.v1"
     source_event_id: str
     occurred_at: datetime  # when the fact happened in the world (the source event's time)
+    # Where in its source's order the fact stands: the source event's stream, as
+    # "<stream type>:<stream id>", and its version there (None: not known). The fold lets
+    # an older fact of a stream, noted after a newer one, change nothing the newer one set.
+    source_stream: str | None = None
+    source_version: int | None = None

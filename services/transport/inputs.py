@@ -100,6 +100,18 @@ class ExpiryVoidedView(CaseEvent):
     appeal_filed_on: date
 
 
+class ExpiryVoidedByActView(CaseEvent):
+    deadline_on: date
+    release_voided: bool
+    act_on: date
+
+
+class ExpiryVoidedByHandoverView(CaseEvent):
+    deadline_on: date
+    release_voided: bool
+    handed_over_on: date
+
+
 class PlacedAtDisposalView(CaseEvent):
     placed_on: date
     pickup_deadline_on: date
@@ -123,11 +135,14 @@ V = TypeVar("V", bound=CaseEvent)
 
 def _reader(view: type[V], fact: Callable[[V], Fact]) -> Callable[[ConsumedEvent], Input]:
     """Reads the payload through `view` (a malformed one raises: retried, then dead-lettered)
-    into the fact it states about its case."""
+    into the fact it states about its case, with its place in its source stream (so a dead
+    letter re-driven after newer events of that stream does not overwrite what they said)."""
     def read(event: ConsumedEvent) -> Input:
         v = view.model_validate(event.data)
         return Input(case_id=v.case_id, fact=fact(v), source_event_type=event.ce_type,
-                     source_event_id=str(event.event_id), occurred_at=event.time)
+                     source_event_id=str(event.event_id), occurred_at=event.time,
+                     source_stream=f"{event.stream_type}:{event.stream_id}",
+                     source_version=event.stream_version)
     return read
 
 
@@ -160,6 +175,12 @@ readers.add("judicial.pickup_window_expired", (1,), _reader(
     PickupExpiredView, lambda v: PickupExpired(v.deadline_on)))
 readers.add("judicial.pickup_expiry_voided_by_appeal", (1,), _reader(
     ExpiryVoidedView, lambda v: ExpiryVoided(v.deadline_on, v.release_voided, v.appeal_filed_on)))
+readers.add("judicial.pickup_expiry_voided_by_earlier_act", (1,), _reader(
+    ExpiryVoidedByActView,
+    lambda v: ExpiryVoided(v.deadline_on, v.release_voided, v.act_on, "earlier_act")))
+readers.add("judicial.pickup_expiry_voided", (1,), _reader(
+    ExpiryVoidedByHandoverView,
+    lambda v: ExpiryVoided(v.deadline_on, v.release_voided, v.handed_over_on, "handover")))
 readers.add("judicial.placed_at_disposal", (1,), _reader(
     PlacedAtDisposalView, lambda v: PlacedAtDisposal(v.placed_on, v.pickup_deadline_on)))
 readers.add("judicial.basis_changed", (1,), _reader(BasisChangedView, lambda v: BasisChanged(

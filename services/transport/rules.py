@@ -88,11 +88,14 @@ def _released(facts: Facts, today: date | None) -> bool:
     """Released on or before the legal date judged (a release is dated in law), and not
     overtaken by a later ground to hand the person over: a release from a lapsed provisional
     detention leaves the case open, and a surrender order or transfer authorisation after it
-    holds the person again."""
+    holds the person again. A later order overtakes the release even once an amparo granted
+    against it annuls it (or it is deferred): the matter goes back to the SRE with the person
+    still detained for the extradition (domain brief, corrections, "Amparo finality"), and
+    `surrender_not_ordered` says why they may not fly. A release dated after the order wins."""
     if facts.released is None:
         return False
     released_on = facts.released[0]
-    grounds = [facts.surrender_ordered_on if surrender_ground(facts) else None,
+    grounds = [facts.surrender_ordered_on,
                None if facts.transfer_authorized_at is None
                else legal_date(facts.transfer_authorized_at)]
     if any(day is not None and day > released_on for day in grounds):
@@ -162,6 +165,16 @@ FLIGHT_NOT_IN_AIR = record_rule(
 FLIGHT_ALREADY_DIVERTED = record_rule("flight_already_diverted", "a flight is diverted once")
 AIRPORT_NOT_ON_ROUTE = record_rule(
     "airport_not_on_route", "a flight lands at a stop of its route or where it was diverted")
+# Everyone aboard gets off at the diversion airport as landed on US soil (person_landed opens
+# court intake): an aircraft that turns back to Mexico delivers nobody, so it is refused
+# rather than recorded as an arrival. Reads no time: only the airport and the route table.
+DIVERSION_AIRPORT_NOT_SERVED: Rule[Any] = Rule(
+    "diversion_airport_not_served",
+    "a flight is diverted only to an airport a US charging district arrives at: everyone "
+    "aboard gets off there as landed in the US (an aircraft turning back to Mexico delivers "
+    "nobody)",
+    "Fed. R. Crim. P. 5 (initial appearance on arrival in the US); TRANSPORT_DISTRICT_AIRPORTS",
+    Reads.NONE)
 STOP_ALREADY_LANDED = record_rule("stop_already_landed", "a flight lands at each stop once")
 STOP_OUT_OF_ORDER = record_rule(
     "stop_out_of_order",
@@ -188,7 +201,8 @@ RULES = RuleBook("transport", [
     UNKNOWN_CASE, FLIGHT_NOT_OPEN, ALREADY_ON_MANIFEST, ALREADY_TRANSPORTED,
     NO_AIRPORT_FOR_DISTRICT, DESTINATION_NOT_ON_ROUTE, FLIGHT_FULL, NOT_ON_MANIFEST,
     CUSTODY_ALREADY_TRANSFERRED, CUSTODY_NOT_TRANSFERRED, MANIFEST_EMPTY, FLIGHT_NOT_IN_AIR,
-    FLIGHT_ALREADY_DIVERTED, AIRPORT_NOT_ON_ROUTE, STOP_ALREADY_LANDED, STOP_OUT_OF_ORDER,
+    FLIGHT_ALREADY_DIVERTED, DIVERSION_AIRPORT_NOT_SERVED, AIRPORT_NOT_ON_ROUTE,
+    STOP_ALREADY_LANDED, STOP_OUT_OF_ORDER,
     UNPROCESSED_SAFETY_FACT,
 ], gates=[ELIGIBILITY])
 

@@ -49,6 +49,11 @@ class Facts:
     # A suspension paused the pickup window (LEI art. 35, frozen while it holds): it does not
     # run out until judicial moves the deadline on when the last suspension ends.
     pickup_paused: bool = False
+    # Which source event last set each group of facts (`_GROUPS`), as (source stream, group,
+    # the event's version in that stream), sorted: an older event of the same stream noted
+    # later (a dead letter re-driven) changes nothing in a group a newer one set. Facts noted
+    # without a source version (before it was kept) neither set nor heed it.
+    set_by: tuple[tuple[str, str, int], ...] = ()
 
     @property
     def surrender_annulled_by(self) -> str | None:
@@ -210,9 +215,131 @@ def _pause_holds(facts: Facts, deadline: date) -> bool:
     return min(began) < deadline
 
 
+# --- facts in their source's order ---------------------------------------------------------
+#
+# Each neighbour's case stream is ordered, but transport may note its events out of that
+# order: one it dead-lettered is noted when the operator re-drives it, after the later events
+# of its stream were applied. Each group of facts is therefore kept as the newest event of
+# that stream to state it left it: an older one, noted later, is on record and changes no
+# fact of a group a newer one set (a re-driven grant does not undo the withdrawal after it).
+# Streams of different services (judicial, assurance, intake) are not ordered with each other
+# and stay independent: each is compared with itself only.
+
+_GROUPS: dict[str, tuple[str, ...]] = {
+    "person": ("person_id",),
+    "district": ("district",),
+    "basis": ("legal_basis",),
+    "order": ("surrender_kind", "surrender_ordered_on"),
+    "deadline": ("pickup_deadline_on",),
+    "transfer": ("transfer_authorized_at",),
+    "suspensions": ("suspensions", "suspension_spans"),
+    "pause": ("pickup_paused",),
+    "clearance": ("cleared", "clearance_basis", "clearance_withdrawal"),
+    "release": ("released",),
+    "expiry": ("pickup_expired", "pickup_expired_on"),
+}
+# Annulments are kept per suit (each grant holds the order until reversed, whatever the others
+# do); an order ends those of the suits ruled on before it.
+_ANNULMENTS = "annulments"
+_ANNULMENT = "annulment:"
+
+
+def _states(e: ev.Noted) -> tuple[str, ...]:
+    """The groups of facts a noted event states."""
+    match e:
+        case ev.CaseNoted():
+            # The basis is only filled in from the request (a basis change moves it).
+            return (*(("person",) if e.person_id else ()),
+                    *(("district",) if e.requesting_district else ()))
+        case ev.SurrenderOrderNoted():
+            return ("order", "deadline", "district", _ANNULMENTS)
+        case ev.TransferAuthorizationNoted():
+            return ("transfer", "district")
+        case ev.AmparoNoted():
+            # The pause, when the act says something of it (`_pickup_paused`).
+            pauses = ((e.ruling == "suspension_granted" and e.pickup_paused)
+                      or e.pickup_deadline_on is not None or not e.active_suspensions)
+            return ("suspensions", *(("pause",) if pauses else ()),
+                    *(("deadline",) if e.pickup_deadline_on is not None else ()),
+                    *(() if e.ruling == "suspension_granted"
+                      else (_ANNULMENT + e.amparo_id,)))
+        case ev.ClearanceNoted():
+            return ("clearance",)
+        case ev.ReleaseNoted():
+            return ("release",)
+        case ev.PickupExpiryNoted():
+            return ("expiry",)
+        case ev.PickupExpiryVoidNoted() | ev.PickupExpiryVoidByActNoted():
+            return ("expiry", *(("release",) if e.release_voided else ()))
+        case ev.PlacementNoted():
+            return ("deadline", "pause")
+        case ev.BasisChangeNoted():
+            return ("basis", "suspensions")
+    return ()
+
+
+def _set_by(facts: Facts, stream: str) -> dict[str, int]:
+    """The version of the newest event of `stream` to set each group (as far as noted)."""
+    return {group: version for s, group, version in facts.set_by if s == stream}
+
+
+def superseded(facts: Facts, e: ev.TransportEvent) -> tuple[str, ...]:
+    """The groups of facts a noted event states that a newer event of its source stream has
+    set already: for them, it changes nothing. None for an event without its source version."""
+    if not isinstance(e, ev.Noted) or e.source_stream is None or e.source_version is None:
+        return ()
+    version = e.source_version
+    newest = _set_by(facts, e.source_stream)
+
+    def newer(group: str) -> bool:
+        return newest.get(group, version) > version
+
+    return tuple(group for group in _states(e)
+                 if newer(group) or (group.startswith(_ANNULMENT) and newer(_ANNULMENTS)))
+
+
+def overtaken(facts: Facts, event_type: str, payload: dict[str, Any]) -> bool:
+    """A noted fact every group of which a newer event of its source stream had set by the
+    time it was noted (a dead letter re-driven late): on record, it changed no fact."""
+    parsed = _known(event_type, payload)
+    if not isinstance(parsed, ev.Noted):
+        return False
+    states = _states(parsed)
+    return bool(states) and set(superseded(facts, parsed)) == set(states)
+
+
+def _in_order(before: Facts, stated: Facts, e: ev.Noted) -> Facts:
+    """The facts after a noted event (`stated`: as it states them over `before`), except in
+    the groups a newer event of its source stream has set: those stay as they were."""
+    stream, version = e.source_stream, e.source_version
+    if stream is None or version is None:
+        return stated  # noted before source versions were kept: as it was folded then
+    stale = superseded(before, e)
+    kept = {name: getattr(before, name) for group in stale for name in _GROUPS.get(group, ())}
+    newest = _set_by(before, stream)
+    annulments = stated.annulments
+    if isinstance(e, ev.SurrenderOrderNoted):
+        # A suit granted after the order (in its stream) still annuls it, re-driven or not.
+        annulments = tuple(a for a in before.annulments
+                           if newest.get(_ANNULMENT + a, version) > version)
+    elif any(group.startswith(_ANNULMENT) for group in stale):
+        annulments = before.annulments
+    set_by = {(s, group): v for s, group, v in before.set_by}
+    set_by.update({(stream, group): version for group in _states(e) if group not in stale})
+    return replace(stated, **kept, annulments=annulments,
+                   set_by=tuple(sorted((s, group, v) for (s, group), v in set_by.items())))
+
+
 def _apply_case(state: CaseState, e: ev.TransportEvent) -> CaseState:
-    if isinstance(e, ev.Noted) and e.after_handover:
+    if not isinstance(e, ev.Noted):
+        return _apply_movement(state, e)
+    if e.after_handover:
         return state  # Mexico's act after its surrender was complete: on record, no fact
+    return replace(state, facts=_in_order(state.facts, _stated(state, e).facts, e))
+
+
+def _stated(state: CaseState, e: ev.Noted) -> CaseState:
+    """The facts as the noted event states them (`_in_order` then keeps the newer ones)."""
     match e:
         case ev.CaseNoted():
             f = state.facts
@@ -248,7 +375,7 @@ def _apply_case(state: CaseState, e: ev.TransportEvent) -> CaseState:
             return _facts(state, released=(e.released_on, e.reason))
         case ev.PickupExpiryNoted():
             return _facts(state, pickup_expired=True, pickup_expired_on=e.deadline_on)
-        case ev.PickupExpiryVoidNoted():
+        case ev.PickupExpiryVoidNoted() | ev.PickupExpiryVoidByActNoted():
             return _facts(state, pickup_expired=False, pickup_expired_on=None,
                           released=None if e.release_voided else state.facts.released)
         case ev.PlacementNoted():
@@ -258,8 +385,7 @@ def _apply_case(state: CaseState, e: ev.TransportEvent) -> CaseState:
             return _facts(state, legal_basis=e.legal_basis,
                           suspensions=tuple(sorted(e.active_suspensions)),
                           suspension_spans=_spans(state.facts, e))
-        case _:
-            return _apply_movement(state, e)
+    return state
 
 
 def _apply_movement(state: CaseState, e: ev.TransportEvent) -> CaseState:

@@ -114,7 +114,8 @@ class World:
 
     def custody(self, case_id: str, flight_id: str, at: datetime | None = None) -> Outcome:
         return self.apply(domain.record_custody(self.case(case_id), self.flights[flight_id],
-                                                handoff(at or self.now), self.now))
+                                                handoff(at or self.now), self.now,
+                                                self.routes))
 
     def depart(self, flight_id: str, at: datetime | None = None) -> Outcome:
         return self.apply(domain.depart(self.flights[flight_id], self.manifest_cases(flight_id),

@@ -119,3 +119,28 @@ def test_explain_does_not_cite_a_voided_expiry_once_the_resumed_window_runs_out(
                  if b.rule == "pickup_window_expired"]
     assert not any(e.startswith("transport.pickup_expiry_noted") for e in blocker.evidence)
     assert any(e.startswith("transport.amparo_noted") for e in blocker.evidence)
+
+
+def test_transport_reads_an_expiry_voided_by_a_suspension_entered_late() -> None:
+    """Judicial's late-entered suspension (review s14): granted on the window's last day,
+    typed in after the expiry and release were recorded. Transport had the person released;
+    it reads the suspension and the void, and holds them by the suspension alone, never
+    free to fly in between."""
+    judicial = Judicial(replay(granted_treaty_case(), list(decide_timer(
+        granted_treaty_case(), ClockKind.AMPARO_WINDOW, at("2026-03-24")).events)))
+    world = World(now=LATER)
+    world.note(CASE, cleared())
+    noted(world, judicial.step(surrender("2026-04-10"), amparo("A-9", "2026-06-01")))
+    noted(world, judicial.fire(ClockKind.PICKUP_WINDOW, at("2026-06-10", 0, 0, 1)))
+    assert failing(world, "2026-09-01") == ("pickup_window_expired", "released_from_custody")
+
+    late = judicial.step(suspension("A-9", "2026-06-09"))
+    assert [e.event_type for e in late][-1] == "judicial.pickup_expiry_voided_by_earlier_act"
+    for seen in range(1, len(late) + 1):
+        part_read = World(cases=dict(world.cases), now=LATER)
+        noted(part_read, late[:seen])
+        assert failing(part_read, "2026-09-01") != ()
+    noted(world, late)
+    assert failing(world, "2026-09-01") == ("amparo_suspension_active",)
+    facts = world.case(CASE).facts
+    assert facts.released is None and not facts.pickup_expired

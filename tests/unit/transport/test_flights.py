@@ -89,7 +89,7 @@ def test_the_diversion_landing_time_is_not_an_earlier_landing_at_the_same_airpor
     world.land(flight_id, "JFK")
     world.now = NOW + timedelta(hours=6)
     world.apply(domain.divert(world.flights[flight_id], "JFK", "LAX closed", world.now,
-                              world.now))
+                              world.now, world.routes))
 
     shown = flight_view(world.flights[flight_id])
     assert shown["status"] == "diverted"

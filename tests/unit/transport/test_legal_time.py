@@ -83,11 +83,11 @@ def test_the_pickup_window_reads_the_handoffs_legal_date_not_its_recording(
     now = handed_over + timedelta(days=recorded_days_later, minutes=1)
     case, flight = world.case("RWY-1"), world.flights[flight_id]
     if allowed:
-        outcome = domain.record_custody(case, flight, handoff(handed_over), now)
+        outcome = domain.record_custody(case, flight, handoff(handed_over), now, world.routes)
         assert [e.occurred_at for e in outcome.case_events("RWY-1")] == [handed_over]
     else:
         with pytest.raises(Refusal) as refused:
-            domain.record_custody(case, flight, handoff(handed_over), now)
+            domain.record_custody(case, flight, handoff(handed_over), now, world.routes)
         assert refused.value.rules == (rules.PICKUP_WINDOW_EXPIRED.id,)
 
 

@@ -219,7 +219,7 @@ class Run:
             world.land(flight_id, places[c % len(places)])
         elif kind == "divert":
             world.apply(domain.divert(world.flights[flight_id], AIRPORTS[c % 4], "weather",
-                                      world.now, world.now))
+                                      world.now, world.now, world.routes))
         elif kind == "cancel":
             world.cancel(flight_id)
         elif kind == "remove":
@@ -232,7 +232,7 @@ class Run:
             if case.booking is not None and case.custody is None:
                 self.world.apply(domain.record_custody(
                     case, self.world.flights[flight_id], handoff(self.world.now),
-                    self.world.now))
+                    self.world.now, self.world.routes))
                 self.truth[case_id].handed_over(legal_date(self.world.now))
 
     def _plan(self, a: int, b: int, c: int) -> None:

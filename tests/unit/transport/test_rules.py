@@ -289,7 +289,8 @@ def test_a_diverted_flight_lets_everyone_aboard_off_at_the_diversion_airport() -
         world.assign(case_id, flight_id)
         world.custody(case_id, flight_id)
     world.depart(flight_id)
-    world.apply(domain.divert(world.flights[flight_id], "SAT", "weather", NOW, NOW))
+    world.apply(domain.divert(world.flights[flight_id], "SAT", "weather", NOW, NOW,
+                              world.routes))
     assert world.flights[flight_id].status is FlightStatus.DIVERTED
     with pytest.raises(Refusal) as elsewhere:
         world.land(flight_id, "JFK")
