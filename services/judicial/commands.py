@@ -5,7 +5,7 @@ naming the field."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Literal
 
 from pydantic import (
     ConfigDict,
@@ -26,61 +26,63 @@ AmparoId = Annotated[str, Field(min_length=1, max_length=100,
 Text = Annotated[str, Field(min_length=1, max_length=4000)]
 
 
+class _ActDate:
+    """Marks the field that holds the legal date of the act a command records."""
+
+
+ACT_DATE = _ActDate()
+ActDay = Annotated[date, ACT_DATE]
+ActInstant = Annotated[Instant, ACT_DATE]
+
+
 class Command(RequestBody):
     model_config = ConfigDict(frozen=True)
-    # The field holding the legal date of the act the command records (a day, or an instant
-    # read on Mexico's calendar): what had run out in law by then is recorded first.
-    ACT_DATE: ClassVar[str]
 
     def acted_on(self) -> date:
-        value = getattr(self, self.ACT_DATE)
+        """The legal date of the act (its ActDay, or its ActInstant on Mexico's calendar):
+        what had run out in law by then is recorded before the act (domain.lapse_first)."""
+        [name] = [name for name, field in type(self).model_fields.items()
+                  if ACT_DATE in field.metadata]
+        value = getattr(self, name)
         return legal_date(value) if isinstance(value, datetime) else value
 
 
 class OrderProvisionalDetention(Command):
-    ACT_DATE = "ordered_on"
-    ordered_on: date = Field(description="the day the judge ordered provisional detention "
-                                         "(the arrest on the urgent US request)")
+    ordered_on: ActDay = Field(description="the day the judge ordered provisional detention "
+                                           "(the arrest on the urgent US request)")
 
 
 class ReceiveFormalRequest(Command):
-    ACT_DATE = "received_on"
-    received_on: date = Field(description="the day the SRE received the formal request")
+    received_on: ActDay = Field(description="the day the SRE received the formal request")
 
 
 class HoldHearing(Command):
-    ACT_DATE = "held_on"
-    held_on: date
+    held_on: ActDay
 
 
 class ExtendEvidencePeriod(Command):
-    ACT_DATE = "extended_on"
-    extended_on: date
+    extended_on: ActDay
     additional_days: int = Field(ge=1, le=180)
     reason: Text
 
 
 class FileObjections(Command):
-    ACT_DATE = "filed_on"
-    filed_on: date
+    filed_on: ActDay
     summary: Text
 
 
 class GiveConsent(Command):
-    ACT_DATE = "given_on"
-    given_on: date = Field(description="the day the person consented before the judge")
+    given_on: ActDay = Field(description="the day the person consented before the judge")
 
 
 class IssueOpinion(Command):
-    ACT_DATE = "issued_on"
-    issued_on: date
+    issued_on: ActDay
     favorable: StrictBool = Field(description="whether the judge finds extradition lawful")
 
 
 class DecideExtradition(Command):
-    ACT_DATE = "decided_on"
     decision: Literal["granted", "refused"]
-    decided_on: date
+    decided_on: ActDay
     notified_on: date = Field(description="the day the decision was notified to the person")
     reason: Annotated[str, Field(max_length=4000)] | None = None
     ground: RefusalGround | None = Field(
@@ -102,47 +104,41 @@ class DecideExtradition(Command):
 
 
 class FileAmparo(Command):
-    ACT_DATE = "filed_on"
     amparo_id: AmparoId
-    filed_on: date
+    filed_on: ActDay
 
 
 class GrantAmparoSuspension(Command):
-    ACT_DATE = "granted_on"
     amparo_id: AmparoId
-    granted_on: date
+    granted_on: ActDay
 
 
 class RuleOnAmparo(Command):
-    ACT_DATE = "ruled_on"
     amparo_id: AmparoId
     outcome: Literal["denied", "granted"]
-    ruled_on: date
+    ruled_on: ActDay
     notified_on: date | None = Field(
         default=None, description="the day the ruling was notified (default: the ruling day); "
                                   "the 10 business days to appeal it run from the day after")
 
 
 class FileAmparoAppeal(Command):
-    ACT_DATE = "filed_on"
     amparo_id: AmparoId
-    filed_on: date
+    filed_on: ActDay
     appellant: Literal["complainant", "authority"] = Field(
         description="who appeals: the person (complainant) or the authority (the SRE)")
 
 
 class DecideAmparoAppeal(Command):
-    ACT_DATE = "decided_on"
     amparo_id: AmparoId
-    decided_on: date
+    decided_on: ActDay
     outcome: Literal["denied", "granted"] = Field(
         description="the amparo's final outcome: denied (surrender may follow) or granted "
                     "(the SRE must decide again)")
 
 
 class OrderSurrender(Command):
-    ACT_DATE = "ordered_on"
-    ordered_on: date
+    ordered_on: ActDay
     kind: SurrenderKind = SurrenderKind.FULL
     reason: Annotated[str, Field(max_length=4000)] | None = Field(
         default=None, validate_default=True,
@@ -170,8 +166,7 @@ class OrderSurrender(Command):
 
 
 class RecordPlacementAtDisposal(Command):
-    ACT_DATE = "placed_on"
-    placed_on: date = Field(
+    placed_on: ActDay = Field(
         description="the day the person was placed at the US's disposal (the SRE's notice to "
         "the embassy), after the surrender order; LEI art. 35's 60 days to collect them run "
         "from the day after")
@@ -181,22 +176,19 @@ class RecordPlacementAtDisposal(Command):
 
 
 class AgreeTemporarySurrender(Command):
-    ACT_DATE = "agreed_on"
-    agreed_on: date
+    agreed_on: ActDay
     return_conditions: Text = Field(description="when and how the US returns the person")
 
 
 class AuthorizeNationalSecurityTransfer(Command):
-    ACT_DATE = "authorized_at"
-    authorized_at: Instant
+    authorized_at: ActInstant
     us_request_reference: Annotated[str, Field(min_length=1, max_length=300)]
     authority: Annotated[str, Field(min_length=1, max_length=300,
                                     description="who authorized it under the NS Law")]
 
 
 class ChangeBasis(Command):
-    ACT_DATE = "changed_on"
-    changed_on: date
+    changed_on: ActDay
     to_basis: Literal["national_security"] = Field(
         description="the basis the case moves to (a treaty or consent case overtaken by a "
                     "national-security transfer)")

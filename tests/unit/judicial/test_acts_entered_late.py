@@ -12,9 +12,11 @@ The same acts with the same dates must give the same case whatever order they ar
 
 from __future__ import annotations
 
+import typing
 from datetime import date, timedelta
 
 from services.judicial import commands as cmd
+from services.judicial.commands import ACT_DATE, ClerkCommand
 from services.judicial.domain import decide
 from services.judicial.events import ReleaseReason
 from services.judicial.state import ClockKind, State
@@ -198,3 +200,11 @@ def test_a_formal_request_received_on_the_last_day_and_entered_next_day_voids_th
     assert shown["release_voided_cause"] == "provisional_stopped_in_time"
     late = run(lapsed, formal("2026-03-06"), now=at("2026-03-06", 11))
     assert late.provisional_lapsed and late.release_voided_on is None
+
+
+def test_every_clerk_command_names_the_date_of_its_act_once() -> None:
+    """What had run out by the act's date is recorded before it: every step names that date
+    (ActDay or ActInstant) in exactly one field, the one its event is dated by."""
+    for command in typing.get_args(ClerkCommand):
+        named = [n for n, f in command.model_fields.items() if ACT_DATE in f.metadata]
+        assert len(named) == 1, (command.__name__, named)
