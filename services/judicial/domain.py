@@ -85,8 +85,11 @@ def _require_open_case(state: State) -> None:
             f"the case closed on {day} ({reason.value}): no further step can be recorded")
 
 
-def _judicial_step(state: State, what: str) -> None:
-    _require_open_case(state)
+def _judicial_step(state: State, what: str, closed_ok: bool = False) -> None:
+    """A step of the judicial path on an open case (or one whose closing the step precedes in
+    law: `closed_ok`), not on the national-security basis."""
+    if not closed_ok:
+        _require_open_case(state)
     rules.NATIONAL_SECURITY_HAS_NO_JUDICIAL_STEPS.require(
         not state.national_security,
         f"{what}: a national-security transfer has no judge, SRE decision or amparo steps; record "
@@ -448,7 +451,10 @@ def _released(state: State, on: date, reason: ReleaseReason) -> NewEvent:
 
 def file_amparo(state: State, c: cmd.FileAmparo, now: datetime,
                 _policy: Policy) -> list[NewEvent]:
-    _judicial_step(state, "an amparo suit")
+    # A suit filed while the pickup window ran is recorded even once its expiry is: it holds
+    # nothing itself, but the suspension or grant that follows in it voids that expiry.
+    _judicial_step(state, "an amparo suit",
+                   closed_ok=_closed_by_expiry_after(state, c.filed_on))
     rules.SRE_GRANT_REQUIRED.require(
         state.granted,
         "an amparo challenges the SRE's grant, which has not been recorded")
@@ -531,10 +537,22 @@ def pickup_closes_on(placed_on: date, days: int, holds: Iterable[Hold]) -> date 
 
 
 def _holds_of(state: State, lifted_on: date | None = None) -> list[Hold]:
-    """The holds the window has had: those over, and the one in force (ended `lifted_on`)."""
-    held: list[Hold] = list(state.pickup_holds)
-    if state.pickup_paused_on is not None:
-        held.append((state.pickup_paused_on, lifted_on))
+    """Every hold on the surrender's execution, each over its own days (so a hold that began
+    while another held, or whose end was recorded late, counts only its own): a suit's
+    suspension from its grant to its end, and a grant against the order from its ruling to
+    its reversal on appeal. Those still in force end on `lifted_on` (the end being decided),
+    or stay open. `pickup_closes_on` takes a day held by several once."""
+    held: list[Hold] = []
+    for amparo in state.amparos:
+        if amparo.suspension_granted_on is not None and (
+                amparo.suspension_active or amparo.suspension_ended_on is not None):
+            held.append((amparo.suspension_granted_on, amparo.suspension_ended_on or lifted_on))
+        granted_on = amparo.ruled_on if amparo.outcome == "granted" else (
+            amparo.appeal_decided_on if amparo.appeal_outcome == "granted" else None)
+        if granted_on is not None:
+            reversed_on = amparo.appeal_decided_on if (
+                amparo.outcome == "granted" and amparo.appeal_outcome == "denied") else None
+            held.append((granted_on, reversed_on or lifted_on))
     return held
 
 
@@ -700,21 +718,30 @@ def _expiry_voided_by_earlier_act(state: State, act: LateAct, act_on: date,
     """The pickup window's expiry, and the release recorded with it, that an act dated before
     it but entered after it shows void: a hold beginning while the window ran (a suspension,
     a grant against the order's execution; `_holds_pickup`) or a placement at the US's
-    disposal moving the window past the expiry (`act_on` is then the moved deadline's
-    cause, checked by the caller). Recorded after the act, dated at the expiry it voids;
-    the act is decided on the case as the law has it (open). Nothing when the window ran out
-    on its own before the act, or the case closed for another reason."""
+    disposal, made while the window ran, moving it past the expiry (the caller checks the
+    move). Recorded after the act, dated at the expiry it voids; the act is decided on the
+    case as the law has it (open). Nothing when the window ran out on its own before the
+    act, or the case closed for another reason."""
+    if not _closed_by_expiry_after(state, act_on):
+        return []
     pickup, released = state.pickup, state.released
-    if not state.pickup_expired or pickup is None or state.handed_over_on is not None:
-        return []
-    if released is not None and released[1] is not ReleaseReason.PICKUP_WINDOW_EXPIRED:
-        return []
-    if act != "placed_at_disposal" and act_on >= pickup.due_on:
-        return []
+    assert pickup is not None
     return [event(ev.PickupExpiryVoidedByEarlierAct(
         case_id=state.case_id, act=act, act_on=act_on, amparo_id=amparo_id,
         deadline_on=pickup.due_on, release_voided=released is not None,
         released_on=None if released is None else released[0]), pickup.due_on)]
+
+
+def _closed_by_expiry_after(state: State, day: date) -> bool:
+    """The case is closed by a pickup expiry (and its release) the scheduler recorded on a
+    deadline after `day`, the person not handed over: an act dated `day` came while the
+    window ran, whenever it is entered."""
+    pickup, released = state.pickup, state.released
+    if not state.pickup_expired or pickup is None or state.handed_over_on is not None:
+        return False
+    if released is not None and released[1] is not ReleaseReason.PICKUP_WINDOW_EXPIRED:
+        return False
+    return day < pickup.due_on
 
 
 def decide_amparo_appeal(state: State, c: cmd.DecideAmparoAppeal, now: datetime,
@@ -864,8 +891,10 @@ def _moved_pickup_deadline(state: State, placed_on: date) -> date:
     final (state.py then no longer reads the window as paused). No window: date.min."""
     if state.pickup is None:
         return date.min
-    deadline = (pickup_closes_on(placed_on, state.pickup.days, _holds_of(state))
-                or pickup_closes_on(placed_on, state.pickup.days, state.pickup_holds))
+    holds = _holds_of(state)
+    deadline = (pickup_closes_on(placed_on, state.pickup.days, holds)
+                or pickup_closes_on(placed_on, state.pickup.days,
+                                    [hold for hold in holds if hold[1] is not None]))
     assert deadline is not None
     return deadline
 

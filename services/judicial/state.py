@@ -65,6 +65,7 @@ class Amparo:
     filed_on: date
     suspension_active: bool = False
     suspension_granted_on: date | None = None  # the suit's suspension, once granted
+    suspension_ended_on: date | None = None  # the day it stopped holding (None: in force)
     outcome: str | None = None  # the first-instance ruling: "denied" | "granted"
     ruled_on: date | None = None
     notified_on: date | None = None  # the ruling's notification, where its appeal period starts
@@ -175,8 +176,6 @@ class State:
     # The day an amparo suspension against the surrender's execution paused the pickup
     # window; None while it runs (see `_lift_suspension`).
     pickup_paused_on: date | None = None
-    # The holds the pickup window has come out of: (the day each began, the day it ended).
-    pickup_holds: tuple[tuple[date, date], ...] = ()
     pickup_expired: bool = False
     transfer_authorized_at: datetime | None = None
     released: tuple[date, ReleaseReason] | None = None
@@ -403,7 +402,8 @@ def _apply(state: State, event: ev.JudicialEvent) -> State:
                                            Amparo(event.amparo_id, event.filed_on)))
         case ev.AmparoSuspensionGranted():
             moved = _with_amparo(state, event.amparo_id, suspension_active=True,
-                                 suspension_granted_on=event.granted_on)
+                                 suspension_granted_on=event.granted_on,
+                                 suspension_ended_on=None)
             # Streams recorded before a hold could be dated before the one in force say
             # pickup_paused only when the window ran: the same day then.
             if event.pickup_paused or state.pickup_running:
@@ -412,29 +412,31 @@ def _apply(state: State, event: ev.JudicialEvent) -> State:
         case ev.AmparoDenied():
             # Whether the suspension still holds is the event's own word: rulings recorded
             # before finality was awaited lifted it at once.
-            return _lift_suspension(_with_amparo(
+            held = event.amparo_id in event.active_suspensions
+            return _lift_suspension(_ended(_with_amparo(
                 state, event.amparo_id, outcome="denied", ruled_on=event.ruled_on,
                 notified_on=event.notified_on, appeal_closes_on=event.appeal_period_closes_on,
-                appeal_days=event.appeal_period_days,
-                suspension_active=event.amparo_id in event.active_suspensions),
+                appeal_days=event.appeal_period_days), event.amparo_id, event.ruled_on, held),
                 event.pickup_deadline_on, event.ruled_on)
         case ev.AmparoSuspensionLifted():
             lapsed = event.lifted_on if event.cause == "appeal_period_passed" else None
-            return _lift_suspension(_with_amparo(state, event.amparo_id,
-                                                 suspension_active=False, lapsed_on=lapsed),
+            return _lift_suspension(_ended(_with_amparo(state, event.amparo_id, lapsed_on=lapsed),
+                                           event.amparo_id, event.lifted_on),
                                     event.pickup_deadline_on, event.lifted_on)
         case ev.AmparoSuspensionReinstated():
-            moved = _with_amparo(state, event.amparo_id, suspension_active=True, lapsed_on=None)
+            moved = _with_amparo(state, event.amparo_id, suspension_active=True, lapsed_on=None,
+                                 suspension_ended_on=None)
             if event.pickup_paused:  # held again from the lift (an earlier day than a pause since)
                 moved = _held_from(moved, event.lifted_on)
             return moved
         case ev.AmparoGranted():
             # The ruling ends the suspension (the act it froze is annulled instead), and holds
             # a running pickup window until it is reversed or final.
-            moved = _with_amparo(state, event.amparo_id, suspension_active=False,
-                                 outcome="granted", ruled_on=event.ruled_on,
-                                 notified_on=event.notified_on,
-                                 appeal_closes_on=event.appeal_period_closes_on)
+            moved = _ended(_with_amparo(state, event.amparo_id,
+                                        outcome="granted", ruled_on=event.ruled_on,
+                                        notified_on=event.notified_on,
+                                        appeal_closes_on=event.appeal_period_closes_on),
+                           event.amparo_id, event.ruled_on)
             if event.pickup_paused:
                 moved = _held_from(moved, event.ruled_on)
             return moved
@@ -444,7 +446,7 @@ def _apply(state: State, event: ev.JudicialEvent) -> State:
             moved = _with_amparo(state, event.amparo_id, appeal_outcome=event.outcome,
                                  appeal_decided_on=event.decided_on)
             if event.outcome == "granted":  # annulled instead: its suspension ends
-                moved = _with_amparo(moved, event.amparo_id, suspension_active=False)
+                moved = _ended(moved, event.amparo_id, event.decided_on)
             if event.pickup_paused:
                 moved = _held_from(moved, event.decided_on)
             return _lift_suspension(moved, event.pickup_deadline_on, event.decided_on)
@@ -457,7 +459,7 @@ def _apply(state: State, event: ev.JudicialEvent) -> State:
                            pickup=Clock(ClockKind.PICKUP_WINDOW,
                                         event.placed_at_disposal_on or event.ordered_on,
                                         event.pickup_deadline_on, event.pickup_days,
-                                        "calendar"), pickup_holds=())
+                                        "calendar"))
         case ev.PlacedAtDisposal():
             assert state.surrender is not None and state.pickup is not None
             # A window that (counted from this day) closed before the hold in force began
@@ -492,7 +494,7 @@ def _apply(state: State, event: ev.JudicialEvent) -> State:
             # Suspensions in force are overtaken: kept in the record, no longer holding.
             return replace(state, legal_basis=event.to_basis,
                            basis_changed=(event.from_basis, event.changed_on),
-                           amparos=tuple(replace(a, suspension_active=False)
+                           amparos=tuple(_suspension_over(a, event.changed_on)
                                          for a in state.amparos))
         case ev.HandedOver():
             return replace(state, handed_over_on=event.handed_over_on, release_voided_on=None,
@@ -531,7 +533,22 @@ def _reopened(state: State) -> State:
     # new order, with its own pickup window.
     return replace(state, earlier_amparos=(*state.earlier_amparos, *state.amparos), amparos=(),
                    amparo_window=None, amparo_window_closed=False, granted_charge_ids=None,
-                   surrender=None, pickup=None, pickup_paused_on=None, pickup_holds=())
+                   surrender=None, pickup=None, pickup_paused_on=None)
+
+
+def _suspension_over(amparo: Amparo, on: date) -> Amparo:
+    """The suit's suspension no longer holds from `on` (if it held until then)."""
+    if not amparo.suspension_active:
+        return amparo
+    return replace(amparo, suspension_active=False, suspension_ended_on=on)
+
+
+def _ended(state: State, amparo_id: str, on: date, still_held: bool = False) -> State:
+    """The suit's suspension ends on `on`, unless `still_held` (a denial not yet final)."""
+    if still_held:
+        return _with_amparo(state, amparo_id, suspension_active=True)
+    return replace(state, amparos=tuple(
+        _suspension_over(a, on) if a.amparo_id == amparo_id else a for a in state.amparos))
 
 
 def _held_from(state: State, on: date) -> State:
@@ -549,7 +566,6 @@ def _lift_suspension(state: State, pickup_deadline_on: date | None, on: date) ->
         return state
     assert state.pickup is not None and state.pickup_paused_on is not None
     return replace(state, pickup_paused_on=None,
-                   pickup_holds=(*state.pickup_holds, (state.pickup_paused_on, on)),
                    pickup=replace(state.pickup, due_on=pickup_deadline_on))
 
 

@@ -125,6 +125,40 @@ def test_a_grant_reversed_after_a_suspension_ended_held_the_window_until_reverse
     assert fire(after_grace, ClockKind.PICKUP_WINDOW, at("2026-07-10", 12)).released is None
 
 
+def test_the_same_holds_typed_in_the_other_order_give_the_same_deadline() -> None:
+    """The first case again, B-1's suit and suspension typed in on their day (15 Jun) and
+    A-9's denial only on 16 Jun: each hold counts over its own days (here: A-9's end,
+    recorded late, does not stretch into B-1's), so the window still closes 1 Aug."""
+    ordered = run(window_closed(), surrender("2026-04-10"), now=at("2026-04-10", 12))
+    held = run(ordered, amparo("A-9", "2026-05-01"), suspension("A-9", "2026-05-05"),
+               now=at("2026-05-05", 12))
+    b1_on_its_day = run(held, amparo("B-1", "2026-06-10"), suspension("B-1", "2026-06-15"),
+                        now=at("2026-06-15", 12))
+    a9_denied_late = run(b1_on_its_day, ruling("denied", "A-9", "2026-05-20"),
+                         now=at("2026-06-16", 12))
+    denied = run(fire_appeal_periods(a9_denied_late, "2026-06-19"),
+                 ruling("denied", "B-1", "2026-06-22"), now=at("2026-06-22", 12))
+    ended = fire_appeal_periods(denied, "2026-07-07")
+    assert ended.pickup is not None and ended.pickup.due_on == d("2026-08-01")
+
+
+def test_a_grant_reversed_before_a_late_denial_is_typed_in_still_held_the_window() -> None:
+    """The second case again, X-1's reversal typed in on its day (1 Jul) and B-1's denial
+    only on 2 Jul: the grant held the window 1 Jun-1 Jul on its own, so it closes 6 Aug."""
+    ordered = run(window_closed(), surrender("2026-04-10"), now=at("2026-04-10", 12))
+    held = run(ordered, amparo("B-1", "2026-05-01"), suspension("B-1", "2026-05-05"),
+               now=at("2026-05-05", 12))
+    granted = run(held, amparo("X-1", "2026-05-25"), ruling("granted", "X-1", "2026-06-01"),
+                  appeal("X-1", "2026-06-02"), now=at("2026-06-02", 12))
+    reversed_on_its_day = run(granted, appeal_decided("X-1", "2026-07-01", "denied"),
+                              now=at("2026-07-01", 12))
+    b1_denied_late = run(reversed_on_its_day, ruling("denied", "B-1", "2026-05-20"),
+                         now=at("2026-07-02", 12))
+    after_grace = fire_appeal_periods(b1_denied_late, "2026-07-05")
+    assert after_grace.pickup is not None and after_grace.pickup.due_on == d("2026-08-06")
+    assert fire(after_grace, ClockKind.PICKUP_WINDOW, at("2026-07-10", 12)).released is None
+
+
 # --- F2: an act dated before the pickup expiry, entered after it -----------------------------
 
 def expired_on_10_jun() -> State:
@@ -174,6 +208,28 @@ def test_a_placement_that_moves_the_window_past_the_expiry_voids_it() -> None:
     assert moved.pickup is not None and moved.pickup.due_on == d("2026-06-20")
     assert rule_of(expired, cmd.RecordPlacementAtDisposal(placed_on=d("2026-04-10")),
                    now=at("2026-06-10", 9)) == "case_closed"
+
+
+def test_a_suit_and_its_suspension_dated_before_the_expiry_are_recorded_after_it() -> None:
+    """The suit filed 8 Jun, its suspension granted 9 Jun (with the admission, as in
+    extradition), both typed in on 10 Jun after the midnight expiry: the filing is recorded
+    on the closed case (it holds nothing), and the suspension voids the expiry."""
+    ordered = run(window_closed(), surrender("2026-04-10"), now=at("2026-04-10", 12))
+    expired = fire(ordered, ClockKind.PICKUP_WINDOW, at("2026-06-10", 0, 0, 1))
+    held = run(expired, amparo("A-9", "2026-06-08"), suspension("A-9", "2026-06-09"),
+               now=at("2026-06-10", 9))
+    assert held.released is None and held.pickup_paused_on == d("2026-06-09")
+    assert rule_of(expired, amparo("A-9", "2026-06-10"), now=at("2026-06-10", 9)) \
+        == "case_closed"
+
+
+def test_a_placement_dated_on_or_after_the_expiry_finds_the_case_closed() -> None:
+    """Only a placement made while the window ran can show its expiry void: one dated after
+    the release (days or months later) reopens nothing."""
+    expired = expired_on_10_jun()
+    for placed_on, typed_on in (("2026-06-10", "2026-06-11"), ("2026-11-30", "2026-12-01")):
+        late = cmd.RecordPlacementAtDisposal(placed_on=d(placed_on))
+        assert rule_of(expired, late, now=at(typed_on, 9)) == "case_closed"
 
 
 # --- F3: the formal request received before the provisional deadline, entered after it -------

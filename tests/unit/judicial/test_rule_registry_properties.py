@@ -117,10 +117,14 @@ def amparo_holds(history: History, today: date) -> set[str]:
 
 def lawful_surrender(basis: str, history: History, today: date) -> bool:
     """May a full surrender be ordered on `today`? Read from the events alone: the SRE granted,
-    no amparo rule holds it, nobody was released, no order was made yet."""
+    no amparo rule holds it, nobody was released (a release from a lapsed provisional
+    detention leaves the case open), no order was made yet."""
     names = {name for name, _ in history}
+    closed = any(name == "released_from_custody"
+                 and payload["reason"] != "provisional_detention_lapsed"
+                 for name, payload in history)
     return (basis != "national_security" and "sre_extradition_granted" in names
-            and not names & {"released_from_custody", "surrender_ordered"}
+            and not closed and "surrender_ordered" not in names
             and not amparo_holds(history, today))
 
 
@@ -190,3 +194,22 @@ def test_the_window_reads_the_calendar_not_the_scheduler() -> None:
     run.now += timedelta(days=1)
     assert run.state.amparo_window_closed is False  # the scheduler has not run
     assert check(run, "treaty") == "accepted"
+
+
+def test_a_provisional_release_leaves_a_surrender_lawful() -> None:
+    """Found by the property above (review s14): the provisional clock stopped only by
+    consent, so a later step records the lapse and its release; the case stays open, and
+    once the amparo window has closed the view, the domain and the history agree that a
+    surrender may be ordered."""
+    policy = Policy(provisional_clock_stopped_by=frozenset({"consent_given"}),
+                    amparo_window_days=15)
+    run = start("treaty", policy)
+    run.now = run.now.replace(hour=6)
+    outcomes = set()
+    for step in [("provisional", 0, 0), ("next", 0, 0), ("next", 0, 0), ("next", 0, 0),
+                 ("advance", 19, 0), ("next", 0, 1), ("next", 0, 0), ("next", 0, 0),
+                 ("advance", 41, 0), ("temporary", 0, 0)]:
+        run.step(step)
+        outcomes.add(check(run, "treaty"))
+    assert any(name == "released_from_custody" for name, _ in run.history)
+    assert "accepted" in outcomes
