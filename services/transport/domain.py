@@ -256,7 +256,10 @@ def record_custody(case: CaseState, flight: FlightState, handoff: Custody,
     _not_before_surrender(case, handoff.transferred_at)
     handed_over_on = legal_date(handoff.transferred_at)
     rules.require_eligible(case.case_id, case.facts, handed_over_on)
-    seated = _seat(case, flight, now, routes, handed_over_on) if reseat else Outcome()
+    # Re-seated as of the handover: the person was on this flight when handed over, and the
+    # announcement recorded with them carries the same legal time.
+    seated = _seat(case, flight, handoff.transferred_at, routes, handed_over_on) if reseat \
+        else Outcome()
     transferred = ev.CustodyTransferred(
         case_id=case.case_id, flight_id=flight.flight_id,
         transferred_at=handoff.transferred_at, place=handoff.place,
@@ -339,8 +342,8 @@ def _last_movement(flight: FlightState) -> datetime | None:
 def divert(flight: FlightState, diverted_to: str, reason: str, diverted_at: datetime,
            now: datetime, routes: RouteTable) -> Outcome:
     """The aircraft in the air goes elsewhere: everyone still aboard gets off there, as
-    landed in the US. So it goes only to an airport a US district arrives at (the route
-    table): an aircraft turning back to Mexico is refused, not recorded as an arrival."""
+    landed in the US. So it goes only to an airport in the US: an aircraft turning back to
+    Mexico (routing.MEXICAN_AIRPORTS) is refused, not recorded as an arrival."""
     if flight.status is FlightStatus.DIVERTED:
         assert flight.diversion is not None
         raise refuse(rules.FLIGHT_ALREADY_DIVERTED, f"flight {flight.flight_id} was diverted to "
@@ -348,11 +351,11 @@ def divert(flight: FlightState, diverted_to: str, reason: str, diverted_at: date
     if flight.status is not FlightStatus.DEPARTED:
         raise refuse(rules.FLIGHT_NOT_IN_AIR, f"flight {flight.flight_id} is "
                                           f"{flight.status.value}")
-    if not routes.serves(diverted_to):
-        raise refuse(rules.DIVERSION_AIRPORT_NOT_SERVED,
-                     f"no US district arrives at {diverted_to} (TRANSPORT_DISTRICT_AIRPORTS): "
-                     f"flight {flight.flight_id} would land everyone aboard there as in the US; "
-                     "an aircraft that turns back to Mexico is not a diversion")
+    if routes.in_mexico(diverted_to):
+        raise refuse(rules.DIVERSION_TO_MEXICO,
+                     f"{diverted_to} is in Mexico: flight {flight.flight_id} would land everyone "
+                     "aboard there as in the US; an aircraft that turns back has delivered "
+                     "nobody")
     _not_in_future(diverted_at, now, "diverted_at")
     _not_before(diverted_at, _last_movement(flight), "diverted_at", "the flight's last movement")
     diverted = ev.FlightDiverted(flight_id=flight.flight_id, diverted_to=diverted_to,
@@ -452,11 +455,16 @@ def note_input(case: CaseState, flight: FlightState | None, item: facts.Input, n
 
 
 def _booked_on(case: CaseState, flight: FlightState | None, now: datetime) -> date:
-    """The legal date a person on an open manifest is judged on again: the day their place
-    was judged on (`rules.judged_on`: today, or the flight's departure date when earlier), so
-    a fact unrelated to the window does not take someone off a flight entered after the fact
-    for a window that was open the day it flew. Anyone else: today."""
-    if case.on_open_manifest and flight is not None:
+    """The legal date a person on an open manifest is judged on again. A place booked after
+    the flight's scheduled departure (a transfer entered after the fact) is judged on the day
+    it flew, as its booking was (`rules.judged_on`), so a fact unrelated to the window does
+    not take them off for a window that was open that day. A place booked before it is
+    judged today: a flight delayed past its departure does not keep a person whose window
+    has since closed, or who was released, on its manifest. Anyone else: today."""
+    booking = case.booking
+    if case.on_open_manifest and flight is not None and booking is not None \
+            and flight.scheduled_departure is not None \
+            and booking.assigned_at > flight.scheduled_departure:
         return rules.judged_on(now, flight.scheduled_departure)
     return legal_date(now)
 

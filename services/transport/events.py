@@ -338,7 +338,8 @@ LEGAL_TIMES: dict[str, LegalTime] = {
     PickupExpiryVoidNoted.EVENT_TYPE: cause(
         "deadline_on", note="judicial's expiry voided by an appeal filed in time"),
     PickupExpiryVoidByActNoted.EVENT_TYPE: cause(
-        "deadline_on", note="judicial's expiry voided by an earlier act or the handover"),
+        note="judicial's expiry voided by an earlier act (dated at the expiry) or by the "
+        "handover (dated at it)"),
     PlacementNoted.EVENT_TYPE: cause("placed_on", note="judicial's placement at disposal"),
     BasisChangeNoted.EVENT_TYPE: cause("changed_on", note="judicial's basis change"),
     CaseEligible.EVENT_TYPE: with_act("the fact noted (or the removal) that made it eligible"),

@@ -45,11 +45,26 @@ DEFAULT_DISTRICT_AIRPORTS: Mapping[str, Airport] = _table({
 })
 
 
+# Mexico's airports an aircraft of a transfer may land at when it turns back (the departure
+# bases, and the international and military-capable airports along the routes north). A
+# diversion is a landing in the US, where court intake opens: to one of these it is refused.
+MEXICAN_AIRPORTS = frozenset({
+    "ACA", "AGU", "BJX", "CEN", "CJS", "CME", "CPE", "CUL", "CUN", "CUU", "CVM", "CZM", "DGO",
+    "GDL", "HMO", "HUX", "LAP", "LMM", "MAM", "MEX", "MID", "MLM", "MTY", "MXL", "MZT", "NLD",
+    "NLU", "NTR", "OAX", "PBC", "PVR", "PXM", "QRO", "REX", "SJD", "SLP", "TAM", "TAP", "TGZ",
+    "TIJ", "TLC", "TRC", "UPN", "VER", "VSA", "ZCL", "ZIH", "ZLO",
+})
+
+
 @dataclass(frozen=True)
 class RouteTable:
     by_district: Mapping[str, Airport] = field(
         default_factory=lambda: DEFAULT_DISTRICT_AIRPORTS)
     fallback: Airport | None = None
+    mexican_airports: frozenset[str] = MEXICAN_AIRPORTS
+
+    def in_mexico(self, code: str) -> bool:
+        return code.upper() in self.mexican_airports
 
     def airport_for(self, district: str | None) -> Airport | None:
         if district is None:

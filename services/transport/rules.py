@@ -166,15 +166,14 @@ FLIGHT_ALREADY_DIVERTED = record_rule("flight_already_diverted", "a flight is di
 AIRPORT_NOT_ON_ROUTE = record_rule(
     "airport_not_on_route", "a flight lands at a stop of its route or where it was diverted")
 # Everyone aboard gets off at the diversion airport as landed on US soil (person_landed opens
-# court intake): an aircraft that turns back to Mexico delivers nobody, so it is refused
-# rather than recorded as an arrival. Reads no time: only the airport and the route table.
-DIVERSION_AIRPORT_NOT_SERVED: Rule[Any] = Rule(
-    "diversion_airport_not_served",
-    "a flight is diverted only to an airport a US charging district arrives at: everyone "
-    "aboard gets off there as landed in the US (an aircraft turning back to Mexico delivers "
-    "nobody)",
-    "Fed. R. Crim. P. 5 (initial appearance on arrival in the US); TRANSPORT_DISTRICT_AIRPORTS",
-    Reads.NONE)
+# court intake): an aircraft that turns back to Mexico delivers nobody, so a diversion there is
+# refused rather than recorded as an arrival. A US airport no district is mapped to (El Paso,
+# say) is a landing in the US all the same. Reads no time: only the airport.
+DIVERSION_TO_MEXICO: Rule[Any] = Rule(
+    "diversion_to_mexico",
+    "a flight is diverted only to an airport in the US: everyone aboard gets off there as "
+    "landed in the US, and an aircraft that turns back to Mexico has delivered nobody",
+    "Fed. R. Crim. P. 5 (initial appearance on arrival in the US)", Reads.NONE)
 STOP_ALREADY_LANDED = record_rule("stop_already_landed", "a flight lands at each stop once")
 STOP_OUT_OF_ORDER = record_rule(
     "stop_out_of_order",
@@ -201,7 +200,7 @@ RULES = RuleBook("transport", [
     UNKNOWN_CASE, FLIGHT_NOT_OPEN, ALREADY_ON_MANIFEST, ALREADY_TRANSPORTED,
     NO_AIRPORT_FOR_DISTRICT, DESTINATION_NOT_ON_ROUTE, FLIGHT_FULL, NOT_ON_MANIFEST,
     CUSTODY_ALREADY_TRANSFERRED, CUSTODY_NOT_TRANSFERRED, MANIFEST_EMPTY, FLIGHT_NOT_IN_AIR,
-    FLIGHT_ALREADY_DIVERTED, DIVERSION_AIRPORT_NOT_SERVED, AIRPORT_NOT_ON_ROUTE,
+    FLIGHT_ALREADY_DIVERTED, DIVERSION_TO_MEXICO, AIRPORT_NOT_ON_ROUTE,
     STOP_ALREADY_LANDED, STOP_OUT_OF_ORDER,
     UNPROCESSED_SAFETY_FACT,
 ], gates=[ELIGIBILITY])

@@ -12,14 +12,17 @@ from shared.jsoncanon import canonical_json
 
 
 def as_recorded(events: Sequence[NewEvent], *, stream_id: str, stream_type: str,
-                at: datetime, start_version: int = 1) -> list[RecordedEvent]:
+                at: datetime, start_version: int = 1,
+                causation_id: str | None = None) -> list[RecordedEvent]:
     """The events as the store would hand them back, numbered from `start_version` (hashes
-    are not checked by evolve); an event without its own occurred_at happened `at`."""
+    are not checked by evolve); an event without its own occurred_at happened `at`; all of
+    them appended by one command, caused by `causation_id` when it consumed another's."""
     return [RecordedEvent(
         event_id=e.event_id, stream_id=stream_id, stream_type=stream_type,
         version=start_version + i, event_type=e.event_type, schema_version=e.schema_version,
         payload_json=canonical_json(e.payload), occurred_at=e.occurred_at or at,
-        recorded_at=at, actor=Actor("tester", "test"), correlation_id="c", causation_id=None,
+        recorded_at=at, actor=Actor("tester", "test"), correlation_id="c",
+        causation_id=causation_id,
         prev_hash="0" * 64, hash="0" * 64, position=GlobalPosition(0, start_version + i))
         for i, e in enumerate(events)]
 

@@ -21,6 +21,7 @@ from services.judicial.domain import decide_timer, note_handover, replay
 from services.judicial.state import ClockKind
 from services.transport import domain, rules
 from services.transport.domain import FlightPlan
+from services.transport.events import CASE_STREAM
 from services.transport.facts import (
     AmparoGranted,
     ClearanceWithdrawn,
@@ -29,9 +30,14 @@ from services.transport.facts import (
     Released,
     SurrenderOrdered,
 )
+from services.transport.inputs import readers
 from services.transport.state import FlightStatus
 from services.transport.view import case_view
+from shared.audit.legal_times import check_stream
+from shared.legaltime import DEFAULT_LEGAL_TIMEZONE
 from shared.rules import Reads
+from tests.support.service_app import off_kafka
+from tests.support.stored import as_recorded
 from tests.unit.judicial.support import at, granted_treaty_case
 from tests.unit.judicial.support import surrender as order_surrender
 
@@ -93,12 +99,46 @@ def test_f2_the_reseat_is_recorded_before_the_handover_on_the_case_and_the_fligh
     assert payload(outcome, flight_id, "transport.flight_manifest_changed")["manifest_size"] == 1
     custody = payload(outcome, CASE, "transport.custody_transferred")
     assert custody["flight_id"] == flight_id
-    assert [e.occurred_at for e in outcome.case_events(CASE)] == [
-        world.now, HANDED_OVER_AT, HANDED_OVER_AT]
+    # Re-seated as of the handover: every event of the command carries its legal time, so
+    # `runway audit verify` finds the announcement dated with the act it was recorded with.
+    assert [e.occurred_at for e in outcome.case_events(CASE)] == [HANDED_OVER_AT] * 3
     # Judged on the handover's day, as the view and the audit judge a person in US custody,
     # the expiry and release announced as holding them no longer do.
     assert payload(outcome, CASE, "transport.case_eligible")["eligible_since"] == \
         HANDED_OVER_AT.isoformat().replace("+00:00", "Z")
+
+
+def test_f2_the_reseat_passes_the_audits_legal_time_check() -> None:
+    """`runway audit verify` checks each event's legal time: the announcement recorded with
+    the re-seated handover is dated with the act it was recorded with."""
+    world, flight_id = _taken_off_by_the_expiry()
+    outcome = domain.record_custody(world.case(CASE), world.flights[flight_id],
+                                    handoff(HANDED_OVER_AT), world.now, ROUTES)
+    recorded = as_recorded(outcome.case_events(CASE), stream_id=CASE, stream_type=CASE_STREAM,
+                           at=world.now)
+    mismatches, _ = check_stream(recorded, DEFAULT_LEGAL_TIMEZONE)
+    assert [m.detail for m in mismatches] == []
+
+
+def test_f2_transports_note_of_judicials_handover_void_passes_the_legal_time_check() -> None:
+    """Judicial voids its expiry when the late handover reaches it (dated at the handover);
+    transport's note of that void carries the same legal time (not the voided deadline)."""
+    world, flight_id = _taken_off_by_the_expiry()
+    world.custody(CASE, flight_id, at=HANDED_OVER_AT)
+    void = judicial_events.PickupExpiryVoided(
+        case_id=CASE, handed_over_at=HANDED_OVER_AT, handed_over_on=date(2025, 9, 25),
+        deadline_on=DEADLINE, release_voided=True)
+    consumed = off_kafka("judicial", void.EVENT_TYPE, void.model_dump(mode="json"), CASE,
+                         at=HANDED_OVER_AT, version=40)
+    outcome = world.apply(domain.note_input(world.case(CASE), world.flights[flight_id],
+                                            readers.read(consumed), world.now, ROUTES))
+    events = outcome.case_events(CASE)
+    assert types(outcome, CASE)[:1] == ["transport.pickup_expiry_void_by_act_noted"]
+    recorded = as_recorded(events, stream_id=CASE, stream_type=CASE_STREAM, at=world.now,
+                           causation_id=str(consumed.event_id))
+    mismatches, _ = check_stream(recorded, DEFAULT_LEGAL_TIMEZONE)
+    assert [m.detail for m in mismatches] == []
+    assert world.case(CASE).facts.released is None
 
 
 def test_f2_a_handover_dated_on_the_expiry_day_is_still_refused() -> None:
@@ -239,6 +279,23 @@ def test_f3_a_live_booking_is_still_taken_off_when_the_window_closes_before_depa
     assert [r.reason for r in case.removals] == [rules.PICKUP_WINDOW_EXPIRED.id]
 
 
+def test_f3_a_flight_delayed_past_its_departure_still_loses_a_released_person() -> None:
+    """Booked on 11 Aug 2025, before the flight's departure on 12 Aug; the window's first
+    closed day is 13 Aug. The flight is still on the ground on 13 Aug when judicial's expiry
+    and release arrive: the booking was judged on its own day, not back-filled, so the person
+    is judged today and comes off (review of the change, F4)."""
+    world = World()
+    world.note("RWY-LATE", *ready_facts("EDNY", deadline=date(2025, 8, 13)))
+    flight_id = world.schedule(("JFK",))  # scheduled 12 Aug 2025 14:00 UTC
+    world.assign("RWY-LATE", flight_id)
+    world.now = datetime(2025, 8, 13, 7, tzinfo=UTC)  # 01:00 on 13 Aug in Mexico City
+    world.note("RWY-LATE", PickupExpired(date(2025, 8, 13)),
+               Released(date(2025, 8, 13), "pickup_window_expired"))
+    case = world.case("RWY-LATE")
+    assert case.booking is None
+    assert [r.reason for r in case.removals] == [rules.PICKUP_WINDOW_EXPIRED.id]
+
+
 # --- F4: a release overtaken by a later order, once that order is annulled ---------------------
 
 def test_f4_a_release_before_a_later_order_is_not_named_once_that_order_is_annulled() -> None:
@@ -292,11 +349,24 @@ def test_f5_a_flight_that_returns_to_mexico_does_not_deliver_the_person_to_the_u
     with pytest.raises(rules.Refusal) as refused:
         world.apply(domain.divert(world.flights[flight_id], "MEX", "hydraulic failure",
                                   world.now, world.now, world.routes))
-    assert refused.value.rules == (rules.DIVERSION_AIRPORT_NOT_SERVED.id,)
+    assert refused.value.rules == (rules.DIVERSION_TO_MEXICO.id,)
     assert "MEX" in refused.value.message
     assert world.snapshot() == before
     assert world.flights[flight_id].status is FlightStatus.DEPARTED
     assert not world.case(CASE).transported
+
+
+def test_f5_a_diversion_to_a_us_airport_no_district_is_mapped_to_is_recorded() -> None:
+    """AIFA to JFK, diverted to El Paso for weather: no district in the table arrives at ELP,
+    but it is in the US, so everyone aboard lands there (review of the change, F5)."""
+    world, flight_id = _in_the_air()
+    world.apply(domain.divert(world.flights[flight_id], "ELP", "weather at JFK", world.now,
+                              world.now, world.routes))
+    world.now += timedelta(hours=1)
+    world.land(flight_id, "ELP")
+    case = world.case(CASE)
+    assert case.booking is not None and case.booking.landed is not None
+    assert case.booking.landed[0] == "ELP" and case.transported
 
 
 def test_f5_a_diversion_to_an_airport_a_district_arrives_at_lands_everyone_there() -> None:
@@ -311,6 +381,6 @@ def test_f5_a_diversion_to_an_airport_a_district_arrives_at_lands_everyone_there
 
 
 def test_f5_the_rule_is_in_transports_book_and_reads_no_time() -> None:
-    rule = rules.RULES[rules.DIVERSION_AIRPORT_NOT_SERVED.id]
-    assert rule is rules.DIVERSION_AIRPORT_NOT_SERVED
+    rule = rules.RULES[rules.DIVERSION_TO_MEXICO.id]
+    assert rule is rules.DIVERSION_TO_MEXICO
     assert rule.reads is Reads.NONE and "Fed. R. Crim. P. 5" in rule.source
