@@ -14,11 +14,11 @@ not carry the prosecuting authority per count].
 
 Time: clearance is dated in law. Each generation of a capital count is in force over legal
 days, each instrument covers over legal days (an acceptance until its withdrawal, a commitment
-from its date on), so whether the case was cleared can be asked of any legal date
-(`cleared_on`). `cleared_since` is the first day of the uninterrupted clearance that holds
-now, and a transfer is judged by whether the case was cleared on the transfer's legal date
-(shared.legaltime.legal_date), re-judged both ways whenever an act dated before it is
-recorded after it. Never when Runway recorded an act.
+from its date on, or from the basis change that made it the case's instrument), so whether
+the case was cleared can be asked of any legal date (`cleared_on`). `cleared_since` is the
+first day of the uninterrupted clearance that holds now, and a transfer is judged on the
+counts charged on the transfer's legal date (shared.legaltime.legal_date), re-judged both
+ways whenever an act dated before it is recorded after it. Never when Runway recorded an act.
 """
 
 from __future__ import annotations
@@ -154,13 +154,27 @@ def clearance_basis(state: AssuranceCase) -> ClearanceBasis | None:
 Span = tuple[date, date | None]  # legal days [first, end), end None: still
 
 
+def commitment_start(state: AssuranceCase, commitment: DojCommitment) -> date:
+    """The first legal day a commitment covers: its date, or the day the case came on the
+    national-security basis when that is later. Before it the case was a treaty case, which
+    only an accepted assurance clears (brief rule 1): the DOJ often commits before Mexico
+    decides the basis, and its commitment does not reach back over those days."""
+    since = state.national_security_since
+    return commitment.committed_on if since is None else max(commitment.committed_on, since)
+
+
 def _spans(state: AssuranceCase, charge: CapitalCharge) -> list[Span]:
     """The legal days each instrument covered this generation: an accepted assurance from its
     acceptance until its withdrawal (a withdrawal says it covers nothing from its date on),
-    a commitment from its date until its prosecution seeks death after all."""
+    a commitment from its start (commitment_start) until its prosecution seeks death after
+    all (a cover ended before it started covered no day)."""
     spans: list[Span] = [(a.accepted_on, a.withdrawn_on) for a in state.assurances.values()
                          if a.accepted_on is not None and charge.cover in a.covers]
-    return spans + [(c.committed_on, end) for c, end in commitment_spans(state, charge)]
+    for commitment, end in commitment_spans(state, charge):
+        start = commitment_start(state, commitment)
+        if end is None or start < end:
+            spans.append((start, end))
+    return spans
 
 
 def _covered_on(state: AssuranceCase, charge: CapitalCharge, day: date) -> bool:
@@ -175,14 +189,17 @@ def cleared_on(state: AssuranceCase, day: date) -> bool:
                if g.in_force_on(day))
 
 
+def _turns(state: AssuranceCase, generation: CapitalCharge) -> set[date]:
+    """The legal days on which this generation's coverage can change: it starts or ends, or
+    an instrument's cover of it does."""
+    days = {d for d in (generation.since, generation.until) if d is not None}
+    return days | {d for span in _spans(state, generation) for d in span if d is not None}
+
+
 def _turning_days(state: AssuranceCase) -> list[date]:
     """The legal days on which coverage can change, ascending: between two of them the case
     is cleared on every day or on none."""
-    days: set[date] = set()
-    for generation in state.history.values():
-        days |= {d for d in (generation.since, generation.until) if d is not None}
-        days |= {d for span in _spans(state, generation) for d in span if d is not None}
-    return sorted(days)
+    return sorted(set().union(*(_turns(state, g) for g in state.history.values())))
 
 
 def cleared_from(state: AssuranceCase, day: date | None = None) -> date | None:
@@ -202,18 +219,17 @@ def cleared_from(state: AssuranceCase, day: date | None = None) -> date | None:
     return ALWAYS if before is None or cleared_on(state, before) else start
 
 
-def cleared_since(state: AssuranceCase, at: datetime) -> datetime:
+def cleared_since(state: AssuranceCase) -> datetime:
     """The start of the uninterrupted clearance, in legal time: the first day from which every
     capital count in force was covered without a gap. When that holds on every day (no capital
-    count was ever in force uncovered), the recorded clearance's start, else `at`, the legal
-    time of the act that cleared the case."""
+    count was ever in force uncovered), the case's own legal start: never the recorded
+    clearance or the act being recorded, which depend on the order the acts were typed in."""
     start = cleared_from(state)
     if start is not None and start != ALWAYS:
         return start_of_legal_day(start)
-    recorded = state.clearance
-    if recorded.cleared and recorded.since is not None:
-        return min(recorded.since, at)
-    return at
+    opened = state.opened_at
+    assert opened is not None, "only an opened case is cleared"
+    return opened
 
 
 @dataclass(frozen=True)
@@ -223,21 +239,54 @@ class Finding:
     rule: str  # rules.NOT_CLEARED or rules.CLEARED_AFTER_TRANSFER
     transfer_on: date
     clearance_on: date | None
+    uncovered_charge_ids: tuple[str, ...]  # the counts in force on transfer_on, uncovered
 
 
-def transfer_finding(state: AssuranceCase, since: datetime | None,
-                     not_cleared: str, cleared_after: str) -> Finding | None:
-    """The flag the transfer deserves: none when the case was cleared in law on the
-    transfer's legal date (a handoff at 23:30 local time is that day), else cleared after it
-    when the clearance `since` (None: not cleared now) holds from a later date, else not
-    cleared. Judged on the acts' dates whatever order they were recorded in, so an act dated
-    before the transfer but recorded after it may set a flag as well as lift one."""
+def transfer_finding(state: AssuranceCase, not_cleared: str,
+                     cleared_after: str) -> Finding | None:
+    """The flag the transfer deserves, judged on the charge generations in force on its legal
+    date (a handoff at 23:30 local time is that day): none when each was covered that day;
+    else cleared after it from the first later day on which each uncovered one was covered
+    (or had ended after being covered); else not cleared. Judged on the acts' dates whatever
+    order they were recorded in, so an act dated before the transfer but recorded after it
+    may set a flag as well as lift one; a count charged, an assurance withdrawn or a count
+    dropped after the transfer does not reach back (README, "Legal time")."""
     transfer = state.transfer
-    if transfer is None or cleared_on(state, transfer.transfer_on):
+    if transfer is None:
         return None
-    if since is not None and legal_date(since) > transfer.transfer_on:
-        return Finding(cleared_after, transfer.transfer_on, legal_date(since))
-    return Finding(not_cleared, transfer.transfer_on, None)
+    day = transfer.transfer_on
+    uncovered = [g for g in state.history.values()
+                 if g.in_force_on(day) and not _covered_on(state, g, day)]
+    if not uncovered:
+        return None
+    charge_ids = tuple(dict.fromkeys(g.charge_id for g in uncovered))
+    cleared = _first_covered_after(state, uncovered, day)
+    if cleared is None:
+        return Finding(not_cleared, day, None, charge_ids)
+    return Finding(cleared_after, day, cleared, charge_ids)
+
+
+def _first_covered_after(state: AssuranceCase, generations: list[CapitalCharge],
+                         day: date) -> date | None:
+    """The first legal day after `day` on which each of these generations was covered, or
+    had ended after being covered since `day`; None while one is uncovered or ended so. Only
+    these generations count: a count charged later is not the transfer's."""
+    turns = sorted({d for g in generations for d in _turns(state, g) if d > day})
+    return next((d for d in turns
+                 if all(_settled(state, g, day, d) for g in generations)), None)
+
+
+def _settled(state: AssuranceCase, generation: CapitalCharge, transfer_on: date,
+             day: date) -> bool:
+    """The generation, in force and uncovered on `transfer_on`, is covered on `day`, or ended
+    by then having been covered on some day in between (a cover given after it ended covered
+    nothing: the count was no longer charged)."""
+    if generation.in_force_on(day):
+        return _covered_on(state, generation, day)
+    end = generation.until
+    return end is not None and end <= day and any(
+        max(first, transfer_on) < min(last or date.max, end)
+        for first, last in _spans(state, generation))
 
 
 def clearance_on_day(state: AssuranceCase, day: date) -> date:
@@ -277,12 +326,12 @@ class Target:
     since: datetime
 
 
-def target_clearance(state: AssuranceCase, at: datetime) -> Target | None:
-    """The clearance deserved, `at` being the legal time of the act being recorded."""
+def target_clearance(state: AssuranceCase) -> Target | None:
+    """The clearance the legal facts deserve now (None: the case may not be cleared)."""
     basis = clearance_basis(state)
     if basis is None:
         return None
-    since = cleared_since(state, at)
+    since = cleared_since(state)
     return Target(basis, clearance_exception(state, basis, since), tuple(state.capital),
                   relied_on_assurances(state), _relied_on_commitments(state, basis), since)
 

@@ -19,6 +19,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel
 
+from shared import citations
 from shared.errors import NotFound
 from shared.eventstore import NewEvent
 from shared.legaltime import legal_date, start_of_legal_day
@@ -27,7 +28,16 @@ from shared.rules import law
 from . import authorities, coverage, rules
 from . import events as ev
 from .events import Scope
-from .state import Assurance, AssuranceCase, ReceivedAssurance, apply, evolve, initial
+from .state import (
+    Assurance,
+    AssuranceCase,
+    CapitalCharge,
+    ReceivedAssurance,
+    apply,
+    evolve,
+    in_force,
+    initial,
+)
 
 __all__ = ["AssuranceCase", "ReceivedAssurance", "evolve", "initial"]
 
@@ -99,12 +109,13 @@ def reconcile(state: AssuranceCase, at: datetime, reason: str) -> list[NewEvent]
     what the legal facts deserve. `at` is the legal time of the act being recorded (a
     document's date, the cause's legal time): the events' occurred_at, never the clock's."""
     decided = _reconcile_clearance(state, at, reason)
-    # The transfer's finding reads the clearance as decided, and is told first.
-    return _review_transfer(preview(state, decided), at) + decided
+    # The transfer's finding reads the legal facts, not the recorded clearance; it is told
+    # first.
+    return _review_transfer(state, at) + decided
 
 
 def _reconcile_clearance(state: AssuranceCase, at: datetime, reason: str) -> list[NewEvent]:
-    target = coverage.target_clearance(state, at)
+    target = coverage.target_clearance(state)
     recorded = state.clearance
     if target is None:
         if not recorded.cleared:
@@ -130,20 +141,23 @@ def _reconcile_clearance(state: AssuranceCase, at: datetime, reason: str) -> lis
 def _review_transfer(state: AssuranceCase, at: datetime) -> list[NewEvent]:
     """Flag the custody transfer (naming the two legal dates compared), re-flag it when the
     comparison changes, or lift the flag when an act recorded after the fact shows the case
-    was cleared in law by the transfer's legal date."""
+    was cleared in law by the transfer's legal date. The finding is about the counts charged
+    on that date (coverage.transfer_finding): what happens to the case after it changes the
+    current clearance and its exception, never the transfer's flag."""
     transfer = state.transfer
     if transfer is None:
         return []
-    since = state.clearance.since if state.clearance.cleared else None
-    finding = coverage.transfer_finding(state, since, rules.NOT_CLEARED.id,
+    finding = coverage.transfer_finding(state, rules.NOT_CLEARED.id,
                                         rules.CLEARED_AFTER_TRANSFER.id)
     flagged = (transfer.flag_reason, transfer.clearance_on) if transfer.flagged else None
     if finding is not None and (finding.rule, finding.clearance_on) != flagged:
+        # `cleared_since` is the start of the clearance the flag compared, as in v1.
+        compared = None if finding.clearance_on is None else _on(finding.clearance_on)
         return [_event(ev.TRANSFER_WITHOUT_CLEARANCE_FLAGGED, ev.TransferWithoutClearanceFlagged(
             case_id=_case_id(state), transferred_at=transfer.transferred_at,
             transfer_legal_date=finding.transfer_on, clearance_legal_date=finding.clearance_on,
-            uncovered_charge_ids=coverage.uncovered_charges(state), reason=finding.rule,
-            cleared_since=since), transfer.transferred_at)]
+            uncovered_charge_ids=finding.uncovered_charge_ids, reason=finding.rule,
+            cleared_since=compared), transfer.transferred_at)]
     if finding is None and flagged is not None:
         # Cleared in law on the transfer's date, though perhaps not now (a count added since):
         # the flag names the clearance that held that day.
@@ -199,8 +213,7 @@ def _charge_changes(state: AssuranceCase, intake: IntakeCharges) -> list[NewEven
         facts = wanted.get(charge.charge_id)
         if facts is None:
             why = "no_longer_capital" if charge.charge_id in present else "charge_removed"
-        elif (facts.statute, facts.death_penalty_law) != (charge.statute,
-                                                          charge.death_penalty_law):
+        elif not _same_terms(facts, charge):
             why = "charge_terms_changed"
         else:
             continue
@@ -219,6 +232,17 @@ def _charge_changes(state: AssuranceCase, intake: IntakeCharges) -> list[NewEven
             amendment_reason=intake.amendment_reason, identified_at=intake.recorded_at),
             intake.recorded_at))
     return changes
+
+
+def _same_terms(facts: ChargeFacts, charge: CapitalCharge) -> bool:
+    """Whether intake's count is still the capital charge identified: the same statute and
+    death-penalty law however written (shared/citations: one law each, as the court compares
+    them). Only another law re-identifies the count; a new spelling keeps its generation, and
+    the assurances given for it."""
+    law_then, law_now = charge.death_penalty_law, facts.death_penalty_law
+    same_law = (law_then is None and law_now is None) or (
+        law_then is not None and law_now is not None and citations.same(law_now, law_then))
+    return same_law and citations.same(facts.statute, charge.statute)
 
 
 # --- judicial ---------------------------------------------------------------------------
@@ -268,7 +292,7 @@ def note_transfer(state: AssuranceCase, case_id: str, transferred_at: datetime,
 def request_assurance(state: AssuranceCase, charge_ids: Sequence[str], requested_on: date,
                       note: str | None, now: datetime) -> list[NewEvent]:
     _require_case(state)
-    charges = _capital_charge_ids(state, charge_ids)
+    charges = _capital_charge_ids(state, charge_ids, requested_on)
     _not_future("requested_on", requested_on, now)
     decided = [_event(ev.ASSURANCE_REQUESTED, ev.AssuranceRequested(
         case_id=_case_id(state), charge_ids=charges, requested_on=requested_on, note=note),
@@ -282,7 +306,7 @@ def receive_assurance(state: AssuranceCase, received: ReceivedAssurance, policy:
     if received.assurance_id in state.assurances:
         rules.ASSURANCE_ALREADY_RECORDED.refuse(
             f"assurance {received.assurance_id} is already recorded")
-    charges = _capital_charge_ids(state, received.charge_ids)
+    charges = _capital_charge_ids(state, received.charge_ids, received.issued_on)
     _not_future("issued_on", received.issued_on, now)
     scope = tuple(dict.fromkeys(received.scope))
     decided = [_event(ev.ASSURANCE_RECEIVED, ev.AssuranceReceived(
@@ -395,15 +419,19 @@ def _require_case(state: AssuranceCase) -> None:
         raise NotFound("case", "(not opened)")
 
 
-def _capital_charge_ids(state: AssuranceCase, charge_ids: Sequence[str]) -> tuple[str, ...]:
+def _capital_charge_ids(state: AssuranceCase, charge_ids: Sequence[str],
+                        dated: date) -> tuple[str, ...]:
+    """The counts an assurance (or its request) of this date names, each capital on that date
+    or made capital after it: it covers them as they stood on its date (state.in_force), so a
+    note entered late is recorded for a count dropped or re-charged since."""
     wanted = tuple(dict.fromkeys(charge_ids))
     rules.CHARGE_NOT_CAPITAL_ELIGIBLE.require(bool(wanted), "name at least one capital charge")
-    strangers = [c for c in wanted if c not in state.capital]
+    strangers = [c for c in wanted if not in_force(state, (c,), dated)]
     if strangers:
         known = ", ".join(state.capital) or "none"
         rules.CHARGE_NOT_CAPITAL_ELIGIBLE.refuse(
             f"{', '.join(strangers)} is not a capital-eligible charge of case {state.case_id} "
-            f"(capital charges: {known})")
+            f"on {dated} or since (capital charges now: {known})")
     return wanted
 
 

@@ -309,9 +309,14 @@ class TransferWithoutClearanceFlagged(Frozen):
     clearance_legal_date: date | None = Field(
         description="the clearance's legal date (the commitment's or the acceptance's); null "
                     "when there was none")
-    uncovered_charge_ids: tuple[str, ...]
+    uncovered_charge_ids: tuple[str, ...] = Field(
+        description="the capital counts charged on the transfer's legal date that lacked an "
+                    "accepted assurance or DOJ commitment that day (a count charged later is "
+                    "not the transfer's)")
     reason: str = Field(description="not_cleared | cleared_after_transfer")
-    cleared_since: datetime | None = None
+    cleared_since: datetime | None = Field(
+        default=None, description="the start of the clearance compared (clearance_legal_date "
+                                  "in legal time); null when there was none")
 
 
 class TransferWithoutClearanceFlaggedV1(Frozen):

@@ -145,6 +145,13 @@ class Clearance:
 class AssuranceCase:
     case_id: str | None = None
     legal_basis: str | None = None
+    # The case's legal start (intake's request): a clearance that held on every day since,
+    # whatever order its acts were recorded in, dates from it (coverage.cleared_since).
+    opened_at: datetime | None = None
+    # The legal day a treaty case came on the national-security basis (None: on it from the
+    # start). A DOJ commitment dated earlier covers only from that day: on the treaty basis
+    # only an accepted assurance clears (brief rule 1; coverage.commitment_start).
+    national_security_since: date | None = None
     seq: int = 0  # events folded so far (= stream version)
     capital: Mapping[str, CapitalCharge] = field(default_factory=dict)
     generations: Mapping[str, int] = field(default_factory=dict)  # survives withdrawal
@@ -188,12 +195,14 @@ def evolve(state: AssuranceCase, event: RecordedEvent) -> AssuranceCase:
 
 def _opened(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
     assert isinstance(e, ev.CaseOpened)
-    return replace(state, case_id=e.case_id, legal_basis=e.legal_basis)
+    return replace(state, case_id=e.case_id, legal_basis=e.legal_basis,
+                   opened_at=e.submitted_at)
 
 
 def _basis_changed(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
     assert isinstance(e, ev.BasisChanged)
-    return replace(state, legal_basis=e.to_basis)
+    since = e.changed_on if e.to_basis == NATIONAL_SECURITY else None
+    return replace(state, legal_basis=e.to_basis, national_security_since=since)
 
 
 def _identified(state: AssuranceCase, e: BaseModel) -> AssuranceCase:
@@ -226,18 +235,20 @@ def _bind_as_dated(state: AssuranceCase) -> AssuranceCase:
     were in force on its own date. Recomputed whenever a generation starts or ends, so an
     amendment consumed after the instrument (topics are not ordered with each other) binds
     the same as one consumed before it."""
-    assurances = {k: replace(a, covers=_in_force(state, a.charge_ids, a.issued_on))
+    assurances = {k: replace(a, covers=in_force(state, a.charge_ids, a.issued_on))
                   if a.as_dated else a for k, a in state.assurances.items()}
-    commitments = {k: replace(c, covers=_in_force(state, c.charge_ids, c.committed_on))
+    commitments = {k: replace(c, covers=in_force(state, c.charge_ids, c.committed_on))
                    if c.as_dated and c.charge_ids is not None else c
                    for k, c in state.commitments.items()}
     return replace(state, assurances=assurances, commitments=commitments)
 
 
-def _in_force(state: AssuranceCase, charge_ids: tuple[str, ...], day: date) -> frozenset[Cover]:
+def in_force(state: AssuranceCase, charge_ids: tuple[str, ...], day: date) -> frozenset[Cover]:
     """Per count named, the generation in force on `day`; for a count that was not capital
     that day, the next generation to come: Runway dates an amendment by when intake entered
-    it, so a note for a new count is often dated before that entry, and it was given for it."""
+    it, so a note for a new count is often dated before that entry, and it was given for it.
+    A count with neither was never capital from `day` on: an instrument of that date names it
+    in vain (domain refuses it)."""
     covers: set[Cover] = set()
     for charge_id in charge_ids:
         mine = sorted((g for g in state.history.values() if g.charge_id == charge_id),
