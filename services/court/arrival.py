@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from shared.eventstore import NewEvent
+from shared.legaltime import legal_date
 from shared.payloads import Frozen
 
 from . import events as ev
@@ -59,7 +60,8 @@ class JudicialTerms(Terms):
 
 @dataclass(frozen=True)
 class Landing:
-    """transport.person_landed: {case_id, flight_id, landed_at, airport, district}."""
+    """transport.person_landed: {case_id, flight_id, landed_at, airport, district, diverted}.
+    `district` is the person's charging district, not the airport's."""
 
     case_id: str
     flight_id: str
@@ -67,6 +69,7 @@ class Landing:
     airport: str
     district: str
     transport_event_id: str
+    diverted: bool = False
 
 
 def new_event(event_type: str, payload: Frozen, occurred_at: datetime | None = None
@@ -104,7 +107,8 @@ def note_amendment(state: CourtCase, amendment: IntakeAmendment,
         case_id=amendment.case_id, charges=amendment.charges, added_charge_ids=added,
         removed_charge_ids=removed, reason=amendment.reason,
         intake_event_id=amendment.intake_event_id, noted_at=now,
-        after_intake_opened=state.intake is not None), amendment.recorded_at)]
+        after_intake_opened=state.intake is not None,
+        amended_on=legal_date(amendment.recorded_at)), amendment.recorded_at)]
 
 
 def note_terms(state: CourtCase, terms: JudicialTerms, now: datetime) -> list[NewEvent]:
@@ -137,19 +141,24 @@ def open_intake(state: CourtCase, landing: Landing) -> list[NewEvent]:
     basis = state.legal_basis
     assert basis is not None and state.requesting_district is not None
     terms = _terms_for_intake(state, landing.case_id, basis)
+    restated: tuple[str, ...] = ()
     if basis is LegalBasis.NATIONAL_SECURITY:
         granted = tuple(c.charge_id for c in state.charges.values() if c.in_request)
     else:
         assert terms is not None and terms.granted_charge_ids is not None
         granted = specialty.within_grant(state, terms)
+        restated = _restated_after_grant(state, granted)
     district = state.requesting_district
+    landing_district, in_district = _where_landed(landing, district)
     return [new_event(ev.INTAKE_OPENED, ev.IntakeOpened(
-        case_id=landing.case_id, district=district, landing_district=landing.district,
-        landed_in_charging_district=landing.district == district,
+        case_id=landing.case_id, district=district, landing_district=landing_district,
+        landed_in_charging_district=in_district,
         landed_at=landing.landed_at, airport=landing.airport, flight_id=landing.flight_id,
         legal_basis=basis, person_id=state.person_id,
-        charges=tuple(state.charges[c].text() for c in granted if c in state.charges),
-        granted_charge_ids=granted, terms_source=terms.source if terms else None,
+        charges=tuple(state.charges[c].text() for c in granted
+                      if c in state.charges and c not in restated),
+        granted_charge_ids=granted, restated_after_grant=restated,
+        terms_source=terms.source if terms else None,
         specialty_defence_available=basis is not LegalBasis.NATIONAL_SECURITY,
         specialty_note=None if basis is not LegalBasis.NATIONAL_SECURITY
         else specialty.NATIONAL_SECURITY_NOTE,
@@ -159,15 +168,42 @@ def open_intake(state: CourtCase, landing: Landing) -> list[NewEvent]:
         transport_event_id=landing.transport_event_id), landing.landed_at)]
 
 
+def _where_landed(landing: Landing, district: str) -> tuple[str, bool]:
+    """The district of the airport landed at, and whether it is the charging district.
+    Transport names the person's charging district, not the airport's: a flight that was
+    not diverted lands the person at the airport routed for that district; a diverted one
+    lands elsewhere, in a district the court is not told (empty), so it never claims the
+    landing was in the charging district (Fed. R. Crim. P. 5(c)(4): the person must still be
+    brought there)."""
+    if landing.diverted:
+        return "", False
+    return landing.district, landing.district == district
+
+
+def _restated_after_grant(state: CourtCase, granted: tuple[str, ...]) -> tuple[str, ...]:
+    """Granted charges an intake amendment put under another statute on or after the day of
+    Mexico's grant: the SRE granted the offence as the request stated it before, so the
+    charge as amended is another offence, however the amendment and the landing arrived."""
+    granted_on = state.grant_day
+    if granted_on is None:
+        return ()
+    return tuple(c for c in granted if c in state.charges
+                 and (moved_on := state.charges[c].moved_on) is not None
+                 and moved_on >= granted_on)
+
+
 def _terms_for_intake(state: CourtCase, case_id: str, basis: LegalBasis) -> Terms | None:
     """On the treaty and simplified bases the surrender order names the granted charges and
-    the kind of surrender (temporary means a return obligation): without it, don't guess."""
+    the kind of surrender (temporary means a return obligation): without it, don't guess. An
+    order an SRE decision dated after it voided (a final amparo sent the matter back) is no
+    longer the order: the landing waits for the new one."""
     if basis is LegalBasis.NATIONAL_SECURITY:
         return state.terms.get(TermsSource.NATIONAL_SECURITY_TRANSFER_AUTHORIZED)
-    order = state.terms.get(TermsSource.SURRENDER_ORDERED)
-    if order is None or order.granted_charge_ids is None:
+    order = state.effective_terms
+    if (order is None or order.source is not TermsSource.SURRENDER_ORDERED
+            or order.granted_charge_ids is None):
         R.SURRENDER_ORDER_NOT_SEEN.refuse(
             f"case {case_id} ({basis} basis) landed but judicial's surrender order, which "
-            "names the granted charges, has not been seen yet; the landing is retried until "
-            "it has")
+            "names the granted charges, has not been seen yet (or the one seen came before "
+            "the SRE's latest decision, which voids it); the landing is retried until it has")
     return order

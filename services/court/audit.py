@@ -7,7 +7,7 @@ for, not yet consented to). Charges simply outside Mexico's grant are not holds:
 pending on them unless consent is sought. A third state's request for the person not yet
 surrendered on is held by the onward-surrender gate's rules (`reextradition_consent_missing`
 until Mexico consents or a whole-case exception of art. 17 is recorded), also after the US
-proceedings ended.
+proceedings ended, until the person is surrendered on to one of them.
 """
 
 from __future__ import annotations
@@ -96,8 +96,12 @@ _ABOUT_A_STATE = (ev.REEXTRADITION_REQUESTED, ev.REEXTRADITION_CONSENT_REFUSED)
 
 
 def _onward_blockers(events: Sequence[RecordedEvent], state: CourtCase) -> list[Blocker]:
-    """Each third state's pending request, held by the onward-surrender gate's rules."""
-    held = []
+    """Each third state's pending request, held by the onward-surrender gate's rules. Once
+    the person was surrendered on, no request is pending any more: the person is no longer in
+    US hands (the case view still shows why each other one cannot be met)."""
+    held: list[Blocker] = []
+    if specialty.surrendered_on(state) is not None:
+        return held
     for name, request in state.reextraditions.items():
         if request.surrendered_on is not None:
             continue

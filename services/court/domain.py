@@ -26,7 +26,7 @@ from .arrival import new_event
 from .district_calendar import court_date
 from .events import ChargeOrigin, ChargeText, Plea, SpecialtyException
 from .specialty import Count, Onward
-from .state import CourtCase, Intake, apply, evolve, initial
+from .state import CourtCase, Intake, apply, evolve, initial, request_facts
 
 __all__ = ["CourtCase", "Policy", "evolve", "initial", "preview"]
 
@@ -184,27 +184,40 @@ def arraign(state: CourtCase, arraigned_on: date, plea: Plea, charge_ids: Sequen
         docket_number=state.docket_number), start_of_legal_day(arraigned_on))]
 
 
+_BROUGHT = "the indictment that brought the count"
+
+
 def _prosecutable_since(state: CourtCase, charge_id: str) -> tuple[date | None, str]:
-    """The latest act a count waited for before it could be tried: the indictment that
-    brought it, and for a count outside the grant Mexico's consent or the court's finding of
-    an exception (the earliest of those that lifts it)."""
-    charge = state.charges[charge_id]
+    """The day from which the count could be tried, and the act that made it so: the
+    indictment that brought it, or, when the rule of specialty held it back after that, the
+    earliest of what lifts it now (the re-description on granted facts, Mexico's consent, a
+    finding of an exception). The earliest, not the latest nor the one typed in last: an
+    arraignment after the consent stays in order when a later indictment re-describes the
+    count on granted facts."""
     filed = _charged_on(state, charge_id)
     if not specialty.applies(state):
-        return filed, "the indictment that brought the count"
+        return filed, _BROUGHT
+    lifts = _lifts(state, charge_id)
+    if not lifts:
+        return filed, _BROUGHT
+    lifted_on, what = min(lifts, key=lambda lift: lift[0] or date.min)
+    if lifted_on is None or (filed is not None and filed >= lifted_on):
+        return filed, _BROUGHT
+    return lifted_on, what
+
+
+def _lifts(state: CourtCase, charge_id: str) -> list[tuple[date | None, str]]:
+    """What lets the count be tried now, each with its day (None: since the request)."""
+    lifts: list[tuple[date | None, str]] = []
     if specialty.facts_granted(state, charge_id):
-        if charge.facts_since is not None and (filed is None or charge.facts_since > filed):
-            return charge.facts_since, "the indictment that re-described the count"
-        return filed, "the indictment that brought the count"
-    lifts = [found.found_on for found in state.exceptions
-             if not found.charge_ids or charge_id in found.charge_ids]
+        lifts.append((state.charges[charge_id].facts_since,
+                      "the indictment that re-described the count"))
     consent = state.consents.get(charge_id)
     if consent is not None and consent.status == "granted" and consent.decided_on is not None:
-        lifts.append(consent.decided_on)
-    lifted_on = min(lifts, default=None)
-    if lifted_on is None or (filed is not None and filed > lifted_on):
-        return filed, "the indictment that brought the count"
-    return lifted_on, "Mexico's consent or the exception that lifted the specialty bar"
+        lifts.append((consent.decided_on, "Mexico's consent"))
+    lifts += [(found.found_on, f"the finding of an exception ({found.exception.value})")
+              for found in state.exceptions if found.lifts(charge_id)]
+    return lifts
 
 
 def _check_specialty(state: CourtCase, charge_ids: tuple[str, ...]) -> None:
@@ -233,16 +246,17 @@ def _refusal(rule: Rule[Count], state: CourtCase, held: list[str]) -> str:
 
 
 def _facts(state: CourtCase, text: ChargeText, given: str | None) -> ev.CountText:
-    """The count with the facts it rests on (treaty art. 17(2)): those it names; a count
-    restated under its statute keeps its charge's (the wording of the description may
-    tighten); one restated under a new statute that names none rests on no charge's facts
-    (a new offence, outside the grant until Mexico consents)."""
+    """The count with the facts it rests on (treaty art. 17(2)), resolved on filing: the
+    request facts of the charge it names (state.request_facts); a count restated under its
+    statute keeps its own (the wording of the description may tighten); one restated under a
+    new statute that names none rests on no charge's facts (a new offence, outside the grant
+    until Mexico consents)."""
     known = state.charges.get(text.charge_id)
     if given is not None:
         R.FACTS_NOT_IN_CASE.require(
             given in state.charges, f"count {text.charge_id} names the facts of {given}, "
             f"which is not a charge of case {state.case_id}")
-        facts: str | None = given
+        facts: str | None = request_facts(state, given)
     elif known is not None and citations.same(known.statute, text.statute):
         facts = known.facts_of
     else:
@@ -268,20 +282,26 @@ def file_superseding_indictment(state: CourtCase, filed_on: date,
     R.CHARGES_REQUIRED.require(bool(counts), "a superseding indictment has counts")
     number = len(state.indictments) + 1
     binding = specialty.applies(state)
-    lapsed = tuple(c.charge_id for c in counts if _new_offence_of_asked_count(state, c))
+    lapsed = tuple(c.charge_id for c in counts
+                   if _new_offence_of_asked_count(state, c, named.get(c.charge_id)))
+    off_finding = tuple(c.charge_id for c in counts
+                        if _off_its_finding(state, c, named.get(c.charge_id)))
     filed = new_event(ev.SUPERSEDING_INDICTMENT_FILED, ev.SupersedingIndictmentFiled(
         case_id=_case_id(state), indictment_number=number, filed_on=filed_on, charges=counts,
         added_charge_ids=tuple(c.charge_id for c in counts if c.charge_id not in state.charges),
         restated_charge_ids=tuple(c.charge_id for c in counts if c.charge_id in state.charges),
         specialty_block_applies=binding,
         specialty_note=None if binding else specialty.NATIONAL_SECURITY_NOTE,
-        consents_lapsed=lapsed if binding else ()),
+        consents_lapsed=lapsed if binding else (),
+        exceptions_lapsed=off_finding if binding else (), facts_resolved=True),
         start_of_legal_day(filed_on))
     if not binding:
         return [filed]
     after = preview(state, [filed])
+    # A count whose consent or finding lapsed is flagged again: it is blocked anew.
     blocked = tuple(c.charge_id for c in counts if not specialty.prosecutable(after, c.charge_id)
-                    and (c.charge_id not in state.flagged or c.charge_id in lapsed))
+                    and (c.charge_id not in state.flagged or c.charge_id in lapsed
+                         or c.charge_id in off_finding))
     if not blocked:
         return [filed]
     return [filed, new_event(ev.SPECIALTY_VIOLATION_BLOCKED, ev.SpecialtyViolationBlocked(
@@ -290,12 +310,26 @@ def file_superseding_indictment(state: CourtCase, filed_on: date,
         start_of_legal_day(filed_on))]
 
 
-def _new_offence_of_asked_count(state: CourtCase, count: ev.CountText) -> bool:
+def _new_offence_of_asked_count(state: CourtCase, count: ev.CountText,
+                                named: str | None) -> bool:
     """A count Mexico was asked about, restated under a new statute naming no facts: a new
     offence (as it is for a granted count), so the consent, asked or given, was for another."""
     known = state.charges.get(count.charge_id)
     return (known is not None and count.charge_id in state.consents
-            and not citations.same(known.statute, count.statute) and count.facts_of is None)
+            and not citations.same(known.statute, count.statute) and named is None)
+
+
+def _off_its_finding(state: CourtCase, count: ev.CountText, named: str | None) -> bool:
+    """A count a finding of an offence committed after the extradition lifted, restated on
+    other facts (it names another charge's) or as a new offence (a new statute naming none):
+    the finding was about the offence as then charged, and a count on the request's facts was
+    never committed after the extradition (rule offence_not_after_extradition). Restated
+    under its statute, or naming its own facts, it is still the offence the court found."""
+    if not specialty.lifted_by_own_finding(state, count.charge_id):
+        return False
+    if named is not None:
+        return named != count.charge_id
+    return not citations.same(state.charges[count.charge_id].statute, count.statute)
 
 
 def request_consent(state: CourtCase, charge_ids: Sequence[str], requested_on: date,
@@ -554,25 +588,41 @@ def decide_reextradition_consent(state: CourtCase, requesting_state: str, grante
 def surrender_onward(state: CourtCase, requesting_state: str, surrendered_on: date,
                      now: datetime) -> list[NewEvent]:
     """The US surrendered the person to a third state: only with Mexico's consent, unless
-    the rule of specialty does not bind the case or an exception lifted it (art. 17(1))."""
-    _landed(state)
+    the rule of specialty does not bind the case or an exception lifted it (art. 17(1)); once,
+    and not before the person was in the US."""
+    intake = _landed(state)
     R.ONWARD_SURRENDER_GATE.enforce(
         Onward(state, requesting_state),
-        lambda rule: f"surrender to {requesting_state}: {rule.statement} ({rule.source})")
+        lambda rule: f"surrender to {requesting_state}: {_onward_refusal(state, rule)}")
     request = state.reextraditions[requesting_state]
-    R.ONWARD_SURRENDER_ALREADY_RECORDED.require(
-        request.surrendered_on is None,
-        f"the person was surrendered to {requesting_state} on {request.surrendered_on}")
     _not_in_future(state, surrendered_on, now, "surrendered_on")
+    _not_before(surrendered_on, court_date(intake.landed_at, intake.district),
+                "surrendered_on", "the landing")
     _not_before(surrendered_on, request.requested_on, "surrendered_on",
                 "the third state's request")
-    ground = specialty.onward_surrender_ground(state, requesting_state)
-    assert ground is not None
-    if ground == "mexico_consent":
-        _not_before(surrendered_on, request.decided_on, "surrendered_on", "Mexico's consent")
-    elif ground != specialty.NO_SPECIALTY:
-        found_on = min(f.found_on for f in state.exceptions if not f.charge_ids)
-        _not_before(surrendered_on, found_on, "surrendered_on", f"the exception ({ground})")
+    ground = _ground_on(state, requesting_state, surrendered_on)
     return [new_event(ev.ONWARD_SURRENDER_RECORDED, ev.OnwardSurrenderRecorded(
         case_id=_case_id(state), requesting_state=requesting_state,
         surrendered_on=surrendered_on, under=ground), start_of_legal_day(surrendered_on))]
+
+
+def _onward_refusal(state: CourtCase, rule: Rule[Onward]) -> str:
+    if rule is R.ONWARD_SURRENDER_ALREADY_RECORDED:
+        gone = specialty.surrendered_on(state)
+        assert gone is not None
+        return f"the person was surrendered to {gone[0]} on {gone[1]}"
+    return f"{rule.statement} ({rule.source})"
+
+
+def _ground_on(state: CourtCase, requesting_state: str, surrendered_on: date) -> str:
+    """What allowed the surrender on its day: the grounds in force then (Mexico's consent, a
+    whole-case exception, no specialty at all), the first of them; a surrender dated before
+    every ground is out of order, however they were typed in (a finding entered later does
+    not hide the consent it followed)."""
+    grounds = specialty.onward_surrender_grounds(state, requesting_state)
+    in_force = [ground for ground, since in grounds if since is None or since <= surrendered_on]
+    if not in_force:
+        earliest = min(since for _, since in grounds if since is not None)
+        _not_before(surrendered_on, earliest, "surrendered_on",
+                    "Mexico's consent or the whole-case exception it rests on")
+    return in_force[0]

@@ -126,6 +126,11 @@ class ChargesAmendmentNoted(Frozen):
     intake_event_id: str
     noted_at: datetime
     after_intake_opened: bool
+    amended_on: date | None = Field(
+        default=None, description="additive: the amendment's legal date (intake's, on the "
+        "legal calendar): a charge it puts under another statute on or after the day of "
+        "Mexico's grant is another offence, whenever the court reads it; null in events "
+        "noted before (then after_intake_opened decides)")
 
 
 class SurrenderTermsNoted(Frozen):
@@ -153,8 +158,13 @@ class IntakeOpened(Frozen):
 
     case_id: str
     district: str = Field(description="the charging district, where the record is opened")
-    landing_district: str = Field(description="the district of the airport landed at")
-    landed_in_charging_district: bool
+    landing_district: str = Field(
+        description="the district of the airport landed at; empty when the court is not told "
+        "it (a diverted landing: transport's person_landed names the person's charging "
+        "district and that the flight was diverted, not the diversion airport's district)")
+    landed_in_charging_district: bool = Field(
+        description="true only when the landing is known to be in the charging district "
+        "(never after a diversion)")
     landed_at: datetime
     airport: str
     flight_id: str
@@ -172,6 +182,11 @@ class IntakeOpened(Frozen):
     return_conditions: str | None = None
     transport_event_id: str
     person_id: SealedPersonId = None
+    restated_after_grant: tuple[str, ...] = Field(
+        default=(), description="additive: granted charges an intake amendment dated on or "
+        "after the day of Mexico's grant put under another statute: another offence, resting "
+        "on no facts of the request (as a superseding count naming none), not triable "
+        "without Mexico's consent and not among `charges`")
 
 
 class DocketAssigned(Frozen):
@@ -249,6 +264,17 @@ class SupersedingIndictmentFiled(Frozen):
         default=(), description="additive: counts Mexico had been asked about, restated under "
         "a new statute that names no facts: a new offence, which Mexico's answer on the old "
         "one does not cover")
+    exceptions_lapsed: tuple[str, ...] = Field(
+        default=(), description="additive: counts a finding of an offence committed after "
+        "the extradition lifted, restated on other facts or under a new statute naming none: "
+        "the finding was about the offence as then charged, so it no longer lifts the bar on "
+        "them")
+    facts_resolved: bool = Field(
+        default=False, description="additive: true when each count's facts_of is the charge "
+        "whose request facts it rests on, resolved on filing (a charge of the request rests on "
+        "its own however the US restated it since). False in indictments filed before: "
+        "facts_of is the charge the count named, and the count rests on the facts that charge "
+        "rested on when it was filed")
 
 
 class SpecialtyViolationBlocked(Frozen):

@@ -4,8 +4,9 @@ Unknown fields are ignored, so producers may add to their payloads without break
 consumed type is declared on its reader, and consumers.py subscribes to the types declared.
 Intake's request (.v1 and .v2; v2 names the person by id) is the exception: the handlers of
 shared/pii/consume.py subscribe to both versions and put the name to show in person_names.
-transport.person_landed {case_id, flight_id, landed_at, airport, district} is the fixed
-transport contract.
+transport.person_landed {case_id, flight_id, landed_at, airport, district, diverted} is the
+fixed transport contract (`district` is the person's charging district; `diverted`, optional,
+says the flight landed at a diversion airport).
 """
 
 from __future__ import annotations
@@ -73,7 +74,8 @@ class _Landed(CaseEvent):
     flight_id: str = Field(min_length=1)
     landed_at: AwareDatetime
     airport: str = Field(min_length=1)
-    district: str = Field(min_length=1)
+    district: str = Field(min_length=1)  # the person's charging district
+    diverted: bool = False  # additive in transport's v1: landed at a diversion airport
 
 
 def _texts(charges: tuple[_Charge, ...]) -> tuple[ChargeText, ...]:
@@ -141,4 +143,5 @@ def landing(event: ConsumedEvent) -> Landing:
     landed = _Landed.model_validate(event.data)
     return Landing(case_id=landed.case_id, flight_id=landed.flight_id,
                    landed_at=landed.landed_at, airport=landed.airport,
-                   district=landed.district, transport_event_id=str(event.event_id))
+                   district=landed.district, transport_event_id=str(event.event_id),
+                   diverted=landed.diverted)

@@ -85,7 +85,10 @@ class ExceptionView(ResponseBody):
     exception: SpecialtyException
     rule: str = Field(description="the rule the exception is (docs/rules/court.md)")
     found_on: IsoDay
-    charge_ids: list[str] = Field(description="the counts it lifts the bar on; empty: all")
+    charge_ids: list[str] = Field(description="the counts it was found for; empty: all")
+    lapsed_charge_ids: list[str] = Field(
+        default_factory=list, description="of those counts, the ones restated since on other "
+        "facts or as a new offence: the finding no longer lifts the bar on them")
 
 
 class ReextraditionView(ResponseBody):

@@ -189,7 +189,8 @@ REEXTRADITION_ALREADY_REQUESTED = record_rule(
 REEXTRADITION_ALREADY_ANSWERED = record_rule(
     "reextradition_already_answered", "Mexico answers a third state's request once")
 ONWARD_SURRENDER_ALREADY_RECORDED = record_rule(
-    "onward_surrender_already_recorded", "the person is surrendered on once")
+    "onward_surrender_already_recorded", "the person is surrendered on once",
+    blocks=lambda onward: specialty.surrendered_on(onward.state) is not None)
 
 # The guarded act: prosecuting (arraigning on) one count. Order = the refusal's order.
 ARRAIGNMENT_GATE: Gate[Count] = Gate(
@@ -199,7 +200,8 @@ ARRAIGNMENT_GATE: Gate[Count] = Gate(
 # The guarded act: surrendering the person on to one third state.
 ONWARD_SURRENDER_GATE: Gate[Onward] = Gate(
     "onward surrender to a third state",
-    (REEXTRADITION_NOT_REQUESTED, REEXTRADITION_CONSENT_MISSING))
+    (ONWARD_SURRENDER_ALREADY_RECORDED, REEXTRADITION_NOT_REQUESTED,
+     REEXTRADITION_CONSENT_MISSING))
 
 RULES = RuleBook("court", [
     CHARGES_REQUIRED, DATE_IN_FUTURE, DATE_OUT_OF_ORDER,

@@ -9,6 +9,7 @@ specialty defence is unavailable (it is not hidden).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from .events import LegalBasis, TermsSource
 from .state import CourtCase, Terms
@@ -48,6 +49,7 @@ BLOCKED = "blocked_pending_consent"      # a superseding count flagged, consent 
 CONSENT_REQUESTED = "consent_requested"  # waiting for Mexico's answer
 CONSENT_REFUSED = "consent_refused"      # Mexico said no: stays blocked
 NO_SPECIALTY = "specialty_not_applicable"  # national-security basis
+MEXICO_CONSENT = "mexico_consent"        # onward surrender: Mexico consented (art. 17(1)(c))
 
 
 def applies(state: CourtCase) -> bool:
@@ -91,27 +93,42 @@ def lifted(state: CourtCase, charge_id: str) -> bool:
     """Whether an exception of art. 17 the court recorded lifts the bar on this count: the
     whole case's (stayed 60 days after being free to leave; left and came back), or the
     count's own (an offence committed after the extradition)."""
-    return any(not found.charge_ids or charge_id in found.charge_ids
-               for found in state.exceptions)
+    return any(found.lifts(charge_id) for found in state.exceptions)
 
 
-def case_wide_exception(state: CourtCase) -> str | None:
-    """The exception that lifts the rule of specialty for the whole case, onward extradition
-    included (art. 17(1)(a), (b)), if the court recorded one."""
-    return next((found.exception.value for found in state.exceptions if not found.charge_ids),
-                None)
+def lifted_by_own_finding(state: CourtCase, charge_id: str) -> bool:
+    """Whether a finding about this count (an offence committed after the extradition), not
+    one about the whole case, lifts the bar on it now."""
+    return any(bool(found.charge_ids) and found.lifts(charge_id) for found in state.exceptions)
+
+
+def onward_surrender_grounds(state: CourtCase,
+                             requesting_state: str) -> list[tuple[str, date | None]]:
+    """Everything that allows surrendering the person on to `requesting_state`, each with the
+    day it holds from (None: always), in the order a surrender names them: specialty does not
+    apply; an exception for the whole case; Mexico's consent (art. 17(1)(c))."""
+    if not applies(state):
+        return [(NO_SPECIALTY, None)]
+    grounds: list[tuple[str, date | None]] = [
+        (found.exception.value, found.found_on) for found in state.exceptions
+        if not found.charge_ids]
+    request = state.reextraditions.get(requesting_state)
+    if request is not None and request.consent == "granted":
+        grounds.append((MEXICO_CONSENT, request.decided_on))
+    return grounds
 
 
 def onward_surrender_ground(state: CourtCase, requesting_state: str) -> str | None:
-    """What allows surrendering the person on to `requesting_state`, or None: specialty does
-    not apply, or an exception for the whole case, or Mexico's consent (art. 17(1)(c))."""
-    if not applies(state):
-        return NO_SPECIALTY
-    excepted = case_wide_exception(state)
-    if excepted is not None:
-        return excepted
-    request = state.reextraditions.get(requesting_state)
-    return "mexico_consent" if request is not None and request.consent == "granted" else None
+    """What allows surrendering the person on to `requesting_state` now, or None."""
+    grounds = onward_surrender_grounds(state, requesting_state)
+    return grounds[0][0] if grounds else None
+
+
+def surrendered_on(state: CourtCase) -> tuple[str, date] | None:
+    """The third state the person was surrendered on to, and the day, if they were."""
+    return next(((name, request.surrendered_on)
+                 for name, request in state.reextraditions.items()
+                 if request.surrendered_on is not None), None)
 
 
 def consented(state: CourtCase, charge_id: str) -> bool:

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from shared import citations
 from shared.aggregate import EventTable
+from shared.legaltime import legal_date
 
 from . import events as ev
 from .events import ChargeOrigin, ChargeText, LegalBasis, Plea, SpecialtyException, TermsSource
@@ -35,6 +36,9 @@ class Charge:
     facts_of: str | None = None
     # The filing day of the indictment that made it rest on those facts (None: the request).
     facts_since: date | None = None
+    # The legal date of the last intake amendment that put it under another statute (None:
+    # none did, or the amendment was noted without its date).
+    moved_on: date | None = None
 
     def text(self) -> ChargeText:
         return ChargeText(charge_id=self.charge_id, statute=self.statute,
@@ -53,6 +57,22 @@ class Terms:
     decided_on: date | None
     authorized_at: datetime | None
 
+    @property
+    def legal_day(self) -> date | None:
+        """The legal date of the judicial act (Mexico's calendar): the grant's or order's
+        day, or the day of the national-security authorization."""
+        if self.authorized_at is not None:
+            return legal_date(self.authorized_at)
+        return self.decided_on
+
+
+# Judicial's path, in its order: on one day a later step follows an earlier one.
+_STEP = {TermsSource.SRE_EXTRADITION_GRANTED: 0, TermsSource.SURRENDER_ORDERED: 1,
+         TermsSource.NATIONAL_SECURITY_TRANSFER_AUTHORIZED: 2}
+# The fixed preference for terms noted without a date.
+_PRIORITY = (TermsSource.SURRENDER_ORDERED, TermsSource.NATIONAL_SECURITY_TRANSFER_AUTHORIZED,
+             TermsSource.SRE_EXTRADITION_GRANTED)
+
 
 @dataclass(frozen=True)
 class Intake:
@@ -69,6 +89,7 @@ class Intake:
     surrender_kind: str | None
     return_obligation: bool
     return_conditions: str | None
+    landed_in_charging_district: bool
 
 
 @dataclass(frozen=True)
@@ -120,6 +141,23 @@ class ExceptionFound:
     exception: SpecialtyException
     found_on: date
     charge_ids: tuple[str, ...]  # empty: the whole case
+    # Counts restated since on other facts, or as a new offence: the finding was about the
+    # offence as then charged, so it no longer lifts the bar on them.
+    lapsed_charge_ids: tuple[str, ...] = ()
+
+    def lifts(self, charge_id: str) -> bool:
+        """Whether this finding lifts the bar on the count now."""
+        return not self.charge_ids or (charge_id in self.charge_ids
+                                       and charge_id not in self.lapsed_charge_ids)
+
+    def lapsing(self, charge_ids: tuple[str, ...]) -> ExceptionFound:
+        """The finding once the counts `charge_ids` were restated off it (a whole-case
+        finding is about the person, not a count: it never lapses)."""
+        ended = tuple(c for c in charge_ids if c in self.charge_ids
+                      and c not in self.lapsed_charge_ids)
+        if not ended:
+            return self
+        return replace(self, lapsed_charge_ids=(*self.lapsed_charge_ids, *ended))
 
 
 @dataclass(frozen=True)
@@ -168,17 +206,27 @@ class CourtCase:
 
     @property
     def effective_terms(self) -> Terms | None:
-        """The surrender order if seen, else the NS authorization, else the SRE grant. A
-        treaty case the SRE granted can still be overtaken by a national-security transfer
-        (judicial.basis_changed, then the authorization; Caro Quintero, 27 Feb 2025): the
-        authorization then decides. Judicial refuses a basis change after a surrender order,
-        so an order and an authorization never meet."""
-        for source in (TermsSource.SURRENDER_ORDERED,
-                       TermsSource.NATIONAL_SECURITY_TRANSFER_AUTHORIZED,
-                       TermsSource.SRE_EXTRADITION_GRANTED):
+        """Judicial's latest act on the case, by its legal date: an SRE decision after a
+        surrender order means a final amparo annulled that order (judicial's `_reopened`), and
+        a national-security authorization after either means the treaty case was overtaken by
+        a transfer (brief, "Basis change"; Caro Quintero, 27 Feb 2025). The dates decide, not
+        the order the events were consumed in. On the same day the later step of judicial's
+        path wins (`_STEP`); an act noted without its date (older events) keeps the fixed
+        order: the order, else the authorization, else the grant."""
+        if not self.terms:
+            return None
+        if any(terms.legal_day is None for terms in self.terms.values()):
+            return next(self.terms[s] for s in _PRIORITY if s in self.terms)
+        return max(self.terms.values(), key=lambda t: (t.legal_day, _STEP[t.source]))
+
+    @property
+    def grant_day(self) -> date | None:
+        """The day Mexico's grant settled which offences the person was surrendered for: the
+        SRE's decision in force (its latest), else the surrender order's day."""
+        for source in (TermsSource.SRE_EXTRADITION_GRANTED, TermsSource.SURRENDER_ORDERED):
             found = self.terms.get(source)
-            if found is not None:
-                return found
+            if found is not None and found.decided_on is not None:
+                return found.decided_on
         return None
 
     @property
@@ -222,18 +270,35 @@ def _amended(state: CourtCase, e: BaseModel) -> CourtCase:
     for charge_id, charge in state.charges.items():
         text = listed.get(charge_id)
         if text is not None:
-            # After the landing the grant is settled: a charge the request now puts under
-            # another statute is another offence (as a superseding count naming no facts).
+            # A charge the request puts under another statute once Mexico's grant settled it
+            # is another offence (as a superseding count naming no facts).
             moved = not citations.same(text.statute, charge.statute)
-            facts = None if e.after_intake_opened and moved else charge.facts_of
+            facts = None if moved and _after_the_grant(state, e) else charge.facts_of
             charge = replace(charge, statute=text.statute, description=text.description,
-                             in_request=True, facts_of=facts)
+                             in_request=True, facts_of=facts,
+                             moved_on=e.amended_on if moved and e.amended_on
+                             else charge.moved_on)
         elif charge.origin is not ChargeOrigin.SUPERSEDING:
             charge = replace(charge, in_request=False)
         charges[charge_id] = charge
     for charge_id in e.added_charge_ids:
         charges[charge_id] = _charge(listed[charge_id], ChargeOrigin.AMENDMENT)
     return replace(state, charges=charges)
+
+
+def _after_the_grant(state: CourtCase, e: ev.ChargesAmendmentNoted) -> bool:
+    """Whether the amendment came once Mexico's grant was settled. Before the landing it
+    waits: the grant may still be decided again, and the intake judges the amendment's date
+    against the grant it opens on (IntakeOpened.restated_after_grant). After the landing, its
+    legal date against the grant's day, on or after it (the SRE decided on the request as it
+    stood before). An amendment noted without its date (older events) is read as it was then:
+    after the landing, always after the grant."""
+    if state.intake is None:
+        return False
+    granted_on = state.grant_day
+    if e.amended_on is None or granted_on is None:
+        return e.after_intake_opened
+    return e.amended_on >= granted_on
 
 
 def _terms(state: CourtCase, e: BaseModel) -> CourtCase:
@@ -246,10 +311,14 @@ def _terms(state: CourtCase, e: BaseModel) -> CourtCase:
 
 def _intake(state: CourtCase, e: BaseModel) -> CourtCase:
     assert isinstance(e, ev.IntakeOpened)
-    return replace(state, intake=Intake(
+    # Restated after the grant: another offence, resting on no facts of the request.
+    charges = {**state.charges, **{c: replace(state.charges[c], facts_of=None)
+                                   for c in e.restated_after_grant if c in state.charges}}
+    return replace(state, charges=charges, intake=Intake(
         e.district, e.landing_district, e.landed_at, e.airport, e.flight_id, e.legal_basis,
         e.granted_charge_ids, e.terms_source, e.specialty_defence_available, e.specialty_note,
-        e.surrender_kind, e.return_obligation, e.return_conditions))
+        e.surrender_kind, e.return_obligation, e.return_conditions,
+        e.landed_in_charging_district))
 
 
 def _docket(state: CourtCase, e: BaseModel) -> CourtCase:
@@ -285,7 +354,8 @@ def _superseding(state: CourtCase, e: BaseModel) -> CourtCase:
     charges = dict(state.charges)
     for text in e.charges:
         known = charges.get(text.charge_id)
-        facts = _facts_on_filing(state, text.facts_of)
+        # Resolved on filing (the domain's request_facts); older indictments name a charge.
+        facts = text.facts_of if e.facts_resolved else _facts_on_filing(state, text.facts_of)
         if known is None:
             charges[text.charge_id] = replace(
                 _charge(text, ChargeOrigin.SUPERSEDING, e.indictment_number), facts_of=facts,
@@ -300,17 +370,34 @@ def _superseding(state: CourtCase, e: BaseModel) -> CourtCase:
                             e.specialty_block_applies)
     consents = {c: consent for c, consent in state.consents.items()
                 if c not in e.consents_lapsed}
+    exceptions = tuple(found.lapsing(e.exceptions_lapsed) for found in state.exceptions)
     return replace(state, charges=charges, indictments=(*state.indictments, indictment),
-                   consents=consents)
+                   consents=consents, exceptions=exceptions)
 
 
 def _facts_on_filing(state: CourtCase, named: str | None) -> str | None:
-    """The charge whose facts a count naming `named`'s rests on: the facts `named` itself
-    rested on when the count was filed (its own, a granted charge's it re-described, or none),
-    so re-describing `named` later moves no count filed on it before (treaty art. 17(2)(a):
-    the facts set forth in the request)."""
+    """How indictments filed before `facts_resolved` are read: a count naming `named` rests
+    on the facts `named` itself rested on when the count was filed (its own, a granted
+    charge's it re-described, or none), so re-describing `named` later moves no count filed on
+    it before (treaty art. 17(2)(a): the facts set forth in the request)."""
     known = state.charges.get(named) if named is not None else None
     return named if known is None else known.facts_of
+
+
+def request_facts(state: CourtCase, named: str) -> str | None:
+    """The charge whose request facts a count naming `named` rests on: the facts `named`
+    rested on when the count was filed (its own, or a granted charge's it re-described), so
+    re-describing `named` later moves no count filed on it before. A charge of the request (or
+    of an amendment) that the US restated as a new offence, resting on no request facts now,
+    still has the conduct the request described for it, and that is what a count naming it
+    rests on (treaty art. 17(2)(a): "the same group of facts established in the request");
+    a superseding count has no request facts but those it rested on."""
+    known = state.charges.get(named)
+    if known is None:
+        return named
+    if known.origin is ChargeOrigin.SUPERSEDING or known.facts_of is not None:
+        return known.facts_of
+    return named
 
 
 def _blocked(state: CourtCase, e: BaseModel) -> CourtCase:

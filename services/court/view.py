@@ -82,7 +82,8 @@ def _specialty(state: CourtCase) -> dict[str, Any]:
                                         if specialty.awaiting_consent(state, c)],
         "exceptions": [{
             "exception": found.exception.value, "rule": R.EXCEPTIONS[found.exception].id,
-            "found_on": iso_day(found.found_on), "charge_ids": list(found.charge_ids)}
+            "found_on": iso_day(found.found_on), "charge_ids": list(found.charge_ids),
+            "lapsed_charge_ids": list(found.lapsed_charge_ids)}
             for found in state.exceptions],
     }
 
@@ -118,8 +119,9 @@ def case_view(state: CourtCase) -> dict[str, Any]:
         "legal_basis": state.legal_basis, "person_id": state.person_id,
         "intake": None if intake is None else {
             "landed_at": iso_instant(intake.landed_at), "airport": intake.airport,
-            "flight_id": intake.flight_id, "landing_district": intake.landing_district,
-            "landed_in_charging_district": intake.landing_district == intake.district},
+            # Empty: a diverted landing, whose airport's district the court is not told.
+            "flight_id": intake.flight_id, "landing_district": intake.landing_district or None,
+            "landed_in_charging_district": intake.landed_in_charging_district},
         "docket_number": state.docket_number,
         "initial_appearance": _appearance(state),
         "detention": None if detention is None else {

@@ -157,7 +157,7 @@ def test_staying_60_days_after_being_free_to_leave_lifts_the_bar() -> None:
     assert case_view(state)["specialty"]["exceptions"] == [{
         "exception": "stayed_after_free_to_leave",
         "rule": "specialty_exception_stayed_after_free_to_leave",
-        "found_on": "2025-12-01", "charge_ids": []}]
+        "found_on": "2025-12-01", "charge_ids": [], "lapsed_charge_ids": []}]
 
 
 def test_counts_added_after_an_exception_for_the_whole_case_are_not_held_back() -> None:
