@@ -9,7 +9,6 @@ diverted landing is not shown in the charging district. Old events fold as befor
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -21,10 +20,9 @@ from services.court.arrival import IntakeAmendment, JudicialTerms
 from services.court.domain import CourtCase, ExceptionFacts
 from services.court.events import ChargeText, LegalBasis, Plea, SpecialtyException, TermsSource
 from services.court.view import case_view
-from shared.errors import RuleViolation
-from shared.eventstore import Actor, GlobalPosition, RecordedEvent
-from shared.jsoncanon import canonical_json
-from shared.messaging.cloudevents import ConsumedEvent, from_kafka, to_kafka
+from shared.eventstore import RecordedEvent
+from shared.messaging.cloudevents import ConsumedEvent
+from tests.support.service_app import off_kafka
 
 from .helpers import (
     CASE,
@@ -43,35 +41,17 @@ from .helpers import (
     surrender_order,
     text,
 )
+from .test_specialty_off_the_path import (
+    CLOCK,
+    MURDER,
+    OFFENCE_AFTER,
+    refusal,
+    shown,
+    supersede,
+)
 
-# The clock: long after the landing (12 Aug 2025, 18:00 UTC); ready_to_arraign's detention
-# hearing is dated 15 Aug 2025.
-CLOCK = datetime(2026, 6, 1, 15, 0, tzinfo=UTC)
-MURDER = ChargeText(charge_id="c9", statute="18 U.S.C. § 1111", description="murder")
 VICAR = ChargeText(charge_id="c9", statute="18 U.S.C. § 1959",
                    description="violent crime in aid of racketeering")
-OFFENCE_AFTER = SpecialtyException.OFFENCE_AFTER_EXTRADITION
-
-
-def refusal(call: Callable[[], object]) -> str | None:
-    """The rule a command is refused under, or None when it is accepted."""
-    try:
-        call()
-    except RuleViolation as refused:
-        return refused.rule
-    return None
-
-
-def shown(state: CourtCase, charge_id: str) -> dict[str, Any]:
-    found: dict[str, Any] = next(c for c in case_view(state)["charges"]
-                                 if c["charge_id"] == charge_id)
-    return found
-
-
-def supersede(state: CourtCase, filed_on: date, *counts: ChargeText,
-              facts_of: dict[str, str] | None = None) -> CourtCase:
-    return step(state, domain.file_superseding_indictment(state, filed_on, counts, CLOCK,
-                                                          facts_of))
 
 
 def arraign_on(state: CourtCase, day: date, *charge_ids: str) -> list[Any]:
@@ -101,16 +81,9 @@ def amended(state: CourtCase, on: datetime, statute: str = "18 U.S.C. § 1959") 
     return step(state, arrival.note_amendment(state, amendment, NOW))
 
 
-def consumed(event_type: str, data: dict[str, object], at: datetime) -> ConsumedEvent:
+def consumed(event_type: str, data: dict[str, Any], at: datetime) -> ConsumedEvent:
     """An event as court's consumer reads it off Kafka."""
-    service = event_type.partition(".")[0]
-    stored = RecordedEvent(
-        event_id=uuid.uuid4(), stream_id=CASE, stream_type=f"{service}_case", version=1,
-        event_type=event_type, schema_version=1, payload_json=canonical_json(data),
-        occurred_at=at, recorded_at=at, actor=Actor(service, "system"), correlation_id="c",
-        causation_id=None, prev_hash="0" * 64, hash="1" * 64, position=GlobalPosition(0, 1))
-    record = to_kafka(stored, topic="t", key=CASE, source=f"/runway/{service}")
-    return from_kafka(record.headers, record.value)
+    return off_kafka(event_type.partition(".")[0], event_type, data, CASE, at=at)
 
 
 def noted(state: CourtCase, *terms: JudicialTerms) -> CourtCase:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import typing
 from datetime import date, timedelta
 
+import pytest
+
 from services.judicial import commands as cmd
 from services.judicial.commands import ACT_DATE, ClerkCommand
 from services.judicial.domain import decide
@@ -81,20 +83,26 @@ def types(state: State, command: cmd.ClerkCommand, now_day: str) -> list[str]:
 
 # --- F1: a suspension's end due in law is recorded before a later step -----------------------
 
-def test_a_suspension_dated_after_another_ended_starts_its_own_pause() -> None:
-    """Ordered 10 Apr. A-9's suspension holds from 5 May; denied 20 May, unappealed, so it
-    ends in law on 4 Jun. The denial is typed in on 16 Jun (the scheduler then waits a grace
-    before recording the end), with B-1's suit and its suspension of 15 Jun. B-1 is denied
-    22 Jun; its suspension ends 7 Jul. Held 5 May-3 Jun and 15 Jun-6 Jul: the window closes
-    1 Aug (it used to close 12 Aug, the pause running on from 5 May)."""
+def held_from_5_may(amparo_id: str) -> State:
+    """Ordered 10 Apr; the suit's suspension holds the pickup window from 5 May."""
     ordered = run(window_closed(), surrender("2026-04-10"), now=at("2026-04-10", 12))
-    held = run(ordered, amparo("A-9", "2026-05-01"), suspension("A-9", "2026-05-05"),
+    return run(ordered, amparo(amparo_id, "2026-05-01"), suspension(amparo_id, "2026-05-05"),
                now=at("2026-05-05", 12))
-    typed_in_late = run(held, ruling("denied", "A-9", "2026-05-20"),
-                        amparo("B-1", "2026-06-10"), suspension("B-1", "2026-06-15"),
-                        now=at("2026-06-16", 12))
-    a9 = typed_in_late.amparo("A-9")
-    assert a9 is not None and a9.lapsed_on == d("2026-06-04")  # recorded before B-1's suit
+
+
+@pytest.mark.parametrize("denial_first", [True, False], ids=["denial-first", "b1-first"])
+def test_a_suspension_dated_after_another_ended_starts_its_own_pause(
+        denial_first: bool) -> None:
+    """A-9's suspension holds from 5 May; denied 20 May, unappealed, so it ends in law on
+    4 Jun. The denial is typed in late (the scheduler then waits a grace before recording
+    the end), on 16 Jun, before or after B-1's suit and its suspension of 15 Jun. B-1 is
+    denied 22 Jun; its suspension ends 7 Jul. Held 5 May-3 Jun and 15 Jun-6 Jul: the window
+    closes 1 Aug in either typing order (it used to close 12 Aug, one pause running on from
+    5 May)."""
+    denial = ruling("denied", "A-9", "2026-05-20")
+    b1 = (amparo("B-1", "2026-06-10"), suspension("B-1", "2026-06-15"))
+    typed = (denial, *b1) if denial_first else (*b1, denial)
+    typed_in_late = run(held_from_5_may("A-9"), *typed, now=at("2026-06-16", 12))
     denied = run(fire_appeal_periods(typed_in_late, "2026-06-19"),
                  ruling("denied", "B-1", "2026-06-22"), now=at("2026-06-22", 12))
     ended = fire_appeal_periods(denied, "2026-07-07")
@@ -105,57 +113,25 @@ def test_a_suspension_dated_after_another_ended_starts_its_own_pause() -> None:
     assert ended.pickup.due_on == law
 
 
-def test_a_grant_reversed_after_a_suspension_ended_held_the_window_until_reversed() -> None:
+@pytest.mark.parametrize("reversal_first", [True, False],
+                         ids=["reversal-first", "denial-first"])
+def test_a_grant_reversed_after_a_suspension_ended_held_the_window_until_reversed(
+        reversal_first: bool) -> None:
     """B-1's suspension holds from 5 May; B-1 is denied 20 May (final 4 Jun). X-1 is granted
     against the order's execution on 1 Jun and the authority appeals. On 2 Jul the clerk
-    types in B-1's denial and X-1's reversal of 1 Jul. Held from 5 May to the reversal: the
-    window closes 6 Aug (it used to resume from 4 Jun and close 10 Jul, releasing the person
+    types in B-1's denial and X-1's reversal of 1 Jul, in either order. Held from 5 May to
+    the reversal: the window closes 6 Aug (it used to close 10 Jul, releasing the person
     while the US still had until 5 Aug)."""
-    ordered = run(window_closed(), surrender("2026-04-10"), now=at("2026-04-10", 12))
-    held = run(ordered, amparo("B-1", "2026-05-01"), suspension("B-1", "2026-05-05"),
-               now=at("2026-05-05", 12))
-    granted = run(held, amparo("X-1", "2026-05-25"), ruling("granted", "X-1", "2026-06-01"),
-                  appeal("X-1", "2026-06-02"), now=at("2026-06-02", 12))
-    typed_in_late = run(granted, ruling("denied", "B-1", "2026-05-20"),
-                        appeal_decided("X-1", "2026-07-01", "denied"), now=at("2026-07-02", 12))
+    granted = run(held_from_5_may("B-1"), amparo("X-1", "2026-05-25"),
+                  ruling("granted", "X-1", "2026-06-01"), appeal("X-1", "2026-06-02"),
+                  now=at("2026-06-02", 12))
+    acts = [ruling("denied", "B-1", "2026-05-20"), appeal_decided("X-1", "2026-07-01", "denied")]
+    typed_in_late = run(granted, *(reversed(acts) if reversal_first else acts),
+                        now=at("2026-07-02", 12))
     after_grace = fire_appeal_periods(typed_in_late, "2026-07-05")
     law = counted_over(d("2026-04-10"), [(d("2026-05-05"), d("2026-07-01"))])
     assert law == d("2026-08-06")
     assert after_grace.pickup is not None and after_grace.pickup.due_on == law
-    assert fire(after_grace, ClockKind.PICKUP_WINDOW, at("2026-07-10", 12)).released is None
-
-
-def test_the_same_holds_typed_in_the_other_order_give_the_same_deadline() -> None:
-    """The first case again, B-1's suit and suspension typed in on their day (15 Jun) and
-    A-9's denial only on 16 Jun: each hold counts over its own days (here: A-9's end,
-    recorded late, does not stretch into B-1's), so the window still closes 1 Aug."""
-    ordered = run(window_closed(), surrender("2026-04-10"), now=at("2026-04-10", 12))
-    held = run(ordered, amparo("A-9", "2026-05-01"), suspension("A-9", "2026-05-05"),
-               now=at("2026-05-05", 12))
-    b1_on_its_day = run(held, amparo("B-1", "2026-06-10"), suspension("B-1", "2026-06-15"),
-                        now=at("2026-06-15", 12))
-    a9_denied_late = run(b1_on_its_day, ruling("denied", "A-9", "2026-05-20"),
-                         now=at("2026-06-16", 12))
-    denied = run(fire_appeal_periods(a9_denied_late, "2026-06-19"),
-                 ruling("denied", "B-1", "2026-06-22"), now=at("2026-06-22", 12))
-    ended = fire_appeal_periods(denied, "2026-07-07")
-    assert ended.pickup is not None and ended.pickup.due_on == d("2026-08-01")
-
-
-def test_a_grant_reversed_before_a_late_denial_is_typed_in_still_held_the_window() -> None:
-    """The second case again, X-1's reversal typed in on its day (1 Jul) and B-1's denial
-    only on 2 Jul: the grant held the window 1 Jun-1 Jul on its own, so it closes 6 Aug."""
-    ordered = run(window_closed(), surrender("2026-04-10"), now=at("2026-04-10", 12))
-    held = run(ordered, amparo("B-1", "2026-05-01"), suspension("B-1", "2026-05-05"),
-               now=at("2026-05-05", 12))
-    granted = run(held, amparo("X-1", "2026-05-25"), ruling("granted", "X-1", "2026-06-01"),
-                  appeal("X-1", "2026-06-02"), now=at("2026-06-02", 12))
-    reversed_on_its_day = run(granted, appeal_decided("X-1", "2026-07-01", "denied"),
-                              now=at("2026-07-01", 12))
-    b1_denied_late = run(reversed_on_its_day, ruling("denied", "B-1", "2026-05-20"),
-                         now=at("2026-07-02", 12))
-    after_grace = fire_appeal_periods(b1_denied_late, "2026-07-05")
-    assert after_grace.pickup is not None and after_grace.pickup.due_on == d("2026-08-06")
     assert fire(after_grace, ClockKind.PICKUP_WINDOW, at("2026-07-10", 12)).released is None
 
 

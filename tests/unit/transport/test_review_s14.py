@@ -356,28 +356,19 @@ def test_f5_a_flight_that_returns_to_mexico_does_not_deliver_the_person_to_the_u
     assert not world.case(CASE).transported
 
 
-def test_f5_a_diversion_to_a_us_airport_no_district_is_mapped_to_is_recorded() -> None:
-    """AIFA to JFK, diverted to El Paso for weather: no district in the table arrives at ELP,
-    but it is in the US, so everyone aboard lands there (review of the change, F5)."""
+@pytest.mark.parametrize("airport", ["IAH", "ELP"])
+def test_f5_a_diversion_to_a_us_airport_lands_everyone_there(airport: str) -> None:
+    """AIFA to JFK, diverted for weather to Houston (a district arrives there) or to El Paso
+    (none in the table does, but it is in the US): everyone aboard lands there, diverted."""
     world, flight_id = _in_the_air()
-    world.apply(domain.divert(world.flights[flight_id], "ELP", "weather at JFK", world.now,
+    world.apply(domain.divert(world.flights[flight_id], airport, "weather at JFK", world.now,
                               world.now, world.routes))
     world.now += timedelta(hours=1)
-    world.land(flight_id, "ELP")
+    world.land(flight_id, airport)
     case = world.case(CASE)
     assert case.booking is not None and case.booking.landed is not None
-    assert case.booking.landed[0] == "ELP" and case.transported
-
-
-def test_f5_a_diversion_to_an_airport_a_district_arrives_at_lands_everyone_there() -> None:
-    world, flight_id = _in_the_air()
-    world.apply(domain.divert(world.flights[flight_id], "IAH", "weather at JFK", world.now,
-                              world.now, world.routes))
-    world.now += timedelta(hours=1)
-    world.land(flight_id, "IAH")
-    case = world.case(CASE)
-    assert case.booking is not None and case.booking.landed is not None
-    assert case.booking.landed[0] == "IAH" and case.booking.landed[2] is True
+    assert case.booking.landed[0] == airport and case.booking.landed[2] is True
+    assert case.transported
 
 
 def test_f5_the_rule_is_in_transports_book_and_reads_no_time() -> None:
