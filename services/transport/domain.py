@@ -446,27 +446,17 @@ def note_input(case: CaseState, flight: FlightState | None, item: facts.Input, n
         recorded.append(announcement)
         after = fold_case(after, (announcement,))
     outcome = Outcome(cases={item.case_id: tuple(recorded)})
-    failing = rules.failing_ids(after.facts, after.judged_on(_booked_on(after, flight, now)))
+    # Judged today, even for a place booked on a flight whose scheduled departure has passed:
+    # until its departure is recorded, Runway cannot tell a transfer entered after the fact
+    # from a flight delayed on the ground, and keeping a released person aboard is the worse
+    # error. A transfer entered after the fact gets its person back at the handover, which is
+    # judged on its own date (`_reseatable`).
+    failing = rules.failing_ids(after.facts, after.judged_on(legal_date(now)))
     if after.on_open_manifest and failing:
         outcome += _automatic_removal(after, flight, failing, item)
     elif after.on_open_manifest and _destination_changed(after):
         outcome += _rerouted(after, flight, item)
     return outcome
-
-
-def _booked_on(case: CaseState, flight: FlightState | None, now: datetime) -> date:
-    """The legal date a person on an open manifest is judged on again. A place booked after
-    the flight's scheduled departure (a transfer entered after the fact) is judged on the day
-    it flew, as its booking was (`rules.judged_on`), so a fact unrelated to the window does
-    not take them off for a window that was open that day. A place booked before it is
-    judged today: a flight delayed past its departure does not keep a person whose window
-    has since closed, or who was released, on its manifest. Anyone else: today."""
-    booking = case.booking
-    if case.on_open_manifest and flight is not None and booking is not None \
-            and flight.scheduled_departure is not None \
-            and booking.assigned_at > flight.scheduled_departure:
-        return rules.judged_on(now, flight.scheduled_departure)
-    return legal_date(now)
 
 
 def _destination_changed(case: CaseState) -> bool:

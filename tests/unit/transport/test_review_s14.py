@@ -241,18 +241,36 @@ def _back_filled() -> tuple[World, str]:
     return world, flight_id
 
 
-def test_f3_a_back_filled_booking_is_not_taken_off_by_an_unrelated_fact() -> None:
-    """Intake's v2 request (the person's id) arrives before the custody handoff is typed in:
-    nothing about eligibility changes, yet the person was re-judged on today and taken off
-    ("pickup_window_expired") a flight that left inside the window."""
+def test_f3_a_back_filled_booking_taken_off_is_put_back_by_its_handover() -> None:
+    """Intake's v2 request (the person's id) arrives before the custody handoff is typed in.
+    Judged today, the window has long closed, and the person comes off: until the departure
+    is recorded, a flight entered after the fact cannot be told from one delayed on the
+    ground. The handover, dated on the day it flew and judged on that date, puts them back."""
     world, flight_id = _back_filled()
-
     world.note(CASE, PersonKnown("P-77", "treaty", "EDNY"))
-
     case = world.case(CASE)
-    assert case.removals == (), f"taken off: {case.removals}"
-    assert case.booking is not None and case.booking.flight_id == flight_id
+    assert [(r.flight_id, r.reason) for r in case.removals] == [
+        (flight_id, rules.PICKUP_WINDOW_EXPIRED.id)]
     world.custody(CASE, flight_id, at=DEPARTURE - timedelta(hours=2))
+    case = world.case(CASE)
+    assert case.custody is not None
+    assert case.booking is not None and case.booking.flight_id == flight_id
+
+
+def test_f3_a_booking_made_after_a_delayed_flights_departure_time_loses_a_released_one(
+) -> None:
+    """Scheduled 12 Aug 14:00 UTC and delayed; booked at 16:00 UTC; judicial's expiry and
+    release of 13 Aug arrive while it is still on the ground: the person comes off, and the
+    flight may leave without them (second review of the change, T1)."""
+    world = World()
+    world.note("RWY-LATE", *ready_facts("EDNY", deadline=date(2025, 8, 13)))
+    flight_id = world.schedule(("JFK",))  # scheduled 12 Aug 2025 14:00 UTC
+    world.now = datetime(2025, 8, 12, 16, tzinfo=UTC)
+    world.assign("RWY-LATE", flight_id)
+    world.now = datetime(2025, 8, 13, 7, tzinfo=UTC)
+    world.note("RWY-LATE", PickupExpired(date(2025, 8, 13)),
+               Released(date(2025, 8, 13), "pickup_window_expired"))
+    assert world.case("RWY-LATE").booking is None
 
 
 def test_f3_a_back_filled_booking_still_comes_off_for_a_withdrawn_clearance() -> None:
