@@ -181,15 +181,15 @@ def _where_landed(landing: Landing, district: str) -> tuple[str, bool]:
 
 
 def _restated_after_grant(state: CourtCase, granted: tuple[str, ...]) -> tuple[str, ...]:
-    """Granted charges an intake amendment put under another statute on or after the day of
-    Mexico's grant: the SRE granted the offence as the request stated it before, so the
-    charge as amended is another offence, however the amendment and the landing arrived."""
+    """Granted charges intake's amendments put under another law than the one they stood
+    under on the day of Mexico's grant: the SRE granted the offence as the request stated it
+    then, so the charge as amended is another offence, however the amendments and the landing
+    arrived (moved and moved back, it is the granted offence)."""
     granted_on = state.grant_day
     if granted_on is None:
         return ()
     return tuple(c for c in granted if c in state.charges
-                 and (moved_on := state.charges[c].moved_on) is not None
-                 and moved_on >= granted_on)
+                 and state.charges[c].restated_since(granted_on))
 
 
 def _terms_for_intake(state: CourtCase, case_id: str, basis: LegalBasis) -> Terms | None:

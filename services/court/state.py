@@ -36,9 +36,20 @@ class Charge:
     facts_of: str | None = None
     # The filing day of the indictment that made it rest on those facts (None: the request).
     facts_since: date | None = None
-    # The legal date of the last intake amendment that put it under another statute (None:
-    # none did, or the amendment was noted without its date).
-    moved_on: date | None = None
+    # Each intake amendment that put it under another statute: (its legal date, the statute
+    # it left), in the order noted (none for amendments noted without their date).
+    statute_moves: tuple[tuple[date, str], ...] = ()
+
+    def statute_on(self, day: date) -> str:
+        """The statute it stood under on `day`: the one the earliest move dated on or after
+        that day left, else the one it stands under now."""
+        later = sorted(move for move in self.statute_moves if move[0] >= day)
+        return later[0][1] if later else self.statute
+
+    def restated_since(self, day: date) -> bool:
+        """Put under another law than the one it stood under on `day` (moved and moved back
+        to the same law, however written, it is the same offence)."""
+        return not citations.same(self.statute_on(day), self.statute)
 
     def text(self) -> ChargeText:
         return ChargeText(charge_id=self.charge_id, statute=self.statute,
@@ -273,17 +284,31 @@ def _amended(state: CourtCase, e: BaseModel) -> CourtCase:
             # A charge the request puts under another statute once Mexico's grant settled it
             # is another offence (as a superseding count naming no facts).
             moved = not citations.same(text.statute, charge.statute)
-            facts = None if moved and _after_the_grant(state, e) else charge.facts_of
+            moves = (*charge.statute_moves, (e.amended_on, charge.statute)) \
+                if moved and e.amended_on else charge.statute_moves
             charge = replace(charge, statute=text.statute, description=text.description,
-                             in_request=True, facts_of=facts,
-                             moved_on=e.amended_on if moved and e.amended_on
-                             else charge.moved_on)
+                             in_request=True, statute_moves=moves,
+                             facts_of=_facts_after_move(state, e, charge, text, moved))
         elif charge.origin is not ChargeOrigin.SUPERSEDING:
             charge = replace(charge, in_request=False)
         charges[charge_id] = charge
     for charge_id in e.added_charge_ids:
         charges[charge_id] = _charge(listed[charge_id], ChargeOrigin.AMENDMENT)
     return replace(state, charges=charges)
+
+
+def _facts_after_move(state: CourtCase, e: ev.ChargesAmendmentNoted, charge: Charge,
+                      text: ChargeText, moved: bool) -> str | None:
+    """The facts a charge rests on after intake's amendment: another statute once Mexico's
+    grant settled it is another offence (as a superseding count naming no facts); put back
+    under the law it was granted under, it is the granted offence again, on its own facts."""
+    if not moved or not _after_the_grant(state, e):
+        return charge.facts_of
+    granted_on = state.grant_day
+    if granted_on is not None and charge.origin is not ChargeOrigin.SUPERSEDING \
+            and citations.same(text.statute, charge.statute_on(granted_on)):
+        return charge.charge_id
+    return None
 
 
 def _after_the_grant(state: CourtCase, e: ev.ChargesAmendmentNoted) -> bool:

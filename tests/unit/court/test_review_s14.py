@@ -248,6 +248,24 @@ def test_f4_whether_an_amended_count_is_triable_does_not_depend_on_delivery_orde
         shown(first, "c1")["status"], shown(later, "c1")["status"])
 
 
+def test_f4_a_charge_moved_after_the_grant_and_moved_back_is_the_granted_offence() -> None:
+    """Granted under 21 U.S.C. § 841 on 1 May 2025; intake restates c1 as 18 U.S.C. § 1959
+    on 1 Jun and back under 21 USC 841 on 5 Jun (second review, K1). Read before or after
+    the landing of 12 Aug, c1 is the offence Mexico granted, and may be tried."""
+    base = noted(known("c1"), sre_grant("c1"))
+
+    def moved_and_back(state: CourtCase) -> CourtCase:
+        state = amended(state, datetime(2025, 6, 1, 16, 0, tzinfo=UTC))
+        return amended(state, datetime(2025, 6, 5, 16, 0, tzinfo=UTC), "21 USC 841")
+
+    before_landing = moved_and_back(base)
+    opened = arrival.open_intake(before_landing, landing())
+    assert opened[0].payload["restated_after_grant"] == []
+    after_landing = moved_and_back(step(base, arrival.open_intake(base, landing())))
+    for state in (step(before_landing, opened), after_landing):
+        assert shown(state, "c1")["status"] == specialty.GRANTED, shown(state, "c1")
+
+
 def test_f4_an_amendment_before_mexicos_grant_is_what_mexico_granted() -> None:
     """Restated on 1 Apr 2025, before the SRE's grant of 1 May: the SRE decided on the
     request as amended, so c1 stays granted, read before or after the landing."""
