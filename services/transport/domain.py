@@ -578,6 +578,8 @@ def _noted(case: CaseState, item: facts.Input, now: datetime, late: bool) -> ev.
                                      charge_ids=fact.charge_ids)
         case facts.Released():
             return ev.ReleaseNoted(**base, released_on=fact.released_on, reason=fact.reason)
+        case facts.ReleaseVoided():
+            return ev.ReleaseVoidNoted(**base, released_on=fact.released_on)
         case facts.PickupExpired():
             return ev.PickupExpiryNoted(**base, deadline_on=fact.deadline_on)
         case facts.ExpiryVoided():

@@ -205,6 +205,14 @@ class ReleaseNoted(Noted):
     reason: str
 
 
+class ReleaseVoidNoted(Noted):
+    """Judicial voided a release: the step that stopped the provisional clock (the formal
+    request) came before its deadline, though entered after the lapse was recorded."""
+
+    EVENT_TYPE = "transport.release_void_noted"
+    released_on: date = Field(description="the voided release's date")
+
+
 class PickupExpiryNoted(Noted):
     EVENT_TYPE = "transport.pickup_expiry_noted"
     deadline_on: date
@@ -313,8 +321,8 @@ class FlightCancelled(TransportEvent):
 CASE_EVENTS: tuple[type[TransportEvent], ...] = (
     CaseEligible, CaseIneligible, ManifestAssigned, RemovedFromManifest, CustodyTransferred,
     PersonDeparted, PersonLanded, CaseNoted, SurrenderOrderNoted, TransferAuthorizationNoted,
-    AmparoNoted, ClearanceNoted, ReleaseNoted, PickupExpiryNoted, PickupExpiryVoidNoted,
-    PickupExpiryVoidByActNoted, PlacementNoted, BasisChangeNoted,
+    AmparoNoted, ClearanceNoted, ReleaseNoted, ReleaseVoidNoted, PickupExpiryNoted,
+    PickupExpiryVoidNoted, PickupExpiryVoidByActNoted, PlacementNoted, BasisChangeNoted,
 )
 FLIGHT_EVENTS: tuple[type[TransportEvent], ...] = (
     FlightScheduled, FlightManifestChanged, FlightDeparted, FlightLanded, FlightDiverted,
@@ -334,6 +342,8 @@ LEGAL_TIMES: dict[str, LegalTime] = {
     AmparoNoted.EVENT_TYPE: cause("ruled_on", note="judicial's amparo ruling"),
     ClearanceNoted.EVENT_TYPE: cause(note="assurance's clearance granted or withdrawn"),
     ReleaseNoted.EVENT_TYPE: cause("released_on", note="judicial's release"),
+    ReleaseVoidNoted.EVENT_TYPE: cause(
+        note="judicial's provisional lapse voided (dated at the lapse it voids)"),
     PickupExpiryNoted.EVENT_TYPE: cause("deadline_on", note="judicial's pickup expiry"),
     PickupExpiryVoidNoted.EVENT_TYPE: cause(
         "deadline_on", note="judicial's expiry voided by an appeal filed in time"),

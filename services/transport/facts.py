@@ -78,6 +78,14 @@ class Released:
 
 
 @dataclass(frozen=True)
+class ReleaseVoided:
+    """Judicial showed a release void: the step that stopped the provisional clock came in
+    time, though entered after the lapse, so the detention never lapsed."""
+
+    released_on: date
+
+
+@dataclass(frozen=True)
 class PickupExpired:
     deadline_on: date
 
@@ -115,7 +123,7 @@ class BasisChanged:
 
 Fact = (PersonKnown | SurrenderOrdered | TransferAuthorized | SuspensionGranted | AmparoDenied
         | AmparoGranted | ClearanceGranted | ClearanceWithdrawn | Released | PickupExpired
-        | ExpiryVoided | PlacedAtDisposal | BasisChanged)
+        | ExpiryVoided | ReleaseVoided | PlacedAtDisposal | BasisChanged)
 
 
 @dataclass(frozen=True)

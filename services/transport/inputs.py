@@ -32,6 +32,7 @@ from .facts import (
     PickupExpired,
     PlacedAtDisposal,
     Released,
+    ReleaseVoided,
     SurrenderOrdered,
     SuspensionGranted,
     TransferAuthorized,
@@ -98,6 +99,11 @@ class ExpiryVoidedView(CaseEvent):
     deadline_on: date
     release_voided: bool
     appeal_filed_on: date
+
+
+class LapseVoidedView(CaseEvent):
+    deadline_on: date
+    released_on: date | None = None
 
 
 class ExpiryVoidedByActView(CaseEvent):
@@ -178,6 +184,8 @@ readers.add("judicial.pickup_expiry_voided_by_appeal", (1,), _reader(
 readers.add("judicial.pickup_expiry_voided_by_earlier_act", (1,), _reader(
     ExpiryVoidedByActView,
     lambda v: ExpiryVoided(v.deadline_on, v.release_voided, v.act_on, "earlier_act")))
+readers.add("judicial.provisional_lapse_voided", (1,), _reader(
+    LapseVoidedView, lambda v: ReleaseVoided(v.released_on or v.deadline_on)))
 readers.add("judicial.pickup_expiry_voided", (1,), _reader(
     ExpiryVoidedByHandoverView,
     lambda v: ExpiryVoided(v.deadline_on, v.release_voided, v.handed_over_on, "handover")))

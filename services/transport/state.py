@@ -265,7 +265,7 @@ def _states(e: ev.Noted) -> tuple[str, ...]:
                       else (_ANNULMENT + e.amparo_id,)))
         case ev.ClearanceNoted():
             return ("clearance",)
-        case ev.ReleaseNoted():
+        case ev.ReleaseNoted() | ev.ReleaseVoidNoted():
             return ("release",)
         case ev.PickupExpiryNoted():
             return ("expiry",)
@@ -373,6 +373,10 @@ def _stated(state: CaseState, e: ev.Noted) -> CaseState:
                           clearance_withdrawal=None if e.cleared else e.reason)
         case ev.ReleaseNoted():
             return _facts(state, released=(e.released_on, e.reason))
+        case ev.ReleaseVoidNoted():
+            released = state.facts.released
+            voided = released is not None and released[0] == e.released_on
+            return _facts(state, released=None if voided else released)
         case ev.PickupExpiryNoted():
             return _facts(state, pickup_expired=True, pickup_expired_on=e.deadline_on)
         case ev.PickupExpiryVoidNoted() | ev.PickupExpiryVoidByActNoted():

@@ -28,7 +28,9 @@ from tests.unit.judicial.support import (
     amparo,
     at,
     d,
+    formal,
     granted_treaty_case,
+    opened,
     ruling,
     surrender,
     suspension,
@@ -144,3 +146,21 @@ def test_transport_reads_an_expiry_voided_by_a_suspension_entered_late() -> None
     assert failing(world, "2026-09-01") == ("amparo_suspension_active",)
     facts = world.case(CASE).facts
     assert facts.released is None and not facts.pickup_expired
+
+
+def test_transport_reads_a_provisional_lapse_judicial_showed_void() -> None:
+    """The formal request received on the last day of the provisional detention, typed in the
+    morning after the lapse and release were recorded: judicial voids them, and transport no
+    longer names the release as holding the person (review of the change, F7)."""
+    judicial = Judicial(replay(opened(), decide(
+        opened(), cmd.OrderProvisionalDetention(ordered_on=d("2026-01-05")),
+        at("2026-01-05", 12), POLICY)))
+    world = World(now=at("2026-03-06", 12))
+    world.note(CASE, PersonKnown("P-1", "treaty", "EDNY"), cleared())
+    noted(world, judicial.fire(ClockKind.PROVISIONAL_DETENTION, at("2026-03-06", 0, 0, 1)))
+    assert rules.RELEASED.id in failing(world, "2026-03-06")
+    voided = judicial.step(formal("2026-03-05"))
+    assert [e.event_type for e in voided][-1] == "judicial.provisional_lapse_voided"
+    noted(world, voided)
+    assert rules.RELEASED.id not in failing(world, "2026-03-06")
+    assert world.case(CASE).facts.released is None
