@@ -8,6 +8,7 @@ anything is written, so the event, the outbox and Kafka only ever carry cipherte
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 from datetime import date
 from typing import Annotated, Any
@@ -24,6 +25,7 @@ from shared.pii.person import PERSON_CONTEXT, PersonalData
 from shared.service import ServiceRuntime
 from shared.web.actor import Context
 from shared.web.app import Runtime
+from shared.web.errors import database_unavailable
 from shared.web.limits import BATCH_BODY
 from shared.web.params import CaseIdPath, Limit, Offset
 from shared.web.requests import RequestBody
@@ -34,6 +36,8 @@ from .erasure import erase
 from .events import Charge, DocumentRef, LegalBasis, Person, RequestSubmitted
 from .people import person_view
 from .repository import case_repository
+
+log = logging.getLogger("runway.intake.batch")
 
 MAX_BATCH = 500
 # Batch items submitted at once: below the database pool, so HTTP requests beside the batch
@@ -157,6 +161,24 @@ async def _submit_item(runtime: ServiceRuntime, index: int, raw: Any,
     except ConcurrencyConflict as error:
         return {"index": index, "outcome": "rejected", "rule": "concurrency_conflict",
                 "detail": str(error)}
+    except Exception as error:  # the service's fault, not this request's: the batch still
+        return _item_error(index, error)  # answers every other item
+
+
+def _item_error(index: int, error: Exception) -> dict[str, Any]:
+    """One item the service could not record (its transaction rolled back, or, with the
+    connection lost at the commit, its outcome unknown): answered on its own row, so a batch
+    never sinks on one item and the operator sees which requests to send again."""
+    if database_unavailable(error):
+        log.warning("batch item %d: database unavailable", index, exc_info=error)
+        return {"index": index, "outcome": "error", "error": "database_unavailable",
+                "detail": "the database was unavailable: this request may not have been "
+                          "recorded; send it again (with its request_reference, a repeat of "
+                          "one recorded is refused)"}
+    log.error("batch item %d: unexpected error", index, exc_info=error)
+    return {"index": index, "outcome": "error", "error": "internal_error",
+            "detail": "an internal error occurred (see the logs); this request was not "
+                      "recorded: send it again"}
 
 
 async def submit_all(runtime: ServiceRuntime, items: list[Any],

@@ -63,7 +63,10 @@ async def rebuild(conn: AsyncConnection, data: ReplayInput) -> None:
 def _move(case: dict[str, Any], event: RecordedEvent) -> None:
     """The live consumer's update (read_model.apply_to_timeline), on the rebuilt row."""
     for column, value in read_model.moves(event.event_type, event.payload).items():
-        if case[f"{column}_at"] <= event.recorded_at:
+        moved = read_model.status_moves(case["status"], case["status_at"], str(value),
+                                        event.recorded_at) if column == "status" \
+            else case[f"{column}_at"] <= event.recorded_at
+        if moved:
             case[column] = value
             case[f"{column}_at"] = event.recorded_at
             case["updated_at"] = max(case["updated_at"], event.recorded_at)

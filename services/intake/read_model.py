@@ -188,6 +188,25 @@ def shown_status(stage: str, amparo_status: str | None) -> str:
     return amparo_status
 
 
+# The stages once Mexico handed the person over, in the order a person goes through them. A
+# case only moves forward through them: judicial records nothing after it learns of the
+# handover, but an act it recorded before learning of it (the scheduler's expiry and release
+# on the window's last day, or that expiry's void once it does learn) can be recorded after
+# transport's handover, departure or landing. So the status is the furthest of these stages
+# reached (the latest recorded among equals) once there is one, and the latest recorded of
+# all the others until then: whatever order the events arrive in.
+AFTER_THE_HANDOVER: dict[str, int] = {
+    "in_us_custody": 1, "in_transit": 2, "landed": 3, "in_us_court": 4,
+    "return_to_mexico_due": 5}
+
+
+def status_moves(current: str | None, current_at: datetime, stage: str,
+                 recorded_at: datetime) -> bool:
+    """Whether an event recorded at `recorded_at` moves the status to `stage`."""
+    reached, going = AFTER_THE_HANDOVER.get(current or "", 0), AFTER_THE_HANDOVER.get(stage, 0)
+    return going > reached or (going == reached and current_at <= recorded_at)
+
+
 def moves(event_type: str, data: Mapping[str, Any]) -> dict[str, str | None]:
     """The stage (`status`), amparo status, clearance and legal basis an event moves the case
     to (a None amparo status: nothing holds it any more)."""
@@ -258,10 +277,22 @@ async def apply_to_timeline(conn: AsyncConnection, event: ConsumedEvent) -> None
         stamp = cases.c[f"{column}_at"]
         await conn.execute(
             cases.update()
-            .where(cases.c.case_id == case_id, stamp <= event.recorded_at)
+            .where(cases.c.case_id == case_id, _moved_by(column, value, event.recorded_at))
             .values({column: value, stamp.name: event.recorded_at,
                      "updated_at": sa.case((cases.c.updated_at > event.recorded_at,
                                             cases.c.updated_at), else_=event.recorded_at)}))
+
+
+def _moved_by(column: str, value: str | None, recorded_at: datetime) -> sa.ColumnElement[bool]:
+    """The row's column takes the value an event recorded at `recorded_at` gives it (as
+    status_moves says, in SQL)."""
+    later = cases.c[f"{column}_at"] <= recorded_at
+    if column != "status":
+        return later
+    reached = sa.case(*((cases.c.status == stage, rank)
+                        for stage, rank in AFTER_THE_HANDOVER.items()), else_=0)
+    going = AFTER_THE_HANDOVER.get(value or "", 0)
+    return sa.or_(reached < going, sa.and_(reached == going, later))
 
 
 # shown_status in SQL, for the list's filter.

@@ -43,7 +43,15 @@ class Rejected(ResponseBody):
     detail: str
 
 
-BatchItem = Annotated[Created | Invalid | Rejected, Field(discriminator="outcome")]
+class Errored(ResponseBody):
+    index: int
+    outcome: Literal["error"]
+    error: Literal["database_unavailable", "internal_error"]
+    detail: str = Field(description="what became of the request: send it again (with its "
+                        "request_reference, a repeat of one recorded is refused)")
+
+
+BatchItem = Annotated[Created | Invalid | Rejected | Errored, Field(discriminator="outcome")]
 
 
 class BatchResult(ResponseBody):
