@@ -54,6 +54,10 @@ CATCHING_UP_HEADER = "Runway-Catching-Up"
 SIGN_IN_HEADER = "Runway-Sign-In"
 
 
+# The services whose view of a case says what holds it back before the landing: one that has
+# not opened the case yet cannot say that nothing does.
+HOLDING_SERVICES = ("judicial", "assurance", "transport")
+
 # A page's forms before any was tried.
 NO_STEP: dict[str, Any] = {"open_step": None, "step_values": {}, "step_problems": {},
                            "step_refusal": None, "recorded": None}
@@ -113,6 +117,7 @@ def create_app(settings: ConsoleSettings, apis: Apis | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals["label"] = i18n.label_or_value
+    templates.env.globals["problem"] = i18n.problem_text
 
     def language(request: Request) -> str:
         return i18n.choose(request.cookies.get(LANGUAGE_COOKIE),
@@ -408,19 +413,38 @@ def create_app(settings: ConsoleSettings, apis: Apis | None = None) -> FastAPI:
 
     # --- submit ------------------------------------------------------------------------------
 
+    def may_not_submit(request: Request, session: Session) -> Response | None:
+        """The error page for a role intake would refuse a submission (the page never offers
+        the form to it); None for a role that may submit."""
+        if may(session.roles, "intake", "POST", "/cases", matrix):
+            return None
+        return render(request, "error.html", 403, message_key="error.forbidden",
+                      service="intake")
+
     @app.get("/submit", response_class=HTMLResponse)
     async def submit_page(request: Request) -> Response:
-        session_of(request)
+        refused = may_not_submit(request, session_of(request))
+        if refused is not None:
+            return refused
         return render(request, "submit.html", values={}, placed={}, general=[],
                       form=_submit_form())
 
     @app.post("/submit", response_class=HTMLResponse)
     async def submit(request: Request) -> Response:
         session = session_of(request)
+        refused = may_not_submit(request, session)
+        if refused is not None:
+            return refused
         form = await _form(request)
+        body = submission.body_of(form)
+        unreadable = submission.unreadable_answers(body)
         try:
-            created = await call(session, "intake", "POST", "/cases",
-                                 json=submission.body_of(form))
+            if unreadable:  # a yes/no answer neither yes nor no: never guessed, never sent
+                placed, general = submission.place_problems(unreadable,
+                                                            submission.all_names())
+                return render(request, "submit.html", 422, values=form, placed=placed,
+                              general=general, form=_submit_form())
+            created = await call(session, "intake", "POST", "/cases", json=body)
             return RedirectResponse(f"/cases/{created['case_id']}?recorded=submitted",
                                     status_code=303)
         except ApiError as error:
@@ -440,6 +464,9 @@ def create_app(settings: ConsoleSettings, apis: Apis | None = None) -> FastAPI:
     @app.post("/submit/batch", response_class=HTMLResponse)
     async def submit_batch(request: Request) -> Response:
         session = session_of(request)
+        refused = may_not_submit(request, session)
+        if refused is not None:
+            return refused
         form = await _form(request)
         kind = form.get("format", "json")
         try:
@@ -448,14 +475,21 @@ def create_app(settings: ConsoleSettings, apis: Apis | None = None) -> FastAPI:
             return render(request, "submit.html", 422, values={}, placed={}, general=[],
                           form=_submit_form(), batch_text=form.get("batch", ""),
                           batch_format=kind, batch_problem=str(error), batch_results=None)
+        # A CSV row with a yes/no cell neither yes nor no is answered here, on its row; the
+        # other rows go to intake.
+        unreadable = batch.unreadable(requests, kind)
+        sent = [index for index in range(len(requests)) if index not in unreadable]
+        answer = None
         try:
-            answer = await call(session, "intake", "POST", "/cases/batch",
-                                json={"requests": requests})
+            if sent:
+                answer = await call(session, "intake", "POST", "/cases/batch",
+                                    json={"requests": [requests[i] for i in sent]})
         except ApiError as error:
             if error.status != 422:
                 raise
-            answer = {"created": 0, "failed": len(requests), "results": [
+            answer = {"created": 0, "failed": len(sent), "results": [
                 {"index": None, "outcome": "invalid", "errors": error.problems()}]}
+        answer = batch.merged(answer, sent, unreadable)
         lang = language(request)
         for result in answer["results"]:
             for problem in result.get("errors", []):
@@ -479,6 +513,12 @@ def create_app(settings: ConsoleSettings, apis: Apis | None = None) -> FastAPI:
     async def flight_page(request: Request, session: Session, flight_id: str,
                           code: int = 200, **state: Any) -> Response:
         shown = await call(session, "transport", "GET", f"/flights/{quote(flight_id)}")
+        lang = language(request)
+        rules = rule_texts.registry()
+        t = i18n.translator(lang)
+        for removed in shown.get("removed") or []:
+            removed["why"] = _removal_reason(removed.get("reason"), lang, rules, t)
+            removed["rule"] = removed.get("reason") in rules
         return render(request, "flight.html", code, flight=shown,
                       steps=on("flight", allowed_steps(session.roles, matrix)),
                       **{**NO_STEP, **state})
@@ -676,6 +716,10 @@ async def _case_view(call: Any, session: Session, case_id: str, language: str,
     """Everything a case page shows, read from every service at once."""
     path = f"/cases/{quote(case_id, safe='')}"
     silent: list[str] = []  # services that did not answer: what they hold is unknown
+    # Services that answered they do not have the case (404): the request has not reached
+    # them yet (just submitted, or their consumer is behind), so what they would hold back is
+    # unknown too; the court opens a case only on its own, after the landing.
+    unopened: list[str] = []
 
     async def optional(service: str, suffix: str = "") -> Any:
         """The service's view of the case; None when the case has not reached it (404)."""
@@ -683,6 +727,8 @@ async def _case_view(call: Any, session: Session, case_id: str, language: str,
             return await call(session, service, "GET", path + suffix)
         except ApiError as error:
             if error.status == 404:
+                if not suffix and service in HOLDING_SERVICES:
+                    unopened.append(service)
                 return None
             raise
         except Unreachable:
@@ -697,9 +743,10 @@ async def _case_view(call: Any, session: Session, case_id: str, language: str,
     views = {"judicial": judicial, "assurance": assurance, "transport": transport,
              "court": court}
     return {"case": intake, **views, "silent": sorted(set(silent)),
+            "unopened": [s for s in HOLDING_SERVICES if s in unopened],
             "timeline": _timeline(timeline, settings.legal_timezone),
             "clocks": _clocks(judicial, today), "today": today.isoformat(),
-            "holds": _holds(views, language, rules),
+            "holds": _holds(views, language, rules, Dates(language, settings.legal_timezone)),
             "capital": {c["charge_id"]: c for c in (assurance or {}).get("capital_charges", [])}}
 
 
@@ -721,8 +768,8 @@ def _clocks(judicial: Any, today: date) -> list[dict[str, Any]]:
     return clocks
 
 
-def _holds(views: dict[str, Any], language: str,
-           rules: dict[str, Any]) -> list[dict[str, Any]]:
+def _holds(views: dict[str, Any], language: str, rules: dict[str, Any],
+           dates: Dates) -> list[dict[str, Any]]:
     """What holds the case back, each rule once, with where the service said so: judicial's
     bars to a surrender order (while one is still to come), assurance's clearance and the
     transfer it flags, transport's eligibility, and the court's bars to each count."""
@@ -746,8 +793,8 @@ def _holds(views: dict[str, Any], language: str,
     flag = (assurance.get("transfer") or {}).get("flag")
     if flag:  # custody passed without the clearance: shown though cleared since
         add(flag["rule"], "assurance", "transfer", i18n.translator(language)(
-            "case.flag_dates", transfer=flag.get("transfer_legal_date"),
-            clearance=flag.get("clearance_legal_date") or "—"))
+            "case.flag_dates", transfer=dates.day(flag.get("transfer_legal_date")),
+            clearance=dates.day(flag.get("clearance_legal_date"))))
     eligibility = transport.get("eligibility") or {}
     for rule_id in eligibility.get("failing_rules", []):
         add(rule_id, "transport", "manifest", eligibility.get("explanations", {}).get(rule_id))
@@ -755,6 +802,17 @@ def _holds(views: dict[str, Any], language: str,
         for rule_id in charge.get("blocked_by", []):
             add(rule_id, "court", "arraignment", charge["charge_id"])
     return list(found.values())
+
+
+def _removal_reason(reason: str | None, language: str, rules: dict[str, Any],
+                    t: i18n.Translate) -> str:
+    """Why transport took a person off a flight, in the user's language: a rule's statement
+    (from its book), else the label of transport's own code, else the reason as written."""
+    if not reason:
+        return "—"
+    if reason in rules:
+        return rule_texts.shown(reason, language, rules).statement
+    return i18n.label_or_value(t, "removal", reason)
 
 
 def _surrender_to_come(judicial: dict[str, Any]) -> bool:

@@ -50,6 +50,38 @@ def parse(text: str, kind: str) -> list[dict[str, Any]]:
     return requests
 
 
+def unreadable(requests: list[dict[str, Any]], kind: str) -> dict[int, list[dict[str, Any]]]:
+    """A CSV row's yes/no cells that are neither yes nor no, by row: such a row is answered
+    here, on its row and column, and not sent (its cell is never guessed). JSON and YAML
+    say true and false themselves, and intake reads them."""
+    if kind != "csv":
+        return {}
+    found = {}
+    for index, request in enumerate(requests):
+        problems = submission.unreadable_answers(request)
+        if problems:
+            found[index] = [{**p, "loc": ["body", "requests", index, *p["loc"][1:]]}
+                            for p in problems]
+    return found
+
+
+def merged(answer: dict[str, Any] | None, sent: list[int],
+           refused: dict[int, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Intake's answer to the rows sent (`sent`: each one's row in the batch), with the rows
+    refused here: one result per row, in the batch's order."""
+    answer = answer or {"created": 0, "failed": 0, "results": []}
+    results = []
+    for result in answer.get("results", []):
+        index = result.get("index")
+        if isinstance(index, int) and 0 <= index < len(sent):
+            result = {**result, "index": sent[index]}
+        results.append(result)
+    results += [{"index": index, "outcome": "invalid", "errors": problems}
+                for index, problems in refused.items()]
+    results.sort(key=lambda r: (r.get("index") is None, r.get("index") or 0))
+    return {**answer, "failed": answer.get("failed", 0) + len(refused), "results": results}
+
+
 def field_of(problem: dict[str, Any]) -> str:
     """Where in its request a batch item's problem is: body.requests.3.person.given_names ->
     person.given_names."""

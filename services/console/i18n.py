@@ -7,8 +7,9 @@ first of their browser's Accept-Language that the console speaks, else English.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -62,6 +63,32 @@ def translator(language: str) -> Translate:
         return text.format(**values) if values else text
 
     return t
+
+
+def problem_text(t: Translate, problem: Mapping[str, Any]) -> str:
+    """An API's (or the console's own) problem in the user's language: the text of its type
+    (problem.<type>, filled in with the problem's ctx: ge, le, max_length ...), else the rule's
+    statement it names, else the API's own message. A problem without the ctx its text needs
+    (intake's batch answers carry none) takes the type's text without it (problem.<type>.any).
+    """
+    kind = str(problem.get("type") or "")
+    message = str(problem.get("msg") or "")
+    key = f"problem.{kind}"
+    if kind and key in catalogue():
+        values = dict(problem.get("ctx") or {})
+        detail = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+        if detail:
+            values.setdefault("detail", detail)
+        if "input" in problem and "input" not in values:
+            values["input"] = problem["input"]
+        try:
+            return t(key).format(**values)
+        except (KeyError, IndexError, ValueError):
+            fallback = f"{key}.any"
+            if fallback in catalogue():
+                return t(fallback)
+    statement = problem.get("statement")
+    return str(statement) if statement else message
 
 
 def label_or_value(t: Translate, prefix: str, value: str | None) -> str:

@@ -311,11 +311,24 @@ def body_of(step: Step, form: Mapping[str, str], timezone: str) -> dict[str, Any
     return step.shape(body) if step.shape else body
 
 
+# The spellings of a yes/no answer the console reads (in any case): a form's select says
+# true/false, a spreadsheet's CSV TRUE/FALSE, a person yes/no or sí/no.
+YES = frozenset({"true", "yes", "sí", "1"})
+NO = frozenset({"false", "no", "0"})
+
+
+def yes_no(raw: str) -> bool | None:
+    """A yes/no answer as typed: True, False, or None when it is neither (blank included)."""
+    answer = raw.strip().casefold()
+    return True if answer in YES else False if answer in NO else None
+
+
 def _typed(item: Input, raw: str, timezone: str) -> Any:
     if item.kind == "bool":
-        if raw not in ("true", "false"):
+        answer = yes_no(raw)
+        if answer is None:
             raise FormProblem(item.name, "form.choose")
-        return raw == "true"
+        return answer
     if item.kind == "list":  # comma-separated: c1, c2
         return [part.strip() for part in raw.split(",") if part.strip()]
     if item.kind == "int":

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .steps import Kind
+from .steps import Kind, yes_no
 
 CHARGE_SLOTS = 2
 DOCUMENT_SLOTS = 3
@@ -112,12 +112,16 @@ def _charge(value: Any, slot: int) -> dict[str, Any] | None:
     charge: dict[str, Any] = {
         "charge_id": value(p + "charge_id"), "statute": value(p + "statute"),
         "description": value(p + "description"),
+        # A blank "life" is no (intake's default); a blank death-penalty answer is left out,
+        # for intake requires it: never read as no (a capital count recorded as not capital).
         "max_penalty_us": _penalty(value(p + "max_penalty_us.years"),
-                                   value(p + "max_penalty_us.life") == "true"),
+                                   _answer(value(p + "max_penalty_us.life")) or False),
         "mx_equivalent_offence": value(p + "mx_equivalent_offence"),
         "max_penalty_mx": _penalty(value(p + "max_penalty_mx.years"), False),
-        "death_penalty_possible": value(p + "death_penalty_possible") == "true",
     }
+    answer = _answer(value(p + "death_penalty_possible"))
+    if answer is not None:
+        charge["death_penalty_possible"] = answer
     if value(p + "death_penalty_law"):
         charge["death_penalty_law"] = value(p + "death_penalty_law")
     if value(p + "sentence_remaining.years"):
@@ -125,7 +129,35 @@ def _charge(value: Any, slot: int) -> dict[str, Any] | None:
     return charge
 
 
-def _penalty(years: str, life: bool) -> dict[str, Any]:
+def _answer(raw: str) -> bool | str | None:
+    """A yes/no cell or select: True or False in any usual spelling, None when blank, and
+    anything else as it was typed (unreadable_answers names it; it is never sent)."""
+    if not raw:
+        return None
+    answer = yes_no(raw)
+    return raw if answer is None else answer
+
+
+YES_NO_FIELDS = ("death_penalty_possible", "max_penalty_us.life")
+
+
+def unreadable_answers(body: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The yes/no answers of a body made by body_of that are neither yes nor no, each a
+    problem at its field (as an API's 422 names one), with what was typed."""
+    problems = []
+    for slot, charge in enumerate(body.get("charges", [])):
+        for name in YES_NO_FIELDS:
+            *group, key = name.split(".")
+            holder = charge.get(group[0], {}) if group else charge
+            typed = holder.get(key) if isinstance(holder, dict) else None
+            if isinstance(typed, str):
+                problems.append({"loc": ["body", "charges", slot, *name.split(".")],
+                                 "type": "yes_no", "msg": "answer yes or no",
+                                 "ctx": {"input": typed}})
+    return problems
+
+
+def _penalty(years: str, life: bool | str) -> dict[str, Any]:
     penalty: dict[str, Any] = {"life": life}
     if years:
         try:

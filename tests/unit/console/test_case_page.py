@@ -325,4 +325,4 @@ def test_a_release_voided_by_a_late_entered_appeal_is_named_on_the_case_page() -
     sign_in(client, "judicial_clerk")
     page = client.get("/cases/RWY-1").text
     notice = page.split('id="release-voided"')[1].split("</p>")[0]
-    assert "2026-07-25" in notice and "void" in notice
+    assert "Jul 25, 2026" in notice and "void" in notice

@@ -9,6 +9,7 @@ from pathlib import Path
 from services.console import i18n, rule_texts, submission
 from services.console.steps import STEPS
 from services.intake.read_model import CaseStatus
+from services.intake.responses import BatchItem
 from services.judicial.responses import CaseView, DutyView, PeriodView
 from services.judicial.state import ClockKind, Status
 
@@ -46,6 +47,10 @@ def test_every_status_and_clock_the_apis_answer_has_a_label() -> None:
     # judicial's clocks list shows its hearing periods and duties too
     for shown in (PeriodView, DutyView):
         wanted |= {f"clock.{k}" for k in typing.get_args(shown.model_fields["kind"].annotation)}
+    # every outcome intake answers a batch item with
+    for item in typing.get_args(typing.get_args(BatchItem)[0]):
+        wanted |= {f"batch_outcome.{o}" for o in typing.get_args(
+            item.model_fields["outcome"].annotation) if o != "created"}
     # the case page's notice of a void release, one text per cause judicial names
     causes = typing.get_args(CaseView.model_fields["release_voided_cause"].annotation)
     wanted |= {f"case.release_voided.{c}" for c in typing.get_args(causes[0])}
