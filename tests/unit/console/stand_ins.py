@@ -4,6 +4,7 @@ intake answers it, and the console app built around a function that answers ever
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 from fastapi.testclient import TestClient
@@ -66,6 +67,15 @@ def console_with(*handlers: Handler | None) -> TestClient:
         return httpx.Response(404, json={"error": "not_found", "detail": request.url.path})
 
     return console(answer)
+
+
+def answers(host: str, path: str, body: Any, status: int = 200) -> Handler:
+    """A service's answer to one GET (None for any other request: the next handler's)."""
+    def handle(request: httpx.Request) -> httpx.Response | None:
+        if request.method == "GET" and request.url.host == host and request.url.path == path:
+            return httpx.Response(status, json=body)
+        return None
+    return handle
 
 
 def sign_in(client: TestClient, role: str, next_page: str = "/cases") -> httpx.Response:

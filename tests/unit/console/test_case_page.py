@@ -29,7 +29,7 @@ from services.judicial.view import case_view as judicial_view
 from services.transport.responses import FlightView
 from tests.unit.assurance.helpers import charge, submitted
 from tests.unit.console import stand_ins
-from tests.unit.console.stand_ins import DETAIL, sign_in
+from tests.unit.console.stand_ins import DETAIL, answers, sign_in
 from tests.unit.court import helpers as court
 from tests.unit.judicial import support as judicial
 from tests.unit.judicial.test_late_appeal_voids_expiry import appeal, expired_after_the_lift
@@ -48,14 +48,6 @@ standard = stand_ins.one_case
 def console(handler: Handler | None = None) -> TestClient:
     """The console; `handler` answers first, then the standard stand-ins, then 404."""
     return stand_ins.console_with(handler, standard)
-
-
-def answers(host: str, path: str, body: Any, status: int = 200) -> Handler:
-    def handle(request: httpx.Request) -> httpx.Response | None:
-        if request.method == "GET" and request.url.host == host and request.url.path == path:
-            return httpx.Response(status, json=body)
-        return None
-    return handle
 
 
 def together(*handlers: Handler) -> Handler:

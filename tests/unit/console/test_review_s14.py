@@ -29,7 +29,7 @@ from services.transport.responses import FlightView
 from shared.rules import law
 from shared.settings import REPO_ROOT
 from tests.unit.console import stand_ins
-from tests.unit.console.stand_ins import ORIGIN, sign_in
+from tests.unit.console.stand_ins import ORIGIN, answers, sign_in
 from tests.unit.console.test_case_page import cleared_after_transfer, judicial_answer
 from tests.unit.judicial import support as judicial
 from tests.unit.judicial.test_late_appeal_voids_expiry import appeal, expired_after_the_lift
@@ -40,14 +40,6 @@ Handler = Callable[[httpx.Request], httpx.Response | None]
 def console(*handlers: Handler | None) -> TestClient:
     """The console; each handler answers first, then intake's one case, then 404."""
     return stand_ins.console_with(*handlers, stand_ins.one_case)
-
-
-def answers(host: str, path: str, body: Any, status: int = 200) -> Handler:
-    def handle(request: httpx.Request) -> httpx.Response | None:
-        if request.method == "GET" and request.url.host == host and request.url.path == path:
-            return httpx.Response(status, json=body)
-        return None
-    return handle
 
 
 def visible(html: str) -> str:
