@@ -697,11 +697,11 @@ def _expiry_voided_by_appeal(state: State, c: cmd.FileAmparoAppeal) -> list[NewE
     amparo = state.amparo(c.amparo_id)
     if (amparo is None or amparo.lapsed_on is None or amparo.appeal_filed_on is not None
             or amparo.appeal_closes_on is None or c.filed_on >= amparo.appeal_closes_on
-            or not state.pickup_expired or state.pickup is None
-            or amparo.lapsed_on >= state.pickup.due_on):
+            or not _closed_by_expiry_after(state, amparo.lapsed_on)):
         return []
+    assert state.pickup is not None
     released = state.released
-    voids_release = released is not None and released[1] is ReleaseReason.PICKUP_WINDOW_EXPIRED
+    voids_release = released is not None
     return [event(ev.PickupExpiryVoidedByAppeal(
         case_id=state.case_id, amparo_id=c.amparo_id, appeal_filed_on=c.filed_on,
         lifted_on=amparo.lapsed_on, deadline_on=state.pickup.due_on,

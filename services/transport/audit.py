@@ -80,16 +80,17 @@ def _suspension_evidence(events: Sequence[RecordedEvent],
     return granted or last_of(events, ev.AmparoNoted.EVENT_TYPE)[-1:]
 
 
-def _in_force(events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
-    """The events that may prove a rule: all but the facts noted after newer events of their
-    source stream had set all they state (a dead letter re-driven late: on record, they
-    changed no fact, so a re-driven grant never stands as the clearance last noted)."""
+def _in_force(events: Sequence[RecordedEvent]) -> tuple[CaseState, list[RecordedEvent]]:
+    """The case the events fold to, and those that may prove a rule: all but the facts noted
+    after newer events of their source stream had set all they state (a dead letter re-driven
+    late: on record, they changed no fact, so a re-driven grant never stands as the
+    clearance last noted). One pass over the stream."""
     state, kept = CASE.initial(), []
     for e in events:
         if not overtaken(state.facts, e.event_type, e.payload):
             kept.append(e)
         state = CASE.evolve(state, e)
-    return kept
+    return state, kept
 
 
 def _evidence(rule: str, events: Sequence[RecordedEvent],
@@ -167,12 +168,11 @@ def blockers(events: Sequence[RecordedEvent]) -> list[Blocker]:
     heard nothing: the rules failing on no facts are named. Once the person has departed,
     eligibility holds nobody back any more; a person the US Marshals hold is judged on the
     handover's day, as the service judges them."""
-    state = fold(events)
+    state, in_force = _in_force(events)
     if state.booking is not None and state.booking.departed_at is not None:
         return []
     today = _today(events)
     judged = None if today is None else state.judged_on(today)
-    in_force = _in_force(events)
     return [Blocker(rule, _detail(rule, state, today),
                     evidence=tuple(cite(e) for e in _evidence(rule, in_force, state)),
                     missing=_missing(rule, state))

@@ -441,7 +441,7 @@ def note_input(case: CaseState, flight: FlightState | None, item: facts.Input, n
     if after.facts == case.facts and not late and not superseded(case.facts, model):
         return Outcome()
     recorded = [noted]
-    announcement = _announcement(after, item, now, routes)
+    announcement = _announce(after, item.occurred_at, now, routes)
     if announcement is not None:
         recorded.append(announcement)
         after = fold_case(after, (announcement,))
@@ -504,11 +504,6 @@ def _automatic_removal(case: CaseState, flight: FlightState | None,
                        failing: tuple[str, ...], item: facts.Input) -> Outcome:
     return _taken_off_after(case, flight, item, rules.REMOVAL_REASON.get(failing[0], failing[0]),
                             rules.explain_all(failing, case.facts), failing)
-
-
-def _announcement(case: CaseState, item: facts.Input, now: datetime,
-                  routes: RouteTable) -> NewEvent | None:
-    return _announce(case, item.occurred_at, now, routes)
 
 
 def _announce(case: CaseState, at: datetime, now: datetime,
